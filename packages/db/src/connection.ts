@@ -1,0 +1,42 @@
+/**
+ * Where Trovella's database is: a PostgreSQL server when `DATABASE_URL` is set, otherwise an
+ * embedded PGlite database (with pgvector) in a git-ignored folder, so a new user needs no server.
+ */
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import { vector } from "@electric-sql/pglite-pgvector";
+import { type Driver, openPostgresDriver, pgliteDriver } from "@repo/migrator";
+import "./env.ts";
+
+export type Connection = { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string };
+
+/** The embedded database's default folder: `packages/db/.pglite` (git-ignored). */
+export const DEFAULT_PGLITE_DIR = fileURLToPath(new URL("../.pglite", import.meta.url));
+
+/**
+ * Reads the connection from the environment: `DATABASE_URL` (a server), else `PGLITE_DATA_DIR`
+ * or the default folder (embedded).
+ */
+export function connectionFromEnv(env: NodeJS.ProcessEnv = process.env): Connection {
+  const url = env["DATABASE_URL"]?.trim();
+  if (url) return { kind: "postgres", url };
+  return { kind: "pglite", dataDir: resolve(env["PGLITE_DATA_DIR"]?.trim() || DEFAULT_PGLITE_DIR) };
+}
+
+/** Opens (creating if needed) an embedded database with the extensions Trovella's schema uses. */
+export async function openPglite(dataDir: string): Promise<PGlite> {
+  mkdirSync(dataDir, { recursive: true });
+  return PGlite.create(dataDir, { extensions: { vector } });
+}
+
+/** The PGlite extensions Trovella's migrations need (`CREATE EXTENSION vector`). */
+export const pgliteExtensions = { vector };
+
+/** Opens a migrator session on the connection. */
+export async function openDriver(connection: Connection): Promise<Driver> {
+  if (connection.kind === "postgres") return openPostgresDriver(connection.url);
+  const db = await openPglite(connection.dataDir);
+  return pgliteDriver(db, { target: connection.dataDir, owned: true });
+}

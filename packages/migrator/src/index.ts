@@ -1,0 +1,3 @@
+export { type DatabaseErrorFields, type Driver, databaseErrorFields, redactUrl, scrubPassword } from "./drivers/driver.ts";
+export { ConnectionError, openPostgresDriver } from "./drivers/postgres.ts";
+export { pgliteDriver } from "./drivers/pglite.ts";

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Installs, builds and starts a local PostgreSQL 15 server with pgvector on port 5433, with the
+# wiki's local credentials (user trovella / password trovella_dev, database trovella).
+#
+# Idempotent: every step checks before it acts, so developers and .ci/run can call it each time.
+# Debian 12 packages PostgreSQL 15 but not pgvector; pgvector's source package comes from the next
+# Debian release, through a deb-src entry derived from this machine's own apt sources (no host
+# name is written here), and is built against postgresql-server-dev-15.
+#
+# Usage: sudo-less root shell:  bash scripts/setup-postgres.sh
+# Env:   PG_PORT (5433), PG_CLUSTER (trovella), PG_USER (trovella), PG_PASSWORD (trovella_dev),
+#        PG_DATABASE (trovella), PGVECTOR_SUITE (trixie)
+set -euo pipefail
+
+PG_MAJOR=15
+PG_PORT="${PG_PORT:-5433}"
+PG_CLUSTER="${PG_CLUSTER:-trovella}"
+PG_USER="${PG_USER:-trovella}"
+PG_PASSWORD="${PG_PASSWORD:-trovella_dev}"
+PG_DATABASE="${PG_DATABASE:-trovella}"
+PGVECTOR_SUITE="${PGVECTOR_SUITE:-trixie}"
+SRC_LIST=/etc/apt/sources.list.d/trovella-pgvector-src.sources
+BUILD_DIR="${TMPDIR:-/tmp}/trovella-pgvector-build"
+
+log() { printf '[setup-postgres] %s\n' "$*"; }
+die() { printf '[setup-postgres] error: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "run as root (apt-get and pg_ctlcluster need it); e.g. sudo bash $0"
+
+export DEBIAN_FRONTEND=noninteractive
+apt_updated=0
+apt_update() { [ "$apt_updated" = 1 ] || { apt-get update -qq; apt_updated=1; }; }
+
+# 1. Server binaries and the headers pgvector builds against.
+need=()
+for p in "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" postgresql-common build-essential dpkg-dev; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing ${need[*]}"
+  apt_update
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# 2. pgvector, built from Debian's source package of the next release.
+if [ ! -f "/usr/share/postgresql/$PG_MAJOR/extension/vector.control" ]; then
+  if [ ! -f "$SRC_LIST" ]; then
+    # Derive the deb-src entry from the machine's own main archive entry (first URI that is not
+    # the security archive), so no mirror host name lives in this repository.
+    uri=""
+    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+      uri=$(awk '/^URIs:/ {for (i = 2; i <= NF; i++) if ($i !~ /security/) {print $i; exit}}' /etc/apt/sources.list.d/debian.sources)
+    fi
+    if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
+      uri=$(awk '$1 == "deb" && $0 !~ /security/ {for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}' /etc/apt/sources.list)
+    fi
+    [ -n "$uri" ] || die "no Debian archive found in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list"
+    log "adding deb-src entry for suite $PGVECTOR_SUITE"
+    printf 'Types: deb-src\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+      "$uri" "$PGVECTOR_SUITE" >"$SRC_LIST"
+    apt_updated=0
+  fi
+  apt_update
+  rm -rf "$BUILD_DIR" && mkdir -p "$BUILD_DIR"
+  log "building pgvector from source"
+  (cd "$BUILD_DIR" && apt-get source -qq pgvector >/dev/null 2>&1) || die "apt-get source pgvector failed (is the $PGVECTOR_SUITE deb-src entry reachable?)"
+  src=$(find "$BUILD_DIR" -maxdepth 1 -mindepth 1 -type d -name 'pgvector-*' | head -1)
+  [ -n "$src" ] || die "pgvector source not found in $BUILD_DIR"
+  make -s -C "$src" PG_CONFIG="/usr/lib/postgresql/$PG_MAJOR/bin/pg_config" OPTFLAGS="" >/dev/null
+  make -s -C "$src" PG_CONFIG="/usr/lib/postgresql/$PG_MAJOR/bin/pg_config" install >/dev/null
+  rm -rf "$BUILD_DIR"
+fi
+
+# 3. A cluster of our own on the port, so the machine's default cluster (if any) is untouched.
+if ! pg_lsclusters -h | awk -v c="$PG_CLUSTER" -v v="$PG_MAJOR" '$1 == v && $2 == c {found = 1} END {exit !found}'; then
+  log "creating cluster $PG_MAJOR/$PG_CLUSTER on port $PG_PORT"
+  pg_createcluster "$PG_MAJOR" "$PG_CLUSTER" --port "$PG_PORT" >/dev/null
+fi
+if ! pg_lsclusters -h | awk -v c="$PG_CLUSTER" -v v="$PG_MAJOR" '$1 == v && $2 == c && $4 == "online" {found = 1} END {exit !found}'; then
+  log "starting cluster $PG_MAJOR/$PG_CLUSTER"
+  pg_ctlcluster "$PG_MAJOR" "$PG_CLUSTER" start
+fi
+for _ in $(seq 1 30); do
+  pg_isready -q -h 127.0.0.1 -p "$PG_PORT" && break
+  sleep 1
+done
+pg_isready -q -h 127.0.0.1 -p "$PG_PORT" || die "server on port $PG_PORT did not become ready"
+
+# 4. The application's superuser-like owner role and database (CREATEDB/CREATEROLE for tests).
+psql_admin() { su postgres -c "psql -X -q -v ON_ERROR_STOP=1 -p $PG_PORT -h /var/run/postgresql $*"; }
+if [ "$(psql_admin "-tAc \"SELECT 1 FROM pg_roles WHERE rolname = '$PG_USER'\"")" != 1 ]; then
+  log "creating role $PG_USER"
+  psql_admin "-c \"CREATE ROLE $PG_USER LOGIN SUPERUSER PASSWORD '$PG_PASSWORD'\""
+fi
+if [ "$(psql_admin "-tAc \"SELECT 1 FROM pg_database WHERE datname = '$PG_DATABASE'\"")" != 1 ]; then
+  log "creating database $PG_DATABASE"
+  psql_admin "-c \"CREATE DATABASE $PG_DATABASE OWNER $PG_USER\""
+fi
+
+log "ready: postgres://$PG_USER:***@127.0.0.1:$PG_PORT/$PG_DATABASE (pgvector available)"

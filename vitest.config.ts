@@ -1,0 +1,33 @@
+import { defineConfig } from "vitest/config";
+
+/**
+ * Three projects: `unit` (no database), and the same database tests (`*.db.test.ts`) once on the
+ * embedded PGlite and once on the PostgreSQL server (TEST_DATABASE_URL, default port 5433).
+ * `pnpm test` runs all three; `pnpm test:embedded` needs no server.
+ */
+const databaseProject = (database: "pglite" | "postgres") => ({
+  test: {
+    name: database,
+    include: ["packages/*/src/**/*.db.test.ts"],
+    env: { TEST_DATABASE: database },
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
+  },
+});
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["packages/*/src/**/*.test.ts"],
+          exclude: ["**/*.db.test.ts", "**/node_modules/**"],
+          testTimeout: 30_000,
+        },
+      },
+      databaseProject("pglite"),
+      databaseProject("postgres"),
+    ],
+  },
+});
