@@ -4,6 +4,7 @@
  * runner, seeds and auth bootstrap. Application code uses `withTenantContext`.
  */
 import { PGlite } from "@electric-sql/pglite";
+import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -77,4 +78,42 @@ export async function checkDatabase(
   } catch (error) {
     return { ok: false, error: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/** Refused input to `withTenantContext`, raised before the database is touched. */
+export class TenantContextError extends Error {
+  override name = "TenantContextError";
+}
+
+function requireId(name: string, value: unknown): string {
+  if (typeof value !== "string" || value.trim() === "") {
+    throw new TenantContextError(`withTenantContext: ${name} must be a non-empty string, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Runs `fn` in one transaction as the tenant: sets `app.tenant_id` and `app.user_id` for this
+ * transaction only (`set_config(..., true)`) and switches to the `authenticated` role
+ * (`SET LOCAL ROLE`), so every statement in `fn` is subject to the RLS policies. Both end with
+ * the transaction, so a pooled connection never carries a tenant or a role into the next request.
+ *
+ * @example
+ * const plans = await withTenantContext(orgId, userId, (tx) => tx.select().from(researchPlan));
+ */
+export async function withTenantContext<T>(
+  tenantId: string,
+  userId: string,
+  fn: (tx: Transaction) => Promise<T>,
+  database: Database = db,
+): Promise<T> {
+  const tenant = requireId("tenantId", tenantId);
+  const user = requireId("userId", userId);
+  return database.transaction(async (tx) => {
+    await tx.execute(
+      sql`select set_config('app.tenant_id', ${tenant}, true), set_config('app.user_id', ${user}, true)`,
+    );
+    await tx.execute(sql`set local role authenticated`);
+    return fn(tx);
+  });
 }

@@ -2,5 +2,11 @@
  * `@repo/db`: Trovella's schema, tenant context and health check. The bare `db` is deliberately
  * not exported here: import it from `@repo/db/client` (migration runner, seeds, auth bootstrap).
  */
-export { checkDatabase, type Database, type Transaction } from "./client.ts";
+export {
+  checkDatabase,
+  type Database,
+  TenantContextError,
+  type Transaction,
+  withTenantContext,
+} from "./client.ts";
 export * from "./schema/index.ts";
