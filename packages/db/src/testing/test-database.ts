@@ -1,16 +1,20 @@
 /**
  * A fresh, migrated Trovella database for one test file, on the engine the test project chose
- * (`TEST_DATABASE=pglite|postgres`). On the server it is a new database (dropped on close); on
- * PGlite a temporary folder (removed on close).
+ * (`TEST_DATABASE=pglite|postgres`), cloned from a template migrated once per change of the
+ * migrations (see `createTestDatabaseFactory`): on the server a `CREATE DATABASE … TEMPLATE`
+ * (dropped on close), on PGlite a copy of a migrated data directory (removed on close).
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { PGlite } from "@electric-sql/pglite";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
-import { type Driver, openPostgresDriver, pgliteDriver } from "@repo/migrator";
+import {
+  createTestDatabaseFactory,
+  type Driver,
+  openPostgresDriver,
+  type PrepareTarget,
+  pgliteDriver,
+  type TestDatabaseFactory,
+} from "@repo/migrator";
 import { createDatabase, type Database } from "../client.ts";
 import { type Connection, openPglite } from "../connection.ts";
 
@@ -37,44 +41,63 @@ export function testEngine(): "pglite" | "postgres" {
   return engine;
 }
 
-function withDatabase(url: string, name: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${name}`;
-  return parsed.toString();
+/** Applies the whole migration history to the template being built. */
+async function migrateTemplate(target: PrepareTarget): Promise<void> {
+  if (target.engine === "pglite") {
+    const handle = createDatabase({ kind: "pglite", dataDir: target.dataDir }, { pglite: target.pglite });
+    await migratePglite(handle.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+    return;
+  }
+  const handle = createDatabase({ kind: "postgres", url: target.url });
+  try {
+    await migratePg(handle.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+  } finally {
+    await handle.close();
+  }
 }
+
+const THIS_FILE = fileURLToPath(import.meta.url);
+
+/**
+ * The two templates: migrated (the default) and empty (`migrate: false`, for tests of the
+ * migration tools themselves; on PGlite it still saves initdb). The inputs include this file, so
+ * a change to how the template is prepared builds a new one.
+ */
+const factories = {
+  migrated: createTestDatabaseFactory({
+    name: "trovella",
+    inputs: { paths: [MIGRATIONS_FOLDER, THIS_FILE], version: "migrated" },
+    prepare: migrateTemplate,
+    server: { url: TEST_SERVER_URL },
+    pglite: { open: openPglite },
+  }),
+  empty: createTestDatabaseFactory({
+    name: "trovella",
+    inputs: { paths: [THIS_FILE], version: "empty" },
+    prepare: async () => undefined,
+    server: { url: TEST_SERVER_URL },
+    pglite: { open: openPglite },
+  }),
+} satisfies Record<string, TestDatabaseFactory>;
 
 /** Creates a fresh database with the whole migration history applied (unless `migrate: false`). */
 export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
-  const migrate = options.migrate ?? true;
-  if (testEngine() === "pglite") {
-    const dataDir = mkdtempSync(join(tmpdir(), "trovella-test-"));
-    const pglite: PGlite = await openPglite(dataDir);
-    const connection: Connection = { kind: "pglite", dataDir };
-    const handle = createDatabase(connection, { pglite });
-    if (migrate) await migratePglite(handle.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+  const factory = (options.migrate ?? true) ? factories.migrated : factories.empty;
+  const clone = await factory.clone(testEngine());
+  if (clone.engine === "pglite") {
+    const connection: Connection = { kind: "pglite", dataDir: clone.dataDir };
+    const handle = createDatabase(connection, { pglite: clone.pglite });
     return {
       engine: "pglite",
       connection,
       db: handle.db,
-      driver: pgliteDriver(pglite, { target: dataDir }),
-      async close() {
-        await pglite.close();
-        rmSync(dataDir, { recursive: true, force: true });
-      },
+      driver: pgliteDriver(clone.pglite, { target: clone.dataDir }),
+      close: () => clone.close(),
     };
   }
-  const name = `trovella_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = await openPostgresDriver(TEST_SERVER_URL);
-  try {
-    await admin.exec(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.close();
-  }
-  const url = withDatabase(TEST_SERVER_URL, name);
-  const connection: Connection = { kind: "postgres", url };
+  const connection: Connection = { kind: "postgres", url: clone.url };
   const handle = createDatabase(connection);
-  if (migrate) await migratePg(handle.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
-  const driver = await openPostgresDriver(url);
+  const driver = await openPostgresDriver(clone.url);
   return {
     engine: "postgres",
     connection,
@@ -83,12 +106,7 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
     async close() {
       await driver.close();
       await handle.close();
-      const dropper = await openPostgresDriver(TEST_SERVER_URL);
-      try {
-        await dropper.exec(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      } finally {
-        await dropper.close();
-      }
+      await clone.close();
     },
   };
 }

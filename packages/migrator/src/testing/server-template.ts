@@ -1,0 +1,95 @@
+/**
+ * Test databases on a PostgreSQL server: a template database, migrated once, and a
+ * `CREATE DATABASE … TEMPLATE` clone per test file. The template is built under an advisory lock,
+ * under a temporary name renamed at the end, so workers that start together build it once and
+ * never clone a half-built one.
+ */
+import type { Driver } from "../drivers/driver.ts";
+import { openPostgresDriver } from "../drivers/postgres.ts";
+import { TemplateBuildError } from "./template-build-error.ts";
+
+/** The URL of another database on the same server. */
+export function databaseUrl(serverUrl: string, database: string): string {
+  const parsed = new URL(serverUrl);
+  parsed.pathname = `/${encodeURIComponent(database)}`;
+  return parsed.toString();
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** A 60-bit advisory-lock key derived from the template name (same name, same key). */
+function lockKey(name: string): string {
+  let key = 0n;
+  for (const char of name) key = (key * 131n + BigInt(char.codePointAt(0) ?? 0)) % (1n << 60n);
+  return key.toString();
+}
+
+async function withAdmin<T>(adminUrl: string, fn: (admin: Driver) => Promise<T>): Promise<T> {
+  const admin = await openPostgresDriver(adminUrl, { applicationName: "test-template" });
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.close();
+  }
+}
+
+async function databaseExists(admin: Driver, name: string): Promise<boolean> {
+  const rows = await admin.query("select 1 from pg_database where datname = $1", [name]);
+  return rows.length > 0;
+}
+
+/**
+ * Makes sure the template database `name` exists, building it if not: creates an empty database,
+ * runs `prepare(url)` on it (which must close its connections), then renames it to `name` and
+ * marks it a template that accepts no connections (a connection would block every clone).
+ */
+export async function ensureServerTemplate(
+  adminUrl: string,
+  name: string,
+  prepare: (url: string) => Promise<void>,
+): Promise<void> {
+  await withAdmin(adminUrl, async (admin) => {
+    if (await databaseExists(admin, name)) return;
+    await admin.query("select pg_advisory_lock($1::bigint)", [lockKey(name)]);
+    try {
+      if (await databaseExists(admin, name)) return;
+      const building = `${name.slice(0, 50)}_b${process.pid}`;
+      await admin.exec(`DROP DATABASE IF EXISTS ${quoteIdent(building)} WITH (FORCE)`);
+      await admin.exec(`CREATE DATABASE ${quoteIdent(building)}`);
+      try {
+        await prepare(databaseUrl(adminUrl, building));
+      } catch (error) {
+        await admin.exec(`DROP DATABASE IF EXISTS ${quoteIdent(building)} WITH (FORCE)`).catch(() => undefined);
+        throw new TemplateBuildError(name, "postgres", error instanceof Error ? error.message : String(error));
+      }
+      await admin.exec(`ALTER DATABASE ${quoteIdent(building)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
+      await admin.exec(`ALTER DATABASE ${quoteIdent(building)} RENAME TO ${quoteIdent(name)}`);
+    } finally {
+      await admin.query("select pg_advisory_unlock($1::bigint)", [lockKey(name)]);
+    }
+  });
+}
+
+/** Creates `clone` as a copy of the template (schema, data, bookkeeping tables: everything). */
+export async function cloneServerDatabase(adminUrl: string, template: string, clone: string): Promise<string> {
+  await withAdmin(adminUrl, (admin) =>
+    admin.exec(`CREATE DATABASE ${quoteIdent(clone)} TEMPLATE ${quoteIdent(template)}`),
+  );
+  return databaseUrl(adminUrl, clone);
+}
+
+/** Drops a database, ending any session still connected to it. */
+export async function dropServerDatabase(adminUrl: string, name: string): Promise<void> {
+  await withAdmin(adminUrl, (admin) => admin.exec(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`));
+}
+
+/** Drops a template database (for tests and benchmarks; a template is otherwise kept across runs). */
+export async function dropServerTemplate(adminUrl: string, name: string): Promise<void> {
+  await withAdmin(adminUrl, async (admin) => {
+    if (!(await databaseExists(admin, name))) return;
+    await admin.exec(`ALTER DATABASE ${quoteIdent(name)} WITH IS_TEMPLATE false`);
+    await admin.exec(`DROP DATABASE ${quoteIdent(name)}`);
+  });
+}
