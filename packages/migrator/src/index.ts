@@ -39,3 +39,4 @@ export {
   type RowStatements,
   rowStatements,
 } from "./rls/isolation-fixtures.ts";
+export { type CoverageReport, coverageReport, RLS_EXIT } from "./rls/coverage-report.ts";
