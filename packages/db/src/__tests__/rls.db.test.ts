@@ -76,10 +76,7 @@ async function withoutTenant(statement: FixtureStatement): Promise<number> {
 /** Whether the row exists, seen by the superuser, with the tenant column it has. */
 async function ownerSees(row: FixtureRow): Promise<string | undefined> {
   const select = statements(row).select;
-  const [found] = await t.driver.query<{ tenant: string }>(
-    select.text.replace("select 1", `select "${RLS_CONFIG.tenantColumn}" as tenant`),
-    select.params,
-  );
+  const [found] = await t.driver.query<{ tenant: string }>(select.text, select.params);
   return found?.tenant;
 }
 

@@ -128,7 +128,7 @@ describe("rowStatements", () => {
     const s = rowStatements(row, config);
     expect(s.insert.text).toContain(`insert into "app"."doc" ("id", "org_id", "author_id", "kind", "tags", "embedding")`);
     expect(s.insert.text).toContain("$6::text::halfvec(3)");
-    expect(s.select.text).toBe(`select 1 from "app"."doc" where "id" = $1::text::text`);
+    expect(s.select.text).toBe(`select "org_id" as tenant from "app"."doc" where "id" = $1::text::text`);
     expect(s.moveTo("t2")).toEqual({
       text: `update "app"."doc" set "org_id" = $1 where "id" = $2::text::text returning 1`,
       params: ["t2", s.select.params[0]],

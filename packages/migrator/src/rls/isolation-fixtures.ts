@@ -246,7 +246,7 @@ function where(row: FixtureRow, offset: number): string {
 /** The statements the isolation checks run against one generated row. */
 export interface RowStatements {
   insert: FixtureStatement;
-  /** `select 1 … where <key>`: one row when visible. */
+  /** Selects the row's tenant column by key: one row when visible. */
   select: FixtureStatement;
   /** Rewrites the tenant column with its own value: one row returned when the row is writable. */
   update: FixtureStatement;
@@ -268,7 +268,7 @@ export function rowStatements(row: FixtureRow, config: Pick<RlsConfig, "schema" 
         .join(", ")})`,
       params: row.values.map((v) => v.value),
     },
-    select: { text: `select 1 from ${target} where ${where(row, 0)}`, params: keys },
+    select: { text: `select ${tenantColumn} as tenant from ${target} where ${where(row, 0)}`, params: keys },
     update: {
       text: `update ${target} set ${tenantColumn} = ${tenantColumn} where ${where(row, 0)} returning 1`,
       params: keys,
