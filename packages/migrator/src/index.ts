@@ -8,6 +8,38 @@ export {
   STATEMENT_BREAKPOINT,
   splitStatements,
 } from "./sql/statements.ts";
+export { type RlsCommand, RLS_COMMANDS, type RlsConfig } from "./rls/rls-config.ts";
+export {
+  catalogTenantTables,
+  type PolicyInfo,
+  probeRlsCatalog,
+  type ReadableTableInfo,
+  type RlsCatalog,
+  type RoleInfo,
+  type TenantTableInfo,
+} from "./rls/catalog-probe.ts";
+export {
+  buildCoverageMatrix,
+  callsSettingPerRow,
+  type CoverageMatrix,
+  type CoverageRow,
+  type RlsFinding,
+} from "./rls/coverage-matrix.ts";
+export { formatCoverageMatrix } from "./rls/format-coverage-matrix.ts";
+export { discoverTenantTables, TenantTableMismatchError } from "./rls/tenant-table-discovery.ts";
+export { type ColumnModel, type ForeignKeyModel, probeTableModels, type TableModel } from "./rls/table-model.ts";
+export {
+  createFixtureGenerator,
+  type FixtureGenerator,
+  type FixtureRow,
+  type FixtureStatement,
+  type FixtureValue,
+  IsolationFixtureError,
+  quoteIdent,
+  type RowStatements,
+  rowStatements,
+} from "./rls/isolation-fixtures.ts";
+export { type CoverageReport, coverageReport, RLS_EXIT } from "./rls/coverage-report.ts";
 export { type OpenPglite } from "./testing/pglite-template.ts";
 export { TemplateBuildError } from "./testing/template-build-error.ts";
 export { type TemplateInputs, templateFingerprint } from "./testing/template-fingerprint.ts";
