@@ -41,8 +41,8 @@ export function testEngine(): "pglite" | "postgres" {
   return engine;
 }
 
-/** Applies the whole migration history to the template being built. */
-async function migrateTemplate(target: PrepareTarget): Promise<void> {
+/** Applies the whole migration history to a fresh database: the template's prepare step (and the benchmark's replay). */
+export async function migrateTemplate(target: PrepareTarget): Promise<void> {
   if (target.engine === "pglite") {
     const handle = createDatabase({ kind: "pglite", dataDir: target.dataDir }, { pglite: target.pglite });
     await migratePglite(handle.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
@@ -80,10 +80,15 @@ const factories = {
   }),
 } satisfies Record<string, TestDatabaseFactory>;
 
-/** Creates a fresh database with the whole migration history applied (unless `migrate: false`). */
-export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+/**
+ * Creates a fresh database with the whole migration history applied (unless `migrate: false`),
+ * on the test project's engine unless `engine` says otherwise.
+ */
+export async function createTestDatabase(
+  options: { migrate?: boolean; engine?: "pglite" | "postgres" } = {},
+): Promise<TestDatabase> {
   const factory = (options.migrate ?? true) ? factories.migrated : factories.empty;
-  const clone = await factory.clone(testEngine());
+  const clone = await factory.clone(options.engine ?? testEngine());
   if (clone.engine === "pglite") {
     const connection: Connection = { kind: "pglite", dataDir: clone.dataDir };
     const handle = createDatabase(connection, { pglite: clone.pglite });
