@@ -8,3 +8,14 @@ export {
   STATEMENT_BREAKPOINT,
   splitStatements,
 } from "./sql/statements.ts";
+export { DATA_LOSS_MARKER } from "./revert/data-loss.ts";
+export { REVERT_TODO_MARKER, type RevertStatement, type RevertTodo } from "./revert/manual-sql.ts";
+export {
+  type DataLossItem,
+  planRevert,
+  type RevertOptions,
+  type RevertPlan,
+  type SchemaChange,
+  writeRevert,
+} from "./revert/plan-revert.ts";
+export { type RevertConflict, RevertError, type RevertErrorCode } from "./revert/revert-error.ts";
