@@ -128,10 +128,10 @@ function laterConflicts(target: TouchedObjects, later: { tag: string; touched: T
   const conflicts: RevertConflict[] = [];
   for (const { tag, touched } of later) {
     const seen = new Set<string>();
-    for (const { ours, theirs } of target.overlaps(touched)) {
+    for (const { ours, theirs, how } of target.overlaps(touched)) {
       if (seen.has(theirs)) continue;
       seen.add(theirs);
-      conflicts.push({ object: ours, migration: tag, touches: theirs });
+      conflicts.push({ object: ours, migration: tag, touches: `${how} ${theirs}` });
     }
   }
   return conflicts;

@@ -19,7 +19,7 @@ export interface RevertConflict {
   object: string;
   /** The later migration's tag. */
   migration: string;
-  /** What the later migration touches (the same object, or one inside / around it). */
+  /** What the later migration does: `changes …` or `references …` (the same object, or one inside / around it). */
   touches: string;
 }
 

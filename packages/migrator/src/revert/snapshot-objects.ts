@@ -102,12 +102,15 @@ export class TouchedObjects {
    * What `later` changes or uses that is one of the objects we changed, inside one, or around
    * one: pairs (ours, theirs). Two migrations merely using the same object do not overlap.
    */
-  overlaps(later: TouchedObjects): { ours: string; theirs: string }[] {
-    const found: { ours: string; theirs: string }[] = [];
-    const theirs = new Map([...later.changed, ...later.used]);
+  overlaps(later: TouchedObjects): { ours: string; theirs: string; how: "changes" | "references" }[] {
+    const found: { ours: string; theirs: string; how: "changes" | "references" }[] = [];
+    const theirs = [
+      ...[...later.changed].map(([label, parent]) => ({ label, parent, how: "changes" as const })),
+      ...[...later.used].map(([label, parent]) => ({ label, parent, how: "references" as const })),
+    ];
     for (const [ours, ourParent] of this.changed) {
-      for (const [label, theirParent] of theirs) {
-        if (ours === label || ourParent === label || theirParent === ours) found.push({ ours, theirs: label });
+      for (const { label, parent, how } of theirs) {
+        if (ours === label || ourParent === label || parent === ours) found.push({ ours, theirs: label, how });
       }
     }
     return found;
