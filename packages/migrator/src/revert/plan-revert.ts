@@ -160,9 +160,10 @@ function renderSql(header: string[], statements: RevertStatement[], todos: Rever
   const todoChunks = todos.map(todoBlock);
   const dataLoss: DataLossItem[] = [];
   let line = 1;
+  // Each chunk is followed by the breakpoint and a newline (the join), hence the + 1.
   const push = (chunk: string) => {
     chunks.push(chunk);
-    line += chunk.split("\n").length - 1;
+    line += chunk.split("\n").length;
   };
   for (const [i, todo] of todoChunks.entries()) push(`${i === 0 ? `${preamble.join("\n")}\n` : ""}${todo}`);
   statements.forEach((statement, i) => {
