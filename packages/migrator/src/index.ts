@@ -19,3 +19,4 @@ export {
   writeRevert,
 } from "./revert/plan-revert.ts";
 export { type RevertConflict, RevertError, type RevertErrorCode } from "./revert/revert-error.ts";
+export { type CatalogDiff, type CatalogSnapshot, catalogSnapshot, diffCatalogs } from "./catalog/catalog-snapshot.ts";

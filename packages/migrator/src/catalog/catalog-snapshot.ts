@@ -72,8 +72,3 @@ export function diffCatalogs(first: CatalogSnapshot, second: CatalogSnapshot): C
   }
   return diff;
 }
-
-/** Whether a diff is empty. */
-export function catalogsEqual(diff: CatalogDiff): boolean {
-  return Object.values(diff).every((d) => d.onlyInFirst.length === 0 && d.onlyInSecond.length === 0);
-}
