@@ -11,8 +11,10 @@ import { planRevert, type RevertPlan, RevertError, writeRevert } from "@repo/mig
 const DEFAULT_MIGRATIONS = fileURLToPath(new URL("./migrations", import.meta.url));
 const SCHEMA_FOLDER = fileURLToPath(new URL("./schema", import.meta.url));
 
+/** A path relative to the working directory when it is below it, else absolute. */
 function shown(path: string): string {
-  return relative(process.cwd(), path) || ".";
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith("..") ? rel : path;
 }
 
 function report(plan: RevertPlan, written: boolean): string {
@@ -38,6 +40,7 @@ function report(plan: RevertPlan, written: boolean): string {
     for (const n of plan.notes) lines.push(`  ${n}`);
   }
   lines.push("", "Remaining steps:", "  1. Change the TypeScript schema back:");
+  if (plan.schemaChanges.length === 0) lines.push("       nothing: the migration changed nothing the snapshots record");
   for (const change of plan.schemaChanges) {
     const where = change.locations.length ? change.locations.map((l) => `src/schema/${l}`).join(", ") : "not in the TypeScript schema";
     const details = change.details.length ? `: ${change.details.join(", ")}` : " (all of it)";

@@ -235,6 +235,10 @@ function classify(code: string, context: ManualSqlContext): Outcome {
   m = new RegExp(String.raw`^CREATE\s+TYPE\s+${QUALIFIED}`, "i").exec(code);
   if (m && after.enums.has(ident(m, 3))) return { kind: "covered" };
 
+  if (/^ALTER\s+DEFAULT\s+PRIVILEGES\b/i.test(code)) {
+    return { kind: "todo", message: "undo these default privileges (ALTER DEFAULT PRIVILEGES … REVOKE/GRANT …), unless they were in place before" };
+  }
+
   if (/^(GRANT|REVOKE)\b/i.test(code)) {
     const targets = grantTargets(code);
     if (targets && targets.every((t) => droppedTables.has(t))) {
@@ -273,7 +277,8 @@ export function reverseManualSql(context: ManualSqlContext): ManualReverse {
     const code = codeOf(statement.sql);
     if (!code || generated.has(normalizeStatement(code))) continue;
     const outcome = classify(code, context);
-    const location = `${context.file}:${statement.line}`;
+    const leadingComments = statement.sql.split("\n").findIndex((l) => l.trim() !== "" && !l.trim().startsWith("--"));
+    const location = `${context.file}:${statement.line + Math.max(leadingComments, 0)}`;
     if (outcome.kind === "covered") continue;
     if (outcome.kind === "none") result.notes.push(`${outcome.note} (${location})`);
     if (outcome.kind === "reverse") {
