@@ -196,3 +196,27 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
     expect(splitStatements(plan.migration.sql).map((st) => st.sql).join("\n")).not.toContain("GRANT SELECT");
   });
 });
+
+describe("db:revert unwinds an earlier migration once the later ones that build on it are reverted", () => {
+  it("refuses 0004 until 0008, 0007, 0006 and 0005 are reverted, newest first, then allows it", async () => {
+    const s = scratchUpTo();
+    const blockers = (await refusal(planRevert({ folder: s.folder, tag: "0004" }))).conflicts.map((c) => c.migration);
+    expect([...new Set(blockers)].sort()).toEqual(["0005_marvelous_violations", "0006_milky_dreadnoughts", "0007_tro-101-research-improvements"]);
+    expect((await refusal(planRevert({ folder: s.folder, tag: "0006" }))).conflicts.map((c) => c.migration)).toContain(
+      "0008_add-correlation-id-and-embedding-count",
+    );
+    for (const tag of ["0008", "0007", "0006", "0005"]) writeRevert(await planRevert({ folder: s.folder, tag }));
+    const plan = await planRevert({ folder: s.folder, tag: "0004" });
+    writeRevert(plan);
+    const tables = Object.keys(plan.migration.snapshot["tables"] as Tables);
+    expect(tables).not.toContain("public.plan_step");
+    expect(tables).toContain("public.document_chunk");
+    expect(s.journal().entries.map((e) => e.tag).slice(10)).toEqual([
+      "0010_revert_0008_add-correlation-id-and-embedding-count",
+      "0011_revert_0007_tro-101-research-improvements",
+      "0012_revert_0006_milky_dreadnoughts",
+      "0013_revert_0005_marvelous_violations",
+      "0014_revert_0004_happy_rhodey",
+    ]);
+  });
+});

@@ -27,7 +27,7 @@ import {
   renameAmbiguities,
   snapshotNames,
   tablesOnlyIn,
-  type TouchedObjects,
+  TouchedObjects,
   touchedObjects,
   withChangesReverted,
 } from "./snapshot-objects.ts";
@@ -108,9 +108,13 @@ function findTarget(history: MigrationHistory, tag: string | undefined): number 
   return position;
 }
 
-/** The objects a migration touched: from its snapshots, plus its hand-written additions. */
-async function migrationTouches(previous: Snapshot, migration: HistoryMigration, earlier: HistoryMigration[]): Promise<TouchedObjects> {
-  const touched = touchedObjects(previous, migration.snapshot);
+/** The objects a migration touched: from its snapshots, and from its hand-written additions. */
+async function migrationTouches(
+  previous: Snapshot,
+  migration: HistoryMigration,
+  earlier: HistoryMigration[],
+): Promise<{ recorded: TouchedObjects; handWritten: TouchedObjects }> {
+  const recorded = touchedObjects(previous, migration.snapshot);
   const generated = renameAmbiguities(previous, migration.snapshot).length ? [] : await generateMigration(previous, migration.snapshot);
   const manual = reverseManualSql({
     file: basename(migration.sqlPath),
@@ -120,19 +124,35 @@ async function migrationTouches(previous: Snapshot, migration: HistoryMigration,
     droppedTables: new Set(),
     earlierSql: earlier.map((m) => ({ file: basename(m.sqlPath), sql: m.sql })),
   });
-  for (const t of manual.touched) touched.add(t.label, t.parent);
-  return touched;
+  const handWritten = new TouchedObjects();
+  for (const t of manual.touched) handWritten.add(t.label, t.parent);
+  return { recorded, handWritten };
 }
 
-function laterConflicts(target: TouchedObjects, later: { tag: string; touched: TouchedObjects }[]): RevertConflict[] {
+/**
+ * What stands in the way of reverting `target` alone. Snapshot-recorded objects are compared with
+ * the net change since it (`net`: after TAG → now), so a later change that a later revert already
+ * undid does not block; each overlap is attributed to the later migrations that touched it.
+ * Hand-written objects (extensions, custom indexes) are compared per later migration.
+ */
+function laterConflicts(
+  target: TouchedObjects,
+  net: TouchedObjects,
+  later: { tag: string; recorded: TouchedObjects; handWritten: TouchedObjects }[],
+): RevertConflict[] {
   const conflicts: RevertConflict[] = [];
-  for (const { tag, touched } of later) {
-    const seen = new Set<string>();
-    for (const { ours, theirs, how } of target.overlaps(touched)) {
-      if (seen.has(theirs)) continue;
-      seen.add(theirs);
-      conflicts.push({ object: ours, migration: tag, touches: `${how} ${theirs}` });
-    }
+  const seen = new Set<string>();
+  const push = (conflict: RevertConflict) => {
+    const key = `${conflict.migration}\u0000${conflict.touches}`;
+    if (!seen.has(key)) conflicts.push(conflict);
+    seen.add(key);
+  };
+  for (const { ours, theirs, how } of target.overlaps(net)) {
+    const by = later.filter((l) => l.recorded.changed.has(theirs) || l.recorded.used.has(theirs)).map((l) => l.tag);
+    for (const migration of by.length ? by : ["the later migrations"]) push({ object: ours, migration, touches: `${how} ${theirs}` });
+  }
+  for (const l of later) {
+    for (const { ours, theirs, how } of target.overlaps(l.handWritten)) push({ object: ours, migration: l.tag, touches: `${how} ${theirs}` });
   }
   return conflicts;
 }
@@ -212,17 +232,18 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
   const wasLast = position === migrations.length - 1;
   const earlier = migrations.slice(0, position);
 
-  const targetTouched = await migrationTouches(before, target, earlier);
+  const { recorded: targetTouched, handWritten: targetHandWritten } = await migrationTouches(before, target, earlier);
+  for (const [label, parent] of targetHandWritten.changed) targetTouched.add(label, parent);
   const checkedLater = migrations.slice(position + 1).map((m) => m.entry.tag);
   if (!wasLast) {
     const later = [];
     for (let j = position + 1; j < migrations.length; j++) {
       const m = migrations[j] as HistoryMigration;
-      later.push({ tag: m.entry.tag, touched: await migrationTouches((migrations[j - 1] as HistoryMigration).snapshot, m, migrations.slice(0, j)) });
+      later.push({ tag: m.entry.tag, ...(await migrationTouches((migrations[j - 1] as HistoryMigration).snapshot, m, migrations.slice(0, j))) });
     }
-    const conflicts = laterConflicts(targetTouched, later);
+    const conflicts = laterConflicts(targetTouched, touchedObjects(after, last.snapshot), later);
     if (conflicts.length) {
-      const names = [...new Set(conflicts.map((c) => c.migration))];
+      const names = [...new Set(conflicts.map((c) => c.migration))].sort();
       throw new RevertError(
         "later-migration-conflict",
         `cannot revert ${target.entry.tag} alone: ${names.join(", ")} also touch${names.length === 1 ? "es" : ""} what it changed`,
