@@ -168,6 +168,23 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
     expect(messages).toContain(`enum "document_source_table" loses 'web_page'`);
   });
 
+  it("drops a role only after the policies that use it", async () => {
+    const s = scratchUpTo();
+    const snapshot = s.snapshot(9);
+    (snapshot["roles"] as Record<string, unknown>)["auditor"] = { name: "auditor", createDb: false, createRole: false, inherit: true };
+    const aiModel = (snapshot["tables"] as Record<string, { policies: Record<string, unknown> }>)["public.ai_model"];
+    if (!aiModel) throw new Error("no ai_model in snapshot 0009");
+    aiModel.policies["ai_model_audit"] = { name: "ai_model_audit", as: "PERMISSIVE", for: "SELECT", to: ["auditor"], using: "true" };
+    s.append(
+      "auditor",
+      `CREATE ROLE "auditor";--> statement-breakpoint\nCREATE POLICY "ai_model_audit" ON "ai_model" AS PERMISSIVE FOR SELECT TO "auditor" USING (true);`,
+      snapshot,
+    );
+    const statements = (await planRevert({ folder: s.folder })).statements.map((st) => st.sql.trim());
+    expect(statements.indexOf('DROP ROLE "auditor";')).toBeGreaterThan(statements.indexOf('DROP POLICY "ai_model_audit" ON "ai_model" CASCADE;'));
+    expect(statements.indexOf('DROP POLICY "ai_model_audit" ON "ai_model" CASCADE;')).toBeGreaterThanOrEqual(0);
+  });
+
   it("reverses hand-written SQL it can derive and leaves a TODO block for the rest", async () => {
     const s = scratchUpTo();
     s.append(
@@ -194,6 +211,16 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
     expect(plan.migration.sql).toContain(`${REVERT_TODO_MARKER} revoke what this GRANT gave`);
     // The TODO block is comments only: the file still applies, and db:review fails on the marker.
     expect(splitStatements(plan.migration.sql).map((st) => st.sql).join("\n")).not.toContain("GRANT SELECT");
+  });
+});
+
+describe("the Rollback Strategy page", () => {
+  it("shows the file db:revert really writes for 0009", async () => {
+    const page = readFileSync(fileURLToPath(new URL("../../../../docs/rollback-strategy.md", import.meta.url)), "utf8");
+    const shown = /The file it wrote[^\n]*\n\n```sql\n([\s\S]*?)```/.exec(page)?.[1];
+    const s = scratchUpTo();
+    const plan = await planRevert({ folder: s.folder });
+    expect(shown?.trimEnd()).toBe(plan.migration.sql.trimEnd());
   });
 });
 

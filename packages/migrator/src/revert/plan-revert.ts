@@ -108,6 +108,22 @@ function findTarget(history: MigrationHistory, tag: string | undefined): number 
   return position;
 }
 
+/**
+ * Drizzle Kit's differ asks in a terminal whether a disappearing and an appearing name are a
+ * rename, and throws without one. We check first and refuse with the names instead.
+ */
+function refuseAmbiguity(tag: string, ambiguities: string[]): void {
+  if (ambiguities.length === 0) return;
+  throw new RevertError(
+    "ambiguous-rename",
+    `cannot compute the reverse of ${tag} without asking: Drizzle Kit cannot tell a rename from a drop and a create (${ambiguities.join("; ")})`,
+    {
+      hint: "write this corrective migration by hand: change the TypeScript schema back and run pnpm db:generate in a terminal, which asks about each rename",
+      ambiguities,
+    },
+  );
+}
+
 /** The objects a migration touched: from its snapshots, and from its hand-written additions. */
 async function migrationTouches(
   previous: Snapshot,
@@ -232,6 +248,7 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
   const wasLast = position === migrations.length - 1;
   const earlier = migrations.slice(0, position);
 
+  refuseAmbiguity(target.entry.tag, renameAmbiguities(after, before));
   const { recorded: targetTouched, handWritten: targetHandWritten } = await migrationTouches(before, target, earlier);
   for (const [label, parent] of targetHandWritten.changed) targetTouched.add(label, parent);
   const checkedLater = migrations.slice(position + 1).map((m) => m.entry.tag);
@@ -259,14 +276,7 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
   // with TAG's changes taken out; the conflict check guarantees nothing later depends on them.
   const from = last.snapshot;
   const goal = wasLast ? before : withChangesReverted(last.snapshot, before, after);
-  const ambiguities = renameAmbiguities(from, goal);
-  if (ambiguities.length) {
-    throw new RevertError(
-      "ambiguous-rename",
-      `cannot compute the reverse of ${target.entry.tag} without asking: Drizzle Kit cannot tell a rename from a drop and a create (${ambiguities.join("; ")})`,
-      { hint: "write this corrective migration by hand: change the TypeScript schema back and run pnpm db:generate in a terminal, which asks about each rename", ambiguities },
-    );
-  }
+  refuseAmbiguity(target.entry.tag, renameAmbiguities(from, goal));
 
   const generated = await generateMigration(from, goal);
   // Drizzle Kit drops roles before the policies that use them; roles go last.
@@ -285,7 +295,10 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
     ...manual.before,
     ...markDataLoss(otherStatements, removed),
     ...manual.after,
-    ...roleDrops.map((sql) => ({ sql, comments: [] })),
+    ...roleDrops.map((sql) => ({
+      sql,
+      comments: ["-- db:revert: roles are cluster-wide; this fails while another database on the server still uses the role"],
+    })),
   ];
 
   const idx = last.entry.idx + 1;
