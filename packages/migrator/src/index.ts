@@ -40,6 +40,18 @@ export {
   rowStatements,
 } from "./rls/isolation-fixtures.ts";
 export { type CoverageReport, coverageReport, RLS_EXIT } from "./rls/coverage-report.ts";
+export { DATA_LOSS_MARKER } from "./revert/data-loss.ts";
+export { REVERT_TODO_MARKER, type RevertStatement, type RevertTodo } from "./revert/manual-sql.ts";
+export {
+  type DataLossItem,
+  planRevert,
+  type RevertOptions,
+  type RevertPlan,
+  type SchemaChange,
+  writeRevert,
+} from "./revert/plan-revert.ts";
+export { type RevertConflict, RevertError, type RevertErrorCode } from "./revert/revert-error.ts";
+export { type CatalogDiff, type CatalogSnapshot, catalogSnapshot, diffCatalogs } from "./catalog/catalog-snapshot.ts";
 export { type OpenPglite } from "./testing/pglite-template.ts";
 export { TemplateBuildError } from "./testing/template-build-error.ts";
 export { type TemplateInputs, templateFingerprint } from "./testing/template-fingerprint.ts";
