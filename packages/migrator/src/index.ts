@@ -8,3 +8,23 @@ export {
   STATEMENT_BREAKPOINT,
   splitStatements,
 } from "./sql/statements.ts";
+export {
+  DATABASE_ENVIRONMENT_SETTING,
+  markDatabaseEnvironmentSql,
+  READ_DATABASE_ENVIRONMENT_SQL,
+  readDatabaseEnvironment,
+  type SqlRows,
+} from "./seed/database-environment.ts";
+export {
+  planSeed,
+  type ResolvedSeedEnvironment,
+  resolveSeedEnvironment,
+  type RunSeedOptions,
+  runSeed,
+  type SeedPlan,
+  type SeedReport,
+  type SeedTierResult,
+} from "./seed/run-seed.ts";
+export { SeedError, type SeedErrorCode, type SeedErrorData } from "./seed/seed-error.ts";
+export { ALL_ENVIRONMENTS, NON_PRODUCTION_ENVIRONMENTS, type SeedEnvironment, type SeedTier } from "./seed/seed-tier.ts";
+export { type SeedTableCount, sumCounts, tableCount } from "./seed/table-count.ts";
