@@ -46,7 +46,10 @@ const program = new Command("db:seed")
               hint: "Check that the database is reachable and migrated (pnpm db:migrate), then run the command again.",
             });
       if (options.json) console.log(JSON.stringify({ ok: false, database: target, error: seedError.toJSON() }, null, 2));
-      else console.error(`${seedError.message}\n${seedError.hint}`);
+      else {
+        if (seedError.completed?.length) console.error(`Completed before the failure: ${seedError.completed.join(", ")}.`);
+        console.error(`${seedError.message}\n${seedError.hint}`);
+      }
       process.exitCode = REFUSALS.has(seedError.code) ? 2 : 1;
     } finally {
       await closeDatabase().catch(() => undefined);

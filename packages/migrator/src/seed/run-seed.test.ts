@@ -111,8 +111,10 @@ describe("runSeed", () => {
         throw Object.assign(new Error('relation "ai_model" does not exist'), { code: "42P01" });
       },
     };
-    const error = await refusal(runSeed({ tiers: [failing], context: null, nodeEnv: "test", readDatabaseEnvironment: async () => null }));
-    expect(error.toJSON()).toMatchObject({ code: "tier-failed", tier: "broken" });
+    const error = await refusal(
+      runSeed({ tiers: [...tiers([]), failing], context: null, nodeEnv: "test", readDatabaseEnvironment: async () => null }),
+    );
+    expect(error.toJSON()).toMatchObject({ code: "tier-failed", tier: "broken", completed: ["reference", "development", "research"] });
     expect(error.message).toBe('Seed tier "broken" failed (SQLSTATE 42P01): relation "ai_model" does not exist.');
     expect(error.hint).toContain("pnpm db:migrate");
   });

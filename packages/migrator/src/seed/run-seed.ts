@@ -149,7 +149,8 @@ export async function runSeed<Context>(options: RunSeedOptions<Context>): Promis
     try {
       report.tiers.push({ tier: tier.name, tables: await tier.run(options.context) });
     } catch (error) {
-      throw tierFailure(tier.name, error);
+      const failure = tierFailure(tier.name, error).toJSON();
+      throw new SeedError({ ...failure, completed: report.tiers.map((done) => done.tier) });
     }
   }
   return report;

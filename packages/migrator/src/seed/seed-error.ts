@@ -21,6 +21,8 @@ export interface SeedErrorData {
   tier?: string;
   message: string;
   hint: string;
+  /** Tiers that finished before the failure (their rows are kept). */
+  completed?: string[];
 }
 
 /** The one error type of the seed machinery and of every tier. */
@@ -29,16 +31,24 @@ export class SeedError extends Error implements SeedErrorData {
   readonly code: SeedErrorCode;
   readonly tier?: string;
   readonly hint: string;
+  readonly completed?: string[];
 
   constructor(data: SeedErrorData) {
     super(data.message);
     this.code = data.code;
     if (data.tier !== undefined) this.tier = data.tier;
     this.hint = data.hint;
+    if (data.completed !== undefined) this.completed = data.completed;
   }
 
   /** The plain-data form, for `--json`. */
   toJSON(): SeedErrorData {
-    return { code: this.code, ...(this.tier === undefined ? {} : { tier: this.tier }), message: this.message, hint: this.hint };
+    return {
+      code: this.code,
+      ...(this.tier === undefined ? {} : { tier: this.tier }),
+      message: this.message,
+      hint: this.hint,
+      ...(this.completed === undefined ? {} : { completed: this.completed }),
+    };
   }
 }
