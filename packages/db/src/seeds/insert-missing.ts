@@ -2,7 +2,7 @@
  * The idempotent write every non-reference tier uses: insert rows that are not there yet, leave
  * the ones that are. Rows carry deterministic ids, so a second run finds them all present.
  */
-import { getTableName } from "drizzle-orm";
+import { getTableName, sql } from "drizzle-orm";
 import type { PgInsertValue, PgTable } from "drizzle-orm/pg-core";
 import { type SeedTableCount, tableCount } from "@repo/migrator";
 import type { Transaction } from "../client.ts";
@@ -23,6 +23,6 @@ export async function insertMissing<T extends PgTable>(
 ): Promise<SeedTableCount> {
   const name = getTableName(table);
   if (rows.length === 0) return tableCount(name);
-  const inserted = await tx.insert(table).values(rows).onConflictDoNothing().returning();
+  const inserted = await tx.insert(table).values(rows).onConflictDoNothing().returning({ one: sql<number>`1` });
   return tableCount(name, { inserted: inserted.length, present: rows.length - inserted.length });
 }
