@@ -9,9 +9,7 @@ export {
   splitStatements,
 } from "./sql/statements.ts";
 export {
-  DATABASE_ENVIRONMENT_SETTING,
   markDatabaseEnvironmentSql,
-  READ_DATABASE_ENVIRONMENT_SQL,
   readDatabaseEnvironment,
   type SqlRows,
 } from "./seed/database-environment.ts";

@@ -12,7 +12,7 @@ import type { DevTokenSeed } from "./data/development.ts";
 import { insertMissing } from "./insert-missing.ts";
 
 /** SHA-256 (hex) of a token: only the hash is stored. */
-export function hashToken(token: string): string {
+function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 

@@ -15,7 +15,7 @@ import { AI_MODELS, type ModelPriceSeed, type ModelSeed } from "./data/ai-models
 type PricingRow = typeof aiModelPricing.$inferSelect;
 
 /** The deterministic id of a price row: model, type, unit and effective day. */
-export function pricingRowId(modelId: string, price: Pick<ModelPriceSeed, "pricingType" | "unit" | "effectiveFrom">): string {
+function pricingRowId(modelId: string, price: Pick<ModelPriceSeed, "pricingType" | "unit" | "effectiveFrom">): string {
   return `${modelId}:${price.pricingType}:${price.unit}:${price.effectiveFrom}`;
 }
 

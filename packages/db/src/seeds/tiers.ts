@@ -10,7 +10,7 @@ import { seedResearchData } from "./research.ts";
 import { seedSearchData } from "./search.ts";
 
 /** What every Trovella tier receives: the bare connection (tenant rows go through withTenantContext). */
-export interface TrovellaSeedContext {
+interface TrovellaSeedContext {
   db: Database;
 }
 

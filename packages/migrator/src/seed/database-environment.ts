@@ -15,7 +15,7 @@ export const DATABASE_ENVIRONMENT_SETTING = "app.environment";
  * reads both the session's value (`current_setting`, which also sees `ALTER ROLE … SET` and
  * `PGOPTIONS`) and the stored database/role defaults in `pg_db_role_setting`.
  */
-export const READ_DATABASE_ENVIRONMENT_SQL = `select coalesce(
+const READ_DATABASE_ENVIRONMENT_SQL = `select coalesce(
   nullif(current_setting('${DATABASE_ENVIRONMENT_SETTING}', true), ''),
   (select substr(config, length('${DATABASE_ENVIRONMENT_SETTING}=') + 1)
      from pg_db_role_setting s, unnest(s.setconfig) as config

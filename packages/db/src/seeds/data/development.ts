@@ -8,7 +8,7 @@ import type { tenantTypeEnum } from "../../schema/enums.ts";
 /** Every seeded user signs in with this password (documented in the README). */
 export const DEV_PASSWORD = "trovella-dev-password";
 
-export interface DevUserSeed {
+interface DevUserSeed {
   key: string;
   name: string;
   email: string;

@@ -12,7 +12,7 @@ import type {
   skillExecutionStatusEnum,
 } from "../../schema/research.ts";
 
-export interface StepSeed {
+interface StepSeed {
   type: (typeof planStepTypeEnum.enumValues)[number];
   status: (typeof planStepStatusEnum.enumValues)[number];
   title: string;
@@ -21,7 +21,7 @@ export interface StepSeed {
   error?: string;
 }
 
-export interface ArtifactSeed {
+interface ArtifactSeed {
   /** Position of the step that found it. */
   step: number;
   type: "source" | "note" | "dataset";
@@ -31,7 +31,7 @@ export interface ArtifactSeed {
   content: string;
 }
 
-export interface ExtractionSeed {
+interface ExtractionSeed {
   step: number;
   /** 1-based index into the plan's artifacts. */
   artifact: number;
@@ -40,14 +40,14 @@ export interface ExtractionSeed {
   confidence: number;
 }
 
-export interface OutputSeed {
+interface OutputSeed {
   format: "report" | "summary" | "brief";
   title: string;
   content: string;
   isFinal: boolean;
 }
 
-export interface FeedbackSeed {
+interface FeedbackSeed {
   /** 1-based output version. */
   output: number;
   user: string;
@@ -55,7 +55,7 @@ export interface FeedbackSeed {
   comment: string;
 }
 
-export interface SkillSeed {
+interface SkillSeed {
   step: number;
   skillName: string;
   status: (typeof skillExecutionStatusEnum.enumValues)[number];
@@ -65,7 +65,7 @@ export interface SkillSeed {
   durationMs?: number;
 }
 
-export interface ToolCallSeed {
+interface ToolCallSeed {
   toolName: string;
   arguments: Record<string, unknown>;
   resultSummary: string;
@@ -75,7 +75,7 @@ export interface ToolCallSeed {
   token?: string;
 }
 
-export interface UsageSeed {
+interface UsageSeed {
   step?: number;
   model: string;
   operation: string;
@@ -91,7 +91,7 @@ export interface UsageSeed {
   error?: string;
 }
 
-export interface BatchSeed {
+interface BatchSeed {
   model: string;
   providerBatchId: string;
   status: "ended" | "processing";
