@@ -52,3 +52,21 @@ export {
 } from "./revert/plan-revert.ts";
 export { type RevertConflict, RevertError, type RevertErrorCode } from "./revert/revert-error.ts";
 export { type CatalogDiff, type CatalogSnapshot, catalogSnapshot, diffCatalogs } from "./catalog/catalog-snapshot.ts";
+export {
+  markDatabaseEnvironmentSql,
+  readDatabaseEnvironment,
+  type SqlRows,
+} from "./seed/database-environment.ts";
+export {
+  planSeed,
+  type ResolvedSeedEnvironment,
+  resolveSeedEnvironment,
+  type RunSeedOptions,
+  runSeed,
+  type SeedPlan,
+  type SeedReport,
+  type SeedTierResult,
+} from "./seed/run-seed.ts";
+export { SeedError, type SeedErrorCode, type SeedErrorData } from "./seed/seed-error.ts";
+export { ALL_ENVIRONMENTS, NON_PRODUCTION_ENVIRONMENTS, type SeedEnvironment, type SeedTier } from "./seed/seed-tier.ts";
+export { type SeedTableCount, sumCounts, tableCount } from "./seed/table-count.ts";
