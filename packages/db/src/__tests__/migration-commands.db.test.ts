@@ -1,0 +1,126 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { runCommand } from "../testing/run-command.ts";
+import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
+import { createTestDatabase, testEngine } from "../testing/test-database.ts";
+
+/**
+ * The commands as a deploy runs them: real processes, on the engine of the test project (a fresh
+ * server database, or a fresh embedded database folder).
+ */
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/**
+ * A fresh empty database the commands can open: a new server database, or on PGlite an empty
+ * folder (the command's process creates the embedded database in it; PGlite is one connection,
+ * so the test must not hold it open too).
+ */
+async function target(): Promise<{ env: { DATABASE_URL?: string; PGLITE_DATA_DIR?: string } }> {
+  if (testEngine() === "pglite") {
+    const dataDir = mkdtempSync(join(tmpdir(), "trovella-command-"));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    return { env: { PGLITE_DATA_DIR: dataDir } };
+  }
+  const t = await createTestDatabase({ migrate: false });
+  cleanups.push(() => t.close());
+  if (t.connection.kind !== "postgres") throw new Error("expected a server database");
+  return { env: { DATABASE_URL: t.connection.url } };
+}
+
+function scratch(): ScratchMigrations {
+  const s = scratchMigrations();
+  cleanups.push(() => s.remove());
+  return s;
+}
+
+describe("db:migrate, db:status, db:verify as processes", () => {
+  it("prints the state line, one line per applied migration, then the verification; a second run applies nothing", async () => {
+    const { env } = await target();
+    const s = scratch();
+    const first = await runCommand("migrate", ["--migrations", s.dir], env);
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    const lines = first.stdout.trim().split("\n");
+    expect(lines[1]).toBe("Migration state: 0 applied, 10 expected, 10 pending");
+    expect(lines.slice(2, 12).map((l) => l.replace(/\(\d+ ms\)$/, "(N ms)"))).toEqual(
+      s.entries().map((e) => `Applied ${e.tag} (N ms)`),
+    );
+    expect(lines[12]).toBe("Verified: 10 applied, 10 expected, every hash matches the journal");
+
+    const second = await runCommand("migrate", ["--migrations", s.dir, "--json"], env);
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject({ ok: true, state: { applied: 10, expected: 10, pending: 0 }, applied: [] });
+
+    const verify = await runCommand("verify", ["--migrations", s.dir, "--json"], env);
+    expect(verify.code).toBe(0);
+    expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, applied: 10, expected: 10 });
+  });
+
+  it("status lists each state; migrate and verify exit 3 on a modified file, accept-hash records the reviewed edit", async () => {
+    const { env } = await target();
+    const s = scratch();
+    expect((await runCommand("migrate", ["--migrations", s.dir], env)).code).toBe(0);
+    const edited = s.entries()[9]!.tag;
+    s.write(edited, `${s.read(edited)}\n-- reviewed\n`);
+    const pending = s.add("pending_one", 'CREATE TABLE "scratch_pending" ("id" integer);');
+
+    const status = await runCommand("status", ["--migrations", s.dir, "--json"], env);
+    expect(status.code).toBe(3);
+    const parsed = JSON.parse(status.stdout) as { migrations: { tag: string; state: string }[] };
+    expect(parsed.migrations.slice(-3).map((m) => [m.tag, m.state])).toEqual([
+      [s.entries()[8]!.tag, "applied"],
+      [edited, "modified"],
+      [pending, "pending"],
+    ]);
+
+    const migrate = await runCommand("migrate", ["--migrations", s.dir], env);
+    expect(migrate.code).toBe(3);
+    expect(migrate.stderr).toContain(`modified: ${edited}`);
+    expect(migrate.stdout).toContain("Migration state: 10 applied, 11 expected, 1 pending");
+    const verify = await runCommand("verify", ["--migrations", s.dir], env);
+    expect(verify.code).toBe(3);
+    expect(verify.stdout).toContain(`modified: ${edited}`);
+
+    const accept = await runCommand("accept-hash", [edited, "--migrations", s.dir], env);
+    expect(accept.code).toBe(0);
+    expect(accept.stdout).toMatch(new RegExp(`^Accepted ${edited}: row 10 hash [0-9a-f]{64} -> [0-9a-f]{64}\\n$`));
+    expect((await runCommand("migrate", ["--migrations", s.dir], env)).code).toBe(0);
+    expect((await runCommand("verify", ["--migrations", s.dir], env)).code).toBe(0);
+  });
+
+  it("refuses a folder without a journal or with a missing SQL file (exit 2) before touching the database", async () => {
+    const { env } = await target();
+    const s = scratch();
+    const tag = s.entries()[4]!.tag;
+    rmSync(join(s.dir, `${tag}.sql`));
+    const missing = await runCommand("migrate", ["--migrations", s.dir], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`${tag}.sql: missing SQL file for journal entry "${tag}"`);
+    expect(missing.stdout).toBe("");
+
+    writeFileSync(join(s.dir, "meta", "_journal.json"), "{ not json");
+    const malformed = await runCommand("migrate", ["--migrations", s.dir, "--json"], env);
+    expect(malformed.code).toBe(2);
+    expect(JSON.parse(malformed.stdout)).toMatchObject({ ok: false, error: { kind: "folder-invalid", issues: [{ kind: "journal-malformed" }] } });
+
+    rmSync(join(s.dir, "meta", "_journal.json"));
+    const none = await runCommand("verify", ["--migrations", s.dir], env);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("_journal.json: no journal");
+  });
+
+  it("exits 1 naming the file, statement and PostgreSQL error when a migration fails", async () => {
+    const { env } = await target();
+    const s = scratch();
+    const tag = s.add("broken", 'CREATE TABLE "scratch_ok" ("id" integer);\n--> statement-breakpoint\nCREATE TABLE "scratch_bad" ("id" integr);');
+    const run = await runCommand("migrate", ["--migrations", s.dir], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`migration ${tag} failed at statement 2 (${s.dir}/${tag}.sql:3: CREATE TABLE "scratch_bad" ("id" integr);): type "integr" does not exist [code 42704, position 34]`);
+    expect(run.stderr).toContain(`nothing of ${tag} was kept`);
+  });
+});
