@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { runCommand } from "../testing/run-command.ts";
+import { openPostgresDriver, pgliteDriver, type Driver } from "@repo/migrator";
+import { openPglite } from "../connection.ts";
+import { runCommand, startCommand } from "../testing/run-command.ts";
 import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
 import { createTestDatabase, testEngine } from "../testing/test-database.ts";
 
@@ -30,6 +32,26 @@ async function target(): Promise<{ env: { DATABASE_URL?: string; PGLITE_DATA_DIR
   cleanups.push(() => t.close());
   if (t.connection.kind !== "postgres") throw new Error("expected a server database");
   return { env: { DATABASE_URL: t.connection.url } };
+}
+
+/** Runs `fn` on a session of the target, closed afterwards (PGlite: only while no command runs). */
+async function inspect<T>(env: { DATABASE_URL?: string; PGLITE_DATA_DIR?: string }, fn: (driver: Driver) => Promise<T>): Promise<T> {
+  const driver = env.DATABASE_URL
+    ? await openPostgresDriver(env.DATABASE_URL)
+    : pgliteDriver(await openPglite(env.PGLITE_DATA_DIR!), { target: env.PGLITE_DATA_DIR!, owned: true });
+  try {
+    return await fn(driver);
+  } finally {
+    await driver.close();
+  }
+}
+
+async function until(probe: () => Promise<boolean> | boolean, what: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (await probe()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`gave up waiting for ${what}`);
 }
 
 function scratch(): ScratchMigrations {
@@ -122,5 +144,43 @@ describe("db:migrate, db:status, db:verify as processes", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`migration ${tag} failed at statement 2 (${s.dir}/${tag}.sql:3: CREATE TABLE "scratch_bad" ("id" integr);): type "integr" does not exist [code 42704, position 34]`);
     expect(run.stderr).toContain(`nothing of ${tag} was kept`);
+  });
+
+  it("a run killed mid-migration leaves the database at a migration boundary; the next run completes", async () => {
+    const { env } = await target();
+    const s = scratch();
+    const previous = s.entries().at(-1)!.tag;
+    const slow = s.add("slow", 'CREATE TABLE "scratch_before_sleep" ("id" integer);\n--> statement-breakpoint\nSELECT pg_sleep(120);');
+    const run = startCommand("migrate", ["--migrations", s.dir], env);
+    let stdout = "";
+    run.child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    if (env.DATABASE_URL) {
+      await inspect(env, (driver) =>
+        until(async () => {
+          const rows = await driver.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query = 'SELECT pg_sleep(120);'");
+          return rows.length > 0;
+        }, "the slow statement to run"),
+      );
+    } else {
+      // The embedded database cannot be watched from outside while the command holds it: wait for
+      // the migration before the slow one to be reported, then give the slow one time to start.
+      await until(() => stdout.includes(`Applied ${previous}`), "the migrations before the slow one");
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    run.child.kill("SIGKILL");
+    const killed = await run.done;
+    expect(killed.signal).toBe("SIGKILL");
+    expect(killed.stdout).not.toContain(`Applied ${slow}`);
+
+    s.write(slow, s.read(slow).replace("pg_sleep(120)", "pg_sleep(0)"));
+    const boundary = await inspect(env, (driver) =>
+      driver.query("SELECT count(*)::int AS n, to_regclass('scratch_before_sleep') IS NOT NULL AS before FROM drizzle.__drizzle_migrations"),
+    );
+    expect(boundary).toEqual([{ n: 10, before: false }]);
+    const next = await runCommand("migrate", ["--migrations", s.dir], env);
+    expect(next.code).toBe(0);
+    expect(next.stdout).toContain("Migration state: 10 applied, 11 expected, 1 pending");
+    expect(next.stdout).toMatch(new RegExp(`Applied ${slow} \\(\\d+ ms\\)`));
+    expect(next.stdout).toContain("Verified: 11 applied, 11 expected");
   });
 });

@@ -8,13 +8,13 @@ import {
   runMigrations,
 } from "@repo/migrator";
 import { afterEach, describe, expect, it } from "vitest";
-import { runCommand, startCommand } from "../testing/run-command.ts";
+import { runCommand } from "../testing/run-command.ts";
 import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
 import { createTestDatabase, TEST_SERVER_URL, type TestDatabase, testEngine } from "../testing/test-database.ts";
 
 /**
  * What needs a server: several sessions at once (concurrent deploys, a lock held by another
- * session, a killed run's session) and network logins. PGlite is one connection, so these run in
+ * session) and network logins. PGlite is one connection, so these run in
  * the postgres project only.
  */
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -41,15 +41,6 @@ function scratch(): ScratchMigrations {
   return s;
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  for (let i = 0; i < 600; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
 describe.runIf(testEngine() === "postgres")("on the PostgreSQL server", () => {
   it("eight db:migrate processes at once: each migration applied once, all exit 0, db:verify passes", async () => {
     const t = await freshDatabase();
@@ -64,39 +55,6 @@ describe.runIf(testEngine() === "postgres")("on the PostgreSQL server", () => {
     expect(counts).toEqual({ n: 10, hashes: 10 });
     const verify = await runCommand("verify", [], { DATABASE_URL: t.url });
     expect(verify.code).toBe(0);
-  });
-
-  it("a run killed mid-migration leaves the database at a migration boundary; the next run completes", async () => {
-    const t = await freshDatabase();
-    const s = scratch();
-    const slow = s.add(
-      "slow",
-      [
-        'CREATE TABLE "scratch_before_sleep" ("id" integer);',
-        "--> statement-breakpoint",
-        "SELECT pg_sleep(CASE WHEN to_regclass('scratch_kill_marker') IS NULL THEN 0 ELSE 120 END);",
-      ].join("\n"),
-    );
-    await t.driver.exec('CREATE TABLE "scratch_kill_marker" ()');
-    const run = startCommand("migrate", ["--migrations", s.dir], { DATABASE_URL: t.url });
-    await until(async () => {
-      const rows = await t.driver.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep%'");
-      return rows.length > 0 ? true : undefined;
-    }, "the slow migration to start");
-    run.child.kill("SIGKILL");
-    expect((await run.done).signal).toBe("SIGKILL");
-
-    await t.driver.exec('DROP TABLE "scratch_kill_marker"');
-    const [boundary] = await t.driver.query<{ n: number; before: boolean }>(
-      "SELECT count(*)::int AS n, to_regclass('scratch_before_sleep') IS NOT NULL AS before FROM drizzle.__drizzle_migrations",
-    );
-    expect(boundary).toEqual({ n: 10, before: false });
-
-    const next = await runCommand("migrate", ["--migrations", s.dir], { DATABASE_URL: t.url });
-    expect(next.code).toBe(0);
-    expect(next.stdout).toContain("Migration state: 10 applied, 11 expected, 1 pending");
-    expect(next.stdout).toMatch(new RegExp(`Applied ${slow} \\(\\d+ ms\\)`));
-    expect(next.stdout).toContain("Verified: 11 applied, 11 expected");
   });
 
   it("a lock held by another session: the migration is rolled back and retried with backoff, then fails cleanly", async () => {
