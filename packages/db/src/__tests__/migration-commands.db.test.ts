@@ -115,6 +115,27 @@ describe("db:migrate, db:status, db:verify as processes", () => {
     expect((await runCommand("verify", ["--migrations", s.dir], env)).code).toBe(0);
   });
 
+  it("stops on an out-of-order migration (exit 3, naming it) and applies it with --allow-out-of-order", async () => {
+    const { env } = await target();
+    const deployed = scratch();
+    const branchB = 'CREATE TABLE "scratch_branch_b" ("id" integer);';
+    deployed.add("branch_b", branchB);
+    const whenB = deployed.entries().at(-1)!.when;
+    expect((await runCommand("migrate", ["--migrations", deployed.dir], env)).code).toBe(0);
+    const merged = scratch();
+    const tagA = merged.add("branch_a", 'CREATE TABLE "scratch_branch_a" ("id" integer);', { when: whenB - 500 });
+    merged.add("branch_b", branchB, { when: whenB });
+
+    const refused = await runCommand("migrate", ["--migrations", merged.dir], env);
+    expect(refused.code).toBe(3);
+    expect(refused.stdout).toContain("Migration state: 11 applied, 12 expected, 1 pending");
+    expect(refused.stderr).toContain(`  - ${tagA} (when ${whenB - 500}, newest applied ${whenB})`);
+    expect(refused.stderr).toContain("--allow-out-of-order");
+    const allowed = await runCommand("migrate", ["--migrations", merged.dir, "--allow-out-of-order"], env);
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toMatch(new RegExp(`Applied ${tagA} \\(\\d+ ms\\)`));
+  });
+
   it("refuses a folder without a journal or with a missing SQL file (exit 2) before touching the database", async () => {
     const { env } = await target();
     const s = scratch();
