@@ -6,15 +6,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { PGlite } from "@electric-sql/pglite";
-import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
-import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
-import { type Driver, openPostgresDriver, pgliteDriver } from "@repo/migrator";
+import { type Driver, openPostgresDriver, pgliteDriver, readMigrationFolder, runMigrations } from "@repo/migrator";
 import { createDatabase, type Database } from "../client.ts";
 import { type Connection, openPglite } from "../connection.ts";
+import { MIGRATIONS_FOLDER } from "../migrations-folder.ts";
 
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../migrations", import.meta.url));
+export { MIGRATIONS_FOLDER };
 
 /** The server tests use; override with TEST_DATABASE_URL. */
 export const TEST_SERVER_URL =
@@ -43,6 +41,12 @@ function withDatabase(url: string, name: string): string {
   return parsed.toString();
 }
 
+/** Applies Trovella's whole history with the migration runner (the same path as db:migrate). */
+async function migrateOrThrow(driver: Driver): Promise<void> {
+  const { verification } = await runMigrations(driver, readMigrationFolder(MIGRATIONS_FOLDER));
+  if (!verification.ok) throw new Error(`test database migration did not verify: ${JSON.stringify(verification)}`);
+}
+
 /** Creates a fresh database with the whole migration history applied (unless `migrate: false`). */
 export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const migrate = options.migrate ?? true;
@@ -51,12 +55,13 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
     const pglite: PGlite = await openPglite(dataDir);
     const connection: Connection = { kind: "pglite", dataDir };
     const handle = createDatabase(connection, { pglite });
-    if (migrate) await migratePglite(handle.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+    const driver = pgliteDriver(pglite, { target: dataDir });
+    if (migrate) await migrateOrThrow(driver);
     return {
       engine: "pglite",
       connection,
       db: handle.db,
-      driver: pgliteDriver(pglite, { target: dataDir }),
+      driver,
       async close() {
         await pglite.close();
         rmSync(dataDir, { recursive: true, force: true });
@@ -73,8 +78,8 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
   const url = withDatabase(TEST_SERVER_URL, name);
   const connection: Connection = { kind: "postgres", url };
   const handle = createDatabase(connection);
-  if (migrate) await migratePg(handle.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
   const driver = await openPostgresDriver(url);
+  if (migrate) await migrateOrThrow(driver);
   return {
     engine: "postgres",
     connection,
