@@ -83,7 +83,7 @@ describe("a reverting migration on a real database", () => {
       catalogs[k] = await catalogSnapshot(t.driver);
       const scratch = scratchMigrations(k);
       try {
-        const plan = await planRevert({ folder: scratch.folder });
+        const plan = await planRevert({ folder: scratch.dir });
         writeRevert(plan);
         const reverted = await catalogWith(t.driver, readFileSync(plan.migration.sqlPath, "utf8"));
         expect(reverted).toEqual(catalogs[k - 1]);
@@ -99,7 +99,7 @@ describe("a reverting migration on a real database", () => {
     if (!after4 || !after5 || !after9) throw new Error("needs the catalogs recorded by the tests above");
     const scratch = scratchMigrations();
     try {
-      const plan = await planRevert({ folder: scratch.folder, tag: "0005" });
+      const plan = await planRevert({ folder: scratch.dir, tag: "0005" });
       const reverted = await catalogWith(t.driver, plan.migration.sql);
       expect(diffCatalogs(after9, reverted)).toEqual(diffCatalogs(after5, after4));
     } finally {
@@ -115,9 +115,9 @@ describe("Drizzle's migrator", () => {
     const scratch = scratchMigrations();
     const fresh = await createTestDatabase({ migrate: false });
     try {
-      writeRevert(await planRevert({ folder: scratch.folder }));
-      if (fresh.engine === "pglite") await migratePglite(fresh.db as never, { migrationsFolder: scratch.folder });
-      else await migratePg(fresh.db as never, { migrationsFolder: scratch.folder });
+      writeRevert(await planRevert({ folder: scratch.dir }));
+      if (fresh.engine === "pglite") await migratePglite(fresh.db as never, { migrationsFolder: scratch.dir });
+      else await migratePg(fresh.db as never, { migrationsFolder: scratch.dir });
       const [row] = await fresh.driver.query<{ count: number }>("select count(*)::int as count from drizzle.__drizzle_migrations");
       expect(row?.count).toBe(entries.length + 1);
       expect(await catalogSnapshot(fresh.driver)).toEqual(after8);

@@ -51,7 +51,7 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
     const before = s.journal();
     const reverted = before.entries[k];
     if (!reverted) throw new Error(`no entry ${k}`);
-    const plan = await planRevert({ folder: s.folder, now: () => reverted.when - 5 });
+    const plan = await planRevert({ folder: s.dir, now: () => reverted.when - 5 });
     writeRevert(plan);
 
     const after = s.journal();
@@ -76,7 +76,7 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
 
   it("leaves the TypeScript schema without drift once it is changed back (reverting 0009)", async () => {
     const s = scratchUpTo();
-    const plan = await planRevert({ folder: s.folder, schemaFolder: SCHEMA_FOLDER });
+    const plan = await planRevert({ folder: s.dir, schemaFolder: SCHEMA_FOLDER });
     const reverted = generateDrizzleJson(schemaWithout("documentChunk", "documentChunkRelations", "documentSourceTableEnum"));
     expect(await generateMigration(plan.migration.snapshot as never, reverted)).toEqual([]);
     expect(plan.dataLoss.map((d) => d.message)).toEqual(['drops table "document_chunk" and its rows']);
@@ -85,7 +85,7 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
 
   it("drops the extension 0009 created, after the table that used it", async () => {
     const s = scratchUpTo();
-    const plan = await planRevert({ folder: s.folder });
+    const plan = await planRevert({ folder: s.dir });
     const statements = plan.statements.map((st) => st.sql.trim());
     const dropTable = statements.findIndex((st) => st.startsWith('DROP TABLE "document_chunk"'));
     const dropExtension = statements.indexOf('DROP EXTENSION IF EXISTS "vector";');
@@ -96,14 +96,14 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
 
   it("needs no reverse for 0003's REVOKE: the tables it names are dropped", async () => {
     const s = scratchUpTo(3);
-    const plan = await planRevert({ folder: s.folder });
+    const plan = await planRevert({ folder: s.dir });
     expect(plan.todos).toEqual([]);
     expect(plan.notes.join("\n")).toMatch(/REVOKE on "ai_model", "ai_model_pricing": the revert drops them/);
   });
 
   it("reverts an earlier migration that no later one touches (0005), without drift against the changed-back schema", async () => {
     const s = scratchUpTo();
-    const plan = await planRevert({ folder: s.folder, tag: "0005" });
+    const plan = await planRevert({ folder: s.dir, tag: "0005" });
     expect(plan.wasLast).toBe(false);
     expect(plan.checkedLater).toEqual(s.journal().entries.slice(6).map((e) => e.tag));
     const reverted = generateDrizzleJson(schemaWithout("skillExecution", "skillExecutionRelations", "skillExecutionStatusEnum"));
@@ -113,7 +113,7 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
   it("refuses an earlier migration a later one builds on (0004), naming the objects and migrations", async () => {
     const s = scratchUpTo();
     const journalBefore = JSON.stringify(s.journal());
-    const error = await refusal(planRevert({ folder: s.folder, tag: "0004_happy_rhodey" }));
+    const error = await refusal(planRevert({ folder: s.dir, tag: "0004_happy_rhodey" }));
     expect(error.code).toBe("later-migration-conflict");
     expect(error.message).toContain("0007_tro-101-research-improvements");
     expect(error.conflicts).toContainEqual({
@@ -131,10 +131,10 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
 
   it("refuses an unknown tag and the first migration, and a name unusable in a file name", async () => {
     const s = scratchUpTo();
-    expect((await refusal(planRevert({ folder: s.folder, tag: "0042" }))).code).toBe("unknown-migration");
-    expect((await refusal(planRevert({ folder: s.folder, tag: "0000" }))).code).toBe("first-migration");
-    expect((await refusal(planRevert({ folder: s.folder, name: "undo chunks" }))).code).toBe("invalid-name");
-    const named = await planRevert({ folder: s.folder, name: "undo-chunks" });
+    expect((await refusal(planRevert({ folder: s.dir, tag: "0042" }))).code).toBe("unknown-migration");
+    expect((await refusal(planRevert({ folder: s.dir, tag: "0000" }))).code).toBe("first-migration");
+    expect((await refusal(planRevert({ folder: s.dir, name: "undo chunks" }))).code).toBe("invalid-name");
+    const named = await planRevert({ folder: s.dir, name: "undo-chunks" });
     expect(named.migration.entry.tag).toBe("0010_undo-chunks");
   });
 
@@ -144,8 +144,8 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
     const columns = (snapshot["tables"] as Tables)["public.ai_usage"]?.columns ?? {};
     columns["latency"] = { ...(columns["latency_ms"] as object), name: "latency" };
     delete columns["latency_ms"];
-    s.append("rename-latency", 'ALTER TABLE "ai_usage" RENAME COLUMN "latency_ms" TO "latency";', snapshot);
-    const error = await refusal(planRevert({ folder: s.folder }));
+    s.add("rename-latency", 'ALTER TABLE "ai_usage" RENAME COLUMN "latency_ms" TO "latency";', { snapshot });
+    const error = await refusal(planRevert({ folder: s.dir }));
     expect(error.code).toBe("ambiguous-rename");
     expect(error.ambiguities.join("\n")).toMatch(/"latency" would go and "latency_ms" would come/);
   });
@@ -157,12 +157,12 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
     delete columns["latency_ms"];
     const enums = snapshot["enums"] as Record<string, { values: string[] }>;
     enums["public.document_source_table"]?.values.push("web_page");
-    s.append(
+    s.add(
       "drop-latency",
       `ALTER TYPE "public"."document_source_table" ADD VALUE 'web_page';--> statement-breakpoint\nALTER TABLE "ai_usage" DROP COLUMN "latency_ms";`,
-      snapshot,
+      { snapshot },
     );
-    const plan = await planRevert({ folder: s.folder });
+    const plan = await planRevert({ folder: s.dir });
     const messages = plan.dataLoss.map((d) => d.message).join("\n");
     expect(messages).toContain('re-adds column "ai_usage"."latency_ms" empty');
     expect(messages).toContain(`enum "document_source_table" loses 'web_page'`);
@@ -175,19 +175,19 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
     const aiModel = (snapshot["tables"] as Record<string, { policies: Record<string, unknown> }>)["public.ai_model"];
     if (!aiModel) throw new Error("no ai_model in snapshot 0009");
     aiModel.policies["ai_model_audit"] = { name: "ai_model_audit", as: "PERMISSIVE", for: "SELECT", to: ["auditor"], using: "true" };
-    s.append(
+    s.add(
       "auditor",
       `CREATE ROLE "auditor";--> statement-breakpoint\nCREATE POLICY "ai_model_audit" ON "ai_model" AS PERMISSIVE FOR SELECT TO "auditor" USING (true);`,
-      snapshot,
+      { snapshot },
     );
-    const statements = (await planRevert({ folder: s.folder })).statements.map((st) => st.sql.trim());
+    const statements = (await planRevert({ folder: s.dir })).statements.map((st) => st.sql.trim());
     expect(statements.indexOf('DROP ROLE "auditor";')).toBeGreaterThan(statements.indexOf('DROP POLICY "ai_model_audit" ON "ai_model" CASCADE;'));
     expect(statements.indexOf('DROP POLICY "ai_model_audit" ON "ai_model" CASCADE;')).toBeGreaterThanOrEqual(0);
   });
 
   it("reverses hand-written SQL it can derive and leaves a TODO block for the rest", async () => {
     const s = scratchUpTo();
-    s.append(
+    s.add(
       "hand-written",
       [
         "CREATE EXTENSION IF NOT EXISTS pg_trgm;",
@@ -196,9 +196,9 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
         'ALTER TABLE "document_chunk" ADD COLUMN "content_length" integer GENERATED ALWAYS AS (length("content")) STORED;',
         'GRANT SELECT ON "document_chunk" TO "anonymous";',
       ].join("--> statement-breakpoint\n"),
-      s.snapshot(9),
+      { snapshot: s.snapshot(9) },
     );
-    const plan = await planRevert({ folder: s.folder });
+    const plan = await planRevert({ folder: s.dir });
     expect(plan.statements.map((st) => st.sql)).toEqual([
       'ALTER TABLE "document_chunk" DROP COLUMN IF EXISTS "content_length";',
       'DROP INDEX IF EXISTS "document_chunk_content_trgm_idx";',
@@ -219,7 +219,7 @@ describe("the Rollback Strategy page", () => {
     const page = readFileSync(fileURLToPath(new URL("../../../../docs/rollback-strategy.md", import.meta.url)), "utf8");
     const shown = /The file it wrote[^\n]*\n\n```sql\n([\s\S]*?)```/.exec(page)?.[1];
     const s = scratchUpTo();
-    const plan = await planRevert({ folder: s.folder });
+    const plan = await planRevert({ folder: s.dir });
     expect(shown?.trimEnd()).toBe(plan.migration.sql.trimEnd());
   });
 });
@@ -227,13 +227,13 @@ describe("the Rollback Strategy page", () => {
 describe("db:revert unwinds an earlier migration once the later ones that build on it are reverted", () => {
   it("refuses 0004 until 0008, 0007, 0006 and 0005 are reverted, newest first, then allows it", async () => {
     const s = scratchUpTo();
-    const blockers = (await refusal(planRevert({ folder: s.folder, tag: "0004" }))).conflicts.map((c) => c.migration);
+    const blockers = (await refusal(planRevert({ folder: s.dir, tag: "0004" }))).conflicts.map((c) => c.migration);
     expect([...new Set(blockers)].sort()).toEqual(["0005_marvelous_violations", "0006_milky_dreadnoughts", "0007_tro-101-research-improvements"]);
-    expect((await refusal(planRevert({ folder: s.folder, tag: "0006" }))).conflicts.map((c) => c.migration)).toContain(
+    expect((await refusal(planRevert({ folder: s.dir, tag: "0006" }))).conflicts.map((c) => c.migration)).toContain(
       "0008_add-correlation-id-and-embedding-count",
     );
-    for (const tag of ["0008", "0007", "0006", "0005"]) writeRevert(await planRevert({ folder: s.folder, tag }));
-    const plan = await planRevert({ folder: s.folder, tag: "0004" });
+    for (const tag of ["0008", "0007", "0006", "0005"]) writeRevert(await planRevert({ folder: s.dir, tag }));
+    const plan = await planRevert({ folder: s.dir, tag: "0004" });
     writeRevert(plan);
     const tables = Object.keys(plan.migration.snapshot["tables"] as Tables);
     expect(tables).not.toContain("public.plan_step");

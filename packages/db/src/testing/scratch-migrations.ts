@@ -1,65 +1,88 @@
 /**
- * A throw-away copy of Trovella's migrations folder in a temporary directory, optionally cut
- * after one migration, so tests can write migrations (`db:revert`) without touching the real one.
+ * A throw-away copy of Trovella's migrations folder (SQL, snapshots, journal) in a temporary
+ * directory, optionally cut after one migration, to which a test appends fixture migrations,
+ * damages files, or writes a revert, without touching the real history.
  */
 import { randomUUID } from "node:crypto";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MIGRATIONS_FOLDER } from "./test-database.ts";
+import { MIGRATIONS_FOLDER } from "../migrations-folder.ts";
 
-interface JournalFile {
-  entries: { idx: number; tag: string; when: number }[];
+interface JournalEntry {
+  idx: number;
+  version: string;
+  when: number;
+  tag: string;
+  breakpoints: boolean;
 }
 
+type Journal = { entries: JournalEntry[] } & Record<string, unknown>;
+type Snapshot = Record<string, unknown> & { id: string; prevId: string };
+
+/** A temporary migrations folder. */
 export interface ScratchMigrations {
-  folder: string;
+  dir: string;
   /** The journal as it is on disk now. */
-  journal(): JournalFile & Record<string, unknown>;
+  journal(): Journal;
+  /** The journal entries, in order. */
+  entries(): JournalEntry[];
   /** A snapshot of the folder by idx. */
-  snapshot(idx: number): Record<string, unknown> & { id: string; prevId: string };
+  snapshot(idx: number): Snapshot;
   /**
-   * Appends a migration as Drizzle Kit would write it: `NNNN_<name>.sql`, its snapshot (id and
-   * prevId filled in) and a journal entry. Returns its tag.
+   * Appends a migration as Drizzle Kit would write it: `NNNN_<name>.sql`, its snapshot (a copy of
+   * the last one unless given; a fresh id, prevId = the last id) and a journal entry (`when` 1 s
+   * after the last unless given). Returns its tag.
    */
-  append(name: string, sql: string, snapshot: Record<string, unknown>): string;
+  add(name: string, sql: string, options?: { when?: number; snapshot?: Record<string, unknown> }): string;
+  /** Overwrites a migration's SQL file. */
+  write(tag: string, sql: string): void;
+  /** Reads a migration's SQL file. */
+  read(tag: string): string;
   remove(): void;
 }
 
-/** Copies the migrations folder; with `upTo`, keeps only migrations 0..upTo (files and journal). */
+const snapshotFile = (dir: string, idx: number) => join(dir, "meta", `${String(idx).padStart(4, "0")}_snapshot.json`);
+
+/** Copies the real history; with `upTo`, keeps only migrations 0..upTo (files and journal). */
 export function scratchMigrations(upTo?: number): ScratchMigrations {
-  const root = mkdtempSync(join(tmpdir(), "trovella-revert-"));
-  const folder = join(root, "migrations");
-  cpSync(MIGRATIONS_FOLDER, folder, { recursive: true });
-  const journalPath = join(folder, "meta", "_journal.json");
-  const read = () => JSON.parse(readFileSync(journalPath, "utf8")) as JournalFile & Record<string, unknown>;
+  const root = mkdtempSync(join(tmpdir(), "trovella-migrations-"));
+  const dir = join(root, "migrations");
+  cpSync(MIGRATIONS_FOLDER, dir, { recursive: true });
+  const journalPath = join(dir, "meta", "_journal.json");
+  const readJournal = () => JSON.parse(readFileSync(journalPath, "utf8")) as Journal;
+  const writeJournal = (journal: Journal) => writeFileSync(journalPath, `${JSON.stringify(journal, null, 2)}\n`);
+  const readSnapshot = (idx: number) => JSON.parse(readFileSync(snapshotFile(dir, idx), "utf8")) as Snapshot;
   if (upTo !== undefined) {
-    const journal = read();
+    const journal = readJournal();
     for (const entry of journal.entries.filter((e) => e.idx > upTo)) {
-      rmSync(join(folder, `${entry.tag}.sql`));
-      rmSync(join(folder, "meta", `${String(entry.idx).padStart(4, "0")}_snapshot.json`));
+      rmSync(join(dir, `${entry.tag}.sql`));
+      rmSync(snapshotFile(dir, entry.idx));
     }
     journal.entries = journal.entries.filter((e) => e.idx <= upTo);
-    writeFileSync(journalPath, JSON.stringify(journal, null, 2));
+    writeJournal(journal);
   }
   return {
-    folder,
-    journal: read,
-    snapshot: (idx) => JSON.parse(readFileSync(join(folder, "meta", `${String(idx).padStart(4, "0")}_snapshot.json`), "utf8")),
-    append(name, sql, snapshot) {
-      const journal = read();
+    dir,
+    journal: readJournal,
+    entries: () => readJournal().entries,
+    snapshot: readSnapshot,
+    add(name, sql, options = {}) {
+      const journal = readJournal();
       const last = journal.entries.at(-1);
       if (!last) throw new Error("scratch journal is empty");
       const idx = last.idx + 1;
-      const prefix = String(idx).padStart(4, "0");
-      const tag = `${prefix}_${name}`;
-      const previous = JSON.parse(readFileSync(join(folder, "meta", `${String(last.idx).padStart(4, "0")}_snapshot.json`), "utf8")) as { id: string };
-      writeFileSync(join(folder, `${tag}.sql`), sql);
-      writeFileSync(join(folder, "meta", `${prefix}_snapshot.json`), JSON.stringify({ ...snapshot, id: randomUUID(), prevId: previous.id }, null, 2));
-      journal.entries.push({ idx, version: "7", when: last.when + 1000, tag, breakpoints: true } as JournalFile["entries"][number]);
-      writeFileSync(journalPath, JSON.stringify(journal, null, 2));
+      const tag = `${String(idx).padStart(4, "0")}_${name}`;
+      const previous = readSnapshot(last.idx);
+      const snapshot = { ...(options.snapshot ?? previous), id: randomUUID(), prevId: previous.id };
+      writeFileSync(join(dir, `${tag}.sql`), sql);
+      writeFileSync(snapshotFile(dir, idx), JSON.stringify(snapshot, null, 2));
+      journal.entries.push({ idx, version: "7", when: options.when ?? last.when + 1000, tag, breakpoints: true });
+      writeJournal(journal);
       return tag;
     },
+    write: (tag, sql) => writeFileSync(join(dir, `${tag}.sql`), sql),
+    read: (tag) => readFileSync(join(dir, `${tag}.sql`), "utf8"),
     remove: () => rmSync(root, { recursive: true, force: true }),
   };
 }

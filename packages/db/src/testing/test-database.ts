@@ -5,20 +5,21 @@
  * (dropped on close), on PGlite a copy of a migrated data directory (removed on close).
  */
 import { fileURLToPath } from "node:url";
-import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
-import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import {
   createTestDatabaseFactory,
   type Driver,
   openPostgresDriver,
   type PrepareTarget,
   pgliteDriver,
+  readMigrationFolder,
+  runMigrations,
   type TestDatabaseFactory,
 } from "@repo/migrator";
 import { createDatabase, type Database } from "../client.ts";
 import { type Connection, openPglite } from "../connection.ts";
+import { MIGRATIONS_FOLDER } from "../migrations-folder.ts";
 
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../migrations", import.meta.url));
+export { MIGRATIONS_FOLDER };
 
 /** The server tests use; override with TEST_DATABASE_URL. */
 export const TEST_SERVER_URL =
@@ -41,18 +42,23 @@ export function testEngine(): "pglite" | "postgres" {
   return engine;
 }
 
-/** Applies the whole migration history to a fresh database: the template's prepare step (and the benchmark's replay). */
+/** Applies Trovella's whole history with the migration runner (the same path as db:migrate). */
+async function migrateOrThrow(driver: Driver): Promise<void> {
+  const { verification } = await runMigrations(driver, readMigrationFolder(MIGRATIONS_FOLDER));
+  if (!verification.ok) throw new Error(`test database migration did not verify: ${JSON.stringify(verification)}`);
+}
+
+/**
+ * Applies the whole migration history to a fresh database with the runner: the template's
+ * prepare step (and the benchmark's replay).
+ */
 export async function migrateTemplate(target: PrepareTarget): Promise<void> {
-  if (target.engine === "pglite") {
-    const handle = createDatabase({ kind: "pglite", dataDir: target.dataDir }, { pglite: target.pglite });
-    await migratePglite(handle.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
-    return;
-  }
-  const handle = createDatabase({ kind: "postgres", url: target.url });
+  const driver =
+    target.engine === "pglite" ? pgliteDriver(target.pglite, { target: target.dataDir }) : await openPostgresDriver(target.url);
   try {
-    await migratePg(handle.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+    await migrateOrThrow(driver);
   } finally {
-    await handle.close();
+    await driver.close();
   }
 }
 

@@ -1,0 +1,89 @@
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type FolderIssue, MigratorError, migrationHash, readMigrationFolder } from "@repo/migrator";
+import { afterEach, describe, expect, it } from "vitest";
+import { MIGRATIONS_FOLDER } from "../migrations-folder.ts";
+import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
+
+let scratch: ScratchMigrations | undefined;
+afterEach(() => scratch?.remove());
+
+function issuesOf(folder: string): FolderIssue[] {
+  try {
+    readMigrationFolder(folder);
+  } catch (error) {
+    if (error instanceof MigratorError && error.problem.kind === "folder-invalid") return error.problem.issues;
+    throw error;
+  }
+  throw new Error("the folder was accepted");
+}
+
+describe("readMigrationFolder", () => {
+  it("reads Trovella's history in journal order with Drizzle's hash of each whole file", () => {
+    const folder = readMigrationFolder(MIGRATIONS_FOLDER);
+    const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8")) as { entries: { tag: string }[] };
+    expect(folder.migrations.map((m) => m.tag)).toEqual(journal.entries.map((e) => e.tag));
+    const first = folder.migrations[0]!;
+    expect(first.hash).toBe(migrationHash(readFileSync(join(MIGRATIONS_FOLDER, `${first.tag}.sql`), "utf8")));
+    expect(first.hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("marks a migration whose first line is the no-transaction directive", () => {
+    scratch = scratchMigrations();
+    const tag = scratch.add("concurrent_index", '-- migrator:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "x" ON "user" ("email");');
+    const folder = readMigrationFolder(scratch.dir);
+    expect(folder.migrations.find((m) => m.tag === tag)?.noTransaction).toBe(true);
+    expect(folder.migrations.filter((m) => m.noTransaction)).toHaveLength(1);
+  });
+
+  it("reports a folder without a journal", () => {
+    scratch = scratchMigrations();
+    rmSync(join(scratch.dir, "meta", "_journal.json"));
+    expect(issuesOf(scratch.dir)).toEqual([{ kind: "journal-missing", path: join(scratch.dir, "meta", "_journal.json") }]);
+  });
+
+  it("reports a malformed journal", () => {
+    scratch = scratchMigrations();
+    writeFileSync(join(scratch.dir, "meta", "_journal.json"), '{"entries": [');
+    const issues = issuesOf(scratch.dir);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ kind: "journal-malformed" });
+  });
+
+  it("reports every problem of a damaged folder at once", () => {
+    scratch = scratchMigrations();
+    const entries = scratch.entries();
+    const [third, fifth, seventh] = [entries[2]!, entries[4]!, entries[6]!];
+    rmSync(join(scratch.dir, `${third.tag}.sql`));
+    rmSync(join(scratch.dir, "meta", `${fifth.tag.split("_")[0]}_snapshot.json`));
+    writeFileSync(join(scratch.dir, "9999_stray.sql"), "SELECT 1;");
+    const journal = { entries: entries.map((e) => (e.tag === seventh.tag ? { ...e, when: entries[0]!.when } : e)) };
+    writeFileSync(join(scratch.dir, "meta", "_journal.json"), JSON.stringify(journal));
+    expect(issuesOf(scratch.dir)).toEqual([
+      { kind: "sql-missing", tag: third.tag, path: join(scratch.dir, `${third.tag}.sql`) },
+      { kind: "snapshot-missing", tag: fifth.tag, path: join(scratch.dir, "meta", `${fifth.tag.split("_")[0]}_snapshot.json`) },
+      { kind: "when-not-increasing", tag: seventh.tag, when: entries[0]!.when, previousTag: entries[5]!.tag, previousWhen: entries[5]!.when },
+      { kind: "sql-not-in-journal", path: join(scratch.dir, "9999_stray.sql") },
+    ]);
+  });
+
+  it("reports duplicate tags and idx out of order", () => {
+    scratch = scratchMigrations();
+    const entries = scratch.entries();
+    const duplicate = { ...entries[1]!, idx: entries.length, when: entries.at(-1)!.when + 1 };
+    writeFileSync(join(scratch.dir, "meta", "_journal.json"), JSON.stringify({ entries: [...entries, duplicate] }));
+    expect(issuesOf(scratch.dir)).toEqual([{ kind: "duplicate-tag", tag: entries[1]!.tag }]);
+    const swapped = entries.map((e, i) => ({ ...e, idx: i === 3 ? 4 : i === 4 ? 3 : i }));
+    writeFileSync(join(scratch.dir, "meta", "_journal.json"), JSON.stringify({ entries: swapped }));
+    expect(issuesOf(scratch.dir).map((i) => i.kind)).toEqual(["idx-out-of-order", "idx-out-of-order"]);
+  });
+
+  it("says in its message what is wrong, where, and that nothing was applied", () => {
+    scratch = scratchMigrations();
+    const tag = scratch.entries()[2]!.tag;
+    rmSync(join(scratch.dir, `${tag}.sql`));
+    expect(() => readMigrationFolder(scratch!.dir)).toThrow(
+      new RegExp(`nothing was applied:\\n  - .*${tag}\\.sql: missing SQL file for journal entry "${tag}"`),
+    );
+  });
+});

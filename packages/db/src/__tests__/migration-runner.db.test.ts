@@ -1,0 +1,235 @@
+import { migrate as drizzleMigratePg } from "drizzle-orm/node-postgres/migrator";
+import { migrate as drizzleMigratePglite } from "drizzle-orm/pglite/migrator";
+import {
+  acceptMigrationHashes,
+  type MigratorError,
+  type MigratorProblem,
+  migrationStatus,
+  readMigrationFolder,
+  type RunEvent,
+  runMigrations,
+  verifyMigrations,
+} from "@repo/migrator";
+import { afterEach, describe, expect, it } from "vitest";
+import { MIGRATIONS_FOLDER } from "../migrations-folder.ts";
+import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
+import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function freshDatabase(): Promise<TestDatabase> {
+  const t = await createTestDatabase({ migrate: false });
+  cleanups.push(() => t.close());
+  return t;
+}
+
+function scratch(): ScratchMigrations {
+  const s = scratchMigrations();
+  cleanups.push(() => s.remove());
+  return s;
+}
+
+async function problemOf(run: Promise<unknown>): Promise<MigratorProblem> {
+  const error = (await run.then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as MigratorError | undefined;
+  if (!error?.problem) throw new Error(`expected a MigratorError, got ${String(error)}`);
+  return error.problem;
+}
+
+async function bookkeepingCount(t: TestDatabase): Promise<number> {
+  const [row] = await t.driver.query<{ n: number }>("SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations");
+  return row!.n;
+}
+
+async function tableExists(t: TestDatabase, name: string): Promise<boolean> {
+  const [row] = await t.driver.query<{ present: boolean }>("SELECT to_regclass($1) IS NOT NULL AS present", [name]);
+  return row!.present;
+}
+
+describe("runMigrations on a fresh database", () => {
+  it("logs the state first, applies each migration once in journal order, then verifies", async () => {
+    const t = await freshDatabase();
+    const folder = readMigrationFolder(MIGRATIONS_FOLDER);
+    const events: RunEvent[] = [];
+    const first = await runMigrations(t.driver, folder, { onEvent: (e) => events.push(e) });
+    expect(events[0]).toEqual({ type: "state", applied: 0, expected: folder.migrations.length, pending: folder.migrations.length });
+    expect(events.slice(1).map((e) => e.type === "applied" && e.migration.tag)).toEqual(folder.migrations.map((m) => m.tag));
+    expect(first.verification).toMatchObject({ ok: true, applied: folder.migrations.length, expected: folder.migrations.length });
+
+    const second = await runMigrations(t.driver, folder);
+    expect(second.state).toEqual({ applied: folder.migrations.length, expected: folder.migrations.length, pending: 0 });
+    expect(second.applied).toEqual([]);
+    expect(await bookkeepingCount(t)).toBe(folder.migrations.length);
+  });
+});
+
+describe("a pending migration older than the newest applied one", () => {
+  it("is found by hash, stops the run before anything is applied, and is applied with allowOutOfOrder", async () => {
+    const t = await freshDatabase();
+    const branchB = 'CREATE TABLE "scratch_branch_b" ("id" integer);';
+    const deployedFromB = scratch();
+    deployedFromB.add("branch_b", branchB);
+    const whenB = deployedFromB.entries().at(-1)!.when;
+    await runMigrations(t.driver, readMigrationFolder(deployedFromB.dir));
+
+    const merged = scratch();
+    const tagA = merged.add("branch_a", 'CREATE TABLE "scratch_branch_a" ("id" integer);', { when: whenB - 500 });
+    const tagB = merged.add("branch_b", branchB, { when: whenB });
+    const folder = readMigrationFolder(merged.dir);
+
+    const status = await migrationStatus(t.driver, folder);
+    expect(status.migrations.filter((m) => m.state !== "applied").map((m) => [m.migration.tag, m.state])).toEqual([[tagA, "out-of-order"]]);
+    expect(status.migrations.find((m) => m.migration.tag === tagB)?.state).toBe("applied");
+
+    expect(await problemOf(runMigrations(t.driver, folder))).toEqual({
+      kind: "out-of-order",
+      migrations: [{ tag: tagA, when: whenB - 500, newestAppliedWhen: whenB }],
+    });
+    expect(await tableExists(t, "scratch_branch_a")).toBe(false);
+
+    const result = await runMigrations(t.driver, folder, { allowOutOfOrder: true });
+    expect(result.applied.map((m) => m.tag)).toEqual([tagA]);
+    expect(result.verification.ok).toBe(true);
+    expect(await tableExists(t, "scratch_branch_a")).toBe(true);
+  });
+});
+
+describe("a migration that fails", () => {
+  it("leaves nothing of itself (statements or row), keeps the migrations before it, and names the statement", async () => {
+    const t = await freshDatabase();
+    const s = scratch();
+    const before = s.add("before_failure", 'CREATE TABLE "scratch_before" ("id" integer);');
+    const failing = s.add(
+      "create_then_fail",
+      [
+        'CREATE TABLE "scratch_keep" ("id" integer);',
+        '--> statement-breakpoint',
+        'INSERT INTO "scratch_keep" VALUES (1);',
+        '--> statement-breakpoint',
+        "-- this one is broken",
+        'SELECT "id"',
+        'FROM "no_such_table";',
+      ].join("\n"),
+    );
+    const problem = await problemOf(runMigrations(t.driver, readMigrationFolder(s.dir)));
+    expect(problem).toMatchObject({
+      kind: "migration-failed",
+      at: { tag: failing, file: `${s.dir}/${failing}.sql`, statement: 3, line: 5, firstLine: 'SELECT "id"', errorLine: 7 },
+      database: { code: "42P01", message: 'relation "no_such_table" does not exist' },
+    });
+    expect(await tableExists(t, "scratch_keep")).toBe(false);
+    expect(await tableExists(t, "scratch_before")).toBe(true);
+    const status = await migrationStatus(t.driver, readMigrationFolder(s.dir));
+    expect(status.migrations.slice(-2).map((m) => [m.migration.tag, m.state])).toEqual([
+      [before, "applied"],
+      [failing, "pending"],
+    ]);
+    expect(await bookkeepingCount(t)).toBe(s.entries().length - 1);
+  });
+
+  it("on a missing extension, says which one and how to install it", async () => {
+    const t = await freshDatabase();
+    const s = scratch();
+    const tag = s.add("needs_extension", 'CREATE EXTENSION IF NOT EXISTS "trovella_missing_ext";');
+    const run = runMigrations(t.driver, readMigrationFolder(s.dir));
+    const error = (await run.catch((e: unknown) => e)) as MigratorError;
+    expect(error.problem).toMatchObject({ kind: "migration-failed", at: { tag, statement: 1 }, missingExtension: "trovella_missing_ext" });
+    expect(error.fix).toMatch(/install the "trovella_missing_ext" extension/);
+    expect(await bookkeepingCount(t)).toBe(s.entries().length - 1);
+  });
+});
+
+describe("the no-transaction directive", () => {
+  it("runs CREATE INDEX CONCURRENTLY, which fails inside the per-migration transaction without it", async () => {
+    const t = await freshDatabase();
+    const s = scratch();
+    const index = 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "scratch_user_email_idx" ON "user" ("email");';
+    const tag = s.add("concurrent_index", index);
+    const problem = await problemOf(runMigrations(t.driver, readMigrationFolder(s.dir)));
+    expect(problem).toMatchObject({ kind: "migration-failed", at: { tag }, database: { code: "25001" } });
+
+    s.write(tag, `-- migrator:no-transaction\n${index}`);
+    const result = await runMigrations(t.driver, readMigrationFolder(s.dir));
+    expect(result.applied.map((m) => [m.tag, m.transaction])).toEqual([[tag, false]]);
+    expect(result.verification.ok).toBe(true);
+    expect(await tableExists(t, "scratch_user_email_idx")).toBe(true);
+  });
+});
+
+describe("tampering", () => {
+  it("a modified applied migration stops the run and fails verify, until its new hash is accepted", async () => {
+    const t = await freshDatabase();
+    const s = scratch();
+    await runMigrations(t.driver, readMigrationFolder(s.dir));
+    const edited = s.entries()[9]!.tag;
+    s.write(edited, `${s.read(edited)}\n-- a reviewed comment\n`);
+    const pending = s.add("after_edit", 'CREATE TABLE "scratch_after_edit" ("id" integer);');
+    const folder = readMigrationFolder(s.dir);
+    const fileHash = folder.migrations.find((m) => m.tag === edited)!.hash;
+
+    const problem = await problemOf(runMigrations(t.driver, folder));
+    expect(problem).toMatchObject({ kind: "history-mismatch", unknown: [], modified: [{ tag: edited, fileHash }] });
+    expect(await tableExists(t, "scratch_after_edit")).toBe(false);
+    const verify = await verifyMigrations(t.driver, folder);
+    expect(verify).toMatchObject({ ok: false, modified: [{ tag: edited, fileHash }], notApplied: [{ tag: pending }], unknown: [] });
+
+    const accepted = await acceptMigrationHashes(t.driver, folder, [edited]);
+    expect(accepted).toEqual([{ tag: edited, id: 10, oldHash: expect.stringMatching(/^[0-9a-f]{64}$/), newHash: fileHash }]);
+    expect(accepted[0]!.oldHash).not.toBe(fileHash);
+    expect(await problemOf(acceptMigrationHashes(t.driver, folder, [edited]))).toEqual({ kind: "accept-refused", tag: edited, reason: "not-modified" });
+
+    const result = await runMigrations(t.driver, folder);
+    expect(result.applied.map((m) => m.tag)).toEqual([pending]);
+    expect(result.verification.ok).toBe(true);
+  });
+
+  it("a row the journal does not know (a newer database) stops the run and fails verify", async () => {
+    const t = await freshDatabase();
+    const s = scratch();
+    const folder = readMigrationFolder(s.dir);
+    await runMigrations(t.driver, folder);
+    const [row] = await t.driver.query<{ id: number }>(
+      "INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ($1, $2) RETURNING id",
+      ["f".repeat(64), folder.migrations.at(-1)!.when + 1000],
+    );
+    const problem = await problemOf(runMigrations(t.driver, folder));
+    expect(problem).toEqual({
+      kind: "history-mismatch",
+      modified: [],
+      unknown: [{ id: row!.id, hash: "f".repeat(64), createdAt: folder.migrations.at(-1)!.when + 1000 }],
+    });
+    expect(await verifyMigrations(t.driver, folder)).toMatchObject({ ok: false, applied: 11, expected: 10, unknown: [{ id: row!.id }] });
+    const status = await migrationStatus(t.driver, folder);
+    expect(status.unknown.map((u) => u.id)).toEqual([row!.id]);
+  });
+});
+
+describe("compatibility with Drizzle's migrator", () => {
+  async function drizzleMigrate(t: TestDatabase): Promise<void> {
+    if (t.engine === "postgres") await drizzleMigratePg(t.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+    else await drizzleMigratePglite(t.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+  }
+
+  it("finds nothing pending and verifies a database Drizzle migrated", async () => {
+    const t = await freshDatabase();
+    await drizzleMigrate(t);
+    const folder = readMigrationFolder(MIGRATIONS_FOLDER);
+    const result = await runMigrations(t.driver, folder);
+    expect(result.state).toEqual({ applied: 10, expected: 10, pending: 0 });
+    expect(result.applied).toEqual([]);
+    expect(result.verification.ok).toBe(true);
+  });
+
+  it("leaves Drizzle's migrator nothing to apply on a database it migrated", async () => {
+    const t = await freshDatabase();
+    await runMigrations(t.driver, readMigrationFolder(MIGRATIONS_FOLDER));
+    await drizzleMigrate(t);
+    expect(await bookkeepingCount(t)).toBe(10);
+    expect((await verifyMigrations(t.driver, readMigrationFolder(MIGRATIONS_FOLDER))).ok).toBe(true);
+  });
+});

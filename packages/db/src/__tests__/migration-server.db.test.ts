@@ -1,0 +1,121 @@
+import {
+  type Driver,
+  type LockRetry,
+  MIGRATOR_LOCK_KEY,
+  type MigratorError,
+  openPostgresDriver,
+  readMigrationFolder,
+  runMigrations,
+} from "@repo/migrator";
+import { afterEach, describe, expect, it } from "vitest";
+import { runCommand } from "../testing/run-command.ts";
+import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
+import { createTestDatabase, TEST_SERVER_URL, type TestDatabase, testEngine } from "../testing/test-database.ts";
+
+/**
+ * What needs a server: several sessions at once (concurrent deploys, a lock held by another
+ * session) and network logins. PGlite is one connection, so these run in
+ * the postgres project only.
+ */
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function freshDatabase(): Promise<TestDatabase & { url: string }> {
+  const t = await createTestDatabase({ migrate: false });
+  cleanups.push(() => t.close());
+  if (t.connection.kind !== "postgres") throw new Error("expected a server database");
+  return { ...t, url: t.connection.url };
+}
+
+async function otherSession(url: string): Promise<Driver> {
+  const session = await openPostgresDriver(url);
+  cleanups.push(() => session.close());
+  return session;
+}
+
+function scratch(): ScratchMigrations {
+  const s = scratchMigrations();
+  cleanups.push(() => s.remove());
+  return s;
+}
+
+describe.runIf(testEngine() === "postgres")("on the PostgreSQL server", () => {
+  it("eight db:migrate processes at once: each migration applied once, all exit 0, db:verify passes", async () => {
+    const t = await freshDatabase();
+    const runs = await Promise.all(Array.from({ length: 8 }, () => runCommand("migrate", [], { DATABASE_URL: t.url })));
+    expect(runs.map((r) => [r.code, r.stderr])).toEqual(Array.from({ length: 8 }, () => [0, ""]));
+    const stateLines = runs.map((r) => r.stdout.split("\n").find((l) => l.startsWith("Migration state:")));
+    expect(stateLines.filter((l) => l === "Migration state: 0 applied, 10 expected, 10 pending")).toHaveLength(1);
+    expect(stateLines.filter((l) => l === "Migration state: 10 applied, 10 expected, 0 pending")).toHaveLength(7);
+    const [counts] = await t.driver.query<{ n: number; hashes: number }>(
+      "SELECT count(*)::int AS n, count(DISTINCT hash)::int AS hashes FROM drizzle.__drizzle_migrations",
+    );
+    expect(counts).toEqual({ n: 10, hashes: 10 });
+    const verify = await runCommand("verify", [], { DATABASE_URL: t.url });
+    expect(verify.code).toBe(0);
+  });
+
+  it("a lock held by another session: the migration is rolled back and retried with backoff, then fails cleanly", async () => {
+    const t = await freshDatabase();
+    const s = scratch();
+    const folder = readMigrationFolder(s.dir);
+    await runMigrations(t.driver, folder);
+    const tag = s.add("alter_user", 'ALTER TABLE "user" ADD COLUMN "scratch_flag" boolean;');
+    const holder = await otherSession(t.url);
+    await holder.exec('BEGIN; LOCK TABLE "user" IN ACCESS SHARE MODE');
+
+    const retries: LockRetry[] = [];
+    const error = (await runMigrations(t.driver, readMigrationFolder(s.dir), {
+      lockTimeoutMs: 100,
+      lockRetries: 2,
+      retryDelayMs: 20,
+      onEvent: (e) => e.type === "retry" && retries.push(e.retry),
+    }).catch((e: unknown) => e)) as MigratorError;
+    expect(retries).toEqual([
+      { tag, attempt: 1, of: 3, delayMs: 20 },
+      { tag, attempt: 2, of: 3, delayMs: 40 },
+    ]);
+    expect(error.problem).toMatchObject({ kind: "lock-timeout", attempts: 3, lockTimeoutMs: 100, at: { tag, statement: 1 }, database: { code: "55P03" } });
+    expect(error.message).toContain(`migration ${tag} could not get a lock within 100 ms`);
+    const [column] = await t.driver.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'user' AND column_name = 'scratch_flag'",
+    );
+    expect(column?.n).toBe(0);
+
+    const cli = await runCommand("migrate", ["--migrations", s.dir, "--lock-timeout", "100", "--lock-retries", "1", "--retry-delay", "10"], { DATABASE_URL: t.url });
+    expect(cli.code).toBe(5);
+    expect(cli.stderr).toContain(`${tag}: lock_timeout (attempt 1 of 2); rolled back, retrying in 10 ms`);
+    expect(cli.stderr).toContain("fix: another session holds a lock on the same object");
+
+    await holder.exec("COMMIT");
+    const done = await runMigrations(t.driver, readMigrationFolder(s.dir));
+    expect(done.applied.map((m) => m.tag)).toEqual([tag]);
+  });
+
+  it("a run that cannot get the migrator's advisory lock in time fails without reading or applying anything", async () => {
+    const t = await freshDatabase();
+    const holder = await otherSession(t.url);
+    await holder.query("SELECT pg_advisory_lock($1::bigint)", [MIGRATOR_LOCK_KEY]);
+    const error = (await runMigrations(t.driver, readMigrationFolder(scratch().dir), { waitTimeoutMs: 300 }).catch((e: unknown) => e)) as MigratorError;
+    expect(error.problem).toMatchObject({ kind: "runner-busy", lockKey: MIGRATOR_LOCK_KEY });
+    const [table] = await t.driver.query<{ present: boolean }>("SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS present");
+    expect(table?.present).toBe(false);
+  });
+
+  it("an unreachable server and bad credentials exit 4 with the reason and never the password", async () => {
+    const unreachable = await runCommand("migrate", [], { DATABASE_URL: "postgres://trovella:hunter2-secret@127.0.0.1:1/trovella" });
+    expect(unreachable.code).toBe(4);
+    expect(unreachable.stderr).toContain("the server cannot be reached");
+    expect(unreachable.stderr).toContain("postgres://trovella:***@127.0.0.1:1/trovella");
+    expect(unreachable.stderr + unreachable.stdout).not.toContain("hunter2-secret");
+
+    const wrong = new URL(TEST_SERVER_URL);
+    wrong.password = "hunter2-secret";
+    const refused = await runCommand("verify", ["--json"], { DATABASE_URL: wrong.toString() });
+    expect(refused.code).toBe(4);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ ok: false, error: { kind: "connection-failed", reason: "authentication", code: "28P01" } });
+    expect(refused.stderr + refused.stdout).not.toContain("hunter2-secret");
+  });
+});

@@ -1,0 +1,38 @@
+import type { Driver } from "../drivers/driver.ts";
+import { MigratorError } from "../errors/migrator-error.ts";
+
+/**
+ * The advisory lock key every run takes (session level) before reading the history: the ASCII
+ * bytes of "migrator" as a bigint, 0x6D69677261746F72. Two runs on one database never overlap.
+ */
+export const MIGRATOR_LOCK_KEY = "7883657519225827186";
+
+/**
+ * Waits for the migrator's advisory lock, polling `pg_try_advisory_lock` (so `lock_timeout` does
+ * not apply to waiting for another run). Throws `runner-busy` after `waitTimeoutMs`.
+ */
+async function acquireMigratorLock(driver: Driver, waitTimeoutMs: number): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    const [row] = await driver.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1::bigint) AS locked", [MIGRATOR_LOCK_KEY]);
+    if (row?.locked) return;
+    const waited = Date.now() - started;
+    if (waited >= waitTimeoutMs) throw new MigratorError({ kind: "runner-busy", waitedMs: waited, lockKey: MIGRATOR_LOCK_KEY });
+    await new Promise((r) => setTimeout(r, Math.min(200, waitTimeoutMs - waited)));
+  }
+}
+
+/** Releases the lock taken by {@link acquireMigratorLock}. */
+async function releaseMigratorLock(driver: Driver): Promise<void> {
+  await driver.query("SELECT pg_advisory_unlock($1::bigint)", [MIGRATOR_LOCK_KEY]);
+}
+
+/** Runs `fn` while holding the migrator's lock. */
+export async function withMigratorLock<T>(driver: Driver, waitTimeoutMs: number, fn: () => Promise<T>): Promise<T> {
+  await acquireMigratorLock(driver, waitTimeoutMs);
+  try {
+    return await fn();
+  } finally {
+    await releaseMigratorLock(driver).catch(() => undefined);
+  }
+}

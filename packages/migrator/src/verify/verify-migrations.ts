@@ -1,0 +1,59 @@
+import type { Driver } from "../drivers/driver.ts";
+import type { MigrationFolder } from "../journal/read-migration-folder.ts";
+
+/** The outcome of {@link verifyMigrations}. */
+export interface VerifyResult {
+  /** True only when the applied set equals the journal, by count and by hash. */
+  ok: boolean;
+  expected: number;
+  applied: number;
+  /** Journal migrations with no row of their hash (and no row of their `when`). */
+  notApplied: { tag: string; hash: string }[];
+  /** Journal migrations whose row (same `when`) holds another hash: the file changed. */
+  modified: { tag: string; id: number; appliedHash: string; fileHash: string }[];
+  /** Rows whose hash no journal migration has. */
+  unknown: { id: number; hash: string; createdAt: number | null }[];
+}
+
+/**
+ * The independent, read-only check CI runs after migrating: does the database's bookkeeping table
+ * hold exactly the journal's migrations, by count and by hash? It shares no code with the apply
+ * path (its own query, its own comparison) and runs in a READ ONLY transaction.
+ */
+export async function verifyMigrations(driver: Driver, folder: MigrationFolder): Promise<VerifyResult> {
+  await driver.exec("BEGIN TRANSACTION READ ONLY");
+  let rows: { id: number; hash: string; created_at: string | null }[];
+  try {
+    const [table] = await driver.query<{ present: boolean }>(
+      "SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS present",
+    );
+    rows = table?.present
+      ? await driver.query("SELECT id, hash, created_at::text AS created_at FROM drizzle.__drizzle_migrations ORDER BY id")
+      : [];
+  } finally {
+    await driver.exec("COMMIT");
+  }
+  const remaining = rows.map((r) => ({ id: Number(r.id), hash: r.hash, createdAt: r.created_at === null ? null : Number(r.created_at) }));
+  const missing = folder.migrations.filter((m) => {
+    const at = remaining.findIndex((r) => r.hash === m.hash);
+    if (at === -1) return true;
+    remaining.splice(at, 1);
+    return false;
+  });
+  const modified: VerifyResult["modified"] = [];
+  const notApplied: VerifyResult["notApplied"] = [];
+  for (const m of missing) {
+    const at = remaining.findIndex((r) => r.createdAt === m.when);
+    const row = at === -1 ? undefined : remaining.splice(at, 1)[0];
+    if (row) modified.push({ tag: m.tag, id: row.id, appliedHash: row.hash, fileHash: m.hash });
+    else notApplied.push({ tag: m.tag, hash: m.hash });
+  }
+  const result = {
+    expected: folder.migrations.length,
+    applied: rows.length,
+    notApplied,
+    modified,
+    unknown: remaining,
+  };
+  return { ok: result.applied === result.expected && missing.length === 0 && remaining.length === 0, ...result };
+}
