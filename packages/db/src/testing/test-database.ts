@@ -121,3 +121,12 @@ export async function createTestDatabase(
     },
   };
 }
+
+/**
+ * An embedded-database folder cloned from the template (migrated unless `migrate: false`) that
+ * nothing has open: for tests that run a command on it in another process (PGlite is one
+ * connection). `remove()` deletes it.
+ */
+export function createTestDataDir(options: { migrate?: boolean } = {}): Promise<{ dataDir: string; remove(): Promise<void> }> {
+  return ((options.migrate ?? true) ? factories.migrated : factories.empty).cloneDataDir();
+}

@@ -47,6 +47,11 @@ export interface TestDatabaseFactory {
   ensureTemplate(engine: TestEngine): Promise<void>;
   /** A new database cloned from the template, building the template first if needed. */
   clone(engine: TestEngine): Promise<TestDatabaseClone>;
+  /**
+   * PGlite only: a copy of the template's data directory that nothing has open, for a test that
+   * hands the folder to another process (a command under test). `remove()` deletes it.
+   */
+  cloneDataDir(): Promise<{ dataDir: string; remove(): Promise<void> }>;
   /** Removes the template, so the next `clone` builds it again (tests and benchmarks of the factory). */
   dropTemplate(engine: TestEngine): Promise<void>;
 }
@@ -146,11 +151,17 @@ export function createTestDatabaseFactory(options: TestDatabaseFactoryOptions): 
     };
   }
 
+  async function cloneDataDir(): Promise<{ dataDir: string; remove(): Promise<void> }> {
+    await ensureTemplate("pglite");
+    const dataDir = await clonePgliteDataDir(join(cacheDir, templateName("pglite")), `${options.name}-test`);
+    return { dataDir, remove: () => rm(dataDir, { recursive: true, force: true }) };
+  }
+
   async function dropTemplate(engine: TestEngine): Promise<void> {
     ready.delete(engine);
     if (engine === "postgres") await dropServerTemplate(server().url, templateName(engine));
     else await rm(join(cacheDir, templateName(engine)), { recursive: true, force: true });
   }
 
-  return { templateName, ensureTemplate, clone, dropTemplate };
+  return { templateName, ensureTemplate, clone, cloneDataDir, dropTemplate };
 }
