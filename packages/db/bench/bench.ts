@@ -1,8 +1,8 @@
 /**
  * `pnpm bench [--runs n] [--engine pglite|postgres …] [--out dir] [--json]`: a benchmark, not a
  * test. Measures side by side, on the embedded database and on the server: migrated test
- * databases (factory clone vs. replay, rolled-back test transaction), and prints medians and
- * ratios. Writes `latest.json` and `latest.md` into `bench/results/` (or `--out`).
+ * databases (factory clone vs. replay, rolled-back test transaction), db:migrate vs. Drizzle's
+ * migrator (full history, nothing pending), and prints medians and ratios. Writes `latest.json` and `latest.md` into `bench/results/` (or `--out`).
  */
 import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError } from "commander";
@@ -10,6 +10,7 @@ import { openPostgresDriver } from "@repo/migrator";
 import { TEST_SERVER_URL } from "../src/testing/test-database.ts";
 import { type BenchResults, formatMarkdown, writeResults } from "./bench-report.ts";
 import { machineInfo } from "./machine-info.ts";
+import { benchMigrate, migrateRows } from "./migrate-bench.ts";
 import { benchTestDatabases, type Engine, testDatabaseRows } from "./test-database-bench.ts";
 
 const DEFAULT_OUT = fileURLToPath(new URL("./results", import.meta.url));
@@ -36,10 +37,11 @@ async function main(argv: string[]): Promise<number> {
     .description("Benchmark migrated test databases, db:migrate and db:review; print medians and ratios")
     .option("--runs <n>", "rounds per measurement (medians of these)", positiveInteger, 5)
     .option("--engine <engine...>", "pglite and/or postgres", ["pglite", "postgres"])
+    .option("--only <part...>", "only these benchmarks: test-databases, migrate, review", ["test-databases", "migrate", "review"])
     .option("--out <dir>", "where to write latest.json and latest.md", DEFAULT_OUT)
     .option("--json", "print the results as JSON instead of the table")
     .parse(argv);
-  const options = program.opts<{ runs: number; engine: string[]; out: string; json?: boolean }>();
+  const options = program.opts<{ runs: number; engine: string[]; only: string[]; out: string; json?: boolean }>();
   const engines = options.engine.filter((e): e is Engine => e === "pglite" || e === "postgres");
   const results: BenchResults = { machine: machineInfo(), runs: options.runs, rows: [], notes: [], details: {} };
 
@@ -51,11 +53,23 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
-  for (const engine of engines) {
+  for (const engine of options.only.includes("test-databases") ? engines : []) {
     console.error(`1. test databases on ${engine} (${options.runs} rounds)…`);
     const result = await benchTestDatabases(engine, options.runs);
     results.details[`testDatabases.${engine}`] = result;
     results.rows.push(...testDatabaseRows(result));
+  }
+
+  for (const engine of options.only.includes("migrate") ? engines : []) {
+    console.error(`2-3. db:migrate vs Drizzle on ${engine} (${options.runs} rounds)…`);
+    const result = await benchMigrate(engine, options.runs);
+    results.details[`migrate.${engine}`] = result;
+    results.rows.push(...migrateRows(result));
+  }
+  if (options.only.includes("migrate") && engines.includes("pglite")) {
+    results.notes.push(
+      "drizzle-kit migrate is timed on the server only: its PGlite driver opens the database without extensions, so 0009's CREATE EXTENSION vector fails; on PGlite our runner is compared with drizzle-orm's migrate() in process.",
+    );
   }
 
   const written = await writeResults(options.out, results);
