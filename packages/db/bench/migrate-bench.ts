@@ -3,11 +3,12 @@
  * - In process, on both engines: our runner (`runMigrations`: validated folder, advisory lock,
  *   one transaction per migration, verification) vs. drizzle-orm's `migrate()` (one transaction,
  *   no lock, no verification), on an open connection; the full history, then nothing pending.
- * - As commands, on the server: `tsx src/migrate.ts` (what `pnpm db:migrate` runs) vs.
+ * - As commands, on the server: the `db:migrate` script (what `pnpm db:migrate` runs) vs.
  *   `drizzle-kit migrate`, wall time including start-up. drizzle-kit's PGlite driver cannot load
  *   pgvector (our 0009 needs it), so on PGlite only our command is timed.
  */
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
@@ -121,12 +122,16 @@ async function inProcess(engine: Engine, which: "ours" | "drizzle"): Promise<[nu
   });
 }
 
+/** The command line of this package's `db:migrate` script (what `pnpm db:migrate` runs), as program and arguments. */
+function migrateScript(): [string, string[]] {
+  const manifest = JSON.parse(readFileSync(join(PACKAGE_DIR, "package.json"), "utf8")) as { scripts: Record<string, string> };
+  const [program = "", ...args] = (manifest.scripts["db:migrate"] ?? "").split(/\s+/);
+  return [program === "node" ? process.execPath : join(BIN, program), args];
+}
+
 async function asCommand(engine: Engine, which: "ours" | "drizzle-kit"): Promise<[number, number]> {
-  return fullThenNoop(engine, async (db) => {
-    const run = () =>
-      which === "ours" ? runCommand(join(BIN, "tsx"), ["src/migrate.ts"], db.env) : runCommand(join(BIN, "drizzle-kit"), ["migrate"], db.env);
-    return [await run(), await run()];
-  });
+  const [program, args] = which === "ours" ? migrateScript() : [join(BIN, "drizzle-kit"), ["migrate"]];
+  return fullThenNoop(engine, async (db) => [await runCommand(program, args, db.env), await runCommand(program, args, db.env)]);
 }
 
 export interface MigrateBenchResult {
@@ -168,7 +173,7 @@ export async function benchMigrate(engine: Engine, runs: number): Promise<Migrat
     { label: "drizzle-orm migrate()", run: () => inProcess(engine, "drizzle") },
   ]);
   const commands = await pairs(runs, [
-    { label: "db:migrate (tsx src/migrate.ts)", run: () => asCommand(engine, "ours") },
+    { label: "db:migrate (the package script)", run: () => asCommand(engine, "ours") },
     ...(engine === "postgres" ? [{ label: "drizzle-kit migrate", run: () => asCommand(engine, "drizzle-kit") }] : []),
   ]);
   if (!ours || !drizzle || !commands[0]) throw new Error("benchmark 2 measured nothing");
