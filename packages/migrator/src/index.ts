@@ -8,3 +8,4 @@ export {
   STATEMENT_BREAKPOINT,
   splitStatements,
 } from "./sql/statements.ts";
+export * from "./review/index.ts";
