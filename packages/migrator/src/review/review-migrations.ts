@@ -123,7 +123,10 @@ function settle(migration: ParsedMigration, hits: { rule: Rule; hit: RuleHit }[]
   });
 }
 
-/** Builds a finding; the fingerprint hashes the statement's SQL with white space collapsed. */
+/**
+ * Builds a finding. The fingerprint hashes the statement's code (comment lines dropped, white
+ * space collapsed), so editing comments or moving the statement keeps a baseline entry valid.
+ */
 export function toFinding(
   file: string,
   rule: Rule,
@@ -132,7 +135,11 @@ export function toFinding(
   position: Position | undefined,
   statement: ReviewStatement | undefined,
 ): Finding {
-  const keyText = statement ? statement.sql.replace(/\s+/g, " ") : message;
+  const code = statement?.sql
+    .split("\n")
+    .filter((line) => !line.trim().startsWith("--"))
+    .join(" ");
+  const keyText = code ? code.replace(/\s+/g, " ").trim() : message;
   return {
     file,
     line: position?.line ?? 1,
