@@ -40,7 +40,7 @@ export function missingGuard(unit: SqlUnit): string | undefined {
     case "CreateEnumStmt":
       return "CREATE TYPE … AS ENUM outside a DO block that catches duplicate_object";
     case "AlterEnumStmt":
-      return flag("skip_if_new_value_exists") || !stringField(node, "newVal")
+      return flag("skipIfNewValExists") || !stringField(node, "newVal")
         ? undefined
         : `ADD VALUE '${stringField(node, "newVal") ?? ""}' without IF NOT EXISTS`;
     case "CreatePolicyStmt":

@@ -122,7 +122,7 @@ function parseStatement(
     statement.units = parseUnits(chunk.sql, offset, { inDoBlock: false, handles: [], conditional: false });
   } catch (error) {
     const cursorPosition = sqlErrorCursor(error);
-    const at = cursorPosition === undefined ? codeStart : byteToCharOffset(chunk.sql, Math.max(cursorPosition - 1, 0));
+    const at = cursorPosition === undefined ? codeStart : byteToCharOffset(chunk.sql, cursorPosition);
     statement.parseError = { message: error instanceof Error ? error.message : String(error), position: positionAt(offset + at) };
   }
   return statement;

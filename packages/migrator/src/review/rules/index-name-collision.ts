@@ -41,9 +41,10 @@ export const indexNameCollision: Rule = {
       if (name) names.push({ name, kind: "constraint", location: constraint["location"] });
     }
     const hits: RuleHit[] = [];
-    for (const { name, kind, location } of names) {
+    for (const { name: parsed, kind, location } of names) {
+      const name = untruncated(unit.text, parsed);
       const position = unitPosition(migration, unit, location);
-      const origin = state.nameOrigin(name);
+      const origin = state.nameOrigin(parsed);
       if (origin) {
         hits.push({
           statement,
@@ -63,3 +64,17 @@ export const indexNameCollision: Rule = {
     return hits;
   },
 };
+
+/**
+ * The parser truncates identifiers to 63 bytes, as PostgreSQL does; the full name is read back
+ * from the statement's text.
+ */
+function untruncated(text: string, name: string): string {
+  if (Buffer.byteLength(name, "utf8") < MAX_IDENTIFIER_BYTES) return name;
+  const at = text.indexOf(name);
+  if (at < 0) return name;
+  const quoted = text[at - 1] === '"';
+  let end = at + name.length;
+  while (end < text.length && (quoted ? text[end] !== '"' : /[\w$]/.test(text[end] ?? ""))) end++;
+  return text.slice(at, end);
+}
