@@ -27,7 +27,7 @@ afterAll(() => {
 });
 
 // `--live` on an embedded database (PGlite with pgvector), whatever the test project.
-describe("db:review --live", () => {
+describe("db:review --live", { timeout: 90_000 }, () => {
   it("passes on Trovella's history: 0007-0009 run twice, every tenant table has RLS and four policies", async () => {
     const sources = await readMigrationSources(REVIEW_MIGRATIONS_FOLDER);
     expect(await liveReview(sources, { config, openDriver: openThrowawayDatabase })).toEqual([]);

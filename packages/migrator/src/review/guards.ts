@@ -9,7 +9,7 @@ import type { SqlUnit } from "./parse-migration.ts";
 const DUPLICATE_CONDITIONS = new Set(["duplicate_object", "duplicate_table", "duplicate_column", "others"]);
 
 /** Whether an enclosing DO block catches a duplicate or runs the statement only conditionally. */
-export function isGuardedByBlock(unit: SqlUnit): boolean {
+function isGuardedByBlock(unit: SqlUnit): boolean {
   return unit.guards.conditional || unit.guards.handles.some((condition) => DUPLICATE_CONDITIONS.has(condition));
 }
 

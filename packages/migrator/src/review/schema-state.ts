@@ -1,9 +1,10 @@
 /**
  * The schema as it stands at a point of the history, rebuilt by replaying every migration's
  * statements in journal order. Rules ask it which tables already exist, which are tenant tables,
- * which index and constraint names are taken, and which policies a table has.
+ * which index and constraint names are taken, and which policies a table has. Types, functions
+ * and other objects are not modelled: no rule needs them.
  */
-import { type AstObject, arrayField, nameList, nodeOf, objectField, relationName, stringField, unwrap } from "./ast.ts";
+import { type AstObject, arrayField, nameList, nodeOf, objectField, relationName, stringField } from "./ast.ts";
 import type { Position, SqlUnit } from "./parse-migration.ts";
 
 /** A policy as the rules need it. */
@@ -24,7 +25,6 @@ interface TableInfo {
   columns: Set<string>;
   rowLevelSecurity: boolean;
   policies: PolicyInfo[];
-  created: Origin;
 }
 
 /** The replayed schema. `clone()` before a migration to keep the state it started from. */
@@ -32,7 +32,6 @@ export class SchemaState {
   private readonly tables = new Map<string, TableInfo>();
   /** Index and constraint names, with where each was first used. */
   private readonly names = new Map<string, Origin>();
-  private readonly enums = new Set<string>();
 
   /** A deep copy. */
   clone(): SchemaState {
@@ -41,7 +40,6 @@ export class SchemaState {
       copy.tables.set(name, { ...table, columns: new Set(table.columns), policies: [...table.policies] });
     }
     for (const [name, origin] of this.names) copy.names.set(name, origin);
-    for (const name of this.enums) copy.enums.add(name);
     return copy;
   }
 
@@ -51,11 +49,6 @@ export class SchemaState {
 
   tableNames(): string[] {
     return [...this.tables.keys()];
-  }
-
-  /** Where a table was created, if it exists. */
-  tableOrigin(name: string): Origin | undefined {
-    return this.tables.get(name)?.created;
   }
 
   hasColumn(table: string, column: string): boolean {
@@ -80,10 +73,6 @@ export class SchemaState {
     return this.names.get(name);
   }
 
-  hasEnum(name: string): boolean {
-    return this.enums.has(name);
-  }
-
   /** Applies one statement's effect on the schema. Statements it does not model change nothing. */
   apply(unit: SqlUnit, origin: Origin): void {
     const { node } = unit;
@@ -103,11 +92,6 @@ export class SchemaState {
         if (info) info.policies.push(policyOf(node));
         return;
       }
-      case "CreateEnumStmt": {
-        const name = nameList(node["typeName"]).at(-1);
-        if (name) this.enums.add(name);
-        return;
-      }
       case "RenameStmt":
         return this.rename(node);
       case "DropStmt":
@@ -122,7 +106,7 @@ export class SchemaState {
   private createTable(node: AstObject, origin: Origin): void {
     const name = relationName(objectField(node, "relation"));
     if (!name || this.tables.has(name)) return;
-    const table: TableInfo = { columns: new Set(), rowLevelSecurity: false, policies: [], created: origin };
+    const table: TableInfo = { columns: new Set(), rowLevelSecurity: false, policies: [] };
     for (const element of arrayField(node, "tableElts")) {
       const column = nodeOf(element, "ColumnDef");
       if (column) {
@@ -186,16 +170,13 @@ export class SchemaState {
       else if (type === "OBJECT_POLICY") {
         const table = this.tables.get(names.at(-2) ?? "");
         if (table) table.policies = table.policies.filter((policy) => policy.name !== name);
-      } else if (type === "OBJECT_TYPE") {
-        const typeName = nameList(nodeOf(object, "TypeName")?.["names"]).at(-1);
-        if (typeName) this.enums.delete(typeName);
       }
     }
   }
 }
 
 /** A `CREATE POLICY` statement's name, command and roles. */
-export function policyOf(node: AstObject): PolicyInfo {
+function policyOf(node: AstObject): PolicyInfo {
   return {
     name: stringField(node, "policy_name") ?? "",
     command: stringField(node, "cmd_name") ?? "all",
@@ -204,9 +185,4 @@ export function policyOf(node: AstObject): PolicyInfo {
       return stringField(spec, "rolename") ?? (stringField(spec, "roletype") === "ROLESPEC_PUBLIC" ? "public" : "");
     }),
   };
-}
-
-/** The type of a wrapped node, for rules that switch on it. */
-export function typeOf(value: unknown): string | undefined {
-  return unwrap(value)?.type;
 }

@@ -5,9 +5,6 @@
  */
 import type { ParsedMigration, Position, ReviewStatement } from "./parse-migration.ts";
 
-/** The comment prefix. */
-export const SUPPRESSION_PREFIX = "review-ignore";
-
 export interface Suppression {
   rule: string;
   reason: string;

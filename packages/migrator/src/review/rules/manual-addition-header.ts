@@ -2,7 +2,7 @@ import { canonicalStatements, canonicalUnit } from "../canonical-sql.ts";
 import type { Rule, RuleHit } from "../rule.ts";
 
 /** The comment that marks hand-written SQL in a generated migration. */
-export const MANUAL_ADDITION_HEADER = "Manual addition:";
+const MANUAL_ADDITION_HEADER = "Manual addition:";
 
 /** Hand-written SQL must say so, so the next reader knows Drizzle Kit will not regenerate it. */
 export const manualAdditionHeader: Rule = {

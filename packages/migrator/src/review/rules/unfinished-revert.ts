@@ -1,7 +1,7 @@
 import type { Rule, RuleHit } from "../rule.ts";
 
 /** The marker `db:revert` writes where a person must still write the reverse SQL. */
-export const REVERT_TODO_MARKER = "-- TODO(db:revert)";
+const REVERT_TODO_MARKER = "-- TODO(db:revert)";
 
 /** A revert migration still holding the generator's TODO marker is not finished. */
 export const unfinishedRevert: Rule = {

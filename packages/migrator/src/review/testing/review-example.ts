@@ -16,7 +16,7 @@ export const EXAMPLE_CONFIG: ReviewConfig = {
 };
 
 /** The tag the reviewed migration of an example gets. */
-export const EXAMPLE_TAG = "0100_example";
+const EXAMPLE_TAG = "0100_example";
 
 /** Findings of the example's last migration, optionally only one rule's. */
 export async function reviewExample(example: RuleExample, ruleId?: string, config: ReviewConfig = EXAMPLE_CONFIG): Promise<Finding[]> {
