@@ -9,3 +9,4 @@ export type { Rule } from "./rule.ts";
 export { renderRuleDocs } from "./rule-docs.ts";
 export { type ReviewRun, type RunReviewOptions, runReview } from "./run-review.ts";
 export { RULES } from "./rules/index.ts";
+export { writeCorpus } from "./testing/corpus.ts";
