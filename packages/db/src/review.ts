@@ -36,6 +36,9 @@ const program = new Command("db:review")
   .option("--write-baseline", "accept every current finding: rewrite the baseline file", false)
   .option("--config <file>", "review config", REVIEW_CONFIG_PATH)
   .action(async (tags: string[], options: Options) => {
+    if (options.writeBaseline && tags.length > 0) {
+      throw new Error("--write-baseline records the whole history: run it without TAG arguments");
+    }
     const cwd = process.env["INIT_CWD"] ?? process.cwd();
     const folder = resolve(cwd, options.migrations);
     const run = await runReview({

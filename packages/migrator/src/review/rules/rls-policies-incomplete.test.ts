@@ -27,4 +27,13 @@ describe("rls-policies-incomplete", () => {
     );
     expect(await review([table, ...policies].join("--> statement-breakpoint\n"))).toEqual([]);
   });
+
+  it("flags an existing tenant table that loses a policy, at the DROP POLICY", async () => {
+    const policies = ["select", "insert", "update", "delete"].map(
+      (command) => `CREATE POLICY "ai_batch_${command}" ON "ai_batch" AS PERMISSIVE FOR ${command.toUpperCase()} TO "authenticated" ${command === "insert" ? using.replace("USING", "WITH CHECK") : using};`,
+    );
+    const history = [[table, ...policies].join("--> statement-breakpoint\n")];
+    const findings = await reviewExample({ history, sql: 'SELECT 1;--> statement-breakpoint\nDROP POLICY IF EXISTS "ai_batch_delete" ON "ai_batch";' }, "rls-policies-incomplete");
+    expect(findings.map((f) => [f.line, f.message])).toEqual([[2, expect.stringContaining('"ai_batch" has no delete policy for "authenticated"')]]);
+  });
 });
