@@ -22,7 +22,7 @@ afterAll(() => {
   for (const folder of folders) rmSync(folder, { recursive: true, force: true });
 });
 
-describe("pnpm db:review", () => {
+describe("pnpm db:review", { timeout: 60_000 }, () => {
   it("exits 0 on the history with the baseline and prints an empty JSON array", async () => {
     const { code, stdout, stderr } = await dbReview("--format", "json");
     expect(JSON.parse(stdout)).toEqual([]);
