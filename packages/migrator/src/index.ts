@@ -90,3 +90,4 @@ export { EXIT } from "./cli/exit-codes.ts";
 export { migrateCommand } from "./cli/migrate-command.ts";
 export { statusCommand } from "./cli/status-command.ts";
 export { verifyCommand } from "./cli/verify-command.ts";
+export * from "./review/index.ts";
