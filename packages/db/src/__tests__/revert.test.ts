@@ -6,9 +6,11 @@ import {
   planRevert,
   REVERT_TODO_MARKER,
   RevertError,
+  runReview,
   splitStatements,
   writeRevert,
 } from "@repo/migrator";
+import { loadReviewConfig } from "../review-setup.ts";
 import * as schema from "../schema/index.ts";
 import { fileURLToPath } from "node:url";
 import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
@@ -72,6 +74,13 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
       expect(lines[loss.line - 2]).toBe(`${DATA_LOSS_MARKER} ${loss.message}`);
       expect(lines[loss.line - 1]).toContain(loss.statement.split("\n")[0]);
     }
+
+    // db:review flags every drop the revert marked, at the marked statement.
+    const review = await runReview({ folder: s.dir, config: loadReviewConfig(), tags: [entry?.tag ?? ""] });
+    const dropLines = review.findings.filter((f) => f.rule === "drop-statement").map((f) => f.line);
+    const markedDrops = plan.dataLoss.filter((loss) => /\bDROP\b/i.test(loss.statement));
+    expect(markedDrops.length).toBeGreaterThan(0);
+    for (const loss of markedDrops) expect(dropLines, loss.message).toContain(loss.line);
   });
 
   it("leaves the TypeScript schema without drift once it is changed back (reverting 0009)", async () => {
