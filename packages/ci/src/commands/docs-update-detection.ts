@@ -7,6 +7,8 @@
 import { Command } from "commander";
 import { REPO_ROOT } from "../check/repo-root.ts";
 import { detectStaleDocs } from "../docs/detect-stale-docs.ts";
+import { DocMapError } from "../docs/doc-map.ts";
+import { GitError } from "../docs/git.ts";
 
 const program = new Command("docs:update-detection")
   .description("Fail when schema, migration or seed files changed without the doc pages mapped to them")
@@ -48,6 +50,15 @@ try {
   }
   process.exitCode = failed ? 1 : 0;
 } catch (error) {
-  console.error(`docs:update-detection could not run: ${error instanceof Error ? error.message : String(error)}`);
+  if (error instanceof DocMapError) {
+    console.error(`docs:update-detection: ${error.file} is not a valid mapping file:`);
+    for (const problem of error.problems) console.error(`  ${problem}`);
+  } else if (error instanceof GitError) {
+    console.error(
+      `docs:update-detection: git ${error.args.join(" ")} failed in ${error.cwd}:\n  ${error.stderr.trim()}`,
+    );
+  } else {
+    console.error(`docs:update-detection could not run: ${error instanceof Error ? error.message : String(error)}`);
+  }
   process.exitCode = 2;
 }
