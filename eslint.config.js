@@ -6,18 +6,25 @@ import tseslint from "typescript-eslint";
 
 /** Files allowed to import the bare `db` (RLS-bypassing) connection. */
 export const bareDbAllowed = [
+  // the client itself, which defines `db` and passes it as the default database of its wrappers
   "packages/db/src/client.ts",
+  // the migration runner and its commands
   "packages/db/src/migrate.ts",
   "packages/db/src/status.ts",
   "packages/db/src/verify.ts",
+  "packages/db/src/accept-hash.ts",
+  "packages/db/src/migration-commands.ts",
   "packages/db/src/review.ts",
   "packages/db/src/revert.ts",
   "packages/db/src/rls.ts",
-  "packages/db/src/commands/**",
+  // seeds: reference data is global and written by the owner
   "packages/db/src/seed.ts",
   "packages/db/src/seed-research.ts",
   "packages/db/src/seeds/**",
+  // authentication runs before any tenant or user is known
   "packages/db/src/auth-bootstrap.ts",
+  "packages/db/src/personal-access-tokens.ts",
+  // test support and tests
   "packages/*/src/testing/**",
   "**/__tests__/**",
   "**/*.test.ts",
