@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { builtinModules } from "node:module";
 import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -49,20 +50,35 @@ export function findBuildEntries(repoRoot: string): BuildEntry[] {
   return entries;
 }
 
-/** Bundles workspace code (`@repo/*` and relative imports) and leaves npm packages as imports. */
+/**
+ * Bundles workspace code (`@repo/*` and relative imports) and leaves each npm package as an import
+ * of the file it resolves to from the importing package's own folder: pnpm gives every package its
+ * own `node_modules`, so a package's dependencies must still resolve from where it lives.
+ */
 const externalNpmPackages: Plugin = {
   name: "external-npm-packages",
   setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: /^[^./]/ }, (args) =>
-      args.path.startsWith("@repo/") ? undefined : { path: args.path, external: true },
-    );
+    pluginBuild.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.path.startsWith("@repo/") || args.pluginData === "resolving") return undefined;
+      if (args.path.startsWith("node:") || builtinModules.includes(args.path))
+        return { path: args.path, external: true };
+      const resolved = await pluginBuild.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+        pluginData: "resolving",
+      });
+      if (resolved.errors.length > 0) return { errors: resolved.errors };
+      return { path: pathToFileURL(resolved.path).href, external: true };
+    });
   },
 };
 
 /**
  * Bundles each entry with esbuild into `<package>/dist/` (ESM, Node 20), so every import resolves
  * and the TypeScript compiles to JavaScript; then loads each library export in a plain `node`
- * process (no tsx), which proves the package works without the TypeScript loader.
+ * process (no tsx), which proves the package works without the TypeScript loader. The bundles
+ * import npm packages by absolute path: they are a check of this checkout, not an artifact to ship.
  */
 export async function bundleEntries(repoRoot: string, entries: readonly BuildEntry[]): Promise<BuildResult[]> {
   const results: BuildResult[] = [];
@@ -95,7 +111,8 @@ export async function bundleEntries(repoRoot: string, entries: readonly BuildEnt
 function loadError(file: string, cwd: string): string | undefined {
   const script = `await import(${JSON.stringify(pathToFileURL(file).href)})`;
   const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd, encoding: "utf8" });
-  return child.status === 0
-    ? undefined
-    : `does not load on plain Node: ${child.stderr.trim().split("\n").slice(-3).join(" ")}`;
+  if (child.status === 0) return undefined;
+  const lines = child.stderr.split("\n").map((line) => line.trim());
+  const message = lines.find((line) => /^\w*Error\b/.test(line)) ?? lines.filter(Boolean).at(-1);
+  return `does not load on plain Node: ${message}`;
 }
