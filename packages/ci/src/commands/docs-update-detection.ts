@@ -36,6 +36,9 @@ try {
     console.log(
       `docs:update-detection: ${report.changed.length} file(s) changed since ${report.base.ref} (${shortBase})`,
     );
+    if (report.base.ref === "HEAD") {
+      console.log("  no origin/main or main here: only uncommitted and untracked files are checked (pass --base REF)");
+    }
     for (const page of report.missingPages) {
       console.error(`✘ ${page} is named in ${options.map} but does not exist: write the page or fix the mapping.`);
     }

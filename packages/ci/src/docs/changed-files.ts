@@ -6,25 +6,25 @@ export interface ChangeBase {
   commit: string;
 }
 
-/** No base could be found: names the refs tried and how to provide one. */
+/** A base that was asked for (`--base`, `DOCS_BASE_REF`) does not name a commit. */
 export class BaseNotFoundError extends Error {
-  constructor(readonly tried: string[]) {
+  constructor(readonly ref: string) {
     super(
-      `no base to compare with: ${tried.join(", ")} ${tried.length === 1 ? "does" : "do"} not name a commit. ` +
-        "Fetch the base branch (git fetch origin main) or pass --base REF.",
+      `no base to compare with: ${ref} does not name a commit. Fetch it (git fetch origin main) or pass --base REF.`,
     );
     this.name = "BaseNotFoundError";
   }
 }
 
 /**
- * Finds the commit to compare with: the merge-base of HEAD and `requested` when given, else of
- * HEAD and `origin/main`, else of HEAD and `main`.
+ * Finds the commit to compare with: the merge-base of HEAD and `requested` when given (an error if
+ * it does not exist), else of HEAD and `origin/main`, else of HEAD and `main`. A checkout that has
+ * neither (a detached clone of one commit) is compared with HEAD, so only uncommitted and
+ * untracked files count; the ref is then `HEAD`, and the command says so.
  */
 export function resolveBase(repoDir: string, requested?: string): ChangeBase {
-  const candidates = requested ? [requested] : ["origin/main", "main"];
-  const ref = candidates.find((candidate) => commitExists(repoDir, candidate));
-  if (!ref) throw new BaseNotFoundError(candidates);
+  if (requested !== undefined && !commitExists(repoDir, requested)) throw new BaseNotFoundError(requested);
+  const ref = requested ?? ["origin/main", "main"].find((candidate) => commitExists(repoDir, candidate)) ?? "HEAD";
   return { ref, commit: git(repoDir, ["merge-base", ref, "HEAD"]) };
 }
 

@@ -95,9 +95,23 @@ describe("docs:update-detection", () => {
     expect(detectStaleDocs(repo, "docs/doc-map.json").missingPages).toEqual(["docs/gone.md"]);
   });
 
-  it("names the refs it tried when there is no base", () => {
+  it("refuses a base that was asked for and does not exist, saying how to fix it", () => {
     expect(() => detectStaleDocs(repo, "docs/doc-map.json", "origin/nowhere")).toThrow(BaseNotFoundError);
-    expect(() => detectStaleDocs(repo, "docs/doc-map.json", "origin/nowhere")).toThrow(/origin\/nowhere .*--base REF/);
+    expect(() => detectStaleDocs(repo, "docs/doc-map.json", "origin/nowhere")).toThrow(
+      "no base to compare with: origin/nowhere does not name a commit. Fetch it (git fetch origin main) or pass --base REF.",
+    );
+  });
+
+  it("without a main branch, compares with HEAD: only uncommitted and untracked files count", () => {
+    write("packages/db/src/schema/research.ts", "export const researchPlan = 2;\n");
+    commit("committed schema change");
+    git(repo, ["branch", "--quiet", "-D", "main"]);
+    write("packages/db/src/migrations/0010_new.sql", "CREATE TABLE t (id int);\n");
+
+    const report = detectStaleDocs(repo, "docs/doc-map.json");
+
+    expect(report.base.ref).toBe("HEAD");
+    expect(report.changed).toEqual(["packages/db/src/migrations/0010_new.sql"]);
   });
 
   it("exits 1 naming the page from the command line, and 0 once the page changed", () => {
