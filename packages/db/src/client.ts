@@ -85,9 +85,9 @@ export class TenantContextError extends Error {
   override name = "TenantContextError";
 }
 
-function requireId(name: string, value: unknown): string {
+function requireId(name: string, value: unknown, caller = "withTenantContext"): string {
   if (typeof value !== "string" || value.trim() === "") {
-    throw new TenantContextError(`withTenantContext: ${name} must be a non-empty string, got ${JSON.stringify(value)}`);
+    throw new TenantContextError(`${caller}: ${name} must be a non-empty string, got ${JSON.stringify(value)}`);
   }
   return value;
 }
@@ -113,6 +113,27 @@ export async function withTenantContext<T>(
     await tx.execute(
       sql`select set_config('app.tenant_id', ${tenant}, true), set_config('app.user_id', ${user}, true)`,
     );
+    await tx.execute(sql`set local role authenticated`);
+    return fn(tx);
+  });
+}
+
+/**
+ * Runs `fn` in one transaction as a user outside any tenant: sets `app.user_id` only (so tenant
+ * tables show nothing) and switches to `authenticated`, so user-scoped policies such as
+ * `personal_access_token`'s apply. Like `withTenantContext`, everything ends with the transaction.
+ *
+ * @example
+ * const tokens = await withUserContext(userId, (tx) => tx.select().from(personalAccessToken));
+ */
+export async function withUserContext<T>(
+  userId: string,
+  fn: (tx: Transaction) => Promise<T>,
+  database: Database = db,
+): Promise<T> {
+  const user = requireId("userId", userId, "withUserContext");
+  return database.transaction(async (tx) => {
+    await tx.execute(sql`select set_config('app.user_id', ${user}, true)`);
     await tx.execute(sql`set local role authenticated`);
     return fn(tx);
   });

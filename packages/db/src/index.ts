@@ -8,5 +8,14 @@ export {
   TenantContextError,
   type Transaction,
   withTenantContext,
+  withUserContext,
 } from "./client.ts";
+export {
+  createPAT,
+  listUserPATs,
+  PAT_PREFIX,
+  PersonalAccessTokenError,
+  type PersonalAccessTokenSummary,
+  revokePAT,
+} from "./personal-access-tokens.ts";
 export * from "./schema/index.ts";

@@ -8,3 +8,65 @@ export {
   STATEMENT_BREAKPOINT,
   splitStatements,
 } from "./sql/statements.ts";
+export { type RlsCommand, RLS_COMMANDS, type RlsConfig } from "./rls/rls-config.ts";
+export {
+  catalogTenantTables,
+  type PolicyInfo,
+  probeRlsCatalog,
+  type ReadableTableInfo,
+  type RlsCatalog,
+  type RoleInfo,
+  type TenantTableInfo,
+} from "./rls/catalog-probe.ts";
+export {
+  buildCoverageMatrix,
+  callsSettingPerRow,
+  type CoverageMatrix,
+  type CoverageRow,
+  type RlsFinding,
+} from "./rls/coverage-matrix.ts";
+export { formatCoverageMatrix } from "./rls/format-coverage-matrix.ts";
+export { discoverTenantTables, TenantTableMismatchError } from "./rls/tenant-table-discovery.ts";
+export { type ColumnModel, type ForeignKeyModel, probeTableModels, type TableModel } from "./rls/table-model.ts";
+export {
+  createFixtureGenerator,
+  type FixtureGenerator,
+  type FixtureRow,
+  type FixtureStatement,
+  type FixtureValue,
+  IsolationFixtureError,
+  quoteIdent,
+  type RowStatements,
+  rowStatements,
+} from "./rls/isolation-fixtures.ts";
+export { type CoverageReport, coverageReport, RLS_EXIT } from "./rls/coverage-report.ts";
+export { DATA_LOSS_MARKER } from "./revert/data-loss.ts";
+export { REVERT_TODO_MARKER, type RevertStatement, type RevertTodo } from "./revert/manual-sql.ts";
+export {
+  type DataLossItem,
+  planRevert,
+  type RevertOptions,
+  type RevertPlan,
+  type SchemaChange,
+  writeRevert,
+} from "./revert/plan-revert.ts";
+export { type RevertConflict, RevertError, type RevertErrorCode } from "./revert/revert-error.ts";
+export { type CatalogDiff, type CatalogSnapshot, catalogSnapshot, diffCatalogs } from "./catalog/catalog-snapshot.ts";
+export {
+  markDatabaseEnvironmentSql,
+  readDatabaseEnvironment,
+  type SqlRows,
+} from "./seed/database-environment.ts";
+export {
+  planSeed,
+  type ResolvedSeedEnvironment,
+  resolveSeedEnvironment,
+  type RunSeedOptions,
+  runSeed,
+  type SeedPlan,
+  type SeedReport,
+  type SeedTierResult,
+} from "./seed/run-seed.ts";
+export { SeedError, type SeedErrorCode, type SeedErrorData } from "./seed/seed-error.ts";
+export { ALL_ENVIRONMENTS, NON_PRODUCTION_ENVIRONMENTS, type SeedEnvironment, type SeedTier } from "./seed/seed-tier.ts";
+export { type SeedTableCount, sumCounts, tableCount } from "./seed/table-count.ts";

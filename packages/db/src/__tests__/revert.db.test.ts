@@ -1,0 +1,129 @@
+/**
+ * db:revert against real databases: for each of 0002–0009, the reverting migration applied on top
+ * of the history up to that migration gives back the catalog of the migration before it, and its
+ * data-loss markers name exactly the tables and columns that disappear. One database per engine:
+ * the history is applied step by step, each revert inside a transaction that is rolled back.
+ */
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import {
+  type CatalogSnapshot,
+  catalogSnapshot,
+  diffCatalogs,
+  type Driver,
+  planRevert,
+  splitStatements,
+  writeRevert,
+} from "@repo/migrator";
+import { createTestDatabase, MIGRATIONS_FOLDER, type TestDatabase } from "../testing/test-database.ts";
+import { scratchMigrations } from "../testing/scratch-migrations.ts";
+
+interface Entry {
+  idx: number;
+  tag: string;
+}
+const entries = (JSON.parse(readFileSync(`${MIGRATIONS_FOLDER}/meta/_journal.json`, "utf8")) as { entries: Entry[] }).entries;
+
+async function applyFile(driver: Driver, fileText: string): Promise<void> {
+  for (const statement of splitStatements(fileText)) await driver.exec(statement.sql);
+}
+
+async function applyMigration(driver: Driver, entry: Entry): Promise<void> {
+  await driver.exec("BEGIN");
+  await applyFile(driver, readFileSync(`${MIGRATIONS_FOLDER}/${entry.tag}.sql`, "utf8"));
+  await driver.exec("COMMIT");
+}
+
+/** The catalog after applying `fileText`, which is then rolled back. */
+async function catalogWith(driver: Driver, fileText: string): Promise<CatalogSnapshot> {
+  await driver.exec("BEGIN");
+  try {
+    await applyFile(driver, fileText);
+    return await catalogSnapshot(driver);
+  } finally {
+    await driver.exec("ROLLBACK");
+  }
+}
+
+function unquote(name: string): string {
+  return name.replace(/^"|"$/g, "").replace(/""/g, '"');
+}
+
+/** What db:review should report as drops: tables, and columns of surviving tables, that `from` has and `to` lacks. */
+function expectedDrops(from: CatalogSnapshot, to: CatalogSnapshot): string[] {
+  const diff = diffCatalogs(from, to);
+  const tables = diff.tables.onlyInFirst.map((t) => unquote(t.split(" ")[0]?.split(".")[1] ?? ""));
+  const columns = diff.columns.onlyInFirst
+    .map((c) => (c.split(" ")[0] ?? "").split(".").map(unquote))
+    .filter(([, table]) => !tables.includes(table ?? ""))
+    .map(([, table, column]) => `drops column "${table}"."${column}" and its values`);
+  return [...tables.map((t) => `drops table "${t}" and its rows`), ...columns].sort();
+}
+
+let t: TestDatabase;
+/** catalogs[i]: the catalog after migrations 0..i. */
+const catalogs: CatalogSnapshot[] = [];
+
+beforeAll(async () => {
+  t = await createTestDatabase({ migrate: false });
+  for (const entry of entries.slice(0, 2)) await applyMigration(t.driver, entry);
+  catalogs[1] = await catalogSnapshot(t.driver);
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+describe("a reverting migration on a real database", () => {
+  it.each(entries.slice(2).map((e) => [e.tag, e.idx] as const))(
+    "reverting %s on top of the history up to it gives back the catalog of the migration before it",
+    async (_tag, k) => {
+      await applyMigration(t.driver, entries[k] as Entry);
+      catalogs[k] = await catalogSnapshot(t.driver);
+      const scratch = scratchMigrations(k);
+      try {
+        const plan = await planRevert({ folder: scratch.folder });
+        writeRevert(plan);
+        const reverted = await catalogWith(t.driver, readFileSync(plan.migration.sqlPath, "utf8"));
+        expect(reverted).toEqual(catalogs[k - 1]);
+        expect(plan.dataLoss.map((d) => d.message).sort()).toEqual(expectedDrops(catalogs[k] as CatalogSnapshot, catalogs[k - 1] as CatalogSnapshot));
+      } finally {
+        scratch.remove();
+      }
+    },
+  );
+
+  it("reverting the earlier 0005 on the full history removes exactly what 0005 added", async () => {
+    const [after4, after5, after9] = [catalogs[4], catalogs[5], catalogs[9]];
+    if (!after4 || !after5 || !after9) throw new Error("needs the catalogs recorded by the tests above");
+    const scratch = scratchMigrations();
+    try {
+      const plan = await planRevert({ folder: scratch.folder, tag: "0005" });
+      const reverted = await catalogWith(t.driver, plan.migration.sql);
+      expect(diffCatalogs(after9, reverted)).toEqual(diffCatalogs(after5, after4));
+    } finally {
+      scratch.remove();
+    }
+  });
+});
+
+describe("Drizzle's migrator", () => {
+  it("applies the written revert of 0009 after the full history, as the eleventh migration", async () => {
+    const after8 = catalogs[8];
+    if (!after8) throw new Error("needs the catalogs recorded by the tests above");
+    const scratch = scratchMigrations();
+    const fresh = await createTestDatabase({ migrate: false });
+    try {
+      writeRevert(await planRevert({ folder: scratch.folder }));
+      if (fresh.engine === "pglite") await migratePglite(fresh.db as never, { migrationsFolder: scratch.folder });
+      else await migratePg(fresh.db as never, { migrationsFolder: scratch.folder });
+      const [row] = await fresh.driver.query<{ count: number }>("select count(*)::int as count from drizzle.__drizzle_migrations");
+      expect(row?.count).toBe(entries.length + 1);
+      expect(await catalogSnapshot(fresh.driver)).toEqual(after8);
+    } finally {
+      await fresh.close();
+      scratch.remove();
+    }
+  });
+});

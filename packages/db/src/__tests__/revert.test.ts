@@ -1,0 +1,249 @@
+import { readFileSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { generateDrizzleJson, generateMigration } from "drizzle-kit/api";
+import {
+  DATA_LOSS_MARKER,
+  planRevert,
+  REVERT_TODO_MARKER,
+  RevertError,
+  splitStatements,
+  writeRevert,
+} from "@repo/migrator";
+import * as schema from "../schema/index.ts";
+import { fileURLToPath } from "node:url";
+import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
+
+type Snapshot = Record<string, unknown> & { id: string; prevId: string };
+type Tables = Record<string, { columns: Record<string, unknown> }>;
+
+const SCHEMA_FOLDER = fileURLToPath(new URL("../schema", import.meta.url));
+
+let scratch: ScratchMigrations | undefined;
+afterEach(() => {
+  scratch?.remove();
+  scratch = undefined;
+});
+
+function scratchUpTo(idx?: number): ScratchMigrations {
+  scratch = scratchMigrations(idx);
+  return scratch;
+}
+
+/** The schema module without some exports: the TypeScript schema "changed back". */
+function schemaWithout(...names: (keyof typeof schema)[]): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...schema };
+  for (const name of names) delete copy[name];
+  return copy;
+}
+
+async function refusal(promise: Promise<unknown>): Promise<RevertError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(RevertError);
+  return error as RevertError;
+}
+
+describe("db:revert writes the reversing migration like Drizzle Kit would", () => {
+  it.each([2, 3, 4, 5, 6, 7, 8, 9])("for 000%i as the last migration: next idx, chained snapshot, later journal entry, no drift", async (k) => {
+    const s = scratchUpTo(k);
+    const before = s.journal();
+    const reverted = before.entries[k];
+    if (!reverted) throw new Error(`no entry ${k}`);
+    const plan = await planRevert({ folder: s.folder, now: () => reverted.when - 5 });
+    writeRevert(plan);
+
+    const after = s.journal();
+    const entry = after.entries.at(-1);
+    expect(after.entries).toHaveLength(k + 2);
+    expect(entry).toMatchObject({ idx: k + 1, tag: `${String(k + 1).padStart(4, "0")}_revert_${reverted.tag}`, breakpoints: true });
+    expect(entry?.when).toBeGreaterThan(reverted.when);
+    const written = s.snapshot(k + 1);
+    expect(written.prevId).toBe(s.snapshot(k).id);
+    expect(written.id).not.toBe(s.snapshot(k - 1).id);
+    // What drizzle-kit generate would see once the schema is back at the state before TAG: nothing.
+    expect(await generateMigration(written as never, s.snapshot(k - 1) as never)).toEqual([]);
+
+    const sql = readFileSync(plan.migration.sqlPath, "utf8");
+    expect(splitStatements(sql).length).toBeGreaterThan(0);
+    const lines = sql.split("\n");
+    for (const loss of plan.dataLoss) {
+      expect(lines[loss.line - 2]).toBe(`${DATA_LOSS_MARKER} ${loss.message}`);
+      expect(lines[loss.line - 1]).toContain(loss.statement.split("\n")[0]);
+    }
+  });
+
+  it("leaves the TypeScript schema without drift once it is changed back (reverting 0009)", async () => {
+    const s = scratchUpTo();
+    const plan = await planRevert({ folder: s.folder, schemaFolder: SCHEMA_FOLDER });
+    const reverted = generateDrizzleJson(schemaWithout("documentChunk", "documentChunkRelations", "documentSourceTableEnum"));
+    expect(await generateMigration(plan.migration.snapshot as never, reverted)).toEqual([]);
+    expect(plan.dataLoss.map((d) => d.message)).toEqual(['drops table "document_chunk" and its rows']);
+    expect(plan.schemaChanges.find((c) => c.object === 'table "document_chunk"')?.locations).toEqual(["search.ts:31"]);
+  });
+
+  it("drops the extension 0009 created, after the table that used it", async () => {
+    const s = scratchUpTo();
+    const plan = await planRevert({ folder: s.folder });
+    const statements = plan.statements.map((st) => st.sql.trim());
+    const dropTable = statements.findIndex((st) => st.startsWith('DROP TABLE "document_chunk"'));
+    const dropExtension = statements.indexOf('DROP EXTENSION IF EXISTS "vector";');
+    expect(dropTable).toBeGreaterThanOrEqual(0);
+    expect(dropExtension).toBeGreaterThan(dropTable);
+    expect(plan.todos).toEqual([]);
+  });
+
+  it("needs no reverse for 0003's REVOKE: the tables it names are dropped", async () => {
+    const s = scratchUpTo(3);
+    const plan = await planRevert({ folder: s.folder });
+    expect(plan.todos).toEqual([]);
+    expect(plan.notes.join("\n")).toMatch(/REVOKE on "ai_model", "ai_model_pricing": the revert drops them/);
+  });
+
+  it("reverts an earlier migration that no later one touches (0005), without drift against the changed-back schema", async () => {
+    const s = scratchUpTo();
+    const plan = await planRevert({ folder: s.folder, tag: "0005" });
+    expect(plan.wasLast).toBe(false);
+    expect(plan.checkedLater).toEqual(s.journal().entries.slice(6).map((e) => e.tag));
+    const reverted = generateDrizzleJson(schemaWithout("skillExecution", "skillExecutionRelations", "skillExecutionStatusEnum"));
+    expect(await generateMigration(plan.migration.snapshot as never, reverted)).toEqual([]);
+  });
+
+  it("refuses an earlier migration a later one builds on (0004), naming the objects and migrations", async () => {
+    const s = scratchUpTo();
+    const journalBefore = JSON.stringify(s.journal());
+    const error = await refusal(planRevert({ folder: s.folder, tag: "0004_happy_rhodey" }));
+    expect(error.code).toBe("later-migration-conflict");
+    expect(error.message).toContain("0007_tro-101-research-improvements");
+    expect(error.conflicts).toContainEqual({
+      object: 'table "plan_step"',
+      migration: "0007_tro-101-research-improvements",
+      touches: 'changes column "plan_step"."depends_on"',
+    });
+    expect(error.conflicts).toContainEqual({
+      object: 'table "research_plan"',
+      migration: "0005_marvelous_violations",
+      touches: 'references column "research_plan"."id"',
+    });
+    expect(JSON.stringify(s.journal())).toBe(journalBefore);
+  });
+
+  it("refuses an unknown tag and the first migration, and a name unusable in a file name", async () => {
+    const s = scratchUpTo();
+    expect((await refusal(planRevert({ folder: s.folder, tag: "0042" }))).code).toBe("unknown-migration");
+    expect((await refusal(planRevert({ folder: s.folder, tag: "0000" }))).code).toBe("first-migration");
+    expect((await refusal(planRevert({ folder: s.folder, name: "undo chunks" }))).code).toBe("invalid-name");
+    const named = await planRevert({ folder: s.folder, name: "undo-chunks" });
+    expect(named.migration.entry.tag).toBe("0010_undo-chunks");
+  });
+
+  it("refuses to guess when the reverse could be a rename (Drizzle Kit would prompt)", async () => {
+    const s = scratchUpTo();
+    const snapshot = s.snapshot(9);
+    const columns = (snapshot["tables"] as Tables)["public.ai_usage"]?.columns ?? {};
+    columns["latency"] = { ...(columns["latency_ms"] as object), name: "latency" };
+    delete columns["latency_ms"];
+    s.append("rename-latency", 'ALTER TABLE "ai_usage" RENAME COLUMN "latency_ms" TO "latency";', snapshot);
+    const error = await refusal(planRevert({ folder: s.folder }));
+    expect(error.code).toBe("ambiguous-rename");
+    expect(error.ambiguities.join("\n")).toMatch(/"latency" would go and "latency_ms" would come/);
+  });
+
+  it("marks what it cannot bring back: a dropped column returns empty, a removed enum value cannot be kept", async () => {
+    const s = scratchUpTo();
+    const snapshot = s.snapshot(9);
+    const columns = (snapshot["tables"] as Tables)["public.ai_usage"]?.columns ?? {};
+    delete columns["latency_ms"];
+    const enums = snapshot["enums"] as Record<string, { values: string[] }>;
+    enums["public.document_source_table"]?.values.push("web_page");
+    s.append(
+      "drop-latency",
+      `ALTER TYPE "public"."document_source_table" ADD VALUE 'web_page';--> statement-breakpoint\nALTER TABLE "ai_usage" DROP COLUMN "latency_ms";`,
+      snapshot,
+    );
+    const plan = await planRevert({ folder: s.folder });
+    const messages = plan.dataLoss.map((d) => d.message).join("\n");
+    expect(messages).toContain('re-adds column "ai_usage"."latency_ms" empty');
+    expect(messages).toContain(`enum "document_source_table" loses 'web_page'`);
+  });
+
+  it("drops a role only after the policies that use it", async () => {
+    const s = scratchUpTo();
+    const snapshot = s.snapshot(9);
+    (snapshot["roles"] as Record<string, unknown>)["auditor"] = { name: "auditor", createDb: false, createRole: false, inherit: true };
+    const aiModel = (snapshot["tables"] as Record<string, { policies: Record<string, unknown> }>)["public.ai_model"];
+    if (!aiModel) throw new Error("no ai_model in snapshot 0009");
+    aiModel.policies["ai_model_audit"] = { name: "ai_model_audit", as: "PERMISSIVE", for: "SELECT", to: ["auditor"], using: "true" };
+    s.append(
+      "auditor",
+      `CREATE ROLE "auditor";--> statement-breakpoint\nCREATE POLICY "ai_model_audit" ON "ai_model" AS PERMISSIVE FOR SELECT TO "auditor" USING (true);`,
+      snapshot,
+    );
+    const statements = (await planRevert({ folder: s.folder })).statements.map((st) => st.sql.trim());
+    expect(statements.indexOf('DROP ROLE "auditor";')).toBeGreaterThan(statements.indexOf('DROP POLICY "ai_model_audit" ON "ai_model" CASCADE;'));
+    expect(statements.indexOf('DROP POLICY "ai_model_audit" ON "ai_model" CASCADE;')).toBeGreaterThanOrEqual(0);
+  });
+
+  it("reverses hand-written SQL it can derive and leaves a TODO block for the rest", async () => {
+    const s = scratchUpTo();
+    s.append(
+      "hand-written",
+      [
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm;",
+        'CREATE EXTENSION IF NOT EXISTS vector;',
+        'CREATE INDEX "document_chunk_content_trgm_idx" ON "document_chunk" USING gin ("content" gin_trgm_ops);',
+        'ALTER TABLE "document_chunk" ADD COLUMN "content_length" integer GENERATED ALWAYS AS (length("content")) STORED;',
+        'GRANT SELECT ON "document_chunk" TO "anonymous";',
+      ].join("--> statement-breakpoint\n"),
+      s.snapshot(9),
+    );
+    const plan = await planRevert({ folder: s.folder });
+    expect(plan.statements.map((st) => st.sql)).toEqual([
+      'ALTER TABLE "document_chunk" DROP COLUMN IF EXISTS "content_length";',
+      'DROP INDEX IF EXISTS "document_chunk_content_trgm_idx";',
+      'DROP EXTENSION IF EXISTS "pg_trgm";',
+    ]);
+    expect(plan.dataLoss.map((d) => d.message)).toEqual(['drops column "document_chunk"."content_length" and its values']);
+    expect(plan.notes.join("\n")).toMatch(/keeps extension "vector": 0009_add-document-chunk-table.sql created it already/);
+    expect(plan.todos).toHaveLength(1);
+    expect(plan.todos[0]?.location).toBe("0010_hand-written.sql:5");
+    expect(plan.migration.sql).toContain(`${REVERT_TODO_MARKER} revoke what this GRANT gave`);
+    // The TODO block is comments only: the file still applies, and db:review fails on the marker.
+    expect(splitStatements(plan.migration.sql).map((st) => st.sql).join("\n")).not.toContain("GRANT SELECT");
+  });
+});
+
+describe("the Rollback Strategy page", () => {
+  it("shows the file db:revert really writes for 0009", async () => {
+    const page = readFileSync(fileURLToPath(new URL("../../../../docs/rollback-strategy.md", import.meta.url)), "utf8");
+    const shown = /The file it wrote[^\n]*\n\n```sql\n([\s\S]*?)```/.exec(page)?.[1];
+    const s = scratchUpTo();
+    const plan = await planRevert({ folder: s.folder });
+    expect(shown?.trimEnd()).toBe(plan.migration.sql.trimEnd());
+  });
+});
+
+describe("db:revert unwinds an earlier migration once the later ones that build on it are reverted", () => {
+  it("refuses 0004 until 0008, 0007, 0006 and 0005 are reverted, newest first, then allows it", async () => {
+    const s = scratchUpTo();
+    const blockers = (await refusal(planRevert({ folder: s.folder, tag: "0004" }))).conflicts.map((c) => c.migration);
+    expect([...new Set(blockers)].sort()).toEqual(["0005_marvelous_violations", "0006_milky_dreadnoughts", "0007_tro-101-research-improvements"]);
+    expect((await refusal(planRevert({ folder: s.folder, tag: "0006" }))).conflicts.map((c) => c.migration)).toContain(
+      "0008_add-correlation-id-and-embedding-count",
+    );
+    for (const tag of ["0008", "0007", "0006", "0005"]) writeRevert(await planRevert({ folder: s.folder, tag }));
+    const plan = await planRevert({ folder: s.folder, tag: "0004" });
+    writeRevert(plan);
+    const tables = Object.keys(plan.migration.snapshot["tables"] as Tables);
+    expect(tables).not.toContain("public.plan_step");
+    expect(tables).toContain("public.document_chunk");
+    expect(s.journal().entries.map((e) => e.tag).slice(10)).toEqual([
+      "0010_revert_0008_add-correlation-id-and-embedding-count",
+      "0011_revert_0007_tro-101-research-improvements",
+      "0012_revert_0006_milky_dreadnoughts",
+      "0013_revert_0005_marvelous_violations",
+      "0014_revert_0004_happy_rhodey",
+    ]);
+  });
+});

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { markDatabaseEnvironmentSql, SeedError, type SeedReport } from "@repo/migrator";
+import { createTestDatabase, type TestDatabase } from "../../testing/test-database.ts";
+import { seedDatabase } from "../seed-database.ts";
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+async function refused(promise: Promise<SeedReport>): Promise<SeedError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(SeedError);
+  return error as SeedError;
+}
+
+async function count(table: string): Promise<number> {
+  const [row] = await t.driver.query<{ n: number }>(`select count(*)::int as n from "${table}"`);
+  return row!.n;
+}
+
+describe("the production guard", () => {
+  it("with NODE_ENV=production: seeds reference only, and refuses every other tier asked for by name", async () => {
+    const report = await seedDatabase(t.db, { nodeEnv: "production" });
+    expect(report.tiers.map((tier) => tier.tier)).toEqual(["reference"]);
+    expect(report.skipped.map((s) => s.tier)).toEqual(["development", "research", "search"]);
+    expect(await count("ai_model")).toBeGreaterThan(0);
+
+    for (const tier of ["development", "research", "search"]) {
+      const error = await refused(seedDatabase(t.db, { nodeEnv: "production", only: [tier] }));
+      expect(error.toJSON()).toMatchObject({ code: "production-refused", tier });
+      expect(error.message).toContain("NODE_ENV=production");
+    }
+    expect(await count("user")).toBe(0);
+    expect(await count("organization")).toBe(0);
+  });
+
+  it("on a database marked production: refuses demo tiers even when NODE_ENV says development", async () => {
+    const [{ name } = { name: "" }] = await t.driver.query<{ name: string }>("select current_database() as name");
+    await t.driver.exec(markDatabaseEnvironmentSql(name, "production"));
+    try {
+      const error = await refused(seedDatabase(t.db, { nodeEnv: "development", only: ["development"] }));
+      expect(error.code).toBe("production-refused");
+      expect(error.message).toContain("the database is marked production (app.environment)");
+      expect(error.hint).toContain("RESET app.environment");
+
+      const report = await seedDatabase(t.db, { nodeEnv: undefined });
+      expect(report).toMatchObject({ environment: "production", production: true });
+      expect(report.tiers.map((tier) => tier.tier)).toEqual(["reference"]);
+      expect(await count("user")).toBe(0);
+    } finally {
+      await t.driver.exec(`ALTER DATABASE "${name}" RESET app.environment`);
+    }
+    const unmarked = await seedDatabase(t.db, { nodeEnv: "development", only: ["development"] });
+    expect(unmarked.environment).toBe("development");
+    expect(await count("user")).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,36 @@
+/**
+ * Small helpers the RLS tests share: run a generated statement through a Drizzle transaction,
+ * and recognise a row-level-security rejection through Drizzle's error wrapping.
+ */
+import { type SQL, sql } from "drizzle-orm";
+import type { FixtureStatement } from "@repo/migrator";
+import type { Transaction } from "../client.ts";
+
+/** A `$n`-placeholder statement as Drizzle SQL with the same parameters. */
+export function toDrizzleSql(statement: FixtureStatement): SQL {
+  const parts = statement.text.split(/\$(\d+)/);
+  return sql.join(
+    parts.map((part, i) => (i % 2 === 1 ? sql`${statement.params[Number(part) - 1]}` : sql.raw(part))),
+    sql.raw(""),
+  );
+}
+
+/** Runs a generated statement in a transaction and returns how many rows it returned. */
+export async function rowCount(tx: Transaction, statement: FixtureStatement): Promise<number> {
+  const result = (await tx.execute(toDrizzleSql(statement))) as unknown as { rows: unknown[] };
+  return result.rows.length;
+}
+
+/** The SQLSTATE codes of an error and its causes (Drizzle wraps the driver's error). */
+export function sqlStates(error: unknown): string[] {
+  const codes: string[] = [];
+  for (let e: unknown = error; typeof e === "object" && e !== null; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string") codes.push(code);
+    if (!(e as { cause?: unknown }).cause) break;
+  }
+  return codes;
+}
+
+/** SQLSTATE 42501: "new row violates row-level security policy" (or a missing privilege). */
+export const INSUFFICIENT_PRIVILEGE = "42501";

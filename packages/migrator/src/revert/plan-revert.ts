@@ -1,0 +1,341 @@
+/**
+ * `db:revert`: the migration that takes the schema back to the state before one migration, written
+ * at the end of the history like Drizzle Kit writes any migration (SQL, snapshot, journal entry),
+ * so the history stays forward-only and `drizzle-kit generate` sees no drift once the TypeScript
+ * schema is changed back too.
+ */
+import { randomUUID } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { generateMigration } from "drizzle-kit/api";
+import { STATEMENT_BREAKPOINT } from "../sql/statements.ts";
+import { DATA_LOSS_MARKER, markDataLoss } from "./data-loss.ts";
+import { type RevertStatement, type RevertTodo, reverseManualSql, todoBlock } from "./manual-sql.ts";
+import {
+  type HistoryMigration,
+  type JournalEntry,
+  type MigrationHistory,
+  migrationPrefix,
+  readMigrationHistory,
+  type Snapshot,
+  snapshotPath,
+} from "./migration-history.ts";
+import { type RevertConflict, RevertError } from "./revert-error.ts";
+import { findSchemaDefinitions } from "./schema-locations.ts";
+import {
+  removedEnumValues,
+  renameAmbiguities,
+  snapshotNames,
+  tablesOnlyIn,
+  TouchedObjects,
+  touchedObjects,
+  withChangesReverted,
+} from "./snapshot-objects.ts";
+
+export interface RevertOptions {
+  /** The Drizzle Kit migrations folder (with `meta/_journal.json`). */
+  folder: string;
+  /** The migration to revert: its tag, its `NNNN` prefix or its idx. Default: the last one. */
+  tag?: string;
+  /** Name part of the new migration's tag (`NNNN_<name>`). Default: `revert_<tag>`. */
+  name?: string;
+  /** The TypeScript schema folder, to point at the files to change back. */
+  schemaFolder?: string;
+  /** Clock for the journal's `when` (tests). */
+  now?: () => number;
+}
+
+/** A statement that loses data, with its line in the new file. */
+export interface DataLossItem {
+  line: number;
+  message: string;
+  statement: string;
+}
+
+/** A table or enum the TypeScript schema must change back, and where it is defined. */
+export interface SchemaChange {
+  /** `table "plan_step"`, `type "document_source_table"`, `extension "vector"` … */
+  object: string;
+  /** What the reverted migration did to it (the objects inside it, or the object itself). */
+  details: string[];
+  /** `file:line` of its definition in the schema folder, when found. */
+  locations: string[];
+}
+
+/** Everything `db:revert` will write, and what the user must know before committing it. */
+export interface RevertPlan {
+  /** The migration being reverted. */
+  reverted: { idx: number; tag: string };
+  /** Whether it was the last migration (the common case). */
+  wasLast: boolean;
+  /** The new migration: journal entry, file paths and contents. */
+  migration: {
+    entry: JournalEntry;
+    sqlPath: string;
+    snapshotPath: string;
+    journalPath: string;
+    sql: string;
+    snapshot: Snapshot;
+  };
+  /** The statements in the file, in order. */
+  statements: RevertStatement[];
+  dataLoss: DataLossItem[];
+  todos: RevertTodo[];
+  /** Hand-written statements that need no reverse, and why. */
+  notes: string[];
+  /** The later migrations checked for conflicts (empty when reverting the last one). */
+  checkedLater: string[];
+  /** The TypeScript schema changes the user still has to make. */
+  schemaChanges: SchemaChange[];
+  /** The journal after the new entry. */
+  journal: MigrationHistory["journal"];
+}
+
+const NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
+
+function findTarget(history: MigrationHistory, tag: string | undefined): number {
+  const { migrations } = history;
+  if (tag === undefined) return migrations.length - 1;
+  const wanted = tag.replace(/\.sql$/, "");
+  const position = migrations.findIndex(
+    (m) => m.entry.tag === wanted || migrationPrefix(m.entry.idx) === wanted || String(m.entry.idx) === wanted,
+  );
+  if (position < 0) {
+    throw new RevertError("unknown-migration", `no migration "${tag}" in ${join(history.folder, "meta", "_journal.json")}`, {
+      hint: `give a tag, its NNNN prefix or its idx; the journal has: ${migrations.map((m) => m.entry.tag).join(", ")}`,
+    });
+  }
+  return position;
+}
+
+/**
+ * Drizzle Kit's differ asks in a terminal whether a disappearing and an appearing name are a
+ * rename, and throws without one. We check first and refuse with the names instead.
+ */
+function refuseAmbiguity(tag: string, ambiguities: string[]): void {
+  if (ambiguities.length === 0) return;
+  throw new RevertError(
+    "ambiguous-rename",
+    `cannot compute the reverse of ${tag} without asking: Drizzle Kit cannot tell a rename from a drop and a create (${ambiguities.join("; ")})`,
+    {
+      hint: "write this corrective migration by hand: change the TypeScript schema back and run pnpm db:generate in a terminal, which asks about each rename",
+      ambiguities,
+    },
+  );
+}
+
+/** The objects a migration touched: from its snapshots, and from its hand-written additions. */
+async function migrationTouches(
+  previous: Snapshot,
+  migration: HistoryMigration,
+  earlier: HistoryMigration[],
+): Promise<{ recorded: TouchedObjects; handWritten: TouchedObjects }> {
+  const recorded = touchedObjects(previous, migration.snapshot);
+  const generated = renameAmbiguities(previous, migration.snapshot).length ? [] : await generateMigration(previous, migration.snapshot);
+  const manual = reverseManualSql({
+    file: basename(migration.sqlPath),
+    sql: migration.sql,
+    generated,
+    after: snapshotNames(migration.snapshot),
+    droppedTables: new Set(),
+    earlierSql: earlier.map((m) => ({ file: basename(m.sqlPath), sql: m.sql })),
+  });
+  const handWritten = new TouchedObjects();
+  for (const t of manual.touched) handWritten.add(t.label, t.parent);
+  return { recorded, handWritten };
+}
+
+/**
+ * What stands in the way of reverting `target` alone. Snapshot-recorded objects are compared with
+ * the net change since it (`net`: after TAG → now), so a later change that a later revert already
+ * undid does not block; each overlap is attributed to the later migrations that touched it.
+ * Hand-written objects (extensions, custom indexes) are compared per later migration.
+ */
+function laterConflicts(
+  target: TouchedObjects,
+  net: TouchedObjects,
+  later: { tag: string; recorded: TouchedObjects; handWritten: TouchedObjects }[],
+): RevertConflict[] {
+  const conflicts: RevertConflict[] = [];
+  const seen = new Set<string>();
+  const push = (conflict: RevertConflict) => {
+    const key = `${conflict.migration}\u0000${conflict.touches}`;
+    if (!seen.has(key)) conflicts.push(conflict);
+    seen.add(key);
+  };
+  for (const { ours, theirs, how } of target.overlaps(net)) {
+    const by = later.filter((l) => l.recorded.changed.has(theirs) || l.recorded.used.has(theirs)).map((l) => l.tag);
+    for (const migration of by.length ? by : ["the later migrations"]) push({ object: ours, migration, touches: `${how} ${theirs}` });
+  }
+  for (const l of later) {
+    for (const { ours, theirs, how } of target.overlaps(l.handWritten)) push({ object: ours, migration: l.tag, touches: `${how} ${theirs}` });
+  }
+  return conflicts;
+}
+
+function schemaChanges(touched: TouchedObjects, schemaFolder: string | undefined): SchemaChange[] {
+  const groups = new Map<string, string[]>();
+  for (const [label, parent] of touched.changed) {
+    const top = parent ?? label;
+    const whole = touched.changed.has(top);
+    groups.set(top, [...(groups.get(top) ?? []), ...(parent && !whole ? [label] : [])]);
+  }
+  const names = [...groups.keys()].map((label) => /"([^"]+)"$/.exec(label)?.[1] ?? label);
+  const found = schemaFolder ? findSchemaDefinitions(schemaFolder, names) : new Map<string, string[]>();
+  return [...groups.entries()].map(([object, details]) => ({
+    object,
+    details,
+    locations: found.get(/"([^"]+)"$/.exec(object)?.[1] ?? object) ?? [],
+  }));
+}
+
+/** The file text: each statement with its comment lines, separated by Drizzle Kit's breakpoints. */
+function renderSql(header: string[], statements: RevertStatement[], todos: RevertTodo[], notes: string[]): { sql: string; dataLoss: DataLossItem[] } {
+  const chunks: string[] = [];
+  const preamble = [...header, ...notes.map((n) => `-- db:revert: ${n}`)];
+  const todoChunks = todos.map(todoBlock);
+  const dataLoss: DataLossItem[] = [];
+  let line = 1;
+  // Each chunk is followed by the breakpoint and a newline (the join), hence the + 1.
+  const push = (chunk: string) => {
+    chunks.push(chunk);
+    line += chunk.split("\n").length;
+  };
+  for (const [i, todo] of todoChunks.entries()) push(`${i === 0 ? `${preamble.join("\n")}\n` : ""}${todo}`);
+  statements.forEach((statement, i) => {
+    const comments = [...(i === 0 && todoChunks.length === 0 ? preamble : []), ...statement.comments];
+    if (statement.dataLoss) comments.push(`${DATA_LOSS_MARKER} ${statement.dataLoss}`);
+    const prefix = comments.length ? `${comments.join("\n")}\n` : "";
+    if (statement.dataLoss) dataLoss.push({ line: line + comments.length, message: statement.dataLoss, statement: statement.sql.trim() });
+    push(`${prefix}${statement.sql}`);
+  });
+  if (chunks.length === 0) push(`${preamble.join("\n")}\n`);
+  return { sql: chunks.join(`${STATEMENT_BREAKPOINT}\n`), dataLoss };
+}
+
+/**
+ * Works out the reverting migration without writing anything: the reverse statements from
+ * Drizzle Kit's differ (snapshot after TAG → snapshot before it), the reverse of TAG's hand-written
+ * SQL or TODO blocks, data-loss markers, the new snapshot and journal entry.
+ *
+ * Reverting an earlier migration is refused (`later-migration-conflict`) when a later migration
+ * touches the same objects; a possible rename is refused (`ambiguous-rename`) since Drizzle Kit
+ * would need to ask.
+ *
+ * @example
+ * const plan = await planRevert({ folder: "src/migrations" }); // reverts the last migration
+ * writeRevert(plan);
+ */
+export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
+  const history = readMigrationHistory(options.folder);
+  const { migrations } = history;
+  const position = findTarget(history, options.tag);
+  const target = migrations[position] as HistoryMigration;
+  const last = migrations.at(-1) as HistoryMigration;
+  if (position === 0) {
+    throw new RevertError("first-migration", `${target.entry.tag} is the first migration: there is no earlier schema to return to`, {
+      hint: "to start over, drop the database and edit the history before anyone applied it",
+    });
+  }
+  const name = options.name ?? `revert_${target.entry.tag}`;
+  if (!NAME_PATTERN.test(name)) {
+    throw new RevertError("invalid-name", `the name "${name}" is not usable in a migration file name`, {
+      hint: "use letters, digits, _ and - only (e.g. --name undo-document-chunk)",
+    });
+  }
+  const before = (migrations[position - 1] as HistoryMigration).snapshot;
+  const after = target.snapshot;
+  const wasLast = position === migrations.length - 1;
+  const earlier = migrations.slice(0, position);
+
+  refuseAmbiguity(target.entry.tag, renameAmbiguities(after, before));
+  const { recorded: targetTouched, handWritten: targetHandWritten } = await migrationTouches(before, target, earlier);
+  for (const [label, parent] of targetHandWritten.changed) targetTouched.add(label, parent);
+  const checkedLater = migrations.slice(position + 1).map((m) => m.entry.tag);
+  if (!wasLast) {
+    const later = [];
+    for (let j = position + 1; j < migrations.length; j++) {
+      const m = migrations[j] as HistoryMigration;
+      later.push({ tag: m.entry.tag, ...(await migrationTouches((migrations[j - 1] as HistoryMigration).snapshot, m, migrations.slice(0, j))) });
+    }
+    const conflicts = laterConflicts(targetTouched, touchedObjects(after, last.snapshot), later);
+    if (conflicts.length) {
+      const names = [...new Set(conflicts.map((c) => c.migration))].sort();
+      throw new RevertError(
+        "later-migration-conflict",
+        `cannot revert ${target.entry.tag} alone: ${names.join(", ")} also touch${names.length === 1 ? "es" : ""} what it changed`,
+        {
+          hint: `revert the later migrations first (newest first: pnpm db:revert ${names.at(-1)}), or write a corrective migration by hand`,
+          conflicts,
+        },
+      );
+    }
+  }
+
+  // The state to return to: the snapshot before TAG, or (for an earlier TAG) the last snapshot
+  // with TAG's changes taken out; the conflict check guarantees nothing later depends on them.
+  const from = last.snapshot;
+  const goal = wasLast ? before : withChangesReverted(last.snapshot, before, after);
+  refuseAmbiguity(target.entry.tag, renameAmbiguities(from, goal));
+
+  const generated = await generateMigration(from, goal);
+  // Drizzle Kit drops roles before the policies that use them; roles go last.
+  const roleDrops = generated.filter((s) => /^DROP ROLE\b/i.test(s.trim()));
+  const otherStatements = generated.filter((s) => !/^DROP ROLE\b/i.test(s.trim()));
+  const removed = removedEnumValues(after, before);
+  const manual = reverseManualSql({
+    file: basename(target.sqlPath),
+    sql: target.sql,
+    generated: await generateMigration(before, after),
+    after: snapshotNames(after),
+    droppedTables: new Set(tablesOnlyIn(after, before)),
+    earlierSql: earlier.map((m) => ({ file: basename(m.sqlPath), sql: m.sql })),
+  });
+  const statements: RevertStatement[] = [
+    ...manual.before,
+    ...markDataLoss(otherStatements, removed),
+    ...manual.after,
+    ...roleDrops.map((sql) => ({
+      sql,
+      comments: ["-- db:revert: roles are cluster-wide; this fails while another database on the server still uses the role"],
+    })),
+  ];
+
+  const idx = last.entry.idx + 1;
+  const tag = `${migrationPrefix(idx)}_${name}`;
+  const now = options.now ?? Date.now;
+  const entry: JournalEntry = { idx, version: last.entry.version, when: Math.max(now(), last.entry.when + 1), tag, breakpoints: true };
+  const snapshot: Snapshot = { ...goal, id: randomUUID(), prevId: last.snapshot.id, _meta: { columns: {}, schemas: {}, tables: {} } };
+  const header = [
+    `-- db:revert: reverses ${target.entry.tag}, returning the schema to its state before it.`,
+    `-- Written by db:revert: review it; data-loss lines and TODO blocks need a person.`,
+  ];
+  const { sql, dataLoss } = renderSql(header, statements, manual.todos, manual.notes);
+
+  return {
+    reverted: { idx: target.entry.idx, tag: target.entry.tag },
+    wasLast,
+    migration: {
+      entry,
+      sqlPath: join(options.folder, `${tag}.sql`),
+      snapshotPath: snapshotPath(options.folder, idx),
+      journalPath: join(options.folder, "meta", "_journal.json"),
+      sql,
+      snapshot,
+    },
+    statements,
+    dataLoss,
+    todos: manual.todos,
+    notes: manual.notes,
+    checkedLater,
+    schemaChanges: schemaChanges(targetTouched, options.schemaFolder),
+    journal: { ...history.journal, entries: [...history.journal.entries, entry] },
+  };
+}
+
+/** Writes the planned migration: its SQL file, its snapshot, and the journal with the new entry. */
+export function writeRevert(plan: RevertPlan): void {
+  writeFileSync(plan.migration.sqlPath, plan.migration.sql);
+  writeFileSync(plan.migration.snapshotPath, `${JSON.stringify(plan.migration.snapshot, null, 2)}\n`);
+  writeFileSync(plan.migration.journalPath, JSON.stringify(plan.journal, null, 2));
+}

@@ -1,0 +1,48 @@
+/** Why `db:revert` refused or failed. Stable codes: the command maps them to messages and exit codes. */
+export type RevertErrorCode =
+  /** The migrations folder, journal or a snapshot cannot be read. */
+  | "history-unreadable"
+  /** The TAG given is not in the journal. */
+  | "unknown-migration"
+  /** The first migration has no earlier state to return to. */
+  | "first-migration"
+  /** A later migration touches an object the reverted migration changed. */
+  | "later-migration-conflict"
+  /** The --name is not usable in a file name. */
+  | "invalid-name"
+  /** Drizzle Kit would have to ask whether something was renamed (it prompts; we do not guess). */
+  | "ambiguous-rename";
+
+/** One object a later migration also touches: what, and which migrations. */
+export interface RevertConflict {
+  /** The object, e.g. `table "plan_step"` or `column "ai_usage"."correlation_id"`. */
+  object: string;
+  /** The later migration's tag. */
+  migration: string;
+  /** What the later migration does: `changes …` or `references …` (the same object, or one inside / around it). */
+  touches: string;
+}
+
+/**
+ * A refusal or failure of `db:revert`, as plain data: what failed (`message`), why and what to do
+ * (`hint`), and for conflicts the objects and migrations involved.
+ */
+export class RevertError extends Error {
+  readonly code: RevertErrorCode;
+  readonly hint: string;
+  readonly conflicts: RevertConflict[];
+  readonly ambiguities: string[];
+
+  constructor(
+    code: RevertErrorCode,
+    message: string,
+    details: { hint: string; conflicts?: RevertConflict[]; ambiguities?: string[] },
+  ) {
+    super(message);
+    this.name = "RevertError";
+    this.code = code;
+    this.hint = details.hint;
+    this.conflicts = details.conflicts ?? [];
+    this.ambiguities = details.ambiguities ?? [];
+  }
+}

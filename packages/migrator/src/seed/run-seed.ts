@@ -1,0 +1,175 @@
+/**
+ * The seed orchestrator: decides which tiers may run in this environment, refuses demo data in
+ * production, runs the tiers in order and returns what each did, table by table.
+ */
+import { databaseErrorFields } from "../drivers/driver.ts";
+import { DATABASE_ENVIRONMENT_SETTING } from "./database-environment.ts";
+import { SeedError } from "./seed-error.ts";
+import type { SeedTier } from "./seed-tier.ts";
+import type { SeedTableCount } from "./table-count.ts";
+
+/** The environment a run resolved to, and why it counts as production (if it does). */
+export interface ResolvedSeedEnvironment {
+  environment: string;
+  production: boolean;
+  /** Each reason the run is production, e.g. `NODE_ENV=production`. Empty when it is not. */
+  productionReasons: string[];
+}
+
+/**
+ * Production wins: `NODE_ENV=production` or a database marked `production` both make the run a
+ * production run. Otherwise the database marker, then `NODE_ENV`, then `development`.
+ */
+export function resolveSeedEnvironment(input: {
+  nodeEnv: string | undefined;
+  databaseEnvironment: string | null;
+}): ResolvedSeedEnvironment {
+  const nodeEnv = input.nodeEnv?.trim() || undefined;
+  const reasons: string[] = [];
+  if (nodeEnv === "production") reasons.push("NODE_ENV=production");
+  if (input.databaseEnvironment === "production") {
+    reasons.push(`the database is marked production (${DATABASE_ENVIRONMENT_SETTING})`);
+  }
+  if (reasons.length > 0) return { environment: "production", production: true, productionReasons: reasons };
+  return {
+    environment: input.databaseEnvironment ?? nodeEnv ?? "development",
+    production: false,
+    productionReasons: [],
+  };
+}
+
+/** The tiers a run will execute, and the ones it leaves out with the reason. */
+export interface SeedPlan<Context> {
+  run: SeedTier<Context>[];
+  skipped: { tier: string; reason: string }[];
+}
+
+/**
+ * Picks the tiers to run, in registry order. Without `only`, every tier allowed in the
+ * environment (the others are skipped, with the reason). With `only`, exactly those tiers, and a
+ * `SeedError` if one is unknown or not allowed here: in production that is `production-refused`,
+ * and there is deliberately no way to force it.
+ */
+export function planSeed<Context>(
+  tiers: readonly SeedTier<Context>[],
+  environment: ResolvedSeedEnvironment,
+  only?: readonly string[],
+): SeedPlan<Context> {
+  const names = tiers.map((tier) => tier.name);
+  for (const name of only ?? []) {
+    if (!names.includes(name)) {
+      throw new SeedError({
+        code: "unknown-tier",
+        tier: name,
+        message: `There is no seed tier named "${name}".`,
+        hint: `Use one of: ${names.join(", ")}.`,
+      });
+    }
+  }
+  const plan: SeedPlan<Context> = { run: [], skipped: [] };
+  for (const tier of tiers) {
+    const allowed = (tier.environments as readonly string[]).includes(environment.environment);
+    if (only && !only.includes(tier.name)) continue;
+    if (allowed) {
+      plan.run.push(tier);
+      continue;
+    }
+    if (only) throw refusal(tier, environment, tiers);
+    plan.skipped.push({ tier: tier.name, reason: `not for ${environment.environment} (runs in ${tier.environments.join(", ")})` });
+  }
+  return plan;
+}
+
+function refusal<Context>(
+  tier: SeedTier<Context>,
+  environment: ResolvedSeedEnvironment,
+  tiers: readonly SeedTier<Context>[],
+): SeedError {
+  if (environment.production) {
+    const productionTiers = tiers.filter((t) => t.environments.includes("production")).map((t) => t.name);
+    return new SeedError({
+      code: "production-refused",
+      tier: tier.name,
+      message:
+        `Refusing to seed tier "${tier.name}" (${tier.description}) in production: ` +
+        `${environment.productionReasons.join(" and ")}. Only ${productionTiers.join(", ")} may run in production.`,
+      hint:
+        "Run the seed without --tier to load reference data only, or point DATABASE_URL at a development database. " +
+        "If this database is not production, unset NODE_ENV and remove the marker with " +
+        `ALTER DATABASE <name> RESET ${DATABASE_ENVIRONMENT_SETTING}; there is no --force for production.`,
+    });
+  }
+  return new SeedError({
+    code: "tier-not-allowed",
+    tier: tier.name,
+    message: `Tier "${tier.name}" does not run in ${environment.environment}; it runs in ${tier.environments.join(", ")}.`,
+    hint: `Set NODE_ENV to one of ${tier.environments.join(", ")}, or seed a database meant for it.`,
+  });
+}
+
+/** What one tier did. */
+export interface SeedTierResult {
+  tier: string;
+  tables: SeedTableCount[];
+}
+
+/** What a whole run did: the environment, the tiers run (in order) and the tiers skipped. */
+export interface SeedReport extends ResolvedSeedEnvironment {
+  tiers: SeedTierResult[];
+  skipped: { tier: string; reason: string }[];
+}
+
+export interface RunSeedOptions<Context> {
+  tiers: readonly SeedTier<Context>[];
+  context: Context;
+  /** Usually `process.env.NODE_ENV`. */
+  nodeEnv: string | undefined;
+  /** Reads the database's marker; see `readDatabaseEnvironment`. */
+  readDatabaseEnvironment(): Promise<string | null>;
+  /** Run only these tiers (`--tier`). */
+  only?: readonly string[];
+}
+
+/**
+ * Runs the tiers allowed here, one after the other; stops at the first failure with a `SeedError`
+ * naming the tier (tiers are idempotent, so running the command again resumes).
+ *
+ * @example
+ * const report = await runSeed({ tiers, context: { db }, nodeEnv: process.env.NODE_ENV,
+ *   readDatabaseEnvironment: () => readDatabaseEnvironment(query) });
+ */
+export async function runSeed<Context>(options: RunSeedOptions<Context>): Promise<SeedReport> {
+  const environment = resolveSeedEnvironment({
+    nodeEnv: options.nodeEnv,
+    databaseEnvironment: await options.readDatabaseEnvironment(),
+  });
+  const plan = planSeed(options.tiers, environment, options.only);
+  const report: SeedReport = { ...environment, tiers: [], skipped: plan.skipped };
+  for (const tier of plan.run) {
+    try {
+      report.tiers.push({ tier: tier.name, tables: await tier.run(options.context) });
+    } catch (error) {
+      const failure = tierFailure(tier.name, error).toJSON();
+      throw new SeedError({ ...failure, completed: report.tiers.map((done) => done.tier) });
+    }
+  }
+  return report;
+}
+
+function tierFailure(tier: string, error: unknown): SeedError {
+  if (error instanceof SeedError) {
+    return error.tier === undefined ? new SeedError({ ...error.toJSON(), tier }) : error;
+  }
+  const fields = databaseErrorFields(error);
+  const table = typeof (error as { table?: unknown })?.table === "string" ? ` on table ${(error as { table: string }).table}` : "";
+  const code = fields.code ? ` (SQLSTATE ${fields.code})` : "";
+  const detail = fields.detail ? ` ${fields.detail}` : "";
+  return new SeedError({
+    code: "tier-failed",
+    tier,
+    message: `Seed tier "${tier}" failed${table}${code}: ${fields.message}.${detail}`,
+    hint:
+      "Fix the cause above (is the database migrated? run pnpm db:migrate) and run the command again: " +
+      "every tier is idempotent, so rows already written are kept and counted as present.",
+  });
+}

@@ -1,0 +1,54 @@
+/**
+ * Why seeding stopped, as data: a code, the tier concerned, what happened and how to fix it.
+ * Commands print `message` and `hint`; `--json` prints the whole object.
+ */
+export type SeedErrorCode =
+  /** A non-production tier was asked for in production (NODE_ENV or the database marker). */
+  | "production-refused"
+  /** `--tier` named a tier that does not exist. */
+  | "unknown-tier"
+  /** The tier is not meant for this environment (e.g. a development-only tier in staging). */
+  | "tier-not-allowed"
+  /** The tier needs data another tier writes, and it is missing. */
+  | "prerequisite-missing"
+  /** The seed data contradicts what the database holds (e.g. a price rewritten in place). */
+  | "invalid-data"
+  /** The database rejected a statement while the tier ran. */
+  | "tier-failed";
+
+export interface SeedErrorData {
+  code: SeedErrorCode;
+  tier?: string;
+  message: string;
+  hint: string;
+  /** Tiers that finished before the failure (their rows are kept). */
+  completed?: string[];
+}
+
+/** The one error type of the seed machinery and of every tier. */
+export class SeedError extends Error implements SeedErrorData {
+  override name = "SeedError";
+  readonly code: SeedErrorCode;
+  readonly tier?: string;
+  readonly hint: string;
+  readonly completed?: string[];
+
+  constructor(data: SeedErrorData) {
+    super(data.message);
+    this.code = data.code;
+    if (data.tier !== undefined) this.tier = data.tier;
+    this.hint = data.hint;
+    if (data.completed !== undefined) this.completed = data.completed;
+  }
+
+  /** The plain-data form, for `--json`. */
+  toJSON(): SeedErrorData {
+    return {
+      code: this.code,
+      ...(this.tier === undefined ? {} : { tier: this.tier }),
+      message: this.message,
+      hint: this.hint,
+      ...(this.completed === undefined ? {} : { completed: this.completed }),
+    };
+  }
+}
