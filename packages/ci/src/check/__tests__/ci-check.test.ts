@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -34,6 +34,7 @@ describe("runSteps", () => {
     dir = mkdtempSync(join(tmpdir(), "ci-check-"));
     const scripts = { first: 'node -e "process.exit(0)"', second: 'node -e "process.exit(3)"', third: 'node -e ""' };
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "steps", private: true, scripts }));
+    mkdirSync(join(dir, "node_modules"));
     const steps: CiStep[] = Object.keys(scripts).map((name) => ({ name, catches: name }));
     const seen: string[] = [];
 
