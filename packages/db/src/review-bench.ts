@@ -39,7 +39,13 @@ new Command("bench")
       const findings = await reviewMigrations(sources, { config });
       const reviewMs = performance.now() - started;
       const squawkMs = await timeSquawk(files);
-      const result = { migrations: count, reviewMs: Math.round(reviewMs), squawkMs: Math.round(squawkMs), ratio: Number((reviewMs / squawkMs).toFixed(2)), reviewFindings: findings.length };
+      const result = {
+        migrations: count,
+        reviewMs: Math.round(reviewMs),
+        squawkMs: Math.round(squawkMs),
+        ratio: Number((reviewMs / squawkMs).toFixed(2)),
+        reviewFindings: findings.length,
+      };
       if (options.json) console.log(JSON.stringify(result));
       else {
         console.log(`Corpus: ${count} Drizzle-style migrations`);

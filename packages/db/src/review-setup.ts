@@ -6,7 +6,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Baseline, type Driver, type Finding, createBaseline, parseBaseline, parseReviewConfig, pgliteDriver, type ReviewConfig } from "@repo/migrator";
+import {
+  type Baseline,
+  type Driver,
+  type Finding,
+  createBaseline,
+  parseBaseline,
+  parseReviewConfig,
+  pgliteDriver,
+  type ReviewConfig,
+} from "@repo/migrator";
 import { openPglite } from "./connection.ts";
 
 /** `packages/db/review.config.json`: tenant column, role, guard baseline, rule severities. */

@@ -27,7 +27,9 @@ interface Options {
 }
 
 const program = new Command("db:review")
-  .description("Review migrations: the wiki's checklist, checked with PostgreSQL's parser (rules: docs/review-rules.md)")
+  .description(
+    "Review migrations: the wiki's checklist, checked with PostgreSQL's parser (rules: docs/review-rules.md)",
+  )
   .argument("[tags...]", "migrations to review (tag or number, e.g. 0008); default: the whole history")
   .option("--migrations <dir>", "migrations folder", REVIEW_MIGRATIONS_FOLDER)
   .addOption(new Option("--format <format>", "output format").choices(FORMATS).default("text"))
@@ -58,9 +60,13 @@ const program = new Command("db:review")
     const errors = run.findings.filter((f) => f.severity === "error").length;
     const warnings = run.findings.length - errors;
     const accepted = run.accepted.length ? `, ${run.accepted.length} accepted by the baseline` : "";
-    console.error(`Reviewed ${run.reviewed.length} migration(s)${options.live ? " (with --live)" : ""}: ${errors} error(s), ${warnings} warning(s)${accepted}`);
+    console.error(
+      `Reviewed ${run.reviewed.length} migration(s)${options.live ? " (with --live)" : ""}: ${errors} error(s), ${warnings} warning(s)${accepted}`,
+    );
     for (const entry of run.stale) {
-      console.error(`Baseline entry matches nothing now (fixed?): ${entry.file} ${entry.rule} "${entry.message}". Remove it or run --write-baseline.`);
+      console.error(
+        `Baseline entry matches nothing now (fixed?): ${entry.file} ${entry.rule} "${entry.message}". Remove it or run --write-baseline.`,
+      );
     }
     process.exitCode = errors > 0 ? 1 : 0;
   });

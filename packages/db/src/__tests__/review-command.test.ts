@@ -11,9 +11,14 @@ const packageDir = fileURLToPath(new URL("../..", import.meta.url));
 /** Runs `db:review` as the root script does; resolves with its exit code and output. */
 function dbReview(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "src/review.ts", ...args], { cwd: packageDir, env: { ...process.env, INIT_CWD: packageDir } }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ["--import", "tsx", "src/review.ts", ...args],
+      { cwd: packageDir, env: { ...process.env, INIT_CWD: packageDir } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -33,8 +38,12 @@ describe("pnpm db:review", { timeout: 60_000 }, () => {
   it("exits 1 without the baseline, with GitHub annotations for 0008", async () => {
     const { code, stdout } = await dbReview("--no-baseline", "--format", "github", "0008");
     expect(stdout.split("\n").filter(Boolean)).toEqual([
-      expect.stringMatching(/^::error file=src\/migrations\/0008_add-correlation-id-and-embedding-count\.sql,line=3,col=9,title=volatile-default-rewrite::/),
-      expect.stringMatching(/^::warning file=src\/migrations\/0008_add-correlation-id-and-embedding-count\.sql,line=5,col=1,title=non-concurrent-index::/),
+      expect.stringMatching(
+        /^::error file=src\/migrations\/0008_add-correlation-id-and-embedding-count\.sql,line=3,col=9,title=volatile-default-rewrite::/,
+      ),
+      expect.stringMatching(
+        /^::warning file=src\/migrations\/0008_add-correlation-id-and-embedding-count\.sql,line=5,col=1,title=non-concurrent-index::/,
+      ),
     ]);
     expect(code).toBe(1);
   });
@@ -55,7 +64,10 @@ describe("pnpm db:review", { timeout: 60_000 }, () => {
     const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: Record<string, unknown>[] };
     journal.entries.push({ idx: 10, version: "7", when: 1795304700000, tag: "0010_not-rerunnable", breakpoints: true });
     writeFileSync(journalPath, JSON.stringify(journal));
-    writeFileSync(join(folder, "0010_not-rerunnable.sql"), 'CREATE TABLE IF NOT EXISTS "review_fixture" ("id" text PRIMARY KEY);--> statement-breakpoint\nALTER TABLE "review_fixture" ADD COLUMN "note" text;');
+    writeFileSync(
+      join(folder, "0010_not-rerunnable.sql"),
+      'CREATE TABLE IF NOT EXISTS "review_fixture" ("id" text PRIMARY KEY);--> statement-breakpoint\nALTER TABLE "review_fixture" ADD COLUMN "note" text;',
+    );
     const { code, stdout } = await dbReview("--live", "--migrations", folder, "--format", "json");
     const findings = JSON.parse(stdout) as { file: string; rule: string; line: number }[];
     expect(findings.filter((f) => f.rule === "live-not-rerunnable")).toEqual([
@@ -67,7 +79,7 @@ describe("pnpm db:review", { timeout: 60_000 }, () => {
 
   it("exits 2 and says why for an unknown tag", async () => {
     const { code, stderr } = await dbReview("0042");
-    expect(stderr).toContain('db:review: ');
+    expect(stderr).toContain("db:review: ");
     expect(stderr).toContain('"0042" matches no migration in the journal');
     expect(code).toBe(2);
   });

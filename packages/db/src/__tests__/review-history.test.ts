@@ -7,7 +7,12 @@ describe("db:review on Trovella's history", () => {
   const config = loadReviewConfig();
 
   it("passes with the committed baseline", async () => {
-    const run = await runReview({ folder: REVIEW_MIGRATIONS_FOLDER, displayFolder: "migrations", config, baseline: loadReviewBaseline() });
+    const run = await runReview({
+      folder: REVIEW_MIGRATIONS_FOLDER,
+      displayFolder: "migrations",
+      config,
+      baseline: loadReviewBaseline(),
+    });
     expect(run.findings).toEqual([]);
     expect(run.stale).toEqual([]);
     expect(run.reviewed).toHaveLength(10);
@@ -15,9 +20,23 @@ describe("db:review on Trovella's history", () => {
 
   it("reports 0008's volatile default and non-concurrent index without the baseline, and nothing else", async () => {
     const run = await runReview({ folder: REVIEW_MIGRATIONS_FOLDER, displayFolder: "migrations", config });
-    expect(run.findings.map(({ file, line, column, rule, severity }) => ({ file, line, column, rule, severity }))).toEqual([
-      { file: "migrations/0008_add-correlation-id-and-embedding-count.sql", line: 3, column: 9, rule: "volatile-default-rewrite", severity: "error" },
-      { file: "migrations/0008_add-correlation-id-and-embedding-count.sql", line: 5, column: 1, rule: "non-concurrent-index", severity: "warning" },
+    expect(
+      run.findings.map(({ file, line, column, rule, severity }) => ({ file, line, column, rule, severity })),
+    ).toEqual([
+      {
+        file: "migrations/0008_add-correlation-id-and-embedding-count.sql",
+        line: 3,
+        column: 9,
+        rule: "volatile-default-rewrite",
+        severity: "error",
+      },
+      {
+        file: "migrations/0008_add-correlation-id-and-embedding-count.sql",
+        line: 5,
+        column: 1,
+        rule: "non-concurrent-index",
+        severity: "warning",
+      },
     ]);
   });
 
@@ -28,6 +47,8 @@ describe("db:review on Trovella's history", () => {
   });
 
   it("rejects a tag that is not in the journal, saying so", async () => {
-    await expect(runReview({ folder: REVIEW_MIGRATIONS_FOLDER, config, tags: ["0042"] })).rejects.toThrow('"0042" matches no migration in the journal');
+    await expect(runReview({ folder: REVIEW_MIGRATIONS_FOLDER, config, tags: ["0042"] })).rejects.toThrow(
+      '"0042" matches no migration in the journal',
+    );
   });
 });

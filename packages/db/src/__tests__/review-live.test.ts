@@ -38,9 +38,17 @@ describe("db:review --live", { timeout: 90_000 }, () => {
       "0010_review-fixture",
       'ALTER TABLE "ai_model" ADD COLUMN IF NOT EXISTS "notes" text;--> statement-breakpoint\nCREATE INDEX "ai_model_notes_idx" ON "ai_model" USING btree ("notes");',
     );
-    const findings = await liveReview(await readMigrationSources(folder, { displayFolder: "fixture" }), { config, openDriver: openThrowawayDatabase });
+    const findings = await liveReview(await readMigrationSources(folder, { displayFolder: "fixture" }), {
+      config,
+      openDriver: openThrowawayDatabase,
+    });
     expect(findings).toHaveLength(1);
-    expect(findings[0]).toMatchObject({ file: "fixture/0010_review-fixture.sql", line: 2, rule: "live-not-rerunnable", severity: "error" });
+    expect(findings[0]).toMatchObject({
+      file: "fixture/0010_review-fixture.sql",
+      line: 2,
+      rule: "live-not-rerunnable",
+      severity: "error",
+    });
     expect(findings[0]?.message).toContain("0010_review-fixture is not re-runnable: statement 2 fails the second time");
     expect(findings[0]?.message).toContain('"ai_model_notes_idx" already exists');
   });
@@ -50,10 +58,16 @@ describe("db:review --live", { timeout: 90_000 }, () => {
       "0010_review-fixture",
       'CREATE TABLE IF NOT EXISTS "review_note" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text NOT NULL\n);',
     );
-    const findings = await liveReview(await readMigrationSources(folder), { config, openDriver: openThrowawayDatabase });
+    const findings = await liveReview(await readMigrationSources(folder), {
+      config,
+      openDriver: openThrowawayDatabase,
+    });
     expect(findings.map((f) => [f.rule, f.message])).toEqual([
       ["live-rls-coverage", 'tenant table "review_note" has row-level security disabled in the catalog'],
-      ["live-rls-coverage", 'tenant table "review_note" has no SELECT/INSERT/UPDATE/DELETE policy for "authenticated" in the catalog'],
+      [
+        "live-rls-coverage",
+        'tenant table "review_note" has no SELECT/INSERT/UPDATE/DELETE policy for "authenticated" in the catalog',
+      ],
     ]);
   });
 });

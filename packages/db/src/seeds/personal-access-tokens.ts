@@ -25,15 +25,15 @@ export async function seedPersonalAccessTokens(
         userId,
         (tx) =>
           insertMissing(tx, personalAccessToken, [
-          {
-            id: token.id,
-            userId,
-            name: token.name,
-            tokenHash: hashPersonalAccessToken(token.token),
-            tokenPrefix: token.token.slice(0, 12),
-            scopes: token.scopes,
-            revokedAt: token.revoked ? new Date("2026-09-01T00:00:00Z") : null,
-          },
+            {
+              id: token.id,
+              userId,
+              name: token.name,
+              tokenHash: hashPersonalAccessToken(token.token),
+              tokenPrefix: token.token.slice(0, 12),
+              scopes: token.scopes,
+              revokedAt: token.revoked ? new Date("2026-09-01T00:00:00Z") : null,
+            },
           ]),
         db,
       ),

@@ -31,7 +31,8 @@ export interface TestDatabase {
 /** The engine of the current test project. */
 export function testEngine(): "pglite" | "postgres" {
   const engine = process.env["TEST_DATABASE"] ?? "pglite";
-  if (engine !== "pglite" && engine !== "postgres") throw new Error(`TEST_DATABASE must be pglite or postgres, not ${engine}`);
+  if (engine !== "pglite" && engine !== "postgres")
+    throw new Error(`TEST_DATABASE must be pglite or postgres, not ${engine}`);
   return engine;
 }
 

@@ -64,10 +64,20 @@ export function readMigrationFolder(folder: string): MigrationFolder {
       return;
     }
     const sql = readFileSync(file, "utf8");
-    migrations.push({ idx, tag, when, file, sql, hash: migrationHash(sql), noTransaction: runsOutsideTransaction(sql) });
+    migrations.push({
+      idx,
+      tag,
+      when,
+      file,
+      sql,
+      hash: migrationHash(sql),
+      noTransaction: runsOutsideTransaction(sql),
+    });
   });
   if (existsSync(root) && entries.length > 0) {
-    for (const name of readdirSync(root).filter((n) => n.endsWith(".sql")).sort()) {
+    for (const name of readdirSync(root)
+      .filter((n) => n.endsWith(".sql"))
+      .sort()) {
       if (!seen.has(name.slice(0, -".sql".length))) issues.push({ kind: "sql-not-in-journal", path: join(root, name) });
     }
   }

@@ -51,7 +51,11 @@ export function nameList(value: unknown): string[] {
 }
 
 /** Every wrapped node of a type anywhere below a value, with the chain of node types above it. */
-export function findNodes(value: unknown, type: string, ancestors: string[] = []): { body: AstObject; ancestors: string[] }[] {
+export function findNodes(
+  value: unknown,
+  type: string,
+  ancestors: string[] = [],
+): { body: AstObject; ancestors: string[] }[] {
   const found: { body: AstObject; ancestors: string[] }[] = [];
   if (Array.isArray(value)) {
     for (const item of value) found.push(...findNodes(item, type, ancestors));

@@ -3,15 +3,24 @@ import { applyBaseline, BaselineFileError, createBaseline, parseBaseline } from 
 import { EXAMPLE_CONFIG } from "./testing/review-example.ts";
 import { reviewMigrations } from "./review-migrations.ts";
 
-const history = { tag: "0000_init", file: "migrations/0000_init.sql", text: 'CREATE TABLE "ai_usage" (\n\t"id" text PRIMARY KEY NOT NULL\n);' };
+const history = {
+  tag: "0000_init",
+  file: "migrations/0000_init.sql",
+  text: 'CREATE TABLE "ai_usage" (\n\t"id" text PRIMARY KEY NOT NULL\n);',
+};
 const volatile = 'ALTER TABLE "ai_usage" ADD COLUMN "correlation_id" uuid DEFAULT gen_random_uuid() NOT NULL;';
 const review = (text: string, file = "migrations/0008_usage.sql") =>
-  reviewMigrations([history, { tag: "0008_usage", file, text }], { config: { ...EXAMPLE_CONFIG, guardBaseline: "9999" } });
+  reviewMigrations([history, { tag: "0008_usage", file, text }], {
+    config: { ...EXAMPLE_CONFIG, guardBaseline: "9999" },
+  });
 
 describe("review baseline", () => {
   it("accepts a finding after comments are added and the statement moves, in another folder", async () => {
     const baseline = createBaseline(await review(volatile));
-    const moved = await review(`-- TRO-58: correlation ids\nALTER TABLE "ai_usage" ADD COLUMN "embedding_count" integer;--> statement-breakpoint\n${volatile.replace(" uuid ", "\n  uuid ")}`, "elsewhere/0008_usage.sql");
+    const moved = await review(
+      `-- TRO-58: correlation ids\nALTER TABLE "ai_usage" ADD COLUMN "embedding_count" integer;--> statement-breakpoint\n${volatile.replace(" uuid ", "\n  uuid ")}`,
+      "elsewhere/0008_usage.sql",
+    );
     const { remaining, accepted, stale } = applyBaseline(moved, baseline);
     expect(remaining).toEqual([]);
     expect(accepted.map((f) => [f.rule, f.line])).toEqual([["volatile-default-rewrite", 4]]);
@@ -33,7 +42,9 @@ describe("review baseline", () => {
   });
 
   it("rejects a malformed file, saying how to regenerate it", () => {
-    expect(() => parseBaseline({ version: 1, findings: [{ file: "x.sql" }] }, "review-baseline.json")).toThrow(BaselineFileError);
+    expect(() => parseBaseline({ version: 1, findings: [{ file: "x.sql" }] }, "review-baseline.json")).toThrow(
+      BaselineFileError,
+    );
     expect(() => parseBaseline({ version: 2, findings: [] }, "review-baseline.json")).toThrow(/--write-baseline/);
   });
 });

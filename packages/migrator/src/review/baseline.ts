@@ -34,7 +34,12 @@ export class BaselineFileError extends Error {
 
 /** The baseline that accepts exactly these findings. */
 export function createBaseline(findings: readonly Finding[]): Baseline {
-  const entries = findings.map((f) => ({ file: basename(f.file), rule: f.rule, fingerprint: f.fingerprint, message: f.message }));
+  const entries = findings.map((f) => ({
+    file: basename(f.file),
+    rule: f.rule,
+    fingerprint: f.fingerprint,
+    message: f.message,
+  }));
   entries.sort((a, b) => `${a.file} ${a.rule} ${a.fingerprint}`.localeCompare(`${b.file} ${b.rule} ${b.fingerprint}`));
   return { version: 1, findings: entries };
 }
@@ -50,7 +55,12 @@ export function parseBaseline(value: unknown, source: string): Baseline {
     for (const key of ["file", "rule", "fingerprint"]) {
       if (typeof e[key] !== "string") throw new BaselineFileError(source, `findings[${index}].${key} must be a string`);
     }
-    return { file: String(e["file"]), rule: String(e["rule"]), fingerprint: String(e["fingerprint"]), message: String(e["message"] ?? "") };
+    return {
+      file: String(e["file"]),
+      rule: String(e["rule"]),
+      fingerprint: String(e["fingerprint"]),
+      message: String(e["message"] ?? ""),
+    };
   });
   return { version: 1, findings };
 }

@@ -7,7 +7,14 @@ import { parseSync } from "libpg-query";
 import type { SqlUnit } from "./parse-migration.ts";
 
 /** Fields that hold positions or re-run guards, not meaning. */
-const IGNORED_FIELDS = new Set(["location", "stmt_location", "stmt_len", "if_not_exists", "missing_ok", "skipIfNewValExists"]);
+const IGNORED_FIELDS = new Set([
+  "location",
+  "stmt_location",
+  "stmt_len",
+  "if_not_exists",
+  "missing_ok",
+  "skipIfNewValExists",
+]);
 
 /** The canonical form of a parsed statement. */
 export function canonicalUnit(unit: SqlUnit): string {

@@ -4,7 +4,12 @@ import { mustBeRerunnable, parseReviewConfig, ReviewConfigError, ruleLevel } fro
 describe("review config", () => {
   it("reads settings and severity overrides", () => {
     const config = parseReviewConfig(
-      { tenantColumn: "organization_id", role: "authenticated", guardBaseline: "0007", rules: { "set-not-null": "error", "drop-statement": "off" } },
+      {
+        tenantColumn: "organization_id",
+        role: "authenticated",
+        guardBaseline: "0007",
+        rules: { "set-not-null": "error", "drop-statement": "off" },
+      },
       "review.config.json",
     );
     expect(ruleLevel(config, "set-not-null")).toBe("error");
@@ -15,7 +20,10 @@ describe("review config", () => {
   it("reports every problem at once", () => {
     let error: unknown;
     try {
-      parseReviewConfig({ role: "", guardBaseline: "0007", rules: { "no-such-rule": "error", "set-not-null": "fatal" }, extra: 1 }, "review.config.json");
+      parseReviewConfig(
+        { role: "", guardBaseline: "0007", rules: { "no-such-rule": "error", "set-not-null": "fatal" }, extra: 1 },
+        "review.config.json",
+      );
     } catch (caught) {
       error = caught;
     }

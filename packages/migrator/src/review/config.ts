@@ -32,7 +32,8 @@ export class ReviewConfigError extends Error {
  */
 export function parseReviewConfig(value: unknown, source: string): ReviewConfig {
   const problems: string[] = [];
-  const record = typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  const record =
+    typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
   if (record !== value) problems.push("expected a JSON object");
   const text = (key: string): string => {
     const field = record[key];
@@ -51,14 +52,16 @@ export function parseReviewConfig(value: unknown, source: string): ReviewConfig 
     problems.push('"rules" must be an object of rule id → "error" | "warning" | "off"');
   } else {
     for (const [id, level] of Object.entries(rules)) {
-      if (!RULES.some((rule) => rule.id === id)) problems.push(`"rules": unknown rule "${id}" (see docs/review-rules.md)`);
+      if (!RULES.some((rule) => rule.id === id))
+        problems.push(`"rules": unknown rule "${id}" (see docs/review-rules.md)`);
       else if (level !== "error" && level !== "warning" && level !== "off") {
         problems.push(`"rules"."${id}": "${String(level)}" is not one of "error", "warning", "off"`);
       } else config.rules[id] = level;
     }
   }
   for (const key of Object.keys(record)) {
-    if (!["tenantColumn", "role", "guardBaseline", "rules", "$schema"].includes(key)) problems.push(`unknown key "${key}"`);
+    if (!["tenantColumn", "role", "guardBaseline", "rules", "$schema"].includes(key))
+      problems.push(`unknown key "${key}"`);
   }
   if (problems.length > 0) throw new ReviewConfigError(source, problems);
   return config;

@@ -38,7 +38,14 @@ describe("review output formats", () => {
       expect.objectContaining({
         ruleId: "volatile-default-rewrite",
         level: "warning",
-        locations: [{ physicalLocation: { artifactLocation: { uri: "src/migrations/0008_add.sql" }, region: { startLine: 3, startColumn: 9 } } }],
+        locations: [
+          {
+            physicalLocation: {
+              artifactLocation: { uri: "src/migrations/0008_add.sql" },
+              region: { startLine: 3, startColumn: 9 },
+            },
+          },
+        ],
       }),
     ]);
     expect(log.runs[0].tool.driver.rules.map((r: { id: string }) => r.id)).toContain("fk-on-delete");

@@ -14,7 +14,19 @@ export function formatFindings(findings: readonly Finding[], format: Format): st
     case "text":
       return formatText(findings);
     case "json":
-      return `${JSON.stringify(findings.map(({ file, line, column, rule, severity, message, help }) => ({ file, line, column, rule, severity, message, help })), null, 2)}\n`;
+      return `${JSON.stringify(
+        findings.map(({ file, line, column, rule, severity, message, help }) => ({
+          file,
+          line,
+          column,
+          rule,
+          severity,
+          message,
+          help,
+        })),
+        null,
+        2,
+      )}\n`;
     case "github":
       return findings.map(formatGithub).join("");
     case "sarif":
@@ -62,7 +74,12 @@ function sarif(findings: readonly Finding[]) {
           message: { text: `${f.message}. Fix: ${f.help}` },
           partialFingerprints: { statement: f.fingerprint },
           locations: [
-            { physicalLocation: { artifactLocation: { uri: f.file }, region: { startLine: f.line, startColumn: f.column } } },
+            {
+              physicalLocation: {
+                artifactLocation: { uri: f.file },
+                region: { startLine: f.line, startColumn: f.column },
+              },
+            },
           ],
         })),
       },

@@ -28,11 +28,17 @@ export function missingGuard(unit: SqlUnit): string | undefined {
     case "CreateStmt":
       return flag("if_not_exists") ? undefined : `CREATE TABLE "${table}" without IF NOT EXISTS`;
     case "IndexStmt":
-      return flag("if_not_exists") ? undefined : `CREATE INDEX "${stringField(node, "idxname") ?? ""}" without IF NOT EXISTS`;
+      return flag("if_not_exists")
+        ? undefined
+        : `CREATE INDEX "${stringField(node, "idxname") ?? ""}" without IF NOT EXISTS`;
     case "CreateExtensionStmt":
-      return flag("if_not_exists") ? undefined : `CREATE EXTENSION "${stringField(node, "extname") ?? ""}" without IF NOT EXISTS`;
+      return flag("if_not_exists")
+        ? undefined
+        : `CREATE EXTENSION "${stringField(node, "extname") ?? ""}" without IF NOT EXISTS`;
     case "CreateSchemaStmt":
-      return flag("if_not_exists") ? undefined : `CREATE SCHEMA "${stringField(node, "schemaname") ?? ""}" without IF NOT EXISTS`;
+      return flag("if_not_exists")
+        ? undefined
+        : `CREATE SCHEMA "${stringField(node, "schemaname") ?? ""}" without IF NOT EXISTS`;
     case "CreateSeqStmt":
       return flag("if_not_exists") ? undefined : "CREATE SEQUENCE without IF NOT EXISTS";
     case "DropStmt":
@@ -75,7 +81,8 @@ function alterTableMissingGuard(unit: SqlUnit, table: string): string | undefine
         if (!missingOk) return `DROP COLUMN "${stringField(command, "name") ?? ""}" on "${table}" without IF EXISTS`;
         break;
       case "AT_DropConstraint":
-        if (!missingOk) return `DROP CONSTRAINT "${stringField(command, "name") ?? ""}" on "${table}" without IF EXISTS`;
+        if (!missingOk)
+          return `DROP CONSTRAINT "${stringField(command, "name") ?? ""}" on "${table}" without IF EXISTS`;
         break;
       case "AT_AddConstraint": {
         const name = stringField(nodeOf(command?.["def"], "Constraint"), "conname");

@@ -28,7 +28,12 @@ export async function liveReview(
   const migrations = sources.map((source) => parseMigration(source.tag, source.file, source.text));
   const driver = await options.openDriver();
   const findings: Finding[] = [];
-  const report = (ruleId: string, migration: ParsedMigration | undefined, index: number | undefined, message: string) => {
+  const report = (
+    ruleId: string,
+    migration: ParsedMigration | undefined,
+    index: number | undefined,
+    message: string,
+  ) => {
     const rule = ruleById(ruleId);
     const level = ruleLevel(config, ruleId);
     if (!rule || level === "off") return;
@@ -39,7 +44,12 @@ export async function liveReview(
     for (const migration of migrations) {
       const failure = await run(driver, migration, "commit");
       if (failure) {
-        report("live-apply-failed", migration, failure.index, `statement ${failure.index} fails on an empty database: ${failure.message}`);
+        report(
+          "live-apply-failed",
+          migration,
+          failure.index,
+          `statement ${failure.index} fails on an empty database: ${failure.message}`,
+        );
         return findings;
       }
     }
@@ -76,7 +86,10 @@ async function run(
         await driver.exec(statement.sql);
       } catch (error) {
         const fields = databaseErrorFields(error);
-        return { index: statement.index, message: `${fields.message}${fields.code ? ` (SQLSTATE ${fields.code})` : ""}` };
+        return {
+          index: statement.index,
+          message: `${fields.message}${fields.code ? ` (SQLSTATE ${fields.code})` : ""}`,
+        };
       }
     }
     return undefined;
@@ -117,5 +130,8 @@ async function rlsCoverage(driver: Driver, config: ReviewConfig): Promise<string
 /** `pg_policies.roles` is a `name[]`: an array from node-postgres, sometimes its text form. */
 function roleList(roles: string[] | string): string[] {
   if (Array.isArray(roles)) return roles;
-  return roles.replace(/^\{|\}$/g, "").split(",").map((role) => role.replace(/^"|"$/g, ""));
+  return roles
+    .replace(/^\{|\}$/g, "")
+    .split(",")
+    .map((role) => role.replace(/^"|"$/g, ""));
 }

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { emptySnapshot } from "../journal/empty-snapshot.ts";
 import type { MigrationSource } from "./review-migrations.ts";
 
 /** The folder is not a readable Drizzle Kit migrations folder. */
@@ -33,7 +34,10 @@ export async function readMigrationSources(
 ): Promise<MigrationSource[]> {
   const journalPath = join(folder, "meta", "_journal.json");
   if (!existsSync(journalPath)) {
-    throw new MigrationFolderError(folder, "no meta/_journal.json: pass the folder Drizzle Kit writes migrations to (--migrations DIR)");
+    throw new MigrationFolderError(
+      folder,
+      "no meta/_journal.json: pass the folder Drizzle Kit writes migrations to (--migrations DIR)",
+    );
   }
   const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries?: JournalEntry[] };
   const entries = journal.entries ?? [];
@@ -43,7 +47,11 @@ export async function readMigrationSources(
     if (!existsSync(path)) {
       throw new MigrationFolderError(folder, `the journal lists "${entry.tag}" but ${entry.tag}.sql is missing`);
     }
-    sources.push({ tag: entry.tag, file: join(options.displayFolder ?? folder, `${entry.tag}.sql`), text: readFileSync(path, "utf8") });
+    sources.push({
+      tag: entry.tag,
+      file: join(options.displayFolder ?? folder, `${entry.tag}.sql`),
+      text: readFileSync(path, "utf8"),
+    });
   }
   if (options.withSnapshots) await attachGeneratedStatements(folder, entries, sources);
   return sources;
@@ -52,7 +60,11 @@ export async function readMigrationSources(
 type Snapshot = Record<string, unknown>;
 
 /** Fills `generated` from `generateMigration(previous snapshot, this snapshot)` where both exist. */
-async function attachGeneratedStatements(folder: string, entries: JournalEntry[], sources: MigrationSource[]): Promise<void> {
+async function attachGeneratedStatements(
+  folder: string,
+  entries: JournalEntry[],
+  sources: MigrationSource[],
+): Promise<void> {
   const { generateMigration } = await import("drizzle-kit/api");
   const snapshot = (idx: number): Snapshot | undefined => {
     const path = join(folder, "meta", `${String(idx).padStart(4, "0")}_snapshot.json`);
@@ -61,7 +73,7 @@ async function attachGeneratedStatements(folder: string, entries: JournalEntry[]
   for (const [position, entry] of entries.entries()) {
     const current = snapshot(entry.idx);
     const previousEntry = entries[position - 1];
-    const previous = previousEntry ? snapshot(previousEntry.idx) : current && emptySnapshot(current);
+    const previous = previousEntry ? snapshot(previousEntry.idx) : current && emptySnapshot();
     const source = sources[position];
     if (!current || !previous || !source) continue;
     try {
@@ -70,11 +82,4 @@ async function attachGeneratedStatements(folder: string, entries: JournalEntry[]
       // The differ needs a terminal to ask about renames; leave `generated` unknown.
     }
   }
-}
-
-/** A snapshot of an empty database in the same format as `snapshot`. */
-function emptySnapshot(snapshot: Snapshot): Snapshot {
-  const empty: Snapshot = { ...snapshot, id: "00000000-0000-0000-0000-000000000000", prevId: "" };
-  for (const key of ["tables", "enums", "schemas", "sequences", "roles", "policies", "views"]) empty[key] = {};
-  return empty;
 }

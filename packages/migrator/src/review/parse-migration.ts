@@ -123,7 +123,10 @@ function parseStatement(
   } catch (error) {
     const cursorPosition = sqlErrorCursor(error);
     const at = cursorPosition === undefined ? codeStart : byteToCharOffset(chunk.sql, cursorPosition);
-    statement.parseError = { message: error instanceof Error ? error.message : String(error), position: positionAt(offset + at) };
+    statement.parseError = {
+      message: error instanceof Error ? error.message : String(error),
+      position: positionAt(offset + at),
+    };
   }
   return statement;
 }
@@ -159,7 +162,11 @@ function parseUnits(sql: string, fileOffset: number, guards: BlockGuards): SqlUn
 function doBlockUnits(doText: string, fileOffset: number): SqlUnit[] {
   const units: SqlUnit[] = [];
   let cursor = 0;
-  for (const inner of plpgsqlStatements(parsePlPgSQLSync(doText), { inDoBlock: true, handles: [], conditional: false })) {
+  for (const inner of plpgsqlStatements(parsePlPgSQLSync(doText), {
+    inDoBlock: true,
+    handles: [],
+    conditional: false,
+  })) {
     const at = doText.indexOf(inner.query, cursor);
     const innerOffset = at >= 0 ? at : 0;
     if (at >= 0) cursor = at + inner.query.length;

@@ -6,7 +6,13 @@
 import { createHash } from "node:crypto";
 import { mustBeRerunnable, type ReviewConfig, ruleLevel } from "./config.ts";
 import type { Finding } from "./finding.ts";
-import { loadParser, type ParsedMigration, parseMigration, type Position, type ReviewStatement } from "./parse-migration.ts";
+import {
+  loadParser,
+  type ParsedMigration,
+  parseMigration,
+  type Position,
+  type ReviewStatement,
+} from "./parse-migration.ts";
 import type { Rule, RuleHit } from "./rule.ts";
 import { RULES, ruleById } from "./rules/index.ts";
 import { SchemaState } from "./schema-state.ts";
@@ -39,7 +45,10 @@ export interface ReviewOptions {
  * @example
  * const findings = await reviewMigrations([{ tag: "0000_init", file: "0000_init.sql", text }], { config });
  */
-export async function reviewMigrations(sources: readonly MigrationSource[], options: ReviewOptions): Promise<Finding[]> {
+export async function reviewMigrations(
+  sources: readonly MigrationSource[],
+  options: ReviewOptions,
+): Promise<Finding[]> {
   await loadParser();
   const { config } = options;
   const state = new SchemaState();
@@ -52,7 +61,15 @@ export async function reviewMigrations(sources: readonly MigrationSource[], opti
     for (const statement of migration.statements) {
       if (statement.parseError) {
         const rule = ruleById("parse-error");
-        if (rule) hits.push({ rule, hit: { statement, position: statement.parseError.position, message: `PostgreSQL cannot parse this statement: ${statement.parseError.message}` } });
+        if (rule)
+          hits.push({
+            rule,
+            hit: {
+              statement,
+              position: statement.parseError.position,
+              message: `PostgreSQL cannot parse this statement: ${statement.parseError.message}`,
+            },
+          });
       }
       for (const unit of statement.units) {
         for (const rule of RULES) {
@@ -65,7 +82,14 @@ export async function reviewMigrations(sources: readonly MigrationSource[], opti
     }
     for (const rule of RULES) {
       if (!rule.checkMigration) continue;
-      const context = { migration, before, after: state, settings: config, mustBeRerunnable: rerunnable, generated: source.generated };
+      const context = {
+        migration,
+        before,
+        after: state,
+        settings: config,
+        mustBeRerunnable: rerunnable,
+        generated: source.generated,
+      };
       for (const hit of rule.checkMigration(context)) hits.push({ rule, hit });
     }
     if (options.only && !options.only.includes(source.tag)) continue;
@@ -119,7 +143,9 @@ function settle(migration: ParsedMigration, hits: { rule: Rule; hit: RuleHit }[]
   return raised.flatMap(({ rule, hit }) => {
     const level = ruleLevel(config, rule.id);
     if (level === "off") return [];
-    return [toFinding(migration.file, rule, level, hit.message, hit.position ?? hit.statement?.position, hit.statement)];
+    return [
+      toFinding(migration.file, rule, level, hit.message, hit.position ?? hit.statement?.position, hit.statement),
+    ];
   });
 }
 

@@ -13,18 +13,36 @@ export function renderRuleDocs(): string {
     "<!-- Generated from packages/migrator/src/review/rules/*.ts by `pnpm docs:rules`. Do not edit by hand. -->",
     "",
     "`pnpm db:review` checks every migration against these rules. Severities can be changed per rule in the",
-    "review config (`\"rules\": { \"<id>\": \"error\" | \"warning\" | \"off\" }`); a finding on one statement is",
+    'review config (`"rules": { "<id>": "error" | "warning" | "off" }`); a finding on one statement is',
     "accepted with `-- review-ignore <id>: <reason>` on the line above it.",
     "",
     "| id | severity | source | finds |",
     "|---|---|---|---|",
-    ...RULES.map((rule) => `| [\`${rule.id}\`](#${rule.id}) | ${rule.defaultSeverity} | ${rule.source} | ${rule.summary} |`),
+    ...RULES.map(
+      (rule) => `| [\`${rule.id}\`](#${rule.id}) | ${rule.defaultSeverity} | ${rule.source} | ${rule.summary} |`,
+    ),
     "",
   ];
   for (const rule of RULES) {
-    lines.push(`## ${rule.id}`, "", `**${rule.defaultSeverity}** (${rule.source}) — ${rule.summary}.`, "", rule.explanation, "", `**Fix:** ${rule.help}`, "");
+    lines.push(
+      `## ${rule.id}`,
+      "",
+      `**${rule.defaultSeverity}** (${rule.source}) — ${rule.summary}.`,
+      "",
+      rule.explanation,
+      "",
+      `**Fix:** ${rule.help}`,
+      "",
+    );
     if (rule.examples) {
-      lines.push("Fails:", "", ...exampleBlock(rule.examples.failing), "Passes:", "", ...exampleBlock(rule.examples.passing));
+      lines.push(
+        "Fails:",
+        "",
+        ...exampleBlock(rule.examples.failing),
+        "Passes:",
+        "",
+        ...exampleBlock(rule.examples.passing),
+      );
     }
   }
   return `${lines.join("\n").trimEnd()}\n`;
@@ -33,7 +51,14 @@ export function renderRuleDocs(): string {
 function exampleBlock(example: RuleExample): string[] {
   const blocks: string[] = [];
   if (example.history?.length) blocks.push("```sql", "-- earlier migrations", ...example.history, "```", "");
-  if (example.generated?.length) blocks.push("```sql", "-- what Drizzle Kit generates from the snapshots", ...example.generated.map((s) => s.trimEnd()), "```", "");
+  if (example.generated?.length)
+    blocks.push(
+      "```sql",
+      "-- what Drizzle Kit generates from the snapshots",
+      ...example.generated.map((s) => s.trimEnd()),
+      "```",
+      "",
+    );
   blocks.push("```sql", example.sql, "```", "");
   return blocks;
 }

@@ -40,12 +40,27 @@ export interface ReviewRun {
 
 /** Runs the review. Throws `MigrationFolderError` for a bad folder or an unknown tag. */
 export async function runReview(options: RunReviewOptions): Promise<ReviewRun> {
-  const sources = await readMigrationSources(options.folder, { displayFolder: options.displayFolder, withSnapshots: true });
-  const reviewed = options.tags?.length ? options.tags.map((tag) => resolveTag(options.folder, sources.map((s) => s.tag), tag)) : sources.map((s) => s.tag);
+  const sources = await readMigrationSources(options.folder, {
+    displayFolder: options.displayFolder,
+    withSnapshots: true,
+  });
+  const reviewed = options.tags?.length
+    ? options.tags.map((tag) =>
+        resolveTag(
+          options.folder,
+          sources.map((s) => s.tag),
+          tag,
+        ),
+      )
+    : sources.map((s) => s.tag);
   const all = await reviewMigrations(sources, { config: options.config, only: reviewed });
   if (options.openLiveDriver) {
     const live = await liveReview(sources, { config: options.config, openDriver: options.openLiveDriver });
-    all.push(...live.filter((finding) => finding.file === "(catalog)" || reviewed.some((tag) => finding.file.endsWith(`${tag}.sql`))));
+    all.push(
+      ...live.filter(
+        (finding) => finding.file === "(catalog)" || reviewed.some((tag) => finding.file.endsWith(`${tag}.sql`)),
+      ),
+    );
   }
   if (!options.baseline) return { findings: all, accepted: [], all, stale: [], reviewed };
   const { remaining, accepted, stale } = applyBaseline(all, options.baseline);
@@ -56,5 +71,8 @@ function resolveTag(folder: string, tags: string[], wanted: string): string {
   const name = wanted.replace(/\.sql$/, "").replace(/^.*\//, "");
   const match = tags.filter((tag) => tag === name || tag.startsWith(`${name}_`));
   if (match.length === 1 && match[0]) return match[0];
-  throw new MigrationFolderError(folder, `"${wanted}" matches ${match.length === 0 ? "no migration" : `several migrations (${match.join(", ")})`} in the journal`);
+  throw new MigrationFolderError(
+    folder,
+    `"${wanted}" matches ${match.length === 0 ? "no migration" : `several migrations (${match.join(", ")})`} in the journal`,
+  );
 }

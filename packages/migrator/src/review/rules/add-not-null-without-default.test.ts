@@ -7,7 +7,9 @@ const review = (sql: string) => reviewExample({ history, sql }, "add-not-null-wi
 describe("add-not-null-without-default", () => {
   it("flags NOT NULL without a default on an existing table", async () => {
     const findings = await review('ALTER TABLE "plan_step" ADD COLUMN IF NOT EXISTS "depends_on" text[] NOT NULL;');
-    expect(findings.map((f) => f.message)).toEqual([expect.stringContaining('"plan_step"."depends_on" is added NOT NULL without a default')]);
+    expect(findings.map((f) => f.message)).toEqual([
+      expect.stringContaining('"plan_step"."depends_on" is added NOT NULL without a default'),
+    ]);
   });
 
   it("passes 0007's columns: NOT NULL with a default, or nullable", async () => {
@@ -17,7 +19,8 @@ describe("add-not-null-without-default", () => {
   });
 
   it("passes a NOT NULL column of a table created in the same migration", async () => {
-    const sql = 'CREATE TABLE "ai_batch" (\n\t"id" text PRIMARY KEY NOT NULL\n);\n--> statement-breakpoint\nALTER TABLE "ai_batch" ADD COLUMN "status" text NOT NULL;';
+    const sql =
+      'CREATE TABLE "ai_batch" (\n\t"id" text PRIMARY KEY NOT NULL\n);\n--> statement-breakpoint\nALTER TABLE "ai_batch" ADD COLUMN "status" text NOT NULL;';
     expect(await review(sql)).toEqual([]);
   });
 });

@@ -5,7 +5,8 @@ const history = ['CREATE TABLE "user" (\n\t"id" text PRIMARY KEY NOT NULL\n);'];
 const review = (sql: string) => reviewExample({ history, sql }, "fk-on-delete");
 const fk = (action: string) =>
   `ALTER TABLE "ai_usage" ADD CONSTRAINT "ai_usage_user_id_user_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."user"("id") ${action} ON UPDATE no action;`;
-const table = 'CREATE TABLE "ai_usage" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"user_id" text\n);\n--> statement-breakpoint\n';
+const table =
+  'CREATE TABLE "ai_usage" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"user_id" text\n);\n--> statement-breakpoint\n';
 
 describe("fk-on-delete", () => {
   it("flags no action and restrict, at the constraint", async () => {
@@ -17,7 +18,9 @@ describe("fk-on-delete", () => {
   });
 
   it("flags an inline REFERENCES without ON DELETE", async () => {
-    const findings = await review('CREATE TABLE "ai_usage" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"user_id" text REFERENCES "user"("id")\n);');
+    const findings = await review(
+      'CREATE TABLE "ai_usage" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"user_id" text REFERENCES "user"("id")\n);',
+    );
     expect(findings.map((f) => [f.line, f.message])).toEqual([[3, expect.stringContaining('"ai_usage"("user_id")')]]);
   });
 

@@ -2,7 +2,13 @@ import { arrayField, nodeOf, objectField, relationName, stringField } from "../a
 import { type Rule, type RuleHit, unitPosition } from "../rule.ts";
 import { declaredConstraints } from "./statement-parts.ts";
 
-const ACTIONS: Record<string, string> = { a: "no action", r: "restrict", c: "cascade", n: "set null", d: "set default" };
+const ACTIONS: Record<string, string> = {
+  a: "no action",
+  r: "restrict",
+  c: "cascade",
+  n: "set null",
+  d: "set default",
+};
 
 /** Foreign keys say what happens when the referenced row goes: cascade or set null. */
 export const fkOnDelete: Rule = {
@@ -36,7 +42,9 @@ export const fkOnDelete: Rule = {
       if (stringField(constraint, "contype") !== "CONSTR_FOREIGN") continue;
       const action = ACTIONS[stringField(constraint, "fk_del_action") ?? "a"] ?? "no action";
       if (action !== "no action" && action !== "restrict") continue;
-      const columns = column ? [column] : arrayField(constraint, "fk_attrs").map((a) => stringField(nodeOf(a, "String"), "sval") ?? "");
+      const columns = column
+        ? [column]
+        : arrayField(constraint, "fk_attrs").map((a) => stringField(nodeOf(a, "String"), "sval") ?? "");
       const referenced = relationName(objectField(constraint, "pktable")) ?? "";
       const name = stringField(constraint, "conname");
       hits.push({

@@ -8,8 +8,12 @@ const review = (sql: string) => reviewExample({ history, sql }, "index-name-coll
 
 describe("index-name-collision", () => {
   it("flags an index named like an earlier constraint, naming where it was used", async () => {
-    const findings = await review('CREATE UNIQUE INDEX "organization_slug_unique" ON "organization" USING btree ("slug");');
-    expect(findings.map((f) => f.message)).toEqual(['index name "organization_slug_unique" is already used (0000_history.sql:1)']);
+    const findings = await review(
+      'CREATE UNIQUE INDEX "organization_slug_unique" ON "organization" USING btree ("slug");',
+    );
+    expect(findings.map((f) => f.message)).toEqual([
+      'index name "organization_slug_unique" is already used (0000_history.sql:1)',
+    ]);
   });
 
   it("flags a name used twice within one migration", async () => {
@@ -22,10 +26,14 @@ describe("index-name-collision", () => {
   it("flags a name longer than 63 bytes", async () => {
     const name = "extraction_result_source_artifact_id_research_artifact_revision_id_fk";
     const findings = await review(`ALTER TABLE "organization" ADD CONSTRAINT "${name}" CHECK ("slug" <> '');`);
-    expect(findings.map((f) => f.message)).toEqual([`constraint name "${name}" is ${name.length} bytes: PostgreSQL truncates it to 63`]);
+    expect(findings.map((f) => f.message)).toEqual([
+      `constraint name "${name}" is ${name.length} bytes: PostgreSQL truncates it to 63`,
+    ]);
   });
 
   it("passes new, short names", async () => {
-    expect(await review('CREATE INDEX "organization_id_slug_idx" ON "organization" USING btree ("id","slug");')).toEqual([]);
+    expect(
+      await review('CREATE INDEX "organization_id_slug_idx" ON "organization" USING btree ("id","slug");'),
+    ).toEqual([]);
   });
 });

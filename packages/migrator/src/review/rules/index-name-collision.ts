@@ -15,7 +15,7 @@ export const indexNameCollision: Rule = {
     "Index names share one namespace per schema, and a second `CREATE INDEX` with a taken name fails — or, with " +
     "IF NOT EXISTS, silently keeps the old index. Names longer than 63 bytes are truncated by PostgreSQL, so two long " +
     "names with the same prefix collide and the name in the catalog no longer matches the snapshot.",
-  help: "Give the index or constraint a new, shorter name in the schema (`index(\"…\")`, `foreignKey({ name: … })`) and regenerate.",
+  help: 'Give the index or constraint a new, shorter name in the schema (`index("…")`, `foreignKey({ name: … })`) and regenerate.',
   examples: {
     failing: {
       history: [

@@ -10,9 +10,12 @@ const review = (sql: string, known: string[] | null = generated) =>
 
 describe("manual-addition-header", () => {
   it("flags each hand-written statement without a header", async () => {
-    const sql = [createTable, 'GRANT SELECT ON "ai_model" TO "authenticated";', policy, 'REVOKE DELETE ON "ai_model" FROM "authenticated";'].join(
-      "--> statement-breakpoint\n",
-    );
+    const sql = [
+      createTable,
+      'GRANT SELECT ON "ai_model" TO "authenticated";',
+      policy,
+      'REVOKE DELETE ON "ai_model" FROM "authenticated";',
+    ].join("--> statement-breakpoint\n");
     const findings = await review(sql);
     expect(findings.map((f) => f.line)).toEqual([5, 7]);
   });
@@ -29,7 +32,7 @@ describe("manual-addition-header", () => {
 
   it("ends the header's reach at the next generated statement", async () => {
     const sql = [
-      '-- Manual addition: extension first.\nCREATE EXTENSION IF NOT EXISTS vector;',
+      "-- Manual addition: extension first.\nCREATE EXTENSION IF NOT EXISTS vector;",
       createTable,
       'GRANT SELECT ON "ai_model" TO "authenticated";',
     ].join("--> statement-breakpoint\n");
@@ -45,7 +48,10 @@ describe("manual-addition-header", () => {
   });
 
   it("flags a generated statement edited by hand", async () => {
-    const edited = createTable.replace('"id" text PRIMARY KEY NOT NULL', '"id" text PRIMARY KEY NOT NULL,\n\t"note" text');
+    const edited = createTable.replace(
+      '"id" text PRIMARY KEY NOT NULL',
+      '"id" text PRIMARY KEY NOT NULL,\n\t"note" text',
+    );
     expect(await review(edited)).toHaveLength(1);
   });
 

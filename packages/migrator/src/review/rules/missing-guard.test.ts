@@ -5,7 +5,8 @@ const history = ['CREATE TABLE "organization" (\n\t"id" text PRIMARY KEY NOT NUL
 const review = (sql: string, guardBaseline = EXAMPLE_CONFIG.guardBaseline) =>
   reviewExample({ history, sql }, "missing-guard", { ...EXAMPLE_CONFIG, guardBaseline });
 
-const table = 'CREATE TABLE "mcp_tool_call_log" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text NOT NULL\n);\n';
+const table =
+  'CREATE TABLE "mcp_tool_call_log" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text NOT NULL\n);\n';
 const policy =
   'CREATE POLICY "mcp_tool_call_log_select" ON "mcp_tool_call_log" AS PERMISSIVE FOR SELECT TO "authenticated" USING ("organization_id" = (SELECT current_setting(\'app.tenant_id\', true)));';
 const foreignKey =
@@ -16,7 +17,10 @@ describe("missing-guard", () => {
     const findings = await review([table, foreignKey, policy].join("--> statement-breakpoint\n"));
     expect(findings.map((f) => [f.line, f.message.split(":")[0]])).toEqual([
       [1, 'CREATE TABLE "mcp_tool_call_log" without IF NOT EXISTS'],
-      [6, 'ADD CONSTRAINT "mcp_tool_call_log_organization_id_organization_id_fk" on "mcp_tool_call_log" outside a DO block that catches duplicate_object'],
+      [
+        6,
+        'ADD CONSTRAINT "mcp_tool_call_log_organization_id_organization_id_fk" on "mcp_tool_call_log" outside a DO block that catches duplicate_object',
+      ],
       [7, 'CREATE POLICY "mcp_tool_call_log_select" outside a DO block that catches duplicate_object'],
     ]);
   });
@@ -33,7 +37,9 @@ describe("missing-guard", () => {
   });
 
   it("flags ADD COLUMN without IF NOT EXISTS and DROP without IF EXISTS", async () => {
-    const findings = await review('ALTER TABLE "organization" ADD COLUMN "plan" text;--> statement-breakpoint\nDROP INDEX "organization_plan_idx";');
+    const findings = await review(
+      'ALTER TABLE "organization" ADD COLUMN "plan" text;--> statement-breakpoint\nDROP INDEX "organization_plan_idx";',
+    );
     expect(findings.map((f) => f.message.split(":")[0])).toEqual([
       'ADD COLUMN "plan" on "organization" without IF NOT EXISTS',
       "DROP INDEX without IF EXISTS",

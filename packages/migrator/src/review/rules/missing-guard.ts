@@ -27,7 +27,13 @@ export const missingGuardRule: Rule = {
     if (!mustBeRerunnable || unit.type === "CreateEnumStmt" || unit.type === "AlterEnumStmt") return [];
     const why = missingGuard(unit);
     return why
-      ? [{ statement, position: unitPosition(migration, unit), message: `${why}: the migration fails when run a second time` }]
+      ? [
+          {
+            statement,
+            position: unitPosition(migration, unit),
+            message: `${why}: the migration fails when run a second time`,
+          },
+        ]
       : [];
   },
 };

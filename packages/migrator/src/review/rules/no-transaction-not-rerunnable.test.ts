@@ -7,7 +7,7 @@ const review = (sql: string) => reviewExample({ history, sql }, "no-transaction-
 describe("no-transaction-not-rerunnable", () => {
   it("flags every unguarded statement of a no-transaction migration", async () => {
     const sql =
-      "-- migrator:no-transaction\nALTER TYPE \"public\".\"ai_provider\" ADD VALUE 'google';--> statement-breakpoint\nCREATE INDEX CONCURRENTLY IF NOT EXISTS \"ai_usage_correlationId_idx\" ON \"ai_usage\" (\"correlation_id\");--> statement-breakpoint\nALTER TABLE \"ai_usage\" ADD COLUMN \"note\" text;";
+      '-- migrator:no-transaction\nALTER TYPE "public"."ai_provider" ADD VALUE \'google\';--> statement-breakpoint\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "ai_usage_correlationId_idx" ON "ai_usage" ("correlation_id");--> statement-breakpoint\nALTER TABLE "ai_usage" ADD COLUMN "note" text;';
     const findings = await review(sql);
     expect(findings.map((f) => f.line)).toEqual([2, 4]);
   });
@@ -18,7 +18,7 @@ describe("no-transaction-not-rerunnable", () => {
 
   it("passes a no-transaction migration whose statements are all guarded", async () => {
     const sql =
-      "-- migrator:no-transaction\nALTER TYPE \"public\".\"ai_provider\" ADD VALUE IF NOT EXISTS 'google';--> statement-breakpoint\nGRANT SELECT ON \"ai_usage\" TO \"authenticated\";";
+      '-- migrator:no-transaction\nALTER TYPE "public"."ai_provider" ADD VALUE IF NOT EXISTS \'google\';--> statement-breakpoint\nGRANT SELECT ON "ai_usage" TO "authenticated";';
     expect(await review(sql)).toEqual([]);
   });
 });

@@ -26,7 +26,13 @@ export const noTransactionNotRerunnable: Rule = {
     if (!migration.noTransaction) return [];
     const why = missingGuard(unit);
     return why
-      ? [{ statement, position: unitPosition(migration, unit), message: `${why}: this no-transaction migration cannot be retried after a partial failure` }]
+      ? [
+          {
+            statement,
+            position: unitPosition(migration, unit),
+            message: `${why}: this no-transaction migration cannot be retried after a partial failure`,
+          },
+        ]
       : [];
   },
 };

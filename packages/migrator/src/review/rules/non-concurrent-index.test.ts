@@ -6,7 +6,9 @@ const review = (sql: string) => reviewExample({ history, sql }, "non-concurrent-
 
 describe("non-concurrent-index", () => {
   it("warns about 0008's index on the existing ai_usage table", async () => {
-    const findings = await review('CREATE INDEX IF NOT EXISTS "ai_usage_correlationId_idx"\nON "ai_usage" USING btree ("correlation_id");');
+    const findings = await review(
+      'CREATE INDEX IF NOT EXISTS "ai_usage_correlationId_idx"\nON "ai_usage" USING btree ("correlation_id");',
+    );
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ severity: "warning", line: 1, column: 1 });
   });

@@ -12,7 +12,11 @@ export const parseError: Rule = {
     "inside a DO block). The other rules cannot see into it.",
   help: "Fix the SQL at the reported position; keep `--> statement-breakpoint` between statements and never inside a DO block.",
   examples: {
-    failing: { sql: 'CREATE TABLE "ai_batch" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"status" text DEFAULT \'pending\' NOT NULL\n;' },
-    passing: { sql: 'CREATE TABLE "ai_batch" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"status" text DEFAULT \'pending\' NOT NULL\n);' },
+    failing: {
+      sql: 'CREATE TABLE "ai_batch" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"status" text DEFAULT \'pending\' NOT NULL\n;',
+    },
+    passing: {
+      sql: 'CREATE TABLE "ai_batch" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"status" text DEFAULT \'pending\' NOT NULL\n);',
+    },
   },
 };

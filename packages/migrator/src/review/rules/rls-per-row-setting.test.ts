@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { reviewExample } from "../testing/review-example.ts";
 
-const history = ['CREATE TABLE "research_plan" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text NOT NULL\n);'];
+const history = [
+  'CREATE TABLE "research_plan" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text NOT NULL\n);',
+];
 const review = (sql: string) => reviewExample({ history, sql }, "rls-per-row-setting");
 
 describe("rls-per-row-setting", () => {

@@ -14,11 +14,15 @@ export const rlsPerRowSetting: Rule = {
   help: "Write `(SELECT current_setting('app.tenant_id', true))` in the policy (in the schema's policy helper) and regenerate.",
   examples: {
     failing: {
-      history: ['CREATE TABLE "research_plan" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text NOT NULL\n);'],
+      history: [
+        'CREATE TABLE "research_plan" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text NOT NULL\n);',
+      ],
       sql: 'CREATE POLICY "research_plan_select" ON "research_plan" AS PERMISSIVE FOR SELECT TO "authenticated" USING ("organization_id" = current_setting(\'app.tenant_id\', true));',
     },
     passing: {
-      history: ['CREATE TABLE "research_plan" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text NOT NULL\n);'],
+      history: [
+        'CREATE TABLE "research_plan" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text NOT NULL\n);',
+      ],
       sql: 'CREATE POLICY "research_plan_select" ON "research_plan" AS PERMISSIVE FOR SELECT TO "authenticated" USING ("organization_id" = (SELECT current_setting(\'app.tenant_id\', true)));',
     },
   },

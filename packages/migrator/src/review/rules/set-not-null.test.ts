@@ -11,7 +11,8 @@ describe("set-not-null", () => {
   });
 
   it("passes a table created in the same migration", async () => {
-    const sql = 'CREATE TABLE "ai_batch" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"user_id" text\n);\n--> statement-breakpoint\nALTER TABLE "ai_batch" ALTER COLUMN "user_id" SET NOT NULL;';
+    const sql =
+      'CREATE TABLE "ai_batch" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"user_id" text\n);\n--> statement-breakpoint\nALTER TABLE "ai_batch" ALTER COLUMN "user_id" SET NOT NULL;';
     expect(await review(sql)).toEqual([]);
   });
 });

@@ -74,7 +74,8 @@ export function declaredConstraints(unit: SqlUnit): DeclaredConstraint[] {
       const definition = nodeOf(command["def"], "ColumnDef");
       for (const c of arrayField(definition, "constraints")) {
         const constraint = nodeOf(c, "Constraint");
-        if (constraint) found.push({ table, constraint, column: stringField(definition, "colname") ?? "", added: true });
+        if (constraint)
+          found.push({ table, constraint, column: stringField(definition, "colname") ?? "", added: true });
       }
     }
   }

@@ -7,7 +7,12 @@ import type { MigrationContext } from "../rule.ts";
  * Tenant tables this migration made (created, or gave the tenant column), with the statement that
  * did it, plus existing tenant tables that lost a policy here (with the DROP POLICY).
  */
-export function newTenantTables({ migration, before, after, settings }: MigrationContext): Map<string, ReviewStatement> {
+export function newTenantTables({
+  migration,
+  before,
+  after,
+  settings,
+}: MigrationContext): Map<string, ReviewStatement> {
   const tables = new Map<string, ReviewStatement>();
   for (const table of after.tableNames()) {
     if (!after.isTenantTable(table, settings.tenantColumn)) continue;
@@ -41,7 +46,9 @@ function statementTouching(migration: ParsedMigration, table: string): ReviewSta
         (unit.type === "CreateStmt" || unit.type === "AlterTableStmt") &&
         relationName(objectField(unit.node, "relation")) === table &&
         (unit.type === "CreateStmt" ||
-          arrayField(unit.node, "cmds").some((item) => stringField(nodeOf(item, "AlterTableCmd"), "subtype") === "AT_AddColumn")),
+          arrayField(unit.node, "cmds").some(
+            (item) => stringField(nodeOf(item, "AlterTableCmd"), "subtype") === "AT_AddColumn",
+          )),
     ),
   );
 }

@@ -29,7 +29,9 @@ export const unfinishedRevert: Rule = {
       const at = line.indexOf(REVERT_TODO_MARKER);
       if (at >= 0) {
         const position = migration.positionAt(offset + at);
-        const statement = migration.statements.find((s) => s.offset <= offset + line.length && offset < s.offset + s.sql.length);
+        const statement = migration.statements.find(
+          (s) => s.offset <= offset + line.length && offset < s.offset + s.sql.length,
+        );
         hits.push({ statement, position, message: `unfinished revert: ${line.slice(at).trim()}` });
       }
       offset += line.length + 1;

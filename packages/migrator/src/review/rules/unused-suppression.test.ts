@@ -6,8 +6,14 @@ const legacy = { ...EXAMPLE_CONFIG, guardBaseline: "9999" };
 
 describe("unused-suppression", () => {
   it("reports a suppression naming an unknown rule", async () => {
-    const findings = await reviewExample({ sql: '-- review-ignore fk-ondelete: typo\nCREATE TABLE "ai_model" (\n\t"id" text PRIMARY KEY NOT NULL\n);' }, undefined, legacy);
-    expect(findings.map((f) => [f.rule, f.line, f.message])).toEqual([["unused-suppression", 1, '"-- review-ignore fk-ondelete" names no known rule']]);
+    const findings = await reviewExample(
+      { sql: '-- review-ignore fk-ondelete: typo\nCREATE TABLE "ai_model" (\n\t"id" text PRIMARY KEY NOT NULL\n);' },
+      undefined,
+      legacy,
+    );
+    expect(findings.map((f) => [f.rule, f.line, f.message])).toEqual([
+      ["unused-suppression", 1, '"-- review-ignore fk-ondelete" names no known rule'],
+    ]);
   });
 
   it("reports a suppression that is not on the statement with the finding", async () => {

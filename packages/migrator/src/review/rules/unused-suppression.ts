@@ -13,11 +13,15 @@ export const unusedSuppression: Rule = {
   help: "Delete the comment, or move it to the line right above the statement and check the rule id.",
   examples: {
     failing: {
-      history: ['CREATE TABLE "organization" (\n\t"id" text PRIMARY KEY NOT NULL\n);\n--> statement-breakpoint\nCREATE TABLE "ai_batch" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text NOT NULL\n);'],
+      history: [
+        'CREATE TABLE "organization" (\n\t"id" text PRIMARY KEY NOT NULL\n);\n--> statement-breakpoint\nCREATE TABLE "ai_batch" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text NOT NULL\n);',
+      ],
       sql: '-- review-ignore fk-on-delete: batches belong to the organization\nALTER TABLE "ai_batch" ADD CONSTRAINT "ai_batch_organization_id_organization_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organization"("id") ON DELETE cascade ON UPDATE no action;',
     },
     passing: {
-      history: ['CREATE TABLE "organization" (\n\t"id" text PRIMARY KEY NOT NULL\n);\n--> statement-breakpoint\nCREATE TABLE "ai_batch" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text NOT NULL\n);'],
+      history: [
+        'CREATE TABLE "organization" (\n\t"id" text PRIMARY KEY NOT NULL\n);\n--> statement-breakpoint\nCREATE TABLE "ai_batch" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text NOT NULL\n);',
+      ],
       sql: 'ALTER TABLE "ai_batch" ADD CONSTRAINT "ai_batch_organization_id_organization_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organization"("id") ON DELETE cascade ON UPDATE no action;',
     },
   },

@@ -48,6 +48,9 @@ export function writeCorpus(folder: string, count: number): string[] {
     files.push(file);
     entries.push({ idx: i, version: "7", when: 1_700_000_000_000 + i, tag, breakpoints: true });
   }
-  writeFileSync(join(folder, "meta", "_journal.json"), JSON.stringify({ version: "7", dialect: "postgresql", entries }, null, 2));
+  writeFileSync(
+    join(folder, "meta", "_journal.json"),
+    JSON.stringify({ version: "7", dialect: "postgresql", entries }, null, 2),
+  );
   return files;
 }

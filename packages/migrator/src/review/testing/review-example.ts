@@ -19,7 +19,11 @@ export const EXAMPLE_CONFIG: ReviewConfig = {
 const EXAMPLE_TAG = "0100_example";
 
 /** Findings of the example's last migration, optionally only one rule's. */
-export async function reviewExample(example: RuleExample, ruleId?: string, config: ReviewConfig = EXAMPLE_CONFIG): Promise<Finding[]> {
+export async function reviewExample(
+  example: RuleExample,
+  ruleId?: string,
+  config: ReviewConfig = EXAMPLE_CONFIG,
+): Promise<Finding[]> {
   const sources: MigrationSource[] = (example.history ?? []).map((text, index) => ({
     tag: `${String(index).padStart(4, "0")}_history`,
     file: `${String(index).padStart(4, "0")}_history.sql`,
