@@ -97,7 +97,13 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
     );
     expect(await generateMigration(plan.migration.snapshot as never, reverted)).toEqual([]);
     expect(plan.dataLoss.map((d) => d.message)).toEqual(['drops table "document_chunk" and its rows']);
-    expect(plan.schemaChanges.find((c) => c.object === 'table "document_chunk"')?.locations).toEqual(["search.ts:31"]);
+    const definedAt =
+      readFileSync(`${SCHEMA_FOLDER}/search.ts`, "utf8").split("\n").indexOf("export const documentChunk = pgTable(") +
+      1;
+    expect(definedAt).toBeGreaterThan(0);
+    expect(plan.schemaChanges.find((c) => c.object === 'table "document_chunk"')?.locations).toEqual([
+      `search.ts:${definedAt}`,
+    ]);
   });
 
   it("drops the extension 0009 created, after the table that used it", async () => {
