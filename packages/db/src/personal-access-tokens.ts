@@ -42,7 +42,8 @@ const summaryColumns = {
   revokedAt: personalAccessToken.revokedAt,
 };
 
-function sha256(token: string): string {
+/** The stored form of a token: its SHA-256, hex. */
+export function hashPersonalAccessToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
@@ -73,7 +74,7 @@ export async function createPAT(
           id: `pat_${randomBytes(12).toString("hex")}`,
           userId,
           name,
-          tokenHash: sha256(token),
+          tokenHash: hashPersonalAccessToken(token),
           tokenPrefix: token.slice(0, DISPLAY_PREFIX_LENGTH),
           scopes: options.scopes ?? [],
           expiresAt: options.expiresAt ?? null,

@@ -26,12 +26,18 @@ function report(plan: RevertPlan, written: boolean): string {
       : `Dry run: would write ${file} (nothing written). Its SQL:\n\n${plan.migration.sql.trimEnd()}\n`,
   ];
   if (plan.dataLoss.length) {
-    lines.push("", `DATA LOSS: ${plan.dataLoss.length} statement(s), each marked "-- db:revert data-loss:" in the file:`);
+    lines.push(
+      "",
+      `DATA LOSS: ${plan.dataLoss.length} statement(s), each marked "-- db:revert data-loss:" in the file:`,
+    );
     for (const d of plan.dataLoss) lines.push(`  ${file}:${d.line}  ${d.message}`);
-    lines.push("  Back up first, or copy the data out (docs/rollback-strategy.md, \"Handling data\").");
+    lines.push('  Back up first, or copy the data out (docs/rollback-strategy.md, "Handling data").');
   }
   if (plan.todos.length) {
-    lines.push("", `TODO: ${plan.todos.length} hand-written statement(s) of ${plan.reverted.tag} need a reverse written by a person`);
+    lines.push(
+      "",
+      `TODO: ${plan.todos.length} hand-written statement(s) of ${plan.reverted.tag} need a reverse written by a person`,
+    );
     lines.push(`(blocks starting "-- TODO(db:revert):" in ${file}; db:review fails until they are replaced):`);
     for (const t of plan.todos) lines.push(`  ${t.location}  ${t.message}`);
   }
@@ -42,7 +48,9 @@ function report(plan: RevertPlan, written: boolean): string {
   lines.push("", "Remaining steps:", "  1. Change the TypeScript schema back:");
   if (plan.schemaChanges.length === 0) lines.push("       nothing: the migration changed nothing the snapshots record");
   for (const change of plan.schemaChanges) {
-    const where = change.locations.length ? change.locations.map((l) => `src/schema/${l}`).join(", ") : "not in the TypeScript schema";
+    const where = change.locations.length
+      ? change.locations.map((l) => `src/schema/${l}`).join(", ")
+      : "not in the TypeScript schema";
     const details = change.details.length ? `: ${change.details.join(", ")}` : " (all of it)";
     lines.push(`       ${change.object}${details}  [${where}]`);
   }
@@ -72,32 +80,61 @@ const program = new Command()
   .option("--migrations <dir>", "the migrations folder", DEFAULT_MIGRATIONS)
   .option("--dry-run", "show what would be written, write nothing")
   .option("--json", "print the plan (or the refusal) as JSON")
-  .action(async (tag: string | undefined, options: { name?: string; migrations: string; dryRun?: boolean; json?: boolean }) => {
-    try {
-      const plan = await planRevert({
-        folder: resolve(options.migrations),
-        tag,
-        name: options.name,
-        schemaFolder: SCHEMA_FOLDER,
-      });
-      if (!options.dryRun) writeRevert(plan);
-      if (options.json) {
-        const { entry, sqlPath, snapshotPath, sql } = plan.migration;
-        const { reverted, wasLast, dataLoss, todos, notes, checkedLater, schemaChanges } = plan;
-        const migration = { entry, sqlPath, snapshotPath, sql };
-        const result = { ok: true, written: !options.dryRun, reverted, wasLast, migration, dataLoss, todos, notes, checkedLater, schemaChanges };
-        console.log(JSON.stringify(result, null, 2));
-      } else console.log(report(plan, !options.dryRun));
-    } catch (error) {
-      process.exitCode = 1;
-      if (error instanceof RevertError) {
+  .action(
+    async (
+      tag: string | undefined,
+      options: { name?: string; migrations: string; dryRun?: boolean; json?: boolean },
+    ) => {
+      try {
+        const plan = await planRevert({
+          folder: resolve(options.migrations),
+          tag,
+          name: options.name,
+          schemaFolder: SCHEMA_FOLDER,
+        });
+        if (!options.dryRun) writeRevert(plan);
         if (options.json) {
-          console.log(JSON.stringify({ ok: false, code: error.code, message: error.message, hint: error.hint, conflicts: error.conflicts, ambiguities: error.ambiguities }, null, 2));
-        } else console.error(refusal(error));
-        return;
+          const { entry, sqlPath, snapshotPath, sql } = plan.migration;
+          const { reverted, wasLast, dataLoss, todos, notes, checkedLater, schemaChanges } = plan;
+          const migration = { entry, sqlPath, snapshotPath, sql };
+          const result = {
+            ok: true,
+            written: !options.dryRun,
+            reverted,
+            wasLast,
+            migration,
+            dataLoss,
+            todos,
+            notes,
+            checkedLater,
+            schemaChanges,
+          };
+          console.log(JSON.stringify(result, null, 2));
+        } else console.log(report(plan, !options.dryRun));
+      } catch (error) {
+        process.exitCode = 1;
+        if (error instanceof RevertError) {
+          if (options.json) {
+            console.log(
+              JSON.stringify(
+                {
+                  ok: false,
+                  code: error.code,
+                  message: error.message,
+                  hint: error.hint,
+                  conflicts: error.conflicts,
+                  ambiguities: error.ambiguities,
+                },
+                null,
+                2,
+              ),
+            );
+          } else console.error(refusal(error));
+          return;
+        }
+        console.error(`db:revert failed: ${error instanceof Error ? error.message : String(error)}`);
       }
-      console.error(`db:revert failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  });
+    },
+  );
 
 await program.parseAsync();

@@ -14,20 +14,31 @@ const REFUSALS = new Set(["production-refused", "unknown-tier", "tier-not-allowe
 
 function printReport(target: string, report: SeedReport): void {
   console.log(`Database: ${target}`);
-  console.log(`Environment: ${report.environment}${report.production ? ` (${report.productionReasons.join(", ")})` : ""}`);
+  console.log(
+    `Environment: ${report.environment}${report.production ? ` (${report.productionReasons.join(", ")})` : ""}`,
+  );
   for (const { tier, tables } of report.tiers) {
     console.log(`\n${tier}`);
     console.log(`  ${"table".padEnd(22)}${"inserted".padStart(9)}${"updated".padStart(9)}${"present".padStart(9)}`);
     for (const t of tables) {
-      console.log(`  ${t.table.padEnd(22)}${String(t.inserted).padStart(9)}${String(t.updated).padStart(9)}${String(t.present).padStart(9)}`);
+      console.log(
+        `  ${t.table.padEnd(22)}${String(t.inserted).padStart(9)}${String(t.updated).padStart(9)}${String(t.present).padStart(9)}`,
+      );
     }
   }
   for (const { tier, reason } of report.skipped) console.log(`\nskipped ${tier}: ${reason}`);
 }
 
 const program = new Command("db:seed")
-  .description(`Seed the database. Tiers, in order: ${SEED_TIERS.map((t) => `${t.name} (${t.description})`).join("; ")}.`)
-  .option("--tier <name>", "run only this tier (repeatable)", (value: string, all: string[]) => [...all, value], [] as string[])
+  .description(
+    `Seed the database. Tiers, in order: ${SEED_TIERS.map((t) => `${t.name} (${t.description})`).join("; ")}.`,
+  )
+  .option(
+    "--tier <name>",
+    "run only this tier (repeatable)",
+    (value: string, all: string[]) => [...all, value],
+    [] as string[],
+  )
   .option("--json", "print the report (or the error) as JSON")
   .action(async (options: { tier: string[]; json?: boolean }) => {
     const connection = connectionFromEnv();
@@ -45,9 +56,11 @@ const program = new Command("db:seed")
               message: `Seeding ${target} failed: ${scrubPassword(error instanceof Error ? error.message : String(error), connection.kind === "postgres" ? connection.url : undefined)}`,
               hint: "Check that the database is reachable and migrated (pnpm db:migrate), then run the command again.",
             });
-      if (options.json) console.log(JSON.stringify({ ok: false, database: target, error: seedError.toJSON() }, null, 2));
+      if (options.json)
+        console.log(JSON.stringify({ ok: false, database: target, error: seedError.toJSON() }, null, 2));
       else {
-        if (seedError.completed?.length) console.error(`Completed before the failure: ${seedError.completed.join(", ")}.`);
+        if (seedError.completed?.length)
+          console.error(`Completed before the failure: ${seedError.completed.join(", ")}.`);
         console.error(`${seedError.message}\n${seedError.hint}`);
       }
       process.exitCode = REFUSALS.has(seedError.code) ? 2 : 1;

@@ -1,4 +1,10 @@
-export { type DatabaseErrorFields, type Driver, databaseErrorFields, redactUrl, scrubPassword } from "./drivers/driver.ts";
+export {
+  type DatabaseErrorFields,
+  type Driver,
+  databaseErrorFields,
+  redactUrl,
+  scrubPassword,
+} from "./drivers/driver.ts";
 export { ConnectionError, openPostgresDriver } from "./drivers/postgres.ts";
 export { pgliteDriver } from "./drivers/pglite.ts";
 export {
@@ -52,11 +58,7 @@ export {
 } from "./revert/plan-revert.ts";
 export { type RevertConflict, RevertError, type RevertErrorCode } from "./revert/revert-error.ts";
 export { type CatalogDiff, type CatalogSnapshot, catalogSnapshot, diffCatalogs } from "./catalog/catalog-snapshot.ts";
-export {
-  markDatabaseEnvironmentSql,
-  readDatabaseEnvironment,
-  type SqlRows,
-} from "./seed/database-environment.ts";
+export { markDatabaseEnvironmentSql, readDatabaseEnvironment, type SqlRows } from "./seed/database-environment.ts";
 export {
   planSeed,
   type ResolvedSeedEnvironment,
@@ -68,10 +70,21 @@ export {
   type SeedTierResult,
 } from "./seed/run-seed.ts";
 export { SeedError, type SeedErrorCode, type SeedErrorData } from "./seed/seed-error.ts";
-export { ALL_ENVIRONMENTS, NON_PRODUCTION_ENVIRONMENTS, type SeedEnvironment, type SeedTier } from "./seed/seed-tier.ts";
+export {
+  ALL_ENVIRONMENTS,
+  NON_PRODUCTION_ENVIRONMENTS,
+  type SeedEnvironment,
+  type SeedTier,
+} from "./seed/seed-tier.ts";
 export { type SeedTableCount, sumCounts, tableCount } from "./seed/table-count.ts";
 export { MigratorError } from "./errors/migrator-error.ts";
-export type { MigratorProblem, ModifiedMigration, OutOfOrderMigration, StatementLocation, UnknownMigration } from "./errors/migrator-problem.ts";
+export type {
+  MigratorProblem,
+  ModifiedMigration,
+  OutOfOrderMigration,
+  StatementLocation,
+  UnknownMigration,
+} from "./errors/migrator-problem.ts";
 export { migrationHash } from "./journal/file-hash.ts";
 export { describeFolderIssue, type FolderIssue } from "./journal/folder-issue.ts";
 export { type JournalMigration, type MigrationFolder, readMigrationFolder } from "./journal/read-migration-folder.ts";
@@ -90,6 +103,7 @@ export { EXIT } from "./cli/exit-codes.ts";
 export { migrateCommand } from "./cli/migrate-command.ts";
 export { statusCommand } from "./cli/status-command.ts";
 export { verifyCommand } from "./cli/verify-command.ts";
+export * from "./review/index.ts";
 export { type OpenPglite } from "./testing/pglite-template.ts";
 export { TemplateBuildError } from "./testing/template-build-error.ts";
 export { type TemplateInputs, templateFingerprint } from "./testing/template-fingerprint.ts";

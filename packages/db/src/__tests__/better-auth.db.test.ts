@@ -18,7 +18,10 @@ async function signUp(email: string, name: string): Promise<Headers> {
     body: { email, name, password: "correct-horse-battery" },
     returnHeaders: true,
   });
-  const cookie = headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const cookie = headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
   expect(cookie).toContain("session_token");
   return new Headers({ cookie });
 }

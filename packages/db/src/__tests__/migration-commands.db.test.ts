@@ -34,7 +34,10 @@ async function target(): Promise<{ env: { DATABASE_URL?: string; PGLITE_DATA_DIR
 }
 
 /** Runs `fn` on a session of the target, closed afterwards (PGlite: only while no command runs). */
-async function inspect<T>(env: { DATABASE_URL?: string; PGLITE_DATA_DIR?: string }, fn: (driver: Driver) => Promise<T>): Promise<T> {
+async function inspect<T>(
+  env: { DATABASE_URL?: string; PGLITE_DATA_DIR?: string },
+  fn: (driver: Driver) => Promise<T>,
+): Promise<T> {
   const driver = env.DATABASE_URL
     ? await openPostgresDriver(env.DATABASE_URL)
     : pgliteDriver(await openPglite(env.PGLITE_DATA_DIR!), { target: env.PGLITE_DATA_DIR!, owned: true });
@@ -75,7 +78,11 @@ describe("db:migrate, db:status, db:verify as processes", () => {
 
     const second = await runCommand("migrate", ["--migrations", s.dir, "--json"], env);
     expect(second.code).toBe(0);
-    expect(JSON.parse(second.stdout)).toMatchObject({ ok: true, state: { applied: 10, expected: 10, pending: 0 }, applied: [] });
+    expect(JSON.parse(second.stdout)).toMatchObject({
+      ok: true,
+      state: { applied: 10, expected: 10, pending: 0 },
+      applied: [],
+    });
 
     const verify = await runCommand("verify", ["--migrations", s.dir, "--json"], env);
     expect(verify.code).toBe(0);
@@ -148,7 +155,10 @@ describe("db:migrate, db:status, db:verify as processes", () => {
     writeFileSync(join(s.dir, "meta", "_journal.json"), "{ not json");
     const malformed = await runCommand("migrate", ["--migrations", s.dir, "--json"], env);
     expect(malformed.code).toBe(2);
-    expect(JSON.parse(malformed.stdout)).toMatchObject({ ok: false, error: { kind: "folder-invalid", issues: [{ kind: "journal-malformed" }] } });
+    expect(JSON.parse(malformed.stdout)).toMatchObject({
+      ok: false,
+      error: { kind: "folder-invalid", issues: [{ kind: "journal-malformed" }] },
+    });
 
     rmSync(join(s.dir, "meta", "_journal.json"));
     const none = await runCommand("verify", ["--migrations", s.dir], env);
@@ -159,10 +169,15 @@ describe("db:migrate, db:status, db:verify as processes", () => {
   it("exits 1 naming the file, statement and PostgreSQL error when a migration fails", async () => {
     const { env } = await target();
     const s = scratch();
-    const tag = s.add("broken", 'CREATE TABLE "scratch_ok" ("id" integer);\n--> statement-breakpoint\nCREATE TABLE "scratch_bad" ("id" integr);');
+    const tag = s.add(
+      "broken",
+      'CREATE TABLE "scratch_ok" ("id" integer);\n--> statement-breakpoint\nCREATE TABLE "scratch_bad" ("id" integr);',
+    );
     const run = await runCommand("migrate", ["--migrations", s.dir], env);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`migration ${tag} failed at statement 2 (${s.dir}/${tag}.sql:3: CREATE TABLE "scratch_bad" ("id" integr);): type "integr" does not exist [code 42704, position 34]`);
+    expect(run.stderr).toContain(
+      `migration ${tag} failed at statement 2 (${s.dir}/${tag}.sql:3: CREATE TABLE "scratch_bad" ("id" integr);): type "integr" does not exist [code 42704, position 34]`,
+    );
     expect(run.stderr).toContain(`nothing of ${tag} was kept`);
   });
 
@@ -170,14 +185,19 @@ describe("db:migrate, db:status, db:verify as processes", () => {
     const { env } = await target();
     const s = scratch();
     const previous = s.entries().at(-1)!.tag;
-    const slow = s.add("slow", 'CREATE TABLE "scratch_before_sleep" ("id" integer);\n--> statement-breakpoint\nSELECT pg_sleep(120);');
+    const slow = s.add(
+      "slow",
+      'CREATE TABLE "scratch_before_sleep" ("id" integer);\n--> statement-breakpoint\nSELECT pg_sleep(120);',
+    );
     const run = startCommand("migrate", ["--migrations", s.dir], env);
     let stdout = "";
     run.child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     if (env.DATABASE_URL) {
       await inspect(env, (driver) =>
         until(async () => {
-          const rows = await driver.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query = 'SELECT pg_sleep(120);'");
+          const rows = await driver.query(
+            "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query = 'SELECT pg_sleep(120);'",
+          );
           return rows.length > 0;
         }, "the slow statement to run"),
       );
@@ -194,7 +214,9 @@ describe("db:migrate, db:status, db:verify as processes", () => {
 
     s.write(slow, s.read(slow).replace("pg_sleep(120)", "pg_sleep(0)"));
     const boundary = await inspect(env, (driver) =>
-      driver.query("SELECT count(*)::int AS n, to_regclass('scratch_before_sleep') IS NOT NULL AS before FROM drizzle.__drizzle_migrations"),
+      driver.query(
+        "SELECT count(*)::int AS n, to_regclass('scratch_before_sleep') IS NOT NULL AS before FROM drizzle.__drizzle_migrations",
+      ),
     );
     expect(boundary).toEqual([{ n: 10, before: false }]);
     const next = await runCommand("migrate", ["--migrations", s.dir], env);

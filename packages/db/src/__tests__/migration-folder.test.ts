@@ -21,7 +21,9 @@ function issuesOf(folder: string): FolderIssue[] {
 describe("readMigrationFolder", () => {
   it("reads Trovella's history in journal order with Drizzle's hash of each whole file", () => {
     const folder = readMigrationFolder(MIGRATIONS_FOLDER);
-    const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8")) as { entries: { tag: string }[] };
+    const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8")) as {
+      entries: { tag: string }[];
+    };
     expect(folder.migrations.map((m) => m.tag)).toEqual(journal.entries.map((e) => e.tag));
     const first = folder.migrations[0]!;
     expect(first.hash).toBe(migrationHash(readFileSync(join(MIGRATIONS_FOLDER, `${first.tag}.sql`), "utf8")));
@@ -30,7 +32,10 @@ describe("readMigrationFolder", () => {
 
   it("marks a migration whose first line is the no-transaction directive", () => {
     scratch = scratchMigrations();
-    const tag = scratch.add("concurrent_index", '-- migrator:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "x" ON "user" ("email");');
+    const tag = scratch.add(
+      "concurrent_index",
+      '-- migrator:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "x" ON "user" ("email");',
+    );
     const folder = readMigrationFolder(scratch.dir);
     expect(folder.migrations.find((m) => m.tag === tag)?.noTransaction).toBe(true);
     expect(folder.migrations.filter((m) => m.noTransaction)).toHaveLength(1);
@@ -39,7 +44,9 @@ describe("readMigrationFolder", () => {
   it("reports a folder without a journal", () => {
     scratch = scratchMigrations();
     rmSync(join(scratch.dir, "meta", "_journal.json"));
-    expect(issuesOf(scratch.dir)).toEqual([{ kind: "journal-missing", path: join(scratch.dir, "meta", "_journal.json") }]);
+    expect(issuesOf(scratch.dir)).toEqual([
+      { kind: "journal-missing", path: join(scratch.dir, "meta", "_journal.json") },
+    ]);
   });
 
   it("reports a malformed journal", () => {
@@ -61,8 +68,18 @@ describe("readMigrationFolder", () => {
     writeFileSync(join(scratch.dir, "meta", "_journal.json"), JSON.stringify(journal));
     expect(issuesOf(scratch.dir)).toEqual([
       { kind: "sql-missing", tag: third.tag, path: join(scratch.dir, `${third.tag}.sql`) },
-      { kind: "snapshot-missing", tag: fifth.tag, path: join(scratch.dir, "meta", `${fifth.tag.split("_")[0]}_snapshot.json`) },
-      { kind: "when-not-increasing", tag: seventh.tag, when: entries[0]!.when, previousTag: entries[5]!.tag, previousWhen: entries[5]!.when },
+      {
+        kind: "snapshot-missing",
+        tag: fifth.tag,
+        path: join(scratch.dir, "meta", `${fifth.tag.split("_")[0]}_snapshot.json`),
+      },
+      {
+        kind: "when-not-increasing",
+        tag: seventh.tag,
+        when: entries[0]!.when,
+        previousTag: entries[5]!.tag,
+        previousWhen: entries[5]!.when,
+      },
       { kind: "sql-not-in-journal", path: join(scratch.dir, "9999_stray.sql") },
     ]);
   });

@@ -57,9 +57,20 @@ describe("runMigrations on a fresh database", () => {
     const folder = readMigrationFolder(MIGRATIONS_FOLDER);
     const events: RunEvent[] = [];
     const first = await runMigrations(t.driver, folder, { onEvent: (e) => events.push(e) });
-    expect(events[0]).toEqual({ type: "state", applied: 0, expected: folder.migrations.length, pending: folder.migrations.length });
-    expect(events.slice(1).map((e) => e.type === "applied" && e.migration.tag)).toEqual(folder.migrations.map((m) => m.tag));
-    expect(first.verification).toMatchObject({ ok: true, applied: folder.migrations.length, expected: folder.migrations.length });
+    expect(events[0]).toEqual({
+      type: "state",
+      applied: 0,
+      expected: folder.migrations.length,
+      pending: folder.migrations.length,
+    });
+    expect(events.slice(1).map((e) => e.type === "applied" && e.migration.tag)).toEqual(
+      folder.migrations.map((m) => m.tag),
+    );
+    expect(first.verification).toMatchObject({
+      ok: true,
+      applied: folder.migrations.length,
+      expected: folder.migrations.length,
+    });
 
     const second = await runMigrations(t.driver, folder);
     expect(second.state).toEqual({ applied: folder.migrations.length, expected: folder.migrations.length, pending: 0 });
@@ -83,7 +94,9 @@ describe("a pending migration older than the newest applied one", () => {
     const folder = readMigrationFolder(merged.dir);
 
     const status = await migrationStatus(t.driver, folder);
-    expect(status.migrations.filter((m) => m.state !== "applied").map((m) => [m.migration.tag, m.state])).toEqual([[tagA, "out-of-order"]]);
+    expect(status.migrations.filter((m) => m.state !== "applied").map((m) => [m.migration.tag, m.state])).toEqual([
+      [tagA, "out-of-order"],
+    ]);
     expect(status.migrations.find((m) => m.migration.tag === tagB)?.state).toBe("applied");
 
     expect(await problemOf(runMigrations(t.driver, folder))).toEqual({
@@ -108,9 +121,9 @@ describe("a migration that fails", () => {
       "create_then_fail",
       [
         'CREATE TABLE "scratch_keep" ("id" integer);',
-        '--> statement-breakpoint',
+        "--> statement-breakpoint",
         'INSERT INTO "scratch_keep" VALUES (1);',
-        '--> statement-breakpoint',
+        "--> statement-breakpoint",
         "-- this one is broken",
         'SELECT "id"',
         'FROM "no_such_table";',
@@ -119,7 +132,14 @@ describe("a migration that fails", () => {
     const problem = await problemOf(runMigrations(t.driver, readMigrationFolder(s.dir)));
     expect(problem).toMatchObject({
       kind: "migration-failed",
-      at: { tag: failing, file: `${s.dir}/${failing}.sql`, statement: 3, line: 5, firstLine: 'SELECT "id"', errorLine: 7 },
+      at: {
+        tag: failing,
+        file: `${s.dir}/${failing}.sql`,
+        statement: 3,
+        line: 5,
+        firstLine: 'SELECT "id"',
+        errorLine: 7,
+      },
       database: { code: "42P01", message: 'relation "no_such_table" does not exist' },
     });
     expect(await tableExists(t, "scratch_keep")).toBe(false);
@@ -138,7 +158,11 @@ describe("a migration that fails", () => {
     const tag = s.add("needs_extension", 'CREATE EXTENSION IF NOT EXISTS "trovella_missing_ext";');
     const run = runMigrations(t.driver, readMigrationFolder(s.dir));
     const error = (await run.catch((e: unknown) => e)) as MigratorError;
-    expect(error.problem).toMatchObject({ kind: "migration-failed", at: { tag, statement: 1 }, missingExtension: "trovella_missing_ext" });
+    expect(error.problem).toMatchObject({
+      kind: "migration-failed",
+      at: { tag, statement: 1 },
+      missingExtension: "trovella_missing_ext",
+    });
     expect(error.fix).toMatch(/install the "trovella_missing_ext" extension/);
     expect(await bookkeepingCount(t)).toBe(s.entries().length - 1);
   });
@@ -176,12 +200,23 @@ describe("tampering", () => {
     expect(problem).toMatchObject({ kind: "history-mismatch", unknown: [], modified: [{ tag: edited, fileHash }] });
     expect(await tableExists(t, "scratch_after_edit")).toBe(false);
     const verify = await verifyMigrations(t.driver, folder);
-    expect(verify).toMatchObject({ ok: false, modified: [{ tag: edited, fileHash }], notApplied: [{ tag: pending }], unknown: [] });
+    expect(verify).toMatchObject({
+      ok: false,
+      modified: [{ tag: edited, fileHash }],
+      notApplied: [{ tag: pending }],
+      unknown: [],
+    });
 
     const accepted = await acceptMigrationHashes(t.driver, folder, [edited]);
-    expect(accepted).toEqual([{ tag: edited, id: 10, oldHash: expect.stringMatching(/^[0-9a-f]{64}$/), newHash: fileHash }]);
+    expect(accepted).toEqual([
+      { tag: edited, id: 10, oldHash: expect.stringMatching(/^[0-9a-f]{64}$/), newHash: fileHash },
+    ]);
     expect(accepted[0]!.oldHash).not.toBe(fileHash);
-    expect(await problemOf(acceptMigrationHashes(t.driver, folder, [edited]))).toEqual({ kind: "accept-refused", tag: edited, reason: "not-modified" });
+    expect(await problemOf(acceptMigrationHashes(t.driver, folder, [edited]))).toEqual({
+      kind: "accept-refused",
+      tag: edited,
+      reason: "not-modified",
+    });
 
     const result = await runMigrations(t.driver, folder);
     expect(result.applied.map((m) => m.tag)).toEqual([pending]);
@@ -203,7 +238,12 @@ describe("tampering", () => {
       modified: [],
       unknown: [{ id: row!.id, hash: "f".repeat(64), createdAt: folder.migrations.at(-1)!.when + 1000 }],
     });
-    expect(await verifyMigrations(t.driver, folder)).toMatchObject({ ok: false, applied: 11, expected: 10, unknown: [{ id: row!.id }] });
+    expect(await verifyMigrations(t.driver, folder)).toMatchObject({
+      ok: false,
+      applied: 11,
+      expected: 10,
+      unknown: [{ id: row!.id }],
+    });
     const status = await migrationStatus(t.driver, folder);
     expect(status.unknown.map((u) => u.id)).toEqual([row!.id]);
   });

@@ -77,14 +77,24 @@ describe.runIf(testEngine() === "postgres")("on the PostgreSQL server", () => {
       { tag, attempt: 1, of: 3, delayMs: 20 },
       { tag, attempt: 2, of: 3, delayMs: 40 },
     ]);
-    expect(error.problem).toMatchObject({ kind: "lock-timeout", attempts: 3, lockTimeoutMs: 100, at: { tag, statement: 1 }, database: { code: "55P03" } });
+    expect(error.problem).toMatchObject({
+      kind: "lock-timeout",
+      attempts: 3,
+      lockTimeoutMs: 100,
+      at: { tag, statement: 1 },
+      database: { code: "55P03" },
+    });
     expect(error.message).toContain(`migration ${tag} could not get a lock within 100 ms`);
     const [column] = await t.driver.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'user' AND column_name = 'scratch_flag'",
     );
     expect(column?.n).toBe(0);
 
-    const cli = await runCommand("migrate", ["--migrations", s.dir, "--lock-timeout", "100", "--lock-retries", "1", "--retry-delay", "10"], { DATABASE_URL: t.url });
+    const cli = await runCommand(
+      "migrate",
+      ["--migrations", s.dir, "--lock-timeout", "100", "--lock-retries", "1", "--retry-delay", "10"],
+      { DATABASE_URL: t.url },
+    );
     expect(cli.code).toBe(5);
     expect(cli.stderr).toContain(`${tag}: lock_timeout (attempt 1 of 2); rolled back, retrying in 10 ms`);
     expect(cli.stderr).toContain("fix: another session holds a lock on the same object");
@@ -98,14 +108,20 @@ describe.runIf(testEngine() === "postgres")("on the PostgreSQL server", () => {
     const t = await freshDatabase();
     const holder = await otherSession(t.url);
     await holder.query("SELECT pg_advisory_lock($1::bigint)", [MIGRATOR_LOCK_KEY]);
-    const error = (await runMigrations(t.driver, readMigrationFolder(scratch().dir), { waitTimeoutMs: 300 }).catch((e: unknown) => e)) as MigratorError;
+    const error = (await runMigrations(t.driver, readMigrationFolder(scratch().dir), { waitTimeoutMs: 300 }).catch(
+      (e: unknown) => e,
+    )) as MigratorError;
     expect(error.problem).toMatchObject({ kind: "runner-busy", lockKey: MIGRATOR_LOCK_KEY });
-    const [table] = await t.driver.query<{ present: boolean }>("SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS present");
+    const [table] = await t.driver.query<{ present: boolean }>(
+      "SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS present",
+    );
     expect(table?.present).toBe(false);
   });
 
   it("an unreachable server and bad credentials exit 4 with the reason and never the password", async () => {
-    const unreachable = await runCommand("migrate", [], { DATABASE_URL: "postgres://trovella:hunter2-secret@127.0.0.1:1/trovella" });
+    const unreachable = await runCommand("migrate", [], {
+      DATABASE_URL: "postgres://trovella:hunter2-secret@127.0.0.1:1/trovella",
+    });
     expect(unreachable.code).toBe(4);
     expect(unreachable.stderr).toContain("the server cannot be reached");
     expect(unreachable.stderr).toContain("postgres://trovella:***@127.0.0.1:1/trovella");
@@ -115,7 +131,10 @@ describe.runIf(testEngine() === "postgres")("on the PostgreSQL server", () => {
     wrong.password = "hunter2-secret";
     const refused = await runCommand("verify", ["--json"], { DATABASE_URL: wrong.toString() });
     expect(refused.code).toBe(4);
-    expect(JSON.parse(refused.stdout)).toMatchObject({ ok: false, error: { kind: "connection-failed", reason: "authentication", code: "28P01" } });
+    expect(JSON.parse(refused.stdout)).toMatchObject({
+      ok: false,
+      error: { kind: "connection-failed", reason: "authentication", code: "28P01" },
+    });
     expect(refused.stderr + refused.stdout).not.toContain("hunter2-secret");
   });
 });

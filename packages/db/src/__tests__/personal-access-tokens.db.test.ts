@@ -1,13 +1,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TenantContextError, withUserContext } from "../client.ts";
-import {
-  createPAT,
-  listUserPATs,
-  PAT_PREFIX,
-  PersonalAccessTokenError,
-  revokePAT,
-} from "../personal-access-tokens.ts";
+import { createPAT, listUserPATs, PAT_PREFIX, PersonalAccessTokenError, revokePAT } from "../personal-access-tokens.ts";
 import { personalAccessToken, user } from "../schema/index.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
 

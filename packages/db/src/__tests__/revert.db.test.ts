@@ -24,7 +24,8 @@ interface Entry {
   idx: number;
   tag: string;
 }
-const entries = (JSON.parse(readFileSync(`${MIGRATIONS_FOLDER}/meta/_journal.json`, "utf8")) as { entries: Entry[] }).entries;
+const entries = (JSON.parse(readFileSync(`${MIGRATIONS_FOLDER}/meta/_journal.json`, "utf8")) as { entries: Entry[] })
+  .entries;
 
 async function applyFile(driver: Driver, fileText: string): Promise<void> {
   for (const statement of splitStatements(fileText)) await driver.exec(statement.sql);
@@ -87,7 +88,9 @@ describe("a reverting migration on a real database", () => {
         writeRevert(plan);
         const reverted = await catalogWith(t.driver, readFileSync(plan.migration.sqlPath, "utf8"));
         expect(reverted).toEqual(catalogs[k - 1]);
-        expect(plan.dataLoss.map((d) => d.message).sort()).toEqual(expectedDrops(catalogs[k] as CatalogSnapshot, catalogs[k - 1] as CatalogSnapshot));
+        expect(plan.dataLoss.map((d) => d.message).sort()).toEqual(
+          expectedDrops(catalogs[k] as CatalogSnapshot, catalogs[k - 1] as CatalogSnapshot),
+        );
       } finally {
         scratch.remove();
       }
@@ -118,7 +121,9 @@ describe("Drizzle's migrator", () => {
       writeRevert(await planRevert({ folder: scratch.dir }));
       if (fresh.engine === "pglite") await migratePglite(fresh.db as never, { migrationsFolder: scratch.dir });
       else await migratePg(fresh.db as never, { migrationsFolder: scratch.dir });
-      const [row] = await fresh.driver.query<{ count: number }>("select count(*)::int as count from drizzle.__drizzle_migrations");
+      const [row] = await fresh.driver.query<{ count: number }>(
+        "select count(*)::int as count from drizzle.__drizzle_migrations",
+      );
       expect(row?.count).toBe(entries.length + 1);
       expect(await catalogSnapshot(fresh.driver)).toEqual(after8);
     } finally {

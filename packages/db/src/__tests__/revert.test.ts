@@ -6,14 +6,15 @@ import {
   planRevert,
   REVERT_TODO_MARKER,
   RevertError,
+  runReview,
   splitStatements,
   writeRevert,
 } from "@repo/migrator";
+import { loadReviewConfig } from "../review-setup.ts";
 import * as schema from "../schema/index.ts";
 import { fileURLToPath } from "node:url";
 import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
 
-type Snapshot = Record<string, unknown> & { id: string; prevId: string };
 type Tables = Record<string, { columns: Record<string, unknown> }>;
 
 const SCHEMA_FOLDER = fileURLToPath(new URL("../schema", import.meta.url));
@@ -46,41 +47,63 @@ async function refusal(promise: Promise<unknown>): Promise<RevertError> {
 }
 
 describe("db:revert writes the reversing migration like Drizzle Kit would", () => {
-  it.each([2, 3, 4, 5, 6, 7, 8, 9])("for 000%i as the last migration: next idx, chained snapshot, later journal entry, no drift", async (k) => {
-    const s = scratchUpTo(k);
-    const before = s.journal();
-    const reverted = before.entries[k];
-    if (!reverted) throw new Error(`no entry ${k}`);
-    const plan = await planRevert({ folder: s.dir, now: () => reverted.when - 5 });
-    writeRevert(plan);
+  it.each([2, 3, 4, 5, 6, 7, 8, 9])(
+    "for 000%i as the last migration: next idx, chained snapshot, later journal entry, no drift",
+    async (k) => {
+      const s = scratchUpTo(k);
+      const before = s.journal();
+      const reverted = before.entries[k];
+      if (!reverted) throw new Error(`no entry ${k}`);
+      const plan = await planRevert({ folder: s.dir, now: () => reverted.when - 5 });
+      writeRevert(plan);
 
-    const after = s.journal();
-    const entry = after.entries.at(-1);
-    expect(after.entries).toHaveLength(k + 2);
-    expect(entry).toMatchObject({ idx: k + 1, tag: `${String(k + 1).padStart(4, "0")}_revert_${reverted.tag}`, breakpoints: true });
-    expect(entry?.when).toBeGreaterThan(reverted.when);
-    const written = s.snapshot(k + 1);
-    expect(written.prevId).toBe(s.snapshot(k).id);
-    expect(written.id).not.toBe(s.snapshot(k - 1).id);
-    // What drizzle-kit generate would see once the schema is back at the state before TAG: nothing.
-    expect(await generateMigration(written as never, s.snapshot(k - 1) as never)).toEqual([]);
+      const after = s.journal();
+      const entry = after.entries.at(-1);
+      expect(after.entries).toHaveLength(k + 2);
+      expect(entry).toMatchObject({
+        idx: k + 1,
+        tag: `${String(k + 1).padStart(4, "0")}_revert_${reverted.tag}`,
+        breakpoints: true,
+      });
+      expect(entry?.when).toBeGreaterThan(reverted.when);
+      const written = s.snapshot(k + 1);
+      expect(written.prevId).toBe(s.snapshot(k).id);
+      expect(written.id).not.toBe(s.snapshot(k - 1).id);
+      // What drizzle-kit generate would see once the schema is back at the state before TAG: nothing.
+      expect(await generateMigration(written as never, s.snapshot(k - 1) as never)).toEqual([]);
 
-    const sql = readFileSync(plan.migration.sqlPath, "utf8");
-    expect(splitStatements(sql).length).toBeGreaterThan(0);
-    const lines = sql.split("\n");
-    for (const loss of plan.dataLoss) {
-      expect(lines[loss.line - 2]).toBe(`${DATA_LOSS_MARKER} ${loss.message}`);
-      expect(lines[loss.line - 1]).toContain(loss.statement.split("\n")[0]);
-    }
-  });
+      const sql = readFileSync(plan.migration.sqlPath, "utf8");
+      expect(splitStatements(sql).length).toBeGreaterThan(0);
+      const lines = sql.split("\n");
+      for (const loss of plan.dataLoss) {
+        expect(lines[loss.line - 2]).toBe(`${DATA_LOSS_MARKER} ${loss.message}`);
+        expect(lines[loss.line - 1]).toContain(loss.statement.split("\n")[0]);
+      }
+
+      // db:review flags every drop the revert marked, at the marked statement.
+      const review = await runReview({ folder: s.dir, config: loadReviewConfig(), tags: [entry?.tag ?? ""] });
+      const dropLines = review.findings.filter((f) => f.rule === "drop-statement").map((f) => f.line);
+      const markedDrops = plan.dataLoss.filter((loss) => /\bDROP\b/i.test(loss.statement));
+      expect(markedDrops.length).toBeGreaterThan(0);
+      for (const loss of markedDrops) expect(dropLines, loss.message).toContain(loss.line);
+    },
+  );
 
   it("leaves the TypeScript schema without drift once it is changed back (reverting 0009)", async () => {
     const s = scratchUpTo();
     const plan = await planRevert({ folder: s.dir, schemaFolder: SCHEMA_FOLDER });
-    const reverted = generateDrizzleJson(schemaWithout("documentChunk", "documentChunkRelations", "documentSourceTableEnum"));
+    const reverted = generateDrizzleJson(
+      schemaWithout("documentChunk", "documentChunkRelations", "documentSourceTableEnum"),
+    );
     expect(await generateMigration(plan.migration.snapshot as never, reverted)).toEqual([]);
     expect(plan.dataLoss.map((d) => d.message)).toEqual(['drops table "document_chunk" and its rows']);
-    expect(plan.schemaChanges.find((c) => c.object === 'table "document_chunk"')?.locations).toEqual(["search.ts:31"]);
+    const definedAt =
+      readFileSync(`${SCHEMA_FOLDER}/search.ts`, "utf8").split("\n").indexOf("export const documentChunk = pgTable(") +
+      1;
+    expect(definedAt).toBeGreaterThan(0);
+    expect(plan.schemaChanges.find((c) => c.object === 'table "document_chunk"')?.locations).toEqual([
+      `search.ts:${definedAt}`,
+    ]);
   });
 
   it("drops the extension 0009 created, after the table that used it", async () => {
@@ -105,8 +128,15 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
     const s = scratchUpTo();
     const plan = await planRevert({ folder: s.dir, tag: "0005" });
     expect(plan.wasLast).toBe(false);
-    expect(plan.checkedLater).toEqual(s.journal().entries.slice(6).map((e) => e.tag));
-    const reverted = generateDrizzleJson(schemaWithout("skillExecution", "skillExecutionRelations", "skillExecutionStatusEnum"));
+    expect(plan.checkedLater).toEqual(
+      s
+        .journal()
+        .entries.slice(6)
+        .map((e) => e.tag),
+    );
+    const reverted = generateDrizzleJson(
+      schemaWithout("skillExecution", "skillExecutionRelations", "skillExecutionStatusEnum"),
+    );
     expect(await generateMigration(plan.migration.snapshot as never, reverted)).toEqual([]);
   });
 
@@ -171,17 +201,30 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
   it("drops a role only after the policies that use it", async () => {
     const s = scratchUpTo();
     const snapshot = s.snapshot(9);
-    (snapshot["roles"] as Record<string, unknown>)["auditor"] = { name: "auditor", createDb: false, createRole: false, inherit: true };
+    (snapshot["roles"] as Record<string, unknown>)["auditor"] = {
+      name: "auditor",
+      createDb: false,
+      createRole: false,
+      inherit: true,
+    };
     const aiModel = (snapshot["tables"] as Record<string, { policies: Record<string, unknown> }>)["public.ai_model"];
     if (!aiModel) throw new Error("no ai_model in snapshot 0009");
-    aiModel.policies["ai_model_audit"] = { name: "ai_model_audit", as: "PERMISSIVE", for: "SELECT", to: ["auditor"], using: "true" };
+    aiModel.policies["ai_model_audit"] = {
+      name: "ai_model_audit",
+      as: "PERMISSIVE",
+      for: "SELECT",
+      to: ["auditor"],
+      using: "true",
+    };
     s.add(
       "auditor",
       `CREATE ROLE "auditor";--> statement-breakpoint\nCREATE POLICY "ai_model_audit" ON "ai_model" AS PERMISSIVE FOR SELECT TO "auditor" USING (true);`,
       { snapshot },
     );
     const statements = (await planRevert({ folder: s.dir })).statements.map((st) => st.sql.trim());
-    expect(statements.indexOf('DROP ROLE "auditor";')).toBeGreaterThan(statements.indexOf('DROP POLICY "ai_model_audit" ON "ai_model" CASCADE;'));
+    expect(statements.indexOf('DROP ROLE "auditor";')).toBeGreaterThan(
+      statements.indexOf('DROP POLICY "ai_model_audit" ON "ai_model" CASCADE;'),
+    );
     expect(statements.indexOf('DROP POLICY "ai_model_audit" ON "ai_model" CASCADE;')).toBeGreaterThanOrEqual(0);
   });
 
@@ -191,7 +234,7 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
       "hand-written",
       [
         "CREATE EXTENSION IF NOT EXISTS pg_trgm;",
-        'CREATE EXTENSION IF NOT EXISTS vector;',
+        "CREATE EXTENSION IF NOT EXISTS vector;",
         'CREATE INDEX "document_chunk_content_trgm_idx" ON "document_chunk" USING gin ("content" gin_trgm_ops);',
         'ALTER TABLE "document_chunk" ADD COLUMN "content_length" integer GENERATED ALWAYS AS (length("content")) STORED;',
         'GRANT SELECT ON "document_chunk" TO "anonymous";',
@@ -204,13 +247,21 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
       'DROP INDEX IF EXISTS "document_chunk_content_trgm_idx";',
       'DROP EXTENSION IF EXISTS "pg_trgm";',
     ]);
-    expect(plan.dataLoss.map((d) => d.message)).toEqual(['drops column "document_chunk"."content_length" and its values']);
-    expect(plan.notes.join("\n")).toMatch(/keeps extension "vector": 0009_add-document-chunk-table.sql created it already/);
+    expect(plan.dataLoss.map((d) => d.message)).toEqual([
+      'drops column "document_chunk"."content_length" and its values',
+    ]);
+    expect(plan.notes.join("\n")).toMatch(
+      /keeps extension "vector": 0009_add-document-chunk-table.sql created it already/,
+    );
     expect(plan.todos).toHaveLength(1);
     expect(plan.todos[0]?.location).toBe("0010_hand-written.sql:5");
     expect(plan.migration.sql).toContain(`${REVERT_TODO_MARKER} revoke what this GRANT gave`);
     // The TODO block is comments only: the file still applies, and db:review fails on the marker.
-    expect(splitStatements(plan.migration.sql).map((st) => st.sql).join("\n")).not.toContain("GRANT SELECT");
+    expect(
+      splitStatements(plan.migration.sql)
+        .map((st) => st.sql)
+        .join("\n"),
+    ).not.toContain("GRANT SELECT");
   });
 });
 
@@ -228,7 +279,11 @@ describe("db:revert unwinds an earlier migration once the later ones that build 
   it("refuses 0004 until 0008, 0007, 0006 and 0005 are reverted, newest first, then allows it", async () => {
     const s = scratchUpTo();
     const blockers = (await refusal(planRevert({ folder: s.dir, tag: "0004" }))).conflicts.map((c) => c.migration);
-    expect([...new Set(blockers)].sort()).toEqual(["0005_marvelous_violations", "0006_milky_dreadnoughts", "0007_tro-101-research-improvements"]);
+    expect([...new Set(blockers)].sort()).toEqual([
+      "0005_marvelous_violations",
+      "0006_milky_dreadnoughts",
+      "0007_tro-101-research-improvements",
+    ]);
     expect((await refusal(planRevert({ folder: s.dir, tag: "0006" }))).conflicts.map((c) => c.migration)).toContain(
       "0008_add-correlation-id-and-embedding-count",
     );
@@ -238,7 +293,12 @@ describe("db:revert unwinds an earlier migration once the later ones that build 
     const tables = Object.keys(plan.migration.snapshot["tables"] as Tables);
     expect(tables).not.toContain("public.plan_step");
     expect(tables).toContain("public.document_chunk");
-    expect(s.journal().entries.map((e) => e.tag).slice(10)).toEqual([
+    expect(
+      s
+        .journal()
+        .entries.map((e) => e.tag)
+        .slice(10),
+    ).toEqual([
       "0010_revert_0008_add-correlation-id-and-embedding-count",
       "0011_revert_0007_tro-101-research-improvements",
       "0012_revert_0006_milky_dreadnoughts",

@@ -70,7 +70,9 @@ describe("a tenant table without policies", () => {
   it("fails the db:rls report, which names it MISSING for every command and RLS disabled", async () => {
     const report = await coverageReport(t.driver, RLS_CONFIG);
     expect(report.exitCode).toBe(RLS_EXIT.notIsolated);
-    const forgotten = report.matrix.findings.filter((f) => f.table === FORGOTTEN).map((f) => `${f.code} ${f.command ?? ""}`.trim());
+    const forgotten = report.matrix.findings
+      .filter((f) => f.table === FORGOTTEN)
+      .map((f) => `${f.code} ${f.command ?? ""}`.trim());
     expect(forgotten).toEqual([
       "rls-disabled",
       "missing-policy select",

@@ -129,7 +129,13 @@ describe("tenant tables", () => {
 describe("the authenticated role and the policies", () => {
   it("authenticated has no BYPASSRLS, is no superuser and owns no table", async () => {
     const catalog = await probeRlsCatalog(t.driver, RLS_CONFIG);
-    expect(catalog.role).toEqual({ name: "authenticated", exists: true, superuser: false, bypassRls: false, ownedTables: [] });
+    expect(catalog.role).toEqual({
+      name: "authenticated",
+      exists: true,
+      superuser: false,
+      bypassRls: false,
+      ownedTables: [],
+    });
   });
 
   it("every policy reads its setting through a sub-select, once per statement", async () => {
@@ -220,7 +226,11 @@ describe.each(tenantTables)("%s", (table) => {
 
 describe("the wiki's withTenantContext (set_config only, no role switch)", () => {
   /** The wiki's version, verbatim in substance: it never leaves the bare superuser connection. */
-  async function wikiWithTenantContext<T>(tenantId: string, userId: string, fn: (tx: Database) => Promise<T>): Promise<T> {
+  async function wikiWithTenantContext<T>(
+    tenantId: string,
+    userId: string,
+    fn: (tx: Database) => Promise<T>,
+  ): Promise<T> {
     return t.db.transaction(async (tx) => {
       await tx.execute(sql`SELECT set_config('app.tenant_id', ${tenantId}, true)`);
       await tx.execute(sql`SELECT set_config('app.user_id', ${userId}, true)`);

@@ -59,6 +59,8 @@ describe("withTenantContext", () => {
 
   it("refuses empty ids before touching the database", async () => {
     await expect(withTenantContext("", "user_a", async () => 1, t.db)).rejects.toBeInstanceOf(TenantContextError);
-    await expect(withTenantContext("org_a", " ", async () => 1, t.db)).rejects.toThrow(/userId must be a non-empty string/);
+    await expect(withTenantContext("org_a", " ", async () => 1, t.db)).rejects.toThrow(
+      /userId must be a non-empty string/,
+    );
   });
 });

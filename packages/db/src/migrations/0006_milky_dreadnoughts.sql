@@ -52,13 +52,18 @@ CREATE TABLE "ai_usage" (
 --> statement-breakpoint
 ALTER TABLE "ai_usage" ENABLE ROW LEVEL SECURITY;--> statement-breakpoint
 ALTER TABLE "ai_batch" ADD CONSTRAINT "ai_batch_organization_id_organization_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organization"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+-- review-ignore fk-on-delete: a batch is billed usage; deleting a user must not erase it (usage survives for billing)
 ALTER TABLE "ai_batch" ADD CONSTRAINT "ai_batch_user_id_user_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."user"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+-- review-ignore fk-on-delete: models are retired with is_active, never deleted, while batches reference them for billing
 ALTER TABLE "ai_batch" ADD CONSTRAINT "ai_batch_model_id_ai_model_id_fk" FOREIGN KEY ("model_id") REFERENCES "public"."ai_model"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "ai_call_details" ADD CONSTRAINT "ai_call_details_organization_id_organization_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organization"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "ai_call_details" ADD CONSTRAINT "ai_call_details_usage_id_ai_usage_id_fk" FOREIGN KEY ("usage_id") REFERENCES "public"."ai_usage"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "ai_usage" ADD CONSTRAINT "ai_usage_organization_id_organization_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organization"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+-- review-ignore fk-on-delete: usage must survive for billing; deleting a user must not erase it
 ALTER TABLE "ai_usage" ADD CONSTRAINT "ai_usage_user_id_user_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."user"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+-- review-ignore fk-on-delete: usage must survive for billing; models are retired with is_active, never deleted
 ALTER TABLE "ai_usage" ADD CONSTRAINT "ai_usage_model_id_ai_model_id_fk" FOREIGN KEY ("model_id") REFERENCES "public"."ai_model"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+-- review-ignore fk-on-delete: usage must survive for billing; a batch is never deleted while its usage exists
 ALTER TABLE "ai_usage" ADD CONSTRAINT "ai_usage_batch_id_ai_batch_id_fk" FOREIGN KEY ("batch_id") REFERENCES "public"."ai_batch"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "ai_usage" ADD CONSTRAINT "ai_usage_plan_id_research_plan_id_fk" FOREIGN KEY ("plan_id") REFERENCES "public"."research_plan"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "ai_batch_organizationId_idx" ON "ai_batch" USING btree ("organization_id");--> statement-breakpoint

@@ -103,12 +103,7 @@ export const aiModelPricing = pgTable(
     ...baseColumns,
   },
   (t) => [
-    uniqueIndex("ai_model_pricing_model_type_unit_effective_idx").on(
-      t.modelId,
-      t.pricingType,
-      t.unit,
-      t.effectiveFrom,
-    ),
+    uniqueIndex("ai_model_pricing_model_type_unit_effective_idx").on(t.modelId, t.pricingType, t.unit, t.effectiveFrom),
   ],
 );
 
@@ -136,10 +131,7 @@ export const aiBatch = pgTable(
     endedAt: timestamp("ended_at", { withTimezone: true }),
     expiresAt: timestamp("expires_at", { withTimezone: true }),
   },
-  (t) => [
-    ...tenantPolicies("ai_batch"),
-    index("ai_batch_organizationId_idx").on(t.organizationId),
-  ],
+  (t) => [...tenantPolicies("ai_batch"), index("ai_batch_organizationId_idx").on(t.organizationId)],
 ).enableRLS();
 
 /**
@@ -193,10 +185,7 @@ export const aiCallDetails = pgTable(
     response: jsonb("response").$type<Record<string, unknown>>(),
     error: text("error"),
   },
-  (t) => [
-    ...tenantPolicies("ai_call_details"),
-    index("ai_call_details_organizationId_idx").on(t.organizationId),
-  ],
+  (t) => [...tenantPolicies("ai_call_details"), index("ai_call_details_organizationId_idx").on(t.organizationId)],
 ).enableRLS();
 
 export const aiModelRelations = relations(aiModel, ({ many }) => ({

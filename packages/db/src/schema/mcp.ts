@@ -28,10 +28,7 @@ export const personalAccessToken = pgTable(
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
     ...baseColumns,
   },
-  (t) => [
-    ...userPolicies("personal_access_token"),
-    index("personal_access_token_userId_idx").on(t.userId),
-  ],
+  (t) => [...userPolicies("personal_access_token"), index("personal_access_token_userId_idx").on(t.userId)],
 ).enableRLS();
 
 /** Every MCP tool call, for audit and debugging. */

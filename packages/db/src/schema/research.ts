@@ -59,11 +59,7 @@ export const planAuditEventTypeEnum = pgEnum("plan_audit_event_type", [
   "skill_failed",
 ]);
 
-export const skillExecutionStatusEnum = pgEnum("skill_execution_status", [
-  "running",
-  "completed",
-  "failed",
-]);
+export const skillExecutionStatusEnum = pgEnum("skill_execution_status", ["running", "completed", "failed"]);
 
 export const researchPlan = pgTable(
   "research_plan",

@@ -3,17 +3,7 @@
  * inner product on normalized vectors) and a generated `tsvector` (full-text search).
  */
 import { relations, sql } from "drizzle-orm";
-import {
-  customType,
-  halfvec,
-  index,
-  integer,
-  jsonb,
-  pgEnum,
-  pgTable,
-  text,
-  uniqueIndex,
-} from "drizzle-orm/pg-core";
+import { customType, halfvec, index, integer, jsonb, pgEnum, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { tenantColumns, tenantPolicies } from "./base.ts";
 
 /** Dimensions of the embedding model's vectors (Gemini Embedding, truncated to 1536). */
@@ -45,9 +35,7 @@ export const documentChunk = pgTable(
     embeddingModel: text("embedding_model").notNull(),
     searchVector: tsvector("search_vector")
       .notNull()
-      .generatedAlwaysAs(
-        sql`to_tsvector('english'::regconfig, coalesce("context", '') || ' ' || "content")`,
-      ),
+      .generatedAlwaysAs(sql`to_tsvector('english'::regconfig, coalesce("context", '') || ' ' || "content")`),
     metadata: jsonb("metadata").$type<Record<string, unknown>>(),
   },
   (t) => [

@@ -20,11 +20,24 @@ export interface DevelopmentIds {
  * `prerequisite-missing` error naming what is absent when the development tier has not run.
  */
 export async function loadDevelopmentIds(db: Database, tier: string): Promise<DevelopmentIds> {
-  const users = await db.select({ id: user.id, email: user.email }).from(user).where(inArray(user.email, DEV_USERS.map((u) => u.email)));
+  const users = await db
+    .select({ id: user.id, email: user.email })
+    .from(user)
+    .where(
+      inArray(
+        user.email,
+        DEV_USERS.map((u) => u.email),
+      ),
+    );
   const orgs = await db
     .select({ id: organization.id, slug: organization.slug })
     .from(organization)
-    .where(inArray(organization.id, DEV_ORGANIZATIONS.map((o) => o.id)));
+    .where(
+      inArray(
+        organization.id,
+        DEV_ORGANIZATIONS.map((o) => o.id),
+      ),
+    );
   const byEmail = new Map(users.map((u) => [u.email, u.id]));
   const ids: DevelopmentIds = { users: new Map(), organizations: new Map(orgs.map((o) => [o.slug, o.id])) };
   for (const u of DEV_USERS) {

@@ -9,7 +9,13 @@ import { type SeedTableCount, sumCounts, tableCount } from "@repo/migrator";
 import { createAuth } from "../auth-bootstrap.ts";
 import { type Database, withTenantContext } from "../client.ts";
 import { invitation, member, organization, user } from "../schema/auth.ts";
-import { DEV_ORGANIZATIONS, DEV_PASSWORD, DEV_TOKENS, DEV_USERS, type DevOrganizationSeed } from "./data/development.ts";
+import {
+  DEV_ORGANIZATIONS,
+  DEV_PASSWORD,
+  DEV_TOKENS,
+  DEV_USERS,
+  type DevOrganizationSeed,
+} from "./data/development.ts";
 import { insertMissing } from "./insert-missing.ts";
 import { seedPersonalAccessTokens } from "./personal-access-tokens.ts";
 
@@ -21,7 +27,10 @@ async function seedUsers(db: Database): Promise<{ counts: SeedTableCount[]; ids:
   const auth = createAuth(db);
   const emails = DEV_USERS.map((u) => u.email);
   const existing = new Map(
-    (await db.select({ id: user.id, email: user.email }).from(user).where(inArray(user.email, emails))).map((u) => [u.email, u.id]),
+    (await db.select({ id: user.id, email: user.email }).from(user).where(inArray(user.email, emails))).map((u) => [
+      u.email,
+      u.id,
+    ]),
   );
   const users = tableCount("user");
   const accounts = tableCount("account");
@@ -34,7 +43,9 @@ async function seedUsers(db: Database): Promise<{ counts: SeedTableCount[]; ids:
       accounts.present += 1;
       continue;
     }
-    const created = await auth.api.signUpEmail({ body: { email: seed.email, name: seed.name, password: DEV_PASSWORD } });
+    const created = await auth.api.signUpEmail({
+      body: { email: seed.email, name: seed.name, password: DEV_PASSWORD },
+    });
     ids.set(seed.key, created.user.id);
     users.inserted += 1;
     accounts.inserted += 1;
@@ -69,7 +80,11 @@ function owner(org: DevOrganizationSeed, userIds: ReadonlyMap<string, string>): 
 }
 
 /** Members and invitations of one organization, written in its tenant context (RLS checks them). */
-async function seedMembership(db: Database, org: DevOrganizationSeed, userIds: ReadonlyMap<string, string>): Promise<SeedTableCount[]> {
+async function seedMembership(
+  db: Database,
+  org: DevOrganizationSeed,
+  userIds: ReadonlyMap<string, string>,
+): Promise<SeedTableCount[]> {
   const ownerId = owner(org, userIds);
   return withTenantContext(
     org.id,

@@ -17,7 +17,9 @@ export const HASHED_EMBEDDING_MODEL = "seed-hashed-bag-of-words-v1";
 
 const SLOTS = 4;
 const STOP_WORDS = new Set(
-  "the and for are but not you your with this that from have has had was were will would can could into over under than then them they their there these those what when where which while who whom why how all any each few more most other some such only own same very just also about above below after before again does did doing being been its it's our ours out off per via".split(" "),
+  "the and for are but not you your with this that from have has had was were will would can could into over under than then them they their there these those what when where which while who whom why how all any each few more most other some such only own same very just also about above below after before again does did doing being been its it's our ours out off per via".split(
+    " ",
+  ),
 );
 
 /** The words of `text` that count for the embedding, in order. */
@@ -47,7 +49,7 @@ export function hashedEmbedding(text: string, dimensions: number = EMBEDDING_DIM
   for (const word of embeddingWords(text)) {
     for (let slot = 0; slot < SLOTS; slot += 1) {
       const hash = fnv1a(`${slot}:${word}`);
-      vector[hash % dimensions]! += (hash >>> 31) === 1 ? 1 : -1;
+      vector[hash % dimensions]! += hash >>> 31 === 1 ? 1 : -1;
     }
   }
   const norm = Math.sqrt(vector.reduce((sum, value) => sum + value * value, 0));

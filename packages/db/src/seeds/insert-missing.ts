@@ -23,6 +23,10 @@ export async function insertMissing<T extends PgTable>(
 ): Promise<SeedTableCount> {
   const name = getTableName(table);
   if (rows.length === 0) return tableCount(name);
-  const inserted = await tx.insert(table).values(rows).onConflictDoNothing().returning({ one: sql<number>`1` });
+  const inserted = await tx
+    .insert(table)
+    .values(rows)
+    .onConflictDoNothing()
+    .returning({ one: sql<number>`1` });
   return tableCount(name, { inserted: inserted.length, present: rows.length - inserted.length });
 }

@@ -37,14 +37,20 @@ const MODEL_FIELDS = [
 ] as const;
 
 function modelValues(model: ModelSeed) {
-  return Object.fromEntries(MODEL_FIELDS.map((field) => [field, model[field]])) as Pick<ModelSeed, (typeof MODEL_FIELDS)[number]>;
+  return Object.fromEntries(MODEL_FIELDS.map((field) => [field, model[field]])) as Pick<
+    ModelSeed,
+    (typeof MODEL_FIELDS)[number]
+  >;
 }
 
 /**
  * Writes the registry (`models`, default: `seeds/data/ai-models.ts`) in one transaction and
  * returns the counts for `ai_model` and `ai_model_pricing`.
  */
-export async function seedReferenceData(db: Database, models: readonly ModelSeed[] = AI_MODELS): Promise<SeedTableCount[]> {
+export async function seedReferenceData(
+  db: Database,
+  models: readonly ModelSeed[] = AI_MODELS,
+): Promise<SeedTableCount[]> {
   return db.transaction(async (tx) => {
     const ids = models.map((model) => model.id);
     const modelCount = tableCount("ai_model");
@@ -58,7 +64,10 @@ export async function seedReferenceData(db: Database, models: readonly ModelSeed
         await tx.insert(aiModel).values({ id: model.id, ...values });
         modelCount.inserted += 1;
       } else if (MODEL_FIELDS.some((field) => existing[field] !== values[field])) {
-        await tx.update(aiModel).set(values).where(inArray(aiModel.id, [model.id]));
+        await tx
+          .update(aiModel)
+          .set(values)
+          .where(inArray(aiModel.id, [model.id]));
         modelCount.updated += 1;
       } else {
         modelCount.present += 1;

@@ -52,7 +52,12 @@ function userOf(ids: DevelopmentIds, key: string): string {
 function auditEntries(plan: ResearchPlanSeed, organizationId: string, userId: string) {
   const planId = researchIds.plan(plan.key);
   const entries: (typeof planAuditLog.$inferInsert)[] = [];
-  const add = (eventType: (typeof planAuditLog.$inferInsert)["eventType"], hours: number, details: Record<string, unknown>, step?: number) => {
+  const add = (
+    eventType: (typeof planAuditLog.$inferInsert)["eventType"],
+    hours: number,
+    details: Record<string, unknown>,
+    step?: number,
+  ) => {
     const createdAt = hoursAfter(plan, hours);
     entries.push({
       id: `${planId}_audit_${entries.length + 1}`,
@@ -75,15 +80,22 @@ function auditEntries(plan: ResearchPlanSeed, organizationId: string, userId: st
   for (const skill of plan.skills) {
     add("skill_started", skill.step + 0.1, { skill: skill.skillName }, skill.step);
     if (skill.status === "completed") add("skill_completed", skill.step + 0.4, { skill: skill.skillName }, skill.step);
-    if (skill.status === "failed") add("skill_failed", skill.step + 0.4, { skill: skill.skillName, error: skill.error }, skill.step);
+    if (skill.status === "failed")
+      add("skill_failed", skill.step + 0.4, { skill: skill.skillName, error: skill.error }, skill.step);
   }
-  for (const feedback of plan.feedback) add("user_reviewed", plan.steps.length + 1, { rating: feedback.rating, output: feedback.output });
+  for (const feedback of plan.feedback)
+    add("user_reviewed", plan.steps.length + 1, { rating: feedback.rating, output: feedback.output });
   for (const event of plan.events) add(event.type, plan.steps.length + 2, event.details);
   return entries;
 }
 
 /** Writes one plan and everything it produced, in its organization's tenant context. */
-async function seedPlan(tx: Transaction, plan: ResearchPlanSeed, organizationId: string, ids: DevelopmentIds): Promise<SeedTableCount[]> {
+async function seedPlan(
+  tx: Transaction,
+  plan: ResearchPlanSeed,
+  organizationId: string,
+  ids: DevelopmentIds,
+): Promise<SeedTableCount[]> {
   const userId = userOf(ids, plan.user);
   const planId = researchIds.plan(plan.key);
   const stepId = (position: number) => researchIds.step(plan.key, position);
@@ -238,7 +250,12 @@ async function seedPlan(tx: Transaction, plan: ResearchPlanSeed, organizationId:
 }
 
 /** The plan's batch, its AI calls priced from the registry, and each call's request/response. */
-async function seedUsage(tx: Transaction, plan: ResearchPlanSeed, organizationId: string, userId: string): Promise<SeedTableCount[]> {
+async function seedUsage(
+  tx: Transaction,
+  plan: ResearchPlanSeed,
+  organizationId: string,
+  userId: string,
+): Promise<SeedTableCount[]> {
   const planId = researchIds.plan(plan.key);
   const batchId = `${planId}_batch`;
   const batches = plan.batch
@@ -259,7 +276,12 @@ async function seedUsage(tx: Transaction, plan: ResearchPlanSeed, organizationId
         },
       ]
     : [];
-  const models = new Map((await tx.select({ id: aiModel.id, providerModelId: aiModel.providerModelId }).from(aiModel)).map((m) => [m.id, m.providerModelId]));
+  const models = new Map(
+    (await tx.select({ id: aiModel.id, providerModelId: aiModel.providerModelId }).from(aiModel)).map((m) => [
+      m.id,
+      m.providerModelId,
+    ]),
+  );
   const pricedAt = new Date();
   const usageRows: (typeof aiUsage.$inferInsert)[] = [];
   const detailRows: (typeof aiCallDetails.$inferInsert)[] = [];
@@ -323,7 +345,14 @@ export async function seedResearchData(db: Database): Promise<SeedTableCount[]> 
   for (const plan of RESEARCH_PLANS) {
     const organizationId = ids.organizations.get(plan.org);
     if (!organizationId) throw new Error(`seeds/data/research-plans.ts: unknown organization "${plan.org}"`);
-    counts.push(...(await withTenantContext(organizationId, userOf(ids, plan.user), (tx) => seedPlan(tx, plan, organizationId, ids), db)));
+    counts.push(
+      ...(await withTenantContext(
+        organizationId,
+        userOf(ids, plan.user),
+        (tx) => seedPlan(tx, plan, organizationId, ids),
+        db,
+      )),
+    );
   }
   return sumCounts(counts);
 }

@@ -20,7 +20,10 @@ const MAX_CHUNK_WORDS = 120;
 /** Splits text into chunks: one per paragraph, long paragraphs cut at sentence ends. */
 export function chunkText(text: string): string[] {
   const chunks: string[] = [];
-  for (const paragraph of text.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean)) {
+  for (const paragraph of text
+    .split(/\n\s*\n/)
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     let current: string[] = [];
     for (const sentence of paragraph.match(/[^.!?]+[.!?]*\s*/g) ?? [paragraph]) {
       const words = current.join("").split(/\s+/).filter(Boolean).length + sentence.split(/\s+/).filter(Boolean).length;
@@ -76,11 +79,29 @@ export async function seedSearchData(db: Database): Promise<SeedTableCount[]> {
         organizationId,
         userId,
         async (tx) => {
-          const artifacts = artifactIds.length === 0 ? [] : await tx.select().from(researchArtifact).where(inArray(researchArtifact.id, artifactIds));
-          const outputs = outputIds.length === 0 ? [] : await tx.select().from(researchOutput).where(inArray(researchOutput.id, outputIds));
+          const artifacts =
+            artifactIds.length === 0
+              ? []
+              : await tx.select().from(researchArtifact).where(inArray(researchArtifact.id, artifactIds));
+          const outputs =
+            outputIds.length === 0
+              ? []
+              : await tx.select().from(researchOutput).where(inArray(researchOutput.id, outputIds));
           const sources: Source[] = [
-            ...artifacts.map((a) => ({ table: "research_artifact" as const, id: a.id, planId: a.planId, title: a.title, content: a.content ?? "" })),
-            ...outputs.map((o) => ({ table: "research_output" as const, id: o.id, planId: o.planId, title: o.title, content: o.content })),
+            ...artifacts.map((a) => ({
+              table: "research_artifact" as const,
+              id: a.id,
+              planId: a.planId,
+              title: a.title,
+              content: a.content ?? "",
+            })),
+            ...outputs.map((o) => ({
+              table: "research_output" as const,
+              id: o.id,
+              planId: o.planId,
+              title: o.title,
+              content: o.content,
+            })),
           ];
           const expected = artifactIds.length + outputIds.length;
           if (sources.length < expected) {
@@ -91,7 +112,9 @@ export async function seedSearchData(db: Database): Promise<SeedTableCount[]> {
               hint: "Run pnpm db:seed-research (research and search tiers) or pnpm db:seed.",
             });
           }
-          const rows = sources.flatMap((source) => chunkRows(organizationId, source.planId ? planById.get(source.planId) : undefined, source));
+          const rows = sources.flatMap((source) =>
+            chunkRows(organizationId, source.planId ? planById.get(source.planId) : undefined, source),
+          );
           return insertMissing(tx, documentChunk, rows);
         },
         db,

@@ -14,8 +14,18 @@ export interface UsageTokens {
   cacheReadTokens: number;
 }
 
-const STANDARD = { inputTokens: "input", outputTokens: "output", cacheWriteTokens: "cache_write", cacheReadTokens: "cache_read" } as const;
-const BATCH = { inputTokens: "batch_input", outputTokens: "batch_output", cacheWriteTokens: "batch_cache_write", cacheReadTokens: "batch_cache_read" } as const;
+const STANDARD = {
+  inputTokens: "input",
+  outputTokens: "output",
+  cacheWriteTokens: "cache_write",
+  cacheReadTokens: "cache_read",
+} as const;
+const BATCH = {
+  inputTokens: "batch_input",
+  outputTokens: "batch_output",
+  cacheWriteTokens: "batch_cache_write",
+  cacheReadTokens: "batch_cache_read",
+} as const;
 
 /**
  * Prices a call in USD (a decimal string with 6 places, as `ai_usage.cost_usd` stores it) from
@@ -35,7 +45,13 @@ export async function usageCost(
   const rows = await tx
     .select({ pricingType: aiModelPricing.pricingType, priceUsd: aiModelPricing.priceUsd })
     .from(aiModelPricing)
-    .where(and(eq(aiModelPricing.modelId, modelId), eq(aiModelPricing.unit, "per_1m_tokens"), lte(aiModelPricing.effectiveFrom, options.at)))
+    .where(
+      and(
+        eq(aiModelPricing.modelId, modelId),
+        eq(aiModelPricing.unit, "per_1m_tokens"),
+        lte(aiModelPricing.effectiveFrom, options.at),
+      ),
+    )
     .orderBy(desc(aiModelPricing.effectiveFrom));
   const inForce = new Map<string, number>();
   for (const row of rows) if (!inForce.has(row.pricingType)) inForce.set(row.pricingType, Number(row.priceUsd));

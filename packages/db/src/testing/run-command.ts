@@ -26,9 +26,17 @@ export interface RunningCommand {
  * Starts `src/<script>.ts` with `args`. `env` replaces the database variables: pass
  * `DATABASE_URL` for a server, or `PGLITE_DATA_DIR` for the embedded database.
  */
-export function startCommand(script: string, args: string[], env: { DATABASE_URL?: string; PGLITE_DATA_DIR?: string }): RunningCommand {
+export function startCommand(
+  script: string,
+  args: string[],
+  env: { DATABASE_URL?: string; PGLITE_DATA_DIR?: string },
+): RunningCommand {
   const { DATABASE_URL: _url, PGLITE_DATA_DIR: _dir, ...inherited } = process.env;
-  const child = spawn(process.execPath, ["--import", "tsx", `src/${script}.ts`, ...args], { cwd: PACKAGE_DIR, env: { ...inherited, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", `src/${script}.ts`, ...args], {
+    cwd: PACKAGE_DIR,
+    env: { ...inherited, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -41,6 +49,10 @@ export function startCommand(script: string, args: string[], env: { DATABASE_URL
 }
 
 /** Runs a command to its end. */
-export function runCommand(script: string, args: string[], env: { DATABASE_URL?: string; PGLITE_DATA_DIR?: string }): Promise<CommandOutcome> {
+export function runCommand(
+  script: string,
+  args: string[],
+  env: { DATABASE_URL?: string; PGLITE_DATA_DIR?: string },
+): Promise<CommandOutcome> {
   return startCommand(script, args, env).done;
 }

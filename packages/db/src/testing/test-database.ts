@@ -38,7 +38,8 @@ export interface TestDatabase {
 /** The engine of the current test project. */
 export function testEngine(): "pglite" | "postgres" {
   const engine = process.env["TEST_DATABASE"] ?? "pglite";
-  if (engine !== "pglite" && engine !== "postgres") throw new Error(`TEST_DATABASE must be pglite or postgres, not ${engine}`);
+  if (engine !== "pglite" && engine !== "postgres")
+    throw new Error(`TEST_DATABASE must be pglite or postgres, not ${engine}`);
   return engine;
 }
 
@@ -54,7 +55,9 @@ async function migrateOrThrow(driver: Driver): Promise<void> {
  */
 export async function migrateTemplate(target: PrepareTarget): Promise<void> {
   const driver =
-    target.engine === "pglite" ? pgliteDriver(target.pglite, { target: target.dataDir }) : await openPostgresDriver(target.url);
+    target.engine === "pglite"
+      ? pgliteDriver(target.pglite, { target: target.dataDir })
+      : await openPostgresDriver(target.url);
   try {
     await migrateOrThrow(driver);
   } finally {
@@ -127,6 +130,8 @@ export async function createTestDatabase(
  * nothing has open: for tests that run a command on it in another process (PGlite is one
  * connection). `remove()` deletes it.
  */
-export function createTestDataDir(options: { migrate?: boolean } = {}): Promise<{ dataDir: string; remove(): Promise<void> }> {
+export function createTestDataDir(
+  options: { migrate?: boolean } = {},
+): Promise<{ dataDir: string; remove(): Promise<void> }> {
   return ((options.migrate ?? true) ? factories.migrated : factories.empty).cloneDataDir();
 }

@@ -68,7 +68,10 @@ export function diffCatalogs(first: CatalogSnapshot, second: CatalogSnapshot): C
   for (const kind of Object.keys(QUERIES) as (keyof CatalogSnapshot)[]) {
     const a = new Set(first[kind]);
     const b = new Set(second[kind]);
-    diff[kind] = { onlyInFirst: first[kind].filter((x) => !b.has(x)), onlyInSecond: second[kind].filter((x) => !a.has(x)) };
+    diff[kind] = {
+      onlyInFirst: first[kind].filter((x) => !b.has(x)),
+      onlyInSecond: second[kind].filter((x) => !a.has(x)),
+    };
   }
   return diff;
 }

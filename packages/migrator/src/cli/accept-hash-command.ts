@@ -1,13 +1,23 @@
 import { Command } from "commander";
 import { readMigrationFolder } from "../journal/read-migration-folder.ts";
 import { acceptMigrationHashes } from "../runner/accept-hash.ts";
-import { addCommonOptions, addSessionOptions, type CommandDefaults, type CommonFlags, runAction, sessionOptionsFrom, withSession } from "./command-setup.ts";
+import {
+  addCommonOptions,
+  addSessionOptions,
+  type CommandDefaults,
+  type CommonFlags,
+  runAction,
+  sessionOptionsFrom,
+  withSession,
+} from "./command-setup.ts";
 import { EXIT } from "./exit-codes.ts";
 
 /** `accept-hash <tag...>`: record the current hash of reviewed, deliberately edited applied migrations. */
 export function acceptHashCommand(defaults: CommandDefaults, name = "db:accept-hash"): Command {
   const command = new Command(name)
-    .description("accept a reviewed edit of applied migrations: record each file's new hash (runs no SQL from the file)")
+    .description(
+      "accept a reviewed edit of applied migrations: record each file's new hash (runs no SQL from the file)",
+    )
     .argument("<tags...>", "tags of migrations db:status shows as modified");
   addSessionOptions(addCommonOptions(command, defaults));
   return command.action(async (tags: string[], flags: CommonFlags & Record<string, unknown>) => {

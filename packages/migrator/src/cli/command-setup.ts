@@ -28,11 +28,36 @@ export function addCommonOptions(command: Command, defaults: CommandDefaults): C
 }
 
 const SESSION_FLAGS: { key: keyof SessionOptions; flag: string; env: string; help: string }[] = [
-  { key: "lockTimeoutMs", flag: "--lock-timeout <ms>", env: "MIGRATE_LOCK_TIMEOUT", help: "lock_timeout per statement, ms (default 5000)" },
-  { key: "statementTimeoutMs", flag: "--statement-timeout <ms>", env: "MIGRATE_STATEMENT_TIMEOUT", help: "statement_timeout, ms, 0 = none (default 0)" },
-  { key: "lockRetries", flag: "--lock-retries <n>", env: "MIGRATE_LOCK_RETRIES", help: "retries after a lock_timeout (default 3)" },
-  { key: "retryDelayMs", flag: "--retry-delay <ms>", env: "MIGRATE_RETRY_DELAY", help: "first retry delay, doubling, ms (default 1000)" },
-  { key: "waitTimeoutMs", flag: "--wait-timeout <ms>", env: "MIGRATE_WAIT_TIMEOUT", help: "how long to wait for another run, ms (default 600000)" },
+  {
+    key: "lockTimeoutMs",
+    flag: "--lock-timeout <ms>",
+    env: "MIGRATE_LOCK_TIMEOUT",
+    help: "lock_timeout per statement, ms (default 5000)",
+  },
+  {
+    key: "statementTimeoutMs",
+    flag: "--statement-timeout <ms>",
+    env: "MIGRATE_STATEMENT_TIMEOUT",
+    help: "statement_timeout, ms, 0 = none (default 0)",
+  },
+  {
+    key: "lockRetries",
+    flag: "--lock-retries <n>",
+    env: "MIGRATE_LOCK_RETRIES",
+    help: "retries after a lock_timeout (default 3)",
+  },
+  {
+    key: "retryDelayMs",
+    flag: "--retry-delay <ms>",
+    env: "MIGRATE_RETRY_DELAY",
+    help: "first retry delay, doubling, ms (default 1000)",
+  },
+  {
+    key: "waitTimeoutMs",
+    flag: "--wait-timeout <ms>",
+    env: "MIGRATE_WAIT_TIMEOUT",
+    help: "how long to wait for another run, ms (default 600000)",
+  },
 ];
 
 /** Adds the session knobs (flags, with environment variables as fallback). */
@@ -50,7 +75,12 @@ export function sessionOptionsFrom(flags: Record<string, unknown>): Partial<Sess
     if (raw === undefined) continue;
     const value = Number(raw);
     if (!Number.isInteger(value) || value < 0) {
-      throw new MigratorError({ kind: "invalid-option", option: `${f.flag.split(" ")[0]} / ${f.env}`, value: String(raw), expected: "a whole number ≥ 0" });
+      throw new MigratorError({
+        kind: "invalid-option",
+        option: `${f.flag.split(" ")[0]} / ${f.env}`,
+        value: String(raw),
+        expected: "a whole number ≥ 0",
+      });
     }
     options[f.key] = value;
   }
@@ -68,10 +98,17 @@ async function openSession(defaults: CommandDefaults): Promise<Driver> {
         ? "authentication"
         : error.code === "3D000"
           ? "no-database"
-          : ["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ETIMEDOUT", "EAI_AGAIN"].includes(error.code ?? "") || /timeout/i.test(error.message)
+          : ["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ETIMEDOUT", "EAI_AGAIN"].includes(error.code ?? "") ||
+              /timeout/i.test(error.message)
             ? "unreachable"
             : "other";
-    throw new MigratorError({ kind: "connection-failed", target: error.target, reason, detail: error.message, ...(error.code ? { code: error.code } : {}) });
+    throw new MigratorError({
+      kind: "connection-failed",
+      target: error.target,
+      reason,
+      detail: error.message,
+      ...(error.code ? { code: error.code } : {}),
+    });
   }
 }
 

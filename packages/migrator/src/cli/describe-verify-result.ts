@@ -2,12 +2,19 @@ import type { VerifyResult } from "../verify/verify-migrations.ts";
 
 /** The text `migrate` and `verify` print for a verification: one line when it passes, one per problem otherwise. */
 export function describeVerifyResult(result: VerifyResult): string {
-  if (result.ok) return `Verified: ${result.applied} applied, ${result.expected} expected, every hash matches the journal`;
+  if (result.ok)
+    return `Verified: ${result.applied} applied, ${result.expected} expected, every hash matches the journal`;
   return [
     `Verification FAILED: ${result.applied} applied, ${result.expected} expected`,
     ...result.notApplied.map((m) => `  - not applied: ${m.tag}`),
-    ...result.modified.map((m) => `  - modified: ${m.tag} (row ${m.id} has ${m.appliedHash.slice(0, 12)}…, the file ${m.fileHash.slice(0, 12)}…)`),
-    ...result.unknown.map((u) => `  - unknown: row ${u.id} (hash ${u.hash.slice(0, 12)}…, created_at ${u.createdAt ?? "null"}) is not in the journal`),
+    ...result.modified.map(
+      (m) =>
+        `  - modified: ${m.tag} (row ${m.id} has ${m.appliedHash.slice(0, 12)}…, the file ${m.fileHash.slice(0, 12)}…)`,
+    ),
+    ...result.unknown.map(
+      (u) =>
+        `  - unknown: row ${u.id} (hash ${u.hash.slice(0, 12)}…, created_at ${u.createdAt ?? "null"}) is not in the journal`,
+    ),
     "fix: run db:migrate for what is not applied; restore modified files from git (or accept a reviewed edit with db:accept-hash); an unknown row means the database is newer than this code",
   ].join("\n");
 }

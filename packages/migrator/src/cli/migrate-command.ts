@@ -2,7 +2,15 @@ import { Command } from "commander";
 import { readMigrationFolder } from "../journal/read-migration-folder.ts";
 import { type RunEvent, runMigrations } from "../runner/run-migrations.ts";
 import { describeVerifyResult } from "./describe-verify-result.ts";
-import { addCommonOptions, addSessionOptions, type CommandDefaults, type CommonFlags, runAction, sessionOptionsFrom, withSession } from "./command-setup.ts";
+import {
+  addCommonOptions,
+  addSessionOptions,
+  type CommandDefaults,
+  type CommonFlags,
+  runAction,
+  sessionOptionsFrom,
+  withSession,
+} from "./command-setup.ts";
 import { EXIT } from "./exit-codes.ts";
 
 /**
@@ -44,7 +52,9 @@ function printEvent(event: RunEvent): void {
     console.log(`Migration state: ${event.applied} applied, ${event.expected} expected, ${event.pending} pending`);
   } else if (event.type === "applied") {
     const m = event.migration;
-    console.log(`Applied ${m.tag} (${m.durationMs} ms${m.transaction ? "" : ", no transaction"}${m.attempts > 1 ? `, ${m.attempts} attempts` : ""})`);
+    console.log(
+      `Applied ${m.tag} (${m.durationMs} ms${m.transaction ? "" : ", no transaction"}${m.attempts > 1 ? `, ${m.attempts} attempts` : ""})`,
+    );
   } else {
     const r = event.retry;
     console.error(`${r.tag}: lock_timeout (attempt ${r.attempt} of ${r.of}); rolled back, retrying in ${r.delayMs} ms`);

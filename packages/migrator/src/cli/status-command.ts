@@ -18,16 +18,27 @@ export function statusCommand(defaults: CommandDefaults, name = "db:status"): Co
       return withSession(defaults, async (driver) => {
         const history = await migrationStatus(driver, folder);
         const migrations = history.migrations.map(statusRow);
-        const unknown = history.unknown.map((u) => ({ state: "unknown" as const, id: u.id, hash: u.hash, when: u.createdAt }));
+        const unknown = history.unknown.map((u) => ({
+          state: "unknown" as const,
+          id: u.id,
+          hash: u.hash,
+          when: u.createdAt,
+        }));
         const clean = unknown.length === 0 && migrations.every((m) => m.state !== "modified");
         if (flags.json) {
           const { appliedCount: applied, expectedCount: expected, pendingCount: pending } = history;
-          console.log(JSON.stringify({ target: driver.target, applied, expected, pending, migrations, unknown }, null, 2));
+          console.log(
+            JSON.stringify({ target: driver.target, applied, expected, pending, migrations, unknown }, null, 2),
+          );
         } else {
           console.log(`Database: ${driver.target}`);
-          console.log(`Migration state: ${history.appliedCount} applied, ${history.expectedCount} expected, ${history.pendingCount} pending`);
-          for (const m of migrations) console.log(`${m.state.padEnd(12)} ${m.tag}  when ${m.when}${m.note ? `  (${m.note})` : ""}`);
-          for (const u of unknown) console.log(`${"unknown".padEnd(12)} row ${u.id}  hash ${u.hash.slice(0, 12)}…  when ${u.when ?? "null"}`);
+          console.log(
+            `Migration state: ${history.appliedCount} applied, ${history.expectedCount} expected, ${history.pendingCount} pending`,
+          );
+          for (const m of migrations)
+            console.log(`${m.state.padEnd(12)} ${m.tag}  when ${m.when}${m.note ? `  (${m.note})` : ""}`);
+          for (const u of unknown)
+            console.log(`${"unknown".padEnd(12)} row ${u.id}  hash ${u.hash.slice(0, 12)}…  when ${u.when ?? "null"}`);
         }
         return clean ? EXIT.ok : EXIT.mismatch;
       });
@@ -37,7 +48,9 @@ export function statusCommand(defaults: CommandDefaults, name = "db:status"): Co
 
 function statusRow(m: MigrationState): { state: MigrationState["state"]; tag: string; when: number; note?: string } {
   const base = { state: m.state, tag: m.migration.tag, when: m.migration.when };
-  if (m.state === "modified") return { ...base, note: `applied as ${m.row.hash.slice(0, 12)}…, file is ${m.migration.hash.slice(0, 12)}…` };
-  if (m.state === "out-of-order") return { ...base, note: `older than the newest applied (${m.newestAppliedWhen}); needs --allow-out-of-order` };
+  if (m.state === "modified")
+    return { ...base, note: `applied as ${m.row.hash.slice(0, 12)}…, file is ${m.migration.hash.slice(0, 12)}…` };
+  if (m.state === "out-of-order")
+    return { ...base, note: `older than the newest applied (${m.newestAppliedWhen}); needs --allow-out-of-order` };
   return base;
 }

@@ -7,7 +7,9 @@ import { EXIT } from "./exit-codes.ts";
 
 /** `verify`: the read-only CI check; exit 0 only when the applied set equals the journal by count and hash. */
 export function verifyCommand(defaults: CommandDefaults, name = "db:verify"): Command {
-  const command = new Command(name).description("read-only: check the applied migrations equal the journal, by count and by hash");
+  const command = new Command(name).description(
+    "read-only: check the applied migrations equal the journal, by count and by hash",
+  );
   addCommonOptions(command, defaults);
   return command.action(async (flags: CommonFlags) => {
     await runAction(flags.json, async () => {

@@ -46,10 +46,12 @@ function describeProblem(p: MigratorProblem): { message: string; fix: string } {
     case "history-mismatch": {
       const lines = [
         ...p.modified.map(
-          (m) => `  - modified: ${m.tag} (${m.file}) was applied as ${m.appliedHash.slice(0, 12)}…, the file is now ${m.fileHash.slice(0, 12)}…`,
+          (m) =>
+            `  - modified: ${m.tag} (${m.file}) was applied as ${m.appliedHash.slice(0, 12)}…, the file is now ${m.fileHash.slice(0, 12)}…`,
         ),
         ...p.unknown.map(
-          (u) => `  - unknown: database row id ${u.id} (hash ${u.hash.slice(0, 12)}…, created_at ${u.createdAt ?? "null"}) is not in the journal`,
+          (u) =>
+            `  - unknown: database row id ${u.id} (hash ${u.hash.slice(0, 12)}…, created_at ${u.createdAt ?? "null"}) is not in the journal`,
         ),
       ];
       return {

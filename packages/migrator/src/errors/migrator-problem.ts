@@ -44,11 +44,23 @@ export interface OutOfOrderMigration {
  */
 export type MigratorProblem =
   | { kind: "folder-invalid"; folder: string; issues: FolderIssue[] }
-  | { kind: "connection-failed"; target: string; reason: "unreachable" | "authentication" | "no-database" | "other"; code?: string; detail: string }
+  | {
+      kind: "connection-failed";
+      target: string;
+      reason: "unreachable" | "authentication" | "no-database" | "other";
+      code?: string;
+      detail: string;
+    }
   | { kind: "history-mismatch"; modified: ModifiedMigration[]; unknown: UnknownMigration[] }
   | { kind: "out-of-order"; migrations: OutOfOrderMigration[] }
   | { kind: "migration-failed"; at: StatementLocation; database: DatabaseErrorFields; missingExtension?: string }
-  | { kind: "lock-timeout"; at: StatementLocation; attempts: number; lockTimeoutMs: number; database: DatabaseErrorFields }
+  | {
+      kind: "lock-timeout";
+      at: StatementLocation;
+      attempts: number;
+      lockTimeoutMs: number;
+      database: DatabaseErrorFields;
+    }
   | { kind: "runner-busy"; waitedMs: number; lockKey: string }
   | { kind: "accept-refused"; tag: string; reason: "not-in-journal" | "not-modified" }
   | { kind: "invalid-option"; option: string; value: string; expected: string };

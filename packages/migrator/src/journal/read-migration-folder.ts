@@ -19,6 +19,8 @@ export interface JournalMigration {
   hash: string;
   /** Whether the file starts with the `-- migrator:no-transaction` directive. */
   noTransaction: boolean;
+  /** The parsed `meta/NNNN_snapshot.json`: Drizzle Kit's schema after this migration. */
+  snapshot: Record<string, unknown>;
 }
 
 /** A validated migrations folder: its journal entries in order. */
@@ -49,13 +51,14 @@ export function readMigrationFolder(folder: string): MigrationFolder {
       issues.push({ kind: "when-not-increasing", tag, when, previousTag: previous.tag, previousWhen: previous.when });
     }
     previous = { tag, when };
-    const snapshot = join(root, "meta", `${tag.split("_")[0]}_snapshot.json`);
-    if (!existsSync(snapshot)) issues.push({ kind: "snapshot-missing", tag, path: snapshot });
+    const snapshotPath = join(root, "meta", `${tag.split("_")[0]}_snapshot.json`);
+    let snapshot: Record<string, unknown> = {};
+    if (!existsSync(snapshotPath)) issues.push({ kind: "snapshot-missing", tag, path: snapshotPath });
     else {
       try {
-        JSON.parse(readFileSync(snapshot, "utf8"));
+        snapshot = JSON.parse(readFileSync(snapshotPath, "utf8")) as Record<string, unknown>;
       } catch (error) {
-        issues.push({ kind: "snapshot-malformed", tag, path: snapshot, reason: (error as Error).message });
+        issues.push({ kind: "snapshot-malformed", tag, path: snapshotPath, reason: (error as Error).message });
       }
     }
     const file = join(root, `${tag}.sql`);
@@ -64,10 +67,21 @@ export function readMigrationFolder(folder: string): MigrationFolder {
       return;
     }
     const sql = readFileSync(file, "utf8");
-    migrations.push({ idx, tag, when, file, sql, hash: migrationHash(sql), noTransaction: runsOutsideTransaction(sql) });
+    migrations.push({
+      idx,
+      tag,
+      when,
+      file,
+      sql,
+      hash: migrationHash(sql),
+      noTransaction: runsOutsideTransaction(sql),
+      snapshot,
+    });
   });
   if (existsSync(root) && entries.length > 0) {
-    for (const name of readdirSync(root).filter((n) => n.endsWith(".sql")).sort()) {
+    for (const name of readdirSync(root)
+      .filter((n) => n.endsWith(".sql"))
+      .sort()) {
       if (!seen.has(name.slice(0, -".sql".length))) issues.push({ kind: "sql-not-in-journal", path: join(root, name) });
     }
   }

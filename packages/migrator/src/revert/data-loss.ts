@@ -20,11 +20,15 @@ export function dataLossOf(sql: string, removedEnumValues: { type: string; value
   if (m) return `re-creates table "${m[2]}" empty: the rows it had are not restored (copy them back from a backup)`;
   m = new RegExp(String.raw`^ALTER TABLE ${TABLE} ADD COLUMN (?:IF NOT EXISTS )?${NAME}`, "i").exec(sql);
   if (m) {
-    const failsWhenFull = / NOT NULL/i.test(sql) && !/ DEFAULT /i.test(sql) ? "; NOT NULL without a default fails on a table with rows" : "";
+    const failsWhenFull =
+      / NOT NULL/i.test(sql) && !/ DEFAULT /i.test(sql)
+        ? "; NOT NULL without a default fails on a table with rows"
+        : "";
     return `re-adds column "${m[2]}"."${m[3]}" empty: its old values are not restored (copy them back from a backup)${failsWhenFull}`;
   }
   m = new RegExp(String.raw`^ALTER TABLE ${TABLE} ALTER COLUMN ${NAME} SET DATA TYPE`, "i").exec(sql);
-  if (m && !removedEnumValues.length) return `changes the type of "${m[2]}"."${m[3]}": values that do not convert make it fail, narrower types lose precision`;
+  if (m && !removedEnumValues.length)
+    return `changes the type of "${m[2]}"."${m[3]}": values that do not convert make it fail, narrower types lose precision`;
   m = new RegExp(String.raw`^DROP TYPE ${TABLE}`, "i").exec(sql);
   const lost = m ? removedEnumValues.find((e) => e.type === m?.[2]) : undefined;
   if (lost) {
@@ -34,7 +38,10 @@ export function dataLossOf(sql: string, removedEnumValues: { type: string; value
 }
 
 /** Wraps generated statements, attaching the data-loss comment where one applies. */
-export function markDataLoss(sqls: string[], removedEnumValues: { type: string; values: string[] }[]): RevertStatement[] {
+export function markDataLoss(
+  sqls: string[],
+  removedEnumValues: { type: string; values: string[] }[],
+): RevertStatement[] {
   return sqls.map((sql) => {
     const loss = dataLossOf(sql.trim(), removedEnumValues);
     return loss ? { sql, comments: [], dataLoss: loss } : { sql, comments: [] };

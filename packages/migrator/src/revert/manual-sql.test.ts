@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { type ManualSqlContext, normalizeStatement, REVERT_TODO_MARKER, reverseManualSql, todoBlock } from "./manual-sql.ts";
+import {
+  type ManualSqlContext,
+  normalizeStatement,
+  REVERT_TODO_MARKER,
+  reverseManualSql,
+  todoBlock,
+} from "./manual-sql.ts";
 
 function context(sql: string, overrides: Partial<ManualSqlContext> = {}): ManualSqlContext {
   return {
@@ -21,7 +27,9 @@ function context(sql: string, overrides: Partial<ManualSqlContext> = {}): Manual
 describe("normalizeStatement", () => {
   it("sees a guarded statement as the one Drizzle Kit generated", () => {
     const guarded = `DO $$ BEGIN\n  CREATE POLICY "p" ON "note" AS PERMISSIVE FOR SELECT TO "authenticated" USING (true);\nEXCEPTION WHEN duplicate_object THEN null;\nEND $$;`;
-    expect(normalizeStatement(guarded)).toBe(normalizeStatement(`CREATE POLICY "p" ON "note" AS PERMISSIVE FOR SELECT TO "authenticated" USING (true);`));
+    expect(normalizeStatement(guarded)).toBe(
+      normalizeStatement(`CREATE POLICY "p" ON "note" AS PERMISSIVE FOR SELECT TO "authenticated" USING (true);`),
+    );
     expect(normalizeStatement(`CREATE INDEX IF NOT EXISTS "i"\nON "note" USING btree ("body");`)).toBe(
       normalizeStatement(`CREATE INDEX "i" ON "note" USING btree ("body");`),
     );
@@ -60,7 +68,10 @@ describe("reverseManualSql", () => {
   it("keeps an extension an earlier migration created, and needs nothing for grants on dropped tables", () => {
     const sql = `CREATE EXTENSION IF NOT EXISTS vector;--> statement-breakpoint\nREVOKE INSERT, UPDATE ON "note" FROM "authenticated";`;
     const result = reverseManualSql(
-      context(sql, { droppedTables: new Set(["note"]), earlierSql: [{ file: "0001_x.sql", sql: "CREATE EXTENSION vector;" }] }),
+      context(sql, {
+        droppedTables: new Set(["note"]),
+        earlierSql: [{ file: "0001_x.sql", sql: "CREATE EXTENSION vector;" }],
+      }),
     );
     expect(result.before).toEqual([]);
     expect(result.after).toEqual([]);
@@ -83,6 +94,11 @@ describe("reverseManualSql", () => {
     ]);
     const block = todoBlock(result.todos[0]!);
     expect(block.startsWith(`${REVERT_TODO_MARKER} revoke what this GRANT gave`)).toBe(true);
-    expect(block.split("\n").filter(Boolean).every((line) => line.startsWith("--"))).toBe(true);
+    expect(
+      block
+        .split("\n")
+        .filter(Boolean)
+        .every((line) => line.startsWith("--")),
+    ).toBe(true);
   });
 });

@@ -84,11 +84,18 @@ export function normalizeStatement(sql: string): string {
 
 /** `DO $$ BEGIN <statements> [EXCEPTION …] END $$` → the statements, if the body is that simple. */
 function doBlockBody(code: string): string[] | undefined {
-  const m = /^DO\s+\$\$\s*BEGIN\s+([\s\S]*?)\s*(?:EXCEPTION\s+WHEN\s+duplicate_object\s+THEN\s+null;\s*)?END\s*\$\$;?$/i.exec(code);
+  const m =
+    /^DO\s+\$\$\s*BEGIN\s+([\s\S]*?)\s*(?:EXCEPTION\s+WHEN\s+duplicate_object\s+THEN\s+null;\s*)?END\s*\$\$;?$/i.exec(
+      code,
+    );
   if (!m?.[1]) return undefined;
   const body = m[1].trim();
   if (/\b(IF|LOOP|EXECUTE|PERFORM|DECLARE)\b/i.test(body)) return undefined;
-  return body.split(/;\s*(?:\n|$)/).map((s) => s.trim()).filter(Boolean).map((s) => `${s};`);
+  return body
+    .split(/;\s*(?:\n|$)/)
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => `${s};`);
 }
 
 function codeOf(sql: string): string {
@@ -106,11 +113,19 @@ function quote(name: string): string {
 type Outcome =
   | { kind: "covered" }
   | { kind: "none"; note: string }
-  | { kind: "reverse"; statement: RevertStatement; placement: "before" | "after"; touched?: { label: string; parent?: string } }
+  | {
+      kind: "reverse";
+      statement: RevertStatement;
+      placement: "before" | "after";
+      touched?: { label: string; parent?: string };
+    }
   | { kind: "todo"; message: string; touched?: { label: string; parent?: string } };
 
 function grantTargets(code: string): string[] | undefined {
-  const m = /\bON\s+(?:TABLE\s+)?((?:(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)(?:\.(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*))?\s*,\s*)*(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)(?:\.(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*))?)\s+(?:TO|FROM)\b/i.exec(code);
+  const m =
+    /\bON\s+(?:TABLE\s+)?((?:(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)(?:\.(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*))?\s*,\s*)*(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)(?:\.(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*))?)\s+(?:TO|FROM)\b/i.exec(
+      code,
+    );
   if (!m?.[1]) return undefined;
   if (/^(ALL|SCHEMA|SEQUENCE|FUNCTION|DATABASE)\b/i.test(m[1])) return undefined;
   return m[1].split(",").map((t) => {
@@ -128,7 +143,10 @@ function classify(code: string, context: ManualSqlContext): Outcome {
     const name = ident(m, 1);
     const label = `extension ${quote(name)}`;
     const earlier = context.earlierSql.find((e) =>
-      new RegExp(String.raw`CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?"?${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"?`, "i").test(e.sql),
+      new RegExp(
+        String.raw`CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?"?${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"?`,
+        "i",
+      ).test(e.sql),
     );
     if (earlier) return { kind: "none", note: `keeps extension ${quote(name)}: ${earlier.file} created it already` };
     return {
@@ -145,22 +163,37 @@ function classify(code: string, context: ManualSqlContext): Outcome {
     };
   }
 
-  m = new RegExp(String.raw`^CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?${IDENT}\s+ON\s+(?:ONLY\s+)?${QUALIFIED}`, "i").exec(code);
+  m = new RegExp(
+    String.raw`^CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?${IDENT}\s+ON\s+(?:ONLY\s+)?${QUALIFIED}`,
+    "i",
+  ).exec(code);
   if (m) {
     const name = ident(m, 1);
     const table = ident(m, 5);
     if (partsOf(table).has(name)) return { kind: "covered" };
     const touched = { label: `index ${quote(name)} on ${quote(table)}`, parent: `table ${quote(table)}` };
     if (droppedTables.has(table)) return { kind: "none", note: `index ${quote(name)} goes with table ${quote(table)}` };
-    return { kind: "reverse", placement: "before", touched, statement: { sql: `DROP INDEX IF EXISTS ${quote(name)};`, comments: [`-- db:revert: undoes the hand-written index ${quote(name)} of ${context.file}`] } };
+    return {
+      kind: "reverse",
+      placement: "before",
+      touched,
+      statement: {
+        sql: `DROP INDEX IF EXISTS ${quote(name)};`,
+        comments: [`-- db:revert: undoes the hand-written index ${quote(name)} of ${context.file}`],
+      },
+    };
   }
 
-  m = new RegExp(String.raw`^ALTER\s+TABLE\s+(?:ONLY\s+)?(?:IF\s+EXISTS\s+)?${QUALIFIED}\s+ADD\s+(COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?${IDENT}`, "i").exec(code);
+  m = new RegExp(
+    String.raw`^ALTER\s+TABLE\s+(?:ONLY\s+)?(?:IF\s+EXISTS\s+)?${QUALIFIED}\s+ADD\s+(COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?${IDENT}`,
+    "i",
+  ).exec(code);
   if (m && !/^ADD\s+(CONSTRAINT|PRIMARY|UNIQUE|CHECK|FOREIGN|EXCLUDE)\b/i.test(code.slice(code.search(/\bADD\b/i)))) {
     const table = ident(m, 3);
     const column = ident(m, 6);
     if (partsOf(table).has(column)) return { kind: "covered" };
-    if (droppedTables.has(table)) return { kind: "none", note: `column ${quote(table)}.${quote(column)} goes with its table` };
+    if (droppedTables.has(table))
+      return { kind: "none", note: `column ${quote(table)}.${quote(column)} goes with its table` };
     return {
       kind: "reverse",
       placement: "before",
@@ -173,17 +206,24 @@ function classify(code: string, context: ManualSqlContext): Outcome {
     };
   }
 
-  m = new RegExp(String.raw`^ALTER\s+TABLE\s+(?:ONLY\s+)?(?:IF\s+EXISTS\s+)?${QUALIFIED}\s+ADD\s+CONSTRAINT\s+${IDENT}`, "i").exec(code);
+  m = new RegExp(
+    String.raw`^ALTER\s+TABLE\s+(?:ONLY\s+)?(?:IF\s+EXISTS\s+)?${QUALIFIED}\s+ADD\s+CONSTRAINT\s+${IDENT}`,
+    "i",
+  ).exec(code);
   if (m) {
     const table = ident(m, 3);
     const name = ident(m, 5);
     if (partsOf(table).has(name)) return { kind: "covered" };
-    if (droppedTables.has(table)) return { kind: "none", note: `constraint ${quote(name)} goes with table ${quote(table)}` };
+    if (droppedTables.has(table))
+      return { kind: "none", note: `constraint ${quote(name)} goes with table ${quote(table)}` };
     return {
       kind: "reverse",
       placement: "before",
       touched: { label: `constraint ${quote(name)} on ${quote(table)}`, parent: `table ${quote(table)}` },
-      statement: { sql: `ALTER TABLE ${quote(table)} DROP CONSTRAINT IF EXISTS ${quote(name)};`, comments: [`-- db:revert: undoes the hand-written constraint ${quote(name)} of ${context.file}`] },
+      statement: {
+        sql: `ALTER TABLE ${quote(table)} DROP CONSTRAINT IF EXISTS ${quote(name)};`,
+        comments: [`-- db:revert: undoes the hand-written constraint ${quote(name)} of ${context.file}`],
+      },
     };
   }
 
@@ -192,27 +232,38 @@ function classify(code: string, context: ManualSqlContext): Outcome {
     const name = ident(m, 1);
     const table = ident(m, 5);
     if (partsOf(table).has(name)) return { kind: "covered" };
-    if (droppedTables.has(table)) return { kind: "none", note: `policy ${quote(name)} goes with table ${quote(table)}` };
+    if (droppedTables.has(table))
+      return { kind: "none", note: `policy ${quote(name)} goes with table ${quote(table)}` };
     return {
       kind: "reverse",
       placement: "before",
       touched: { label: `policy ${quote(name)} on ${quote(table)}`, parent: `table ${quote(table)}` },
-      statement: { sql: `DROP POLICY IF EXISTS ${quote(name)} ON ${quote(table)};`, comments: [`-- db:revert: undoes the hand-written policy ${quote(name)} of ${context.file}`] },
+      statement: {
+        sql: `DROP POLICY IF EXISTS ${quote(name)} ON ${quote(table)};`,
+        comments: [`-- db:revert: undoes the hand-written policy ${quote(name)} of ${context.file}`],
+      },
     };
   }
 
-  m = new RegExp(String.raw`^ALTER\s+TABLE\s+(?:ONLY\s+)?${QUALIFIED}\s+(ENABLE|FORCE)\s+ROW\s+LEVEL\s+SECURITY`, "i").exec(code);
+  m = new RegExp(
+    String.raw`^ALTER\s+TABLE\s+(?:ONLY\s+)?${QUALIFIED}\s+(ENABLE|FORCE)\s+ROW\s+LEVEL\s+SECURITY`,
+    "i",
+  ).exec(code);
   if (m) {
     const table = ident(m, 3);
     const mode = (m[5] ?? "").toUpperCase();
-    if (droppedTables.has(table)) return { kind: "none", note: `row-level security of ${quote(table)} goes with the table` };
+    if (droppedTables.has(table))
+      return { kind: "none", note: `row-level security of ${quote(table)} goes with the table` };
     if (mode === "ENABLE" && after.tables.has(table)) return { kind: "covered" };
     const reverse = mode === "FORCE" ? "NO FORCE" : "DISABLE";
     return {
       kind: "reverse",
       placement: "before",
       touched: { label: `row-level security on ${quote(table)}`, parent: `table ${quote(table)}` },
-      statement: { sql: `ALTER TABLE ${quote(table)} ${reverse} ROW LEVEL SECURITY;`, comments: [`-- db:revert: undoes the hand-written ${mode} ROW LEVEL SECURITY of ${context.file}`] },
+      statement: {
+        sql: `ALTER TABLE ${quote(table)} ${reverse} ROW LEVEL SECURITY;`,
+        comments: [`-- db:revert: undoes the hand-written ${mode} ROW LEVEL SECURITY of ${context.file}`],
+      },
     };
   }
 
@@ -236,13 +287,20 @@ function classify(code: string, context: ManualSqlContext): Outcome {
   if (m && after.enums.has(ident(m, 3))) return { kind: "covered" };
 
   if (/^ALTER\s+DEFAULT\s+PRIVILEGES\b/i.test(code)) {
-    return { kind: "todo", message: "undo these default privileges (ALTER DEFAULT PRIVILEGES … REVOKE/GRANT …), unless they were in place before" };
+    return {
+      kind: "todo",
+      message:
+        "undo these default privileges (ALTER DEFAULT PRIVILEGES … REVOKE/GRANT …), unless they were in place before",
+    };
   }
 
   if (/^(GRANT|REVOKE)\b/i.test(code)) {
     const targets = grantTargets(code);
     if (targets && targets.every((t) => droppedTables.has(t))) {
-      return { kind: "none", note: `nothing to undo for a ${code.split(/\s/, 1)[0]?.toUpperCase()} on ${targets.map(quote).join(", ")}: the revert drops them` };
+      return {
+        kind: "none",
+        note: `nothing to undo for a ${code.split(/\s/, 1)[0]?.toUpperCase()} on ${targets.map(quote).join(", ")}: the revert drops them`,
+      };
     }
     const verb = code.split(/\s/, 1)[0]?.toUpperCase();
     return {
@@ -263,7 +321,10 @@ function classify(code: string, context: ManualSqlContext): Outcome {
     return { kind: "todo", message: "undo what this DO block did (roles are cluster-wide: usually keep them)" };
   }
 
-  return { kind: "todo", message: "write the reverse of this hand-written statement, or delete this block if it needs none" };
+  return {
+    kind: "todo",
+    message: "write the reverse of this hand-written statement, or delete this block if it needs none",
+  };
 }
 
 /**

@@ -1,10 +1,12 @@
 /**
- * The migrations folder as `db:revert` needs it: journal entries, each with its SQL text and its
- * snapshot. Deliberately minimal and private to `revert/`: the shared journal model lives in
- * `journal/` and should replace this once both are merged.
+ * The migrations folder as `db:revert` needs it: the validated journal model from `journal/`
+ * (every entry with its SQL text and snapshot) plus the raw journal file, which the revert
+ * extends and writes back.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { MigratorError } from "../errors/migrator-error.ts";
+import { readMigrationFolder } from "../journal/read-migration-folder.ts";
 import { RevertError } from "./revert-error.ts";
 
 /** A Drizzle Kit PostgreSQL snapshot (`meta/NNNN_snapshot.json`), kept as plain JSON. */
@@ -52,38 +54,32 @@ export function snapshotPath(folder: string, idx: number): string {
   return join(folder, "meta", `${migrationPrefix(idx)}_snapshot.json`);
 }
 
-function readJson<T>(path: string, what: string): T {
-  if (!existsSync(path)) {
-    throw new RevertError("history-unreadable", `${what} is missing: ${path}`, {
-      hint: "db:revert needs a Drizzle Kit migrations folder with meta/_journal.json and one snapshot per migration",
-    });
-  }
-  try {
-    return JSON.parse(readFileSync(path, "utf8")) as T;
-  } catch (error) {
-    throw new RevertError("history-unreadable", `${what} is not valid JSON: ${path}: ${(error as Error).message}`, {
-      hint: "restore the file from git",
-    });
-  }
-}
-
-/** Reads the journal, every SQL file and every snapshot of a migrations folder. */
+/**
+ * Reads the journal, every SQL file and every snapshot of a migrations folder, validated as the
+ * runner validates it; a problem becomes a `history-unreadable` refusal listing every issue.
+ */
 export function readMigrationHistory(folder: string): MigrationHistory {
-  const journal = readJson<Journal>(join(folder, "meta", "_journal.json"), "the journal");
-  if (!Array.isArray(journal.entries) || journal.entries.length === 0) {
+  let migrations;
+  try {
+    migrations = readMigrationFolder(folder).migrations;
+  } catch (error) {
+    if (!(error instanceof MigratorError)) throw error;
+    throw new RevertError("history-unreadable", error.message, { hint: error.fix });
+  }
+  const journal = JSON.parse(readFileSync(join(folder, "meta", "_journal.json"), "utf8")) as Journal;
+  if (migrations.length === 0) {
     throw new RevertError("history-unreadable", `the journal ${join(folder, "meta", "_journal.json")} has no entries`, {
       hint: "there is nothing to revert",
     });
   }
-  const migrations = journal.entries.map((entry) => {
-    const sqlPath = join(folder, `${entry.tag}.sql`);
-    if (!existsSync(sqlPath)) {
-      throw new RevertError("history-unreadable", `the SQL file of journal entry ${entry.idx} is missing: ${sqlPath}`, {
-        hint: "restore it from git, or remove the journal entry if the migration was never committed",
-      });
-    }
-    const snapshot = readJson<Snapshot>(snapshotPath(folder, entry.idx), `the snapshot of ${entry.tag}`);
-    return { entry, sqlPath, sql: readFileSync(sqlPath, "utf8"), snapshot };
-  });
-  return { folder, journal, migrations };
+  return {
+    folder,
+    journal,
+    migrations: migrations.map((m, position) => ({
+      entry: journal.entries[position] as JournalEntry,
+      sqlPath: m.file,
+      sql: m.sql,
+      snapshot: m.snapshot as Snapshot,
+    })),
+  };
 }

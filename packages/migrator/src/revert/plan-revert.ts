@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import type * as DrizzleKitApi from "drizzle-kit/api";
 import { STATEMENT_BREAKPOINT } from "../sql/statements.ts";
 import { DATA_LOSS_MARKER, markDataLoss } from "./data-loss.ts";
 import { type RevertStatement, type RevertTodo, reverseManualSql, todoBlock } from "./manual-sql.ts";
@@ -36,8 +37,8 @@ import {
  * importing this package (db:migrate on each deploy) would otherwise pay.
  */
 async function generateMigration(
-  ...args: Parameters<typeof import("drizzle-kit/api").generateMigration>
-): ReturnType<typeof import("drizzle-kit/api").generateMigration> {
+  ...args: Parameters<typeof DrizzleKitApi.generateMigration>
+): ReturnType<typeof DrizzleKitApi.generateMigration> {
   const api = await import("drizzle-kit/api");
   return api.generateMigration(...args);
 }
@@ -111,9 +112,13 @@ function findTarget(history: MigrationHistory, tag: string | undefined): number 
     (m) => m.entry.tag === wanted || migrationPrefix(m.entry.idx) === wanted || String(m.entry.idx) === wanted,
   );
   if (position < 0) {
-    throw new RevertError("unknown-migration", `no migration "${tag}" in ${join(history.folder, "meta", "_journal.json")}`, {
-      hint: `give a tag, its NNNN prefix or its idx; the journal has: ${migrations.map((m) => m.entry.tag).join(", ")}`,
-    });
+    throw new RevertError(
+      "unknown-migration",
+      `no migration "${tag}" in ${join(history.folder, "meta", "_journal.json")}`,
+      {
+        hint: `give a tag, its NNNN prefix or its idx; the journal has: ${migrations.map((m) => m.entry.tag).join(", ")}`,
+      },
+    );
   }
   return position;
 }
@@ -141,7 +146,9 @@ async function migrationTouches(
   earlier: HistoryMigration[],
 ): Promise<{ recorded: TouchedObjects; handWritten: TouchedObjects }> {
   const recorded = touchedObjects(previous, migration.snapshot);
-  const generated = renameAmbiguities(previous, migration.snapshot).length ? [] : await generateMigration(previous, migration.snapshot);
+  const generated = renameAmbiguities(previous, migration.snapshot).length
+    ? []
+    : await generateMigration(previous, migration.snapshot);
   const manual = reverseManualSql({
     file: basename(migration.sqlPath),
     sql: migration.sql,
@@ -175,10 +182,12 @@ function laterConflicts(
   };
   for (const { ours, theirs, how } of target.overlaps(net)) {
     const by = later.filter((l) => l.recorded.changed.has(theirs) || l.recorded.used.has(theirs)).map((l) => l.tag);
-    for (const migration of by.length ? by : ["the later migrations"]) push({ object: ours, migration, touches: `${how} ${theirs}` });
+    for (const migration of by.length ? by : ["the later migrations"])
+      push({ object: ours, migration, touches: `${how} ${theirs}` });
   }
   for (const l of later) {
-    for (const { ours, theirs, how } of target.overlaps(l.handWritten)) push({ object: ours, migration: l.tag, touches: `${how} ${theirs}` });
+    for (const { ours, theirs, how } of target.overlaps(l.handWritten))
+      push({ object: ours, migration: l.tag, touches: `${how} ${theirs}` });
   }
   return conflicts;
 }
@@ -200,7 +209,12 @@ function schemaChanges(touched: TouchedObjects, schemaFolder: string | undefined
 }
 
 /** The file text: each statement with its comment lines, separated by Drizzle Kit's breakpoints. */
-function renderSql(header: string[], statements: RevertStatement[], todos: RevertTodo[], notes: string[]): { sql: string; dataLoss: DataLossItem[] } {
+function renderSql(
+  header: string[],
+  statements: RevertStatement[],
+  todos: RevertTodo[],
+  notes: string[],
+): { sql: string; dataLoss: DataLossItem[] } {
   const chunks: string[] = [];
   const preamble = [...header, ...notes.map((n) => `-- db:revert: ${n}`)];
   const todoChunks = todos.map(todoBlock);
@@ -216,7 +230,8 @@ function renderSql(header: string[], statements: RevertStatement[], todos: Rever
     const comments = [...(i === 0 && todoChunks.length === 0 ? preamble : []), ...statement.comments];
     if (statement.dataLoss) comments.push(`${DATA_LOSS_MARKER} ${statement.dataLoss}`);
     const prefix = comments.length ? `${comments.join("\n")}\n` : "";
-    if (statement.dataLoss) dataLoss.push({ line: line + comments.length, message: statement.dataLoss, statement: statement.sql.trim() });
+    if (statement.dataLoss)
+      dataLoss.push({ line: line + comments.length, message: statement.dataLoss, statement: statement.sql.trim() });
     push(`${prefix}${statement.sql}`);
   });
   if (chunks.length === 0) push(`${preamble.join("\n")}\n`);
@@ -243,9 +258,13 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
   const target = migrations[position] as HistoryMigration;
   const last = migrations.at(-1) as HistoryMigration;
   if (position === 0) {
-    throw new RevertError("first-migration", `${target.entry.tag} is the first migration: there is no earlier schema to return to`, {
-      hint: "to start over, drop the database and edit the history before anyone applied it",
-    });
+    throw new RevertError(
+      "first-migration",
+      `${target.entry.tag} is the first migration: there is no earlier schema to return to`,
+      {
+        hint: "to start over, drop the database and edit the history before anyone applied it",
+      },
+    );
   }
   const name = options.name ?? `revert_${target.entry.tag}`;
   if (!NAME_PATTERN.test(name)) {
@@ -266,7 +285,10 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
     const later = [];
     for (let j = position + 1; j < migrations.length; j++) {
       const m = migrations[j] as HistoryMigration;
-      later.push({ tag: m.entry.tag, ...(await migrationTouches((migrations[j - 1] as HistoryMigration).snapshot, m, migrations.slice(0, j))) });
+      later.push({
+        tag: m.entry.tag,
+        ...(await migrationTouches((migrations[j - 1] as HistoryMigration).snapshot, m, migrations.slice(0, j))),
+      });
     }
     const conflicts = laterConflicts(targetTouched, touchedObjects(after, last.snapshot), later);
     if (conflicts.length) {
@@ -307,15 +329,28 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
     ...manual.after,
     ...roleDrops.map((sql) => ({
       sql,
-      comments: ["-- db:revert: roles are cluster-wide; this fails while another database on the server still uses the role"],
+      comments: [
+        "-- db:revert: roles are cluster-wide; this fails while another database on the server still uses the role",
+      ],
     })),
   ];
 
   const idx = last.entry.idx + 1;
   const tag = `${migrationPrefix(idx)}_${name}`;
   const now = options.now ?? Date.now;
-  const entry: JournalEntry = { idx, version: last.entry.version, when: Math.max(now(), last.entry.when + 1), tag, breakpoints: true };
-  const snapshot: Snapshot = { ...goal, id: randomUUID(), prevId: last.snapshot.id, _meta: { columns: {}, schemas: {}, tables: {} } };
+  const entry: JournalEntry = {
+    idx,
+    version: last.entry.version,
+    when: Math.max(now(), last.entry.when + 1),
+    tag,
+    breakpoints: true,
+  };
+  const snapshot: Snapshot = {
+    ...goal,
+    id: randomUUID(),
+    prevId: last.snapshot.id,
+    _meta: { columns: {}, schemas: {}, tables: {} },
+  };
   const header = [
     `-- db:revert: reverses ${target.entry.tag}, returning the schema to its state before it.`,
     `-- Written by db:revert: review it; data-loss lines and TODO blocks need a person.`,

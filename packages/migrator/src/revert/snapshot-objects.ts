@@ -29,24 +29,6 @@ const TOP_LEVEL = [
   ["policies", "policy"],
 ] as const;
 
-/** An empty snapshot: the state before the first migration. */
-export function emptySnapshot(): Snapshot {
-  return {
-    id: "00000000-0000-0000-0000-000000000000",
-    prevId: "",
-    version: "7",
-    dialect: "postgresql",
-    tables: {},
-    enums: {},
-    schemas: {},
-    sequences: {},
-    roles: {},
-    policies: {},
-    views: {},
-    _meta: { columns: {}, schemas: {}, tables: {} },
-  };
-}
-
 function collection(value: Json, key: string): Collection {
   const v = (value as Record<string, Json> | undefined)?.[key];
   return v && typeof v === "object" ? (v as Collection) : {};
@@ -126,7 +108,13 @@ function columnLabel(tableKey: string, column: string): string {
   return `column ${quoted(tableKey)}."${column}"`;
 }
 
-function addReferences(touched: TouchedObjects, snapshot: Snapshot, table: Json, changedColumns: Set<string>, changedForeignKeys: Set<string>): void {
+function addReferences(
+  touched: TouchedObjects,
+  snapshot: Snapshot,
+  table: Json,
+  changedColumns: Set<string>,
+  changedForeignKeys: Set<string>,
+): void {
   const enums = collection(snapshot, "enums");
   for (const [name, column] of Object.entries(collection(table, "columns"))) {
     if (!changedColumns.has(name)) continue;
@@ -185,7 +173,8 @@ export function touchedObjects(before: Snapshot, after: Snapshot): TouchedObject
     const cb = collection(before, part);
     const ca = collection(after, part);
     for (const key of new Set([...Object.keys(cb), ...Object.keys(ca)])) {
-      if (!same(ca[key], cb[key])) touched.add(`${word} ${part === "roles" || part === "schemas" ? `"${key}"` : quoted(key)}`);
+      if (!same(ca[key], cb[key]))
+        touched.add(`${word} ${part === "roles" || part === "schemas" ? `"${key}"` : quoted(key)}`);
     }
   }
   return touched;
@@ -206,7 +195,9 @@ function createdAndDeleted(from: Collection, to: Collection): { created: string[
 export function renameAmbiguities(from: Snapshot, to: Snapshot): string[] {
   const found: string[] = [];
   const describe = (what: string, created: string[], deleted: string[]) =>
-    found.push(`${what}: ${deleted.map((d) => `"${d}"`).join(", ")} would go and ${created.map((c) => `"${c}"`).join(", ")} would come`);
+    found.push(
+      `${what}: ${deleted.map((d) => `"${d}"`).join(", ")} would go and ${created.map((c) => `"${c}"`).join(", ")} would come`,
+    );
   const tablesFrom = collection(from, "tables");
   const tablesTo = collection(to, "tables");
   const tables = createdAndDeleted(tablesFrom, tablesTo);
@@ -218,7 +209,10 @@ export function renameAmbiguities(from: Snapshot, to: Snapshot): string[] {
   for (const key of Object.keys(tablesTo)) {
     if (!(key in tablesFrom)) continue;
     for (const part of ["columns", "policies"] as const) {
-      const { created, deleted } = createdAndDeleted(collection(tablesFrom[key], part), collection(tablesTo[key], part));
+      const { created, deleted } = createdAndDeleted(
+        collection(tablesFrom[key], part),
+        collection(tablesTo[key], part),
+      );
       if (created.length && deleted.length) {
         describe(`${part} of ${tableLabel(key)} (${tableShortName(key, tablesTo[key])})`, created, deleted);
       }

@@ -8,7 +8,16 @@ const scoped = "(org_id = ( SELECT current_setting('app.org'::text, true) AS cur
 function policy(table: string, command: string, overrides: Partial<PolicyInfo> = {}): PolicyInfo {
   const using = command === "insert" ? null : scoped;
   const withCheck = command === "insert" || command === "update" ? scoped : null;
-  return { table, name: `${table}_${command}`, permissive: true, roles: ["app_user"], command, using, withCheck, ...overrides };
+  return {
+    table,
+    name: `${table}_${command}`,
+    permissive: true,
+    roles: ["app_user"],
+    command,
+    using,
+    withCheck,
+    ...overrides,
+  };
 }
 
 function catalog(overrides: Partial<RlsCatalog> = {}): RlsCatalog {
@@ -43,7 +52,12 @@ describe("buildCoverageMatrix", () => {
         table: "notes",
         rlsEnabled: true,
         rlsForced: false,
-        commands: { select: ["notes_select"], insert: ["notes_insert"], update: ["notes_update"], delete: ["notes_delete"] },
+        commands: {
+          select: ["notes_select"],
+          insert: ["notes_insert"],
+          update: ["notes_update"],
+          delete: ["notes_delete"],
+        },
       },
     ]);
     expect(matrix.readableNonTenantTables.map((t) => t.table)).toEqual(["countries"]);
@@ -96,7 +110,9 @@ describe("buildCoverageMatrix", () => {
 
   it("reports a role that bypasses RLS, is a superuser, owns a table or is missing", () => {
     const unsafe = buildCoverageMatrix(
-      catalog({ role: { name: "app_user", exists: true, superuser: true, bypassRls: true, ownedTables: ["public.notes"] } }),
+      catalog({
+        role: { name: "app_user", exists: true, superuser: true, bypassRls: true, ownedTables: ["public.notes"] },
+      }),
     );
     expect(unsafe.findings.map((f) => f.code)).toEqual(["role-superuser", "role-bypasses-rls", "role-owns-table"]);
     expect(unsafe.findings[2]?.message).toContain("public.notes");

@@ -19,7 +19,11 @@ export interface CoverageReport {
 }
 
 /** Reads the catalog and renders the coverage matrix; exit code 1 when tenants are not isolated. */
-export async function coverageReport(driver: Driver, config: RlsConfig, options: { json?: boolean } = {}): Promise<CoverageReport> {
+export async function coverageReport(
+  driver: Driver,
+  config: RlsConfig,
+  options: { json?: boolean } = {},
+): Promise<CoverageReport> {
   const matrix = buildCoverageMatrix(await probeRlsCatalog(driver, config));
   const output = options.json
     ? JSON.stringify({ target: driver.target, ...matrix }, null, 2)

@@ -4,7 +4,11 @@ import { RLS_COMMANDS } from "./rls-config.ts";
 
 function table(header: string[], body: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)];
 }
 
@@ -46,6 +50,9 @@ export function formatCoverageMatrix(matrix: CoverageMatrix): string {
     lines.push("", `${matrix.findings.length} problems:`);
     for (const f of matrix.findings) lines.push(`  [${f.code}] ${f.message}`, `      fix: ${f.fix}`);
   }
-  lines.push("", matrix.ok ? "OK: every tenant table is covered." : "FAILED: tenants are not isolated (see problems above).");
+  lines.push(
+    "",
+    matrix.ok ? "OK: every tenant table is covered." : "FAILED: tenants are not isolated (see problems above).",
+  );
   return lines.join("\n");
 }

@@ -105,7 +105,9 @@ describe("createFixtureGenerator", () => {
   it("names the table and column of a type it has no value for", () => {
     const odd: TableModel = { ...org, name: "odd", columns: [column("id", "text"), column("shape", "polygon")] };
     expect(() => createFixtureGenerator(models(odd), config).row("odd", null)).toThrow(IsolationFixtureError);
-    expect(() => createFixtureGenerator(models(odd), config).row("odd", null)).toThrow(/odd: column shape has type polygon/);
+    expect(() => createFixtureGenerator(models(odd), config).row("odd", null)).toThrow(
+      /odd: column shape has type polygon/,
+    );
   });
 
   it("refuses a cycle of required foreign keys", () => {
@@ -116,17 +118,26 @@ describe("createFixtureGenerator", () => {
       uniqueKeys: [],
       foreignKeys: [{ name: "a_b", columns: ["b_id"], refTable: "b", refColumns: ["id"] }],
     };
-    const b: TableModel = { ...a, name: "b", columns: [column("id", "text"), column("a_id", "text")], foreignKeys: [{ name: "b_a", columns: ["a_id"], refTable: "a", refColumns: ["id"] }] };
+    const b: TableModel = {
+      ...a,
+      name: "b",
+      columns: [column("id", "text"), column("a_id", "text")],
+      foreignKeys: [{ name: "b_a", columns: ["a_id"], refTable: "a", refColumns: ["id"] }],
+    };
     expect(() => createFixtureGenerator(models(a, b), config).row("a", null)).toThrow(/cycle/);
   });
 });
 
 describe("rowStatements", () => {
   it("casts every value from text to the column's type and selects by primary key", () => {
-    const row = createFixtureGenerator(models(org, person, doc), config).row("doc", "t1").at(-1);
+    const row = createFixtureGenerator(models(org, person, doc), config)
+      .row("doc", "t1")
+      .at(-1);
     if (!row) throw new Error("the generator returned no row");
     const s = rowStatements(row, config);
-    expect(s.insert.text).toContain(`insert into "app"."doc" ("id", "org_id", "author_id", "kind", "tags", "embedding")`);
+    expect(s.insert.text).toContain(
+      `insert into "app"."doc" ("id", "org_id", "author_id", "kind", "tags", "embedding")`,
+    );
     expect(s.insert.text).toContain("$6::text::halfvec(3)");
     expect(s.select.text).toBe(`select "org_id" as tenant from "app"."doc" where "id" = $1::text::text`);
     expect(s.moveTo("t2")).toEqual({

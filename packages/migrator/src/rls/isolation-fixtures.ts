@@ -136,7 +136,11 @@ export function createFixtureGenerator(
   const model = (name: string, from: string): TableModel => {
     const found = tables.get(name);
     if (!found) {
-      throw new IsolationFixtureError(from, `it references ${name}, which is not in the schema`, "reference a table of the same schema");
+      throw new IsolationFixtureError(
+        from,
+        `it references ${name}, which is not in the schema`,
+        "reference a table of the same schema",
+      );
     }
     return found;
   };
@@ -145,10 +149,18 @@ export function createFixtureGenerator(
   /** Generates one row, appending it (after its parents) to `out`. */
   function generate(t: TableModel, tenant: string | null, fixed: Map<string, string>, out: FixtureRow[]): FixtureRow {
     if (inProgress.has(t.name)) {
-      throw new IsolationFixtureError(t.name, "its required foreign keys form a cycle", "make one foreign key of the cycle nullable");
+      throw new IsolationFixtureError(
+        t.name,
+        "its required foreign keys form a cycle",
+        "make one foreign key of the cycle nullable",
+      );
     }
     if (isTenant(t) && tenant === null) {
-      throw new IsolationFixtureError(t.name, "a non-tenant row requires it through a NOT NULL foreign key", "make that foreign key nullable");
+      throw new IsolationFixtureError(
+        t.name,
+        "a non-tenant row requires it through a NOT NULL foreign key",
+        "make that foreign key nullable",
+      );
     }
     inProgress.add(t.name);
     try {
@@ -156,7 +168,8 @@ export function createFixtureGenerator(
       const values = new Map(fixed);
       if (isTenant(t) && tenant !== null) values.set(config.tenantColumn, tenant);
       const required = (fk: ForeignKeyModel) =>
-        fk.columns.some((name) => t.columns.find((c) => c.name === name)?.notNull) || fk.columns.some((c) => values.has(c));
+        fk.columns.some((name) => t.columns.find((c) => c.name === name)?.notNull) ||
+        fk.columns.some((c) => values.has(c));
       for (const fk of t.foreignKeys.filter(required)) {
         const parentModel = model(fk.refTable, t.name);
         const parentFixed = new Map<string, string>();
@@ -172,7 +185,11 @@ export function createFixtureGenerator(
         fk.columns.forEach((column, i) => {
           const value = parent.values.find((v) => v.column === fk.refColumns[i])?.value;
           if (value === undefined) {
-            throw new IsolationFixtureError(t.name, `foreign key ${fk.name} needs ${fk.refTable}.${fk.refColumns[i]}, which was not generated`, "report this as a generator bug");
+            throw new IsolationFixtureError(
+              t.name,
+              `foreign key ${fk.name} needs ${fk.refTable}.${fk.refColumns[i]}, which was not generated`,
+              "report this as a generator bug",
+            );
           }
           values.set(column, value);
         });
@@ -184,7 +201,11 @@ export function createFixtureGenerator(
       }
       for (const name of t.primaryKey) {
         if (!values.has(name)) {
-          throw new IsolationFixtureError(t.name, `primary-key column ${name} is generated, so the row cannot be identified`, "use a primary key the application sets");
+          throw new IsolationFixtureError(
+            t.name,
+            `primary-key column ${name} is generated, so the row cannot be identified`,
+            "use a primary key the application sets",
+          );
         }
       }
       const typed = (name: string): FixtureValue => ({
@@ -217,7 +238,13 @@ export function createFixtureGenerator(
   }
 
   /** The remembered parent row for this table and tenant (or these fixed values), or a new one. */
-  function ensureParent(t: TableModel, tenant: string | null, fixed: Map<string, string>, needs: string[], out: FixtureRow[]): FixtureRow {
+  function ensureParent(
+    t: TableModel,
+    tenant: string | null,
+    fixed: Map<string, string>,
+    needs: string[],
+    out: FixtureRow[],
+  ): FixtureRow {
     const memo = isTenant(t) ? `${t.name}\u0000${tenant}` : `${t.name}\u0000${JSON.stringify([...fixed].sort())}`;
     const known = parents.get(memo);
     if (known && needs.every((c) => known.values.some((v) => v.column === c))) return known;

@@ -101,7 +101,13 @@ export async function probeTableModels(driver: Driver, schema: string): Promise<
     const model = tables.get(con.table);
     if (!model) continue;
     if (con.kind === "p") model.primaryKey = con.columns;
-    else model.foreignKeys.push({ name: con.name, columns: con.columns, refTable: con.refTable ?? "", refColumns: con.refColumns });
+    else
+      model.foreignKeys.push({
+        name: con.name,
+        columns: con.columns,
+        refTable: con.refTable ?? "",
+        refColumns: con.refColumns,
+      });
   }
   for (const unique of uniques) tables.get(unique.table)?.uniqueKeys.push(unique.columns);
   return tables;

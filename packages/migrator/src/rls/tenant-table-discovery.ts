@@ -31,10 +31,15 @@ export class TenantTableMismatchError extends Error {
  *
  * @example const tables = await discoverTenantTables(driver, config, schemaTenantTables());
  */
-export async function discoverTenantTables(driver: Driver, config: RlsConfig, expected: readonly string[]): Promise<string[]> {
+export async function discoverTenantTables(
+  driver: Driver,
+  config: RlsConfig,
+  expected: readonly string[],
+): Promise<string[]> {
   const found = await catalogTenantTables(driver, config);
   const onlyInCatalog = found.filter((t) => !expected.includes(t));
   const onlyInSchema = expected.filter((t) => !found.includes(t)).sort();
-  if (onlyInCatalog.length > 0 || onlyInSchema.length > 0) throw new TenantTableMismatchError(onlyInCatalog, onlyInSchema);
+  if (onlyInCatalog.length > 0 || onlyInSchema.length > 0)
+    throw new TenantTableMismatchError(onlyInCatalog, onlyInSchema);
   return found;
 }

@@ -37,7 +37,8 @@ export async function acceptMigrationHashes(
     });
     await driver.exec("BEGIN");
     try {
-      for (const c of changes) await driver.query(`UPDATE ${BOOKKEEPING_TABLE} SET hash = $1 WHERE id = $2`, [c.newHash, c.id]);
+      for (const c of changes)
+        await driver.query(`UPDATE ${BOOKKEEPING_TABLE} SET hash = $1 WHERE id = $2`, [c.newHash, c.id]);
       await driver.exec("COMMIT");
     } catch (error) {
       await driver.exec("ROLLBACK").catch(() => undefined);

@@ -14,10 +14,13 @@ export const MIGRATOR_LOCK_KEY = "7883657519225827186";
 async function acquireMigratorLock(driver: Driver, waitTimeoutMs: number): Promise<void> {
   const started = Date.now();
   for (;;) {
-    const [row] = await driver.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1::bigint) AS locked", [MIGRATOR_LOCK_KEY]);
+    const [row] = await driver.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1::bigint) AS locked", [
+      MIGRATOR_LOCK_KEY,
+    ]);
     if (row?.locked) return;
     const waited = Date.now() - started;
-    if (waited >= waitTimeoutMs) throw new MigratorError({ kind: "runner-busy", waitedMs: waited, lockKey: MIGRATOR_LOCK_KEY });
+    if (waited >= waitTimeoutMs)
+      throw new MigratorError({ kind: "runner-busy", waitedMs: waited, lockKey: MIGRATOR_LOCK_KEY });
     await new Promise((r) => setTimeout(r, Math.min(200, waitTimeoutMs - waited)));
   }
 }

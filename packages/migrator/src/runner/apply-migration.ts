@@ -48,7 +48,8 @@ export async function applyMigration(
       try {
         return await work();
       } catch (error) {
-        if (!(error instanceof StatementFailure) || error.fields.code !== LOCK_NOT_AVAILABLE) throw toMigratorError(migration, error, attempts, options);
+        if (!(error instanceof StatementFailure) || error.fields.code !== LOCK_NOT_AVAILABLE)
+          throw toMigratorError(migration, error, attempts, options);
         if (attempt >= of) throw toMigratorError(migration, error, attempts, options);
         const delayMs = options.retryDelayMs * 2 ** (attempt - 1);
         onRetry({ tag: migration.tag, attempt, of, delayMs });
@@ -72,7 +73,12 @@ export async function applyMigration(
       }
     });
   }
-  return { tag: migration.tag, durationMs: Math.round(performance.now() - started), attempts, transaction: !migration.noTransaction };
+  return {
+    tag: migration.tag,
+    durationMs: Math.round(performance.now() - started),
+    attempts,
+    transaction: !migration.noTransaction,
+  };
 }
 
 class StatementFailure {
@@ -90,7 +96,12 @@ async function run(driver: Driver, statement: MigrationStatement): Promise<void>
   }
 }
 
-function toMigratorError(migration: JournalMigration, error: unknown, attempts: number, options: SessionOptions): Error {
+function toMigratorError(
+  migration: JournalMigration,
+  error: unknown,
+  attempts: number,
+  options: SessionOptions,
+): Error {
   if (!(error instanceof StatementFailure)) return error instanceof Error ? error : new Error(String(error));
   const { statement, fields } = error;
   const at: StatementLocation = {
@@ -104,10 +115,21 @@ function toMigratorError(migration: JournalMigration, error: unknown, attempts: 
     at.errorLine = statement.line + (statement.sql.slice(0, fields.position - 1).match(/\n/g)?.length ?? 0);
   }
   if (fields.code === LOCK_NOT_AVAILABLE) {
-    return new MigratorError({ kind: "lock-timeout", at, attempts, lockTimeoutMs: options.lockTimeoutMs, database: fields });
+    return new MigratorError({
+      kind: "lock-timeout",
+      at,
+      attempts,
+      lockTimeoutMs: options.lockTimeoutMs,
+      database: fields,
+    });
   }
   const missingExtension = missingExtensionName(fields.message);
-  return new MigratorError({ kind: "migration-failed", at, database: fields, ...(missingExtension ? { missingExtension } : {}) });
+  return new MigratorError({
+    kind: "migration-failed",
+    at,
+    database: fields,
+    ...(missingExtension ? { missingExtension } : {}),
+  });
 }
 
 function firstCodeLine(sql: string): string {

@@ -32,7 +32,11 @@ export async function readAppliedRows(driver: Driver): Promise<AppliedRow[]> {
   const rows = await driver.query<{ id: number; hash: string; created_at: string | null }>(
     `SELECT id, hash, created_at::text AS created_at FROM ${BOOKKEEPING_TABLE} ORDER BY id`,
   );
-  return rows.map((r) => ({ id: Number(r.id), hash: r.hash, createdAt: r.created_at === null ? null : Number(r.created_at) }));
+  return rows.map((r) => ({
+    id: Number(r.id),
+    hash: r.hash,
+    createdAt: r.created_at === null ? null : Number(r.created_at),
+  }));
 }
 
 /** Records one applied migration (inside the migration's own transaction when it has one). */

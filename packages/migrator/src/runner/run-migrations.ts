@@ -41,7 +41,11 @@ export interface RunResult {
  * const folder = readMigrationFolder("packages/db/src/migrations");
  * const result = await runMigrations(driver, folder, { onEvent: console.log });
  */
-export async function runMigrations(driver: Driver, folder: MigrationFolder, options: RunOptions = {}): Promise<RunResult> {
+export async function runMigrations(
+  driver: Driver,
+  folder: MigrationFolder,
+  options: RunOptions = {},
+): Promise<RunResult> {
   const session: SessionOptions = resolveSessionOptions(options);
   const emit = options.onEvent ?? (() => undefined);
   await configureSession(driver, session);
@@ -52,16 +56,27 @@ export async function runMigrations(driver: Driver, folder: MigrationFolder, opt
     emit({ type: "state", ...state });
     const modified = history.migrations.flatMap((m) =>
       m.state === "modified"
-        ? [{ tag: m.migration.tag, file: m.migration.file, id: m.row.id, appliedHash: m.row.hash, fileHash: m.migration.hash }]
+        ? [
+            {
+              tag: m.migration.tag,
+              file: m.migration.file,
+              id: m.row.id,
+              appliedHash: m.row.hash,
+              fileHash: m.migration.hash,
+            },
+          ]
         : [],
     );
     if (modified.length > 0 || history.unknown.length > 0) {
       throw new MigratorError({ kind: "history-mismatch", modified, unknown: history.unknown });
     }
     const outOfOrder = history.migrations.flatMap((m) =>
-      m.state === "out-of-order" ? [{ tag: m.migration.tag, when: m.migration.when, newestAppliedWhen: m.newestAppliedWhen }] : [],
+      m.state === "out-of-order"
+        ? [{ tag: m.migration.tag, when: m.migration.when, newestAppliedWhen: m.newestAppliedWhen }]
+        : [],
     );
-    if (outOfOrder.length > 0 && !options.allowOutOfOrder) throw new MigratorError({ kind: "out-of-order", migrations: outOfOrder });
+    if (outOfOrder.length > 0 && !options.allowOutOfOrder)
+      throw new MigratorError({ kind: "out-of-order", migrations: outOfOrder });
     const applied: AppliedMigration[] = [];
     for (const entry of history.migrations) {
       if (entry.state !== "pending" && entry.state !== "out-of-order") continue;
@@ -72,4 +87,3 @@ export async function runMigrations(driver: Driver, folder: MigrationFolder, opt
     return { state, applied, verification: await verifyMigrations(driver, folder) };
   });
 }
-

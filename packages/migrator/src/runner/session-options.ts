@@ -24,7 +24,9 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
 
 /** The defaults with the options that are set (undefined ones keep their default). */
 export function resolveSessionOptions(options: Partial<SessionOptions>): SessionOptions {
-  const set = Object.entries(options).filter(([key, value]) => key in DEFAULT_SESSION_OPTIONS && typeof value === "number");
+  const set = Object.entries(options).filter(
+    ([key, value]) => key in DEFAULT_SESSION_OPTIONS && typeof value === "number",
+  );
   return { ...DEFAULT_SESSION_OPTIONS, ...Object.fromEntries(set) };
 }
 

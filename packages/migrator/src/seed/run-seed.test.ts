@@ -16,7 +16,11 @@ function tiers(log: string[]): SeedTier<null>[] {
       return [tableCount(`${name}_table`, { inserted: 1 })];
     },
   });
-  return [tier("reference", ALL_ENVIRONMENTS), tier("development", NON_PRODUCTION_ENVIRONMENTS), tier("research", NON_PRODUCTION_ENVIRONMENTS)];
+  return [
+    tier("reference", ALL_ENVIRONMENTS),
+    tier("development", NON_PRODUCTION_ENVIRONMENTS),
+    tier("research", NON_PRODUCTION_ENVIRONMENTS),
+  ];
 }
 
 function thrown(fn: () => unknown): SeedError {
@@ -40,7 +44,9 @@ async function refusal(promise: Promise<unknown>): Promise<SeedError> {
 
 describe("resolveSeedEnvironment", () => {
   it("is production when NODE_ENV says so or the database is marked, and says why", () => {
-    expect(resolveSeedEnvironment({ nodeEnv: "production", databaseEnvironment: null }).productionReasons).toEqual(["NODE_ENV=production"]);
+    expect(resolveSeedEnvironment({ nodeEnv: "production", databaseEnvironment: null }).productionReasons).toEqual([
+      "NODE_ENV=production",
+    ]);
     expect(resolveSeedEnvironment({ nodeEnv: "development", databaseEnvironment: "production" })).toMatchObject({
       environment: "production",
       production: true,
@@ -62,7 +68,10 @@ describe("planSeed", () => {
   });
 
   it("keeps registry order whatever order --tier names them in", () => {
-    const plan = planSeed(tiers([]), resolveSeedEnvironment({ nodeEnv: "test", databaseEnvironment: null }), ["research", "reference"]);
+    const plan = planSeed(tiers([]), resolveSeedEnvironment({ nodeEnv: "test", databaseEnvironment: null }), [
+      "research",
+      "reference",
+    ]);
     expect(plan.run.map((t) => t.name)).toEqual(["reference", "research"]);
   });
 
@@ -75,7 +84,9 @@ describe("planSeed", () => {
   });
 
   it("names the tiers that exist when --tier names one that does not", () => {
-    const error = thrown(() => planSeed(tiers([]), resolveSeedEnvironment({ nodeEnv: "test", databaseEnvironment: null }), ["referense"]));
+    const error = thrown(() =>
+      planSeed(tiers([]), resolveSeedEnvironment({ nodeEnv: "test", databaseEnvironment: null }), ["referense"]),
+    );
     expect(error.toJSON()).toEqual({
       code: "unknown-tier",
       tier: "referense",
@@ -88,15 +99,30 @@ describe("planSeed", () => {
 describe("runSeed", () => {
   it("runs the allowed tiers in order and reports their counts", async () => {
     const log: string[] = [];
-    const report = await runSeed({ tiers: tiers(log), context: null, nodeEnv: "test", readDatabaseEnvironment: async () => null });
+    const report = await runSeed({
+      tiers: tiers(log),
+      context: null,
+      nodeEnv: "test",
+      readDatabaseEnvironment: async () => null,
+    });
     expect(log).toEqual(["reference", "development", "research"]);
-    expect(report.tiers.map((t) => t.tables[0]?.table)).toEqual(["reference_table", "development_table", "research_table"]);
+    expect(report.tiers.map((t) => t.tables[0]?.table)).toEqual([
+      "reference_table",
+      "development_table",
+      "research_table",
+    ]);
   });
 
   it("runs nothing when a requested tier is refused", async () => {
     const log: string[] = [];
     const error = await refusal(
-      runSeed({ tiers: tiers(log), context: null, nodeEnv: "production", readDatabaseEnvironment: async () => null, only: ["reference", "research"] }),
+      runSeed({
+        tiers: tiers(log),
+        context: null,
+        nodeEnv: "production",
+        readDatabaseEnvironment: async () => null,
+        only: ["reference", "research"],
+      }),
     );
     expect(error.code).toBe("production-refused");
     expect(log).toEqual([]);
@@ -112,9 +138,18 @@ describe("runSeed", () => {
       },
     };
     const error = await refusal(
-      runSeed({ tiers: [...tiers([]), failing], context: null, nodeEnv: "test", readDatabaseEnvironment: async () => null }),
+      runSeed({
+        tiers: [...tiers([]), failing],
+        context: null,
+        nodeEnv: "test",
+        readDatabaseEnvironment: async () => null,
+      }),
     );
-    expect(error.toJSON()).toMatchObject({ code: "tier-failed", tier: "broken", completed: ["reference", "development", "research"] });
+    expect(error.toJSON()).toMatchObject({
+      code: "tier-failed",
+      tier: "broken",
+      completed: ["reference", "development", "research"],
+    });
     expect(error.message).toBe('Seed tier "broken" failed (SQLSTATE 42P01): relation "ai_model" does not exist.');
     expect(error.hint).toContain("pnpm db:migrate");
   });
@@ -122,13 +157,21 @@ describe("runSeed", () => {
 
 describe("helpers", () => {
   it("sums counts per table in first-seen order", () => {
-    expect(sumCounts([tableCount("b", { inserted: 1 }), tableCount("a", { present: 2 }), tableCount("b", { present: 3, updated: 1 })])).toEqual([
+    expect(
+      sumCounts([
+        tableCount("b", { inserted: 1 }),
+        tableCount("a", { present: 2 }),
+        tableCount("b", { present: 3, updated: 1 }),
+      ]),
+    ).toEqual([
       { table: "b", inserted: 1, updated: 1, present: 3 },
       { table: "a", inserted: 0, updated: 0, present: 2 },
     ]);
   });
 
   it("quotes the database name and value of the marker statement", () => {
-    expect(markDatabaseEnvironmentSql('odd"name', "it's")).toBe(`ALTER DATABASE "odd""name" SET app.environment = 'it''s'`);
+    expect(markDatabaseEnvironmentSql('odd"name', "it's")).toBe(
+      `ALTER DATABASE "odd""name" SET app.environment = 'it''s'`,
+    );
   });
 });

@@ -75,7 +75,10 @@ export function planSeed<Context>(
       continue;
     }
     if (only) throw refusal(tier, environment, tiers);
-    plan.skipped.push({ tier: tier.name, reason: `not for ${environment.environment} (runs in ${tier.environments.join(", ")})` });
+    plan.skipped.push({
+      tier: tier.name,
+      reason: `not for ${environment.environment} (runs in ${tier.environments.join(", ")})`,
+    });
   }
   return plan;
 }
@@ -161,7 +164,8 @@ function tierFailure(tier: string, error: unknown): SeedError {
     return error.tier === undefined ? new SeedError({ ...error.toJSON(), tier }) : error;
   }
   const fields = databaseErrorFields(error);
-  const table = typeof (error as { table?: unknown })?.table === "string" ? ` on table ${(error as { table: string }).table}` : "";
+  const table =
+    typeof (error as { table?: unknown })?.table === "string" ? ` on table ${(error as { table: string }).table}` : "";
   const code = fields.code ? ` (SQLSTATE ${fields.code})` : "";
   const detail = fields.detail ? ` ${fields.detail}` : "";
   return new SeedError({

@@ -18,11 +18,15 @@ describe("splitStatements", () => {
       [3, 5],
     ]);
     expect(statements[0]?.sql.startsWith("-- TRO-58")).toBe(true);
-    expect(statements[2]?.sql).toBe('CREATE INDEX IF NOT EXISTS "ai_usage_correlationId_idx"\nON "ai_usage" USING btree ("correlation_id");');
+    expect(statements[2]?.sql).toBe(
+      'CREATE INDEX IF NOT EXISTS "ai_usage_correlationId_idx"\nON "ai_usage" USING btree ("correlation_id");',
+    );
   });
 
   it("skips chunks that hold only comments or white space", () => {
-    const statements = splitStatements("SELECT 1;--> statement-breakpoint\n-- just a note\n--> statement-breakpoint\n\nSELECT 2;\n");
+    const statements = splitStatements(
+      "SELECT 1;--> statement-breakpoint\n-- just a note\n--> statement-breakpoint\n\nSELECT 2;\n",
+    );
     expect(statements.map((s) => [s.sql, s.line])).toEqual([
       ["SELECT 1;", 1],
       ["SELECT 2;", 5],

@@ -28,12 +28,18 @@ export async function verifyMigrations(driver: Driver, folder: MigrationFolder):
       "SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS present",
     );
     rows = table?.present
-      ? await driver.query("SELECT id, hash, created_at::text AS created_at FROM drizzle.__drizzle_migrations ORDER BY id")
+      ? await driver.query(
+          "SELECT id, hash, created_at::text AS created_at FROM drizzle.__drizzle_migrations ORDER BY id",
+        )
       : [];
   } finally {
     await driver.exec("COMMIT");
   }
-  const remaining = rows.map((r) => ({ id: Number(r.id), hash: r.hash, createdAt: r.created_at === null ? null : Number(r.created_at) }));
+  const remaining = rows.map((r) => ({
+    id: Number(r.id),
+    hash: r.hash,
+    createdAt: r.created_at === null ? null : Number(r.created_at),
+  }));
   const missing = folder.migrations.filter((m) => {
     const at = remaining.findIndex((r) => r.hash === m.hash);
     if (at === -1) return true;

@@ -40,14 +40,26 @@ describe("reference tier: the price history rule", () => {
     sonnet.prices.push({ ...current, priceUsd: "2.500000", effectiveFrom: "2027-01-01", sourceDate: "2026-12-15" });
 
     const second = await seedReferenceData(t.db, changed);
-    expect(second.find((c) => c.table === "ai_model_pricing")).toMatchObject({ inserted: 1, updated: 0, present: before });
+    expect(second.find((c) => c.table === "ai_model_pricing")).toMatchObject({
+      inserted: 1,
+      updated: 0,
+      present: before,
+    });
     expect(await sonnetInputHistory()).toEqual([
-      { id: `claude-sonnet-4-6:input:per_1m_tokens:${current.effectiveFrom}`, price_usd: current.priceUsd, effective_from: current.effectiveFrom },
+      {
+        id: `claude-sonnet-4-6:input:per_1m_tokens:${current.effectiveFrom}`,
+        price_usd: current.priceUsd,
+        effective_from: current.effectiveFrom,
+      },
       { id: "claude-sonnet-4-6:input:per_1m_tokens:2027-01-01", price_usd: "2.500000", effective_from: "2027-01-01" },
     ]);
 
     const third = await seedReferenceData(t.db, changed);
-    expect(third.find((c) => c.table === "ai_model_pricing")).toMatchObject({ inserted: 0, updated: 0, present: before + 1 });
+    expect(third.find((c) => c.table === "ai_model_pricing")).toMatchObject({
+      inserted: 0,
+      updated: 0,
+      present: before + 1,
+    });
     expect(await pricingRows()).toBe(before + 1);
   });
 
@@ -61,8 +73,13 @@ describe("reference tier: the price history rule", () => {
   it("refuses to rewrite a recorded price in place, says how to fix it, and writes nothing", async () => {
     const before = await pricingRows();
     const rewritten = registryCopy();
-    rewritten.find((m) => m.id === "claude-haiku-4-5")!.prices.find((p) => p.pricingType === "output")!.priceUsd = "4.000000";
-    rewritten.push({ ...structuredClone(AI_MODELS[0]!), id: "claude-test-model", providerModelId: "claude-test-model" });
+    rewritten.find((m) => m.id === "claude-haiku-4-5")!.prices.find((p) => p.pricingType === "output")!.priceUsd =
+      "4.000000";
+    rewritten.push({
+      ...structuredClone(AI_MODELS[0]!),
+      id: "claude-test-model",
+      providerModelId: "claude-test-model",
+    });
 
     const error = await seedReferenceData(t.db, rewritten).then(
       () => undefined,
@@ -83,7 +100,14 @@ describe("reference tier: the price history rule", () => {
     const renamed = registryCopy();
     renamed.find((m) => m.id === "claude-haiku-4-5")!.displayName = "Claude Haiku 4.5 (renamed)";
     const counts = await seedReferenceData(t.db, renamed);
-    expect(counts.find((c) => c.table === "ai_model")).toEqual({ table: "ai_model", inserted: 0, updated: 1, present: AI_MODELS.length - 1 });
-    expect(await t.driver.query("select display_name from ai_model where id = 'claude-haiku-4-5'")).toEqual([{ display_name: "Claude Haiku 4.5 (renamed)" }]);
+    expect(counts.find((c) => c.table === "ai_model")).toEqual({
+      table: "ai_model",
+      inserted: 0,
+      updated: 1,
+      present: AI_MODELS.length - 1,
+    });
+    expect(await t.driver.query("select display_name from ai_model where id = 'claude-haiku-4-5'")).toEqual([
+      { display_name: "Claude Haiku 4.5 (renamed)" },
+    ]);
   });
 });

@@ -38,7 +38,12 @@ describe("each seed tier, run twice", () => {
       expect(firstTables.length).toBeGreaterThan(0);
       for (const table of firstTables) expect(table.inserted, `${tier} inserts into ${table.table}`).toBeGreaterThan(0);
       expect(second.tiers[0]!.tables).toEqual(
-        firstTables.map((table) => ({ table: table.table, inserted: 0, updated: 0, present: table.inserted + table.present })),
+        firstTables.map((table) => ({
+          table: table.table,
+          inserted: 0,
+          updated: 0,
+          present: table.inserted + table.present,
+        })),
       );
     });
   }
@@ -68,7 +73,9 @@ describe("the seeded database", () => {
   });
 
   it("lets the seeded users sign in with the documented password", async () => {
-    const signedIn = await createAuth(t.db).api.signInEmail({ body: { email: "alice@example.com", password: DEV_PASSWORD } });
+    const signedIn = await createAuth(t.db).api.signInEmail({
+      body: { email: "alice@example.com", password: DEV_PASSWORD },
+    });
     expect(signedIn.user.email).toBe("alice@example.com");
   });
 
@@ -85,7 +92,9 @@ describe("the seeded database", () => {
           org.id,
           "seed-isolation-test",
           async (tx) =>
-            (await tx.execute(sql.raw(`select organization_id, count(*)::int as n from "${table}" group by organization_id`))) as unknown as {
+            (await tx.execute(
+              sql.raw(`select organization_id, count(*)::int as n from "${table}" group by organization_id`),
+            )) as unknown as {
               rows: { organization_id: string; n: number }[];
             },
           t.db,
@@ -96,6 +105,8 @@ describe("the seeded database", () => {
       }
     }
     // The check means something only if several organizations have rows in the same tables.
-    expect([...seededTables].sort()).toEqual(expect.arrayContaining(["ai_usage", "document_chunk", "member", "research_plan"]));
+    expect([...seededTables].sort()).toEqual(
+      expect.arrayContaining(["ai_usage", "document_chunk", "member", "research_plan"]),
+    );
   });
 });

@@ -50,7 +50,14 @@ const RECORDED = "2026-11-21";
 /** Anthropic's standard price list for one model: per million tokens, from one date. */
 function anthropicPrices(
   effectiveFrom: string,
-  perMillion: { input: string; output: string; cacheWrite: string; cacheRead: string; batchInput: string; batchOutput: string },
+  perMillion: {
+    input: string;
+    output: string;
+    cacheWrite: string;
+    cacheRead: string;
+    batchInput: string;
+    batchOutput: string;
+  },
 ): ModelPriceSeed[] {
   const price = (pricingType: ModelPriceSeed["pricingType"], priceUsd: string): ModelPriceSeed => ({
     pricingType,
@@ -127,8 +134,22 @@ export const AI_MODELS: ModelSeed[] = [
       }),
       // Prompts over 200K input tokens (1M-token context beta). UNVERIFIED for 4.6: these are
       // Sonnet 4 / 4.5's published long-context prices.
-      { pricingType: "long_context_input", unit: "per_1m_tokens", priceUsd: "6.000000", effectiveFrom: "2026-02-17", source: ANTHROPIC_PRICING, sourceDate: RECORDED },
-      { pricingType: "long_context_output", unit: "per_1m_tokens", priceUsd: "22.500000", effectiveFrom: "2026-02-17", source: ANTHROPIC_PRICING, sourceDate: RECORDED },
+      {
+        pricingType: "long_context_input",
+        unit: "per_1m_tokens",
+        priceUsd: "6.000000",
+        effectiveFrom: "2026-02-17",
+        source: ANTHROPIC_PRICING,
+        sourceDate: RECORDED,
+      },
+      {
+        pricingType: "long_context_output",
+        unit: "per_1m_tokens",
+        priceUsd: "22.500000",
+        effectiveFrom: "2026-02-17",
+        source: ANTHROPIC_PRICING,
+        sourceDate: RECORDED,
+      },
     ],
   },
   {
@@ -172,8 +193,22 @@ export const AI_MODELS: ModelSeed[] = [
     // gemini-embedding-001; Gemini Embedding 2's own text price was not confirmed. Embeddings have
     // no output tokens. effectiveFrom is the day recorded, as the launch day is not known here.
     prices: [
-      { pricingType: "input", unit: "per_1m_tokens", priceUsd: "0.150000", effectiveFrom: RECORDED, source: GEMINI_PRICING, sourceDate: RECORDED },
-      { pricingType: "batch_input", unit: "per_1m_tokens", priceUsd: "0.075000", effectiveFrom: RECORDED, source: GEMINI_PRICING, sourceDate: RECORDED },
+      {
+        pricingType: "input",
+        unit: "per_1m_tokens",
+        priceUsd: "0.150000",
+        effectiveFrom: RECORDED,
+        source: GEMINI_PRICING,
+        sourceDate: RECORDED,
+      },
+      {
+        pricingType: "batch_input",
+        unit: "per_1m_tokens",
+        priceUsd: "0.075000",
+        effectiveFrom: RECORDED,
+        source: GEMINI_PRICING,
+        sourceDate: RECORDED,
+      },
     ],
   },
 ];

@@ -44,7 +44,14 @@ export const DEV_USERS: DevUserSeed[] = [
 ];
 
 export const DEV_ORGANIZATIONS: DevOrganizationSeed[] = [
-  { id: "org_dev_alice", slug: "alice", name: "Alice Martin", type: "personal", members: { alice: "owner" }, invitations: [] },
+  {
+    id: "org_dev_alice",
+    slug: "alice",
+    name: "Alice Martin",
+    type: "personal",
+    members: { alice: "owner" },
+    invitations: [],
+  },
   { id: "org_dev_bob", slug: "bob", name: "Bob Chen", type: "personal", members: { bob: "owner" }, invitations: [] },
   {
     id: "org_dev_garcia-family",
@@ -84,7 +91,28 @@ export const DEV_ORGANIZATIONS: DevOrganizationSeed[] = [
 ];
 
 export const DEV_TOKENS: DevTokenSeed[] = [
-  { id: "pat_dev_alice_desktop", user: "alice", name: "Claude Desktop", token: "trv_pat_dev_alice_desktop_0001", scopes: ["research:read", "research:write"], revoked: false },
-  { id: "pat_dev_alice_old_laptop", user: "alice", name: "Old laptop", token: "trv_pat_dev_alice_old_laptop_0002", scopes: ["research:read"], revoked: true },
-  { id: "pat_dev_dave_cli", user: "dave", name: "Northwind CLI", token: "trv_pat_dev_dave_cli_0003", scopes: ["research:read"], revoked: false },
+  {
+    id: "pat_dev_alice_desktop",
+    user: "alice",
+    name: "Claude Desktop",
+    token: "trv_pat_dev_alice_desktop_0001",
+    scopes: ["research:read", "research:write"],
+    revoked: false,
+  },
+  {
+    id: "pat_dev_alice_old_laptop",
+    user: "alice",
+    name: "Old laptop",
+    token: "trv_pat_dev_alice_old_laptop_0002",
+    scopes: ["research:read"],
+    revoked: true,
+  },
+  {
+    id: "pat_dev_dave_cli",
+    user: "dave",
+    name: "Northwind CLI",
+    token: "trv_pat_dev_dave_cli_0003",
+    scopes: ["research:read"],
+    revoked: false,
+  },
 ];

@@ -1,0 +1,68 @@
+// ESLint for the whole repository (flat config). The rule that matters most here is the tenant
+// boundary: the bare `db` connection bypasses Row-Level Security, so only the migration runner and
+// its commands, the seeds, the auth bootstrap, the client itself and tests may import it.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+/** Files allowed to import the bare `db` (RLS-bypassing) connection. */
+export const bareDbAllowed = [
+  // the client itself, which defines `db` and passes it as the default database of its wrappers
+  "packages/db/src/client.ts",
+  // the migration runner and its commands
+  "packages/db/src/migrate.ts",
+  "packages/db/src/status.ts",
+  "packages/db/src/verify.ts",
+  "packages/db/src/accept-hash.ts",
+  "packages/db/src/migration-commands.ts",
+  "packages/db/src/review.ts",
+  "packages/db/src/revert.ts",
+  "packages/db/src/rls.ts",
+  // seeds: reference data is global and written by the owner
+  "packages/db/src/seed.ts",
+  "packages/db/src/seed-research.ts",
+  "packages/db/src/seeds/**",
+  // authentication runs before any tenant or user is known
+  "packages/db/src/auth-bootstrap.ts",
+  "packages/db/src/personal-access-tokens.ts",
+  // test support and tests
+  "packages/*/src/testing/**",
+  "**/__tests__/**",
+  "**/*.test.ts",
+];
+
+const bareDbMessage =
+  "The bare `db` connection bypasses Row-Level Security. Use `withTenantContext(tenantId, userId, (tx) => …)` from `@repo/db`; only the migration runner, seeds and auth bootstrap may import `db` (see docs/tenant-context.md).";
+
+export default tseslint.config(
+  { ignores: ["**/node_modules/**", "**/.pglite/**", "**/dist/**", "**/coverage/**", ".tmp/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ["**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            { name: "@repo/db/client", importNames: ["db"], message: bareDbMessage },
+            { name: "@repo/db", importNames: ["db"], message: bareDbMessage },
+          ],
+          patterns: [
+            {
+              regex: "^\\.{1,2}/(?:.*/)?client(?:\\.ts)?$",
+              importNames: ["db"],
+              message: bareDbMessage,
+            },
+          ],
+        },
+      ],
+    },
+  },
+  { files: bareDbAllowed, rules: { "no-restricted-imports": "off" } },
+  {
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly" } },
+  },
+);

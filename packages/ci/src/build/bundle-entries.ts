@@ -1,0 +1,118 @@
+import { spawnSync } from "node:child_process";
+import { builtinModules } from "node:module";
+import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { join, relative } from "node:path";
+import { pathToFileURL } from "node:url";
+import { build, type Plugin } from "esbuild";
+
+/** One entry point of a workspace package: a library export (loaded after bundling) or a command script. */
+export interface BuildEntry {
+  packageDir: string;
+  source: string;
+  kind: "export" | "command";
+}
+
+/** The outcome for one entry: where its bundle went, its size, and why it failed if it did. */
+export interface BuildResult {
+  entry: BuildEntry;
+  outfile: string;
+  bytes: number;
+  error?: string;
+}
+
+interface PackageJson {
+  exports?: Record<string, string> | string;
+  scripts?: Record<string, string>;
+}
+
+/**
+ * The entry points of every package under `packages/`: each `exports` target and each file a
+ * script runs with `tsx` (the `db:*` commands). Paths are relative to the repository root.
+ */
+export function findBuildEntries(repoRoot: string): BuildEntry[] {
+  const entries: BuildEntry[] = [];
+  for (const name of readdirSync(join(repoRoot, "packages")).sort()) {
+    const packageDir = join("packages", name);
+    const manifestFile = join(repoRoot, packageDir, "package.json");
+    if (!existsSync(manifestFile)) continue;
+    const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as PackageJson;
+    const exportsMap = typeof manifest.exports === "string" ? { ".": manifest.exports } : (manifest.exports ?? {});
+    for (const target of Object.values(exportsMap)) {
+      entries.push({ packageDir, source: join(packageDir, target), kind: "export" });
+    }
+    for (const script of Object.values(manifest.scripts ?? {})) {
+      for (const match of script.matchAll(/\btsx\s+(?:--\S+\s+)*(\S+\.ts)\b/g)) {
+        const source = join(packageDir, match[1] ?? "");
+        if (!entries.some((entry) => entry.source === source)) entries.push({ packageDir, source, kind: "command" });
+      }
+    }
+  }
+  return entries;
+}
+
+/**
+ * Bundles workspace code (`@repo/*` and relative imports) and leaves each npm package as an import
+ * of the file it resolves to from the importing package's own folder: pnpm gives every package its
+ * own `node_modules`, so a package's dependencies must still resolve from where it lives.
+ */
+const externalNpmPackages: Plugin = {
+  name: "external-npm-packages",
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.path.startsWith("@repo/") || args.pluginData === "resolving") return undefined;
+      if (args.path.startsWith("node:") || builtinModules.includes(args.path))
+        return { path: args.path, external: true };
+      const resolved = await pluginBuild.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+        pluginData: "resolving",
+      });
+      if (resolved.errors.length > 0) return { errors: resolved.errors };
+      return { path: pathToFileURL(resolved.path).href, external: true };
+    });
+  },
+};
+
+/**
+ * Bundles each entry with esbuild into `<package>/dist/` (ESM, Node 20), so every import resolves
+ * and the TypeScript compiles to JavaScript; then loads each library export in a plain `node`
+ * process (no tsx), which proves the package works without the TypeScript loader. The bundles
+ * import npm packages by absolute path: they are a check of this checkout, not an artifact to ship.
+ */
+export async function bundleEntries(repoRoot: string, entries: readonly BuildEntry[]): Promise<BuildResult[]> {
+  const results: BuildResult[] = [];
+  for (const entry of entries) {
+    const outName = relative(join(entry.packageDir, "src"), entry.source).replace(/\.ts$/, ".mjs").replaceAll("/", "-");
+    const outfile = join(repoRoot, entry.packageDir, "dist", outName);
+    try {
+      const output = await build({
+        absWorkingDir: repoRoot,
+        entryPoints: [entry.source],
+        outfile,
+        bundle: true,
+        platform: "node",
+        target: "node20",
+        format: "esm",
+        logLevel: "silent",
+        metafile: true,
+        plugins: [externalNpmPackages],
+      });
+      const bytes = output.metafile.outputs[relative(repoRoot, outfile)]?.bytes ?? 0;
+      const error = entry.kind === "export" ? loadError(outfile, join(repoRoot, entry.packageDir)) : undefined;
+      results.push(error ? { entry, outfile, bytes, error } : { entry, outfile, bytes });
+    } catch (error) {
+      results.push({ entry, outfile, bytes: 0, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return results;
+}
+
+function loadError(file: string, cwd: string): string | undefined {
+  const script = `await import(${JSON.stringify(pathToFileURL(file).href)})`;
+  const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd, encoding: "utf8" });
+  if (child.status === 0) return undefined;
+  const lines = child.stderr.split("\n").map((line) => line.trim());
+  const message = lines.find((line) => /^\w*Error\b/.test(line)) ?? lines.filter(Boolean).at(-1);
+  return `does not load on plain Node: ${message}`;
+}

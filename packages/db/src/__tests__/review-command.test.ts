@@ -1,0 +1,86 @@
+import { execFile } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { REVIEW_MIGRATIONS_FOLDER } from "../review-setup.ts";
+
+const packageDir = fileURLToPath(new URL("../..", import.meta.url));
+
+/** Runs `db:review` as the root script does; resolves with its exit code and output. */
+function dbReview(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", "src/review.ts", ...args],
+      { cwd: packageDir, env: { ...process.env, INIT_CWD: packageDir } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+const folders: string[] = [];
+afterAll(() => {
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+});
+
+describe("pnpm db:review", { timeout: 60_000 }, () => {
+  it("exits 0 on the history with the baseline and prints an empty JSON array", async () => {
+    const { code, stdout, stderr } = await dbReview("--format", "json");
+    expect(JSON.parse(stdout)).toEqual([]);
+    expect(stderr).toContain("Reviewed 10 migration(s): 0 error(s), 0 warning(s), 2 accepted by the baseline");
+    expect(code).toBe(0);
+  });
+
+  it("exits 1 without the baseline, with GitHub annotations for 0008", async () => {
+    const { code, stdout } = await dbReview("--no-baseline", "--format", "github", "0008");
+    expect(stdout.split("\n").filter(Boolean)).toEqual([
+      expect.stringMatching(
+        /^::error file=src\/migrations\/0008_add-correlation-id-and-embedding-count\.sql,line=3,col=9,title=volatile-default-rewrite::/,
+      ),
+      expect.stringMatching(
+        /^::warning file=src\/migrations\/0008_add-correlation-id-and-embedding-count\.sql,line=5,col=1,title=non-concurrent-index::/,
+      ),
+    ]);
+    expect(code).toBe(1);
+  });
+
+  it("prints file:line:column severity rule message and the fix in text", async () => {
+    const { stdout } = await dbReview("--no-baseline", "0008");
+    expect(stdout).toContain(
+      'src/migrations/0008_add-correlation-id-and-embedding-count.sql:3:9 error volatile-default-rewrite "ai_usage"."correlation_id" gets the volatile default gen_random_uuid()',
+    );
+    expect(stdout).toContain("  fix: Add the column nullable without the default");
+  });
+
+  it("--live fails on a migration that is not re-runnable, naming it", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "review-command-"));
+    folders.push(folder);
+    cpSync(REVIEW_MIGRATIONS_FOLDER, folder, { recursive: true });
+    const journalPath = join(folder, "meta", "_journal.json");
+    const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: Record<string, unknown>[] };
+    journal.entries.push({ idx: 10, version: "7", when: 1795304700000, tag: "0010_not-rerunnable", breakpoints: true });
+    writeFileSync(journalPath, JSON.stringify(journal));
+    writeFileSync(
+      join(folder, "0010_not-rerunnable.sql"),
+      'CREATE TABLE IF NOT EXISTS "review_fixture" ("id" text PRIMARY KEY);--> statement-breakpoint\nALTER TABLE "review_fixture" ADD COLUMN "note" text;',
+    );
+    const { code, stdout } = await dbReview("--live", "--migrations", folder, "--format", "json");
+    const findings = JSON.parse(stdout) as { file: string; rule: string; line: number }[];
+    expect(findings.filter((f) => f.rule === "live-not-rerunnable")).toEqual([
+      expect.objectContaining({ file: expect.stringMatching(/0010_not-rerunnable\.sql$/), line: 2 }),
+    ]);
+    expect(findings.map((f) => f.rule)).toContain("missing-guard");
+    expect(code).toBe(1);
+  }, 120_000);
+
+  it("exits 2 and says why for an unknown tag", async () => {
+    const { code, stderr } = await dbReview("0042");
+    expect(stderr).toContain("db:review: ");
+    expect(stderr).toContain('"0042" matches no migration in the journal');
+    expect(code).toBe(2);
+  });
+});

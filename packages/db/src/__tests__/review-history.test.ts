@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { runReview } from "@repo/migrator";
+import { loadReviewBaseline, loadReviewConfig, REVIEW_MIGRATIONS_FOLDER } from "../review-setup.ts";
+
+// `pnpm db:review` on Trovella's own history, with the committed config and baseline.
+describe("db:review on Trovella's history", () => {
+  const config = loadReviewConfig();
+
+  it("passes with the committed baseline", async () => {
+    const run = await runReview({
+      folder: REVIEW_MIGRATIONS_FOLDER,
+      displayFolder: "migrations",
+      config,
+      baseline: loadReviewBaseline(),
+    });
+    expect(run.findings).toEqual([]);
+    expect(run.stale).toEqual([]);
+    expect(run.reviewed).toHaveLength(10);
+  });
+
+  it("reports 0008's volatile default and non-concurrent index without the baseline, and nothing else", async () => {
+    const run = await runReview({ folder: REVIEW_MIGRATIONS_FOLDER, displayFolder: "migrations", config });
+    expect(
+      run.findings.map(({ file, line, column, rule, severity }) => ({ file, line, column, rule, severity })),
+    ).toEqual([
+      {
+        file: "migrations/0008_add-correlation-id-and-embedding-count.sql",
+        line: 3,
+        column: 9,
+        rule: "volatile-default-rewrite",
+        severity: "error",
+      },
+      {
+        file: "migrations/0008_add-correlation-id-and-embedding-count.sql",
+        line: 5,
+        column: 1,
+        rule: "non-concurrent-index",
+        severity: "warning",
+      },
+    ]);
+  });
+
+  it("reviews only the tags asked for, by number", async () => {
+    const run = await runReview({ folder: REVIEW_MIGRATIONS_FOLDER, config, tags: ["0006", "0007"] });
+    expect(run.reviewed).toEqual(["0006_milky_dreadnoughts", "0007_tro-101-research-improvements"]);
+    expect(run.findings).toEqual([]);
+  });
+
+  it("rejects a tag that is not in the journal, saying so", async () => {
+    await expect(runReview({ folder: REVIEW_MIGRATIONS_FOLDER, config, tags: ["0042"] })).rejects.toThrow(
+      '"0042" matches no migration in the journal',
+    );
+  });
+});

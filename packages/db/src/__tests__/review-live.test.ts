@@ -1,0 +1,73 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { liveReview, readMigrationSources } from "@repo/migrator";
+import { loadReviewConfig, openThrowawayDatabase, REVIEW_MIGRATIONS_FOLDER } from "../review-setup.ts";
+
+const config = loadReviewConfig();
+const folders: string[] = [];
+
+/** A copy of Trovella's migrations folder with one more migration appended to the journal. */
+function historyWith(tag: string, sql: string): string {
+  const folder = mkdtempSync(join(tmpdir(), "review-fixture-"));
+  folders.push(folder);
+  cpSync(REVIEW_MIGRATIONS_FOLDER, folder, { recursive: true });
+  const journalPath = join(folder, "meta", "_journal.json");
+  const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: { idx: number; when: number }[] };
+  const last = journal.entries.at(-1);
+  journal.entries.push({ ...last, idx: (last?.idx ?? 0) + 1, when: (last?.when ?? 0) + 1000, tag } as never);
+  writeFileSync(journalPath, JSON.stringify(journal, null, 2));
+  writeFileSync(join(folder, `${tag}.sql`), sql);
+  return folder;
+}
+
+afterAll(() => {
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+});
+
+// `--live` on an embedded database (PGlite with pgvector), whatever the test project.
+describe("db:review --live", { timeout: 90_000 }, () => {
+  it("passes on Trovella's history: 0007-0009 run twice, every tenant table has RLS and four policies", async () => {
+    const sources = await readMigrationSources(REVIEW_MIGRATIONS_FOLDER);
+    expect(await liveReview(sources, { config, openDriver: openThrowawayDatabase })).toEqual([]);
+  });
+
+  it("names a migration that is not re-runnable and the statement that fails", async () => {
+    const folder = historyWith(
+      "0010_review-fixture",
+      'ALTER TABLE "ai_model" ADD COLUMN IF NOT EXISTS "notes" text;--> statement-breakpoint\nCREATE INDEX "ai_model_notes_idx" ON "ai_model" USING btree ("notes");',
+    );
+    const findings = await liveReview(await readMigrationSources(folder, { displayFolder: "fixture" }), {
+      config,
+      openDriver: openThrowawayDatabase,
+    });
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({
+      file: "fixture/0010_review-fixture.sql",
+      line: 2,
+      rule: "live-not-rerunnable",
+      severity: "error",
+    });
+    expect(findings[0]?.message).toContain("0010_review-fixture is not re-runnable: statement 2 fails the second time");
+    expect(findings[0]?.message).toContain('"ai_model_notes_idx" already exists');
+  });
+
+  it("finds a tenant table left without RLS and policies in the catalog", async () => {
+    const folder = historyWith(
+      "0010_review-fixture",
+      'CREATE TABLE IF NOT EXISTS "review_note" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text NOT NULL\n);',
+    );
+    const findings = await liveReview(await readMigrationSources(folder), {
+      config,
+      openDriver: openThrowawayDatabase,
+    });
+    expect(findings.map((f) => [f.rule, f.message])).toEqual([
+      ["live-rls-coverage", 'tenant table "review_note" has row-level security disabled in the catalog'],
+      [
+        "live-rls-coverage",
+        'tenant table "review_note" has no SELECT/INSERT/UPDATE/DELETE policy for "authenticated" in the catalog',
+      ],
+    ]);
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * Small typed accessors over libpg-query's JSON parse tree. The tree is plain JSON (`{ NodeType:
+ * { field: … } }`); these helpers keep the rules free of casts.
+ */
+
+/** A parse-tree object: one node's fields. */
+export type AstObject = { [key: string]: unknown };
+
+/** Whether a value is a plain object node. */
+export function isObject(value: unknown): value is AstObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A field that holds an object, or undefined. */
+export function objectField(node: AstObject | undefined, key: string): AstObject | undefined {
+  const value = node?.[key];
+  return isObject(value) ? value : undefined;
+}
+
+/** A field that holds an array, or an empty array. */
+export function arrayField(node: AstObject | undefined, key: string): unknown[] {
+  const value = node?.[key];
+  return Array.isArray(value) ? value : [];
+}
+
+/** A field that holds a string, or undefined. */
+export function stringField(node: AstObject | undefined, key: string): string | undefined {
+  const value = node?.[key];
+  return typeof value === "string" ? value : undefined;
+}
+
+/** A wrapped node `{ Type: body }`: its type name and body. */
+export function unwrap(value: unknown): { type: string; body: AstObject } | undefined {
+  if (!isObject(value)) return undefined;
+  const [type] = Object.keys(value);
+  if (type === undefined) return undefined;
+  const body = value[type];
+  return isObject(body) ? { type, body } : undefined;
+}
+
+/** The body of a wrapped node when it has the given type. */
+export function nodeOf(value: unknown, type: string): AstObject | undefined {
+  const node = unwrap(value);
+  return node?.type === type ? node.body : undefined;
+}
+
+/** `[{ String: { sval } }, …]` name lists (`funcname`, `typeName.names`) as plain strings. */
+export function nameList(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return value.map((item) => stringField(nodeOf(item, "String"), "sval") ?? "");
+}
+
+/** Every wrapped node of a type anywhere below a value, with the chain of node types above it. */
+export function findNodes(
+  value: unknown,
+  type: string,
+  ancestors: string[] = [],
+): { body: AstObject; ancestors: string[] }[] {
+  const found: { body: AstObject; ancestors: string[] }[] = [];
+  if (Array.isArray(value)) {
+    for (const item of value) found.push(...findNodes(item, type, ancestors));
+  } else if (isObject(value)) {
+    for (const [key, child] of Object.entries(value)) {
+      if (key === type && isObject(child)) found.push({ body: child, ancestors });
+      const isNodeType = /^[A-Z]/.test(key);
+      found.push(...findNodes(child, type, isNodeType ? [...ancestors, key] : ancestors));
+    }
+  }
+  return found;
+}
+
+/** A table name from a `RangeVar` (schema dropped: the review keys tables by name). */
+export function relationName(rangeVar: AstObject | undefined): string | undefined {
+  return stringField(rangeVar, "relname");
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { mustBeRerunnable, parseReviewConfig, ReviewConfigError, ruleLevel } from "./config.ts";
+
+describe("review config", () => {
+  it("reads settings and severity overrides", () => {
+    const config = parseReviewConfig(
+      {
+        tenantColumn: "organization_id",
+        role: "authenticated",
+        guardBaseline: "0007",
+        rules: { "set-not-null": "error", "drop-statement": "off" },
+      },
+      "review.config.json",
+    );
+    expect(ruleLevel(config, "set-not-null")).toBe("error");
+    expect(ruleLevel(config, "drop-statement")).toBe("off");
+    expect(ruleLevel(config, "non-concurrent-index")).toBe("warning");
+  });
+
+  it("reports every problem at once", () => {
+    let error: unknown;
+    try {
+      parseReviewConfig(
+        { role: "", guardBaseline: "0007", rules: { "no-such-rule": "error", "set-not-null": "fatal" }, extra: 1 },
+        "review.config.json",
+      );
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ReviewConfigError);
+    expect((error as ReviewConfigError).problems).toEqual([
+      '"tenantColumn" must be a non-empty string',
+      '"role" must be a non-empty string',
+      '"rules": unknown rule "no-such-rule" (see docs/review-rules.md)',
+      '"rules"."set-not-null": "fatal" is not one of "error", "warning", "off"',
+      'unknown key "extra"',
+    ]);
+  });
+
+  it("compares tags with the guard baseline by their number", () => {
+    expect(mustBeRerunnable("0006_milky_dreadnoughts", "0007")).toBe(false);
+    expect(mustBeRerunnable("0007_tro-101-research-improvements", "0007")).toBe(true);
+    expect(mustBeRerunnable("0010_next", "0007")).toBe(true);
+  });
+});

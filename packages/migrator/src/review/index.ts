@@ -1,0 +1,12 @@
+export { applyBaseline, type Baseline, BaselineFileError, createBaseline, parseBaseline } from "./baseline.ts";
+export { parseReviewConfig, type ReviewConfig, ReviewConfigError, type RuleLevel } from "./config.ts";
+export type { Finding, Severity } from "./finding.ts";
+export { FORMATS, type Format, formatFindings } from "./formats.ts";
+export { liveReview } from "./live-review.ts";
+export { MigrationFolderError, readMigrationSources } from "./migration-sources.ts";
+export { type MigrationSource, type ReviewOptions, reviewMigrations } from "./review-migrations.ts";
+export type { Rule } from "./rule.ts";
+export { renderRuleDocs } from "./rule-docs.ts";
+export { type ReviewRun, type RunReviewOptions, runReview } from "./run-review.ts";
+export { RULES } from "./rules/index.ts";
+export { writeCorpus } from "./testing/corpus.ts";

@@ -1,0 +1,137 @@
+/**
+ * `--live`: what only a database can tell. Applies the history to a throwaway database, runs
+ * every migration from the guard baseline on a second time (inside a rolled-back transaction, or
+ * directly for no-transaction migrations), then reads the catalog: every tenant table must have
+ * RLS enabled and a policy per command for the configured role.
+ */
+import type { Driver } from "../drivers/driver.ts";
+import { databaseErrorFields } from "../drivers/driver.ts";
+import { mustBeRerunnable, type ReviewConfig, ruleLevel } from "./config.ts";
+import type { Finding } from "./finding.ts";
+import { loadParser, type ParsedMigration, parseMigration } from "./parse-migration.ts";
+import type { MigrationSource } from "./review-migrations.ts";
+import { toFinding } from "./review-migrations.ts";
+import { ruleById } from "./rules/index.ts";
+
+const COMMANDS = ["SELECT", "INSERT", "UPDATE", "DELETE"] as const;
+
+/**
+ * Runs the live checks on a fresh database from `openDriver` (closed afterwards). Stops at the
+ * first migration that does not apply, since the rest depend on it.
+ */
+export async function liveReview(
+  sources: readonly MigrationSource[],
+  options: { config: ReviewConfig; openDriver: () => Promise<Driver> },
+): Promise<Finding[]> {
+  await loadParser();
+  const { config } = options;
+  const migrations = sources.map((source) => parseMigration(source.tag, source.file, source.text));
+  const driver = await options.openDriver();
+  const findings: Finding[] = [];
+  const report = (
+    ruleId: string,
+    migration: ParsedMigration | undefined,
+    index: number | undefined,
+    message: string,
+  ) => {
+    const rule = ruleById(ruleId);
+    const level = ruleLevel(config, ruleId);
+    if (!rule || level === "off") return;
+    const statement = migration?.statements.find((s) => s.index === index);
+    findings.push(toFinding(migration?.file ?? "(catalog)", rule, level, message, statement?.position, statement));
+  };
+  try {
+    for (const migration of migrations) {
+      const failure = await run(driver, migration, "commit");
+      if (failure) {
+        report(
+          "live-apply-failed",
+          migration,
+          failure.index,
+          `statement ${failure.index} fails on an empty database: ${failure.message}`,
+        );
+        return findings;
+      }
+    }
+    for (const migration of migrations) {
+      if (!mustBeRerunnable(migration.tag, config.guardBaseline) && !migration.noTransaction) continue;
+      const failure = await run(driver, migration, "rollback");
+      if (failure) {
+        report(
+          "live-not-rerunnable",
+          migration,
+          failure.index,
+          `${migration.tag} is not re-runnable: statement ${failure.index} fails the second time: ${failure.message}`,
+        );
+      }
+    }
+    for (const problem of await rlsCoverage(driver, config)) report("live-rls-coverage", undefined, undefined, problem);
+  } finally {
+    await driver.close();
+  }
+  return findings;
+}
+
+/** Runs a migration's statements; returns the first failure. */
+async function run(
+  driver: Driver,
+  migration: ParsedMigration,
+  end: "commit" | "rollback",
+): Promise<{ index: number; message: string } | undefined> {
+  const transactional = !migration.noTransaction;
+  if (transactional) await driver.exec("BEGIN");
+  try {
+    for (const statement of migration.statements) {
+      try {
+        await driver.exec(statement.sql);
+      } catch (error) {
+        const fields = databaseErrorFields(error);
+        return {
+          index: statement.index,
+          message: `${fields.message}${fields.code ? ` (SQLSTATE ${fields.code})` : ""}`,
+        };
+      }
+    }
+    return undefined;
+  } finally {
+    if (transactional) await driver.exec(end === "commit" ? "COMMIT" : "ROLLBACK");
+  }
+}
+
+/** What the catalog says is missing on each tenant table. */
+async function rlsCoverage(driver: Driver, config: ReviewConfig): Promise<string[]> {
+  const tables = await driver.query<{ table: string; rls: boolean }>(
+    `SELECT c.relname AS "table", c.relrowsecurity AS rls
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = $1 AND NOT a.attisdropped
+      WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+      ORDER BY 1`,
+    [config.tenantColumn],
+  );
+  const policies = await driver.query<{ table: string; cmd: string; roles: string[] | string }>(
+    `SELECT tablename AS "table", cmd, roles FROM pg_policies`,
+  );
+  const problems: string[] = [];
+  for (const { table, rls } of tables) {
+    if (!rls) problems.push(`tenant table "${table}" has row-level security disabled in the catalog`);
+    const covered = new Set(
+      policies
+        .filter((p) => p.table === table && roleList(p.roles).some((role) => role === config.role || role === "public"))
+        .flatMap((p) => (p.cmd === "ALL" ? [...COMMANDS] : [p.cmd])),
+    );
+    const missing = COMMANDS.filter((command) => !covered.has(command));
+    if (missing.length > 0) {
+      problems.push(`tenant table "${table}" has no ${missing.join("/")} policy for "${config.role}" in the catalog`);
+    }
+  }
+  return problems;
+}
+
+/** `pg_policies.roles` is a `name[]`: an array from node-postgres, sometimes its text form. */
+function roleList(roles: string[] | string): string[] {
+  if (Array.isArray(roles)) return roles;
+  return roles
+    .replace(/^\{|\}$/g, "")
+    .split(",")
+    .map((role) => role.replace(/^"|"$/g, ""));
+}

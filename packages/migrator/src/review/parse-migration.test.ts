@@ -1,0 +1,49 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadParser, parseMigration } from "./parse-migration.ts";
+
+beforeAll(loadParser);
+
+describe("parseMigration", () => {
+  it("splits like the runner and maps statements to the line and column of their code", () => {
+    const text =
+      '-- header\nCREATE TABLE "a" ("id" text);--> statement-breakpoint\n-- Manual addition: grants\nGRANT SELECT ON "a" TO "authenticated";';
+    const migration = parseMigration("0000_a", "0000_a.sql", text);
+    expect(
+      migration.statements.map((s) => [s.index, s.position, s.leadingComments, s.units.map((u) => u.type)]),
+    ).toEqual([
+      [1, { line: 2, column: 1 }, ["header"], ["CreateStmt"]],
+      [2, { line: 4, column: 1 }, ["Manual addition: grants"], ["GrantStmt"]],
+    ]);
+  });
+
+  it("parses the statements inside a DO block with the guards around them", () => {
+    const text =
+      "DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN\n    CREATE ROLE \"authenticated\" NOLOGIN;\n  END IF;\nEND $$;--> statement-breakpoint\nDO $$ BEGIN\n  CREATE TYPE \"t\" AS ENUM('a');\nEXCEPTION WHEN duplicate_object THEN null;\nEND $$;";
+    const migration = parseMigration("0000_a", "0000_a.sql", text);
+    const inner = migration.statements.flatMap((s) => s.units.filter((u) => u.type !== "DoStmt"));
+    expect(inner.map((u) => [u.type, migration.positionAt(u.offset), u.guards])).toEqual([
+      ["CreateRoleStmt", { line: 4, column: 5 }, { inDoBlock: true, handles: [], conditional: true }],
+      [
+        "CreateEnumStmt",
+        { line: 8, column: 3 },
+        { inDoBlock: true, handles: ["duplicate_object"], conditional: false },
+      ],
+    ]);
+  });
+
+  it("keeps SQL the parser rejects as a parse error with its position, without throwing", () => {
+    const migration = parseMigration(
+      "0000_a",
+      "0000_a.sql",
+      'SELECT 1;--> statement-breakpoint\nCREATE TABLE "a" ("id" text PRIMARY KEY,);',
+    );
+    expect(migration.statements[1]?.parseError).toEqual({
+      message: 'syntax error at or near ")"',
+      position: { line: 2, column: 41 },
+    });
+  });
+
+  it("reads the no-transaction directive", () => {
+    expect(parseMigration("0010_a", "0010_a.sql", "-- migrator:no-transaction\nSELECT 1;").noTransaction).toBe(true);
+  });
+});

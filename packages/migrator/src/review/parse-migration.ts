@@ -1,0 +1,239 @@
+/**
+ * Turns a migration file into what the rules read: its statements (split exactly as the runner
+ * splits them), each parsed by PostgreSQL's own parser (libpg-query), with the SQL inside
+ * `DO $$ … $$` blocks parsed too, and every position mapped back to the file's line and column.
+ */
+import { loadModule, parsePlPgSQLSync, parseSync } from "libpg-query";
+import { type MigrationStatement, runsOutsideTransaction, splitStatements } from "../sql/statements.ts";
+import { type AstObject, arrayField, isObject, objectField, stringField, unwrap } from "./ast.ts";
+
+/** A 1-based line and column in a migration file. */
+export interface Position {
+  line: number;
+  column: number;
+}
+
+/** How a statement inside a `DO` block is protected against running twice. */
+export interface BlockGuards {
+  /** It sits inside a `DO $$ … $$` block. */
+  inDoBlock: boolean;
+  /** Conditions caught by an enclosing `EXCEPTION WHEN …` (e.g. `duplicate_object`). */
+  handles: string[];
+  /** It runs only under an `IF` (e.g. `IF NOT EXISTS (SELECT … FROM pg_roles …)`). */
+  conditional: boolean;
+}
+
+/** One SQL statement the parser understood: a top-level statement or one inside a DO block. */
+export interface SqlUnit {
+  /** The parse-tree node type, e.g. `CreateStmt`, `AlterTableStmt`, `IndexStmt`. */
+  type: string;
+  /** The node's fields. */
+  node: AstObject;
+  /** The statement's SQL text. */
+  text: string;
+  /** Character offset of `text` in the file. */
+  offset: number;
+  /** The SQL string the parser was given (parse-tree locations are byte offsets into it)… */
+  source: string;
+  /** …and where that string starts in the file. */
+  sourceOffset: number;
+  guards: BlockGuards;
+}
+
+/** One chunk between `--> statement-breakpoint`s, parsed. */
+export interface ReviewStatement extends MigrationStatement {
+  /** Where its first line of code (after leading comments) starts. */
+  position: Position;
+  /** Character offset of `sql` in the file. */
+  offset: number;
+  /** The `--` comment lines right above the code (inside the chunk), without the dashes. */
+  leadingComments: string[];
+  /** The statements it holds (several for a DO block with several inner statements). */
+  units: SqlUnit[];
+  /** Set when PostgreSQL's parser rejects the chunk. */
+  parseError?: { message: string; position: Position };
+}
+
+/** A migration file ready for review. */
+export interface ParsedMigration {
+  /** The journal tag, e.g. `0008_add-correlation-id`. */
+  tag: string;
+  /** The path findings print. */
+  file: string;
+  text: string;
+  /** Whether the first line is `-- migrator:no-transaction`. */
+  noTransaction: boolean;
+  statements: ReviewStatement[];
+  /** Maps a character offset in the file to its line and column. */
+  positionAt(offset: number): Position;
+}
+
+let loaded: Promise<void> | undefined;
+
+/** Loads the parser's WebAssembly module once; call before `parseMigration`. */
+export function loadParser(): Promise<void> {
+  loaded ??= loadModule();
+  return loaded;
+}
+
+/**
+ * Parses one migration file. SQL the parser rejects is kept with `parseError` set, never thrown.
+ * Call `await loadParser()` first.
+ */
+export function parseMigration(tag: string, file: string, text: string): ParsedMigration {
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === "\n") lineStarts.push(i + 1);
+  const positionAt = (offset: number): Position => {
+    let low = 0;
+    let high = lineStarts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if ((lineStarts[mid] ?? 0) <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return { line: low + 1, column: offset - (lineStarts[low] ?? 0) + 1 };
+  };
+
+  const statements: ReviewStatement[] = [];
+  let cursor = 0;
+  for (const chunk of splitStatements(text)) {
+    const found = text.indexOf(chunk.sql, cursor);
+    const offset = found >= 0 ? found : cursor;
+    cursor = offset + chunk.sql.length;
+    statements.push(parseStatement(chunk, offset, positionAt));
+  }
+  return { tag, file, text, noTransaction: runsOutsideTransaction(text), statements, positionAt };
+}
+
+function parseStatement(
+  chunk: MigrationStatement,
+  offset: number,
+  positionAt: (offset: number) => Position,
+): ReviewStatement {
+  const { comments, codeStart } = leadingCommentsOf(chunk.sql);
+  const statement: ReviewStatement = {
+    ...chunk,
+    offset,
+    position: positionAt(offset + codeStart),
+    leadingComments: comments,
+    units: [],
+  };
+  try {
+    statement.units = parseUnits(chunk.sql, offset, { inDoBlock: false, handles: [], conditional: false });
+  } catch (error) {
+    const cursorPosition = sqlErrorCursor(error);
+    const at = cursorPosition === undefined ? codeStart : byteToCharOffset(chunk.sql, cursorPosition);
+    statement.parseError = {
+      message: error instanceof Error ? error.message : String(error),
+      position: positionAt(offset + at),
+    };
+  }
+  return statement;
+}
+
+/** Parses SQL text into units; DO blocks contribute the statements of their body. */
+function parseUnits(sql: string, fileOffset: number, guards: BlockGuards): SqlUnit[] {
+  const units: SqlUnit[] = [];
+  for (const raw of parseSync(sql).stmts ?? []) {
+    const node = unwrap(raw.stmt);
+    if (!node) continue;
+    const start = byteToCharOffset(sql, raw.stmt_location ?? 0);
+    const end = raw.stmt_len ? byteToCharOffset(sql, (raw.stmt_location ?? 0) + raw.stmt_len) : sql.length;
+    const slice = sql.slice(start, end);
+    const codeStart = leadingCommentsOf(slice).codeStart;
+    const text = slice.slice(codeStart).trim();
+    const textStart = start + codeStart;
+    const unit: SqlUnit = {
+      type: node.type,
+      node: node.body,
+      text,
+      offset: fileOffset + textStart,
+      source: sql,
+      sourceOffset: fileOffset,
+      guards,
+    };
+    units.push(unit);
+    if (node.type === "DoStmt") units.push(...doBlockUnits(text, fileOffset + textStart));
+  }
+  return units;
+}
+
+/** The statements inside a `DO $$ … $$` block, with the guards around each. */
+function doBlockUnits(doText: string, fileOffset: number): SqlUnit[] {
+  const units: SqlUnit[] = [];
+  let cursor = 0;
+  for (const inner of plpgsqlStatements(parsePlPgSQLSync(doText), {
+    inDoBlock: true,
+    handles: [],
+    conditional: false,
+  })) {
+    const at = doText.indexOf(inner.query, cursor);
+    const innerOffset = at >= 0 ? at : 0;
+    if (at >= 0) cursor = at + inner.query.length;
+    try {
+      units.push(...parseUnits(inner.query, fileOffset + innerOffset, inner.guards));
+    } catch {
+      // PL/pgSQL expressions that are not statements on their own (rare) are left to the database.
+    }
+  }
+  return units;
+}
+
+/** Walks a PL/pgSQL parse tree and yields each plain SQL statement with its guards. */
+function plpgsqlStatements(value: unknown, guards: BlockGuards): { query: string; guards: BlockGuards }[] {
+  const found: { query: string; guards: BlockGuards }[] = [];
+  if (Array.isArray(value)) {
+    for (const item of value) found.push(...plpgsqlStatements(item, guards));
+    return found;
+  }
+  if (!isObject(value)) return found;
+  for (const [key, child] of Object.entries(value)) {
+    if (!isObject(child)) {
+      found.push(...plpgsqlStatements(child, guards));
+      continue;
+    }
+    if (key === "PLpgSQL_stmt_execsql") {
+      const query = stringField(objectField(objectField(child, "sqlstmt"), "PLpgSQL_expr"), "query");
+      if (query) found.push({ query, guards });
+    } else if (key === "PLpgSQL_stmt_block") {
+      const exceptionBlock = objectField(objectField(child, "exceptions"), "PLpgSQL_exception_block");
+      const handles = arrayField(exceptionBlock, "exc_list").flatMap((exception) =>
+        arrayField(objectField(exception as AstObject, "PLpgSQL_exception"), "conditions").map(
+          (condition) => stringField(objectField(condition as AstObject, "PLpgSQL_condition"), "condname") ?? "",
+        ),
+      );
+      found.push(...plpgsqlStatements(child["body"], { ...guards, handles: [...guards.handles, ...handles] }));
+    } else if (key === "PLpgSQL_stmt_if") {
+      found.push(...plpgsqlStatements(child, { ...guards, conditional: true }));
+    } else {
+      found.push(...plpgsqlStatements(child, guards));
+    }
+  }
+  return found;
+}
+
+/** The comment lines a chunk starts with, and where its code begins. */
+function leadingCommentsOf(sql: string): { comments: string[]; codeStart: number } {
+  const comments: string[] = [];
+  let position = 0;
+  for (const line of sql.split("\n")) {
+    const trimmed = line.trim();
+    if (trimmed !== "" && !trimmed.startsWith("--")) {
+      return { comments, codeStart: position + (line.length - line.trimStart().length) };
+    }
+    if (trimmed.startsWith("--")) comments.push(trimmed.replace(/^--\s?/, ""));
+    position += line.length + 1;
+  }
+  return { comments, codeStart: 0 };
+}
+
+function sqlErrorCursor(error: unknown): number | undefined {
+  if (!isObject(error)) return undefined;
+  const cursor = objectField(error, "sqlDetails")?.["cursorPosition"];
+  return typeof cursor === "number" ? cursor : undefined;
+}
+
+/** libpg-query reports UTF-8 byte offsets; the file is read as characters. */
+function byteToCharOffset(text: string, byteOffset: number): number {
+  return Buffer.from(text, "utf8").subarray(0, byteOffset).toString("utf8").length;
+}

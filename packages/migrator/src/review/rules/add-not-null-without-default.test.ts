@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { reviewExample } from "../testing/review-example.ts";
+
+const history = ['CREATE TABLE "plan_step" (\n\t"id" text PRIMARY KEY NOT NULL\n);'];
+const review = (sql: string) => reviewExample({ history, sql }, "add-not-null-without-default");
+
+describe("add-not-null-without-default", () => {
+  it("flags NOT NULL without a default on an existing table", async () => {
+    const findings = await review('ALTER TABLE "plan_step" ADD COLUMN IF NOT EXISTS "depends_on" text[] NOT NULL;');
+    expect(findings.map((f) => f.message)).toEqual([
+      expect.stringContaining('"plan_step"."depends_on" is added NOT NULL without a default'),
+    ]);
+  });
+
+  it("passes 0007's columns: NOT NULL with a default, or nullable", async () => {
+    const sql =
+      'ALTER TABLE "plan_step" ADD COLUMN IF NOT EXISTS "depends_on" text[] DEFAULT \'{}\' NOT NULL;--> statement-breakpoint\nALTER TABLE "plan_step" ADD COLUMN IF NOT EXISTS "started_at" timestamp with time zone;';
+    expect(await review(sql)).toEqual([]);
+  });
+
+  it("passes a NOT NULL column of a table created in the same migration", async () => {
+    const sql =
+      'CREATE TABLE "ai_batch" (\n\t"id" text PRIMARY KEY NOT NULL\n);\n--> statement-breakpoint\nALTER TABLE "ai_batch" ADD COLUMN "status" text NOT NULL;';
+    expect(await review(sql)).toEqual([]);
+  });
+});

@@ -1,0 +1,41 @@
+import { stringField } from "../ast.ts";
+import { type Rule, unitPosition } from "../rule.ts";
+import { addedColumns } from "./statement-parts.ts";
+
+/** A NOT NULL column without a default cannot be added to a table that has rows. */
+export const addNotNullWithoutDefault: Rule = {
+  id: "add-not-null-without-default",
+  defaultSeverity: "error",
+  source: "static",
+  summary: "ADD COLUMN … NOT NULL without a default on an existing table",
+  explanation:
+    "Every existing row would get NULL in the new column, which NOT NULL forbids: the migration fails as soon as the " +
+    "table has a row — in production, not on an empty development database.",
+  help: "Give the column a constant default, or add it nullable, backfill it, then SET NOT NULL in a later migration.",
+  examples: {
+    failing: {
+      history: ['CREATE TABLE "plan_step" (\n\t"id" text PRIMARY KEY NOT NULL\n);'],
+      sql: 'ALTER TABLE "plan_step" ADD COLUMN "attempt_count" integer NOT NULL;',
+    },
+    passing: {
+      history: ['CREATE TABLE "plan_step" (\n\t"id" text PRIMARY KEY NOT NULL\n);'],
+      sql: 'ALTER TABLE "plan_step" ADD COLUMN "attempt_count" integer DEFAULT 0 NOT NULL;',
+    },
+  },
+  checkUnit({ migration, statement, unit, before }) {
+    return addedColumns(unit).flatMap(({ table, column, constraints }) => {
+      if (!before.hasTable(table)) return [];
+      const types = constraints.map((constraint) => stringField(constraint, "contype"));
+      const notNull = types.includes("CONSTR_NOTNULL") || types.includes("CONSTR_PRIMARY");
+      const filled = types.some((t) => t === "CONSTR_DEFAULT" || t === "CONSTR_GENERATED" || t === "CONSTR_IDENTITY");
+      if (!notNull || filled) return [];
+      return [
+        {
+          statement,
+          position: unitPosition(migration, unit),
+          message: `"${table}"."${column}" is added NOT NULL without a default: the migration fails once "${table}" has rows`,
+        },
+      ];
+    });
+  },
+};

@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { reviewExample } from "../testing/review-example.ts";
+
+const review = (sql: string, history: string[] = []) => reviewExample({ history, sql }, "rls-not-enabled");
+
+describe("rls-not-enabled", () => {
+  it("flags a tenant table without ENABLE ROW LEVEL SECURITY, at its CREATE TABLE", async () => {
+    const sql =
+      'CREATE TYPE "public"."skill_execution_status" AS ENUM(\'running\');--> statement-breakpoint\nCREATE TABLE "skill_execution" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text NOT NULL\n);';
+    const findings = await review(sql);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ line: 2, column: 1 });
+    expect(findings[0]?.message).toContain('tenant table "skill_execution" (has "organization_id")');
+  });
+
+  it("ignores tables without the tenant column", async () => {
+    expect(await review('CREATE TABLE "ai_model" (\n\t"id" text PRIMARY KEY NOT NULL\n);')).toEqual([]);
+  });
+
+  it("flags an existing table that gains the tenant column without RLS", async () => {
+    const history = ['CREATE TABLE "ai_model" (\n\t"id" text PRIMARY KEY NOT NULL\n);'];
+    const findings = await review('ALTER TABLE "ai_model" ADD COLUMN "organization_id" text;', history);
+    expect(findings.map((f) => f.message)).toEqual([expect.stringContaining('"ai_model"')]);
+  });
+});

@@ -1,0 +1,31 @@
+import type { Rule } from "../rule.ts";
+import { newTenantTables } from "./tenant-tables.ts";
+
+/** A new tenant table must switch on row-level security in the same migration. */
+export const rlsNotEnabled: Rule = {
+  id: "rls-not-enabled",
+  defaultSeverity: "error",
+  source: "static",
+  summary: "a tenant table created without ENABLE ROW LEVEL SECURITY in the same migration",
+  explanation:
+    "A table with the tenant column holds every tenant's rows. Without row-level security, the policies are ignored and " +
+    "any tenant's session reads all of them. Drizzle Kit emits the ENABLE statement only when the table is declared " +
+    "with `.enableRLS()` or has policies.",
+  help: 'Declare the table with the tenant policies (or `.enableRLS()`) and regenerate, or add `ALTER TABLE "t" ENABLE ROW LEVEL SECURITY;`.',
+  examples: {
+    failing: {
+      sql: 'CREATE TABLE "skill_execution" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text NOT NULL,\n\t"skill_name" text NOT NULL\n);',
+    },
+    passing: {
+      sql: 'CREATE TABLE "skill_execution" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text NOT NULL,\n\t"skill_name" text NOT NULL\n);\n--> statement-breakpoint\nALTER TABLE "skill_execution" ENABLE ROW LEVEL SECURITY;',
+    },
+  },
+  checkMigration(context) {
+    return [...newTenantTables(context)]
+      .filter(([table]) => !context.after.rowLevelSecurity(table))
+      .map(([table, statement]) => ({
+        statement,
+        message: `tenant table "${table}" (has "${context.settings.tenantColumn}") is created without ENABLE ROW LEVEL SECURITY: every tenant can read every row`,
+      }));
+  },
+};

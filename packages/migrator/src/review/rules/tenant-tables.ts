@@ -1,0 +1,54 @@
+/** Which tenant tables a migration creates, turns into tenant tables or takes a policy from; the RLS rules check those. */
+import { arrayField, nameList, nodeOf, objectField, relationName, stringField } from "../ast.ts";
+import type { ParsedMigration, ReviewStatement } from "../parse-migration.ts";
+import type { MigrationContext } from "../rule.ts";
+
+/**
+ * Tenant tables this migration made (created, or gave the tenant column), with the statement that
+ * did it, plus existing tenant tables that lost a policy here (with the DROP POLICY).
+ */
+export function newTenantTables({
+  migration,
+  before,
+  after,
+  settings,
+}: MigrationContext): Map<string, ReviewStatement> {
+  const tables = new Map<string, ReviewStatement>();
+  for (const table of after.tableNames()) {
+    if (!after.isTenantTable(table, settings.tenantColumn)) continue;
+    const statement = before.isTenantTable(table, settings.tenantColumn)
+      ? after.policies(table).length < before.policies(table).length
+        ? policyDropOn(migration, table)
+        : undefined
+      : statementTouching(migration, table);
+    if (statement) tables.set(table, statement);
+  }
+  return tables;
+}
+
+/** The first DROP POLICY on the table. */
+function policyDropOn(migration: ParsedMigration, table: string): ReviewStatement | undefined {
+  return migration.statements.find((statement) =>
+    statement.units.some(
+      (unit) =>
+        unit.type === "DropStmt" &&
+        stringField(unit.node, "removeType") === "OBJECT_POLICY" &&
+        arrayField(unit.node, "objects").some((object) => nameList(nodeOf(object, "List")?.["items"]).at(-2) === table),
+    ),
+  );
+}
+
+/** The first statement that creates or alters the table. */
+function statementTouching(migration: ParsedMigration, table: string): ReviewStatement | undefined {
+  return migration.statements.find((statement) =>
+    statement.units.some(
+      (unit) =>
+        (unit.type === "CreateStmt" || unit.type === "AlterTableStmt") &&
+        relationName(objectField(unit.node, "relation")) === table &&
+        (unit.type === "CreateStmt" ||
+          arrayField(unit.node, "cmds").some(
+            (item) => stringField(nodeOf(item, "AlterTableCmd"), "subtype") === "AT_AddColumn",
+          )),
+    ),
+  );
+}
