@@ -42,7 +42,9 @@ export function formatMarkdown(results: BenchResults): string {
   for (const row of results.rows) {
     const baseline = row.baseline ? `${row.baseline.label}: ${ms(row.baseline.medianMs)}` : "—";
     const met = row.met === null ? "—" : row.met ? "yes" : "no";
-    lines.push(`| ${row.benchmark} | ${row.engine} | ${row.ours.label}: ${ms(row.ours.medianMs)} | ${baseline} | ${row.result} | ${row.target} | ${met} |`);
+    lines.push(
+      `| ${row.benchmark} | ${row.engine} | ${row.ours.label}: ${ms(row.ours.medianMs)} | ${baseline} | ${row.result} | ${row.target} | ${met} |`,
+    );
   }
   if (results.notes.length > 0) lines.push("", ...results.notes.map((note) => `- ${note}`));
   return `${lines.join("\n")}\n`;

@@ -37,7 +37,11 @@ async function main(argv: string[]): Promise<number> {
     .description("Benchmark migrated test databases, db:migrate and db:review; print medians and ratios")
     .option("--runs <n>", "rounds per measurement (medians of these)", positiveInteger, 5)
     .option("--engine <engine...>", "pglite and/or postgres", ["pglite", "postgres"])
-    .option("--only <part...>", "only these benchmarks: test-databases, migrate, review", ["test-databases", "migrate", "review"])
+    .option("--only <part...>", "only these benchmarks: test-databases, migrate, review", [
+      "test-databases",
+      "migrate",
+      "review",
+    ])
     .option("--out <dir>", "where to write latest.json and latest.md", DEFAULT_OUT)
     .option("--json", "print the results as JSON instead of the table")
     .parse(argv);

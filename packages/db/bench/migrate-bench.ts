@@ -88,15 +88,23 @@ async function ourMigrate(driver: Driver): Promise<void> {
 function runCommand(command: string, args: string[], env: Record<string, string>): Promise<number> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    execFile(command, args, { cwd: PACKAGE_DIR, env: { ...process.env, DATABASE_URL: "", ...env } }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${command} ${args.join(" ")} failed: ${stderr || stdout || error.message}`));
-      else resolve(performance.now() - started);
-    });
+    execFile(
+      command,
+      args,
+      { cwd: PACKAGE_DIR, env: { ...process.env, DATABASE_URL: "", ...env } },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`${command} ${args.join(" ")} failed: ${stderr || stdout || error.message}`));
+        else resolve(performance.now() - started);
+      },
+    );
   });
 }
 
 /** Time of `fn` on a fresh empty database: the first call (full history) and a second one (nothing pending). */
-async function fullThenNoop(engine: Engine, fn: (db: EmptyDatabase) => Promise<[number, number]>): Promise<[number, number]> {
+async function fullThenNoop(
+  engine: Engine,
+  fn: (db: EmptyDatabase) => Promise<[number, number]>,
+): Promise<[number, number]> {
   const db = await emptyDatabase(engine);
   try {
     return await fn(db);
@@ -124,20 +132,37 @@ async function inProcess(engine: Engine, which: "ours" | "drizzle"): Promise<[nu
 
 /** The command line of this package's `db:migrate` script (what `pnpm db:migrate` runs), as program and arguments. */
 function migrateScript(): [string, string[]] {
-  const manifest = JSON.parse(readFileSync(join(PACKAGE_DIR, "package.json"), "utf8")) as { scripts: Record<string, string> };
+  const manifest = JSON.parse(readFileSync(join(PACKAGE_DIR, "package.json"), "utf8")) as {
+    scripts: Record<string, string>;
+  };
   const [program = "", ...args] = (manifest.scripts["db:migrate"] ?? "").split(/\s+/);
   return [program === "node" ? process.execPath : join(BIN, program), args];
 }
 
 async function asCommand(engine: Engine, which: "ours" | "drizzle-kit"): Promise<[number, number]> {
   const [program, args] = which === "ours" ? migrateScript() : [join(BIN, "drizzle-kit"), ["migrate"]];
-  return fullThenNoop(engine, async (db) => [await runCommand(program, args, db.env), await runCommand(program, args, db.env)]);
+  return fullThenNoop(engine, async (db) => [
+    await runCommand(program, args, db.env),
+    await runCommand(program, args, db.env),
+  ]);
 }
 
 export interface MigrateBenchResult {
   engine: Engine;
-  library: { ours: Measurement; drizzle: Measurement; oursNoop: Measurement; drizzleNoop: Measurement; overheadPercent: number };
-  command: { ours: Measurement; oursNoop: Measurement; drizzleKit?: Measurement; drizzleKitNoop?: Measurement; overheadPercent?: number };
+  library: {
+    ours: Measurement;
+    drizzle: Measurement;
+    oursNoop: Measurement;
+    drizzleNoop: Measurement;
+    overheadPercent: number;
+  };
+  command: {
+    ours: Measurement;
+    oursNoop: Measurement;
+    drizzleKit?: Measurement;
+    drizzleKitNoop?: Measurement;
+    overheadPercent?: number;
+  };
 }
 
 /** Pairs of (full, nothing pending) samples, measured side by side, split into two measurements. */
@@ -159,12 +184,17 @@ async function pairs(
   );
   return fulls.map((full, index) => {
     const samples = noops[index] ?? [];
-    const noop = { label: `${full.label}, nothing pending`, samples: samples.map((s) => Math.round(s * 10) / 10), medianMs: Math.round(median(samples) * 10) / 10 };
+    const noop = {
+      label: `${full.label}, nothing pending`,
+      samples: samples.map((s) => Math.round(s * 10) / 10),
+      medianMs: Math.round(median(samples) * 10) / 10,
+    };
     return [full, noop];
   });
 }
 
-const overhead = (ours: Measurement, theirs: Measurement) => Math.round((ours.medianMs / theirs.medianMs - 1) * 1000) / 10;
+const overhead = (ours: Measurement, theirs: Measurement) =>
+  Math.round((ours.medianMs / theirs.medianMs - 1) * 1000) / 10;
 
 /** Runs benchmarks 2 and 3 on one engine. */
 export async function benchMigrate(engine: Engine, runs: number): Promise<MigrateBenchResult> {
@@ -180,11 +210,19 @@ export async function benchMigrate(engine: Engine, runs: number): Promise<Migrat
   const [kit, kitNoop] = commands[1] ?? [];
   return {
     engine,
-    library: { ours: ours[0], drizzle: drizzle[0], oursNoop: ours[1], drizzleNoop: drizzle[1], overheadPercent: overhead(ours[0], drizzle[0]) },
+    library: {
+      ours: ours[0],
+      drizzle: drizzle[0],
+      oursNoop: ours[1],
+      drizzleNoop: drizzle[1],
+      overheadPercent: overhead(ours[0], drizzle[0]),
+    },
     command: {
       ours: commands[0][0],
       oursNoop: commands[0][1],
-      ...(kit && kitNoop ? { drizzleKit: kit, drizzleKitNoop: kitNoop, overheadPercent: overhead(commands[0][0], kit) } : {}),
+      ...(kit && kitNoop
+        ? { drizzleKit: kit, drizzleKitNoop: kitNoop, overheadPercent: overhead(commands[0][0], kit) }
+        : {}),
     },
   };
 }
@@ -229,7 +267,9 @@ export function migrateRows(result: MigrateBenchResult): BenchRow[] {
     benchmark: "3. nothing pending, command (wall)",
     engine: result.engine,
     ours: { label: "db:migrate", medianMs: command.oursNoop.medianMs },
-    ...(command.drizzleKitNoop ? { baseline: { label: "drizzle-kit migrate", medianMs: command.drizzleKitNoop.medianMs } } : {}),
+    ...(command.drizzleKitNoop
+      ? { baseline: { label: "drizzle-kit migrate", medianMs: command.drizzleKitNoop.medianMs } }
+      : {}),
     target: "report",
     result: `${command.oursNoop.medianMs} ms (in process: ${library.oursNoop.medianMs} ms vs Drizzle ${library.drizzleNoop.medianMs} ms)`,
     met: null,

@@ -79,7 +79,9 @@ export async function benchTestDatabases(engine: Engine, runs: number): Promise<
           const started = performance.now();
           await withRollback(t.db, async (tx) => {
             await tx.insert(organization).values({ id: "org_bench", name: "Bench", slug: "bench" });
-            await tx.insert(researchPlan).values({ id: "plan_bench", organizationId: "org_bench", title: "t", question: "?" });
+            await tx
+              .insert(researchPlan)
+              .values({ id: "plan_bench", organizationId: "org_bench", title: "t", question: "?" });
             await tx.$count(researchPlan);
           });
           return performance.now() - started;
@@ -87,7 +89,13 @@ export async function benchTestDatabases(engine: Engine, runs: number): Promise<
       },
     ]);
     if (!replayed || !cloned || !rollback) throw new Error("benchmark 1 measured nothing");
-    return { engine, replay: replayed, clone: cloned, speedup: Math.round((replayed.medianMs / cloned.medianMs) * 10) / 10, rollback };
+    return {
+      engine,
+      replay: replayed,
+      clone: cloned,
+      speedup: Math.round((replayed.medianMs / cloned.medianMs) * 10) / 10,
+      rollback,
+    };
   } finally {
     await t.close();
   }

@@ -5,7 +5,9 @@ export function median(samples: readonly number[]): number {
   if (samples.length === 0) return Number.NaN;
   const sorted = [...samples].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? Number.NaN)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 /** How long `fn` takes, in milliseconds; `setup` and `teardown` around it are not counted. */
@@ -45,6 +47,10 @@ export async function sideBySide(
   }
   return operations.map((operation, index) => {
     const list = samples[index] ?? [];
-    return { label: operation.label, samples: list.map((s) => Math.round(s * 10) / 10), medianMs: Math.round(median(list) * 10) / 10 };
+    return {
+      label: operation.label,
+      samples: list.map((s) => Math.round(s * 10) / 10),
+      medianMs: Math.round(median(list) * 10) / 10,
+    };
   });
 }

@@ -15,7 +15,9 @@ afterAll(async () => {
 describe("createTestDatabase", () => {
   it("clones a database that has the whole history, on the engine of the test project", async () => {
     expect(t.engine).toBe(process.env["TEST_DATABASE"] ?? "pglite");
-    const [row] = await t.driver.query<{ count: number }>("select count(*)::int as count from drizzle.__drizzle_migrations");
+    const [row] = await t.driver.query<{ count: number }>(
+      "select count(*)::int as count from drizzle.__drizzle_migrations",
+    );
     expect(row?.count).toBeGreaterThan(0);
   });
 

@@ -57,7 +57,11 @@ async function buildOnce(target: string, build: (folder: string) => Promise<void
   while (!(await tryLock(lock))) {
     if (await exists(target)) return target;
     if (Date.now() > deadline) {
-      throw new TemplateBuildError(target, "pglite", `waited ${LOCK_TIMEOUT_MS / 1000} s for the lock ${lock}; remove it if no test run is building the template`);
+      throw new TemplateBuildError(
+        target,
+        "pglite",
+        `waited ${LOCK_TIMEOUT_MS / 1000} s for the lock ${lock}; remove it if no test run is building the template`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
   }
@@ -70,7 +74,9 @@ async function buildOnce(target: string, build: (folder: string) => Promise<void
       await rename(building, target);
     } catch (error) {
       await rm(building, { recursive: true, force: true });
-      throw error instanceof TemplateBuildError ? error : new TemplateBuildError(target, "pglite", error instanceof Error ? error.message : String(error));
+      throw error instanceof TemplateBuildError
+        ? error
+        : new TemplateBuildError(target, "pglite", error instanceof Error ? error.message : String(error));
     }
     return target;
   } finally {

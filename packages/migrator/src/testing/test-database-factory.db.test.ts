@@ -8,7 +8,12 @@ import { pgliteDriver } from "../drivers/pglite.ts";
 import { openPostgresDriver } from "../drivers/postgres.ts";
 import { splitStatements } from "../sql/statements.ts";
 import { TemplateBuildError } from "./template-build-error.ts";
-import { createTestDatabaseFactory, type PrepareTarget, type TestDatabaseClone, type TestDatabaseFactory } from "./test-database-factory.ts";
+import {
+  createTestDatabaseFactory,
+  type PrepareTarget,
+  type TestDatabaseClone,
+  type TestDatabaseFactory,
+} from "./test-database-factory.ts";
 import { withRollback } from "./with-rollback.ts";
 
 const engine = process.env["TEST_DATABASE"] === "postgres" ? "postgres" : "pglite";
@@ -61,7 +66,9 @@ function makeFactory(dir: string = folder): TestDatabaseFactory {
 }
 
 async function session(clone: TestDatabaseClone): Promise<Driver> {
-  return clone.engine === "pglite" ? pgliteDriver(clone.pglite, { target: clone.dataDir }) : openPostgresDriver(clone.url);
+  return clone.engine === "pglite"
+    ? pgliteDriver(clone.pglite, { target: clone.dataDir })
+    : openPostgresDriver(clone.url);
 }
 
 async function notes(clone: TestDatabaseClone): Promise<string[]> {
@@ -108,7 +115,9 @@ describe(`the test database factory on ${engine}`, () => {
     try {
       expect(await notes(clone)).toEqual(["seeded"]);
       const driver = await session(clone);
-      const indexes = await driver.query<{ indexname: string }>("select indexname from pg_indexes where tablename = 'note' order by 1");
+      const indexes = await driver.query<{ indexname: string }>(
+        "select indexname from pg_indexes where tablename = 'note' order by 1",
+      );
       await driver.close();
       expect(indexes.map((i) => i.indexname)).toEqual(["note_body_idx", "note_pkey"]);
     } finally {
@@ -136,7 +145,11 @@ describe(`the test database factory on ${engine}`, () => {
   it("builds a template once even when several workers ask for it at the same time", async () => {
     const dir = freshFolder();
     const before = prepared.length;
-    const clones = await Promise.all([makeFactory(dir).clone(engine), makeFactory(dir).clone(engine), makeFactory(dir).clone(engine)]);
+    const clones = await Promise.all([
+      makeFactory(dir).clone(engine),
+      makeFactory(dir).clone(engine),
+      makeFactory(dir).clone(engine),
+    ]);
     try {
       expect(prepared.length - before).toBe(1);
       for (const clone of clones) expect(await notes(clone)).toEqual(["seeded"]);

@@ -12,15 +12,18 @@ import { dirname, join } from "node:path";
 import { rm } from "node:fs/promises";
 import type { PGlite } from "@electric-sql/pglite";
 import { clonePgliteDataDir, ensurePgliteTemplate, type OpenPglite } from "./pglite-template.ts";
-import { cloneServerDatabase, dropServerDatabase, dropServerTemplate, ensureServerTemplate } from "./server-template.ts";
+import {
+  cloneServerDatabase,
+  dropServerDatabase,
+  dropServerTemplate,
+  ensureServerTemplate,
+} from "./server-template.ts";
 import { type TemplateInputs, templateFingerprint } from "./template-fingerprint.ts";
 
 export type TestEngine = "postgres" | "pglite";
 
 /** The fresh database the prepare step runs on (the template being built). */
-export type PrepareTarget =
-  | { engine: "postgres"; url: string }
-  | { engine: "pglite"; dataDir: string; pglite: PGlite };
+export type PrepareTarget = { engine: "postgres"; url: string } | { engine: "pglite"; dataDir: string; pglite: PGlite };
 
 /** One clone for one test file. `close()` drops the database (server) or removes the folder (PGlite). */
 export type TestDatabaseClone =
@@ -89,7 +92,8 @@ export function createTestDatabaseFactory(options: TestDatabaseFactoryOptions): 
   function templateName(engine: TestEngine): string {
     let fingerprint = fingerprints.get(engine);
     if (!fingerprint) {
-      const version = engine === "pglite" ? `${options.inputs.version ?? ""}|pglite ${pgliteVersion()}` : options.inputs.version;
+      const version =
+        engine === "pglite" ? `${options.inputs.version ?? ""}|pglite ${pgliteVersion()}` : options.inputs.version;
       fingerprint = templateFingerprint({ paths: options.inputs.paths, ...(version === undefined ? {} : { version }) });
       fingerprints.set(engine, fingerprint);
     }
@@ -97,12 +101,14 @@ export function createTestDatabaseFactory(options: TestDatabaseFactoryOptions): 
   }
 
   function server(): { url: string } {
-    if (!options.server) throw new Error(`test database factory ${options.name}: no server configured (pass server.url)`);
+    if (!options.server)
+      throw new Error(`test database factory ${options.name}: no server configured (pass server.url)`);
     return options.server;
   }
 
   function pglite(): { open: OpenPglite } {
-    if (!options.pglite) throw new Error(`test database factory ${options.name}: no PGlite configured (pass pglite.open)`);
+    if (!options.pglite)
+      throw new Error(`test database factory ${options.name}: no PGlite configured (pass pglite.open)`);
     return options.pglite;
   }
 
@@ -136,10 +142,12 @@ export function createTestDatabaseFactory(options: TestDatabaseFactoryOptions): 
       return { engine, url, database, close: () => dropServerDatabase(serverUrl, database) };
     }
     const dataDir = await clonePgliteDataDir(join(cacheDir, templateName(engine)), `${options.name}-test`);
-    const db = await pglite().open(dataDir).catch(async (error: unknown) => {
-      await rm(dataDir, { recursive: true, force: true });
-      throw error;
-    });
+    const db = await pglite()
+      .open(dataDir)
+      .catch(async (error: unknown) => {
+        await rm(dataDir, { recursive: true, force: true });
+        throw error;
+      });
     return {
       engine,
       dataDir,
