@@ -1,8 +1,10 @@
 /**
- * `pnpm bench [--runs n] [--engine pglite|postgres …] [--out dir] [--json]`: a benchmark, not a
- * test. Measures side by side, on the embedded database and on the server: migrated test
- * databases (factory clone vs. replay, rolled-back test transaction), db:migrate vs. Drizzle's
- * migrator (full history, nothing pending), and prints medians and ratios. Writes `latest.json` and `latest.md` into `bench/results/` (or `--out`).
+ * `pnpm bench [--runs n] [--engine pglite|postgres …] [--only part…] [--count n] [--out dir] [--json]`:
+ * a benchmark, not a test. Measures side by side, on the embedded database and on the server:
+ * 1. migrated test databases (factory clone vs. replay, rolled-back test transaction);
+ * 2–3. db:migrate vs. Drizzle's migrator (full history, nothing pending);
+ * 4. db:review vs. squawk on a generated corpus.
+ * Prints medians and ratios; writes `latest.json` and `latest.md` into `bench/results/` (or `--out`).
  */
 import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError } from "commander";
@@ -11,6 +13,7 @@ import { TEST_SERVER_URL } from "../src/testing/test-database.ts";
 import { type BenchResults, formatMarkdown, writeResults } from "./bench-report.ts";
 import { machineInfo } from "./machine-info.ts";
 import { benchMigrate, migrateRows } from "./migrate-bench.ts";
+import { benchReview, reviewRows } from "./review-bench.ts";
 import { benchTestDatabases, type Engine, testDatabaseRows } from "./test-database-bench.ts";
 
 const DEFAULT_OUT = fileURLToPath(new URL("./results", import.meta.url));
@@ -42,10 +45,18 @@ async function main(argv: string[]): Promise<number> {
       "migrate",
       "review",
     ])
+    .option("--count <n>", "migrations in db:review's generated corpus", positiveInteger, 1000)
     .option("--out <dir>", "where to write latest.json and latest.md", DEFAULT_OUT)
     .option("--json", "print the results as JSON instead of the table")
     .parse(argv);
-  const options = program.opts<{ runs: number; engine: string[]; only: string[]; out: string; json?: boolean }>();
+  const options = program.opts<{
+    runs: number;
+    count: number;
+    engine: string[];
+    only: string[];
+    out: string;
+    json?: boolean;
+  }>();
   const engines = options.engine.filter((e): e is Engine => e === "pglite" || e === "postgres");
   const results: BenchResults = { machine: machineInfo(), runs: options.runs, rows: [], notes: [], details: {} };
 
@@ -74,6 +85,13 @@ async function main(argv: string[]): Promise<number> {
     results.notes.push(
       "drizzle-kit migrate is timed on the server only: its PGlite driver opens the database without extensions, so 0009's CREATE EXTENSION vector fails; on PGlite our runner is compared with drizzle-orm's migrate() in process.",
     );
+  }
+
+  if (options.only.includes("review")) {
+    console.error(`4. db:review vs squawk on ${options.count} migrations (${options.runs} rounds)…`);
+    const result = await benchReview(options.count, options.runs);
+    results.details["review"] = result;
+    results.rows.push(...reviewRows(result));
   }
 
   const written = await writeResults(options.out, results);
