@@ -4,12 +4,16 @@ import { defineConfig } from "vitest/config";
 /**
  * Three projects: `unit` (no database), and the same database tests (`*.db.test.ts`) once on the
  * embedded PGlite and once on the PostgreSQL server (TEST_DATABASE_URL, default port 5433).
- * `pnpm test` runs all three; `pnpm test:embedded` needs no server.
+ * `*.server.test.ts` need what only a server has (several connections, other processes) and run
+ * in the server project alone. `pnpm test` runs all three; `pnpm test:embedded` needs no server.
  */
 const databaseProject = (database: "pglite" | "postgres") => ({
   test: {
     name: database,
-    include: ["packages/*/src/**/*.db.test.ts"],
+    include: [
+      "packages/*/src/**/*.db.test.ts",
+      ...(database === "postgres" ? ["packages/*/src/**/*.server.test.ts"] : []),
+    ],
     env: { TEST_DATABASE: database },
     testTimeout: 60_000,
     hookTimeout: 180_000,
@@ -27,7 +31,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["packages/*/src/**/*.test.ts"],
-          exclude: ["**/*.db.test.ts", "**/node_modules/**"],
+          exclude: ["**/*.db.test.ts", "**/*.server.test.ts", "**/node_modules/**"],
           testTimeout: 30_000,
         },
       },

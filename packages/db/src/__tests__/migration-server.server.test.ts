@@ -10,7 +10,7 @@ import {
 import { afterEach, describe, expect, it } from "vitest";
 import { runCommand } from "../testing/run-command.ts";
 import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
-import { createTestDatabase, TEST_SERVER_URL, type TestDatabase, testEngine } from "../testing/test-database.ts";
+import { createTestDatabase, TEST_SERVER_URL, type TestDatabase } from "../testing/test-database.ts";
 
 /**
  * What needs a server: several sessions at once (concurrent deploys, a lock held by another
@@ -41,7 +41,7 @@ function scratch(): ScratchMigrations {
   return s;
 }
 
-describe.runIf(testEngine() === "postgres")("on the PostgreSQL server", () => {
+describe("on the PostgreSQL server", () => {
   it("eight db:migrate processes at once: each migration applied once, all exit 0, db:verify passes", async () => {
     const t = await freshDatabase();
     const runs = await Promise.all(Array.from({ length: 8 }, () => runCommand("migrate", [], { DATABASE_URL: t.url })));
