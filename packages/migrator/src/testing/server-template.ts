@@ -35,6 +35,51 @@ async function withAdmin<T>(adminUrl: string, fn: (admin: Driver) => Promise<T>)
   }
 }
 
+/** How long the shared admin session outlives its last use (then it closes, so a process can exit). */
+const ADMIN_IDLE_MS = 1000;
+
+interface SharedAdmin {
+  session: Promise<Driver>;
+  users: number;
+  idle?: NodeJS.Timeout;
+}
+
+const sharedAdmins = new Map<string, SharedAdmin>();
+
+function closeShared(adminUrl: string, shared: SharedAdmin): void {
+  if (sharedAdmins.get(adminUrl) === shared) sharedAdmins.delete(adminUrl);
+  shared.session.then((admin) => admin.close()).catch(() => undefined);
+}
+
+/**
+ * Runs `fn` on this process's shared admin session for the server, opened on first use and closed
+ * once idle for a second: a test file's clone and drop, or a benchmark's many clones, then cost one
+ * connection instead of one each. Statements on it run one at a time (node-postgres queues them).
+ * Not for the advisory lock: a session-level lock is re-entrant, so it must have its own session.
+ */
+async function withSharedAdmin<T>(adminUrl: string, fn: (admin: Driver) => Promise<T>): Promise<T> {
+  let shared = sharedAdmins.get(adminUrl);
+  if (!shared) {
+    shared = { session: openPostgresDriver(adminUrl, { applicationName: "test-template" }), users: 0 };
+    sharedAdmins.set(adminUrl, shared);
+  }
+  const current = shared;
+  clearTimeout(current.idle);
+  current.users++;
+  try {
+    return await fn(await current.session);
+  } catch (error) {
+    // A statement's error (SQLSTATE) leaves the session usable; anything else may have broken it.
+    if (!/^[0-9A-Z]{5}$/.test(String((error as { code?: unknown }).code))) closeShared(adminUrl, current);
+    throw error;
+  } finally {
+    current.users--;
+    if (current.users === 0 && sharedAdmins.get(adminUrl) === current) {
+      current.idle = setTimeout(() => closeShared(adminUrl, current), ADMIN_IDLE_MS);
+    }
+  }
+}
+
 async function databaseExists(admin: Driver, name: string): Promise<boolean> {
   const rows = await admin.query("select 1 from pg_database where datname = $1", [name]);
   return rows.length > 0;
@@ -74,7 +119,7 @@ export async function ensureServerTemplate(
 
 /** Creates `clone` as a copy of the template (schema, data, bookkeeping tables: everything). */
 export async function cloneServerDatabase(adminUrl: string, template: string, clone: string): Promise<string> {
-  await withAdmin(adminUrl, (admin) =>
+  await withSharedAdmin(adminUrl, (admin) =>
     admin.exec(`CREATE DATABASE ${quoteIdent(clone)} TEMPLATE ${quoteIdent(template)}`),
   );
   return databaseUrl(adminUrl, clone);
@@ -82,7 +127,7 @@ export async function cloneServerDatabase(adminUrl: string, template: string, cl
 
 /** Drops a database, ending any session still connected to it. */
 export async function dropServerDatabase(adminUrl: string, name: string): Promise<void> {
-  await withAdmin(adminUrl, (admin) => admin.exec(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`));
+  await withSharedAdmin(adminUrl, (admin) => admin.exec(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`));
 }
 
 /** Drops a template database (for tests and benchmarks; a template is otherwise kept across runs). */
