@@ -6,7 +6,7 @@
  * start together build it once and never copy a half-built one.
  */
 import { execFile } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
@@ -103,15 +103,31 @@ export async function ensurePgliteTemplate(
   names: { template: string; base: string },
   open: OpenPglite,
   prepare: (pglite: PGlite, dataDir: string) => Promise<void>,
+  prune?: { prefix: string; unusedForMs: number },
 ): Promise<string> {
   const template = join(cacheDir, names.template);
   if (await exists(template)) return template;
   const base = await buildOnce(join(cacheDir, names.base), (folder) => withPglite(open, folder, async () => undefined));
-  return buildOnce(template, async (folder) => {
+  await buildOnce(template, async (folder) => {
     await mkdir(folder, { recursive: true });
     await copyFolder(base, folder);
     await withPglite(open, folder, (pglite) => prepare(pglite, folder));
   });
+  if (prune) await prunePgliteTemplates(cacheDir, prune.prefix, prune.unusedForMs);
+  return template;
+}
+
+/**
+ * Removes the template folders named `prefix…` not used for `unusedForMs` (their modification
+ * time, which every clone refreshes), so old templates do not pile up in the cache folder.
+ */
+async function prunePgliteTemplates(cacheDir: string, prefix: string, unusedForMs: number): Promise<void> {
+  for (const entry of await readdir(cacheDir)) {
+    if (!entry.startsWith(prefix) || entry.includes(".")) continue;
+    const folder = join(cacheDir, entry);
+    const { mtimeMs } = await stat(folder);
+    if (Date.now() - mtimeMs >= unusedForMs) await rm(folder, { recursive: true, force: true });
+  }
 }
 
 /** Copies a folder with the system's `cp` (3–5× faster than Node's on a data directory's ~1,100 files), else Node's. */
@@ -125,6 +141,8 @@ async function copyFolder(from: string, to: string): Promise<void> {
 /** Copies the template's data directory to a new temporary folder and returns its path. */
 export async function clonePgliteDataDir(template: string, prefix: string): Promise<string> {
   const dataDir = await mkdtemp(join(tmpdir(), `${prefix}-`));
+  const now = new Date();
+  await utimes(template, now, now);
   await copyFolder(template, dataDir);
   return dataDir;
 }

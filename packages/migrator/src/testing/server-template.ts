@@ -94,6 +94,7 @@ export async function ensureServerTemplate(
   adminUrl: string,
   name: string,
   prepare: (url: string) => Promise<void>,
+  prune?: { prefix: string; unusedForMs: number },
 ): Promise<void> {
   await withAdmin(adminUrl, async (admin) => {
     if (await databaseExists(admin, name)) return;
@@ -111,17 +112,46 @@ export async function ensureServerTemplate(
       }
       await admin.exec(`ALTER DATABASE ${quoteIdent(building)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
       await admin.exec(`ALTER DATABASE ${quoteIdent(building)} RENAME TO ${quoteIdent(name)}`);
+      await markUsed(admin, name);
+      if (prune) await pruneServerTemplates(admin, prune.prefix, prune.unusedForMs);
     } finally {
       await admin.query("select pg_advisory_unlock($1::bigint)", [lockKey(name)]);
     }
   });
 }
 
+const LAST_USED = "test template, last used ";
+
+/** Records when a template was last built or cloned, in its comment (pruning reads it). */
+async function markUsed(admin: Driver, template: string): Promise<void> {
+  const comment = `${LAST_USED}${new Date().toISOString()}`.replaceAll("'", "''");
+  await admin.exec(`COMMENT ON DATABASE ${quoteIdent(template)} IS '${comment}'`);
+}
+
+/**
+ * Drops the templates named `prefix…` not used for `unusedForMs` (an older migration history's,
+ * or another branch's): run after building a new one, so old templates do not pile up.
+ */
+async function pruneServerTemplates(admin: Driver, prefix: string, unusedForMs: number): Promise<void> {
+  const rows = await admin.query<{ name: string; comment: string | null }>(
+    `select datname as name, shobj_description(oid, 'pg_database') as comment
+       from pg_database where datistemplate and starts_with(datname, $1)`,
+    [prefix],
+  );
+  for (const { name, comment } of rows) {
+    const lastUsed = comment?.startsWith(LAST_USED) ? Date.parse(comment.slice(LAST_USED.length)) : Number.NaN;
+    if (Date.now() - (Number.isNaN(lastUsed) ? 0 : lastUsed) < unusedForMs) continue;
+    await admin.exec(`ALTER DATABASE ${quoteIdent(name)} WITH IS_TEMPLATE false`).catch(() => undefined);
+    await admin.exec(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`).catch(() => undefined);
+  }
+}
+
 /** Creates `clone` as a copy of the template (schema, data, bookkeeping tables: everything). */
 export async function cloneServerDatabase(adminUrl: string, template: string, clone: string): Promise<string> {
-  await withSharedAdmin(adminUrl, (admin) =>
-    admin.exec(`CREATE DATABASE ${quoteIdent(clone)} TEMPLATE ${quoteIdent(template)}`),
-  );
+  await withSharedAdmin(adminUrl, async (admin) => {
+    await admin.exec(`CREATE DATABASE ${quoteIdent(clone)} TEMPLATE ${quoteIdent(template)}`);
+    await markUsed(admin, template);
+  });
   return databaseUrl(adminUrl, clone);
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -193,6 +193,35 @@ describe(`the test database factory on ${engine}`, () => {
     expect(error).toBeInstanceOf(TemplateBuildError);
     expect((error as TemplateBuildError).message).toMatch(/missing_table/);
     expect(await templateExists(factory)).toBe(false);
+  });
+});
+
+describe(`old templates on ${engine}`, () => {
+  /** Makes a template look unused for two days (the factory records use in the folder's time or the database's comment). */
+  async function age(factory: TestDatabaseFactory): Promise<void> {
+    const name = factory.templateName(engine);
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+    if (engine === "pglite") {
+      utimesSync(join(cacheDir, name), twoDaysAgo, twoDaysAgo);
+      return;
+    }
+    const admin = await openPostgresDriver(serverUrl);
+    try {
+      await admin.exec(`COMMENT ON DATABASE "${name}" IS 'test template, last used ${twoDaysAgo.toISOString()}'`);
+    } finally {
+      await admin.close();
+    }
+  }
+
+  it("are removed when a new template is built, unless used within a day", async () => {
+    const [old, recent, next] = [makeFactory(freshFolder()), makeFactory(freshFolder()), makeFactory(freshFolder())];
+    await old.ensureTemplate(engine);
+    await recent.ensureTemplate(engine);
+    await age(old);
+    await next.ensureTemplate(engine);
+    expect(await templateExists(old)).toBe(false);
+    expect(await templateExists(recent)).toBe(true);
+    expect(await templateExists(next)).toBe(true);
   });
 });
 

@@ -59,6 +59,8 @@ export interface TestDatabaseFactory {
   dropTemplate(engine: TestEngine): Promise<void>;
 }
 
+const TEMPLATE_UNUSED_MS = 24 * 60 * 60 * 1000;
+
 /** The installed PGlite version: a data directory only opens under the version that wrote it. */
 function pgliteVersion(): string {
   const entry = createRequire(import.meta.url).resolve("@electric-sql/pglite");
@@ -88,6 +90,8 @@ export function createTestDatabaseFactory(options: TestDatabaseFactoryOptions): 
   const fingerprints = new Map<TestEngine, string>();
   const ready = new Map<TestEngine, Promise<void>>();
   const cacheDir = options.pglite?.cacheDir ?? join(tmpdir(), `${options.name}-test-templates`);
+  /** After building a template, templates of this name unused for a day (older migrations, other branches) go. */
+  const prune = { prefix: `${options.name}_tpl_`, unusedForMs: TEMPLATE_UNUSED_MS };
 
   function templateName(engine: TestEngine): string {
     let fingerprint = fingerprints.get(engine);
@@ -114,11 +118,15 @@ export function createTestDatabaseFactory(options: TestDatabaseFactoryOptions): 
 
   async function build(engine: TestEngine): Promise<void> {
     if (engine === "postgres") {
-      await ensureServerTemplate(server().url, templateName(engine), (url) => options.prepare({ engine, url }));
+      await ensureServerTemplate(server().url, templateName(engine), (url) => options.prepare({ engine, url }), prune);
     } else {
       const names = { template: templateName(engine), base: `${options.name}_base_pglite_${pgliteVersion()}` };
-      await ensurePgliteTemplate(cacheDir, names, pglite().open, (db, dataDir) =>
-        options.prepare({ engine, dataDir, pglite: db }),
+      await ensurePgliteTemplate(
+        cacheDir,
+        names,
+        pglite().open,
+        (db, dataDir) => options.prepare({ engine, dataDir, pglite: db }),
+        prune,
       );
     }
   }
