@@ -60,7 +60,12 @@ function closeShared(adminUrl: string, shared: SharedAdmin): void {
 async function withSharedAdmin<T>(adminUrl: string, fn: (admin: Driver) => Promise<T>): Promise<T> {
   let shared = sharedAdmins.get(adminUrl);
   if (!shared) {
-    shared = { session: openPostgresDriver(adminUrl, { applicationName: "test-template" }), users: 0 };
+    const session = openPostgresDriver(adminUrl, { applicationName: "test-template" }).then(async (admin) => {
+      // Test databases need no durability: their CREATE/DROP/COMMENT commits need not wait for the disk.
+      await admin.exec("SET synchronous_commit = off");
+      return admin;
+    });
+    shared = { session, users: 0 };
     sharedAdmins.set(adminUrl, shared);
   }
   const current = shared;
@@ -146,11 +151,17 @@ async function pruneServerTemplates(admin: Driver, prefix: string, unusedForMs: 
   }
 }
 
+/** Templates this process has marked used already (once per process is enough for pruning). */
+const markedUsed = new Set<string>();
+
 /** Creates `clone` as a copy of the template (schema, data, bookkeeping tables: everything). */
 export async function cloneServerDatabase(adminUrl: string, template: string, clone: string): Promise<string> {
   await withSharedAdmin(adminUrl, async (admin) => {
     await admin.exec(`CREATE DATABASE ${quoteIdent(clone)} TEMPLATE ${quoteIdent(template)}`);
-    await markUsed(admin, template);
+    if (!markedUsed.has(`${adminUrl} ${template}`)) {
+      await markUsed(admin, template);
+      markedUsed.add(`${adminUrl} ${template}`);
+    }
   });
   return databaseUrl(adminUrl, clone);
 }
