@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 /**
@@ -21,6 +22,10 @@ const databaseProject = (database: "pglite" | "postgres") => ({
 
 export default defineConfig({
   test: {
+    // One worker more than cores (vitest's default is one fewer): database test files spend much
+    // of their time waiting on the server (CREATE/DROP DATABASE), so a spare worker keeps the CPUs
+    // busy. On the 2-core CI machine: 3 workers, ~58 s instead of ~80 s for the whole suite.
+    maxWorkers: availableParallelism() + 1,
     projects: [
       {
         test: {

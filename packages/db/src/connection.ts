@@ -5,7 +5,7 @@
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
 import { type Driver, openPostgresDriver, pgliteDriver } from "@repo/migrator";
 import "./env.ts";
@@ -27,6 +27,8 @@ export function connectionFromEnv(env: NodeJS.ProcessEnv = process.env): Connect
 
 /** Opens (creating if needed) an embedded database with the extensions Trovella's schema uses. */
 export async function openPglite(dataDir: string): Promise<PGlite> {
+  // Loaded here, not at the top: commands on a server (db:migrate on deploy) skip PGlite's start-up cost.
+  const { PGlite } = await import("@electric-sql/pglite");
   mkdirSync(dataDir, { recursive: true });
   return PGlite.create(dataDir, { extensions: { vector } });
 }

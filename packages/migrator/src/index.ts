@@ -104,3 +104,15 @@ export { migrateCommand } from "./cli/migrate-command.ts";
 export { statusCommand } from "./cli/status-command.ts";
 export { verifyCommand } from "./cli/verify-command.ts";
 export * from "./review/index.ts";
+export { type OpenPglite } from "./testing/pglite-template.ts";
+export { TemplateBuildError } from "./testing/template-build-error.ts";
+export { type TemplateInputs, templateFingerprint } from "./testing/template-fingerprint.ts";
+export {
+  createTestDatabaseFactory,
+  type PrepareTarget,
+  type TestDatabaseClone,
+  type TestDatabaseFactory,
+  type TestDatabaseFactoryOptions,
+  type TestEngine,
+} from "./testing/test-database-factory.ts";
+export { type Transactional, withRollback } from "./testing/with-rollback.ts";

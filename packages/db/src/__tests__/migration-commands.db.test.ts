@@ -1,12 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openPostgresDriver, pgliteDriver, type Driver } from "@repo/migrator";
 import { openPglite } from "../connection.ts";
 import { runCommand, startCommand } from "../testing/run-command.ts";
 import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
-import { createTestDatabase, testEngine } from "../testing/test-database.ts";
+import { createTestDatabase, createTestDataDir, testEngine } from "../testing/test-database.ts";
 
 /**
  * The commands as a deploy runs them: real processes, on the engine of the test project (a fresh
@@ -19,14 +18,14 @@ afterEach(async () => {
 
 /**
  * A fresh empty database the commands can open: a new server database, or on PGlite an empty
- * folder (the command's process creates the embedded database in it; PGlite is one connection,
- * so the test must not hold it open too).
+ * database folder that nothing holds open (PGlite is one connection), both from the test-database
+ * factory.
  */
 async function target(): Promise<{ env: { DATABASE_URL?: string; PGLITE_DATA_DIR?: string } }> {
   if (testEngine() === "pglite") {
-    const dataDir = mkdtempSync(join(tmpdir(), "trovella-command-"));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    return { env: { PGLITE_DATA_DIR: dataDir } };
+    const folder = await createTestDataDir({ migrate: false });
+    cleanups.push(() => folder.remove());
+    return { env: { PGLITE_DATA_DIR: folder.dataDir } };
   }
   const t = await createTestDatabase({ migrate: false });
   cleanups.push(() => t.close());

@@ -1,13 +1,20 @@
 /**
  * A fresh, migrated Trovella database for one test file, on the engine the test project chose
- * (`TEST_DATABASE=pglite|postgres`). On the server it is a new database (dropped on close); on
- * PGlite a temporary folder (removed on close).
+ * (`TEST_DATABASE=pglite|postgres`), cloned from a template migrated once per change of the
+ * migrations (see `createTestDatabaseFactory`): on the server a `CREATE DATABASE … TEMPLATE`
+ * (dropped on close), on PGlite a copy of a migrated data directory (removed on close).
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { PGlite } from "@electric-sql/pglite";
-import { type Driver, openPostgresDriver, pgliteDriver, readMigrationFolder, runMigrations } from "@repo/migrator";
+import { fileURLToPath } from "node:url";
+import {
+  createTestDatabaseFactory,
+  type Driver,
+  openPostgresDriver,
+  type PrepareTarget,
+  pgliteDriver,
+  readMigrationFolder,
+  runMigrations,
+  type TestDatabaseFactory,
+} from "@repo/migrator";
 import { createDatabase, type Database } from "../client.ts";
 import { type Connection, openPglite } from "../connection.ts";
 import { MIGRATIONS_FOLDER } from "../migrations-folder.ts";
@@ -36,51 +43,75 @@ export function testEngine(): "pglite" | "postgres" {
   return engine;
 }
 
-function withDatabase(url: string, name: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${name}`;
-  return parsed.toString();
-}
-
 /** Applies Trovella's whole history with the migration runner (the same path as db:migrate). */
 async function migrateOrThrow(driver: Driver): Promise<void> {
   const { verification } = await runMigrations(driver, readMigrationFolder(MIGRATIONS_FOLDER));
   if (!verification.ok) throw new Error(`test database migration did not verify: ${JSON.stringify(verification)}`);
 }
 
-/** Creates a fresh database with the whole migration history applied (unless `migrate: false`). */
-export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
-  const migrate = options.migrate ?? true;
-  if (testEngine() === "pglite") {
-    const dataDir = mkdtempSync(join(tmpdir(), "trovella-test-"));
-    const pglite: PGlite = await openPglite(dataDir);
-    const connection: Connection = { kind: "pglite", dataDir };
-    const handle = createDatabase(connection, { pglite });
-    const driver = pgliteDriver(pglite, { target: dataDir });
-    if (migrate) await migrateOrThrow(driver);
+/**
+ * Applies the whole migration history to a fresh database with the runner: the template's
+ * prepare step (and the benchmark's replay).
+ */
+export async function migrateTemplate(target: PrepareTarget): Promise<void> {
+  const driver =
+    target.engine === "pglite"
+      ? pgliteDriver(target.pglite, { target: target.dataDir })
+      : await openPostgresDriver(target.url);
+  try {
+    await migrateOrThrow(driver);
+  } finally {
+    await driver.close();
+  }
+}
+
+const THIS_FILE = fileURLToPath(import.meta.url);
+
+/**
+ * The two templates: migrated (the default) and empty (`migrate: false`, for tests of the
+ * migration tools themselves; on PGlite it still saves initdb). The inputs include this file, so
+ * a change to how the template is prepared builds a new one.
+ */
+const factories = {
+  migrated: createTestDatabaseFactory({
+    name: "trovella",
+    inputs: { paths: [MIGRATIONS_FOLDER, THIS_FILE], version: "migrated" },
+    prepare: migrateTemplate,
+    server: { url: TEST_SERVER_URL },
+    pglite: { open: openPglite },
+  }),
+  empty: createTestDatabaseFactory({
+    name: "trovella",
+    inputs: { paths: [THIS_FILE], version: "empty" },
+    prepare: async () => undefined,
+    server: { url: TEST_SERVER_URL },
+    pglite: { open: openPglite },
+  }),
+} satisfies Record<string, TestDatabaseFactory>;
+
+/**
+ * Creates a fresh database with the whole migration history applied (unless `migrate: false`),
+ * on the test project's engine unless `engine` says otherwise.
+ */
+export async function createTestDatabase(
+  options: { migrate?: boolean; engine?: "pglite" | "postgres" } = {},
+): Promise<TestDatabase> {
+  const factory = (options.migrate ?? true) ? factories.migrated : factories.empty;
+  const clone = await factory.clone(options.engine ?? testEngine());
+  if (clone.engine === "pglite") {
+    const connection: Connection = { kind: "pglite", dataDir: clone.dataDir };
+    const handle = createDatabase(connection, { pglite: clone.pglite });
     return {
       engine: "pglite",
       connection,
       db: handle.db,
-      driver,
-      async close() {
-        await pglite.close();
-        rmSync(dataDir, { recursive: true, force: true });
-      },
+      driver: pgliteDriver(clone.pglite, { target: clone.dataDir }),
+      close: () => clone.close(),
     };
   }
-  const name = `trovella_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = await openPostgresDriver(TEST_SERVER_URL);
-  try {
-    await admin.exec(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.close();
-  }
-  const url = withDatabase(TEST_SERVER_URL, name);
-  const connection: Connection = { kind: "postgres", url };
+  const connection: Connection = { kind: "postgres", url: clone.url };
   const handle = createDatabase(connection);
-  const driver = await openPostgresDriver(url);
-  if (migrate) await migrateOrThrow(driver);
+  const driver = await openPostgresDriver(clone.url);
   return {
     engine: "postgres",
     connection,
@@ -89,12 +120,18 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
     async close() {
       await driver.close();
       await handle.close();
-      const dropper = await openPostgresDriver(TEST_SERVER_URL);
-      try {
-        await dropper.exec(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      } finally {
-        await dropper.close();
-      }
+      await clone.close();
     },
   };
+}
+
+/**
+ * An embedded-database folder cloned from the template (migrated unless `migrate: false`) that
+ * nothing has open: for tests that run a command on it in another process (PGlite is one
+ * connection). `remove()` deletes it.
+ */
+export function createTestDataDir(
+  options: { migrate?: boolean } = {},
+): Promise<{ dataDir: string; remove(): Promise<void> }> {
+  return ((options.migrate ?? true) ? factories.migrated : factories.empty).cloneDataDir();
 }

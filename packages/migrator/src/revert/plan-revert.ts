@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { generateMigration } from "drizzle-kit/api";
+import type * as DrizzleKitApi from "drizzle-kit/api";
 import { STATEMENT_BREAKPOINT } from "../sql/statements.ts";
 import { DATA_LOSS_MARKER, markDataLoss } from "./data-loss.ts";
 import { type RevertStatement, type RevertTodo, reverseManualSql, todoBlock } from "./manual-sql.ts";
@@ -31,6 +31,17 @@ import {
   touchedObjects,
   withChangesReverted,
 } from "./snapshot-objects.ts";
+
+/**
+ * drizzle-kit's API, loaded on first use: importing it costs about a second, which every command
+ * importing this package (db:migrate on each deploy) would otherwise pay.
+ */
+async function generateMigration(
+  ...args: Parameters<typeof DrizzleKitApi.generateMigration>
+): ReturnType<typeof DrizzleKitApi.generateMigration> {
+  const api = await import("drizzle-kit/api");
+  return api.generateMigration(...args);
+}
 
 export interface RevertOptions {
   /** The Drizzle Kit migrations folder (with `meta/_journal.json`). */

@@ -1,0 +1,111 @@
+/**
+ * `pnpm bench [--runs n] [--engine pglite|postgres …] [--only part…] [--count n] [--out dir] [--json]`:
+ * a benchmark, not a test. Measures side by side, on the embedded database and on the server:
+ * 1. migrated test databases (factory clone vs. replay, rolled-back test transaction);
+ * 2–3. db:migrate vs. Drizzle's migrator (full history, nothing pending);
+ * 4. db:review vs. squawk on a generated corpus.
+ * Prints medians and ratios; writes `latest.json` and `latest.md` into `bench/results/` (or `--out`).
+ */
+import { fileURLToPath } from "node:url";
+import { Command, InvalidArgumentError } from "commander";
+import { openPostgresDriver } from "@repo/migrator";
+import { TEST_SERVER_URL } from "../src/testing/test-database.ts";
+import { type BenchResults, formatMarkdown, writeResults } from "./bench-report.ts";
+import { machineInfo } from "./machine-info.ts";
+import { benchMigrate, migrateRows } from "./migrate-bench.ts";
+import { benchReview, reviewRows } from "./review-bench.ts";
+import { benchTestDatabases, type Engine, testDatabaseRows } from "./test-database-bench.ts";
+
+const DEFAULT_OUT = fileURLToPath(new URL("./results", import.meta.url));
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError("must be a positive integer");
+  return parsed;
+}
+
+/** Whether the server answers; the reason when it does not. */
+async function serverReachable(): Promise<string | null> {
+  try {
+    const driver = await openPostgresDriver(TEST_SERVER_URL);
+    await driver.close();
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command("bench")
+    .description("Benchmark migrated test databases, db:migrate and db:review; print medians and ratios")
+    .option("--runs <n>", "rounds per measurement (medians of these)", positiveInteger, 5)
+    .option("--engine <engine...>", "pglite and/or postgres", ["pglite", "postgres"])
+    .option("--only <part...>", "only these benchmarks: test-databases, migrate, review", [
+      "test-databases",
+      "migrate",
+      "review",
+    ])
+    .option("--count <n>", "migrations in db:review's generated corpus", positiveInteger, 1000)
+    .option("--out <dir>", "where to write latest.json and latest.md", DEFAULT_OUT)
+    .option("--json", "print the results as JSON instead of the table")
+    .parse(argv);
+  const options = program.opts<{
+    runs: number;
+    count: number;
+    engine: string[];
+    only: string[];
+    out: string;
+    json?: boolean;
+  }>();
+  const engines = options.engine.filter((e): e is Engine => e === "pglite" || e === "postgres");
+  const results: BenchResults = { machine: machineInfo(), runs: options.runs, rows: [], notes: [], details: {} };
+
+  if (engines.includes("postgres")) {
+    const unreachable = await serverReachable();
+    if (unreachable) {
+      engines.splice(engines.indexOf("postgres"), 1);
+      results.notes.push(`server not measured: ${unreachable} (start it with pnpm db:server)`);
+    }
+  }
+
+  for (const engine of options.only.includes("test-databases") ? engines : []) {
+    console.error(`1. test databases on ${engine} (${options.runs} rounds)…`);
+    const result = await benchTestDatabases(engine, options.runs);
+    results.details[`testDatabases.${engine}`] = result;
+    results.rows.push(...testDatabaseRows(result));
+  }
+
+  for (const engine of options.only.includes("migrate") ? engines : []) {
+    console.error(`2-3. db:migrate vs Drizzle on ${engine} (${options.runs} rounds)…`);
+    const result = await benchMigrate(engine, options.runs);
+    results.details[`migrate.${engine}`] = result;
+    results.rows.push(...migrateRows(result));
+  }
+  if (options.only.includes("migrate") && engines.includes("pglite")) {
+    results.notes.push(
+      "drizzle-kit migrate is timed on the server only: its PGlite driver opens the database without extensions, so 0009's CREATE EXTENSION vector fails; on PGlite our runner is compared with drizzle-orm's migrate() in process.",
+    );
+  }
+
+  if (options.only.includes("review")) {
+    console.error(`4. db:review vs squawk on ${options.count} migrations (${options.runs} rounds)…`);
+    const result = await benchReview(options.count, options.runs);
+    results.details["review"] = result;
+    results.rows.push(...reviewRows(result));
+  }
+
+  const written = await writeResults(options.out, results);
+  console.log(options.json ? JSON.stringify(results, null, 2) : formatMarkdown(results));
+  console.error(`written: ${written.join(", ")}`);
+  return 0;
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exitCode = 1;
+  },
+);

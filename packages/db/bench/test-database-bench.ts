@@ -1,0 +1,125 @@
+/**
+ * Benchmark 1: what a test file pays for a migrated database. Side by side on one engine: a clone
+ * from the test-database factory (`createTestDatabase`) vs. replaying the whole history on a fresh
+ * database (what every test file did before), and a test that runs in a rolled-back transaction.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openPostgresDriver, withRollback } from "@repo/migrator";
+import { openPglite } from "../src/connection.ts";
+import { organization, researchPlan } from "../src/schema/index.ts";
+import { createTestDatabase, migrateTemplate, TEST_SERVER_URL } from "../src/testing/test-database.ts";
+import type { BenchRow } from "./bench-report.ts";
+import { type Measurement, sideBySide } from "./timing.ts";
+
+export type Engine = "pglite" | "postgres";
+
+export interface TestDatabaseBenchResult {
+  engine: Engine;
+  replay: Measurement;
+  clone: Measurement;
+  /** replay median / clone median (target ≥ 3). */
+  speedup: number;
+  rollback: Measurement;
+}
+
+/** A fresh database with the whole history replayed, ready to query; returns its cleanup. */
+async function replay(engine: Engine): Promise<() => Promise<void>> {
+  if (engine === "pglite") {
+    const dataDir = await mkdtemp(join(tmpdir(), "trovella-bench-"));
+    const pglite = await openPglite(dataDir);
+    await migrateTemplate({ engine, dataDir, pglite });
+    return async () => {
+      await pglite.close();
+      await rm(dataDir, { recursive: true, force: true });
+    };
+  }
+  const name = `trovella_bench_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = await openPostgresDriver(TEST_SERVER_URL);
+  await admin.exec(`CREATE DATABASE "${name}"`);
+  const url = new URL(TEST_SERVER_URL);
+  url.pathname = `/${name}`;
+  await migrateTemplate({ engine, url: url.toString() });
+  return async () => {
+    await admin.exec(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.close();
+  };
+}
+
+async function timed(open: () => Promise<() => Promise<void>>): Promise<number> {
+  const started = performance.now();
+  const close = await open();
+  const elapsed = performance.now() - started;
+  await close();
+  return elapsed;
+}
+
+/** Runs benchmark 1 on one engine: `runs` rounds of replay vs. clone, then `runs × 5` rolled-back tests. */
+export async function benchTestDatabases(engine: Engine, runs: number): Promise<TestDatabaseBenchResult> {
+  // Build the template (once per change of the migrations) before measuring clones.
+  await (await createTestDatabase({ engine })).close();
+  const [replayed, cloned] = await sideBySide(runs, [
+    { label: "replay the history on a fresh database", run: () => timed(() => replay(engine)) },
+    {
+      label: "clone from the factory (createTestDatabase)",
+      run: () =>
+        timed(async () => {
+          const t = await createTestDatabase({ engine });
+          return () => t.close();
+        }),
+    },
+  ]);
+  const t = await createTestDatabase({ engine });
+  try {
+    const [rollback] = await sideBySide(runs * 5, [
+      {
+        label: "a test in a rolled-back transaction (withRollback)",
+        run: async () => {
+          const started = performance.now();
+          await withRollback(t.db, async (tx) => {
+            await tx.insert(organization).values({ id: "org_bench", name: "Bench", slug: "bench" });
+            await tx
+              .insert(researchPlan)
+              .values({ id: "plan_bench", organizationId: "org_bench", title: "t", question: "?" });
+            await tx.$count(researchPlan);
+          });
+          return performance.now() - started;
+        },
+      },
+    ]);
+    if (!replayed || !cloned || !rollback) throw new Error("benchmark 1 measured nothing");
+    return {
+      engine,
+      replay: replayed,
+      clone: cloned,
+      speedup: Math.round((replayed.medianMs / cloned.medianMs) * 10) / 10,
+      rollback,
+    };
+  } finally {
+    await t.close();
+  }
+}
+
+/** Benchmark 1's lines of the results table. */
+export function testDatabaseRows(result: TestDatabaseBenchResult): BenchRow[] {
+  return [
+    {
+      benchmark: "1. migrated test database",
+      engine: result.engine,
+      ours: { label: "factory clone", medianMs: result.clone.medianMs },
+      baseline: { label: "replay history", medianMs: result.replay.medianMs },
+      target: "≥ 3× faster",
+      result: `${result.speedup}× faster`,
+      met: result.speedup >= 3,
+    },
+    {
+      benchmark: "1. rolled-back test transaction",
+      engine: result.engine,
+      ours: { label: "withRollback", medianMs: result.rollback.medianMs },
+      target: "< 5 ms",
+      result: `${result.rollback.medianMs} ms`,
+      met: result.rollback.medianMs < 5,
+    },
+  ];
+}

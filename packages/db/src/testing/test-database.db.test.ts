@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { withRollback } from "@repo/migrator";
+import { withTenantContext } from "../client.ts";
+import { organization, researchPlan } from "../schema/index.ts";
+import { createTestDatabase, type TestDatabase } from "./test-database.ts";
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+describe("createTestDatabase", () => {
+  it("clones a database that has the whole history, on the engine of the test project", async () => {
+    expect(t.engine).toBe(process.env["TEST_DATABASE"] ?? "pglite");
+    const [row] = await t.driver.query<{ count: number }>(
+      "select count(*)::int as count from drizzle.__drizzle_migrations",
+    );
+    expect(row?.count).toBeGreaterThan(0);
+  });
+
+  it("gives an empty database with migrate: false", async () => {
+    const empty = await createTestDatabase({ migrate: false });
+    try {
+      const tables = await empty.driver.query("select tablename from pg_tables where schemaname = 'public'");
+      expect(tables).toEqual([]);
+    } finally {
+      await empty.close();
+    }
+  });
+});
+
+describe("withRollback over Drizzle", () => {
+  it("sees its own writes, then leaves the database as it was", async () => {
+    const inside = await withRollback(t.db, async (tx) => {
+      await tx.insert(organization).values({ id: "org_rb", name: "Rollback", slug: "rollback" });
+      await tx.insert(researchPlan).values({ id: "plan_rb", organizationId: "org_rb", title: "t", question: "?" });
+      return tx.$count(researchPlan);
+    });
+    expect(inside).toBe(1);
+    expect(await t.db.$count(organization)).toBe(0);
+    expect(await t.db.$count(researchPlan)).toBe(0);
+  });
+
+  it("nests withTenantContext (a savepoint) and RLS still applies inside", async () => {
+    const visible = await withRollback(t.db, async (tx) => {
+      await tx.insert(organization).values([
+        { id: "org_x", name: "X", slug: "x" },
+        { id: "org_y", name: "Y", slug: "y" },
+      ]);
+      await tx.insert(researchPlan).values([
+        { id: "plan_x", organizationId: "org_x", title: "x", question: "?" },
+        { id: "plan_y", organizationId: "org_y", title: "y", question: "?" },
+      ]);
+      const plans = await withTenantContext("org_x", "user_x", (inner) => inner.select().from(researchPlan), tx);
+      return plans.map((p) => p.id);
+    });
+    expect(visible).toEqual(["plan_x"]);
+    expect(await t.db.$count(researchPlan)).toBe(0);
+  });
+});

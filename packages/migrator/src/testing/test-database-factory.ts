@@ -1,0 +1,183 @@
+/**
+ * Migrated test databases at the cost of a copy. The factory prepares (migrates, seeds) a template
+ * once per change of its inputs, then hands every caller, typically every test file, a clone of
+ * its own: `CREATE DATABASE … TEMPLATE` on a server, a copy of the data directory on PGlite. It
+ * knows nothing of any schema: the project passes the prepare step, its inputs and the engines.
+ */
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { rm } from "node:fs/promises";
+import type { PGlite } from "@electric-sql/pglite";
+import { clonePgliteDataDir, ensurePgliteTemplate, type OpenPglite } from "./pglite-template.ts";
+import {
+  cloneServerDatabase,
+  dropServerDatabase,
+  dropServerTemplate,
+  ensureServerTemplate,
+} from "./server-template.ts";
+import { type TemplateInputs, templateFingerprint } from "./template-fingerprint.ts";
+
+export type TestEngine = "postgres" | "pglite";
+
+/** The fresh database the prepare step runs on (the template being built). */
+export type PrepareTarget = { engine: "postgres"; url: string } | { engine: "pglite"; dataDir: string; pglite: PGlite };
+
+/** One clone for one test file. `close()` drops the database (server) or removes the folder (PGlite). */
+export type TestDatabaseClone =
+  | { engine: "postgres"; url: string; database: string; close(): Promise<void> }
+  | { engine: "pglite"; dataDir: string; pglite: PGlite; close(): Promise<void> };
+
+export interface TestDatabaseFactoryOptions {
+  /** Lowercase prefix for template and clone names, e.g. `myapp`. */
+  name: string;
+  /** What the template depends on; a change builds a new template. */
+  inputs: TemplateInputs;
+  /** Migrates (and seeds) the fresh database; must close the connections it opens. */
+  prepare(target: PrepareTarget): Promise<void>;
+  /** The server: any database URL on it; templates and clones are created next to it. */
+  server?: { url: string };
+  /** PGlite: how to open a folder (with the schema's extensions), and where to cache templates (default: the OS temp folder). */
+  pglite?: { open: OpenPglite; cacheDir?: string };
+}
+
+export interface TestDatabaseFactory {
+  /** The template's name (server database or PGlite folder name); the same until the inputs change. */
+  templateName(engine: TestEngine): string;
+  /** Builds the template if it does not exist yet (once per run; concurrent callers wait). */
+  ensureTemplate(engine: TestEngine): Promise<void>;
+  /** A new database cloned from the template, building the template first if needed. */
+  clone(engine: TestEngine): Promise<TestDatabaseClone>;
+  /**
+   * PGlite only: a copy of the template's data directory that nothing has open, for a test that
+   * hands the folder to another process (a command under test). `remove()` deletes it.
+   */
+  cloneDataDir(): Promise<{ dataDir: string; remove(): Promise<void> }>;
+  /** Removes the template, so the next `clone` builds it again (tests and benchmarks of the factory). */
+  dropTemplate(engine: TestEngine): Promise<void>;
+}
+
+const TEMPLATE_UNUSED_MS = 24 * 60 * 60 * 1000;
+
+/** The installed PGlite version: a data directory only opens under the version that wrote it. */
+function pgliteVersion(): string {
+  const entry = createRequire(import.meta.url).resolve("@electric-sql/pglite");
+  const manifest = JSON.parse(readFileSync(join(dirname(entry), "..", "package.json"), "utf8")) as { version: string };
+  return manifest.version;
+}
+
+function uniqueSuffix(): string {
+  return `${process.pid}_${randomBytes(4).toString("hex")}`;
+}
+
+/**
+ * Creates a factory of migrated test databases.
+ *
+ * @example
+ * const factory = createTestDatabaseFactory({
+ *   name: "myapp",
+ *   inputs: { paths: [migrationsFolder], version: "seed-1" },
+ *   prepare: async (target) => runMigrations(target),
+ *   server: { url: "postgres://me:pw@127.0.0.1:5432/postgres" },
+ *   pglite: { open: (dir) => PGlite.create(dir) },
+ * });
+ * const clone = await factory.clone("postgres"); // CREATE DATABASE myapp_… TEMPLATE myapp_tpl_…
+ * await clone.close();
+ */
+export function createTestDatabaseFactory(options: TestDatabaseFactoryOptions): TestDatabaseFactory {
+  const fingerprints = new Map<TestEngine, string>();
+  const ready = new Map<TestEngine, Promise<void>>();
+  const cacheDir = options.pglite?.cacheDir ?? join(tmpdir(), `${options.name}-test-templates`);
+  /** After building a template, templates of this name unused for a day (older migrations, other branches) go. */
+  const prune = { prefix: `${options.name}_tpl_`, unusedForMs: TEMPLATE_UNUSED_MS };
+
+  function templateName(engine: TestEngine): string {
+    let fingerprint = fingerprints.get(engine);
+    if (!fingerprint) {
+      const version =
+        engine === "pglite" ? `${options.inputs.version ?? ""}|pglite ${pgliteVersion()}` : options.inputs.version;
+      fingerprint = templateFingerprint({ paths: options.inputs.paths, ...(version === undefined ? {} : { version }) });
+      fingerprints.set(engine, fingerprint);
+    }
+    return `${options.name}_tpl_${fingerprint}`;
+  }
+
+  function server(): { url: string } {
+    if (!options.server)
+      throw new Error(`test database factory ${options.name}: no server configured (pass server.url)`);
+    return options.server;
+  }
+
+  function pglite(): { open: OpenPglite } {
+    if (!options.pglite)
+      throw new Error(`test database factory ${options.name}: no PGlite configured (pass pglite.open)`);
+    return options.pglite;
+  }
+
+  async function build(engine: TestEngine): Promise<void> {
+    if (engine === "postgres") {
+      await ensureServerTemplate(server().url, templateName(engine), (url) => options.prepare({ engine, url }), prune);
+    } else {
+      const names = { template: templateName(engine), base: `${options.name}_base_pglite_${pgliteVersion()}` };
+      await ensurePgliteTemplate(
+        cacheDir,
+        names,
+        pglite().open,
+        (db, dataDir) => options.prepare({ engine, dataDir, pglite: db }),
+        prune,
+      );
+    }
+  }
+
+  function ensureTemplate(engine: TestEngine): Promise<void> {
+    let promise = ready.get(engine);
+    if (!promise) {
+      promise = build(engine);
+      promise.catch(() => ready.delete(engine));
+      ready.set(engine, promise);
+    }
+    return promise;
+  }
+
+  async function clone(engine: TestEngine): Promise<TestDatabaseClone> {
+    await ensureTemplate(engine);
+    if (engine === "postgres") {
+      const { url: serverUrl } = server();
+      const database = `${options.name}_test_${uniqueSuffix()}`;
+      const url = await cloneServerDatabase(serverUrl, templateName(engine), database);
+      return { engine, url, database, close: () => dropServerDatabase(serverUrl, database) };
+    }
+    const dataDir = await clonePgliteDataDir(join(cacheDir, templateName(engine)), `${options.name}-test`);
+    const db = await pglite()
+      .open(dataDir)
+      .catch(async (error: unknown) => {
+        await rm(dataDir, { recursive: true, force: true });
+        throw error;
+      });
+    return {
+      engine,
+      dataDir,
+      pglite: db,
+      async close() {
+        if (!db.closed) await db.close();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
+
+  async function cloneDataDir(): Promise<{ dataDir: string; remove(): Promise<void> }> {
+    await ensureTemplate("pglite");
+    const dataDir = await clonePgliteDataDir(join(cacheDir, templateName("pglite")), `${options.name}-test`);
+    return { dataDir, remove: () => rm(dataDir, { recursive: true, force: true }) };
+  }
+
+  async function dropTemplate(engine: TestEngine): Promise<void> {
+    ready.delete(engine);
+    if (engine === "postgres") await dropServerTemplate(server().url, templateName(engine));
+    else await rm(join(cacheDir, templateName(engine)), { recursive: true, force: true });
+  }
+
+  return { templateName, ensureTemplate, clone, cloneDataDir, dropTemplate };
+}
