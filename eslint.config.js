@@ -19,7 +19,6 @@ export const bareDbAllowed = [
   "packages/db/src/rls.ts",
   // seeds: reference data is global and written by the owner
   "packages/db/src/seed.ts",
-  "packages/db/src/seed-research.ts",
   "packages/db/src/seeds/**",
   // authentication runs before any tenant or user is known
   "packages/db/src/auth-bootstrap.ts",

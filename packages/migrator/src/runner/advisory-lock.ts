@@ -5,7 +5,7 @@ import { MigratorError } from "../errors/migrator-error.ts";
  * The advisory lock key every run takes (session level) before reading the history: the ASCII
  * bytes of "migrator" as a bigint, 0x6D69677261746F72. Two runs on one database never overlap.
  */
-export const MIGRATOR_LOCK_KEY = "7883657519225827186";
+export const MIGRATOR_LOCK_KEY = "7883946363647717234";
 
 /**
  * Waits for the migrator's advisory lock, polling `pg_try_advisory_lock` (so `lock_timeout` does
