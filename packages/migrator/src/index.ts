@@ -14,6 +14,8 @@ export {
   STATEMENT_BREAKPOINT,
   splitStatements,
 } from "./sql/statements.ts";
+export { quoteIdent } from "./sql/quote-ident.ts";
+export { callsSettingPerRow } from "./sql/setting-calls.ts";
 export { type RlsCommand, RLS_COMMANDS, type RlsConfig } from "./rls/rls-config.ts";
 export {
   catalogTenantTables,
@@ -24,13 +26,7 @@ export {
   type RoleInfo,
   type TenantTableInfo,
 } from "./rls/catalog-probe.ts";
-export {
-  buildCoverageMatrix,
-  callsSettingPerRow,
-  type CoverageMatrix,
-  type CoverageRow,
-  type RlsFinding,
-} from "./rls/coverage-matrix.ts";
+export { buildCoverageMatrix, type CoverageMatrix, type CoverageRow, type RlsFinding } from "./rls/coverage-matrix.ts";
 export { formatCoverageMatrix } from "./rls/format-coverage-matrix.ts";
 export { discoverTenantTables, TenantTableMismatchError } from "./rls/tenant-table-discovery.ts";
 export { type ColumnModel, type ForeignKeyModel, probeTableModels, type TableModel } from "./rls/table-model.ts";
@@ -41,7 +37,6 @@ export {
   type FixtureStatement,
   type FixtureValue,
   IsolationFixtureError,
-  quoteIdent,
   type RowStatements,
   rowStatements,
 } from "./rls/isolation-fixtures.ts";

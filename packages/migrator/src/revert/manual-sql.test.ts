@@ -1,11 +1,8 @@
-import { describe, expect, it } from "vitest";
-import {
-  type ManualSqlContext,
-  normalizeStatement,
-  REVERT_TODO_MARKER,
-  reverseManualSql,
-  todoBlock,
-} from "./manual-sql.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadParser } from "../sql/parse-migration.ts";
+import { type ManualSqlContext, REVERT_TODO_MARKER, reverseManualSql, todoBlock } from "./manual-sql.ts";
+
+beforeAll(loadParser);
 
 function context(sql: string, overrides: Partial<ManualSqlContext> = {}): ManualSqlContext {
   return {
@@ -24,15 +21,29 @@ function context(sql: string, overrides: Partial<ManualSqlContext> = {}): Manual
   };
 }
 
-describe("normalizeStatement", () => {
+describe("recognising what Drizzle Kit generated", () => {
   it("sees a guarded statement as the one Drizzle Kit generated", () => {
+    const none = { before: [], after: [], todos: [], notes: [], touched: [] };
+    const notInSnapshot = {
+      after: { tables: new Set<string>(), parts: new Map(), enums: new Set<string>(), roles: new Set<string>() },
+    };
     const guarded = `DO $$ BEGIN\n  CREATE POLICY "p" ON "note" AS PERMISSIVE FOR SELECT TO "authenticated" USING (true);\nEXCEPTION WHEN duplicate_object THEN null;\nEND $$;`;
-    expect(normalizeStatement(guarded)).toBe(
-      normalizeStatement(`CREATE POLICY "p" ON "note" AS PERMISSIVE FOR SELECT TO "authenticated" USING (true);`),
-    );
-    expect(normalizeStatement(`CREATE INDEX IF NOT EXISTS "i"\nON "note" USING btree ("body");`)).toBe(
-      normalizeStatement(`CREATE INDEX "i" ON "note" USING btree ("body");`),
-    );
+    const policy = `CREATE POLICY "p" ON "note" AS PERMISSIVE FOR SELECT TO "authenticated" USING (true);`;
+    expect(reverseManualSql(context(guarded, { generated: [policy], ...notInSnapshot }))).toEqual(none);
+    const index = `CREATE INDEX "i" ON "note" USING btree ("body");`;
+    const guardedIndex = `CREATE INDEX IF NOT EXISTS "i"\nON "note" USING btree ("body");`;
+    expect(reverseManualSql(context(guardedIndex, { generated: [index], ...notInSnapshot }))).toEqual(none);
+    // Without the generated statement, the same SQL is hand-written: the revert must undo it.
+    expect(reverseManualSql(context(guardedIndex, notInSnapshot)).before.map((s) => s.sql)).toEqual([
+      `DROP INDEX IF EXISTS "i";`,
+    ]);
+  });
+
+  it("does not take a DO block that does more than plain statements as generated", () => {
+    const sql = `DO $$ BEGIN\n  CREATE POLICY "note_select" ON "note" USING (true);\n  EXECUTE 'GRANT SELECT ON note TO x';\nEND $$;`;
+    expect(reverseManualSql(context(sql)).todos.map((t) => t.message)).toEqual([
+      "undo what this DO block did (roles are cluster-wide: usually keep them)",
+    ]);
   });
 });
 

@@ -2,10 +2,15 @@
  * The hand-written part of a migration, which no snapshot records: statements Drizzle Kit would
  * not have generated (extensions, custom indexes, grants, role blocks …). For each one `db:revert`
  * either derives the reverse, decides nothing needs undoing, or leaves a TODO for a person.
- * Classification is textual (no SQL parser on this branch): anything not recognised becomes a TODO,
- * so a mistake here makes the revert stricter, never silently incomplete.
+ * Each statement is read by PostgreSQL's own parser (`sql/parse-migration.ts`) and classified by its
+ * parse-tree node; anything not recognised becomes a TODO, so a gap here makes the revert stricter,
+ * never silently incomplete.
  */
-import { splitStatements } from "../sql/statements.ts";
+import { arrayField, nameList, nodeOf, objectField, relationName, stringField } from "../sql/ast.ts";
+import { canonicalStatements, canonicalUnit } from "../sql/canonical-sql.ts";
+import { parseMigration, type ReviewStatement, type SqlUnit } from "../sql/parse-migration.ts";
+import { withoutCommentLines } from "../sql/comments.ts";
+import { quoteIdent } from "../sql/quote-ident.ts";
 
 /** The marker `db:review` (rule `unfinished-revert`) fails on until a person replaces the block. */
 export const REVERT_TODO_MARKER = "-- TODO(db:revert):";
@@ -40,7 +45,7 @@ export interface ManualReverse {
   touched: { label: string; parent?: string }[];
 }
 
-/** What the classifier needs to know about the migration being reverted. */
+/** What the classifier needs to know about the migration being reverted (the parser must be loaded). */
 export interface ManualSqlContext {
   /** File name of the migration (for locations). */
   file: string;
@@ -56,275 +61,253 @@ export interface ManualSqlContext {
   earlierSql: { file: string; sql: string }[];
 }
 
-const IDENT = String.raw`(?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*))`;
-const QUALIFIED = String.raw`(?:${IDENT}\.)?${IDENT}`;
-
-function ident(m: RegExpMatchArray, at: number): string {
-  return (m[at] ?? m[at + 1] ?? "").replace(/""/g, '"');
-}
-
-/** The statement without full-line comments, guards and `DO … duplicate_object` wrappers, whitespace collapsed. */
-export function normalizeStatement(sql: string): string {
-  let s = sql
-    .split("\n")
-    .filter((l) => !l.trim().startsWith("--"))
-    .join("\n")
-    .replace(/\s+/g, " ")
-    .trim();
-  const wrapped = /^DO \$\$ BEGIN (.*?;) EXCEPTION WHEN duplicate_object THEN null; END \$\$;?$/i.exec(s);
-  if (wrapped?.[1]) s = wrapped[1];
-  return s
-    .replace(/ IF NOT EXISTS /gi, " ")
-    .replace(/;$/, "")
-    .replace(/\s*\(\s*/g, "(")
-    .replace(/\s*\)\s*/g, ")")
-    .trim()
-    .toLowerCase();
-}
-
-/** `DO $$ BEGIN <statements> [EXCEPTION …] END $$` → the statements, if the body is that simple. */
-function doBlockBody(code: string): string[] | undefined {
-  const m =
-    /^DO\s+\$\$\s*BEGIN\s+([\s\S]*?)\s*(?:EXCEPTION\s+WHEN\s+duplicate_object\s+THEN\s+null;\s*)?END\s*\$\$;?$/i.exec(
-      code,
-    );
-  if (!m?.[1]) return undefined;
-  const body = m[1].trim();
-  if (/\b(IF|LOOP|EXECUTE|PERFORM|DECLARE)\b/i.test(body)) return undefined;
-  return body
-    .split(/;\s*(?:\n|$)/)
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((s) => `${s};`);
-}
-
-function codeOf(sql: string): string {
-  return sql
-    .split("\n")
-    .filter((l) => !l.trim().startsWith("--"))
-    .join("\n")
-    .trim();
-}
-
-function quote(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+type Touched = { label: string; parent?: string };
 
 type Outcome =
   | { kind: "covered" }
   | { kind: "none"; note: string }
-  | {
-      kind: "reverse";
-      statement: RevertStatement;
-      placement: "before" | "after";
-      touched?: { label: string; parent?: string };
-    }
-  | { kind: "todo"; message: string; touched?: { label: string; parent?: string } };
+  | { kind: "reverse"; statement: RevertStatement; placement: "before" | "after"; touched?: Touched }
+  | { kind: "todo"; message: string; touched?: Touched };
 
-function grantTargets(code: string): string[] | undefined {
-  const m =
-    /\bON\s+(?:TABLE\s+)?((?:(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)(?:\.(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*))?\s*,\s*)*(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)(?:\.(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*))?)\s+(?:TO|FROM)\b/i.exec(
-      code,
-    );
-  if (!m?.[1]) return undefined;
-  if (/^(ALL|SCHEMA|SEQUENCE|FUNCTION|DATABASE)\b/i.test(m[1])) return undefined;
-  return m[1].split(",").map((t) => {
-    const last = t.trim().split(".").at(-1) ?? "";
-    return last.replace(/^"|"$/g, "").replace(/""/g, '"');
-  });
+const TODO_DEFAULT = "write the reverse of this hand-written statement, or delete this block if it needs none";
+const TODO_DO_BLOCK = "undo what this DO block did (roles are cluster-wide: usually keep them)";
+
+/** Drizzle Kit's generated statements in their canonical form (guards dropped), to recognise them when hand-guarded. */
+function generatedForms(generated: string[]): Set<string> {
+  return new Set(generated.flatMap(canonicalStatements));
 }
 
-function classify(code: string, context: ManualSqlContext): Outcome {
+/** Whether a unit is one Drizzle Kit generates (the snapshot diff reverses it). */
+function isGenerated(unit: SqlUnit, generated: Set<string>): boolean {
+  return generated.has(canonicalUnit(unit));
+}
+
+/** Extensions created by the earlier migrations (top level or inside DO blocks). */
+function earlierExtensions(context: ManualSqlContext): Map<string, string> {
+  const created = new Map<string, string>();
+  for (const earlier of context.earlierSql) {
+    for (const statement of parseMigration(earlier.file, earlier.file, earlier.sql).statements) {
+      for (const unit of statement.units) {
+        const name = unit.type === "CreateExtensionStmt" ? stringField(unit.node, "extname") : undefined;
+        if (name && !created.has(name)) created.set(name, earlier.file);
+      }
+    }
+  }
+  return created;
+}
+
+/** Classifies one statement (a top-level unit, not a DO block). */
+function classifyUnit(unit: SqlUnit, context: ManualSqlContext, extensions: Map<string, string>): Outcome[] {
   const { after, droppedTables } = context;
   const partsOf = (table: string) => after.parts.get(table) ?? new Set<string>();
-
-  let m = new RegExp(String.raw`^CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?${IDENT}`, "i").exec(code);
-  if (m) {
-    const name = ident(m, 1);
-    const label = `extension ${quote(name)}`;
-    const earlier = context.earlierSql.find((e) =>
-      new RegExp(
-        String.raw`CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?"?${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"?`,
-        "i",
-      ).test(e.sql),
-    );
-    if (earlier) return { kind: "none", note: `keeps extension ${quote(name)}: ${earlier.file} created it already` };
-    return {
-      kind: "reverse",
-      placement: "after",
-      touched: { label },
-      statement: {
-        sql: `DROP EXTENSION IF EXISTS ${quote(name)};`,
-        comments: [
-          `-- db:revert: ${context.file} created extension ${quote(name)}. No CASCADE: PostgreSQL refuses this while`,
-          `-- anything still uses it. If the extension existed before that migration, delete this statement.`,
-        ],
-      },
-    };
+  const { node } = unit;
+  const table = relationName(objectField(node, "relation")) ?? "";
+  const onTable = (label: string) => ({
+    label: `${label} on ${quoteIdent(table)}`,
+    parent: `table ${quoteIdent(table)}`,
+  });
+  const undoes = (what: string) => [`-- db:revert: undoes the hand-written ${what} of ${context.file}`];
+  switch (unit.type) {
+    case "CreateExtensionStmt": {
+      const name = stringField(node, "extname") ?? "";
+      const earlier = extensions.get(name);
+      if (earlier)
+        return [{ kind: "none", note: `keeps extension ${quoteIdent(name)}: ${earlier} created it already` }];
+      return [
+        {
+          kind: "reverse",
+          placement: "after",
+          touched: { label: `extension ${quoteIdent(name)}` },
+          statement: {
+            sql: `DROP EXTENSION IF EXISTS ${quoteIdent(name)};`,
+            comments: [
+              `-- db:revert: ${context.file} created extension ${quoteIdent(name)}. No CASCADE: PostgreSQL refuses this while`,
+              `-- anything still uses it. If the extension existed before that migration, delete this statement.`,
+            ],
+          },
+        },
+      ];
+    }
+    case "IndexStmt": {
+      const name = stringField(node, "idxname") ?? "";
+      if (partsOf(table).has(name)) return [{ kind: "covered" }];
+      if (droppedTables.has(table))
+        return [{ kind: "none", note: `index ${quoteIdent(name)} goes with table ${quoteIdent(table)}` }];
+      return [
+        {
+          kind: "reverse",
+          placement: "before",
+          touched: onTable(`index ${quoteIdent(name)}`),
+          statement: {
+            sql: `DROP INDEX IF EXISTS ${quoteIdent(name)};`,
+            comments: undoes(`index ${quoteIdent(name)}`),
+          },
+        },
+      ];
+    }
+    case "AlterTableStmt":
+      return arrayField(node, "cmds").map((item) => classifyAlterTable(nodeOf(item, "AlterTableCmd"), table, context));
+    case "CreatePolicyStmt": {
+      const name = stringField(node, "policy_name") ?? "";
+      const policyTable = relationName(objectField(node, "table")) ?? "";
+      if (partsOf(policyTable).has(name)) return [{ kind: "covered" }];
+      if (droppedTables.has(policyTable))
+        return [{ kind: "none", note: `policy ${quoteIdent(name)} goes with table ${quoteIdent(policyTable)}` }];
+      return [
+        {
+          kind: "reverse",
+          placement: "before",
+          touched: {
+            label: `policy ${quoteIdent(name)} on ${quoteIdent(policyTable)}`,
+            parent: `table ${quoteIdent(policyTable)}`,
+          },
+          statement: {
+            sql: `DROP POLICY IF EXISTS ${quoteIdent(name)} ON ${quoteIdent(policyTable)};`,
+            comments: undoes(`policy ${quoteIdent(name)}`),
+          },
+        },
+      ];
+    }
+    case "CreateStmt":
+      if (after.tables.has(table)) return [{ kind: "covered" }];
+      return [
+        {
+          kind: "reverse",
+          placement: "before",
+          touched: { label: `table ${quoteIdent(table)}` },
+          statement: {
+            sql: `DROP TABLE IF EXISTS ${quoteIdent(table)};`,
+            comments: undoes(`table ${quoteIdent(table)}`),
+            dataLoss: `drops table ${quoteIdent(table)} and its rows`,
+          },
+        },
+      ];
+    case "CreateEnumStmt":
+      return after.enums.has(nameList(node["typeName"]).at(-1) ?? "") ? [{ kind: "covered" }] : [todo(TODO_DEFAULT)];
+    case "AlterDefaultPrivilegesStmt":
+      return [
+        todo(
+          "undo these default privileges (ALTER DEFAULT PRIVILEGES … REVOKE/GRANT …), unless they were in place before",
+        ),
+      ];
+    case "GrantStmt":
+      return [classifyGrant(unit, droppedTables)];
+    default:
+      return [todo(TODO_DEFAULT)];
   }
+}
 
-  m = new RegExp(
-    String.raw`^CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?${IDENT}\s+ON\s+(?:ONLY\s+)?${QUALIFIED}`,
-    "i",
-  ).exec(code);
-  if (m) {
-    const name = ident(m, 1);
-    const table = ident(m, 5);
-    if (partsOf(table).has(name)) return { kind: "covered" };
-    const touched = { label: `index ${quote(name)} on ${quote(table)}`, parent: `table ${quote(table)}` };
-    if (droppedTables.has(table)) return { kind: "none", note: `index ${quote(name)} goes with table ${quote(table)}` };
-    return {
-      kind: "reverse",
-      placement: "before",
-      touched,
-      statement: {
-        sql: `DROP INDEX IF EXISTS ${quote(name)};`,
-        comments: [`-- db:revert: undoes the hand-written index ${quote(name)} of ${context.file}`],
-      },
-    };
-  }
+function todo(message: string, touched?: Touched): Outcome {
+  return touched ? { kind: "todo", message, touched } : { kind: "todo", message };
+}
 
-  m = new RegExp(
-    String.raw`^ALTER\s+TABLE\s+(?:ONLY\s+)?(?:IF\s+EXISTS\s+)?${QUALIFIED}\s+ADD\s+(COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?${IDENT}`,
-    "i",
-  ).exec(code);
-  if (m && !/^ADD\s+(CONSTRAINT|PRIMARY|UNIQUE|CHECK|FOREIGN|EXCLUDE)\b/i.test(code.slice(code.search(/\bADD\b/i)))) {
-    const table = ident(m, 3);
-    const column = ident(m, 6);
-    if (partsOf(table).has(column)) return { kind: "covered" };
-    if (droppedTables.has(table))
-      return { kind: "none", note: `column ${quote(table)}.${quote(column)} goes with its table` };
-    return {
-      kind: "reverse",
-      placement: "before",
-      touched: { label: `column ${quote(table)}.${quote(column)}`, parent: `table ${quote(table)}` },
-      statement: {
-        sql: `ALTER TABLE ${quote(table)} DROP COLUMN IF EXISTS ${quote(column)};`,
-        comments: [`-- db:revert: undoes the hand-written column ${quote(table)}.${quote(column)} of ${context.file}`],
-        dataLoss: `drops column ${quote(table)}.${quote(column)} and its values`,
-      },
-    };
-  }
-
-  m = new RegExp(
-    String.raw`^ALTER\s+TABLE\s+(?:ONLY\s+)?(?:IF\s+EXISTS\s+)?${QUALIFIED}\s+ADD\s+CONSTRAINT\s+${IDENT}`,
-    "i",
-  ).exec(code);
-  if (m) {
-    const table = ident(m, 3);
-    const name = ident(m, 5);
-    if (partsOf(table).has(name)) return { kind: "covered" };
-    if (droppedTables.has(table))
-      return { kind: "none", note: `constraint ${quote(name)} goes with table ${quote(table)}` };
-    return {
-      kind: "reverse",
-      placement: "before",
-      touched: { label: `constraint ${quote(name)} on ${quote(table)}`, parent: `table ${quote(table)}` },
-      statement: {
-        sql: `ALTER TABLE ${quote(table)} DROP CONSTRAINT IF EXISTS ${quote(name)};`,
-        comments: [`-- db:revert: undoes the hand-written constraint ${quote(name)} of ${context.file}`],
-      },
-    };
-  }
-
-  m = new RegExp(String.raw`^CREATE\s+POLICY\s+${IDENT}\s+ON\s+${QUALIFIED}`, "i").exec(code);
-  if (m) {
-    const name = ident(m, 1);
-    const table = ident(m, 5);
-    if (partsOf(table).has(name)) return { kind: "covered" };
-    if (droppedTables.has(table))
-      return { kind: "none", note: `policy ${quote(name)} goes with table ${quote(table)}` };
-    return {
-      kind: "reverse",
-      placement: "before",
-      touched: { label: `policy ${quote(name)} on ${quote(table)}`, parent: `table ${quote(table)}` },
-      statement: {
-        sql: `DROP POLICY IF EXISTS ${quote(name)} ON ${quote(table)};`,
-        comments: [`-- db:revert: undoes the hand-written policy ${quote(name)} of ${context.file}`],
-      },
-    };
-  }
-
-  m = new RegExp(
-    String.raw`^ALTER\s+TABLE\s+(?:ONLY\s+)?${QUALIFIED}\s+(ENABLE|FORCE)\s+ROW\s+LEVEL\s+SECURITY`,
-    "i",
-  ).exec(code);
-  if (m) {
-    const table = ident(m, 3);
-    const mode = (m[5] ?? "").toUpperCase();
-    if (droppedTables.has(table))
-      return { kind: "none", note: `row-level security of ${quote(table)} goes with the table` };
-    if (mode === "ENABLE" && after.tables.has(table)) return { kind: "covered" };
-    const reverse = mode === "FORCE" ? "NO FORCE" : "DISABLE";
-    return {
-      kind: "reverse",
-      placement: "before",
-      touched: { label: `row-level security on ${quote(table)}`, parent: `table ${quote(table)}` },
-      statement: {
-        sql: `ALTER TABLE ${quote(table)} ${reverse} ROW LEVEL SECURITY;`,
-        comments: [`-- db:revert: undoes the hand-written ${mode} ROW LEVEL SECURITY of ${context.file}`],
-      },
-    };
-  }
-
-  m = new RegExp(String.raw`^CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?${QUALIFIED}`, "i").exec(code);
-  if (m) {
-    const table = ident(m, 3);
-    if (after.tables.has(table)) return { kind: "covered" };
-    return {
-      kind: "reverse",
-      placement: "before",
-      touched: { label: `table ${quote(table)}` },
-      statement: {
-        sql: `DROP TABLE IF EXISTS ${quote(table)};`,
-        comments: [`-- db:revert: undoes the hand-written table ${quote(table)} of ${context.file}`],
-        dataLoss: `drops table ${quote(table)} and its rows`,
-      },
-    };
-  }
-
-  m = new RegExp(String.raw`^CREATE\s+TYPE\s+${QUALIFIED}`, "i").exec(code);
-  if (m && after.enums.has(ident(m, 3))) return { kind: "covered" };
-
-  if (/^ALTER\s+DEFAULT\s+PRIVILEGES\b/i.test(code)) {
-    return {
-      kind: "todo",
-      message:
-        "undo these default privileges (ALTER DEFAULT PRIVILEGES … REVOKE/GRANT …), unless they were in place before",
-    };
-  }
-
-  if (/^(GRANT|REVOKE)\b/i.test(code)) {
-    const targets = grantTargets(code);
-    if (targets && targets.every((t) => droppedTables.has(t))) {
+/** One command of an `ALTER TABLE`: a column, a constraint, or row-level security. */
+function classifyAlterTable(
+  command: Record<string, unknown> | undefined,
+  table: string,
+  context: ManualSqlContext,
+): Outcome {
+  const { after, droppedTables } = context;
+  const parts = after.parts.get(table) ?? new Set<string>();
+  const parent = `table ${quoteIdent(table)}`;
+  const undoes = (what: string) => [`-- db:revert: undoes the hand-written ${what} of ${context.file}`];
+  switch (stringField(command, "subtype")) {
+    case "AT_AddColumn": {
+      const column = stringField(nodeOf(command?.["def"], "ColumnDef"), "colname") ?? "";
+      const label = `column ${quoteIdent(table)}.${quoteIdent(column)}`;
+      if (parts.has(column)) return { kind: "covered" };
+      if (droppedTables.has(table)) return { kind: "none", note: `${label} goes with its table` };
       return {
-        kind: "none",
-        note: `nothing to undo for a ${code.split(/\s/, 1)[0]?.toUpperCase()} on ${targets.map(quote).join(", ")}: the revert drops them`,
+        kind: "reverse",
+        placement: "before",
+        touched: { label, parent },
+        statement: {
+          sql: `ALTER TABLE ${quoteIdent(table)} DROP COLUMN IF EXISTS ${quoteIdent(column)};`,
+          comments: undoes(label),
+          dataLoss: `drops ${label} and its values`,
+        },
       };
     }
-    const verb = code.split(/\s/, 1)[0]?.toUpperCase();
+    case "AT_AddConstraint": {
+      const name = stringField(nodeOf(command?.["def"], "Constraint"), "conname") ?? "";
+      if (parts.has(name)) return { kind: "covered" };
+      if (droppedTables.has(table))
+        return { kind: "none", note: `constraint ${quoteIdent(name)} goes with table ${quoteIdent(table)}` };
+      return {
+        kind: "reverse",
+        placement: "before",
+        touched: { label: `constraint ${quoteIdent(name)} on ${quoteIdent(table)}`, parent },
+        statement: {
+          sql: `ALTER TABLE ${quoteIdent(table)} DROP CONSTRAINT IF EXISTS ${quoteIdent(name)};`,
+          comments: undoes(`constraint ${quoteIdent(name)}`),
+        },
+      };
+    }
+    case "AT_EnableRowSecurity":
+    case "AT_ForceRowSecurity": {
+      const mode = stringField(command, "subtype") === "AT_ForceRowSecurity" ? "FORCE" : "ENABLE";
+      if (droppedTables.has(table))
+        return { kind: "none", note: `row-level security of ${quoteIdent(table)} goes with the table` };
+      if (mode === "ENABLE" && after.tables.has(table)) return { kind: "covered" };
+      return {
+        kind: "reverse",
+        placement: "before",
+        touched: { label: `row-level security on ${quoteIdent(table)}`, parent },
+        statement: {
+          sql: `ALTER TABLE ${quoteIdent(table)} ${mode === "FORCE" ? "NO FORCE" : "DISABLE"} ROW LEVEL SECURITY;`,
+          comments: undoes(`${mode} ROW LEVEL SECURITY`),
+        },
+      };
+    }
+    default:
+      return todo(TODO_DEFAULT);
+  }
+}
+
+/** A `GRANT`/`REVOKE`: nothing to undo when every table it names is dropped by the revert, else a TODO. */
+function classifyGrant(unit: SqlUnit, droppedTables: Set<string>): Outcome {
+  const verb = unit.node["is_grant"] === true ? "GRANT" : "REVOKE";
+  const onTables =
+    stringField(unit.node, "objtype") === "OBJECT_TABLE" && stringField(unit.node, "targtype") === "ACL_TARGET_OBJECT";
+  const targets = onTables
+    ? arrayField(unit.node, "objects").map((o) => relationName(nodeOf(o, "RangeVar")) ?? "")
+    : [];
+  if (targets.length > 0 && targets.every((t) => droppedTables.has(t))) {
     return {
-      kind: "todo",
-      message:
-        verb === "GRANT"
-          ? "revoke what this GRANT gave, unless the role had it before (REVOKE … FROM …)"
-          : "give back what this REVOKE took away, if the role had it before (GRANT … TO …)",
+      kind: "none",
+      note: `nothing to undo for a ${verb} on ${targets.map(quoteIdent).join(", ")}: the revert drops them`,
     };
   }
+  return todo(
+    verb === "GRANT"
+      ? "revoke what this GRANT gave, unless the role had it before (REVOKE … FROM …)"
+      : "give back what this REVOKE took away, if the role had it before (GRANT … TO …)",
+  );
+}
 
-  if (/^DO\b/i.test(code)) {
-    const body = doBlockBody(code);
-    if (body) {
-      const outcomes = body.map((s) => classify(s, context));
-      if (outcomes.every((o) => o.kind === "covered")) return { kind: "covered" };
-    }
-    return { kind: "todo", message: "undo what this DO block did (roles are cluster-wide: usually keep them)" };
+/**
+ * Classifies one statement of the file. A `DO` block is covered when it holds only plain
+ * statements that are all covered (a hand-guarded generated statement); otherwise it is a TODO.
+ */
+function classifyStatement(
+  statement: ReviewStatement,
+  context: ManualSqlContext,
+  generated: Set<string>,
+  extensions: Map<string, string>,
+): Outcome[] {
+  const [top, ...inner] = statement.units;
+  if (statement.parseError || !top) return [todo(TODO_DEFAULT)];
+  if (top.type === "DoStmt") {
+    const transparent = top.doBlock?.opaque.length === 0 && top.doBlock.unparsed.length === 0 && inner.length > 0;
+    const covered = inner.every(
+      (unit) =>
+        isGenerated(unit, generated) || classifyUnit(unit, context, extensions).every((o) => o.kind === "covered"),
+    );
+    return transparent && covered ? [{ kind: "covered" }] : [todo(TODO_DO_BLOCK)];
   }
-
-  return {
-    kind: "todo",
-    message: "write the reverse of this hand-written statement, or delete this block if it needs none",
-  };
+  return statement.units.flatMap((unit) =>
+    isGenerated(unit, generated) ? [{ kind: "covered" as const }] : classifyUnit(unit, context, extensions),
+  );
 }
 
 /**
@@ -332,23 +315,27 @@ function classify(code: string, context: ManualSqlContext): Outcome {
  * the snapshot diff) and hand-written ones, and derives what it can for the latter.
  */
 export function reverseManualSql(context: ManualSqlContext): ManualReverse {
-  const generated = new Set(context.generated.map(normalizeStatement));
+  const generated = generatedForms(context.generated);
+  const extensions = earlierExtensions(context);
   const result: ManualReverse = { before: [], after: [], todos: [], notes: [], touched: [] };
-  for (const statement of splitStatements(context.sql)) {
-    const code = codeOf(statement.sql);
-    if (!code || generated.has(normalizeStatement(code))) continue;
-    const outcome = classify(code, context);
-    const leadingComments = statement.sql.split("\n").findIndex((l) => l.trim() !== "" && !l.trim().startsWith("--"));
-    const location = `${context.file}:${statement.line + Math.max(leadingComments, 0)}`;
-    if (outcome.kind === "covered") continue;
-    if (outcome.kind === "none") result.notes.push(`${outcome.note} (${location})`);
-    if (outcome.kind === "reverse") {
-      (outcome.placement === "before" ? result.before : result.after).push(outcome.statement);
-      if (outcome.touched) result.touched.push(outcome.touched);
+  for (const statement of parseMigration(context.file, context.file, context.sql).statements) {
+    const location = `${context.file}:${statement.position.line}`;
+    const outcomes = classifyStatement(statement, context, generated, extensions);
+    const todos = outcomes.flatMap((o) => (o.kind === "todo" ? [o] : []));
+    if (todos.length > 0) {
+      const messages = [...new Set(todos.map((t) => t.message))];
+      result.todos.push({
+        message: messages.join("; "),
+        statement: withoutCommentLines(statement.sql).trim(),
+        location,
+      });
     }
-    if (outcome.kind === "todo") {
-      result.todos.push({ message: outcome.message, statement: code, location });
-      if (outcome.touched) result.touched.push(outcome.touched);
+    for (const outcome of outcomes) {
+      if (outcome.kind === "none") result.notes.push(`${outcome.note} (${location})`);
+      if (outcome.kind === "reverse")
+        (outcome.placement === "before" ? result.before : result.after).push(outcome.statement);
+      if ((outcome.kind === "reverse" || outcome.kind === "todo") && outcome.touched)
+        result.touched.push(outcome.touched);
     }
   }
   result.before.reverse();

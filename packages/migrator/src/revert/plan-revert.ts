@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type * as DrizzleKitApi from "drizzle-kit/api";
+import { loadParser, parseSql } from "../sql/parse-migration.ts";
 import { STATEMENT_BREAKPOINT } from "../sql/statements.ts";
 import { DATA_LOSS_MARKER, markDataLoss } from "./data-loss.ts";
 import { type RevertStatement, type RevertTodo, reverseManualSql, todoBlock } from "./manual-sql.ts";
@@ -252,6 +253,7 @@ function renderSql(
  * writeRevert(plan);
  */
 export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
+  await loadParser();
   const history = readMigrationHistory(options.folder);
   const { migrations } = history;
   const position = findTarget(history, options.tag);
@@ -312,8 +314,9 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
 
   const generated = await generateMigration(from, goal);
   // Drizzle Kit drops roles before the policies that use them; roles go last.
-  const roleDrops = generated.filter((s) => /^DROP ROLE\b/i.test(s.trim()));
-  const otherStatements = generated.filter((s) => !/^DROP ROLE\b/i.test(s.trim()));
+  const isRoleDrop = (sql: string) => parseSql(sql)[0]?.type === "DropRoleStmt";
+  const roleDrops = generated.filter(isRoleDrop);
+  const otherStatements = generated.filter((sql) => !isRoleDrop(sql));
   const removed = removedEnumValues(after, before);
   const manual = reverseManualSql({
     file: basename(target.sqlPath),

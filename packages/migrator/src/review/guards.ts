@@ -2,8 +2,8 @@
  * Whether a statement can run a second time without error: by its own guard (`IF NOT EXISTS`,
  * `IF EXISTS`) or by the DO block around it (`EXCEPTION WHEN duplicate_object`, an `IF`).
  */
-import { arrayField, nodeOf, objectField, relationName, stringField } from "./ast.ts";
-import type { SqlUnit } from "./parse-migration.ts";
+import { arrayField, nodeOf, objectField, relationName, stringField } from "../sql/ast.ts";
+import type { SqlUnit } from "../sql/parse-migration.ts";
 
 /** Exception conditions that make a repeated CREATE/ADD harmless. */
 const DUPLICATE_CONDITIONS = new Set(["duplicate_object", "duplicate_table", "duplicate_column", "others"]);

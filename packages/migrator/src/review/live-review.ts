@@ -8,7 +8,7 @@ import type { Driver } from "../drivers/driver.ts";
 import { databaseErrorFields } from "../drivers/driver.ts";
 import { mustBeRerunnable, type ReviewConfig, ruleLevel } from "./config.ts";
 import type { Finding } from "./finding.ts";
-import { loadParser, type ParsedMigration, parseMigration } from "./parse-migration.ts";
+import { loadParser, type ParsedMigration, parseMigration } from "../sql/parse-migration.ts";
 import type { MigrationSource } from "./review-migrations.ts";
 import { toFinding } from "./review-migrations.ts";
 import { ruleById } from "./rules/index.ts";

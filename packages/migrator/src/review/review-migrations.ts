@@ -4,6 +4,7 @@
  * configured severities. Returns findings as data; printing and exit codes belong to the command.
  */
 import { createHash } from "node:crypto";
+import { withoutCommentLines } from "../sql/comments.ts";
 import { mustBeRerunnable, type ReviewConfig, ruleLevel } from "./config.ts";
 import type { Finding } from "./finding.ts";
 import {
@@ -12,7 +13,7 @@ import {
   parseMigration,
   type Position,
   type ReviewStatement,
-} from "./parse-migration.ts";
+} from "../sql/parse-migration.ts";
 import type { Rule, RuleHit } from "./rule.ts";
 import { RULES, ruleById } from "./rules/index.ts";
 import { SchemaState } from "./schema-state.ts";
@@ -161,10 +162,7 @@ export function toFinding(
   position: Position | undefined,
   statement: ReviewStatement | undefined,
 ): Finding {
-  const code = statement?.sql
-    .split("\n")
-    .filter((line) => !line.trim().startsWith("--"))
-    .join(" ");
+  const code = statement && withoutCommentLines(statement.sql);
   const keyText = code ? code.replace(/\s+/g, " ").trim() : message;
   return {
     file,

@@ -4,7 +4,7 @@
  * command and the generated docs derive from it.
  */
 import type { Severity } from "./finding.ts";
-import type { ParsedMigration, Position, ReviewStatement, SqlUnit } from "./parse-migration.ts";
+import type { ParsedMigration, Position, ReviewStatement, SqlUnit } from "../sql/parse-migration.ts";
 import type { SchemaState } from "./schema-state.ts";
 
 /** The project-specific settings the rules read. */

@@ -4,8 +4,8 @@
  * which index and constraint names are taken, and which policies a table has. Types, functions
  * and other objects are not modelled: no rule needs them.
  */
-import { type AstObject, arrayField, nameList, nodeOf, objectField, relationName, stringField } from "./ast.ts";
-import type { Position, SqlUnit } from "./parse-migration.ts";
+import { type AstObject, arrayField, nameList, nodeOf, objectField, relationName, stringField } from "../sql/ast.ts";
+import type { Position, SqlUnit } from "../sql/parse-migration.ts";
 
 /** A policy as the rules need it. */
 export interface PolicyInfo {

@@ -3,7 +3,7 @@
  * findings on the statement. A suppression needs a reason, and one that suppresses nothing is
  * reported (as squawk does), so suppressions cannot go stale.
  */
-import type { ParsedMigration, Position, ReviewStatement } from "./parse-migration.ts";
+import type { ParsedMigration, Position, ReviewStatement } from "../sql/parse-migration.ts";
 
 export interface Suppression {
   rule: string;

@@ -4,6 +4,7 @@
  * tenant role's own attributes. Pure reading; judging is `buildCoverageMatrix`'s job.
  */
 import type { Driver } from "../drivers/driver.ts";
+import { loadParser } from "../sql/parse-migration.ts";
 import type { RlsConfig } from "./rls-config.ts";
 
 /** A table that has the tenant column. */
@@ -70,6 +71,8 @@ export async function catalogTenantTables(driver: Driver, config: RlsConfig): Pr
 
 /** Reads the RLS state of `config.schema` for `config.role`. */
 export async function probeRlsCatalog(driver: Driver, config: RlsConfig): Promise<RlsCatalog> {
+  // The matrix reads policy expressions with PostgreSQL's parser.
+  await loadParser();
   const tenantTables = await driver.query<TenantTableInfo>(
     `select c.relname as "table", c.relrowsecurity as "rlsEnabled", c.relforcerowsecurity as "rlsForced",
             pg_get_userbyid(c.relowner) as owner

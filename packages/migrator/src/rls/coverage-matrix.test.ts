@@ -1,6 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadParser } from "../sql/parse-migration.ts";
+import { callsSettingPerRow } from "../sql/setting-calls.ts";
 import type { PolicyInfo, RlsCatalog } from "./catalog-probe.ts";
-import { buildCoverageMatrix, callsSettingPerRow } from "./coverage-matrix.ts";
+import { buildCoverageMatrix } from "./coverage-matrix.ts";
+
+beforeAll(loadParser);
 
 const config = { schema: "public", tenantColumn: "org_id", role: "app_user", tenantSetting: "app.org" };
 const scoped = "(org_id = ( SELECT current_setting('app.org'::text, true) AS current_setting))";

@@ -3,6 +3,7 @@
  * that means tenants are not isolated. Returns data; the command decides how to print it.
  */
 import type { PolicyInfo, ReadableTableInfo, RlsCatalog, RoleInfo } from "./catalog-probe.ts";
+import { callsSettingPerRow } from "../sql/setting-calls.ts";
 import { RLS_COMMANDS, type RlsCommand } from "./rls-config.ts";
 
 /** A reason the tenant boundary does not hold, with where it is and how to fix it. */
@@ -52,23 +53,6 @@ function appliesTo(policy: PolicyInfo, role: string, command: RlsCommand): boole
     (policy.command === command || policy.command === "all") &&
     (policy.roles.includes(role) || policy.roles.includes("public"))
   );
-}
-
-/**
- * Whether an expression calls `current_setting` outside a scalar sub-select. PostgreSQL deparses
- * `(SELECT current_setting('x'))` as `( SELECT current_setting('x'::text) AS current_setting)`;
- * anything else is evaluated once per row instead of once per statement.
- *
- * @example callsSettingPerRow("(organization_id = current_setting('app.tenant_id'::text))") // true
- */
-export function callsSettingPerRow(expression: string | null): boolean {
-  if (!expression) return false;
-  const pattern = /current_setting\s*\(/gi;
-  for (let match = pattern.exec(expression); match; match = pattern.exec(expression)) {
-    const before = expression.slice(0, match.index).trimEnd();
-    if (!/\(\s*select$/i.test(before)) return true;
-  }
-  return false;
 }
 
 /** Builds the table × command matrix and the findings from a probed catalog. */

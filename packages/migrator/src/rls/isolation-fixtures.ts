@@ -5,6 +5,7 @@
  * tenant, non-tenant parents such as users or reference data once). A new tenant table gets rows
  * without anyone writing a fixture for it.
  */
+import { quoteIdent } from "../sql/quote-ident.ts";
 import type { RlsConfig } from "./rls-config.ts";
 import type { ColumnModel, ForeignKeyModel, TableModel } from "./table-model.ts";
 
@@ -40,11 +41,6 @@ export interface FixtureRow {
 export interface FixtureStatement {
   text: string;
   params: string[];
-}
-
-/** Quotes an SQL identifier. */
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }
 
 function vectorLiteral(dimensions: number): string {

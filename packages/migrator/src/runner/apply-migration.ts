@@ -2,6 +2,7 @@ import { databaseErrorFields, type Driver } from "../drivers/driver.ts";
 import type { StatementLocation } from "../errors/migrator-problem.ts";
 import { MigratorError } from "../errors/migrator-error.ts";
 import type { JournalMigration } from "../journal/read-migration-folder.ts";
+import { firstCodeLine } from "../sql/comments.ts";
 import { type MigrationStatement, splitStatements } from "../sql/statements.ts";
 import { recordMigration } from "./bookkeeping.ts";
 import type { SessionOptions } from "./session-options.ts";
@@ -130,11 +131,6 @@ function toMigratorError(
     database: fields,
     ...(missingExtension ? { missingExtension } : {}),
   });
-}
-
-function firstCodeLine(sql: string): string {
-  const line = sql.split("\n").find((l) => l.trim() !== "" && !l.trim().startsWith("--")) ?? "";
-  return line.trim().length > 100 ? `${line.trim().slice(0, 100)}…` : line.trim();
 }
 
 /** The extension a `CREATE EXTENSION` could not find (PostgreSQL 15 and 16+ word it differently). */

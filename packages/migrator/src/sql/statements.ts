@@ -1,3 +1,5 @@
+import { hasCode } from "./comments.ts";
+
 /**
  * How a Drizzle Kit migration file becomes statements. The runner and the reviewer both use this,
  * so a statement number in an error and a line in a review finding mean the same thing.
@@ -41,14 +43,6 @@ function countNewlines(text: string): number {
   let n = 0;
   for (const ch of text) if (ch === "\n") n++;
   return n;
-}
-
-/** Whether a chunk holds anything besides `--` comment lines and white space. */
-function hasCode(sql: string): boolean {
-  return sql.split("\n").some((l) => {
-    const t = l.trim();
-    return t !== "" && !t.startsWith("--");
-  });
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import type { Driver } from "../drivers/driver.ts";
 import { openPostgresDriver } from "../drivers/postgres.ts";
+import { quoteIdent } from "../sql/quote-ident.ts";
 import { TemplateBuildError } from "./template-build-error.ts";
 
 /** The URL of another database on the same server. */
@@ -13,10 +14,6 @@ export function databaseUrl(serverUrl: string, database: string): string {
   const parsed = new URL(serverUrl);
   parsed.pathname = `/${encodeURIComponent(database)}`;
   return parsed.toString();
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }
 
 /** A 60-bit advisory-lock key derived from the template name (same name, same key). */

@@ -1,4 +1,4 @@
-import { stringField } from "../ast.ts";
+import { stringField } from "../../sql/ast.ts";
 import { type Rule, type RuleHit, unitPosition } from "../rule.ts";
 import { declaredConstraints } from "./statement-parts.ts";
 

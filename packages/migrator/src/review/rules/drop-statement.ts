@@ -1,4 +1,4 @@
-import { arrayField, nameList, nodeOf, objectField, relationName, stringField } from "../ast.ts";
+import { arrayField, nameList, nodeOf, objectField, relationName, stringField } from "../../sql/ast.ts";
 import { dropKind } from "../guards.ts";
 import { type Rule, type RuleHit, unitPosition } from "../rule.ts";
 

@@ -1,4 +1,4 @@
-import { arrayField, nodeOf, objectField, relationName, stringField } from "../ast.ts";
+import { arrayField, nodeOf, objectField, relationName, stringField } from "../../sql/ast.ts";
 import { type Rule, type RuleHit, unitPosition } from "../rule.ts";
 import { declaredConstraints } from "./statement-parts.ts";
 

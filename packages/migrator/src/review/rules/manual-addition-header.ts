@@ -1,4 +1,4 @@
-import { canonicalStatements, canonicalUnit } from "../canonical-sql.ts";
+import { canonicalStatements, canonicalUnit } from "../../sql/canonical-sql.ts";
 import type { Rule, RuleHit } from "../rule.ts";
 
 /** The comment that marks hand-written SQL in a generated migration. */

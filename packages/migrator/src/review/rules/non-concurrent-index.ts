@@ -1,4 +1,4 @@
-import { objectField, relationName, stringField } from "../ast.ts";
+import { objectField, relationName, stringField } from "../../sql/ast.ts";
 import { type Rule, unitPosition } from "../rule.ts";
 
 /** CREATE INDEX on an existing table blocks writes for as long as the build takes. */

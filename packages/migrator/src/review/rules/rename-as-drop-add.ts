@@ -1,5 +1,5 @@
-import { arrayField, nodeOf, objectField, relationName, stringField } from "../ast.ts";
-import type { ReviewStatement } from "../parse-migration.ts";
+import { arrayField, nodeOf, objectField, relationName, stringField } from "../../sql/ast.ts";
+import type { ReviewStatement } from "../../sql/parse-migration.ts";
 import type { Rule, RuleHit } from "../rule.ts";
 
 /** A column dropped and another added on one table in one migration: a rename turned into data loss. */

@@ -1,4 +1,5 @@
-import { findNodes, nameList, stringField } from "../ast.ts";
+import { stringField } from "../../sql/ast.ts";
+import { perRowSettingCalls } from "../../sql/setting-calls.ts";
 import { type Rule, type RuleHit, unitPosition } from "../rule.ts";
 
 /** `current_setting(…)` must be wrapped in a sub-select so PostgreSQL evaluates it once per query. */
@@ -31,12 +32,10 @@ export const rlsPerRowSetting: Rule = {
     const hits: RuleHit[] = [];
     const policy = stringField(unit.node, "policy_name") ?? "";
     for (const clause of ["qual", "with_check"]) {
-      for (const call of findNodes(unit.node[clause], "FuncCall")) {
-        if (nameList(call.body["funcname"]).at(-1) !== "current_setting") continue;
-        if (call.ancestors.includes("SubLink")) continue;
+      for (const call of perRowSettingCalls(unit.node[clause])) {
         hits.push({
           statement,
-          position: unitPosition(migration, unit, call.body["location"]),
+          position: unitPosition(migration, unit, call["location"]),
           message: `policy "${policy}" calls current_setting(…) without a sub-select: it is evaluated for every row`,
         });
       }

@@ -1,4 +1,4 @@
-import { stringField } from "../ast.ts";
+import { stringField } from "../../sql/ast.ts";
 import { type Rule, unitPosition } from "../rule.ts";
 import { alterCommands } from "./statement-parts.ts";
 

@@ -1,6 +1,6 @@
 /** The parts of CREATE TABLE / ALTER TABLE statements that several rules look at. */
-import { type AstObject, arrayField, nodeOf, objectField, relationName, stringField } from "../ast.ts";
-import type { SqlUnit } from "../parse-migration.ts";
+import { type AstObject, arrayField, nodeOf, objectField, relationName, stringField } from "../../sql/ast.ts";
+import type { SqlUnit } from "../../sql/parse-migration.ts";
 
 /** One `ALTER TABLE … <command>`. */
 export interface AlterCommand {

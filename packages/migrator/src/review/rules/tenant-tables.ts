@@ -1,6 +1,6 @@
 /** Which tenant tables a migration creates, turns into tenant tables or takes a policy from; the RLS rules check those. */
-import { arrayField, nameList, nodeOf, objectField, relationName, stringField } from "../ast.ts";
-import type { ParsedMigration, ReviewStatement } from "../parse-migration.ts";
+import { arrayField, nameList, nodeOf, objectField, relationName, stringField } from "../../sql/ast.ts";
+import type { ParsedMigration, ReviewStatement } from "../../sql/parse-migration.ts";
 import type { MigrationContext } from "../rule.ts";
 
 /**

@@ -1,4 +1,4 @@
-import { findNodes, nameList, stringField } from "../ast.ts";
+import { findNodes, nameList, stringField } from "../../sql/ast.ts";
 import { type Rule, type RuleHit, unitPosition } from "../rule.ts";
 import { addedColumns } from "./statement-parts.ts";
 

@@ -4,8 +4,9 @@
  * `DO $$ … $$` blocks parsed too, and every position mapped back to the file's line and column.
  */
 import { loadModule, parsePlPgSQLSync, parseSync } from "libpg-query";
-import { type MigrationStatement, runsOutsideTransaction, splitStatements } from "../sql/statements.ts";
+import { type MigrationStatement, runsOutsideTransaction, splitStatements } from "./statements.ts";
 import { type AstObject, arrayField, isObject, objectField, stringField, unwrap } from "./ast.ts";
+import { leadingComments } from "./comments.ts";
 
 /** A 1-based line and column in a migration file. */
 export interface Position {
@@ -38,6 +39,19 @@ export interface SqlUnit {
   /** …and where that string starts in the file. */
   sourceOffset: number;
   guards: BlockGuards;
+  /** For a `DO` block: what its body holds besides the plain statements listed after it. */
+  doBlock?: DoBlockBody;
+}
+
+/**
+ * What a `DO` block's body holds that neither the review nor `db:revert` can see into. Its plain
+ * SQL statements become units of their own; these are the rest.
+ */
+export interface DoBlockBody {
+  /** PL/pgSQL statements that are not plain SQL (`PERFORM`, dynamic `EXECUTE`, loops, assignments…), by kind. */
+  opaque: string[];
+  /** Inner statements PostgreSQL's parser rejects, with its message. */
+  unparsed: { query: string; message: string }[];
 }
 
 /** One chunk between `--> statement-breakpoint`s, parsed. */
@@ -110,7 +124,7 @@ function parseStatement(
   offset: number,
   positionAt: (offset: number) => Position,
 ): ReviewStatement {
-  const { comments, codeStart } = leadingCommentsOf(chunk.sql);
+  const { comments, codeStart } = leadingComments(chunk.sql);
   const statement: ReviewStatement = {
     ...chunk,
     offset,
@@ -131,6 +145,16 @@ function parseStatement(
   return statement;
 }
 
+/**
+ * The statements of a piece of SQL (several allowed, no breakpoints needed), with the plain
+ * statements inside DO blocks after their block. Throws when PostgreSQL's parser rejects it.
+ *
+ * @example parseSql('DROP ROLE "x"')[0]?.type // "DropRoleStmt"
+ */
+export function parseSql(sql: string): SqlUnit[] {
+  return parseUnits(sql, 0, { inDoBlock: false, handles: [], conditional: false });
+}
+
 /** Parses SQL text into units; DO blocks contribute the statements of their body. */
 function parseUnits(sql: string, fileOffset: number, guards: BlockGuards): SqlUnit[] {
   const units: SqlUnit[] = [];
@@ -140,7 +164,7 @@ function parseUnits(sql: string, fileOffset: number, guards: BlockGuards): SqlUn
     const start = byteToCharOffset(sql, raw.stmt_location ?? 0);
     const end = raw.stmt_len ? byteToCharOffset(sql, (raw.stmt_location ?? 0) + raw.stmt_len) : sql.length;
     const slice = sql.slice(start, end);
-    const codeStart = leadingCommentsOf(slice).codeStart;
+    const codeStart = leadingComments(slice).codeStart;
     const text = slice.slice(codeStart).trim();
     const textStart = start + codeStart;
     const unit: SqlUnit = {
@@ -153,78 +177,86 @@ function parseUnits(sql: string, fileOffset: number, guards: BlockGuards): SqlUn
       guards,
     };
     units.push(unit);
-    if (node.type === "DoStmt") units.push(...doBlockUnits(text, fileOffset + textStart));
+    if (node.type === "DoStmt") {
+      const inner = doBlockUnits(text, fileOffset + textStart);
+      unit.doBlock = inner.body;
+      units.push(...inner.units);
+    }
   }
   return units;
 }
 
-/** The statements inside a `DO $$ … $$` block, with the guards around each. */
-function doBlockUnits(doText: string, fileOffset: number): SqlUnit[] {
+/** The statements inside a `DO $$ … $$` block, with the guards around each, and what else it holds. */
+function doBlockUnits(doText: string, fileOffset: number): { units: SqlUnit[]; body: DoBlockBody } {
   const units: SqlUnit[] = [];
+  const walk: PlpgsqlWalk = { statements: [], opaque: [] };
+  walkPlpgsql(parsePlPgSQLSync(doText), { inDoBlock: true, handles: [], conditional: false }, walk);
+  const body: DoBlockBody = { opaque: [...new Set(walk.opaque)], unparsed: [] };
   let cursor = 0;
-  for (const inner of plpgsqlStatements(parsePlPgSQLSync(doText), {
-    inDoBlock: true,
-    handles: [],
-    conditional: false,
-  })) {
+  for (const inner of walk.statements) {
     const at = doText.indexOf(inner.query, cursor);
     const innerOffset = at >= 0 ? at : 0;
     if (at >= 0) cursor = at + inner.query.length;
     try {
       units.push(...parseUnits(inner.query, fileOffset + innerOffset, inner.guards));
-    } catch {
-      // PL/pgSQL expressions that are not statements on their own (rare) are left to the database.
+    } catch (error) {
+      body.unparsed.push({ query: inner.query, message: error instanceof Error ? error.message : String(error) });
     }
   }
-  return units;
+  return { units, body };
 }
 
-/** Walks a PL/pgSQL parse tree and yields each plain SQL statement with its guards. */
-function plpgsqlStatements(value: unknown, guards: BlockGuards): { query: string; guards: BlockGuards }[] {
-  const found: { query: string; guards: BlockGuards }[] = [];
+interface PlpgsqlWalk {
+  statements: { query: string; guards: BlockGuards }[];
+  opaque: string[];
+}
+
+/** PL/pgSQL statements that hold no SQL of their own or only plain SQL the walk lists. */
+const TRANSPARENT_PLPGSQL = new Set([
+  "PLpgSQL_stmt_execsql",
+  "PLpgSQL_stmt_block",
+  "PLpgSQL_stmt_if",
+  "PLpgSQL_stmt_return",
+  "PLpgSQL_stmt_raise",
+]);
+
+/** Walks a PL/pgSQL parse tree: each plain SQL statement with its guards, and every other kind of statement. */
+function walkPlpgsql(value: unknown, guards: BlockGuards, walk: PlpgsqlWalk): void {
   if (Array.isArray(value)) {
-    for (const item of value) found.push(...plpgsqlStatements(item, guards));
-    return found;
+    for (const item of value) walkPlpgsql(item, guards, walk);
+    return;
   }
-  if (!isObject(value)) return found;
+  if (!isObject(value)) return;
   for (const [key, child] of Object.entries(value)) {
     if (!isObject(child)) {
-      found.push(...plpgsqlStatements(child, guards));
+      walkPlpgsql(child, guards, walk);
       continue;
     }
+    if (key.startsWith("PLpgSQL_stmt_") && !TRANSPARENT_PLPGSQL.has(key)) walk.opaque.push(key.slice(13));
     if (key === "PLpgSQL_stmt_execsql") {
       const query = stringField(objectField(objectField(child, "sqlstmt"), "PLpgSQL_expr"), "query");
-      if (query) found.push({ query, guards });
+      if (query) walk.statements.push({ query, guards });
     } else if (key === "PLpgSQL_stmt_block") {
       const exceptionBlock = objectField(objectField(child, "exceptions"), "PLpgSQL_exception_block");
-      const handles = arrayField(exceptionBlock, "exc_list").flatMap((exception) =>
-        arrayField(objectField(exception as AstObject, "PLpgSQL_exception"), "conditions").map(
+      const exceptions = arrayField(exceptionBlock, "exc_list").map((exception) =>
+        objectField(exception as AstObject, "PLpgSQL_exception"),
+      );
+      const handles = exceptions.flatMap((exception) =>
+        arrayField(exception, "conditions").map(
           (condition) => stringField(objectField(condition as AstObject, "PLpgSQL_condition"), "condname") ?? "",
         ),
       );
-      found.push(...plpgsqlStatements(child["body"], { ...guards, handles: [...guards.handles, ...handles] }));
+      walkPlpgsql(child["body"], { ...guards, handles: [...guards.handles, ...handles] }, walk);
+      // What a handler does runs only after a failure: anything in it is beyond the review's sight.
+      const handlerWalk: PlpgsqlWalk = { statements: [], opaque: [] };
+      for (const exception of exceptions) walkPlpgsql(exception?.["action"], guards, handlerWalk);
+      walk.opaque.push(...handlerWalk.opaque, ...handlerWalk.statements.map(() => "exception handler SQL"));
     } else if (key === "PLpgSQL_stmt_if") {
-      found.push(...plpgsqlStatements(child, { ...guards, conditional: true }));
+      walkPlpgsql(child, { ...guards, conditional: true }, walk);
     } else {
-      found.push(...plpgsqlStatements(child, guards));
+      walkPlpgsql(child, guards, walk);
     }
   }
-  return found;
-}
-
-/** The comment lines a chunk starts with, and where its code begins. */
-function leadingCommentsOf(sql: string): { comments: string[]; codeStart: number } {
-  const comments: string[] = [];
-  let position = 0;
-  for (const line of sql.split("\n")) {
-    const trimmed = line.trim();
-    if (trimmed !== "" && !trimmed.startsWith("--")) {
-      return { comments, codeStart: position + (line.length - line.trimStart().length) };
-    }
-    if (trimmed.startsWith("--")) comments.push(trimmed.replace(/^--\s?/, ""));
-    position += line.length + 1;
-  }
-  return { comments, codeStart: 0 };
 }
 
 function sqlErrorCursor(error: unknown): number | undefined {

@@ -1,0 +1,48 @@
+/**
+ * The one place that tells a migration's `--` comment lines from its code. Drizzle Kit and people
+ * put whole-line comments above statements; everything that needs "the code of this chunk" (the
+ * splitter, the parser's positions, fingerprints, messages) reads it from here.
+ */
+
+/** Whether a line is blank or a whole-line `--` comment. */
+function isCommentOrBlank(line: string): boolean {
+  const trimmed = line.trim();
+  return trimmed === "" || trimmed.startsWith("--");
+}
+
+/** The text without its whole-line `--` comments (line breaks of the remaining lines kept). */
+export function withoutCommentLines(sql: string): string {
+  return sql
+    .split("\n")
+    .filter((line) => !line.trim().startsWith("--"))
+    .join("\n");
+}
+
+/** Whether the text holds anything besides blank lines and whole-line `--` comments. */
+export function hasCode(sql: string): boolean {
+  return sql.split("\n").some((line) => !isCommentOrBlank(line));
+}
+
+/** The first line of code, trimmed and cut at `max` characters (for messages). */
+export function firstCodeLine(sql: string, max = 100): string {
+  const line = (sql.split("\n").find((l) => !isCommentOrBlank(l)) ?? "").trim();
+  return line.length > max ? `${line.slice(0, max)}…` : line;
+}
+
+/**
+ * The comment lines a chunk starts with (without their dashes) and the character offset where its
+ * code begins.
+ *
+ * @example leadingComments("-- why\nCREATE TABLE t ()") // { comments: ["why"], codeStart: 7 }
+ */
+export function leadingComments(sql: string): { comments: string[]; codeStart: number } {
+  const comments: string[] = [];
+  let position = 0;
+  for (const line of sql.split("\n")) {
+    const trimmed = line.trim();
+    if (!isCommentOrBlank(line)) return { comments, codeStart: position + (line.length - line.trimStart().length) };
+    if (trimmed.startsWith("--")) comments.push(trimmed.replace(/^--\s?/, ""));
+    position += line.length + 1;
+  }
+  return { comments, codeStart: 0 };
+}
