@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readMigrationSources, reviewMigrations, writeCorpus } from "@repo/migrator";
+import { readMigrationFolder, reviewMigrations, reviewSources, writeCorpus } from "@repo/migrator";
 import { loadReviewConfig } from "../src/review-setup.ts";
 import type { BenchRow } from "./bench-report.ts";
 import { type Measurement, sideBySide } from "./timing.ts";
@@ -68,7 +68,7 @@ export async function benchReview(count: number, runs: number): Promise<ReviewBe
         label: "reviewMigrations (in process)",
         run: async () => {
           const started = performance.now();
-          findings = (await reviewMigrations(await readMigrationSources(folder), { config })).length;
+          findings = (await reviewMigrations(await reviewSources(readMigrationFolder(folder)), { config })).length;
           return performance.now() - started;
         },
       },

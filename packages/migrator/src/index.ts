@@ -82,7 +82,7 @@ export type {
 } from "./errors/migrator-problem.ts";
 export { migrationHash } from "./journal/file-hash.ts";
 export { describeFolderIssue, type FolderIssue } from "./journal/folder-issue.ts";
-export { type JournalMigration, type MigrationFolder, readMigrationFolder } from "./journal/read-migration-folder.ts";
+export { type Migration, type MigrationFolder, readMigrationFolder } from "./journal/migration-folder.ts";
 export { type AcceptedHash, acceptMigrationHashes } from "./runner/accept-hash.ts";
 export { MIGRATOR_LOCK_KEY } from "./runner/advisory-lock.ts";
 export type { AppliedMigration, LockRetry } from "./runner/apply-migration.ts";

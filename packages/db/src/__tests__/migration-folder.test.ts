@@ -8,14 +8,19 @@ import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-mi
 let scratch: ScratchMigrations | undefined;
 afterEach(() => scratch?.remove());
 
-function issuesOf(folder: string): FolderIssue[] {
+/** The refusals of a folder the reader rejects, and the untidiness it also found. */
+function refusalOf(folder: string): { issues: FolderIssue[]; warnings: FolderIssue[] } {
   try {
     readMigrationFolder(folder);
   } catch (error) {
-    if (error instanceof MigratorError && error.problem.kind === "folder-invalid") return error.problem.issues;
+    if (error instanceof MigratorError && error.problem.kind === "folder-invalid") return error.problem;
     throw error;
   }
   throw new Error("the folder was accepted");
+}
+
+function issuesOf(folder: string): FolderIssue[] {
+  return refusalOf(folder).issues;
 }
 
 describe("readMigrationFolder", () => {
@@ -57,7 +62,7 @@ describe("readMigrationFolder", () => {
     expect(issues[0]).toMatchObject({ kind: "journal-malformed" });
   });
 
-  it("reports every problem of a damaged folder at once", () => {
+  it("reports every problem of a damaged folder at once: what stops it, and the untidiness beside it", () => {
     scratch = scratchMigrations();
     const entries = scratch.entries();
     const [third, fifth, seventh] = [entries[2]!, entries[4]!, entries[6]!];
@@ -66,8 +71,9 @@ describe("readMigrationFolder", () => {
     writeFileSync(join(scratch.dir, "9999_stray.sql"), "SELECT 1;");
     const journal = { entries: entries.map((e) => (e.tag === seventh.tag ? { ...e, when: entries[0]!.when } : e)) };
     writeFileSync(join(scratch.dir, "meta", "_journal.json"), JSON.stringify(journal));
-    expect(issuesOf(scratch.dir)).toEqual([
-      { kind: "sql-missing", tag: third.tag, path: join(scratch.dir, `${third.tag}.sql`) },
+    const { issues, warnings } = refusalOf(scratch.dir);
+    expect(issues).toEqual([{ kind: "sql-missing", tag: third.tag, path: join(scratch.dir, `${third.tag}.sql`) }]);
+    expect(warnings).toEqual([
       {
         kind: "snapshot-missing",
         tag: fifth.tag,
@@ -84,7 +90,7 @@ describe("readMigrationFolder", () => {
     ]);
   });
 
-  it("reports duplicate tags and idx out of order", () => {
+  it("refuses duplicate tags; idx out of order is untidiness the reader warns about", () => {
     scratch = scratchMigrations();
     const entries = scratch.entries();
     const duplicate = { ...entries[1]!, idx: entries.length, when: entries.at(-1)!.when + 1 };
@@ -92,7 +98,29 @@ describe("readMigrationFolder", () => {
     expect(issuesOf(scratch.dir)).toEqual([{ kind: "duplicate-tag", tag: entries[1]!.tag }]);
     const swapped = entries.map((e, i) => ({ ...e, idx: i === 3 ? 4 : i === 4 ? 3 : i }));
     writeFileSync(join(scratch.dir, "meta", "_journal.json"), JSON.stringify({ entries: swapped }));
-    expect(issuesOf(scratch.dir).map((i) => i.kind)).toEqual(["idx-out-of-order", "idx-out-of-order"]);
+    const folder = readMigrationFolder(scratch.dir);
+    expect(folder.warnings.map((i) => i.kind)).toEqual(["idx-out-of-order", "idx-out-of-order"]);
+    expect(folder.migrations.map((m) => m.tag)).toEqual(entries.map((e) => e.tag));
+  });
+
+  it("refuses an empty journal next to SQL files: they would never run", () => {
+    scratch = scratchMigrations();
+    const sqlFiles = scratch.entries().map((e) => `${e.tag}.sql`);
+    writeFileSync(join(scratch.dir, "meta", "_journal.json"), JSON.stringify({ version: "7", entries: [] }));
+    expect(issuesOf(scratch.dir)).toEqual([
+      { kind: "journal-empty", path: join(scratch.dir, "meta", "_journal.json"), sqlFiles },
+    ]);
+  });
+
+  it("refuses a file that is not UTF-8, naming the byte and the line", () => {
+    scratch = scratchMigrations();
+    const tag = scratch.add("latin1", "SELECT 1;\n-- caf\u00e9\n");
+    const bytes = Buffer.concat([Buffer.from("SELECT 1;\n-- caf"), Buffer.from([0xe9]), Buffer.from("\n")]);
+    writeFileSync(join(scratch.dir, `${tag}.sql`), bytes);
+    expect(issuesOf(scratch.dir)).toEqual([
+      { kind: "sql-not-utf8", tag, path: join(scratch.dir, `${tag}.sql`), offset: 16, line: 2 },
+    ]);
+    expect(() => readMigrationFolder(scratch!.dir)).toThrow(`${tag}.sql:2: byte 16 is not UTF-8`);
   });
 
   it("says in its message what is wrong, where, and that nothing was applied", () => {

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { liveReview, readMigrationSources } from "@repo/migrator";
+import { liveReview, readMigrationFolder, reviewSources } from "@repo/migrator";
 import { loadReviewConfig, openThrowawayDatabase, REVIEW_MIGRATIONS_FOLDER } from "../review-setup.ts";
 
 const config = loadReviewConfig();
@@ -29,7 +29,7 @@ afterAll(() => {
 // `--live` on an embedded database (PGlite with pgvector), whatever the test project.
 describe("db:review --live", { timeout: 90_000 }, () => {
   it("passes on Trovella's history: 0007-0009 run twice, every tenant table has RLS and four policies", async () => {
-    const sources = await readMigrationSources(REVIEW_MIGRATIONS_FOLDER);
+    const sources = await reviewSources(readMigrationFolder(REVIEW_MIGRATIONS_FOLDER));
     expect(await liveReview(sources, { config, openDriver: openThrowawayDatabase })).toEqual([]);
   });
 
@@ -38,7 +38,7 @@ describe("db:review --live", { timeout: 90_000 }, () => {
       "0010_review-fixture",
       'ALTER TABLE "ai_model" ADD COLUMN IF NOT EXISTS "notes" text;--> statement-breakpoint\nCREATE INDEX "ai_model_notes_idx" ON "ai_model" USING btree ("notes");',
     );
-    const findings = await liveReview(await readMigrationSources(folder, { displayFolder: "fixture" }), {
+    const findings = await liveReview(await reviewSources(readMigrationFolder(folder), { displayFolder: "fixture" }), {
       config,
       openDriver: openThrowawayDatabase,
     });
@@ -58,7 +58,7 @@ describe("db:review --live", { timeout: 90_000 }, () => {
       "0010_review-fixture",
       'CREATE TABLE IF NOT EXISTS "review_note" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text NOT NULL\n);',
     );
-    const findings = await liveReview(await readMigrationSources(folder), {
+    const findings = await liveReview(await reviewSources(readMigrationFolder(folder)), {
       config,
       openDriver: openThrowawayDatabase,
     });

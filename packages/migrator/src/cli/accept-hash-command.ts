@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { readMigrationFolder } from "../journal/read-migration-folder.ts";
+import { readMigrationFolder } from "../journal/migration-folder.ts";
 import { acceptMigrationHashes } from "../runner/accept-hash.ts";
 import {
   addCommonOptions,

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { readMigrationFolder } from "../journal/read-migration-folder.ts";
+import { readMigrationFolder } from "../journal/migration-folder.ts";
 import { type RunEvent, runMigrations } from "../runner/run-migrations.ts";
 import { describeVerifyResult } from "./describe-verify-result.ts";
 import {

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { readMigrationFolder } from "../journal/read-migration-folder.ts";
+import { readMigrationFolder } from "../journal/migration-folder.ts";
 import type { MigrationState } from "../runner/history-state.ts";
 import { migrationStatus } from "../runner/migration-status.ts";
 import { addCommonOptions, type CommandDefaults, type CommonFlags, runAction, withSession } from "./command-setup.ts";

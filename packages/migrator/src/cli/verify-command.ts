@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { readMigrationFolder } from "../journal/read-migration-folder.ts";
+import { readMigrationFolder } from "../journal/migration-folder.ts";
 import { verifyMigrations } from "../verify/verify-migrations.ts";
 import { addCommonOptions, type CommandDefaults, type CommonFlags, runAction, withSession } from "./command-setup.ts";
 import { describeVerifyResult } from "./describe-verify-result.ts";

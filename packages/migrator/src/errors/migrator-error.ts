@@ -25,7 +25,11 @@ function describeProblem(p: MigratorProblem): { message: string; fix: string } {
   switch (p.kind) {
     case "folder-invalid":
       return {
-        message: `migrations folder ${p.folder} is invalid (${p.issues.length} problem${p.issues.length === 1 ? "" : "s"}); nothing was applied:\n${p.issues.map((i) => `  - ${describeFolderIssue(i)}`).join("\n")}`,
+        message:
+          `migrations folder ${p.folder} is invalid (${p.issues.length} problem${p.issues.length === 1 ? "" : "s"}); nothing was applied:\n${p.issues.map((i) => `  - ${describeFolderIssue(i)}`).join("\n")}` +
+          (p.warnings.length
+            ? `\nalso untidy (these alone would not stop a run):\n${p.warnings.map((i) => `  - ${describeFolderIssue(i)}`).join("\n")}`
+            : ""),
         fix: "fix each problem listed, then run again",
       };
     case "connection-failed": {

@@ -43,7 +43,7 @@ export interface OutOfOrderMigration {
  * messages and exit codes; tests assert on them.
  */
 export type MigratorProblem =
-  | { kind: "folder-invalid"; folder: string; issues: FolderIssue[] }
+  | { kind: "folder-invalid"; folder: string; issues: FolderIssue[]; warnings: FolderIssue[] }
   | {
       kind: "connection-failed";
       target: string;

@@ -1,17 +1,37 @@
 /**
- * What can be wrong with a migrations folder. The reader collects every issue before failing, so
- * one run shows the whole list.
+ * What can be wrong with a migrations folder, in two kinds:
+ * - refusals make applying wrong or ambiguous (a journal entry without its SQL, a duplicate tag,
+ *   an unreadable journal, bytes that are not UTF-8): no command applies or judges such a folder;
+ * - untidiness does not change what runs (a stray SQL file, a missing snapshot, an `idx` gap,
+ *   `when` out of order): the runner warns and goes on, and only tools that need the missing
+ *   thing (db:revert and the snapshot-based review rules need snapshots) refuse.
+ * The reader collects every issue, so one run shows the whole list.
  */
 export type FolderIssue =
   | { kind: "journal-missing"; path: string }
   | { kind: "journal-malformed"; path: string; reason: string }
+  | { kind: "journal-empty"; path: string; sqlFiles: string[] }
   | { kind: "sql-missing"; tag: string; path: string }
+  | { kind: "sql-not-utf8"; tag: string; path: string; offset: number; line: number }
+  | { kind: "duplicate-tag"; tag: string }
   | { kind: "snapshot-missing"; tag: string; path: string }
   | { kind: "snapshot-malformed"; tag: string; path: string; reason: string }
-  | { kind: "duplicate-tag"; tag: string }
   | { kind: "idx-out-of-order"; tag: string; idx: number; expected: number }
   | { kind: "when-not-increasing"; tag: string; when: number; previousTag: string; previousWhen: number }
   | { kind: "sql-not-in-journal"; path: string };
+
+const UNTIDY: ReadonlySet<FolderIssue["kind"]> = new Set([
+  "snapshot-missing",
+  "snapshot-malformed",
+  "idx-out-of-order",
+  "when-not-increasing",
+  "sql-not-in-journal",
+]);
+
+/** Whether the issue makes applying the folder wrong or ambiguous (else it is untidiness to warn about). */
+export function isRefusal(issue: FolderIssue): boolean {
+  return !UNTIDY.has(issue.kind);
+}
 
 /** One line per issue: what is wrong, where, and how to fix it. */
 export function describeFolderIssue(issue: FolderIssue): string {
@@ -20,19 +40,23 @@ export function describeFolderIssue(issue: FolderIssue): string {
       return `${issue.path}: no journal. Point --migrations at a Drizzle Kit migrations folder, or run drizzle-kit generate.`;
     case "journal-malformed":
       return `${issue.path}: malformed journal (${issue.reason}). Restore it from git; it must be Drizzle Kit's {"entries":[{"idx","when","tag"}]}.`;
+    case "journal-empty":
+      return `${issue.path}: the journal lists no migration, but the folder holds ${issue.sqlFiles.length} SQL file(s) (${issue.sqlFiles.slice(0, 3).join(", ")}${issue.sqlFiles.length > 3 ? ", …" : ""}), which would never run. Restore the journal from git.`;
     case "sql-missing":
       return `${issue.path}: missing SQL file for journal entry "${issue.tag}". Restore the file, or remove the entry if the migration was never shared.`;
-    case "snapshot-missing":
-      return `${issue.path}: missing snapshot for "${issue.tag}". Restore it from git (drizzle-kit generate diffs against it).`;
-    case "snapshot-malformed":
-      return `${issue.path}: malformed snapshot for "${issue.tag}" (${issue.reason}). Restore it from git.`;
+    case "sql-not-utf8":
+      return `${issue.path}:${issue.line}: byte ${issue.offset} is not UTF-8; it would reach the database as U+FFFD. Save the file as UTF-8.`;
     case "duplicate-tag":
       return `journal entry "${issue.tag}" appears more than once. Keep one entry per migration file.`;
+    case "snapshot-missing":
+      return `${issue.path}: no snapshot for "${issue.tag}" (a hand-written migration, or a lost file). It still applies; db:revert and the snapshot-based review rules skip it. To restore it, run drizzle-kit generate on the schema of that commit.`;
+    case "snapshot-malformed":
+      return `${issue.path}: malformed snapshot for "${issue.tag}" (${issue.reason}). It still applies; restore the file from git (a merge conflict left in it?).`;
     case "idx-out-of-order":
-      return `journal entry "${issue.tag}" has idx ${issue.idx}, expected ${issue.expected}. Number the entries 0, 1, 2, … in file order.`;
+      return `journal entry "${issue.tag}" has idx ${issue.idx} at position ${issue.expected}. Migrations apply in journal order whatever their idx; renumber them 0, 1, 2, … to tidy up.`;
     case "when-not-increasing":
-      return `journal entry "${issue.tag}" has when ${issue.when}, not after "${issue.previousTag}" (${issue.previousWhen}). Each entry's when must be greater than the previous one's.`;
+      return `journal entry "${issue.tag}" has when ${issue.when}, older than "${issue.previousTag}" (${issue.previousWhen}): a branch merge? Drizzle's migrator would skip it on a database that has "${issue.previousTag}". It applies in journal order on a database without "${issue.previousTag}"; on one with it, the runner stops it as out-of-order.`;
     case "sql-not-in-journal":
-      return `${issue.path}: SQL file not in the journal, so it would never run. Add it with drizzle-kit generate, or delete it.`;
+      return `${issue.path}: SQL file not in the journal, so it never runs. Add it with drizzle-kit generate, or delete it.`;
   }
 }

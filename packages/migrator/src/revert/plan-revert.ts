@@ -7,20 +7,16 @@
 import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import type * as DrizzleKitApi from "drizzle-kit/api";
 import { loadParser, parseSql } from "../sql/parse-migration.ts";
 import { STATEMENT_BREAKPOINT } from "../sql/statements.ts";
 import { DATA_LOSS_MARKER, markDataLoss } from "./data-loss.ts";
 import { type RevertStatement, type RevertTodo, reverseManualSql, todoBlock } from "./manual-sql.ts";
-import {
-  type HistoryMigration,
-  type JournalEntry,
-  type MigrationHistory,
-  migrationPrefix,
-  readMigrationHistory,
-  type Snapshot,
-  snapshotPath,
-} from "./migration-history.ts";
+import { MigratorError } from "../errors/migrator-error.ts";
+import type { Journal, JournalEntry } from "../journal/journal-file.ts";
+import { type Migration, type MigrationFolder, readMigrationFolder } from "../journal/migration-folder.ts";
+import { nextTag } from "../journal/next-tag.ts";
+import { diffSnapshots, SnapshotDiffError } from "../snapshot/snapshot-diff.ts";
+import { type Snapshot, snapshotFileName } from "../snapshot/snapshot.ts";
 import { type RevertConflict, RevertError } from "./revert-error.ts";
 import { findSchemaDefinitions } from "./schema-locations.ts";
 import {
@@ -31,18 +27,7 @@ import {
   TouchedObjects,
   touchedObjects,
   withChangesReverted,
-} from "./snapshot-objects.ts";
-
-/**
- * drizzle-kit's API, loaded on first use: importing it costs about a second, which every command
- * importing this package (db:migrate on each deploy) would otherwise pay.
- */
-async function generateMigration(
-  ...args: Parameters<typeof DrizzleKitApi.generateMigration>
-): ReturnType<typeof DrizzleKitApi.generateMigration> {
-  const api = await import("drizzle-kit/api");
-  return api.generateMigration(...args);
-}
+} from "../snapshot/snapshot-objects.ts";
 
 export interface RevertOptions {
   /** The Drizzle Kit migrations folder (with `meta/_journal.json`). */
@@ -100,28 +85,70 @@ export interface RevertPlan {
   /** The TypeScript schema changes the user still has to make. */
   schemaChanges: SchemaChange[];
   /** The journal after the new entry. */
-  journal: MigrationHistory["journal"];
+  journal: Journal;
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
 
-function findTarget(history: MigrationHistory, tag: string | undefined): number {
+/** A migration whose snapshot db:revert can diff. */
+type WithSnapshot = Migration & { snapshot: Snapshot };
+
+/** The folder through the one reader; a refusal or an empty journal becomes `history-unreadable`. */
+function readHistory(folder: string): MigrationFolder {
+  let history: MigrationFolder;
+  try {
+    history = readMigrationFolder(folder);
+  } catch (error) {
+    if (!(error instanceof MigratorError)) throw error;
+    throw new RevertError("history-unreadable", error.message, { hint: error.fix });
+  }
+  if (history.migrations.length === 0) {
+    throw new RevertError("history-unreadable", `the journal ${history.journalPath} has no entries`, {
+      hint: "there is nothing to revert",
+    });
+  }
+  return history;
+}
+
+/** The migrations from `from` on, each with its snapshot: db:revert diffs them. */
+function withSnapshots(migrations: Migration[], from: number): WithSnapshot[] {
+  const missing = migrations.slice(from).filter((m) => !m.snapshot);
+  if (missing.length > 0) {
+    throw new RevertError(
+      "history-unreadable",
+      `db:revert needs the snapshot of each migration from the one before the target on; missing or unreadable: ${missing.map((m) => m.snapshotPath).join(", ")}`,
+      {
+        hint: "restore the snapshots from git, or write the corrective migration by hand (change the schema back, then drizzle-kit generate)",
+      },
+    );
+  }
+  return migrations.slice(from) as WithSnapshot[];
+}
+
+function findTarget(history: MigrationFolder, tag: string | undefined): number {
   const { migrations } = history;
   if (tag === undefined) return migrations.length - 1;
   const wanted = tag.replace(/\.sql$/, "");
   const position = migrations.findIndex(
-    (m) => m.entry.tag === wanted || migrationPrefix(m.entry.idx) === wanted || String(m.entry.idx) === wanted,
+    (m) => m.tag === wanted || m.tag.split("_")[0] === wanted || String(m.idx) === wanted,
   );
   if (position < 0) {
-    throw new RevertError(
-      "unknown-migration",
-      `no migration "${tag}" in ${join(history.folder, "meta", "_journal.json")}`,
-      {
-        hint: `give a tag, its NNNN prefix or its idx; the journal has: ${migrations.map((m) => m.entry.tag).join(", ")}`,
-      },
-    );
+    throw new RevertError("unknown-migration", `no migration "${tag}" in ${history.journalPath}`, {
+      hint: `give a tag, its NNNN prefix or its idx; the journal has: ${migrations.map((m) => m.tag).join(", ")}`,
+    });
   }
   return position;
+}
+
+/** Drizzle Kit's SQL between two snapshots; a rename it would ask about is a refusal naming the names. */
+async function generated(tag: string, from: Snapshot, to: Snapshot): Promise<string[]> {
+  try {
+    return await diffSnapshots(from, to);
+  } catch (error) {
+    if (error instanceof SnapshotDiffError && error.reason === "ambiguous-rename")
+      refuseAmbiguity(tag, error.ambiguities);
+    throw error;
+  }
 }
 
 /**
@@ -143,20 +170,20 @@ function refuseAmbiguity(tag: string, ambiguities: string[]): void {
 /** The objects a migration touched: from its snapshots, and from its hand-written additions. */
 async function migrationTouches(
   previous: Snapshot,
-  migration: HistoryMigration,
-  earlier: HistoryMigration[],
+  migration: WithSnapshot,
+  earlier: Migration[],
 ): Promise<{ recorded: TouchedObjects; handWritten: TouchedObjects }> {
   const recorded = touchedObjects(previous, migration.snapshot);
-  const generated = renameAmbiguities(previous, migration.snapshot).length
+  const statements = renameAmbiguities(previous, migration.snapshot).length
     ? []
-    : await generateMigration(previous, migration.snapshot);
+    : await diffSnapshots(previous, migration.snapshot);
   const manual = reverseManualSql({
-    file: basename(migration.sqlPath),
+    file: basename(migration.file),
     sql: migration.sql,
-    generated,
+    generated: statements,
     after: snapshotNames(migration.snapshot),
     droppedTables: new Set(),
-    earlierSql: earlier.map((m) => ({ file: basename(m.sqlPath), sql: m.sql })),
+    earlierSql: earlier.map((m) => ({ file: basename(m.file), sql: m.sql })),
   });
   const handWritten = new TouchedObjects();
   for (const t of manual.touched) handWritten.add(t.label, t.parent);
@@ -254,42 +281,47 @@ function renderSql(
  */
 export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
   await loadParser();
-  const history = readMigrationHistory(options.folder);
-  const { migrations } = history;
+  const history = readHistory(options.folder);
   const position = findTarget(history, options.tag);
-  const target = migrations[position] as HistoryMigration;
-  const last = migrations.at(-1) as HistoryMigration;
   if (position === 0) {
     throw new RevertError(
       "first-migration",
-      `${target.entry.tag} is the first migration: there is no earlier schema to return to`,
+      `${history.migrations[0]?.tag} is the first migration: there is no earlier schema to return to`,
       {
         hint: "to start over, drop the database and edit the history before anyone applied it",
       },
     );
   }
-  const name = options.name ?? `revert_${target.entry.tag}`;
+  const migrations = withSnapshots(history.migrations, position - 1);
+  // From here on, `migrations` starts at the one before the target.
+  const target = migrations[1] as WithSnapshot;
+  const last = migrations.at(-1) as WithSnapshot;
+  const name = options.name ?? `revert_${target.tag}`;
   if (!NAME_PATTERN.test(name)) {
     throw new RevertError("invalid-name", `the name "${name}" is not usable in a migration file name`, {
       hint: "use letters, digits, _ and - only (e.g. --name undo-document-chunk)",
     });
   }
-  const before = (migrations[position - 1] as HistoryMigration).snapshot;
+  const before = (migrations[0] as WithSnapshot).snapshot;
   const after = target.snapshot;
-  const wasLast = position === migrations.length - 1;
-  const earlier = migrations.slice(0, position);
+  const wasLast = position === history.migrations.length - 1;
+  const earlier = history.migrations.slice(0, position);
 
-  refuseAmbiguity(target.entry.tag, renameAmbiguities(after, before));
+  refuseAmbiguity(target.tag, renameAmbiguities(after, before));
   const { recorded: targetTouched, handWritten: targetHandWritten } = await migrationTouches(before, target, earlier);
   for (const [label, parent] of targetHandWritten.changed) targetTouched.add(label, parent);
-  const checkedLater = migrations.slice(position + 1).map((m) => m.entry.tag);
+  const checkedLater = migrations.slice(2).map((m) => m.tag);
   if (!wasLast) {
     const later = [];
-    for (let j = position + 1; j < migrations.length; j++) {
-      const m = migrations[j] as HistoryMigration;
+    for (let j = 2; j < migrations.length; j++) {
+      const m = migrations[j] as WithSnapshot;
       later.push({
-        tag: m.entry.tag,
-        ...(await migrationTouches((migrations[j - 1] as HistoryMigration).snapshot, m, migrations.slice(0, j))),
+        tag: m.tag,
+        ...(await migrationTouches(
+          (migrations[j - 1] as WithSnapshot).snapshot,
+          m,
+          history.migrations.slice(0, position - 1 + j),
+        )),
       });
     }
     const conflicts = laterConflicts(targetTouched, touchedObjects(after, last.snapshot), later);
@@ -297,7 +329,7 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
       const names = [...new Set(conflicts.map((c) => c.migration))].sort();
       throw new RevertError(
         "later-migration-conflict",
-        `cannot revert ${target.entry.tag} alone: ${names.join(", ")} also touch${names.length === 1 ? "es" : ""} what it changed`,
+        `cannot revert ${target.tag} alone: ${names.join(", ")} also touch${names.length === 1 ? "es" : ""} what it changed`,
         {
           hint: `revert the later migrations first (newest first: pnpm db:revert ${names.at(-1)}), or write a corrective migration by hand`,
           conflicts,
@@ -310,21 +342,19 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
   // with TAG's changes taken out; the conflict check guarantees nothing later depends on them.
   const from = last.snapshot;
   const goal = wasLast ? before : withChangesReverted(last.snapshot, before, after);
-  refuseAmbiguity(target.entry.tag, renameAmbiguities(from, goal));
-
-  const generated = await generateMigration(from, goal);
+  const reverse = await generated(target.tag, from, goal);
   // Drizzle Kit drops roles before the policies that use them; roles go last.
   const isRoleDrop = (sql: string) => parseSql(sql)[0]?.type === "DropRoleStmt";
-  const roleDrops = generated.filter(isRoleDrop);
-  const otherStatements = generated.filter((sql) => !isRoleDrop(sql));
+  const roleDrops = reverse.filter(isRoleDrop);
+  const otherStatements = reverse.filter((sql) => !isRoleDrop(sql));
   const removed = removedEnumValues(after, before);
   const manual = reverseManualSql({
-    file: basename(target.sqlPath),
+    file: basename(target.file),
     sql: target.sql,
-    generated: await generateMigration(before, after),
+    generated: await generated(target.tag, before, after),
     after: snapshotNames(after),
     droppedTables: new Set(tablesOnlyIn(after, before)),
-    earlierSql: earlier.map((m) => ({ file: basename(m.sqlPath), sql: m.sql })),
+    earlierSql: earlier.map((m) => ({ file: basename(m.file), sql: m.sql })),
   });
   const statements: RevertStatement[] = [
     ...manual.before,
@@ -338,13 +368,13 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
     })),
   ];
 
-  const idx = last.entry.idx + 1;
-  const tag = `${migrationPrefix(idx)}_${name}`;
-  const now = options.now ?? Date.now;
+  const now = (options.now ?? Date.now)();
+  const { idx, tag } = nextTag(history.journal, name, now);
+  const lastEntry = history.journal.entries.at(-1);
   const entry: JournalEntry = {
     idx,
-    version: last.entry.version,
-    when: Math.max(now(), last.entry.when + 1),
+    version: lastEntry?.version ?? "7",
+    when: Math.max(now, ...history.journal.entries.map((e) => e.when + 1)),
     tag,
     breakpoints: true,
   };
@@ -355,19 +385,19 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
     _meta: { columns: {}, schemas: {}, tables: {} },
   };
   const header = [
-    `-- db:revert: reverses ${target.entry.tag}, returning the schema to its state before it.`,
+    `-- db:revert: reverses ${target.tag}, returning the schema to its state before it.`,
     `-- Written by db:revert: review it; data-loss lines and TODO blocks need a person.`,
   ];
   const { sql, dataLoss } = renderSql(header, statements, manual.todos, manual.notes);
 
   return {
-    reverted: { idx: target.entry.idx, tag: target.entry.tag },
+    reverted: { idx: target.idx, tag: target.tag },
     wasLast,
     migration: {
       entry,
       sqlPath: join(options.folder, `${tag}.sql`),
-      snapshotPath: snapshotPath(options.folder, idx),
-      journalPath: join(options.folder, "meta", "_journal.json"),
+      snapshotPath: join(options.folder, "meta", snapshotFileName(tag)),
+      journalPath: history.journalPath,
       sql,
       snapshot,
     },

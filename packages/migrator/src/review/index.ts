@@ -3,7 +3,8 @@ export { parseReviewConfig, type ReviewConfig, ReviewConfigError, type RuleLevel
 export type { Finding, Severity } from "./finding.ts";
 export { FORMATS, type Format, formatFindings } from "./formats.ts";
 export { liveReview } from "./live-review.ts";
-export { MigrationFolderError, readMigrationSources } from "./migration-sources.ts";
+export { MigrationFolderError } from "./migration-folder-error.ts";
+export { reviewSources } from "./review-sources.ts";
 export { type MigrationSource, type ReviewOptions, reviewMigrations } from "./review-migrations.ts";
 export type { Rule } from "./rule.ts";
 export { renderRuleDocs } from "./rule-docs.ts";

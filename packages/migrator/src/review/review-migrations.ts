@@ -31,6 +31,8 @@ export interface MigrationSource {
    * `manual-addition-header` is checked only where this is known.
    */
   generated?: string[];
+  /** Why `generated` is unknown although both snapshots exist (Drizzle Kit's differ refused or failed). */
+  generatedError?: string;
 }
 
 export interface ReviewOptions {

@@ -8,7 +8,9 @@ import { applyBaseline, type Baseline, type BaselineEntry } from "./baseline.ts"
 import type { ReviewConfig } from "./config.ts";
 import type { Finding } from "./finding.ts";
 import { liveReview } from "./live-review.ts";
-import { MigrationFolderError, readMigrationSources } from "./migration-sources.ts";
+import { readMigrationFolder } from "../journal/migration-folder.ts";
+import { MigrationFolderError } from "./migration-folder-error.ts";
+import { reviewSources } from "./review-sources.ts";
 import { reviewMigrations } from "./review-migrations.ts";
 
 export interface RunReviewOptions {
@@ -40,9 +42,9 @@ export interface ReviewRun {
 
 /** Runs the review. Throws `MigrationFolderError` for a bad folder or an unknown tag. */
 export async function runReview(options: RunReviewOptions): Promise<ReviewRun> {
-  const sources = await readMigrationSources(options.folder, {
+  const sources = await reviewSources(readMigrationFolder(options.folder), {
     displayFolder: options.displayFolder,
-    withSnapshots: true,
+    withGenerated: true,
   });
   const reviewed = options.tags?.length
     ? options.tags.map((tag) =>

@@ -1,6 +1,6 @@
 import type { Driver } from "../drivers/driver.ts";
 import { MigratorError } from "../errors/migrator-error.ts";
-import type { MigrationFolder } from "../journal/read-migration-folder.ts";
+import type { MigrationFolder } from "../journal/migration-folder.ts";
 import { withMigratorLock } from "./advisory-lock.ts";
 import { BOOKKEEPING_TABLE, readAppliedRows } from "./bookkeeping.ts";
 import { compareHistory } from "./history-state.ts";

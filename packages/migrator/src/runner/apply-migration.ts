@@ -1,7 +1,7 @@
 import { databaseErrorFields, type Driver } from "../drivers/driver.ts";
 import type { StatementLocation } from "../errors/migrator-problem.ts";
 import { MigratorError } from "../errors/migrator-error.ts";
-import type { JournalMigration } from "../journal/read-migration-folder.ts";
+import type { Migration } from "../journal/migration-folder.ts";
 import { firstCodeLine } from "../sql/comments.ts";
 import { type MigrationStatement, splitStatements } from "../sql/statements.ts";
 import { recordMigration } from "./bookkeeping.ts";
@@ -35,7 +35,7 @@ export interface AppliedMigration {
  */
 export async function applyMigration(
   driver: Driver,
-  migration: JournalMigration,
+  migration: Migration,
   options: SessionOptions,
   onRetry: (retry: LockRetry) => void = () => undefined,
 ): Promise<AppliedMigration> {
@@ -97,12 +97,7 @@ async function run(driver: Driver, statement: MigrationStatement): Promise<void>
   }
 }
 
-function toMigratorError(
-  migration: JournalMigration,
-  error: unknown,
-  attempts: number,
-  options: SessionOptions,
-): Error {
+function toMigratorError(migration: Migration, error: unknown, attempts: number, options: SessionOptions): Error {
   if (!(error instanceof StatementFailure)) return error instanceof Error ? error : new Error(String(error));
   const { statement, fields } = error;
   const at: StatementLocation = {

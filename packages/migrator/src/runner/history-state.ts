@@ -1,4 +1,4 @@
-import type { JournalMigration, MigrationFolder } from "../journal/read-migration-folder.ts";
+import type { Migration, MigrationFolder } from "../journal/migration-folder.ts";
 import type { AppliedRow } from "./bookkeeping.ts";
 
 /**
@@ -10,10 +10,10 @@ import type { AppliedRow } from "./bookkeeping.ts";
  * - `out-of-order`: pending, but older than the newest applied migration (Drizzle would skip it).
  */
 export type MigrationState =
-  | { state: "applied"; migration: JournalMigration; row: AppliedRow }
-  | { state: "modified"; migration: JournalMigration; row: AppliedRow }
-  | { state: "pending"; migration: JournalMigration }
-  | { state: "out-of-order"; migration: JournalMigration; newestAppliedWhen: number };
+  | { state: "applied"; migration: Migration; row: AppliedRow }
+  | { state: "modified"; migration: Migration; row: AppliedRow }
+  | { state: "pending"; migration: Migration }
+  | { state: "out-of-order"; migration: Migration; newestAppliedWhen: number };
 
 /** A database's history compared with a migrations folder. */
 export interface HistoryState {

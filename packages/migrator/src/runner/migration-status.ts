@@ -1,5 +1,5 @@
 import type { Driver } from "../drivers/driver.ts";
-import type { MigrationFolder } from "../journal/read-migration-folder.ts";
+import type { MigrationFolder } from "../journal/migration-folder.ts";
 import { readAppliedRows } from "./bookkeeping.ts";
 import { compareHistory, type HistoryState } from "./history-state.ts";
 

@@ -1,6 +1,6 @@
 import type { Driver } from "../drivers/driver.ts";
 import { MigratorError } from "../errors/migrator-error.ts";
-import type { MigrationFolder } from "../journal/read-migration-folder.ts";
+import type { MigrationFolder } from "../journal/migration-folder.ts";
 import { verifyMigrations, type VerifyResult } from "../verify/verify-migrations.ts";
 import { withMigratorLock } from "./advisory-lock.ts";
 import { type AppliedMigration, applyMigration, type LockRetry } from "./apply-migration.ts";

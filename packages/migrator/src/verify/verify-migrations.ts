@@ -1,5 +1,5 @@
 import type { Driver } from "../drivers/driver.ts";
-import type { MigrationFolder } from "../journal/read-migration-folder.ts";
+import type { MigrationFolder } from "../journal/migration-folder.ts";
 
 /** The outcome of {@link verifyMigrations}. */
 export interface VerifyResult {

@@ -3,7 +3,7 @@
  * database objects it touched, whether Drizzle Kit's differ would stop to ask about a rename, and
  * a snapshot with one migration's changes taken back out.
  */
-import type { Snapshot } from "./migration-history.ts";
+import type { Snapshot } from "./snapshot.ts";
 
 type Json = unknown;
 type Collection = Record<string, Json>;

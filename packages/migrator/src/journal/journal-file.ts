@@ -1,0 +1,73 @@
+/**
+ * Drizzle Kit 0.x's journal, `meta/_journal.json`: the list of migrations in apply order. Kept as
+ * Drizzle Kit writes it, so tools that add a migration (db:revert, db:rebase) can write it back.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import type { FolderIssue } from "./folder-issue.ts";
+
+/** One journal entry as Drizzle Kit writes it. */
+export interface JournalEntry {
+  idx: number;
+  version: string;
+  /** Milliseconds since the epoch when Drizzle Kit generated it; Drizzle's migrator stores it as `created_at`. */
+  when: number;
+  /** The file name without `.sql`, e.g. `0007_tro-101-research-improvements`. */
+  tag: string;
+  breakpoints: boolean;
+}
+
+/** The whole `_journal.json`. */
+export interface Journal {
+  version: string;
+  dialect: string;
+  entries: JournalEntry[];
+}
+
+/**
+ * Reads the journal. A missing file or one that is not Drizzle Kit's shape adds an issue and
+ * gives undefined; an entry without a string tag, integer idx and numeric when adds an issue and
+ * is left out.
+ */
+export function readJournal(path: string, issues: FolderIssue[]): Journal | undefined {
+  if (!existsSync(path)) {
+    issues.push({ kind: "journal-missing", path });
+    return undefined;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    issues.push({ kind: "journal-malformed", path, reason: (error as Error).message });
+    return undefined;
+  }
+  const raw = (parsed ?? {}) as Record<string, unknown>;
+  if (!Array.isArray(raw["entries"])) {
+    issues.push({ kind: "journal-malformed", path, reason: "no entries array" });
+    return undefined;
+  }
+  const entries: JournalEntry[] = [];
+  (raw["entries"] as unknown[]).forEach((item, position) => {
+    const e = (item ?? {}) as Record<string, unknown>;
+    const { idx, tag, when } = e;
+    if (typeof tag !== "string" || tag === "" || !Number.isInteger(idx) || !Number.isFinite(when)) {
+      issues.push({
+        kind: "journal-malformed",
+        path,
+        reason: `entry ${position} needs a string tag, an integer idx and a numeric when`,
+      });
+      return;
+    }
+    entries.push({
+      idx: idx as number,
+      version: typeof e["version"] === "string" ? e["version"] : "7",
+      when: when as number,
+      tag,
+      breakpoints: e["breakpoints"] !== false,
+    });
+  });
+  return {
+    version: typeof raw["version"] === "string" ? raw["version"] : "7",
+    dialect: typeof raw["dialect"] === "string" ? raw["dialect"] : "postgresql",
+    entries,
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * The one reader of a Drizzle Kit migrations folder. The runner, status, verify, accept-hash,
+ * review, revert and the test-database factory all read the folder through it, so they agree on
+ * what the history is and how each problem is worded.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { MigratorError } from "../errors/migrator-error.ts";
+import { runsOutsideTransaction } from "../sql/statements.ts";
+import { migrationHash } from "./file-hash.ts";
+import { type FolderIssue, isRefusal } from "./folder-issue.ts";
+import { type Journal, readJournal } from "./journal-file.ts";
+import { type Snapshot, snapshotFileName } from "../snapshot/snapshot.ts";
+import { decodeUtf8 } from "./utf8-text.ts";
+
+/** One migration of the folder, in apply order. */
+export interface Migration {
+  /** The journal's idx (Drizzle Kit's number; may have gaps). */
+  idx: number;
+  /** The file name without `.sql`, e.g. `0007_tro-101-research-improvements`. */
+  tag: string;
+  /** The journal's `when` (ms since epoch); Drizzle stores it as `created_at`. */
+  when: number;
+  /** Absolute path of the `.sql` file. */
+  file: string;
+  /** The file's text, exactly as read (UTF-8). */
+  sql: string;
+  /** {@link migrationHash} of the file: what Drizzle stores in `hash`. */
+  hash: string;
+  /** Whether the file starts with the `-- migrator:no-transaction` directive. */
+  noTransaction: boolean;
+  /** Where Drizzle Kit keeps its snapshot (whether or not it exists). */
+  snapshotPath: string;
+  /** Drizzle Kit's schema after this migration; undefined when the file is missing or malformed (a warning says which). */
+  snapshot: Snapshot | undefined;
+}
+
+/** A migrations folder that is safe to apply. */
+export interface MigrationFolder {
+  /** Absolute path. */
+  folder: string;
+  journalPath: string;
+  /** The journal as Drizzle Kit wrote it (for tools that append to it). */
+  journal: Journal;
+  /** Every journal entry, in journal order: the order they apply in. */
+  migrations: Migration[];
+  /** Untidiness that does not change what runs: commands print it once, with the fix. */
+  warnings: FolderIssue[];
+}
+
+/**
+ * Reads and validates a Drizzle Kit migrations folder (`meta/_journal.json`, one `.sql` file per
+ * entry, `meta/<prefix>_snapshot.json`) before anything touches a database. Every issue is
+ * collected; refusals (see `FolderIssue`) throw one `MigratorError` of kind `folder-invalid`
+ * listing them all, untidiness is returned as `warnings`.
+ */
+export function readMigrationFolder(folder: string): MigrationFolder {
+  const root = resolve(folder);
+  const journalPath = join(root, "meta", "_journal.json");
+  const issues: FolderIssue[] = [];
+  const journal = readJournal(journalPath, issues);
+  const entries = journal?.entries ?? [];
+  const sqlFiles = existsSync(root)
+    ? readdirSync(root)
+        .filter((name) => name.endsWith(".sql"))
+        .sort()
+    : [];
+  if (journal && entries.length === 0 && sqlFiles.length > 0)
+    issues.push({ kind: "journal-empty", path: journalPath, sqlFiles });
+  const migrations: Migration[] = [];
+  const seen = new Set<string>();
+  let previous: { tag: string; when: number } | undefined;
+  entries.forEach(({ tag, idx, when }, position) => {
+    if (seen.has(tag)) issues.push({ kind: "duplicate-tag", tag });
+    seen.add(tag);
+    if (idx !== position) issues.push({ kind: "idx-out-of-order", tag, idx, expected: position });
+    if (previous && !(when > previous.when)) {
+      issues.push({ kind: "when-not-increasing", tag, when, previousTag: previous.tag, previousWhen: previous.when });
+    }
+    previous = { tag, when };
+    const snapshotPath = join(root, "meta", snapshotFileName(tag));
+    const snapshot = readSnapshot(tag, snapshotPath, issues);
+    const file = join(root, `${tag}.sql`);
+    if (!existsSync(file)) {
+      issues.push({ kind: "sql-missing", tag, path: file });
+      return;
+    }
+    const decoded = decodeUtf8(readFileSync(file));
+    if (!decoded.ok) {
+      issues.push({ kind: "sql-not-utf8", tag, path: file, ...decoded.at });
+      return;
+    }
+    const sql = decoded.text;
+    const hash = migrationHash(sql);
+    migrations.push({
+      idx,
+      tag,
+      when,
+      file,
+      sql,
+      hash,
+      noTransaction: runsOutsideTransaction(sql),
+      snapshotPath,
+      snapshot,
+    });
+  });
+  if (entries.length > 0) {
+    for (const name of sqlFiles) {
+      if (!seen.has(name.slice(0, -".sql".length))) issues.push({ kind: "sql-not-in-journal", path: join(root, name) });
+    }
+  }
+  const refusals = issues.filter(isRefusal);
+  const warnings = issues.filter((issue) => !isRefusal(issue));
+  if (refusals.length > 0 || !journal)
+    throw new MigratorError({ kind: "folder-invalid", folder: root, issues: refusals, warnings });
+  return { folder: root, journalPath, journal, migrations, warnings };
+}
+
+function readSnapshot(tag: string, path: string, issues: FolderIssue[]): Snapshot | undefined {
+  if (!existsSync(path)) {
+    issues.push({ kind: "snapshot-missing", tag, path });
+    return undefined;
+  }
+  try {
+    const parsed = JSON.parse(readFileSync(path, "utf8")) as unknown;
+    if (typeof parsed !== "object" || parsed === null || typeof (parsed as Snapshot).id !== "string")
+      throw new Error("not a Drizzle Kit snapshot (no id)");
+    return parsed as Snapshot;
+  } catch (error) {
+    issues.push({ kind: "snapshot-malformed", tag, path, reason: (error as Error).message });
+    return undefined;
+  }
+}

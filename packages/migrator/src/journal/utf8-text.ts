@@ -1,0 +1,35 @@
+/**
+ * A migration file's text, refusing bytes that are not UTF-8: reading them as UTF-8 would replace
+ * them with U+FFFD and send that to the database.
+ */
+
+/** Where a file stops being UTF-8. */
+export interface InvalidUtf8 {
+  /** 0-based byte offset of the first invalid byte. */
+  offset: number;
+  /** 1-based line it is on. */
+  line: number;
+}
+
+/**
+ * Decodes UTF-8, or tells where the first invalid byte is.
+ *
+ * @example decodeUtf8(Buffer.from([0x61, 0x0a, 0xff])) // { ok: false, at: { offset: 2, line: 2 } }
+ */
+export function decodeUtf8(bytes: Buffer): { ok: true; text: string } | { ok: false; at: InvalidUtf8 } {
+  try {
+    return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
+  } catch {
+    const text = bytes.toString("utf8");
+    let offset = 0;
+    let line = 1;
+    for (const char of text) {
+      const size = Buffer.byteLength(char, "utf8");
+      const replaced = char === "\uFFFD" && !bytes.subarray(offset, offset + 3).equals(Buffer.from([0xef, 0xbf, 0xbd]));
+      if (replaced) return { ok: false, at: { offset, line } };
+      if (char === "\n") line++;
+      offset += size;
+    }
+    return { ok: false, at: { offset, line } };
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The migrations of a folder as the review reads them: each file's text under the path findings
+ * print, and what Drizzle Kit's differ generates between consecutive snapshots (for the rules that
+ * compare hand-written SQL with it).
+ */
+import { join } from "node:path";
+import type { MigrationFolder } from "../journal/migration-folder.ts";
+import { diffSnapshots, SnapshotDiffError } from "../snapshot/snapshot-diff.ts";
+import { emptySnapshot } from "../snapshot/snapshot.ts";
+import type { MigrationSource } from "./review-migrations.ts";
+
+/**
+ * The folder's migrations in journal order. `displayFolder` is how findings name the folder (e.g.
+ * relative to where the command runs). With `withGenerated`, each source carries the statements
+ * Drizzle Kit generates from the previous snapshot to its own, where both snapshots exist.
+ */
+export async function reviewSources(
+  folder: MigrationFolder,
+  options: { displayFolder?: string; withGenerated?: boolean } = {},
+): Promise<MigrationSource[]> {
+  const sources: MigrationSource[] = [];
+  for (const [position, migration] of folder.migrations.entries()) {
+    const source: MigrationSource = {
+      tag: migration.tag,
+      file: join(options.displayFolder ?? folder.folder, `${migration.tag}.sql`),
+      text: migration.sql,
+    };
+    sources.push(source);
+    if (!options.withGenerated) continue;
+    const previous = position === 0 ? emptySnapshot() : folder.migrations[position - 1]?.snapshot;
+    if (!previous || !migration.snapshot) continue;
+    try {
+      source.generated = await diffSnapshots(previous, migration.snapshot);
+    } catch (error) {
+      if (!(error instanceof SnapshotDiffError)) throw error;
+      source.generatedError = error.message;
+    }
+  }
+  return sources;
+}
