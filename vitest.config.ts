@@ -14,7 +14,10 @@ const databaseProject = (database: "pglite" | "postgres") => ({
       "packages/*/src/**/*.db.test.ts",
       ...(database === "postgres" ? ["packages/*/src/**/*.server.test.ts"] : []),
     ],
-    env: { TEST_DATABASE: database },
+    env: {
+      TEST_DATABASE: database,
+      TEST_DATABASE_URL: process.env["TEST_DATABASE_URL"] ?? "postgres://trovella:trovella_dev@127.0.0.1:5433/trovella",
+    },
     testTimeout: 60_000,
     hookTimeout: 180_000,
   },

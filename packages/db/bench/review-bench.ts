@@ -9,8 +9,9 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readMigrationFolder, reviewMigrations, reviewSources, writeCorpus } from "@repo/migrator";
-import { loadReviewConfig } from "../src/review-setup.ts";
+import { readMigrationFolder, readReviewConfig, reviewMigrations, reviewSources } from "@repo/migrator";
+import { writeCorpus } from "@repo/migrator/testing";
+import { REVIEW_CONFIG_PATH } from "../src/project.ts";
 import type { BenchRow } from "./bench-report.ts";
 import { type Measurement, sideBySide } from "./timing.ts";
 
@@ -47,7 +48,7 @@ export async function benchReview(count: number, runs: number): Promise<ReviewBe
   const folder = mkdtempSync(join(tmpdir(), "trovella-bench-review-"));
   try {
     const files = writeCorpus(folder, count);
-    const config = loadReviewConfig();
+    const config = readReviewConfig(REVIEW_CONFIG_PATH);
     let findings = 0;
     const [review, reviewInProcess, squawk] = await sideBySide(runs, [
       {

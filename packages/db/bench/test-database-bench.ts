@@ -6,7 +6,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openPostgresDriver, withRollback } from "@repo/migrator";
+import { openPostgresDriver } from "@repo/migrator";
+import { withRollback } from "@repo/migrator/testing";
 import { openPglite } from "../src/connection.ts";
 import { organization, researchPlan } from "../src/schema/index.ts";
 import { createTestDatabase, migrateTemplate, TEST_SERVER_URL } from "../src/testing/test-database.ts";

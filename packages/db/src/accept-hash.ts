@@ -1,8 +1,5 @@
-/**
- * `pnpm db:accept-hash <tag...>`: after a reviewed, deliberate edit of an applied migration,
- * record the file's new hash (like Flyway's repair). Prints each row's old and new hash.
- */
-import { acceptHashCommand } from "@repo/migrator";
-import { trovellaCommandDefaults } from "./migration-commands.ts";
+/** `pnpm db:accept-hash <tag...>`: record the new hash of a reviewed, deliberate edit of an applied migration. */
+import { acceptHashCommand, main } from "@repo/migrator";
+import { trovella } from "./project.ts";
 
-await acceptHashCommand(trovellaCommandDefaults).parseAsync();
+await main(acceptHashCommand(trovella));

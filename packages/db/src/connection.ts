@@ -2,8 +2,9 @@
  * Where Trovella's database is: a PostgreSQL server when `DATABASE_URL` is set, otherwise an
  * embedded PGlite database (with pgvector) in a git-ignored folder, so a new user needs no server.
  */
-import { mkdirSync } from "node:fs";
-import { resolve } from "node:path";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
@@ -38,7 +39,21 @@ export const pgliteExtensions = { vector };
 
 /** Opens a migrator session on the connection. */
 export async function openDriver(connection: Connection): Promise<Driver> {
-  if (connection.kind === "postgres") return openPostgresDriver(connection.url);
+  if (connection.kind === "postgres")
+    return openPostgresDriver(connection.url, { applicationName: "trovella-migrator" });
   const db = await openPglite(connection.dataDir);
   return pgliteDriver(db, { target: connection.dataDir, owned: true });
+}
+
+/** Opens an empty embedded database (with pgvector) in a temporary folder, removed on close: what `db:review --live` uses. */
+export async function openThrowawayDatabase(): Promise<Driver> {
+  const dataDir = mkdtempSync(join(tmpdir(), "trovella-review-"));
+  const driver = pgliteDriver(await openPglite(dataDir), { target: dataDir, owned: true });
+  return {
+    ...driver,
+    async close() {
+      await driver.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,9 +1,8 @@
 /**
- * `pnpm db:migrate [--migrations DIR] [--json] [--allow-out-of-order] [--lock-timeout MS] …`:
- * validate the migrations folder, log `Migration state: N applied, M expected, P pending`, apply
- * what is pending under an advisory lock (one transaction per migration), verify. See the README.
+ * `pnpm db:migrate`: validate the migrations folder, apply what is pending under an advisory lock
+ * (one transaction per migration), verify. Options and exit codes: README, "Migrations".
  */
-import { migrateCommand } from "@repo/migrator";
-import { trovellaCommandDefaults } from "./migration-commands.ts";
+import { main, migrateCommand } from "@repo/migrator";
+import { trovella } from "./project.ts";
 
-await migrateCommand(trovellaCommandDefaults).parseAsync();
+await main(migrateCommand(trovella));

@@ -4,22 +4,8 @@
  */
 import { is } from "drizzle-orm";
 import { getTableConfig, PgTable } from "drizzle-orm/pg-core";
-import type { RlsConfig } from "@repo/migrator";
+import { TENANT_COLUMN } from "./project.ts";
 import * as schema from "./schema/index.ts";
-
-/** The column that makes a table tenant-scoped. */
-export const TENANT_COLUMN = "organization_id";
-
-/**
- * Trovella's tenant model for the RLS toolkit: tables with `organization_id` in `public` are
- * confined by policies for `authenticated` that read `app.tenant_id`.
- */
-export const RLS_CONFIG: RlsConfig = {
-  schema: "public",
-  tenantColumn: TENANT_COLUMN,
-  role: "authenticated",
-  tenantSetting: "app.tenant_id",
-};
 
 /** Every table of the schema with its Drizzle config, sorted by name. */
 export function schemaTables(): ReturnType<typeof getTableConfig>[] {

@@ -1,5 +1,5 @@
-/** `pnpm db:status [--migrations DIR] [--json]`: read-only; each migration's state in the database. */
-import { statusCommand } from "@repo/migrator";
-import { trovellaCommandDefaults } from "./migration-commands.ts";
+/** `pnpm db:status`: read-only; each migration's state in the database. */
+import { main, statusCommand } from "@repo/migrator";
+import { trovella } from "./project.ts";
 
-await statusCommand(trovellaCommandDefaults).parseAsync();
+await main(statusCommand(trovella));

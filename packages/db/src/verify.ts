@@ -1,8 +1,5 @@
-/**
- * `pnpm db:verify [--migrations DIR] [--json]`: CI's independent, read-only check that the applied
- * migrations equal the journal by count and by hash. Exit 0 only on a full match.
- */
-import { verifyCommand } from "@repo/migrator";
-import { trovellaCommandDefaults } from "./migration-commands.ts";
+/** `pnpm db:verify`: CI's independent, read-only check that the applied migrations equal the journal. */
+import { main, verifyCommand } from "@repo/migrator";
+import { trovella } from "./project.ts";
 
-await verifyCommand(trovellaCommandDefaults).parseAsync();
+await main(verifyCommand(trovella));

@@ -157,7 +157,7 @@ describe("db:migrate, db:status, db:verify as processes", () => {
     expect(malformed.code).toBe(2);
     expect(JSON.parse(malformed.stdout)).toMatchObject({
       ok: false,
-      error: { kind: "folder-invalid", issues: [{ kind: "journal-malformed" }] },
+      error: { code: "folder-invalid", issues: [{ kind: "journal-malformed" }] },
     });
 
     rmSync(join(s.dir, "meta", "_journal.json"));

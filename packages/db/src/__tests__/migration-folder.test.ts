@@ -1,8 +1,8 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type FolderIssue, MigratorError, migrationHash, readMigrationFolder } from "@repo/migrator";
+import { type FolderIssue, RunnerError, migrationHash, readMigrationFolder } from "@repo/migrator";
 import { afterEach, describe, expect, it } from "vitest";
-import { MIGRATIONS_FOLDER } from "../migrations-folder.ts";
+import { MIGRATIONS_FOLDER } from "../project.ts";
 import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
 
 let scratch: ScratchMigrations | undefined;
@@ -13,7 +13,7 @@ function refusalOf(folder: string): { issues: FolderIssue[]; warnings: FolderIss
   try {
     readMigrationFolder(folder);
   } catch (error) {
-    if (error instanceof MigratorError && error.problem.kind === "folder-invalid") return error.problem;
+    if (error instanceof RunnerError && error.problem.kind === "folder-invalid") return error.problem;
     throw error;
   }
   throw new Error("the folder was accepted");

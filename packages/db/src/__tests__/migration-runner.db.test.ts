@@ -2,8 +2,8 @@ import { migrate as drizzleMigratePg } from "drizzle-orm/node-postgres/migrator"
 import { migrate as drizzleMigratePglite } from "drizzle-orm/pglite/migrator";
 import {
   acceptMigrationHashes,
-  type MigratorError,
-  type MigratorProblem,
+  type RunnerError,
+  type RunnerProblem,
   migrationStatus,
   readMigrationFolder,
   type RunEvent,
@@ -11,7 +11,7 @@ import {
   verifyMigrations,
 } from "@repo/migrator";
 import { afterEach, describe, expect, it } from "vitest";
-import { MIGRATIONS_FOLDER } from "../migrations-folder.ts";
+import { MIGRATIONS_FOLDER } from "../project.ts";
 import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
 
@@ -32,12 +32,12 @@ function scratch(): ScratchMigrations {
   return s;
 }
 
-async function problemOf(run: Promise<unknown>): Promise<MigratorProblem> {
+async function problemOf(run: Promise<unknown>): Promise<RunnerProblem> {
   const error = (await run.then(
     () => undefined,
     (e: unknown) => e,
-  )) as MigratorError | undefined;
-  if (!error?.problem) throw new Error(`expected a MigratorError, got ${String(error)}`);
+  )) as RunnerError | undefined;
+  if (!error?.problem) throw new Error(`expected a RunnerError, got ${String(error)}`);
   return error.problem;
 }
 
@@ -157,7 +157,7 @@ describe("a migration that fails", () => {
     const s = scratch();
     const tag = s.add("needs_extension", 'CREATE EXTENSION IF NOT EXISTS "trovella_missing_ext";');
     const run = runMigrations(t.driver, readMigrationFolder(s.dir));
-    const error = (await run.catch((e: unknown) => e)) as MigratorError;
+    const error = (await run.catch((e: unknown) => e)) as RunnerError;
     expect(error.problem).toMatchObject({
       kind: "migration-failed",
       at: { tag, statement: 1 },

@@ -2,7 +2,7 @@ import {
   type Driver,
   type LockRetry,
   MIGRATOR_LOCK_KEY,
-  type MigratorError,
+  type RunnerError,
   openPostgresDriver,
   readMigrationFolder,
   runMigrations,
@@ -72,7 +72,7 @@ describe("on the PostgreSQL server", () => {
       lockRetries: 2,
       retryDelayMs: 20,
       onEvent: (e) => e.type === "retry" && retries.push(e.retry),
-    }).catch((e: unknown) => e)) as MigratorError;
+    }).catch((e: unknown) => e)) as RunnerError;
     expect(retries).toEqual([
       { tag, attempt: 1, of: 3, delayMs: 20 },
       { tag, attempt: 2, of: 3, delayMs: 40 },
@@ -110,7 +110,7 @@ describe("on the PostgreSQL server", () => {
     await holder.query("SELECT pg_advisory_lock($1::bigint)", [MIGRATOR_LOCK_KEY]);
     const error = (await runMigrations(t.driver, readMigrationFolder(scratch().dir), { waitTimeoutMs: 300 }).catch(
       (e: unknown) => e,
-    )) as MigratorError;
+    )) as RunnerError;
     expect(error.problem).toMatchObject({ kind: "runner-busy", lockKey: MIGRATOR_LOCK_KEY });
     const [table] = await t.driver.query<{ present: boolean }>(
       "SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS present",
@@ -133,7 +133,7 @@ describe("on the PostgreSQL server", () => {
     expect(refused.code).toBe(4);
     expect(JSON.parse(refused.stdout)).toMatchObject({
       ok: false,
-      error: { kind: "connection-failed", reason: "authentication", code: "28P01" },
+      error: { code: "connection-failed", reason: "authentication", sqlstate: "28P01" },
     });
     expect(refused.stderr + refused.stdout).not.toContain("hunter2-secret");
   });

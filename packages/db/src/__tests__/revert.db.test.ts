@@ -8,15 +8,8 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
-import {
-  type CatalogSnapshot,
-  catalogSnapshot,
-  diffCatalogs,
-  type Driver,
-  planRevert,
-  splitStatements,
-  writeRevert,
-} from "@repo/migrator";
+import { type Driver, planRevert, splitStatements, writeRevert } from "@repo/migrator";
+import { type CatalogSnapshot, catalogSnapshot, diffCatalogs } from "@repo/migrator/testing";
 import { createTestDatabase, MIGRATIONS_FOLDER, type TestDatabase } from "../testing/test-database.ts";
 import { scratchMigrations } from "../testing/scratch-migrations.ts";
 

@@ -3,14 +3,16 @@ import { afterEach, describe, expect, it } from "vitest";
 import { generateDrizzleJson, generateMigration } from "drizzle-kit/api";
 import {
   DATA_LOSS_MARKER,
+  MigratorError,
   planRevert,
   REVERT_TODO_MARKER,
-  RevertError,
+  type RevertError,
+  readReviewConfig,
   runReview,
   splitStatements,
   writeRevert,
 } from "@repo/migrator";
-import { loadReviewConfig } from "../review-setup.ts";
+import { REVIEW_CONFIG_PATH } from "../project.ts";
 import * as schema from "../schema/index.ts";
 import { fileURLToPath } from "node:url";
 import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
@@ -42,7 +44,7 @@ async function refusal(promise: Promise<unknown>): Promise<RevertError> {
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(RevertError);
+  expect(error).toBeInstanceOf(MigratorError);
   return error as RevertError;
 }
 
@@ -81,7 +83,11 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
       }
 
       // db:review flags every drop the revert marked, at the marked statement.
-      const review = await runReview({ folder: s.dir, config: loadReviewConfig(), tags: [entry?.tag ?? ""] });
+      const review = await runReview({
+        folder: s.dir,
+        config: readReviewConfig(REVIEW_CONFIG_PATH),
+        tags: [entry?.tag ?? ""],
+      });
       const dropLines = review.findings.filter((f) => f.rule === "drop-statement").map((f) => f.line);
       const markedDrops = plan.dataLoss.filter((loss) => /\bDROP\b/i.test(loss.statement));
       expect(markedDrops.length).toBeGreaterThan(0);

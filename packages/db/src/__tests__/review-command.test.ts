@@ -1,25 +1,13 @@
-import { execFile } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { REVIEW_MIGRATIONS_FOLDER } from "../review-setup.ts";
+import { MIGRATIONS_FOLDER } from "../project.ts";
+import { runCommand } from "../testing/run-command.ts";
 
-const packageDir = fileURLToPath(new URL("../..", import.meta.url));
-
-/** Runs `db:review` as the root script does; resolves with its exit code and output. */
-function dbReview(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", "src/review.ts", ...args],
-      { cwd: packageDir, env: { ...process.env, INIT_CWD: packageDir } },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
+/** Runs `db:review` as `pnpm db:review` does, from the package folder. */
+function dbReview(...args: string[]) {
+  return runCommand("review", args, {});
 }
 
 const folders: string[] = [];
@@ -59,7 +47,7 @@ describe("pnpm db:review", { timeout: 60_000 }, () => {
   it("--live fails on a migration that is not re-runnable, naming it", async () => {
     const folder = mkdtempSync(join(tmpdir(), "review-command-"));
     folders.push(folder);
-    cpSync(REVIEW_MIGRATIONS_FOLDER, folder, { recursive: true });
+    cpSync(MIGRATIONS_FOLDER, folder, { recursive: true });
     const journalPath = join(folder, "meta", "_journal.json");
     const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: Record<string, unknown>[] };
     journal.entries.push({ idx: 10, version: "7", when: 1795304700000, tag: "0010_not-rerunnable", breakpoints: true });
@@ -79,7 +67,7 @@ describe("pnpm db:review", { timeout: 60_000 }, () => {
 
   it("exits 2 and says why for an unknown tag", async () => {
     const { code, stderr } = await dbReview("0042");
-    expect(stderr).toContain("db:review: ");
+    expect(stderr).toContain("error: ");
     expect(stderr).toContain('"0042" matches no migration in the journal');
     expect(code).toBe(2);
   });

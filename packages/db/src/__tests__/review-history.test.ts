@@ -1,17 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { runReview } from "@repo/migrator";
-import { loadReviewBaseline, loadReviewConfig, REVIEW_MIGRATIONS_FOLDER } from "../review-setup.ts";
+import { readBaseline, readReviewConfig, runReview } from "@repo/migrator";
+import { MIGRATIONS_FOLDER, REVIEW_BASELINE_PATH, REVIEW_CONFIG_PATH } from "../project.ts";
 
 // `pnpm db:review` on Trovella's own history, with the committed config and baseline.
 describe("db:review on Trovella's history", () => {
-  const config = loadReviewConfig();
+  const config = readReviewConfig(REVIEW_CONFIG_PATH);
 
   it("passes with the committed baseline", async () => {
     const run = await runReview({
-      folder: REVIEW_MIGRATIONS_FOLDER,
+      folder: MIGRATIONS_FOLDER,
       displayFolder: "migrations",
       config,
-      baseline: loadReviewBaseline(),
+      baseline: readBaseline(REVIEW_BASELINE_PATH),
     });
     expect(run.findings).toEqual([]);
     expect(run.stale).toEqual([]);
@@ -19,7 +19,7 @@ describe("db:review on Trovella's history", () => {
   });
 
   it("reports 0008's volatile default and non-concurrent index without the baseline, and nothing else", async () => {
-    const run = await runReview({ folder: REVIEW_MIGRATIONS_FOLDER, displayFolder: "migrations", config });
+    const run = await runReview({ folder: MIGRATIONS_FOLDER, displayFolder: "migrations", config });
     expect(
       run.findings.map(({ file, line, column, rule, severity }) => ({ file, line, column, rule, severity })),
     ).toEqual([
@@ -41,13 +41,13 @@ describe("db:review on Trovella's history", () => {
   });
 
   it("reviews only the tags asked for, by number", async () => {
-    const run = await runReview({ folder: REVIEW_MIGRATIONS_FOLDER, config, tags: ["0006", "0007"] });
+    const run = await runReview({ folder: MIGRATIONS_FOLDER, config, tags: ["0006", "0007"] });
     expect(run.reviewed).toEqual(["0006_milky_dreadnoughts", "0007_tro-101-research-improvements"]);
     expect(run.findings).toEqual([]);
   });
 
   it("rejects a tag that is not in the journal, saying so", async () => {
-    await expect(runReview({ folder: REVIEW_MIGRATIONS_FOLDER, config, tags: ["0042"] })).rejects.toThrow(
+    await expect(runReview({ folder: MIGRATIONS_FOLDER, config, tags: ["0042"] })).rejects.toThrow(
       '"0042" matches no migration in the journal',
     );
   });

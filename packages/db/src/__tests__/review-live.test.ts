@@ -2,17 +2,18 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { liveReview, readMigrationFolder, reviewSources } from "@repo/migrator";
-import { loadReviewConfig, openThrowawayDatabase, REVIEW_MIGRATIONS_FOLDER } from "../review-setup.ts";
+import { liveReview, readMigrationFolder, readReviewConfig, reviewSources } from "@repo/migrator";
+import { openThrowawayDatabase } from "../connection.ts";
+import { MIGRATIONS_FOLDER, REVIEW_CONFIG_PATH } from "../project.ts";
 
-const config = loadReviewConfig();
+const config = readReviewConfig(REVIEW_CONFIG_PATH);
 const folders: string[] = [];
 
 /** A copy of Trovella's migrations folder with one more migration appended to the journal. */
 function historyWith(tag: string, sql: string): string {
   const folder = mkdtempSync(join(tmpdir(), "review-fixture-"));
   folders.push(folder);
-  cpSync(REVIEW_MIGRATIONS_FOLDER, folder, { recursive: true });
+  cpSync(MIGRATIONS_FOLDER, folder, { recursive: true });
   const journalPath = join(folder, "meta", "_journal.json");
   const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: { idx: number; when: number }[] };
   const last = journal.entries.at(-1);
@@ -29,7 +30,7 @@ afterAll(() => {
 // `--live` on an embedded database (PGlite with pgvector), whatever the test project.
 describe("db:review --live", { timeout: 90_000 }, () => {
   it("passes on Trovella's history: 0007-0009 run twice, every tenant table has RLS and four policies", async () => {
-    const sources = await reviewSources(readMigrationFolder(REVIEW_MIGRATIONS_FOLDER));
+    const sources = await reviewSources(readMigrationFolder(MIGRATIONS_FOLDER));
     expect(await liveReview(sources, { config, openDriver: openThrowawayDatabase })).toEqual([]);
   });
 

@@ -2,27 +2,18 @@
  * A tenant table someone forgot to protect, added to a scratch database: the tenant-table
  * discovery of the isolation test and `db:rls` must both fail on it, naming it.
  */
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  coverageReport,
-  createFixtureGenerator,
-  discoverTenantTables,
-  probeTableModels,
-  RLS_EXIT,
-  rowStatements,
-  TenantTableMismatchError,
-} from "@repo/migrator";
+import { coverageReport, discoverTenantTables, EXIT, TenantTableMismatchError } from "@repo/migrator";
+import { createFixtureGenerator, probeTableModels, rowStatements } from "@repo/migrator/testing";
 import { withTenantContext } from "../client.ts";
-import { RLS_CONFIG, schemaTenantTables } from "../schema-info.ts";
+import { RLS_CONFIG } from "../project.ts";
+import { schemaTenantTables } from "../schema-info.ts";
 import { rowCount } from "../testing/rls-helpers.ts";
+import { runCommand } from "../testing/run-command.ts";
 import { createTestDatabase, type TestDatabase, testEngine } from "../testing/test-database.ts";
 
 const FORGOTTEN = "throwaway_note";
 const PER_ROW = "throwaway_per_row";
-const PACKAGE_DIR = fileURLToPath(new URL("../..", import.meta.url));
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -69,7 +60,7 @@ describe("a tenant table without policies", () => {
 
   it("fails the db:rls report, which names it MISSING for every command and RLS disabled", async () => {
     const report = await coverageReport(t.driver, RLS_CONFIG);
-    expect(report.exitCode).toBe(RLS_EXIT.notIsolated);
+    expect(report.matrix.ok).toBe(false);
     const forgotten = report.matrix.findings
       .filter((f) => f.table === FORGOTTEN)
       .map((f) => `${f.code} ${f.command ?? ""}`.trim());
@@ -93,16 +84,12 @@ describe("a tenant table without policies", () => {
     expect(JSON.parse(report.output)).toMatchObject({ ok: false, findings: expect.arrayContaining(perRow) });
   });
 
-  // The command in a child process needs the server: an embedded database is one process's.
+  // The command opens the database itself; the embedded one is held open by this test.
   if (testEngine() === "postgres") {
-    it("makes the db:rls command exit 1 with the table in its output", () => {
+    it("makes the db:rls command exit 1 with the table in its output", async () => {
       if (t.connection.kind !== "postgres") throw new Error("expected a server database");
-      const run = spawnSync(join(PACKAGE_DIR, "node_modules/.bin/tsx"), ["src/rls.ts"], {
-        cwd: PACKAGE_DIR,
-        env: { ...process.env, DATABASE_URL: t.connection.url },
-        encoding: "utf8",
-      });
-      expect(run.status, run.stderr).toBe(RLS_EXIT.notIsolated);
+      const run = await runCommand("rls", [], { DATABASE_URL: t.connection.url });
+      expect(run.code, run.stderr).toBe(EXIT.failed);
       expect(run.stdout).toMatch(new RegExp(`${FORGOTTEN}\\s+MISSING`));
       expect(run.stdout).not.toContain("trovella_dev");
     });

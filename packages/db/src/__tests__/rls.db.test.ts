@@ -5,20 +5,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
+import { buildCoverageMatrix, callsSettingPerRow, discoverTenantTables, probeRlsCatalog } from "@repo/migrator";
 import {
-  buildCoverageMatrix,
-  callsSettingPerRow,
   createFixtureGenerator,
-  discoverTenantTables,
   type FixtureGenerator,
   type FixtureRow,
   type FixtureStatement,
-  probeRlsCatalog,
   probeTableModels,
   rowStatements,
-} from "@repo/migrator";
+} from "@repo/migrator/testing";
 import { type Database, withTenantContext } from "../client.ts";
-import { RLS_CONFIG, schemaTenantTables } from "../schema-info.ts";
+import { RLS_CONFIG } from "../project.ts";
+import { schemaTenantTables } from "../schema-info.ts";
 import { INSUFFICIENT_PRIVILEGE, rowCount, sqlStates, toDrizzleSql } from "../testing/rls-helpers.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
 

@@ -53,7 +53,7 @@ export async function loadDevelopmentIds(db: Database, tier: string): Promise<De
       code: "prerequisite-missing",
       tier,
       message: `Tier "${tier}" builds on the development tier's data, which is missing: ${missing.join(", ")}.`,
-      hint: "Run pnpm db:seed (or pnpm db:seed --tier development) first.",
+      fix: "Run pnpm db:seed (or pnpm db:seed --tier development) first.",
     });
   }
   return ids;

@@ -112,7 +112,7 @@ function pricingRow(modelId: string, price: ModelPriceSeed, history: PricingRow[
       message:
         `ai_model_pricing ${pricingRowId(modelId, price)}: the database records ${sameDay.priceUsd} USD ${price.unit} ` +
         `from ${price.effectiveFrom}, but seeds/data/ai-models.ts now says ${price.priceUsd}. A recorded price is never rewritten.`,
-      hint:
+      fix:
         `Restore ${sameDay.priceUsd} for ${price.effectiveFrom} and add a new entry with the new price and the date it takes ` +
         "effect (effectiveFrom); the old row stays for usage billed before that date.",
     });

@@ -109,7 +109,7 @@ export async function seedSearchData(db: Database): Promise<SeedTableCount[]> {
               code: "prerequisite-missing",
               tier: "search",
               message: `Tier "search" chunks the research tier's artifacts and outputs, but ${expected - sources.length} of ${expected} are missing in organization ${slug}.`,
-              hint: "Run pnpm db:seed-research (research and search tiers) or pnpm db:seed.",
+              fix: "Run pnpm db:seed-research (research and search tiers) or pnpm db:seed.",
             });
           }
           const rows = sources.flatMap((source) =>

@@ -65,7 +65,7 @@ export async function usageCost(
       throw new SeedError({
         code: "prerequisite-missing",
         message: `No ${types[kind]} price per million tokens for model ${modelId} in force at ${options.at.toISOString()} in ai_model_pricing.`,
-        hint: "Run the reference tier first (pnpm db:seed --tier reference), or add the price to seeds/data/ai-models.ts.",
+        fix: "Run the reference tier first (pnpm db:seed --tier reference), or add the price to seeds/data/ai-models.ts.",
       });
     }
     microUsd += count * price;

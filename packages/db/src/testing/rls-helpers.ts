@@ -3,7 +3,7 @@
  * and recognise a row-level-security rejection through Drizzle's error wrapping.
  */
 import { type SQL, sql } from "drizzle-orm";
-import type { FixtureStatement } from "@repo/migrator";
+import type { FixtureStatement } from "@repo/migrator/testing";
 import type { Transaction } from "../client.ts";
 
 /** A `$n`-placeholder statement as Drizzle SQL with the same parameters. */

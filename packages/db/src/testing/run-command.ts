@@ -1,14 +1,61 @@
 /**
- * Runs one of this package's commands (`src/migrate.ts`, …) as a real process with tsx, as
- * `pnpm db:migrate` does, for tests of exit codes, output and concurrency. It is one process
- * (`node --import tsx`, not the tsx launcher, which forks a child), so a signal reaches the run.
+ * Runs one of this package's commands for a test, with the database variables the test gives
+ * (`DATABASE_URL` for a server, `PGLITE_DATA_DIR` for the embedded database) in place of the
+ * environment's. `runCommand` runs it in this process, as `main` would; `startCommand` starts
+ * `src/<command>.ts` as a real process, for tests of process behaviour (a kill, concurrent runs).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import {
+  acceptHashCommand,
+  type CommandFactory,
+  migrateCommand,
+  revertCommand,
+  reviewCommand,
+  rlsCommand,
+  seedCommand,
+  statusCommand,
+  verifyCommand,
+} from "@repo/migrator";
+import { type CapturedRun, runCaptured } from "@repo/migrator/testing";
+import { trovella } from "../project.ts";
+import { trovellaSeed } from "../seeds/seed-database.ts";
 
 const PACKAGE_DIR = fileURLToPath(new URL("../..", import.meta.url));
 
-/** How a command ended. */
+/** The commands, by the name of their script in `src/`. */
+const COMMANDS = {
+  migrate: migrateCommand(trovella),
+  status: statusCommand(trovella),
+  verify: verifyCommand(trovella),
+  "accept-hash": acceptHashCommand(trovella),
+  rls: rlsCommand(trovella),
+  revert: revertCommand(trovella),
+  review: reviewCommand(trovella),
+  seed: seedCommand({ ...trovella, seed: trovellaSeed }),
+} satisfies Record<string, CommandFactory>;
+
+type Script = keyof typeof COMMANDS;
+
+/** The database variables a test points a command at. */
+export interface CommandEnv {
+  DATABASE_URL?: string;
+  PGLITE_DATA_DIR?: string;
+  [name: string]: string | undefined;
+}
+
+/** This process's environment with the test's database variables instead of its own. */
+function environment(env: CommandEnv): NodeJS.ProcessEnv {
+  const { DATABASE_URL: _url, PGLITE_DATA_DIR: _dir, ...inherited } = process.env;
+  return { ...inherited, ...env };
+}
+
+/** Runs a command in this process, from the package folder (as `pnpm db:…` runs it); returns its exit code and output. */
+export function runCommand(script: Script, args: string[], env: CommandEnv): Promise<CapturedRun> {
+  return runCaptured(COMMANDS[script], args, { env: environment(env), cwd: PACKAGE_DIR });
+}
+
+/** How a command process ended. */
 export interface CommandOutcome {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -16,25 +63,20 @@ export interface CommandOutcome {
   stderr: string;
 }
 
-/** A started command: its process and a promise of its outcome. */
+/** A started command process and a promise of its outcome. */
 export interface RunningCommand {
   child: ChildProcess;
   done: Promise<CommandOutcome>;
 }
 
 /**
- * Starts `src/<script>.ts` with `args`. `env` replaces the database variables: pass
- * `DATABASE_URL` for a server, or `PGLITE_DATA_DIR` for the embedded database.
+ * Starts `src/<script>.ts` as one process (`node --import tsx`, as `pnpm db:migrate` does, so a
+ * signal reaches the run).
  */
-export function startCommand(
-  script: string,
-  args: string[],
-  env: { DATABASE_URL?: string; PGLITE_DATA_DIR?: string },
-): RunningCommand {
-  const { DATABASE_URL: _url, PGLITE_DATA_DIR: _dir, ...inherited } = process.env;
+export function startCommand(script: Script, args: string[], env: CommandEnv): RunningCommand {
   const child = spawn(process.execPath, ["--import", "tsx", `src/${script}.ts`, ...args], {
     cwd: PACKAGE_DIR,
-    env: { ...inherited, ...env },
+    env: environment(env),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
@@ -46,13 +88,4 @@ export function startCommand(
     child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
   return { child, done };
-}
-
-/** Runs a command to its end. */
-export function runCommand(
-  script: string,
-  args: string[],
-  env: { DATABASE_URL?: string; PGLITE_DATA_DIR?: string },
-): Promise<CommandOutcome> {
-  return startCommand(script, args, env).done;
 }

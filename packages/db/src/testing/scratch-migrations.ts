@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MIGRATIONS_FOLDER } from "../migrations-folder.ts";
+import { MIGRATIONS_FOLDER } from "../project.ts";
 
 interface JournalEntry {
   idx: number;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { withRollback } from "@repo/migrator";
+import { withRollback } from "@repo/migrator/testing";
 import { withTenantContext } from "../client.ts";
 import { organization, researchPlan } from "../schema/index.ts";
 import { createTestDatabase, type TestDatabase } from "./test-database.ts";

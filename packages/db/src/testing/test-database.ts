@@ -5,19 +5,11 @@
  * (dropped on close), on PGlite a copy of a migrated data directory (removed on close).
  */
 import { fileURLToPath } from "node:url";
-import {
-  createTestDatabaseFactory,
-  type Driver,
-  openPostgresDriver,
-  type PrepareTarget,
-  pgliteDriver,
-  readMigrationFolder,
-  runMigrations,
-  type TestDatabaseFactory,
-} from "@repo/migrator";
+import { type Driver, openPostgresDriver, pgliteDriver, readMigrationFolder, runMigrations } from "@repo/migrator";
+import { createTestDatabaseFactory, type PrepareTarget, type TestDatabaseFactory } from "@repo/migrator/testing";
 import { createDatabase, type Database } from "../client.ts";
 import { type Connection, openPglite } from "../connection.ts";
-import { MIGRATIONS_FOLDER } from "../migrations-folder.ts";
+import { MIGRATIONS_FOLDER } from "../project.ts";
 
 export { MIGRATIONS_FOLDER };
 

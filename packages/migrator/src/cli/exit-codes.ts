@@ -1,29 +1,43 @@
-import type { MigratorProblem } from "../errors/migrator-problem.ts";
-
 /**
- * Exit codes of the migration commands (documented in the README):
- * 0 success; 1 a migration failed (or an unexpected error); 2 invalid input (migrations folder,
- * option); 3 the history does not match (modified, unknown, out-of-order, verification failed,
- * accept refused); 4 cannot connect; 5 a lock could not be had in time.
+ * The exit codes of every command, in one table (the README's table is this one):
+ * - 0 success;
+ * - 1 the command ran and found a failure: a migration failed, the review found errors, tenants
+ *   are not isolated, a seed tier failed, db:revert refused, or an unexpected error;
+ * - 2 invalid input: the migrations folder, an option, a config or baseline file, an unknown
+ *   migration, a seed tier refused for this environment;
+ * - 3 the history does not match: modified, unknown, out-of-order, verification failed,
+ *   accept-hash refused;
+ * - 4 cannot connect;
+ * - 5 a lock could not be had in time.
  */
+import type { MigratorError } from "../errors/migrator-error.ts";
+
 export const EXIT = { ok: 0, failed: 1, invalidInput: 2, mismatch: 3, connection: 4, lock: 5 } as const;
 
-/** The exit code for a problem. */
-export function exitCodeFor(problem: MigratorProblem): number {
-  switch (problem.kind) {
-    case "migration-failed":
-      return EXIT.failed;
-    case "folder-invalid":
-    case "invalid-option":
-      return EXIT.invalidInput;
-    case "history-mismatch":
-    case "out-of-order":
-    case "accept-refused":
-      return EXIT.mismatch;
-    case "connection-failed":
-      return EXIT.connection;
-    case "lock-timeout":
-    case "runner-busy":
-      return EXIT.lock;
-  }
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** Error codes and their exit code; a code not listed exits 1. */
+const EXIT_BY_CODE: Readonly<Record<string, ExitCode>> = {
+  "folder-invalid": EXIT.invalidInput,
+  "invalid-option": EXIT.invalidInput,
+  "unknown-migration": EXIT.invalidInput,
+  "invalid-name": EXIT.invalidInput,
+  "history-unreadable": EXIT.invalidInput,
+  "review-config-invalid": EXIT.invalidInput,
+  "review-baseline-invalid": EXIT.invalidInput,
+  "unknown-tier": EXIT.invalidInput,
+  "tier-not-allowed": EXIT.invalidInput,
+  "production-refused": EXIT.invalidInput,
+  "history-mismatch": EXIT.mismatch,
+  "out-of-order": EXIT.mismatch,
+  "accept-refused": EXIT.mismatch,
+  "verification-failed": EXIT.mismatch,
+  "connection-failed": EXIT.connection,
+  "lock-timeout": EXIT.lock,
+  "runner-busy": EXIT.lock,
+};
+
+/** The exit code for an error. */
+export function exitCodeFor(error: MigratorError): ExitCode {
+  return EXIT_BY_CODE[error.code] ?? EXIT.failed;
 }

@@ -1,49 +1,63 @@
 import { Command } from "commander";
-import { readMigrationFolder } from "../journal/migration-folder.ts";
 import type { MigrationState } from "../runner/history-state.ts";
 import { migrationStatus } from "../runner/migration-status.ts";
-import { addCommonOptions, type CommandDefaults, type CommonFlags, runAction, withSession } from "./command-setup.ts";
+import type { CommandContext } from "./command-context.ts";
 import { EXIT } from "./exit-codes.ts";
+import { addFolderOptions, type FolderFlags } from "./options.ts";
+import type { Project } from "./project.ts";
+import { runAction } from "./run-command.ts";
+import { readFolder, withSession } from "./session.ts";
+import { textTable } from "../text/text-table.ts";
 
 /**
- * `status`: read-only; every migration with its state (applied, pending, out-of-order, modified)
- * and every unknown row. Exits 0 unless a migration is modified or unknown (3).
+ * `db:status`: read-only; every migration with its state (applied, pending, out-of-order,
+ * modified) and every unknown row. Exits 0 unless a migration is modified or unknown (3).
  */
-export function statusCommand(defaults: CommandDefaults, name = "db:status"): Command {
-  const command = new Command(name).description("read-only: each migration's state in the database");
-  addCommonOptions(command, defaults);
-  return command.action(async (flags: CommonFlags) => {
-    await runAction(flags.json, async () => {
-      const folder = readMigrationFolder(flags.migrations);
-      return withSession(defaults, async (driver) => {
-        const history = await migrationStatus(driver, folder);
-        const migrations = history.migrations.map(statusRow);
-        const unknown = history.unknown.map((u) => ({
-          state: "unknown" as const,
-          id: u.id,
-          hash: u.hash,
-          when: u.createdAt,
-        }));
-        const clean = unknown.length === 0 && migrations.every((m) => m.state !== "modified");
-        if (flags.json) {
+export function statusCommand(project: Project, name = "db:status") {
+  return (context: CommandContext): Command => {
+    const command = new Command(name).description("read-only: each migration's state in the database");
+    addFolderOptions(command, project);
+    return command.action(async (flags: FolderFlags) => {
+      await runAction(context, { json: flags.json, project }, async () => {
+        const folder = readFolder(context, flags.migrations);
+        return withSession(project, context, async (driver) => {
+          const history = await migrationStatus(driver, folder);
+          const migrations = history.migrations.map(statusRow);
+          const unknown = history.unknown.map((u) => ({
+            state: "unknown" as const,
+            id: u.id,
+            hash: u.hash,
+            when: u.createdAt,
+          }));
+          const clean = unknown.length === 0 && migrations.every((m) => m.state !== "modified");
           const { appliedCount: applied, expectedCount: expected, pendingCount: pending } = history;
-          console.log(
-            JSON.stringify({ target: driver.target, applied, expected, pending, migrations, unknown }, null, 2),
-          );
-        } else {
-          console.log(`Database: ${driver.target}`);
-          console.log(
-            `Migration state: ${history.appliedCount} applied, ${history.expectedCount} expected, ${history.pendingCount} pending`,
-          );
-          for (const m of migrations)
-            console.log(`${m.state.padEnd(12)} ${m.tag}  when ${m.when}${m.note ? `  (${m.note})` : ""}`);
-          for (const u of unknown)
-            console.log(`${"unknown".padEnd(12)} row ${u.id}  hash ${u.hash.slice(0, 12)}…  when ${u.when ?? "null"}`);
-        }
-        return clean ? EXIT.ok : EXIT.mismatch;
+          if (flags.json) {
+            context.out(
+              `${JSON.stringify({ target: driver.target, applied, expected, pending, migrations, unknown }, null, 2)}\n`,
+            );
+          } else {
+            const rows = [
+              ...migrations.map((m) => [m.state, m.tag, `when ${m.when}`, m.note ? `(${m.note})` : ""]),
+              ...unknown.map((u) => [
+                "unknown",
+                `row ${u.id}`,
+                `when ${u.when ?? "null"}`,
+                `(hash ${u.hash.slice(0, 12)}…)`,
+              ]),
+            ];
+            context.out(
+              [
+                `Database: ${driver.target}`,
+                `Migration state: ${applied} applied, ${expected} expected, ${pending} pending`,
+                ...textTable(["state", "migration", "when", ""], rows),
+              ].join("\n") + "\n",
+            );
+          }
+          return clean ? EXIT.ok : EXIT.mismatch;
+        });
       });
     });
-  });
+  };
 }
 
 function statusRow(m: MigrationState): { state: MigrationState["state"]; tag: string; when: number; note?: string } {

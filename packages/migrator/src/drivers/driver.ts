@@ -41,27 +41,57 @@ export function databaseErrorFields(error: unknown): DatabaseErrorFields {
 }
 
 /**
- * A connection URL that is safe to print: the password is replaced with `***`.
+ * The passwords a connection string carries, in every form `pg` and libpq accept and in the
+ * spellings they can come back in: URL userinfo (as written and decoded), a `password` query
+ * parameter, and libpq `key=value` pairs (quoted or not).
+ *
+ * @example connectionPasswords("postgres://u@h/db?password=s%40cret") // ["s%40cret", "s@cret"]
+ */
+export function connectionPasswords(connection: string): string[] {
+  const found = new Set<string>();
+  const add = (raw: string) => {
+    found.add(raw);
+    try {
+      found.add(decodeURIComponent(raw));
+    } catch {
+      // Not percent-encoded: the raw form is the password.
+    }
+  };
+  try {
+    const url = new URL(connection);
+    if (url.password) add(url.password);
+    for (const pair of url.search.slice(1).split("&")) {
+      const [key, value] = pair.split("=");
+      if (key === "password" && value) add(value.replace(/\+/g, " "));
+    }
+  } catch {
+    // Not a URL: maybe libpq key=value.
+  }
+  for (const match of connection.matchAll(/(?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)/gi)) {
+    const value = match[1] ?? "";
+    found.add(value);
+    if (value.startsWith("'")) found.add(value.slice(1, -1).replace(/\\(.)/g, "$1"));
+  }
+  return [...found].filter((secret) => secret !== "" && secret !== "''");
+}
+
+/**
+ * A connection string that is safe to print: every password in it replaced with `***`.
  *
  * @example redactUrl("postgres://app:s3cret@db:5432/app") // "postgres://app:***@db:5432/app"
  */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
-  }
+export function redactUrl(connection: string): string {
+  return redactSecrets(connection, connectionPasswords(connection));
 }
 
-/** Removes every occurrence of a URL's password from a message (drivers sometimes echo it). */
-export function scrubPassword(message: string, url: string | undefined): string {
-  if (!url) return message;
-  try {
-    const password = decodeURIComponent(new URL(url).password);
-    return password ? message.split(password).join("***") : message;
-  } catch {
-    return message;
-  }
+/** The text with every occurrence of each secret (longest first) replaced with `***`. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let result = text;
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) result = result.split(secret).join("***");
+  return result;
+}
+
+/** Removes every form of a connection string's password from a message (drivers sometimes echo it). */
+export function scrubPassword(message: string, connection: string | undefined): string {
+  return connection ? redactSecrets(message, connectionPasswords(connection)) : message;
 }

@@ -1,112 +1,27 @@
-import { describeFolderIssue } from "../journal/folder-issue.ts";
-import type { MigratorProblem } from "./migrator-problem.ts";
-
 /**
- * The one error type the migrator throws. `problem` is plain data (see {@link MigratorProblem});
- * `message` says what failed and where, `fix` how to fix it.
+ * The toolkit's one error base. Every failure a library function reports is a `MigratorError` or a
+ * subclass that adds its data: a stable kebab-case `code`, a `message` (what failed, where, why)
+ * and a `fix` (what to do). Libraries throw it; only the command layer prints it and turns the
+ * code into an exit code (`cli/exit-codes.ts`).
  */
 export class MigratorError extends Error {
-  readonly fix: string;
+  override name = "MigratorError";
 
-  constructor(readonly problem: MigratorProblem) {
-    const { message, fix } = describeProblem(problem);
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly fix: string,
+  ) {
     super(message);
-    this.name = "MigratorError";
-    this.fix = fix;
   }
 
-  /** The JSON commands print with `--json`. */
-  toJSON(): MigratorProblem & { message: string; fix: string } {
-    return { ...this.problem, message: this.message, fix: this.fix };
+  /** What the error adds to code, message and fix, as plain data (for `--json`); subclasses extend it. */
+  protected details(): Record<string, unknown> {
+    return {};
   }
-}
 
-function describeProblem(p: MigratorProblem): { message: string; fix: string } {
-  switch (p.kind) {
-    case "folder-invalid":
-      return {
-        message:
-          `migrations folder ${p.folder} is invalid (${p.issues.length} problem${p.issues.length === 1 ? "" : "s"}); nothing was applied:\n${p.issues.map((i) => `  - ${describeFolderIssue(i)}`).join("\n")}` +
-          (p.warnings.length
-            ? `\nalso untidy (these alone would not stop a run):\n${p.warnings.map((i) => `  - ${describeFolderIssue(i)}`).join("\n")}`
-            : ""),
-        fix: "fix each problem listed, then run again",
-      };
-    case "connection-failed": {
-      const why = {
-        unreachable: "the server cannot be reached",
-        authentication: "the server refused the user name or password",
-        "no-database": "the database does not exist",
-        other: "the connection failed",
-      }[p.reason];
-      const fix = {
-        unreachable: "start the server (pnpm db:server) or correct the host and port in DATABASE_URL",
-        authentication: "correct the user and password in DATABASE_URL",
-        "no-database": "create the database (createdb) or correct its name in DATABASE_URL",
-        other: "check DATABASE_URL",
-      }[p.reason];
-      return { message: `cannot connect to ${p.target}: ${why} (${p.detail})`, fix };
-    }
-    case "history-mismatch": {
-      const lines = [
-        ...p.modified.map(
-          (m) =>
-            `  - modified: ${m.tag} (${m.file}) was applied as ${m.appliedHash.slice(0, 12)}…, the file is now ${m.fileHash.slice(0, 12)}…`,
-        ),
-        ...p.unknown.map(
-          (u) =>
-            `  - unknown: database row id ${u.id} (hash ${u.hash.slice(0, 12)}…, created_at ${u.createdAt ?? "null"}) is not in the journal`,
-        ),
-      ];
-      return {
-        message: `the database's migration history does not match the journal; nothing was applied:\n${lines.join("\n")}`,
-        fix:
-          "restore a modified file from git; for a reviewed, deliberate edit record its new hash with the accept-hash command. " +
-          "An unknown row means the database is newer than this code: deploy the code that has that migration.",
-      };
-    }
-    case "out-of-order":
-      return {
-        message: `pending migration${p.migrations.length === 1 ? " is" : "s are"} older than the newest applied one; nothing was applied:\n${p.migrations
-          .map((m) => `  - ${m.tag} (when ${m.when}, newest applied ${m.newestAppliedWhen})`)
-          .join("\n")}`,
-        fix: "check they do not conflict with the newer applied migrations, then run again with --allow-out-of-order",
-      };
-    case "migration-failed": {
-      const db = p.database;
-      const where = `${p.at.file}:${p.at.errorLine ?? p.at.line}`;
-      const extra = [db.code && `code ${db.code}`, db.position && `position ${db.position}`].filter(Boolean).join(", ");
-      return {
-        message:
-          `migration ${p.at.tag} failed at statement ${p.at.statement} (${where}: ${p.at.firstLine}): ${db.message}` +
-          (extra ? ` [${extra}]` : "") +
-          (db.detail ? `\n  detail: ${db.detail}` : "") +
-          (db.hint ? `\n  hint: ${db.hint}` : "") +
-          `\n  nothing of ${p.at.tag} was kept; earlier migrations stay applied`,
-        fix: p.missingExtension
-          ? `install the "${p.missingExtension}" extension on the database server (for pgvector on Debian: apt install postgresql-15-pgvector; on PGlite: load it in the extensions option), then run again`
-          : "fix the SQL (or the data it trips on) and run again",
-      };
-    }
-    case "lock-timeout":
-      return {
-        message: `migration ${p.at.tag} could not get a lock within ${p.lockTimeoutMs} ms at statement ${p.at.statement} (${p.at.file}:${p.at.line}: ${p.at.firstLine}), ${p.attempts} attempts: ${p.database.message}; nothing of ${p.at.tag} was kept`,
-        fix: "another session holds a lock on the same object: find it in pg_locks / pg_stat_activity, let it finish, and run again (or raise --lock-timeout / --lock-retries)",
-      };
-    case "runner-busy":
-      return {
-        message: `another migration run held the migrator's advisory lock (key ${p.lockKey}) for more than ${p.waitedMs} ms`,
-        fix: "wait for the other run to finish (see pg_locks where locktype = 'advisory'), or raise --wait-timeout",
-      };
-    case "accept-refused":
-      return {
-        message:
-          p.reason === "not-in-journal"
-            ? `${p.tag} is not a migration in the journal`
-            : `${p.tag} is not modified: its applied hash already matches the file (or it is not applied)`,
-        fix: "pass the tag of a migration that db:status shows as modified",
-      };
-    case "invalid-option":
-      return { message: `invalid ${p.option}: ${p.value}`, fix: `use ${p.expected}` };
+  /** The plain-data form commands print with `--json`. */
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, fix: this.fix, ...this.details() };
   }
 }

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { MigratorError } from "../errors/migrator-error.ts";
+import { RunnerError } from "../errors/runner-error.ts";
 import { runsOutsideTransaction } from "../sql/statements.ts";
 import { migrationHash } from "./file-hash.ts";
 import { type FolderIssue, isRefusal } from "./folder-issue.ts";
@@ -112,7 +112,7 @@ export function readMigrationFolder(folder: string): MigrationFolder {
   const refusals = issues.filter(isRefusal);
   const warnings = issues.filter((issue) => !isRefusal(issue));
   if (refusals.length > 0 || !journal)
-    throw new MigratorError({ kind: "folder-invalid", folder: root, issues: refusals, warnings });
+    throw new RunnerError({ kind: "folder-invalid", folder: root, issues: refusals, warnings });
   return { folder: root, journalPath, journal, migrations, warnings };
 }
 

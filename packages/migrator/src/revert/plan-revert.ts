@@ -14,6 +14,7 @@ import { type RevertStatement, type RevertTodo, reverseManualSql, todoBlock } fr
 import { MigratorError } from "../errors/migrator-error.ts";
 import type { Journal, JournalEntry } from "../journal/journal-file.ts";
 import { type Migration, type MigrationFolder, readMigrationFolder } from "../journal/migration-folder.ts";
+import { findMigration } from "../journal/find-migration.ts";
 import { nextTag } from "../journal/next-tag.ts";
 import { diffSnapshots, SnapshotDiffError } from "../snapshot/snapshot-diff.ts";
 import { type Snapshot, snapshotFileName } from "../snapshot/snapshot.ts";
@@ -100,11 +101,11 @@ function readHistory(folder: string): MigrationFolder {
     history = readMigrationFolder(folder);
   } catch (error) {
     if (!(error instanceof MigratorError)) throw error;
-    throw new RevertError("history-unreadable", error.message, { hint: error.fix });
+    throw new RevertError("history-unreadable", error.message, { fix: error.fix });
   }
   if (history.migrations.length === 0) {
     throw new RevertError("history-unreadable", `the journal ${history.journalPath} has no entries`, {
-      hint: "there is nothing to revert",
+      fix: "there is nothing to revert",
     });
   }
   return history;
@@ -118,7 +119,7 @@ function withSnapshots(migrations: Migration[], from: number): WithSnapshot[] {
       "history-unreadable",
       `db:revert needs the snapshot of each migration from the one before the target on; missing or unreadable: ${missing.map((m) => m.snapshotPath).join(", ")}`,
       {
-        hint: "restore the snapshots from git, or write the corrective migration by hand (change the schema back, then drizzle-kit generate)",
+        fix: "restore the snapshots from git, or write the corrective migration by hand (change the schema back, then drizzle-kit generate)",
       },
     );
   }
@@ -126,18 +127,8 @@ function withSnapshots(migrations: Migration[], from: number): WithSnapshot[] {
 }
 
 function findTarget(history: MigrationFolder, tag: string | undefined): number {
-  const { migrations } = history;
-  if (tag === undefined) return migrations.length - 1;
-  const wanted = tag.replace(/\.sql$/, "");
-  const position = migrations.findIndex(
-    (m) => m.tag === wanted || m.tag.split("_")[0] === wanted || String(m.idx) === wanted,
-  );
-  if (position < 0) {
-    throw new RevertError("unknown-migration", `no migration "${tag}" in ${history.journalPath}`, {
-      hint: `give a tag, its NNNN prefix or its idx; the journal has: ${migrations.map((m) => m.tag).join(", ")}`,
-    });
-  }
-  return position;
+  if (tag === undefined) return history.migrations.length - 1;
+  return history.migrations.indexOf(findMigration(history, tag));
 }
 
 /** Drizzle Kit's SQL between two snapshots; a rename it would ask about is a refusal naming the names. */
@@ -161,7 +152,7 @@ function refuseAmbiguity(tag: string, ambiguities: string[]): void {
     "ambiguous-rename",
     `cannot compute the reverse of ${tag} without asking: Drizzle Kit cannot tell a rename from a drop and a create (${ambiguities.join("; ")})`,
     {
-      hint: "write this corrective migration by hand: change the TypeScript schema back and run pnpm db:generate in a terminal, which asks about each rename",
+      fix: "write this corrective migration by hand: change the TypeScript schema back and run drizzle-kit generate in a terminal, which asks about each rename",
       ambiguities,
     },
   );
@@ -288,7 +279,7 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
       "first-migration",
       `${history.migrations[0]?.tag} is the first migration: there is no earlier schema to return to`,
       {
-        hint: "to start over, drop the database and edit the history before anyone applied it",
+        fix: "to start over, drop the database and edit the history before anyone applied it",
       },
     );
   }
@@ -299,7 +290,7 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
   const name = options.name ?? `revert_${target.tag}`;
   if (!NAME_PATTERN.test(name)) {
     throw new RevertError("invalid-name", `the name "${name}" is not usable in a migration file name`, {
-      hint: "use letters, digits, _ and - only (e.g. --name undo-document-chunk)",
+      fix: "use letters, digits, _ and - only (e.g. --name undo-document-chunk)",
     });
   }
   const before = (migrations[0] as WithSnapshot).snapshot;
@@ -331,7 +322,7 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
         "later-migration-conflict",
         `cannot revert ${target.tag} alone: ${names.join(", ")} also touch${names.length === 1 ? "es" : ""} what it changed`,
         {
-          hint: `revert the later migrations first (newest first: pnpm db:revert ${names.at(-1)}), or write a corrective migration by hand`,
+          fix: `revert the later migrations first (newest first: db:revert ${names.at(-1)}), or write a corrective migration by hand`,
           conflicts,
         },
       );

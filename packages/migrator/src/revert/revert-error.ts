@@ -1,9 +1,9 @@
+import { MigratorError } from "../errors/migrator-error.ts";
+
 /** Why `db:revert` refused or failed. Stable codes: the command maps them to messages and exit codes. */
 export type RevertErrorCode =
   /** The migrations folder, journal or a snapshot cannot be read. */
   | "history-unreadable"
-  /** The TAG given is not in the journal. */
-  | "unknown-migration"
   /** The first migration has no earlier state to return to. */
   | "first-migration"
   /** A later migration touches an object the reverted migration changed. */
@@ -24,25 +24,26 @@ export interface RevertConflict {
 }
 
 /**
- * A refusal or failure of `db:revert`, as plain data: what failed (`message`), why and what to do
- * (`hint`), and for conflicts the objects and migrations involved.
+ * A refusal or failure of `db:revert`: what failed (`message`), what to do (`fix`), and for
+ * conflicts the objects and migrations involved.
  */
-export class RevertError extends Error {
-  readonly code: RevertErrorCode;
-  readonly hint: string;
+export class RevertError extends MigratorError {
+  override name = "RevertError";
+  declare readonly code: RevertErrorCode;
   readonly conflicts: RevertConflict[];
   readonly ambiguities: string[];
 
   constructor(
     code: RevertErrorCode,
     message: string,
-    details: { hint: string; conflicts?: RevertConflict[]; ambiguities?: string[] },
+    details: { fix: string; conflicts?: RevertConflict[]; ambiguities?: string[] },
   ) {
-    super(message);
-    this.name = "RevertError";
-    this.code = code;
-    this.hint = details.hint;
+    super(code, message, details.fix);
     this.conflicts = details.conflicts ?? [];
     this.ambiguities = details.ambiguities ?? [];
+  }
+
+  protected override details(): Record<string, unknown> {
+    return { conflicts: this.conflicts, ambiguities: this.ambiguities };
   }
 }

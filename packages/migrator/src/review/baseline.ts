@@ -5,6 +5,7 @@
  * changing the statement does not.
  */
 import { basename } from "node:path";
+import { MigratorError } from "../errors/migrator-error.ts";
 import type { Finding } from "./finding.ts";
 
 export interface BaselineEntry {
@@ -22,13 +23,17 @@ export interface Baseline {
 }
 
 /** The baseline file is not what `--write-baseline` writes. */
-export class BaselineFileError extends Error {
+export class BaselineFileError extends MigratorError {
+  override name = "BaselineFileError";
   constructor(
     readonly source: string,
     readonly problem: string,
   ) {
-    super(`${source}: invalid review baseline: ${problem}. Regenerate it with \`pnpm db:review --write-baseline\`.`);
-    this.name = "BaselineFileError";
+    super(
+      "review-baseline-invalid",
+      `${source}: invalid review baseline: ${problem}`,
+      "restore the file from git, or regenerate it with db:review --write-baseline",
+    );
   }
 }
 

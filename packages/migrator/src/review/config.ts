@@ -2,6 +2,7 @@
  * The review's configuration: the project's settings (tenant column, role, guard baseline) and a
  * severity per rule. Validation reports every problem at once.
  */
+import { MigratorError } from "../errors/migrator-error.ts";
 import type { Severity } from "./finding.ts";
 import type { ReviewSettings } from "./rule.ts";
 import { RULES } from "./rules/index.ts";
@@ -15,13 +16,21 @@ export interface ReviewConfig extends ReviewSettings {
 }
 
 /** The configuration file is invalid; `problems` lists every problem found. */
-export class ReviewConfigError extends Error {
+export class ReviewConfigError extends MigratorError {
+  override name = "ReviewConfigError";
   constructor(
     readonly source: string,
     readonly problems: string[],
   ) {
-    super(`${source}: invalid review config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.name = "ReviewConfigError";
+    super(
+      "review-config-invalid",
+      `${source}: invalid review config:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+      `correct each problem listed in ${source} (rule ids: docs/review-rules.md)`,
+    );
+  }
+
+  protected override details(): Record<string, unknown> {
+    return { source: this.source, problems: this.problems };
   }
 }
 

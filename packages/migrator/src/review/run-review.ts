@@ -9,7 +9,7 @@ import type { ReviewConfig } from "./config.ts";
 import type { Finding } from "./finding.ts";
 import { liveReview } from "./live-review.ts";
 import { readMigrationFolder } from "../journal/migration-folder.ts";
-import { MigrationFolderError } from "./migration-folder-error.ts";
+import { findMigration } from "../journal/find-migration.ts";
 import { reviewSources } from "./review-sources.ts";
 import { reviewMigrations } from "./review-migrations.ts";
 
@@ -40,21 +40,13 @@ export interface ReviewRun {
   reviewed: string[];
 }
 
-/** Runs the review. Throws `MigrationFolderError` for a bad folder or an unknown tag. */
+/** Runs the review. Throws a `MigratorError` for a folder that cannot be read or an unknown tag. */
 export async function runReview(options: RunReviewOptions): Promise<ReviewRun> {
-  const sources = await reviewSources(readMigrationFolder(options.folder), {
-    displayFolder: options.displayFolder,
-    withGenerated: true,
-  });
+  const folder = readMigrationFolder(options.folder);
   const reviewed = options.tags?.length
-    ? options.tags.map((tag) =>
-        resolveTag(
-          options.folder,
-          sources.map((s) => s.tag),
-          tag,
-        ),
-      )
-    : sources.map((s) => s.tag);
+    ? options.tags.map((tag) => findMigration(folder, tag).tag)
+    : folder.migrations.map((m) => m.tag);
+  const sources = await reviewSources(folder, { displayFolder: options.displayFolder, withGenerated: true });
   const all = await reviewMigrations(sources, { config: options.config, only: reviewed });
   if (options.openLiveDriver) {
     const live = await liveReview(sources, { config: options.config, openDriver: options.openLiveDriver });
@@ -67,14 +59,4 @@ export async function runReview(options: RunReviewOptions): Promise<ReviewRun> {
   if (!options.baseline) return { findings: all, accepted: [], all, stale: [], reviewed };
   const { remaining, accepted, stale } = applyBaseline(all, options.baseline);
   return { findings: remaining, accepted, all, stale: options.tags?.length ? [] : stale, reviewed };
-}
-
-function resolveTag(folder: string, tags: string[], wanted: string): string {
-  const name = wanted.replace(/\.sql$/, "").replace(/^.*\//, "");
-  const match = tags.filter((tag) => tag === name || tag.startsWith(`${name}_`));
-  if (match.length === 1 && match[0]) return match[0];
-  throw new MigrationFolderError(
-    folder,
-    `"${wanted}" matches ${match.length === 0 ? "no migration" : `several migrations (${match.join(", ")})`} in the journal`,
-  );
 }

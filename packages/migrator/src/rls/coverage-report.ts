@@ -1,6 +1,6 @@
 /**
- * What an RLS coverage command shows and which exit code it ends with, as data, so that the
- * command only prints and exits and tests can check the report of any database.
+ * The RLS coverage of a live database as data and as the text or JSON the rls command prints, so
+ * tests can check the report of any database and the command only prints it and picks the exit code.
  */
 import type { Driver } from "../drivers/driver.ts";
 import { probeRlsCatalog } from "./catalog-probe.ts";
@@ -8,17 +8,13 @@ import { buildCoverageMatrix, type CoverageMatrix } from "./coverage-matrix.ts";
 import { formatCoverageMatrix } from "./format-coverage-matrix.ts";
 import type { RlsConfig } from "./rls-config.ts";
 
-/** Exit codes of an RLS coverage command. */
-export const RLS_EXIT = { covered: 0, notIsolated: 1, failed: 2 } as const;
-
-/** The report: the matrix, its rendering (text or JSON) and the exit code. */
+/** The report: the matrix and its rendering (text or JSON). */
 export interface CoverageReport {
   matrix: CoverageMatrix;
   output: string;
-  exitCode: (typeof RLS_EXIT)[keyof typeof RLS_EXIT];
 }
 
-/** Reads the catalog and renders the coverage matrix; exit code 1 when tenants are not isolated. */
+/** Reads the catalog and renders the coverage matrix; `matrix.ok` is false when tenants are not isolated. */
 export async function coverageReport(
   driver: Driver,
   config: RlsConfig,
@@ -28,5 +24,5 @@ export async function coverageReport(
   const output = options.json
     ? JSON.stringify({ target: driver.target, ...matrix }, null, 2)
     : `Database: ${driver.target}\n${formatCoverageMatrix(matrix)}`;
-  return { matrix, output, exitCode: matrix.ok ? RLS_EXIT.covered : RLS_EXIT.notIsolated };
+  return { matrix, output };
 }

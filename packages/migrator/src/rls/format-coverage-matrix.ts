@@ -1,16 +1,7 @@
 /** Renders a coverage matrix as the plain text `db:rls` prints. */
 import type { CoverageMatrix } from "./coverage-matrix.ts";
+import { textTable } from "../text/text-table.ts";
 import { RLS_COMMANDS } from "./rls-config.ts";
-
-function table(header: string[], body: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join("  ")
-      .trimEnd();
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)];
-}
 
 /**
  * The matrix as text: one line per tenant table (policy name per command or MISSING, RLS
@@ -23,7 +14,7 @@ export function formatCoverageMatrix(matrix: CoverageMatrix): string {
     "",
   ];
   lines.push(
-    ...table(
+    ...textTable(
       ["table", ...RLS_COMMANDS, "rls", "forced"],
       matrix.rows.map((row) => [
         row.table,
@@ -31,6 +22,7 @@ export function formatCoverageMatrix(matrix: CoverageMatrix): string {
         row.rlsEnabled ? "enabled" : "DISABLED",
         row.rlsForced ? "yes" : "no",
       ]),
+      { rule: true },
     ),
   );
   lines.push("", `${matrix.rows.length} tenant tables × ${RLS_COMMANDS.length} commands`);

@@ -5,19 +5,20 @@
  * tenant, non-tenant parents such as users or reference data once). A new tenant table gets rows
  * without anyone writing a fixture for it.
  */
+import { MigratorError } from "../errors/migrator-error.ts";
 import { quoteIdent } from "../sql/quote-ident.ts";
 import type { RlsConfig } from "./rls-config.ts";
 import type { ColumnModel, ForeignKeyModel, TableModel } from "./table-model.ts";
 
 /** A column that cannot be given a value, or a table whose keys cannot be satisfied. */
-export class IsolationFixtureError extends Error {
+export class IsolationFixtureError extends MigratorError {
   override name = "IsolationFixtureError";
   constructor(
     readonly table: string,
     readonly reason: string,
-    readonly fix: string,
+    fix: string,
   ) {
-    super(`cannot generate a row for ${table}: ${reason}. Fix: ${fix}`);
+    super("fixture-impossible", `cannot generate a row for ${table}: ${reason}`, fix);
   }
 }
 

@@ -4,11 +4,12 @@
  * side does not know about is exactly the table an isolation test would forget.
  */
 import type { Driver } from "../drivers/driver.ts";
+import { MigratorError } from "../errors/migrator-error.ts";
 import { catalogTenantTables } from "./catalog-probe.ts";
 import type { RlsConfig } from "./rls-config.ts";
 
 /** The catalog and the schema definition do not list the same tenant tables. */
-export class TenantTableMismatchError extends Error {
+export class TenantTableMismatchError extends MigratorError {
   override name = "TenantTableMismatchError";
   constructor(
     /** Tenant tables in the database but not in the schema definition. */
@@ -21,7 +22,9 @@ export class TenantTableMismatchError extends Error {
       onlyInSchema.length > 0 ? `in the schema but not in the database: ${onlyInSchema.join(", ")}` : "",
     ].filter(Boolean);
     super(
-      `tenant tables disagree (${parts.join("; ")}). Fix: define the table in the TypeScript schema and generate its migration, or migrate the database`,
+      "tenant-tables-disagree",
+      `tenant tables disagree (${parts.join("; ")})`,
+      "define the table in the TypeScript schema and generate its migration, or migrate the database",
     );
   }
 }

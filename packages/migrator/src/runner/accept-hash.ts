@@ -1,5 +1,5 @@
 import type { Driver } from "../drivers/driver.ts";
-import { MigratorError } from "../errors/migrator-error.ts";
+import { RunnerError } from "../errors/runner-error.ts";
 import type { MigrationFolder } from "../journal/migration-folder.ts";
 import { withMigratorLock } from "./advisory-lock.ts";
 import { BOOKKEEPING_TABLE, readAppliedRows } from "./bookkeeping.ts";
@@ -31,8 +31,8 @@ export async function acceptMigrationHashes(
     const history = compareHistory(folder, await readAppliedRows(driver));
     const changes = tags.map((tag): AcceptedHash => {
       const entry = history.migrations.find((m) => m.migration.tag === tag);
-      if (!entry) throw new MigratorError({ kind: "accept-refused", tag, reason: "not-in-journal" });
-      if (entry.state !== "modified") throw new MigratorError({ kind: "accept-refused", tag, reason: "not-modified" });
+      if (!entry) throw new RunnerError({ kind: "accept-refused", tag, reason: "not-in-journal" });
+      if (entry.state !== "modified") throw new RunnerError({ kind: "accept-refused", tag, reason: "not-modified" });
       return { tag, id: entry.row.id, oldHash: entry.row.hash, newHash: entry.migration.hash };
     });
     await driver.exec("BEGIN");

@@ -1,5 +1,5 @@
 import type { Driver } from "../drivers/driver.ts";
-import { MigratorError } from "../errors/migrator-error.ts";
+import { RunnerError } from "../errors/runner-error.ts";
 
 /**
  * The advisory lock key every run takes (session level) before reading the history: the ASCII
@@ -20,7 +20,7 @@ async function acquireMigratorLock(driver: Driver, waitTimeoutMs: number): Promi
     if (row?.locked) return;
     const waited = Date.now() - started;
     if (waited >= waitTimeoutMs)
-      throw new MigratorError({ kind: "runner-busy", waitedMs: waited, lockKey: MIGRATOR_LOCK_KEY });
+      throw new RunnerError({ kind: "runner-busy", waitedMs: waited, lockKey: MIGRATOR_LOCK_KEY });
     await new Promise((r) => setTimeout(r, Math.min(200, waitTimeoutMs - waited)));
   }
 }

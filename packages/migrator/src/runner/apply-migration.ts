@@ -1,6 +1,6 @@
 import { databaseErrorFields, type Driver } from "../drivers/driver.ts";
-import type { StatementLocation } from "../errors/migrator-problem.ts";
-import { MigratorError } from "../errors/migrator-error.ts";
+import type { StatementLocation } from "../errors/runner-problem.ts";
+import { RunnerError } from "../errors/runner-error.ts";
 import type { Migration } from "../journal/migration-folder.ts";
 import { firstCodeLine } from "../sql/comments.ts";
 import { type MigrationStatement, splitStatements } from "../sql/statements.ts";
@@ -111,7 +111,7 @@ function toMigratorError(migration: Migration, error: unknown, attempts: number,
     at.errorLine = statement.line + (statement.sql.slice(0, fields.position - 1).match(/\n/g)?.length ?? 0);
   }
   if (fields.code === LOCK_NOT_AVAILABLE) {
-    return new MigratorError({
+    return new RunnerError({
       kind: "lock-timeout",
       at,
       attempts,
@@ -120,7 +120,7 @@ function toMigratorError(migration: Migration, error: unknown, attempts: number,
     });
   }
   const missingExtension = missingExtensionName(fields.message);
-  return new MigratorError({
+  return new RunnerError({
     kind: "migration-failed",
     at,
     database: fields,

@@ -1,5 +1,5 @@
 import type { Driver } from "../drivers/driver.ts";
-import { MigratorError } from "../errors/migrator-error.ts";
+import { RunnerError } from "../errors/runner-error.ts";
 import type { MigrationFolder } from "../journal/migration-folder.ts";
 import { verifyMigrations, type VerifyResult } from "../verify/verify-migrations.ts";
 import { withMigratorLock } from "./advisory-lock.ts";
@@ -68,7 +68,7 @@ export async function runMigrations(
         : [],
     );
     if (modified.length > 0 || history.unknown.length > 0) {
-      throw new MigratorError({ kind: "history-mismatch", modified, unknown: history.unknown });
+      throw new RunnerError({ kind: "history-mismatch", modified, unknown: history.unknown });
     }
     const outOfOrder = history.migrations.flatMap((m) =>
       m.state === "out-of-order"
@@ -76,7 +76,7 @@ export async function runMigrations(
         : [],
     );
     if (outOfOrder.length > 0 && !options.allowOutOfOrder)
-      throw new MigratorError({ kind: "out-of-order", migrations: outOfOrder });
+      throw new RunnerError({ kind: "out-of-order", migrations: outOfOrder });
     const applied: AppliedMigration[] = [];
     for (const entry of history.migrations) {
       if (entry.state !== "pending" && entry.state !== "out-of-order") continue;

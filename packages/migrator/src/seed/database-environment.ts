@@ -3,8 +3,8 @@
  * belongs to, so a seed run refuses demo data there even when `NODE_ENV` is wrong or unset.
  *
  * Set it once, as the database owner or a superuser:
- *   ALTER DATABASE trovella SET app.environment = 'production';
- * Remove it with `ALTER DATABASE trovella RESET app.environment;`.
+ *   ALTER DATABASE app SET app.environment = 'production';
+ * Remove it with `ALTER DATABASE app RESET app.environment;`.
  */
 
 /** The custom setting that holds the marker. */
@@ -39,8 +39,8 @@ export async function readDatabaseEnvironment(query: SqlRows): Promise<string | 
 /**
  * The statement that marks a database. Identifier and value are quoted, so any name is safe.
  *
- * @example markDatabaseEnvironmentSql("trovella", "production")
- * // ALTER DATABASE "trovella" SET app.environment = 'production'
+ * @example markDatabaseEnvironmentSql("app", "production")
+ * // ALTER DATABASE "app" SET app.environment = 'production'
  */
 export function markDatabaseEnvironmentSql(databaseName: string, environment: string): string {
   const name = `"${databaseName.replaceAll('"', '""')}"`;

@@ -80,7 +80,7 @@ describe("planSeed", () => {
     const error = thrown(() => planSeed(tiers([]), production, ["development"]));
     expect(error.toJSON()).toMatchObject({ code: "production-refused", tier: "development" });
     expect(error.message).toContain("the database is marked production");
-    expect(error.hint).toContain("no --force");
+    expect(error.fix).toContain("no --force");
   });
 
   it("names the tiers that exist when --tier names one that does not", () => {
@@ -91,7 +91,7 @@ describe("planSeed", () => {
       code: "unknown-tier",
       tier: "referense",
       message: 'There is no seed tier named "referense".',
-      hint: "Use one of: reference, development, research.",
+      fix: "Use one of: reference, development, research.",
     });
   });
 });
@@ -151,7 +151,7 @@ describe("runSeed", () => {
       completed: ["reference", "development", "research"],
     });
     expect(error.message).toBe('Seed tier "broken" failed (SQLSTATE 42P01): relation "ai_model" does not exist.');
-    expect(error.hint).toContain("pnpm db:migrate");
+    expect(error.fix).toContain("run db:migrate");
   });
 });
 

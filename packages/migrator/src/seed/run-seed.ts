@@ -4,7 +4,7 @@
  */
 import { databaseErrorFields } from "../drivers/driver.ts";
 import { DATABASE_ENVIRONMENT_SETTING } from "./database-environment.ts";
-import { SeedError } from "./seed-error.ts";
+import { SeedError, type SeedErrorData } from "./seed-error.ts";
 import type { SeedTier } from "./seed-tier.ts";
 import type { SeedTableCount } from "./table-count.ts";
 
@@ -62,7 +62,7 @@ export function planSeed<Context>(
         code: "unknown-tier",
         tier: name,
         message: `There is no seed tier named "${name}".`,
-        hint: `Use one of: ${names.join(", ")}.`,
+        fix: `Use one of: ${names.join(", ")}.`,
       });
     }
   }
@@ -96,8 +96,8 @@ function refusal<Context>(
       message:
         `Refusing to seed tier "${tier.name}" (${tier.description}) in production: ` +
         `${environment.productionReasons.join(" and ")}. Only ${productionTiers.join(", ")} may run in production.`,
-      hint:
-        "Run the seed without --tier to load reference data only, or point DATABASE_URL at a development database. " +
+      fix:
+        "Run the seed without --tier to load reference data only, or point the connection URL at a development database. " +
         "If this database is not production, unset NODE_ENV and remove the marker with " +
         `ALTER DATABASE <name> RESET ${DATABASE_ENVIRONMENT_SETTING}; there is no --force for production.`,
     });
@@ -106,7 +106,7 @@ function refusal<Context>(
     code: "tier-not-allowed",
     tier: tier.name,
     message: `Tier "${tier.name}" does not run in ${environment.environment}; it runs in ${tier.environments.join(", ")}.`,
-    hint: `Set NODE_ENV to one of ${tier.environments.join(", ")}, or seed a database meant for it.`,
+    fix: `Set NODE_ENV to one of ${tier.environments.join(", ")}, or seed a database meant for it.`,
   });
 }
 
@@ -152,16 +152,26 @@ export async function runSeed<Context>(options: RunSeedOptions<Context>): Promis
     try {
       report.tiers.push({ tier: tier.name, tables: await tier.run(options.context) });
     } catch (error) {
-      const failure = tierFailure(tier.name, error).toJSON();
-      throw new SeedError({ ...failure, completed: report.tiers.map((done) => done.tier) });
+      const failure = tierFailure(tier.name, error);
+      throw new SeedError({ ...seedErrorData(failure), completed: report.tiers.map((done) => done.tier) });
     }
   }
   return report;
 }
 
+function seedErrorData(error: SeedError): SeedErrorData {
+  return {
+    code: error.code,
+    message: error.message,
+    fix: error.fix,
+    ...(error.tier === undefined ? {} : { tier: error.tier }),
+    ...(error.completed === undefined ? {} : { completed: error.completed }),
+  };
+}
+
 function tierFailure(tier: string, error: unknown): SeedError {
   if (error instanceof SeedError) {
-    return error.tier === undefined ? new SeedError({ ...error.toJSON(), tier }) : error;
+    return error.tier === undefined ? new SeedError({ ...seedErrorData(error), tier }) : error;
   }
   const fields = databaseErrorFields(error);
   const table =
@@ -172,8 +182,8 @@ function tierFailure(tier: string, error: unknown): SeedError {
     code: "tier-failed",
     tier,
     message: `Seed tier "${tier}" failed${table}${code}: ${fields.message}.${detail}`,
-    hint:
-      "Fix the cause above (is the database migrated? run pnpm db:migrate) and run the command again: " +
+    fix:
+      "Fix the cause above (is the database migrated? run db:migrate) and run the command again: " +
       "every tier is idempotent, so rows already written are kept and counted as present.",
   });
 }

@@ -1,6 +1,8 @@
+import { MigratorError } from "../errors/migrator-error.ts";
+
 /**
  * Why seeding stopped, as data: a code, the tier concerned, what happened and how to fix it.
- * Commands print `message` and `hint`; `--json` prints the whole object.
+ * Commands print `message` and `fix`; `--json` prints the whole object.
  */
 export type SeedErrorCode =
   /** A non-production tier was asked for in production (NODE_ENV or the database marker). */
@@ -20,34 +22,27 @@ export interface SeedErrorData {
   code: SeedErrorCode;
   tier?: string;
   message: string;
-  hint: string;
+  fix: string;
   /** Tiers that finished before the failure (their rows are kept). */
   completed?: string[];
 }
 
 /** The one error type of the seed machinery and of every tier. */
-export class SeedError extends Error implements SeedErrorData {
+export class SeedError extends MigratorError {
   override name = "SeedError";
-  readonly code: SeedErrorCode;
+  declare readonly code: SeedErrorCode;
   readonly tier?: string;
-  readonly hint: string;
   readonly completed?: string[];
 
   constructor(data: SeedErrorData) {
-    super(data.message);
-    this.code = data.code;
+    super(data.code, data.message, data.fix);
     if (data.tier !== undefined) this.tier = data.tier;
-    this.hint = data.hint;
     if (data.completed !== undefined) this.completed = data.completed;
   }
 
-  /** The plain-data form, for `--json`. */
-  toJSON(): SeedErrorData {
+  protected override details(): Record<string, unknown> {
     return {
-      code: this.code,
       ...(this.tier === undefined ? {} : { tier: this.tier }),
-      message: this.message,
-      hint: this.hint,
       ...(this.completed === undefined ? {} : { completed: this.completed }),
     };
   }

@@ -3,6 +3,7 @@
  * database objects it touched, whether Drizzle Kit's differ would stop to ask about a rename, and
  * a snapshot with one migration's changes taken back out.
  */
+import { isDeepStrictEqual } from "node:util";
 import type { Snapshot } from "./snapshot.ts";
 
 type Json = unknown;
@@ -32,20 +33,6 @@ const TOP_LEVEL = [
 function collection(value: Json, key: string): Collection {
   const v = (value as Record<string, Json> | undefined)?.[key];
   return v && typeof v === "object" ? (v as Collection) : {};
-}
-
-/** JSON with sorted keys, so two snapshots compare equal whatever order their keys are in. */
-function stable(value: Json): string {
-  if (Array.isArray(value)) return `[${value.map(stable).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, Json>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stable(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
-function same(a: Json, b: Json): boolean {
-  return stable(a) === stable(b);
 }
 
 function quoted(qualifiedKey: string): string {
@@ -138,7 +125,7 @@ export function touchedObjects(before: Snapshot, after: Snapshot): TouchedObject
   for (const key of new Set([...Object.keys(tablesBefore), ...Object.keys(tablesAfter)])) {
     const b = tablesBefore[key];
     const a = tablesAfter[key];
-    if (same(a, b)) continue;
+    if (isDeepStrictEqual(a, b)) continue;
     const table = a ?? b;
     const label = tableLabel(key);
     const changedColumns = new Set<string>();
@@ -157,13 +144,15 @@ export function touchedObjects(before: Snapshot, after: Snapshot): TouchedObject
         const pb = collection(b, part);
         const pa = collection(a, part);
         for (const name of new Set([...Object.keys(pb), ...Object.keys(pa)])) {
-          if (same(pa[name], pb[name])) continue;
+          if (isDeepStrictEqual(pa[name], pb[name])) continue;
           touched.add(kind === "column" ? columnLabel(key, name) : `${kind} "${name}" on ${quoted(key)}`, label);
           if (kind === "column" && pa[name]) changedColumns.add(name);
           if (part === "foreignKeys" && pa[name]) changedForeignKeys.add(name);
         }
       }
-      if (!same((a as Record<string, Json>)["isRLSEnabled"], (b as Record<string, Json>)["isRLSEnabled"])) {
+      if (
+        !isDeepStrictEqual((a as Record<string, Json>)["isRLSEnabled"], (b as Record<string, Json>)["isRLSEnabled"])
+      ) {
         touched.add(`row-level security on ${quoted(key)}`, label);
       }
     }
@@ -173,7 +162,7 @@ export function touchedObjects(before: Snapshot, after: Snapshot): TouchedObject
     const cb = collection(before, part);
     const ca = collection(after, part);
     for (const key of new Set([...Object.keys(cb), ...Object.keys(ca)])) {
-      if (!same(ca[key], cb[key]))
+      if (!isDeepStrictEqual(ca[key], cb[key]))
         touched.add(`${word} ${part === "roles" || part === "schemas" ? `"${key}"` : quoted(key)}`);
     }
   }
@@ -223,7 +212,7 @@ export function renameAmbiguities(from: Snapshot, to: Snapshot): string[] {
 
 function patch(target: Collection, before: Collection, after: Collection): void {
   for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    if (same(before[key], after[key])) continue;
+    if (isDeepStrictEqual(before[key], after[key])) continue;
     if (before[key] === undefined) delete target[key];
     else target[key] = structuredClone(before[key]);
   }
@@ -246,7 +235,7 @@ export function withChangesReverted(current: Snapshot, before: Snapshot, after: 
   for (const key of new Set([...Object.keys(tb), ...Object.keys(ta)])) {
     const b = tb[key] as Record<string, Json> | undefined;
     const a = ta[key] as Record<string, Json> | undefined;
-    if (same(a, b)) continue;
+    if (isDeepStrictEqual(a, b)) continue;
     if (!b) delete tables[key];
     else if (!a || !tables[key]) tables[key] = structuredClone(b);
     else {
@@ -255,7 +244,7 @@ export function withChangesReverted(current: Snapshot, before: Snapshot, after: 
         if (!target[part]) target[part] = {};
         patch(target[part] as Collection, collection(b, part), collection(a, part));
       }
-      if (!same(a["isRLSEnabled"], b["isRLSEnabled"])) target["isRLSEnabled"] = b["isRLSEnabled"];
+      if (!isDeepStrictEqual(a["isRLSEnabled"], b["isRLSEnabled"])) target["isRLSEnabled"] = b["isRLSEnabled"];
     }
   }
   result["tables"] = tables;

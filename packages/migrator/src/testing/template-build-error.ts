@@ -1,5 +1,8 @@
+import { MigratorError } from "../errors/migrator-error.ts";
+
 /** The template could not be built: the prepare step (migrate, seed) failed on a fresh database. */
-export class TemplateBuildError extends Error {
+export class TemplateBuildError extends MigratorError {
+  override name = "TemplateBuildError";
   constructor(
     /** Where the template was being built: a database name on the server, or a PGlite folder. */
     readonly template: string,
@@ -7,9 +10,9 @@ export class TemplateBuildError extends Error {
     readonly reason: string,
   ) {
     super(
-      `building the ${engine} test template ${template} failed: ${reason}. ` +
-        "The prepare step (migrations, test seed) must succeed on an empty database; fix it and rerun: a new template is built automatically.",
+      "template-build-failed",
+      `building the ${engine} test template ${template} failed: ${reason}`,
+      "the prepare step (migrations, test seed) must succeed on an empty database; fix it and rerun: a new template is built automatically",
     );
-    this.name = "TemplateBuildError";
   }
 }

@@ -17,7 +17,8 @@ import {
 import { withRollback } from "./with-rollback.ts";
 
 const engine = process.env["TEST_DATABASE"] === "postgres" ? "postgres" : "pglite";
-const serverUrl = process.env["TEST_DATABASE_URL"] ?? "postgres://trovella:trovella_dev@127.0.0.1:5433/trovella";
+/** The server the root vitest config points the database tests at. */
+const serverUrl = process.env["TEST_DATABASE_URL"] ?? "";
 
 const cacheDir = join(tmpdir(), "factorytest-test-templates");
 let work: string;

@@ -48,7 +48,7 @@ describe("the production guard", () => {
       const error = await refused(seedDatabase(t.db, { nodeEnv: "development", only: ["development"] }));
       expect(error.code).toBe("production-refused");
       expect(error.message).toContain("the database is marked production (app.environment)");
-      expect(error.hint).toContain("RESET app.environment");
+      expect(error.fix).toContain("RESET app.environment");
 
       const report = await seedDatabase(t.db, { nodeEnv: undefined });
       expect(report).toMatchObject({ environment: "production", production: true });

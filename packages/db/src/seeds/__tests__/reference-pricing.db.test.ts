@@ -91,7 +91,7 @@ describe("reference tier: the price history rule", () => {
       "ai_model_pricing claude-haiku-4-5:output:per_1m_tokens:2025-10-15: the database records 5.000000 USD per_1m_tokens " +
         "from 2025-10-15, but seeds/data/ai-models.ts now says 4.000000. A recorded price is never rewritten.",
     );
-    expect((error as SeedError).hint).toContain("add a new entry with the new price and the date it takes effect");
+    expect((error as SeedError).fix).toContain("add a new entry with the new price and the date it takes effect");
     expect(await pricingRows()).toBe(before);
     expect(await t.driver.query("select id from ai_model where id = 'claude-test-model'")).toEqual([]);
   });

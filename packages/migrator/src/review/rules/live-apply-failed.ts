@@ -9,5 +9,5 @@ export const liveApplyFailed: Rule = {
   explanation:
     "`--live` applies the whole history, in journal order, to a throwaway embedded database. A statement that fails " +
     "there fails on every new environment (a developer's machine, a test database, a new region).",
-  help: "Fix the statement named in the message; run `pnpm db:review --live` again.",
+  help: "Fix the statement named in the message; run `db:review --live` again.",
 };

@@ -7,7 +7,7 @@ import type { Finding } from "../finding.ts";
 import { type MigrationSource, reviewMigrations } from "../review-migrations.ts";
 import type { RuleExample } from "../rule.ts";
 
-/** The settings the examples are written for: Trovella's, with the example itself at the guard baseline. */
+/** The settings the examples are written for: a multi-tenant project (tenant column organization_id, role authenticated), with the example itself at the guard baseline. */
 export const EXAMPLE_CONFIG: ReviewConfig = {
   tenantColumn: "organization_id",
   role: "authenticated",

@@ -42,15 +42,8 @@ export interface OutOfOrderMigration {
  * Every failure the migrator reports, as plain data with a fixed shape. Commands turn these into
  * messages and exit codes; tests assert on them.
  */
-export type MigratorProblem =
+export type RunnerProblem =
   | { kind: "folder-invalid"; folder: string; issues: FolderIssue[]; warnings: FolderIssue[] }
-  | {
-      kind: "connection-failed";
-      target: string;
-      reason: "unreachable" | "authentication" | "no-database" | "other";
-      code?: string;
-      detail: string;
-    }
   | { kind: "history-mismatch"; modified: ModifiedMigration[]; unknown: UnknownMigration[] }
   | { kind: "out-of-order"; migrations: OutOfOrderMigration[] }
   | { kind: "migration-failed"; at: StatementLocation; database: DatabaseErrorFields; missingExtension?: string }

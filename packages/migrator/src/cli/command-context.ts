@@ -1,0 +1,50 @@
+/**
+ * What a command runs in: the environment it reads, the directory the user ran it from, where it
+ * writes, and the exit code its action sets. `processContext()` is the real process; tests make
+ * their own (`@repo/migrator/testing`) to run a command in process and read what it printed.
+ */
+import { redactSecrets } from "../drivers/driver.ts";
+
+export interface CommandContext {
+  /** The environment (connection variables, `MIGRATE_*` settings). */
+  readonly env: NodeJS.ProcessEnv;
+  /** Where the user ran the command: relative paths on the command line resolve against it. */
+  readonly cwd: string;
+  /** Writes text to standard output. */
+  out(text: string): void;
+  /** Writes text to standard error. */
+  err(text: string): void;
+  /** The command's exit code, set by its action (see `cli/exit-codes.ts`). */
+  exitCode: number;
+}
+
+/**
+ * The running process: `process.env`, and the directory the user typed the command in. Under
+ * pnpm that is `INIT_CWD` (pnpm runs a package's script from the package folder), else the
+ * current directory.
+ */
+export function processContext(): CommandContext {
+  return {
+    env: process.env,
+    cwd: process.env["INIT_CWD"] || process.cwd(),
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    exitCode: 0,
+  };
+}
+
+/** The same context, with every secret removed from what it writes. */
+export function redactingContext(context: CommandContext, secrets: readonly string[]): CommandContext {
+  return {
+    env: context.env,
+    cwd: context.cwd,
+    out: (text) => context.out(redactSecrets(text, secrets)),
+    err: (text) => context.err(redactSecrets(text, secrets)),
+    get exitCode() {
+      return context.exitCode;
+    },
+    set exitCode(code: number) {
+      context.exitCode = code;
+    },
+  };
+}

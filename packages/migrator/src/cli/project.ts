@@ -1,0 +1,43 @@
+/**
+ * What a project passes to the toolkit's commands: where its files are, how to reach its database,
+ * and the words its users know (how they start the local server, what holds the connection URL).
+ * The toolkit itself knows no product: each project builds its own `Project` and passes it in.
+ */
+import type { Driver } from "../drivers/driver.ts";
+import type { RlsConfig } from "../rls/rls-config.ts";
+import type { SeedReport } from "../seed/run-seed.ts";
+
+/** The project's seed tiers, as the seed command runs them. */
+export interface ProjectSeed {
+  /** The tiers in order, for the help text. */
+  tiers: readonly { name: string; description: string }[];
+  /** Runs the tiers for this environment (or `only` those) on the database `env` points at, named by `target`. */
+  run(env: NodeJS.ProcessEnv, options: { only: readonly string[] }): Promise<{ target: string; report: SeedReport }>;
+}
+
+/** The project's review settings. */
+export interface ProjectReview {
+  /** Default `--config`: the review config (tenant column, role, guard baseline, severities). */
+  configPath: string;
+  /** The baseline of accepted findings. */
+  baselinePath: string;
+  /** Opens a fresh, empty throwaway database for `--live` (closing it removes it). */
+  openThrowawayDriver(): Promise<Driver>;
+}
+
+export interface Project {
+  /** Default `--migrations`. */
+  migrationsFolder: string;
+  /** Opens one session on the database `env` points at (a server URL, or an embedded database). */
+  openDriver(env: NodeJS.ProcessEnv): Promise<Driver>;
+  /**
+   * Product words appended to the toolkit's fixes, by error code, e.g. `"connection-failed": "the
+   * local server: pnpm db:server; the URL: DATABASE_URL"`.
+   */
+  hints?: Readonly<Record<string, string>>;
+  review?: ProjectReview;
+  /** The TypeScript schema folder, so db:revert can name the files to change back. */
+  schemaFolder?: string;
+  rls?: RlsConfig;
+  seed?: ProjectSeed;
+}

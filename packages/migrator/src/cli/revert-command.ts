@@ -1,0 +1,134 @@
+import { join, relative } from "node:path";
+import { Command } from "commander";
+import { planRevert, type RevertPlan, writeRevert } from "../revert/plan-revert.ts";
+import { RevertError } from "../revert/revert-error.ts";
+import type { CommandContext } from "./command-context.ts";
+import { EXIT, exitCodeFor } from "./exit-codes.ts";
+import { userPath } from "./options.ts";
+import type { Project } from "./project.ts";
+import { runAction } from "./run-command.ts";
+
+/** A path relative to where the user is when it is below it, else absolute. */
+function shown(context: CommandContext, path: string): string {
+  const rel = relative(context.cwd, path);
+  return rel && !rel.startsWith("..") ? rel : path;
+}
+
+function report(context: CommandContext, plan: RevertPlan, written: boolean, schemaFolder?: string): string {
+  const file = shown(context, plan.migration.sqlPath);
+  const lines = [
+    `Reverting ${plan.reverted.tag}${plan.wasLast ? " (the last migration)" : ` (later migrations checked, none touches what it changed: ${plan.checkedLater.join(", ")})`}.`,
+    written
+      ? `Wrote ${file}, ${shown(context, plan.migration.snapshotPath)} and journal entry ${plan.migration.entry.idx} (${plan.migration.entry.tag}).`
+      : `Dry run: would write ${file} (nothing written). Its SQL:\n\n${plan.migration.sql.trimEnd()}\n`,
+  ];
+  if (plan.dataLoss.length) {
+    lines.push(
+      "",
+      `DATA LOSS: ${plan.dataLoss.length} statement(s), each marked "-- db:revert data-loss:" in the file:`,
+    );
+    for (const d of plan.dataLoss) lines.push(`  ${file}:${d.line}  ${d.message}`);
+    lines.push('  Back up first, or copy the data out (docs/rollback-strategy.md, "Handling data").');
+  }
+  if (plan.todos.length) {
+    lines.push(
+      "",
+      `TODO: ${plan.todos.length} hand-written statement(s) of ${plan.reverted.tag} need a reverse written by a person`,
+    );
+    lines.push(`(blocks starting "-- TODO(db:revert):" in ${file}; db:review fails until they are replaced):`);
+    for (const t of plan.todos) lines.push(`  ${t.location}  ${t.message}`);
+  }
+  if (plan.notes.length) {
+    lines.push("", "Hand-written statements that need no reverse:");
+    for (const n of plan.notes) lines.push(`  ${n}`);
+  }
+  lines.push("", "Remaining steps:", "  1. Change the TypeScript schema back:");
+  if (plan.schemaChanges.length === 0) lines.push("       nothing: the migration changed nothing the snapshots record");
+  for (const change of plan.schemaChanges) {
+    const where = change.locations.length
+      ? change.locations.map((l) => (schemaFolder ? shown(context, join(schemaFolder, l)) : l)).join(", ")
+      : "not in the TypeScript schema";
+    const details = change.details.length ? `: ${change.details.join(", ")}` : " (all of it)";
+    lines.push(`       ${change.object}${details}  [${where}]`);
+  }
+  lines.push(
+    "  2. db:generate   must then find no schema changes (no drift between the schema and the new snapshot).",
+    "  3. db:migrate    applies the revert; review the file and commit it with the schema change.",
+  );
+  return lines.join("\n");
+}
+
+function refusal(error: RevertError): string {
+  const lines = [`error: ${error.message}`];
+  if (error.conflicts.length) {
+    lines.push("Conflicting objects:");
+    for (const c of error.conflicts) lines.push(`  ${c.object}: ${c.migration} ${c.touches}`);
+  }
+  for (const a of error.ambiguities) lines.push(`  ${a}`);
+  lines.push(`fix: ${error.fix}`);
+  return lines.join("\n");
+}
+
+/**
+ * `db:revert [TAG]`: writes a new migration at the end of the history that returns the schema to
+ * its state before TAG (default: the last migration). Exit 0 written (or planned with --dry-run),
+ * 1 refused, 2 a bad folder, tag or name.
+ */
+export function revertCommand(project: Project, name = "db:revert") {
+  return (context: CommandContext): Command =>
+    new Command(name)
+      .description(
+        "write a new migration that returns the schema to its state before TAG (default: the last migration)",
+      )
+      .argument("[tag]", "the migration to revert: its tag, its number prefix or its idx")
+      .option("--name <name>", "name of the new migration (NNNN_<name>); default revert_<tag>")
+      .option(
+        "--migrations <dir>",
+        "the migrations folder (relative to where you run the command)",
+        project.migrationsFolder,
+      )
+      .option("--dry-run", "show what would be written, write nothing")
+      .option("--json", "print the plan (or the refusal) as JSON")
+      .action(
+        async (
+          tag: string | undefined,
+          flags: { name?: string; migrations: string; dryRun?: boolean; json?: boolean },
+        ) => {
+          await runAction(context, { json: flags.json, project }, async () => {
+            try {
+              const plan = await planRevert({
+                folder: userPath(context, flags.migrations),
+                tag,
+                name: flags.name,
+                schemaFolder: project.schemaFolder,
+              });
+              if (!flags.dryRun) writeRevert(plan);
+              if (flags.json) {
+                const { entry, sqlPath, snapshotPath, sql } = plan.migration;
+                const { reverted, wasLast, dataLoss, todos, notes, checkedLater, schemaChanges } = plan;
+                const migration = { entry, sqlPath, snapshotPath, sql };
+                const result = {
+                  ok: true,
+                  written: !flags.dryRun,
+                  reverted,
+                  wasLast,
+                  migration,
+                  dataLoss,
+                  todos,
+                  notes,
+                  checkedLater,
+                  schemaChanges,
+                };
+                context.out(`${JSON.stringify(result, null, 2)}\n`);
+              } else context.out(`${report(context, plan, !flags.dryRun, project.schemaFolder)}\n`);
+              return EXIT.ok;
+            } catch (error) {
+              // A refusal names conflicting objects and ambiguities beyond message and fix.
+              if (!(error instanceof RevertError) || flags.json) throw error;
+              context.err(`${refusal(error)}\n`);
+              return exitCodeFor(error);
+            }
+          });
+        },
+      );
+}

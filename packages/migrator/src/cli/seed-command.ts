@@ -1,0 +1,75 @@
+import { Command } from "commander";
+import { MigratorError } from "../errors/migrator-error.ts";
+import { SeedError } from "../seed/seed-error.ts";
+import type { SeedReport } from "../seed/run-seed.ts";
+import { textTable } from "../text/text-table.ts";
+import type { CommandContext } from "./command-context.ts";
+import { EXIT } from "./exit-codes.ts";
+import type { Project } from "./project.ts";
+import { runAction } from "./run-command.ts";
+
+function printReport(context: CommandContext, target: string, report: SeedReport): void {
+  const lines = [
+    `Database: ${target}`,
+    `Environment: ${report.environment}${report.production ? ` (${report.productionReasons.join(", ")})` : ""}`,
+  ];
+  for (const { tier, tables } of report.tiers) {
+    lines.push(
+      "",
+      tier,
+      ...textTable(
+        ["table", "inserted", "updated", "present"],
+        tables.map((t) => [t.table, String(t.inserted), String(t.updated), String(t.present)]),
+        { right: [1, 2, 3], indent: "  " },
+      ),
+    );
+  }
+  for (const { tier, reason } of report.skipped) lines.push("", `skipped ${tier}: ${reason}`);
+  context.out(`${lines.join("\n")}\n`);
+}
+
+/**
+ * `db:seed [--tier NAME …]`: seeds the database with the project's tiers for this environment.
+ * Exit 0 seeded; 1 a tier failed (tiers finished before it are named: their rows are kept); 2
+ * refused (production guard, unknown tier, tier not for this environment).
+ */
+export function seedCommand(project: Project, name = "db:seed") {
+  return (context: CommandContext): Command => {
+    const seed = project.seed;
+    return new Command(name)
+      .description(
+        `seed the database. Tiers, in order: ${(seed?.tiers ?? []).map((t) => `${t.name} (${t.description})`).join("; ")}`,
+      )
+      .option(
+        "--tier <name>",
+        "run only this tier (repeatable)",
+        (value: string, all: string[]) => [...all, value],
+        [] as string[],
+      )
+      .option("--json", "print the report (or the error) as JSON")
+      .action(async (flags: { tier: string[]; json?: boolean }) => {
+        await runAction(context, { json: flags.json, project }, async () => {
+          if (!seed) throw new Error(`${name}: the project defines no seed tiers`);
+          try {
+            const { target, report } = await seed.run(context.env, { only: flags.tier });
+            if (flags.json) context.out(`${JSON.stringify({ ok: true, database: target, ...report }, null, 2)}\n`);
+            else printReport(context, target, report);
+            return EXIT.ok;
+          } catch (error) {
+            if (error instanceof MigratorError && !(error instanceof SeedError)) throw error;
+            const seedError =
+              error instanceof SeedError
+                ? error
+                : new SeedError({
+                    code: "tier-failed",
+                    message: `Seeding failed: ${error instanceof Error ? error.message : String(error)}`,
+                    fix: "check that the database is reachable and migrated (db:migrate), then run the command again",
+                  });
+            if (seedError.completed?.length && !flags.json)
+              context.err(`Completed before the failure: ${seedError.completed.join(", ")}.\n`);
+            throw seedError;
+          }
+        });
+      });
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * A session could not be opened: the server cannot be reached, refuses the login, or has no such
+ * database. Raised before any SQL ran; the target it names never holds the password.
+ */
+import { MigratorError } from "../errors/migrator-error.ts";
+
+/** Why the connection failed, from the SQLSTATE or the socket error. */
+export type ConnectionFailure = "unreachable" | "authentication" | "no-database" | "other";
+
+const WHY: Record<ConnectionFailure, string> = {
+  unreachable: "the server cannot be reached",
+  authentication: "the server refused the user name or password",
+  "no-database": "the database does not exist",
+  other: "the connection failed",
+};
+
+const FIX: Record<ConnectionFailure, string> = {
+  unreachable: "start the server, or correct the host and port in the connection URL",
+  authentication: "correct the user and password in the connection URL",
+  "no-database": "create the database (createdb), or correct its name in the connection URL",
+  other: "check the connection URL",
+};
+
+function failureOf(sqlstate: string | undefined, detail: string): ConnectionFailure {
+  if (sqlstate === "28P01" || sqlstate === "28000") return "authentication";
+  if (sqlstate === "3D000") return "no-database";
+  const network = ["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ETIMEDOUT", "EAI_AGAIN", "ECONNRESET"];
+  if (network.includes(sqlstate ?? "") || /timeout/i.test(detail)) return "unreachable";
+  return "other";
+}
+
+/** The session could not be opened (exit code 4). */
+export class ConnectionError extends MigratorError {
+  override name = "ConnectionError";
+  readonly reason: ConnectionFailure;
+
+  constructor(
+    /** Where it tried to connect, safe to print. */
+    readonly target: string,
+    /** The driver's message, with any password removed. */
+    readonly detail: string,
+    /** The SQLSTATE or socket error code, when there is one. */
+    readonly sqlstate?: string,
+  ) {
+    const reason = failureOf(sqlstate, detail);
+    super("connection-failed", `cannot connect to ${target}: ${WHY[reason]} (${detail})`, FIX[reason]);
+    this.reason = reason;
+  }
+
+  protected override details(): Record<string, unknown> {
+    return {
+      target: this.target,
+      reason: this.reason,
+      detail: this.detail,
+      ...(this.sqlstate ? { sqlstate: this.sqlstate } : {}),
+    };
+  }
+}
