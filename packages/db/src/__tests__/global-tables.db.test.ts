@@ -1,58 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { withTenantContext, withUserContext } from "../client.ts";
-import { member, organization, user } from "../schema/index.ts";
+import { withTenantContext } from "../client.ts";
+import { organization, user } from "../schema/index.ts";
+import { seedGlobalTables, seenByTenant, seenByUser } from "../testing/global-tables.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
 
 // user and organization have no tenant column but are not open to every tenant: a tenant reads
 // its own organization and the users who belong to it (plus the signed-in user); Better Auth
-// writes them through the bare connection.
+// writes them through the bare connection. The fixture and reads are shared with
+// history-upgrade.db.test.ts, which checks the same on an upgraded database.
 let t: TestDatabase;
 beforeAll(async () => {
   t = await createTestDatabase();
-  await t.db.insert(organization).values([
-    { id: "org_a", name: "A", slug: "a" },
-    { id: "org_b", name: "B", slug: "b" },
-  ]);
-  await t.db
-    .insert(user)
-    .values(["u_a", "u_b", "u_ab", "u_none"].map((id) => ({ id, name: id, email: `${id}@example.com` })));
-  await t.db.insert(member).values([
-    { id: "m1", organizationId: "org_a", userId: "u_a" },
-    { id: "m2", organizationId: "org_b", userId: "u_b" },
-    { id: "m3", organizationId: "org_a", userId: "u_ab" },
-    { id: "m4", organizationId: "org_b", userId: "u_ab" },
-  ]);
+  await seedGlobalTables(t.db);
 });
 afterAll(async () => {
   await t?.close();
 });
 
-const ids = (rows: { id: string }[]) => rows.map((r) => r.id).sort();
-
 describe("the global tables user and organization under RLS", () => {
   it("show a tenant its own organization and its members, never another tenant's users", async () => {
-    const seen = await withTenantContext(
-      "org_a",
-      "u_a",
-      async (tx) => ({
-        users: ids(await tx.select({ id: user.id }).from(user)),
-        organizations: ids(await tx.select({ id: organization.id }).from(organization)),
-      }),
-      t.db,
-    );
-    expect(seen).toEqual({ users: ["u_a", "u_ab"], organizations: ["org_a"] });
+    expect(await seenByTenant(t.db, "org_a", "u_a")).toEqual({ users: ["u_a", "u_ab"], organizations: ["org_a"] });
   });
 
   it("always show the signed-in user their own row, even outside any organization", async () => {
-    const users = await withUserContext("u_none", async (tx) => ids(await tx.select({ id: user.id }).from(user)), t.db);
-    expect(users).toEqual(["u_none"]);
-    const organizations = await withUserContext(
-      "u_none",
-      async (tx) => ids(await tx.select({ id: organization.id }).from(organization)),
-      t.db,
-    );
-    expect(organizations).toEqual([]);
+    expect(await seenByUser(t.db, "u_none")).toEqual({ users: ["u_none"], organizations: [] });
   });
 
   it("cannot be changed by a tenant (Better Auth owns them)", async () => {

@@ -1,8 +1,9 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { openPostgresDriver, pgliteDriver, type Driver } from "@repo/migrator";
+import { openPostgresDriver, pgliteDriver, readMigrationFolder, type Driver } from "@repo/migrator";
 import { openPglite } from "../connection.ts";
+import { MIGRATIONS_FOLDER } from "../project.ts";
 import { runCommand, startCommand } from "../testing/run-command.ts";
 import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
 import { createTestDatabase, createTestDataDir, testEngine } from "../testing/test-database.ts";
@@ -56,6 +57,9 @@ async function until(probe: () => Promise<boolean> | boolean, what: string): Pro
   throw new Error(`gave up waiting for ${what}`);
 }
 
+/** The number of migrations in the real history (the journal's entries). */
+const HISTORY = readMigrationFolder(MIGRATIONS_FOLDER).migrations.length;
+
 function scratch(): ScratchMigrations {
   const s = scratchMigrations();
   cleanups.push(() => s.remove());
@@ -70,30 +74,32 @@ describe("db:migrate, db:status, db:verify as processes", () => {
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
     const lines = first.stdout.trim().split("\n");
-    expect(lines[1]).toBe("Migration state: 0 applied, 10 expected, 10 pending");
-    expect(lines.slice(2, 12).map((l) => l.replace(/\(\d+ ms\)$/, "(N ms)"))).toEqual(
+    expect(lines[1]).toBe(`Migration state: 0 applied, ${HISTORY} expected, ${HISTORY} pending`);
+    expect(lines.slice(2, 2 + HISTORY).map((l) => l.replace(/\(\d+ ms\)$/, "(N ms)"))).toEqual(
       s.entries().map((e) => `Applied ${e.tag} (N ms)`),
     );
-    expect(lines[12]).toBe("Verified: 10 applied, 10 expected, every hash matches the journal");
+    expect(lines[2 + HISTORY]).toBe(
+      `Verified: ${HISTORY} applied, ${HISTORY} expected, every hash matches the journal`,
+    );
 
     const second = await runCommand("migrate", ["--migrations", s.dir, "--json"], env);
     expect(second.code).toBe(0);
     expect(JSON.parse(second.stdout)).toMatchObject({
       ok: true,
-      state: { applied: 10, expected: 10, pending: 0 },
+      state: { applied: HISTORY, expected: HISTORY, pending: 0 },
       applied: [],
     });
 
     const verify = await runCommand("verify", ["--migrations", s.dir, "--json"], env);
     expect(verify.code).toBe(0);
-    expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, applied: 10, expected: 10 });
+    expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, applied: HISTORY, expected: HISTORY });
   });
 
   it("status lists each state; migrate and verify exit 3 on a modified file, accept-hash records the reviewed edit", async () => {
     const { env } = await target();
     const s = scratch();
     expect((await runCommand("migrate", ["--migrations", s.dir], env)).code).toBe(0);
-    const edited = s.entries()[9]!.tag;
+    const edited = s.entries()[HISTORY - 1]!.tag;
     s.write(edited, `${s.read(edited)}\n-- reviewed\n`);
     const pending = s.add("pending_one", 'CREATE TABLE "scratch_pending" ("id" integer);');
 
@@ -101,7 +107,7 @@ describe("db:migrate, db:status, db:verify as processes", () => {
     expect(status.code).toBe(3);
     const parsed = JSON.parse(status.stdout) as { migrations: { tag: string; state: string }[] };
     expect(parsed.migrations.slice(-3).map((m) => [m.tag, m.state])).toEqual([
-      [s.entries()[8]!.tag, "applied"],
+      [s.entries()[HISTORY - 2]!.tag, "applied"],
       [edited, "modified"],
       [pending, "pending"],
     ]);
@@ -109,14 +115,16 @@ describe("db:migrate, db:status, db:verify as processes", () => {
     const migrate = await runCommand("migrate", ["--migrations", s.dir], env);
     expect(migrate.code).toBe(3);
     expect(migrate.stderr).toContain(`modified: ${edited}`);
-    expect(migrate.stdout).toContain("Migration state: 10 applied, 11 expected, 1 pending");
+    expect(migrate.stdout).toContain(`Migration state: ${HISTORY} applied, ${HISTORY + 1} expected, 1 pending`);
     const verify = await runCommand("verify", ["--migrations", s.dir], env);
     expect(verify.code).toBe(3);
     expect(verify.stdout).toContain(`modified: ${edited}`);
 
     const accept = await runCommand("accept-hash", [edited, "--migrations", s.dir], env);
     expect(accept.code).toBe(0);
-    expect(accept.stdout).toMatch(new RegExp(`^Accepted ${edited}: row 10 hash [0-9a-f]{64} -> [0-9a-f]{64}\\n$`));
+    expect(accept.stdout).toMatch(
+      new RegExp(`^Accepted ${edited}: row ${HISTORY} hash [0-9a-f]{64} -> [0-9a-f]{64}\\n$`),
+    );
     expect((await runCommand("migrate", ["--migrations", s.dir], env)).code).toBe(0);
     expect((await runCommand("verify", ["--migrations", s.dir], env)).code).toBe(0);
   });
@@ -134,7 +142,7 @@ describe("db:migrate, db:status, db:verify as processes", () => {
 
     const refused = await runCommand("migrate", ["--migrations", merged.dir], env);
     expect(refused.code).toBe(3);
-    expect(refused.stdout).toContain("Migration state: 11 applied, 12 expected, 1 pending");
+    expect(refused.stdout).toContain(`Migration state: ${HISTORY + 1} applied, ${HISTORY + 2} expected, 1 pending`);
     expect(refused.stderr).toContain(`  - ${tagA} (when ${whenB - 500}, newest applied ${whenB})`);
     expect(refused.stderr).toContain("--allow-out-of-order");
     const allowed = await runCommand("migrate", ["--migrations", merged.dir, "--allow-out-of-order"], env);
@@ -218,11 +226,11 @@ describe("db:migrate, db:status, db:verify as processes", () => {
         "SELECT count(*)::int AS n, to_regclass('scratch_before_sleep') IS NOT NULL AS before FROM drizzle.__drizzle_migrations",
       ),
     );
-    expect(boundary).toEqual([{ n: 10, before: false }]);
+    expect(boundary).toEqual([{ n: HISTORY, before: false }]);
     const next = await runCommand("migrate", ["--migrations", s.dir], env);
     expect(next.code).toBe(0);
-    expect(next.stdout).toContain("Migration state: 10 applied, 11 expected, 1 pending");
+    expect(next.stdout).toContain(`Migration state: ${HISTORY} applied, ${HISTORY + 1} expected, 1 pending`);
     expect(next.stdout).toMatch(new RegExp(`Applied ${slow} \\(\\d+ ms\\)`));
-    expect(next.stdout).toContain("Verified: 11 applied, 11 expected");
+    expect(next.stdout).toContain(`Verified: ${HISTORY + 1} applied, ${HISTORY + 1} expected`);
   });
 });

@@ -97,7 +97,7 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
 
   it("leaves the TypeScript schema without drift once it is changed back (reverting 0009)", async () => {
     const s = scratchUpTo();
-    const plan = await planRevert({ folder: s.dir, schemaFolder: SCHEMA_FOLDER });
+    const plan = await planRevert({ folder: s.dir, schemaFolder: SCHEMA_FOLDER, tag: "0009" });
     const reverted = generateDrizzleJson(
       schemaWithout("documentChunk", "documentChunkRelations", "documentSourceTableEnum"),
     );
@@ -114,7 +114,7 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
 
   it("drops the extension 0009 created, after the table that used it", async () => {
     const s = scratchUpTo();
-    const plan = await planRevert({ folder: s.dir });
+    const plan = await planRevert({ folder: s.dir, tag: "0009" });
     const statements = plan.statements.map((st) => st.sql.trim());
     const dropTable = statements.findIndex((st) => st.startsWith('DROP TABLE "document_chunk"'));
     const dropExtension = statements.indexOf('DROP EXTENSION IF EXISTS "vector";');
@@ -170,12 +170,12 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
     expect((await refusal(planRevert({ folder: s.dir, tag: "0042" }))).code).toBe("unknown-migration");
     expect((await refusal(planRevert({ folder: s.dir, tag: "0000" }))).code).toBe("first-migration");
     expect((await refusal(planRevert({ folder: s.dir, name: "undo chunks" }))).code).toBe("invalid-name");
-    const named = await planRevert({ folder: s.dir, name: "undo-chunks" });
-    expect(named.migration.entry.tag).toBe("0010_undo-chunks");
+    const named = await planRevert({ folder: s.dir, tag: "0009", name: "undo-chunks" });
+    expect(named.migration.entry.tag).toBe(`${String(s.entries().length).padStart(4, "0")}_undo-chunks`);
   });
 
   it("refuses to guess when the reverse could be a rename (Drizzle Kit would prompt)", async () => {
-    const s = scratchUpTo();
+    const s = scratchUpTo(9);
     const snapshot = s.snapshot(9);
     const columns = (snapshot["tables"] as Tables)["public.ai_usage"]?.columns ?? {};
     columns["latency"] = { ...(columns["latency_ms"] as object), name: "latency" };
@@ -187,7 +187,7 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
   });
 
   it("marks what it cannot bring back: a dropped column returns empty, a removed enum value cannot be kept", async () => {
-    const s = scratchUpTo();
+    const s = scratchUpTo(9);
     const snapshot = s.snapshot(9);
     const columns = (snapshot["tables"] as Tables)["public.ai_usage"]?.columns ?? {};
     delete columns["latency_ms"];
@@ -205,7 +205,7 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
   });
 
   it("drops a role only after the policies that use it", async () => {
-    const s = scratchUpTo();
+    const s = scratchUpTo(9);
     const snapshot = s.snapshot(9);
     (snapshot["roles"] as Record<string, unknown>)["auditor"] = {
       name: "auditor",
@@ -235,7 +235,7 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
   });
 
   it("reverses hand-written SQL it can derive and leaves a TODO block for the rest", async () => {
-    const s = scratchUpTo();
+    const s = scratchUpTo(9);
     s.add(
       "hand-written",
       [
@@ -276,7 +276,7 @@ describe("the Rollback Strategy page", () => {
     const page = readFileSync(fileURLToPath(new URL("../../../../docs/rollback-strategy.md", import.meta.url)), "utf8");
     const shown = /The file it wrote[^\n]*\n\n```sql\n([\s\S]*?)```/.exec(page)?.[1];
     const s = scratchUpTo();
-    const plan = await planRevert({ folder: s.dir });
+    const plan = await planRevert({ folder: s.dir, tag: "0009" });
     expect(shown?.trimEnd()).toBe(plan.migration.sql.trimEnd());
   });
 });
@@ -303,13 +303,13 @@ describe("db:revert unwinds an earlier migration once the later ones that build 
       s
         .journal()
         .entries.map((e) => e.tag)
-        .slice(10),
+        .slice(11),
     ).toEqual([
-      "0010_revert_0008_add-correlation-id-and-embedding-count",
-      "0011_revert_0007_tro-101-research-improvements",
-      "0012_revert_0006_milky_dreadnoughts",
-      "0013_revert_0005_marvelous_violations",
-      "0014_revert_0004_happy_rhodey",
+      "0011_revert_0008_add-correlation-id-and-embedding-count",
+      "0012_revert_0007_tro-101-research-improvements",
+      "0013_revert_0006_milky_dreadnoughts",
+      "0014_revert_0005_marvelous_violations",
+      "0015_revert_0004_happy_rhodey",
     ]);
   });
 });

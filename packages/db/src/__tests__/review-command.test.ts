@@ -19,7 +19,7 @@ describe("pnpm db:review", { timeout: 60_000 }, () => {
   it("exits 0 on the history with the baseline and prints an empty JSON array", async () => {
     const { code, stdout, stderr } = await dbReview("--format", "json");
     expect(JSON.parse(stdout)).toEqual([]);
-    expect(stderr).toContain("Reviewed 10 migration(s): 0 error(s), 0 warning(s), 2 accepted by the baseline");
+    expect(stderr).toContain("Reviewed 11 migration(s): 0 error(s), 0 warning(s), 2 accepted by the baseline");
     expect(code).toBe(0);
   });
 
@@ -49,17 +49,21 @@ describe("pnpm db:review", { timeout: 60_000 }, () => {
     folders.push(folder);
     cpSync(MIGRATIONS_FOLDER, folder, { recursive: true });
     const journalPath = join(folder, "meta", "_journal.json");
-    const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: Record<string, unknown>[] };
-    journal.entries.push({ idx: 10, version: "7", when: 1795304700000, tag: "0010_not-rerunnable", breakpoints: true });
+    const journal = JSON.parse(readFileSync(journalPath, "utf8")) as {
+      entries: { idx: number; when: number; [key: string]: unknown }[];
+    };
+    const last = journal.entries.at(-1)!;
+    const tag = `${String(last.idx + 1).padStart(4, "0")}_not-rerunnable`;
+    journal.entries.push({ idx: last.idx + 1, version: "7", when: last.when + 1000, tag, breakpoints: true });
     writeFileSync(journalPath, JSON.stringify(journal));
     writeFileSync(
-      join(folder, "0010_not-rerunnable.sql"),
+      join(folder, `${tag}.sql`),
       'CREATE TABLE IF NOT EXISTS "review_fixture" ("id" text PRIMARY KEY);--> statement-breakpoint\nALTER TABLE "review_fixture" ADD COLUMN "note" text;',
     );
     const { code, stdout } = await dbReview("--live", "--migrations", folder, "--format", "json");
     const findings = JSON.parse(stdout) as { file: string; rule: string; line: number }[];
     expect(findings.filter((f) => f.rule === "live-not-rerunnable")).toEqual([
-      expect.objectContaining({ file: expect.stringMatching(/0010_not-rerunnable\.sql$/), line: 2 }),
+      expect.objectContaining({ file: expect.stringMatching(new RegExp(`${tag}\\.sql$`)), line: 2 }),
     ]);
     expect(findings.map((f) => f.rule)).toContain("missing-guard");
     expect(code).toBe(1);

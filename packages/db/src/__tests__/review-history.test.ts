@@ -15,7 +15,7 @@ describe("db:review on Trovella's history", () => {
     });
     expect(run.findings).toEqual([]);
     expect(run.stale).toEqual([]);
-    expect(run.reviewed).toHaveLength(10);
+    expect(run.reviewed).toHaveLength(11);
   });
 
   it("reports 0008's volatile default and non-concurrent index without the baseline, and nothing else", async () => {

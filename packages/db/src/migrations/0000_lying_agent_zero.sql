@@ -61,7 +61,6 @@ CREATE TABLE "organization" (
 	CONSTRAINT "organization_slug_unique" UNIQUE("slug")
 );
 --> statement-breakpoint
-ALTER TABLE "organization" ENABLE ROW LEVEL SECURITY;--> statement-breakpoint
 CREATE TABLE "session" (
 	"id" text PRIMARY KEY NOT NULL,
 	"expires_at" timestamp with time zone NOT NULL,
@@ -86,7 +85,6 @@ CREATE TABLE "user" (
 	CONSTRAINT "user_email_unique" UNIQUE("email")
 );
 --> statement-breakpoint
-ALTER TABLE "user" ENABLE ROW LEVEL SECURITY;--> statement-breakpoint
 CREATE TABLE "verification" (
 	"id" text PRIMARY KEY NOT NULL,
 	"identifier" text NOT NULL,
@@ -116,6 +114,4 @@ CREATE POLICY "invitation_delete" ON "invitation" AS PERMISSIVE FOR DELETE TO "a
 CREATE POLICY "member_select" ON "member" AS PERMISSIVE FOR SELECT TO "authenticated" USING ("organization_id" = (SELECT current_setting('app.tenant_id', true)));--> statement-breakpoint
 CREATE POLICY "member_insert" ON "member" AS PERMISSIVE FOR INSERT TO "authenticated" WITH CHECK ("organization_id" = (SELECT current_setting('app.tenant_id', true)));--> statement-breakpoint
 CREATE POLICY "member_update" ON "member" AS PERMISSIVE FOR UPDATE TO "authenticated" USING ("organization_id" = (SELECT current_setting('app.tenant_id', true))) WITH CHECK ("organization_id" = (SELECT current_setting('app.tenant_id', true)));--> statement-breakpoint
-CREATE POLICY "member_delete" ON "member" AS PERMISSIVE FOR DELETE TO "authenticated" USING ("organization_id" = (SELECT current_setting('app.tenant_id', true)));--> statement-breakpoint
-CREATE POLICY "organization_select" ON "organization" AS PERMISSIVE FOR SELECT TO "authenticated" USING ("id" = (SELECT current_setting('app.tenant_id', true)));--> statement-breakpoint
-CREATE POLICY "user_select" ON "user" AS PERMISSIVE FOR SELECT TO "authenticated" USING ("id" = (SELECT current_setting('app.user_id', true)) OR EXISTS (SELECT 1 FROM "member" WHERE "member"."user_id" = "user"."id" AND "member"."organization_id" = (SELECT current_setting('app.tenant_id', true))));
+CREATE POLICY "member_delete" ON "member" AS PERMISSIVE FOR DELETE TO "authenticated" USING ("organization_id" = (SELECT current_setting('app.tenant_id', true)));
