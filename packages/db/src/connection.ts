@@ -2,13 +2,13 @@
  * Where Trovella's database is: a PostgreSQL server when `DATABASE_URL` is set, otherwise an
  * embedded PGlite database (with pgvector) in a git-ignored folder, so a new user needs no server.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
-import { type Driver, openPostgresDriver, pgliteDriver } from "@repo/migrator";
+import { type Driver, lockPgliteFolder, openPostgresDriver, pgliteDriver } from "@repo/migrator";
 import "./env.ts";
 
 export type Connection = { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string };
@@ -30,8 +30,24 @@ export function connectionFromEnv(env: NodeJS.ProcessEnv = process.env): Connect
 export async function openPglite(dataDir: string): Promise<PGlite> {
   // Loaded here, not at the top: commands on a server (db:migrate on deploy) skip PGlite's start-up cost.
   const { PGlite } = await import("@electric-sql/pglite");
-  mkdirSync(dataDir, { recursive: true });
-  return PGlite.create(dataDir, { extensions: { vector } });
+  // One process at a time: a second opener gets a clear error instead of corrupting the folder.
+  const lock = lockPgliteFolder(dataDir);
+  let db: PGlite;
+  try {
+    db = await PGlite.create(dataDir, { extensions: { vector } });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  const close = db.close.bind(db);
+  db.close = async () => {
+    try {
+      await close();
+    } finally {
+      lock.release();
+    }
+  };
+  return db;
 }
 
 /** The PGlite extensions Trovella's migrations need (`CREATE EXTENSION vector`). */

@@ -189,8 +189,11 @@ describe("a database migrated with the rewritten 0000 of commit 36946d2", { time
     const accepted = await runCommand("accept-hash", [FIRST], env);
     expect(accepted.code).toBe(0);
     expect(accepted.stdout).toMatch(
-      new RegExp(`^Accepted ${FIRST}: row 1 hash ${REWRITTEN_0000_HASH} -> [0-9a-f]{64}\\n$`),
+      new RegExp(`^Accepted ${FIRST}: row 1 hash ${REWRITTEN_0000_HASH} -> [0-9a-f]{64}\\n`),
     );
+    // git shows the reviewer what the database applied: the rewritten 0000 of commit 36946d2, and what changed since.
+    expect(accepted.stdout).toContain("The database applied its version of commit 36946d2bd844; what changed since:");
+    expect(accepted.stdout).toContain('-CREATE POLICY "organization_select" ON "organization"');
 
     const migrated = await runCommand("migrate", [], env);
     expect([migrated.code, migrated.stderr]).toEqual([0, ""]);

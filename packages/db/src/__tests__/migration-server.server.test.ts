@@ -74,10 +74,15 @@ describe("on the PostgreSQL server", () => {
       retryDelayMs: 20,
       onEvent: (e) => e.type === "retry" && retries.push(e.retry),
     }).catch((e: unknown) => e)) as RunnerError;
+    // Doubling delays with equal jitter: between half and all of 20 ms, then of 40 ms.
     expect(retries).toEqual([
-      { tag, attempt: 1, of: 3, delayMs: 20 },
-      { tag, attempt: 2, of: 3, delayMs: 40 },
+      { tag, attempt: 1, of: 3, delayMs: expect.any(Number), transaction: true },
+      { tag, attempt: 2, of: 3, delayMs: expect.any(Number), transaction: true },
     ]);
+    expect(retries[0]!.delayMs).toBeGreaterThanOrEqual(10);
+    expect(retries[0]!.delayMs).toBeLessThanOrEqual(20);
+    expect(retries[1]!.delayMs).toBeGreaterThanOrEqual(20);
+    expect(retries[1]!.delayMs).toBeLessThanOrEqual(40);
     expect(error.problem).toMatchObject({
       kind: "lock-timeout",
       attempts: 3,
@@ -97,7 +102,9 @@ describe("on the PostgreSQL server", () => {
       { DATABASE_URL: t.url },
     );
     expect(cli.code).toBe(5);
-    expect(cli.stderr).toContain(`${tag}: lock_timeout (attempt 1 of 2); rolled back, retrying in 10 ms`);
+    expect(cli.stderr).toMatch(
+      new RegExp(`${tag}: lock_timeout \\(attempt 1 of 2\\); rolled back, retrying in (5|6|7|8|9|10) ms`),
+    );
     expect(cli.stderr).toContain("fix: another session holds a lock on the same object");
 
     await holder.exec("COMMIT");

@@ -14,20 +14,31 @@ export function acceptHashCommand(project: Project, name = "db:accept-hash") {
       .description(
         "accept a reviewed edit of applied migrations: record each file's new hash (runs no SQL from the file)",
       )
-      .argument("<tags...>", "tags of migrations db:status shows as modified");
+      .argument("<tags...>", "tags of migrations db:status shows as modified")
+      .option("--without-git", "accept although git has no history of the file to show what changed");
     addSessionOptions(addFolderOptions(command, project));
-    return command.action(async (tags: string[], flags: FolderFlags & Record<string, unknown>) => {
-      await runAction(context, { json: flags.json, project }, async () => {
-        const session = sessionOptionsFrom(flags, context);
-        const folder = readFolder(context, flags.migrations);
-        return withSession(project, context, async (driver) => {
-          const accepted = await acceptMigrationHashes(driver, folder, tags, session);
-          if (flags.json) context.out(`${JSON.stringify({ ok: true, target: driver.target, accepted }, null, 2)}\n`);
-          else
-            for (const a of accepted) context.out(`Accepted ${a.tag}: row ${a.id} hash ${a.oldHash} -> ${a.newHash}\n`);
-          return EXIT.ok;
+    return command.action(
+      async (tags: string[], flags: FolderFlags & { withoutGit?: boolean } & Record<string, unknown>) => {
+        await runAction(context, { json: flags.json, project }, async () => {
+          const session = sessionOptionsFrom(flags, context);
+          const folder = readFolder(context, flags.migrations);
+          return withSession(project, context, async (driver) => {
+            const accepted = await acceptMigrationHashes(driver, folder, tags, {
+              ...session,
+              withoutGit: flags.withoutGit ?? false,
+            });
+            if (flags.json) context.out(`${JSON.stringify({ ok: true, target: driver.target, accepted }, null, 2)}\n`);
+            for (const a of flags.json ? [] : accepted) {
+              context.out(`Accepted ${a.tag}: row ${a.id} hash ${a.oldHash} -> ${a.newHash}\n`);
+              if (a.evidence)
+                context.out(
+                  `The database applied its version of commit ${a.evidence.commit.slice(0, 12)}; what changed since:\n${a.evidence.diff}`,
+                );
+            }
+            return EXIT.ok;
+          });
         });
-      });
-    });
+      },
+    );
   };
 }

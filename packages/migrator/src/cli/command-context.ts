@@ -16,6 +16,12 @@ export interface CommandContext {
   err(text: string): void;
   /** The command's exit code, set by its action (see `cli/exit-codes.ts`). */
   exitCode: number;
+  /**
+   * Routes SIGINT and SIGTERM to `handler` until the returned function is called, so a command can
+   * stop cleanly and say what stays (a second signal ends the process at once). Absent in process-
+   * less contexts (tests), where nothing sends signals.
+   */
+  trapSignals?(handler: (signal: NodeJS.Signals) => void): () => void;
 }
 
 /**
@@ -30,6 +36,19 @@ export function processContext(): CommandContext {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
     exitCode: 0,
+    trapSignals(handler) {
+      const onSignal = (signal: NodeJS.Signals) => {
+        process.stderr.write(`${signal}: stopping before the next statement (send it again to quit at once)\n`);
+        process.once(signal, () => process.exit(128 + (signal === "SIGTERM" ? 15 : 2)));
+        handler(signal);
+      };
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      return () => {
+        process.removeListener("SIGINT", onSignal);
+        process.removeListener("SIGTERM", onSignal);
+      };
+    },
   };
 }
 
@@ -46,5 +65,6 @@ export function redactingContext(context: CommandContext, secrets: readonly stri
     set exitCode(code: number) {
       context.exitCode = code;
     },
+    ...(context.trapSignals ? { trapSignals: context.trapSignals } : {}),
   };
 }

@@ -7,18 +7,21 @@
  *   migration, a seed tier refused for this environment;
  * - 3 the history does not match: modified, unknown, out-of-order, verification failed,
  *   accept-hash refused;
- * - 4 cannot connect;
- * - 5 a lock could not be had in time.
+ * - 4 cannot connect, or the connection was lost during a run;
+ * - 5 a lock could not be had in time (or the embedded database is open in another process);
+ * - 130 / 143 interrupted by SIGINT / SIGTERM (128 + the signal's number).
  */
+import { constants } from "node:os";
 import type { MigratorError } from "../errors/migrator-error.ts";
 
 export const EXIT = { ok: 0, failed: 1, invalidInput: 2, mismatch: 3, connection: 4, lock: 5 } as const;
 
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+export type ExitCode = number;
 
 /** Error codes and their exit code; a code not listed exits 1. */
 const EXIT_BY_CODE: Readonly<Record<string, ExitCode>> = {
   "folder-invalid": EXIT.invalidInput,
+  "transaction-control": EXIT.invalidInput,
   "invalid-option": EXIT.invalidInput,
   "unknown-migration": EXIT.invalidInput,
   "invalid-name": EXIT.invalidInput,
@@ -33,11 +36,17 @@ const EXIT_BY_CODE: Readonly<Record<string, ExitCode>> = {
   "accept-refused": EXIT.mismatch,
   "verification-failed": EXIT.mismatch,
   "connection-failed": EXIT.connection,
+  "connection-lost": EXIT.connection,
   "lock-timeout": EXIT.lock,
   "runner-busy": EXIT.lock,
+  "database-busy": EXIT.lock,
 };
 
-/** The exit code for an error. */
+/** The exit code for an error; an interruption exits as the shell reports a signal, 128 + its number. */
 export function exitCodeFor(error: MigratorError): ExitCode {
+  if (error.code === "interrupted") {
+    const signal = (error.toJSON()["signal"] ?? "SIGINT") as keyof typeof constants.signals;
+    return 128 + (constants.signals[signal] ?? constants.signals.SIGINT);
+  }
   return EXIT_BY_CODE[error.code] ?? EXIT.failed;
 }

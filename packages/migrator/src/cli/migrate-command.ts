@@ -25,11 +25,18 @@ export function migrateCommand(project: Project, name = "db:migrate") {
         const folder = readFolder(context, flags.migrations);
         return withSession(project, context, async (driver) => {
           if (!flags.json) context.out(`Database: ${driver.target}\n`);
+          const interrupt = new AbortController();
+          const release = context.trapSignals?.((signal) => interrupt.abort(signal));
           const result = await runMigrations(driver, folder, {
             ...session,
             allowOutOfOrder: flags.allowOutOfOrder ?? false,
-            onEvent: flags.json ? undefined : (event) => printEvent(context, event),
-          });
+            ...(project.selfManagedTransactions ? { selfManagedTransactions: project.selfManagedTransactions } : {}),
+            signal: interrupt.signal,
+            // With --json, stdout holds the one JSON object: progress stays out of it, warnings go to stderr.
+            onEvent: (event) => {
+              if (!flags.json || event.type === "warning" || event.type === "retry") printEvent(context, event);
+            },
+          }).finally(() => release?.());
           const ok = result.verification.ok;
           if (flags.json) {
             context.out(`${JSON.stringify({ ok, target: driver.target, ...result }, null, 2)}\n`);
@@ -45,15 +52,26 @@ export function migrateCommand(project: Project, name = "db:migrate") {
 }
 
 function printEvent(context: CommandContext, event: RunEvent): void {
-  if (event.type === "state") {
-    context.out(`Migration state: ${event.applied} applied, ${event.expected} expected, ${event.pending} pending\n`);
-  } else if (event.type === "applied") {
-    const m = event.migration;
-    context.out(
-      `Applied ${m.tag} (${m.durationMs} ms${m.transaction ? "" : ", no transaction"}${m.attempts > 1 ? `, ${m.attempts} attempts` : ""})\n`,
-    );
-  } else {
-    const r = event.retry;
-    context.err(`${r.tag}: lock_timeout (attempt ${r.attempt} of ${r.of}); rolled back, retrying in ${r.delayMs} ms\n`);
+  switch (event.type) {
+    case "state":
+      context.out(`Migration state: ${event.applied} applied, ${event.expected} expected, ${event.pending} pending\n`);
+      return;
+    case "applying":
+      return;
+    case "applied": {
+      const m = event.migration;
+      context.out(
+        `Applied ${m.tag} (${m.durationMs} ms${m.transaction ? "" : ", no transaction"}${m.attempts > 1 ? `, ${m.attempts} attempts` : ""})\n`,
+      );
+      return;
+    }
+    case "retry": {
+      const r = event.retry;
+      const undone = r.transaction ? "rolled back" : "the statement did not run; the statements before it stay applied";
+      context.err(`${r.tag}: lock_timeout (attempt ${r.attempt} of ${r.of}); ${undone}, retrying in ${r.delayMs} ms\n`);
+      return;
+    }
+    case "warning":
+      context.err(`warning: ${event.message}\n`);
   }
 }

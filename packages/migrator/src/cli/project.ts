@@ -35,6 +35,13 @@ export interface Project {
    * local server: pnpm db:server; the URL: DATABASE_URL"`.
    */
   hints?: Readonly<Record<string, string>>;
+  /**
+   * Migrations of an adopted history that manage their own transactions (`BEGIN`/`COMMIT` in the
+   * file, which Drizzle's migrator tolerates), by tag, with the reason a reviewer accepted: they run
+   * statement by statement instead of being refused. Never for new migrations: give those the
+   * `-- migrator:no-transaction` directive.
+   */
+  selfManagedTransactions?: Readonly<Record<string, string>>;
   review?: ProjectReview;
   /** The TypeScript schema folder, so db:revert can name the files to change back. */
   schemaFolder?: string;

@@ -16,6 +16,23 @@ export interface Driver {
   exec(sql: string): Promise<void>;
   /** Ends the session (for PGlite: closes the database unless the driver does not own it). */
   close(): Promise<void>;
+  /**
+   * Cancels the statement running in this session, from another connection (a server only: PGlite
+   * runs one statement at a time in this process, so there is nothing to cancel from outside it).
+   */
+  cancel?(): Promise<void>;
+}
+
+/** SQLSTATEs and socket errors that mean the session is gone (the server shut down, the network dropped). */
+const LOST_CONNECTION_CODES = new Set(["57P01", "57P02", "57P03", "08000", "08003", "08006", "ECONNRESET", "EPIPE"]);
+
+/** Whether an error means the connection to the server was lost, rather than that a statement failed. */
+export function isConnectionLost(error: unknown): boolean {
+  const { code, message } = databaseErrorFields(error);
+  return (
+    LOST_CONNECTION_CODES.has(code ?? "") ||
+    /Connection terminated|not queryable|connection error|Client was closed/i.test(message)
+  );
 }
 
 /** A database error as both engines report it (SQLSTATE code, 1-based character position). */

@@ -32,5 +32,15 @@ export async function openPostgresDriver(url: string, options: { applicationName
     async close() {
       await client.end();
     },
+    async cancel() {
+      const other = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+      other.on("error", () => undefined);
+      try {
+        await other.connect();
+        await other.query("SELECT pg_cancel_backend($1)", [(client as unknown as { processID: number }).processID]);
+      } finally {
+        await other.end().catch(() => undefined);
+      }
+    },
   };
 }

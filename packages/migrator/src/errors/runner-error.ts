@@ -1,6 +1,6 @@
 import { describeFolderIssue } from "../journal/folder-issue.ts";
 import { MigratorError } from "./migrator-error.ts";
-import type { RunnerProblem } from "./runner-problem.ts";
+import type { MigrationProgress, RunnerProblem } from "./runner-problem.ts";
 
 /**
  * A failure of the migrations folder, the runner, status, verify or accept-hash. `problem` is plain
@@ -56,6 +56,16 @@ function describeProblem(p: RunnerProblem): { message: string; fix: string } {
           .join("\n")}`,
         fix: "check they do not conflict with the newer applied migrations, then run again with --allow-out-of-order",
       };
+    case "transaction-control":
+      return {
+        message: `migration${p.statements.length === 1 ? "" : "s"} with transaction control the runner cannot honour; nothing was applied:\n${p.statements
+          .map((t) => `  - ${t.file}:${t.line}: ${t.command}: ${t.reason}`)
+          .join("\n")}`,
+        fix:
+          "remove the statement (one migration is one transaction); for work that must commit in steps (ALTER TYPE … ADD VALUE used later, " +
+          "CREATE INDEX CONCURRENTLY, batched backfills) put it in its own migration starting with `-- migrator:no-transaction`. " +
+          "An applied migration of an adopted history that manages its own transactions can be declared in the project's selfManagedTransactions",
+      };
     case "migration-failed": {
       const db = p.database;
       const where = `${p.at.file}:${p.at.errorLine ?? p.at.line}`;
@@ -66,34 +76,101 @@ function describeProblem(p: RunnerProblem): { message: string; fix: string } {
           (extra ? ` [${extra}]` : "") +
           (db.detail ? `\n  detail: ${db.detail}` : "") +
           (db.hint ? `\n  hint: ${db.hint}` : "") +
-          `\n  nothing of ${p.at.tag} was kept; earlier migrations stay applied`,
+          `\n  ${whatRemains(p.at.tag, p.progress)}`,
         fix: p.missingExtension
           ? `install the "${p.missingExtension}" extension on the database server (for pgvector on Debian: apt install postgresql-15-pgvector; on PGlite: load it in the extensions option), then run again`
-          : "fix the SQL (or the data it trips on) and run again",
+          : p.progress.transaction
+            ? "fix the SQL (or the data it trips on) and run again"
+            : "fix the SQL (or the data it trips on) and run again: the migration runs again from its first statement, so the statements that stayed must be re-runnable (IF NOT EXISTS)",
       };
     }
+    case "transaction-ended":
+      return {
+        message:
+          `migration ${p.tag} (${p.file}) ended the runner's transaction itself (a COMMIT or ROLLBACK the runner could not see, e.g. in a procedure it called); ` +
+          `it is not recorded, and what it committed before that stays: check the database`,
+        fix: "remove the transaction control from the migration, or run it with the `-- migrator:no-transaction` directive",
+      };
+    case "invalid-index":
+      return {
+        message:
+          `migration ${p.tag} (${p.file}) left ${p.indexes.length === 1 ? "an INVALID index" : "INVALID indexes"} (${p.indexes.join(", ")}), ` +
+          `the remains of a failed concurrent build; it is not recorded. ${whatRemains(p.tag, p.progress)}`,
+        fix: "run again: the runner drops an invalid index it built before building it again; if it stays invalid, look for a duplicate key or a failing expression in the index",
+      };
     case "lock-timeout":
       return {
-        message: `migration ${p.at.tag} could not get a lock within ${p.lockTimeoutMs} ms at statement ${p.at.statement} (${p.at.file}:${p.at.line}: ${p.at.firstLine}), ${p.attempts} attempts: ${p.database.message}; nothing of ${p.at.tag} was kept`,
+        message: `migration ${p.at.tag} could not get a lock within ${p.lockTimeoutMs} ms at statement ${p.at.statement} (${p.at.file}:${p.at.line}: ${p.at.firstLine}), ${p.attempts} attempts: ${p.database.message}; ${whatRemains(p.at.tag, p.progress)}`,
         fix: "another session holds a lock on the same object: find it in pg_locks / pg_stat_activity, let it finish, and run again (or raise --lock-timeout / --lock-retries)",
       };
+    case "connection-lost": {
+      const where = p.at ? ` at statement ${p.at.statement} (${p.at.file}:${p.at.line})` : "";
+      const state = p.duringCommit
+        ? `the connection dropped while ${p.tag} was committing: it may or may not be applied and recorded`
+        : p.progress.transaction
+          ? `${p.tag} runs in one transaction, which the server rolls back: nothing of it was kept; earlier migrations stay applied`
+          : whatRemains(p.tag, p.progress);
+      return {
+        message: `the connection to the database was lost while applying ${p.tag}${where} (${p.detail}); ${state}`,
+        fix: "check the server (restart, failover, network), run db:status to see what is recorded, then run db:migrate again",
+      };
+    }
+    case "interrupted": {
+      if (!p.tag || !p.progress)
+        return { message: `interrupted by ${p.signal} before any migration was applied`, fix: "run db:migrate again" };
+      const state = p.progress.transaction
+        ? `${p.tag} was rolled back: nothing of it was kept; earlier migrations stay applied`
+        : whatRemains(p.tag, p.progress);
+      return {
+        message: `interrupted by ${p.signal} while applying ${p.tag}${p.at ? ` (statement ${p.at.statement}, ${p.at.file}:${p.at.line})` : ""}; ${state}`,
+        fix: "run db:migrate again to apply the rest",
+      };
+    }
     case "runner-busy":
       return {
         message: `another migration run held the migrator's advisory lock (key ${p.lockKey}) for more than ${p.waitedMs} ms`,
         fix: "wait for the other run to finish (see pg_locks where locktype = 'advisory'), or raise --wait-timeout",
       };
     case "accept-refused":
-      return {
-        message:
-          p.reason === "not-in-journal"
-            ? `${p.tag} is not a migration in the journal`
-            : `${p.tag} is not modified: its applied hash already matches the file (or it is not applied)`,
-        fix: "pass the tag of a migration that db:status shows as modified",
-      };
+      return acceptRefusal(p);
     case "invalid-option":
       return {
         message: `invalid ${p.option}: ${JSON.stringify(p.value)} is not ${p.expected}`,
         fix: `set ${p.option} to ${p.expected}, or unset it for the default`,
+      };
+  }
+}
+
+/** What stays of a migration that stopped part way. */
+function whatRemains(tag: string, progress: MigrationProgress): string {
+  if (progress.transaction) return `nothing of ${tag} was kept (one transaction); earlier migrations stay applied`;
+  if (progress.applied === 0)
+    return `${tag} runs statement by statement and none of its ${progress.total} statements completed; it is not recorded`;
+  return `${tag} runs statement by statement: its first ${progress.applied} of ${progress.total} statements stay applied; it is not recorded`;
+}
+
+function acceptRefusal(p: Extract<RunnerProblem, { kind: "accept-refused" }>): { message: string; fix: string } {
+  const hashes = p.appliedHash && p.fileHash ? ` (applied as ${p.appliedHash}, the file is ${p.fileHash})` : "";
+  switch (p.reason) {
+    case "not-in-journal":
+      return {
+        message: `${p.tag} is not a migration in the journal`,
+        fix: "pass the tag of a migration that db:status shows as modified",
+      };
+    case "not-modified":
+      return {
+        message: `${p.tag} is not modified: its applied hash already matches the file (or it is not applied)`,
+        fix: "pass the tag of a migration that db:status shows as modified",
+      };
+    case "not-an-edit":
+      return {
+        message: `${p.tag}: the applied row's hash matches no committed version of the file${hashes}: the row is another migration's, not an earlier text of this one`,
+        fix: "do not accept: restore the migration the database applied, or find which migration the row belongs to (db:status)",
+      };
+    case "no-history":
+      return {
+        message: `${p.tag}: no git history of the file to show what changed${hashes}`,
+        fix: "compare the applied migration with the file yourself; to accept without git, run again with --without-git",
       };
   }
 }

@@ -39,21 +39,68 @@ export interface OutOfOrderMigration {
 }
 
 /**
+ * How far a failed or interrupted migration got. In one transaction (`transaction`), nothing of it
+ * stays; statement by statement, the first `applied` statements stay applied.
+ */
+export interface MigrationProgress {
+  transaction: boolean;
+  /** Statements that completed before the failure (they stay applied when `transaction` is false). */
+  applied: number;
+  /** Statements in the migration. */
+  total: number;
+}
+
+/** A statement that breaks the transaction model of its migration. */
+export interface TransactionControlLocation {
+  tag: string;
+  file: string;
+  line: number;
+  command: string;
+  reason: string;
+}
+
+/**
  * Every failure the migrator reports, as plain data with a fixed shape. Commands turn these into
  * messages and exit codes; tests assert on them.
  */
 export type RunnerProblem =
   | { kind: "folder-invalid"; folder: string; issues: FolderIssue[]; warnings: FolderIssue[] }
+  | { kind: "transaction-control"; statements: TransactionControlLocation[] }
   | { kind: "history-mismatch"; modified: ModifiedMigration[]; unknown: UnknownMigration[] }
   | { kind: "out-of-order"; migrations: OutOfOrderMigration[] }
-  | { kind: "migration-failed"; at: StatementLocation; database: DatabaseErrorFields; missingExtension?: string }
+  | {
+      kind: "migration-failed";
+      at: StatementLocation;
+      progress: MigrationProgress;
+      database: DatabaseErrorFields;
+      missingExtension?: string;
+    }
+  | { kind: "transaction-ended"; tag: string; file: string; progress: MigrationProgress }
+  | { kind: "invalid-index"; tag: string; file: string; indexes: string[]; progress: MigrationProgress }
   | {
       kind: "lock-timeout";
       at: StatementLocation;
+      progress: MigrationProgress;
       attempts: number;
       lockTimeoutMs: number;
       database: DatabaseErrorFields;
     }
+  | {
+      kind: "connection-lost";
+      tag: string;
+      at?: StatementLocation;
+      progress: MigrationProgress;
+      /** The connection dropped while COMMIT was on its way: the migration may or may not be recorded. */
+      duringCommit: boolean;
+      detail: string;
+    }
+  | { kind: "interrupted"; signal: string; tag?: string; at?: StatementLocation; progress?: MigrationProgress }
   | { kind: "runner-busy"; waitedMs: number; lockKey: string }
-  | { kind: "accept-refused"; tag: string; reason: "not-in-journal" | "not-modified" }
+  | {
+      kind: "accept-refused";
+      tag: string;
+      reason: "not-in-journal" | "not-modified" | "not-an-edit" | "no-history";
+      appliedHash?: string;
+      fileHash?: string;
+    }
   | { kind: "invalid-option"; option: string; value: string; expected: string };

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { RunnerError } from "../errors/runner-error.ts";
 import { runsOutsideTransaction } from "../sql/statements.ts";
+import { drizzleFolderName } from "./drizzle-name.ts";
 import { migrationHash } from "./file-hash.ts";
 import { type FolderIssue, isRefusal } from "./folder-issue.ts";
 import { type Journal, readJournal } from "./journal-file.ts";
@@ -19,6 +20,8 @@ export interface Migration {
   idx: number;
   /** The file name without `.sql`, e.g. `0007_tro-101-research-improvements`. */
   tag: string;
+  /** Drizzle Kit 1.0's name of the migration (its folder name): drizzle-orm 1.0 records it. */
+  name: string;
   /** The journal's `when` (ms since epoch); Drizzle stores it as `created_at`. */
   when: number;
   /** Absolute path of the `.sql` file. */
@@ -39,6 +42,8 @@ export interface Migration {
 export interface MigrationFolder {
   /** Absolute path. */
   folder: string;
+  /** Drizzle Kit 0.x's `meta/_journal.json` with `NNNN_tag.sql` files, or 1.0's folder per migration. */
+  layout: "journal" | "folders";
   journalPath: string;
   /** The journal as Drizzle Kit wrote it (for tools that append to it). */
   journal: Journal;
@@ -95,6 +100,7 @@ export function readMigrationFolder(folder: string): MigrationFolder {
     migrations.push({
       idx,
       tag,
+      name: drizzleFolderName(tag, when),
       when,
       file,
       sql,
@@ -113,7 +119,7 @@ export function readMigrationFolder(folder: string): MigrationFolder {
   const warnings = issues.filter((issue) => !isRefusal(issue));
   if (refusals.length > 0 || !journal)
     throw new RunnerError({ kind: "folder-invalid", folder: root, issues: refusals, warnings });
-  return { folder: root, journalPath, journal, migrations, warnings };
+  return { folder: root, layout: "journal", journalPath, journal, migrations, warnings };
 }
 
 function readSnapshot(tag: string, path: string, issues: FolderIssue[]): Snapshot | undefined {

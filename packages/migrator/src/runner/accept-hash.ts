@@ -1,40 +1,70 @@
 import type { Driver } from "../drivers/driver.ts";
 import { RunnerError } from "../errors/runner-error.ts";
+import { diffAgainst, fileVersions } from "../git/git.ts";
+import { migrationHash } from "../journal/file-hash.ts";
 import type { MigrationFolder } from "../journal/migration-folder.ts";
 import { withMigratorLock } from "./advisory-lock.ts";
 import { BOOKKEEPING_TABLE, readAppliedRows } from "./bookkeeping.ts";
 import { compareHistory } from "./history-state.ts";
 import { configureSession, resolveSessionOptions, type SessionOptions } from "./session-options.ts";
 
-/** One recorded hash change. */
+/** One recorded hash change, with what shows it is an edit of the applied migration. */
 export interface AcceptedHash {
   tag: string;
   id: number;
   oldHash: string;
   newHash: string;
+  /** The commit whose version of the file the database applied, and the diff from it to the file; absent with `withoutGit`. */
+  evidence?: { commit: string; diff: string };
+}
+
+/**
+ * Where the applied text of a modified migration is in the file's git history: the version whose
+ * hash the row holds. Refuses when git knows the file but no version has that hash (the row is
+ * another migration's), or when there is no history to look in (unless `withoutGit`).
+ */
+async function evidenceOf(
+  tag: string,
+  file: string,
+  appliedHash: string,
+  fileHash: string,
+  withoutGit: boolean,
+): Promise<AcceptedHash["evidence"]> {
+  const versions = await fileVersions(file);
+  if (!versions || versions.length === 0) {
+    if (withoutGit) return undefined;
+    throw new RunnerError({ kind: "accept-refused", tag, reason: "no-history", appliedHash, fileHash });
+  }
+  const applied = versions.find((v) => migrationHash(v.text) === appliedHash);
+  if (!applied) throw new RunnerError({ kind: "accept-refused", tag, reason: "not-an-edit", appliedHash, fileHash });
+  return { commit: applied.commit, diff: await diffAgainst(applied.text, file) };
 }
 
 /**
  * Accepts a deliberate, reviewed edit of applied migrations (like Flyway's `repair`): for each
- * tag, which must be `modified`, records the file's current hash in its bookkeeping row. Nothing
+ * tag, which must be `modified`, records the file's current hash in its bookkeeping row, once git
+ * shows the applied text is an earlier version of the same file (see {@link evidenceOf}). Nothing
  * is executed; all tags change together or none does.
  */
 export async function acceptMigrationHashes(
   driver: Driver,
   folder: MigrationFolder,
   tags: readonly string[],
-  options: Partial<SessionOptions> = {},
+  options: Partial<SessionOptions> & { withoutGit?: boolean } = {},
 ): Promise<AcceptedHash[]> {
   const session = resolveSessionOptions(options);
   await configureSession(driver, session);
   return withMigratorLock(driver, session.waitTimeoutMs, async () => {
     const history = compareHistory(folder, await readAppliedRows(driver));
-    const changes = tags.map((tag): AcceptedHash => {
+    const changes: AcceptedHash[] = [];
+    for (const tag of tags) {
       const entry = history.migrations.find((m) => m.migration.tag === tag);
       if (!entry) throw new RunnerError({ kind: "accept-refused", tag, reason: "not-in-journal" });
       if (entry.state !== "modified") throw new RunnerError({ kind: "accept-refused", tag, reason: "not-modified" });
-      return { tag, id: entry.row.id, oldHash: entry.row.hash, newHash: entry.migration.hash };
-    });
+      const { row, migration } = entry;
+      const evidence = await evidenceOf(tag, migration.file, row.hash, migration.hash, options.withoutGit ?? false);
+      changes.push({ tag, id: row.id, oldHash: row.hash, newHash: migration.hash, ...(evidence ? { evidence } : {}) });
+    }
     await driver.exec("BEGIN");
     try {
       for (const c of changes)

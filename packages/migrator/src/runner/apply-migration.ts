@@ -1,11 +1,23 @@
-import { databaseErrorFields, type Driver } from "../drivers/driver.ts";
-import type { StatementLocation } from "../errors/runner-problem.ts";
+/**
+ * Applies one migration, under one of two transaction models:
+ * - one transaction (the default): its statements and its bookkeeping row commit together, so it is
+ *   applied whole or not at all. The runner checks before its COMMIT that the migration did not end
+ *   the transaction itself;
+ * - statement by statement in autocommit (the `-- migrator:no-transaction` directive, or a migration
+ *   the project declares as managing its own transactions): each statement commits on its own and
+ *   the row is written last, after checking that no index it builds was left INVALID.
+ * A `lock_timeout` is retried with exponential backoff and jitter; a failure says exactly what of
+ * the migration stays applied.
+ */
+import { databaseErrorFields, type Driver, isConnectionLost } from "../drivers/driver.ts";
 import { RunnerError } from "../errors/runner-error.ts";
+import type { MigrationProgress, StatementLocation } from "../errors/runner-problem.ts";
 import type { Migration } from "../journal/migration-folder.ts";
 import { firstCodeLine } from "../sql/comments.ts";
-import { type MigrationStatement, splitStatements } from "../sql/statements.ts";
+import type { ParsedMigration, ReviewStatement } from "../sql/parse-migration.ts";
 import { recordMigration } from "./bookkeeping.ts";
-import type { SessionOptions } from "./session-options.ts";
+import { concurrentIndexes, dropInvalidIndex, invalidIndexes } from "./concurrent-index.ts";
+import { retryDelay, type SessionOptions } from "./session-options.ts";
 
 /** PostgreSQL's SQLSTATE for `lock_timeout` (lock_not_available). */
 const LOCK_NOT_AVAILABLE = "55P03";
@@ -16,6 +28,8 @@ export interface LockRetry {
   attempt: number;
   of: number;
   delayMs: number;
+  /** Whether the migration was rolled back before the retry (one transaction) or only the statement is retried. */
+  transaction: boolean;
 }
 
 /** How one migration went. */
@@ -26,96 +40,223 @@ export interface AppliedMigration {
   transaction: boolean;
 }
 
-/**
- * Applies one migration. Normally in one transaction with its bookkeeping row, so it is applied
- * whole or not at all. With the no-transaction directive, statement by statement in autocommit and
- * the row last (such a migration must be re-runnable). A `lock_timeout` is retried with doubling
- * delays `lockRetries` times, then fails with `lock-timeout`; any other error fails with
- * `migration-failed`, naming the statement.
- */
+/** What applying needs besides the migration. */
+export interface ApplyContext {
+  session: SessionOptions;
+  /** Run statement by statement: the directive, or declared as managing its own transactions. */
+  autocommit: boolean;
+  /** The bookkeeping row's `name` (Drizzle Kit 1.0's migrator decides by it), when the table has one. */
+  name?: string;
+  onRetry?: (retry: LockRetry) => void;
+  /** Aborted on SIGINT/SIGTERM: the migration stops before its next statement. */
+  signal?: AbortSignal;
+}
+
+class StatementFailure {
+  constructor(
+    readonly statement: ReviewStatement,
+    readonly error: unknown,
+  ) {}
+}
+
+/** Applies one parsed migration; throws a `RunnerError` that says what stays applied. */
 export async function applyMigration(
   driver: Driver,
   migration: Migration,
-  options: SessionOptions,
-  onRetry: (retry: LockRetry) => void = () => undefined,
+  parsed: ParsedMigration,
+  context: ApplyContext,
 ): Promise<AppliedMigration> {
   const started = performance.now();
-  const statements = splitStatements(migration.sql);
-  const of = options.lockRetries + 1;
+  const { session, autocommit } = context;
+  const statements = parsed.statements;
+  const progress: MigrationProgress = { transaction: !autocommit, applied: 0, total: statements.length };
+  const of = session.lockRetries + 1;
   let attempts = 0;
+  let committing = false;
+
+  const runStatement = async (statement: ReviewStatement) => {
+    // Let a pending SIGINT/SIGTERM handler run: PGlite answers in microtasks, which would otherwise
+    // run the whole migration before the signal is seen.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (context.signal?.aborted) throw interrupted(context.signal, migration, statement, progress);
+    try {
+      await driver.exec(statement.sql);
+    } catch (error) {
+      throw new StatementFailure(statement, error);
+    }
+  };
   const withRetries = async (work: () => Promise<void>): Promise<void> => {
     for (let attempt = 1; ; attempt++) {
       attempts++;
       try {
         return await work();
       } catch (error) {
-        if (!(error instanceof StatementFailure) || error.fields.code !== LOCK_NOT_AVAILABLE)
-          throw toMigratorError(migration, error, attempts, options);
-        if (attempt >= of) throw toMigratorError(migration, error, attempts, options);
-        const delayMs = options.retryDelayMs * 2 ** (attempt - 1);
-        onRetry({ tag: migration.tag, attempt, of, delayMs });
-        await new Promise((r) => setTimeout(r, delayMs));
+        const failure = error instanceof StatementFailure ? error : undefined;
+        const code = failure && databaseErrorFields(failure.error).code;
+        if (code !== LOCK_NOT_AVAILABLE || attempt >= of || context.signal?.aborted) throw error;
+        const delayMs = retryDelay(session, attempt);
+        context.onRetry?.({ tag: migration.tag, attempt, of, delayMs, transaction: !autocommit });
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }
   };
-  if (migration.noTransaction) {
-    for (const statement of statements) await withRetries(() => run(driver, statement));
-    await recordMigration(driver, migration.hash, migration.when);
-  } else {
-    await withRetries(async () => {
-      await driver.exec("BEGIN");
-      try {
-        for (const statement of statements) await run(driver, statement);
-        await recordMigration(driver, migration.hash, migration.when);
-        await driver.exec("COMMIT");
-      } catch (error) {
-        await driver.exec("ROLLBACK").catch(() => undefined);
-        throw error;
+
+  const cancel = () => void driver.cancel?.().catch(() => undefined);
+  context.signal?.addEventListener("abort", cancel);
+  try {
+    if (autocommit) {
+      for (const statement of statements) {
+        const indexes = concurrentIndexes(statement);
+        await withRetries(async () => {
+          // A concurrent build that failed (here, or in an earlier run) leaves an INVALID index that
+          // `IF NOT EXISTS` would then skip: drop it first, so the build starts over.
+          for (const index of indexes) {
+            await dropInvalidIndex(driver, index).catch((error: unknown) => {
+              throw new StatementFailure(statement, error);
+            });
+          }
+          await runStatement(statement);
+        });
+        progress.applied++;
       }
-    });
+      const invalid = await invalidIndexes(driver, statements.flatMap(concurrentIndexes));
+      if (invalid.length > 0) {
+        throw new RunnerError({
+          kind: "invalid-index",
+          tag: migration.tag,
+          file: migration.file,
+          indexes: invalid,
+          progress,
+        });
+      }
+      if (!(await outsideTransaction(driver))) {
+        await driver.exec("ROLLBACK").catch(() => undefined);
+        throw new RunnerError({ kind: "transaction-ended", tag: migration.tag, file: migration.file, progress });
+      }
+      await asRunner(driver, session);
+      await recordMigration(driver, migration, context.name);
+    } else {
+      await withRetries(async () => {
+        await driver.exec("BEGIN");
+        try {
+          const [first] = await driver.query<{ xid: string }>("SELECT txid_current()::text AS xid");
+          for (const statement of statements) await runStatement(statement);
+          const [last] = await driver.query<{ xid: string }>("SELECT txid_current()::text AS xid");
+          if (last?.xid !== first?.xid) {
+            throw new RunnerError({ kind: "transaction-ended", tag: migration.tag, file: migration.file, progress });
+          }
+          await asRunner(driver, session);
+          await recordMigration(driver, migration, context.name);
+          committing = true;
+          await driver.exec("COMMIT");
+        } catch (error) {
+          if (!committing) await driver.exec("ROLLBACK").catch(() => undefined);
+          throw error;
+        }
+      });
+      progress.applied = statements.length;
+    }
+  } catch (error) {
+    throw toRunnerError(migration, error, { attempts, session, progress, committing, signal: context.signal });
+  } finally {
+    context.signal?.removeEventListener("abort", cancel);
   }
   return {
     tag: migration.tag,
     durationMs: Math.round(performance.now() - started),
     attempts,
-    transaction: !migration.noTransaction,
+    transaction: !autocommit,
   };
 }
 
-class StatementFailure {
-  constructor(
-    readonly statement: MigrationStatement,
-    readonly fields: ReturnType<typeof databaseErrorFields>,
-  ) {}
+/**
+ * The bookkeeping row is written as the runner, with the runner's timeouts, whatever role or
+ * `lock_timeout` the migration set for itself.
+ */
+async function asRunner(driver: Driver, session: SessionOptions): Promise<void> {
+  await driver.exec("RESET ROLE");
+  await driver.exec(`SET lock_timeout = ${Math.trunc(session.lockTimeoutMs)}`);
+  await driver.exec(`SET statement_timeout = ${Math.trunc(session.statementTimeoutMs)}`);
 }
 
-async function run(driver: Driver, statement: MigrationStatement): Promise<void> {
+/**
+ * Whether the session is outside any transaction block: `SAVEPOINT` is refused there (25P01) and
+ * accepted inside one (or refused with another code inside a failed one).
+ */
+async function outsideTransaction(driver: Driver): Promise<boolean> {
   try {
-    await driver.exec(statement.sql);
+    await driver.exec("SAVEPOINT migrator_transaction_probe");
   } catch (error) {
-    throw new StatementFailure(statement, databaseErrorFields(error));
+    return databaseErrorFields(error).code === "25P01";
   }
+  await driver.exec("RELEASE SAVEPOINT migrator_transaction_probe");
+  return false;
 }
 
-function toMigratorError(migration: Migration, error: unknown, attempts: number, options: SessionOptions): Error {
-  if (!(error instanceof StatementFailure)) return error instanceof Error ? error : new Error(String(error));
-  const { statement, fields } = error;
-  const at: StatementLocation = {
+function location(migration: Migration, statement: ReviewStatement): StatementLocation {
+  return {
     tag: migration.tag,
     file: migration.file,
     statement: statement.index,
     line: statement.line,
     firstLine: firstCodeLine(statement.sql),
   };
+}
+
+function interrupted(
+  signal: AbortSignal,
+  migration: Migration,
+  statement: ReviewStatement,
+  progress: MigrationProgress,
+) {
+  return new RunnerError({
+    kind: "interrupted",
+    signal: typeof signal.reason === "string" ? signal.reason : "SIGINT",
+    tag: migration.tag,
+    at: location(migration, statement),
+    progress: { ...progress },
+  });
+}
+
+function toRunnerError(
+  migration: Migration,
+  error: unknown,
+  state: {
+    attempts: number;
+    session: SessionOptions;
+    progress: MigrationProgress;
+    committing: boolean;
+    signal?: AbortSignal;
+  },
+): Error {
+  if (error instanceof RunnerError) return error;
+  const failure = error instanceof StatementFailure ? error : undefined;
+  const cause = failure ? failure.error : error;
+  const at = failure && location(migration, failure.statement);
+  const { progress } = state;
+  if (state.signal?.aborted && at) return interrupted(state.signal, migration, failure.statement, progress);
+  if (isConnectionLost(cause)) {
+    return new RunnerError({
+      kind: "connection-lost",
+      tag: migration.tag,
+      ...(at ? { at } : {}),
+      progress,
+      duringCommit: state.committing,
+      detail: databaseErrorFields(cause).message,
+    });
+  }
+  if (!failure || !at) return cause instanceof Error ? cause : new Error(String(cause));
+  const fields = databaseErrorFields(cause);
   if (fields.position !== undefined) {
-    at.errorLine = statement.line + (statement.sql.slice(0, fields.position - 1).match(/\n/g)?.length ?? 0);
+    at.errorLine = at.line + (failure.statement.sql.slice(0, fields.position - 1).match(/\n/g)?.length ?? 0);
   }
   if (fields.code === LOCK_NOT_AVAILABLE) {
     return new RunnerError({
       kind: "lock-timeout",
       at,
-      attempts,
-      lockTimeoutMs: options.lockTimeoutMs,
+      progress,
+      attempts: state.attempts,
+      lockTimeoutMs: state.session.lockTimeoutMs,
       database: fields,
     });
   }
@@ -123,6 +264,7 @@ function toMigratorError(migration: Migration, error: unknown, attempts: number,
   return new RunnerError({
     kind: "migration-failed",
     at,
+    progress,
     database: fields,
     ...(missingExtension ? { missingExtension } : {}),
   });

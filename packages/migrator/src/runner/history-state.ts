@@ -2,12 +2,12 @@ import type { Migration, MigrationFolder } from "../journal/migration-folder.ts"
 import type { AppliedRow } from "./bookkeeping.ts";
 
 /**
- * The state of one journal migration in a database:
- * - `applied`: a row has the file's hash;
- * - `modified`: no row has the hash, but a row has its `when` as `created_at` (the file changed
- *   after it was applied);
+ * The state of one migration of the folder in a database:
+ * - `applied`: a row records it (by Drizzle Kit 1.0's name, else by the file's hash);
+ * - `modified`: a row records it but with another hash (the file changed after it was applied);
  * - `pending`: not applied yet;
- * - `out-of-order`: pending, but older than the newest applied migration (Drizzle would skip it).
+ * - `out-of-order`: pending, but a migration after it (by the folder's order or by time) is already
+ *   applied: Drizzle's 0.x migrator would skip it silently.
  */
 export type MigrationState =
   | { state: "applied"; migration: Migration; row: AppliedRow }
@@ -17,45 +17,72 @@ export type MigrationState =
 
 /** A database's history compared with a migrations folder. */
 export interface HistoryState {
-  /** One entry per journal migration, in journal order. */
+  /** One entry per migration of the folder, in apply order. */
   migrations: MigrationState[];
-  /** Rows no journal entry matches (`unknown`). */
+  /** Rows no migration matches (`unknown`). */
   unknown: AppliedRow[];
   /** Rows in the bookkeeping table. */
   appliedCount: number;
-  /** Journal entries. */
+  /** Migrations in the folder. */
   expectedCount: number;
   /** Migrations still to apply (`pending` and `out-of-order`). */
   pendingCount: number;
 }
 
 /**
- * Matches bookkeeping rows to journal migrations by hash (never by timestamp, so nothing is
- * skipped), then unmatched rows by `created_at` = `when` (a modified file). Each row matches once.
+ * Matches bookkeeping rows to migrations, each row at most once and never by timestamp alone when
+ * that could be ambiguous:
+ * 1. a row with a `name` (Drizzle Kit 1.0) belongs to the migration of that name, whatever its hash;
+ * 2. any other row, to the migration whose file has its hash;
+ * 3. a row left over, to the one migration left over with its `when` (to the second in a 1.0
+ *    folder): that migration's file changed after it was applied (`modified`). Where several
+ *    migrations or rows share a `when`, none is matched this way (they stay pending and unknown).
  */
 export function compareHistory(folder: MigrationFolder, rows: readonly AppliedRow[]): HistoryState {
-  const unmatched = [...rows];
-  const take = (test: (row: AppliedRow) => boolean): AppliedRow | undefined => {
-    const at = unmatched.findIndex(test);
-    return at === -1 ? undefined : unmatched.splice(at, 1)[0];
-  };
-  const byHash = folder.migrations.map((m) => take((r) => r.hash === m.hash));
-  const byWhen = folder.migrations.map((m, i) => (byHash[i] ? undefined : take((r) => r.createdAt === m.when)));
-  const newestApplied = Math.max(
-    -Infinity,
-    ...rows.filter((r) => !unmatched.includes(r)).map((r) => r.createdAt ?? -Infinity),
-  );
+  const matched = new Map<Migration, AppliedRow>();
+  const unmatched = new Set(rows);
+  const byName = new Map(folder.migrations.map((m) => [m.name, m]));
+  for (const row of rows) {
+    const migration = row.name ? byName.get(row.name) : undefined;
+    if (migration && !matched.has(migration)) {
+      matched.set(migration, row);
+      unmatched.delete(row);
+    }
+  }
+  for (const migration of folder.migrations) {
+    if (matched.has(migration)) continue;
+    const row = [...unmatched].find((r) => r.hash === migration.hash);
+    if (row) {
+      matched.set(migration, row);
+      unmatched.delete(row);
+    }
+  }
+  const second = folder.layout === "folders";
+  const key = (when: number | null) => (when === null ? null : second ? Math.floor(when / 1000) : when);
+  const leftMigrations = folder.migrations.filter((m) => !matched.has(m));
+  for (const migration of leftMigrations) {
+    const sameWhen = leftMigrations.filter((m) => key(m.when) === key(migration.when));
+    const rowsWithWhen = [...unmatched].filter((r) => !r.name && key(r.createdAt) === key(migration.when));
+    const [row] = rowsWithWhen;
+    if (sameWhen.length === 1 && rowsWithWhen.length === 1 && row) {
+      matched.set(migration, row);
+      unmatched.delete(row);
+    }
+  }
+
+  const appliedPositions = folder.migrations.flatMap((m, i) => (matched.has(m) ? [i] : []));
+  const lastAppliedPosition = Math.max(-1, ...appliedPositions);
+  const newestApplied = Math.max(-Infinity, ...folder.migrations.filter((m) => matched.has(m)).map((m) => m.when));
   const migrations = folder.migrations.map((migration, i): MigrationState => {
-    const applied = byHash[i];
-    if (applied) return { state: "applied", migration, row: applied };
-    const modified = byWhen[i];
-    if (modified) return { state: "modified", migration, row: modified };
-    if (migration.when < newestApplied) return { state: "out-of-order", migration, newestAppliedWhen: newestApplied };
+    const row = matched.get(migration);
+    if (row) return { state: row.hash === migration.hash ? "applied" : "modified", migration, row };
+    if (i < lastAppliedPosition || migration.when < newestApplied)
+      return { state: "out-of-order", migration, newestAppliedWhen: newestApplied };
     return { state: "pending", migration };
   });
   return {
     migrations,
-    unknown: unmatched,
+    unknown: [...unmatched],
     appliedCount: rows.length,
     expectedCount: folder.migrations.length,
     pendingCount: migrations.filter((m) => m.state === "pending" || m.state === "out-of-order").length,

@@ -1,22 +1,35 @@
 import type { Driver } from "../drivers/driver.ts";
 import { RunnerError } from "../errors/runner-error.ts";
-import type { MigrationFolder } from "../journal/migration-folder.ts";
+import type { TransactionControlLocation } from "../errors/runner-problem.ts";
+import type { Migration, MigrationFolder } from "../journal/migration-folder.ts";
+import { loadParser, type ParsedMigration, parseMigration } from "../sql/parse-migration.ts";
+import { transactionControlProblems } from "../sql/transaction-control.ts";
 import { verifyMigrations, type VerifyResult } from "../verify/verify-migrations.ts";
 import { withMigratorLock } from "./advisory-lock.ts";
 import { type AppliedMigration, applyMigration, type LockRetry } from "./apply-migration.ts";
-import { ensureBookkeeping, readAppliedRows } from "./bookkeeping.ts";
+import { ensureBookkeeping, readBookkeeping } from "./bookkeeping.ts";
 import { compareHistory } from "./history-state.ts";
-import { configureSession, resolveSessionOptions, type SessionOptions } from "./session-options.ts";
+import { configureSession, resetSession, resolveSessionOptions, type SessionOptions } from "./session-options.ts";
 
 /** What a run reports while it works, so a command can print progress. */
 export type RunEvent =
   | { type: "state"; applied: number; expected: number; pending: number }
+  | { type: "applying"; tag: string }
   | { type: "applied"; migration: AppliedMigration }
-  | { type: "retry"; retry: LockRetry };
+  | { type: "retry"; retry: LockRetry }
+  | { type: "warning"; message: string };
 
 export interface RunOptions extends Partial<SessionOptions> {
   /** Apply pending migrations older than the newest applied one instead of stopping. */
   allowOutOfOrder?: boolean;
+  /**
+   * Migrations (by tag) that manage their own transactions (`BEGIN`/`COMMIT` of their own, as
+   * Drizzle's migrator tolerates), with the reason: they run statement by statement, like the
+   * no-transaction directive, instead of being refused. For histories adopted as they are.
+   */
+  selfManagedTransactions?: Readonly<Record<string, string>>;
+  /** Aborted on SIGINT/SIGTERM: the run stops before the next statement and says what stays. */
+  signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
 }
 
@@ -28,14 +41,50 @@ export interface RunResult {
   verification: VerifyResult;
 }
 
+/** A migration to apply, parsed, with how it runs. */
+interface Planned {
+  migration: Migration;
+  parsed: ParsedMigration;
+  autocommit: boolean;
+}
+
+/**
+ * Parses the migrations about to run and refuses, before any runs, transaction control they
+ * cannot have (see `sql/transaction-control.ts`), naming file and line of each.
+ */
+async function plan(pending: readonly Migration[], options: RunOptions): Promise<Planned[]> {
+  if (pending.length === 0) return [];
+  await loadParser();
+  const planned: Planned[] = [];
+  const problems: TransactionControlLocation[] = [];
+  for (const migration of pending) {
+    const parsed = parseMigration(migration.tag, migration.file, migration.sql);
+    const autocommit = migration.noTransaction || options.selfManagedTransactions?.[migration.tag] !== undefined;
+    for (const problem of transactionControlProblems(parsed, !autocommit)) {
+      const { command, reason } = problem;
+      problems.push({
+        tag: migration.tag,
+        file: migration.file,
+        line: problem.statement.position.line,
+        command,
+        reason,
+      });
+    }
+    planned.push({ migration, parsed, autocommit });
+  }
+  if (problems.length > 0) throw new RunnerError({ kind: "transaction-control", statements: problems });
+  return planned;
+}
+
 /**
  * Brings a database up to a (validated) migrations folder:
  * 1. takes the migrator's advisory lock (a concurrent run waits, then finds nothing pending);
- * 2. reads the bookkeeping table and matches rows to the journal by hash;
- * 3. stops before applying anything on a modified or unknown migration, or on an out-of-order one
- *    unless `allowOutOfOrder`;
- * 4. applies each pending migration in journal order (see `applyMigration`);
- * 5. verifies with {@link verifyMigrations} that the applied set equals the journal.
+ * 2. reads the bookkeeping table and matches rows to migrations (see `compareHistory`);
+ * 3. stops before applying anything on a modified or unknown migration, on an out-of-order one
+ *    unless `allowOutOfOrder`, or on transaction control a migration cannot have;
+ * 4. applies each pending migration in the folder's order (see `applyMigration`), putting the
+ *    session back as it was set up after each, so no migration's `SET` reaches the next;
+ * 5. verifies with {@link verifyMigrations} that the applied set equals the folder.
  *
  * @example
  * const folder = readMigrationFolder("packages/db/src/migrations");
@@ -48,10 +97,11 @@ export async function runMigrations(
 ): Promise<RunResult> {
   const session: SessionOptions = resolveSessionOptions(options);
   const emit = options.onEvent ?? (() => undefined);
-  await configureSession(driver, session);
+  for (const message of await configureSession(driver, session)) emit({ type: "warning", message });
   return withMigratorLock(driver, session.waitTimeoutMs, async () => {
     await ensureBookkeeping(driver);
-    const history = compareHistory(folder, await readAppliedRows(driver));
+    const bookkeeping = await readBookkeeping(driver);
+    const history = compareHistory(folder, bookkeeping.rows);
     const state = { applied: history.appliedCount, expected: history.expectedCount, pending: history.pendingCount };
     emit({ type: "state", ...state });
     const modified = history.migrations.flatMap((m) =>
@@ -77,10 +127,23 @@ export async function runMigrations(
     );
     if (outOfOrder.length > 0 && !options.allowOutOfOrder)
       throw new RunnerError({ kind: "out-of-order", migrations: outOfOrder });
+    const pending = history.migrations.flatMap((m) =>
+      m.state === "pending" || m.state === "out-of-order" ? [m.migration] : [],
+    );
     const applied: AppliedMigration[] = [];
-    for (const entry of history.migrations) {
-      if (entry.state !== "pending" && entry.state !== "out-of-order") continue;
-      const result = await applyMigration(driver, entry.migration, session, (retry) => emit({ type: "retry", retry }));
+    for (const { migration, parsed, autocommit } of await plan(pending, options)) {
+      if (options.signal?.aborted) {
+        throw new RunnerError({ kind: "interrupted", signal: String(options.signal.reason ?? "SIGINT") });
+      }
+      emit({ type: "applying", tag: migration.tag });
+      const result = await applyMigration(driver, migration, parsed, {
+        session,
+        autocommit,
+        ...(bookkeeping.hasName ? { name: migration.name } : {}),
+        onRetry: (retry) => emit({ type: "retry", retry }),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      await resetSession(driver, session);
       applied.push(result);
       emit({ type: "applied", migration: result });
     }

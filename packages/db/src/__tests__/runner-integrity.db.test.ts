@@ -1,0 +1,311 @@
+/**
+ * The runner's promises under SQL and settings a real team writes, on the engine of the test
+ * project: a migration cannot end or undo the transaction it runs in; one migration's session
+ * settings never reach the next; an edited or replaced migration is accepted only with evidence.
+ */
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readMigrationFolder, type RunnerError, type RunnerProblem, runMigrations } from "@repo/migrator";
+import { afterEach, describe, expect, it } from "vitest";
+import { openPglite } from "../connection.ts";
+import { runCommand, startCommand } from "../testing/run-command.ts";
+import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
+import { createTestDatabase, createTestDataDir, type TestDatabase, testEngine } from "../testing/test-database.ts";
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A database with Trovella's whole history applied, and a scratch copy of that history to add to. */
+async function migratedWithScratch(): Promise<{ t: TestDatabase; s: ScratchMigrations }> {
+  const t = await createTestDatabase();
+  cleanups.push(() => t.close());
+  const s = scratchMigrations();
+  cleanups.push(() => s.remove());
+  return { t, s };
+}
+
+async function problemOf(run: Promise<unknown>): Promise<RunnerProblem> {
+  const error = (await run.then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as RunnerError | undefined;
+  if (!error?.problem) throw new Error(`expected a RunnerError, got ${String(error)}`);
+  return error.problem;
+}
+
+async function exists(t: TestDatabase, name: string): Promise<boolean> {
+  const [row] = await t.driver.query<{ present: boolean }>("SELECT to_regclass($1) IS NOT NULL AS present", [name]);
+  return row!.present;
+}
+
+async function recorded(t: TestDatabase): Promise<number> {
+  const [row] = await t.driver.query<{ n: number }>("SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations");
+  return row!.n;
+}
+
+const breakpoint = "\n--> statement-breakpoint\n";
+
+/** An empty database a command can open itself: a server database, or a closed embedded folder. */
+async function commandTarget(): Promise<{ DATABASE_URL?: string; PGLITE_DATA_DIR?: string }> {
+  if (testEngine() === "pglite") {
+    const folder = await createTestDataDir({ migrate: false });
+    cleanups.push(() => folder.remove());
+    return { PGLITE_DATA_DIR: folder.dataDir };
+  }
+  const t = await createTestDatabase({ migrate: false });
+  cleanups.push(() => t.close());
+  if (t.connection.kind !== "postgres") throw new Error("expected a server database");
+  return { DATABASE_URL: t.connection.url };
+}
+
+describe("transaction control inside a migration that runs in one transaction", () => {
+  it("each of BEGIN, START, COMMIT, END, ROLLBACK, ABORT, SAVEPOINT is refused before anything runs, all named at once", async () => {
+    const { t, s } = await migratedWithScratch();
+    const before = await recorded(t);
+    const controls = ["ROLLBACK", "COMMIT", "BEGIN", "END", "ABORT", "SAVEPOINT keep", "START TRANSACTION"];
+    const tags = controls.map((control, i) =>
+      s.add(
+        `control_${i}`,
+        [`CREATE TABLE "tc_${i}_a" ("id" integer);`, `${control};`, `CREATE TABLE "tc_${i}_b" ("id" integer);`].join(
+          breakpoint,
+        ),
+      ),
+    );
+    const problem = await problemOf(runMigrations(t.driver, readMigrationFolder(s.dir)));
+    // PostgreSQL's parser reads END as COMMIT and ABORT as ROLLBACK.
+    const commands = ["ROLLBACK", "COMMIT", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "START TRANSACTION"];
+    expect(problem).toEqual({
+      kind: "transaction-control",
+      statements: tags.map((tag, i) => ({
+        tag,
+        file: join(s.dir, `${tag}.sql`),
+        line: 3,
+        command: commands[i],
+        reason: expect.stringContaining("ends or undoes part of that transaction"),
+      })),
+    });
+    for (const i of controls.keys()) expect(await exists(t, `tc_${i}_a`)).toBe(false);
+    expect(await recorded(t)).toBe(before);
+  });
+
+  it("the command exits 2, naming file:line, and applies nothing of the run", async () => {
+    const env = await commandTarget();
+    const s = scratchMigrations();
+    cleanups.push(() => s.remove());
+    s.add("clean_one", 'CREATE TABLE "tc_clean" ("id" integer);');
+    const tag = s.add(
+      "commit_half",
+      ['CREATE TABLE "tc_half" ("id" integer);', "COMMIT;", 'CREATE TABLE "tc_half" ("id" integer);'].join(breakpoint),
+    );
+    const run = await runCommand("migrate", ["--migrations", s.dir], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`${join(s.dir, `${tag}.sql`)}:3: COMMIT:`);
+    expect(run.stderr).toContain("nothing was applied");
+    const status = await runCommand("status", ["--migrations", s.dir, "--json"], env);
+    expect((JSON.parse(status.stdout) as { applied: number }).applied).toBe(0);
+  });
+
+  it("a migration declared as managing its own transactions runs statement by statement, as Drizzle would", async () => {
+    const { t, s } = await migratedWithScratch();
+    const tag = s.add(
+      "own_commit",
+      ['CREATE TABLE "tc_own_a" ("id" integer);', "COMMIT;", 'CREATE TABLE "tc_own_b" ("id" integer);'].join(
+        breakpoint,
+      ),
+    );
+    const result = await runMigrations(t.driver, readMigrationFolder(s.dir), {
+      selfManagedTransactions: { [tag]: "adopted history: commits its enum value before using it" },
+    });
+    expect(result.applied).toMatchObject([{ tag, transaction: false }]);
+    expect(await exists(t, "tc_own_a")).toBe(true);
+    expect(await exists(t, "tc_own_b")).toBe(true);
+    expect(result.verification.ok).toBe(true);
+  });
+
+  it("a statement-by-statement migration must close every BEGIN it opens", async () => {
+    const { t, s } = await migratedWithScratch();
+    const tag = s.add(
+      "unclosed_begin",
+      ["-- migrator:no-transaction", "BEGIN;", 'CREATE TABLE "tc_open" ("id" integer);'].join(breakpoint),
+    );
+    const problem = await problemOf(runMigrations(t.driver, readMigrationFolder(s.dir)));
+    expect(problem).toMatchObject({ kind: "transaction-control", statements: [{ tag, line: 3, command: "BEGIN" }] });
+    expect(await exists(t, "tc_open")).toBe(false);
+  });
+});
+
+describe("one migration's session settings never reach the next", () => {
+  it("resets search_path, lock_timeout, the role and custom settings after each migration", async () => {
+    const { t, s } = await migratedWithScratch();
+    s.add(
+      "leaky_settings",
+      [
+        'CREATE SCHEMA IF NOT EXISTS "other";',
+        'SET search_path = "other", public;',
+        "SET lock_timeout = 0;",
+        "SET statement_timeout = 0;",
+        "SELECT set_config('app.tenant_id', 'leaked', false);",
+        "SET ROLE authenticated;",
+      ].join(breakpoint),
+    );
+    s.add(
+      "probe_settings",
+      `CREATE TABLE "settings_probe" AS SELECT current_setting('search_path') AS search_path, current_setting('lock_timeout') AS lock_timeout, current_user::text AS who, coalesce(current_setting('app.tenant_id', true), '') AS tenant;`,
+    );
+    const [session] = await t.driver.query<{ who: string; search_path: string }>(
+      "SELECT current_user::text AS who, current_setting('search_path') AS search_path",
+    );
+    const result = await runMigrations(t.driver, readMigrationFolder(s.dir));
+    expect(result.verification.ok).toBe(true);
+    expect(await exists(t, "public.settings_probe")).toBe(true);
+    expect(await exists(t, "other.settings_probe")).toBe(false);
+    const [probe] = await t.driver.query("SELECT * FROM public.settings_probe");
+    expect(probe).toEqual({ search_path: session!.search_path, lock_timeout: "300ms", who: session!.who, tenant: "" });
+    const [owner] = await t.driver.query<{ owner: string }>(
+      "SELECT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE oid = 'public.settings_probe'::regclass",
+    );
+    expect(owner!.owner).toBe(session!.who);
+  });
+});
+
+describe("db:accept-hash accepts an edit only with evidence", () => {
+  const gitEnv = {
+    ...process.env,
+    GIT_AUTHOR_NAME: "t",
+    GIT_AUTHOR_EMAIL: "t@t",
+    GIT_COMMITTER_NAME: "t",
+    GIT_COMMITTER_EMAIL: "t@t",
+  };
+  /** The scratch history in a git repository of its own, committed. */
+  function inGit(s: ScratchMigrations): string {
+    const repo = mkdtempSync(join(tmpdir(), "trovella-git-"));
+    cleanups.push(() => rmSync(repo, { recursive: true, force: true }));
+    cpSync(s.dir, join(repo, "migrations"), { recursive: true });
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, stdio: "pipe", env: gitEnv });
+    git("init", "-q");
+    git("add", ".");
+    git("commit", "-qm", "history");
+    return repo;
+  }
+
+  function commitAll(repo: string, message: string): void {
+    execFileSync("git", ["commit", "-qam", message], { cwd: repo, env: gitEnv });
+  }
+
+  it("shows the diff of a reviewed edit; refuses a different migration that took an applied one's place; refuses without history", async () => {
+    const env = await commandTarget();
+    {
+      const s = scratchMigrations();
+      cleanups.push(() => s.remove());
+      const tag = s.add("to_edit", 'CREATE TABLE "accept_probe" ("id" integer);');
+      const repo = inGit(s);
+      const migrations = join(repo, "migrations");
+      const file = join(migrations, `${tag}.sql`);
+      expect((await runCommand("migrate", ["--migrations", migrations], env)).code).toBe(0);
+
+      // Another migration in the applied one's place, with its journal `when` (a botched merge): it
+      // is shown as modified, but the row is not an earlier text of its file, so it is not accepted.
+      const journalPath = join(migrations, "meta", "_journal.json");
+      const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: { tag: string }[] };
+      const other = tag.replace("to_edit", "other_change");
+      journal.entries.at(-1)!.tag = other;
+      writeFileSync(journalPath, JSON.stringify(journal, null, 2));
+      renameSync(file, join(migrations, `${other}.sql`));
+      writeFileSync(join(migrations, `${other}.sql`), 'CREATE TABLE "something_else" ("id" integer);');
+      execFileSync("git", ["add", "-A"], { cwd: repo, env: gitEnv });
+      commitAll(repo, "replace");
+      const status = await runCommand("status", ["--migrations", migrations, "--json"], env);
+      expect(
+        (JSON.parse(status.stdout) as { migrations: { tag: string; state: string }[] }).migrations.at(-1),
+      ).toMatchObject({
+        tag: other,
+        state: "modified",
+      });
+      const replaced = await runCommand("accept-hash", [other, "--migrations", migrations], env);
+      expect(replaced.code).toBe(3);
+      expect(replaced.stderr).toContain(`${other}: the applied row's hash matches no committed version of the file`);
+      execFileSync("git", ["revert", "--no-edit", "HEAD"], { cwd: repo, stdio: "pipe", env: gitEnv });
+
+      // A reviewed comment edit: accepted, with the diff from the version the database applied.
+      writeFileSync(file, '-- reviewed: the probe table\nCREATE TABLE "accept_probe" ("id" integer);');
+      commitAll(repo, "comment");
+      const edited = await runCommand("accept-hash", [tag, "--migrations", migrations], env);
+      expect(edited.code, edited.stderr).toBe(0);
+      expect(edited.stdout).toContain("what changed since:");
+      expect(edited.stdout).toContain("+-- reviewed: the probe table");
+      expect((await runCommand("verify", ["--migrations", migrations], env)).code).toBe(0);
+
+      // Outside git there is nothing to show: refused unless the reviewer says so.
+      s.write(tag, '-- reviewed twice\nCREATE TABLE "accept_probe" ("id" integer);');
+      cpSync(join(migrations, "meta"), join(s.dir, "meta"), { recursive: true });
+      const noHistory = await runCommand("accept-hash", [tag, "--migrations", s.dir], env);
+      expect(noHistory.code).toBe(3);
+      expect(noHistory.stderr).toContain(`${tag}: no git history of the file`);
+      expect((await runCommand("accept-hash", [tag, "--migrations", s.dir, "--without-git"], env)).code).toBe(0);
+    }
+  });
+});
+
+// One process's database: only the embedded engine has these questions.
+if (testEngine() === "pglite") {
+  describe("the embedded database", () => {
+    it("a second process opening the folder gets a clear error (exit 5), and the folder stays usable", async () => {
+      const folder = await createTestDataDir();
+      cleanups.push(() => folder.remove());
+      const held = await openPglite(folder.dataDir);
+      const blocked = await startCommand("status", [], { PGLITE_DATA_DIR: folder.dataDir }).done;
+      expect(blocked.code).toBe(5);
+      expect(blocked.stderr).toContain(
+        `the embedded database ${folder.dataDir} is open in another process (pid ${process.pid})`,
+      );
+      expect(blocked.stderr).not.toMatch(/\[object Object\]|Aborted\(\)/);
+      await held.close();
+      const status = await runCommand("status", [], { PGLITE_DATA_DIR: folder.dataDir });
+      expect(status.code, status.stderr).toBe(0);
+    });
+
+    it("SIGINT stops before the next statement, rolls the migration back and names it (exit 130)", async () => {
+      const folder = await createTestDataDir();
+      cleanups.push(() => folder.remove());
+      const s = scratchMigrations();
+      cleanups.push(() => s.remove());
+      const previous = s.entries().at(-1)!.tag;
+      const tag = s.add(
+        "interrupted",
+        [
+          'CREATE TABLE "signal_probe" ("id" integer);',
+          "SELECT pg_sleep(3);",
+          'CREATE TABLE "signal_after" ("id" integer);',
+        ].join(breakpoint),
+      );
+      s.add("after_interrupted", 'CREATE TABLE "never_reached" ("id" integer);');
+      // Everything up to the last migration of the history is applied first, so the run has only the two new ones.
+      expect((await runCommand("migrate", [], { PGLITE_DATA_DIR: folder.dataDir })).code).toBe(0);
+      const run = startCommand("migrate", ["--migrations", s.dir], { PGLITE_DATA_DIR: folder.dataDir });
+      let stdout = "";
+      run.child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+      for (let i = 0; i < 300 && !stdout.includes("Migration state:"); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 1000));
+      run.child.kill("SIGINT");
+      const done = await run.done;
+      expect(done.code).toBe(130);
+      expect(done.stderr).toContain(`interrupted by SIGINT while applying ${tag}`);
+      expect(done.stderr).toContain(`${tag} was rolled back: nothing of it was kept`);
+      const db = await openPglite(folder.dataDir);
+      try {
+        const tables = await db.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_class WHERE relname IN ('signal_probe', 'signal_after', 'never_reached')",
+        );
+        expect(tables.rows[0]?.n).toBe(0);
+      } finally {
+        await db.close();
+      }
+      expect(previous).toBeTruthy();
+    });
+  });
+}
