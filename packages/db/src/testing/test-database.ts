@@ -5,6 +5,7 @@
  * (dropped on close), on PGlite a copy of a migrated data directory (removed on close).
  */
 import { fileURLToPath } from "node:url";
+import type { PGlite } from "@electric-sql/pglite";
 import { type Driver, openPostgresDriver, pgliteDriver, readMigrationFolder, runMigrations } from "@repo/migrator";
 import { createTestDatabaseFactory, type PrepareTarget, type TestDatabaseFactory } from "@repo/migrator/testing";
 import { createDatabase, type Database } from "../client.ts";
@@ -24,6 +25,8 @@ export interface TestDatabase {
   db: Database;
   /** A raw session for catalog queries. */
   driver: Driver;
+  /** The embedded database itself (PGlite only), for tools that take a PGlite instance. */
+  pglite?: PGlite;
   close(): Promise<void>;
 }
 
@@ -98,6 +101,7 @@ export async function createTestDatabase(
       connection,
       db: handle.db,
       driver: pgliteDriver(clone.pglite, { target: clone.dataDir }),
+      pglite: clone.pglite,
       close: () => clone.close(),
     };
   }

@@ -20,3 +20,17 @@ export function drizzleFolderName(tag: string, when: number): string {
   const [, ...rest] = tag.split("_");
   return `${utcStamp(when)}_${rest.join("_")}`;
 }
+
+/**
+ * The time a 1.0 folder name starts with, in ms since the epoch (UTC), as drizzle-orm 1.0 reads it
+ * (`created_at`); undefined when the name does not start with 14 digits of a real time.
+ *
+ * @example folderMillis("20261121234308_tro-101") // 1795304588000
+ */
+export function folderMillis(name: string): number | undefined {
+  const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})/.exec(name);
+  if (!match) return undefined;
+  const [y, mo, d, h, mi, s] = match.slice(1).map(Number) as [number, number, number, number, number, number];
+  const ms = Date.UTC(y, mo - 1, d, h, mi, s);
+  return utcStamp(ms) === match[0] ? ms : undefined;
+}

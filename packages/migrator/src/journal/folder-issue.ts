@@ -18,7 +18,13 @@ export type FolderIssue =
   | { kind: "snapshot-malformed"; tag: string; path: string; reason: string }
   | { kind: "idx-out-of-order"; tag: string; idx: number; expected: number }
   | { kind: "when-not-increasing"; tag: string; when: number; previousTag: string; previousWhen: number }
-  | { kind: "sql-not-in-journal"; path: string };
+  | { kind: "sql-not-in-journal"; path: string }
+  | { kind: "layouts-mixed"; path: string }
+  | { kind: "folder-name-invalid"; path: string }
+  | { kind: "folder-without-sql"; path: string }
+  | { kind: "stray-file"; path: string }
+  | { kind: "same-second"; names: string[] }
+  | { kind: "snapshot-parent-missing"; tag: string; path: string; parent: string };
 
 const UNTIDY: ReadonlySet<FolderIssue["kind"]> = new Set([
   "snapshot-missing",
@@ -26,6 +32,10 @@ const UNTIDY: ReadonlySet<FolderIssue["kind"]> = new Set([
   "idx-out-of-order",
   "when-not-increasing",
   "sql-not-in-journal",
+  "folder-without-sql",
+  "stray-file",
+  "same-second",
+  "snapshot-parent-missing",
 ]);
 
 /** Whether the issue makes applying the folder wrong or ambiguous (else it is untidiness to warn about). */
@@ -58,5 +68,17 @@ export function describeFolderIssue(issue: FolderIssue): string {
       return `journal entry "${issue.tag}" has when ${issue.when}, older than "${issue.previousTag}" (${issue.previousWhen}): a branch merge? Drizzle's migrator would skip it on a database that has "${issue.previousTag}". It applies in journal order on a database without "${issue.previousTag}"; on one with it, the runner stops it as out-of-order.`;
     case "sql-not-in-journal":
       return `${issue.path}: SQL file not in the journal, so it never runs. Add it with drizzle-kit generate, or delete it.`;
+    case "layouts-mixed":
+      return `${issue.path}: both Drizzle Kit 0.x's meta/_journal.json and 1.0's migration folders: a half-done \`drizzle-kit up\`? Finish the upgrade (db:upgrade-layout) or restore the folder from git.`;
+    case "folder-name-invalid":
+      return `${issue.path}: the folder name does not start with a UTC time (YYYYMMDDHHMMSS), which drizzle-orm 1.0 records as created_at (its migrator fails on it). Rename the folder, as drizzle-kit generate would name it.`;
+    case "folder-without-sql":
+      return `${issue.path}: a folder without migration.sql, so it never runs. Delete it, or restore its migration.sql from git.`;
+    case "stray-file":
+      return `${issue.path}: a file beside the migration folders; it never runs. Move it out of the migrations folder.`;
+    case "same-second":
+      return `migrations ${issue.names.join(", ")} were generated in the same second: they apply in the order of their names, which is all that orders them. Make sure that order is right.`;
+    case "snapshot-parent-missing":
+      return `${issue.path}: the snapshot of "${issue.tag}" names a parent snapshot (${issue.parent}) that no migration has: the chain drizzle-kit generate diffs along is broken. Restore the parent's snapshot from git.`;
   }
 }

@@ -9,9 +9,10 @@ import { RunnerError } from "../errors/runner-error.ts";
 import { runsOutsideTransaction } from "../sql/statements.ts";
 import { drizzleFolderName } from "./drizzle-name.ts";
 import { migrationHash } from "./file-hash.ts";
+import { isFoldersLayout, readMigrationDirectories } from "./folders-layout.ts";
 import { type FolderIssue, isRefusal } from "./folder-issue.ts";
 import { type Journal, readJournal } from "./journal-file.ts";
-import { type Snapshot, snapshotFileName } from "../snapshot/snapshot.ts";
+import { parentIds, type Snapshot, snapshotFileName } from "../snapshot/snapshot.ts";
 import { decodeUtf8 } from "./utf8-text.ts";
 
 /** One migration of the folder, in apply order. */
@@ -44,25 +45,80 @@ export interface MigrationFolder {
   folder: string;
   /** Drizzle Kit 0.x's `meta/_journal.json` with `NNNN_tag.sql` files, or 1.0's folder per migration. */
   layout: "journal" | "folders";
+  /** The 0.x journal as Drizzle Kit wrote it (for tools that append to it); absent in the 1.0 layout. */
+  journal?: Journal;
+  /** Where the 0.x journal is; for the 1.0 layout, the folder itself. */
   journalPath: string;
-  /** The journal as Drizzle Kit wrote it (for tools that append to it). */
-  journal: Journal;
-  /** Every journal entry, in journal order: the order they apply in. */
+  /** Every migration, in the order they apply in (the journal's; in 1.0, the folder names'). */
   migrations: Migration[];
   /** Untidiness that does not change what runs: commands print it once, with the fix. */
   warnings: FolderIssue[];
 }
 
 /**
- * Reads and validates a Drizzle Kit migrations folder (`meta/_journal.json`, one `.sql` file per
- * entry, `meta/<prefix>_snapshot.json`) before anything touches a database. Every issue is
- * collected; refusals (see `FolderIssue`) throw one `MigratorError` of kind `folder-invalid`
- * listing them all, untidiness is returned as `warnings`.
+ * Reads and validates a Drizzle Kit migrations folder before anything touches a database, in
+ * either layout: 0.x (`meta/_journal.json`, one `.sql` file per entry, `meta/<prefix>_snapshot.json`)
+ * or 1.0 (`<time>_<name>/migration.sql` and `snapshot.json`). Every issue is collected; refusals
+ * (see `FolderIssue`) throw one `RunnerError` of kind `folder-invalid` listing them all,
+ * untidiness is returned as `warnings`.
  */
 export function readMigrationFolder(folder: string): MigrationFolder {
   const root = resolve(folder);
   const journalPath = join(root, "meta", "_journal.json");
   const issues: FolderIssue[] = [];
+  const folders = isFoldersLayout(root);
+  if (folders && existsSync(journalPath)) issues.push({ kind: "layouts-mixed", path: root });
+  const read = folders ? readFolders(root, issues) : readJournalLayout(root, journalPath, issues);
+  const refusals = issues.filter(isRefusal);
+  const warnings = issues.filter((issue) => !isRefusal(issue));
+  if (refusals.length > 0 || !read)
+    throw new RunnerError({ kind: "folder-invalid", folder: root, issues: refusals, warnings });
+  return { folder: root, warnings, ...read };
+}
+
+type LayoutRead = Pick<MigrationFolder, "layout" | "journal" | "journalPath" | "migrations">;
+
+/** A migration's SQL file, refusing bytes that are not UTF-8. */
+function readSql(tag: string, file: string, issues: FolderIssue[]): { sql: string; hash: string } | undefined {
+  const decoded = decodeUtf8(readFileSync(file));
+  if (!decoded.ok) {
+    issues.push({ kind: "sql-not-utf8", tag, path: file, ...decoded.at });
+    return undefined;
+  }
+  return { sql: decoded.text, hash: migrationHash(decoded.text) };
+}
+
+/** Drizzle Kit 1.0's layout. */
+function readFolders(root: string, issues: FolderIssue[]): LayoutRead {
+  const migrations: Migration[] = [];
+  const ids = new Set<string>();
+  readMigrationDirectories(root, issues).forEach((directory, position) => {
+    const { name, when, file, snapshotPath } = directory;
+    const snapshot = readSnapshot(name, snapshotPath, issues);
+    for (const parent of snapshot ? parentIds(snapshot) : []) {
+      if (position > 0 && !ids.has(parent))
+        issues.push({ kind: "snapshot-parent-missing", tag: name, path: snapshotPath, parent });
+    }
+    if (snapshot) ids.add(snapshot.id);
+    const text = readSql(name, file, issues);
+    if (!text) return;
+    migrations.push({
+      idx: position,
+      tag: name,
+      name,
+      when,
+      file,
+      ...text,
+      noTransaction: runsOutsideTransaction(text.sql),
+      snapshotPath,
+      snapshot,
+    });
+  });
+  return { layout: "folders", journalPath: root, migrations };
+}
+
+/** Drizzle Kit 0.x's layout: the journal lists the migrations. */
+function readJournalLayout(root: string, journalPath: string, issues: FolderIssue[]): LayoutRead | undefined {
   const journal = readJournal(journalPath, issues);
   const entries = journal?.entries ?? [];
   const sqlFiles = existsSync(root)
@@ -90,22 +146,16 @@ export function readMigrationFolder(folder: string): MigrationFolder {
       issues.push({ kind: "sql-missing", tag, path: file });
       return;
     }
-    const decoded = decodeUtf8(readFileSync(file));
-    if (!decoded.ok) {
-      issues.push({ kind: "sql-not-utf8", tag, path: file, ...decoded.at });
-      return;
-    }
-    const sql = decoded.text;
-    const hash = migrationHash(sql);
+    const text = readSql(tag, file, issues);
+    if (!text) return;
     migrations.push({
       idx,
       tag,
       name: drizzleFolderName(tag, when),
       when,
       file,
-      sql,
-      hash,
-      noTransaction: runsOutsideTransaction(sql),
+      ...text,
+      noTransaction: runsOutsideTransaction(text.sql),
       snapshotPath,
       snapshot,
     });
@@ -115,22 +165,25 @@ export function readMigrationFolder(folder: string): MigrationFolder {
       if (!seen.has(name.slice(0, -".sql".length))) issues.push({ kind: "sql-not-in-journal", path: join(root, name) });
     }
   }
-  const refusals = issues.filter(isRefusal);
-  const warnings = issues.filter((issue) => !isRefusal(issue));
-  if (refusals.length > 0 || !journal)
-    throw new RunnerError({ kind: "folder-invalid", folder: root, issues: refusals, warnings });
-  return { folder: root, layout: "journal", journalPath, journal, migrations, warnings };
+  return journal && { layout: "journal", journal, journalPath, migrations };
 }
 
+/**
+ * A migration's snapshot; a missing file, one that is not JSON or one that is not a complete
+ * Drizzle Kit snapshot (0.x: `tables`; 1.0: `ddl` or `deltas`) adds a warning and gives undefined.
+ */
 function readSnapshot(tag: string, path: string, issues: FolderIssue[]): Snapshot | undefined {
   if (!existsSync(path)) {
     issues.push({ kind: "snapshot-missing", tag, path });
     return undefined;
   }
   try {
-    const parsed = JSON.parse(readFileSync(path, "utf8")) as unknown;
-    if (typeof parsed !== "object" || parsed === null || typeof (parsed as Snapshot).id !== "string")
+    const parsed = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown> | null;
+    if (typeof parsed !== "object" || parsed === null || typeof parsed["id"] !== "string")
       throw new Error("not a Drizzle Kit snapshot (no id)");
+    const complete =
+      typeof parsed["tables"] === "object" || Array.isArray(parsed["ddl"]) || Array.isArray(parsed["deltas"]);
+    if (!complete) throw new Error("not a complete Drizzle Kit snapshot (no tables, ddl or deltas)");
     return parsed as Snapshot;
   } catch (error) {
     issues.push({ kind: "snapshot-malformed", tag, path, reason: (error as Error).message });

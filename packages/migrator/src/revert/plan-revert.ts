@@ -95,7 +95,7 @@ const NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
 type WithSnapshot = Migration & { snapshot: Snapshot };
 
 /** The folder through the one reader; a refusal or an empty journal becomes `history-unreadable`. */
-function readHistory(folder: string): MigrationFolder {
+function readHistory(folder: string): MigrationFolder & { journal: Journal } {
   let history: MigrationFolder;
   try {
     history = readMigrationFolder(folder);
@@ -103,12 +103,21 @@ function readHistory(folder: string): MigrationFolder {
     if (!(error instanceof MigratorError)) throw error;
     throw new RevertError("history-unreadable", error.message, { fix: error.fix });
   }
+  if (!history.journal) {
+    throw new RevertError(
+      "history-unreadable",
+      `${history.folder} is in Drizzle Kit 1.0's layout, which db:revert does not write yet`,
+      {
+        fix: "change the TypeScript schema back and run drizzle-kit generate",
+      },
+    );
+  }
   if (history.migrations.length === 0) {
     throw new RevertError("history-unreadable", `the journal ${history.journalPath} has no entries`, {
       fix: "there is nothing to revert",
     });
   }
-  return history;
+  return { ...history, journal: history.journal };
 }
 
 /** The migrations from `from` on, each with its snapshot: db:revert diffs them. */

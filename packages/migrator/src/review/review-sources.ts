@@ -3,7 +3,7 @@
  * print, and what Drizzle Kit's differ generates between consecutive snapshots (for the rules that
  * compare hand-written SQL with it).
  */
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import type { MigrationFolder } from "../journal/migration-folder.ts";
 import { diffSnapshots, SnapshotDiffError } from "../snapshot/snapshot-diff.ts";
 import { emptySnapshot } from "../snapshot/snapshot.ts";
@@ -22,7 +22,7 @@ export async function reviewSources(
   for (const [position, migration] of folder.migrations.entries()) {
     const source: MigrationSource = {
       tag: migration.tag,
-      file: join(options.displayFolder ?? folder.folder, `${migration.tag}.sql`),
+      file: join(options.displayFolder ?? folder.folder, relative(folder.folder, migration.file)),
       text: migration.sql,
     };
     sources.push(source);

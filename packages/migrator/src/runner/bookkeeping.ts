@@ -1,9 +1,12 @@
 import type { Driver } from "../drivers/driver.ts";
+import type { MigrationFolder } from "../journal/migration-folder.ts";
 
 /**
  * Drizzle's bookkeeping table, created exactly as drizzle-orm's migrator creates it, so that
- * `drizzle-kit migrate` and this runner can share a database: one row per applied migration with
- * the file's hash and the journal's `when` as `created_at`.
+ * Drizzle's migrator and this runner can share a database: one row per applied migration with the
+ * file's hash and its time as `created_at`. drizzle-orm 1.0 adds `name` (the migration's folder
+ * name) and `applied_at`, and decides by `name` alone what is applied; this runner writes `name`
+ * whenever the table has it, so neither migrator ever runs a migration the other applied.
  */
 export const BOOKKEEPING_TABLE = '"drizzle"."__drizzle_migrations"';
 
@@ -17,12 +20,54 @@ export interface AppliedRow {
   name?: string | null;
 }
 
-/** Creates the `drizzle` schema and the bookkeeping table if they do not exist (Drizzle's DDL). */
-export async function ensureBookkeeping(driver: Driver): Promise<void> {
+/**
+ * Creates the `drizzle` schema and the bookkeeping table if they do not exist, with the DDL of the
+ * Drizzle version whose folder layout this is: 0.x's three columns, or 1.0's five.
+ */
+export async function ensureBookkeeping(driver: Driver, layout: MigrationFolder["layout"]): Promise<void> {
   await driver.exec('CREATE SCHEMA IF NOT EXISTS "drizzle"');
   await driver.exec(
-    `CREATE TABLE IF NOT EXISTS ${BOOKKEEPING_TABLE} (\n\tid SERIAL PRIMARY KEY,\n\thash text NOT NULL,\n\tcreated_at bigint\n)`,
+    layout === "folders"
+      ? `CREATE TABLE IF NOT EXISTS ${BOOKKEEPING_TABLE} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint, name text, applied_at timestamp with time zone DEFAULT now())`
+      : `CREATE TABLE IF NOT EXISTS ${BOOKKEEPING_TABLE} (\n\tid SERIAL PRIMARY KEY,\n\thash text NOT NULL,\n\tcreated_at bigint\n)`,
   );
+}
+
+/**
+ * Upgrades a 0.x table to 1.0's for a folder in 1.0's layout, as drizzle-orm 1.0's migrator does,
+ * so both agree on every row: each row is matched to a migration (the one migration of its
+ * `created_at` second, else the one with its hash), gets that migration's `name`, and
+ * `applied_at` is left NULL for it. When a row matches no migration nothing is changed (the
+ * history comparison then reports it as unknown). A `name` column without the names would make
+ * drizzle-orm 1.0 run every migration again, so the columns and the names come in one transaction.
+ */
+export async function upgradeBookkeeping(driver: Driver, folder: MigrationFolder): Promise<void> {
+  const { rows, hasName } = await readBookkeeping(driver);
+  if (hasName || folder.layout !== "folders") return;
+  const names = new Map<number, string>();
+  for (const row of rows) {
+    const second = row.createdAt === null ? undefined : Math.floor(row.createdAt / 1000) * 1000;
+    const inSecond = folder.migrations.filter((m) => m.when === second);
+    const match = inSecond.length === 1 ? inSecond[0] : folder.migrations.find((m) => m.hash === row.hash);
+    if (!match) return;
+    names.set(row.id, match.name);
+  }
+  await driver.exec("BEGIN");
+  try {
+    await driver.exec(`ALTER TABLE ${BOOKKEEPING_TABLE} ADD COLUMN IF NOT EXISTS "name" text`);
+    await driver.exec(
+      `ALTER TABLE ${BOOKKEEPING_TABLE} ADD COLUMN IF NOT EXISTS "applied_at" timestamp with time zone DEFAULT now()`,
+    );
+    for (const [id, name] of names)
+      await driver.query(`UPDATE ${BOOKKEEPING_TABLE} SET "name" = $1, "applied_at" = NULL WHERE "id" = $2`, [
+        name,
+        id,
+      ]);
+    await driver.exec("COMMIT");
+  } catch (error) {
+    await driver.exec("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
 }
 
 /** The bookkeeping table as it is: its rows, oldest first, and whether it has Drizzle Kit 1.0's `name` column. */

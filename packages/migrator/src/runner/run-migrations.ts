@@ -7,7 +7,7 @@ import { transactionControlProblems } from "../sql/transaction-control.ts";
 import { verifyMigrations, type VerifyResult } from "../verify/verify-migrations.ts";
 import { withMigratorLock } from "./advisory-lock.ts";
 import { type AppliedMigration, applyMigration, type LockRetry } from "./apply-migration.ts";
-import { ensureBookkeeping, readBookkeeping } from "./bookkeeping.ts";
+import { ensureBookkeeping, readBookkeeping, upgradeBookkeeping } from "./bookkeeping.ts";
 import { compareHistory } from "./history-state.ts";
 import { configureSession, resetSession, resolveSessionOptions, type SessionOptions } from "./session-options.ts";
 
@@ -99,7 +99,8 @@ export async function runMigrations(
   const emit = options.onEvent ?? (() => undefined);
   for (const message of await configureSession(driver, session)) emit({ type: "warning", message });
   return withMigratorLock(driver, session.waitTimeoutMs, async () => {
-    await ensureBookkeeping(driver);
+    await ensureBookkeeping(driver, folder.layout);
+    await upgradeBookkeeping(driver, folder);
     const bookkeeping = await readBookkeeping(driver);
     const history = compareHistory(folder, bookkeeping.rows);
     const state = { applied: history.appliedCount, expected: history.expectedCount, pending: history.pendingCount };

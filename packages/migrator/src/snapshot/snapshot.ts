@@ -4,8 +4,18 @@
  * consecutive ones.
  */
 
-/** A Drizzle Kit PostgreSQL snapshot (`meta/<prefix>_snapshot.json`). */
-export type Snapshot = Record<string, unknown> & { id: string; prevId: string };
+/**
+ * A Drizzle Kit PostgreSQL snapshot: 0.x's (`meta/<prefix>_snapshot.json`, version 7, `tables`,
+ * one parent in `prevId`) or 1.0's (`<folder>/snapshot.json`, version 8 with `ddl` or 9 with
+ * `deltas`, parents in `prevIds`).
+ */
+export type Snapshot = Record<string, unknown> & { id: string; prevId?: string; prevIds?: string[] };
+
+/** The ids of a snapshot's parents (1.0 records more than one after a branch merge). */
+export function parentIds(snapshot: Snapshot): string[] {
+  if (Array.isArray(snapshot.prevIds)) return snapshot.prevIds;
+  return typeof snapshot.prevId === "string" && snapshot.prevId !== "" ? [snapshot.prevId] : [];
+}
 
 /**
  * The snapshot file of a migration: Drizzle Kit names it after the tag's prefix, the part before

@@ -22,14 +22,18 @@ export interface VerifyResult {
  */
 export async function verifyMigrations(driver: Driver, folder: MigrationFolder): Promise<VerifyResult> {
   await driver.exec("BEGIN TRANSACTION READ ONLY");
-  let rows: { id: number; hash: string; created_at: string | null }[];
+  let rows: { id: number; hash: string; created_at: string | null; name: string | null }[];
   try {
     const [table] = await driver.query<{ present: boolean }>(
       "SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS present",
     );
+    const [named] = await driver.query<{ present: boolean }>(
+      `SELECT count(*) > 0 AS present FROM information_schema.columns
+        WHERE table_schema = 'drizzle' AND table_name = '__drizzle_migrations' AND column_name = 'name'`,
+    );
     rows = table?.present
       ? await driver.query(
-          "SELECT id, hash, created_at::text AS created_at FROM drizzle.__drizzle_migrations ORDER BY id",
+          `SELECT id, hash, created_at::text AS created_at, ${named?.present ? "name" : "NULL::text AS name"} FROM drizzle.__drizzle_migrations ORDER BY id`,
         )
       : [];
   } finally {
@@ -39,6 +43,7 @@ export async function verifyMigrations(driver: Driver, folder: MigrationFolder):
     id: Number(r.id),
     hash: r.hash,
     createdAt: r.created_at === null ? null : Number(r.created_at),
+    name: r.name,
   }));
   const missing = folder.migrations.filter((m) => {
     const at = remaining.findIndex((r) => r.hash === m.hash);
@@ -48,8 +53,10 @@ export async function verifyMigrations(driver: Driver, folder: MigrationFolder):
   });
   const modified: VerifyResult["modified"] = [];
   const notApplied: VerifyResult["notApplied"] = [];
+  const second = (ms: number | null) => (ms === null ? null : folder.layout === "folders" ? Math.floor(ms / 1000) : ms);
   for (const m of missing) {
-    const at = remaining.findIndex((r) => r.createdAt === m.when);
+    const byName = remaining.findIndex((r) => r.name === m.name);
+    const at = byName >= 0 ? byName : remaining.findIndex((r) => second(r.createdAt) === second(m.when));
     const row = at === -1 ? undefined : remaining.splice(at, 1)[0];
     if (row) modified.push({ tag: m.tag, id: row.id, appliedHash: row.hash, fileHash: m.hash });
     else notApplied.push({ tag: m.tag, hash: m.hash });
@@ -59,7 +66,7 @@ export async function verifyMigrations(driver: Driver, folder: MigrationFolder):
     applied: rows.length,
     notApplied,
     modified,
-    unknown: remaining,
+    unknown: remaining.map(({ id, hash, createdAt }) => ({ id, hash, createdAt })),
   };
   return { ok: result.applied === result.expected && missing.length === 0 && remaining.length === 0, ...result };
 }

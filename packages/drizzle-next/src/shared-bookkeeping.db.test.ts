@@ -1,0 +1,118 @@
+/**
+ * Drizzle Kit 1.0's folder layout and drizzle-orm 1.0's bookkeeping, with the pinned release
+ * candidates, on the engine of the test project. A team upgrading runs both migrators for a while:
+ * in any interleaving, no migration is applied twice and `verifyMigrations` passes.
+ */
+import { readMigrationFolder, runMigrations, verifyMigrations } from "@repo/migrator";
+import { createTestDatabase, MIGRATIONS_FOLDER, type TestDatabase } from "@repo/db/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import { addFolderMigration, drizzleKitUp, drizzleMigrate1, projectWith } from "./upgraded-history.ts";
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function fresh(): Promise<TestDatabase> {
+  const t = await createTestDatabase({ migrate: false });
+  cleanups.push(() => t.close());
+  return t;
+}
+
+/** Trovella's history as a 0.x folder and, converted by `drizzle-kit up`, as a 1.0 folder. */
+function histories(): { legacy: string; upgraded: string } {
+  const legacy = projectWith(MIGRATIONS_FOLDER);
+  const upgraded = projectWith(MIGRATIONS_FOLDER);
+  cleanups.push(legacy.remove, upgraded.remove);
+  drizzleKitUp(upgraded.root);
+  return { legacy: legacy.migrations, upgraded: upgraded.migrations };
+}
+
+/** drizzle-orm 1.0's migrator on the test database. */
+function theirs(t: TestDatabase, folder: string): Promise<void> {
+  if (t.pglite) return drizzleMigrate1({ pglite: t.pglite }, folder);
+  if (t.connection.kind !== "postgres") throw new Error("expected a server database");
+  return drizzleMigrate1({ url: t.connection.url }, folder);
+}
+
+/** A new migration that counts how often it ran. */
+const COUNTED =
+  'CREATE TABLE IF NOT EXISTS "runs" ("n" integer);\n--> statement-breakpoint\nINSERT INTO "runs" VALUES (1);';
+
+async function ranTimes(t: TestDatabase): Promise<number> {
+  const [row] = await t.driver.query<{ n: number }>("SELECT count(*)::int AS n FROM runs");
+  return row!.n;
+}
+
+async function rows(t: TestDatabase): Promise<{ name: string | null; hash: string }[]> {
+  return t.driver.query("SELECT name, hash FROM drizzle.__drizzle_migrations ORDER BY id");
+}
+
+describe("Drizzle Kit 1.0's layout, read by the one reader", () => {
+  it("drizzle-kit up keeps every migration's SQL byte for byte: same hashes, and the names drizzle-orm 1.0 records", () => {
+    const { legacy, upgraded } = histories();
+    const before = readMigrationFolder(legacy);
+    const after = readMigrationFolder(upgraded);
+    expect(after.layout).toBe("folders");
+    expect(after.warnings).toEqual([]);
+    expect(after.migrations.map((m) => [m.tag, m.hash])).toEqual(before.migrations.map((m) => [m.name, m.hash]));
+    expect(after.migrations.map((m) => m.when)).toEqual(before.migrations.map((m) => Math.floor(m.when / 1000) * 1000));
+  });
+});
+
+describe("one bookkeeping table both migrators agree on", () => {
+  it("ours (0.x), then theirs (1.0) on the converted folder, then ours with a new migration, then theirs: nothing runs twice", async () => {
+    const t = await fresh();
+    const { legacy, upgraded } = histories();
+    const count = readMigrationFolder(legacy).migrations.length;
+    expect((await runMigrations(t.driver, readMigrationFolder(legacy))).applied).toHaveLength(count);
+    await theirs(t, upgraded);
+    const backfilled = await rows(t);
+    expect(backfilled).toHaveLength(count);
+    expect(backfilled.map((r) => r.name)).toEqual(readMigrationFolder(upgraded).migrations.map((m) => m.name));
+
+    const added = addFolderMigration(upgraded, "counted", new Date(), COUNTED);
+    const ours = await runMigrations(t.driver, readMigrationFolder(upgraded));
+    expect(ours.applied.map((m) => m.tag)).toEqual([added]);
+    expect((await rows(t)).at(-1)?.name).toBe(added);
+    await theirs(t, upgraded);
+    expect(await ranTimes(t)).toBe(1);
+    expect(await rows(t)).toHaveLength(count + 1);
+    expect((await verifyMigrations(t.driver, readMigrationFolder(upgraded))).ok).toBe(true);
+  });
+
+  it("theirs first, then ours, then theirs, then ours: each finds nothing to do that the other did", async () => {
+    const t = await fresh();
+    const { upgraded } = histories();
+    await theirs(t, upgraded);
+    const nothing = await runMigrations(t.driver, readMigrationFolder(upgraded));
+    expect(nothing.applied).toEqual([]);
+    expect(nothing.verification.ok).toBe(true);
+
+    const added = addFolderMigration(upgraded, "counted", new Date(), COUNTED);
+    expect((await runMigrations(t.driver, readMigrationFolder(upgraded))).applied.map((m) => m.tag)).toEqual([added]);
+    await theirs(t, upgraded);
+    expect(await ranTimes(t)).toBe(1);
+    const again = await runMigrations(t.driver, readMigrationFolder(upgraded));
+    expect(again.applied).toEqual([]);
+    expect(again.verification.ok).toBe(true);
+  });
+
+  it("a 0.x table meets a 1.0 folder in our runner: it is upgraded with every row's name, so drizzle-orm 1.0 re-runs nothing", async () => {
+    const t = await fresh();
+    const { legacy, upgraded } = histories();
+    await runMigrations(t.driver, readMigrationFolder(legacy));
+    expect(
+      await t.driver.query(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = '__drizzle_migrations' AND column_name = 'name'",
+      ),
+    ).toEqual([]);
+    const added = addFolderMigration(upgraded, "counted", new Date(), COUNTED);
+    const ours = await runMigrations(t.driver, readMigrationFolder(upgraded));
+    expect(ours.applied.map((m) => m.tag)).toEqual([added]);
+    expect((await rows(t)).every((r) => r.name !== null)).toBe(true);
+    await theirs(t, upgraded);
+    expect(await ranTimes(t)).toBe(1);
+    expect((await verifyMigrations(t.driver, readMigrationFolder(upgraded))).ok).toBe(true);
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * Trovella's history converted by Drizzle Kit 1.0's own `drizzle-kit up` (the pinned release
+ * candidate), in a temporary folder: what a team has after the upgrade. Also drizzle-orm 1.0's
+ * migrator on either engine, as the tests run it side by side with ours.
+ */
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { PGlite } from "@electric-sql/pglite";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import pg from "pg";
+
+/** Drizzle Kit 1.0's command-line entry: `bin.cjs` in this package's drizzle-kit. */
+export const DRIZZLE_KIT_1 = fileURLToPath(new URL("../node_modules/drizzle-kit/bin.cjs", import.meta.url));
+
+/** A project folder with a 0.x copy of `source` as `drizzle/`, and a config Drizzle Kit 1.0 reads. */
+export function projectWith(source: string): { root: string; migrations: string; remove(): void } {
+  const root = mkdtempSync(join(tmpdir(), "drizzle-next-"));
+  const migrations = join(root, "drizzle");
+  cpSync(source, migrations, { recursive: true });
+  writeFileSync(join(root, "drizzle.config.mjs"), 'export default { dialect: "postgresql", out: "./drizzle" };\n');
+  return { root, migrations, remove: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** `drizzle-kit up` (1.0) on the project's folder, in place. UTC: the release candidate takes the year in local time. */
+export function drizzleKitUp(root: string): void {
+  execFileSync(process.execPath, [DRIZZLE_KIT_1, "up", "--config", "drizzle.config.mjs"], {
+    cwd: root,
+    env: { ...process.env, TZ: "UTC" },
+    stdio: "pipe",
+  });
+}
+
+/** Adds a migration folder in the 1.0 layout: `<time>_<name>/migration.sql` (no snapshot: drizzle-orm never reads it). */
+export function addFolderMigration(migrations: string, name: string, at: Date, sql: string): string {
+  const stamp = at.toISOString().replace(/\D/g, "").slice(0, 14);
+  const folder = `${stamp}_${name}`;
+  mkdirSync(join(migrations, folder));
+  writeFileSync(join(migrations, folder, "migration.sql"), sql);
+  return folder;
+}
+
+/** drizzle-orm 1.0's `migrate()` on a server database or an open PGlite database. */
+export async function drizzleMigrate1(
+  target: { url: string } | { pglite: PGlite },
+  migrationsFolder: string,
+): Promise<void> {
+  if ("pglite" in target) {
+    await migratePglite(drizzlePglite({ client: target.pglite }), { migrationsFolder });
+    return;
+  }
+  const client = new pg.Client({ connectionString: target.url });
+  await client.connect();
+  try {
+    await migratePg(drizzlePg({ client }), { migrationsFolder });
+  } finally {
+    await client.end();
+  }
+}

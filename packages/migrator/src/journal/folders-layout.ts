@@ -1,0 +1,63 @@
+/**
+ * Drizzle Kit 1.0's layout: one folder per migration, `<YYYYMMDDHHMMSS>_<name>/migration.sql` and
+ * `snapshot.json`, no journal. drizzle-orm 1.0 runs every folder that has a `migration.sql`, in the
+ * order of their names (the time they were generated, to the second), and records the folder name.
+ */
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { folderMillis } from "./drizzle-name.ts";
+import type { FolderIssue } from "./folder-issue.ts";
+
+/** A folder of the 1.0 layout that holds a migration. */
+export interface MigrationDirectory {
+  /** The folder's name: Drizzle Kit 1.0's name of the migration. */
+  name: string;
+  /** The time its name starts with, in ms. */
+  when: number;
+  file: string;
+  snapshotPath: string;
+}
+
+/** Whether a folder is in Drizzle Kit 1.0's layout: some subfolder holds a `migration.sql`. */
+export function isFoldersLayout(root: string): boolean {
+  return (
+    existsSync(root) &&
+    readdirSync(root, { withFileTypes: true }).some(
+      (entry) => entry.isDirectory() && existsSync(join(root, entry.name, "migration.sql")),
+    )
+  );
+}
+
+/**
+ * The migrations of a 1.0 folder in apply order (drizzle-orm's: by name, `localeCompare`), with the
+ * issues: a folder whose name is no time drizzle-orm can record (a refusal: its migrator fails on
+ * it), a folder without `migration.sql` or a stray file (never run), folders of the same second
+ * (their order rests on the names).
+ */
+export function readMigrationDirectories(root: string, issues: FolderIssue[]): MigrationDirectory[] {
+  const found: MigrationDirectory[] = [];
+  const entries = readdirSync(root, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+  for (const entry of entries) {
+    const path = join(root, entry.name);
+    if (!entry.isDirectory()) {
+      issues.push({ kind: "stray-file", path });
+      continue;
+    }
+    const file = join(path, "migration.sql");
+    if (!existsSync(file) || !statSync(file).isFile()) {
+      if (entry.name !== "meta") issues.push({ kind: "folder-without-sql", path });
+      continue;
+    }
+    const when = folderMillis(entry.name);
+    if (when === undefined) {
+      issues.push({ kind: "folder-name-invalid", path });
+      continue;
+    }
+    found.push({ name: entry.name, when, file, snapshotPath: join(path, "snapshot.json") });
+  }
+  found.sort((a, b) => a.name.localeCompare(b.name));
+  const bySecond = new Map<number, string[]>();
+  for (const m of found) bySecond.set(m.when, [...(bySecond.get(m.when) ?? []), m.name]);
+  for (const names of bySecond.values()) if (names.length > 1) issues.push({ kind: "same-second", names });
+  return found;
+}
