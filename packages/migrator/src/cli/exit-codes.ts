@@ -20,6 +20,8 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 const EXIT_BY_CODE: Readonly<Record<string, ExitCode>> = {
   "folder-invalid": EXIT.invalidInput,
   "invalid-option": EXIT.invalidInput,
+  "live-database-refused": EXIT.invalidInput,
+  "fix-refused": EXIT.invalidInput,
   "unknown-migration": EXIT.invalidInput,
   "invalid-name": EXIT.invalidInput,
   "history-unreadable": EXIT.invalidInput,

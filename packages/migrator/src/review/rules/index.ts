@@ -19,7 +19,10 @@ import { indexNameCollision } from "./index-name-collision.ts";
 import { integerKeyOnTenantTable } from "./integer-key-on-tenant-table.ts";
 import { liveApplyFailed } from "./live-apply-failed.ts";
 import { liveNotRerunnable } from "./live-not-rerunnable.ts";
+import { liveLockOnLargeTable } from "./live-lock-on-large-table.ts";
 import { liveRlsCoverage } from "./live-rls-coverage.ts";
+import { liveScanUnderLock } from "./live-scan-under-lock.ts";
+import { liveTableRewrite } from "./live-table-rewrite.ts";
 import { manualAdditionHeader } from "./manual-addition-header.ts";
 import { missingGuardRule } from "./missing-guard.ts";
 import { noTransactionNotRerunnable } from "./no-transaction-not-rerunnable.ts";
@@ -80,6 +83,9 @@ export const RULES: readonly Rule[] = [
   liveApplyFailed,
   liveNotRerunnable,
   liveRlsCoverage,
+  liveTableRewrite,
+  liveScanUnderLock,
+  liveLockOnLargeTable,
 ];
 
 /** A rule by id. */
