@@ -1,6 +1,7 @@
 import { relative } from "node:path";
 import { Command, Option } from "commander";
 import { MigratorError } from "../errors/migrator-error.ts";
+import { fixMigrations } from "../review/fix/fix-migrations.ts";
 import { FORMATS, type Format, formatFindings } from "../review/formats.ts";
 import { embeddedLiveDatabase, type LiveDatabase, serverLiveDatabase } from "../review/live/live-database.ts";
 import { formatLockReport } from "../review/live/lock-report.ts";
@@ -21,6 +22,7 @@ interface ReviewFlags {
   largeTable: number;
   baseline: boolean;
   writeBaseline: boolean;
+  fix: boolean;
   config: string;
 }
 
@@ -47,6 +49,13 @@ function checkFlags(flags: ReviewFlags, tags: string[]): void {
       "run it without TAG arguments",
     );
   }
+  if (flags.fix && flags.writeBaseline) {
+    throw new MigratorError(
+      "invalid-option",
+      "--fix and --write-baseline do not go together",
+      "fix first, review the result, then write the baseline in a separate run",
+    );
+  }
   if ((flags.databaseUrl || flags.liveUrl) && !flags.live) {
     throw new MigratorError(
       "invalid-option",
@@ -54,6 +63,26 @@ function checkFlags(flags: ReviewFlags, tags: string[]): void {
       "add --live",
     );
   }
+}
+
+/**
+ * `--fix`: rewrites the uncommitted migrations, says what it changed and left, and returns the
+ * migrations to review next: after a fix of named TAGs, every uncommitted migration (TAGs may
+ * have been renumbered); otherwise the whole history.
+ */
+async function fix(
+  context: CommandContext,
+  folder: string,
+  tags: string[],
+  config: ReturnType<typeof readReviewConfig>,
+): Promise<string[]> {
+  const report = await fixMigrations({ folder, tags, config });
+  for (const change of report.changes) context.err(`fixed: ${change}\n`);
+  for (const item of report.left) context.err(`left as it is: ${item}\n`);
+  if (report.changes.length === 0) {
+    context.err(`--fix: nothing to fix in the ${report.uncommitted.length} uncommitted migration(s)\n`);
+  }
+  return tags.length > 0 ? report.uncommitted : [];
 }
 
 /**
@@ -88,6 +117,11 @@ export function reviewCommand(project: Project, name = "db:review") {
           .argParser(integer(1, Number.MAX_SAFE_INTEGER, "rows"))
           .default(DEFAULT_LARGE_TABLE_ROWS),
       )
+      .option(
+        "--fix",
+        "first rewrite the uncommitted migrations (TAGs, or all after the last committed one) into their safe form: concurrent indexes and VALIDATE in a new no-transaction migration, guards; then review",
+        false,
+      )
       .option("--no-baseline", "report findings the baseline accepts too")
       .option("--write-baseline", "accept every current finding: rewrite the baseline file", false)
       .option("--config <file>", "the review config", review?.configPath)
@@ -96,12 +130,14 @@ export function reviewCommand(project: Project, name = "db:review") {
           if (!review) throw new Error(`${name}: the project defines no review settings`);
           checkFlags(flags, tags);
           const folder = userPath(context, flags.migrations);
+          const config = readReviewConfig(userPath(context, flags.config));
+          const reviewed = flags.fix ? await fix(context, folder, tags, config) : tags;
           const run = await runReview({
             folder,
             displayFolder: relative(context.cwd, folder) || ".",
-            config: readReviewConfig(userPath(context, flags.config)),
+            config,
             baseline: flags.baseline && !flags.writeBaseline ? readBaseline(review.baselinePath) : undefined,
-            tags,
+            tags: reviewed,
             openLiveDatabase: liveDatabase(review, flags, context),
             ...(flags.databaseUrl ? { reference: { url: flags.databaseUrl, largeTableRows: flags.largeTable } } : {}),
           });
