@@ -1,6 +1,6 @@
-import { objectField, relationName, stringField } from "../../sql/ast.ts";
-import { type Rule, type RuleHit, unitPosition } from "../rule.ts";
-import { addedColumns } from "./statement-parts.ts";
+import { objectField, relationName } from "../../sql/ast.ts";
+import { type Rule, unitPosition } from "../rule.ts";
+import { constraintsOnAddedColumns } from "./column-types.ts";
 
 /** ADD COLUMN … REFERENCES creates a validated foreign key at once, with no NOT VALID step. */
 export const addColumnForeignKey: Rule = {
@@ -29,19 +29,13 @@ export const addColumnForeignKey: Rule = {
     },
   },
   checkUnit({ migration, statement, unit, before }) {
-    const hits: RuleHit[] = [];
-    for (const { table, column, constraints } of addedColumns(unit)) {
-      if (!before.hasTable(table)) continue;
-      for (const constraint of constraints) {
-        if (stringField(constraint, "contype") !== "CONSTR_FOREIGN") continue;
-        const referenced = relationName(objectField(constraint, "pktable")) ?? "";
-        hits.push({
-          statement,
-          position: unitPosition(migration, unit, constraint["location"]),
-          message: `"${table}"."${column}" is added with REFERENCES "${referenced}": the foreign key is created at once, locking "${referenced}" against writes as well as "${table}", and with no NOT VALID step`,
-        });
-      }
-    }
-    return hits;
+    return constraintsOnAddedColumns(unit, before, "CONSTR_FOREIGN").map(({ table, column, constraint }) => {
+      const referenced = relationName(objectField(constraint, "pktable")) ?? "";
+      return {
+        statement,
+        position: unitPosition(migration, unit, constraint["location"]),
+        message: `"${table}"."${column}" is added with REFERENCES "${referenced}": the foreign key is created at once, locking "${referenced}" against writes as well as "${table}", and with no NOT VALID step`,
+      };
+    });
   },
 };

@@ -1,7 +1,8 @@
 /** The columns a statement declares and their types, for the rules about column types and keys. */
 import { type AstObject, arrayField, nameList, nodeOf, objectField, relationName, stringField } from "../../sql/ast.ts";
 import type { SqlUnit } from "../../sql/parse-migration.ts";
-import { alterCommands } from "./statement-parts.ts";
+import type { SchemaState } from "../schema-state.ts";
+import { addedColumns, alterCommands } from "./statement-parts.ts";
 
 /** A column declared by CREATE TABLE or ADD COLUMN, or given a new type by ALTER COLUMN … TYPE. */
 export interface DeclaredColumn {
@@ -57,4 +58,19 @@ export const SERIAL_TYPES = new Set(["serial", "serial4", "bigserial", "serial8"
 /** Whether a column constraint list has a constraint of this kind (`CONSTR_PRIMARY`…). */
 export function hasConstraint(constraints: readonly AstObject[], contype: string): boolean {
   return constraints.some((constraint) => stringField(constraint, "contype") === contype);
+}
+
+/** The inline constraints of a kind (`CONSTR_GENERATED`…) on columns added to tables that existed before the migration. */
+export function constraintsOnAddedColumns(
+  unit: SqlUnit,
+  before: SchemaState,
+  contype: string,
+): { table: string; column: string; constraint: AstObject }[] {
+  return addedColumns(unit)
+    .filter(({ table }) => before.hasTable(table))
+    .flatMap(({ table, column, constraints }) =>
+      constraints
+        .filter((constraint) => stringField(constraint, "contype") === contype)
+        .map((constraint) => ({ table, column, constraint })),
+    );
 }

@@ -1,6 +1,6 @@
 import { stringField } from "../../sql/ast.ts";
-import { type Rule, type RuleHit, unitPosition } from "../rule.ts";
-import { addedColumns } from "./statement-parts.ts";
+import { type Rule, unitPosition } from "../rule.ts";
+import { constraintsOnAddedColumns } from "./column-types.ts";
 
 /** A stored generated column is computed for every existing row when it is added. */
 export const storedGeneratedColumn: Rule = {
@@ -24,19 +24,12 @@ export const storedGeneratedColumn: Rule = {
     },
   },
   checkUnit({ migration, statement, unit, before }) {
-    const hits: RuleHit[] = [];
-    for (const { table, column, constraints } of addedColumns(unit)) {
-      if (!before.hasTable(table)) continue;
-      for (const constraint of constraints) {
-        if (stringField(constraint, "contype") !== "CONSTR_GENERATED") continue;
-        if (stringField(constraint, "generated_kind") === "v") continue;
-        hits.push({
-          statement,
-          position: unitPosition(migration, unit, constraint["location"]),
-          message: `"${table}"."${column}" is a stored generated column added to the existing table "${table}": PostgreSQL computes it for every row, rewriting the table under an ACCESS EXCLUSIVE lock`,
-        });
-      }
-    }
-    return hits;
+    return constraintsOnAddedColumns(unit, before, "CONSTR_GENERATED")
+      .filter(({ constraint }) => stringField(constraint, "generated_kind") !== "v")
+      .map(({ table, column, constraint }) => ({
+        statement,
+        position: unitPosition(migration, unit, constraint["location"]),
+        message: `"${table}"."${column}" is a stored generated column added to the existing table "${table}": PostgreSQL computes it for every row, rewriting the table under an ACCESS EXCLUSIVE lock`,
+      }));
   },
 };

@@ -1,5 +1,5 @@
 import { stringField } from "../../sql/ast.ts";
-import { type Rule, type RuleHit, unitPosition } from "../rule.ts";
+import { type Rule, unitPosition } from "../rule.ts";
 import { declaredConstraints } from "./statement-parts.ts";
 
 /** A UNIQUE or PRIMARY KEY constraint added to an existing table builds its index under ACCESS EXCLUSIVE. */
@@ -28,20 +28,23 @@ export const uniqueConstraintBuildsIndex: Rule = {
     },
   },
   checkUnit({ migration, statement, unit, before }) {
-    const hits: RuleHit[] = [];
-    for (const { table, constraint, column, added } of declaredConstraints(unit)) {
-      const type = stringField(constraint, "contype");
-      if (!added || !before.hasTable(table) || stringField(constraint, "indexname")) continue;
-      if (type !== "CONSTR_UNIQUE" && type !== "CONSTR_PRIMARY") continue;
-      const kind = type === "CONSTR_UNIQUE" ? "UNIQUE" : "PRIMARY KEY";
-      const name = stringField(constraint, "conname");
-      const what = name ? `${kind} constraint "${name}"` : `${kind} on the new column "${column ?? ""}"`;
-      hits.push({
-        statement,
-        position: unitPosition(migration, unit, constraint["location"]),
-        message: `${what} on the existing table "${table}" builds its index while holding ACCESS EXCLUSIVE: no reads or writes until every row is indexed`,
+    const kinds: Record<string, string> = { CONSTR_UNIQUE: "UNIQUE", CONSTR_PRIMARY: "PRIMARY KEY" };
+    return declaredConstraints(unit)
+      .filter(
+        ({ table, constraint, added }) => added && before.hasTable(table) && !stringField(constraint, "indexname"),
+      )
+      .flatMap(({ table, constraint, column }) => {
+        const kind = kinds[stringField(constraint, "contype") ?? ""];
+        if (!kind) return [];
+        const name = stringField(constraint, "conname");
+        const what = name ? `${kind} constraint "${name}"` : `${kind} on the new column "${column ?? ""}"`;
+        return [
+          {
+            statement,
+            position: unitPosition(migration, unit, constraint["location"]),
+            message: `${what} on the existing table "${table}" builds its index while holding ACCESS EXCLUSIVE: no reads or writes until every row is indexed`,
+          },
+        ];
       });
-    }
-    return hits;
   },
 };
