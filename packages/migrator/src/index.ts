@@ -33,6 +33,7 @@ export type { Finding, Severity } from "./review/finding.ts";
 export { FORMATS, type Format, formatFindings } from "./review/formats.ts";
 export { type LiveReview, type LiveReviewOptions, liveReview } from "./review/live-review.ts";
 export { embeddedLiveDatabase, type LiveDatabase, serverLiveDatabase } from "./review/live/live-database.ts";
+export { formatLockReport } from "./review/live/lock-report.ts";
 export type { MigrationEvidence, StatementEvidence } from "./review/live/measure-migration.ts";
 export { readBaseline, readReviewConfig, writeBaseline } from "./review/review-files.ts";
 export { type MigrationSource, type ReviewOptions, reviewMigrations } from "./review/review-migrations.ts";

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   embeddedLiveDatabase,
+  formatLockReport,
   type LiveReview,
   liveReview,
   readMigrationFolder,
@@ -115,5 +116,31 @@ describe(`db:review --live lock evidence on ${engine}`, { timeout: 60_000 }, () 
     ]);
     expect(result.findings[0]?.message).toContain("pass --database-url to weigh it against the real table");
     expect(result.weights).toBeUndefined();
+  });
+
+  it("prints the report with what was measured and what inferred", () => {
+    const report = formatLockReport(result.evidence, result.source).split("\n");
+    const at = (prefix: string) => report.slice(report.findIndex((line) => line.startsWith(prefix)) + 1);
+    expect(report[0]).toBe(
+      `Lock evidence (--live, measured on ${result.source.database}; no --database-url: sizes not weighed):`,
+    );
+    expect(
+      at(`fixture/${tags[0]}.sql:1 ALTER TABLE "ai_usage" ALTER COLUMN "latency_ms" SET DATA TYPE bigint;`).slice(0, 3),
+    ).toEqual([
+      '  locks: ACCESS EXCLUSIVE on "ai_usage" (measured: pg_locks of its session after the statement, before COMMIT)',
+      expect.stringMatching(/^ {2}rewritten: "ai_usage" \(measured: relfilenode \d+ → \d+\)$/),
+      expect.stringMatching(
+        /^ {2}scanned: "ai_usage" ×\d+ \(measured: pg_stat_get_xact_numscans; inferred cause: rewrite\)$/,
+      ),
+    ]);
+    expect(at(`fixture/${tags[1]}.sql:2 CREATE INDEX CONCURRENTLY`).slice(0, 3)).toEqual([
+      "  ran outside a transaction (as the runner runs it)",
+      expect.stringMatching(
+        engine === "postgres"
+          ? /^ {2}locks: SHARE UPDATE EXCLUSIVE on "ai_usage" \(measured: pg_locks of its session, read from a second session/
+          : /^ {2}locks: SHARE UPDATE EXCLUSIVE on "ai_usage" \(inferred: from the statement's kind, per PostgreSQL's documentation/,
+      ),
+      "  scans: not countable outside a transaction",
+    ]);
   });
 });

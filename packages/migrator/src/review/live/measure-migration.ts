@@ -87,9 +87,9 @@ const IN_TRANSACTION = "pg_locks of its session after the statement, before COMM
 const OBSERVED =
   "pg_locks of its session, read from a second session (holding ACCESS SHARE on every table and an open snapshot) while the statement waited for it";
 const NOT_OBSERVED =
-  "no lock seen: it ran outside a transaction and finished without waiting for the observing session (holding ACCESS SHARE on every table and an open snapshot)";
+  "it ran outside a transaction and finished without waiting for the observing session (which holds ACCESS SHARE on every table and an open snapshot), so no lock could be read";
 const INFERRED =
-  "inferred from the statement's kind (PostgreSQL's documentation): it runs outside a transaction and the embedded database has one session, so its locks cannot be read";
+  "from the statement's kind, per PostgreSQL's documentation: it runs outside a transaction and the embedded database has one session, so its locks cannot be read";
 
 /** SQLSTATEs of a statement that cannot run inside a transaction block (or function). */
 const NEEDS_NO_TRANSACTION = new Set(["25001", "2D000"]);
