@@ -4,7 +4,8 @@
  * - 1 the command ran and found a failure: a migration failed, the review found errors, tenants
  *   are not isolated, a seed tier failed, db:revert refused, or an unexpected error;
  * - 2 invalid input: the migrations folder, an option, a config or baseline file, an unknown
- *   migration, a seed tier refused for this environment;
+ *   migration, a seed tier refused for this environment, a committed migration for `--fix`, a
+ *   server refusing `--live`'s throwaway database;
  * - 3 the history does not match: modified, unknown, out-of-order, verification failed,
  *   accept-hash refused;
  * - 4 cannot connect;
