@@ -97,6 +97,24 @@ describe("db:review --live --database-url (server)", { timeout: 120_000 }, () =>
     expect(left).toEqual([]);
   });
 
+  it("says why (exit 2) when the --live server refuses to create its database, never printing the password", async () => {
+    const role = `review_nocreatedb_${process.pid}`;
+    await reference.driver.exec(`CREATE ROLE ${role} LOGIN NOCREATEDB PASSWORD 'S3cret-pw'`);
+    try {
+      const url = new URL(TEST_SERVER_URL);
+      url.username = role;
+      url.password = "S3cret-pw";
+      const { code, stderr } = await runCommand("review", ["--live", "--live-url", url.toString(), "0010"], {});
+      expect(stderr).toContain(`error: --live could not create its throwaway database on postgres://${role}:***@`);
+      expect(stderr).toContain("permission denied to create database (SQLSTATE 42501)");
+      expect(stderr).toContain("fix: give the role CREATEDB");
+      expect(stderr).not.toContain("S3cret-pw");
+      expect(code).toBe(2);
+    } finally {
+      await reference.driver.exec(`DROP ROLE ${role}`);
+    }
+  });
+
   it("refuses --database-url without --live (exit 2)", async () => {
     const { code, stderr } = await runCommand("review", ["--database-url", TEST_SERVER_URL, "0010"], {});
     expect(stderr).toContain("error: --database-url only works with --live");
