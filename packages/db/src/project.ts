@@ -46,6 +46,11 @@ export const trovella: Project = {
     configPath: REVIEW_CONFIG_PATH,
     baselinePath: REVIEW_BASELINE_PATH,
     openThrowawayDriver: openThrowawayDatabase,
+    // `--live` creates its throwaway database on the server DATABASE_URL names, else uses PGlite.
+    liveServerUrl: (env) => {
+      const connection = connectionFromEnv(env);
+      return connection.kind === "postgres" ? connection.url : undefined;
+    },
   },
   schemaFolder: SCHEMA_FOLDER,
   rls: RLS_CONFIG,

@@ -2,11 +2,12 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { liveReview, readMigrationFolder, readReviewConfig, reviewSources } from "@repo/migrator";
+import { embeddedLiveDatabase, liveReview, readMigrationFolder, readReviewConfig, reviewSources } from "@repo/migrator";
 import { openThrowawayDatabase } from "../connection.ts";
 import { MIGRATIONS_FOLDER, REVIEW_CONFIG_PATH } from "../project.ts";
 
 const config = readReviewConfig(REVIEW_CONFIG_PATH);
+const open = () => embeddedLiveDatabase(openThrowawayDatabase);
 const folders: string[] = [];
 
 /** A copy of Trovella's migrations folder with one more migration appended to the journal. */
@@ -29,9 +30,15 @@ afterAll(() => {
 
 // `--live` on an embedded database (PGlite with pgvector), whatever the test project.
 describe("db:review --live", { timeout: 90_000 }, () => {
-  it("passes on Trovella's history: 0007 on run twice, every tenant table has RLS and four policies", async () => {
+  it("passes Trovella's history but for 0008's measured rewrite of ai_usage: 0007 on run twice, RLS and four policies on every tenant table", async () => {
     const sources = await reviewSources(readMigrationFolder(MIGRATIONS_FOLDER));
-    expect(await liveReview(sources, { config, openDriver: openThrowawayDatabase })).toEqual([]);
+    const { findings } = await liveReview(sources, { config, open });
+    expect(findings.map((f) => [f.file.split("/").at(-1), f.line, f.rule])).toEqual([
+      ["0008_add-correlation-id-and-embedding-count.sql", 2, "live-table-rewrite"],
+    ]);
+    expect(findings[0]?.message).toMatch(
+      /^rewrote "ai_usage", a table that existed before the migration \(measured: relfilenode \d+ → \d+\) and holds ACCESS EXCLUSIVE \(measured: pg_locks\)/,
+    );
   });
 
   it("names a migration that is not re-runnable and the statement that fails", async () => {
@@ -39,10 +46,10 @@ describe("db:review --live", { timeout: 90_000 }, () => {
       "0011_review-fixture",
       'ALTER TABLE "ai_model" ADD COLUMN IF NOT EXISTS "notes" text;--> statement-breakpoint\nCREATE INDEX "ai_model_notes_idx" ON "ai_model" USING btree ("notes");',
     );
-    const findings = await liveReview(await reviewSources(readMigrationFolder(folder), { displayFolder: "fixture" }), {
-      config,
-      openDriver: openThrowawayDatabase,
-    });
+    const { findings } = await liveReview(
+      await reviewSources(readMigrationFolder(folder), { displayFolder: "fixture" }),
+      { config, open, measure: [] },
+    );
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({
       file: "fixture/0011_review-fixture.sql",
@@ -59,9 +66,10 @@ describe("db:review --live", { timeout: 90_000 }, () => {
       "0011_review-fixture",
       'CREATE TABLE IF NOT EXISTS "review_note" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text NOT NULL\n);',
     );
-    const findings = await liveReview(await reviewSources(readMigrationFolder(folder)), {
+    const { findings } = await liveReview(await reviewSources(readMigrationFolder(folder)), {
       config,
-      openDriver: openThrowawayDatabase,
+      open,
+      measure: [],
     });
     expect(findings.map((f) => [f.rule, f.message])).toEqual([
       ["live-rls-coverage", 'tenant table "review_note" has row-level security disabled in the catalog'],

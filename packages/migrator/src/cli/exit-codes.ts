@@ -4,7 +4,8 @@
  * - 1 the command ran and found a failure: a migration failed, the review found errors, tenants
  *   are not isolated, a seed tier failed, db:revert refused, or an unexpected error;
  * - 2 invalid input: the migrations folder, an option, a config or baseline file, an unknown
- *   migration, a seed tier refused for this environment;
+ *   migration, a seed tier refused for this environment, a committed migration for `--fix`, a
+ *   server refusing `--live`'s throwaway database;
  * - 3 the history does not match: modified, unknown, out-of-order, verification failed,
  *   accept-hash refused;
  * - 4 cannot connect, or the connection was lost during a run;
@@ -23,6 +24,8 @@ const EXIT_BY_CODE: Readonly<Record<string, ExitCode>> = {
   "folder-invalid": EXIT.invalidInput,
   "transaction-control": EXIT.invalidInput,
   "invalid-option": EXIT.invalidInput,
+  "live-database-refused": EXIT.invalidInput,
+  "fix-refused": EXIT.invalidInput,
   "unknown-migration": EXIT.invalidInput,
   "invalid-name": EXIT.invalidInput,
   "history-unreadable": EXIT.invalidInput,

@@ -33,7 +33,7 @@ export function userPath(context: CommandContext, path: string): string {
 }
 
 /** A strict integer parser: decimal digits only, within `min`…`max`. */
-function integer(min: number, max: number, unit: string): (raw: string) => number {
+export function integer(min: number, max: number, unit: string): (raw: string) => number {
   return (raw) => {
     const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
     if (!Number.isSafeInteger(value) || value < min || value > max) {

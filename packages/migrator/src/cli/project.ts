@@ -21,8 +21,13 @@ export interface ProjectReview {
   configPath: string;
   /** The baseline of accepted findings. */
   baselinePath: string;
-  /** Opens a fresh, empty throwaway database for `--live` (closing it removes it). */
+  /** Opens a fresh, empty embedded throwaway database for `--live` (closing it removes it). */
   openThrowawayDriver(): Promise<Driver>;
+  /**
+   * The server `--live` creates its throwaway database on, from the command's environment (any
+   * database URL on that server); undefined: the embedded one. `--live-url` overrides it.
+   */
+  liveServerUrl?(env: NodeJS.ProcessEnv): string | undefined;
 }
 
 export interface Project {

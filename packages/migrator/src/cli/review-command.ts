@@ -1,28 +1,94 @@
 import { relative } from "node:path";
 import { Command, Option } from "commander";
 import { MigratorError } from "../errors/migrator-error.ts";
+import { fixMigrations } from "../review/fix/fix-migrations.ts";
 import { FORMATS, type Format, formatFindings } from "../review/formats.ts";
+import { embeddedLiveDatabase, type LiveDatabase, serverLiveDatabase } from "../review/live/live-database.ts";
+import { formatLockReport } from "../review/live/lock-report.ts";
 import { readBaseline, readReviewConfig, writeBaseline } from "../review/review-files.ts";
 import { runReview } from "../review/run-review.ts";
 import type { CommandContext } from "./command-context.ts";
 import { EXIT } from "./exit-codes.ts";
-import { userPath } from "./options.ts";
-import type { Project } from "./project.ts";
+import { integer, userPath } from "./options.ts";
+import type { Project, ProjectReview } from "./project.ts";
 import { runAction } from "./run-command.ts";
 
 interface ReviewFlags {
   migrations: string;
   format: Format;
   live: boolean;
+  liveUrl?: string;
+  databaseUrl?: string;
+  largeTable: number;
   baseline: boolean;
   writeBaseline: boolean;
+  fix: boolean;
   config: string;
+}
+
+/** From how many rows (the planner's estimate) a table of the reference database counts as large. */
+const DEFAULT_LARGE_TABLE_ROWS = 100_000;
+
+/** The throwaway database `--live` uses: a server's when one is named, else the embedded one. */
+function liveDatabase(
+  review: ProjectReview,
+  flags: ReviewFlags,
+  context: CommandContext,
+): (() => Promise<LiveDatabase>) | undefined {
+  if (!flags.live) return undefined;
+  const serverUrl = flags.liveUrl ?? review.liveServerUrl?.(context.env);
+  return serverUrl ? () => serverLiveDatabase(serverUrl) : () => embeddedLiveDatabase(review.openThrowawayDriver);
+}
+
+/** Refuses option combinations that would silently do nothing. */
+function checkFlags(flags: ReviewFlags, tags: string[]): void {
+  if (flags.writeBaseline && tags.length > 0) {
+    throw new MigratorError(
+      "invalid-option",
+      "--write-baseline records the whole history, not single migrations",
+      "run it without TAG arguments",
+    );
+  }
+  if (flags.fix && flags.writeBaseline) {
+    throw new MigratorError(
+      "invalid-option",
+      "--fix and --write-baseline do not go together",
+      "fix first, review the result, then write the baseline in a separate run",
+    );
+  }
+  if ((flags.databaseUrl || flags.liveUrl) && !flags.live) {
+    throw new MigratorError(
+      "invalid-option",
+      `${flags.databaseUrl ? "--database-url" : "--live-url"} only works with --live`,
+      "add --live",
+    );
+  }
+}
+
+/**
+ * `--fix`: rewrites the uncommitted migrations, says what it changed and left, and returns the
+ * migrations to review next: after a fix of named TAGs, every uncommitted migration (TAGs may
+ * have been renumbered); otherwise the whole history.
+ */
+async function fix(
+  context: CommandContext,
+  folder: string,
+  tags: string[],
+  config: ReturnType<typeof readReviewConfig>,
+): Promise<string[]> {
+  const report = await fixMigrations({ folder, tags, config });
+  for (const change of report.changes) context.err(`fixed: ${change}\n`);
+  for (const item of report.left) context.err(`left as it is: ${item}\n`);
+  if (report.changes.length === 0) {
+    context.err(`--fix: nothing to fix in the ${report.uncommitted.length} uncommitted migration(s)\n`);
+  }
+  return tags.length > 0 ? report.uncommitted : [];
 }
 
 /**
  * `db:review [TAG…]`: reviews migrations against the rules (docs/review-rules.md). Exit 0 with no
  * error-level finding, 1 with error-level findings, 2 when the review cannot run (folder, config,
- * baseline, tag).
+ * baseline, tag, options).
  */
 export function reviewCommand(project: Project, name = "db:review") {
   return (context: CommandContext): Command => {
@@ -36,28 +102,44 @@ export function reviewCommand(project: Project, name = "db:review") {
         project.migrationsFolder,
       )
       .addOption(new Option("--format <format>", "output format").choices(FORMATS).default("text"))
-      .option("--live", "also apply the history to a throwaway database: re-runnability and RLS in the catalog", false)
+      .option(
+        "--live",
+        "also apply the history to a throwaway database: the locks, rewrites and scans of each reviewed statement, re-runnability, RLS in the catalog",
+        false,
+      )
+      .option("--live-url <url>", "with --live: a server to create the throwaway database on (any database URL on it)")
+      .option(
+        "--database-url <url>",
+        "with --live: a real database to weigh the measured locks by table size (opened read-only, never written)",
+      )
+      .addOption(
+        new Option("--large-table <rows>", "with --database-url: a table with this many rows counts as large")
+          .argParser(integer(1, Number.MAX_SAFE_INTEGER, "rows"))
+          .default(DEFAULT_LARGE_TABLE_ROWS),
+      )
+      .option(
+        "--fix",
+        "first rewrite the uncommitted migrations (TAGs, or all after the last committed one) into their safe form: concurrent indexes and VALIDATE in a new no-transaction migration, guards; then review",
+        false,
+      )
       .option("--no-baseline", "report findings the baseline accepts too")
       .option("--write-baseline", "accept every current finding: rewrite the baseline file", false)
       .option("--config <file>", "the review config", review?.configPath)
       .action(async (tags: string[], flags: ReviewFlags) => {
         await runAction(context, { json: flags.format === "json", project }, async () => {
           if (!review) throw new Error(`${name}: the project defines no review settings`);
-          if (flags.writeBaseline && tags.length > 0) {
-            throw new MigratorError(
-              "invalid-option",
-              "--write-baseline records the whole history, not single migrations",
-              "run it without TAG arguments",
-            );
-          }
+          checkFlags(flags, tags);
           const folder = userPath(context, flags.migrations);
+          const config = readReviewConfig(userPath(context, flags.config));
+          const reviewed = flags.fix ? await fix(context, folder, tags, config) : tags;
           const run = await runReview({
             folder,
             displayFolder: relative(context.cwd, folder) || ".",
-            config: readReviewConfig(userPath(context, flags.config)),
+            config,
             baseline: flags.baseline && !flags.writeBaseline ? readBaseline(review.baselinePath) : undefined,
-            tags,
-            openLiveDriver: flags.live ? review.openThrowawayDriver : undefined,
+            tags: reviewed,
+            openLiveDatabase: liveDatabase(review, flags, context),
+            ...(flags.databaseUrl ? { reference: { url: flags.databaseUrl, largeTableRows: flags.largeTable } } : {}),
           });
           if (flags.writeBaseline) {
             writeBaseline(review.baselinePath, run.all);
@@ -67,6 +149,11 @@ export function reviewCommand(project: Project, name = "db:review") {
             return EXIT.ok;
           }
           context.out(formatFindings(run.findings, flags.format));
+          if (run.live) {
+            const lockReport = formatLockReport(run.live.evidence, run.live.source, run.live.weights);
+            if (flags.format === "text") context.out(lockReport);
+            else context.err(lockReport);
+          }
           const errors = run.findings.filter((f) => f.severity === "error").length;
           const warnings = run.findings.length - errors;
           const accepted = run.accepted.length ? `, ${run.accepted.length} accepted by the baseline` : "";

@@ -2,13 +2,21 @@ import pg from "pg";
 import { ConnectionError } from "./connection-error.ts";
 import { type Driver, redactUrl, scrubPassword } from "./driver.ts";
 
-/** Opens one session on a PostgreSQL server. The password never appears in errors. */
-export async function openPostgresDriver(url: string, options: { applicationName?: string } = {}): Promise<Driver> {
+/**
+ * Opens one session on a PostgreSQL server. The password never appears in errors. `readOnly` starts
+ * the session with `default_transaction_read_only` on (a startup option), so no transaction of it
+ * can write.
+ */
+export async function openPostgresDriver(
+  url: string,
+  options: { applicationName?: string; readOnly?: boolean } = {},
+): Promise<Driver> {
   const target = redactUrl(url);
   const client = new pg.Client({
     connectionString: url,
     application_name: options.applicationName ?? "migrator",
     connectionTimeoutMillis: 10_000,
+    ...(options.readOnly ? { options: "-c default_transaction_read_only=on" } : {}),
   });
   // An idle client whose server goes away emits 'error'; without a listener Node would crash.
   client.on("error", () => undefined);

@@ -3,15 +3,16 @@
  * (replaying the whole history), optionally run the live checks, and split the findings by the
  * baseline. Returns data; the command prints it.
  */
-import type { Driver } from "../drivers/driver.ts";
 import { applyBaseline, type Baseline, type BaselineEntry } from "./baseline.ts";
 import type { ReviewConfig } from "./config.ts";
 import type { Finding } from "./finding.ts";
-import { liveReview } from "./live-review.ts";
+import { type LiveReview, liveReview } from "./live-review.ts";
+import type { LiveDatabase } from "./live/live-database.ts";
 import { readMigrationFolder } from "../journal/migration-folder.ts";
 import { findMigration } from "../journal/find-migration.ts";
 import { reviewSources } from "./review-sources.ts";
 import { reviewMigrations } from "./review-migrations.ts";
+import { ruleById } from "./rules/index.ts";
 
 export interface RunReviewOptions {
   /** The migrations folder (with `meta/_journal.json`). */
@@ -23,8 +24,10 @@ export interface RunReviewOptions {
   baseline?: Baseline;
   /** Review only these migrations: full tags or their number prefix (`0008`). */
   tags?: readonly string[];
-  /** Opens a fresh, empty database for the live checks (`--live`). */
-  openLiveDriver?: () => Promise<Driver>;
+  /** Opens a fresh, empty throwaway database for the live checks (`--live`). */
+  openLiveDatabase?: () => Promise<LiveDatabase>;
+  /** With `--live`: a real database to weigh the measured locks by (read-only). */
+  reference?: { url: string; largeTableRows: number };
 }
 
 export interface ReviewRun {
@@ -38,6 +41,8 @@ export interface ReviewRun {
   stale: BaselineEntry[];
   /** The tags reviewed. */
   reviewed: string[];
+  /** What `--live` measured. */
+  live?: LiveReview;
 }
 
 /** Runs the review. Throws a `MigratorError` for a folder that cannot be read or an unknown tag. */
@@ -48,15 +53,24 @@ export async function runReview(options: RunReviewOptions): Promise<ReviewRun> {
     : folder.migrations.map((m) => m.tag);
   const sources = await reviewSources(folder, { displayFolder: options.displayFolder, withGenerated: true });
   const all = await reviewMigrations(sources, { config: options.config, only: reviewed });
-  if (options.openLiveDriver) {
-    const live = await liveReview(sources, { config: options.config, openDriver: options.openLiveDriver });
+  let live: LiveReview | undefined;
+  if (options.openLiveDatabase) {
+    live = await liveReview(sources, {
+      config: options.config,
+      open: options.openLiveDatabase,
+      measure: reviewed,
+      ...(options.reference ? { reference: options.reference } : {}),
+    });
     all.push(
-      ...live.filter(
+      ...live.findings.filter(
         (finding) => finding.file === "(catalog)" || reviewed.some((tag) => finding.file.endsWith(`${tag}.sql`)),
       ),
     );
   }
-  if (!options.baseline) return { findings: all, accepted: [], all, stale: [], reviewed };
+  const withLive = live ? { live } : {};
+  if (!options.baseline) return { findings: all, accepted: [], all, stale: [], reviewed, ...withLive };
   const { remaining, accepted, stale } = applyBaseline(all, options.baseline);
-  return { findings: remaining, accepted, all, stale: options.tags?.length ? [] : stale, reviewed };
+  // Entries of live rules match only in a --live run; without one they are not stale.
+  const checked = stale.filter((entry) => live || ruleById(entry.rule)?.source !== "live");
+  return { findings: remaining, accepted, all, stale: options.tags?.length ? [] : checked, reviewed, ...withLive };
 }

@@ -4,17 +4,11 @@
  * under a temporary name renamed at the end, so workers that start together build it once and
  * never clone a half-built one.
  */
+import { databaseUrl } from "../drivers/database-url.ts";
 import type { Driver } from "../drivers/driver.ts";
 import { openPostgresDriver } from "../drivers/postgres.ts";
 import { quoteIdent } from "../sql/quote-ident.ts";
 import { TemplateBuildError } from "./template-build-error.ts";
-
-/** The URL of another database on the same server. */
-export function databaseUrl(serverUrl: string, database: string): string {
-  const parsed = new URL(serverUrl);
-  parsed.pathname = `/${encodeURIComponent(database)}`;
-  return parsed.toString();
-}
 
 /** A 60-bit advisory-lock key derived from the template name (same name, same key). */
 function lockKey(name: string): string {

@@ -23,4 +23,13 @@ describe("add-not-null-without-default", () => {
       'CREATE TABLE "ai_batch" (\n\t"id" text PRIMARY KEY NOT NULL\n);\n--> statement-breakpoint\nALTER TABLE "ai_batch" ADD COLUMN "status" text NOT NULL;';
     expect(await review(sql)).toEqual([]);
   });
+
+  it("leaves a serial primary key to add-serial-column: it does not fail, it rewrites the table", async () => {
+    expect(await review('ALTER TABLE "plan_step" ADD COLUMN "seq" bigserial PRIMARY KEY;')).toEqual([]);
+    const findings = await reviewExample(
+      { history, sql: 'ALTER TABLE "plan_step" ADD COLUMN "seq" bigserial PRIMARY KEY;' },
+      "add-serial-column",
+    );
+    expect(findings.map((f) => f.rule)).toEqual(["add-serial-column"]);
+  });
 });

@@ -1,5 +1,6 @@
-import { stringField } from "../../sql/ast.ts";
+import { nameList, objectField, stringField } from "../../sql/ast.ts";
 import { type Rule, unitPosition } from "../rule.ts";
+import { SERIAL_TYPES } from "./column-types.ts";
 import { addedColumns } from "./statement-parts.ts";
 
 /** A NOT NULL column without a default cannot be added to a table that has rows. */
@@ -23,11 +24,14 @@ export const addNotNullWithoutDefault: Rule = {
     },
   },
   checkUnit({ migration, statement, unit, before }) {
-    return addedColumns(unit).flatMap(({ table, column, constraints }) => {
+    return addedColumns(unit).flatMap(({ table, column, definition, constraints }) => {
       if (!before.hasTable(table)) return [];
       const types = constraints.map((constraint) => stringField(constraint, "contype"));
       const notNull = types.includes("CONSTR_NOTNULL") || types.includes("CONSTR_PRIMARY");
-      const filled = types.some((t) => t === "CONSTR_DEFAULT" || t === "CONSTR_GENERATED" || t === "CONSTR_IDENTITY");
+      // A serial column's default is its sequence: it does not fail, it rewrites (add-serial-column).
+      const serial = SERIAL_TYPES.has(nameList(objectField(definition, "typeName")?.["names"]).at(-1) ?? "");
+      const filled =
+        serial || types.some((t) => t === "CONSTR_DEFAULT" || t === "CONSTR_GENERATED" || t === "CONSTR_IDENTITY");
       if (!notNull || filled) return [];
       return [
         {

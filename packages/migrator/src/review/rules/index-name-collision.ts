@@ -5,16 +5,15 @@ import { declaredConstraints } from "./statement-parts.ts";
 /** PostgreSQL's identifier limit in bytes (NAMEDATALEN - 1). */
 const MAX_IDENTIFIER_BYTES = 63;
 
-/** Index and constraint names must be new, and short enough not to be truncated. */
+/** Index and constraint names must be new (their length is identifier-too-long's). */
 export const indexNameCollision: Rule = {
   id: "index-name-collision",
   defaultSeverity: "error",
   source: "static",
-  summary: "an index or constraint name already used earlier in the history, or longer than 63 bytes",
+  summary: "an index or constraint name already used earlier in the history",
   explanation:
     "Index names share one namespace per schema, and a second `CREATE INDEX` with a taken name fails — or, with " +
-    "IF NOT EXISTS, silently keeps the old index. Names longer than 63 bytes are truncated by PostgreSQL, so two long " +
-    "names with the same prefix collide and the name in the catalog no longer matches the snapshot.",
+    "IF NOT EXISTS, silently keeps the old index. (Names longer than 63 bytes: identifier-too-long.)",
   help: 'Give the index or constraint a new, shorter name in the schema (`index("…")`, `foreignKey({ name: … })`) and regenerate.',
   examples: {
     failing: {
@@ -50,14 +49,6 @@ export const indexNameCollision: Rule = {
           statement,
           position,
           message: `${kind} name "${name}" is already used (${origin.file}:${origin.position.line})`,
-        });
-      }
-      const bytes = Buffer.byteLength(name, "utf8");
-      if (bytes > MAX_IDENTIFIER_BYTES) {
-        hits.push({
-          statement,
-          position,
-          message: `${kind} name "${name}" is ${bytes} bytes: PostgreSQL truncates it to ${MAX_IDENTIFIER_BYTES}`,
         });
       }
     }

@@ -1,0 +1,456 @@
+/**
+ * `db:review --fix`: writes the mechanical safe form of the migrations that were never committed
+ * (a committed migration may be applied somewhere, so it is never rewritten: forward-only).
+ *
+ * - An index built on a table that existed before the migration, or CONCURRENTLY inside the
+ *   runner's transaction, moves to a new migration right after it that runs outside a transaction
+ *   (`-- migrator:no-transaction`), as `CREATE INDEX CONCURRENTLY IF NOT EXISTS`.
+ * - `VALIDATE CONSTRAINT` after its `ADD … NOT VALID` in the same migration moves to that new
+ *   migration; a foreign key or check added to an existing table without NOT VALID gets NOT VALID
+ *   and its VALIDATE there.
+ * - A statement guards.ts finds unguarded in a migration that must be re-runnable gets IF NOT
+ *   EXISTS / IF EXISTS / OR REPLACE, or a DO block catching the duplicate.
+ *
+ * Everything else is left as it is and reported. The new texts are parsed before anything is
+ * written.
+ */
+import { randomUUID } from "node:crypto";
+import { rmSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { MigratorError } from "../../errors/migrator-error.ts";
+import { findMigration } from "../../journal/find-migration.ts";
+import type { JournalEntry } from "../../journal/journal-file.ts";
+import { nextTag } from "../../journal/next-tag.ts";
+import { type Migration, readMigrationFolder } from "../../journal/migration-folder.ts";
+import { isObject, nodeOf, objectField, relationName, stringField } from "../../sql/ast.ts";
+import {
+  loadParser,
+  type ParsedMigration,
+  parseMigration,
+  type ReviewStatement,
+  type SqlUnit,
+} from "../../sql/parse-migration.ts";
+import { quoteIdent } from "../../sql/quote-ident.ts";
+import { NO_TRANSACTION_DIRECTIVE, STATEMENT_BREAKPOINT } from "../../sql/statements.ts";
+import { type Snapshot, snapshotFileName } from "../../snapshot/snapshot.ts";
+import { mustBeRerunnable, type ReviewConfig } from "../config.ts";
+import { concurrentStatement } from "../rules/concurrent-index-in-transaction.ts";
+import { alterCommands } from "../rules/statement-parts.ts";
+import { notValidAddition } from "../rules/validate-in-same-migration.ts";
+import { SchemaState } from "../schema-state.ts";
+import { committedFiles } from "./committed-files.ts";
+import {
+  applyInsertions,
+  concurrentIndexInsertions,
+  guardFix,
+  type Insertion,
+  wrapInDoBlock,
+} from "./statement-fixes.ts";
+
+export interface FixOptions {
+  /** The migrations folder. */
+  folder: string;
+  /** Fix only these (each must be uncommitted); default: every uncommitted migration. */
+  tags?: readonly string[];
+  config: ReviewConfig;
+  /** Clock for a timestamp-numbered folder's new tags (tests). */
+  now?: () => number;
+}
+
+/** What `--fix` did. */
+export interface FixReport {
+  /** One line per change, naming the file and line. */
+  changes: string[];
+  /** What it left for a person, and why. */
+  left: string[];
+  /** The tags of the migrations it wrote (rewritten and new), after renumbering. */
+  written: string[];
+  /** The tags of every uncommitted migration after the fix. */
+  uncommitted: string[];
+}
+
+/** A file-offset replacement. */
+interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** One migration's planned fix. */
+interface MigrationPlan {
+  migration: Migration;
+  parsed: ParsedMigration;
+  edits: Edit[];
+  /** Statement indexes moved to the follow-up. */
+  moved: Set<number>;
+  /** Statements the follow-up gets besides the moved ones (VALIDATE). */
+  validations: string[];
+  /** Whether the follow-up must run outside a transaction. */
+  outsideTransaction: boolean;
+  /** Whether a VALIDATE CONSTRAINT moves to the follow-up. */
+  validateMoved: boolean;
+  changes: string[];
+}
+
+/**
+ * Fixes the uncommitted migrations of a folder (see the module comment). Throws a `MigratorError`
+ * (`fix-refused`) for a committed TAG or a folder outside git, before writing anything.
+ */
+export async function fixMigrations(options: FixOptions): Promise<FixReport> {
+  await loadParser();
+  const folder = readMigrationFolder(options.folder);
+  const committed = committedFiles(folder.folder);
+  const isCommitted = (m: Migration) => committed.has(basename(m.file));
+  const lastCommitted = folder.migrations.findLastIndex(isCommitted);
+  const left: string[] = [];
+  for (const m of folder.migrations.slice(0, lastCommitted + 1).filter((m) => !isCommitted(m))) {
+    left.push(
+      `${m.tag}: not committed, but older than the committed ${folder.migrations[lastCommitted]?.tag}: not touched`,
+    );
+  }
+  const fresh = folder.migrations.slice(lastCommitted + 1);
+  const wanted = options.tags?.length ? options.tags.map((tag) => findMigration(folder, tag)) : fresh;
+  for (const m of wanted) {
+    if (!fresh.includes(m)) {
+      throw new MigratorError(
+        "fix-refused",
+        `${m.tag} is committed (or older than a committed migration): it may already be applied somewhere, and --fix never rewrites such a migration`,
+        "leave it as it is and write the change as a new migration (forward-only)",
+      );
+    }
+  }
+
+  const plans: MigrationPlan[] = [];
+  const state = new SchemaState();
+  for (const migration of folder.migrations) {
+    const parsed = parseMigration(migration.tag, migration.file, migration.sql);
+    const before = state.clone();
+    if (wanted.includes(migration)) {
+      const plan = planMigration(migration, parsed, before, options.config, left);
+      if (plan.edits.length > 0 || plan.moved.size > 0) plans.push(plan);
+    }
+    for (const statement of parsed.statements) {
+      for (const unit of statement.units) {
+        state.apply(unit, { file: parsed.file, position: parsed.positionAt(unit.offset) });
+      }
+    }
+  }
+  if (plans.length === 0) return { changes: [], left, written: [], uncommitted: fresh.map((m) => m.tag) };
+  return { ...writePlans(folder, fresh, plans, options.now ?? Date.now), left };
+}
+
+/** Whether any string in a parse tree equals `name` (a later statement naming an index). */
+function mentions(value: unknown, name: string): boolean {
+  if (typeof value === "string") return value === name;
+  if (Array.isArray(value)) return value.some((item) => mentions(item, name));
+  return isObject(value) && Object.values(value).some((child) => mentions(child, name));
+}
+
+/** The end of a unit's statement in the file, past the `;` that closes it. */
+function statementEnd(text: string, unit: SqlUnit): number {
+  let end = unit.offset + unit.text.length;
+  let probe = end;
+  while (probe < text.length && /\s/.test(text[probe] ?? "")) probe++;
+  if (text[probe] === ";") end = probe + 1;
+  return end;
+}
+
+/** A constraint this single-command ALTER TABLE adds that NOT VALID would make online, with its VALIDATE. */
+function notValidCandidate(unit: SqlUnit, before: SchemaState): { validate: string; name: string } | undefined {
+  const commands = alterCommands(unit);
+  const [only] = commands;
+  if (commands.length !== 1 || only?.subtype !== "AT_AddConstraint" || !before.hasTable(only.table)) return undefined;
+  const constraint = nodeOf(only.command["def"], "Constraint");
+  const type = stringField(constraint, "contype");
+  const name = stringField(constraint, "conname");
+  if (!name || constraint?.["skip_validation"] === true) return undefined;
+  if (type !== "CONSTR_FOREIGN" && type !== "CONSTR_CHECK") return undefined;
+  const relation = objectField(unit.node, "relation");
+  const schema = stringField(relation, "schemaname");
+  const table = `${schema ? `${quoteIdent(schema)}.` : ""}${quoteIdent(relationName(relation) ?? "")}`;
+  return { name, validate: `ALTER TABLE ${table} VALIDATE CONSTRAINT ${quoteIdent(name)};` };
+}
+
+function planMigration(
+  migration: Migration,
+  parsed: ParsedMigration,
+  before: SchemaState,
+  config: ReviewConfig,
+  left: string[],
+): MigrationPlan {
+  const plan: MigrationPlan = {
+    migration,
+    parsed,
+    edits: [],
+    moved: new Set(),
+    validations: [],
+    outsideTransaction: false,
+    validateMoved: false,
+    changes: [],
+  };
+  const where = (statement: ReviewStatement) => `${basename(migration.file)}:${statement.position.line}`;
+  const guarded = mustBeRerunnable(migration.tag, config.guardBaseline) || parsed.noTransaction;
+  const statements = parsed.statements;
+  statements.forEach((statement, position) => {
+    const [top] = statement.units;
+    if (statement.parseError || !top) return;
+    const insertions: Insertion[] = [];
+    let wrap = false;
+    let moved = false;
+    if (!parsed.noTransaction && statement.units.length === 1) {
+      const later = statements.slice(position + 1);
+      if (top.type === "IndexStmt") {
+        const table = relationName(objectField(top.node, "relation")) ?? "";
+        const name = stringField(top.node, "idxname") ?? "";
+        if (top.node["concurrent"] === true || before.hasTable(table)) {
+          if (later.some((s) => s.units.some((u) => mentions(u.node, name)))) {
+            left.push(`${where(statement)}: index "${name}" is used later in the same migration: not moved`);
+          } else {
+            moved = true;
+            insertions.push(...concurrentIndexInsertions(top));
+            plan.outsideTransaction = true;
+            plan.changes.push(
+              `${where(statement)}: index "${name}" moved, built CONCURRENTLY IF NOT EXISTS outside a transaction`,
+            );
+          }
+        }
+      } else if (concurrentStatement(top)) {
+        moved = true;
+        plan.outsideTransaction = true;
+        plan.changes.push(`${where(statement)}: ${concurrentStatement(top)} moved outside a transaction`);
+      } else {
+        const validate = alterCommands(top).find((c) => c.subtype === "AT_ValidateConstraint");
+        const name = stringField(validate?.command, "name") ?? "";
+        if (validate && alterCommands(top).length === 1 && notValidAddition(parsed, statement, validate.table, name)) {
+          moved = true;
+          plan.validateMoved = true;
+          plan.changes.push(
+            `${where(statement)}: VALIDATE CONSTRAINT "${name}" moved after the commit of its NOT VALID`,
+          );
+        }
+      }
+    }
+    if (!parsed.noTransaction && !moved) {
+      for (const unit of statement.units) {
+        const candidate = notValidCandidate(unit, before);
+        if (!candidate) continue;
+        const noteAt = unit === top ? insertions : undefined;
+        const notValid = { at: unit.text.length, text: " NOT VALID" };
+        if (noteAt) noteAt.push(notValid);
+        else
+          plan.edits.push({
+            start: unit.offset,
+            end: unit.offset + unit.text.length,
+            text: applyInsertions(unit.text, [notValid]),
+          });
+        plan.validations.push(candidate.validate);
+        plan.edits.push({
+          start: top.offset,
+          end: top.offset,
+          text: `-- Manual addition: NOT VALID added by db:review --fix; "${candidate.name}" is validated in the next migration.\n`,
+        });
+        plan.changes.push(
+          `${where(statement)}: constraint "${candidate.name}" added NOT VALID, validated in a new migration`,
+        );
+      }
+    }
+    const needsGuard = guarded || (moved && plan.outsideTransaction);
+    if (needsGuard && !(moved && top.type === "IndexStmt")) {
+      const fix = guardFix(top);
+      if (fix && "unfixable" in fix) left.push(`${where(statement)}: ${fix.unfixable}`);
+      else if (fix) {
+        insertions.push(...fix.insertions);
+        wrap = fix.wrap;
+        plan.changes.push(
+          `${where(statement)}: guarded (${wrap ? "DO block catching the duplicate" : fix.insertions.map((i) => i.text.trim()).join(", ")})`,
+        );
+      }
+    }
+    if (insertions.length > 0 || wrap) {
+      const text = applyInsertions(top.text, insertions);
+      plan.edits.push(
+        wrap
+          ? { start: top.offset, end: statementEnd(migration.sql, top), text: wrapInDoBlock(text) }
+          : { start: top.offset, end: top.offset + top.text.length, text },
+      );
+    }
+    if (moved) plan.moved.add(statement.index);
+  });
+  return plan;
+}
+
+/** The file's pieces between breakpoints (as the runner splits them), each with its start offset. */
+function pieces(text: string): { start: number; text: string }[] {
+  const result: { start: number; text: string }[] = [];
+  let start = 0;
+  for (const piece of text.split(STATEMENT_BREAKPOINT)) {
+    result.push({ start, text: piece });
+    start += piece.length + STATEMENT_BREAKPOINT.length;
+  }
+  return result;
+}
+
+/** The statement's piece with the edits that fall inside it applied. */
+function editedPiece(piece: { start: number; text: string }, edits: readonly Edit[]): string {
+  let text = piece.text;
+  const end = piece.start + piece.text.length;
+  for (const edit of [...edits].sort((a, b) => b.start - a.start || b.end - a.end)) {
+    if (edit.start < piece.start || edit.end > end) continue;
+    text = text.slice(0, edit.start - piece.start) + edit.text + text.slice(edit.end - piece.start);
+  }
+  return text;
+}
+
+/** The migration's new text, and the moved statements' texts. */
+function rewrite(plan: MigrationPlan): { kept: string; moved: string[] } {
+  const all = pieces(plan.migration.sql);
+  const pieceOf = (statement: ReviewStatement) =>
+    all.findIndex((p) => statement.offset >= p.start && statement.offset < p.start + p.text.length);
+  const movedPieces = new Set(plan.parsed.statements.filter((s) => plan.moved.has(s.index)).map(pieceOf));
+  const kept = all.filter((_, i) => !movedPieces.has(i)).map((p) => editedPiece(p, plan.edits));
+  const moved = all.filter((_, i) => movedPieces.has(i)).map((p) => editedPiece(p, plan.edits).trim());
+  return { kept: kept.join(STATEMENT_BREAKPOINT), moved };
+}
+
+/**
+ * The follow-up migration's text (or, `inPlace`, the migration's own when all of it moved): the
+ * directive if needed, the header, the statements.
+ */
+function followUp(plan: MigrationPlan, moved: readonly string[], inPlace = false): string {
+  const reasons = [
+    plan.outsideTransaction ? "the index is built CONCURRENTLY outside a transaction, so writes go on meanwhile" : "",
+    plan.validations.length > 0 || plan.validateMoved
+      ? "VALIDATE runs after the NOT VALID constraint is committed, under SHARE UPDATE EXCLUSIVE, which blocks no reads or writes"
+      : "",
+  ].filter(Boolean);
+  const origin = inPlace ? "rewritten by db:review --fix" : `moved here from ${plan.migration.tag} by db:review --fix`;
+  const head = [
+    ...(plan.outsideTransaction ? [NO_TRANSACTION_DIRECTIVE] : []),
+    `-- Manual addition: ${origin}: ${reasons.join("; ")}.`,
+  ].join("\n");
+  const statements = [...moved, ...plan.validations];
+  return `${head}\n${statements.join(`${STATEMENT_BREAKPOINT}\n`)}\n`;
+}
+
+interface Item {
+  /** The tag before the fix (absent for a new migration). */
+  from?: string;
+  name: string;
+  sql: string;
+  when: number;
+  snapshot?: Snapshot;
+  entry: JournalEntry;
+  changed: boolean;
+}
+
+/** Writes the planned fixes: new texts, new migrations after their originals, the renumbered later ones. */
+function writePlans(
+  folder: ReturnType<typeof readMigrationFolder>,
+  fresh: readonly Migration[],
+  plans: readonly MigrationPlan[],
+  now: () => number,
+): { changes: string[]; written: string[]; uncommitted: string[] } {
+  const changes = plans.flatMap((plan) => plan.changes);
+  const items: Item[] = [];
+  const indexNumbered = folder.migrations.every((m) => /^\d{4}_/.test(m.tag));
+  for (const migration of fresh) {
+    const entry = folder.journal.entries.find((e) => e.tag === migration.tag) as JournalEntry;
+    const plan = plans.find((p) => p.migration === migration);
+    const item: Item = {
+      from: migration.tag,
+      name: migration.tag.slice(migration.tag.indexOf("_") + 1),
+      sql: migration.sql,
+      when: migration.when,
+      ...(migration.snapshot ? { snapshot: migration.snapshot } : {}),
+      entry,
+      changed: Boolean(plan),
+    };
+    items.push(item);
+    if (!plan) continue;
+    const { kept, moved } = rewrite(plan);
+    const follow = moved.length > 0 || plan.validations.length > 0;
+    if (follow && moved.length === plan.parsed.statements.length) {
+      // Every statement moves: the migration itself becomes the follow-up.
+      item.sql = followUp(plan, moved, true);
+      continue;
+    }
+    item.sql = kept.endsWith("\n") ? kept : `${kept}\n`;
+    if (!follow) continue;
+    const last = migration === fresh.at(-1);
+    if (!last && !indexNumbered) {
+      throw new MigratorError(
+        "fix-refused",
+        `${migration.tag} needs a new migration right after it, but later migrations are numbered by timestamp and cannot be renumbered`,
+        "fix it when it is the last migration, or move the statements into a new migration by hand",
+      );
+    }
+    items.push({
+      name: `${item.name}-online`,
+      sql: followUp(plan, moved),
+      when: migration.when + 1,
+      ...(migration.snapshot
+        ? { snapshot: { ...migration.snapshot, id: randomUUID(), prevId: migration.snapshot.id } }
+        : {}),
+      entry: { ...entry },
+      changed: true,
+    });
+  }
+  const firstFresh = folder.migrations.length - fresh.length;
+  const previous = folder.migrations[firstFresh - 1];
+  let prevId = previous?.snapshot?.id;
+  let prevWhen = previous?.when ?? 0;
+  const journalEntries = folder.journal.entries.slice(0, firstFresh);
+  items.forEach((item, offset) => {
+    const idx = firstFresh + offset;
+    const tag = indexNumbered
+      ? `${String(idx).padStart(4, "0")}_${item.name}`
+      : (item.from ?? nextTag({ ...folder.journal, entries: journalEntries }, item.name, now()).tag);
+    item.when = Math.max(item.when, prevWhen + 1);
+    prevWhen = item.when;
+    if (item.snapshot && prevId !== undefined && item.snapshot.prevId !== prevId) {
+      item.snapshot = { ...item.snapshot, prevId };
+      item.changed = true;
+    }
+    prevId = item.snapshot?.id ?? prevId;
+    if (tag !== item.from || item.when !== item.entry.when) item.changed = true;
+    item.entry = { ...item.entry, idx, tag, when: item.when };
+    journalEntries.push(item.entry);
+  });
+  for (const item of items) checkParses(item);
+
+  const root = folder.folder;
+  const written = items.filter((item) => item.changed);
+  for (const item of written) {
+    writeFileSync(join(root, `${item.entry.tag}.sql`), item.sql);
+    if (item.snapshot) {
+      writeFileSync(
+        join(root, "meta", snapshotFileName(item.entry.tag)),
+        `${JSON.stringify(item.snapshot, null, 2)}\n`,
+      );
+    }
+    if (item.from && item.from !== item.entry.tag) changes.push(`${item.from}.sql renamed to ${item.entry.tag}.sql`);
+    if (!item.from) changes.push(`${item.entry.tag}.sql written (new migration)`);
+  }
+  const finalFiles = new Set(items.flatMap((i) => [`${i.entry.tag}.sql`, snapshotFileName(i.entry.tag)]));
+  for (const item of items) {
+    if (!item.from || item.from === item.entry.tag) continue;
+    if (!finalFiles.has(`${item.from}.sql`)) rmSync(join(root, `${item.from}.sql`), { force: true });
+    if (!finalFiles.has(snapshotFileName(item.from)))
+      rmSync(join(root, "meta", snapshotFileName(item.from)), { force: true });
+  }
+  writeFileSync(folder.journalPath, `${JSON.stringify({ ...folder.journal, entries: journalEntries }, null, 2)}\n`);
+  return { changes, written: written.map((item) => item.entry.tag), uncommitted: items.map((item) => item.entry.tag) };
+}
+
+/** The fixed text must parse; otherwise --fix has a bug and writes nothing. */
+function checkParses(item: Item): void {
+  const parsed = parseMigration(item.entry.tag, `${item.entry.tag}.sql`, item.sql);
+  const broken = parsed.statements.find((s) => s.parseError);
+  if (broken) {
+    throw new MigratorError(
+      "fix-failed",
+      `--fix produced SQL that PostgreSQL cannot parse in ${item.entry.tag}.sql line ${broken.position.line}: ${broken.parseError?.message} (nothing was written)`,
+      "report this with the migration; meanwhile fix the migration by hand",
+    );
+  }
+}

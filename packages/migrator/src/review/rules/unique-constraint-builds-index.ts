@@ -1,0 +1,50 @@
+import { stringField } from "../../sql/ast.ts";
+import { type Rule, unitPosition } from "../rule.ts";
+import { declaredConstraints } from "./statement-parts.ts";
+
+/** A UNIQUE or PRIMARY KEY constraint added to an existing table builds its index under ACCESS EXCLUSIVE. */
+export const uniqueConstraintBuildsIndex: Rule = {
+  id: "unique-constraint-builds-index",
+  defaultSeverity: "error",
+  source: "static",
+  summary: "ADD CONSTRAINT … UNIQUE / PRIMARY KEY on an existing table without an index built CONCURRENTLY first",
+  explanation:
+    "Adding a UNIQUE or PRIMARY KEY constraint (or a column declared UNIQUE / PRIMARY KEY) to a table that has rows " +
+    "builds the constraint's index inside the ALTER TABLE, while it holds ACCESS EXCLUSIVE: no query reads or writes " +
+    "the table until every row is indexed. An index built beforehand with CREATE UNIQUE INDEX CONCURRENTLY can be " +
+    "attached with `USING INDEX`, which takes the lock only for a moment.",
+  help: "First `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS …` in a `-- migrator:no-transaction` migration, then `ALTER TABLE … ADD CONSTRAINT … UNIQUE USING INDEX …` (or PRIMARY KEY USING INDEX).",
+  examples: {
+    failing: {
+      history: ['CREATE TABLE "organization" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"slug" text NOT NULL\n);'],
+      sql: 'ALTER TABLE "organization" ADD CONSTRAINT "organization_slug_unique" UNIQUE("slug");',
+    },
+    passing: {
+      history: [
+        'CREATE TABLE "organization" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"slug" text NOT NULL\n);',
+        '-- migrator:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "organization_slug_unique" ON "organization" USING btree ("slug");',
+      ],
+      sql: 'ALTER TABLE "organization" ADD CONSTRAINT "organization_slug_unique" UNIQUE USING INDEX "organization_slug_unique";',
+    },
+  },
+  checkUnit({ migration, statement, unit, before }) {
+    const kinds: Record<string, string> = { CONSTR_UNIQUE: "UNIQUE", CONSTR_PRIMARY: "PRIMARY KEY" };
+    return declaredConstraints(unit)
+      .filter(
+        ({ table, constraint, added }) => added && before.hasTable(table) && !stringField(constraint, "indexname"),
+      )
+      .flatMap(({ table, constraint, column }) => {
+        const kind = kinds[stringField(constraint, "contype") ?? ""];
+        if (!kind) return [];
+        const name = stringField(constraint, "conname");
+        const what = name ? `${kind} constraint "${name}"` : `${kind} on the new column "${column ?? ""}"`;
+        return [
+          {
+            statement,
+            position: unitPosition(migration, unit, constraint["location"]),
+            message: `${what} on the existing table "${table}" builds its index while holding ACCESS EXCLUSIVE: no reads or writes until every row is indexed`,
+          },
+        ];
+      });
+  },
+};
