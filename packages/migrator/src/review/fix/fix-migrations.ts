@@ -350,11 +350,19 @@ function writePlans(
   plans: readonly MigrationPlan[],
   now: () => number,
 ): { changes: string[]; written: string[]; uncommitted: string[] } {
+  const journal = folder.journal;
+  if (!journal) {
+    throw new MigratorError(
+      "fix-refused",
+      `${folder.folder} is in Drizzle Kit 1.0's layout (a folder per migration); --fix writes only 0.x folders`,
+      "move the statements the findings name into a new migration by hand (drizzle-kit generate --custom)",
+    );
+  }
   const changes = plans.flatMap((plan) => plan.changes);
   const items: Item[] = [];
   const indexNumbered = folder.migrations.every((m) => /^\d{4}_/.test(m.tag));
   for (const migration of fresh) {
-    const entry = folder.journal.entries.find((e) => e.tag === migration.tag) as JournalEntry;
+    const entry = journal.entries.find((e) => e.tag === migration.tag) as JournalEntry;
     const plan = plans.find((p) => p.migration === migration);
     const item: Item = {
       from: migration.tag,
@@ -399,12 +407,12 @@ function writePlans(
   const previous = folder.migrations[firstFresh - 1];
   let prevId = previous?.snapshot?.id;
   let prevWhen = previous?.when ?? 0;
-  const journalEntries = folder.journal.entries.slice(0, firstFresh);
+  const journalEntries = journal.entries.slice(0, firstFresh);
   items.forEach((item, offset) => {
     const idx = firstFresh + offset;
     const tag = indexNumbered
       ? `${String(idx).padStart(4, "0")}_${item.name}`
-      : (item.from ?? nextTag({ ...folder.journal, entries: journalEntries }, item.name, now()).tag);
+      : (item.from ?? nextTag({ ...journal, entries: journalEntries }, item.name, now()).tag);
     item.when = Math.max(item.when, prevWhen + 1);
     prevWhen = item.when;
     if (item.snapshot && prevId !== undefined && item.snapshot.prevId !== prevId) {
@@ -438,7 +446,7 @@ function writePlans(
     if (!finalFiles.has(snapshotFileName(item.from)))
       rmSync(join(root, "meta", snapshotFileName(item.from)), { force: true });
   }
-  writeFileSync(folder.journalPath, `${JSON.stringify({ ...folder.journal, entries: journalEntries }, null, 2)}\n`);
+  writeFileSync(folder.journalPath, `${JSON.stringify({ ...journal, entries: journalEntries }, null, 2)}\n`);
   return { changes, written: written.map((item) => item.entry.tag), uncommitted: items.map((item) => item.entry.tag) };
 }
 
