@@ -1,7 +1,8 @@
 /**
  * A comparable picture of a database's schema, read from the PostgreSQL catalog: tables (with
- * row-level security flags), columns, indexes, constraints, policies, enum types and extensions of
- * the user schemas. Two databases migrated to the same state have equal snapshots on the same
+ * row-level security flags), columns, indexes, constraints, policies, enum types, functions and
+ * procedures, triggers, views, sequences and extensions of the user schemas (objects an extension
+ * owns are left out). Two databases migrated to the same state have equal snapshots on the same
  * engine; `diffCatalogs` names what differs. Migration bookkeeping (schema `drizzle`) is left out.
  */
 import type { Driver } from "../drivers/driver.ts";
@@ -14,6 +15,10 @@ export interface CatalogSnapshot {
   constraints: string[];
   policies: string[];
   types: string[];
+  routines: string[];
+  triggers: string[];
+  views: string[];
+  sequences: string[];
   extensions: string[];
 }
 
@@ -21,6 +26,10 @@ export interface CatalogSnapshot {
 export type CatalogDiff = { [K in keyof CatalogSnapshot]: { onlyInFirst: string[]; onlyInSecond: string[] } };
 
 const USER_SCHEMAS = `n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast', 'drizzle') and n.nspname not like 'pg_temp%' and n.nspname not like 'pg_toast_temp%'`;
+
+/** The object is not a member of an extension (`vector`'s functions are the extension's, not the schema's). */
+const NOT_FROM_EXTENSION = (oid: string, catalog: string) =>
+  `not exists (select 1 from pg_depend dep where dep.objid = ${oid} and dep.classid = '${catalog}'::regclass and dep.deptype = 'e')`;
 
 const QUERIES: Record<keyof CatalogSnapshot, string> = {
   tables: `select format('%I.%I rls=%s force=%s', n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity) as d
@@ -49,6 +58,18 @@ const QUERIES: Record<keyof CatalogSnapshot, string> = {
             from pg_type t join pg_namespace n on n.oid = t.typnamespace join pg_enum e on e.enumtypid = t.oid
            where ${USER_SCHEMAS}
            group by n.nspname, t.typname`,
+  routines: `select format('%I.%I(%s) %s', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), md5(pg_get_functiondef(p.oid))) as d
+               from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+              where p.prokind in ('f', 'p') and ${USER_SCHEMAS} and ${NOT_FROM_EXTENSION("p.oid", "pg_proc")}`,
+  triggers: `select format('%I.%I %s', n.nspname, c.relname, pg_get_triggerdef(t.oid)) as d
+               from pg_trigger t join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
+              where not t.tgisinternal and ${USER_SCHEMAS}`,
+  views: `select format('%I.%I %s %s', n.nspname, c.relname, c.relkind, md5(pg_get_viewdef(c.oid))) as d
+            from pg_class c join pg_namespace n on n.oid = c.relnamespace
+           where c.relkind in ('v', 'm') and ${USER_SCHEMAS} and ${NOT_FROM_EXTENSION("c.oid", "pg_class")}`,
+  sequences: `select format('%I.%I %s', n.nspname, c.relname, format_type(s.seqtypid, null)) as d
+                from pg_sequence s join pg_class c on c.oid = s.seqrelid join pg_namespace n on n.oid = c.relnamespace
+               where ${USER_SCHEMAS}`,
   extensions: `select extname as d from pg_extension`,
 };
 
