@@ -7,7 +7,7 @@
 import { inArray } from "drizzle-orm";
 import { type SeedTableCount, sumCounts, tableCount } from "@repo/migrator";
 import { createAuth } from "../auth-bootstrap.ts";
-import { type Database, withTenantContext } from "../client.ts";
+import { type Database, withTenantJob } from "../client.ts";
 import { invitation, member, organization, user } from "../schema/auth.ts";
 import {
   DEV_ORGANIZATIONS,
@@ -79,16 +79,20 @@ function owner(org: DevOrganizationSeed, userIds: ReadonlyMap<string, string>): 
   return requireUser(userIds, key);
 }
 
-/** Members and invitations of one organization, written in its tenant context (RLS checks them). */
+/**
+ * Members and invitations of one organization, written in its tenant context (RLS checks them).
+ * Not `withTenantContext`: that one requires the user to be a member already, and these rows are
+ * what makes the owner one. The organization's own background entry point acts without a user.
+ */
 async function seedMembership(
   db: Database,
   org: DevOrganizationSeed,
   userIds: ReadonlyMap<string, string>,
 ): Promise<SeedTableCount[]> {
   const ownerId = owner(org, userIds);
-  return withTenantContext(
+  return withTenantJob(
     org.id,
-    ownerId,
+    "seed:development",
     async (tx) => [
       await insertMissing(
         tx,
