@@ -24,7 +24,8 @@ export const bareDbAllowed = [
   // authentication runs before any tenant or user is known
   "packages/db/src/auth-bootstrap.ts",
   "packages/db/src/personal-access-tokens.ts",
-  // test support and tests
+  // test support and tests (the RLS mutation run builds and weakens throwaway databases)
+  "packages/db/src/rls-mutations.ts",
   "packages/*/src/testing/**",
   "**/__tests__/**",
   "**/*.test.ts",
