@@ -1,12 +1,14 @@
 /**
- * `pnpm test:rls-mutations [--engine postgres|pglite] [--only ID…]`: proves the isolation net
+ * `pnpm test:rls-mutations [--engine postgres|pglite] [--base-url URL] [--only ID…]`: proves the isolation net
  * catches what it must. Builds one migrated and seeded database, then for each weakening in
  * `testing/rls-mutations.ts` clones it, applies the weakening, and runs `db:rls` and the isolation
  * probe on the clone. Prints one line per mutation and `killed K/N`; exits 1 unless every mutation
  * is killed (and 2 if the unmutated control is not clean, which would make every kill meaningless).
  *
  * Server: `TEST_DATABASE_URL` (default the local server on 5433); each clone is a
- * `CREATE DATABASE … TEMPLATE`. PGlite: each clone is a copy of the seeded data directory.
+ * `CREATE DATABASE … TEMPLATE`. `--base-url` uses an existing migrated and seeded database as the
+ * base instead of building one (CI's non-superuser pass: its owner clones it, with the `vector`
+ * extension an admin created in it). PGlite: each clone is a copy of the seeded data directory.
  */
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -53,28 +55,47 @@ async function migrateAndSeed(connection: Connection): Promise<void> {
   }
 }
 
-async function serverEngine(url: string): Promise<Engine> {
-  const admin = new pg.Client({ connectionString: url });
+/**
+ * Drops a clone. Not `WITH (FORCE)`: a non-superuser owner may not terminate an autovacuum worker
+ * that visits the fresh clone, while a plain DROP DATABASE asks it to leave and waits for it.
+ */
+async function dropClone(admin: pg.Client, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await admin.query(`drop database if exists "${name}"`);
+      return;
+    } catch (error) {
+      if (attempt >= 10 || (error as { code?: string }).code !== "55006") throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
+}
+
+async function serverEngine(url: string, baseUrl?: string): Promise<Engine> {
+  const at = (name: string) => Object.assign(new URL(baseUrl ?? url), { pathname: `/${name}` }).toString();
+  // The admin session must not be on the base: a database being copied can have no other session.
+  const admin = new pg.Client({ connectionString: baseUrl ? at("postgres") : url });
   await admin.connect();
-  const at = (name: string) => Object.assign(new URL(url), { pathname: `/${name}` }).toString();
-  const base = `trovella_mut_base_${process.pid}`;
-  await admin.query(`drop database if exists "${base}" with (force)`);
-  await admin.query(`create database "${base}"`);
-  await migrateAndSeed({ kind: "postgres", url: at(base) });
+  const base = baseUrl ? decodeURIComponent(new URL(baseUrl).pathname.slice(1)) : `trovella_mut_base_${process.pid}`;
+  if (!baseUrl) {
+    await dropClone(admin, base);
+    await admin.query(`create database "${base}"`);
+    await migrateAndSeed({ kind: "postgres", url: at(base) });
+  }
   return {
-    name: `postgres (${redactUrl(url)})`,
+    name: `postgres (${redactUrl(baseUrl ?? url)}${baseUrl ? ", as its base" : ""})`,
     async clone(label) {
       const name = `trovella_mut_${process.pid}_${label.replaceAll("-", "_")}`.slice(0, 63);
-      await admin.query(`drop database if exists "${name}" with (force)`);
+      await dropClone(admin, name);
       await admin.query(`create database "${name}" template "${base}"`);
       return {
         connection: { kind: "postgres", url: at(name) },
         env: { DATABASE_URL: at(name) },
-        drop: async () => void (await admin.query(`drop database if exists "${name}" with (force)`)),
+        drop: () => dropClone(admin, name),
       };
     },
     async close() {
-      await admin.query(`drop database if exists "${base}" with (force)`);
+      if (!baseUrl) await dropClone(admin, base);
       await admin.end();
     },
   };
@@ -130,7 +151,7 @@ async function judge(clone: Clone): Promise<string[]> {
   return caught;
 }
 
-async function run(options: { engine: string; only: string[] }): Promise<number> {
+async function run(options: { engine: string; only: string[]; baseUrl?: string }): Promise<number> {
   const mutations = RLS_MUTATIONS.filter((m) => options.only.length === 0 || options.only.includes(m.id));
   const unknown = options.only.filter((id) => !RLS_MUTATIONS.some((m) => m.id === id));
   if (unknown.length > 0) {
@@ -143,7 +164,7 @@ async function run(options: { engine: string; only: string[] }): Promise<number>
   const engine =
     options.engine === "pglite"
       ? await pgliteEngine()
-      : await serverEngine(process.env["TEST_DATABASE_URL"] ?? TEST_SERVER_URL);
+      : await serverEngine(process.env["TEST_DATABASE_URL"] ?? TEST_SERVER_URL, options.baseUrl);
   try {
     process.stdout.write(
       `RLS mutation run on ${engine.name}: a migrated and seeded database, ${mutations.length} weakenings\n`,
@@ -191,12 +212,17 @@ const program = new Command("test:rls-mutations")
   .description("apply each RLS weakening to a fresh seeded database; fail unless db:rls or the probe catches every one")
   .option("--engine <engine>", "postgres (the server, default) or pglite", "postgres")
   .option("--only <id...>", "run only these mutations")
-  .action(async (flags: { engine: string; only?: string[] }) => {
+  .option("--base-url <url>", "clone this migrated and seeded server database instead of building one")
+  .action(async (flags: { engine: string; only?: string[]; baseUrl?: string }) => {
     if (flags.engine !== "postgres" && flags.engine !== "pglite") {
       process.stderr.write(`error: --engine must be postgres or pglite, not ${flags.engine}\n`);
       process.exitCode = 2;
       return;
     }
-    process.exitCode = await run({ engine: flags.engine, only: flags.only ?? [] });
+    process.exitCode = await run({
+      engine: flags.engine,
+      only: flags.only ?? [],
+      ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
+    });
   });
 await program.parseAsync();

@@ -168,7 +168,15 @@ async function probeAnonymous(driver: Driver, relations: RelationInfo[], shared:
   const anonymous = (RLS_CONFIG.otherRoles ?? [])[0];
   if (!anonymous) return leaks;
   for (const relation of relations.filter((r) => r.kind !== "sequence" && !shared.has(r.name) && r.access[anonymous])) {
-    await driver.exec(`begin; set local role ${quote(anonymous)}`);
+    await driver.exec("begin");
+    try {
+      // The login role may not be a member of anonymous (a non-superuser owner is only granted
+      // authenticated): then this side cannot be tried here, and db:rls's stray-grant covers it.
+      await driver.exec(`set local role ${quote(anonymous)}`);
+    } catch {
+      await driver.exec("rollback");
+      return leaks;
+    }
     try {
       const [row] = await driver.query<{ n: number }>(`select count(*)::int as n from ${quote(relation.name)}`);
       if ((row?.n ?? 0) > 0)
