@@ -1,10 +1,11 @@
 // ESLint for the whole repository (flat config). The rule that matters most here is the tenant
-// boundary: the bare `db` connection bypasses Row-Level Security, so only the migration runner and
-// its commands, the seeds, the auth bootstrap, the client itself and tests may import it.
+// boundary: the bare `db` connection and `createDatabase` (which opens another one) bypass
+// Row-Level Security, so only the migration runner and its commands, the seeds, the auth
+// bootstrap, the client itself and tests may import them.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
-/** Files allowed to import the bare `db` (RLS-bypassing) connection. */
+/** Files allowed to import the bare `db` (RLS-bypassing) connection and `createDatabase`. */
 export const bareDbAllowed = [
   // the client itself, which defines `db` and passes it as the default database of its wrappers
   "packages/db/src/client.ts",
@@ -23,7 +24,8 @@ export const bareDbAllowed = [
   // authentication runs before any tenant or user is known
   "packages/db/src/auth-bootstrap.ts",
   "packages/db/src/personal-access-tokens.ts",
-  // test support and tests
+  // test support and tests (the RLS mutation run builds and weakens throwaway databases)
+  "packages/db/src/rls-mutations.ts",
   "packages/*/src/testing/**",
   "**/__tests__/**",
   "**/*.test.ts",
@@ -31,6 +33,12 @@ export const bareDbAllowed = [
 
 const bareDbMessage =
   "The bare `db` connection bypasses Row-Level Security. Use `withTenantContext(tenantId, userId, (tx) => …)` from `@repo/db`; only the migration runner, seeds and auth bootstrap may import `db` (see docs/tenant-context.md).";
+
+/** The client's exports that hand out an owner (RLS-bypassing) connection. */
+const bareConnectionExports = ["db", "createDatabase"];
+
+const bareConnectionMessage =
+  "`db` and `createDatabase` hand out the owner connection, which bypasses Row-Level Security. Use `withTenantContext(tenantId, userId, (tx) => …)`, `withUserContext` or `withTenantJob` from `@repo/db`; only the migration runner, seeds, auth bootstrap and tests may import them (see docs/tenant-context.md).";
 
 export default tseslint.config(
   { ignores: ["**/node_modules/**", "**/.pglite/**", "**/dist/**", "**/coverage/**", ".tmp/**"] },
@@ -46,20 +54,34 @@ export default tseslint.config(
         {
           paths: [
             { name: "@repo/db/client", importNames: ["db"], message: bareDbMessage },
-            { name: "@repo/db", importNames: ["db"], message: bareDbMessage },
+            { name: "@repo/db/client", importNames: ["createDatabase"], message: bareConnectionMessage },
+            { name: "@repo/db", importNames: bareConnectionExports, message: bareConnectionMessage },
           ],
           patterns: [
             {
               regex: "^\\.{1,2}/(?:.*/)?client(?:\\.ts)?$",
-              importNames: ["db"],
-              message: bareDbMessage,
+              importNames: bareConnectionExports,
+              message: bareConnectionMessage,
             },
           ],
         },
       ],
     },
   },
-  { files: bareDbAllowed, rules: { "no-restricted-imports": "off" } },
+  {
+    // import("@repo/db/client") would reach the same exports without an import declaration.
+    files: ["**/*.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "ImportExpression[source.value=/^@repo\\/db\\/client$|^\\.{1,2}\\/(.*\\/)?client(\\.ts)?$/]",
+          message: bareConnectionMessage,
+        },
+      ],
+    },
+  },
+  { files: bareDbAllowed, rules: { "no-restricted-imports": "off", "no-restricted-syntax": "off" } },
   {
     files: ["**/*.cjs"],
     languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly" } },

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs, builds and starts a local PostgreSQL 15 server with pgvector on port 5433, with the
-# wiki's local credentials (user trovella / password trovella_dev, database trovella).
+# wiki's local credentials (user trovella / password trovella_dev, database trovella), and
+# PgBouncer in transaction pooling mode in front of it on port 6432 (what managed poolers run).
 #
 # Idempotent: every step checks before it acts, so developers and .ci/run can call it each time.
 # Debian 12 packages PostgreSQL 15 but not pgvector; pgvector's source package comes from the next
@@ -9,7 +10,9 @@
 #
 # Usage: sudo-less root shell:  bash scripts/setup-postgres.sh
 # Env:   PG_PORT (5433), PG_CLUSTER (trovella), PG_USER (trovella), PG_PASSWORD (trovella_dev),
-#        PG_DATABASE (trovella), PGVECTOR_SUITE (trixie)
+#        PG_DATABASE (trovella), PGVECTOR_SUITE (trixie), PGBOUNCER_PORT (6432),
+#        PGBOUNCER_POOL_SIZE (5: server connections per database and user), PGBOUNCER_DIR
+#        (/var/lib/trovella-pgbouncer: its config, user list, log and pid file)
 set -euo pipefail
 
 PG_MAJOR=15
@@ -19,6 +22,9 @@ PG_USER="${PG_USER:-trovella}"
 PG_PASSWORD="${PG_PASSWORD:-trovella_dev}"
 PG_DATABASE="${PG_DATABASE:-trovella}"
 PGVECTOR_SUITE="${PGVECTOR_SUITE:-trixie}"
+PGBOUNCER_PORT="${PGBOUNCER_PORT:-6432}"
+PGBOUNCER_POOL_SIZE="${PGBOUNCER_POOL_SIZE:-5}"
+PGBOUNCER_DIR="${PGBOUNCER_DIR:-/var/lib/trovella-pgbouncer}"
 SRC_LIST=/etc/apt/sources.list.d/trovella-pgvector-src.sources
 BUILD_DIR="${TMPDIR:-/tmp}/trovella-pgvector-build"
 
@@ -33,7 +39,7 @@ apt_update() { [ "$apt_updated" = 1 ] || { apt-get update -qq; apt_updated=1; };
 
 # 1. Server binaries and the headers pgvector builds against.
 need=()
-for p in "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" postgresql-common build-essential dpkg-dev; do
+for p in "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" postgresql-common build-essential dpkg-dev pgbouncer; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -97,4 +103,62 @@ if [ "$(psql_admin "-tAc \"SELECT 1 FROM pg_database WHERE datname = '$PG_DATABA
   psql_admin "-c \"CREATE DATABASE $PG_DATABASE OWNER $PG_USER\""
 fi
 
+# 5. PgBouncer in transaction pooling mode on its own port, from a directory this script owns
+#    (Debian's own instance on 6432 is stopped and kept from starting, so ours is the one there).
+#    Every database name maps to the same name on the server; the user list holds the local
+#    credentials of the owner role and of the non-superuser CI role (.ci/run).
+if [ -f /var/run/postgresql/pgbouncer.pid ] && kill -0 "$(cat /var/run/postgresql/pgbouncer.pid)" 2>/dev/null; then
+  log "stopping Debian's default pgbouncer instance (it would hold port 6432)"
+  /etc/init.d/pgbouncer stop >/dev/null 2>&1 || kill "$(cat /var/run/postgresql/pgbouncer.pid)"
+fi
+if command -v update-rc.d >/dev/null 2>&1 && [ -f /etc/init.d/pgbouncer ]; then
+  update-rc.d pgbouncer disable >/dev/null 2>&1 || true
+fi
+install -d -o postgres -g postgres -m 700 "$PGBOUNCER_DIR"
+bouncer_ini="$PGBOUNCER_DIR/pgbouncer.ini"
+bouncer_new=$(mktemp)
+cat >"$bouncer_new" <<INI
+; Written by scripts/setup-postgres.sh: transaction pooling in front of the server on $PG_PORT.
+[databases]
+* = host=127.0.0.1 port=$PG_PORT
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $PGBOUNCER_PORT
+unix_socket_dir = $PGBOUNCER_DIR
+auth_type = scram-sha-256
+auth_file = $PGBOUNCER_DIR/userlist.txt
+pool_mode = transaction
+default_pool_size = $PGBOUNCER_POOL_SIZE
+max_client_conn = 500
+ignore_startup_parameters = extra_float_digits
+logfile = $PGBOUNCER_DIR/pgbouncer.log
+pidfile = $PGBOUNCER_DIR/pgbouncer.pid
+INI
+{
+  printf '"%s" "%s"\n' "$PG_USER" "$PG_PASSWORD"
+  printf '"%s" "%s"\n' "${PG_CI_OWNER:-trovella_owner}" "${PG_CI_OWNER_PASSWORD:-trovella_owner_dev}"
+} >"$PGBOUNCER_DIR/userlist.txt"
+chown postgres:postgres "$PGBOUNCER_DIR/userlist.txt" && chmod 600 "$PGBOUNCER_DIR/userlist.txt"
+bouncer_changed=0
+cmp -s "$bouncer_new" "$bouncer_ini" || { install -o postgres -g postgres -m 600 "$bouncer_new" "$bouncer_ini"; bouncer_changed=1; }
+rm -f "$bouncer_new"
+bouncer_pid=""
+[ -f "$PGBOUNCER_DIR/pgbouncer.pid" ] && bouncer_pid=$(cat "$PGBOUNCER_DIR/pgbouncer.pid")
+if [ -n "$bouncer_pid" ] && kill -0 "$bouncer_pid" 2>/dev/null; then
+  if [ "$bouncer_changed" = 1 ]; then
+    log "reloading pgbouncer (config changed)"
+    kill -HUP "$bouncer_pid"
+  fi
+else
+  log "starting pgbouncer on port $PGBOUNCER_PORT (transaction pooling, $PGBOUNCER_POOL_SIZE server connections per database)"
+  su postgres -s /bin/sh -c "pgbouncer -d -q '$bouncer_ini'"
+fi
+for _ in $(seq 1 20); do
+  pg_isready -q -h 127.0.0.1 -p "$PGBOUNCER_PORT" && break
+  sleep 0.5
+done
+pg_isready -q -h 127.0.0.1 -p "$PGBOUNCER_PORT" || die "pgbouncer on port $PGBOUNCER_PORT did not become ready (log: $PGBOUNCER_DIR/pgbouncer.log)"
+
 log "ready: postgres://$PG_USER:***@127.0.0.1:$PG_PORT/$PG_DATABASE (pgvector available)"
+log "ready: PgBouncer (transaction pooling) at postgres://$PG_USER:***@127.0.0.1:$PGBOUNCER_PORT/$PG_DATABASE"

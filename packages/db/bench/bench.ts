@@ -14,6 +14,7 @@ import { type BenchResults, formatMarkdown, writeResults } from "./bench-report.
 import { machineInfo } from "./machine-info.ts";
 import { benchMigrate, migrateRows } from "./migrate-bench.ts";
 import { benchReview, reviewRows } from "./review-bench.ts";
+import { appendTenantScale, benchTenantScale, tenantScaleRows } from "./tenant-scale-bench.ts";
 import { benchTestDatabases, type Engine, testDatabaseRows } from "./test-database-bench.ts";
 
 const DEFAULT_OUT = fileURLToPath(new URL("./results", import.meta.url));
@@ -40,11 +41,13 @@ async function main(argv: string[]): Promise<number> {
     .description("Benchmark migrated test databases, db:migrate and db:review; print medians and ratios")
     .option("--runs <n>", "rounds per measurement (medians of these)", positiveInteger, 5)
     .option("--engine <engine...>", "pglite and/or postgres", ["pglite", "postgres"])
-    .option("--only <part...>", "only these benchmarks: test-databases, migrate, review", [
+    .option("--only <part...>", "only these benchmarks: test-databases, migrate, review, tenant-scale", [
       "test-databases",
       "migrate",
       "review",
+      "tenant-scale",
     ])
+    .option("--tenant-rows <n>", "ai_usage rows of the tenant-scale part", positiveInteger, 1_000_000)
     .option("--count <n>", "migrations in db:review's generated corpus", positiveInteger, 1000)
     .option("--out <dir>", "where to write latest.json and latest.md", DEFAULT_OUT)
     .option("--json", "print the results as JSON instead of the table")
@@ -52,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
   const options = program.opts<{
     runs: number;
     count: number;
+    tenantRows: number;
     engine: string[];
     only: string[];
     out: string;
@@ -92,6 +96,15 @@ async function main(argv: string[]): Promise<number> {
     const result = await benchReview(options.count, options.runs);
     results.details["review"] = result;
     results.rows.push(...reviewRows(result));
+  }
+
+  if (options.only.includes("tenant-scale") && engines.includes("postgres")) {
+    console.error(`5. tenant queries over ${options.tenantRows} ai_usage rows on postgres…`);
+    const result = await benchTenantScale({ rows: options.tenantRows, tenants: 1000, samples: 200 });
+    results.details["tenantScale.postgres"] = result;
+    const rows = tenantScaleRows(result);
+    results.rows.push(...rows);
+    console.error(`appended: ${await appendTenantScale(options.out, results.machine, result, rows)}`);
   }
 
   const written = await writeResults(options.out, results);

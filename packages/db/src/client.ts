@@ -1,20 +1,39 @@
 /**
- * The database client. `db` is the bare connection: it connects as the migration owner, which
- * bypasses Row-Level Security, so it is exported only from `@repo/db/client` for the migration
- * runner, seeds and auth bootstrap. Application code uses `withTenantContext`.
+ * The database client. `db` and `createDatabase` hand out the bare connection: it connects as the
+ * migration owner, which bypasses Row-Level Security, so both are importable only from
+ * `@repo/db/client`, and ESLint allows that import only in the migration runner, seeds, auth
+ * bootstrap and tests. Application code uses `withTenantContext` (a member acting in an
+ * organization), `withUserContext` (a signed-in user outside any organization) or `withTenantJob`
+ * (background work for an organization, no user), from `@repo/db`.
+ *
+ * Every context is one transaction on a connection leased for the call:
+ * - it runs as `authenticated` with the tenant and user set for that transaction only;
+ * - `withTenantContext` checks, inside that transaction and before `fn` runs, that the user is a
+ *   member of the organization (`TenantMembershipError` otherwise);
+ * - nesting is refused (`NestedContextError`): a context inside a context would either leave the
+ *   outer transaction running as the inner tenant or wait for a second connection of the pool;
+ * - session state `fn` created (a plain `SET`, `SET ROLE`, temporary tables, cursors held past
+ *   COMMIT, LISTEN, session advisory locks) is discarded inside the same transaction before it
+ *   commits, so the connection goes back to the pool, or the pooler's next client, as it came;
+ * - once the call returns, the `tx` it passed (and any query built on it, in a timer or a kept
+ *   promise) throws `ContextClosedError` instead of running as the owner or as the next request;
+ * - a connection that does not come free within the pool's acquire timeout fails with
+ *   `PoolTimeoutError`, never waits forever.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { PGlite } from "@electric-sql/pglite";
-import { sql } from "drizzle-orm";
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { is, sql } from "drizzle-orm";
+import { type PgDatabase, type PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import pg from "pg";
 import { type Connection, connectionFromEnv, pgliteExtensions } from "./connection.ts";
 import * as schema from "./schema/index.ts";
+import { member, organization, user } from "./schema/index.ts";
 
 /** A Drizzle database over Trovella's schema, on either engine. */
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
-/** The transaction handle `withTenantContext` passes to its callback. */
+/** The transaction handle a context passes to its callback. */
 export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 /** A database handle and the function that releases its connections. */
@@ -23,13 +42,41 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
+/** The pool's size and how long a caller waits for a free connection. */
+export interface PoolOptions {
+  /** Connections in the pool (default 5). */
+  max?: number;
+  /**
+   * Milliseconds to wait for a free connection (or a new one) before failing with a clear error;
+   * default `DATABASE_POOL_ACQUIRE_TIMEOUT_MS` or 10000.
+   */
+  acquireTimeoutMs?: number;
+}
+
+const DEFAULT_POOL_MAX = 5;
+const DEFAULT_ACQUIRE_TIMEOUT_MS = 10_000;
+
+function acquireTimeout(options: PoolOptions): number {
+  const fromEnv = Number(process.env["DATABASE_POOL_ACQUIRE_TIMEOUT_MS"]);
+  if (options.acquireTimeoutMs !== undefined) return options.acquireTimeoutMs;
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_ACQUIRE_TIMEOUT_MS;
+}
+
 /**
- * Opens a Drizzle database on a connection: a `pg.Pool` (max 5) on a server, or the embedded
- * PGlite database. Prefer `db`; this is for tools and tests that choose their own database.
+ * Opens a Drizzle database on a connection: a `pg.Pool` (max 5, acquire timeout 10 s) on a
+ * server, or the embedded PGlite database. The handle is the bare owner connection (RLS does not
+ * apply): tools and tests only; ESLint refuses this import in application code.
  */
-export function createDatabase(connection: Connection, options: { pglite?: PGlite } = {}): DatabaseHandle {
+export function createDatabase(
+  connection: Connection,
+  options: { pglite?: PGlite } & PoolOptions = {},
+): DatabaseHandle {
   if (connection.kind === "postgres") {
-    const pool = new pg.Pool({ connectionString: connection.url, max: 5 });
+    const pool = new pg.Pool({
+      connectionString: connection.url,
+      max: options.max ?? DEFAULT_POOL_MAX,
+      connectionTimeoutMillis: acquireTimeout(options),
+    });
     pool.on("error", () => undefined);
     return { db: drizzlePg(pool, { schema }) as unknown as Database, close: () => pool.end() };
   }
@@ -80,23 +127,259 @@ export async function checkDatabase(
   }
 }
 
-/** Refused input to `withTenantContext`, raised before the database is touched. */
+/** Why a context refused to run or stopped; `code` says which case, for callers that branch on it. */
+export type TenantContextErrorCode =
+  | "invalid-id"
+  | "not-a-member"
+  | "unknown-user"
+  | "unknown-tenant"
+  | "nested-context"
+  | "context-closed"
+  | "pool-timeout";
+
+/** Refused or broken tenant/user context. Subclasses name each case. */
 export class TenantContextError extends Error {
   override name = "TenantContextError";
+  constructor(
+    message: string,
+    readonly code: TenantContextErrorCode = "invalid-id",
+  ) {
+    super(message);
+  }
 }
 
-function requireId(name: string, value: unknown, caller = "withTenantContext"): string {
+/** `withTenantContext(org, user)` for a user who is not a member of `org` (or does not exist). */
+export class TenantMembershipError extends TenantContextError {
+  override name = "TenantMembershipError";
+  constructor(
+    readonly tenantId: string,
+    readonly userId: string,
+  ) {
+    super(
+      `withTenantContext: user ${JSON.stringify(userId)} is not a member of organization ${JSON.stringify(tenantId)} ` +
+        "(or one of them does not exist); nothing ran. Take the organization from the user's session, or use withTenantJob for work that acts without a user.",
+      "not-a-member",
+    );
+  }
+}
+
+/** A context that names a user or organization the database does not have. */
+export class UnknownContextSubjectError extends TenantContextError {
+  override name = "UnknownContextSubjectError";
+  constructor(caller: string, kind: "user" | "organization", id: string) {
+    super(
+      `${caller}: there is no ${kind} ${JSON.stringify(id)}; nothing ran.`,
+      kind === "user" ? "unknown-user" : "unknown-tenant",
+    );
+  }
+}
+
+/** A context opened while another is running in the same async call chain. */
+export class NestedContextError extends TenantContextError {
+  override name = "NestedContextError";
+  constructor(caller: string, outer: string) {
+    super(
+      `${caller} was called inside ${outer}: contexts do not nest. The inner call would either leave the outer ` +
+        "transaction running as the inner tenant or wait for a second pooled connection while holding the first. " +
+        "Use the tx you were given for more work in the same tenant; for another tenant, return first and open a new context.",
+      "nested-context",
+    );
+  }
+}
+
+/** The `tx` of a context (or a query built on it) used after the call returned. */
+export class ContextClosedError extends TenantContextError {
+  override name = "ContextClosedError";
+  constructor(caller: string) {
+    super(
+      `${caller}: this tx belongs to a call that has returned; its transaction is over and its connection is back ` +
+        "in the pool. Await every query inside fn; start later work (timers, queues) with a new context.",
+      "context-closed",
+    );
+  }
+}
+
+/** No connection came free within the pool's acquire timeout. */
+export class PoolTimeoutError extends TenantContextError {
+  override name = "PoolTimeoutError";
+  constructor(caller: string, max: number, timeoutMs: number) {
+    super(
+      `${caller}: no database connection came free within ${timeoutMs} ms (pool of ${max}, all busy). ` +
+        "Too many concurrent requests for the pool, or calls holding a connection while waiting for another; " +
+        "raise the pool size (createDatabase max) or DATABASE_POOL_ACQUIRE_TIMEOUT_MS only after ruling out the latter.",
+      "pool-timeout",
+    );
+  }
+}
+
+function requireId(name: string, value: unknown, caller: string): string {
   if (typeof value !== "string" || value.trim() === "") {
     throw new TenantContextError(`${caller}: ${name} must be a non-empty string, got ${JSON.stringify(value)}`);
   }
   return value;
 }
 
+/** A running context: which call opened it, and the connection lease queries go through. */
+interface ContextState {
+  caller: string;
+  open: boolean;
+}
+
+const running = new AsyncLocalStorage<ContextState>();
+
+/** A pg client whose queries fail once the context that leased it is over. */
+class LeasedClient {
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly state: ContextState,
+  ) {}
+  query(...args: unknown[]): unknown {
+    if (!this.state.open) throw new ContextClosedError(this.state.caller);
+    return (this.client.query as (...a: unknown[]) => unknown)(...args);
+  }
+}
+
+/** The part of PGlite's API Drizzle's PGlite session uses: `query`, and `transaction` for a new one. */
+interface PgliteQueryable {
+  query(...args: unknown[]): Promise<unknown>;
+}
+
 /**
- * Runs `fn` in one transaction as the tenant: sets `app.tenant_id` and `app.user_id` for this
- * transaction only (`set_config(..., true)`) and switches to the `authenticated` role
- * (`SET LOCAL ROLE`), so every statement in `fn` is subject to the RLS policies. Both end with
- * the transaction, so a pooled connection never carries a tenant or a role into the next request.
+ * A PGlite database whose transactions hand Drizzle a transaction object that fails once the
+ * context is over (PGlite's own would say "Transaction is closed"; this says which call and why).
+ */
+function leasedPglite(pglite: PGlite, state: ContextState) {
+  return {
+    query: (): never => {
+      throw new ContextClosedError(state.caller);
+    },
+    transaction: <R>(callback: (tx: PgliteQueryable) => Promise<R>): Promise<R> =>
+      pglite.transaction((tx) =>
+        callback({
+          query: (...args: unknown[]) => {
+            if (!state.open) throw new ContextClosedError(state.caller);
+            return (tx.query as (...a: unknown[]) => Promise<unknown>)(...args);
+          },
+        }),
+      ),
+  };
+}
+
+/**
+ * The `tx` handed to `fn`: the real transaction until the call returns, then a handle whose every
+ * use throws. (Queries built inside `fn` and run later fail at the connection lease, below.)
+ */
+function guardedTransaction(tx: Transaction, state: ContextState): Transaction {
+  return new Proxy(tx, {
+    get(target, key) {
+      if (!state.open) throw new ContextClosedError(state.caller);
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/**
+ * Discards the session state `fn` may have created, inside the transaction before it commits,
+ * so it never reaches the next user of the connection (with a transaction-mode pooler, the next
+ * transaction on that server connection may be anyone's). `RESET ALL` leaves the role alone,
+ * hence `RESET ROLE` last; `DISCARD TEMP` drops temporary tables, which would otherwise shadow
+ * the real tables of the same name for the next tenant.
+ */
+const DISCARD_SESSION_STATE = [
+  "close all",
+  "unlisten *",
+  "select pg_advisory_unlock_all()",
+  "discard temp",
+  "reset all",
+  "reset role",
+];
+
+/** What a context sets up in its transaction before `fn` runs. */
+interface ContextSetup {
+  caller: string;
+  /** `app.*` settings for this transaction. */
+  settings: Record<string, string>;
+  /** Runs as `authenticated` after the settings; throws to refuse the context. */
+  check(tx: Transaction): Promise<void>;
+}
+
+async function runContext<T>(setup: ContextSetup, fn: (tx: Transaction) => Promise<T>, database: Database): Promise<T> {
+  const outer = running.getStore();
+  if (outer?.open) throw new NestedContextError(setup.caller, outer.caller);
+  const state: ContextState = { caller: setup.caller, open: true };
+  const client = (database as unknown as { $client?: unknown }).$client;
+  const onPool = client instanceof pg.Pool;
+  const body = async (tx: Transaction): Promise<T> => {
+    const assignments = Object.entries(setup.settings).map(([name, value]) => sql`set_config(${name}, ${value}, true)`);
+    await tx.execute(sql`select ${sql.join(assignments, sql`, `)}, set_config('role', 'authenticated', true)`);
+    await setup.check(tx);
+    const result = await fn(guardedTransaction(tx, state));
+    // node-postgres sends a parameterless statement as one simple query, several statements in
+    // one round trip; PGlite's extended protocol takes one at a time (in process, cheap).
+    if (onPool) await tx.execute(sql.raw(DISCARD_SESSION_STATE.join("; ")));
+    else for (const statement of DISCARD_SESSION_STATE) await tx.execute(sql.raw(statement));
+    return result;
+  };
+  try {
+    return await running.run(state, async () => {
+      if (is(database, PgTransaction)) {
+        throw new NestedContextError(setup.caller, "a transaction passed as its database");
+      }
+      if (client instanceof pg.Pool) return runOnLeasedConnection(client, state, body);
+      if (client instanceof PGlite) {
+        const leased = drizzlePglite(leasedPglite(client, state) as unknown as PGlite, { schema });
+        return (leased as unknown as Database).transaction(body);
+      }
+      return database.transaction(body);
+    });
+  } finally {
+    state.open = false;
+  }
+}
+
+/** Drizzle over a leased pg client, per pool (its schema tables are built once). */
+async function runOnLeasedConnection<T>(
+  pool: pg.Pool,
+  state: ContextState,
+  body: (tx: Transaction) => Promise<T>,
+): Promise<T> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    if (error instanceof Error && /timeout exceeded when trying to connect/.test(error.message)) {
+      const options = pool.options as { max?: number; connectionTimeoutMillis?: number };
+      throw new PoolTimeoutError(state.caller, options.max ?? DEFAULT_POOL_MAX, options.connectionTimeoutMillis ?? 0);
+    }
+    throw error;
+  }
+  let broken: Error | undefined;
+  try {
+    const leased = drizzlePg(new LeasedClient(client, state) as unknown as pg.PoolClient, { schema });
+    return await (leased as unknown as Database).transaction(body);
+  } catch (error) {
+    // After a rollback, session state fn created inside the transaction is gone with it, except
+    // session advisory locks: discard everything on the connection too, or drop the connection.
+    try {
+      await client.query(DISCARD_SESSION_STATE.join("; "));
+    } catch (cleanup) {
+      broken = cleanup instanceof Error ? cleanup : new Error(String(cleanup));
+    }
+    throw error;
+  } finally {
+    state.open = false;
+    client.release(broken);
+  }
+}
+
+/**
+ * Runs `fn` in one transaction as a member of an organization: sets `app.tenant_id` and
+ * `app.user_id` for this transaction only and switches to the `authenticated` role, so every
+ * statement in `fn` is subject to the RLS policies; first checks, in the same transaction, that
+ * the user is a member of the organization (one indexed lookup on `member`), or throws
+ * `TenantMembershipError` before `fn` runs. See the file comment for nesting, kept `tx`, session
+ * state and pool timeouts.
  *
  * @example
  * const plans = await withTenantContext(orgId, userId, (tx) => tx.select().from(researchPlan));
@@ -107,21 +390,32 @@ export async function withTenantContext<T>(
   fn: (tx: Transaction) => Promise<T>,
   database: Database = db,
 ): Promise<T> {
-  const tenant = requireId("tenantId", tenantId);
-  const user = requireId("userId", userId);
-  return database.transaction(async (tx) => {
-    await tx.execute(
-      sql`select set_config('app.tenant_id', ${tenant}, true), set_config('app.user_id', ${user}, true)`,
-    );
-    await tx.execute(sql`set local role authenticated`);
-    return fn(tx);
-  });
+  const caller = "withTenantContext";
+  const tenant = requireId("tenantId", tenantId, caller);
+  const userIdValue = requireId("userId", userId, caller);
+  return runContext(
+    {
+      caller,
+      settings: { "app.tenant_id": tenant, "app.user_id": userIdValue },
+      async check(tx) {
+        const found = await tx
+          .select({ one: sql<number>`1` })
+          .from(member)
+          .where(sql`${member.organizationId} = ${tenant} and ${member.userId} = ${userIdValue}`)
+          .limit(1);
+        if (found.length === 0) throw new TenantMembershipError(tenant, userIdValue);
+      },
+    },
+    fn,
+    database,
+  );
 }
 
 /**
  * Runs `fn` in one transaction as a user outside any tenant: sets `app.user_id` only (so tenant
  * tables show nothing) and switches to `authenticated`, so user-scoped policies such as
- * `personal_access_token`'s apply. Like `withTenantContext`, everything ends with the transaction.
+ * `personal_access_token`'s apply. Throws `UnknownContextSubjectError` (code `unknown-user`) when
+ * there is no such user. Like `withTenantContext`, everything ends with the transaction.
  *
  * @example
  * const tokens = await withUserContext(userId, (tx) => tx.select().from(personalAccessToken));
@@ -131,10 +425,59 @@ export async function withUserContext<T>(
   fn: (tx: Transaction) => Promise<T>,
   database: Database = db,
 ): Promise<T> {
-  const user = requireId("userId", userId, "withUserContext");
-  return database.transaction(async (tx) => {
-    await tx.execute(sql`select set_config('app.user_id', ${user}, true)`);
-    await tx.execute(sql`set local role authenticated`);
-    return fn(tx);
-  });
+  const caller = "withUserContext";
+  const userIdValue = requireId("userId", userId, caller);
+  return runContext(
+    {
+      caller,
+      settings: { "app.user_id": userIdValue },
+      async check(tx) {
+        const found = await tx
+          .select({ one: sql<number>`1` })
+          .from(user)
+          .where(sql`${user.id} = ${userIdValue}`);
+        if (found.length === 0) throw new UnknownContextSubjectError(caller, "user", userIdValue);
+      },
+    },
+    fn,
+    database,
+  );
+}
+
+/**
+ * The one entry point for background work that acts for an organization without a user (billing
+ * roll-ups, imports, scheduled research steps): like `withTenantContext`, but with no user (so
+ * `app.user_id` is empty and user-scoped rows stay hidden) and `app.job` set to `job`, which names
+ * the work in `pg_stat_activity`-style diagnostics and audit triggers. Throws
+ * `UnknownContextSubjectError` (code `unknown-tenant`) when the organization does not exist.
+ * Never call it with an organization taken from a request: a request has a user, and
+ * `withTenantContext` checks that user's membership.
+ *
+ * @example
+ * await withTenantJob(orgId, "nightly-usage-rollup", (tx) => tx.select().from(aiUsage));
+ */
+export async function withTenantJob<T>(
+  tenantId: string,
+  job: string,
+  fn: (tx: Transaction) => Promise<T>,
+  database: Database = db,
+): Promise<T> {
+  const caller = "withTenantJob";
+  const tenant = requireId("tenantId", tenantId, caller);
+  const jobName = requireId("job", job, caller);
+  return runContext(
+    {
+      caller,
+      settings: { "app.tenant_id": tenant, "app.user_id": "", "app.job": jobName },
+      async check(tx) {
+        const found = await tx
+          .select({ one: sql<number>`1` })
+          .from(organization)
+          .where(sql`${organization.id} = ${tenant}`);
+        if (found.length === 0) throw new UnknownContextSubjectError(caller, "organization", tenant);
+      },
+    },
+    fn,
+    database,
+  );
 }

@@ -26,13 +26,20 @@ export const TENANT_COLUMN = "organization_id";
 
 /**
  * Trovella's tenant model for the RLS toolkit: tables with `organization_id` in `public` are
- * confined by policies for `authenticated` that read `app.tenant_id`.
+ * confined by policies for `authenticated` that read `app.tenant_id`; user-scoped tables (tokens,
+ * `user`, `organization`) by policies on `app.user_id` (or the tenant); the model registry is the
+ * only shared reference data; `anonymous` reaches nothing else; no SECURITY DEFINER routine is
+ * callable by the app roles.
  */
 export const RLS_CONFIG: RlsConfig = {
   schema: "public",
   tenantColumn: TENANT_COLUMN,
   role: "authenticated",
   tenantSetting: "app.tenant_id",
+  userSetting: "app.user_id",
+  otherRoles: ["anonymous"],
+  sharedTables: ["ai_model", "ai_model_pricing"],
+  definerRoutines: [],
 };
 
 export const trovella: Project = {

@@ -47,7 +47,7 @@ export { REVERT_TODO_MARKER } from "./revert/manual-sql.ts";
 export { planRevert, type RevertOptions, type RevertPlan, writeRevert } from "./revert/plan-revert.ts";
 export { type RevertConflict, RevertError, type RevertErrorCode } from "./revert/revert-error.ts";
 
-export { probeRlsCatalog, type RlsCatalog } from "./rls/catalog-probe.ts";
+export { probeRlsCatalog, type RelationInfo, type RlsCatalog } from "./rls/catalog-probe.ts";
 export { buildCoverageMatrix, type CoverageMatrix, type RlsFinding } from "./rls/coverage-matrix.ts";
 export { type CoverageReport, coverageReport } from "./rls/coverage-report.ts";
 export type { RlsConfig } from "./rls/rls-config.ts";

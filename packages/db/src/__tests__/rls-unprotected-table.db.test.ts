@@ -24,6 +24,9 @@ beforeAll(async () => {
       organization_id text not null references organization(id) on delete cascade,
       body text not null
     );
+    insert into organization (id, name, slug) values ('org_own', 'own', 'own');
+    insert into "user" (id, name, email) values ('user_own', 'own', 'own@example.com');
+    insert into member (id, organization_id, user_id) values ('member_own', 'org_own', 'user_own');
     create table ${PER_ROW} (id text primary key, organization_id text not null);
     alter table ${PER_ROW} enable row level security;
     create policy ${PER_ROW}_all on ${PER_ROW} to authenticated

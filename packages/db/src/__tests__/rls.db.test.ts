@@ -15,6 +15,7 @@ import {
   rowStatements,
 } from "@repo/migrator/testing";
 import { type Database, withTenantContext } from "../client.ts";
+import { member, user } from "../schema/index.ts";
 import { RLS_CONFIG } from "../project.ts";
 import { schemaTenantTables } from "../schema-info.ts";
 import { INSUFFICIENT_PRIVILEGE, rowCount, sqlStates, toDrizzleSql } from "../testing/rls-helpers.ts";
@@ -98,6 +99,9 @@ beforeAll(async () => {
       seeded.set(`${table}/${tenant}`, rows.at(-1) as FixtureRow);
     }
   }
+  // withTenantContext runs only for a member of the organization.
+  await t.db.insert(user).values({ id: USER, name: USER, email: `${USER}@example.com` });
+  await t.db.insert(member).values({ id: `member_${USER}`, organizationId: OWN, userId: USER });
 });
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq, sql } from "drizzle-orm";
 import { TenantContextError, withTenantContext } from "../client.ts";
-import { organization, researchPlan } from "../schema/index.ts";
+import { member, organization, researchPlan, user } from "../schema/index.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
 
 let t: TestDatabase;
@@ -11,6 +11,8 @@ beforeAll(async () => {
     { id: "org_a", name: "A", slug: "a" },
     { id: "org_b", name: "B", slug: "b" },
   ]);
+  await t.db.insert(user).values({ id: "user_a", name: "A", email: "a@example.com" });
+  await t.db.insert(member).values({ id: "member_a", organizationId: "org_a", userId: "user_a" });
   await t.db.insert(researchPlan).values([
     { id: "plan_a", organizationId: "org_a", title: "A's plan", question: "?" },
     { id: "plan_b", organizationId: "org_b", title: "B's plan", question: "?" },

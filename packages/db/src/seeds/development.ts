@@ -4,11 +4,11 @@
  * tokens. Idempotent without truncating: users are found by email, everything else has a
  * deterministic id, so a second run inserts nothing.
  */
-import { inArray } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { type SeedTableCount, sumCounts, tableCount } from "@repo/migrator";
 import { createAuth } from "../auth-bootstrap.ts";
-import { type Database, withTenantContext } from "../client.ts";
-import { invitation, member, organization, user } from "../schema/auth.ts";
+import { type Database, withTenantJob } from "../client.ts";
+import { account, invitation, member, organization, user } from "../schema/auth.ts";
 import {
   DEV_ORGANIZATIONS,
   DEV_PASSWORD,
@@ -22,35 +22,62 @@ import { seedPersonalAccessTokens } from "./personal-access-tokens.ts";
 /** Seeded invitations expire this long after they are first written. */
 const INVITATION_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
 
-/** Signs up the users that do not exist yet, through Better Auth (bare connection: auth bootstrap). */
+/** The transaction-level advisory lock that serializes the user step of concurrent seed runs. */
+const SEED_USERS_LOCK = 7_411_935_001;
+
+/**
+ * Signs up the users that do not exist yet, through Better Auth (bare connection: auth bootstrap),
+ * and repairs the ones an interrupted run left without their password account.
+ *
+ * One transaction for the whole step: a run killed between Better Auth's `user` and `account`
+ * inserts leaves neither; it holds an advisory lock, so a second run started at the same time
+ * waits and then finds the users present (instead of failing with Better Auth's "Failed to create
+ * user" on the unique e-mail). A user without a credential account (left by a run before this
+ * one was atomic) gets one with the documented password, so it can sign in again.
+ */
 async function seedUsers(db: Database): Promise<{ counts: SeedTableCount[]; ids: Map<string, string> }> {
-  const auth = createAuth(db);
-  const emails = DEV_USERS.map((u) => u.email);
-  const existing = new Map(
-    (await db.select({ id: user.id, email: user.email }).from(user).where(inArray(user.email, emails))).map((u) => [
-      u.email,
-      u.id,
-    ]),
-  );
-  const users = tableCount("user");
-  const accounts = tableCount("account");
-  const ids = new Map<string, string>();
-  for (const seed of DEV_USERS) {
-    const id = existing.get(seed.email);
-    if (id) {
-      ids.set(seed.key, id);
-      users.present += 1;
-      accounts.present += 1;
-      continue;
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${SEED_USERS_LOCK})`);
+    // Better Auth writes through this transaction (its own transactions become savepoints).
+    const auth = createAuth(tx as unknown as Database);
+    const emails = DEV_USERS.map((u) => u.email);
+    const rows = await tx
+      .select({ id: user.id, email: user.email, accountId: account.id })
+      .from(user)
+      .leftJoin(account, and(eq(account.userId, user.id), eq(account.providerId, "credential")))
+      .where(inArray(user.email, emails));
+    const existing = new Map(rows.map((u) => [u.email, u]));
+    const users = tableCount("user");
+    const accounts = tableCount("account");
+    const ids = new Map<string, string>();
+    for (const seed of DEV_USERS) {
+      const found = existing.get(seed.email);
+      if (found) {
+        ids.set(seed.key, found.id);
+        users.present += 1;
+        if (found.accountId) {
+          accounts.present += 1;
+          continue;
+        }
+        const context = await auth.$context;
+        await context.internalAdapter.linkAccount({
+          userId: found.id,
+          providerId: "credential",
+          accountId: found.id,
+          password: await context.password.hash(DEV_PASSWORD),
+        });
+        accounts.inserted += 1;
+        continue;
+      }
+      const created = await auth.api.signUpEmail({
+        body: { email: seed.email, name: seed.name, password: DEV_PASSWORD },
+      });
+      ids.set(seed.key, created.user.id);
+      users.inserted += 1;
+      accounts.inserted += 1;
     }
-    const created = await auth.api.signUpEmail({
-      body: { email: seed.email, name: seed.name, password: DEV_PASSWORD },
-    });
-    ids.set(seed.key, created.user.id);
-    users.inserted += 1;
-    accounts.inserted += 1;
-  }
-  return { counts: [users, accounts], ids };
+    return { counts: [users, accounts], ids };
+  });
 }
 
 /**
@@ -79,16 +106,20 @@ function owner(org: DevOrganizationSeed, userIds: ReadonlyMap<string, string>): 
   return requireUser(userIds, key);
 }
 
-/** Members and invitations of one organization, written in its tenant context (RLS checks them). */
+/**
+ * Members and invitations of one organization, written in its tenant context (RLS checks them).
+ * Not `withTenantContext`: that one requires the user to be a member already, and these rows are
+ * what makes the owner one. The organization's own background entry point acts without a user.
+ */
 async function seedMembership(
   db: Database,
   org: DevOrganizationSeed,
   userIds: ReadonlyMap<string, string>,
 ): Promise<SeedTableCount[]> {
   const ownerId = owner(org, userIds);
-  return withTenantContext(
+  return withTenantJob(
     org.id,
-    ownerId,
+    "seed:development",
     async (tx) => [
       await insertMissing(
         tx,

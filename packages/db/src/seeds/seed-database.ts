@@ -1,6 +1,7 @@
 /**
  * Seeds a Trovella database: the library behind `pnpm db:seed`, and what tests call.
  */
+import pg from "pg";
 import { type ProjectSeed, readDatabaseEnvironment, redactUrl, runSeed, type SeedReport } from "@repo/migrator";
 import { createDatabase, type Database } from "../client.ts";
 import { type Connection, connectionFromEnv } from "../connection.ts";
@@ -12,9 +13,32 @@ async function queryRows(db: Database, text: string): Promise<readonly Record<st
   return result.rows;
 }
 
+/** The session advisory lock one seed run holds on a server, so concurrent runs go one after another. */
+const SEED_RUN_LOCK = 7_411_935_000;
+
+/**
+ * Runs `run` while holding the seed lock on a connection of its own (a server pool); the embedded
+ * database is one connection in one process, so there is nothing to wait for. A second run waits
+ * and then finds every row present. (Through a transaction-mode pooler a session lock does not
+ * hold: seed on a direct connection.)
+ */
+async function oneRunAtATime<T>(db: Database, run: () => Promise<T>): Promise<T> {
+  const pool = (db as unknown as { $client?: unknown }).$client;
+  if (!(pool instanceof pg.Pool)) return run();
+  const holder = await pool.connect();
+  try {
+    await holder.query("select pg_advisory_lock($1)", [SEED_RUN_LOCK]);
+    return await run();
+  } finally {
+    await holder.query("select pg_advisory_unlock($1)", [SEED_RUN_LOCK]).catch(() => undefined);
+    holder.release();
+  }
+}
+
 /**
  * Runs the tiers allowed in this environment (or `only` those), refusing non-reference tiers when
- * `nodeEnv` is `production` or the database is marked production (`app.environment`).
+ * `nodeEnv` is `production` or the database is marked production (`app.environment`). Concurrent
+ * runs on a server wait for each other (a session advisory lock).
  *
  * @example
  * const report = await seedDatabase(db, { nodeEnv: process.env.NODE_ENV, only: ["reference"] });
@@ -23,13 +47,15 @@ export async function seedDatabase(
   db: Database,
   options: { nodeEnv: string | undefined; only?: readonly string[] },
 ): Promise<SeedReport> {
-  return runSeed({
-    tiers: SEED_TIERS,
-    context: { db },
-    nodeEnv: options.nodeEnv,
-    readDatabaseEnvironment: () => readDatabaseEnvironment((text) => queryRows(db, text)),
-    ...(options.only && options.only.length > 0 ? { only: options.only } : {}),
-  });
+  return oneRunAtATime(db, () =>
+    runSeed({
+      tiers: SEED_TIERS,
+      context: { db },
+      nodeEnv: options.nodeEnv,
+      readDatabaseEnvironment: () => readDatabaseEnvironment((text) => queryRows(db, text)),
+      ...(options.only && options.only.length > 0 ? { only: options.only } : {}),
+    }),
+  );
 }
 
 /**

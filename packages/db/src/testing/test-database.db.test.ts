@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withRollback } from "@repo/migrator/testing";
-import { withTenantContext } from "../client.ts";
+import { NestedContextError, withTenantContext } from "../client.ts";
 import { organization, researchPlan } from "../schema/index.ts";
 import { createTestDatabase, type TestDatabase } from "./test-database.ts";
 
@@ -44,20 +44,13 @@ describe("withRollback over Drizzle", () => {
     expect(await t.db.$count(researchPlan)).toBe(0);
   });
 
-  it("nests withTenantContext (a savepoint) and RLS still applies inside", async () => {
-    const visible = await withRollback(t.db, async (tx) => {
-      await tx.insert(organization).values([
-        { id: "org_x", name: "X", slug: "x" },
-        { id: "org_y", name: "Y", slug: "y" },
-      ]);
-      await tx.insert(researchPlan).values([
-        { id: "plan_x", organizationId: "org_x", title: "x", question: "?" },
-        { id: "plan_y", organizationId: "org_y", title: "y", question: "?" },
-      ]);
-      const plans = await withTenantContext("org_x", "user_x", (inner) => inner.select().from(researchPlan), tx);
-      return plans.map((p) => p.id);
+  it("refuses withTenantContext on its transaction (contexts open their own), and rolls back", async () => {
+    const refused = await withRollback(t.db, async (tx) => {
+      await tx.insert(organization).values({ id: "org_x", name: "X", slug: "x" });
+      await tx.insert(researchPlan).values({ id: "plan_x", organizationId: "org_x", title: "x", question: "?" });
+      return withTenantContext("org_x", "user_x", (inner) => inner.select().from(researchPlan), tx).catch((e) => e);
     });
-    expect(visible).toEqual(["plan_x"]);
+    expect(refused).toBeInstanceOf(NestedContextError);
     expect(await t.db.$count(researchPlan)).toBe(0);
   });
 });

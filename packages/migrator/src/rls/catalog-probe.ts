@@ -1,11 +1,11 @@
 /**
  * Reads what Row-Level Security looks like in a live database: the tenant tables with their
- * RLS flags, every policy of the schema, the non-tenant tables the tenant role can read, and the
- * tenant role's own attributes. Pure reading; judging is `buildCoverageMatrix`'s job.
+ * RLS flags, every policy, every relation and routine the app roles can reach (with what they may
+ * do to it), and the roles' own attributes. Pure reading; judging is `buildCoverageMatrix`'s job.
  */
 import type { Driver } from "../drivers/driver.ts";
 import { loadParser } from "../sql/parse-migration.ts";
-import type { RlsConfig } from "./rls-config.ts";
+import { appRoles, type RlsConfig } from "./rls-config.ts";
 
 /** A table that has the tenant column. */
 export interface TenantTableInfo {
@@ -17,6 +17,7 @@ export interface TenantTableInfo {
 
 /** One policy as `pg_policies` describes it; expressions are PostgreSQL's deparsed text. */
 export interface PolicyInfo {
+  /** The table, `schema.table` outside the configured schema. */
   table: string;
   name: string;
   permissive: boolean;
@@ -46,6 +47,50 @@ export interface RoleInfo {
   ownedTables: string[];
 }
 
+/** The privileges a table-like object can carry, as `has_table_privilege` names them. */
+export const TABLE_PRIVILEGES = ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"] as const;
+
+/** A relation outside the system schemas, with what each app role may do to it. */
+export interface RelationInfo {
+  /** `name` in the configured schema, `schema.name` elsewhere. */
+  name: string;
+  /** `table`, `partitioned table`, `view`, `materialized view`, `foreign table` or `sequence`. */
+  kind: string;
+  rlsEnabled: boolean;
+  hasTenantColumn: boolean;
+  /** A view created `WITH (security_invoker = true)`: its tables' policies apply to the caller. */
+  securityInvoker: boolean;
+  /** An index whose first column is the tenant column exists. */
+  tenantIndex: boolean;
+  /** Tenant tables a view or materialized view reads, directly. */
+  readsTenantTables: string[];
+  /** Privileges per app role (only roles with schema USAGE; column privileges count). */
+  access: Record<string, string[]>;
+}
+
+/** A function or procedure outside the system schemas that an app role can execute. */
+export interface RoutineInfo {
+  /** `name(args)`, schema-qualified outside the configured schema. */
+  signature: string;
+  /** `name` or `schema.name`, as `definerRoutines` declares it. */
+  name: string;
+  securityDefiner: boolean;
+  /** `proconfig` sets `search_path`. */
+  pinnedSearchPath: boolean;
+  /** The extension it belongs to, if any. */
+  extension: string | null;
+  /** The app roles that may execute it. */
+  executableBy: string[];
+}
+
+/** An app role's attributes and links that would defeat RLS. */
+export interface AppRoleInfo extends RoleInfo {
+  /** Roles it is a member of that bypass RLS, are superusers or own relations. */
+  escalations: string[];
+  /** Schemas it may CREATE objects in. */
+  createSchemas: string[];
+}
+
 /** Everything `buildCoverageMatrix` needs, read in one go. */
 export interface RlsCatalog {
   config: RlsConfig;
@@ -53,7 +98,19 @@ export interface RlsCatalog {
   policies: PolicyInfo[];
   readableNonTenantTables: ReadableTableInfo[];
   role: RoleInfo;
+  /** Every relation outside the system schemas, reachable or not. */
+  relations: RelationInfo[];
+  /** Every routine outside the system schemas that an app role can execute. */
+  routines: RoutineInfo[];
+  /** The app roles (the tenant role first). */
+  appRoles: AppRoleInfo[];
 }
+
+/** Schemas no project object lives in. */
+const SYSTEM_SCHEMAS = `n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp\\_%'`;
+
+/** `name` in the configured schema, `schema.name` elsewhere (SQL over n.nspname and a name). */
+const displayName = (name: string) => `case when n.nspname = $1 then ${name} else n.nspname || '.' || ${name} end`;
 
 /** Names of the tables in `config.schema` that have the tenant column, sorted. */
 export async function catalogTenantTables(driver: Driver, config: RlsConfig): Promise<string[]> {
@@ -84,9 +141,10 @@ export async function probeRlsCatalog(driver: Driver, config: RlsConfig): Promis
     [config.schema, config.tenantColumn],
   );
   const policies = await driver.query<PolicyInfo>(
-    `select tablename as "table", policyname as name, permissive = 'PERMISSIVE' as permissive,
+    `select case when schemaname = $1 then tablename::text else schemaname || '.' || tablename end as "table",
+            policyname as name, permissive = 'PERMISSIVE' as permissive,
             roles::text[] as roles, lower(cmd) as command, qual as using, with_check as "withCheck"
-       from pg_policies where schemaname = $1 order by tablename, policyname`,
+       from pg_policies where schemaname not in ('pg_catalog', 'information_schema') order by 1, policyname`,
     [config.schema],
   );
   const [roleRow] = await driver.query<{ superuser: boolean; bypassRls: boolean; ownedTables: string[] }>(
@@ -112,5 +170,118 @@ export async function probeRlsCatalog(driver: Driver, config: RlsConfig): Promis
         [config.schema, config.tenantColumn, config.role],
       )
     : [];
-  return { config, tenantTables, policies, readableNonTenantTables, role };
+  const roles = await probeAppRoles(driver, config);
+  const existing = roles.filter((r) => r.exists).map((r) => r.name);
+  return {
+    config,
+    tenantTables,
+    policies,
+    readableNonTenantTables,
+    role,
+    relations: await probeRelations(driver, config, existing),
+    routines: await probeRoutines(driver, config, existing),
+    appRoles: roles,
+  };
+}
+
+async function probeAppRoles(driver: Driver, config: RlsConfig): Promise<AppRoleInfo[]> {
+  const roles: AppRoleInfo[] = [];
+  for (const name of appRoles(config)) {
+    const [row] = await driver.query<Omit<AppRoleInfo, "name" | "exists">>(
+      `select r.rolsuper as superuser, r.rolbypassrls as "bypassRls",
+              array(select n.nspname || '.' || c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                     where c.relowner = r.oid and c.relkind in ('r', 'p', 'v', 'm', 'f') order by 1)::text[] as "ownedTables",
+              array(select o.rolname from pg_roles o
+                     where o.oid <> r.oid and pg_has_role(r.oid, o.oid, 'MEMBER')
+                       and (o.rolsuper or o.rolbypassrls or exists (select 1 from pg_class c where c.relowner = o.oid and c.relkind in ('r', 'p')))
+                     order by 1)::text[] as escalations,
+              array(select n.nspname from pg_namespace n where ${SYSTEM_SCHEMAS} and has_schema_privilege(r.oid, n.oid, 'CREATE')
+                     order by 1)::text[] as "createSchemas"
+         from pg_roles r where r.rolname = $1`,
+      [name],
+    );
+    roles.push(
+      row
+        ? { name, exists: true, ...row }
+        : {
+            name,
+            exists: false,
+            superuser: false,
+            bypassRls: false,
+            ownedTables: [],
+            escalations: [],
+            createSchemas: [],
+          },
+    );
+  }
+  return roles;
+}
+
+const RELKINDS: Record<string, string> = {
+  r: "table",
+  p: "partitioned table",
+  v: "view",
+  m: "materialized view",
+  f: "foreign table",
+  S: "sequence",
+};
+
+async function probeRelations(driver: Driver, config: RlsConfig, roles: string[]): Promise<RelationInfo[]> {
+  const rows = await driver.query<Omit<RelationInfo, "kind" | "access"> & { relkind: string; oid: number }>(
+    `select c.oid::int as oid, ${displayName("c.relname")} as name, c.relkind::text as relkind,
+            c.relrowsecurity as "rlsEnabled",
+            exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = $2 and a.attnum > 0 and not a.attisdropped) as "hasTenantColumn",
+            coalesce(exists (select 1 from unnest(c.reloptions) o where o in ('security_invoker=true', 'security_invoker=on', 'security_invoker=1')), false) as "securityInvoker",
+            exists (select 1 from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
+                     where i.indrelid = c.oid and a.attname = $2) as "tenantIndex",
+            array(select distinct ${displayName("t.relname")} from pg_rewrite w
+                    join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = w.oid and d.refclassid = 'pg_class'::regclass
+                    join pg_class t on t.oid = d.refobjid and t.oid <> c.oid
+                    join pg_namespace tn on tn.oid = t.relnamespace
+                   where w.ev_class = c.oid
+                     and exists (select 1 from pg_attribute a where a.attrelid = t.oid and a.attname = $2 and a.attnum > 0 and not a.attisdropped)
+                   order by 1)::text[] as "readsTenantTables"
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where ${SYSTEM_SCHEMAS} and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
+      order by 2`,
+    [config.schema, config.tenantColumn],
+  );
+  const access = await driver.query<{ oid: number; role: string; privileges: string[] }>(
+    `select c.oid::int as oid, r.rolname as role,
+            array(select p from unnest($1::text[]) p
+                   where case when p in ('SELECT', 'INSERT', 'UPDATE', 'REFERENCES') and c.relkind <> 'S'
+                              then has_any_column_privilege(r.oid, c.oid, p)
+                              when c.relkind = 'S' then p = 'SELECT' and has_sequence_privilege(r.oid, c.oid, 'SELECT,USAGE,UPDATE')
+                              else c.relkind <> 'S' and has_table_privilege(r.oid, c.oid, p) end)::text[] as privileges
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace, pg_roles r
+      where ${SYSTEM_SCHEMAS} and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
+        and r.rolname = any ($2::text[]) and has_schema_privilege(r.oid, n.oid, 'USAGE')`,
+    [[...TABLE_PRIVILEGES], roles],
+  );
+  return rows.map(({ oid, relkind, ...row }) => ({
+    ...row,
+    kind: RELKINDS[relkind] ?? relkind,
+    access: Object.fromEntries(
+      access.filter((a) => a.oid === oid && a.privileges.length > 0).map((a) => [a.role, a.privileges]),
+    ),
+  }));
+}
+
+async function probeRoutines(driver: Driver, config: RlsConfig, roles: string[]): Promise<RoutineInfo[]> {
+  return driver.query<RoutineInfo>(
+    `select ${displayName("p.proname")} || '(' || pg_get_function_identity_arguments(p.oid) || ')' as signature,
+            ${displayName("p.proname")} as name, p.prosecdef as "securityDefiner",
+            coalesce(exists (select 1 from unnest(p.proconfig) c where c like 'search\\_path=%'), false) as "pinnedSearchPath",
+            (select e.extname from pg_depend d join pg_extension e on e.oid = d.refobjid
+              where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.refclassid = 'pg_extension'::regclass and d.deptype = 'e') as extension,
+            array(select r.rolname from pg_roles r
+                   where r.rolname = any ($2::text[]) and has_schema_privilege(r.oid, n.oid, 'USAGE')
+                     and has_function_privilege(r.oid, p.oid, 'EXECUTE') order by 1)::text[] as "executableBy"
+       from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+      where ${SYSTEM_SCHEMAS}
+        and exists (select 1 from pg_roles r where r.rolname = any ($2::text[]) and has_schema_privilege(r.oid, n.oid, 'USAGE')
+                     and has_function_privilege(r.oid, p.oid, 'EXECUTE'))
+      order by 1`,
+    [config.schema, roles],
+  );
 }

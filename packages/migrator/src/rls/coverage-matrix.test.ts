@@ -1,12 +1,22 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadParser } from "../sql/parse-migration.ts";
 import { callsSettingPerRow } from "../sql/setting-calls.ts";
-import type { PolicyInfo, RlsCatalog } from "./catalog-probe.ts";
+import type { PolicyInfo, RelationInfo, RlsCatalog } from "./catalog-probe.ts";
 import { buildCoverageMatrix } from "./coverage-matrix.ts";
+import { expressionConfines } from "./policy-scope.ts";
 
 beforeAll(loadParser);
 
-const config = { schema: "public", tenantColumn: "org_id", role: "app_user", tenantSetting: "app.org" };
+const config = {
+  schema: "public",
+  tenantColumn: "org_id",
+  role: "app_user",
+  tenantSetting: "app.org",
+  userSetting: "app.user",
+  otherRoles: ["guest"],
+  sharedTables: ["countries"],
+  definerRoutines: ["audited_total"],
+};
 const scoped = "(org_id = ( SELECT current_setting('app.org'::text, true) AS current_setting))";
 
 function policy(table: string, command: string, overrides: Partial<PolicyInfo> = {}): PolicyInfo {
@@ -24,16 +34,49 @@ function policy(table: string, command: string, overrides: Partial<PolicyInfo> =
   };
 }
 
+function relation(name: string, overrides: Partial<RelationInfo> = {}): RelationInfo {
+  return {
+    name,
+    kind: "table",
+    rlsEnabled: false,
+    hasTenantColumn: false,
+    securityInvoker: false,
+    tenantIndex: false,
+    readsTenantTables: [],
+    access: { app_user: ["SELECT"] },
+    ...overrides,
+  };
+}
+
+const safeRole = { name: "app_user", exists: true, superuser: false, bypassRls: false, ownedTables: [] };
+
 function catalog(overrides: Partial<RlsCatalog> = {}): RlsCatalog {
   return {
     config,
     tenantTables: [{ table: "notes", rlsEnabled: true, rlsForced: false, owner: "owner" }],
     policies: ["select", "insert", "update", "delete"].map((c) => policy("notes", c)),
     readableNonTenantTables: [{ table: "countries", rlsEnabled: false, policies: [] }],
-    role: { name: "app_user", exists: true, superuser: false, bypassRls: false, ownedTables: [] },
+    role: safeRole,
+    relations: [
+      relation("notes", {
+        rlsEnabled: true,
+        hasTenantColumn: true,
+        tenantIndex: true,
+        access: { app_user: ["SELECT", "INSERT", "UPDATE", "DELETE"] },
+      }),
+      relation("countries"),
+      relation("secrets", { access: {} }),
+    ],
+    routines: [],
+    appRoles: [
+      { ...safeRole, escalations: [], createSchemas: [] },
+      { ...safeRole, name: "guest", escalations: [], createSchemas: [] },
+    ],
     ...overrides,
   };
 }
+
+const codes = (c: RlsCatalog) => buildCoverageMatrix(c).findings.map((f) => `${f.code} ${f.table ?? ""}`.trim());
 
 describe("callsSettingPerRow", () => {
   it("accepts current_setting inside a sub-select, as PostgreSQL deparses it", () => {
@@ -65,14 +108,23 @@ describe("buildCoverageMatrix", () => {
       },
     ]);
     expect(matrix.readableNonTenantTables.map((t) => t.table)).toEqual(["countries"]);
+    expect(matrix.objects.map((o) => [o.name, o.class])).toEqual([
+      ["notes", "tenant"],
+      ["countries", "shared"],
+      ["secrets", "unreachable"],
+    ]);
+    expect(matrix.warnings).toEqual([]);
   });
 
-  it("counts a FOR ALL policy to PUBLIC for every command", () => {
-    const matrix = buildCoverageMatrix(
+  it("counts a FOR ALL policy for every command, and reports one TO public", () => {
+    const all = buildCoverageMatrix(catalog({ policies: [policy("notes", "all", { withCheck: scoped })] }));
+    expect(all.ok).toBe(true);
+    expect(all.rows[0]?.commands.delete).toEqual(["notes_all"]);
+    const toPublic = buildCoverageMatrix(
       catalog({ policies: [policy("notes", "all", { roles: ["public"], withCheck: scoped })] }),
     );
-    expect(matrix.ok).toBe(true);
-    expect(matrix.rows[0]?.commands.delete).toEqual(["notes_all"]);
+    expect(toPublic.rows[0]?.commands.delete).toEqual(["notes_all"]);
+    expect(toPublic.findings.map((f) => f.code)).toEqual(["policy-to-public"]);
   });
 
   it("reports missing commands, disabled RLS and policies for other roles or restrictive ones", () => {
@@ -113,16 +165,149 @@ describe("buildCoverageMatrix", () => {
   });
 
   it("reports a role that bypasses RLS, is a superuser, owns a table or is missing", () => {
+    const unsafeRole = {
+      name: "app_user",
+      exists: true,
+      superuser: true,
+      bypassRls: true,
+      ownedTables: ["public.notes"],
+    };
     const unsafe = buildCoverageMatrix(
-      catalog({
-        role: { name: "app_user", exists: true, superuser: true, bypassRls: true, ownedTables: ["public.notes"] },
-      }),
+      catalog({ role: unsafeRole, appRoles: [{ ...unsafeRole, escalations: [], createSchemas: [] }] }),
     );
     expect(unsafe.findings.map((f) => f.code)).toEqual(["role-superuser", "role-bypasses-rls", "role-owns-table"]);
     expect(unsafe.findings[2]?.message).toContain("public.notes");
+    const gone = { name: "app_user", exists: false, superuser: false, bypassRls: false, ownedTables: [] };
     const missing = buildCoverageMatrix(
-      catalog({ role: { name: "app_user", exists: false, superuser: false, bypassRls: false, ownedTables: [] } }),
+      catalog({ role: gone, appRoles: [{ ...gone, escalations: [], createSchemas: [] }] }),
     );
     expect(missing.findings.map((f) => f.code)).toEqual(["role-missing"]);
+  });
+});
+
+describe("expressionConfines", () => {
+  const tenant = { settings: ["app.org"], column: "org_id" };
+  it("accepts the tenant comparison, bare or in a sub-select, alone, under AND, and in every OR branch", () => {
+    expect(expressionConfines(scoped, tenant)).toBe(true);
+    expect(expressionConfines("(org_id = current_setting('app.org'::text, true))", tenant)).toBe(true);
+    expect(expressionConfines(`(${scoped} AND (archived = false))`, tenant)).toBe(true);
+    expect(expressionConfines(`(${scoped} OR ${scoped})`, tenant)).toBe(true);
+  });
+
+  it("refuses true, an OR around the comparison, another setting, another column, another function", () => {
+    expect(expressionConfines("true", tenant)).toBe(false);
+    expect(expressionConfines(`(${scoped} OR true)`, tenant)).toBe(false);
+    expect(expressionConfines("(org_id = ( SELECT current_setting('app.user'::text, true)))", tenant)).toBe(false);
+    expect(expressionConfines("(owner_id = ( SELECT current_setting('app.org'::text, true)))", tenant)).toBe(false);
+    expect(expressionConfines("(org_id = ( SELECT lower('app.org'::text)))", tenant)).toBe(false);
+    expect(expressionConfines("(org_id <> ( SELECT current_setting('app.org'::text, true)))", tenant)).toBe(false);
+  });
+
+  it("accepts an EXISTS that confines only where allowed (user-scoped tables)", () => {
+    const exists =
+      "(EXISTS ( SELECT 1 FROM m WHERE ((m.user_id = u.id) AND (m.org_id = ( SELECT current_setting('app.org'::text, true) AS current_setting)))))";
+    expect(expressionConfines(exists, { settings: ["app.org"], allowExists: true })).toBe(true);
+    expect(expressionConfines(exists, tenant)).toBe(false);
+    expect(expressionConfines("(EXISTS ( SELECT 1 FROM m))", { settings: ["app.org"], allowExists: true })).toBe(false);
+  });
+});
+
+describe("every reachable object is classified", () => {
+  it("reports a granted table without RLS that is not declared shared, and a writable shared one", () => {
+    expect(
+      codes(
+        catalog({
+          relations: [
+            relation("audit_log", { access: { app_user: ["SELECT", "INSERT"] } }),
+            relation("countries", { access: { app_user: ["SELECT", "UPDATE"] } }),
+          ],
+        }),
+      ),
+    ).toEqual(["unprotected-table audit_log", "shared-table-writable countries"]);
+  });
+
+  it("accepts an RLS table whose policies read the user setting; reports one whose policy does not", () => {
+    const own = "(user_id = ( SELECT current_setting('app.user'::text, true) AS current_setting))";
+    const tokens = relation("tokens", { rlsEnabled: true });
+    const good = catalog({ relations: [tokens], policies: [policy("tokens", "select", { using: own })] });
+    expect(codes(good)).toEqual([
+      "missing-policy notes",
+      "missing-policy notes",
+      "missing-policy notes",
+      "missing-policy notes",
+    ]);
+    expect(buildCoverageMatrix(good).objects.map((o) => o.class)).toEqual(["user-scoped"]);
+    const open = catalog({ relations: [tokens], policies: [policy("tokens", "select", { using: "true" })] });
+    expect(codes(open)).toContain("unscoped-policy tokens");
+  });
+
+  it("reports views without security_invoker, granted materialized views, and accepts invoker views", () => {
+    expect(
+      codes(
+        catalog({
+          relations: [
+            relation("report", { kind: "view", readsTenantTables: ["notes"] }),
+            relation("safe_report", { kind: "view", securityInvoker: true }),
+            relation("totals", { kind: "materialized view", readsTenantTables: ["notes"] }),
+          ],
+        }),
+      ),
+    ).toEqual(["definer-view report", "materialized-view-granted totals"]);
+  });
+
+  it("reports dangerous privileges, grants to the other roles, missing tenant indexes and WITH CHECK", () => {
+    const matrix = buildCoverageMatrix(
+      catalog({
+        relations: [
+          relation("notes", {
+            rlsEnabled: true,
+            hasTenantColumn: true,
+            access: { app_user: ["SELECT", "TRUNCATE"], guest: ["SELECT"] },
+          }),
+        ],
+        policies: [
+          ...["select", "insert", "delete"].map((c) => policy("notes", c)),
+          policy("notes", "update", { withCheck: null }),
+        ],
+      }),
+    );
+    expect(matrix.findings.map((f) => f.code)).toEqual(["missing-with-check", "dangerous-privilege", "stray-grant"]);
+    expect(matrix.warnings.map((w) => `${w.code} ${w.table}`)).toEqual(["tenant-index-missing notes"]);
+  });
+
+  it("reports SECURITY DEFINER routines that are undeclared or unpinned, and accepts invoker ones", () => {
+    const routine = (name: string, securityDefiner: boolean, pinnedSearchPath: boolean) => ({
+      signature: `${name}()`,
+      name,
+      securityDefiner,
+      pinnedSearchPath,
+      extension: null,
+      executableBy: ["app_user"],
+    });
+    expect(
+      codes(
+        catalog({
+          routines: [
+            routine("plain", false, false),
+            routine("leaky", true, true),
+            routine("audited_total", true, false),
+            routine("audited_total", true, true),
+          ],
+        }),
+      ),
+    ).toEqual(["definer-routine leaky()", "definer-search-path audited_total()"]);
+  });
+
+  it("reports an app role that can CREATE in a schema or is a member of a role that bypasses RLS", () => {
+    expect(
+      codes(
+        catalog({
+          appRoles: [
+            { ...safeRole, escalations: ["owner"], createSchemas: ["public"] },
+            { ...safeRole, name: "guest", bypassRls: true, escalations: [], createSchemas: [] },
+          ],
+        }),
+      ),
+    ).toEqual(["role-escalation", "schema-create public", "role-bypasses-rls"]);
   });
 });

@@ -1,10 +1,37 @@
 /**
- * Judges a probed catalog: which policy covers each tenant table × command, and every finding
- * that means tenants are not isolated. Returns data; the command decides how to print it.
+ * Judges a probed catalog: every relation and routine the app roles can reach gets a class, and
+ * anything that does not fit one is a finding.
+ *
+ * - **tenant**: has the tenant column; RLS on; a permissive policy for the tenant role for each of
+ *   select/insert/update/delete; every permissive policy compares the tenant column with the
+ *   tenant setting; insert and update policies have WITH CHECK.
+ * - **user-scoped**: no tenant column; RLS on; every permissive policy confines rows to the user
+ *   (or tenant) setting. Commands without a policy are denied by RLS.
+ * - **shared**: declared in `sharedTables`; the app roles may only SELECT.
+ * - **unreachable**: no privilege for any app role.
+ * - and, for what is not a table: **invoker view** (`security_invoker`, its tables' policies apply
+ *   to the caller), **sequence**, **invoker routine**, **declared definer** routine.
+ *
+ * Findings: a granted table without RLS and without a declaration, a view without
+ * `security_invoker`, a granted materialized or foreign table, a SECURITY DEFINER routine the app
+ * roles can execute that is undeclared or has no pinned `search_path`, a policy `TO public`, an
+ * unconfined policy (`USING (true)`, another setting), a missing WITH CHECK, TRUNCATE/TRIGGER/
+ * REFERENCES for an app role, a grant to another app role on what is not shared, an app role that
+ * can CREATE in a schema or is a member of a role that bypasses RLS. Returns data; the command
+ * decides how to print it.
  */
-import type { PolicyInfo, ReadableTableInfo, RlsCatalog, RoleInfo } from "./catalog-probe.ts";
+import type {
+  AppRoleInfo,
+  PolicyInfo,
+  ReadableTableInfo,
+  RelationInfo,
+  RlsCatalog,
+  RoleInfo,
+  RoutineInfo,
+} from "./catalog-probe.ts";
 import { callsSettingPerRow } from "../sql/setting-calls.ts";
-import { RLS_COMMANDS, type RlsCommand } from "./rls-config.ts";
+import { expressionConfines, type Scope } from "./policy-scope.ts";
+import { RLS_COMMANDS, type RlsCommand, type RlsConfig } from "./rls-config.ts";
 
 /** A reason the tenant boundary does not hold, with where it is and how to fix it. */
 export interface RlsFinding {
@@ -13,14 +40,35 @@ export interface RlsFinding {
     | "rls-disabled"
     | "per-row-setting"
     | "unscoped-policy"
+    | "missing-with-check"
+    | "policy-to-public"
+    | "unprotected-table"
+    | "shared-table-writable"
+    | "definer-view"
+    | "materialized-view-granted"
+    | "foreign-table-granted"
+    | "definer-routine"
+    | "definer-search-path"
+    | "dangerous-privilege"
+    | "stray-grant"
+    | "schema-create"
     | "role-missing"
     | "role-superuser"
     | "role-bypasses-rls"
-    | "role-owns-table";
-  /** The table concerned, when there is one. */
+    | "role-owns-table"
+    | "role-escalation";
+  /** The table (or other object) concerned, when there is one. */
   table?: string;
   command?: RlsCommand;
   policy?: string;
+  message: string;
+  fix: string;
+}
+
+/** Advice that does not break isolation (exit 0), such as a missing tenant index. */
+export interface RlsWarning {
+  code: "tenant-index-missing";
+  table: string;
   message: string;
   fix: string;
 }
@@ -34,16 +82,44 @@ export interface CoverageRow {
   commands: Record<RlsCommand, string[]>;
 }
 
+/** What an object the app roles can reach is. `unclassified` always comes with a finding. */
+export type ObjectClass =
+  | "tenant"
+  | "user-scoped"
+  | "shared"
+  | "unreachable"
+  | "invoker view"
+  | "sequence"
+  | "invoker routine"
+  | "declared definer"
+  | "unclassified";
+
+/** One object of the full matrix. */
+export interface ObjectVerdict {
+  name: string;
+  kind: string;
+  class: ObjectClass;
+  /** Privileges per app role (empty: none). */
+  access: Record<string, string[]>;
+  rlsEnabled?: boolean;
+  /** The finding codes on this object. */
+  findings: string[];
+}
+
 /** The coverage matrix and its verdict. */
 export interface CoverageMatrix {
   schema: string;
   role: RoleInfo;
+  roles: AppRoleInfo[];
   tenantColumn: string;
   tenantSetting: string;
   rows: CoverageRow[];
-  /** Non-tenant tables the role can read: information, as they may be intended (reference data). */
+  /** Every relation outside the system schemas and every routine an app role can execute. */
+  objects: ObjectVerdict[];
+  /** Non-tenant tables the tenant role can read (a view of `objects`, kept for readers of the JSON). */
   readableNonTenantTables: ReadableTableInfo[];
   findings: RlsFinding[];
+  warnings: RlsWarning[];
   ok: boolean;
 }
 
@@ -55,10 +131,60 @@ function appliesTo(policy: PolicyInfo, role: string, command: RlsCommand): boole
   );
 }
 
-/** Builds the table × command matrix and the findings from a probed catalog. */
+/** Policies that can let rows through for an app role. */
+function appPolicies(policies: PolicyInfo[], roles: string[]): PolicyInfo[] {
+  return policies.filter((p) => p.permissive && p.roles.some((r) => r === "public" || roles.includes(r)));
+}
+
+const declared = (list: readonly string[] | undefined, name: string) => (list ?? []).includes(name);
+
+/** Judges the policies of one RLS table against a scope; pushes findings. */
+function judgePolicies(
+  table: string,
+  policies: PolicyInfo[],
+  scope: Scope,
+  scopeWords: string,
+  tenant: boolean,
+  push: (f: RlsFinding) => void,
+): void {
+  for (const policy of policies) {
+    const expressions = [policy.using, policy.withCheck].filter((e): e is string => e !== null);
+    if (expressions.some((e) => !expressionConfines(e, scope))) {
+      push({
+        code: "unscoped-policy",
+        table,
+        policy: policy.name,
+        message: `policy ${policy.name} on ${table} has an expression that does not confine rows to ${scopeWords} (${expressions.join(" / ")}): it grants rows regardless of who asks`,
+        fix: `compare ${scope.column ?? "the owning column"} with (SELECT current_setting('${scope.settings[0]}', true)) in USING and WITH CHECK, and nothing that ORs around it`,
+      });
+    }
+    if (tenant && ["insert", "update", "all"].includes(policy.command) && policy.withCheck === null) {
+      push({
+        code: "missing-with-check",
+        table,
+        policy: policy.name,
+        message: `policy ${policy.name} on tenant table ${table} (${policy.command.toUpperCase()}) has no WITH CHECK: what a row may become is not stated by the policy itself`,
+        fix: `add WITH CHECK (${scope.column} = (SELECT current_setting('${scope.settings[0]}', true)))`,
+      });
+    }
+  }
+}
+
+/** Builds the table × command matrix, the object classes and the findings from a probed catalog. */
 export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
   const { config, role } = catalog;
   const findings: RlsFinding[] = [];
+  const warnings: RlsWarning[] = [];
+  const push = (finding: RlsFinding) => findings.push(finding);
+  const roleNames = [config.role, ...(config.otherRoles ?? [])];
+  const tenantScope: Scope = { settings: [config.tenantSetting], column: config.tenantColumn };
+  const userScope: Scope = {
+    settings: [config.userSetting, config.tenantSetting].filter((s): s is string => Boolean(s)),
+    allowExists: true,
+  };
+  const relations = catalog.relations ?? [];
+  const relationByName = new Map(relations.map((r) => [r.name, r]));
+
   const rows: CoverageRow[] = catalog.tenantTables.map((table) => {
     const policies = catalog.policies.filter((p) => p.table === table.table);
     const commands = Object.fromEntries(
@@ -68,7 +194,7 @@ export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
       ]),
     ) as Record<RlsCommand, string[]>;
     if (!table.rlsEnabled) {
-      findings.push({
+      push({
         code: "rls-disabled",
         table: table.table,
         message: `${table.table} has ${config.tenantColumn} but Row-Level Security is disabled: its policies are ignored and every tenant sees every row`,
@@ -77,7 +203,7 @@ export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
     }
     for (const command of RLS_COMMANDS) {
       if (commands[command].length > 0) continue;
-      findings.push({
+      push({
         code: "missing-policy",
         table: table.table,
         command,
@@ -85,23 +211,37 @@ export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
         fix: `add the tenant policies to the table (${command.toUpperCase()} policy TO ${config.role} comparing ${config.tenantColumn} with (SELECT current_setting('${config.tenantSetting}', true)))`,
       });
     }
-    for (const policy of policies.filter((p) => p.permissive)) {
-      const expressions = [policy.using, policy.withCheck].filter((e): e is string => e !== null);
-      if (expressions.length > 0 && !expressions.every((e) => e.includes(config.tenantSetting))) {
-        findings.push({
-          code: "unscoped-policy",
-          table: table.table,
-          policy: policy.name,
-          message: `policy ${policy.name} on tenant table ${table.table} has an expression that does not read ${config.tenantSetting}: it grants rows regardless of the tenant`,
-          fix: `compare ${config.tenantColumn} with (SELECT current_setting('${config.tenantSetting}', true)) in both USING and WITH CHECK`,
-        });
-      }
+    judgePolicies(
+      table.table,
+      appPolicies(policies, roleNames),
+      tenantScope,
+      `the tenant (${config.tenantColumn} = ${config.tenantSetting})`,
+      true,
+      push,
+    );
+    if (relationByName.get(table.table)?.tenantIndex === false) {
+      warnings.push({
+        code: "tenant-index-missing",
+        table: table.table,
+        message: `tenant table ${table.table} has no index leading on ${config.tenantColumn}: every tenant query under RLS scans the whole table`,
+        fix: `add index("${table.table}_organizationId_idx").on(t.${config.tenantColumn}) (CREATE INDEX … ("${config.tenantColumn}"))`,
+      });
     }
     return { table: table.table, rlsEnabled: table.rlsEnabled, rlsForced: table.rlsForced, commands };
   });
+
   for (const policy of catalog.policies) {
+    if (policy.roles.includes("public")) {
+      push({
+        code: "policy-to-public",
+        table: policy.table,
+        policy: policy.name,
+        message: `policy ${policy.name} on ${policy.table} applies TO public: every role, present and future, gets it (including ${roleNames.join(" and ")})`,
+        fix: `name the role: CREATE POLICY … TO ${config.role}`,
+      });
+    }
     if (!callsSettingPerRow(policy.using) && !callsSettingPerRow(policy.withCheck)) continue;
-    findings.push({
+    push({
       code: "per-row-setting",
       table: policy.table,
       policy: policy.name,
@@ -109,43 +249,212 @@ export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
       fix: "wrap it as (SELECT current_setting('…', true)) so it is evaluated once per statement",
     });
   }
+
+  const objects = [
+    ...relations.map((relation) => judgeRelation(relation, catalog, { roleNames, userScope, push })),
+    ...(catalog.routines ?? []).map((routine) => judgeRoutine(routine, config, push)),
+  ];
+  judgeRoles(catalog, roleNames, push);
+  attachFindings(objects, findings);
+  return {
+    schema: config.schema,
+    role,
+    roles: catalog.appRoles ?? [],
+    tenantColumn: config.tenantColumn,
+    tenantSetting: config.tenantSetting,
+    rows,
+    objects,
+    readableNonTenantTables: catalog.readableNonTenantTables,
+    findings,
+    warnings,
+    ok: findings.length === 0,
+  };
+}
+
+function judgeRelation(
+  relation: RelationInfo,
+  catalog: RlsCatalog,
+  context: { roleNames: string[]; userScope: Scope; push: (f: RlsFinding) => void },
+): ObjectVerdict {
+  const { config } = catalog;
+  const { roleNames, userScope, push } = context;
+  const name = relation.name;
+  const verdict = (cls: ObjectClass): ObjectVerdict => ({
+    name,
+    kind: relation.kind,
+    class: cls,
+    access: relation.access,
+    ...(relation.kind.endsWith("table") ? { rlsEnabled: relation.rlsEnabled } : {}),
+    findings: [],
+  });
+  const reaching = Object.keys(relation.access);
+  if (reaching.length === 0) return verdict("unreachable");
+  const isShared = declared(config.sharedTables, name);
+  for (const [grantee, privileges] of Object.entries(relation.access)) {
+    const dangerous = privileges.filter((p) => ["TRUNCATE", "TRIGGER", "REFERENCES"].includes(p));
+    if (dangerous.length > 0) {
+      push({
+        code: "dangerous-privilege",
+        table: name,
+        message: `${grantee} has ${dangerous.join(", ")} on ${name}: TRUNCATE empties every tenant's rows (RLS does not apply to it), TRIGGER runs the tenant's code in other sessions, REFERENCES probes other tenants' keys`,
+        fix: `REVOKE ${dangerous.join(", ")} ON ${name} FROM ${grantee}`,
+      });
+    }
+    if (grantee !== config.role && !isShared) {
+      push({
+        code: "stray-grant",
+        table: name,
+        message: `${grantee} has ${privileges.join(", ")} on ${name}, which is not a declared shared table: ${grantee} runs without a tenant or user, so it should reach nothing else`,
+        fix: `REVOKE ALL ON ${name} FROM ${grantee}, or declare the table in the RLS config's sharedTables if it is reference data`,
+      });
+    }
+  }
+  if (relation.kind === "sequence") return verdict("sequence");
+  if (isShared) {
+    const writable = Object.entries(relation.access).filter(([, p]) => p.some((x) => x !== "SELECT"));
+    for (const [grantee, privileges] of writable) {
+      push({
+        code: "shared-table-writable",
+        table: name,
+        message: `shared reference table ${name} is writable by ${grantee} (${privileges.filter((p) => p !== "SELECT").join(", ")}): one tenant could change what every tenant reads`,
+        fix: `REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ${name} FROM ${grantee}`,
+      });
+    }
+    return verdict("shared");
+  }
+  if (relation.kind === "view") {
+    if (relation.securityInvoker) return verdict("invoker view");
+    push({
+      code: "definer-view",
+      table: name,
+      message: `view ${name} is reachable by ${reaching.join(", ")} without security_invoker: it reads its tables as its owner, past their policies${relation.readsTenantTables.length > 0 ? ` (it reads tenant tables ${relation.readsTenantTables.join(", ")})` : ""}`,
+      fix: `ALTER VIEW ${name} SET (security_invoker = true), or REVOKE ALL ON ${name} FROM ${reaching.join(", ")}`,
+    });
+    return verdict("unclassified");
+  }
+  if (relation.kind === "materialized view" || relation.kind === "foreign table") {
+    const matview = relation.kind === "materialized view";
+    push({
+      code: matview ? "materialized-view-granted" : "foreign-table-granted",
+      table: name,
+      message: `${relation.kind} ${name} is reachable by ${reaching.join(", ")}: it has no Row-Level Security, so every row is visible${relation.readsTenantTables.length > 0 ? ` (it holds rows of tenant tables ${relation.readsTenantTables.join(", ")})` : ""}`,
+      fix: `REVOKE ALL ON ${name} FROM ${reaching.join(", ")}, or declare it in sharedTables if it holds only reference data`,
+    });
+    return verdict("unclassified");
+  }
+  if (relation.hasTenantColumn) return verdict("tenant");
+  if (relation.rlsEnabled) {
+    const policies = catalog.policies.filter((p) => p.table === name);
+    judgePolicies(
+      name,
+      appPolicies(policies, roleNames),
+      userScope,
+      `the user or tenant (${userScope.settings.join(" or ")})`,
+      false,
+      push,
+    );
+    return verdict("user-scoped");
+  }
+  push({
+    code: "unprotected-table",
+    table: name,
+    message: `${name} is reachable by ${Object.entries(relation.access)
+      .map(([r, p]) => `${r} (${p.join(", ")})`)
+      .join(
+        ", ",
+      )} but has no Row-Level Security and is not a declared shared table: every tenant reads${Object.values(relation.access).some((p) => p.some((x) => x !== "SELECT")) ? " and writes" : ""} every row`,
+    fix: `enable RLS with policies on the tenant or user setting, REVOKE ALL ON ${name} FROM ${reaching.join(", ")} if the app roles need nothing of it, or declare it in the RLS config's sharedTables (SELECT only)`,
+  });
+  return verdict("unclassified");
+}
+
+function judgeRoutine(routine: RoutineInfo, config: RlsConfig, push: (f: RlsFinding) => void): ObjectVerdict {
+  const verdict = (cls: ObjectClass): ObjectVerdict => ({
+    name: routine.signature,
+    kind: routine.extension ? `routine (extension ${routine.extension})` : "routine",
+    class: cls,
+    access: Object.fromEntries(routine.executableBy.map((r) => [r, ["EXECUTE"]])),
+    findings: [],
+  });
+  if (!routine.securityDefiner) return verdict("invoker routine");
+  const callers = routine.executableBy.join(", ");
+  if (!declared(config.definerRoutines, routine.name)) {
+    push({
+      code: "definer-routine",
+      table: routine.signature,
+      message: `SECURITY DEFINER routine ${routine.signature} can be executed by ${callers}: it runs as its owner, past every policy, and is not declared`,
+      fix: `REVOKE EXECUTE ON FUNCTION ${routine.signature} FROM PUBLIC, ${callers}; or make it SECURITY INVOKER; or, if it must run as its owner, declare it in definerRoutines and pin its search_path`,
+    });
+  }
+  if (!routine.pinnedSearchPath) {
+    push({
+      code: "definer-search-path",
+      table: routine.signature,
+      message: `SECURITY DEFINER routine ${routine.signature} (executable by ${callers}) has no pinned search_path: a caller can shadow the objects it uses with their own`,
+      fix: `ALTER FUNCTION ${routine.signature} SET search_path = pg_catalog, ${config.schema}`,
+    });
+  }
+  return verdict(declared(config.definerRoutines, routine.name) ? "declared definer" : "unclassified");
+}
+
+function judgeRoles(catalog: RlsCatalog, roleNames: string[], push: (f: RlsFinding) => void): void {
+  const { config, role } = catalog;
   if (!role.exists) {
-    findings.push({
+    push({
       code: "role-missing",
       message: `role ${config.role} does not exist: tenant statements cannot switch to it`,
       fix: `create it: CREATE ROLE "${config.role}" NOLOGIN NOBYPASSRLS`,
     });
   }
-  if (role.superuser) {
-    findings.push({
-      code: "role-superuser",
-      message: `role ${config.role} is a superuser, which bypasses every policy`,
-      fix: `ALTER ROLE "${config.role}" NOSUPERUSER`,
-    });
+  const infos: RoleInfo[] = catalog.appRoles && catalog.appRoles.length > 0 ? catalog.appRoles : [role];
+  for (const info of infos) {
+    if (!info.exists || !roleNames.includes(info.name)) continue;
+    if (info.superuser) {
+      push({
+        code: "role-superuser",
+        message: `role ${info.name} is a superuser, which bypasses every policy`,
+        fix: `ALTER ROLE "${info.name}" NOSUPERUSER`,
+      });
+    }
+    if (info.bypassRls) {
+      push({
+        code: "role-bypasses-rls",
+        message: `role ${info.name} has BYPASSRLS, so no policy applies to it`,
+        fix: `ALTER ROLE "${info.name}" NOBYPASSRLS`,
+      });
+    }
+    for (const owned of info.ownedTables) {
+      push({
+        code: "role-owns-table",
+        table: owned,
+        message: `role ${info.name} owns ${owned}; an owner is not subject to its table's policies`,
+        fix: `ALTER TABLE ${owned} OWNER TO <the migration user>`,
+      });
+    }
+    const links = info as Partial<AppRoleInfo>;
+    for (const other of links.escalations ?? []) {
+      push({
+        code: "role-escalation",
+        message: `role ${info.name} is a member of ${other}, which bypasses RLS, is a superuser or owns tables: SET ROLE ${other} (or its inherited privileges) leaves every policy behind`,
+        fix: `REVOKE "${other}" FROM "${info.name}"`,
+      });
+    }
+    for (const schemaName of links.createSchemas ?? []) {
+      push({
+        code: "schema-create",
+        table: schemaName,
+        message: `role ${info.name} may CREATE in schema ${schemaName}: a tenant could add functions, views or tables that other sessions resolve by name`,
+        fix: `REVOKE CREATE ON SCHEMA ${schemaName} FROM ${info.name} (and FROM PUBLIC)`,
+      });
+    }
   }
-  if (role.bypassRls) {
-    findings.push({
-      code: "role-bypasses-rls",
-      message: `role ${config.role} has BYPASSRLS, so no policy applies to it`,
-      fix: `ALTER ROLE "${config.role}" NOBYPASSRLS`,
-    });
+}
+
+/** Notes each object's finding codes on it, so the matrix shows them next to the object. */
+function attachFindings(objects: ObjectVerdict[], findings: RlsFinding[]): void {
+  const byName = new Map(objects.map((o) => [o.name, o]));
+  for (const finding of findings) {
+    const object = finding.table ? byName.get(finding.table) : undefined;
+    if (object && !object.findings.includes(finding.code)) object.findings.push(finding.code);
   }
-  for (const owned of role.ownedTables) {
-    findings.push({
-      code: "role-owns-table",
-      table: owned,
-      message: `role ${config.role} owns ${owned}; an owner is not subject to its table's policies`,
-      fix: `ALTER TABLE ${owned} OWNER TO <the migration user>`,
-    });
-  }
-  return {
-    schema: config.schema,
-    role,
-    tenantColumn: config.tenantColumn,
-    tenantSetting: config.tenantSetting,
-    rows,
-    readableNonTenantTables: catalog.readableNonTenantTables,
-    findings,
-    ok: findings.length === 0,
-  };
 }

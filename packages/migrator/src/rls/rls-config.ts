@@ -11,6 +11,32 @@ export interface RlsConfig {
   role: string;
   /** The setting the policies compare the tenant column with, e.g. `app.tenant_id`. */
   tenantSetting: string;
+  /**
+   * The setting user-scoped policies compare a user column with, e.g. `app.user_id`. A table
+   * without the tenant column whose policies read this (or the tenant setting) is user-scoped.
+   */
+  userSetting?: string;
+  /**
+   * Other roles the application runs as, e.g. `anonymous`: they must reach nothing but the
+   * shared reference tables, read-only.
+   */
+  otherRoles?: readonly string[];
+  /**
+   * Shared reference tables (and materialized or security-definer views over them): readable by
+   * every tenant, never writable by the app roles. `name` for `schema`, `schema.name` elsewhere.
+   */
+  sharedTables?: readonly string[];
+  /**
+   * SECURITY DEFINER routines the app roles may call (they run as their owner, past RLS): each
+   * must pin its `search_path`. `name` for `schema`, `schema.name` elsewhere. Any other definer
+   * routine the app roles can execute is a finding.
+   */
+  definerRoutines?: readonly string[];
+}
+
+/** Every role the application runs as: the tenant role first. */
+export function appRoles(config: RlsConfig): string[] {
+  return [config.role, ...(config.otherRoles ?? [])];
 }
 
 /** The four commands a tenant table needs a policy for, in the order they are reported. */

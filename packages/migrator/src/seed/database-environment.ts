@@ -11,29 +11,40 @@
 export const DATABASE_ENVIRONMENT_SETTING = "app.environment";
 
 /**
- * Reads the marker. `ALTER DATABASE … SET` only reaches sessions opened afterwards, so the query
- * reads both the session's value (`current_setting`, which also sees `ALTER ROLE … SET` and
- * `PGOPTIONS`) and the stored database/role defaults in `pg_db_role_setting`.
+ * Reads the marker from every place it can be set, one row each: the session's value
+ * (`current_setting`, which `PGOPTIONS`, `?options=-c …` in the URL, `ALTER ROLE … SET` and a
+ * plain `SET` can all change), and the stored defaults in `pg_db_role_setting` for this database,
+ * this role in this database, this role, and every database (`ALTER DATABASE … SET` only reaches
+ * sessions opened afterwards, and a session setting hides it).
  */
-const READ_DATABASE_ENVIRONMENT_SQL = `select coalesce(
-  nullif(current_setting('${DATABASE_ENVIRONMENT_SETTING}', true), ''),
-  (select substr(config, length('${DATABASE_ENVIRONMENT_SETTING}=') + 1)
-     from pg_db_role_setting s, unnest(s.setconfig) as config
-    where config like '${DATABASE_ENVIRONMENT_SETTING}=%'
-      and s.setdatabase in (0, (select oid from pg_database where datname = current_database()))
-      and s.setrole in (0, (select oid from pg_roles where rolname = current_user))
-    order by s.setdatabase desc, s.setrole desc
-    limit 1)
-) as environment`;
+const READ_DATABASE_ENVIRONMENT_SQL = `select 'session' as source, nullif(current_setting('${DATABASE_ENVIRONMENT_SETTING}', true), '') as environment
+union all
+select case when s.setdatabase <> 0 and s.setrole <> 0 then 'role in database'
+            when s.setdatabase <> 0 then 'database'
+            when s.setrole <> 0 then 'role'
+            else 'every database' end,
+       substr(config, length('${DATABASE_ENVIRONMENT_SETTING}=') + 1)
+  from pg_db_role_setting s, unnest(s.setconfig) as config
+ where config like '${DATABASE_ENVIRONMENT_SETTING}=%'
+   and s.setdatabase in (0, (select oid from pg_database where datname = current_database()))
+   and s.setrole in (0, (select oid from pg_roles where rolname = current_user))`;
 
 /** Runs one SQL statement and returns its rows: whatever client the caller has. */
 export type SqlRows = (sql: string) => Promise<readonly Record<string, unknown>[]>;
 
-/** The environment the database is marked as (`production`, `staging`, …), or null when unmarked. */
+/**
+ * The environment the database is marked as (`production`, `staging`, …), or null when unmarked.
+ * Production wins: if any source says `production`, the answer is `production`, whatever the
+ * session says; otherwise a stored marker (database or role) before the session's value.
+ */
 export async function readDatabaseEnvironment(query: SqlRows): Promise<string | null> {
-  const [row] = await query(READ_DATABASE_ENVIRONMENT_SQL);
-  const value = row?.["environment"];
-  return typeof value === "string" && value.trim() !== "" ? value.trim() : null;
+  const rows = await query(READ_DATABASE_ENVIRONMENT_SQL);
+  const values = rows
+    .map((row) => ({ source: String(row["source"]), value: row["environment"] }))
+    .filter((row): row is { source: string; value: string } => typeof row.value === "string" && row.value.trim() !== "")
+    .map((row) => ({ ...row, value: row.value.trim() }));
+  if (values.some((row) => row.value === "production")) return "production";
+  return (values.find((row) => row.source !== "session") ?? values[0])?.value ?? null;
 }
 
 /**

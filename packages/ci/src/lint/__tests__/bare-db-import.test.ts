@@ -46,10 +46,10 @@ describe("no-restricted-imports: the bare db connection", () => {
   it("accepts withTenantContext and the client's other exports", async () => {
     const tenantCode = [
       'import { withTenantContext } from "@repo/db";',
-      'import { createDatabase } from "./client.ts";',
+      'import { checkDatabase } from "./client.ts";',
       "export const plans = (org: string, user: string) =>",
       "  withTenantContext(org, user, (tx) => tx.query.researchPlan.findMany());",
-      "export { createDatabase };",
+      "export { checkDatabase };",
       "",
     ].join("\n");
     expect(await restrictedImports(tenantDataFile, tenantCode)).toEqual([]);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { createAuth } from "../../auth-bootstrap.ts";
-import { withTenantContext } from "../../client.ts";
+import { withTenantJob } from "../../client.ts";
 import { schemaTables, schemaTenantTables } from "../../schema-info.ts";
 import { createTestDatabase, type TestDatabase } from "../../testing/test-database.ts";
 import { DEV_ORGANIZATIONS, DEV_PASSWORD } from "../data/development.ts";
@@ -88,7 +88,7 @@ describe("the seeded database", () => {
           `select count(*) filter (where organization_id = $1)::int as mine, count(*) filter (where organization_id <> $1)::int as others from "${table}"`,
           [org.id],
         );
-        const seen = await withTenantContext(
+        const seen = await withTenantJob(
           org.id,
           "seed-isolation-test",
           async (tx) =>

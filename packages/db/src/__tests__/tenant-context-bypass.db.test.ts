@@ -1,0 +1,282 @@
+/**
+ * The ways around the tenant context an attacker inside one tenant (or a sloppy caller) would try:
+ * a user who is not a member, an unknown user, a nested context, a `tx` kept past the call or used
+ * from a timer, and session state (`SET`, temporary tables, cursors) left on the connection for
+ * the next request. Each must be refused or undone, on both engines.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import {
+  ContextClosedError,
+  createDatabase,
+  type Database,
+  type DatabaseHandle,
+  NestedContextError,
+  TenantMembershipError,
+  type Transaction,
+  UnknownContextSubjectError,
+  withTenantContext,
+  withTenantJob,
+  withUserContext,
+} from "../client.ts";
+import { member, organization, researchPlan, user } from "../schema/index.ts";
+import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
+
+let t: TestDatabase;
+/** On the server, a pool of one connection, so "the next request" is on the same connection. */
+let single: DatabaseHandle;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  await t.db.insert(organization).values([
+    { id: "org_a", name: "A", slug: "a" },
+    { id: "org_b", name: "B", slug: "b" },
+  ]);
+  await t.db.insert(user).values(["u_a", "u_b"].map((id) => ({ id, name: id, email: `${id}@example.com` })));
+  await t.db.insert(member).values([
+    { id: "m_a", organizationId: "org_a", userId: "u_a", role: "member" },
+    { id: "m_b", organizationId: "org_b", userId: "u_b", role: "owner" },
+  ]);
+  await t.db.insert(researchPlan).values([
+    { id: "plan_a", organizationId: "org_a", title: "A's plan", question: "?" },
+    { id: "plan_b", organizationId: "org_b", title: "B's plan", question: "?" },
+  ]);
+  single = t.engine === "postgres" ? createDatabase(t.connection, { max: 1 }) : { db: t.db, close: async () => {} };
+});
+afterAll(async () => {
+  await single?.close();
+  await t?.close();
+});
+
+const planIds = (tx: Transaction) =>
+  tx
+    .select({ id: researchPlan.id })
+    .from(researchPlan)
+    .then((rows) => rows.map((r) => r.id).sort());
+
+/** The error, or the error Drizzle wrapped (it reports a failed query with the driver's error as cause). */
+function rootError(error: unknown): unknown {
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  return cause ?? error;
+}
+
+async function rows<T>(tx: Transaction, query: ReturnType<typeof sql>): Promise<T[]> {
+  return ((await tx.execute(query)) as unknown as { rows: T[] }).rows;
+}
+
+describe("membership", () => {
+  it("gives a member the organization's rows", async () => {
+    expect(await withTenantContext("org_a", "u_a", planIds, t.db)).toEqual(["plan_a"]);
+  });
+
+  it("refuses a user of another organization before fn runs, so it cannot add itself as owner", async () => {
+    let ran = false;
+    const attempt = withTenantContext(
+      "org_a",
+      "u_b",
+      async (tx) => {
+        ran = true;
+        await tx.insert(member).values({ id: "m_evil", organizationId: "org_a", userId: "u_b", role: "owner" });
+        return planIds(tx);
+      },
+      t.db,
+    );
+    await expect(attempt).rejects.toBeInstanceOf(TenantMembershipError);
+    await expect(attempt).rejects.toMatchObject({ code: "not-a-member", tenantId: "org_a", userId: "u_b" });
+    expect(ran).toBe(false);
+    expect(await t.db.$count(member, sql`${member.id} = 'm_evil'`)).toBe(0);
+  });
+
+  it("refuses an unknown user id and an unknown organization", async () => {
+    await expect(withTenantContext("org_a", "u_ghost", planIds, t.db)).rejects.toBeInstanceOf(TenantMembershipError);
+    await expect(withTenantContext("org_ghost", "u_a", planIds, t.db)).rejects.toBeInstanceOf(TenantMembershipError);
+    await expect(withUserContext("u_ghost", async () => 1, t.db)).rejects.toMatchObject({ code: "unknown-user" });
+  });
+});
+
+describe("withTenantJob: background work for an organization, no user", () => {
+  it("sees the organization's rows, with no user and the job named", async () => {
+    const seen = await withTenantJob(
+      "org_b",
+      "nightly-rollup",
+      async (tx) => ({
+        plans: await planIds(tx),
+        settings: await rows<{ user: string; job: string; role: string }>(
+          tx,
+          sql`select current_setting('app.user_id', true) as "user", current_setting('app.job', true) as job, current_user as role`,
+        ),
+      }),
+      t.db,
+    );
+    expect(seen).toEqual({ plans: ["plan_b"], settings: [{ user: "", job: "nightly-rollup", role: "authenticated" }] });
+  });
+
+  it("refuses an organization that does not exist", async () => {
+    const attempt = withTenantJob("org_ghost", "import", async () => 1, t.db);
+    await expect(attempt).rejects.toBeInstanceOf(UnknownContextSubjectError);
+    await expect(attempt).rejects.toMatchObject({ code: "unknown-tenant" });
+  });
+});
+
+describe("nesting", () => {
+  it("refuses a context inside a context, on the tx or on the database, and the outer one stays its tenant", async () => {
+    const outcome = await withTenantContext(
+      "org_a",
+      "u_a",
+      async (tx) => {
+        const errors = [];
+        for (const inner of [
+          () => withTenantContext("org_b", "u_b", planIds, tx as unknown as Database),
+          () => withTenantContext("org_b", "u_b", planIds, t.db),
+          () => withUserContext("u_b", planIds, tx as unknown as Database),
+          () => withTenantJob("org_b", "job", planIds, t.db),
+        ]) {
+          errors.push(
+            await inner().then(
+              () => "ran",
+              (e: unknown) => e,
+            ),
+          );
+        }
+        const [after] = await rows<{ tenant: string }>(tx, sql`select current_setting('app.tenant_id') as tenant`);
+        return { errors, tenant: after?.tenant, plans: await planIds(tx) };
+      },
+      t.db,
+    );
+    for (const error of outcome.errors) expect(error).toBeInstanceOf(NestedContextError);
+    expect(outcome.tenant).toBe("org_a");
+    expect(outcome.plans).toEqual(["plan_a"]);
+  });
+
+  it("refuses an owner transaction passed as the database, which keeps running as the owner", async () => {
+    const outcome = await t.db.transaction(async (tx) => {
+      const error = await withTenantContext("org_b", "u_b", planIds, tx as unknown as Database).catch((e) => e);
+      const [state] = await rows<{ role: string; tenant: string | null }>(
+        tx,
+        sql`select current_user as role, nullif(current_setting('app.tenant_id', true), '') as tenant`,
+      );
+      return { error, state };
+    });
+    expect(outcome.error).toBeInstanceOf(NestedContextError);
+    expect(outcome.state?.role).not.toBe("authenticated");
+    expect(outcome.state?.tenant).toBeNull();
+  });
+});
+
+describe("a tx kept past the call", () => {
+  it("is unusable afterwards, directly and through a query built inside the call", async () => {
+    let kept: Transaction | undefined;
+    let built: PromiseLike<unknown> | undefined;
+    await withTenantContext(
+      "org_a",
+      "u_a",
+      async (tx) => {
+        kept = tx;
+        built = tx.select().from(researchPlan);
+      },
+      t.db,
+    );
+    expect(() => kept?.select().from(researchPlan)).toThrow(ContextClosedError);
+    const error = await Promise.resolve(built).then(() => "ran", rootError);
+    expect(error).toBeInstanceOf(ContextClosedError);
+  });
+
+  it("fails in a timer started inside fn instead of running as the owner", async () => {
+    let fromTimer: Promise<unknown> | undefined;
+    await withTenantContext(
+      "org_a",
+      "u_a",
+      async (tx) => {
+        fromTimer = new Promise((resolve, reject) =>
+          setTimeout(() => {
+            try {
+              tx.select().from(researchPlan).then(resolve, reject);
+            } catch (error) {
+              reject(error);
+            }
+          }, 20),
+        );
+      },
+      t.db,
+    );
+    expect(await fromTimer?.then(() => "ran", rootError)).toBeInstanceOf(ContextClosedError);
+  });
+
+  it("does not stop a context opened later from a timer of an earlier one", async () => {
+    const later = await withTenantContext(
+      "org_a",
+      "u_a",
+      async () => new Promise<string[]>((resolve) => setTimeout(() => resolve([]), 0)),
+      t.db,
+    ).then(() => withTenantContext("org_b", "u_b", planIds, t.db));
+    expect(later).toEqual(["plan_b"]);
+  });
+});
+
+describe("session state left by fn", () => {
+  it("is gone when the connection serves the next request", async () => {
+    const before = (await single.db.execute(
+      sql`select current_setting('statement_timeout') as timeout, current_setting('search_path') as path`,
+    )) as unknown as { rows: { timeout: string; path: string }[] };
+    await withTenantContext(
+      "org_a",
+      "u_a",
+      async (tx) => {
+        await tx.execute(sql`set statement_timeout = 4321`);
+        await tx.execute(sql`set search_path = pg_catalog`);
+        await tx.execute(sql`set app.tenant_id = 'org_b'`);
+        await tx.execute(sql`create temp table research_plan (id text, organization_id text, title text)`);
+        await tx.execute(sql`insert into research_plan values ('planted', 'org_b', 'from a temp table')`);
+        await tx.execute(sql`declare kept cursor with hold for select id from public.research_plan`);
+      },
+      single.db,
+    );
+    const next = await withTenantContext(
+      "org_b",
+      "u_b",
+      async (tx) => ({
+        plans: await planIds(tx),
+        settings: await rows<{ timeout: string; path: string }>(
+          tx,
+          sql`select current_setting('statement_timeout') as timeout, current_setting('search_path') as path`,
+        ),
+        cursor: await tx
+          .transaction((sp) => sp.execute(sql`fetch all from kept`))
+          .then(
+            () => "fetched",
+            () => "no cursor",
+          ),
+      }),
+      single.db,
+    );
+    expect(next.plans).toEqual(["plan_b"]);
+    expect(next.settings).toEqual(before.rows);
+    expect(next.cursor).toBe("no cursor");
+    const bare = (await single.db.execute(
+      sql`select current_user as role, coalesce(current_setting('app.tenant_id', true), '') as tenant`,
+    )) as unknown as { rows: { role: string; tenant: string }[] };
+    expect(bare.rows[0]?.role).not.toBe("authenticated");
+    expect(bare.rows[0]?.tenant).toBe("");
+  });
+
+  it("is gone after a failed call too, and a session-level SET ROLE does not outlive the call", async () => {
+    await expect(
+      withTenantContext(
+        "org_a",
+        "u_a",
+        async (tx) => {
+          await tx.execute(sql`set statement_timeout = 999`);
+          await tx.execute(sql`set role authenticated`);
+          throw new Error("boom");
+        },
+        single.db,
+      ),
+    ).rejects.toThrow("boom");
+    await withTenantContext("org_a", "u_a", async (tx) => tx.execute(sql`set role authenticated`), single.db);
+    const after = (await single.db.execute(
+      sql`select current_user as role, current_setting('statement_timeout') as timeout`,
+    )) as unknown as { rows: { role: string; timeout: string }[] };
+    expect(after.rows[0]?.role).not.toBe("authenticated");
+    expect(after.rows[0]?.timeout).toBe("0");
+  });
+});

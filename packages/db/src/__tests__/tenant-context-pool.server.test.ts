@@ -1,0 +1,86 @@
+/**
+ * The tenant context on a real pool (server only: PGlite is one connection). Nested contexts on
+ * the shared database used to take a second connection while holding the first, so as many
+ * concurrent requests as the pool has connections waited on each other forever; and a busy pool
+ * made every caller wait with no end. Both must now fail fast with a typed error.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createDatabase,
+  type DatabaseHandle,
+  NestedContextError,
+  PoolTimeoutError,
+  withTenantContext,
+} from "../client.ts";
+import { member, organization, researchPlan, user } from "../schema/index.ts";
+import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
+
+let t: TestDatabase;
+let pool: DatabaseHandle;
+
+beforeAll(async () => {
+  t = await createTestDatabase({ engine: "postgres" });
+  await t.db.insert(organization).values(["org_a", "org_b"].map((id) => ({ id, name: id, slug: id })));
+  await t.db.insert(user).values({ id: "u", name: "u", email: "u@example.com" });
+  await t.db.insert(member).values([
+    { id: "m_a", organizationId: "org_a", userId: "u" },
+    { id: "m_b", organizationId: "org_b", userId: "u" },
+  ]);
+  pool = createDatabase(t.connection, { max: 5, acquireTimeoutMs: 5_000 });
+});
+afterAll(async () => {
+  await pool?.close();
+  await t?.close();
+});
+
+/** Settles `work`, or reports "still waiting" after `ms`. */
+function within<T>(ms: number, work: Promise<T>): Promise<T | "still waiting"> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"still waiting">((resolve) => (timer = setTimeout(() => resolve("still waiting"), ms)));
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+describe("a pool of 5", () => {
+  it("does not deadlock when 5 concurrent calls each nest a context on the shared database", async () => {
+    const calls = Array.from({ length: 5 }, () =>
+      withTenantContext(
+        "org_a",
+        "u",
+        async () => {
+          // Give every outer call time to hold its connection before any nests.
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          return withTenantContext("org_b", "u", (inner) => inner.select().from(researchPlan), pool.db).then(
+            () => "nested ran",
+            (error: unknown) => error,
+          );
+        },
+        pool.db,
+      ),
+    );
+    const outcome = await within(3_000, Promise.all(calls));
+    expect(outcome, "the calls waited on each other").not.toBe("still waiting");
+    for (const inner of outcome as unknown[]) expect(inner).toBeInstanceOf(NestedContextError);
+  });
+});
+
+describe("the acquire timeout", () => {
+  it("fails a caller that finds no free connection, naming the pool and the wait", async () => {
+    const tiny = createDatabase(t.connection, { max: 1, acquireTimeoutMs: 300 });
+    let release: () => void = () => undefined;
+    const holding = withTenantContext("org_a", "u", () => new Promise<void>((resolve) => (release = resolve)), tiny.db);
+    try {
+      const started = performance.now();
+      const waiting = await within(
+        5_000,
+        withTenantContext("org_b", "u", async () => "ran", tiny.db).catch((e: unknown) => e),
+      );
+      expect(waiting).toBeInstanceOf(PoolTimeoutError);
+      expect(String((waiting as Error).message)).toMatch(/within 300 ms \(pool of 1, all busy\)/);
+      expect(performance.now() - started).toBeLessThan(4_000);
+    } finally {
+      release();
+      await holding;
+      await tiny.close();
+    }
+  });
+});

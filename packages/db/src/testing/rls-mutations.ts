@@ -1,0 +1,137 @@
+/**
+ * Weakenings of Trovella's isolation, each the kind of change a migration, a hurried fix or a
+ * hostile insider could make. `pnpm test:rls-mutations` applies each one alone to a fresh
+ * migrated and seeded database, then runs `db:rls` and the isolation probe: a mutation is
+ * killed when either fails. Every one must be killed; one that survives is a hole in the net.
+ *
+ * Database-level only: role attributes and memberships (BYPASSRLS, GRANT owner TO authenticated)
+ * are cluster-wide and would reach every other database on the server while the run lasts;
+ * `db:rls` checks those from the catalog (role-bypasses-rls, role-escalation), and
+ * `coverage-matrix.test.ts` proves it.
+ */
+
+export interface RlsMutation {
+  id: string;
+  /** What it weakens, in words. */
+  description: string;
+  /** The SQL that applies it (several statements allowed). */
+  sql: string;
+}
+
+const TENANT = `(SELECT current_setting('app.tenant_id', true))`;
+
+export const RLS_MUTATIONS: readonly RlsMutation[] = [
+  {
+    id: "drop-policy",
+    description: "a tenant table loses its SELECT policy",
+    sql: `DROP POLICY research_plan_select ON research_plan`,
+  },
+  {
+    id: "using-true",
+    description: "a SELECT policy becomes USING (true)",
+    sql: `ALTER POLICY ai_usage_select ON ai_usage USING (true)`,
+  },
+  {
+    id: "or-true",
+    description: "a SELECT policy keeps its tenant comparison but ORs true around it",
+    sql: `ALTER POLICY member_select ON member USING (organization_id = ${TENANT} OR true)`,
+  },
+  {
+    id: "extra-permissive-policy",
+    description: "a second permissive SELECT policy that lets every row through",
+    sql: `CREATE POLICY research_artifact_everyone ON research_artifact FOR SELECT TO authenticated USING (true)`,
+  },
+  {
+    id: "update-without-with-check",
+    description: "an UPDATE policy without WITH CHECK",
+    sql: `DROP POLICY plan_step_update ON plan_step;
+          CREATE POLICY plan_step_update ON plan_step FOR UPDATE TO authenticated USING (organization_id = ${TENANT})`,
+  },
+  {
+    id: "insert-with-check-true",
+    description: "an INSERT policy whose WITH CHECK is true (a tenant writes rows for any organization)",
+    sql: `ALTER POLICY invitation_insert ON invitation WITH CHECK (true)`,
+  },
+  {
+    id: "policy-to-public",
+    description: "a policy granted TO public instead of the tenant role",
+    sql: `ALTER POLICY skill_execution_select ON skill_execution TO public`,
+  },
+  {
+    id: "wrong-setting",
+    description: "the tenant comparison reads the user setting",
+    sql: `ALTER POLICY research_output_select ON research_output USING (organization_id = (SELECT current_setting('app.user_id', true)))`,
+  },
+  {
+    id: "rls-disabled",
+    description: "RLS disabled on a tenant table",
+    sql: `ALTER TABLE document_chunk DISABLE ROW LEVEL SECURITY`,
+  },
+  {
+    id: "credential-grant",
+    description: "a grant on a credential table (Better Auth's password hashes)",
+    sql: `GRANT SELECT ON account TO authenticated`,
+  },
+  {
+    id: "credential-column-grant",
+    description: "a column-level grant on a credential table",
+    sql: `GRANT SELECT (user_id, password) ON account TO authenticated`,
+  },
+  {
+    id: "new-table-without-rls",
+    description: "a new global table without RLS (granted by 0001's default privileges)",
+    sql: `CREATE TABLE export_log (id text PRIMARY KEY, organization_name text NOT NULL);
+          INSERT INTO export_log SELECT 'x_' || id, name FROM organization`,
+  },
+  {
+    id: "view-without-security-invoker",
+    description: "a view over a tenant table without security_invoker",
+    sql: `CREATE VIEW usage_report AS SELECT organization_id, model_id, created_at FROM ai_usage`,
+  },
+  {
+    id: "materialized-view",
+    description: "a materialized view over a tenant table, granted by default privileges",
+    sql: `CREATE MATERIALIZED VIEW usage_by_org AS SELECT organization_id, count(*) AS calls FROM ai_usage GROUP BY 1`,
+  },
+  {
+    id: "security-definer-function",
+    description: "a SECURITY DEFINER function (search_path pinned) that reads a tenant table",
+    sql: `CREATE FUNCTION usage_calls() RETURNS bigint LANGUAGE sql SECURITY DEFINER SET search_path = public
+            AS 'SELECT count(*) FROM ai_usage'`,
+  },
+  {
+    id: "security-definer-unpinned",
+    description: "a SECURITY DEFINER function without a pinned search_path",
+    sql: `CREATE FUNCTION plan_titles() RETURNS SETOF text LANGUAGE sql SECURITY DEFINER AS 'SELECT title FROM research_plan'`,
+  },
+  {
+    id: "grant-to-anonymous",
+    description: "a grant to anonymous on a tenant table",
+    sql: `GRANT SELECT ON research_plan TO anonymous`,
+  },
+  {
+    id: "truncate-grant",
+    description: "TRUNCATE granted on a tenant table (TRUNCATE ignores RLS)",
+    sql: `GRANT TRUNCATE ON research_plan TO authenticated`,
+  },
+  {
+    id: "shared-table-writable",
+    description: "the shared price table made writable",
+    sql: `GRANT INSERT, UPDATE ON ai_model_pricing TO authenticated`,
+  },
+  {
+    id: "user-scoped-using-true",
+    description: "the personal access token SELECT policy becomes USING (true)",
+    sql: `ALTER POLICY personal_access_token_select ON personal_access_token USING (true)`,
+  },
+  {
+    id: "identity-table-open",
+    description: "the user table's policy lets every user through",
+    sql: `ALTER POLICY user_select ON "user" USING (true)`,
+  },
+  {
+    id: "schema-create",
+    description: "CREATE on the public schema for the tenant role",
+    sql: `GRANT CREATE ON SCHEMA public TO authenticated`,
+  },
+];
