@@ -55,9 +55,9 @@ export class SchemaState {
     return this.tables.get(table)?.columns.has(column) ?? false;
   }
 
-  /** Whether the table has the tenant column. */
-  isTenantTable(table: string, tenantColumn: string): boolean {
-    return this.hasColumn(table, tenantColumn);
+  /** Whether the table has the tenant column (never, for a project without one). */
+  isTenantTable(table: string, tenantColumn: string | undefined): boolean {
+    return tenantColumn !== undefined && this.hasColumn(table, tenantColumn);
   }
 
   rowLevelSecurity(table: string): boolean {
