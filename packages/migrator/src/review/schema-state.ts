@@ -1,11 +1,13 @@
 /**
  * The schema as it stands at a point of the history, rebuilt by replaying every migration's
- * statements in journal order. Rules ask it which tables already exist, which are tenant tables,
- * which index and constraint names are taken, and which policies a table has. Types, functions
- * and other objects are not modelled: no rule needs them.
+ * statements in journal order. Rules ask it which tables already exist (with their columns'
+ * types), which are tenant tables, which index and constraint names are taken, and which policies
+ * a table has. Types, functions and other objects are not modelled: no rule needs them.
  */
 import { type AstObject, arrayField, nameList, nodeOf, objectField, relationName, stringField } from "../sql/ast.ts";
-import type { Position, SqlUnit } from "../sql/parse-migration.ts";
+import type { SqlUnit } from "../sql/parse-migration.ts";
+import { typeNameText } from "../sql/type-name.ts";
+import { ObjectNames, type Origin, qualifiedName } from "./object-names.ts";
 
 /** A policy as the rules need it. */
 export interface PolicyInfo {
@@ -15,14 +17,9 @@ export interface PolicyInfo {
   roles: string[];
 }
 
-/** Where something was first declared. */
-export interface Origin {
-  file: string;
-  position: Position;
-}
-
 interface TableInfo {
-  columns: Set<string>;
+  /** Column name → type (`typeNameText`). */
+  columns: Map<string, string>;
   rowLevelSecurity: boolean;
   policies: PolicyInfo[];
 }
@@ -31,15 +28,15 @@ interface TableInfo {
 export class SchemaState {
   private readonly tables = new Map<string, TableInfo>();
   /** Index and constraint names, with where each was first used. */
-  private readonly names = new Map<string, Origin>();
+  private names = new ObjectNames();
 
   /** A deep copy. */
   clone(): SchemaState {
     const copy = new SchemaState();
     for (const [name, table] of this.tables) {
-      copy.tables.set(name, { ...table, columns: new Set(table.columns), policies: [...table.policies] });
+      copy.tables.set(name, { ...table, columns: new Map(table.columns), policies: [...table.policies] });
     }
-    for (const [name, origin] of this.names) copy.names.set(name, origin);
+    copy.names = this.names.clone();
     return copy;
   }
 
@@ -55,6 +52,11 @@ export class SchemaState {
     return this.tables.get(table)?.columns.has(column) ?? false;
   }
 
+  /** The column's type (`varchar(255)`, `timestamptz`, `mood[]`), if the table and column are known. */
+  columnType(table: string, column: string): string | undefined {
+    return this.tables.get(table)?.columns.get(column);
+  }
+
   /** Whether the table has the tenant column (never, for a project without one). */
   isTenantTable(table: string, tenantColumn: string | undefined): boolean {
     return tenantColumn !== undefined && this.hasColumn(table, tenantColumn);
@@ -68,9 +70,9 @@ export class SchemaState {
     return this.tables.get(table)?.policies ?? [];
   }
 
-  /** Where an index or constraint name was first used, if it was. */
-  nameOrigin(name: string): Origin | undefined {
-    return this.names.get(name);
+  /** The index and constraint names taken at this point. */
+  objectNames(): ObjectNames {
+    return this.names;
   }
 
   /** Applies one statement's effect on the schema. Statements it does not model change nothing. */
@@ -81,11 +83,8 @@ export class SchemaState {
         return this.createTable(node, origin);
       case "AlterTableStmt":
         return this.alterTable(node, origin);
-      case "IndexStmt": {
-        const name = stringField(node, "idxname");
-        if (name) this.claimName(name, origin);
-        return;
-      }
+      case "IndexStmt":
+        return this.names.addIndex(qualifiedName(objectField(node, "relation")), node, origin);
       case "CreatePolicyStmt": {
         const table = relationName(objectField(node, "table"));
         const info = this.tables.get(table ?? "");
@@ -99,46 +98,55 @@ export class SchemaState {
     }
   }
 
-  private claimName(name: string, origin: Origin): void {
-    if (!this.names.has(name)) this.names.set(name, origin);
-  }
-
   private createTable(node: AstObject, origin: Origin): void {
-    const name = relationName(objectField(node, "relation"));
+    const relation = objectField(node, "relation");
+    const name = relationName(relation);
     if (!name || this.tables.has(name)) return;
-    const table: TableInfo = { columns: new Set(), rowLevelSecurity: false, policies: [] };
+    const qualified = qualifiedName(relation);
+    const table: TableInfo = { columns: new Map(), rowLevelSecurity: false, policies: [] };
     for (const element of arrayField(node, "tableElts")) {
       const column = nodeOf(element, "ColumnDef");
-      if (column) {
-        const columnName = stringField(column, "colname");
-        if (columnName) table.columns.add(columnName);
-        for (const constraint of arrayField(column, "constraints")) {
-          const constraintName = stringField(nodeOf(constraint, "Constraint"), "conname");
-          if (constraintName) this.claimName(constraintName, origin);
-        }
-      }
-      const constraintName = stringField(nodeOf(element, "Constraint"), "conname");
-      if (constraintName) this.claimName(constraintName, origin);
+      if (column) this.addColumn(qualified, table, column, origin);
+      const constraint = nodeOf(element, "Constraint");
+      if (constraint) this.names.addConstraint(qualified, constraint, origin);
     }
     this.tables.set(name, table);
   }
 
+  /** A column of CREATE TABLE or ADD COLUMN, with its type and its named constraints. */
+  private addColumn(qualified: string, table: TableInfo | undefined, column: AstObject, origin: Origin): void {
+    const name = stringField(column, "colname") ?? "";
+    if (table && !table.columns.has(name)) table.columns.set(name, typeNameText(objectField(column, "typeName")));
+    for (const item of arrayField(column, "constraints")) {
+      const constraint = nodeOf(item, "Constraint");
+      if (constraint) this.names.addConstraint(qualified, constraint, origin, name);
+    }
+  }
+
   private alterTable(node: AstObject, origin: Origin): void {
-    const table = this.tables.get(relationName(objectField(node, "relation")) ?? "");
+    const relation = objectField(node, "relation");
+    const qualified = qualifiedName(relation);
+    const table = this.tables.get(relationName(relation) ?? "");
     for (const item of arrayField(node, "cmds")) {
       const command = nodeOf(item, "AlterTableCmd");
       const subtype = stringField(command, "subtype");
+      const name = stringField(command, "name") ?? "";
       if (subtype === "AT_AddConstraint") {
-        const name = stringField(nodeOf(command?.["def"], "Constraint"), "conname");
-        if (name) this.claimName(name, origin);
+        const constraint = nodeOf(command?.["def"], "Constraint");
+        if (constraint) this.names.addConstraint(qualified, constraint, origin);
+      } else if (subtype === "AT_DropConstraint") {
+        this.names.dropConstraint(qualified, name);
+      } else if (subtype === "AT_AddColumn") {
+        const column = nodeOf(command?.["def"], "ColumnDef");
+        if (column) this.addColumn(qualified, table, column, origin);
+      } else if (subtype === "AT_DropColumn") {
+        this.names.dropColumn(qualified, name, stringField(command, "behavior") === "DROP_CASCADE");
+        table?.columns.delete(name);
+      } else if (subtype === "AT_AlterColumnType" && table?.columns.has(name)) {
+        table.columns.set(name, typeNameText(objectField(nodeOf(command?.["def"], "ColumnDef"), "typeName")));
       }
       if (!table) continue;
-      if (subtype === "AT_AddColumn") {
-        const name = stringField(nodeOf(command?.["def"], "ColumnDef"), "colname");
-        if (name) table.columns.add(name);
-      } else if (subtype === "AT_DropColumn") {
-        table.columns.delete(stringField(command, "name") ?? "");
-      } else if (subtype === "AT_EnableRowSecurity" || subtype === "AT_ForceRowSecurity") {
+      if (subtype === "AT_EnableRowSecurity" || subtype === "AT_ForceRowSecurity") {
         table.rowLevelSecurity = true;
       } else if (subtype === "AT_DisableRowSecurity") {
         table.rowLevelSecurity = false;
@@ -148,15 +156,27 @@ export class SchemaState {
 
   private rename(node: AstObject): void {
     const type = stringField(node, "renameType");
-    const table = relationName(objectField(node, "relation")) ?? "";
+    const relation = objectField(node, "relation");
+    const table = relationName(relation) ?? "";
+    const qualified = qualifiedName(relation);
     const newName = stringField(node, "newname") ?? "";
+    const oldName = stringField(node, "subname") ?? "";
     const info = this.tables.get(table);
-    if (type === "OBJECT_TABLE" && info) {
+    if (type === "OBJECT_TABLE") {
+      this.names.renameTable(qualified, newName);
+      if (!info) return;
       this.tables.delete(table);
       this.tables.set(newName, info);
-    } else if (type === "OBJECT_COLUMN" && info) {
-      info.columns.delete(stringField(node, "subname") ?? "");
-      info.columns.add(newName);
+    } else if (type === "OBJECT_COLUMN") {
+      this.names.renameColumn(qualified, oldName, newName);
+      const columnType = info?.columns.get(oldName);
+      if (!info || columnType === undefined) return;
+      info.columns.delete(oldName);
+      info.columns.set(newName, columnType);
+    } else if (type === "OBJECT_INDEX") {
+      this.names.renameIndex(relation, newName);
+    } else if (type === "OBJECT_TABCONSTRAINT") {
+      this.names.renameConstraint(qualified, oldName, newName);
     }
   }
 
@@ -165,8 +185,10 @@ export class SchemaState {
     for (const object of arrayField(node, "objects")) {
       const names = nameList(nodeOf(object, "List")?.["items"]);
       const name = names.at(-1) ?? "";
-      if (type === "OBJECT_TABLE") this.tables.delete(name);
-      else if (type === "OBJECT_INDEX") this.names.delete(name);
+      if (type === "OBJECT_TABLE") {
+        this.tables.delete(name);
+        this.names.dropTable(names);
+      } else if (type === "OBJECT_INDEX") this.names.dropIndex(names);
       else if (type === "OBJECT_POLICY") {
         const table = this.tables.get(names.at(-2) ?? "");
         if (table) table.policies = table.policies.filter((policy) => policy.name !== name);

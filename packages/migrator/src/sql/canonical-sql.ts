@@ -53,7 +53,8 @@ export function canonicalStatements(sql: string): string[] {
 /** The schema an unqualified name resolves to under Drizzle Kit's default search path. */
 const DEFAULT_SCHEMA = "public";
 
-function canonicalNode(node: unknown): string {
+/** The canonical form of any parse-tree node (a constraint, an expression). */
+export function canonicalNode(node: unknown): string {
   return JSON.stringify(node, (key, value: unknown) => {
     if (IGNORED_FIELDS.has(key)) return undefined;
     // A column's constraints in any order: `NOT NULL DEFAULT x` is `DEFAULT x NOT NULL`.

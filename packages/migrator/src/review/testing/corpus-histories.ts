@@ -5,8 +5,13 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { readMigrationFolder } from "../../journal/migration-folder.ts";
 import { leadingComments } from "../../sql/comments.ts";
 import { splitStatements } from "../../sql/statements.ts";
+import type { ReviewConfig } from "../config.ts";
+import type { Finding } from "../finding.ts";
+import { reviewMigrations } from "../review-migrations.ts";
+import { reviewSources } from "../review-sources.ts";
 
 /** `packages/migrator/fixtures/histories`. */
 export const CORPUS_ROOT = fileURLToPath(new URL("../../../fixtures/histories", import.meta.url));
@@ -29,4 +34,25 @@ export function corpusStatement(folder: string, tag: string, start: string): str
   const found = splitStatements(text).find(({ sql }) => sql.slice(leadingComments(sql).codeStart).startsWith(start));
   if (!found) throw new Error(`${folder}/${tag}.sql has no statement starting with ${start}`);
   return found.sql;
+}
+
+/** The settings of a project without a tenant column or guard requirement (as most corpus projects are). */
+export const SINGLE_TENANT_CONFIG: ReviewConfig = { rules: {} };
+
+/**
+ * Reviews a corpus folder as `db:review --migrations <folder> --no-baseline` does (the whole
+ * history replayed, snapshots diffed where both exist) and returns the findings of `only` (all
+ * migrations when left out), optionally of one rule.
+ */
+export async function reviewCorpus(
+  folder: string,
+  options: { only?: string[]; rule?: string; config?: ReviewConfig } = {},
+): Promise<Finding[]> {
+  const migrations = readMigrationFolder(join(CORPUS_ROOT, folder));
+  const sources = await reviewSources(migrations, { displayFolder: folder, withGenerated: true });
+  const findings = await reviewMigrations(sources, {
+    config: options.config ?? SINGLE_TENANT_CONFIG,
+    only: options.only,
+  });
+  return options.rule ? findings.filter((finding) => finding.rule === options.rule) : findings;
 }
