@@ -1,6 +1,10 @@
-import { stringField } from "../../sql/ast.ts";
+import { objectField, stringField } from "../../sql/ast.ts";
+import { typeNameText } from "../../sql/type-name.ts";
 import { type Rule, unitPosition } from "../rule.ts";
 import { addedColumns } from "./statement-parts.ts";
+
+/** `serial` and its kin come with their own default (`nextval` of a sequence PostgreSQL creates). */
+const SERIAL_TYPES = new Set(["smallserial", "serial", "bigserial", "serial2", "serial4", "serial8"]);
 
 /** A NOT NULL column without a default cannot be added to a table that has rows. */
 export const addNotNullWithoutDefault: Rule = {
@@ -23,7 +27,8 @@ export const addNotNullWithoutDefault: Rule = {
     },
   },
   checkUnit({ migration, statement, unit, before }) {
-    return addedColumns(unit).flatMap(({ table, column, constraints }) => {
+    return addedColumns(unit).flatMap(({ table, column, definition, constraints }) => {
+      if (SERIAL_TYPES.has(typeNameText(objectField(definition, "typeName")))) return [];
       if (!before.hasTable(table)) return [];
       const types = constraints.map((constraint) => stringField(constraint, "contype"));
       const notNull = types.includes("CONSTR_NOTNULL") || types.includes("CONSTR_PRIMARY");
