@@ -32,6 +32,8 @@ interface IndexEntry extends NamedObject {
 
 interface ConstraintEntry extends NamedObject {
   columns: Set<string>;
+  /** What it is, table and name aside (see `constraintKind`). */
+  kind: string;
   /** The qualified table a foreign key references, and the columns it references. */
   references?: { table: string; columns: Set<string> };
 }
@@ -97,6 +99,14 @@ export class ObjectNames {
     return this.constraints.get(table)?.get(name);
   }
 
+  /** The tables the foreign keys on a column point to (`public.user`), sorted. */
+  foreignKeyTargets(table: string, column: string): string[] {
+    const targets = [...(this.constraints.get(table)?.values() ?? [])]
+      .filter((entry) => entry.references && entry.columns.has(column))
+      .map((entry) => entry.references?.table ?? "");
+    return [...new Set(targets)].sort();
+  }
+
   /** Records `CREATE INDEX`; a name already taken keeps its first owner. */
   addIndex(table: string, node: AstObject, origin: Origin): void {
     const name = stringField(node, "idxname");
@@ -114,13 +124,29 @@ export class ObjectNames {
     if (entries.has(name)) return;
     const columns = coveredColumns(constraint, column);
     const referenced = objectField(constraint, "pktable");
-    const entry: ConstraintEntry = { origin, table, definition: constraintDefinition(constraint), columns };
+    const definition = constraintDefinition(constraint);
+    const entry: ConstraintEntry = { origin, table, definition, columns, kind: constraintKind(constraint, column) };
     if (referenced)
       entry.references = { table: qualifiedName(referenced), columns: new Set(nameList(constraint["pk_attrs"])) };
     entries.set(name, entry);
     const key = `${schemaOf(table)}.${name}`;
     if (isIndexBacked(constraint) && !this.indexes.has(key))
       this.indexes.set(key, { origin, table, definition: entry.definition, columns, constraint: name });
+  }
+
+  /**
+   * What the constraint is, its name aside (`table|kind|referenced table`), so a constraint added
+   * under another name can be recognised as its replacement. The tables follow renames.
+   */
+  constraintShape(table: string, name: string): string | undefined {
+    const entry = this.constraints.get(table)?.get(name);
+    return entry && [entry.table, entry.kind, entry.references?.table ?? ""].join("|");
+  }
+
+  /** What the index is, its name aside (`table|definition`). */
+  indexShape(names: string[]): string | undefined {
+    const entry = this.indexes.get(qualifiedListName(names));
+    return entry && `${entry.table}|${entry.definition}`;
   }
 
   dropIndex(names: string[]): void {
@@ -210,9 +236,29 @@ export class ObjectNames {
   }
 }
 
-/** An index's definition without its name and guards, to compare a restatement with the original. */
+/** An index's definition without its name, table and guards, to compare a restatement with the original. */
 export function indexDefinition(node: AstObject): string {
-  return canonicalNode({ ...node, idxname: undefined });
+  return canonicalNode({ ...node, idxname: undefined, relation: undefined });
+}
+
+/** `ObjectNames.indexShape` of an index a statement creates on `table`. */
+export function newIndexShape(table: string, node: AstObject): string {
+  return `${table}|${indexDefinition(node)}`;
+}
+
+/** `ObjectNames.constraintShape` of a constraint a statement adds to `table` (on `column`, for a column constraint). */
+export function newConstraintShape(table: string, constraint: AstObject, column?: string): string {
+  const referenced = objectField(constraint, "pktable");
+  return [table, constraintKind(constraint, column), referenced ? qualifiedName(referenced) : ""].join("|");
+}
+
+/** A constraint's type, columns, referenced columns and check expression: all but its table, name and referenced table. */
+function constraintKind(constraint: AstObject, column?: string): string {
+  const type = stringField(constraint, "contype") ?? "";
+  const columns = [...nameList(constraint["keys"]), ...nameList(constraint["fk_attrs"])];
+  if (columns.length === 0 && column) columns.push(column);
+  const check = type === "CONSTR_CHECK" ? canonicalNode(constraint["raw_expr"]) : "";
+  return [type, columns.join(), nameList(constraint["pk_attrs"]).join(), check].join("|");
 }
 
 /** A constraint's definition, to compare a restatement with the original. */
