@@ -5,6 +5,7 @@
  * a table has. Types, functions and other objects are not modelled: no rule needs them.
  */
 import { type AstObject, arrayField, nameList, nodeOf, objectField, relationName, stringField } from "../sql/ast.ts";
+import { canonicalNode } from "../sql/canonical-sql.ts";
 import type { SqlUnit } from "../sql/parse-migration.ts";
 import { typeNameText } from "../sql/type-name.ts";
 import { ObjectNames, type Origin, qualifiedName } from "./object-names.ts";
@@ -17,9 +18,17 @@ export interface PolicyInfo {
   roles: string[];
 }
 
+/** What a rename keeps of a column: its type, nullability and default. */
+interface ColumnInfo {
+  /** `typeNameText`, e.g. `varchar(255)`. */
+  type: string;
+  notNull: boolean;
+  /** The default's (or identity/generation's) canonical form. */
+  default?: string;
+}
+
 interface TableInfo {
-  /** Column name → type (`typeNameText`). */
-  columns: Map<string, string>;
+  columns: Map<string, ColumnInfo>;
   rowLevelSecurity: boolean;
   policies: PolicyInfo[];
 }
@@ -34,7 +43,8 @@ export class SchemaState {
   clone(): SchemaState {
     const copy = new SchemaState();
     for (const [name, table] of this.tables) {
-      copy.tables.set(name, { ...table, columns: new Map(table.columns), policies: [...table.policies] });
+      const columns = new Map([...table.columns].map(([column, info]) => [column, { ...info }]));
+      copy.tables.set(name, { ...table, columns, policies: [...table.policies] });
     }
     copy.names = this.names.clone();
     return copy;
@@ -54,7 +64,14 @@ export class SchemaState {
 
   /** The column's type (`varchar(255)`, `timestamptz`, `mood[]`), if the table and column are known. */
   columnType(table: string, column: string): string | undefined {
-    return this.tables.get(table)?.columns.get(column);
+    return this.tables.get(table)?.columns.get(column)?.type;
+  }
+
+  /** The column's type, NOT NULL and default as one comparable text, if the table and column are known. */
+  columnDefinition(table: string, column: string): string | undefined {
+    const info = this.tables.get(table)?.columns.get(column);
+    if (!info) return undefined;
+    return [info.type, info.notNull ? "NOT NULL" : "", info.default ? `DEFAULT ${info.default}` : ""].join(" ").trim();
   }
 
   /** Whether the table has the tenant column (never, for a project without one). */
@@ -108,19 +125,40 @@ export class SchemaState {
       const column = nodeOf(element, "ColumnDef");
       if (column) this.addColumn(qualified, table, column, origin);
       const constraint = nodeOf(element, "Constraint");
-      if (constraint) this.names.addConstraint(qualified, constraint, origin);
+      if (constraint) this.addTableConstraint(qualified, table, constraint, origin);
     }
     this.tables.set(name, table);
+  }
+
+  /** A table constraint; a primary key also makes its columns NOT NULL. */
+  private addTableConstraint(
+    qualified: string,
+    table: TableInfo | undefined,
+    constraint: AstObject,
+    origin: Origin,
+  ): void {
+    this.names.addConstraint(qualified, constraint, origin);
+    if (stringField(constraint, "contype") !== "CONSTR_PRIMARY") return;
+    for (const key of nameList(constraint["keys"])) {
+      const info = table?.columns.get(key);
+      if (info) info.notNull = true;
+    }
   }
 
   /** A column of CREATE TABLE or ADD COLUMN, with its type and its named constraints. */
   private addColumn(qualified: string, table: TableInfo | undefined, column: AstObject, origin: Origin): void {
     const name = stringField(column, "colname") ?? "";
-    if (table && !table.columns.has(name)) table.columns.set(name, typeNameText(objectField(column, "typeName")));
+    const info: ColumnInfo = { type: typeNameText(objectField(column, "typeName")), notNull: false };
     for (const item of arrayField(column, "constraints")) {
       const constraint = nodeOf(item, "Constraint");
-      if (constraint) this.names.addConstraint(qualified, constraint, origin, name);
+      if (!constraint) continue;
+      this.names.addConstraint(qualified, constraint, origin, name);
+      const type = stringField(constraint, "contype");
+      if (type === "CONSTR_NOTNULL" || type === "CONSTR_PRIMARY") info.notNull = true;
+      else if (type === "CONSTR_DEFAULT") info.default = canonicalNode(constraint["raw_expr"]);
+      else if (type === "CONSTR_IDENTITY" || type === "CONSTR_GENERATED") info.default = canonicalNode(constraint);
     }
+    if (table && !table.columns.has(name)) table.columns.set(name, info);
   }
 
   private alterTable(node: AstObject, origin: Origin): void {
@@ -131,19 +169,24 @@ export class SchemaState {
       const command = nodeOf(item, "AlterTableCmd");
       const subtype = stringField(command, "subtype");
       const name = stringField(command, "name") ?? "";
+      const column = table?.columns.get(name);
       if (subtype === "AT_AddConstraint") {
         const constraint = nodeOf(command?.["def"], "Constraint");
-        if (constraint) this.names.addConstraint(qualified, constraint, origin);
+        if (constraint) this.addTableConstraint(qualified, table, constraint, origin);
       } else if (subtype === "AT_DropConstraint") {
         this.names.dropConstraint(qualified, name);
       } else if (subtype === "AT_AddColumn") {
-        const column = nodeOf(command?.["def"], "ColumnDef");
-        if (column) this.addColumn(qualified, table, column, origin);
+        const definition = nodeOf(command?.["def"], "ColumnDef");
+        if (definition) this.addColumn(qualified, table, definition, origin);
       } else if (subtype === "AT_DropColumn") {
         this.names.dropColumn(qualified, name, stringField(command, "behavior") === "DROP_CASCADE");
         table?.columns.delete(name);
-      } else if (subtype === "AT_AlterColumnType" && table?.columns.has(name)) {
-        table.columns.set(name, typeNameText(objectField(nodeOf(command?.["def"], "ColumnDef"), "typeName")));
+      } else if (subtype === "AT_AlterColumnType" && column) {
+        column.type = typeNameText(objectField(nodeOf(command?.["def"], "ColumnDef"), "typeName"));
+      } else if ((subtype === "AT_SetNotNull" || subtype === "AT_DropNotNull") && column) {
+        column.notNull = subtype === "AT_SetNotNull";
+      } else if (subtype === "AT_ColumnDefault" && column) {
+        column.default = command?.["def"] === undefined ? undefined : canonicalNode(command["def"]);
       }
       if (!table) continue;
       if (subtype === "AT_EnableRowSecurity" || subtype === "AT_ForceRowSecurity") {
@@ -169,10 +212,10 @@ export class SchemaState {
       this.tables.set(newName, info);
     } else if (type === "OBJECT_COLUMN") {
       this.names.renameColumn(qualified, oldName, newName);
-      const columnType = info?.columns.get(oldName);
-      if (!info || columnType === undefined) return;
+      const column = info?.columns.get(oldName);
+      if (!info || !column) return;
       info.columns.delete(oldName);
-      info.columns.set(newName, columnType);
+      info.columns.set(newName, column);
     } else if (type === "OBJECT_INDEX") {
       this.names.renameIndex(relation, newName);
     } else if (type === "OBJECT_TABCONSTRAINT") {

@@ -39,20 +39,45 @@ export function corpusStatement(folder: string, tag: string, start: string): str
 /** The settings of a project without a tenant column or guard requirement (as most corpus projects are). */
 export const SINGLE_TENANT_CONFIG: ReviewConfig = { rules: {} };
 
+/** Whole-folder reviews already run (the same folder and config), so tests that ask about several tags share one. */
+const reviews = new Map<string, Promise<Finding[]>>();
+
 /**
  * Reviews a corpus folder as `db:review --migrations <folder> --no-baseline` does (the whole
- * history replayed, snapshots diffed where both exist) and returns the findings of `only` (all
- * migrations when left out), optionally of one rule.
+ * history replayed, snapshots diffed where both exist) and returns the findings of the `only`
+ * tags (all migrations when left out), optionally of one rule.
  */
 export async function reviewCorpus(
   folder: string,
   options: { only?: string[]; rule?: string; config?: ReviewConfig } = {},
 ): Promise<Finding[]> {
+  const config = options.config ?? SINGLE_TENANT_CONFIG;
+  const key = `${folder}\u0000${JSON.stringify(config)}`;
+  let review = reviews.get(key);
+  if (!review) {
+    review = (async () => {
+      const migrations = readMigrationFolder(join(CORPUS_ROOT, folder));
+      const sources = await reviewSources(migrations, { displayFolder: folder, withGenerated: true });
+      return reviewMigrations(sources, { config });
+    })();
+    reviews.set(key, review);
+  }
+  const files = options.only?.map((tag) => join(folder, `${tag}.sql`));
+  return (await review).filter(
+    (finding) => (!files || files.includes(finding.file)) && (!options.rule || finding.rule === options.rule),
+  );
+}
+
+/**
+ * Replays a corpus folder's history up to `tag` and reviews `sql` in that migration's place: what
+ * the review would say had the team committed `sql` instead. Returns the findings of `rule`.
+ */
+export async function reviewInsteadOf(folder: string, tag: string, sql: string, rule: string): Promise<Finding[]> {
   const migrations = readMigrationFolder(join(CORPUS_ROOT, folder));
-  const sources = await reviewSources(migrations, { displayFolder: folder, withGenerated: true });
-  const findings = await reviewMigrations(sources, {
-    config: options.config ?? SINGLE_TENANT_CONFIG,
-    only: options.only,
-  });
-  return options.rule ? findings.filter((finding) => finding.rule === options.rule) : findings;
+  const position = migrations.migrations.findIndex((migration) => migration.tag === tag);
+  if (position < 0) throw new Error(`${folder} has no migration ${tag}`);
+  const sources = await reviewSources(migrations, { displayFolder: folder });
+  const replaced = [...sources.slice(0, position), { ...sources[position]!, text: sql }];
+  const findings = await reviewMigrations(replaced, { config: SINGLE_TENANT_CONFIG, only: [tag] });
+  return findings.filter((finding) => finding.rule === rule);
 }
