@@ -53,6 +53,8 @@ export interface MigrationContext {
   mustBeRerunnable: boolean;
   /** The statements Drizzle Kit generates from the previous snapshot to this one, if known. */
   generated?: string[];
+  /** Why `generated` is unknown although both snapshots exist. */
+  generatedError?: string;
 }
 
 /** A documented example: earlier migrations (`history`), then the one reviewed (`sql`). */
@@ -61,6 +63,8 @@ export interface RuleExample {
   sql: string;
   /** Statements Drizzle Kit would generate for `sql`, for rules that compare with them. */
   generated?: string[];
+  /** Why Drizzle Kit's differ gave no statements for `sql` although both snapshots exist. */
+  generatedError?: string;
 }
 
 export interface Rule {

@@ -23,6 +23,7 @@ import { rlsNotEnabled } from "./rls-not-enabled.ts";
 import { rlsPerRowSetting } from "./rls-per-row-setting.ts";
 import { rlsPoliciesIncomplete } from "./rls-policies-incomplete.ts";
 import { setNotNull } from "./set-not-null.ts";
+import { snapshotDiffFailed } from "./snapshot-diff-failed.ts";
 import { suppressionWithoutReason } from "./suppression-without-reason.ts";
 import { unfinishedRevert } from "./unfinished-revert.ts";
 import { unguardedEnum } from "./unguarded-enum.ts";
@@ -41,6 +42,7 @@ export const RULES: readonly Rule[] = [
   indexNameCollision,
   fkOnDelete,
   manualAdditionHeader,
+  snapshotDiffFailed,
   volatileDefaultRewrite,
   addNotNullWithoutDefault,
   nonConcurrentIndex,
