@@ -25,6 +25,7 @@ import { rlsPoliciesIncomplete } from "./rls-policies-incomplete.ts";
 import { setNotNull } from "./set-not-null.ts";
 import { snapshotDiffFailed } from "./snapshot-diff-failed.ts";
 import { suppressionWithoutReason } from "./suppression-without-reason.ts";
+import { transactionControl } from "./transaction-control.ts";
 import { unfinishedRevert } from "./unfinished-revert.ts";
 import { unguardedEnum } from "./unguarded-enum.ts";
 import { unusedSuppression } from "./unused-suppression.ts";
@@ -36,6 +37,7 @@ export const RULES: readonly Rule[] = [
   missingGuardRule,
   unguardedEnum,
   noTransactionNotRerunnable,
+  transactionControl,
   rlsNotEnabled,
   rlsPoliciesIncomplete,
   rlsPerRowSetting,
