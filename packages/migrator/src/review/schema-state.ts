@@ -7,7 +7,7 @@
 import { type AstObject, arrayField, nameList, nodeOf, objectField, relationName, stringField } from "../sql/ast.ts";
 import { canonicalNode } from "../sql/canonical-sql.ts";
 import type { SqlUnit } from "../sql/parse-migration.ts";
-import { typeNameText } from "../sql/type-name.ts";
+import { type ColumnType, columnType, columnTypeText } from "../sql/type-name.ts";
 import { ObjectNames, type Origin, qualifiedName } from "./object-names.ts";
 
 /** A policy as the rules need it. */
@@ -20,8 +20,7 @@ export interface PolicyInfo {
 
 /** What a rename keeps of a column: its type, nullability and default. */
 interface ColumnInfo {
-  /** `typeNameText`, e.g. `varchar(255)`. */
-  type: string;
+  type: ColumnType;
   notNull: boolean;
   /** The default's (or identity/generation's) canonical form. */
   default?: string;
@@ -63,15 +62,22 @@ export class SchemaState {
   }
 
   /** The column's type (`varchar(255)`, `timestamptz`, `mood[]`), if the table and column are known. */
-  columnType(table: string, column: string): string | undefined {
+  columnType(table: string, column: string): ColumnType | undefined {
     return this.tables.get(table)?.columns.get(column)?.type;
+  }
+
+  /** Whether the column is known to be NOT NULL already. */
+  isNotNull(table: string, column: string): boolean {
+    return this.tables.get(table)?.columns.get(column)?.notNull ?? false;
   }
 
   /** The column's type, NOT NULL and default as one comparable text, if the table and column are known. */
   columnDefinition(table: string, column: string): string | undefined {
     const info = this.tables.get(table)?.columns.get(column);
     if (!info) return undefined;
-    return [info.type, info.notNull ? "NOT NULL" : "", info.default ? `DEFAULT ${info.default}` : ""].join(" ").trim();
+    return [columnTypeText(info.type), info.notNull ? "NOT NULL" : "", info.default ? `DEFAULT ${info.default}` : ""]
+      .join(" ")
+      .trim();
   }
 
   /** Whether the table has the tenant column (never, for a project without one). */
@@ -148,7 +154,7 @@ export class SchemaState {
   /** A column of CREATE TABLE or ADD COLUMN, with its type and its named constraints. */
   private addColumn(qualified: string, table: TableInfo | undefined, column: AstObject, origin: Origin): void {
     const name = stringField(column, "colname") ?? "";
-    const info: ColumnInfo = { type: typeNameText(objectField(column, "typeName")), notNull: false };
+    const info: ColumnInfo = { type: columnType(objectField(column, "typeName")), notNull: false };
     for (const item of arrayField(column, "constraints")) {
       const constraint = nodeOf(item, "Constraint");
       if (!constraint) continue;
@@ -182,7 +188,7 @@ export class SchemaState {
         this.names.dropColumn(qualified, name, stringField(command, "behavior") === "DROP_CASCADE");
         table?.columns.delete(name);
       } else if (subtype === "AT_AlterColumnType" && column) {
-        column.type = typeNameText(objectField(nodeOf(command?.["def"], "ColumnDef"), "typeName"));
+        column.type = columnType(objectField(nodeOf(command?.["def"], "ColumnDef"), "typeName"));
       } else if ((subtype === "AT_SetNotNull" || subtype === "AT_DropNotNull") && column) {
         column.notNull = subtype === "AT_SetNotNull";
       } else if (subtype === "AT_ColumnDefault" && column) {

@@ -1,5 +1,6 @@
 import { arrayField, findNodes, nameList, nodeOf, objectField, relationName, stringField } from "../../sql/ast.ts";
 import type { ParsedMigration, ReviewStatement, SqlUnit } from "../../sql/parse-migration.ts";
+import { type ColumnType, columnTypeText } from "../../sql/type-name.ts";
 import { qualifiedName } from "../object-names.ts";
 import type { MigrationContext, Rule, RuleHit } from "../rule.ts";
 import { addedColumns, alterCommands } from "./statement-parts.ts";
@@ -79,12 +80,12 @@ function dropHit(
   statement: ReviewStatement,
   table: string,
   column: string,
-  type: string | undefined,
+  type: ColumnType | undefined,
   added: { column: string }[],
 ): RuleHit {
   return {
     statement,
-    message: `"${table}"."${column}" (${type ?? "?"}) is dropped and ${added.map((a) => `"${a.column}"`).join(", ")}, just like it, added in the same migration, and nothing copies the data: a rename generated as drop + add loses the column's data`,
+    message: `"${table}"."${column}" (${type ? columnTypeText(type) : "?"}) is dropped and ${added.map((a) => `"${a.column}"`).join(", ")}, just like it, added in the same migration, and nothing copies the data: a rename generated as drop + add loses the column's data`,
   };
 }
 
