@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { reviewCorpus } from "../testing/corpus-histories.ts";
 import { reviewExample } from "../testing/review-example.ts";
 
 const history = [
@@ -74,44 +73,4 @@ describe("index-name-collision", () => {
     const findings = await reviewExample({ history: [...history, earlier], sql }, "index-name-collision");
     expect(findings.map((f) => f.line)).toEqual([3]);
   });
-});
-
-// Names freed or scoped as PostgreSQL frees and scopes them, on the real histories where the
-// review said "already used" (fixtures/histories).
-describe("index-name-collision on real histories", () => {
-  const cases: { name: string; folder: string; tags: string[] }[] = [
-    // ALTER TABLE … DROP CONSTRAINT then ADD CONSTRAINT of the same name: Drizzle Kit's change of ON DELETE.
-    {
-      name: "a foreign key dropped and re-added",
-      folder: "Dokploy__dokploy",
-      tags: ["0008_lazy_sage", "0171_lucky_echo"],
-    },
-    {
-      name: "a foreign key re-added migrations after its drop",
-      folder: "Dokploy__dokploy",
-      tags: ["0094_numerous_carmella_unuscione"],
-    },
-    // DROP TABLE "mail0_account" CASCADE in 0002; 0003 creates the table and its foreign key again.
-    { name: "a name freed by DROP TABLE", folder: "Mail-0__Zero", tags: ["0003_purple_kylun"] },
-    // DROP CONSTRAINT of a UNIQUE constraint, then the constraint (and its index) again.
-    {
-      name: "a unique constraint dropped and re-added",
-      folder: "giselles-ai__giselle",
-      tags: ["0045_brown_spitfire", "0047_hot_chamber"],
-    },
-    // DROP CONSTRAINT IF EXISTS then ADD CONSTRAINT of a check; CREATE INDEX IF NOT EXISTS restated identically.
-    {
-      name: "a check re-added and an index restated",
-      folder: "miurla__morphic",
-      tags: ["0014_private_file_object_keys", "0015_library_file_object_keys_only"],
-    },
-    // "auth"."sessions" and "public"."sessions" each have a sessions_user_id_users_id_fk: different tables.
-    { name: "one constraint name on tables in two schemas", folder: "tambo-ai__tambo", tags: ["0082_lowly_valkyrie"] },
-  ];
-  for (const { name, folder, tags } of cases) {
-    it(`${name}: ${folder} ${tags.join(", ")}`, async () => {
-      const findings = await reviewCorpus(folder, { only: tags, rule: "index-name-collision" });
-      expect(findings.filter((f) => f.message.includes("already used"))).toEqual([]);
-    });
-  }
 });

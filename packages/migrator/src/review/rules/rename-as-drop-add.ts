@@ -85,7 +85,7 @@ function dropHit(
 ): RuleHit {
   return {
     statement,
-    message: `"${table}"."${column}" (${type ? columnTypeText(type) : "?"}) is dropped and ${added.map((a) => `"${a.column}"`).join(", ")}, just like it, added in the same migration, and nothing copies the data: a rename generated as drop + add loses the column's data`,
+    message: `"${table}"."${column}" (${type ? columnTypeText(type) : "?"}) is dropped and ${added.map((a) => `"${a.column}"`).join(" or ")}, just like it, added in the same migration, and nothing copies the data: if that is a rename, the column's data is lost`,
   };
 }
 
