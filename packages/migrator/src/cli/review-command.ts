@@ -7,6 +7,7 @@ import { runReview } from "../review/run-review.ts";
 import type { CommandContext } from "./command-context.ts";
 import { EXIT } from "./exit-codes.ts";
 import { userPath } from "./options.ts";
+import { refuseInitOptionsWithoutInit, reviewInit } from "./review-init.ts";
 import type { Project } from "./project.ts";
 import { runAction } from "./run-command.ts";
 
@@ -14,9 +15,15 @@ interface ReviewFlags {
   migrations: string;
   format: Format;
   live: boolean;
-  baseline: boolean;
+  /** The baseline file, or false with --no-baseline. */
+  baseline: string | false;
   writeBaseline: boolean;
   config: string;
+  init: boolean;
+  force: boolean;
+  tenantColumn?: string;
+  role?: string;
+  guardsFrom?: string;
 }
 
 /**
@@ -37,12 +44,21 @@ export function reviewCommand(project: Project, name = "db:review") {
       )
       .addOption(new Option("--format <format>", "output format").choices(FORMATS).default("text"))
       .option("--live", "also apply the history to a throwaway database: re-runnability and RLS in the catalog", false)
+      .option("--baseline <file>", "the baseline of accepted findings", review?.baselinePath)
       .option("--no-baseline", "report findings the baseline accepts too")
       .option("--write-baseline", "accept every current finding: rewrite the baseline file", false)
       .option("--config <file>", "the review config", review?.configPath)
+      .option("--init", "adopt the review: write the config and a baseline accepting every current finding", false)
+      .option("--force", "with --init: replace an existing config and baseline", false)
+      .option("--tenant-column <column>", "with --init: the column that makes a table a tenant table (multi-tenant)")
+      .option("--role <role>", "with --init: the role tenant tables' policies are for (with --tenant-column)")
+      .option("--guards-from <tag>", "with --init: migrations from this one on must be re-runnable")
       .action(async (tags: string[], flags: ReviewFlags) => {
         await runAction(context, { json: flags.format === "json", project }, async () => {
           if (!review) throw new Error(`${name}: the project defines no review settings`);
+          const baselinePath = userPath(context, flags.baseline || review.baselinePath);
+          if (flags.init) return reviewInit(context, { ...flags, baselinePath }, tags);
+          refuseInitOptionsWithoutInit(flags);
           if (flags.writeBaseline && tags.length > 0) {
             throw new MigratorError(
               "invalid-option",
@@ -55,15 +71,13 @@ export function reviewCommand(project: Project, name = "db:review") {
             folder,
             displayFolder: relative(context.cwd, folder) || ".",
             config: readReviewConfig(userPath(context, flags.config)),
-            baseline: flags.baseline && !flags.writeBaseline ? readBaseline(review.baselinePath) : undefined,
+            baseline: flags.baseline && !flags.writeBaseline ? readBaseline(baselinePath) : undefined,
             tags,
             openLiveDriver: flags.live ? review.openThrowawayDriver : undefined,
           });
           if (flags.writeBaseline) {
-            writeBaseline(review.baselinePath, run.all);
-            context.err(
-              `Wrote ${run.all.length} accepted finding(s) to ${relative(context.cwd, review.baselinePath)}\n`,
-            );
+            writeBaseline(baselinePath, run.all);
+            context.err(`Wrote ${run.all.length} accepted finding(s) to ${relative(context.cwd, baselinePath)}\n`);
             return EXIT.ok;
           }
           context.out(formatFindings(run.findings, flags.format));
