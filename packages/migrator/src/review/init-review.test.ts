@@ -77,4 +77,14 @@ describe("initReview (db:review --init)", () => {
     );
     expect(existsSync(paths.configPath) || existsSync(paths.baselinePath)).toBe(false);
   });
+
+  it("points a project without a review config at --init", () => {
+    let error: unknown;
+    try {
+      readReviewConfig(join(root, "missing", "review.config.json"));
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({ code: "review-config-invalid", fix: expect.stringContaining("db:review --init") });
+  });
 });

@@ -22,8 +22,10 @@ export const indexNameCollision: Rule = {
   source: "static",
   summary: "an index or constraint name already used earlier in the history, or longer than 63 bytes",
   explanation:
-    "Index names share one namespace per schema, and a second `CREATE INDEX` with a taken name fails — or, with " +
-    "IF NOT EXISTS, silently keeps the old index. Names longer than 63 bytes are truncated by PostgreSQL, so two long " +
+    "Index names share one namespace per schema (with the indexes of primary key, unique and exclusion constraints), " +
+    "other constraint names one per table; a name is free again once its object is dropped. A second `CREATE INDEX` " +
+    "with a taken name fails — or, with IF NOT EXISTS and another definition, silently keeps the old index. Names " +
+    "longer than 63 bytes are truncated by PostgreSQL, so two long " +
     "names with the same prefix collide and the name in the catalog no longer matches the snapshot.",
   help: 'Give the index or constraint a new, shorter name in the schema (`index("…")`, `foreignKey({ name: … })`) and regenerate.',
   examples: {
