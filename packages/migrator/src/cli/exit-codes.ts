@@ -31,6 +31,7 @@ const EXIT_BY_CODE: Readonly<Record<string, ExitCode>> = {
   "history-unreadable": EXIT.invalidInput,
   "review-config-invalid": EXIT.invalidInput,
   "review-baseline-invalid": EXIT.invalidInput,
+  "review-init-exists": EXIT.invalidInput,
   "unknown-tier": EXIT.invalidInput,
   "tier-not-allowed": EXIT.invalidInput,
   "production-refused": EXIT.invalidInput,

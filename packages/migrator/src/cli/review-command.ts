@@ -11,6 +11,7 @@ import type { CommandContext } from "./command-context.ts";
 import { EXIT } from "./exit-codes.ts";
 import { integer, userPath } from "./options.ts";
 import type { Project, ProjectReview } from "./project.ts";
+import { refuseInitOptionsWithoutInit, reviewInit } from "./review-init.ts";
 import { runAction } from "./run-command.ts";
 
 interface ReviewFlags {
@@ -20,10 +21,16 @@ interface ReviewFlags {
   liveUrl?: string;
   databaseUrl?: string;
   largeTable: number;
-  baseline: boolean;
+  /** The baseline file, or false with --no-baseline. */
+  baseline: string | false;
   writeBaseline: boolean;
   fix: boolean;
   config: string;
+  init: boolean;
+  force: boolean;
+  tenantColumn?: string;
+  role?: string;
+  guardsFrom?: string;
 }
 
 /** From how many rows (the planner's estimate) a table of the reference database counts as large. */
@@ -122,12 +129,21 @@ export function reviewCommand(project: Project, name = "db:review") {
         "first rewrite the uncommitted migrations (TAGs, or all after the last committed one) into their safe form: concurrent indexes and VALIDATE in a new no-transaction migration, guards; then review",
         false,
       )
+      .option("--baseline <file>", "the baseline of accepted findings", review?.baselinePath)
       .option("--no-baseline", "report findings the baseline accepts too")
       .option("--write-baseline", "accept every current finding: rewrite the baseline file", false)
       .option("--config <file>", "the review config", review?.configPath)
+      .option("--init", "adopt the review: write the config and a baseline accepting every current finding", false)
+      .option("--force", "with --init: replace an existing config and baseline", false)
+      .option("--tenant-column <column>", "with --init: the column that makes a table a tenant table (multi-tenant)")
+      .option("--role <role>", "with --init: the role tenant tables' policies are for (with --tenant-column)")
+      .option("--guards-from <tag>", "with --init: migrations from this one on must be re-runnable")
       .action(async (tags: string[], flags: ReviewFlags) => {
         await runAction(context, { json: flags.format === "json", project }, async () => {
           if (!review) throw new Error(`${name}: the project defines no review settings`);
+          const baselinePath = userPath(context, flags.baseline || review.baselinePath);
+          if (flags.init) return reviewInit(context, { ...flags, baselinePath }, tags);
+          refuseInitOptionsWithoutInit(flags);
           checkFlags(flags, tags);
           const folder = userPath(context, flags.migrations);
           const config = readReviewConfig(userPath(context, flags.config));
@@ -136,16 +152,14 @@ export function reviewCommand(project: Project, name = "db:review") {
             folder,
             displayFolder: relative(context.cwd, folder) || ".",
             config,
-            baseline: flags.baseline && !flags.writeBaseline ? readBaseline(review.baselinePath) : undefined,
+            baseline: flags.baseline && !flags.writeBaseline ? readBaseline(baselinePath) : undefined,
             tags: reviewed,
             openLiveDatabase: liveDatabase(review, flags, context),
             ...(flags.databaseUrl ? { reference: { url: flags.databaseUrl, largeTableRows: flags.largeTable } } : {}),
           });
           if (flags.writeBaseline) {
-            writeBaseline(review.baselinePath, run.all);
-            context.err(
-              `Wrote ${run.all.length} accepted finding(s) to ${relative(context.cwd, review.baselinePath)}\n`,
-            );
+            writeBaseline(baselinePath, run.all);
+            context.err(`Wrote ${run.all.length} accepted finding(s) to ${relative(context.cwd, baselinePath)}\n`);
             return EXIT.ok;
           }
           context.out(formatFindings(run.findings, flags.format));

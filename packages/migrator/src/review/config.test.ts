@@ -29,8 +29,8 @@ describe("review config", () => {
     }
     expect(error).toBeInstanceOf(ReviewConfigError);
     expect((error as ReviewConfigError).problems).toEqual([
-      '"tenantColumn" must be a non-empty string',
-      '"role" must be a non-empty string',
+      '"role" must be a non-empty string (or left out)',
+      '"tenantColumn" and "role" go together: a multi-tenant project sets both (the RLS rules check that role\'s policies on tables with that column), any other project neither',
       '"rules": unknown rule "no-such-rule" (see docs/review-rules.md)',
       '"rules"."set-not-null": "fatal" is not one of "error", "warning", "off"',
       'unknown key "extra"',
@@ -41,5 +41,17 @@ describe("review config", () => {
     expect(mustBeRerunnable("0006_milky_dreadnoughts", "0007")).toBe(false);
     expect(mustBeRerunnable("0007_tro-101-research-improvements", "0007")).toBe(true);
     expect(mustBeRerunnable("0010_next", "0007")).toBe(true);
+  });
+
+  it("takes a project without conventions: no tenant column, no guard baseline", () => {
+    const config = parseReviewConfig({ rules: {} }, "review.config.json");
+    expect(config).toEqual({ rules: {} });
+    expect(mustBeRerunnable("0298_nosy_ken_ellis", config.guardBaseline)).toBe(false);
+  });
+
+  it("refuses a tenant column without the role its policies are for", () => {
+    expect(() => parseReviewConfig({ tenantColumn: "organization_id", rules: {} }, "review.config.json")).toThrow(
+      '"tenantColumn" and "role" go together',
+    );
   });
 });

@@ -1,5 +1,6 @@
 /**
- * The review's configuration: the project's settings (tenant column, role, guard baseline) and a
+ * The review's configuration: the project's conventions (tenant column and role for a
+ * multi-tenant project, the migration from which guards are required), each optional, and a
  * severity per rule. Validation reports every problem at once.
  */
 import { MigratorError } from "../errors/migrator-error.ts";
@@ -44,18 +45,25 @@ export function parseReviewConfig(value: unknown, source: string): ReviewConfig 
   const record =
     typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
   if (record !== value) problems.push("expected a JSON object");
-  const text = (key: string): string => {
+  const text = (key: string): string | undefined => {
     const field = record[key];
+    if (field === undefined) return undefined;
     if (typeof field === "string" && field.trim() !== "") return field;
-    problems.push(`"${key}" must be a non-empty string`);
-    return "";
+    problems.push(`"${key}" must be a non-empty string (or left out)`);
+    return undefined;
   };
-  const config: ReviewConfig = {
-    tenantColumn: text("tenantColumn"),
-    role: text("role"),
-    guardBaseline: text("guardBaseline"),
-    rules: {},
-  };
+  const config: ReviewConfig = { rules: {} };
+  const tenantColumn = text("tenantColumn");
+  const role = text("role");
+  const guardBaseline = text("guardBaseline");
+  if (tenantColumn !== undefined) config.tenantColumn = tenantColumn;
+  if (role !== undefined) config.role = role;
+  if (guardBaseline !== undefined) config.guardBaseline = guardBaseline;
+  if ((record["tenantColumn"] === undefined) !== (record["role"] === undefined)) {
+    problems.push(
+      '"tenantColumn" and "role" go together: a multi-tenant project sets both (the RLS rules check that role\'s policies on tables with that column), any other project neither',
+    );
+  }
   const rules = record["rules"] ?? {};
   if (typeof rules !== "object" || rules === null || Array.isArray(rules)) {
     problems.push('"rules" must be an object of rule id → "error" | "warning" | "off"');
@@ -81,7 +89,8 @@ export function ruleLevel(config: ReviewConfig, ruleId: string): RuleLevel {
   return config.rules[ruleId] ?? RULES.find((rule) => rule.id === ruleId)?.defaultSeverity ?? "error";
 }
 
-/** Whether a migration (by tag) is at or after the guard baseline and must be re-runnable. */
-export function mustBeRerunnable(tag: string, guardBaseline: string): boolean {
+/** Whether a migration (by tag) is at or after the guard baseline and must be re-runnable; never without one. */
+export function mustBeRerunnable(tag: string, guardBaseline: string | undefined): boolean {
+  if (guardBaseline === undefined) return false;
   return tag.slice(0, guardBaseline.length) >= guardBaseline;
 }

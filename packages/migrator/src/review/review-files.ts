@@ -7,7 +7,11 @@ import type { Finding } from "./finding.ts";
 
 function readJson(path: string, what: string): unknown {
   if (!existsSync(path))
-    throw new MigratorError("review-config-invalid", `${path}: no ${what}`, `create it, or pass --config`);
+    throw new MigratorError(
+      "review-config-invalid",
+      `${path}: no ${what}`,
+      "on a project new to db:review, run db:review --init (it writes the config and a baseline); otherwise pass --config",
+    );
   try {
     return JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {

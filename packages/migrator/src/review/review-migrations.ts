@@ -28,7 +28,8 @@ export interface MigrationSource {
   text: string;
   /**
    * What Drizzle Kit generates from the previous snapshot to this one (`generateMigration`);
-   * `manual-addition-header` is checked only where this is known.
+   * `manual-addition-header` is checked only where this is known (`snapshot-diff-failed` says
+   * where it is not, although both snapshots exist).
    */
   generated?: string[];
   /** Why `generated` is unknown although both snapshots exist (Drizzle Kit's differ refused or failed). */
@@ -92,6 +93,7 @@ export async function reviewMigrations(
         settings: config,
         mustBeRerunnable: rerunnable,
         generated: source.generated,
+        generatedError: source.generatedError,
       };
       for (const hit of rule.checkMigration(context)) hits.push({ rule, hit });
     }

@@ -6,7 +6,7 @@
 import { join, relative } from "node:path";
 import type { MigrationFolder } from "../journal/migration-folder.ts";
 import { diffSnapshots, SnapshotDiffError } from "../snapshot/snapshot-diff.ts";
-import { emptySnapshot } from "../snapshot/snapshot.ts";
+import { emptySnapshot, type Snapshot } from "../snapshot/snapshot.ts";
 import type { MigrationSource } from "./review-migrations.ts";
 
 /**
@@ -28,7 +28,7 @@ export async function reviewSources(
     sources.push(source);
     if (!options.withGenerated) continue;
     const previous = position === 0 ? emptySnapshot() : folder.migrations[position - 1]?.snapshot;
-    if (!previous || !migration.snapshot) continue;
+    if (!isComplete(previous) || !isComplete(migration.snapshot)) continue;
     try {
       source.generated = await diffSnapshots(previous, migration.snapshot);
     } catch (error) {
@@ -37,4 +37,14 @@ export async function reviewSources(
     }
   }
   return sources;
+}
+
+/**
+ * Whether a snapshot describes a schema: a Drizzle Kit PostgreSQL snapshot has `tables`. A stub
+ * (`{id, prevId, version, dialect}`, as trimmed copies of large histories keep) or a file of
+ * another kind leaves the migration without generated statements, as a missing snapshot does;
+ * the folder reader warns about it.
+ */
+function isComplete(snapshot: Snapshot | undefined): snapshot is Snapshot {
+  return typeof snapshot?.["tables"] === "object" && snapshot["tables"] !== null;
 }

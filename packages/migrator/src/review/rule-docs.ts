@@ -59,6 +59,8 @@ function exampleBlock(example: RuleExample): string[] {
       "```",
       "",
     );
+  if (example.generatedError)
+    blocks.push("```text", `Drizzle Kit's differ, from the snapshots: ${example.generatedError}`, "```", "");
   blocks.push("```sql", example.sql, "```", "");
   return blocks;
 }

@@ -7,14 +7,18 @@ import type { Severity } from "./finding.ts";
 import type { ParsedMigration, Position, ReviewStatement, SqlUnit } from "../sql/parse-migration.ts";
 import type { SchemaState } from "./schema-state.ts";
 
-/** The project-specific settings the rules read. */
+/**
+ * The project-specific settings the rules read. Each is a convention a project opts into: without
+ * `tenantColumn` the project is not multi-tenant and the RLS rules find nothing; without
+ * `guardBaseline` no migration has to be re-runnable.
+ */
 export interface ReviewSettings {
   /** The column that makes a table a tenant table, e.g. `organization_id`. */
-  tenantColumn: string;
-  /** The role the RLS policies must cover, e.g. `authenticated`. */
-  role: string;
+  tenantColumn?: string;
+  /** The role the RLS policies must cover, e.g. `authenticated` (required with `tenantColumn`). */
+  role?: string;
   /** Migrations from this one on (by tag prefix, e.g. `0007`) must be re-runnable. */
-  guardBaseline: string;
+  guardBaseline?: string;
 }
 
 /** What a check reports; the engine adds file, rule, severity and help. */
@@ -49,6 +53,8 @@ export interface MigrationContext {
   mustBeRerunnable: boolean;
   /** The statements Drizzle Kit generates from the previous snapshot to this one, if known. */
   generated?: string[];
+  /** Why `generated` is unknown although both snapshots exist. */
+  generatedError?: string;
 }
 
 /** A documented example: earlier migrations (`history`), then the one reviewed (`sql`). */
@@ -57,6 +63,8 @@ export interface RuleExample {
   sql: string;
   /** Statements Drizzle Kit would generate for `sql`, for rules that compare with them. */
   generated?: string[];
+  /** Why Drizzle Kit's differ gave no statements for `sql` although both snapshots exist. */
+  generatedError?: string;
 }
 
 export interface Rule {

@@ -1,11 +1,14 @@
 /**
  * The schema as it stands at a point of the history, rebuilt by replaying every migration's
- * statements in journal order. Rules ask it which tables already exist, which are tenant tables,
- * which index and constraint names are taken, and which policies a table has. Types, functions
- * and other objects are not modelled: no rule needs them.
+ * statements in journal order. Rules ask it which tables already exist (with their columns'
+ * types), which are tenant tables, which index and constraint names are taken, and which policies
+ * a table has. Types, functions and other objects are not modelled: no rule needs them.
  */
 import { type AstObject, arrayField, nameList, nodeOf, objectField, relationName, stringField } from "../sql/ast.ts";
-import type { Position, SqlUnit } from "../sql/parse-migration.ts";
+import { canonicalNode } from "../sql/canonical-sql.ts";
+import type { SqlUnit } from "../sql/parse-migration.ts";
+import { type ColumnType, columnType, columnTypeText } from "../sql/type-name.ts";
+import { ObjectNames, type Origin, qualifiedName } from "./object-names.ts";
 
 /** A policy as the rules need it. */
 export interface PolicyInfo {
@@ -15,14 +18,16 @@ export interface PolicyInfo {
   roles: string[];
 }
 
-/** Where something was first declared. */
-export interface Origin {
-  file: string;
-  position: Position;
+/** What a rename keeps of a column: its type, nullability and default. */
+interface ColumnInfo {
+  type: ColumnType;
+  notNull: boolean;
+  /** The default's (or identity/generation's) canonical form. */
+  default?: string;
 }
 
 interface TableInfo {
-  columns: Set<string>;
+  columns: Map<string, ColumnInfo>;
   rowLevelSecurity: boolean;
   policies: PolicyInfo[];
 }
@@ -31,15 +36,16 @@ interface TableInfo {
 export class SchemaState {
   private readonly tables = new Map<string, TableInfo>();
   /** Index and constraint names, with where each was first used. */
-  private readonly names = new Map<string, Origin>();
+  private names = new ObjectNames();
 
   /** A deep copy. */
   clone(): SchemaState {
     const copy = new SchemaState();
     for (const [name, table] of this.tables) {
-      copy.tables.set(name, { ...table, columns: new Set(table.columns), policies: [...table.policies] });
+      const columns = new Map([...table.columns].map(([column, info]) => [column, { ...info }]));
+      copy.tables.set(name, { ...table, columns, policies: [...table.policies] });
     }
-    for (const [name, origin] of this.names) copy.names.set(name, origin);
+    copy.names = this.names.clone();
     return copy;
   }
 
@@ -55,9 +61,28 @@ export class SchemaState {
     return this.tables.get(table)?.columns.has(column) ?? false;
   }
 
-  /** Whether the table has the tenant column. */
-  isTenantTable(table: string, tenantColumn: string): boolean {
-    return this.hasColumn(table, tenantColumn);
+  /** The column's type (`varchar(255)`, `timestamptz`, `mood[]`), if the table and column are known. */
+  columnType(table: string, column: string): ColumnType | undefined {
+    return this.tables.get(table)?.columns.get(column)?.type;
+  }
+
+  /** Whether the column is known to be NOT NULL already. */
+  isNotNull(table: string, column: string): boolean {
+    return this.tables.get(table)?.columns.get(column)?.notNull ?? false;
+  }
+
+  /** The column's type, NOT NULL and default as one comparable text, if the table and column are known. */
+  columnDefinition(table: string, column: string): string | undefined {
+    const info = this.tables.get(table)?.columns.get(column);
+    if (!info) return undefined;
+    return [columnTypeText(info.type), info.notNull ? "NOT NULL" : "", info.default ? `DEFAULT ${info.default}` : ""]
+      .join(" ")
+      .trim();
+  }
+
+  /** Whether the table has the tenant column (never, for a project without one). */
+  isTenantTable(table: string, tenantColumn: string | undefined): boolean {
+    return tenantColumn !== undefined && this.hasColumn(table, tenantColumn);
   }
 
   rowLevelSecurity(table: string): boolean {
@@ -68,9 +93,9 @@ export class SchemaState {
     return this.tables.get(table)?.policies ?? [];
   }
 
-  /** Where an index or constraint name was first used, if it was. */
-  nameOrigin(name: string): Origin | undefined {
-    return this.names.get(name);
+  /** The index and constraint names taken at this point. */
+  objectNames(): ObjectNames {
+    return this.names;
   }
 
   /** Applies one statement's effect on the schema. Statements it does not model change nothing. */
@@ -81,11 +106,8 @@ export class SchemaState {
         return this.createTable(node, origin);
       case "AlterTableStmt":
         return this.alterTable(node, origin);
-      case "IndexStmt": {
-        const name = stringField(node, "idxname");
-        if (name) this.claimName(name, origin);
-        return;
-      }
+      case "IndexStmt":
+        return this.names.addIndex(qualifiedName(objectField(node, "relation")), node, origin);
       case "CreatePolicyStmt": {
         const table = relationName(objectField(node, "table"));
         const info = this.tables.get(table ?? "");
@@ -99,46 +121,81 @@ export class SchemaState {
     }
   }
 
-  private claimName(name: string, origin: Origin): void {
-    if (!this.names.has(name)) this.names.set(name, origin);
-  }
-
   private createTable(node: AstObject, origin: Origin): void {
-    const name = relationName(objectField(node, "relation"));
+    const relation = objectField(node, "relation");
+    const name = relationName(relation);
     if (!name || this.tables.has(name)) return;
-    const table: TableInfo = { columns: new Set(), rowLevelSecurity: false, policies: [] };
+    const qualified = qualifiedName(relation);
+    const table: TableInfo = { columns: new Map(), rowLevelSecurity: false, policies: [] };
     for (const element of arrayField(node, "tableElts")) {
       const column = nodeOf(element, "ColumnDef");
-      if (column) {
-        const columnName = stringField(column, "colname");
-        if (columnName) table.columns.add(columnName);
-        for (const constraint of arrayField(column, "constraints")) {
-          const constraintName = stringField(nodeOf(constraint, "Constraint"), "conname");
-          if (constraintName) this.claimName(constraintName, origin);
-        }
-      }
-      const constraintName = stringField(nodeOf(element, "Constraint"), "conname");
-      if (constraintName) this.claimName(constraintName, origin);
+      if (column) this.addColumn(qualified, table, column, origin);
+      const constraint = nodeOf(element, "Constraint");
+      if (constraint) this.addTableConstraint(qualified, table, constraint, origin);
     }
     this.tables.set(name, table);
   }
 
+  /** A table constraint; a primary key also makes its columns NOT NULL. */
+  private addTableConstraint(
+    qualified: string,
+    table: TableInfo | undefined,
+    constraint: AstObject,
+    origin: Origin,
+  ): void {
+    this.names.addConstraint(qualified, constraint, origin);
+    if (stringField(constraint, "contype") !== "CONSTR_PRIMARY") return;
+    for (const key of nameList(constraint["keys"])) {
+      const info = table?.columns.get(key);
+      if (info) info.notNull = true;
+    }
+  }
+
+  /** A column of CREATE TABLE or ADD COLUMN, with its type and its named constraints. */
+  private addColumn(qualified: string, table: TableInfo | undefined, column: AstObject, origin: Origin): void {
+    const name = stringField(column, "colname") ?? "";
+    const info: ColumnInfo = { type: columnType(objectField(column, "typeName")), notNull: false };
+    for (const item of arrayField(column, "constraints")) {
+      const constraint = nodeOf(item, "Constraint");
+      if (!constraint) continue;
+      this.names.addConstraint(qualified, constraint, origin, name);
+      const type = stringField(constraint, "contype");
+      if (type === "CONSTR_NOTNULL" || type === "CONSTR_PRIMARY") info.notNull = true;
+      else if (type === "CONSTR_DEFAULT") info.default = canonicalNode(constraint["raw_expr"]);
+      else if (type === "CONSTR_IDENTITY" || type === "CONSTR_GENERATED") info.default = canonicalNode(constraint);
+    }
+    if (table && !table.columns.has(name)) table.columns.set(name, info);
+  }
+
   private alterTable(node: AstObject, origin: Origin): void {
-    const table = this.tables.get(relationName(objectField(node, "relation")) ?? "");
+    const relation = objectField(node, "relation");
+    const qualified = qualifiedName(relation);
+    const table = this.tables.get(relationName(relation) ?? "");
     for (const item of arrayField(node, "cmds")) {
       const command = nodeOf(item, "AlterTableCmd");
       const subtype = stringField(command, "subtype");
+      const name = stringField(command, "name") ?? "";
+      const column = table?.columns.get(name);
       if (subtype === "AT_AddConstraint") {
-        const name = stringField(nodeOf(command?.["def"], "Constraint"), "conname");
-        if (name) this.claimName(name, origin);
+        const constraint = nodeOf(command?.["def"], "Constraint");
+        if (constraint) this.addTableConstraint(qualified, table, constraint, origin);
+      } else if (subtype === "AT_DropConstraint") {
+        this.names.dropConstraint(qualified, name);
+      } else if (subtype === "AT_AddColumn") {
+        const definition = nodeOf(command?.["def"], "ColumnDef");
+        if (definition) this.addColumn(qualified, table, definition, origin);
+      } else if (subtype === "AT_DropColumn") {
+        this.names.dropColumn(qualified, name, stringField(command, "behavior") === "DROP_CASCADE");
+        table?.columns.delete(name);
+      } else if (subtype === "AT_AlterColumnType" && column) {
+        column.type = columnType(objectField(nodeOf(command?.["def"], "ColumnDef"), "typeName"));
+      } else if ((subtype === "AT_SetNotNull" || subtype === "AT_DropNotNull") && column) {
+        column.notNull = subtype === "AT_SetNotNull";
+      } else if (subtype === "AT_ColumnDefault" && column) {
+        column.default = command?.["def"] === undefined ? undefined : canonicalNode(command["def"]);
       }
       if (!table) continue;
-      if (subtype === "AT_AddColumn") {
-        const name = stringField(nodeOf(command?.["def"], "ColumnDef"), "colname");
-        if (name) table.columns.add(name);
-      } else if (subtype === "AT_DropColumn") {
-        table.columns.delete(stringField(command, "name") ?? "");
-      } else if (subtype === "AT_EnableRowSecurity" || subtype === "AT_ForceRowSecurity") {
+      if (subtype === "AT_EnableRowSecurity" || subtype === "AT_ForceRowSecurity") {
         table.rowLevelSecurity = true;
       } else if (subtype === "AT_DisableRowSecurity") {
         table.rowLevelSecurity = false;
@@ -148,15 +205,27 @@ export class SchemaState {
 
   private rename(node: AstObject): void {
     const type = stringField(node, "renameType");
-    const table = relationName(objectField(node, "relation")) ?? "";
+    const relation = objectField(node, "relation");
+    const table = relationName(relation) ?? "";
+    const qualified = qualifiedName(relation);
     const newName = stringField(node, "newname") ?? "";
+    const oldName = stringField(node, "subname") ?? "";
     const info = this.tables.get(table);
-    if (type === "OBJECT_TABLE" && info) {
+    if (type === "OBJECT_TABLE") {
+      this.names.renameTable(qualified, newName);
+      if (!info) return;
       this.tables.delete(table);
       this.tables.set(newName, info);
-    } else if (type === "OBJECT_COLUMN" && info) {
-      info.columns.delete(stringField(node, "subname") ?? "");
-      info.columns.add(newName);
+    } else if (type === "OBJECT_COLUMN") {
+      this.names.renameColumn(qualified, oldName, newName);
+      const column = info?.columns.get(oldName);
+      if (!info || !column) return;
+      info.columns.delete(oldName);
+      info.columns.set(newName, column);
+    } else if (type === "OBJECT_INDEX") {
+      this.names.renameIndex(relation, newName);
+    } else if (type === "OBJECT_TABCONSTRAINT") {
+      this.names.renameConstraint(qualified, oldName, newName);
     }
   }
 
@@ -165,8 +234,10 @@ export class SchemaState {
     for (const object of arrayField(node, "objects")) {
       const names = nameList(nodeOf(object, "List")?.["items"]);
       const name = names.at(-1) ?? "";
-      if (type === "OBJECT_TABLE") this.tables.delete(name);
-      else if (type === "OBJECT_INDEX") this.names.delete(name);
+      if (type === "OBJECT_TABLE") {
+        this.tables.delete(name);
+        this.names.dropTable(names);
+      } else if (type === "OBJECT_INDEX") this.names.dropIndex(names);
       else if (type === "OBJECT_POLICY") {
         const table = this.tables.get(names.at(-2) ?? "");
         if (table) table.policies = table.policies.filter((policy) => policy.name !== name);

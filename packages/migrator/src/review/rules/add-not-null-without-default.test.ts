@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { corpusStatement } from "../testing/corpus-histories.ts";
 import { reviewExample } from "../testing/review-example.ts";
 
 const history = ['CREATE TABLE "plan_step" (\n\t"id" text PRIMARY KEY NOT NULL\n);'];
@@ -31,5 +32,16 @@ describe("add-not-null-without-default", () => {
       "add-serial-column",
     );
     expect(findings.map((f) => f.rule)).toEqual(["add-serial-column"]);
+  });
+
+  it("passes a serial column: PostgreSQL fills it from its sequence (giselle 0021)", async () => {
+    const sql = corpusStatement(
+      "giselles-ai__giselle",
+      "0021_watery_microchip",
+      'ALTER TABLE "github_integration_settings"',
+    );
+    const history = ['CREATE TABLE "github_integration_settings" (\n\t"id" text NOT NULL\n);'];
+    expect(await reviewExample({ history, sql }, "add-not-null-without-default")).toEqual([]);
+    expect(await review('ALTER TABLE "plan_step" ADD COLUMN "seq" integer NOT NULL;')).toHaveLength(1);
   });
 });

@@ -1,4 +1,5 @@
-import { stringField } from "../../sql/ast.ts";
+import { nodeOf, objectField, stringField } from "../../sql/ast.ts";
+import { type ColumnType, columnType, columnTypeText } from "../../sql/type-name.ts";
 import { type Rule, unitPosition } from "../rule.ts";
 import { alterCommands } from "./statement-parts.ts";
 
@@ -23,13 +24,38 @@ export const columnTypeChange: Rule = {
       sql: 'ALTER TABLE "ai_usage" ADD COLUMN "latency_us" bigint;',
     },
   },
-  checkUnit({ migration, statement, unit }) {
-    return alterCommands(unit)
-      .filter((command) => command.subtype === "AT_AlterColumnType")
-      .map(({ table, command }) => ({
-        statement,
-        position: unitPosition(migration, unit),
-        message: `the type of "${table}"."${stringField(command, "name") ?? ""}" changes: the table is rewritten and deployed code may break`,
-      }));
+  checkUnit({ migration, statement, unit, state }) {
+    return alterCommands(unit).flatMap(({ table, subtype, command }) => {
+      if (subtype !== "AT_AlterColumnType") return [];
+      const column = stringField(command, "name") ?? "";
+      const from = state.columnType(table, column);
+      const to = columnType(objectField(nodeOf(command["def"], "ColumnDef"), "typeName"));
+      if (from !== undefined && keepsValues(from, to)) return [];
+      const change = `${from === undefined ? "" : ` from ${columnTypeText(from)}`} to ${columnTypeText(to)}`;
+      return [
+        {
+          statement,
+          position: unitPosition(migration, unit),
+          message: `the type of "${table}"."${column}" changes${change}: the table is rewritten and deployed code may break`,
+        },
+      ];
+    });
   },
 };
+
+/** Types whose values are text as they are, so a change to `text` rewrites nothing. */
+const TEXT_LIKE = new Set(["varchar", "text"]);
+
+/**
+ * Whether PostgreSQL changes the type without touching a value: the same type (e.g. only the
+ * collation changes), the same type without its modifier (`vector(1536)` → `vector`,
+ * `varchar(255)` → `varchar`), `varchar` → `text`, or a longer `varchar`.
+ */
+function keepsValues(from: ColumnType, to: ColumnType): boolean {
+  if (from.arrayDepth !== to.arrayDepth) return false;
+  if (columnTypeText(from) === columnTypeText(to)) return true;
+  if (to.modifiers.length === 0 && (from.name === to.name || (TEXT_LIKE.has(from.name) && to.name === "text")))
+    return true;
+  const length = (type: ColumnType) => (type.modifiers.length === 0 ? Infinity : Number(type.modifiers[0]));
+  return from.name === "varchar" && to.name === "varchar" && length(to) >= length(from);
+}

@@ -14,7 +14,7 @@ describe("drop-statement", () => {
     expect(findings.map((f) => [f.line, f.message])).toEqual([
       [1, 'DROP TABLE "research_plan" deletes it for good'],
       [2, 'DROP INDEX "research_plan_title_idx" deletes it for good'],
-      [3, 'DROP POLICY "research_plan.research_plan_select" deletes it for good'],
+      [3, 'DROP POLICY "research_plan_select" ON "research_plan" deletes it for good'],
     ]);
   });
 
@@ -30,5 +30,68 @@ describe("drop-statement", () => {
 
   it("passes additive migrations", async () => {
     expect(await review('ALTER TABLE "research_plan" ADD COLUMN "summary" text;')).toEqual([]);
+  });
+
+  it("names a dropped function or procedure by its signature", async () => {
+    const findings = await review("DROP FUNCTION IF EXISTS create_project(text, uuid, text);");
+    expect(findings.map((f) => f.message)).toEqual([
+      'DROP FUNCTION "create_project"(text, uuid, text) deletes it for good',
+    ]);
+  });
+
+  it("passes dropping what the same migration created (a helper procedure, called once)", async () => {
+    const sql = [
+      "CREATE OR REPLACE PROCEDURE backfill_0220() LANGUAGE plpgsql AS $$ BEGIN UPDATE research_plan SET title = ''; END $$;",
+      "CALL backfill_0220();",
+      "DROP PROCEDURE backfill_0220();",
+    ].join("--> statement-breakpoint\n");
+    expect(await review(sql)).toEqual([]);
+  });
+
+  it("passes an index, constraint, trigger or policy dropped and created again in the same migration", async () => {
+    const sql = [
+      'DROP INDEX IF EXISTS "research_plan_title_idx";',
+      'CREATE INDEX "research_plan_title_idx" ON "research_plan" USING btree ("title","id");',
+      'ALTER TABLE "research_plan" DROP CONSTRAINT "research_plan_title_check";',
+      'ALTER TABLE "research_plan" ADD CONSTRAINT "research_plan_title_check" CHECK ("title" <> \'\');',
+      'DROP TRIGGER IF EXISTS "research_plan_touch" ON "research_plan";',
+      'CREATE TRIGGER "research_plan_touch" BEFORE UPDATE ON "research_plan" FOR EACH ROW EXECUTE FUNCTION touch();',
+      'DROP POLICY "research_plan_select" ON "research_plan" CASCADE;',
+      'CREATE POLICY "research_plan_select" ON "research_plan" AS PERMISSIVE FOR SELECT TO "authenticated" USING (true);',
+    ].join("--> statement-breakpoint\n");
+    expect(await review(sql)).toEqual([]);
+  });
+
+  it("still flags a table or column dropped and created again (its data is gone), and a cascading type drop", async () => {
+    const sql = [
+      'DROP TABLE "research_plan" CASCADE;',
+      'CREATE TABLE "research_plan" ("id" text PRIMARY KEY NOT NULL);',
+      'ALTER TABLE "research_plan" DROP COLUMN "id";',
+      'ALTER TABLE "research_plan" ADD COLUMN "id" text;',
+      'DROP TYPE "public"."plan_status" CASCADE;',
+      'CREATE TYPE "public"."plan_status" AS ENUM(\'draft\');',
+    ].join("--> statement-breakpoint\n");
+    expect((await review(sql)).map((f) => f.line)).toEqual([1, 3, 5]);
+  });
+
+  it("passes a constraint or index replaced by the same one under a new name (after a table rename)", async () => {
+    const earlier = [
+      'CREATE TABLE "plan_step" ("id" text PRIMARY KEY NOT NULL, "plan_id" text);',
+      'ALTER TABLE "plan_step" ADD CONSTRAINT "plan_step_plan_id_research_plan_id_fk" FOREIGN KEY ("plan_id") REFERENCES "public"."research_plan"("id") ON DELETE cascade ON UPDATE no action;',
+      'CREATE INDEX "plan_step_plan_idx" ON "plan_step" USING btree ("plan_id");',
+      'CREATE INDEX "plan_step_id_plan_idx" ON "plan_step" USING btree ("id","plan_id");',
+    ].join("--> statement-breakpoint\n");
+    const sql = [
+      'ALTER TABLE "research_plan" RENAME TO "plan";',
+      'ALTER TABLE "plan_step" DROP CONSTRAINT "plan_step_plan_id_research_plan_id_fk";',
+      'ALTER TABLE "plan_step" ADD CONSTRAINT "plan_step_plan_id_plan_id_fk" FOREIGN KEY ("plan_id") REFERENCES "public"."plan"("id") ON DELETE cascade ON UPDATE no action;',
+      'DROP INDEX "plan_step_plan_idx";',
+      'CREATE INDEX "plan_step_plan_id_idx" ON "plan_step" USING btree ("plan_id");',
+      // Not the same index: the columns in another order.
+      'DROP INDEX "plan_step_id_plan_idx";',
+      'CREATE INDEX "plan_step_plan_id_id_idx" ON "plan_step" USING btree ("plan_id","id");',
+    ].join("--> statement-breakpoint\n");
+    const findings = await reviewExample({ history: [...history, earlier], sql }, "drop-statement");
+    expect(findings.map((f) => f.message)).toEqual(['DROP INDEX "plan_step_id_plan_idx" deletes it for good']);
   });
 });

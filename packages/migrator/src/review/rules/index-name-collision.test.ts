@@ -18,14 +18,51 @@ describe("index-name-collision", () => {
 
   it("flags a name used twice within one migration", async () => {
     const sql =
-      'CREATE INDEX "organization_slug_idx" ON "organization" USING btree ("slug");--> statement-breakpoint\nCREATE INDEX IF NOT EXISTS "organization_slug_idx" ON "organization" USING btree ("slug");';
+      'CREATE INDEX "organization_slug_idx" ON "organization" USING btree ("slug");--> statement-breakpoint\nCREATE INDEX "organization_slug_idx" ON "organization" USING btree ("slug");';
     const findings = await review(sql);
     expect(findings.map((f) => f.line)).toEqual([2]);
+  });
+
+  it("passes IF NOT EXISTS restating the very same index: it changes nothing", async () => {
+    const sql =
+      'CREATE INDEX "organization_slug_idx" ON "organization" USING btree ("slug");--> statement-breakpoint\nCREATE INDEX IF NOT EXISTS "organization_slug_idx" ON "organization" USING btree ("slug");';
+    expect(await review(sql)).toEqual([]);
   });
 
   it("passes new, short names", async () => {
     expect(
       await review('CREATE INDEX "organization_id_slug_idx" ON "organization" USING btree ("id","slug");'),
     ).toEqual([]);
+  });
+
+  it("flags a foreign key name added twice to one table", async () => {
+    const fk = (n: number) =>
+      `ALTER TABLE "member" ADD CONSTRAINT "member_organization_id_organization_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organization"("id") ON DELETE ${n ? "cascade" : "no action"} ON UPDATE no action;`;
+    const member = 'CREATE TABLE "member" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text\n);';
+    const findings = await reviewExample({ history: [...history, member, fk(0)], sql: fk(1) }, "index-name-collision");
+    expect(findings.map((f) => f.message)).toEqual([
+      'constraint name "member_organization_id_organization_id_fk" is already used (0002_history.sql:1)',
+    ]);
+  });
+
+  it("flags IF NOT EXISTS with a taken name and another definition: the new index is silently not built", async () => {
+    const sql =
+      'CREATE INDEX "organization_slug_idx" ON "organization" USING btree ("slug");--> statement-breakpoint\nCREATE INDEX IF NOT EXISTS "organization_slug_idx" ON "organization" USING btree ("id","slug");';
+    expect((await review(sql)).map((f) => f.line)).toEqual([2]);
+  });
+
+  it("frees an index name when its column is dropped", async () => {
+    const earlier = 'CREATE INDEX "organization_slug_idx" ON "organization" USING btree ("slug");';
+    const sql =
+      'ALTER TABLE "organization" DROP COLUMN "slug";--> statement-breakpoint\nALTER TABLE "organization" ADD COLUMN "slug" text;--> statement-breakpoint\nCREATE INDEX "organization_slug_idx" ON "organization" USING btree ("slug");';
+    expect(await reviewExample({ history: [...history, earlier], sql }, "index-name-collision")).toEqual([]);
+  });
+
+  it("follows ALTER INDEX … RENAME: the old name is free, the new one taken", async () => {
+    const earlier = 'CREATE INDEX "organization_slug_idx" ON "organization" USING btree ("slug");';
+    const sql =
+      'ALTER INDEX "organization_slug_idx" RENAME TO "organization_slug_lookup";--> statement-breakpoint\nCREATE INDEX "organization_slug_idx" ON "organization" USING btree ("id");--> statement-breakpoint\nCREATE INDEX "organization_slug_lookup" ON "organization" USING btree ("id");';
+    const findings = await reviewExample({ history: [...history, earlier], sql }, "index-name-collision");
+    expect(findings.map((f) => f.line)).toEqual([3]);
   });
 });

@@ -34,9 +34,11 @@ import { rlsNotEnabled } from "./rls-not-enabled.ts";
 import { rlsPerRowSetting } from "./rls-per-row-setting.ts";
 import { rlsPoliciesIncomplete } from "./rls-policies-incomplete.ts";
 import { setNotNull } from "./set-not-null.ts";
+import { snapshotDiffFailed } from "./snapshot-diff-failed.ts";
 import { storedGeneratedColumn } from "./stored-generated-column.ts";
 import { suppressionWithoutReason } from "./suppression-without-reason.ts";
 import { timestampWithoutTimeZone } from "./timestamp-without-time-zone.ts";
+import { transactionControl } from "./transaction-control.ts";
 import { truncateCascade } from "./truncate-cascade.ts";
 import { unfinishedRevert } from "./unfinished-revert.ts";
 import { unguardedEnum } from "./unguarded-enum.ts";
@@ -51,12 +53,14 @@ export const RULES: readonly Rule[] = [
   missingGuardRule,
   unguardedEnum,
   noTransactionNotRerunnable,
+  transactionControl,
   rlsNotEnabled,
   rlsPoliciesIncomplete,
   rlsPerRowSetting,
   indexNameCollision,
   fkOnDelete,
   manualAdditionHeader,
+  snapshotDiffFailed,
   volatileDefaultRewrite,
   addNotNullWithoutDefault,
   nonConcurrentIndex,

@@ -55,7 +55,8 @@ export const integerKeyOnTenantTable: Rule = {
   checkUnit({ migration, statement, unit, state, settings }) {
     const primaryKey = unit.type === "CreateStmt" ? tablePrimaryKeyColumns(unit) : new Set<string>();
     const table = relationName(objectField(unit.node, "relation")) ?? "";
-    if (!isTenantTable(unit, table, state, settings.tenantColumn)) return [];
+    // Without a tenant column the project is not multi-tenant: no table grows per tenant.
+    if (!settings.tenantColumn || !isTenantTable(unit, table, state, settings.tenantColumn)) return [];
     return declaredColumns(unit)
       .filter(({ column, type, how, constraints }) => {
         if (how === "retype" || !SMALL_INTEGER_TYPES.has(type)) return false;

@@ -38,8 +38,8 @@ export const manualAdditionHeader: Rule = {
         continue;
       }
       const units = statement.units.filter((unit) => unit.type !== "DoStmt");
-      const isGenerated = units.length > 0 && units.every((unit) => expected.has(canonicalUnit(unit)));
-      if (isGenerated) {
+      const handWritten = units.find((unit) => !expected.has(canonicalUnit(unit)));
+      if (units.length > 0 && !handWritten) {
         headerApplies = false;
         continue;
       }
@@ -48,6 +48,8 @@ export const manualAdditionHeader: Rule = {
       if (!headerApplies) {
         hits.push({
           statement,
+          // A chunk without breakpoints may hold a generated statement and then a hand-written one.
+          position: handWritten ? migration.positionAt(handWritten.offset) : undefined,
           message: `this statement is not what Drizzle Kit generates from the snapshots (hand-written) and has no "-- ${MANUAL_ADDITION_HEADER}" comment above it`,
         });
       }

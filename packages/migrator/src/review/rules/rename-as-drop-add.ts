@@ -1,16 +1,30 @@
-import { arrayField, nodeOf, objectField, relationName, stringField } from "../../sql/ast.ts";
-import type { ReviewStatement } from "../../sql/parse-migration.ts";
-import type { Rule, RuleHit } from "../rule.ts";
+import { arrayField, findNodes, nameList, nodeOf, objectField, relationName, stringField } from "../../sql/ast.ts";
+import type { ParsedMigration, ReviewStatement, SqlUnit } from "../../sql/parse-migration.ts";
+import { type ColumnType, columnTypeText } from "../../sql/type-name.ts";
+import { qualifiedName } from "../object-names.ts";
+import type { MigrationContext, Rule, RuleHit } from "../rule.ts";
+import { addedColumns, alterCommands } from "./statement-parts.ts";
 
-/** A column dropped and another added on one table in one migration: a rename turned into data loss. */
+/** Statements that move data, where a migration would copy a column before dropping it. */
+const DATA_STATEMENTS = new Set(["UpdateStmt", "InsertStmt", "MergeStmt", "SelectStmt", "CreateTableAsStmt"]);
+
+/**
+ * A column dropped and another one just like it added on one table in one migration, with nothing
+ * copying the data: what Drizzle Kit generates for a rename when its question is answered wrongly.
+ */
 export const renameAsDropAdd: Rule = {
   id: "rename-as-drop-add",
   defaultSeverity: "error",
   source: "static",
-  summary: "a column dropped and another added on the same table in one migration (probably a rename)",
+  summary:
+    "a column dropped and one with the same type, nullability, default and references added on the same table in one migration, with no data copied (probably a rename)",
   explanation:
-    "When a column is renamed in the schema and Drizzle Kit cannot ask (no terminal) or the question is answered wrongly, " +
-    "it generates DROP COLUMN plus ADD COLUMN: the column's data is lost and the new column starts empty.",
+    "When a column is renamed in the schema, Drizzle Kit asks whether the new name is a new column or the old one " +
+    "renamed; answered wrongly, it generates DROP COLUMN plus ADD COLUMN: the column's data is lost and the new column " +
+    "starts empty. A rename Drizzle Kit was told about is `RENAME COLUMN`. The rule reports a dropped column only " +
+    "when the migration adds one that a rename would have produced (same type, NOT NULL, default and foreign key " +
+    "target) and nothing copies the data: a migration that fills the new column or reads the old one (UPDATE, " +
+    "INSERT … SELECT) first, or adds a column that differs, is a deliberate replacement.",
   help: 'Replace the pair with `ALTER TABLE "t" RENAME COLUMN "old" TO "new";` (or keep both and copy the data first).',
   examples: {
     failing: {
@@ -22,36 +36,82 @@ export const renameAsDropAdd: Rule = {
       sql: 'ALTER TABLE "research_plan" RENAME COLUMN "title" TO "name";',
     },
   },
-  checkMigration({ migration }) {
-    const drops = new Map<string, { column: string; statement: ReviewStatement }[]>();
-    const adds = new Map<string, string[]>();
-    for (const statement of migration.statements) {
-      for (const unit of statement.units) {
-        if (unit.type !== "AlterTableStmt") continue;
-        const table = relationName(objectField(unit.node, "relation")) ?? "";
-        for (const item of arrayField(unit.node, "cmds")) {
-          const command = nodeOf(item, "AlterTableCmd");
-          const subtype = stringField(command, "subtype");
-          if (subtype === "AT_DropColumn") {
-            drops.set(table, [...(drops.get(table) ?? []), { column: stringField(command, "name") ?? "", statement }]);
-          } else if (subtype === "AT_AddColumn") {
-            const column = stringField(nodeOf(command?.["def"], "ColumnDef"), "colname") ?? "";
-            adds.set(table, [...(adds.get(table) ?? []), column]);
-          }
-        }
-      }
-    }
+  checkMigration(context) {
+    const { migration, before } = context;
+    const units = migration.statements.flatMap((statement) => statement.units.map((unit) => ({ statement, unit })));
+    // ADD COLUMN IF NOT EXISTS of a column the table already has adds nothing.
+    const added = units.flatMap(({ unit }) =>
+      addedColumns(unit).filter(({ table, column }) => before.columnDefinition(table, column) === undefined),
+    );
     const hits: RuleHit[] = [];
-    for (const [table, dropped] of drops) {
-      const added = adds.get(table) ?? [];
-      if (added.length === 0) continue;
-      for (const { column, statement } of dropped) {
-        hits.push({
-          statement,
-          message: `"${table}"."${column}" is dropped and ${added.map((a) => `"${a}"`).join(", ")} added in the same migration: a rename generated as drop + add loses the column's data`,
-        });
+    for (const { statement, unit } of units) {
+      for (const { table, subtype, command } of alterCommands(unit)) {
+        if (subtype !== "AT_DropColumn") continue;
+        const column = stringField(command, "name") ?? "";
+        const qualified = qualifiedName(objectField(unit.node, "relation"));
+        const alike = added.filter(
+          (a) =>
+            a.table === table &&
+            a.column !== column &&
+            sameAsRenamed(context, qualified, column, a.column) &&
+            !copiesData(migration, table, column, a.column),
+        );
+        if (alike.length > 0) hits.push(dropHit(statement, table, column, before.columnType(table, column), alike));
       }
     }
     return hits;
   },
 };
+
+/**
+ * Whether the added column is what renaming the dropped one would give: the same type, NOT NULL
+ * and default (as the dropped column was before, the added one after this migration), and foreign
+ * keys to the same tables.
+ */
+function sameAsRenamed({ before, after }: MigrationContext, table: string, dropped: string, added: string): boolean {
+  const bare = table.slice(table.indexOf(".") + 1);
+  const definition = before.columnDefinition(bare, dropped);
+  if (definition === undefined || definition !== after.columnDefinition(bare, added)) return false;
+  const targets = (state: typeof before, column: string) => state.objectNames().foreignKeyTargets(table, column).join();
+  return targets(before, dropped) === targets(after, added);
+}
+
+function dropHit(
+  statement: ReviewStatement,
+  table: string,
+  column: string,
+  type: ColumnType | undefined,
+  added: { column: string }[],
+): RuleHit {
+  return {
+    statement,
+    message: `"${table}"."${column}" (${type ? columnTypeText(type) : "?"}) is dropped and ${added.map((a) => `"${a.column}"`).join(" or ")}, just like it, added in the same migration, and nothing copies the data: if that is a rename, the column's data is lost`,
+  };
+}
+
+/**
+ * Whether the migration moves the data itself: a data statement reads the dropped column or
+ * writes the added one, or a RENAME COLUMN names one of them.
+ */
+function copiesData(migration: ParsedMigration, table: string, dropped: string, added: string): boolean {
+  return migration.statements.some((statement) =>
+    statement.units.some(
+      (unit) =>
+        (DATA_STATEMENTS.has(unit.type) && (readsColumn(unit, dropped) || writesColumn(unit, table, added))) ||
+        (unit.type === "RenameStmt" &&
+          stringField(unit.node, "renameType") === "OBJECT_COLUMN" &&
+          [dropped, added].includes(stringField(unit.node, "subname") ?? "")),
+    ),
+  );
+}
+
+function readsColumn(unit: SqlUnit, column: string): boolean {
+  return findNodes(unit.node, "ColumnRef").some(({ body }) => nameList(body["fields"]).at(-1) === column);
+}
+
+/** `UPDATE "t" SET "c" = …` or `INSERT INTO "t" ("c", …)`. */
+function writesColumn(unit: SqlUnit, table: string, column: string): boolean {
+  if (relationName(objectField(unit.node, "relation")) !== table) return false;
+  const key = unit.type === "InsertStmt" ? "cols" : "targetList";
+  return arrayField(unit.node, key).some((item) => stringField(nodeOf(item, "ResTarget"), "name") === column);
+}

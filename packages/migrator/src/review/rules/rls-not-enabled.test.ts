@@ -22,4 +22,11 @@ describe("rls-not-enabled", () => {
     const findings = await review('ALTER TABLE "ai_model" ADD COLUMN "organization_id" text;', history);
     expect(findings.map((f) => f.message)).toEqual([expect.stringContaining('"ai_model"')]);
   });
+
+  it("says nothing to a project that is not multi-tenant (no tenantColumn in its config)", async () => {
+    const sql =
+      'CREATE TABLE "skill_execution" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text NOT NULL\n);';
+    const findings = await reviewExample({ sql }, undefined, { rules: {} });
+    expect(findings.filter((f) => f.rule.startsWith("rls-"))).toEqual([]);
+  });
 });

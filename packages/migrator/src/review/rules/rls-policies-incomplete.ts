@@ -31,11 +31,13 @@ export const rlsPoliciesIncomplete: Rule = {
   },
   checkMigration(context) {
     const { after, settings } = context;
+    const { role } = settings;
+    if (role === undefined) return [];
     return [...newTenantTables(context)].flatMap(([table, statement]) => {
       const covered = new Set(
         after
           .policies(table)
-          .filter((policy) => policy.roles.includes(settings.role) || policy.roles.includes("public"))
+          .filter((policy) => policy.roles.includes(role) || policy.roles.includes("public"))
           .flatMap((policy) => (policy.command === "all" ? [...COMMANDS] : [policy.command])),
       );
       const missing = COMMANDS.filter((command) => !covered.has(command));
@@ -43,7 +45,7 @@ export const rlsPoliciesIncomplete: Rule = {
       return [
         {
           statement,
-          message: `tenant table "${table}" has no ${missing.join("/")} polic${missing.length === 1 ? "y" : "ies"} for "${settings.role}": those commands are denied (or unprotected for that role)`,
+          message: `tenant table "${table}" has no ${missing.join("/")} polic${missing.length === 1 ? "y" : "ies"} for "${role}": those commands are denied (or unprotected for that role)`,
         },
       ];
     });

@@ -15,4 +15,13 @@ describe("set-not-null", () => {
       'CREATE TABLE "ai_batch" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"user_id" text\n);\n--> statement-breakpoint\nALTER TABLE "ai_batch" ALTER COLUMN "user_id" SET NOT NULL;';
     expect(await review(sql)).toEqual([]);
   });
+
+  it("passes SET NOT NULL on a column that is NOT NULL already (Dokploy 0066 sets it twice)", async () => {
+    const sql = [
+      'ALTER TABLE "ai_usage" ALTER COLUMN "user_id" SET NOT NULL;',
+      'ALTER TABLE "ai_usage" ALTER COLUMN "user_id" SET NOT NULL;',
+      'ALTER TABLE "ai_usage" ALTER COLUMN "id" SET NOT NULL;',
+    ].join("--> statement-breakpoint\n");
+    expect((await review(sql)).map((f) => f.line)).toEqual([1]);
+  });
 });

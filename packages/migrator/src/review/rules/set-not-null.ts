@@ -22,9 +22,15 @@ export const setNotNull: Rule = {
       sql: 'ALTER TABLE "ai_usage" ALTER COLUMN "user_id" DROP NOT NULL;',
     },
   },
-  checkUnit({ migration, statement, unit, before }) {
+  checkUnit({ migration, statement, unit, before, state }) {
     return alterCommands(unit)
-      .filter((command) => command.subtype === "AT_SetNotNull" && before.hasTable(command.table))
+      .filter(
+        ({ subtype, table, command }) =>
+          subtype === "AT_SetNotNull" &&
+          before.hasTable(table) &&
+          // Already NOT NULL: PostgreSQL does nothing, scans nothing.
+          !state.isNotNull(table, stringField(command, "name") ?? ""),
+      )
       .map(({ table, command }) => ({
         statement,
         position: unitPosition(migration, unit),

@@ -29,7 +29,13 @@ export async function reviewExample(
     file: `${String(index).padStart(4, "0")}_history.sql`,
     text,
   }));
-  sources.push({ tag: EXAMPLE_TAG, file: `${EXAMPLE_TAG}.sql`, text: example.sql, generated: example.generated });
+  sources.push({
+    tag: EXAMPLE_TAG,
+    file: `${EXAMPLE_TAG}.sql`,
+    text: example.sql,
+    generated: example.generated,
+    generatedError: example.generatedError,
+  });
   const findings = await reviewMigrations(sources, { config, only: [EXAMPLE_TAG] });
   return ruleId ? findings.filter((finding) => finding.rule === ruleId) : findings;
 }
