@@ -116,35 +116,53 @@ describe("db:review on real histories: findings a reviewer dismissed as wrong st
 });
 
 /**
- * Real findings, pinned. index-name-collision's "longer than 63 bytes" findings are left out: that
- * check moves to its own rule (identifier-too-long), whose tests count them.
+ * Real findings, pinned. The lock and type rules (timestamp-without-time-zone, rename-column-or-table,
+ * drop-not-null, unique-constraint-builds-index, identifier-too-long, …) were read on every
+ * folder: what they report is there (a timestamp without a zone, a rename the running version
+ * does not know, a name PostgreSQL truncates). A CONCURRENTLY after the migration's own COMMIT is
+ * transaction-control's, not concurrent-index-in-transaction's.
  */
 const REAL_FINDINGS: Record<string, Record<string, number>> = {
   Dokploy__dokploy: {
     "add-not-null-without-default": 1,
     "column-type-change": 24,
     "constraint-not-valid": 90,
+    "drop-not-null": 5,
     "drop-statement": 70,
     "fk-on-delete": 9,
+    "identifier-too-long": 2,
     "non-concurrent-index": 8,
+    "rename-column-or-table": 13,
     "set-not-null": 25,
+    "timestamp-without-time-zone": 32,
+    "unique-constraint-builds-index": 1,
   },
   "Mail-0__Zero": {
     "column-type-change": 1,
     "constraint-not-valid": 2,
+    "drop-not-null": 1,
     "drop-statement": 9,
     "fk-on-delete": 11,
+    "rename-column-or-table": 2,
     "snapshot-diff-failed": 4,
+    "timestamp-without-time-zone": 35,
+    "unique-constraint-builds-index": 1,
   },
   "giselles-ai__giselle": {
     "add-not-null-without-default": 3,
+    "add-serial-column": 1,
     "column-type-change": 1,
     "constraint-not-valid": 7,
+    "drop-not-null": 1,
     "drop-statement": 41,
     "fk-on-delete": 26,
+    "identifier-too-long": 12,
     "non-concurrent-index": 11,
+    "rename-column-or-table": 2,
     "set-not-null": 8,
+    "timestamp-without-time-zone": 94,
     "transaction-control": 4,
+    "unique-constraint-builds-index": 11,
   },
   miurla__morphic: {
     "column-type-change": 1,
@@ -153,36 +171,51 @@ const REAL_FINDINGS: Record<string, Record<string, number>> = {
     "non-concurrent-index": 6,
     "rls-per-row-setting": 7,
     "set-not-null": 1,
+    "timestamp-without-time-zone": 9,
   },
   simstudioai__sim: {
     "add-not-null-without-default": 1,
     "column-type-change": 12,
     "constraint-not-valid": 41,
+    "drop-not-null": 13,
     "drop-statement": 188,
     "fk-on-delete": 8,
+    "identifier-too-long": 19,
     "non-concurrent-index": 170,
     "rename-as-drop-add": 1,
+    "rename-column-or-table": 3,
     "set-not-null": 8,
+    "timestamp-without-time-zone": 388,
     "transaction-control": 24,
+    "unique-constraint-builds-index": 4,
+    "validate-in-same-migration": 5,
   },
   "tambo-ai__tambo": {
     "add-not-null-without-default": 2,
     "column-type-change": 15,
     "constraint-not-valid": 9,
+    "drop-not-null": 5,
     "drop-statement": 12,
     "fk-on-delete": 14,
+    "identifier-too-long": 4,
     "non-concurrent-index": 24,
+    "rename-column-or-table": 1,
     "rls-per-row-setting": 3,
     "set-not-null": 1,
+    "timestamp-without-time-zone": 19,
+    "unique-constraint-builds-index": 4,
   },
   "thor-coding-cowboys__scorebrawl": {
     "constraint-not-valid": 19,
+    "drop-not-null": 2,
     "drop-statement": 13,
     "fk-on-delete": 28,
     "manual-addition-header": 3,
     "non-concurrent-index": 8,
+    "rename-column-or-table": 1,
     "set-not-null": 3,
     "snapshot-diff-failed": 1,
+    "timestamp-without-time-zone": 47,
   },
 };
 

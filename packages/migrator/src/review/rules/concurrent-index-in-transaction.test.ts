@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { corpusStatement } from "../testing/corpus-histories.ts";
 import { reviewExample } from "../testing/review-example.ts";
 
 const history = [
@@ -20,6 +21,16 @@ describe("concurrent-index-in-transaction", () => {
   it("flags a directive that is not on the first line, which the runner ignores", async () => {
     const sql =
       '-- build the index online\n-- migrator:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "ai_usage_id_note_idx" ON "ai_usage" ("id", "note");';
+    expect(await review(sql)).toHaveLength(1);
+  });
+
+  it("leaves a statement after the migration's own COMMIT to transaction-control (sim 0220: it runs outside a transaction)", async () => {
+    const sql = corpusStatement(
+      "simstudioai__sim",
+      "0220_early_hellion",
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS "usage_log_execution_id_idx"',
+    );
+    expect(await review(`COMMIT;--> statement-breakpoint\n${sql}`)).toEqual([]);
     expect(await review(sql)).toHaveLength(1);
   });
 

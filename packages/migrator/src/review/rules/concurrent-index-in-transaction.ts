@@ -42,6 +42,17 @@ export const concurrentIndexInTransaction: Rule = {
     if (migration.noTransaction) return [];
     const what = concurrentStatement(unit);
     if (!what) return [];
+    // After a top-level COMMIT the migration manages its own transactions (transaction-control
+    // reports that): the statement then runs outside a transaction block, as its author meant.
+    const committedBefore = migration.statements.some(
+      (earlier) =>
+        earlier.index < statement.index &&
+        earlier.units.some(
+          (u) =>
+            u.type === "TransactionStmt" && !u.guards.inDoBlock && stringField(u.node, "kind") === "TRANS_STMT_COMMIT",
+        ),
+    );
+    if (committedBefore) return [];
     return [
       {
         statement,
