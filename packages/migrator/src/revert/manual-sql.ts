@@ -298,7 +298,7 @@ function classifyStatement(
   const [top, ...inner] = statement.units;
   if (statement.parseError || !top) return [todo(TODO_DEFAULT)];
   if (top.type === "DoStmt") {
-    const transparent = top.doBlock?.opaque.length === 0 && top.doBlock.unparsed.length === 0 && inner.length > 0;
+    const transparent = top.doBlock?.opaque.length === 0 && inner.length > 0;
     const covered = inner.every(
       (unit) =>
         isGenerated(unit, generated) || classifyUnit(unit, context, extensions).every((o) => o.kind === "covered"),

@@ -50,8 +50,6 @@ export interface SqlUnit {
 export interface DoBlockBody {
   /** PL/pgSQL statements that are not plain SQL (`PERFORM`, dynamic `EXECUTE`, loops, assignments…), by kind. */
   opaque: string[];
-  /** Inner statements PostgreSQL's parser rejects, with its message. */
-  unparsed: { query: string; message: string }[];
 }
 
 /** One chunk between `--> statement-breakpoint`s, parsed. */
@@ -191,17 +189,15 @@ function doBlockUnits(doText: string, fileOffset: number): { units: SqlUnit[]; b
   const units: SqlUnit[] = [];
   const walk: PlpgsqlWalk = { statements: [], opaque: [] };
   walkPlpgsql(parsePlPgSQLSync(doText), { inDoBlock: true, handles: [], conditional: false }, walk);
-  const body: DoBlockBody = { opaque: [...new Set(walk.opaque)], unparsed: [] };
+  const body: DoBlockBody = { opaque: [...new Set(walk.opaque)] };
   let cursor = 0;
   for (const inner of walk.statements) {
     const at = doText.indexOf(inner.query, cursor);
     const innerOffset = at >= 0 ? at : 0;
     if (at >= 0) cursor = at + inner.query.length;
-    try {
-      units.push(...parseUnits(inner.query, fileOffset + innerOffset, inner.guards));
-    } catch (error) {
-      body.unparsed.push({ query: inner.query, message: error instanceof Error ? error.message : String(error) });
-    }
+    // An inner statement the parser rejects makes the whole statement a parse error, which the
+    // review reports: nothing inside a DO block is dropped unseen.
+    units.push(...parseUnits(inner.query, fileOffset + innerOffset, inner.guards));
   }
   return { units, body };
 }

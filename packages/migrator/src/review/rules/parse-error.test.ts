@@ -22,4 +22,12 @@ describe("parse-error", () => {
     const findings = await reviewExample({ sql }, "parse-error");
     expect(findings.length).toBeGreaterThan(0);
   });
+
+  it("reports a DO block whose body does not parse, at the DO block: nothing inside it is dropped unseen", async () => {
+    const sql =
+      'CREATE TABLE "ai_batch" ("id" text);--> statement-breakpoint\nDO $$ BEGIN\n  ALTER TABLE "ai_batch" ADD COLUMN;\nEND $$;';
+    const findings = await reviewExample({ sql }, "parse-error", legacy);
+    expect(findings.map((f) => f.rule)).toEqual(["parse-error"]);
+    expect(findings[0]?.line).toBeGreaterThanOrEqual(2);
+  });
 });
