@@ -9,10 +9,17 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readMigrationFolder, runMigrations } from "@repo/migrator";
 import { runCommand } from "../testing/run-command.ts";
+import { MIGRATIONS_FOLDER } from "../project.ts";
 import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
 
 const BREAK = "--> statement-breakpoint\n";
+/** How many migrations the committed history has: the fixtures are numbered after it. */
+const COMMITTED = readMigrationFolder(MIGRATIONS_FOLDER).migrations.length;
+/** The number of the fixture `offset` places after the committed history (0 = the first). */
+const number = (offset: number) => String(COMMITTED + offset).padStart(4, "0");
+const FIRST = `${number(0)}_fix-fixture`;
+const ONLINE = `${number(1)}_fix-fixture-online`;
 const FIXTURE = [
   '-- Manual addition: fixture for db:review --fix (no schema change in the snapshots).\nALTER TABLE "ai_model" ADD COLUMN "notes" text;',
   'CREATE INDEX "ai_model_notes_idx" ON "ai_model" USING btree ("notes");',
@@ -24,7 +31,7 @@ const FIXTURE = [
   'CREATE INDEX "review_note_body_idx" ON "review_note" USING btree ("body");',
 ].join(BREAK);
 
-const FIXED_0011 = [
+const FIXED_FIRST = [
   '-- Manual addition: fixture for db:review --fix (no schema change in the snapshots).\nALTER TABLE "ai_model" ADD COLUMN IF NOT EXISTS "notes" text;',
   'ALTER TABLE "ai_model" ADD COLUMN IF NOT EXISTS "successor_id" text;',
   '-- Manual addition: NOT VALID added by db:review --fix; "ai_model_successor_id_ai_model_id_fk" is validated in the next migration.\nDO $$ BEGIN\n  ALTER TABLE "ai_model" ADD CONSTRAINT "ai_model_successor_id_ai_model_id_fk" FOREIGN KEY ("successor_id") REFERENCES "public"."ai_model"("id") ON DELETE set null ON UPDATE no action NOT VALID;\nEXCEPTION WHEN duplicate_object OR duplicate_table OR duplicate_column THEN null;\nEND $$;',
@@ -33,8 +40,8 @@ const FIXED_0011 = [
   'CREATE INDEX IF NOT EXISTS "review_note_body_idx" ON "review_note" USING btree ("body");\n',
 ].join(BREAK);
 
-const FIXED_0012 = [
-  '-- migrator:no-transaction\n-- Manual addition: moved here from 0011_fix-fixture by db:review --fix: the index is built CONCURRENTLY outside a transaction, so writes go on meanwhile; VALIDATE runs after the NOT VALID constraint is committed, under SHARE UPDATE EXCLUSIVE, which blocks no reads or writes.\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "ai_model_notes_idx" ON "ai_model" USING btree ("notes");',
+const FIXED_ONLINE = [
+  `-- migrator:no-transaction\n-- Manual addition: moved here from ${FIRST} by db:review --fix: the index is built CONCURRENTLY outside a transaction, so writes go on meanwhile; VALIDATE runs after the NOT VALID constraint is committed, under SHARE UPDATE EXCLUSIVE, which blocks no reads or writes.\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "ai_model_notes_idx" ON "ai_model" USING btree ("notes");`,
   'ALTER TABLE "ai_batch" VALIDATE CONSTRAINT "ai_batch_request_count_check";',
   'ALTER TABLE "ai_model" VALIDATE CONSTRAINT "ai_model_successor_id_ai_model_id_fk";\n',
 ].join(BREAK);
@@ -61,7 +68,7 @@ beforeAll(async () => {
   fixRun = await runCommand("review", ["--fix", "--migrations", scratch.dir, "--format", "json"], {});
   reviewAfter = await runCommand(
     "review",
-    ["--no-baseline", "--migrations", scratch.dir, "--format", "json", "0011", "0012"],
+    ["--no-baseline", "--migrations", scratch.dir, "--format", "json", number(0), number(1)],
     {},
   );
 }, 120_000);
@@ -71,26 +78,26 @@ afterAll(() => scratch?.remove());
 describe("db:review --fix", { timeout: 60_000 }, () => {
   it("rewrites the new migration into its safe form and splits the rest into a no-transaction migration", () => {
     expect(fixRun.stderr.split("\n").filter((line) => line.startsWith("fixed: "))).toEqual([
-      "fixed: 0011_fix-fixture.sql:2: guarded (IF NOT EXISTS)",
-      'fixed: 0011_fix-fixture.sql:3: index "ai_model_notes_idx" moved, built CONCURRENTLY IF NOT EXISTS outside a transaction',
-      'fixed: 0011_fix-fixture.sql:5: constraint "ai_model_successor_id_ai_model_id_fk" added NOT VALID, validated in a new migration',
-      "fixed: 0011_fix-fixture.sql:5: guarded (DO block catching the duplicate)",
-      "fixed: 0011_fix-fixture.sql:6: guarded (DO block catching the duplicate)",
-      'fixed: 0011_fix-fixture.sql:7: VALIDATE CONSTRAINT "ai_batch_request_count_check" moved after the commit of its NOT VALID',
-      "fixed: 0011_fix-fixture.sql:8: guarded (IF NOT EXISTS)",
-      "fixed: 0011_fix-fixture.sql:13: guarded (IF NOT EXISTS)",
-      "fixed: 0012_fix-fixture-online.sql written (new migration)",
+      `fixed: ${FIRST}.sql:2: guarded (IF NOT EXISTS)`,
+      `fixed: ${FIRST}.sql:3: index "ai_model_notes_idx" moved, built CONCURRENTLY IF NOT EXISTS outside a transaction`,
+      `fixed: ${FIRST}.sql:5: constraint "ai_model_successor_id_ai_model_id_fk" added NOT VALID, validated in a new migration`,
+      `fixed: ${FIRST}.sql:5: guarded (DO block catching the duplicate)`,
+      `fixed: ${FIRST}.sql:6: guarded (DO block catching the duplicate)`,
+      `fixed: ${FIRST}.sql:7: VALIDATE CONSTRAINT "ai_batch_request_count_check" moved after the commit of its NOT VALID`,
+      `fixed: ${FIRST}.sql:8: guarded (IF NOT EXISTS)`,
+      `fixed: ${FIRST}.sql:13: guarded (IF NOT EXISTS)`,
+      `fixed: ${ONLINE}.sql written (new migration)`,
     ]);
     expect(
       scratch
         .entries()
         .map((e) => e.tag)
         .slice(-2),
-    ).toEqual(["0011_fix-fixture", "0012_fix-fixture-online"]);
-    expect(scratch.read("0011_fix-fixture")).toBe(FIXED_0011);
-    expect(scratch.read("0012_fix-fixture-online")).toBe(FIXED_0012);
-    expect(scratch.snapshot(12).prevId).toBe(scratch.snapshot(11).id);
-    expect(scratch.entries()[12]!.when).toBeGreaterThan(scratch.entries()[11]!.when);
+    ).toEqual([FIRST, ONLINE]);
+    expect(scratch.read(FIRST)).toBe(FIXED_FIRST);
+    expect(scratch.read(ONLINE)).toBe(FIXED_ONLINE);
+    expect(scratch.snapshot(COMMITTED + 1).prevId).toBe(scratch.snapshot(COMMITTED).id);
+    expect(scratch.entries()[COMMITTED + 1]!.when).toBeGreaterThan(scratch.entries()[COMMITTED]!.when);
   });
 
   it("leaves a result that passes the review (exit 0 with the fix, and without the baseline after it)", () => {
@@ -104,7 +111,7 @@ describe("db:review --fix", { timeout: 60_000 }, () => {
     const db: TestDatabase = await createTestDatabase();
     try {
       const { applied, verification } = await runMigrations(db.driver, readMigrationFolder(scratch.dir));
-      expect(applied.map((m) => m.tag)).toEqual(["0011_fix-fixture", "0012_fix-fixture-online"]);
+      expect(applied.map((m) => m.tag)).toEqual([FIRST, ONLINE]);
       expect(verification.ok).toBe(true);
       const constraints = await db.driver.query(
         `SELECT conname, convalidated FROM pg_constraint WHERE conname IN ('ai_batch_request_count_check', 'ai_model_successor_id_ai_model_id_fk') ORDER BY 1`,
@@ -126,7 +133,7 @@ describe("db:review --fix", { timeout: 60_000 }, () => {
     const again = await runCommand("review", ["--fix", "--migrations", scratch.dir, "--format", "json"], {});
     expect(again.stderr).toContain("--fix: nothing to fix in the 2 uncommitted migration(s)");
     expect(again.code).toBe(0);
-    expect(scratch.read("0011_fix-fixture")).toBe(FIXED_0011);
+    expect(scratch.read(FIRST)).toBe(FIXED_FIRST);
   });
 
   it("refuses a committed migration (exit 2) and leaves it as it was", async () => {
@@ -153,8 +160,8 @@ describe("db:review --fix", { timeout: 60_000 }, () => {
         '-- Manual addition: fixture.\nCREATE INDEX IF NOT EXISTS "ai_model_name_idx" ON "ai_model" ("name");',
       );
       other.add("later", '-- Manual addition: fixture.\nALTER TABLE "ai_model" ADD COLUMN IF NOT EXISTS "later" text;');
-      const laterSnapshotId = other.snapshot(12).id;
-      const { code } = await runCommand("review", ["--fix", "--migrations", other.dir, "0011", "0012"], {});
+      const laterSnapshotId = other.snapshot(COMMITTED + 1).id;
+      const { code } = await runCommand("review", ["--fix", "--migrations", other.dir, number(0), number(1)], {});
       expect(code).toBe(0);
       expect(
         other
@@ -162,33 +169,33 @@ describe("db:review --fix", { timeout: 60_000 }, () => {
           .map((e) => [e.idx, e.tag])
           .slice(-2),
       ).toEqual([
-        [11, "0011_index-first"],
-        [12, "0012_later"],
+        [COMMITTED, `${number(0)}_index-first`],
+        [COMMITTED + 1, `${number(1)}_later`],
       ]);
       // The only statement moved: the migration itself became the no-transaction one, nothing renumbered.
-      expect(other.read("0011_index-first")).toMatch(
+      expect(other.read(`${number(0)}_index-first`)).toMatch(
         /^-- migrator:no-transaction\n-- Manual addition: rewritten by db:review --fix/,
       );
-      expect(other.snapshot(12).id).toBe(laterSnapshotId);
+      expect(other.snapshot(COMMITTED + 1).id).toBe(laterSnapshotId);
 
       other.add(
         "check",
         'ALTER TABLE "ai_batch" ADD CONSTRAINT "ai_batch_failed_count_check" CHECK ("failed_count" >= 0);',
       );
       other.add("last", '-- Manual addition: fixture.\nALTER TABLE "ai_model" ADD COLUMN IF NOT EXISTS "last" text;');
-      const lastSnapshot = other.snapshot(14);
-      const second = await runCommand("review", ["--fix", "--migrations", other.dir, "0013"], {});
-      expect(second.stderr).toContain("fixed: 0014_last.sql renamed to 0015_last.sql");
+      const lastSnapshot = other.snapshot(COMMITTED + 3);
+      const second = await runCommand("review", ["--fix", "--migrations", other.dir, number(2)], {});
+      expect(second.stderr).toContain(`fixed: ${number(3)}_last.sql renamed to ${number(4)}_last.sql`);
       expect(
         other
           .entries()
           .map((e) => e.tag)
           .slice(-3),
-      ).toEqual(["0013_check", "0014_check-online", "0015_last"]);
-      expect(other.read("0015_last")).toContain('"last" text');
-      expect(other.snapshot(14).prevId).toBe(other.snapshot(13).id);
-      expect(other.snapshot(15)).toEqual({ ...lastSnapshot, prevId: other.snapshot(14).id });
-      expect(() => other.read("0014_last")).toThrow();
+      ).toEqual([`${number(2)}_check`, `${number(3)}_check-online`, `${number(4)}_last`]);
+      expect(other.read(`${number(4)}_last`)).toContain('"last" text');
+      expect(other.snapshot(COMMITTED + 3).prevId).toBe(other.snapshot(COMMITTED + 2).id);
+      expect(other.snapshot(COMMITTED + 4)).toEqual({ ...lastSnapshot, prevId: other.snapshot(COMMITTED + 3).id });
+      expect(() => other.read(`${number(3)}_last`)).toThrow();
     } finally {
       other.remove();
     }

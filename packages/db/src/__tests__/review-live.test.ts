@@ -10,18 +10,23 @@ const config = readReviewConfig(REVIEW_CONFIG_PATH);
 const open = () => embeddedLiveDatabase(openThrowawayDatabase);
 const folders: string[] = [];
 
-/** A copy of Trovella's migrations folder with one more migration appended to the journal. */
-function historyWith(tag: string, sql: string): string {
+/**
+ * A copy of Trovella's migrations folder with one more migration, `NNNN_review-fixture`, appended
+ * to the journal after however many the history has.
+ */
+function historyWith(sql: string): { folder: string; tag: string } {
   const folder = mkdtempSync(join(tmpdir(), "review-fixture-"));
   folders.push(folder);
   cpSync(MIGRATIONS_FOLDER, folder, { recursive: true });
   const journalPath = join(folder, "meta", "_journal.json");
   const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: { idx: number; when: number }[] };
   const last = journal.entries.at(-1);
-  journal.entries.push({ ...last, idx: (last?.idx ?? 0) + 1, when: (last?.when ?? 0) + 1000, tag } as never);
+  const idx = (last?.idx ?? 0) + 1;
+  const tag = `${String(idx).padStart(4, "0")}_review-fixture`;
+  journal.entries.push({ ...last, idx, when: (last?.when ?? 0) + 1000, tag } as never);
   writeFileSync(journalPath, JSON.stringify(journal, null, 2));
   writeFileSync(join(folder, `${tag}.sql`), sql);
-  return folder;
+  return { folder, tag };
 }
 
 afterAll(() => {
@@ -42,8 +47,7 @@ describe("db:review --live", { timeout: 90_000 }, () => {
   });
 
   it("names a migration that is not re-runnable and the statement that fails", async () => {
-    const folder = historyWith(
-      "0011_review-fixture",
+    const { folder, tag } = historyWith(
       'ALTER TABLE "ai_model" ADD COLUMN IF NOT EXISTS "notes" text;--> statement-breakpoint\nCREATE INDEX "ai_model_notes_idx" ON "ai_model" USING btree ("notes");',
     );
     const { findings } = await liveReview(
@@ -52,18 +56,17 @@ describe("db:review --live", { timeout: 90_000 }, () => {
     );
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({
-      file: "fixture/0011_review-fixture.sql",
+      file: `fixture/${tag}.sql`,
       line: 2,
       rule: "live-not-rerunnable",
       severity: "error",
     });
-    expect(findings[0]?.message).toContain("0011_review-fixture is not re-runnable: statement 2 fails the second time");
+    expect(findings[0]?.message).toContain(`${tag} is not re-runnable: statement 2 fails the second time`);
     expect(findings[0]?.message).toContain('"ai_model_notes_idx" already exists');
   });
 
   it("finds a tenant table left without RLS and policies in the catalog", async () => {
-    const folder = historyWith(
-      "0011_review-fixture",
+    const { folder } = historyWith(
       'CREATE TABLE IF NOT EXISTS "review_note" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text NOT NULL\n);',
     );
     const { findings } = await liveReview(await reviewSources(readMigrationFolder(folder)), {

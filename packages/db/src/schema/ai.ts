@@ -168,6 +168,9 @@ export const aiUsage = pgTable(
     index("ai_usage_organizationId_idx").on(t.organizationId),
     index("ai_usage_createdAt_idx").on(t.createdAt),
     index("ai_usage_correlationId_idx").on(t.correlationId),
+    // A tenant's latest usage (the usage page, the cost views) reads it newest first: without this
+    // index the planner walks created_at for every tenant and filters (pnpm bench, tenant scale).
+    index("ai_usage_organizationId_createdAt_idx").on(t.organizationId, t.createdAt.desc()),
   ],
 ).enableRLS();
 
