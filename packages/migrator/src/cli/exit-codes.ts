@@ -5,7 +5,7 @@
  *   are not isolated, a seed tier failed, db:revert refused, or an unexpected error;
  * - 2 invalid input: the migrations folder, an option, a config or baseline file, an unknown
  *   migration, a seed tier refused for this environment, a committed migration for `--fix`, a
- *   server refusing `--live`'s throwaway database;
+ *   server refusing `--live`'s throwaway database, snapshots no installed Drizzle Kit can diff;
  * - 3 the history does not match: modified, unknown, out-of-order, verification failed,
  *   accept-hash refused;
  * - 4 cannot connect, or the connection was lost during a run;
@@ -34,6 +34,8 @@ const EXIT_BY_CODE: Readonly<Record<string, ExitCode>> = {
   "unknown-tier": EXIT.invalidInput,
   "tier-not-allowed": EXIT.invalidInput,
   "production-refused": EXIT.invalidInput,
+  "differ-missing": EXIT.invalidInput,
+  "unsupported-snapshot": EXIT.invalidInput,
   "history-mismatch": EXIT.mismatch,
   "out-of-order": EXIT.mismatch,
   "accept-refused": EXIT.mismatch,
