@@ -4,7 +4,8 @@
  * migrator on either engine, as the tests run it side by side with ours.
  */
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -63,6 +64,23 @@ export function drizzleKitUp(root: string): void {
     env: { ...process.env, TZ: "UTC" },
     stdio: "pipe",
   });
+}
+
+/**
+ * Appends a migration to a 0.x folder as Drizzle Kit 0.x writes one: `<tag>.sql`, a journal entry
+ * with `when`, and a snapshot (the last one's objects, a new id, chained to it).
+ */
+export function addJournalMigration(migrations: string, tag: string, when: number, sql: string): void {
+  const journalPath = join(migrations, "meta", "_journal.json");
+  const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: { idx: number; tag: string }[] };
+  const last = journal.entries.at(-1);
+  if (!last) throw new Error("empty journal");
+  const snapshotPath = (t: string) => join(migrations, "meta", `${t.split("_")[0]}_snapshot.json`);
+  const previous = JSON.parse(readFileSync(snapshotPath(last.tag), "utf8")) as { id: string };
+  writeFileSync(snapshotPath(tag), JSON.stringify({ ...previous, id: randomUUID(), prevId: previous.id }, null, 2));
+  writeFileSync(join(migrations, `${tag}.sql`), sql);
+  journal.entries.push({ idx: last.idx + 1, version: "7", when, tag, breakpoints: true } as never);
+  writeFileSync(journalPath, JSON.stringify(journal, null, 2));
 }
 
 /** Adds a migration folder in the 1.0 layout: `<time>_<name>/migration.sql` (no snapshot: drizzle-orm never reads it). */
