@@ -4,9 +4,11 @@
  * as `drizzle-kit up` does, in UTC whatever the machine's zone, refuses without a Drizzle Kit 1.0,
  * and puts the folder back byte for byte when `drizzle-kit up` or a check fails.
  */
+import { spawnSync } from "node:child_process";
 import { readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Project, readMigrationFolder, upgradeLayoutCommand } from "@repo/migrator";
 import { runCaptured } from "@repo/migrator/testing";
@@ -84,12 +86,16 @@ describe("db:upgrade-layout converts and checks", () => {
 });
 
 describe("db:upgrade-layout leaves the folder as it was", () => {
-  it("refuses Trovella's own folder: @repo/db has Drizzle Kit 0.31, and the folder is untouched", async () => {
+  it("refuses in this repository: pnpm db:upgrade-layout (@repo/db has Drizzle Kit 0.31) exits 2 and leaves the folder", () => {
     const before = folderManifest(MIGRATIONS_FOLDER);
-    const run = await upgrade(MIGRATIONS_FOLDER);
-    expect(run.code).toBe(2);
+    // What `pnpm db:upgrade-layout` runs: the package's script, from the package folder.
+    const run = spawnSync(process.execPath, ["--import", "tsx", "src/upgrade-layout.ts"], {
+      cwd: fileURLToPath(new URL("../../db", import.meta.url)),
+      encoding: "utf8",
+    });
+    expect(run.status).toBe(2);
     expect(run.stderr).toMatch(
-      /error: db:upgrade-layout runs Drizzle Kit 1\.0's drizzle-kit up, but the project of \S+ has drizzle-kit 0\.31\.\d+ .*the folder is unchanged/,
+      /^error: db:upgrade-layout runs Drizzle Kit 1\.0's drizzle-kit up, but the project of \S+\/packages\/db\/src\/migrations has drizzle-kit 0\.31\.\d+ .*the folder is unchanged\n/,
     );
     expect(run.stderr).toContain("fix: upgrade drizzle-kit and drizzle-orm to the same 1.0 build");
     expect(folderManifest(MIGRATIONS_FOLDER)).toEqual(before);
