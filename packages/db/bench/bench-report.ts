@@ -1,5 +1,5 @@
 /** The benchmark's results as data, and their Markdown table. */
-import { mkdir, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { MachineInfo } from "./machine-info.ts";
 
@@ -50,12 +50,19 @@ export function formatMarkdown(results: BenchResults): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** Writes `latest.json` and `latest.md` into the folder; returns their paths. */
+/**
+ * Writes `latest.json` and `latest.md` (this run) into the folder, and appends the run to
+ * `runs.jsonl` (one JSON object per line) and `runs.md`, which keep every run; returns their paths.
+ */
 export async function writeResults(folder: string, results: BenchResults): Promise<string[]> {
   await mkdir(folder, { recursive: true });
   const json = join(folder, "latest.json");
   const markdown = join(folder, "latest.md");
+  const runs = join(folder, "runs.jsonl");
+  const runsMarkdown = join(folder, "runs.md");
   await writeFile(json, `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(markdown, formatMarkdown(results));
-  return [json, markdown];
+  await appendFile(runs, `${JSON.stringify(results)}\n`);
+  await appendFile(runsMarkdown, `${formatMarkdown(results).replace(/^# pnpm bench\n/, "## pnpm bench\n")}\n`);
+  return [json, markdown, runs, runsMarkdown];
 }

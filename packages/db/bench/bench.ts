@@ -3,8 +3,10 @@
  * a benchmark, not a test. Measures side by side, on the embedded database and on the server:
  * 1. migrated test databases (factory clone vs. replay, rolled-back test transaction);
  * 2–3. db:migrate vs. Drizzle's migrator (full history, nothing pending);
- * 4. db:review vs. squawk on a generated corpus.
- * Prints medians and ratios; writes `latest.json` and `latest.md` into `bench/results/` (or `--out`).
+ * 4. db:review vs. squawk on a generated corpus;
+ * 5. reading the history in Drizzle Kit 1.0's layout vs. 0.x's.
+ * Prints medians and ratios; writes `latest.json` and `latest.md` into `bench/results/` (or `--out`)
+ * and appends the run to `runs.jsonl` and `runs.md` there, which keep every run.
  */
 import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError } from "commander";
@@ -13,6 +15,7 @@ import { TEST_SERVER_URL } from "../src/testing/test-database.ts";
 import { type BenchResults, formatMarkdown, writeResults } from "./bench-report.ts";
 import { machineInfo } from "./machine-info.ts";
 import { benchMigrate, migrateRows } from "./migrate-bench.ts";
+import { benchLayout, layoutNote, layoutRows } from "./layout-bench.ts";
 import { benchReview, reviewRows } from "./review-bench.ts";
 import { appendTenantScale, benchTenantScale, tenantScaleRows } from "./tenant-scale-bench.ts";
 import { benchTestDatabases, type Engine, testDatabaseRows } from "./test-database-bench.ts";
@@ -41,11 +44,12 @@ async function main(argv: string[]): Promise<number> {
     .description("Benchmark migrated test databases, db:migrate and db:review; print medians and ratios")
     .option("--runs <n>", "rounds per measurement (medians of these)", positiveInteger, 5)
     .option("--engine <engine...>", "pglite and/or postgres", ["pglite", "postgres"])
-    .option("--only <part...>", "only these benchmarks: test-databases, migrate, review, tenant-scale", [
+    .option("--only <part...>", "only these benchmarks: test-databases, migrate, review, tenant-scale, layout", [
       "test-databases",
       "migrate",
       "review",
       "tenant-scale",
+      "layout",
     ])
     .option("--tenant-rows <n>", "ai_usage rows of the tenant-scale part", positiveInteger, 1_000_000)
     .option("--count <n>", "migrations in db:review's generated corpus", positiveInteger, 1000)
@@ -105,6 +109,17 @@ async function main(argv: string[]): Promise<number> {
     const rows = tenantScaleRows(result);
     results.rows.push(...rows);
     console.error(`appended: ${await appendTenantScale(options.out, results.machine, result, rows)}`);
+  }
+
+  if (options.only.includes("layout")) {
+    console.error(`6. reading the 1.0 layout vs 0.x (${options.runs} rounds)…`);
+    const result = await benchLayout(options.runs);
+    if (typeof result === "string") results.notes.push(result);
+    else {
+      results.details["layout"] = result;
+      results.rows.push(...layoutRows(result));
+      results.notes.push(layoutNote(result));
+    }
   }
 
   const written = await writeResults(options.out, results);

@@ -5,6 +5,7 @@
  */
 import { readMigrationFolder, runMigrations, verifyMigrations } from "@repo/migrator";
 import { createTestDatabase, MIGRATIONS_FOLDER, type TestDatabase } from "@repo/db/testing";
+import { scratchMigrations } from "@repo/db/testing/scratch-migrations";
 import { afterEach, describe, expect, it } from "vitest";
 import { addFolderMigration, drizzleKitUp, drizzleMigrate1, projectWith } from "./upgraded-history.ts";
 
@@ -19,14 +20,22 @@ async function fresh(): Promise<TestDatabase> {
   return t;
 }
 
-/** Trovella's history as a 0.x folder and, converted by `drizzle-kit up`, as a 1.0 folder. */
-function histories(): { legacy: string; upgraded: string } {
-  const legacy = projectWith(MIGRATIONS_FOLDER);
-  const upgraded = projectWith(MIGRATIONS_FOLDER);
+/**
+ * Trovella's history as a 0.x folder and, converted by `drizzle-kit up`, as a 1.0 folder; with
+ * `upTo`, only the migrations as far as that one.
+ */
+function histories(upTo?: number): { legacy: string; upgraded: string } {
+  const source = upTo === undefined ? MIGRATIONS_FOLDER : scratchMigrations(upTo);
+  const legacy = projectWith(typeof source === "string" ? source : source.dir);
+  const upgraded = projectWith(typeof source === "string" ? source : source.dir);
+  if (typeof source !== "string") cleanups.push(source.remove);
   cleanups.push(legacy.remove, upgraded.remove);
   drizzleKitUp(upgraded.root);
   return { legacy: legacy.migrations, upgraded: upgraded.migrations };
 }
+
+/** The last migration drizzle-orm's migrator can apply: 0011 builds an index CONCURRENTLY, outside a transaction. */
+const BEFORE_NO_TRANSACTION = 10;
 
 /** drizzle-orm 1.0's migrator on the test database. */
 function theirs(t: TestDatabase, folder: string): Promise<void> {
@@ -81,13 +90,20 @@ describe("one bookkeeping table both migrators agree on", () => {
     expect((await verifyMigrations(t.driver, readMigrationFolder(upgraded))).ok).toBe(true);
   });
 
-  it("theirs first, then ours, then theirs, then ours: each finds nothing to do that the other did", async () => {
+  it("theirs first (as far as 0010), then ours (0011, outside a transaction), then theirs, then ours: each finds nothing to do that the other did", async () => {
     const t = await fresh();
+    const before = histories(BEFORE_NO_TRANSACTION);
     const { upgraded } = histories();
+    await theirs(t, before.upgraded);
+    const rest = await runMigrations(t.driver, readMigrationFolder(upgraded));
+    expect(rest.applied.map((m) => m.tag)).toEqual(
+      readMigrationFolder(upgraded)
+        .migrations.slice(BEFORE_NO_TRANSACTION + 1)
+        .map((m) => m.tag),
+    );
+    expect(rest.verification.ok).toBe(true);
     await theirs(t, upgraded);
-    const nothing = await runMigrations(t.driver, readMigrationFolder(upgraded));
-    expect(nothing.applied).toEqual([]);
-    expect(nothing.verification.ok).toBe(true);
+    expect((await runMigrations(t.driver, readMigrationFolder(upgraded))).applied).toEqual([]);
 
     const added = addFolderMigration(upgraded, "counted", new Date(), COUNTED);
     expect((await runMigrations(t.driver, readMigrationFolder(upgraded))).applied.map((m) => m.tag)).toEqual([added]);
@@ -96,6 +112,25 @@ describe("one bookkeeping table both migrators agree on", () => {
     const again = await runMigrations(t.driver, readMigrationFolder(upgraded));
     expect(again.applied).toEqual([]);
     expect(again.verification.ok).toBe(true);
+  });
+
+  it("theirs cannot apply a no-transaction migration: every pending migration runs in its one transaction, 0011's CREATE INDEX CONCURRENTLY fails it, and nothing is kept", async () => {
+    const t = await fresh();
+    const { upgraded } = histories();
+    const failure = await theirs(t, upgraded).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(String((failure as { cause?: unknown } | undefined)?.cause)).toMatch(
+      /CREATE INDEX CONCURRENTLY cannot run inside a transaction block/,
+    );
+    const [kept] = await t.driver.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_class WHERE relname = 'organization' AND relkind = 'r'",
+    );
+    expect(kept?.n).toBe(0);
+    const ours = await runMigrations(t.driver, readMigrationFolder(upgraded));
+    expect(ours.applied).toHaveLength(readMigrationFolder(upgraded).migrations.length);
+    expect(ours.verification.ok).toBe(true);
   });
 
   it("a 0.x table meets a 1.0 folder in our runner: it is upgraded with every row's name, so drizzle-orm 1.0 re-runs nothing", async () => {

@@ -4,9 +4,10 @@
  * migrator on either engine, as the tests run it side by side with ours.
  */
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PGlite } from "@electric-sql/pglite";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
@@ -18,13 +19,42 @@ import pg from "pg";
 /** Drizzle Kit 1.0's command-line entry: `bin.cjs` in this package's drizzle-kit. */
 export const DRIZZLE_KIT_1 = fileURLToPath(new URL("../node_modules/drizzle-kit/bin.cjs", import.meta.url));
 
-/** A project folder with a 0.x copy of `source` as `drizzle/`, and a config Drizzle Kit 1.0 reads. */
-export function projectWith(source: string): { root: string; migrations: string; remove(): void } {
+/** A temporary project. */
+export interface TempProject {
+  root: string;
+  /** Its migrations folder, `drizzle/`. */
+  migrations: string;
+  remove(): void;
+}
+
+/**
+ * A project folder with a 0.x copy of `source` as `drizzle/`, a config Drizzle Kit 1.0 reads, and
+ * Drizzle Kit 1.0 installed (`node_modules/drizzle-kit`, a link to the pinned one), as a team has
+ * after upgrading the package: the toolkit diffs its 1.0 snapshots with that kit.
+ */
+export function projectWith(source: string): TempProject {
   const root = mkdtempSync(join(tmpdir(), "drizzle-next-"));
   const migrations = join(root, "drizzle");
   cpSync(source, migrations, { recursive: true });
   writeFileSync(join(root, "drizzle.config.mjs"), 'export default { dialect: "postgresql", out: "./drizzle" };\n');
+  mkdirSync(join(root, "node_modules"));
+  symlinkSync(dirname(DRIZZLE_KIT_1), join(root, "node_modules", "drizzle-kit"), "dir");
   return { root, migrations, remove: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** Trovella's history in two projects: as committed (0.x) and converted by `drizzle-kit up` (1.0). */
+export function legacyAndUpgraded(source: string): { legacy: TempProject; upgraded: TempProject; remove(): void } {
+  const legacy = projectWith(source);
+  const upgraded = projectWith(source);
+  drizzleKitUp(upgraded.root);
+  return {
+    legacy,
+    upgraded,
+    remove: () => {
+      legacy.remove();
+      upgraded.remove();
+    },
+  };
 }
 
 /** `drizzle-kit up` (1.0) on the project's folder, in place. UTC: the release candidate takes the year in local time. */
@@ -34,6 +64,26 @@ export function drizzleKitUp(root: string): void {
     env: { ...process.env, TZ: "UTC" },
     stdio: "pipe",
   });
+}
+
+/**
+ * Appends a migration to a 0.x folder as Drizzle Kit 0.x writes one: `NNNN_<name>.sql` numbered
+ * after the last, a journal entry with `when`, and a snapshot (the last one's objects, a new id,
+ * chained to it). Returns its tag.
+ */
+export function addJournalMigration(migrations: string, name: string, when: number, sql: string): string {
+  const journalPath = join(migrations, "meta", "_journal.json");
+  const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: { idx: number; tag: string }[] };
+  const last = journal.entries.at(-1);
+  if (!last) throw new Error("empty journal");
+  const tag = `${String(last.idx + 1).padStart(4, "0")}_${name}`;
+  const snapshotPath = (t: string) => join(migrations, "meta", `${t.split("_")[0]}_snapshot.json`);
+  const previous = JSON.parse(readFileSync(snapshotPath(last.tag), "utf8")) as { id: string };
+  writeFileSync(snapshotPath(tag), JSON.stringify({ ...previous, id: randomUUID(), prevId: previous.id }, null, 2));
+  writeFileSync(join(migrations, `${tag}.sql`), sql);
+  journal.entries.push({ idx: last.idx + 1, version: "7", when, tag, breakpoints: true } as never);
+  writeFileSync(journalPath, JSON.stringify(journal, null, 2));
+  return tag;
 }
 
 /** Adds a migration folder in the 1.0 layout: `<time>_<name>/migration.sql` (no snapshot: drizzle-orm never reads it). */

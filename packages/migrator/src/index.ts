@@ -46,6 +46,12 @@ export { DATA_LOSS_MARKER } from "./revert/data-loss.ts";
 export { REVERT_TODO_MARKER } from "./revert/manual-sql.ts";
 export { planRevert, type RevertOptions, type RevertPlan, writeRevert } from "./revert/plan-revert.ts";
 export { type RevertConflict, RevertError, type RevertErrorCode } from "./revert/revert-error.ts";
+export {
+  upgradeLayout,
+  UpgradeLayoutError,
+  type UpgradeLayoutOptions,
+  type UpgradeLayoutReport,
+} from "./upgrade/upgrade-layout.ts";
 
 export { probeRlsCatalog, type RelationInfo, type RlsCatalog } from "./rls/catalog-probe.ts";
 export { buildCoverageMatrix, type CoverageMatrix, type RlsFinding } from "./rls/coverage-matrix.ts";
@@ -71,4 +77,5 @@ export { rlsCommand } from "./cli/rls-command.ts";
 export { type CommandFactory, main, runCommand } from "./cli/run-command.ts";
 export { seedCommand } from "./cli/seed-command.ts";
 export { statusCommand } from "./cli/status-command.ts";
+export { upgradeLayoutCommand } from "./cli/upgrade-layout-command.ts";
 export { verifyCommand } from "./cli/verify-command.ts";

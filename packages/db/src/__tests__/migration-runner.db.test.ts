@@ -253,23 +253,47 @@ describe("tampering", () => {
 });
 
 describe("compatibility with Drizzle's migrator", () => {
-  async function drizzleMigrate(t: TestDatabase): Promise<void> {
-    if (t.engine === "postgres") await drizzleMigratePg(t.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
-    else await drizzleMigratePglite(t.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+  /**
+   * The last migration Drizzle's migrator can apply: it runs every pending migration in one
+   * transaction, and 0011 builds an index CONCURRENTLY, outside one (-- migrator:no-transaction).
+   */
+  const BEFORE_NO_TRANSACTION = 10;
+
+  async function drizzleMigrate(t: TestDatabase, migrationsFolder = MIGRATIONS_FOLDER): Promise<void> {
+    if (t.engine === "postgres") await drizzleMigratePg(t.db as never, { migrationsFolder });
+    else await drizzleMigratePglite(t.db as never, { migrationsFolder });
   }
 
-  it("finds nothing pending and verifies a database Drizzle migrated", async () => {
+  it("applies only what Drizzle's migrator left, the no-transaction 0011, and verifies", async () => {
     const t = await freshDatabase();
-    await drizzleMigrate(t);
+    const before = scratchMigrations(BEFORE_NO_TRANSACTION);
+    try {
+      await drizzleMigrate(t, before.dir);
+    } finally {
+      before.remove();
+    }
     const folder = readMigrationFolder(MIGRATIONS_FOLDER);
     const result = await runMigrations(t.driver, folder);
     expect(result.state).toEqual({
-      applied: folder.migrations.length,
+      applied: BEFORE_NO_TRANSACTION + 1,
       expected: folder.migrations.length,
-      pending: 0,
+      pending: folder.migrations.length - BEFORE_NO_TRANSACTION - 1,
     });
-    expect(result.applied).toEqual([]);
+    expect(result.applied.map((m) => m.tag)).toEqual(
+      folder.migrations.slice(BEFORE_NO_TRANSACTION + 1).map((m) => m.tag),
+    );
     expect(result.verification.ok).toBe(true);
+  });
+
+  it("fails where Drizzle's migrator fails, on the whole history: one transaction cannot build an index CONCURRENTLY", async () => {
+    const t = await freshDatabase();
+    const failure = await drizzleMigrate(t).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(String((failure as { cause?: unknown } | undefined)?.cause ?? failure)).toMatch(
+      /CREATE INDEX CONCURRENTLY cannot run inside a transaction block/,
+    );
   });
 
   it("leaves Drizzle's migrator nothing to apply on a database it migrated", async () => {

@@ -2,10 +2,12 @@
  * The exit codes of every command, in one table (the README's table is this one):
  * - 0 success;
  * - 1 the command ran and found a failure: a migration failed, the review found errors, tenants
- *   are not isolated, a seed tier failed, db:revert refused, or an unexpected error;
+ *   are not isolated, a seed tier failed, db:revert refused, db:upgrade-layout's checks failed (the
+ *   folder restored), or an unexpected error;
  * - 2 invalid input: the migrations folder, an option, a config or baseline file, an unknown
  *   migration, a seed tier refused for this environment, a committed migration for `--fix`, a
- *   server refusing `--live`'s throwaway database;
+ *   server refusing `--live`'s throwaway database, snapshots no installed Drizzle Kit can diff, no
+ *   Drizzle Kit 1.0 for `db:upgrade-layout`;
  * - 3 the history does not match: modified, unknown, out-of-order, verification failed,
  *   accept-hash refused;
  * - 4 cannot connect, or the connection was lost during a run;
@@ -35,6 +37,9 @@ const EXIT_BY_CODE: Readonly<Record<string, ExitCode>> = {
   "unknown-tier": EXIT.invalidInput,
   "tier-not-allowed": EXIT.invalidInput,
   "production-refused": EXIT.invalidInput,
+  "differ-missing": EXIT.invalidInput,
+  "unsupported-snapshot": EXIT.invalidInput,
+  "layout-upgrade-refused": EXIT.invalidInput,
   "history-mismatch": EXIT.mismatch,
   "out-of-order": EXIT.mismatch,
   "accept-refused": EXIT.mismatch,

@@ -19,7 +19,9 @@ function report(context: CommandContext, plan: RevertPlan, written: boolean, sch
   const lines = [
     `Reverting ${plan.reverted.tag}${plan.wasLast ? " (the last migration)" : ` (later migrations checked, none touches what it changed: ${plan.checkedLater.join(", ")})`}.`,
     written
-      ? `Wrote ${file}, ${shown(context, plan.migration.snapshotPath)} and journal entry ${plan.migration.entry.idx} (${plan.migration.entry.tag}).`
+      ? plan.migration.layout === "folders"
+        ? `Wrote ${file} and ${shown(context, plan.migration.snapshotPath)} (migration ${plan.migration.entry.tag}).`
+        : `Wrote ${file}, ${shown(context, plan.migration.snapshotPath)} and journal entry ${plan.migration.entry.idx} (${plan.migration.entry.tag}).`
       : `Dry run: would write ${file} (nothing written). Its SQL:\n\n${plan.migration.sql.trimEnd()}\n`,
   ];
   if (plan.dataLoss.length) {
@@ -71,8 +73,9 @@ function refusal(error: RevertError): string {
 
 /**
  * `db:revert [TAG]`: writes a new migration at the end of the history that returns the schema to
- * its state before TAG (default: the last migration). Exit 0 written (or planned with --dry-run),
- * 1 refused, 2 a bad folder, tag or name.
+ * its state before TAG (default: the last migration), in the folder's layout (Drizzle Kit 0.x's or
+ * 1.0's). Exit 0 written (or planned with --dry-run), 1 refused, 2 a bad folder, tag or name, or
+ * no Drizzle Kit installed that can diff the folder's snapshots.
  */
 export function revertCommand(project: Project, name = "db:revert") {
   return (context: CommandContext): Command =>
@@ -81,7 +84,10 @@ export function revertCommand(project: Project, name = "db:revert") {
         "write a new migration that returns the schema to its state before TAG (default: the last migration)",
       )
       .argument("[tag]", "the migration to revert: its tag, its number prefix or its idx")
-      .option("--name <name>", "name of the new migration (NNNN_<name>); default revert_<tag>")
+      .option(
+        "--name <name>",
+        "name of the new migration (NNNN_<name>, or <time>_<name> in Drizzle Kit 1.0's layout); default revert_<tag>",
+      )
       .option(
         "--migrations <dir>",
         "the migrations folder (relative to where you run the command)",
@@ -104,9 +110,9 @@ export function revertCommand(project: Project, name = "db:revert") {
               });
               if (!flags.dryRun) writeRevert(plan);
               if (flags.json) {
-                const { entry, sqlPath, snapshotPath, sql } = plan.migration;
+                const { layout, entry, sqlPath, snapshotPath, sql } = plan.migration;
                 const { reverted, wasLast, dataLoss, todos, notes, checkedLater, schemaChanges } = plan;
-                const migration = { entry, sqlPath, snapshotPath, sql };
+                const migration = { layout, entry, sqlPath, snapshotPath, sql };
                 const result = {
                   ok: true,
                   written: !flags.dryRun,

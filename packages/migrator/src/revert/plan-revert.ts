@@ -1,12 +1,14 @@
 /**
  * `db:revert`: the migration that takes the schema back to the state before one migration, written
- * at the end of the history like Drizzle Kit writes any migration (SQL, snapshot, journal entry),
- * so the history stays forward-only and `drizzle-kit generate` sees no drift once the TypeScript
- * schema is changed back too.
+ * at the end of the history like Drizzle Kit writes any migration, in the folder's own layout: 0.x's
+ * `NNNN_<name>.sql`, `meta/NNNN_snapshot.json` (format 7) and a journal entry, or 1.0's
+ * `<UTC time>_<name>/migration.sql` and `snapshot.json` (format 8, `prevIds: [last id]`). So the
+ * history stays forward-only and `drizzle-kit generate` sees no drift once the TypeScript schema is
+ * changed back too.
  */
 import { randomUUID } from "node:crypto";
-import { writeFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { loadParser, parseSql } from "../sql/parse-migration.ts";
 import { STATEMENT_BREAKPOINT } from "../sql/statements.ts";
 import { DATA_LOSS_MARKER, markDataLoss } from "./data-loss.ts";
@@ -17,7 +19,7 @@ import { type Migration, type MigrationFolder, readMigrationFolder } from "../jo
 import { findMigration } from "../journal/find-migration.ts";
 import { nextTag } from "../journal/next-tag.ts";
 import { diffSnapshots, SnapshotDiffError } from "../snapshot/snapshot-diff.ts";
-import { type Snapshot, snapshotFileName } from "../snapshot/snapshot.ts";
+import { type Snapshot, snapshotFileName, snapshotVersion } from "../snapshot/snapshot.ts";
 import { type RevertConflict, RevertError } from "./revert-error.ts";
 import { findSchemaDefinitions } from "./schema-locations.ts";
 import {
@@ -31,15 +33,15 @@ import {
 } from "../snapshot/snapshot-objects.ts";
 
 export interface RevertOptions {
-  /** The Drizzle Kit migrations folder (with `meta/_journal.json`). */
+  /** The Drizzle Kit migrations folder, in either layout (0.x's journal or 1.0's folder per migration). */
   folder: string;
-  /** The migration to revert: its tag, its `NNNN` prefix or its idx. Default: the last one. */
+  /** The migration to revert: its tag (1.0: its folder name), its prefix or its idx. Default: the last one. */
   tag?: string;
-  /** Name part of the new migration's tag (`NNNN_<name>`). Default: `revert_<tag>`. */
+  /** Name part of the new migration's tag (`NNNN_<name>`, 1.0: `<time>_<name>`). Default: `revert_<tag>`. */
   name?: string;
   /** The TypeScript schema folder, to point at the files to change back. */
   schemaFolder?: string;
-  /** Clock for the journal's `when` (tests). */
+  /** Clock for the journal's `when` or the 1.0 folder's time (tests). */
   now?: () => number;
 }
 
@@ -68,9 +70,16 @@ export interface RevertPlan {
   wasLast: boolean;
   /** The new migration: journal entry, file paths and contents. */
   migration: {
+    /** The folder's layout, which the new migration is written in. */
+    layout: "journal" | "folders";
+    /**
+     * Its journal entry (0.x); for the 1.0 layout, which has no journal, the same facts: its
+     * position, its time (`when`, from the folder name) and its tag (the folder name).
+     */
     entry: JournalEntry;
     sqlPath: string;
     snapshotPath: string;
+    /** The journal it is added to (0.x); for the 1.0 layout, the migrations folder. */
     journalPath: string;
     sql: string;
     snapshot: Snapshot;
@@ -85,8 +94,8 @@ export interface RevertPlan {
   checkedLater: string[];
   /** The TypeScript schema changes the user still has to make. */
   schemaChanges: SchemaChange[];
-  /** The journal after the new entry. */
-  journal: Journal;
+  /** The journal after the new entry (0.x layout only). */
+  journal?: Journal;
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
@@ -94,8 +103,8 @@ const NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
 /** A migration whose snapshot db:revert can diff. */
 type WithSnapshot = Migration & { snapshot: Snapshot };
 
-/** The folder through the one reader; a refusal or an empty journal becomes `history-unreadable`. */
-function readHistory(folder: string): MigrationFolder & { journal: Journal } {
+/** The folder through the one reader; a refusal or an empty history becomes `history-unreadable`. */
+function readHistory(folder: string): MigrationFolder {
   let history: MigrationFolder;
   try {
     history = readMigrationFolder(folder);
@@ -103,24 +112,20 @@ function readHistory(folder: string): MigrationFolder & { journal: Journal } {
     if (!(error instanceof MigratorError)) throw error;
     throw new RevertError("history-unreadable", error.message, { fix: error.fix });
   }
-  if (!history.journal) {
+  if (history.migrations.length === 0) {
     throw new RevertError(
       "history-unreadable",
-      `${history.folder} is in Drizzle Kit 1.0's layout, which db:revert does not write yet`,
-      {
-        fix: "change the TypeScript schema back and run drizzle-kit generate",
-      },
+      `${history.journal ? `the journal ${history.journalPath}` : history.folder} has no migrations`,
+      { fix: "there is nothing to revert" },
     );
   }
-  if (history.migrations.length === 0) {
-    throw new RevertError("history-unreadable", `the journal ${history.journalPath} has no entries`, {
-      fix: "there is nothing to revert",
-    });
-  }
-  return { ...history, journal: history.journal };
+  return history;
 }
 
-/** The migrations from `from` on, each with its snapshot: db:revert diffs them. */
+/**
+ * The migrations from `from` on, each with its snapshot in a format db:revert diffs (7 or 8, one
+ * for the whole folder).
+ */
 function withSnapshots(migrations: Migration[], from: number): WithSnapshot[] {
   const missing = migrations.slice(from).filter((m) => !m.snapshot);
   if (missing.length > 0) {
@@ -132,7 +137,24 @@ function withSnapshots(migrations: Migration[], from: number): WithSnapshot[] {
       },
     );
   }
-  return migrations.slice(from) as WithSnapshot[];
+  const found = migrations.slice(from) as WithSnapshot[];
+  const versions = new Set<string>();
+  for (const m of found) {
+    try {
+      versions.add(snapshotVersion(m.snapshot));
+    } catch (error) {
+      if (!(error instanceof SnapshotDiffError)) throw error;
+      throw new RevertError("history-unreadable", `${m.snapshotPath}: ${error.message}`, { fix: error.fix });
+    }
+  }
+  if (versions.size > 1) {
+    throw new RevertError(
+      "history-unreadable",
+      `the snapshots from ${found[0]?.tag} on mix Drizzle Kit 0.x's format 7 and 1.0's format 8: ${found.map((m) => `${m.tag} ${snapshotVersion(m.snapshot)}`).join(", ")}`,
+      { fix: "convert the whole folder with drizzle-kit up (db:upgrade-layout), or restore the snapshots from git" },
+    );
+  }
+  return found;
 }
 
 function findTarget(history: MigrationFolder, tag: string | undefined): number {
@@ -140,10 +162,13 @@ function findTarget(history: MigrationFolder, tag: string | undefined): number {
   return history.migrations.indexOf(findMigration(history, tag));
 }
 
-/** Drizzle Kit's SQL between two snapshots; a rename it would ask about is a refusal naming the names. */
-async function generated(tag: string, from: Snapshot, to: Snapshot): Promise<string[]> {
+/**
+ * Drizzle Kit's SQL between two snapshots, by the Drizzle Kit of their format (the folder's
+ * project's); a rename it would ask about is a refusal naming the names.
+ */
+async function generated(folder: string, tag: string, from: Snapshot, to: Snapshot): Promise<string[]> {
   try {
-    return await diffSnapshots(from, to);
+    return await diffSnapshots(from, to, { folder });
   } catch (error) {
     if (error instanceof SnapshotDiffError && error.reason === "ambiguous-rename")
       refuseAmbiguity(tag, error.ambiguities);
@@ -169,6 +194,7 @@ function refuseAmbiguity(tag: string, ambiguities: string[]): void {
 
 /** The objects a migration touched: from its snapshots, and from its hand-written additions. */
 async function migrationTouches(
+  folder: string,
   previous: Snapshot,
   migration: WithSnapshot,
   earlier: Migration[],
@@ -176,14 +202,14 @@ async function migrationTouches(
   const recorded = touchedObjects(previous, migration.snapshot);
   const statements = renameAmbiguities(previous, migration.snapshot).length
     ? []
-    : await diffSnapshots(previous, migration.snapshot);
+    : await diffSnapshots(previous, migration.snapshot, { folder });
   const manual = reverseManualSql({
-    file: basename(migration.file),
+    file: relative(folder, migration.file),
     sql: migration.sql,
     generated: statements,
     after: snapshotNames(migration.snapshot),
     droppedTables: new Set(),
-    earlierSql: earlier.map((m) => ({ file: basename(m.file), sql: m.sql })),
+    earlierSql: earlier.map((m) => ({ file: relative(folder, m.file), sql: m.sql })),
   });
   const handWritten = new TouchedObjects();
   for (const t of manual.touched) handWritten.add(t.label, t.parent);
@@ -308,7 +334,12 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
   const earlier = history.migrations.slice(0, position);
 
   refuseAmbiguity(target.tag, renameAmbiguities(after, before));
-  const { recorded: targetTouched, handWritten: targetHandWritten } = await migrationTouches(before, target, earlier);
+  const { recorded: targetTouched, handWritten: targetHandWritten } = await migrationTouches(
+    history.folder,
+    before,
+    target,
+    earlier,
+  );
   for (const [label, parent] of targetHandWritten.changed) targetTouched.add(label, parent);
   const checkedLater = migrations.slice(2).map((m) => m.tag);
   if (!wasLast) {
@@ -318,6 +349,7 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
       later.push({
         tag: m.tag,
         ...(await migrationTouches(
+          history.folder,
           (migrations[j - 1] as WithSnapshot).snapshot,
           m,
           history.migrations.slice(0, position - 1 + j),
@@ -342,19 +374,19 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
   // with TAG's changes taken out; the conflict check guarantees nothing later depends on them.
   const from = last.snapshot;
   const goal = wasLast ? before : withChangesReverted(last.snapshot, before, after);
-  const reverse = await generated(target.tag, from, goal);
+  const reverse = await generated(history.folder, target.tag, from, goal);
   // Drizzle Kit drops roles before the policies that use them; roles go last.
   const isRoleDrop = (sql: string) => parseSql(sql)[0]?.type === "DropRoleStmt";
   const roleDrops = reverse.filter(isRoleDrop);
   const otherStatements = reverse.filter((sql) => !isRoleDrop(sql));
   const removed = removedEnumValues(after, before);
   const manual = reverseManualSql({
-    file: basename(target.file),
+    file: relative(history.folder, target.file),
     sql: target.sql,
-    generated: await generated(target.tag, before, after),
+    generated: await generated(history.folder, target.tag, before, after),
     after: snapshotNames(after),
     droppedTables: new Set(tablesOnlyIn(after, before)),
-    earlierSql: earlier.map((m) => ({ file: basename(m.file), sql: m.sql })),
+    earlierSql: earlier.map((m) => ({ file: relative(history.folder, m.file), sql: m.sql })),
   });
   const statements: RevertStatement[] = [
     ...manual.before,
@@ -369,21 +401,9 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
   ];
 
   const now = (options.now ?? Date.now)();
-  const { idx, tag } = nextTag(history.journal, name, now);
-  const lastEntry = history.journal.entries.at(-1);
-  const entry: JournalEntry = {
-    idx,
-    version: lastEntry?.version ?? "7",
-    when: Math.max(now, ...history.journal.entries.map((e) => e.when + 1)),
-    tag,
-    breakpoints: true,
-  };
-  const snapshot: Snapshot = {
-    ...goal,
-    id: randomUUID(),
-    prevId: last.snapshot.id,
-    _meta: { columns: {}, schemas: {}, tables: {} },
-  };
+  const written = history.journal
+    ? appendToJournal(history as MigrationFolder & { journal: Journal }, name, now, goal, last.snapshot)
+    : appendFolder(history, name, now, goal, last.snapshot);
   const header = [
     `-- db:revert: reverses ${target.tag}, returning the schema to its state before it.`,
     `-- Written by db:revert: review it; data-loss lines and TODO blocks need a person.`,
@@ -393,27 +413,98 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
   return {
     reverted: { idx: target.idx, tag: target.tag },
     wasLast,
-    migration: {
-      entry,
-      sqlPath: join(options.folder, `${tag}.sql`),
-      snapshotPath: join(options.folder, "meta", snapshotFileName(tag)),
-      journalPath: history.journalPath,
-      sql,
-      snapshot,
-    },
+    migration: { ...written.migration, sql },
     statements,
     dataLoss,
     todos: manual.todos,
     notes: manual.notes,
     checkedLater,
     schemaChanges: schemaChanges(targetTouched, options.schemaFolder),
+    ...(written.journal ? { journal: written.journal } : {}),
+  };
+}
+
+type Appended = { migration: Omit<RevertPlan["migration"], "sql">; journal?: Journal };
+
+/** 0.x: `NNNN_<name>.sql`, `meta/NNNN_snapshot.json` (format 7, `prevId`) and a journal entry after the last. */
+function appendToJournal(
+  history: MigrationFolder & { journal: Journal },
+  name: string,
+  now: number,
+  goal: Snapshot,
+  last: Snapshot,
+): Appended {
+  const { idx, tag } = nextTag(history.journal, name, now);
+  const entry: JournalEntry = {
+    idx,
+    version: history.journal.entries.at(-1)?.version ?? "7",
+    when: Math.max(now, ...history.journal.entries.map((e) => e.when + 1)),
+    tag,
+    breakpoints: true,
+  };
+  const snapshot: Snapshot = {
+    ...goal,
+    id: randomUUID(),
+    prevId: last.id,
+    _meta: { columns: {}, schemas: {}, tables: {} },
+  };
+  return {
+    migration: {
+      layout: "journal",
+      entry,
+      sqlPath: join(history.folder, `${tag}.sql`),
+      snapshotPath: join(history.folder, "meta", snapshotFileName(tag)),
+      journalPath: history.journalPath,
+      snapshot,
+    },
     journal: { ...history.journal, entries: [...history.journal.entries, entry] },
   };
 }
 
-/** Writes the planned migration: its SQL file, its snapshot, and the journal with the new entry. */
+/**
+ * 1.0: `<UTC time>_<name>/migration.sql` and `snapshot.json` (format 8, `prevIds: [last id]`). The
+ * time is now, to the second, or a second after the last migration's when that is not earlier:
+ * drizzle-orm 1.0 runs folders in name order, so the revert must sort last.
+ */
+function appendFolder(history: MigrationFolder, name: string, now: number, goal: Snapshot, last: Snapshot): Appended {
+  const previous = history.migrations.at(-1);
+  const when = Math.max(Math.floor(now / 1000) * 1000, (previous?.when ?? 0) + 1000);
+  const tag = `${new Date(when).toISOString().replace(/\D/g, "").slice(0, 14)}_${name}`;
+  const directory = join(history.folder, tag);
+  const snapshot: Snapshot = {
+    id: randomUUID(),
+    prevIds: [last.id],
+    version: goal["version"],
+    dialect: goal["dialect"],
+    ddl: goal["ddl"],
+    renames: [],
+  };
+  return {
+    migration: {
+      layout: "folders",
+      entry: { idx: history.migrations.length, version: String(goal["version"]), when, tag, breakpoints: true },
+      sqlPath: join(directory, "migration.sql"),
+      snapshotPath: join(directory, "snapshot.json"),
+      journalPath: history.journalPath,
+      snapshot,
+    },
+  };
+}
+
+/**
+ * Writes the planned migration in the folder's layout: its SQL file and snapshot, and (0.x) the
+ * journal with the new entry; (1.0) in a new folder, which must not exist yet.
+ */
 export function writeRevert(plan: RevertPlan): void {
-  writeFileSync(plan.migration.sqlPath, plan.migration.sql);
-  writeFileSync(plan.migration.snapshotPath, `${JSON.stringify(plan.migration.snapshot, null, 2)}\n`);
+  const { layout, sqlPath, snapshotPath, sql, snapshot } = plan.migration;
+  if (layout === "folders") {
+    mkdirSync(dirname(sqlPath));
+    writeFileSync(sqlPath, sql);
+    // As Drizzle Kit 1.0 writes it: two-space JSON, no newline at the end.
+    writeFileSync(snapshotPath, JSON.stringify(snapshot, null, 2));
+    return;
+  }
+  writeFileSync(sqlPath, sql);
+  writeFileSync(snapshotPath, `${JSON.stringify(snapshot, null, 2)}\n`);
   writeFileSync(plan.migration.journalPath, JSON.stringify(plan.journal, null, 2));
 }

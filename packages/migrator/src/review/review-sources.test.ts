@@ -38,7 +38,7 @@ describe("reviewSources on real histories", () => {
         line: 1,
         severity: "warning",
         message:
-          'manual-addition-header could not check this migration: Drizzle Kit cannot tell a rename from a drop and a create without asking (columns of table "mail0_session" (mail0_session): "connectionId" would go and "connection_id" would come)',
+          'manual-addition-header could not check this migration: Drizzle Kit cannot tell a rename from a drop and a create without asking (columns of table "mail0_session": "connectionId" would go and "connection_id" would come)',
       }),
     ]);
   });

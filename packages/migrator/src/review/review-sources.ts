@@ -30,7 +30,7 @@ export async function reviewSources(
     const previous = position === 0 ? emptySnapshot() : folder.migrations[position - 1]?.snapshot;
     if (!isComplete(previous) || !isComplete(migration.snapshot)) continue;
     try {
-      source.generated = await diffSnapshots(previous, migration.snapshot);
+      source.generated = await diffSnapshots(previous, migration.snapshot, { folder: folder.folder });
     } catch (error) {
       if (!(error instanceof SnapshotDiffError)) throw error;
       source.generatedError = error.message;
@@ -40,11 +40,18 @@ export async function reviewSources(
 }
 
 /**
- * Whether a snapshot describes a schema: a Drizzle Kit PostgreSQL snapshot has `tables`. A stub
+ * Whether a snapshot describes a schema: Drizzle Kit 0.x's has `tables`, 1.0's `ddl` (format 8) or
+ * `deltas` (format 9, which the differ refuses with a reason the review reports). A stub
  * (`{id, prevId, version, dialect}`, as trimmed copies of large histories keep) or a file of
  * another kind leaves the migration without generated statements, as a missing snapshot does;
  * the folder reader warns about it.
  */
 function isComplete(snapshot: Snapshot | undefined): snapshot is Snapshot {
-  return typeof snapshot?.["tables"] === "object" && snapshot["tables"] !== null;
+  if (!snapshot) return false;
+  const tables = snapshot["tables"];
+  return (
+    (typeof tables === "object" && tables !== null) ||
+    Array.isArray(snapshot["ddl"]) ||
+    Array.isArray(snapshot["deltas"])
+  );
 }

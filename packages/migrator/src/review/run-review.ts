@@ -61,11 +61,9 @@ export async function runReview(options: RunReviewOptions): Promise<ReviewRun> {
       measure: reviewed,
       ...(options.reference ? { reference: options.reference } : {}),
     });
-    all.push(
-      ...live.findings.filter(
-        (finding) => finding.file === "(catalog)" || reviewed.some((tag) => finding.file.endsWith(`${tag}.sql`)),
-      ),
-    );
+    // A finding names its source's file (`0007_x.sql`, or `<name>/migration.sql` in the 1.0 layout).
+    const reviewedFiles = new Set(sources.filter((s) => reviewed.includes(s.tag)).map((s) => s.file));
+    all.push(...live.findings.filter((finding) => finding.file === "(catalog)" || reviewedFiles.has(finding.file)));
   }
   const withLive = live ? { live } : {};
   if (!options.baseline) return { findings: all, accepted: [], all, stale: [], reviewed, ...withLive };

@@ -1,31 +1,86 @@
 /**
- * Drizzle Kit's own differ (`generateMigration` from `drizzle-kit/api`): the SQL it generates to
- * go from one snapshot to another. The one place the toolkit loads Drizzle Kit: lazily, since the
- * import costs about a second that db:migrate on every deploy would otherwise pay.
+ * Drizzle Kit's own differ: the SQL it generates to go from one snapshot to another, by the Drizzle
+ * Kit of the snapshots' format. Format 7 (0.x) goes to `drizzle-kit/api` of a Drizzle Kit 0.x,
+ * format 8 (1.0) to `drizzle-kit/api-postgres` of a Drizzle Kit 1.0 (a format-7 side, such as the
+ * empty snapshot the first migration is diffed from, is converted with that kit's `up` first). The
+ * kit is looked for where the migrations folder is (when the caller names it), then where the
+ * command runs, then in the toolkit's own dependencies. The one place the toolkit loads Drizzle
+ * Kit: lazily, since the import costs about a second that db:migrate on every deploy would
+ * otherwise pay.
  */
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type DrizzleKitInstall, findDrizzleKit } from "./drizzle-kit-install.ts";
 import { renameAmbiguities } from "./snapshot-objects.ts";
-import type { Snapshot } from "./snapshot.ts";
+import { type Snapshot, snapshotVersion } from "./snapshot.ts";
+import { SnapshotDiffError } from "./snapshot-diff-error.ts";
 
-/** Why Drizzle Kit's differ gave no SQL for a pair of snapshots. */
-export class SnapshotDiffError extends Error {
-  override name = "SnapshotDiffError";
-  constructor(
-    message: string,
-    /** `ambiguous-rename`: the differ would ask in a terminal whether names were renamed. */
-    readonly reason: "ambiguous-rename" | "differ-failed",
-    /** For `ambiguous-rename`: what would go and what would come. */
-    readonly ambiguities: string[] = [],
-  ) {
-    super(message);
+export { SnapshotDiffError } from "./snapshot-diff-error.ts";
+
+/** The part of `drizzle-kit/api` (0.x) and `drizzle-kit/api-postgres` (1.0) the toolkit calls. */
+interface DifferModule {
+  generateMigration(previous: unknown, current: unknown): Promise<string[]>;
+  /** 1.0 only: a format-7 snapshot as format 8. */
+  up?(snapshot: unknown): { snapshot: Snapshot };
+}
+
+export interface DiffOptions {
+  /** The migrations folder the snapshots come from: its project's Drizzle Kit is preferred. */
+  folder?: string;
+}
+
+const TOOLKIT_DIR = fileURLToPath(new URL(".", import.meta.url));
+
+const loaded = new Map<string, DifferModule>();
+
+const ENTRY = { "0.x": "drizzle-kit/api", "1.0": "drizzle-kit/api-postgres" } as const;
+
+/** The differ of the given generation, from the first place that has one; `differ-missing` when none does. */
+async function differ(generation: "0.x" | "1.0", options: DiffOptions): Promise<DifferModule> {
+  const places: { what: string; dir: string }[] = [
+    ...(options.folder ? [{ what: "the migrations folder's project", dir: options.folder }] : []),
+    { what: "the directory the command runs in", dir: process.cwd() },
+    { what: "the toolkit", dir: TOOLKIT_DIR },
+  ];
+  const seen: { what: string; dir: string; kit: DrizzleKitInstall | undefined }[] = [];
+  for (const place of places) {
+    const kit = findDrizzleKit(place.dir);
+    seen.push({ ...place, kit });
+    if (kit?.generation !== generation) continue;
+    const cached = loaded.get(kit.dir);
+    if (cached) return cached;
+    // The toolkit's own Drizzle Kit (a dependency, 0.x) by a plain import; a project's by its folder.
+    const module =
+      place.dir === TOOLKIT_DIR && generation === "0.x"
+        ? ((await import("drizzle-kit/api")) as DifferModule)
+        : (createRequire(join(kit.dir, "package.json"))(ENTRY[generation]) as DifferModule);
+    loaded.set(kit.dir, module);
+    return module;
   }
+  const format = generation === "1.0" ? "Drizzle Kit 1.0's (format 8)" : "Drizzle Kit 0.x's (format 7)";
+  const found = seen.map((s) => `${s.what} (${s.dir}): ${s.kit ? `drizzle-kit ${s.kit.version}` : "none"}`);
+  throw new SnapshotDiffError(
+    `these snapshots are ${format}: diffing them takes drizzle-kit ${generation} (${ENTRY[generation]}), and none is installed; found ${found.join("; ")}`,
+    "differ-missing",
+    [],
+    `install the drizzle-kit ${generation} that wrote the snapshots in the project that holds the migrations folder (e.g. pnpm add -D drizzle-kit@<that version>), and run the command from there`,
+  );
 }
 
 /**
- * The statements Drizzle Kit generates from `previous` to `current`. Throws `SnapshotDiffError`
- * instead of letting the differ prompt (it needs a terminal to ask about renames, and without one
- * prints a trace and throws) or fail silently.
+ * The statements Drizzle Kit generates from `previous` to `current`, by the Drizzle Kit of their
+ * format. Throws `SnapshotDiffError` instead of letting the differ prompt (it needs a terminal to
+ * ask about renames, and without one throws), when the needed Drizzle Kit is not installed, for a
+ * snapshot format the toolkit does not read, or when the differ fails.
+ *
+ * @example await diffSnapshots(migrations[7].snapshot, migrations[8].snapshot, { folder }) // ['ALTER TABLE …']
  */
-export async function diffSnapshots(previous: Snapshot, current: Snapshot): Promise<string[]> {
+export async function diffSnapshots(
+  previous: Snapshot,
+  current: Snapshot,
+  options: DiffOptions = {},
+): Promise<string[]> {
   const ambiguities = renameAmbiguities(previous, current);
   if (ambiguities.length > 0) {
     throw new SnapshotDiffError(
@@ -34,9 +89,13 @@ export async function diffSnapshots(previous: Snapshot, current: Snapshot): Prom
       ambiguities,
     );
   }
-  const { generateMigration } = await import("drizzle-kit/api");
+  const oneZero = snapshotVersion(previous) === "8" || snapshotVersion(current) === "8";
+  const kit = await differ(oneZero ? "1.0" : "0.x", options);
   try {
-    return await generateMigration(previous as never, current as never);
+    const [from, to] = [previous, current].map((s) =>
+      oneZero && snapshotVersion(s) === "7" && kit.up ? kit.up(s).snapshot : s,
+    );
+    return await kit.generateMigration(from, to);
   } catch (error) {
     throw new SnapshotDiffError(
       `Drizzle Kit's differ failed: ${error instanceof Error ? error.message : String(error)}`,

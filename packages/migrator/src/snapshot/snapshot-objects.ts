@@ -1,50 +1,148 @@
 /**
  * What a migration changed, read from two Drizzle Kit snapshots (before and after it): the
  * database objects it touched, whether Drizzle Kit's differ would stop to ask about a rename, and
- * a snapshot with one migration's changes taken back out.
+ * a snapshot with one migration's changes taken back out. Works on both snapshot formats (0.x's 7
+ * and 1.0's 8) through the one entity view of `snapshot-entities.ts`; the snapshots compared are
+ * of one format (a folder's), and a written snapshot keeps its format.
  */
 import { isDeepStrictEqual } from "node:util";
-import type { Snapshot } from "./snapshot.ts";
+import {
+  type EntityKind,
+  entityKey,
+  quotedName,
+  type SnapshotEntity,
+  snapshotEntities,
+  tableKey,
+  withEntities,
+} from "./snapshot-entities.ts";
+import { type Snapshot, snapshotVersion } from "./snapshot.ts";
 
-type Json = unknown;
-type Collection = Record<string, Json>;
+/** The word for an object of a table in labels (`index "i" on "t"`, `constraint "c" on "t"`). */
+const PART_WORD: Partial<Record<EntityKind, string>> = {
+  index: "index",
+  "foreign-key": "constraint",
+  "primary-key": "constraint",
+  unique: "constraint",
+  check: "constraint",
+  policy: "policy",
+  privilege: "privilege",
+};
 
-/** Collections of a snapshot's table that hold named sub-objects. */
-const TABLE_PARTS = [
-  ["columns", "column"],
-  ["indexes", "index"],
-  ["foreignKeys", "constraint"],
-  ["compositePrimaryKeys", "constraint"],
-  ["uniqueConstraints", "constraint"],
-  ["checkConstraints", "constraint"],
-  ["policies", "policy"],
-] as const;
+/** The word for an object outside a table (`type "e"`, `role "r"`). */
+const TOP_WORD: Partial<Record<EntityKind, string>> = {
+  schema: "schema",
+  enum: "type",
+  sequence: "sequence",
+  view: "view",
+  role: "role",
+  policy: "policy",
+  privilege: "privilege",
+};
 
-/** Top-level collections besides `tables`, with the word used in messages. */
-const TOP_LEVEL = [
-  ["schemas", "schema"],
-  ["enums", "type"],
-  ["sequences", "sequence"],
-  ["views", "view"],
-  ["roles", "role"],
-  ["policies", "policy"],
-] as const;
+/** Plural words for rename ambiguities. */
+const PLURAL: Record<EntityKind, string> = {
+  schema: "schemas",
+  role: "roles",
+  enum: "types",
+  sequence: "sequences",
+  view: "views",
+  privilege: "privileges",
+  table: "tables",
+  column: "columns",
+  index: "indexes",
+  "foreign-key": "foreign keys",
+  "primary-key": "primary keys",
+  unique: "unique constraints",
+  check: "check constraints",
+  policy: "policies",
+};
 
-function collection(value: Json, key: string): Collection {
-  const v = (value as Record<string, Json> | undefined)?.[key];
-  return v && typeof v === "object" ? (v as Collection) : {};
+/**
+ * Where each Drizzle Kit's differ asks about renames: kinds compared across the whole snapshot,
+ * and kinds compared within each table. 0.31 asks about tables, columns, policies and the
+ * top-level collections; 1.0 also about each table's indexes, constraints and keys.
+ */
+const RENAME_PROMPTS: Record<"7" | "8", { whole: EntityKind[]; perTable: EntityKind[] }> = {
+  "7": { whole: ["table", "schema", "enum", "sequence", "view", "role", "policy"], perTable: ["column", "policy"] },
+  "8": {
+    whole: ["schema", "enum", "sequence", "role", "privilege", "table", "view"],
+    perTable: ["column", "unique", "check", "index", "primary-key", "foreign-key", "policy"],
+  },
+};
+
+/** A table and what belongs to it (or, for objects on a table the snapshot does not hold, just those). */
+interface TableGroup {
+  schema: string;
+  name: string;
+  table?: SnapshotEntity;
+  parts: Map<string, SnapshotEntity>;
 }
 
-function quoted(qualifiedKey: string): string {
-  const [schema, ...rest] = qualifiedKey.split(".");
-  const name = rest.join(".");
-  if (!name) return `"${schema}"`;
-  return schema === "public" ? `"${name}"` : `"${schema}"."${name}"`;
+/** A snapshot's objects: every one by key, the tables with their parts, and the rest. */
+interface Objects {
+  all: Map<string, SnapshotEntity>;
+  tables: Map<string, TableGroup>;
+  others: Map<string, SnapshotEntity>;
+}
+
+function objects(snapshot: Snapshot): Objects {
+  const all = new Map<string, SnapshotEntity>();
+  const tables = new Map<string, TableGroup>();
+  const others = new Map<string, SnapshotEntity>();
+  const group = (schema: string, name: string) => {
+    const key = tableKey(schema, name);
+    let found = tables.get(key);
+    if (!found) {
+      found = { schema, name, parts: new Map() };
+      tables.set(key, found);
+    }
+    return found;
+  };
+  for (const entity of snapshotEntities(snapshot)) {
+    const key = entityKey(entity);
+    all.set(key, entity);
+    if (entity.kind === "table") group(entity.schema, entity.name).table = entity;
+    else if (entity.table !== undefined) group(entity.schema, entity.table).parts.set(key, entity);
+    else others.set(key, entity);
+  }
+  return { all, tables, others };
+}
+
+function sameBody(a: SnapshotEntity | undefined, b: SnapshotEntity | undefined): boolean {
+  return isDeepStrictEqual(a?.body, b?.body);
+}
+
+function sameGroup(a: TableGroup | undefined, b: TableGroup | undefined): boolean {
+  if (!a || !b) return a === b;
+  if (!sameBody(a.table, b.table) || a.parts.size !== b.parts.size) return false;
+  for (const [key, part] of a.parts) if (!sameBody(part, b.parts.get(key))) return false;
+  return true;
+}
+
+function union<T>(a: Map<string, T>, b: Map<string, T>): Set<string> {
+  return new Set([...a.keys(), ...b.keys()]);
 }
 
 /** `table "t"` (or `table "s"."t"` outside `public`). */
-export function tableLabel(tableKey: string): string {
-  return `table ${quoted(tableKey)}`;
+function tableLabel(schema: string, table: string): string {
+  return `table ${quotedName(schema, table)}`;
+}
+
+function columnLabel(schema: string, table: string, column: string): string {
+  return `column ${quotedName(schema, table)}."${column}"`;
+}
+
+function partLabel(part: SnapshotEntity): string {
+  const table = part.table ?? "";
+  if (part.kind === "column") return columnLabel(part.schema, table, part.name);
+  return `${PART_WORD[part.kind] ?? part.kind} "${part.name}" on ${quotedName(part.schema, table)}`;
+}
+
+function topLabel(entity: SnapshotEntity): string {
+  const word = TOP_WORD[entity.kind] ?? entity.kind;
+  return entity.kind === "role" || entity.kind === "schema"
+    ? `${word} "${entity.name}"`
+    : `${word} ${quotedName(entity.schema, entity.name)}`;
 }
 
 /**
@@ -86,177 +184,177 @@ export class TouchedObjects {
   }
 }
 
-function tableShortName(tableKey: string, table: Json): string {
-  const name = (table as { name?: string } | undefined)?.name;
-  return name ?? tableKey.split(".").slice(1).join(".");
-}
-
-function columnLabel(tableKey: string, column: string): string {
-  return `column ${quoted(tableKey)}."${column}"`;
-}
-
-function addReferences(
-  touched: TouchedObjects,
-  snapshot: Snapshot,
-  table: Json,
-  changedColumns: Set<string>,
-  changedForeignKeys: Set<string>,
-): void {
-  const enums = collection(snapshot, "enums");
-  for (const [name, column] of Object.entries(collection(table, "columns"))) {
-    if (!changedColumns.has(name)) continue;
-    const c = column as { type?: string; typeSchema?: string };
-    const enumKey = `${c.typeSchema ?? "public"}.${c.type ?? ""}`;
-    if (c.type && enums[enumKey]) touched.use(`type ${quoted(enumKey)}`);
-  }
-  for (const [name, fk] of Object.entries(collection(table, "foreignKeys"))) {
-    if (!changedForeignKeys.has(name)) continue;
-    const f = fk as { tableTo?: string; schemaTo?: string; columnsTo?: string[] };
-    const targetKey = `${f.schemaTo || "public"}.${f.tableTo ?? ""}`;
-    for (const col of f.columnsTo ?? []) touched.use(columnLabel(targetKey, col), tableLabel(targetKey));
+/** The enum types of changed columns and the columns changed foreign keys point at, as used. */
+function addReferences(touched: TouchedObjects, after: Objects, changed: SnapshotEntity[]): void {
+  for (const part of changed) {
+    const body = (part.body ?? {}) as Record<string, unknown>;
+    if (part.kind === "column") {
+      const type = typeof body["type"] === "string" ? body["type"] : "";
+      const schema = typeof body["typeSchema"] === "string" && body["typeSchema"] ? body["typeSchema"] : "public";
+      if (type && after.all.has(entityKey({ kind: "enum", schema, name: type })))
+        touched.use(`type ${quotedName(schema, type)}`);
+    }
+    if (part.kind === "foreign-key") {
+      const schemaTo = typeof body["schemaTo"] === "string" && body["schemaTo"] ? body["schemaTo"] : "public";
+      const tableTo = typeof body["tableTo"] === "string" ? body["tableTo"] : "";
+      const columnsTo = Array.isArray(body["columnsTo"]) ? (body["columnsTo"] as string[]) : [];
+      for (const column of columnsTo)
+        touched.use(columnLabel(schemaTo, tableTo, column), tableLabel(schemaTo, tableTo));
+    }
   }
 }
 
 /** The objects a migration touched, from the snapshots before and after it. */
 export function touchedObjects(before: Snapshot, after: Snapshot): TouchedObjects {
   const touched = new TouchedObjects();
-  const tablesBefore = collection(before, "tables");
-  const tablesAfter = collection(after, "tables");
-  for (const key of new Set([...Object.keys(tablesBefore), ...Object.keys(tablesAfter)])) {
-    const b = tablesBefore[key];
-    const a = tablesAfter[key];
-    if (isDeepStrictEqual(a, b)) continue;
-    const table = a ?? b;
-    const label = tableLabel(key);
-    const changedColumns = new Set<string>();
-    const changedForeignKeys = new Set<string>();
-    if (!a || !b) {
+  const b = objects(before);
+  const a = objects(after);
+  for (const key of union(b.tables, a.tables)) {
+    const gb = b.tables.get(key);
+    const ga = a.tables.get(key);
+    if (sameGroup(ga, gb)) continue;
+    const group = (ga ?? gb) as TableGroup;
+    const label = tableLabel(group.schema, group.name);
+    const changed: SnapshotEntity[] = [];
+    const whole = (ga?.table === undefined) !== (gb?.table === undefined);
+    if (whole) {
       touched.add(label);
-      for (const [part, kind] of TABLE_PARTS) {
-        for (const name of Object.keys(collection(table, part))) {
-          touched.add(kind === "column" ? columnLabel(key, name) : `${kind} "${name}" on ${quoted(key)}`, label);
-          if (kind === "column") changedColumns.add(name);
-          if (part === "foreignKeys") changedForeignKeys.add(name);
-        }
+      for (const part of group.parts.values()) {
+        touched.add(partLabel(part), label);
+        if (ga) changed.push(part);
       }
     } else {
-      for (const [part, kind] of TABLE_PARTS) {
-        const pb = collection(b, part);
-        const pa = collection(a, part);
-        for (const name of new Set([...Object.keys(pb), ...Object.keys(pa)])) {
-          if (isDeepStrictEqual(pa[name], pb[name])) continue;
-          touched.add(kind === "column" ? columnLabel(key, name) : `${kind} "${name}" on ${quoted(key)}`, label);
-          if (kind === "column" && pa[name]) changedColumns.add(name);
-          if (part === "foreignKeys" && pa[name]) changedForeignKeys.add(name);
-        }
+      const pb = gb?.parts ?? new Map<string, SnapshotEntity>();
+      const pa = ga?.parts ?? new Map<string, SnapshotEntity>();
+      for (const partKey of union(pb, pa)) {
+        const part = pa.get(partKey) ?? pb.get(partKey);
+        if (!part || sameBody(pa.get(partKey), pb.get(partKey))) continue;
+        touched.add(partLabel(part), label);
+        if (pa.has(partKey)) changed.push(part);
       }
-      if (
-        !isDeepStrictEqual((a as Record<string, Json>)["isRLSEnabled"], (b as Record<string, Json>)["isRLSEnabled"])
-      ) {
-        touched.add(`row-level security on ${quoted(key)}`, label);
-      }
+      if (!sameBody(ga?.table, gb?.table))
+        touched.add(`row-level security on ${quotedName(group.schema, group.name)}`, label);
     }
-    if (a) addReferences(touched, after, a, changedColumns, changedForeignKeys);
+    addReferences(touched, a, changed);
   }
-  for (const [part, word] of TOP_LEVEL) {
-    const cb = collection(before, part);
-    const ca = collection(after, part);
-    for (const key of new Set([...Object.keys(cb), ...Object.keys(ca)])) {
-      if (!isDeepStrictEqual(ca[key], cb[key]))
-        touched.add(`${word} ${part === "roles" || part === "schemas" ? `"${key}"` : quoted(key)}`);
-    }
+  for (const key of union(b.others, a.others)) {
+    const entity = a.others.get(key) ?? b.others.get(key);
+    if (entity && !sameBody(a.others.get(key), b.others.get(key))) touched.add(topLabel(entity));
   }
   return touched;
 }
 
-function createdAndDeleted(from: Collection, to: Collection): { created: string[]; deleted: string[] } {
-  return {
-    created: Object.keys(to).filter((k) => !(k in from)),
-    deleted: Object.keys(from).filter((k) => !(k in to)),
-  };
+/** The format whose differ judges a pair: 1.0's as soon as one side is 1.0's (the other is converted to it). */
+function differFormat(from: Snapshot, to: Snapshot): "7" | "8" {
+  return snapshotVersion(from) === "8" || snapshotVersion(to) === "8" ? "8" : "7";
 }
 
 /**
  * Where Drizzle Kit's differ, going from `from` to `to`, would stop and ask whether something was
- * renamed: a kind of object (or a table's columns or policies) that both gains and loses names.
- * Without a terminal it cannot ask, so `db:revert` refuses and names them instead of guessing.
+ * renamed: a kind of object (or, per table, its columns, policies and, in 1.0, indexes and
+ * constraints) that both gains and loses names. Without a terminal it cannot ask, so `db:revert`
+ * refuses and names them instead of guessing.
  */
 export function renameAmbiguities(from: Snapshot, to: Snapshot): string[] {
+  const prompts = RENAME_PROMPTS[differFormat(from, to)];
   const found: string[] = [];
-  const describe = (what: string, created: string[], deleted: string[]) =>
-    found.push(
-      `${what}: ${deleted.map((d) => `"${d}"`).join(", ")} would go and ${created.map((c) => `"${c}"`).join(", ")} would come`,
-    );
-  const tablesFrom = collection(from, "tables");
-  const tablesTo = collection(to, "tables");
-  const tables = createdAndDeleted(tablesFrom, tablesTo);
-  if (tables.created.length && tables.deleted.length) describe("tables", tables.created, tables.deleted);
-  for (const [part, word] of TOP_LEVEL) {
-    const { created, deleted } = createdAndDeleted(collection(from, part), collection(to, part));
-    if (created.length && deleted.length) describe(`${word}s`, created, deleted);
-  }
-  for (const key of Object.keys(tablesTo)) {
-    if (!(key in tablesFrom)) continue;
-    for (const part of ["columns", "policies"] as const) {
-      const { created, deleted } = createdAndDeleted(
-        collection(tablesFrom[key], part),
-        collection(tablesTo[key], part),
+  const f = objects(from);
+  const t = objects(to);
+  const describe = (
+    what: string,
+    created: SnapshotEntity[],
+    deleted: SnapshotEntity[],
+    label: (e: SnapshotEntity) => string,
+  ) => {
+    if (created.length && deleted.length)
+      found.push(`${what}: ${deleted.map(label).join(", ")} would go and ${created.map(label).join(", ")} would come`);
+  };
+  const qualified = (e: SnapshotEntity) =>
+    e.kind === "role" || e.kind === "schema" ? `"${e.name}"` : quotedName(e.schema, e.name);
+  for (const kind of prompts.whole) {
+    const of = (o: Objects) =>
+      new Map(
+        [...o.all].filter(
+          // 1.0 asks about privileges across the snapshot, although each belongs to a table.
+          ([, e]) => e.kind === kind && (kind === "table" || kind === "privilege" || e.table === undefined),
+        ),
       );
-      if (created.length && deleted.length) {
-        describe(`${part} of ${tableLabel(key)} (${tableShortName(key, tablesTo[key])})`, created, deleted);
-      }
+    const [inFrom, inTo] = [of(f), of(t)];
+    describe(
+      PLURAL[kind],
+      [...inTo].filter(([k]) => !inFrom.has(k)).map(([, e]) => e),
+      [...inFrom].filter(([k]) => !inTo.has(k)).map(([, e]) => e),
+      qualified,
+    );
+  }
+  for (const [key, groupTo] of t.tables) {
+    const groupFrom = f.tables.get(key);
+    if (!groupFrom) continue;
+    for (const kind of prompts.perTable) {
+      const created = [...groupTo.parts]
+        .filter(([k, e]) => e.kind === kind && !groupFrom.parts.has(k))
+        .map(([, e]) => e);
+      const deleted = [...groupFrom.parts]
+        .filter(([k, e]) => e.kind === kind && !groupTo.parts.has(k))
+        .map(([, e]) => e);
+      describe(
+        `${PLURAL[kind]} of ${tableLabel(groupTo.schema, groupTo.name)}`,
+        created,
+        deleted,
+        (e) => `"${e.name}"`,
+      );
     }
   }
   return found;
 }
 
-function patch(target: Collection, before: Collection, after: Collection): void {
-  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    if (isDeepStrictEqual(before[key], after[key])) continue;
-    if (before[key] === undefined) delete target[key];
-    else target[key] = structuredClone(before[key]);
-  }
-}
-
 /**
  * `current` with one migration's changes taken back out: every object that differs between
- * `before` and `after` (the snapshots around that migration) is set back to its `before` state.
+ * `before` and `after` (the snapshots around that migration) is set back to its `before` state; a
+ * table the migration created goes with all it holds, one it dropped comes back as it was.
  * Correct when no later migration touched those objects (checked first with `touchedObjects`).
+ * The result has `current`'s format.
  */
 export function withChangesReverted(current: Snapshot, before: Snapshot, after: Snapshot): Snapshot {
-  const result = structuredClone(current) as Snapshot;
-  for (const [part] of TOP_LEVEL) {
-    if (!result[part]) result[part] = {};
-    patch(result[part] as Collection, collection(before, part), collection(after, part));
-  }
-  const tables = collection(result, "tables");
-  const tb = collection(before, "tables");
-  const ta = collection(after, "tables");
-  for (const key of new Set([...Object.keys(tb), ...Object.keys(ta)])) {
-    const b = tb[key] as Record<string, Json> | undefined;
-    const a = ta[key] as Record<string, Json> | undefined;
-    if (isDeepStrictEqual(a, b)) continue;
-    if (!b) delete tables[key];
-    else if (!a || !tables[key]) tables[key] = structuredClone(b);
-    else {
-      const target = tables[key] as Record<string, Json>;
-      for (const [part] of TABLE_PARTS) {
-        if (!target[part]) target[part] = {};
-        patch(target[part] as Collection, collection(b, part), collection(a, part));
-      }
-      if (!isDeepStrictEqual(a["isRLSEnabled"], b["isRLSEnabled"])) target["isRLSEnabled"] = b["isRLSEnabled"];
+  const c = objects(current);
+  const b = objects(before);
+  const a = objects(after);
+  const result = new Map(c.all);
+  const dropGroup = (group: TableGroup | undefined) => {
+    if (group?.table) result.delete(entityKey(group.table));
+    for (const key of group?.parts.keys() ?? []) result.delete(key);
+  };
+  const patch = (key: string, was: SnapshotEntity | undefined, is: SnapshotEntity | undefined) => {
+    if (sameBody(was, is)) return;
+    if (was) result.set(key, was);
+    else result.delete(key);
+  };
+  for (const key of union(b.tables, a.tables)) {
+    const gb = b.tables.get(key);
+    const ga = a.tables.get(key);
+    if (sameGroup(ga, gb)) continue;
+    if (!gb?.table && ga?.table) dropGroup(c.tables.get(key));
+    else if (gb?.table && (!ga?.table || !c.tables.get(key)?.table)) {
+      dropGroup(c.tables.get(key));
+      result.set(key, gb.table);
+      for (const [partKey, part] of gb.parts) result.set(partKey, part);
+    } else {
+      const pb = gb?.parts ?? new Map<string, SnapshotEntity>();
+      const pa = ga?.parts ?? new Map<string, SnapshotEntity>();
+      for (const partKey of union(pb, pa)) patch(partKey, pb.get(partKey), pa.get(partKey));
+      if (gb?.table) patch(key, gb.table, ga?.table);
     }
   }
-  result["tables"] = tables;
-  return result;
+  for (const key of union(b.others, a.others)) patch(key, b.others.get(key), a.others.get(key));
+  return withEntities(current, [...result.values()]);
 }
 
 /** Tables that exist in `after` but not in `before`: those a revert to `before` drops. */
 export function tablesOnlyIn(after: Snapshot, before: Snapshot): string[] {
-  const tb = collection(before, "tables");
-  return Object.entries(collection(after, "tables"))
-    .filter(([key]) => !(key in tb))
-    .map(([key, table]) => tableShortName(key, table));
+  const b = objects(before);
+  return [...objects(after).tables]
+    .filter(([key, group]) => group.table && !b.tables.get(key)?.table)
+    .map(([, group]) => group.name);
 }
 
 /** Table names (without schema) and, per table, the column, index, constraint and policy names of a snapshot. */
@@ -268,28 +366,29 @@ export function snapshotNames(snapshot: Snapshot): {
 } {
   const tables = new Set<string>();
   const parts = new Map<string, Set<string>>();
-  for (const [key, table] of Object.entries(collection(snapshot, "tables"))) {
-    const name = tableShortName(key, table);
-    tables.add(name);
-    const names = new Set<string>();
-    for (const [part] of TABLE_PARTS) for (const n of Object.keys(collection(table, part))) names.add(n);
-    parts.set(name, names);
+  const enums = new Set<string>();
+  const roles = new Set<string>();
+  for (const entity of snapshotEntities(snapshot)) {
+    if (entity.kind === "table") tables.add(entity.name);
+    else if (entity.table !== undefined)
+      parts.set(entity.table, new Set([...(parts.get(entity.table) ?? []), entity.name]));
+    else if (entity.kind === "enum") enums.add(entity.name);
+    else if (entity.kind === "role") roles.add(entity.name);
   }
-  for (const key of Object.keys(collection(snapshot, "policies"))) tables.add(key);
-  const enums = new Set(Object.values(collection(snapshot, "enums")).map((e) => (e as { name: string }).name));
-  const roles = new Set(Object.keys(collection(snapshot, "roles")));
+  for (const table of tables) if (!parts.has(table)) parts.set(table, new Set());
   return { tables, parts, enums, roles };
 }
 
 /** Enum values that `before` lacks but `after` has, per enum (a revert cannot remove them losslessly). */
 export function removedEnumValues(after: Snapshot, before: Snapshot): { type: string; values: string[] }[] {
-  const eb = collection(before, "enums");
+  const b = objects(before);
   const found: { type: string; values: string[] }[] = [];
-  for (const [key, e] of Object.entries(collection(after, "enums"))) {
-    const old = eb[key] as { values?: string[] } | undefined;
-    if (!old) continue;
-    const values = ((e as { values?: string[] }).values ?? []).filter((v) => !(old.values ?? []).includes(v));
-    if (values.length) found.push({ type: (e as { name: string }).name, values });
+  const valuesOf = (e: SnapshotEntity | undefined) => ((e?.body ?? {}) as { values?: string[] }).values ?? [];
+  for (const [key, entity] of objects(after).others) {
+    const old = b.others.get(key);
+    if (entity.kind !== "enum" || !old) continue;
+    const values = valuesOf(entity).filter((v) => !valuesOf(old).includes(v));
+    if (values.length) found.push({ type: entity.name, values });
   }
   return found;
 }

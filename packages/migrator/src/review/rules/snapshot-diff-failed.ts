@@ -18,7 +18,7 @@ export const snapshotDiffFailed: Rule = {
   examples: {
     failing: {
       generatedError:
-        'Drizzle Kit cannot tell a rename from a drop and a create without asking (columns of table "mail0_session" (mail0_session): "connectionId" would go and "connection_id" would come)',
+        'Drizzle Kit cannot tell a rename from a drop and a create without asking (columns of table "mail0_session": "connectionId" would go and "connection_id" would come)',
       sql: 'ALTER TABLE "mail0_session" RENAME COLUMN "connectionId" TO "connection_id";',
     },
     passing: {

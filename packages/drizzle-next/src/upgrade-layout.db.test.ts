@@ -1,0 +1,89 @@
+/**
+ * `db:upgrade-layout --check-database` on a database migrated with the old layout (the migrated
+ * test template: Trovella's history applied by our runner from the 0.x folder), on the engine of the
+ * test project: after the conversion nothing is pending or unknown, drizzle-orm 1.0's migrator runs
+ * nothing; a database whose rows carry other names than the folders (a conversion done elsewhere
+ * without UTC) fails the check, and the folder is put back.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { type Driver, type Project, readMigrationFolder, upgradeLayoutCommand } from "@repo/migrator";
+import { runCaptured } from "@repo/migrator/testing";
+import { createTestDatabase, MIGRATIONS_FOLDER, type TestDatabase } from "@repo/db/testing";
+import { folderManifest } from "../../migrator/src/upgrade/folder-backup.ts";
+import { drizzleMigrate1, projectWith } from "./upgraded-history.ts";
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function migrated(): Promise<TestDatabase> {
+  const t = await createTestDatabase();
+  cleanups.push(() => t.close());
+  return t;
+}
+
+/** The project's database is the test database (its session stays open for the test). */
+function projectOn(t: TestDatabase, migrationsFolder: string): Project {
+  const driver: Driver = {
+    dialect: t.driver.dialect,
+    target: t.driver.target,
+    query: (sql, params) => t.driver.query(sql, params),
+    exec: (sql) => t.driver.exec(sql),
+    close: async () => undefined,
+  };
+  return { migrationsFolder, openDriver: async () => driver };
+}
+
+function theirs(t: TestDatabase, folder: string): Promise<void> {
+  if (t.pglite) return drizzleMigrate1({ pglite: t.pglite }, folder);
+  if (t.connection.kind !== "postgres") throw new Error("expected a server database");
+  return drizzleMigrate1({ url: t.connection.url }, folder);
+}
+
+const rows = (t: TestDatabase) =>
+  t.driver.query<{ n: number }>("SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations");
+
+describe("db:upgrade-layout --check-database", () => {
+  it("finds everything applied before still applied, and drizzle-orm 1.0 then runs nothing", async () => {
+    const t = await migrated();
+    const p = projectWith(MIGRATIONS_FOLDER);
+    cleanups.push(p.remove);
+    const run = await runCaptured(upgradeLayoutCommand(projectOn(t, p.migrations)), ["--check-database", "--json"], {
+      env: {},
+      cwd: p.root,
+    });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const count = readMigrationFolder(p.migrations).migrations.length;
+    expect(JSON.parse(run.stdout).database).toEqual({ target: t.driver.target, applied: count, pending: 0 });
+    await theirs(t, p.migrations);
+    expect(await rows(t)).toEqual([{ n: count }]);
+  });
+
+  it("fails when rows name other folders than the conversion's, and puts the folder back", async () => {
+    const t = await migrated();
+    const p = projectWith(MIGRATIONS_FOLDER);
+    cleanups.push(p.remove);
+    const names = readMigrationFolder(p.migrations).migrations.map((m) => m.name);
+    const last = names.at(-1) ?? "";
+    // As drizzle-orm 1.0 left them after a conversion on a machine east of UTC: the last name a year on.
+    await t.driver.exec('ALTER TABLE drizzle.__drizzle_migrations ADD COLUMN "name" text');
+    for (const [i, name] of names.entries())
+      await t.driver.query(`UPDATE drizzle.__drizzle_migrations SET "name" = $1 WHERE id = $2`, [
+        i === names.length - 1 ? `2027${name.slice(4)}` : name,
+        i + 1,
+      ]);
+    const before = folderManifest(p.migrations);
+    const run = await runCaptured(upgradeLayoutCommand(projectOn(t, p.migrations)), ["--check-database"], {
+      env: {},
+      cwd: p.root,
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `${t.driver.target}: row ${names.length} records the name 2027${last.slice(4)}, but the folder is ${last}: drizzle-orm 1.0 would run it again`,
+    );
+    expect(run.stderr).toContain("the folder is back exactly as it was");
+    expect(folderManifest(p.migrations)).toEqual(before);
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * `db:upgrade-layout` on copies of Trovella's history (never on the committed folder), with the
+ * pinned Drizzle Kit 1.0 installed in the copy's project or given with `--drizzle-kit`: it converts
+ * as `drizzle-kit up` does, in UTC whatever the machine's zone, refuses without a Drizzle Kit 1.0,
+ * and puts the folder back byte for byte when `drizzle-kit up` or a check fails.
+ */
+import { spawnSync } from "node:child_process";
+import { readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { type Project, readMigrationFolder, upgradeLayoutCommand } from "@repo/migrator";
+import { runCaptured } from "@repo/migrator/testing";
+import { MIGRATIONS_FOLDER } from "@repo/db/testing";
+import { folderManifest } from "../../migrator/src/upgrade/folder-backup.ts";
+import {
+  addJournalMigration,
+  DRIZZLE_KIT_1,
+  legacyAndUpgraded,
+  projectWith,
+  type TempProject,
+} from "./upgraded-history.ts";
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+/** How many migrations Trovella's history has: the fixtures come after them. */
+const COMMITTED = readMigrationFolder(MIGRATIONS_FOLDER).migrations.length;
+
+function project(): TempProject {
+  const p = projectWith(MIGRATIONS_FOLDER);
+  cleanups.push(p.remove);
+  return p;
+}
+
+const toolkitProject = (migrationsFolder: string): Project => ({
+  migrationsFolder,
+  openDriver: () => Promise.reject(new Error("no database in this test")),
+});
+
+function upgrade(folder: string, args: string[] = [], env: NodeJS.ProcessEnv = process.env) {
+  return runCaptured(upgradeLayoutCommand(toolkitProject(folder)), ["--migrations", folder, ...args], {
+    env,
+    cwd: dirname(folder),
+  });
+}
+
+describe("db:upgrade-layout converts and checks", () => {
+  it("converts a copy of the history exactly as drizzle-kit up does, and says what it checked", async () => {
+    const p = project();
+    const run = await upgrade(p.migrations, ["--json"]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as { checks: string[]; migrations: { tag: string; name: string }[] };
+    const legacy = readMigrationFolder(MIGRATIONS_FOLDER).migrations;
+    expect(report.migrations).toEqual(legacy.map((m) => ({ tag: m.tag, name: m.name })));
+    expect(report.checks).toHaveLength(3);
+    const reference = legacyAndUpgraded(MIGRATIONS_FOLDER);
+    cleanups.push(reference.remove);
+    expect(folderManifest(p.migrations)).toEqual(folderManifest(reference.upgraded.migrations));
+
+    const again = await upgrade(p.migrations);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(
+      `is in Drizzle Kit 1.0's layout already (${legacy.length} migrations): nothing to do.`,
+    );
+  });
+
+  it("names folders in UTC on a machine in Tokyo, where Drizzle Kit 1.0 alone would put New Year's Eve in the next year", async () => {
+    const p = project();
+    addJournalMigration(p.migrations, "nye", Date.UTC(2026, 11, 31, 23, 30, 0, 250), "SELECT 1;");
+    const run = await upgrade(p.migrations, [], { ...process.env, TZ: "Asia/Tokyo" });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(readdirSync(p.migrations).at(-1)).toBe("20261231233000_nye");
+  });
+
+  it("takes the Drizzle Kit given with --drizzle-kit, in a project that has none", async () => {
+    const p = project();
+    rmSync(join(p.root, "node_modules"), { recursive: true });
+    const refused = await upgrade(p.migrations);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`error: no drizzle-kit is installed for ${p.migrations}`);
+    const run = await upgrade(p.migrations, ["--drizzle-kit", DRIZZLE_KIT_1]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("with drizzle-kit 1.0.0-rc.5-5935859 up (TZ=UTC)");
+  });
+});
+
+describe("db:upgrade-layout leaves the folder as it was", () => {
+  it("refuses in this repository: pnpm db:upgrade-layout (@repo/db has Drizzle Kit 0.31) exits 2 and leaves the folder", () => {
+    const before = folderManifest(MIGRATIONS_FOLDER);
+    // What `pnpm db:upgrade-layout` runs: the package's script, from the package folder.
+    const run = spawnSync(process.execPath, ["--import", "tsx", "src/upgrade-layout.ts"], {
+      cwd: fileURLToPath(new URL("../../db", import.meta.url)),
+      encoding: "utf8",
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(
+      /^error: db:upgrade-layout runs Drizzle Kit 1\.0's drizzle-kit up, but the project of \S+\/packages\/db\/src\/migrations has drizzle-kit 0\.31\.\d+ .*the folder is unchanged\n/,
+    );
+    expect(run.stderr).toContain("fix: upgrade drizzle-kit and drizzle-orm to the same 1.0 build");
+    expect(folderManifest(MIGRATIONS_FOLDER)).toEqual(before);
+  });
+
+  it("refuses a --drizzle-kit that is not 1.0, or not Drizzle Kit at all", async () => {
+    const p = project();
+    const before = folderManifest(p.migrations);
+    const toolkits = dirname(dirname(DRIZZLE_KIT_1));
+    const old = await upgrade(p.migrations, [
+      "--drizzle-kit",
+      join(toolkits, "..", "..", "migrator", "node_modules", "drizzle-kit"),
+    ]);
+    expect(old.code).toBe(2);
+    expect(old.stderr).toMatch(/has drizzle-kit 0\.31\.\d+/);
+    const notKit = await upgrade(p.migrations, ["--drizzle-kit", tmpdir()]);
+    expect(notKit.code).toBe(2);
+    expect(notKit.stderr).toContain(`${tmpdir()} is not in a drizzle-kit package`);
+    expect(folderManifest(p.migrations)).toEqual(before);
+  });
+
+  it("puts the folder back when the conversion changes the order: two migrations of one second, named against it", async () => {
+    const p = project();
+    const second = Date.UTC(2027, 0, 5, 10, 0, 0);
+    addJournalMigration(p.migrations, "zeta", second + 100, "SELECT 'zeta';");
+    addJournalMigration(p.migrations, "alpha", second + 900, "SELECT 'alpha';");
+    const before = folderManifest(p.migrations);
+    const run = await upgrade(p.migrations, ["--json"]);
+    expect(run.code).toBe(1);
+    const error = (JSON.parse(run.stdout) as { error: { code: string; failures: string[]; restored: boolean } }).error;
+    expect(error.code).toBe("layout-check-failed");
+    expect(error.restored).toBe(true);
+    expect(error.failures[0]).toBe(
+      `the migrations are not the history's, in its order, under the names drizzle-orm 1.0 records: #${COMMITTED + 1} should be 20270105100000_zeta, is 20270105100000_alpha, #${COMMITTED + 2} should be 20270105100000_alpha, is 20270105100000_zeta`,
+    );
+    expect(folderManifest(p.migrations)).toEqual(before);
+  });
+
+  it("puts the folder back when drizzle-kit up fails half-way (two migrations of one second with one name)", async () => {
+    const p = project();
+    const second = Date.UTC(2027, 0, 5, 10, 0, 0);
+    addJournalMigration(p.migrations, "twin", second + 100, "SELECT 1;");
+    addJournalMigration(p.migrations, "twin", second + 900, "SELECT 2;");
+    const before = folderManifest(p.migrations);
+    const run = await upgrade(p.migrations);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /error: the conversion of .* failed its checks \(1\): drizzle-kit up exited with 1: .*EEXIST/,
+    );
+    expect(run.stderr).toContain("the folder is back exactly as it was");
+    expect(folderManifest(p.migrations)).toEqual(before);
+    expect(readMigrationFolder(p.migrations).layout).toBe("journal");
+  });
+
+  it("leaves no copy behind in the temporary directory", async () => {
+    const backups = () =>
+      readdirSync(tmpdir())
+        .filter((n) => n.startsWith("migrations-backup-"))
+        .sort();
+    const existing = backups();
+    const p = project();
+    expect((await upgrade(p.migrations)).code).toBe(0);
+    const q = project();
+    addJournalMigration(q.migrations, "twin", Date.UTC(2027, 0, 5) + 1, "SELECT 1;");
+    addJournalMigration(q.migrations, "twin", Date.UTC(2027, 0, 5) + 2, "SELECT 2;");
+    expect((await upgrade(q.migrations)).code).toBe(1);
+    expect(backups().filter((n) => !existing.includes(n))).toEqual([]);
+  });
+});

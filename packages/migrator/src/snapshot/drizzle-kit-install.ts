@@ -1,0 +1,63 @@
+/**
+ * Which Drizzle Kit a project has installed, found the way Node finds a package (`node_modules`
+ * folders upward from a directory), so the toolkit diffs a project's snapshots with the Drizzle
+ * Kit that wrote them and `db:upgrade-layout` runs the project's own `drizzle-kit up`.
+ */
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+
+/** An installed `drizzle-kit` package. */
+export interface DrizzleKitInstall {
+  /** The package folder (real path). */
+  dir: string;
+  /** Its `package.json` version, e.g. `0.31.11` or `1.0.0-rc.5-5935859`. */
+  version: string;
+  /** `0.x` writes snapshot format 7 and has `drizzle-kit/api`; `1.0` writes 8 (or 9) and has `drizzle-kit/api-postgres`. */
+  generation: "0.x" | "1.0" | "other";
+}
+
+function install(packageDir: string): DrizzleKitInstall | undefined {
+  const file = join(packageDir, "package.json");
+  if (!existsSync(file)) return undefined;
+  const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
+  if (pkg.name !== "drizzle-kit" || typeof pkg.version !== "string") return undefined;
+  const major = pkg.version.split(".")[0];
+  return {
+    dir: realpathSync(packageDir),
+    version: pkg.version,
+    generation: major === "0" ? "0.x" : major === "1" ? "1.0" : "other",
+  };
+}
+
+/**
+ * The `drizzle-kit` a module in `from` would load: `from/node_modules/drizzle-kit`, then each
+ * parent folder's; undefined when there is none.
+ *
+ * @example findDrizzleKit("packages/db")?.version // "0.31.11"
+ */
+export function findDrizzleKit(from: string): DrizzleKitInstall | undefined {
+  let dir = resolve(from);
+  for (;;) {
+    const found = install(join(dir, "node_modules", "drizzle-kit"));
+    if (found) return found;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/**
+ * The `drizzle-kit` package at `path`: its folder, or any file inside it (`…/drizzle-kit/bin.cjs`);
+ * undefined when `path` is in no `drizzle-kit` package.
+ */
+export function drizzleKitAt(path: string): DrizzleKitInstall | undefined {
+  let dir = resolve(path);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) dir = dirname(dir);
+  for (;;) {
+    const found = install(dir);
+    if (found) return found;
+    const parent = dirname(dir);
+    if (parent === dir || !existsSync(parent)) return undefined;
+    dir = parent;
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * `db:upgrade-layout`: a Drizzle Kit 0.x migrations folder converted in place to Drizzle Kit 1.0's
+ * layout by the project's own `drizzle-kit up` (1.0), run with `TZ=UTC` (the 1.0.0-rc.5-5935859
+ * build takes the folder name's year in local time), then checked against the folder as it was:
+ * the same migrations in the same order under the names drizzle-orm 1.0 records, the same SQL
+ * bytes, an intact snapshot chain recording the same objects, and (given a database migrated with
+ * the old layout) the same migrations applied. On any failed check the folder is put back exactly
+ * as it was, from a copy taken first.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import type { Driver } from "../drivers/driver.ts";
+import { MigratorError } from "../errors/migrator-error.ts";
+import { type Migration, type MigrationFolder, readMigrationFolder } from "../journal/migration-folder.ts";
+import type { HistoryState } from "../runner/history-state.ts";
+import { migrationStatus } from "../runner/migration-status.ts";
+import { type DrizzleKitInstall, drizzleKitAt, findDrizzleKit } from "../snapshot/drizzle-kit-install.ts";
+import { snapshotEntities } from "../snapshot/snapshot-entities.ts";
+import { type Snapshot, snapshotVersion } from "../snapshot/snapshot.ts";
+import { backUpFolder } from "./folder-backup.ts";
+
+export interface UpgradeLayoutOptions {
+  /** The Drizzle Kit 0.x migrations folder (`meta/_journal.json`). */
+  folder: string;
+  /** The Drizzle Kit to run: its package folder or a file in it (`bin.cjs`). Default: the one the folder's project has installed. */
+  drizzleKit?: string;
+  /** A session on a database migrated with the folder as it is: the same migrations must count as applied after. */
+  driver?: Driver;
+  /** The environment `drizzle-kit up` runs in (`TZ` is set to `UTC`). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What the upgrade did and checked. */
+export interface UpgradeLayoutReport {
+  /** The folder was in 1.0's layout already: nothing was run or changed. */
+  alreadyConverted: boolean;
+  drizzleKit?: { version: string; dir: string };
+  /** Each migration's 0.x tag and 1.0 name (its folder). */
+  migrations: { tag: string; name: string }[];
+  /** The checks that passed, in words. */
+  checks: string[];
+  /** The database checked, when one was given. */
+  database?: { target: string; applied: number; pending: number };
+}
+
+/**
+ * Why `db:upgrade-layout` refused (`layout-upgrade-refused`: no Drizzle Kit 1.0 to run, exit 2) or
+ * undid the conversion (`layout-check-failed`: `drizzle-kit up` failed or a check did, exit 1).
+ */
+export class UpgradeLayoutError extends MigratorError {
+  override name = "UpgradeLayoutError";
+
+  constructor(
+    code: "layout-upgrade-refused" | "layout-check-failed",
+    message: string,
+    fix: string,
+    /** What failed, one line each. */
+    readonly failures: string[] = [],
+    /** For a failed check: whether the folder is back byte for byte (else the copy is kept at `backup`). */
+    readonly restored?: boolean,
+    readonly backup?: string,
+  ) {
+    super(code, message, fix);
+  }
+
+  protected override details(): Record<string, unknown> {
+    return { failures: this.failures, restored: this.restored, backup: this.backup };
+  }
+}
+
+/** The Drizzle Kit 1.0 to run, or a refusal naming what was found instead. */
+function drizzleKitOne(options: UpgradeLayoutOptions, folder: string): DrizzleKitInstall & { bin: string } {
+  const kit = options.drizzleKit ? drizzleKitAt(options.drizzleKit) : findDrizzleKit(folder);
+  const where = options.drizzleKit ?? `the project of ${folder}`;
+  const fix =
+    "upgrade drizzle-kit and drizzle-orm to the same 1.0 build in the project that holds the folder (drizzle-kit up checks drizzle-orm's version; pin exact versions), or pass --drizzle-kit PATH to a Drizzle Kit 1.0; then run this again";
+  if (!kit)
+    throw new UpgradeLayoutError(
+      "layout-upgrade-refused",
+      options.drizzleKit
+        ? `${options.drizzleKit} is not in a drizzle-kit package`
+        : `no drizzle-kit is installed for ${folder} (node_modules from there up)`,
+      fix,
+    );
+  const bin = join(kit.dir, "bin.cjs");
+  if (kit.generation !== "1.0" || !existsSync(bin))
+    throw new UpgradeLayoutError(
+      "layout-upgrade-refused",
+      `db:upgrade-layout runs Drizzle Kit 1.0's drizzle-kit up, but ${where} has drizzle-kit ${kit.version} (${kit.dir}); the folder is unchanged`,
+      fix,
+    );
+  return { ...kit, bin };
+}
+
+/** The objects a snapshot records, by kind, schema, table and name (primary keys aside: 1.0 records them on their own). */
+function objectNames(snapshot: Snapshot): string[] {
+  return snapshotEntities(snapshot)
+    .filter((e) => e.kind !== "primary-key")
+    .map((e) => `${e.kind} ${e.schema || "public"}.${e.table ?? ""}.${e.name}`)
+    .sort();
+}
+
+/** The checks of the converted folder against the one before; failures in words. */
+function checkFolder(before: MigrationFolder, path: string): { after?: MigrationFolder; failures: string[] } {
+  let after: MigrationFolder;
+  try {
+    after = readMigrationFolder(path);
+  } catch (error) {
+    return { failures: [`the converted folder is refused: ${(error as Error).message}`] };
+  }
+  const failures: string[] = [];
+  if (after.layout !== "folders") failures.push(`${path} is still in Drizzle Kit 0.x's layout (meta/_journal.json)`);
+  const expected = before.migrations.map((m) => m.name);
+  const found = after.migrations.map((m) => m.tag);
+  const wrong = [...Array(Math.max(expected.length, found.length)).keys()].filter((i) => expected[i] !== found[i]);
+  if (wrong.length > 0) {
+    failures.push(
+      `the migrations are not the history's, in its order, under the names drizzle-orm 1.0 records: ${wrong
+        .map((i) => `#${i + 1} should be ${expected[i] ?? "nothing"}, is ${found[i] ?? "missing"}`)
+        .join(", ")}`,
+    );
+  }
+  before.migrations.forEach((old, position) => {
+    const converted = after.migrations.find((m) => m.tag === old.name);
+    if (!converted) return;
+    if (converted.sql !== old.sql || converted.hash !== old.hash)
+      failures.push(`${converted.file}: not the bytes of ${old.file} (sha256 ${old.hash} → ${converted.hash})`);
+    failures.push(...checkSnapshot(old, converted, after.migrations[position - 1]));
+  });
+  return { after, failures };
+}
+
+/** A converted snapshot: format 8, the old id, the old parent (the previous migration's), the same objects. */
+function checkSnapshot(old: Migration, converted: Migration, previous: Migration | undefined): string[] {
+  if (!converted.snapshot) return [`${converted.snapshotPath}: missing or unreadable`];
+  if (!old.snapshot) return [];
+  try {
+    if (snapshotVersion(converted.snapshot) !== "8")
+      return [`${converted.snapshotPath}: still format 7, not Drizzle Kit 1.0's`];
+  } catch (error) {
+    return [`${converted.snapshotPath}: ${(error as Error).message}`];
+  }
+  const failures: string[] = [];
+  const parents = converted.snapshot.prevIds ?? [];
+  if (converted.snapshot.id !== old.snapshot.id)
+    failures.push(`${converted.snapshotPath}: id ${converted.snapshot.id}, was ${old.snapshot.id}`);
+  const parent = previous?.snapshot?.id ?? old.snapshot.prevId;
+  if (!isDeepStrictEqual(parents, [parent]))
+    failures.push(
+      `${converted.snapshotPath}: parents ${JSON.stringify(parents)}, expected [${JSON.stringify(parent)}] (the snapshot chain is broken)`,
+    );
+  if (!isDeepStrictEqual(objectNames(converted.snapshot), objectNames(old.snapshot)))
+    failures.push(`${converted.snapshotPath}: records other objects than ${old.snapshotPath}`);
+  return failures;
+}
+
+/** The database against the converted folder: what was applied before still is, by name where rows have one. */
+function checkDatabase(before: HistoryState, after: HistoryState, target: string): string[] {
+  const failures: string[] = [];
+  before.migrations.forEach((state, position) => {
+    const now = after.migrations[position];
+    if (state.state !== "applied") return;
+    if (now?.state !== "applied")
+      failures.push(
+        `${target}: ${state.migration.tag} was applied, and ${now?.migration.tag ?? "it"} is ${now?.state ?? "gone"} now`,
+      );
+    else if (now.row.name && now.row.name !== now.migration.name)
+      failures.push(
+        `${target}: row ${now.row.id} records the name ${now.row.name}, but the folder is ${now.migration.name}: drizzle-orm 1.0 would run it again`,
+      );
+  });
+  if (after.unknown.length > before.unknown.length)
+    failures.push(`${target}: ${after.unknown.length - before.unknown.length} applied row(s) match no migration now`);
+  return failures;
+}
+
+/**
+ * Converts the folder (see the file comment). Refuses with `layout-upgrade-refused` before touching
+ * anything when no Drizzle Kit 1.0 is at hand; undoes the conversion and throws
+ * `layout-check-failed` naming every failure when `drizzle-kit up` or a check fails.
+ *
+ * @example const report = await upgradeLayout({ folder: "drizzle", driver }); // report.checks
+ */
+export async function upgradeLayout(options: UpgradeLayoutOptions): Promise<UpgradeLayoutReport> {
+  const before = readMigrationFolder(options.folder);
+  const folder = before.folder;
+  const migrations = before.migrations.map((m) => ({ tag: m.tag, name: m.name }));
+  if (before.layout === "folders") return { alreadyConverted: true, migrations, checks: [] };
+  const kit = drizzleKitOne(options, folder);
+  const stateBefore = options.driver ? await migrationStatus(options.driver, before) : undefined;
+
+  const backup = backUpFolder(folder);
+  const failures: string[] = [];
+  const run = spawnSync(
+    process.execPath,
+    // A relative --out: 1.0.0-rc.5-5935859 reads "./<out>/…" and fails on an absolute one.
+    [kit.bin, "up", "--dialect", "postgresql", "--out", `./${basename(folder)}`],
+    { cwd: dirname(folder), env: { ...(options.env ?? process.env), TZ: "UTC" }, encoding: "utf8" },
+  );
+  if (run.status !== 0) {
+    const output = `${run.stderr ?? ""}${run.stdout ?? ""}`.trim().split("\n").slice(-5).join(" / ");
+    failures.push(`drizzle-kit up exited with ${run.status ?? run.signal ?? run.error?.message}: ${output}`);
+  }
+  const checked = failures.length ? { failures: [] } : checkFolder(before, folder);
+  failures.push(...checked.failures);
+  let stateAfter: HistoryState | undefined;
+  if (!failures.length && options.driver && stateBefore && checked.after) {
+    stateAfter = await migrationStatus(options.driver, checked.after);
+    failures.push(...checkDatabase(stateBefore, stateAfter, options.driver.target));
+  }
+
+  if (failures.length) {
+    const left = backup.restore();
+    const restored = left.length === 0;
+    throw new UpgradeLayoutError(
+      "layout-check-failed",
+      `the conversion of ${folder} to Drizzle Kit 1.0's layout failed its checks (${failures.length}): ${failures.join("; ")}; ${
+        restored
+          ? "the folder is back exactly as it was"
+          : `the folder could not be put back (${left.slice(0, 5).join(", ")} differ): the copy taken first is ${backup.copy}`
+      }`,
+      restored
+        ? "fix what failed in the 0.x folder (or the Drizzle Kit installed) and run db:upgrade-layout again; nothing was changed"
+        : `restore the folder from git or from ${backup.copy}`,
+      failures,
+      restored,
+      restored ? undefined : backup.copy,
+    );
+  }
+  backup.discard();
+  const n = before.migrations.length;
+  const report: UpgradeLayoutReport = {
+    alreadyConverted: false,
+    drizzleKit: { version: kit.version, dir: kit.dir },
+    migrations,
+    checks: [
+      `the same ${n} migrations, in the same order, each named as drizzle-orm 1.0 records it`,
+      `the same SQL bytes and SHA-256 hashes (${n} files)`,
+      `the snapshot chain intact: ${n} snapshots in format 8 with their ids, each the child of the one before, recording the same objects`,
+    ],
+  };
+  if (options.driver && stateAfter) {
+    const applied = stateAfter.migrations.filter((m) => m.state === "applied").length;
+    report.checks.push(
+      `${options.driver.target}: the ${applied} migrations applied before count as applied, by the names drizzle-orm 1.0 records; ${stateAfter.pendingCount} pending, ${stateAfter.unknown.length} unknown`,
+    );
+    report.database = { target: options.driver.target, applied, pending: stateAfter.pendingCount };
+  }
+  return report;
+}
