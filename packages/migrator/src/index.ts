@@ -16,7 +16,12 @@ export type { RunnerProblem } from "./errors/runner-problem.ts";
 export { migrationHash } from "./journal/file-hash.ts";
 export { findMigration } from "./journal/find-migration.ts";
 export { describeFolderIssue, type FolderIssue } from "./journal/folder-issue.ts";
-export { type Migration, type MigrationFolder, readMigrationFolder } from "./journal/migration-folder.ts";
+export {
+  folderSnapshotWarnings,
+  type Migration,
+  type MigrationFolder,
+  readMigrationFolder,
+} from "./journal/migration-folder.ts";
 export { NO_TRANSACTION_DIRECTIVE, STATEMENT_BREAKPOINT, splitStatements } from "./sql/statements.ts";
 
 export { type AcceptedHash, acceptMigrationHashes } from "./runner/accept-hash.ts";

@@ -1,6 +1,12 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type FolderIssue, RunnerError, migrationHash, readMigrationFolder } from "@repo/migrator";
+import {
+  type FolderIssue,
+  folderSnapshotWarnings,
+  RunnerError,
+  migrationHash,
+  readMigrationFolder,
+} from "@repo/migrator";
 import { afterEach, describe, expect, it } from "vitest";
 import { MIGRATIONS_FOLDER } from "../project.ts";
 import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
@@ -122,6 +128,20 @@ describe("readMigrationFolder", () => {
       { kind: "sql-not-utf8", tag, path: join(scratch.dir, `${tag}.sql`), offset: 16, line: 2 },
     ]);
     expect(() => readMigrationFolder(scratch!.dir)).toThrow(`${tag}.sql:2: byte 16 is not UTF-8`);
+  });
+
+  it("leaves a malformed snapshot to the commands that diff snapshots: no warning for applying, the reason when asked", () => {
+    scratch = scratchMigrations();
+    const fourth = scratch.entries()[3]!;
+    const path = join(scratch.dir, "meta", `${fourth.tag.split("_")[0]}_snapshot.json`);
+    writeFileSync(path, '<<<<<<< HEAD\n{"id": "a"}\n=======\n{"id": "b"}\n>>>>>>> branch\n');
+    const folder = readMigrationFolder(scratch.dir);
+    expect(folder.warnings).toEqual([]);
+    expect(folder.migrations[3]!.snapshot).toBeUndefined();
+    expect(folder.migrations[4]!.snapshot?.id).toEqual(expect.any(String));
+    expect(folderSnapshotWarnings(folder)).toEqual([
+      { kind: "snapshot-malformed", tag: fourth.tag, path, reason: expect.stringMatching(/JSON/) as string },
+    ]);
   });
 
   it("says in its message what is wrong, where, and that nothing was applied", () => {

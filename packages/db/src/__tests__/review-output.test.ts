@@ -16,7 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), "review-output-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("db:review's output on a real history", { timeout: 60_000 }, () => {
-  it("prints only its JSON and its summary: nothing from Drizzle Kit, the unchecked migrations as findings", async () => {
+  it("prints only its JSON, the folder's warning and its summary: nothing from Drizzle Kit, the unchecked migrations as findings", async () => {
     const config = join(dir, "review.config.json");
     writeFileSync(config, '{ "rules": {} }\n');
     const args = ["--migrations", ZERO, "--config", config, "--no-baseline", "--format", "json"];
@@ -31,6 +31,7 @@ describe("db:review's output on a real history", { timeout: 60_000 }, () => {
       "0006_small_unicorn.sql warning",
     ]);
     expect(stderr.split("\n").filter(Boolean)).toEqual([
+      `warning: ${join(ZERO, "0025_far_echo.sql")}: SQL file not in the journal, so it never runs. Add it with drizzle-kit generate, or delete it.`,
       `Reviewed 26 migration(s): ${findings.filter((f) => f.severity === "error").length} error(s), ${findings.filter((f) => f.severity === "warning").length} warning(s)`,
     ]);
     expect(code).toBe(1);

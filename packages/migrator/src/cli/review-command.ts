@@ -1,6 +1,7 @@
 import { relative } from "node:path";
 import { Command, Option } from "commander";
 import { MigratorError } from "../errors/migrator-error.ts";
+import { describeFolderIssue } from "../journal/folder-issue.ts";
 import { fixMigrations } from "../review/fix/fix-migrations.ts";
 import { FORMATS, type Format, formatFindings } from "../review/formats.ts";
 import { embeddedLiveDatabase, type LiveDatabase, serverLiveDatabase } from "../review/live/live-database.ts";
@@ -162,6 +163,7 @@ export function reviewCommand(project: Project, name = "db:review") {
             context.err(`Wrote ${run.all.length} accepted finding(s) to ${relative(context.cwd, baselinePath)}\n`);
             return EXIT.ok;
           }
+          for (const warning of run.folderWarnings) context.err(`warning: ${describeFolderIssue(warning)}\n`);
           context.out(formatFindings(run.findings, flags.format));
           if (run.live) {
             const lockReport = formatLockReport(run.live.evidence, run.live.source, run.live.weights);

@@ -3,7 +3,7 @@
  * review, revert and the test-database factory all read the folder through it, so they agree on
  * what the history is and how each problem is worded.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { type Dirent, existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { RunnerError } from "../errors/runner-error.ts";
 import { runsOutsideTransaction } from "../sql/statements.ts";
@@ -12,7 +12,8 @@ import { migrationHash } from "./file-hash.ts";
 import { isFoldersLayout, readMigrationDirectories } from "./folders-layout.ts";
 import { type FolderIssue, isRefusal } from "./folder-issue.ts";
 import { type Journal, readJournal } from "./journal-file.ts";
-import { parentIds, type Snapshot, snapshotFileName } from "../snapshot/snapshot.ts";
+import { type Snapshot, snapshotFileName } from "../snapshot/snapshot.ts";
+import { SnapshotFile, snapshotWarnings } from "./snapshot-file.ts";
 import { decodeUtf8 } from "./utf8-text.ts";
 
 /** One migration of the folder, in apply order. */
@@ -35,8 +36,11 @@ export interface Migration {
   noTransaction: boolean;
   /** Where Drizzle Kit keeps its snapshot (whether or not it exists). */
   snapshotPath: string;
-  /** Drizzle Kit's schema after this migration; undefined when the file is missing or malformed (a warning says which). */
-  snapshot: Snapshot | undefined;
+  /**
+   * Drizzle Kit's schema after this migration, parsed on first use; undefined when the file is
+   * missing (a warning of the reader) or malformed ({@link folderSnapshotWarnings}).
+   */
+  readonly snapshot: Snapshot | undefined;
 }
 
 /** A migrations folder that is safe to apply. */
@@ -51,7 +55,10 @@ export interface MigrationFolder {
   journalPath: string;
   /** Every migration, in the order they apply in (the journal's; in 1.0, the folder names'). */
   migrations: Migration[];
-  /** Untidiness that does not change what runs: commands print it once, with the fix. */
+  /**
+   * Untidiness that does not change what runs: commands print it once, with the fix. Snapshots
+   * are only checked to exist here; {@link folderSnapshotWarnings} parses them.
+   */
   warnings: FolderIssue[];
 }
 
@@ -66,9 +73,10 @@ export function readMigrationFolder(folder: string): MigrationFolder {
   const root = resolve(folder);
   const journalPath = join(root, "meta", "_journal.json");
   const issues: FolderIssue[] = [];
-  const folders = isFoldersLayout(root);
+  const entries = existsSync(root) ? readdirSync(root, { withFileTypes: true }) : [];
+  const folders = isFoldersLayout(root, entries);
   if (folders && existsSync(journalPath)) issues.push({ kind: "layouts-mixed", path: root });
-  const read = folders ? readFolders(root, issues) : readJournalLayout(root, journalPath, issues);
+  const read = folders ? readFolders(root, entries, issues) : readJournalLayout(root, entries, journalPath, issues);
   const refusals = issues.filter(isRefusal);
   const warnings = issues.filter((issue) => !isRefusal(issue));
   if (refusals.length > 0 || !read)
@@ -76,11 +84,41 @@ export function readMigrationFolder(folder: string): MigrationFolder {
   return { folder: root, warnings, ...read };
 }
 
+/**
+ * The snapshot untidiness of a folder the reader returned: snapshots that are not complete Drizzle
+ * Kit snapshots and (1.0's layout) broken parent chains. It parses every snapshot, so only the
+ * commands that diff snapshots (db:review, db:revert, db:rebase) ask for it and print it.
+ */
+export function folderSnapshotWarnings(folder: MigrationFolder): FolderIssue[] {
+  return snapshotWarnings(
+    folder.layout,
+    folder.migrations.map((m) => ({ tag: m.tag, snapshotFile: SNAPSHOT_FILES.get(m) })),
+  );
+}
+
+/** Each migration's snapshot file, for {@link folderSnapshotWarnings}. */
+const SNAPSHOT_FILES = new WeakMap<Migration, SnapshotFile>();
+
+/** A migration whose `snapshot` is read from `snapshotPath` on first use; a missing file is a warning now. */
+function migration(fields: Omit<Migration, "snapshot" | "noTransaction">, issues: FolderIssue[]): Migration {
+  const file = existsSync(fields.snapshotPath) ? new SnapshotFile(fields.snapshotPath) : undefined;
+  if (!file) issues.push({ kind: "snapshot-missing", tag: fields.tag, path: fields.snapshotPath });
+  const result = { ...fields, noTransaction: runsOutsideTransaction(fields.sql) } as Migration;
+  Object.defineProperty(result, "snapshot", { enumerable: true, get: () => file?.snapshot });
+  if (file) SNAPSHOT_FILES.set(result, file);
+  return result;
+}
+
 type LayoutRead = Pick<MigrationFolder, "layout" | "journal" | "journalPath" | "migrations">;
 
-/** A migration's SQL file, refusing bytes that are not UTF-8. */
-function readSql(tag: string, file: string, issues: FolderIssue[]): { sql: string; hash: string } | undefined {
-  const decoded = decodeUtf8(readFileSync(file));
+/** A migration's SQL, refusing bytes that are not UTF-8. */
+function decodeSql(
+  tag: string,
+  file: string,
+  bytes: Buffer,
+  issues: FolderIssue[],
+): { sql: string; hash: string } | undefined {
+  const decoded = decodeUtf8(bytes);
   if (!decoded.ok) {
     issues.push({ kind: "sql-not-utf8", tag, path: file, ...decoded.at });
     return undefined;
@@ -89,49 +127,34 @@ function readSql(tag: string, file: string, issues: FolderIssue[]): { sql: strin
 }
 
 /** Drizzle Kit 1.0's layout. */
-function readFolders(root: string, issues: FolderIssue[]): LayoutRead {
+function readFolders(root: string, entries: readonly Dirent[], issues: FolderIssue[]): LayoutRead {
   const migrations: Migration[] = [];
-  const ids = new Set<string>();
-  readMigrationDirectories(root, issues).forEach((directory, position) => {
-    const { name, when, file, snapshotPath } = directory;
-    const snapshot = readSnapshot(name, snapshotPath, issues);
-    for (const parent of snapshot ? parentIds(snapshot) : []) {
-      if (position > 0 && !ids.has(parent))
-        issues.push({ kind: "snapshot-parent-missing", tag: name, path: snapshotPath, parent });
-    }
-    if (snapshot) ids.add(snapshot.id);
-    const text = readSql(name, file, issues);
-    if (!text) return;
-    migrations.push({
-      idx: position,
-      tag: name,
-      name,
-      when,
-      file,
-      ...text,
-      noTransaction: runsOutsideTransaction(text.sql),
-      snapshotPath,
-      snapshot,
-    });
+  readMigrationDirectories(root, entries, issues).forEach(({ name, when, file, bytes, snapshotPath }, position) => {
+    const text = decodeSql(name, file, bytes, issues);
+    if (text) migrations.push(migration({ idx: position, tag: name, name, when, file, ...text, snapshotPath }, issues));
   });
   return { layout: "folders", journalPath: root, migrations };
 }
 
 /** Drizzle Kit 0.x's layout: the journal lists the migrations. */
-function readJournalLayout(root: string, journalPath: string, issues: FolderIssue[]): LayoutRead | undefined {
+function readJournalLayout(
+  root: string,
+  entries: readonly Dirent[],
+  journalPath: string,
+  issues: FolderIssue[],
+): LayoutRead | undefined {
   const journal = readJournal(journalPath, issues);
-  const entries = journal?.entries ?? [];
-  const sqlFiles = existsSync(root)
-    ? readdirSync(root)
-        .filter((name) => name.endsWith(".sql"))
-        .sort()
-    : [];
-  if (journal && entries.length === 0 && sqlFiles.length > 0)
+  const journalEntries = journal?.entries ?? [];
+  const sqlFiles = entries
+    .filter((entry) => entry.name.endsWith(".sql"))
+    .map((entry) => entry.name)
+    .sort();
+  if (journal && journalEntries.length === 0 && sqlFiles.length > 0)
     issues.push({ kind: "journal-empty", path: journalPath, sqlFiles });
   const migrations: Migration[] = [];
   const seen = new Set<string>();
   let previous: { tag: string; when: number } | undefined;
-  entries.forEach(({ tag, idx, when }, position) => {
+  journalEntries.forEach(({ tag, idx, when }, position) => {
     if (seen.has(tag)) issues.push({ kind: "duplicate-tag", tag });
     seen.add(tag);
     if (idx !== position) issues.push({ kind: "idx-out-of-order", tag, idx, expected: position });
@@ -140,53 +163,22 @@ function readJournalLayout(root: string, journalPath: string, issues: FolderIssu
     }
     previous = { tag, when };
     const snapshotPath = join(root, "meta", snapshotFileName(tag));
-    const snapshot = readSnapshot(tag, snapshotPath, issues);
     const file = join(root, `${tag}.sql`);
     if (!existsSync(file)) {
+      if (!existsSync(snapshotPath)) issues.push({ kind: "snapshot-missing", tag, path: snapshotPath });
       issues.push({ kind: "sql-missing", tag, path: file });
       return;
     }
-    const text = readSql(tag, file, issues);
+    const text = decodeSql(tag, file, readFileSync(file), issues);
     if (!text) return;
-    migrations.push({
-      idx,
-      tag,
-      name: drizzleFolderName(tag, when),
-      when,
-      file,
-      ...text,
-      noTransaction: runsOutsideTransaction(text.sql),
-      snapshotPath,
-      snapshot,
-    });
+    migrations.push(
+      migration({ idx, tag, name: drizzleFolderName(tag, when), when, file, ...text, snapshotPath }, issues),
+    );
   });
-  if (entries.length > 0) {
+  if (journalEntries.length > 0) {
     for (const name of sqlFiles) {
       if (!seen.has(name.slice(0, -".sql".length))) issues.push({ kind: "sql-not-in-journal", path: join(root, name) });
     }
   }
   return journal && { layout: "journal", journal, journalPath, migrations };
-}
-
-/**
- * A migration's snapshot; a missing file, one that is not JSON or one that is not a complete
- * Drizzle Kit snapshot (0.x: `tables`; 1.0: `ddl` or `deltas`) adds a warning and gives undefined.
- */
-function readSnapshot(tag: string, path: string, issues: FolderIssue[]): Snapshot | undefined {
-  if (!existsSync(path)) {
-    issues.push({ kind: "snapshot-missing", tag, path });
-    return undefined;
-  }
-  try {
-    const parsed = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown> | null;
-    if (typeof parsed !== "object" || parsed === null || typeof parsed["id"] !== "string")
-      throw new Error("not a Drizzle Kit snapshot (no id)");
-    const complete =
-      typeof parsed["tables"] === "object" || Array.isArray(parsed["ddl"]) || Array.isArray(parsed["deltas"]);
-    if (!complete) throw new Error("not a complete Drizzle Kit snapshot (no tables, ddl or deltas)");
-    return parsed as Snapshot;
-  } catch (error) {
-    issues.push({ kind: "snapshot-malformed", tag, path, reason: (error as Error).message });
-    return undefined;
-  }
 }

@@ -15,7 +15,12 @@ import { DATA_LOSS_MARKER, markDataLoss } from "./data-loss.ts";
 import { type RevertStatement, type RevertTodo, reverseManualSql, todoBlock } from "./manual-sql.ts";
 import { MigratorError } from "../errors/migrator-error.ts";
 import type { Journal, JournalEntry } from "../journal/journal-file.ts";
-import { type Migration, type MigrationFolder, readMigrationFolder } from "../journal/migration-folder.ts";
+import {
+  folderSnapshotWarnings,
+  type Migration,
+  type MigrationFolder,
+  readMigrationFolder,
+} from "../journal/migration-folder.ts";
 import { findMigration } from "../journal/find-migration.ts";
 import { nextTag } from "../journal/next-tag.ts";
 import { diffSnapshots, SnapshotDiffError } from "../snapshot/snapshot-diff.ts";
@@ -126,12 +131,17 @@ function readHistory(folder: string): MigrationFolder {
  * The migrations from `from` on, each with its snapshot in a format db:revert diffs (7 or 8, one
  * for the whole folder).
  */
-function withSnapshots(migrations: Migration[], from: number): WithSnapshot[] {
+function withSnapshots(history: MigrationFolder, from: number): WithSnapshot[] {
+  const migrations = history.migrations;
   const missing = migrations.slice(from).filter((m) => !m.snapshot);
   if (missing.length > 0) {
+    const reasons = new Map(
+      folderSnapshotWarnings(history).flatMap((i) => (i.kind === "snapshot-malformed" ? [[i.tag, i.reason]] : [])),
+    );
+    const why = (m: Migration) => `${m.snapshotPath} (${reasons.get(m.tag) ?? "no such file"})`;
     throw new RevertError(
       "history-unreadable",
-      `db:revert needs the snapshot of each migration from the one before the target on; missing or unreadable: ${missing.map((m) => m.snapshotPath).join(", ")}`,
+      `db:revert needs the snapshot of each migration from the one before the target on; missing or unreadable: ${missing.map(why).join(", ")}`,
       {
         fix: "restore the snapshots from git, or write the corrective migration by hand (change the schema back, then drizzle-kit generate)",
       },
@@ -318,7 +328,7 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
       },
     );
   }
-  const migrations = withSnapshots(history.migrations, position - 1);
+  const migrations = withSnapshots(history, position - 1);
   // From here on, `migrations` starts at the one before the target.
   const target = migrations[1] as WithSnapshot;
   const last = migrations.at(-1) as WithSnapshot;

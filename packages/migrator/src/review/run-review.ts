@@ -8,7 +8,8 @@ import type { ReviewConfig } from "./config.ts";
 import type { Finding } from "./finding.ts";
 import { type LiveReview, liveReview } from "./live-review.ts";
 import type { LiveDatabase } from "./live/live-database.ts";
-import { readMigrationFolder } from "../journal/migration-folder.ts";
+import type { FolderIssue } from "../journal/folder-issue.ts";
+import { folderSnapshotWarnings, readMigrationFolder } from "../journal/migration-folder.ts";
 import { findMigration } from "../journal/find-migration.ts";
 import { reviewSources } from "./review-sources.ts";
 import { reviewMigrations } from "./review-migrations.ts";
@@ -43,6 +44,8 @@ export interface ReviewRun {
   reviewed: string[];
   /** What `--live` measured. */
   live?: LiveReview;
+  /** The folder's untidiness, its snapshots' included (parsed here, as the review diffs them). */
+  folderWarnings: FolderIssue[];
 }
 
 /** Runs the review. Throws a `MigratorError` for a folder that cannot be read or an unknown tag. */
@@ -65,7 +68,8 @@ export async function runReview(options: RunReviewOptions): Promise<ReviewRun> {
     const reviewedFiles = new Set(sources.filter((s) => reviewed.includes(s.tag)).map((s) => s.file));
     all.push(...live.findings.filter((finding) => finding.file === "(catalog)" || reviewedFiles.has(finding.file)));
   }
-  const withLive = live ? { live } : {};
+  const folderWarnings = [...folder.warnings, ...folderSnapshotWarnings(folder)];
+  const withLive = { folderWarnings, ...(live ? { live } : {}) };
   if (!options.baseline) return { findings: all, accepted: [], all, stale: [], reviewed, ...withLive };
   const { remaining, accepted, stale } = applyBaseline(all, options.baseline);
   // Entries of live rules match only in a --live run; without one they are not stale.

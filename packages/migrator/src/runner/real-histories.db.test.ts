@@ -26,7 +26,7 @@ import { pgliteDriver } from "../drivers/pglite.ts";
 import { openPostgresDriver } from "../drivers/postgres.ts";
 import type { RunnerError } from "../errors/runner-error.ts";
 import type { FolderIssue } from "../journal/folder-issue.ts";
-import { readMigrationFolder } from "../journal/migration-folder.ts";
+import { folderSnapshotWarnings, readMigrationFolder } from "../journal/migration-folder.ts";
 import { quoteIdent } from "../sql/quote-ident.ts";
 import { runMigrations } from "./run-migrations.ts";
 
@@ -128,10 +128,12 @@ describe.each(histories)("the real history %s", (name) => {
   const folderPath = join(HISTORIES, name);
   const expected = EXPECTED[name];
 
-  it("warns about each kind of untidiness it has, and nothing else", () => {
+  it("warns about each kind of untidiness it has, and nothing else (its snapshots' as the commands that diff them do)", () => {
     expect(expected, `${name} is not described in EXPECTED`).toBeDefined();
     const folder = readMigrationFolder(folderPath);
-    expect([...new Set(folder.warnings.map((w) => w.kind))].sort()).toEqual(expected!.warnings);
+    const warnings = [...folder.warnings, ...folderSnapshotWarnings(folder)];
+    expect([...new Set(warnings.map((w) => w.kind))].sort()).toEqual(expected!.warnings);
+    expect(folder.warnings.map((w) => w.kind)).not.toContain("snapshot-malformed");
   });
 
   it("applies exactly as drizzle-orm's migrate() does: same catalog, same bookkeeping; a re-run applies nothing", async () => {
