@@ -13,6 +13,9 @@ export { MigratorError } from "./errors/migrator-error.ts";
 export { RunnerError } from "./errors/runner-error.ts";
 export type { RunnerProblem } from "./errors/runner-problem.ts";
 
+export { type BaseComparison, compareWithBase, type HistoryEdit } from "./history/base-check.ts";
+export { GitHistoryError } from "./history/folder-at.ts";
+
 export { migrationHash } from "./journal/file-hash.ts";
 export { findMigration } from "./journal/find-migration.ts";
 export { describeFolderIssue, type FolderIssue } from "./journal/folder-issue.ts";

@@ -8,6 +8,7 @@ import type { ReviewConfig } from "./config.ts";
 import type { Finding } from "./finding.ts";
 import { type LiveReview, liveReview } from "./live-review.ts";
 import type { LiveDatabase } from "./live/live-database.ts";
+import { type HistoryReview, reviewHistory } from "../history/history-findings.ts";
 import { readMigrationFolder } from "../journal/migration-folder.ts";
 import { findMigration } from "../journal/find-migration.ts";
 import { reviewSources } from "./review-sources.ts";
@@ -28,6 +29,8 @@ export interface RunReviewOptions {
   openLiveDatabase?: () => Promise<LiveDatabase>;
   /** With `--live`: a real database to weigh the measured locks by (read-only). */
   reference?: { url: string; largeTableRows: number };
+  /** `--base REF`: also report what the branch did to the migrations at REF (git). */
+  base?: string;
 }
 
 export interface ReviewRun {
@@ -43,6 +46,8 @@ export interface ReviewRun {
   reviewed: string[];
   /** What `--live` measured. */
   live?: LiveReview;
+  /** What `--base` found; its findings are in `findings` too (never accepted by the baseline). */
+  history?: HistoryReview;
 }
 
 /** Runs the review. Throws a `MigratorError` for a folder that cannot be read or an unknown tag. */
@@ -67,10 +72,16 @@ export async function runReview(options: RunReviewOptions): Promise<ReviewRun> {
       ),
     );
   }
-  const withLive = live ? { live } : {};
-  if (!options.baseline) return { findings: all, accepted: [], all, stale: [], reviewed, ...withLive };
+  const history = options.base
+    ? await reviewHistory(folder, options.base, options.config, options.displayFolder ?? folder.folder)
+    : undefined;
+  const extra = { ...(live ? { live } : {}), ...(history ? { history } : {}) };
+  const historyFindings = history?.findings ?? [];
+  if (!options.baseline)
+    return { findings: [...all, ...historyFindings], accepted: [], all, stale: [], reviewed, ...extra };
   const { remaining, accepted, stale } = applyBaseline(all, options.baseline);
   // Entries of live rules match only in a --live run; without one they are not stale.
   const checked = stale.filter((entry) => live || ruleById(entry.rule)?.source !== "live");
-  return { findings: remaining, accepted, all, stale: options.tags?.length ? [] : checked, reviewed, ...withLive };
+  const findings = [...remaining, ...historyFindings];
+  return { findings, accepted, all, stale: options.tags?.length ? [] : checked, reviewed, ...extra };
 }
