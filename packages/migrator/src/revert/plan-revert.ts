@@ -11,6 +11,7 @@ import { loadParser, parseSql } from "../sql/parse-migration.ts";
 import { STATEMENT_BREAKPOINT } from "../sql/statements.ts";
 import { DATA_LOSS_MARKER, markDataLoss } from "./data-loss.ts";
 import { type RevertStatement, type RevertTodo, reverseManualSql, todoBlock } from "./manual-sql.ts";
+import { migrationTouches } from "../objects/migration-touches.ts";
 import { MigratorError } from "../errors/migrator-error.ts";
 import type { Journal, JournalEntry } from "../journal/journal-file.ts";
 import { type Migration, type MigrationFolder, readMigrationFolder } from "../journal/migration-folder.ts";
@@ -25,7 +26,7 @@ import {
   renameAmbiguities,
   snapshotNames,
   tablesOnlyIn,
-  TouchedObjects,
+  type TouchedObjects,
   touchedObjects,
   withChangesReverted,
 } from "../snapshot/snapshot-objects.ts";
@@ -165,29 +166,6 @@ function refuseAmbiguity(tag: string, ambiguities: string[]): void {
       ambiguities,
     },
   );
-}
-
-/** The objects a migration touched: from its snapshots, and from its hand-written additions. */
-async function migrationTouches(
-  previous: Snapshot,
-  migration: WithSnapshot,
-  earlier: Migration[],
-): Promise<{ recorded: TouchedObjects; handWritten: TouchedObjects }> {
-  const recorded = touchedObjects(previous, migration.snapshot);
-  const statements = renameAmbiguities(previous, migration.snapshot).length
-    ? []
-    : await diffSnapshots(previous, migration.snapshot);
-  const manual = reverseManualSql({
-    file: basename(migration.file),
-    sql: migration.sql,
-    generated: statements,
-    after: snapshotNames(migration.snapshot),
-    droppedTables: new Set(),
-    earlierSql: earlier.map((m) => ({ file: basename(m.file), sql: m.sql })),
-  });
-  const handWritten = new TouchedObjects();
-  for (const t of manual.touched) handWritten.add(t.label, t.parent);
-  return { recorded, handWritten };
 }
 
 /**
