@@ -45,6 +45,8 @@ export { reviewSources } from "./review/review-sources.ts";
 export { renderRuleDocs } from "./review/rule-docs.ts";
 export { type ReviewRun, type RunReviewOptions, runReview } from "./review/run-review.ts";
 
+export { OutOfOrderConflictError } from "./runner/out-of-order-check.ts";
+
 export { DATA_LOSS_MARKER } from "./revert/data-loss.ts";
 export { REVERT_TODO_MARKER } from "./revert/manual-sql.ts";
 export { planRevert, type RevertOptions, type RevertPlan, writeRevert } from "./revert/plan-revert.ts";

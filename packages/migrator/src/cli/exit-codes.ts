@@ -39,6 +39,7 @@ const EXIT_BY_CODE: Readonly<Record<string, ExitCode>> = {
   "base-folder-invalid": EXIT.invalidInput,
   "history-mismatch": EXIT.mismatch,
   "out-of-order": EXIT.mismatch,
+  "out-of-order-conflict": EXIT.mismatch,
   "accept-refused": EXIT.mismatch,
   "verification-failed": EXIT.mismatch,
   "connection-failed": EXIT.connection,
