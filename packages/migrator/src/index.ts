@@ -45,6 +45,8 @@ export { reviewSources } from "./review/review-sources.ts";
 export { renderRuleDocs } from "./review/rule-docs.ts";
 export { type ReviewRun, type RunReviewOptions, runReview } from "./review/run-review.ts";
 
+export { planRebase, type RebaseOptions, type RebasePlan, writeRebase } from "./rebase/plan-rebase.ts";
+export { type RebaseConflict, RebaseError, type RebaseErrorCode } from "./rebase/rebase-error.ts";
 export { OutOfOrderConflictError } from "./runner/out-of-order-check.ts";
 
 export { DATA_LOSS_MARKER } from "./revert/data-loss.ts";
@@ -70,6 +72,7 @@ export { type CommandContext, processContext } from "./cli/command-context.ts";
 export { EXIT, type ExitCode } from "./cli/exit-codes.ts";
 export { migrateCommand } from "./cli/migrate-command.ts";
 export type { Project, ProjectReview, ProjectSeed } from "./cli/project.ts";
+export { rebaseCommand } from "./cli/rebase-command.ts";
 export { revertCommand } from "./cli/revert-command.ts";
 export { reviewCommand } from "./cli/review-command.ts";
 export { rlsCommand } from "./cli/rls-command.ts";

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { compareWithBase, type HistoryEdit, readMigrationFolder, readReviewConfig, runReview } from "@repo/migrator";
 import { afterEach, describe, expect, it } from "vitest";
 import { REVIEW_CONFIG_PATH } from "../project.ts";
-import { type GitRepository, gitRepository, mergeKeepingBoth } from "../testing/git-repository.ts";
+import { type GitRepository, gitRepository, mergeKeepingBoth, toFoldersLayout } from "../testing/git-repository.ts";
 import { runCommand } from "../testing/run-command.ts";
 
 /**
@@ -216,20 +216,7 @@ describe("db:review --base: migrations that exist at REF", () => {
 
   it("in Drizzle Kit 1.0's layout: a renamed folder, and a new folder that sorts before REF's last", async () => {
     const repo = repository();
-    const entries = repo.migrations.entries();
-    const folderName = (tag: string, when: number) =>
-      `${new Date(when).toISOString().replace(/\D/g, "").slice(0, 14)}_${tag.split("_").slice(1).join("_")}`;
-    const names = entries.map((e) => folderName(e.tag, e.when));
-    entries.forEach((entry, i) => {
-      mkdirSync(join(repo.migrations.dir, names[i]!));
-      renameSync(join(repo.migrations.dir, `${entry.tag}.sql`), join(repo.migrations.dir, names[i]!, "migration.sql"));
-      renameSync(
-        join(repo.migrations.dir, "meta", `${entry.tag.slice(0, 4)}_snapshot.json`),
-        join(repo.migrations.dir, names[i]!, "snapshot.json"),
-      );
-    });
-    rmSync(join(repo.migrations.dir, "meta"), { recursive: true });
-    repo.commit("drizzle-kit up");
+    const names = toFoldersLayout(repo);
     expect(readMigrationFolder(repo.migrations.dir).layout).toBe("folders");
 
     const last = names.at(-1)!;

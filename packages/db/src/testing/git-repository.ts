@@ -4,7 +4,7 @@
  * commits and merges are git's own, so history checks are tested on what a team really has.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ScratchMigrations, scratchMigrations } from "./scratch-migrations.ts";
@@ -83,4 +83,28 @@ export function mergeKeepingBoth(repo: GitRepository, branch: string): void {
     } else repo.git("checkout", "--theirs", "--", path);
   }
   repo.commit(`merge ${branch}, both migrations kept`);
+}
+
+/** Drizzle Kit 1.0's folder name of a 0.x entry: the UTC time of its `when`, to the second, then its name. */
+export function folderNameOf(tag: string, when: number): string {
+  return `${new Date(when).toISOString().replace(/\D/g, "").slice(0, 14)}_${tag.split("_").slice(1).join("_")}`;
+}
+
+/**
+ * Turns the repository's 0.x folder into Drizzle Kit 1.0's layout as `drizzle-kit up` lays it out
+ * (`<time>_<name>/migration.sql` and `snapshot.json`, no journal) and commits it; returns the
+ * folder names in order.
+ */
+export function toFoldersLayout(repo: GitRepository): string[] {
+  const dir = repo.migrations.dir;
+  const names = repo.migrations.entries().map((entry) => {
+    const name = folderNameOf(entry.tag, entry.when);
+    mkdirSync(join(dir, name));
+    renameSync(join(dir, `${entry.tag}.sql`), join(dir, name, "migration.sql"));
+    renameSync(join(dir, "meta", `${entry.tag.split("_")[0]}_snapshot.json`), join(dir, name, "snapshot.json"));
+    return name;
+  });
+  rmSync(join(dir, "meta"), { recursive: true });
+  repo.commit("drizzle-kit up");
+  return names;
 }
