@@ -6,7 +6,7 @@ import { compareWithBase, readMigrationFolder } from "@repo/migrator";
 import { pgTable, text, uuid } from "drizzle-orm/pg-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { organization } from "../schema/index.ts";
-import { generateInto, pendingStatements } from "../testing/generate-migration.ts";
+import { branchesThatEachGenerate, pendingStatements } from "../testing/generate-migration.ts";
 import {
   folderNameOf,
   type GitRepository,
@@ -47,26 +47,6 @@ function repository(upTo?: number): GitRepository {
   return repo;
 }
 
-/**
- * `feature` generates its migration first (older `when`), `main` generates its own later and
- * deploys it; HEAD is left on `feature`, not merged.
- */
-async function diverged(
-  repo: GitRepository,
-  ours: Record<string, unknown>,
-  theirs: Record<string, unknown>,
-): Promise<{ tagA: string; tagB: string }> {
-  const last = repo.migrations.entries().at(-1)!;
-  repo.git("checkout", "-q", "-b", "feature");
-  const tagA = await generateInto(repo.migrations, "branch_a", ours, last.when + 1000);
-  repo.commit("feature: generate");
-  repo.git("checkout", "-q", "main");
-  const tagB = await generateInto(repo.migrations, "branch_b", theirs, last.when + 2000);
-  repo.commit("main: generate, deployed");
-  repo.git("checkout", "-q", "feature");
-  return { tagA, tagB };
-}
-
 /** Every file of the folder with its bytes: what a refusal must leave unchanged. */
 function contents(dir: string): Record<string, string> {
   const files: Record<string, string> = {};
@@ -88,7 +68,7 @@ const rebase = (repo: GitRepository, ...args: string[]) =>
 describe("db:rebase after a merge (Drizzle Kit 0.x's journal)", () => {
   it("moves the branch's migration after main's, with a snapshot drizzle-kit generate finds no drift against", async () => {
     const repo = repository();
-    const { tagA, tagB } = await diverged(repo, branchA, branchB);
+    const { tagA, tagB } = await branchesThatEachGenerate(repo, branchA, branchB);
     mergeKeepingBoth(repo, "main");
     const merged = readMigrationFolder(repo.migrations.dir);
     expect(merged.migrations.slice(-2).map((m) => m.tag)).toEqual([tagB, tagA]);
@@ -123,7 +103,7 @@ describe("db:rebase after a merge (Drizzle Kit 0.x's journal)", () => {
 
   it("resolves the folder of a merge stopped on its conflicts (the base is the branch being merged)", async () => {
     const repo = repository();
-    const { tagA, tagB } = await diverged(repo, branchA, branchB);
+    const { tagA, tagB } = await branchesThatEachGenerate(repo, branchA, branchB);
     const merge = repo.tryGit("merge", "--no-edit", "main");
     expect(merge.status).not.toBe(0);
     expect(merge.output).toContain("CONFLICT");
@@ -142,7 +122,7 @@ describe("db:rebase after a merge (Drizzle Kit 0.x's journal)", () => {
 
   it("refuses, naming the objects, when both sides touch the same table, and changes nothing", async () => {
     const repo = repository();
-    const { tagA, tagB } = await diverged(repo, sharedA, sharedB);
+    const { tagA, tagB } = await branchesThatEachGenerate(repo, sharedA, sharedB);
     mergeKeepingBoth(repo, "main");
     const before = contents(repo.migrations.dir);
     const run = await rebase(repo, "--onto", "main");
@@ -168,7 +148,7 @@ describe("db:rebase after a merge (Drizzle Kit 0.x's journal)", () => {
 
   it("refuses what must not move: an unmerged base, an edited base migration, one already on the deployed branch", async () => {
     const repo = repository();
-    const { tagA, tagB } = await diverged(repo, branchA, branchB);
+    const { tagA, tagB } = await branchesThatEachGenerate(repo, branchA, branchB);
     const unmerged = await rebase(repo, "--onto", "main");
     expect(unmerged.code).toBe(1);
     expect(unmerged.stderr).toContain(`main has migrations this branch has not merged (${tagB})`);
@@ -219,7 +199,7 @@ describe("db:rebase after a merge (Drizzle Kit 0.x's journal)", () => {
 
   it("with --dry-run says what would move and writes nothing", async () => {
     const repo = repository();
-    const { tagA } = await diverged(repo, branchA, branchB);
+    const { tagA } = await branchesThatEachGenerate(repo, branchA, branchB);
     mergeKeepingBoth(repo, "main");
     const before = contents(repo.migrations.dir);
     const run = await rebase(repo, "--onto", "main", "--dry-run");

@@ -6,6 +6,7 @@
  */
 import { generateDrizzleJson, generateMigration } from "drizzle-kit/api";
 import * as schema from "../schema/index.ts";
+import type { GitRepository } from "./git-repository.ts";
 import type { ScratchMigrations } from "./scratch-migrations.ts";
 
 /** Drizzle Kit's separator between the statements of a generated file. */
@@ -35,4 +36,25 @@ export async function generateInto(
   const statements = await generateMigration(previous as never, current);
   if (statements.length === 0) throw new Error(`nothing to generate for ${name}`);
   return migrations.add(name, statements.join(BREAKPOINT), { when, snapshot: current as Record<string, unknown> });
+}
+
+/**
+ * Two branches that each generate a migration: `feature` first (the older `when`), then `main`,
+ * which deploys its own before `feature` is merged. Leaves HEAD on `feature`, not merged.
+ */
+export async function branchesThatEachGenerate(
+  repo: GitRepository,
+  ours: Record<string, unknown>,
+  theirs: Record<string, unknown>,
+): Promise<{ tagA: string; tagB: string }> {
+  const last = repo.migrations.entries().at(-1);
+  if (!last) throw new Error("the repository has no migration");
+  repo.git("checkout", "-q", "-b", "feature");
+  const tagA = await generateInto(repo.migrations, "branch_a", ours, last.when + 1000);
+  repo.commit("feature: generate");
+  repo.git("checkout", "-q", "main");
+  const tagB = await generateInto(repo.migrations, "branch_b", theirs, last.when + 2000);
+  repo.commit("main: generate, deployed");
+  repo.git("checkout", "-q", "feature");
+  return { tagA, tagB };
 }
