@@ -113,6 +113,7 @@ describe("db:rebase after a merge (Drizzle Kit 0.x's journal)", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain("Rebasing onto MERGE_HEAD (");
     expect(run.stdout).toContain("read from HEAD (the merge left the folder in conflict)");
+    expect(run.stdout).toContain("Wrote as at MERGE_HEAD: meta/0011_snapshot.json, meta/_journal.json\n");
     repo.commit("merge main");
     const rebased = readMigrationFolder(repo.migrations.dir);
     expect(rebased.migrations.slice(-2).map((m) => m.tag)).toEqual([tagB, tagA.replace(/^0011/, "0012")]);

@@ -376,7 +376,7 @@ async function plan(
     const content = at.files.get(path);
     const here = join(repository.folder, path);
     if (content === undefined) return;
-    if (branch.source === "working tree" && existsSync(here) && readFileSync(here).equals(content)) return;
+    if (existsSync(here) && readFileSync(here).equals(content)) return;
     operations.push({ kind: "write", path, content });
     restored.push(path);
   };
