@@ -280,6 +280,26 @@ describe("db:rebase in Drizzle Kit 1.0's layout (a folder per migration)", () =>
     expect(contents(repo.migrations.dir)).toEqual(before);
   });
 
+  it("checks a migration without snapshot against only the base's migrations the branch had not merged (found with git)", async () => {
+    const repo = repository();
+    const { a, b } = await divergedFolders(
+      repo,
+      'ALTER TABLE "ai_model" ADD COLUMN "note" text;',
+      'CREATE TABLE "branch_b" ("id" integer);',
+    );
+    // Hand-written, no snapshot: nothing tells which of main's migrations it saw but git.
+    rmSync(join(repo.migrations.dir, a, "snapshot.json"));
+    repo.commit("no snapshot");
+    const run = await rebase(repo, "--onto", "main");
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`Checked against main's ${b}: no object in common.`);
+    const last = readMigrationFolder(repo.migrations.dir).migrations.at(-1)!;
+    expect(last.name).toMatch(/_branch_a$/);
+    expect(last.name > b).toBe(true);
+    expect(run.stdout).toContain(`Moved ${a} -> ${last.name}`);
+    expect(run.stdout).toContain("no snapshot)");
+  });
+
   it("refuses to regenerate a 1.0 snapshot (version 8) whose changes it cannot read yet, and changes nothing", async () => {
     const repo = repository();
     const { a } = await divergedFolders(

@@ -133,6 +133,18 @@ export async function filesAt(root: string, commit: string, folder: string): Pro
   return new Map(blobs.map((b, i) => [b.path, contents[i] ?? Buffer.alloc(0)]));
 }
 
+/** The paths of the files under `folder` (relative to the repository root) at `commit`, relative to `folder`. */
+export async function pathsAt(root: string, commit: string, folder: string): Promise<Set<string>> {
+  const prefix = folder === "" ? "" : `${folder.replace(/\/+$/, "")}/`;
+  const listing = await git(root, ["ls-tree", "-r", "-z", "--name-only", "--full-tree", commit, "--", prefix || "."]);
+  return new Set(
+    (listing ?? "")
+      .split("\0")
+      .filter((path) => path !== "" && path.startsWith(prefix))
+      .map((path) => path.slice(prefix.length)),
+  );
+}
+
 /** The contents of blobs, in order, from one `git cat-file --batch` process. */
 function catFiles(root: string, shas: readonly string[]): Promise<Buffer[]> {
   if (shas.length === 0) return Promise.resolve([]);

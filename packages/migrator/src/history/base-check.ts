@@ -6,7 +6,7 @@
  * that has that one (Drizzle's migrator skips it silently; ours stops).
  */
 import { isDeepStrictEqual } from "node:util";
-import { git, mergeBase } from "../git/git.ts";
+import { mergeBase, pathsAt } from "../git/git.ts";
 import type { JournalEntry } from "../journal/journal-file.ts";
 import type { Migration, MigrationFolder } from "../journal/migration-folder.ts";
 import { type FolderAtCommit, folderRepository, pathInFolder, readFolderAt, resolveRef } from "./folder-at.ts";
@@ -64,18 +64,10 @@ function entryChanges(before: JournalEntry | undefined, after: JournalEntry | un
     .map((field) => `${field} ${String(before[field])} → ${String(after[field])}`);
 }
 
-/** The SQL file paths (relative to the folder) at the merge base of HEAD and REF: what the branch has seen of REF. */
+/** The file paths (relative to the folder) at the merge base of HEAD and REF: what the branch has seen of REF. */
 async function seenPaths(root: string, folderPath: string, commit: string): Promise<Set<string> | undefined> {
   const base = await mergeBase(root, "HEAD", commit);
-  if (!base) return undefined;
-  const prefix = folderPath ? `${folderPath}/` : "";
-  const listing = await git(root, ["ls-tree", "-r", "-z", "--name-only", "--full-tree", base, "--", prefix || "."]);
-  return new Set(
-    (listing ?? "")
-      .split("\0")
-      .filter((p) => p.startsWith(prefix))
-      .map((p) => p.slice(prefix.length)),
-  );
+  return base ? pathsAt(root, base, folderPath) : undefined;
 }
 
 /**

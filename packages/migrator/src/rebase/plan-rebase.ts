@@ -11,7 +11,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, r
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { MigratorError } from "../errors/migrator-error.ts";
-import { commitAdding, defaultBranch, fileAt, git, mergeBase, mergeHead } from "../git/git.ts";
+import { commitAdding, defaultBranch, fileAt, mergeBase, mergeHead, pathsAt } from "../git/git.ts";
 import {
   type FolderAtCommit,
   type FolderRepository,
@@ -124,19 +124,8 @@ async function refuseDeployed(
   if (!deployed) return;
   const commit = await resolveRef(repository, deployed, "the default branch");
   if (commit === ontoCommit) return;
-  const prefix = repository.path ? `${repository.path}/` : "";
-  const listing = await git(repository.root, [
-    "ls-tree",
-    "-r",
-    "-z",
-    "--name-only",
-    "--full-tree",
-    commit,
-    "--",
-    prefix || ".",
-  ]);
-  const there = new Set((listing ?? "").split("\0"));
-  const found = ours.filter((m) => there.has(`${prefix}${sqlPath(m, folder)}`));
+  const there = await pathsAt(repository.root, commit, repository.path);
+  const found = ours.filter((m) => there.has(sqlPath(m, folder)));
   if (found.length > 0) {
     throw new RebaseError(
       "rebase-refused",
@@ -189,12 +178,8 @@ async function unseen(
   if (position >= 0) return base.migrations.slice(position + 1);
   const added = await commitAdding(repository.root, first.path);
   const fork = await mergeBase(repository.root, ontoCommit, added ?? "HEAD");
-  const prefix = repository.path ? `${repository.path}/` : "";
-  const listing = fork
-    ? await git(repository.root, ["ls-tree", "-r", "-z", "--name-only", "--full-tree", fork, "--", prefix || "."])
-    : undefined;
-  const there = new Set((listing ?? "").split("\0"));
-  return base.migrations.filter((b) => !there.has(`${prefix}${pathInFolder(base, b.file)}`));
+  const there = fork ? await pathsAt(repository.root, fork, repository.path) : new Set<string>();
+  return base.migrations.filter((b) => !there.has(pathInFolder(base, b.file)));
 }
 
 /** Every pair of objects a branch migration and a base migration both touch. */
