@@ -6,7 +6,7 @@ import { compareWithBase, readMigrationFolder } from "@repo/migrator";
 import { pgTable, text, uuid } from "drizzle-orm/pg-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { organization } from "../schema/index.ts";
-import { branchesThatEachGenerate, pendingStatements } from "../testing/generate-migration.ts";
+import { branchesThatEachGenerate, generateInto, pendingStatements } from "../testing/generate-migration.ts";
 import {
   folderNameOf,
   type GitRepository,
@@ -196,6 +196,25 @@ describe("db:rebase after a merge (Drizzle Kit 0.x's journal)", () => {
     } finally {
       rmSync(outside, { recursive: true, force: true });
     }
+  });
+
+  it("refuses when the merge kept main's snapshot for both and git has none of the branch's own", async () => {
+    const repo = repository();
+    const last = repo.migrations.entries().at(-1)!;
+    repo.git("checkout", "-q", "-b", "feature");
+    const tagA = await generateInto(repo.migrations, "branch_a", branchA, last.when + 1000);
+    writeFileSync(join(repo.migrations.dir, "meta", "0011_snapshot.json"), "<<<<<<< a conflict committed as it was\n");
+    repo.commit("feature: generate (its snapshot broken)");
+    repo.git("checkout", "-q", "main");
+    const tagB = await generateInto(repo.migrations, "branch_b", branchB, last.when + 2000);
+    repo.commit("main: generate");
+    repo.git("checkout", "-q", "feature");
+    mergeKeepingBoth(repo, "main");
+    const before = contents(repo.migrations.dir);
+    const run = await rebase(repo, "--onto", "main");
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${tagA} shares meta/0011_snapshot.json with ${tagB} (the merge kept one of them)`);
+    expect(contents(repo.migrations.dir)).toEqual(before);
   });
 
   it("with --dry-run says what would move and writes nothing", async () => {

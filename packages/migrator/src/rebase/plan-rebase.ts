@@ -136,6 +136,16 @@ async function refuseDeployed(
   }
 }
 
+/** A snapshot file's text as a snapshot; undefined when it is not JSON with an id (a conflict left in it). */
+function parsedSnapshot(text: string): Snapshot | undefined {
+  try {
+    const parsed = JSON.parse(text) as Partial<Snapshot> | null;
+    return typeof parsed?.id === "string" ? (parsed as Snapshot) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Each of the branch's migrations with its own snapshot. In a 0.x merge both sides may have written
  * the same `meta/NNNN_snapshot.json`; the branch's version is then the one git has from the commit
@@ -158,7 +168,16 @@ async function ownSnapshots(
     const inRepository = (p: string) => [repository.path, p].filter(Boolean).join("/");
     const commit = await commitAdding(repository.root, inRepository(sqlPath(m, branch)));
     const text = commit ? await fileAt(repository.root, commit, inRepository(path)) : undefined;
-    own.set(m, text === undefined ? undefined : (JSON.parse(text) as Snapshot));
+    const snapshot = text === undefined ? undefined : parsedSnapshot(text);
+    if (!snapshot && m.snapshot) {
+      throw new RebaseError(
+        "rebase-refused",
+        `${m.tag} shares ${path} with ${base.migrations.find((b) => pathInFolder(base, b.snapshotPath) === path)?.tag ?? "a migration of the base"} (the merge kept one of them), and git has no commit of the branch with ${m.tag}'s own`,
+        `restore ${m.tag}'s snapshot from the branch's commit that added it, or run db:rebase during the merge (before the conflict is resolved)`,
+        { migrations: [m.tag] },
+      );
+    }
+    own.set(m, snapshot);
   }
   return own;
 }
