@@ -81,7 +81,8 @@ describe("db:review --base: migrations that exist at REF", () => {
     const repo = repository();
     const entries = repo.migrations.entries();
     const last = entries.at(-1)!;
-    const renamedTag = last.tag.replace(/^0010_/, "0010_renamed-");
+    const number = last.tag.split("_")[0]!;
+    const renamedTag = last.tag.replace(`${number}_`, `${number}_renamed-`);
     renameSync(join(repo.migrations.dir, `${last.tag}.sql`), join(repo.migrations.dir, `${renamedTag}.sql`));
     const journal = JSON.parse(readFileSync(journalFile(repo), "utf8")) as { entries: { tag: string }[] };
     journal.entries.at(-1)!.tag = renamedTag;
@@ -94,7 +95,7 @@ describe("db:review --base: migrations that exist at REF", () => {
     repo.git("clean", "-qfd");
     const removed = entries.at(-1)!;
     rmSync(join(repo.migrations.dir, `${removed.tag}.sql`));
-    rmSync(join(repo.migrations.dir, "meta", "0010_snapshot.json"));
+    rmSync(join(repo.migrations.dir, "meta", `${number}_snapshot.json`));
     const cut = JSON.parse(readFileSync(journalFile(repo), "utf8")) as { entries: unknown[] };
     cut.entries.pop();
     writeFileSync(journalFile(repo), JSON.stringify(cut, null, 2));
@@ -103,7 +104,7 @@ describe("db:review --base: migrations that exist at REF", () => {
         kind: "deleted",
         tag: removed.tag,
         file: `main:db/migrations/${removed.tag}.sql`,
-        paths: [`db/migrations/${removed.tag}.sql`, "db/migrations/meta/0010_snapshot.json"],
+        paths: [`db/migrations/${removed.tag}.sql`, `db/migrations/meta/${number}_snapshot.json`],
       },
     ]);
 

@@ -61,6 +61,11 @@ function contents(dir: string): Record<string, string> {
   return files;
 }
 
+/** The number prefix of a 0.x tag (`0011`), and the tag `tag` gets when moved after `after`. */
+const prefix = (tag: string) => tag.split("_")[0]!;
+const movedAfter = (tag: string, after: string) =>
+  `${String(Number(prefix(after)) + 1).padStart(4, "0")}_${tag.slice(tag.indexOf("_") + 1)}`;
+
 const lastSnapshot = (dir: string) => readMigrationFolder(dir).migrations.at(-1)!.snapshot!;
 const rebase = (repo: GitRepository, ...args: string[]) =>
   runCommand("rebase", ["--migrations", repo.migrations.dir, ...args], {});
@@ -80,7 +85,7 @@ describe("db:rebase after a merge (Drizzle Kit 0.x's journal)", () => {
 
     const run = await rebase(repo, "--onto", "main");
     expect(run.code, run.stderr).toBe(0);
-    const moved = tagA.replace(/^0011/, "0012");
+    const moved = movedAfter(tagA, tagB);
     expect(run.stdout).toContain(`Checked against main's ${tagB}: no object in common.`);
     expect(run.stdout).toContain(`Moved ${tagA} -> ${moved} (when `);
     const rebased = readMigrationFolder(repo.migrations.dir);
@@ -90,9 +95,9 @@ describe("db:rebase after a merge (Drizzle Kit 0.x's journal)", () => {
     expect(rebased.migrations.at(-1)!.snapshot!.prevId).toBe(rebased.migrations.at(-2)!.snapshot!.id);
     expect(rebased.migrations.at(-1)!.sql).toBe(merged.migrations.at(-1)!.sql);
     expect(await pendingStatements(lastSnapshot(repo.migrations.dir), { ...branchA, ...branchB })).toEqual([]);
-    expect(repo.git("diff", "main", "--", `db/migrations/${tagB}.sql`, "db/migrations/meta/0011_snapshot.json")).toBe(
-      "",
-    );
+    expect(
+      repo.git("diff", "main", "--", `db/migrations/${tagB}.sql`, `db/migrations/meta/${prefix(tagB)}_snapshot.json`),
+    ).toBe("");
     repo.commit("db:rebase");
     expect((await compareWithBase(rebased, "main")).edits).toEqual([]);
 
@@ -113,10 +118,10 @@ describe("db:rebase after a merge (Drizzle Kit 0.x's journal)", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain("Rebasing onto MERGE_HEAD (");
     expect(run.stdout).toContain("read from HEAD (the merge left the folder in conflict)");
-    expect(run.stdout).toContain("Wrote as at MERGE_HEAD: meta/0011_snapshot.json, meta/_journal.json\n");
+    expect(run.stdout).toContain(`Wrote as at MERGE_HEAD: meta/${prefix(tagB)}_snapshot.json, meta/_journal.json\n`);
     repo.commit("merge main");
     const rebased = readMigrationFolder(repo.migrations.dir);
-    expect(rebased.migrations.slice(-2).map((m) => m.tag)).toEqual([tagB, tagA.replace(/^0011/, "0012")]);
+    expect(rebased.migrations.slice(-2).map((m) => m.tag)).toEqual([tagB, movedAfter(tagA, tagB)]);
     expect(rebased.warnings).toEqual([]);
     expect(await pendingStatements(lastSnapshot(repo.migrations.dir), { ...branchA, ...branchB })).toEqual([]);
   });
@@ -149,7 +154,7 @@ describe("db:rebase after a merge (Drizzle Kit 0.x's journal)", () => {
 
   it("refuses what must not move: an unmerged base, an edited base migration, one already on the deployed branch", async () => {
     const repo = repository();
-    const { tagA, tagB } = await branchesThatEachGenerate(repo, branchA, branchB);
+    const { tagB } = await branchesThatEachGenerate(repo, branchA, branchB);
     const unmerged = await rebase(repo, "--onto", "main");
     expect(unmerged.code).toBe(1);
     expect(unmerged.stderr).toContain(`main has migrations this branch has not merged (${tagB})`);
@@ -180,7 +185,6 @@ describe("db:rebase after a merge (Drizzle Kit 0.x's journal)", () => {
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain(`${tagB} is on origin/main already, which may be applied`);
       expect(contents(repo.migrations.dir)).toEqual(deployed);
-      expect(tagA).toMatch(/^0011_/);
     } finally {
       rmSync(origin, { recursive: true, force: true });
     }
@@ -203,7 +207,7 @@ describe("db:rebase after a merge (Drizzle Kit 0.x's journal)", () => {
     const last = repo.migrations.entries().at(-1)!;
     repo.git("checkout", "-q", "-b", "feature");
     const tagA = await generateInto(repo.migrations, "branch_a", branchA, last.when + 1000);
-    writeFileSync(join(repo.migrations.dir, "meta", "0011_snapshot.json"), "<<<<<<< a conflict committed as it was\n");
+    writeFileSync(join(repo.migrations.dir, "meta", `${prefix(tagA)}_snapshot.json`), "<<<<<<< a conflict committed\n");
     repo.commit("feature: generate (its snapshot broken)");
     repo.git("checkout", "-q", "main");
     const tagB = await generateInto(repo.migrations, "branch_b", branchB, last.when + 2000);
@@ -213,18 +217,20 @@ describe("db:rebase after a merge (Drizzle Kit 0.x's journal)", () => {
     const before = contents(repo.migrations.dir);
     const run = await rebase(repo, "--onto", "main");
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`${tagA} shares meta/0011_snapshot.json with ${tagB} (the merge kept one of them)`);
+    expect(run.stderr).toContain(
+      `${tagA} shares meta/${prefix(tagA)}_snapshot.json with ${tagB} (the merge kept one of them)`,
+    );
     expect(contents(repo.migrations.dir)).toEqual(before);
   });
 
   it("with --dry-run says what would move and writes nothing", async () => {
     const repo = repository();
-    const { tagA } = await branchesThatEachGenerate(repo, branchA, branchB);
+    const { tagA, tagB } = await branchesThatEachGenerate(repo, branchA, branchB);
     mergeKeepingBoth(repo, "main");
     const before = contents(repo.migrations.dir);
     const run = await rebase(repo, "--onto", "main", "--dry-run");
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain(`Would move ${tagA} -> ${tagA.replace(/^0011/, "0012")}`);
+    expect(run.stdout).toContain(`Would move ${tagA} -> ${movedAfter(tagA, tagB)}`);
     expect(contents(repo.migrations.dir)).toEqual(before);
   });
 });
