@@ -58,6 +58,9 @@ export const trovella: Project = {
       const connection = connectionFromEnv(env);
       return connection.kind === "postgres" ? connection.url : undefined;
     },
+    // CI sets DB_REVIEW_BASE to the pull request's base, or to the commit before a push to main
+    // (.github/workflows/ci.yml); the pre-push hook passes --base itself.
+    baseRef: (env) => env["DB_REVIEW_BASE"] || undefined,
   },
   schemaFolder: SCHEMA_FOLDER,
   rls: RLS_CONFIG,

@@ -13,6 +13,9 @@ export { MigratorError } from "./errors/migrator-error.ts";
 export { RunnerError } from "./errors/runner-error.ts";
 export type { RunnerProblem } from "./errors/runner-problem.ts";
 
+export { type BaseComparison, compareWithBase, type HistoryEdit } from "./history/base-check.ts";
+export { GitHistoryError } from "./history/folder-at.ts";
+
 export { migrationHash } from "./journal/file-hash.ts";
 export { findMigration } from "./journal/find-migration.ts";
 export { describeFolderIssue, type FolderIssue } from "./journal/folder-issue.ts";
@@ -47,6 +50,10 @@ export { reviewSources } from "./review/review-sources.ts";
 export { renderRuleDocs } from "./review/rule-docs.ts";
 export { type ReviewRun, type RunReviewOptions, runReview } from "./review/run-review.ts";
 
+export { planRebase, type RebaseOptions, type RebasePlan, writeRebase } from "./rebase/plan-rebase.ts";
+export { type RebaseConflict, RebaseError, type RebaseErrorCode } from "./rebase/rebase-error.ts";
+export { OutOfOrderConflictError } from "./runner/out-of-order-check.ts";
+
 export { DATA_LOSS_MARKER } from "./revert/data-loss.ts";
 export { REVERT_TODO_MARKER } from "./revert/manual-sql.ts";
 export { planRevert, type RevertOptions, type RevertPlan, writeRevert } from "./revert/plan-revert.ts";
@@ -76,6 +83,7 @@ export { type CommandContext, processContext } from "./cli/command-context.ts";
 export { EXIT, type ExitCode } from "./cli/exit-codes.ts";
 export { migrateCommand } from "./cli/migrate-command.ts";
 export type { Project, ProjectReview, ProjectSeed } from "./cli/project.ts";
+export { rebaseCommand } from "./cli/rebase-command.ts";
 export { revertCommand } from "./cli/revert-command.ts";
 export { reviewCommand } from "./cli/review-command.ts";
 export { rlsCommand } from "./cli/rls-command.ts";

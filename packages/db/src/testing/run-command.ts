@@ -10,6 +10,7 @@ import {
   acceptHashCommand,
   type CommandFactory,
   migrateCommand,
+  rebaseCommand,
   revertCommand,
   reviewCommand,
   rlsCommand,
@@ -31,6 +32,7 @@ const COMMANDS = {
   "accept-hash": acceptHashCommand(trovella),
   rls: rlsCommand(trovella),
   revert: revertCommand(trovella),
+  rebase: rebaseCommand(trovella),
   review: reviewCommand(trovella),
   seed: seedCommand({ ...trovella, seed: trovellaSeed }),
 } satisfies Record<string, CommandFactory>;

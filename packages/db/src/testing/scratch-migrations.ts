@@ -44,10 +44,13 @@ export interface ScratchMigrations {
 
 const snapshotFile = (dir: string, idx: number) => join(dir, "meta", `${String(idx).padStart(4, "0")}_snapshot.json`);
 
-/** Copies the real history; with `upTo`, keeps only migrations 0..upTo (files and journal). */
-export function scratchMigrations(upTo?: number): ScratchMigrations {
-  const root = mkdtempSync(join(tmpdir(), "trovella-migrations-"));
-  const dir = join(root, "migrations");
+/**
+ * Copies the real history; with `upTo`, keeps only migrations 0..upTo (files and journal). With
+ * `into`, the copy is that folder (e.g. inside a test's git repository) instead of a new temporary one.
+ */
+export function scratchMigrations(upTo?: number, options: { into?: string } = {}): ScratchMigrations {
+  const root = options.into ? undefined : mkdtempSync(join(tmpdir(), "trovella-migrations-"));
+  const dir = options.into ?? join(root as string, "migrations");
   cpSync(MIGRATIONS_FOLDER, dir, { recursive: true });
   const journalPath = join(dir, "meta", "_journal.json");
   const readJournal = () => JSON.parse(readFileSync(journalPath, "utf8")) as Journal;
@@ -83,6 +86,6 @@ export function scratchMigrations(upTo?: number): ScratchMigrations {
     },
     write: (tag, sql) => writeFileSync(join(dir, `${tag}.sql`), sql),
     read: (tag) => readFileSync(join(dir, `${tag}.sql`), "utf8"),
-    remove: () => rmSync(root, { recursive: true, force: true }),
+    remove: () => rmSync(root ?? dir, { recursive: true, force: true }),
   };
 }

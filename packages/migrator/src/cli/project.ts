@@ -28,6 +28,11 @@ export interface ProjectReview {
    * database URL on that server); undefined: the embedded one. `--live-url` overrides it.
    */
   liveServerUrl?(env: NodeJS.ProcessEnv): string | undefined;
+  /**
+   * The default `--base` (a git ref to compare the history with), from the command's environment,
+   * e.g. set by CI to the pull request's base; undefined: no comparison unless `--base` is given.
+   */
+  baseRef?(env: NodeJS.ProcessEnv): string | undefined;
 }
 
 export interface Project {

@@ -3,6 +3,7 @@ import { Command, Option } from "commander";
 import { MigratorError } from "../errors/migrator-error.ts";
 import { describeFolderIssue } from "../journal/folder-issue.ts";
 import { fixMigrations } from "../review/fix/fix-migrations.ts";
+import type { HistoryReview } from "../history/history-findings.ts";
 import { FORMATS, type Format, formatFindings } from "../review/formats.ts";
 import { embeddedLiveDatabase, type LiveDatabase, serverLiveDatabase } from "../review/live/live-database.ts";
 import { formatLockReport } from "../review/live/lock-report.ts";
@@ -32,6 +33,7 @@ interface ReviewFlags {
   tenantColumn?: string;
   role?: string;
   guardsFrom?: string;
+  base?: string;
 }
 
 /** From how many rows (the planner's estimate) a table of the reference database counts as large. */
@@ -93,6 +95,22 @@ async function fix(
   return tags.length > 0 ? report.uncommitted : [];
 }
 
+/** `--base`: what was compared, the edits the config accepted (and what the deploy needs), entries that accept nothing. */
+function printHistory(context: CommandContext, history: HistoryReview): void {
+  context.err(`Compared the history with ${history.ref} (${history.commit.slice(0, 12)})\n`);
+  for (const edit of history.accepted) {
+    const deploy = edit.needsAcceptHash
+      ? `every database that applied it needs \`db:accept-hash ${edit.tag}\` before the next deploy`
+      : "its SQL is unchanged, so no database needs db:accept-hash";
+    context.err(`Accepted edit of ${edit.tag} (${edit.parts.join(", ")}): ${edit.reason}; ${deploy}\n`);
+  }
+  for (const entry of history.unusedAcceptances) {
+    context.err(
+      `acceptedEdits entry for ${entry.tag} accepts nothing (not edited since ${history.ref}): remove it once every database ran db:accept-hash\n`,
+    );
+  }
+}
+
 /**
  * `db:review [TAG…]`: reviews migrations against the rules (docs/review-rules.md). Exit 0 with no
  * error-level finding, 1 with error-level findings, 2 when the review cannot run (folder, config,
@@ -139,6 +157,11 @@ export function reviewCommand(project: Project, name = "db:review") {
       .option("--tenant-column <column>", "with --init: the column that makes a table a tenant table (multi-tenant)")
       .option("--role <role>", "with --init: the role tenant tables' policies are for (with --tenant-column)")
       .option("--guards-from <tag>", "with --init: migrations from this one on must be re-runnable")
+      .option(
+        "--base <ref>",
+        "also compare with the migrations at REF (git): each one modified, renamed or deleted since, and each new one that does not come after REF's last, is an error",
+        review?.baseRef?.(context.env),
+      )
       .action(async (tags: string[], flags: ReviewFlags) => {
         await runAction(context, { json: flags.format === "json", project }, async () => {
           if (!review) throw new Error(`${name}: the project defines no review settings`);
@@ -157,6 +180,7 @@ export function reviewCommand(project: Project, name = "db:review") {
             tags: reviewed,
             openLiveDatabase: liveDatabase(review, flags, context),
             ...(flags.databaseUrl ? { reference: { url: flags.databaseUrl, largeTableRows: flags.largeTable } } : {}),
+            ...(flags.base && !flags.writeBaseline ? { base: flags.base } : {}),
           });
           if (flags.writeBaseline) {
             writeBaseline(baselinePath, run.all);
@@ -176,6 +200,7 @@ export function reviewCommand(project: Project, name = "db:review") {
           context.err(
             `Reviewed ${run.reviewed.length} migration(s)${flags.live ? " (with --live)" : ""}: ${errors} error(s), ${warnings} warning(s)${accepted}\n`,
           );
+          if (run.history) printHistory(context, run.history);
           for (const entry of run.stale) {
             context.err(
               `Baseline entry matches nothing now (fixed?): ${entry.file} ${entry.rule} "${entry.message}". Remove it or run --write-baseline.\n`,

@@ -65,6 +65,9 @@ function statusRow(m: MigrationState): { state: MigrationState["state"]; tag: st
   if (m.state === "modified")
     return { ...base, note: `applied as ${m.row.hash.slice(0, 12)}…, file is ${m.migration.hash.slice(0, 12)}…` };
   if (m.state === "out-of-order")
-    return { ...base, note: `older than the newest applied (${m.newestAppliedWhen}); needs --allow-out-of-order` };
+    return {
+      ...base,
+      note: `older than the newest applied (${m.newestAppliedWhen}); db:rebase the branch, or --allow-out-of-order`,
+    };
   return base;
 }

@@ -54,7 +54,10 @@ function describeProblem(p: RunnerProblem): { message: string; fix: string } {
         message: `pending migration${p.migrations.length === 1 ? " is" : "s are"} older than the newest applied one; nothing was applied:\n${p.migrations
           .map((m) => `  - ${m.tag} (when ${m.when}, newest applied ${m.newestAppliedWhen})`)
           .join("\n")}`,
-        fix: "check they do not conflict with the newer applied migrations, then run again with --allow-out-of-order",
+        fix:
+          "a branch merged after a later migration was applied. Either move the branch's migrations after the others with db:rebase " +
+          "(before it is merged: renumbered, new when, snapshots regenerated) and deploy that, or run again with --allow-out-of-order, " +
+          "which applies them after checking they touch nothing the later applied migrations touch",
       };
     case "transaction-control":
       return {

@@ -1,9 +1,10 @@
 /**
  * Reading a project's git history: the toolkit asks git (the `git` program) what a file was at
  * each commit, for checks that need the history (was this migration edited after it was
- * committed?). Nothing here writes to the repository.
+ * committed? what is the migrations folder at the base branch?). Nothing here writes to the
+ * repository.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative } from "node:path";
@@ -69,4 +70,102 @@ export async function diffAgainst(oldText: string, file: string): Promise<string
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The commit a ref names (a branch, tag, `origin/main`, `HEAD~1`, a hash), or undefined. */
+export async function commitOf(root: string, ref: string): Promise<string | undefined> {
+  if (ref.startsWith("-")) return undefined;
+  return (await git(root, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]))?.trim() || undefined;
+}
+
+/** The best common ancestor of two commits, or undefined (unrelated histories). */
+export async function mergeBase(root: string, a: string, b: string): Promise<string | undefined> {
+  return (await git(root, ["merge-base", a, b]))?.trim() || undefined;
+}
+
+/** The commit being merged while a `git merge` waits for its conflicts to be resolved, or undefined. */
+export async function mergeHead(root: string): Promise<string | undefined> {
+  return commitOf(root, "MERGE_HEAD");
+}
+
+/**
+ * The remote's default branch, the one work is merged into: `origin/HEAD` as `git clone` sets it,
+ * else `origin/main`, else `origin/master`; undefined when there is none.
+ */
+export async function defaultBranch(root: string): Promise<string | undefined> {
+  const head = (await git(root, ["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"]))?.trim();
+  for (const candidate of [head, "origin/main", "origin/master"]) {
+    if (candidate && (await commitOf(root, candidate))) return candidate;
+  }
+  return undefined;
+}
+
+/** The commit on HEAD's history that added a file (path relative to the root), or undefined. */
+export async function commitAdding(root: string, path: string): Promise<string | undefined> {
+  const log = await git(root, ["log", "--diff-filter=A", "--format=%H", "HEAD", "--", path]);
+  return log?.trim().split("\n").at(-1) || undefined;
+}
+
+/** The text of a file at a commit (path relative to the root), or undefined when it is not there. */
+export async function fileAt(root: string, commit: string, path: string): Promise<string | undefined> {
+  return git(root, ["show", `${commit}:${path}`]);
+}
+
+/**
+ * Every file under `folder` (relative to the repository root) at `commit`, by path relative to
+ * `folder`, read in one `git cat-file --batch`. Empty when the folder is not in that commit.
+ */
+export async function filesAt(root: string, commit: string, folder: string): Promise<Map<string, Buffer>> {
+  const prefix = folder === "" ? "" : `${folder.replace(/\/+$/, "")}/`;
+  const listing = await git(root, ["ls-tree", "-r", "-z", "--full-tree", commit, "--", prefix || "."]);
+  const blobs = (listing ?? "")
+    .split("\0")
+    .filter(Boolean)
+    .flatMap((line) => {
+      const [meta, path] = line.split("\t");
+      const [, type, sha] = (meta ?? "").split(" ");
+      return type === "blob" && sha && path?.startsWith(prefix) ? [{ sha, path: path.slice(prefix.length) }] : [];
+    });
+  const contents = await catFiles(
+    root,
+    blobs.map((b) => b.sha),
+  );
+  return new Map(blobs.map((b, i) => [b.path, contents[i] ?? Buffer.alloc(0)]));
+}
+
+/** The paths of the files under `folder` (relative to the repository root) at `commit`, relative to `folder`. */
+export async function pathsAt(root: string, commit: string, folder: string): Promise<Set<string>> {
+  const prefix = folder === "" ? "" : `${folder.replace(/\/+$/, "")}/`;
+  const listing = await git(root, ["ls-tree", "-r", "-z", "--name-only", "--full-tree", commit, "--", prefix || "."]);
+  return new Set(
+    (listing ?? "")
+      .split("\0")
+      .filter((path) => path !== "" && path.startsWith(prefix))
+      .map((path) => path.slice(prefix.length)),
+  );
+}
+
+/** The contents of blobs, in order, from one `git cat-file --batch` process. */
+function catFiles(root: string, shas: readonly string[]): Promise<Buffer[]> {
+  if (shas.length === 0) return Promise.resolve([]);
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn("git", ["cat-file", "--batch"], { cwd: root, stdio: ["pipe", "pipe", "pipe"] });
+    const chunks: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) return reject(new Error(`git cat-file exited with ${code}`));
+      const output = Buffer.concat(chunks);
+      const found: Buffer[] = [];
+      let at = 0;
+      for (const _ of shas) {
+        const end = output.indexOf(0x0a, at);
+        const size = Number(output.subarray(at, end).toString("utf8").split(" ")[2]);
+        found.push(output.subarray(end + 1, end + 1 + size));
+        at = end + 1 + size + 1;
+      }
+      resolvePromise(found);
+    });
+    child.stdin.end(`${shas.join("\n")}\n`);
+  });
 }

@@ -13,6 +13,7 @@ import { loadParser, parseSql } from "../sql/parse-migration.ts";
 import { STATEMENT_BREAKPOINT } from "../sql/statements.ts";
 import { DATA_LOSS_MARKER, markDataLoss } from "./data-loss.ts";
 import { type RevertStatement, type RevertTodo, reverseManualSql, todoBlock } from "./manual-sql.ts";
+import { migrationTouches } from "../objects/migration-touches.ts";
 import { MigratorError } from "../errors/migrator-error.ts";
 import type { Journal, JournalEntry } from "../journal/journal-file.ts";
 import {
@@ -32,7 +33,7 @@ import {
   renameAmbiguities,
   snapshotNames,
   tablesOnlyIn,
-  TouchedObjects,
+  type TouchedObjects,
   touchedObjects,
   withChangesReverted,
 } from "../snapshot/snapshot-objects.ts";
@@ -200,30 +201,6 @@ function refuseAmbiguity(tag: string, ambiguities: string[]): void {
       ambiguities,
     },
   );
-}
-
-/** The objects a migration touched: from its snapshots, and from its hand-written additions. */
-async function migrationTouches(
-  folder: string,
-  previous: Snapshot,
-  migration: WithSnapshot,
-  earlier: Migration[],
-): Promise<{ recorded: TouchedObjects; handWritten: TouchedObjects }> {
-  const recorded = touchedObjects(previous, migration.snapshot);
-  const statements = renameAmbiguities(previous, migration.snapshot).length
-    ? []
-    : await diffSnapshots(previous, migration.snapshot, { folder });
-  const manual = reverseManualSql({
-    file: relative(folder, migration.file),
-    sql: migration.sql,
-    generated: statements,
-    after: snapshotNames(migration.snapshot),
-    droppedTables: new Set(),
-    earlierSql: earlier.map((m) => ({ file: relative(folder, m.file), sql: m.sql })),
-  });
-  const handWritten = new TouchedObjects();
-  for (const t of manual.touched) handWritten.add(t.label, t.parent);
-  return { recorded, handWritten };
 }
 
 /**

@@ -37,6 +37,42 @@ describe("review config", () => {
     ]);
   });
 
+  it("reads accepted edits, each with a tag and a reason, and refuses incomplete ones", () => {
+    const settings = { tenantColumn: "organization_id", role: "authenticated", guardBaseline: "0007" };
+    const config = parseReviewConfig(
+      { ...settings, acceptedEdits: [{ tag: "0007_x", reason: "typo in a comment" }] },
+      "review.config.json",
+    );
+    expect(config.acceptedEdits).toEqual([{ tag: "0007_x", reason: "typo in a comment" }]);
+    expect(parseReviewConfig(settings, "review.config.json").acceptedEdits).toBeUndefined();
+    const problems = (value: unknown) => {
+      try {
+        parseReviewConfig({ ...settings, acceptedEdits: value }, "review.config.json");
+      } catch (error) {
+        return (error as ReviewConfigError).problems;
+      }
+      return [];
+    };
+    expect(problems({ tag: "0007_x" })).toEqual([
+      '"acceptedEdits" must be an array of { "tag": "<migration>", "reason": "<why the edit is safe>" }',
+    ]);
+    expect(
+      problems([{ tag: "0007_x" }, { tag: "", reason: "r" }, { tag: "0008_y", reason: "r", sha: "1" }, "0009"]),
+    ).toEqual([
+      '"acceptedEdits"[0]: "reason" must say why the edit is safe (a reviewer reads it)',
+      '"acceptedEdits"[1]: "tag" must name a migration',
+      '"acceptedEdits"[2]: unknown key "sha"',
+      '"acceptedEdits"[3]: "tag" must name a migration',
+      '"acceptedEdits"[3]: "reason" must say why the edit is safe (a reviewer reads it)',
+    ]);
+    expect(
+      problems([
+        { tag: "0007_x", reason: "a" },
+        { tag: "0007_x", reason: "b" },
+      ]),
+    ).toEqual(['"acceptedEdits"[1]: "0007_x" is listed twice']);
+  });
+
   it("compares tags with the guard baseline by their number", () => {
     expect(mustBeRerunnable("0006_milky_dreadnoughts", "0007")).toBe(false);
     expect(mustBeRerunnable("0007_tro-101-research-improvements", "0007")).toBe(true);

@@ -11,9 +11,22 @@ import { RULES } from "./rules/index.ts";
 /** A rule's configured level: a severity, or `off`. */
 export type RuleLevel = Severity | "off";
 
+/** A reviewed, deliberate edit of a migration that exists at the base (`db:review --base`), with why. */
+export interface AcceptedEdit {
+  /** The migration's tag (its folder name in Drizzle Kit 1.0's layout). */
+  tag: string;
+  reason: string;
+}
+
 export interface ReviewConfig extends ReviewSettings {
   /** Overrides of the rules' default severities, by rule id. */
   rules: Record<string, RuleLevel>;
+  /**
+   * Edits of committed migrations that `--base` accepts instead of reporting (`history-edited`):
+   * only changed contents, never a rename, deletion or reordering. Databases that applied the old
+   * text need `db:accept-hash <tag>` before the next deploy.
+   */
+  acceptedEdits?: AcceptedEdit[];
 }
 
 /** The configuration file is invalid; `problems` lists every problem found. */
@@ -76,12 +89,37 @@ export function parseReviewConfig(value: unknown, source: string): ReviewConfig 
       } else config.rules[id] = level;
     }
   }
+  if ("acceptedEdits" in record) config.acceptedEdits = acceptedEdits(record["acceptedEdits"], problems);
   for (const key of Object.keys(record)) {
-    if (!["tenantColumn", "role", "guardBaseline", "rules", "$schema"].includes(key))
+    if (!["tenantColumn", "role", "guardBaseline", "rules", "acceptedEdits", "$schema"].includes(key))
       problems.push(`unknown key "${key}"`);
   }
   if (problems.length > 0) throw new ReviewConfigError(source, problems);
   return config;
+}
+
+/** `"acceptedEdits": [{ "tag": "…", "reason": "…" }]`, each entry checked, each tag once. */
+function acceptedEdits(value: unknown, problems: string[]): AcceptedEdit[] {
+  if (!Array.isArray(value)) {
+    problems.push('"acceptedEdits" must be an array of { "tag": "<migration>", "reason": "<why the edit is safe>" }');
+    return [];
+  }
+  const edits: AcceptedEdit[] = [];
+  value.forEach((item: unknown, i) => {
+    const entry = (typeof item === "object" && item !== null ? item : {}) as Record<string, unknown>;
+    const { tag, reason } = entry;
+    const extra = Object.keys(entry).filter((key) => key !== "tag" && key !== "reason");
+    if (typeof tag !== "string" || tag.trim() === "")
+      problems.push(`"acceptedEdits"[${i}]: "tag" must name a migration`);
+    if (typeof reason !== "string" || reason.trim() === "")
+      problems.push(`"acceptedEdits"[${i}]: "reason" must say why the edit is safe (a reviewer reads it)`);
+    if (extra.length > 0) problems.push(`"acceptedEdits"[${i}]: unknown key "${extra.join('", "')}"`);
+    if (typeof tag === "string" && edits.some((e) => e.tag === tag))
+      problems.push(`"acceptedEdits"[${i}]: "${tag}" is listed twice`);
+    if (typeof tag === "string" && tag.trim() && typeof reason === "string" && reason.trim() && extra.length === 0)
+      edits.push({ tag, reason });
+  });
+  return edits;
 }
 
 /** A rule's effective level under the config. */

@@ -79,9 +79,9 @@ export interface Rule {
   help: string;
   /**
    * Where findings come from: `static` (the check functions), `engine` (the review itself: parse
-   * errors, suppressions) or `live` (`--live`, a real database).
+   * errors, suppressions), `live` (`--live`, a real database) or `history` (`--base REF`, git).
    */
-  source: "static" | "engine" | "live";
+  source: "static" | "engine" | "live" | "history";
   /** SQL that triggers the rule and SQL that does not; the rule's tests run both. */
   examples?: { failing: RuleExample; passing: RuleExample };
   checkUnit?(context: UnitContext): RuleHit[];

@@ -9,6 +9,7 @@ import type { Finding } from "./finding.ts";
 import { type LiveReview, liveReview } from "./live-review.ts";
 import type { LiveDatabase } from "./live/live-database.ts";
 import type { FolderIssue } from "../journal/folder-issue.ts";
+import { type HistoryReview, reviewHistory } from "../history/history-findings.ts";
 import { folderSnapshotWarnings, readMigrationFolder } from "../journal/migration-folder.ts";
 import { findMigration } from "../journal/find-migration.ts";
 import { reviewSources } from "./review-sources.ts";
@@ -29,6 +30,8 @@ export interface RunReviewOptions {
   openLiveDatabase?: () => Promise<LiveDatabase>;
   /** With `--live`: a real database to weigh the measured locks by (read-only). */
   reference?: { url: string; largeTableRows: number };
+  /** `--base REF`: also report what the branch did to the migrations at REF (git). */
+  base?: string;
 }
 
 export interface ReviewRun {
@@ -46,6 +49,8 @@ export interface ReviewRun {
   live?: LiveReview;
   /** The folder's untidiness, its snapshots' included (parsed here, as the review diffs them). */
   folderWarnings: FolderIssue[];
+  /** What `--base` found; its findings are in `findings` too (never accepted by the baseline). */
+  history?: HistoryReview;
 }
 
 /** Runs the review. Throws a `MigratorError` for a folder that cannot be read or an unknown tag. */
@@ -68,11 +73,17 @@ export async function runReview(options: RunReviewOptions): Promise<ReviewRun> {
     const reviewedFiles = new Set(sources.filter((s) => reviewed.includes(s.tag)).map((s) => s.file));
     all.push(...live.findings.filter((finding) => finding.file === "(catalog)" || reviewedFiles.has(finding.file)));
   }
+  const history = options.base
+    ? await reviewHistory(folder, options.base, options.config, options.displayFolder ?? folder.folder)
+    : undefined;
   const folderWarnings = [...folder.warnings, ...folderSnapshotWarnings(folder)];
-  const withLive = { folderWarnings, ...(live ? { live } : {}) };
-  if (!options.baseline) return { findings: all, accepted: [], all, stale: [], reviewed, ...withLive };
+  const extra = { folderWarnings, ...(live ? { live } : {}), ...(history ? { history } : {}) };
+  const historyFindings = history?.findings ?? [];
+  if (!options.baseline)
+    return { findings: [...all, ...historyFindings], accepted: [], all, stale: [], reviewed, ...extra };
   const { remaining, accepted, stale } = applyBaseline(all, options.baseline);
   // Entries of live rules match only in a --live run; without one they are not stale.
   const checked = stale.filter((entry) => live || ruleById(entry.rule)?.source !== "live");
-  return { findings: remaining, accepted, all, stale: options.tags?.length ? [] : checked, reviewed, ...withLive };
+  const findings = [...remaining, ...historyFindings];
+  return { findings, accepted, all, stale: options.tags?.length ? [] : checked, reviewed, ...extra };
 }

@@ -9,6 +9,7 @@ import { withMigratorLock } from "./advisory-lock.ts";
 import { type AppliedMigration, applyMigration, type LockRetry } from "./apply-migration.ts";
 import { ensureBookkeeping, readBookkeeping, upgradeBookkeeping } from "./bookkeeping.ts";
 import { compareHistory } from "./history-state.ts";
+import { checkOutOfOrder } from "./out-of-order-check.ts";
 import { configureSession, resetSession, resolveSessionOptions, type SessionOptions } from "./session-options.ts";
 
 /** What a run reports while it works, so a command can print progress. */
@@ -126,8 +127,11 @@ export async function runMigrations(
         ? [{ tag: m.migration.tag, when: m.migration.when, newestAppliedWhen: m.newestAppliedWhen }]
         : [],
     );
-    if (outOfOrder.length > 0 && !options.allowOutOfOrder)
-      throw new RunnerError({ kind: "out-of-order", migrations: outOfOrder });
+    if (outOfOrder.length > 0) {
+      if (!options.allowOutOfOrder) throw new RunnerError({ kind: "out-of-order", migrations: outOfOrder });
+      // Allowed only when it touches nothing the later, applied migrations touch.
+      for (const message of await checkOutOfOrder(folder, history)) emit({ type: "warning", message });
+    }
     const pending = history.migrations.flatMap((m) =>
       m.state === "pending" || m.state === "out-of-order" ? [m.migration] : [],
     );

@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -100,5 +102,37 @@ describe("ci.yml: what the jobs promise", () => {
     expect(step(migrate, "Seed reference data")?.env).toEqual({ NODE_ENV: "production" });
     const commands = runs(migrate).filter((command) => command.startsWith("pnpm db:"));
     expect(commands).toEqual(["pnpm db:status", "pnpm db:migrate", "pnpm db:verify", "pnpm db:seed"]);
+  });
+
+  it("quality hands db:review its --base: the pull request's base or the commit before the push, if git has it", () => {
+    const quality = jobs["quality"]!;
+    const base = step(quality, "Base for the migration history check (db:review --base)")!;
+    expect(base.env?.["BASE"]).toBe(
+      "${{ github.event_name == 'pull_request' && format('origin/{0}', github.base_ref) || github.event.before }}",
+    );
+    expect(quality.steps.indexOf(base)).toBeLessThan(quality.steps.findIndex((s) => s.run?.trim() === "pnpm ci:check"));
+    // The step's script, run for real in a repository with one commit.
+    const repo = mkdtempSync(join(tmpdir(), "ci-base-"));
+    try {
+      const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, stdio: "pipe" });
+      git("init", "-q");
+      git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "one");
+      const run = (value: string) => {
+        const file = join(repo, "github-env");
+        writeFileSync(file, "");
+        const output = execFileSync("bash", ["-c", base.run!], {
+          cwd: repo,
+          env: { PATH: process.env["PATH"], BASE: value, GITHUB_ENV: file },
+          encoding: "utf8",
+        });
+        return { output, env: readFileSync(file, "utf8") };
+      };
+      expect(run("HEAD").env).toBe("DB_REVIEW_BASE=HEAD\n");
+      const zero = run("0000000000000000000000000000000000000000");
+      expect(zero.env).toBe("");
+      expect(zero.output).toContain("::warning::no commit '0000000000000000000000000000000000000000'");
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 });

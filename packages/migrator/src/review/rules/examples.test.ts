@@ -7,7 +7,11 @@ describe("documented rule examples", () => {
   const documented = RULES.filter((rule) => rule.examples);
 
   it("cover every static and engine rule", () => {
-    const undocumented = RULES.filter((rule) => rule.source !== "live" && !rule.examples).map((rule) => rule.id);
+    // Live rules need a database and history rules a git repository: their tests build those
+    // (review-live*.test.ts, history-base.test.ts); a SQL example cannot show them.
+    const undocumented = RULES.filter(
+      (rule) => (rule.source === "static" || rule.source === "engine") && !rule.examples,
+    ).map((rule) => rule.id);
     expect(undocumented).toEqual([]);
   });
 

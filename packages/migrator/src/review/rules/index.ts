@@ -14,6 +14,8 @@ import { constraintNotValid } from "./constraint-not-valid.ts";
 import { dropNotNull } from "./drop-not-null.ts";
 import { dropStatement } from "./drop-statement.ts";
 import { fkOnDelete } from "./fk-on-delete.ts";
+import { historyEdited } from "./history-edited.ts";
+import { historyInserted } from "./history-inserted.ts";
 import { identifierTooLong } from "./identifier-too-long.ts";
 import { indexNameCollision } from "./index-name-collision.ts";
 import { integerKeyOnTenantTable } from "./integer-key-on-tenant-table.ts";
@@ -90,6 +92,8 @@ export const RULES: readonly Rule[] = [
   liveTableRewrite,
   liveScanUnderLock,
   liveLockOnLargeTable,
+  historyEdited,
+  historyInserted,
 ];
 
 /** A rule by id. */

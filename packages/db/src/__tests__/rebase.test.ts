@@ -1,0 +1,354 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { compareWithBase, readMigrationFolder } from "@repo/migrator";
+import { pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { afterEach, describe, expect, it } from "vitest";
+import { organization } from "../schema/index.ts";
+import { branchesThatEachGenerate, generateInto, pendingStatements } from "../testing/generate-migration.ts";
+import {
+  folderNameOf,
+  type GitRepository,
+  gitRepository,
+  mergeKeepingBoth,
+  toFoldersLayout,
+} from "../testing/git-repository.ts";
+import { runCommand } from "../testing/run-command.ts";
+
+/**
+ * `db:rebase` on real git repositories: two branches each generate a migration with Drizzle Kit's
+ * own differ (Trovella's schema plus a table of their own), `main` gets its one first, then the
+ * branch is merged and rebased. Every refusal leaves the folder byte for byte as it was.
+ */
+const branchA = {
+  branchANote: pgTable("branch_a_note", {
+    id: uuid("id").primaryKey().defaultRandom(),
+    organizationId: text("organization_id")
+      .notNull()
+      .references(() => organization.id, { onDelete: "cascade" }),
+    body: text("body").notNull(),
+  }),
+};
+const branchB = {
+  branchBTag: pgTable("branch_b_tag", { id: uuid("id").primaryKey().defaultRandom(), label: text("label") }),
+};
+const sharedA = { shared: pgTable("shared_table", { id: uuid("id").primaryKey(), a: text("a") }) };
+const sharedB = { shared: pgTable("shared_table", { id: uuid("id").primaryKey(), b: text("b") }) };
+
+const repositories: GitRepository[] = [];
+afterEach(() => {
+  for (const repo of repositories.splice(0)) repo.remove();
+});
+
+function repository(upTo?: number): GitRepository {
+  const repo = gitRepository(upTo);
+  repositories.push(repo);
+  return repo;
+}
+
+/** Every file of the folder with its bytes: what a refusal must leave unchanged. */
+function contents(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (at: string) => {
+    for (const name of readdirSync(at)) {
+      const path = join(at, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else files[relative(dir, path)] = readFileSync(path, "latin1");
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+/** The number prefix of a 0.x tag (`0011`), and the tag `tag` gets when moved after `after`. */
+const prefix = (tag: string) => tag.split("_")[0]!;
+const movedAfter = (tag: string, after: string) =>
+  `${String(Number(prefix(after)) + 1).padStart(4, "0")}_${tag.slice(tag.indexOf("_") + 1)}`;
+
+const lastSnapshot = (dir: string) => readMigrationFolder(dir).migrations.at(-1)!.snapshot!;
+const rebase = (repo: GitRepository, ...args: string[]) =>
+  runCommand("rebase", ["--migrations", repo.migrations.dir, ...args], {});
+
+describe("db:rebase after a merge (Drizzle Kit 0.x's journal)", () => {
+  it("moves the branch's migration after main's, with a snapshot drizzle-kit generate finds no drift against", async () => {
+    const repo = repository();
+    const { tagA, tagB } = await branchesThatEachGenerate(repo, branchA, branchB);
+    mergeKeepingBoth(repo, "main");
+    const merged = readMigrationFolder(repo.migrations.dir);
+    expect(merged.migrations.slice(-2).map((m) => m.tag)).toEqual([tagB, tagA]);
+    expect(merged.warnings.map((w) => w.kind)).toContain("when-not-increasing");
+    // What the merge leaves: the last snapshot lacks the branch's table, so generate would emit it again.
+    expect((await pendingStatements(lastSnapshot(repo.migrations.dir), { ...branchA, ...branchB })).join()).toContain(
+      'CREATE TABLE "branch_a_note"',
+    );
+
+    const run = await rebase(repo, "--onto", "main");
+    expect(run.code, run.stderr).toBe(0);
+    const moved = movedAfter(tagA, tagB);
+    expect(run.stdout).toContain(`Checked against main's ${tagB}: no object in common.`);
+    expect(run.stdout).toContain(`Moved ${tagA} -> ${moved} (when `);
+    const rebased = readMigrationFolder(repo.migrations.dir);
+    expect(rebased.migrations.slice(-2).map((m) => m.tag)).toEqual([tagB, moved]);
+    expect(rebased.warnings).toEqual([]);
+    expect(rebased.migrations.at(-1)!.when).toBeGreaterThan(rebased.migrations.at(-2)!.when);
+    expect(rebased.migrations.at(-1)!.snapshot!.prevId).toBe(rebased.migrations.at(-2)!.snapshot!.id);
+    expect(rebased.migrations.at(-1)!.sql).toBe(merged.migrations.at(-1)!.sql);
+    expect(await pendingStatements(lastSnapshot(repo.migrations.dir), { ...branchA, ...branchB })).toEqual([]);
+    expect(
+      repo.git("diff", "main", "--", `db/migrations/${tagB}.sql`, `db/migrations/meta/${prefix(tagB)}_snapshot.json`),
+    ).toBe("");
+    repo.commit("db:rebase");
+    expect((await compareWithBase(rebased, "main")).edits).toEqual([]);
+
+    const again = await rebase(repo, "--onto", "main");
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`Nothing to rebase onto main (`);
+  });
+
+  it("resolves the folder of a merge stopped on its conflicts (the base is the branch being merged)", async () => {
+    const repo = repository();
+    const { tagA, tagB } = await branchesThatEachGenerate(repo, branchA, branchB);
+    const merge = repo.tryGit("merge", "--no-edit", "main");
+    expect(merge.status).not.toBe(0);
+    expect(merge.output).toContain("CONFLICT");
+    expect(() => readMigrationFolder(repo.migrations.dir)).toThrow("malformed journal");
+
+    const run = await rebase(repo);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain("Rebasing onto MERGE_HEAD (");
+    expect(run.stdout).toContain("read from HEAD (the merge left the folder in conflict)");
+    expect(run.stdout).toContain(`Wrote as at MERGE_HEAD: meta/${prefix(tagB)}_snapshot.json, meta/_journal.json\n`);
+    repo.commit("merge main");
+    const rebased = readMigrationFolder(repo.migrations.dir);
+    expect(rebased.migrations.slice(-2).map((m) => m.tag)).toEqual([tagB, movedAfter(tagA, tagB)]);
+    expect(rebased.warnings).toEqual([]);
+    expect(await pendingStatements(lastSnapshot(repo.migrations.dir), { ...branchA, ...branchB })).toEqual([]);
+  });
+
+  it("refuses, naming the objects, when both sides touch the same table, and changes nothing", async () => {
+    const repo = repository();
+    const { tagA, tagB } = await branchesThatEachGenerate(repo, sharedA, sharedB);
+    mergeKeepingBoth(repo, "main");
+    const before = contents(repo.migrations.dir);
+    const run = await rebase(repo, "--onto", "main");
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("touch the same objects, so their order matters");
+    expect(run.stderr).toContain(`${tagA}: table "shared_table" — main's ${tagB}: table "shared_table"`);
+    expect(run.stderr).toContain("nothing was changed");
+    expect(contents(repo.migrations.dir)).toEqual(before);
+    const json = await rebase(repo, "--onto", "main", "--json");
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      error: {
+        code: "rebase-conflict",
+        conflicts: expect.arrayContaining([
+          {
+            ours: { tag: tagA, object: 'table "shared_table"' },
+            theirs: { tag: tagB, object: 'table "shared_table"' },
+          },
+        ]),
+      },
+    });
+  });
+
+  it("refuses what must not move: an unmerged base, an edited base migration, one already on the deployed branch", async () => {
+    const repo = repository();
+    const { tagB } = await branchesThatEachGenerate(repo, branchA, branchB);
+    const unmerged = await rebase(repo, "--onto", "main");
+    expect(unmerged.code).toBe(1);
+    expect(unmerged.stderr).toContain(`main has migrations this branch has not merged (${tagB})`);
+    expect(unmerged.stderr).toContain("fix: merge main first");
+
+    mergeKeepingBoth(repo, "main");
+    repo.migrations.write(tagB, `${repo.migrations.read(tagB)}\n-- edited\n`);
+    const before = contents(repo.migrations.dir);
+    const edited = await rebase(repo, "--onto", "main");
+    expect(edited.code).toBe(1);
+    expect(edited.stderr).toContain(
+      `${tagB} exists at main with other SQL: a migration of the base is never rewritten`,
+    );
+    expect(contents(repo.migrations.dir)).toEqual(before);
+    repo.git("checkout", "-q", "--", ".");
+
+    // main is pushed (deployed); merging the feature into main makes main's migration "ours".
+    const origin = mkdtempSync(join(tmpdir(), "trovella-origin-"));
+    try {
+      execFileSync("git", ["init", "-q", "--bare", origin]);
+      repo.git("checkout", "-q", "main");
+      repo.git("remote", "add", "origin", origin);
+      repo.git("push", "-q", "origin", "main");
+      repo.git("fetch", "-q", "origin");
+      expect(repo.tryGit("merge", "--no-edit", "feature~1").status).not.toBe(0);
+      const deployed = contents(repo.migrations.dir);
+      const refused = await rebase(repo);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`${tagB} is on origin/main already, which may be applied`);
+      expect(contents(repo.migrations.dir)).toEqual(deployed);
+    } finally {
+      rmSync(origin, { recursive: true, force: true });
+    }
+
+    const unknown = await rebase(repo, "--onto", "no-such-branch");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("--onto no-such-branch: git knows no commit by that name");
+    const outside = mkdtempSync(join(tmpdir(), "trovella-nogit-"));
+    try {
+      const run = await runCommand("rebase", ["--migrations", outside, "--onto", "main"], {});
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain("is not in a git work tree");
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses when the merge kept main's snapshot for both and git has none of the branch's own", async () => {
+    const repo = repository();
+    const last = repo.migrations.entries().at(-1)!;
+    repo.git("checkout", "-q", "-b", "feature");
+    const tagA = await generateInto(repo.migrations, "branch_a", branchA, last.when + 1000);
+    writeFileSync(join(repo.migrations.dir, "meta", `${prefix(tagA)}_snapshot.json`), "<<<<<<< a conflict committed\n");
+    repo.commit("feature: generate (its snapshot broken)");
+    repo.git("checkout", "-q", "main");
+    const tagB = await generateInto(repo.migrations, "branch_b", branchB, last.when + 2000);
+    repo.commit("main: generate");
+    repo.git("checkout", "-q", "feature");
+    mergeKeepingBoth(repo, "main");
+    const before = contents(repo.migrations.dir);
+    const run = await rebase(repo, "--onto", "main");
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `${tagA} shares meta/${prefix(tagA)}_snapshot.json with ${tagB} (the merge kept one of them)`,
+    );
+    expect(contents(repo.migrations.dir)).toEqual(before);
+  });
+
+  it("with --dry-run says what would move and writes nothing", async () => {
+    const repo = repository();
+    const { tagA, tagB } = await branchesThatEachGenerate(repo, branchA, branchB);
+    mergeKeepingBoth(repo, "main");
+    const before = contents(repo.migrations.dir);
+    const run = await rebase(repo, "--onto", "main", "--dry-run");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Would move ${tagA} -> ${movedAfter(tagA, tagB)}`);
+    expect(contents(repo.migrations.dir)).toEqual(before);
+  });
+});
+
+describe("db:rebase in Drizzle Kit 1.0's layout (a folder per migration)", () => {
+  /** A hand-written 1.0 migration: its SQL and a snapshot with the parent's schema (as `generate --custom` writes). */
+  function addFolder(repo: GitRepository, parent: string, name: string, when: number, sql: string): string {
+    const dir = repo.migrations.dir;
+    const folder = folderNameOf(`x_${name}`, when);
+    const snapshot = JSON.parse(readFileSync(join(dir, parent, "snapshot.json"), "utf8")) as Record<string, unknown>;
+    mkdirSync(join(dir, folder));
+    writeFileSync(join(dir, folder, "migration.sql"), sql);
+    const { prevId: _prevId, ...rest } = snapshot;
+    writeFileSync(
+      join(dir, folder, "snapshot.json"),
+      JSON.stringify({ ...rest, id: crypto.randomUUID(), prevIds: [snapshot["id"]] }, null, 2),
+    );
+    return folder;
+  }
+
+  async function divergedFolders(repo: GitRepository, ours: string, theirs: string) {
+    const names = toFoldersLayout(repo);
+    const last = names.at(-1)!;
+    const lastWhen = readMigrationFolder(repo.migrations.dir).migrations.at(-1)!.when;
+    repo.git("checkout", "-q", "-b", "feature");
+    const a = addFolder(repo, last, "branch_a", lastWhen + 60_000, ours);
+    repo.commit("feature");
+    repo.git("checkout", "-q", "main");
+    const b = addFolder(repo, last, "branch_b", lastWhen + 120_000, theirs);
+    repo.commit("main");
+    repo.git("checkout", "-q", "feature");
+    expect(repo.tryGit("merge", "--no-edit", "main").status).toBe(0); // no journal, no conflict
+    return { a, b };
+  }
+
+  it("renames the branch's folder after main's last and chains its snapshot.json (prevIds)", async () => {
+    const repo = repository();
+    const { a, b } = await divergedFolders(
+      repo,
+      'CREATE TABLE "branch_a" ("id" integer);',
+      'CREATE TABLE "branch_b" ("id" integer);',
+    );
+    expect(
+      readMigrationFolder(repo.migrations.dir)
+        .migrations.slice(-2)
+        .map((m) => m.name),
+    ).toEqual([a, b]);
+    const run = await rebase(repo, "--onto", "main");
+    expect(run.code, run.stderr).toBe(0);
+    const rebased = readMigrationFolder(repo.migrations.dir);
+    const [second, last] = rebased.migrations.slice(-2);
+    expect(second!.name).toBe(b);
+    expect(last!.name).toMatch(/^\d{14}_branch_a$/);
+    expect(last!.name > b).toBe(true);
+    expect(last!.snapshot!.prevIds).toEqual([second!.snapshot!.id]);
+    expect(last!.sql).toBe('CREATE TABLE "branch_a" ("id" integer);');
+    expect(readdirSync(repo.migrations.dir)).not.toContain(a);
+    expect(run.stdout).toContain(`Moved ${a} -> ${last!.name}`);
+  });
+
+  it("refuses, naming the table, when both branches' SQL touches it, and changes nothing", async () => {
+    const repo = repository();
+    const { a, b } = await divergedFolders(
+      repo,
+      'ALTER TABLE "ai_model" ADD COLUMN "note" text;',
+      'ALTER TABLE "ai_model" DROP COLUMN "note";',
+    );
+    const before = contents(repo.migrations.dir);
+    const run = await rebase(repo, "--onto", "main");
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${a}: column "ai_model"."note" — main's ${b}: column "ai_model"."note"`);
+    expect(contents(repo.migrations.dir)).toEqual(before);
+  });
+
+  it("checks a migration without snapshot against only the base's migrations the branch had not merged (found with git)", async () => {
+    const repo = repository();
+    const { a, b } = await divergedFolders(
+      repo,
+      'ALTER TABLE "ai_model" ADD COLUMN "note" text;',
+      'CREATE TABLE "branch_b" ("id" integer);',
+    );
+    // Hand-written, no snapshot: nothing tells which of main's migrations it saw but git.
+    rmSync(join(repo.migrations.dir, a, "snapshot.json"));
+    repo.commit("no snapshot");
+    const run = await rebase(repo, "--onto", "main");
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`Checked against main's ${b}: no object in common.`);
+    const last = readMigrationFolder(repo.migrations.dir).migrations.at(-1)!;
+    expect(last.name).toMatch(/_branch_a$/);
+    expect(last.name > b).toBe(true);
+    expect(run.stdout).toContain(`Moved ${a} -> ${last.name}`);
+    expect(run.stdout).toContain("no snapshot)");
+  });
+
+  it("refuses to regenerate a snapshot whose change it cannot read (edited by hand: a key no Drizzle Kit writes), and changes nothing", async () => {
+    const repo = repository();
+    const { a } = await divergedFolders(
+      repo,
+      'CREATE TABLE "branch_a" ("id" integer);',
+      'CREATE TABLE "branch_b" ("id" integer);',
+    );
+    const path = join(repo.migrations.dir, a, "snapshot.json");
+    const own = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+    const parent = (own["prevIds"] as string[])[0];
+    const parentSnapshot = readdirSync(repo.migrations.dir)
+      .map((name) => join(repo.migrations.dir, name, "snapshot.json"))
+      .map((file) => JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>)
+      .find((snapshot) => snapshot["id"] === parent);
+    if (!parentSnapshot) throw new Error("the fixture's parent snapshot is missing");
+    writeFileSync(
+      path,
+      JSON.stringify({ ...parentSnapshot, id: own["id"], prevIds: own["prevIds"], handEdited: { note: "x" } }, null, 2),
+    );
+    repo.commit("a hand-edited snapshot");
+    const before = contents(repo.migrations.dir);
+    const run = await rebase(repo, "--onto", "main");
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`cannot regenerate the snapshot of ${a}`);
+    expect(contents(repo.migrations.dir)).toEqual(before);
+  });
+});

@@ -1,0 +1,118 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { touchedObjects } from "../snapshot/snapshot-objects.ts";
+import { emptySnapshot } from "../snapshot/snapshot.ts";
+import { loadParser, parseMigration } from "./parse-migration.ts";
+import { commonObjects, indexTables, sqlTouches } from "./touched-objects.ts";
+
+beforeAll(loadParser);
+
+const parsed = (sql: string, file = "m.sql") => parseMigration(file, file, sql);
+const touches = (sql: string, history: string[] = []) =>
+  sqlTouches(parsed(sql), indexTables(history.map((h) => parsed(h)))).touched;
+/** The objects both migrations touch, as `a's label | b's label`. */
+const common = (a: string, b: string, history: string[] = []) =>
+  commonObjects(touches(a, history), touches(b, history)).map((pair) => `${pair.a} | ${pair.b}`);
+
+describe("the objects a migration's SQL touches", () => {
+  it("labels them as the snapshot reader does, so both answers compare", () => {
+    const sql = 'CREATE TABLE "t" ("id" integer PRIMARY KEY, "mood" "mood");';
+    const snapshot = {
+      ...emptySnapshot(),
+      tables: {
+        "public.t": {
+          name: "t",
+          schema: "",
+          columns: { id: { name: "id", type: "integer", primaryKey: true, notNull: true } },
+          indexes: {},
+          foreignKeys: {},
+          compositePrimaryKeys: {},
+          uniqueConstraints: {},
+          checkConstraints: {},
+          policies: {},
+          isRLSEnabled: false,
+        },
+      },
+    };
+    const fromSnapshots = touchedObjects(emptySnapshot(), snapshot);
+    const fromSql = touches(sql);
+    expect([...fromSnapshots.changed]).toEqual([...fromSql.changed].filter(([label]) => !label.includes('"mood"')));
+    expect([...fromSql.used.keys()]).toEqual(['type "mood"']);
+    expect([...touches('ALTER TABLE "s"."t" ADD COLUMN "c" text;').changed]).toEqual([
+      ['column "s"."t"."c"', 'table "s"."t"'],
+    ]);
+  });
+
+  it("lets two branches add different columns, indexes or policies to one table", () => {
+    expect(common('ALTER TABLE "t" ADD COLUMN "a" text;', 'ALTER TABLE "t" ADD COLUMN "b" text;')).toEqual([]);
+    expect(common('CREATE INDEX "t_a_idx" ON "t" ("a");', 'CREATE INDEX "t_b_idx" ON "t" ("b");')).toEqual([]);
+    expect(
+      common(
+        'CREATE POLICY "read" ON "t" FOR SELECT TO "authenticated" USING (true);',
+        'CREATE POLICY "write" ON "t" FOR INSERT TO "authenticated" WITH CHECK (true);',
+      ),
+    ).toEqual([]);
+  });
+
+  it("finds the same column, index, policy, enum or row-level security on both sides", () => {
+    expect(common('ALTER TABLE "t" ADD COLUMN "a" text;', 'ALTER TABLE "t" ALTER COLUMN "a" SET NOT NULL;')).toEqual([
+      'column "t"."a" | column "t"."a"',
+    ]);
+    expect(common('CREATE POLICY "read" ON "t" FOR SELECT USING (true);', 'DROP POLICY "read" ON "t";')).toEqual([
+      'policy "read" on "t" | policy "read" on "t"',
+    ]);
+    expect(common('ALTER TABLE "t" ENABLE ROW LEVEL SECURITY;', 'ALTER TABLE "t" DISABLE ROW LEVEL SECURITY;')).toEqual(
+      ['row-level security on "t" | row-level security on "t"'],
+    );
+    expect(common(`ALTER TYPE "mood" ADD VALUE 'calm';`, 'ALTER TABLE "t" ADD COLUMN "m" "mood";')).toEqual([
+      'type "mood" | type "mood"',
+    ]);
+    expect(
+      common('DROP INDEX "t_a_idx";', 'CREATE INDEX "t_a_idx" ON "t" ("b");', ['CREATE INDEX "t_a_idx" ON "t" ("a");']),
+    ).toEqual(['index "t_a_idx" on "t" | index "t_a_idx" on "t"']);
+  });
+
+  it("finds what one side relies on and the other changes: foreign keys, indexed columns, renames, data", () => {
+    expect(
+      common(
+        'ALTER TABLE "member" ADD CONSTRAINT "member_org_fk" FOREIGN KEY ("org") REFERENCES "public"."organization"("id");',
+        'ALTER TABLE "organization" DROP COLUMN "id";',
+      ),
+    ).toEqual(['column "organization"."id" | column "organization"."id"']);
+    expect(common('CREATE INDEX "t_a_idx" ON "t" (lower("a"));', 'ALTER TABLE "t" RENAME COLUMN "a" TO "b";')).toEqual([
+      'column "t"."a" | column "t"."a"',
+    ]);
+    expect(common('CREATE UNIQUE INDEX "t_a_key" ON "t" ("a");', 'ALTER TABLE "t" DROP COLUMN "a";')).toEqual([
+      'column "t"."a" | column "t"."a"',
+    ]);
+    expect(common(`UPDATE "t" SET "a" = 'x';`, 'ALTER TABLE "t" ADD COLUMN "b" text NOT NULL;')).toEqual([
+      'table "t" | column "t"."b"',
+    ]);
+    expect(common('DROP TABLE "t";', 'ALTER TABLE "t" ADD COLUMN "b" text;')).toEqual(['table "t" | column "t"."b"']);
+  });
+
+  it("reads the statements inside DO blocks, and lists what it cannot read instead of guessing", () => {
+    const guarded = touches(
+      `DO $$ BEGIN
+ ALTER TABLE "t" ADD CONSTRAINT "t_fk" FOREIGN KEY ("o") REFERENCES "o"("id");
+EXCEPTION WHEN duplicate_object THEN null;
+END $$;`,
+    );
+    expect([...guarded.changed.keys()]).toEqual(['constraint "t_fk" on "t"']);
+    const { unread } = sqlTouches(
+      parsed(
+        [
+          "DO $$ BEGIN PERFORM 1; END $$;",
+          "--> statement-breakpoint",
+          'CLUSTER "t" USING "t_pkey";',
+          "--> statement-breakpoint",
+          "CREATE TABEL oops ();",
+        ].join("\n"),
+      ),
+    );
+    expect(unread.map((u) => [u.line, u.reason.split(" (")[0]])).toEqual([
+      [1, "a DO block with PL/pgSQL it cannot read"],
+      [3, "ClusterStmt statements are not read"],
+      [5, "PostgreSQL's parser rejects it"],
+    ]);
+  });
+});

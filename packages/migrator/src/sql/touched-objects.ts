@@ -1,0 +1,466 @@
+/**
+ * The objects a migration's SQL touches, read with PostgreSQL's parser: what each statement
+ * creates, alters or drops (`changed`) and what it only relies on (`used`: the columns a foreign
+ * key or index names, the types of new columns, the tables a view or an UPDATE reads). Labels are
+ * the ones the snapshot reader gives (`table "t"`, `column "t"."c"`, `index "i" on "t"` …), so
+ * both answers can be compared. It reads every statement, generated or hand-written, in either
+ * Drizzle Kit layout; a statement it cannot read is listed, never guessed.
+ */
+import { TouchedObjects } from "../snapshot/snapshot-objects.ts";
+import { type AstObject, arrayField, findNodes, nameList, nodeOf, objectField, stringField } from "./ast.ts";
+import type { ParsedMigration, SqlUnit } from "./parse-migration.ts";
+
+/** A statement whose objects the reader could not tell, with why. */
+export interface UnreadStatement {
+  file: string;
+  line: number;
+  reason: string;
+}
+
+/** What a migration's SQL touches. */
+export interface SqlTouches {
+  touched: TouchedObjects;
+  unread: UnreadStatement[];
+}
+
+/** `"t"` in `public` (or unqualified), `"s"."t"` elsewhere: the snapshot reader's form. */
+function qualified(schema: string | undefined, name: string): string {
+  return schema && schema !== "public" ? `"${schema}"."${name}"` : `"${name}"`;
+}
+
+/** A name list (`["s", "t"]` or `["t"]`) in the qualified form. */
+function listName(names: string[]): string {
+  return qualified(names.length > 1 ? names.at(-2) : undefined, names.at(-1) ?? "");
+}
+
+function rangeVarName(rangeVar: AstObject | undefined): string | undefined {
+  const name = stringField(rangeVar, "relname");
+  return name === undefined ? undefined : qualified(stringField(rangeVar, "schemaname"), name);
+}
+
+/** Index names are unique per schema: the table of each index the history creates, by qualified name. */
+export type IndexTables = ReadonlyMap<string, string>;
+
+/** The table of every index the migrations create (`CREATE INDEX`), for naming dropped or renamed ones. */
+export function indexTables(migrations: readonly ParsedMigration[]): Map<string, string> {
+  const tables = new Map<string, string>();
+  for (const migration of migrations) {
+    for (const unit of migration.statements.flatMap((s) => s.units)) {
+      const index = stringField(unit.node, "idxname");
+      const relation = objectField(unit.node, "relation");
+      const table = rangeVarName(relation);
+      if (unit.type === "IndexStmt" && index && table)
+        tables.set(qualified(stringField(relation, "schemaname"), index), table);
+    }
+  }
+  return tables;
+}
+
+/** Builtin types PostgreSQL's parser qualifies with `pg_catalog` are no schema object of ours. */
+function typeLabel(typeName: AstObject | undefined): string | undefined {
+  const names = nameList(typeName?.["names"]);
+  if (names.length === 0 || names[0] === "pg_catalog") return undefined;
+  return `type ${listName(names)}`;
+}
+
+/** Collects labels for one statement. */
+class Reader {
+  constructor(
+    readonly touched: TouchedObjects,
+    readonly indexes: IndexTables,
+  ) {}
+
+  table(name: string): string {
+    return `table ${name}`;
+  }
+
+  column(table: string, column: string, how: "changed" | "used" = "changed"): void {
+    const label = `column ${table}."${column}"`;
+    if (how === "changed") this.touched.add(label, this.table(table));
+    else this.touched.use(label, this.table(table));
+  }
+
+  onTable(what: string, table: string): void {
+    this.touched.add(`${what} on ${table}`, this.table(table));
+  }
+
+  index(name: string, table?: string): void {
+    const on = table ?? this.indexes.get(name);
+    if (on) this.touched.add(`index ${name} on ${on}`, this.table(on));
+    else this.touched.add(`index ${name}`);
+  }
+
+  /** The tables a query or expression reads (every `RangeVar` below it), as used. */
+  readsTables(node: unknown): void {
+    for (const { body } of findNodes(node, "RangeVar")) {
+      const name = rangeVarName(body);
+      if (name) this.touched.use(this.table(name));
+    }
+  }
+
+  /** The unqualified columns an expression on `table` names, as used. */
+  readsColumns(table: string, node: unknown): void {
+    for (const { body } of findNodes(node, "ColumnRef")) {
+      const fields = nameList(body["fields"]);
+      if (fields.length === 1 && fields[0]) this.column(table, fields[0], "used");
+    }
+  }
+
+  /** A column definition: the column, its type, and what its inline constraints reference. */
+  columnDef(table: string, def: AstObject | undefined): void {
+    const name = stringField(def, "colname");
+    if (!name) return;
+    this.column(table, name);
+    const type = typeLabel(objectField(def, "typeName"));
+    if (type) this.touched.use(type);
+    for (const constraint of arrayField(def, "constraints")) this.constraint(table, nodeOf(constraint, "Constraint"));
+  }
+
+  /** A constraint: its name, the columns it is on, and what a foreign key references. */
+  constraint(table: string, constraint: AstObject | undefined): void {
+    if (!constraint) return;
+    const name = stringField(constraint, "conname");
+    if (name) this.onTable(`constraint "${name}"`, table);
+    for (const key of ["keys", "fk_attrs", "including"]) {
+      for (const column of nameList(constraint[key])) this.column(table, column, "used");
+    }
+    if (constraint["raw_expr"]) this.readsColumns(table, constraint["raw_expr"]);
+    const target = rangeVarName(objectField(constraint, "pktable"));
+    if (target) {
+      const columns = nameList(constraint["pk_attrs"]);
+      if (columns.length === 0) this.touched.use(this.table(target));
+      for (const column of columns) this.column(target, column, "used");
+    }
+  }
+
+  alterTable(table: string, command: AstObject | undefined): boolean {
+    const subtype = stringField(command, "subtype") ?? "";
+    const name = stringField(command, "name");
+    const def = command?.["def"];
+    switch (subtype) {
+      case "AT_AddColumn":
+        this.columnDef(table, nodeOf(def, "ColumnDef"));
+        return true;
+      case "AT_AddConstraint":
+        this.constraint(table, nodeOf(def, "Constraint"));
+        return true;
+      case "AT_DropConstraint":
+      case "AT_ValidateConstraint":
+      case "AT_AlterConstraint":
+        this.onTable(`constraint "${name ?? stringField(nodeOf(def, "Constraint"), "conname") ?? ""}"`, table);
+        return true;
+      case "AT_EnableRowSecurity":
+      case "AT_DisableRowSecurity":
+      case "AT_ForceRowSecurity":
+      case "AT_NoForceRowSecurity":
+        this.onTable("row-level security", table);
+        return true;
+      case "AT_ChangeOwner":
+        this.touched.add(`owner of ${table}`, this.table(table));
+        return true;
+      case "AT_EnableTrig":
+      case "AT_DisableTrig":
+      case "AT_EnableAlwaysTrig":
+      case "AT_EnableReplicaTrig":
+        this.onTable(`trigger "${name ?? ""}"`, table);
+        return true;
+      default:
+        if (!name) return false;
+        // Every other command with a name is on a column: type, default, NOT NULL, identity, statistics …
+        this.column(table, name);
+        if (subtype === "AT_AlterColumnType") {
+          const type = typeLabel(objectField(nodeOf(def, "ColumnDef"), "typeName"));
+          if (type) this.touched.use(type);
+        }
+        return true;
+    }
+  }
+
+  /** Records one parsed statement; false when it is of a kind this reader does not know. */
+  unit(unit: SqlUnit): boolean {
+    const { node } = unit;
+    const relation = objectField(node, "relation");
+    const table = rangeVarName(relation) ?? "";
+    switch (unit.type) {
+      case "CreateStmt":
+        this.touched.add(this.table(table));
+        for (const element of arrayField(node, "tableElts")) {
+          this.columnDef(table, nodeOf(element, "ColumnDef"));
+          this.constraint(table, nodeOf(element, "Constraint"));
+        }
+        for (const parent of arrayField(node, "inhRelations")) this.readsTables(parent);
+        return true;
+      case "AlterTableStmt":
+        for (const item of arrayField(node, "cmds")) {
+          // A command this reader does not name (options, partitions …): the whole table, so anything on it overlaps.
+          if (!this.alterTable(table, nodeOf(item, "AlterTableCmd"))) this.touched.add(this.table(table));
+        }
+        return true;
+      case "IndexStmt": {
+        const name = stringField(node, "idxname");
+        const index = name
+          ? qualified(stringField(relation, "schemaname"), name)
+          : `(unnamed) on ${table} (${arrayField(node, "indexParams")
+              .map((p) => stringField(nodeOf(p, "IndexElem"), "name") ?? "expression")
+              .join(", ")})`;
+        this.index(index, table);
+        for (const param of arrayField(node, "indexParams")) {
+          const element = nodeOf(param, "IndexElem");
+          const column = stringField(element, "name");
+          if (column) this.column(table, column, "used");
+          if (element?.["expr"]) this.readsColumns(table, element["expr"]);
+        }
+        if (node["whereClause"]) this.readsColumns(table, node["whereClause"]);
+        return true;
+      }
+      case "CreatePolicyStmt":
+      case "AlterPolicyStmt": {
+        const on = rangeVarName(objectField(node, "table")) ?? "";
+        this.onTable(`policy "${stringField(node, "policy_name") ?? ""}"`, on);
+        for (const role of arrayField(node, "roles")) {
+          const name = stringField(nodeOf(role, "RoleSpec"), "rolename");
+          if (name) this.touched.use(`role "${name}"`);
+        }
+        for (const clause of ["qual", "with_check"]) if (node[clause]) this.readsColumns(on, node[clause]);
+        this.readsTables([node["qual"], node["with_check"]]);
+        return true;
+      }
+      case "RenameStmt":
+        return this.rename(node);
+      case "DropStmt":
+        return this.drop(node);
+      case "CreateEnumStmt":
+      case "AlterEnumStmt":
+        this.touched.add(`type ${listName(nameList(node["typeName"]))}`);
+        return true;
+      case "CreateDomainStmt":
+        this.touched.add(`type ${listName(nameList(node["domainname"]))}`);
+        return true;
+      case "CompositeTypeStmt":
+        this.touched.add(`type ${rangeVarName(objectField(node, "typevar")) ?? ""}`);
+        return true;
+      case "CreateSeqStmt":
+      case "AlterSeqStmt":
+        this.touched.add(`sequence ${rangeVarName(objectField(node, "sequence")) ?? ""}`);
+        return true;
+      case "ViewStmt":
+        this.touched.add(`view ${rangeVarName(objectField(node, "view")) ?? ""}`);
+        this.readsTables(node["query"]);
+        return true;
+      case "CreateTableAsStmt":
+        this.touched.add(`view ${rangeVarName(objectField(objectField(node, "into"), "rel")) ?? ""}`);
+        this.readsTables(node["query"]);
+        return true;
+      case "CreateSchemaStmt":
+        this.touched.add(`schema "${stringField(node, "schemaname") ?? ""}"`);
+        return true;
+      case "CreateRoleStmt":
+      case "AlterRoleStmt":
+        this.touched.add(
+          `role "${stringField(node, "role") ?? stringField(objectField(node, "role"), "rolename") ?? ""}"`,
+        );
+        return true;
+      case "DropRoleStmt":
+        for (const role of arrayField(node, "roles"))
+          this.touched.add(`role "${stringField(nodeOf(role, "RoleSpec"), "rolename") ?? ""}"`);
+        return true;
+      case "GrantRoleStmt":
+        for (const role of arrayField(node, "granted_roles"))
+          this.touched.add(`role "${stringField(nodeOf(role, "AccessPriv"), "priv_name") ?? ""}"`);
+        return true;
+      case "CreateExtensionStmt":
+      case "AlterExtensionStmt":
+        this.touched.add(`extension "${stringField(node, "extname") ?? ""}"`);
+        return true;
+      case "CreateFunctionStmt":
+        this.touched.add(`function ${listName(nameList(node["funcname"]))}`);
+        return true;
+      case "CreateTrigStmt":
+        this.onTable(`trigger "${stringField(node, "trigname") ?? ""}"`, table);
+        this.touched.use(`function ${listName(nameList(node["funcname"]))}`);
+        return true;
+      case "GrantStmt":
+        if (stringField(node, "objtype") !== "OBJECT_TABLE" || stringField(node, "targtype") !== "ACL_TARGET_OBJECT")
+          return false;
+        for (const object of arrayField(node, "objects")) {
+          const name = rangeVarName(nodeOf(object, "RangeVar"));
+          if (name) this.onTable("privileges", name);
+        }
+        return true;
+      case "CommentStmt": {
+        const object = node["object"];
+        const names = nameList(nodeOf(object, "List")?.["items"]);
+        const name = names.length ? listName(names) : `"${stringField(nodeOf(object, "String"), "sval") ?? "?"}"`;
+        const kind = (stringField(node, "objtype") ?? "").replace(/^OBJECT_/, "").toLowerCase();
+        this.touched.add(`comment on ${kind} ${name}`);
+        return true;
+      }
+      case "InsertStmt":
+      case "UpdateStmt":
+      case "DeleteStmt":
+      case "MergeStmt":
+        // Data changes run against the table as it is then: any change of its shape is ordered with them.
+        this.touched.add(`rows of ${table}`, this.table(table));
+        this.touched.use(this.table(table));
+        this.readsTables(node);
+        return true;
+      case "TruncateStmt":
+        for (const item of arrayField(node, "relations")) {
+          const name = rangeVarName(nodeOf(item, "RangeVar"));
+          if (name) this.touched.add(`rows of ${name}`, this.table(name));
+        }
+        return true;
+      case "SelectStmt":
+        this.readsTables(node);
+        return true;
+      case "VariableSetStmt":
+      case "TransactionStmt":
+      case "DoStmt":
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  rename(node: AstObject): boolean {
+    const relation = objectField(node, "relation");
+    const table = rangeVarName(relation) ?? "";
+    const schema = stringField(relation, "schemaname");
+    const from = stringField(node, "subname") ?? "";
+    const to = stringField(node, "newname") ?? "";
+    const objectNames = nameList(nodeOf(node["object"], "List")?.["items"]);
+    switch (stringField(node, "renameType")) {
+      case "OBJECT_TABLE":
+        this.touched.add(this.table(table));
+        this.touched.add(this.table(qualified(schema, to)));
+        return true;
+      case "OBJECT_COLUMN":
+        this.column(table, from);
+        this.column(table, to);
+        return true;
+      case "OBJECT_TABCONSTRAINT":
+        this.onTable(`constraint "${from}"`, table);
+        this.onTable(`constraint "${to}"`, table);
+        return true;
+      case "OBJECT_INDEX": {
+        const on = this.indexes.get(table);
+        this.index(table, on);
+        this.index(qualified(schema, to), on);
+        return true;
+      }
+      case "OBJECT_POLICY":
+        this.onTable(`policy "${from}"`, table);
+        this.onTable(`policy "${to}"`, table);
+        return true;
+      case "OBJECT_TYPE":
+      case "OBJECT_DOMAIN":
+        this.touched.add(`type ${listName(objectNames)}`);
+        this.touched.add(`type ${listName([...objectNames.slice(0, -1), to])}`);
+        return true;
+      case "OBJECT_VIEW":
+      case "OBJECT_MATVIEW":
+        this.touched.add(`view ${table}`);
+        this.touched.add(`view ${qualified(schema, to)}`);
+        return true;
+      case "OBJECT_SEQUENCE":
+        this.touched.add(`sequence ${table}`);
+        this.touched.add(`sequence ${qualified(schema, to)}`);
+        return true;
+      case "OBJECT_SCHEMA":
+        this.touched.add(`schema "${stringField(node, "subname") ?? ""}"`);
+        this.touched.add(`schema "${to}"`);
+        return true;
+      case "OBJECT_ROLE":
+        this.touched.add(`role "${from}"`);
+        this.touched.add(`role "${to}"`);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  drop(node: AstObject): boolean {
+    const kind = stringField(node, "removeType") ?? "";
+    for (const object of arrayField(node, "objects")) {
+      const names = nameList(nodeOf(object, "List")?.["items"]);
+      const single = stringField(nodeOf(object, "String"), "sval");
+      const typeNames = nameList(nodeOf(object, "TypeName")?.["names"]);
+      const routine = nameList(nodeOf(object, "ObjectWithArgs")?.["objname"]);
+      switch (kind) {
+        case "OBJECT_TABLE":
+          this.touched.add(this.table(listName(names)));
+          break;
+        case "OBJECT_INDEX":
+          this.index(listName(names));
+          break;
+        case "OBJECT_VIEW":
+        case "OBJECT_MATVIEW":
+          this.touched.add(`view ${listName(names)}`);
+          break;
+        case "OBJECT_SEQUENCE":
+          this.touched.add(`sequence ${listName(names)}`);
+          break;
+        case "OBJECT_TYPE":
+        case "OBJECT_DOMAIN":
+          this.touched.add(`type ${listName(typeNames)}`);
+          break;
+        case "OBJECT_SCHEMA":
+          this.touched.add(`schema "${single ?? ""}"`);
+          break;
+        case "OBJECT_EXTENSION":
+          this.touched.add(`extension "${single ?? ""}"`);
+          break;
+        case "OBJECT_FUNCTION":
+        case "OBJECT_PROCEDURE":
+        case "OBJECT_ROUTINE":
+          this.touched.add(`function ${listName(routine)}`);
+          break;
+        case "OBJECT_POLICY":
+        case "OBJECT_TRIGGER":
+          this.onTable(
+            `${kind === "OBJECT_POLICY" ? "policy" : "trigger"} "${names.at(-1) ?? ""}"`,
+            listName(names.slice(0, -1)),
+          );
+          break;
+        default:
+          return false;
+      }
+    }
+    return true;
+  }
+}
+
+/**
+ * What a parsed migration touches. `indexes` names the table of each index (from
+ * {@link indexTables}), so a `DROP INDEX` is labelled like the `CREATE INDEX` it undoes.
+ */
+export function sqlTouches(migration: ParsedMigration, indexes: IndexTables = new Map()): SqlTouches {
+  const reader = new Reader(new TouchedObjects(), indexes);
+  const unread: UnreadStatement[] = [];
+  for (const statement of migration.statements) {
+    const at = { file: migration.file, line: statement.position.line };
+    if (statement.parseError) {
+      unread.push({ ...at, reason: `PostgreSQL's parser rejects it (${statement.parseError.message})` });
+      continue;
+    }
+    for (const unit of statement.units) {
+      const body = unit.doBlock;
+      if (body && body.opaque.length > 0)
+        unread.push({ ...at, reason: `a DO block with PL/pgSQL it cannot read (${body.opaque.join(", ")})` });
+      if (!reader.unit(unit)) unread.push({ ...at, reason: `${unit.type} statements are not read` });
+    }
+  }
+  return { touched: reader.touched, unread };
+}
+
+/**
+ * Where two migrations touch the same objects (in either direction, see `TouchedObjects.overlaps`):
+ * each pair of labels, `a`'s and `b`'s, once.
+ */
+export function commonObjects(a: TouchedObjects, b: TouchedObjects): { a: string; b: string }[] {
+  const pairs = [
+    ...a.overlaps(b).map(({ ours, theirs }) => ({ a: ours, b: theirs })),
+    ...b.overlaps(a).map(({ ours, theirs }) => ({ a: theirs, b: ours })),
+  ];
+  return pairs.filter((pair, i) => pairs.findIndex((p) => p.a === pair.a && p.b === pair.b) === i);
+}
