@@ -8,25 +8,23 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
-import { type Driver, planRevert, splitStatements, writeRevert } from "@repo/migrator";
+import { type Driver, planRevert, readMigrationFolder, splitStatements, writeRevert } from "@repo/migrator";
 import { type CatalogSnapshot, catalogSnapshot, diffCatalogs } from "@repo/migrator/testing";
 import { createTestDatabase, MIGRATIONS_FOLDER, type TestDatabase } from "../testing/test-database.ts";
 import { scratchMigrations } from "../testing/scratch-migrations.ts";
 
-interface Entry {
-  idx: number;
-  tag: string;
-}
-const entries = (JSON.parse(readFileSync(`${MIGRATIONS_FOLDER}/meta/_journal.json`, "utf8")) as { entries: Entry[] })
-  .entries;
+const entries = readMigrationFolder(MIGRATIONS_FOLDER).migrations;
+type Entry = (typeof entries)[number];
 
 async function applyFile(driver: Driver, fileText: string): Promise<void> {
   for (const statement of splitStatements(fileText)) await driver.exec(statement.sql);
 }
 
+/** Applies one migration as the runner would: in a transaction unless it is marked no-transaction. */
 async function applyMigration(driver: Driver, entry: Entry): Promise<void> {
+  if (entry.noTransaction) return applyFile(driver, entry.sql);
   await driver.exec("BEGIN");
-  await applyFile(driver, readFileSync(`${MIGRATIONS_FOLDER}/${entry.tag}.sql`, "utf8"));
+  await applyFile(driver, entry.sql);
   await driver.exec("COMMIT");
 }
 
@@ -77,7 +75,7 @@ afterAll(async () => {
 });
 
 describe("a reverting migration on a real database", () => {
-  it.each(entries.slice(2).map((e) => [e.tag, e.idx] as const))(
+  it.each(entries.slice(2).map((e, i) => [e.tag, i + 2] as const))(
     "reverting %s on top of the history up to it gives back the catalog of the migration before it",
     async (_tag, k) => {
       await applyMigration(t.driver, entries[k] as Entry);
