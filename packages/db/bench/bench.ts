@@ -2,7 +2,7 @@
  * `pnpm bench [--runs n] [--engine pglite|postgres …] [--only part…] [--count n] [--out dir] [--json]`:
  * a benchmark, not a test. Measures side by side, on the embedded database and on the server:
  * 1. migrated test databases (factory clone vs. replay, rolled-back test transaction);
- * 2–3. db:migrate vs. Drizzle's migrator (full history, nothing pending);
+ * 2–3. db:migrate vs. Drizzle's migrator (the history Drizzle can apply, nothing pending);
  * 4. db:review vs. squawk on a generated corpus;
  * 5. reading the history in Drizzle Kit 1.0's layout vs. 0.x's.
  * Prints medians and ratios; writes `latest.json` and `latest.md` into `bench/results/` (or `--out`)
@@ -14,7 +14,7 @@ import { openPostgresDriver } from "@repo/migrator";
 import { TEST_SERVER_URL } from "../src/testing/test-database.ts";
 import { type BenchResults, formatMarkdown, writeResults } from "./bench-report.ts";
 import { machineInfo } from "./machine-info.ts";
-import { benchMigrate, migrateRows } from "./migrate-bench.ts";
+import { benchMigrate, migrateNote, migrateRows } from "./migrate-bench.ts";
 import { benchLayout, layoutNote, layoutRows } from "./layout-bench.ts";
 import { benchReview, reviewRows } from "./review-bench.ts";
 import { appendTenantScale, benchTenantScale, tenantScaleRows } from "./tenant-scale-bench.ts";
@@ -88,6 +88,8 @@ async function main(argv: string[]): Promise<number> {
     const result = await benchMigrate(engine, options.runs);
     results.details[`migrate.${engine}`] = result;
     results.rows.push(...migrateRows(result));
+    const note = migrateNote(result);
+    if (note && !results.notes.includes(note)) results.notes.push(note);
   }
   if (options.only.includes("migrate") && engines.includes("pglite")) {
     results.notes.push(
