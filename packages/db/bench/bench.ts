@@ -4,20 +4,22 @@
  * 1. migrated test databases (factory clone vs. replay, rolled-back test transaction);
  * 2–3. db:migrate vs. Drizzle's migrator (the history Drizzle can apply, nothing pending);
  * 4. db:review vs. squawk on a generated corpus;
- * 5. reading the history in Drizzle Kit 1.0's layout vs. 0.x's.
- * Prints medians and ratios; writes `latest.json` and `latest.md` into `bench/results/` (or `--out`)
- * and appends the run to `runs.jsonl` and `runs.md` there, which keep every run.
+ * 5. tenant queries over 1,000,000 ai_usage rows (server);
+ * 6. reading the history in Drizzle Kit 1.0's layout vs. 0.x's.
+ * Prints medians and ratios with the machine and its load; writes `latest.json` and `latest.md`
+ * into `bench/results/` (or `--out`) and appends the run to `runs.jsonl` and `runs.md` there, which
+ * keep every run.
  */
 import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError } from "commander";
 import { openPostgresDriver } from "@repo/migrator";
 import { TEST_SERVER_URL } from "../src/testing/test-database.ts";
 import { type BenchResults, formatMarkdown, writeResults } from "./bench-report.ts";
-import { machineInfo } from "./machine-info.ts";
+import { currentLoad, machineInfo } from "./machine-info.ts";
 import { benchMigrate, migrateNote, migrateRows } from "./migrate-bench.ts";
 import { benchLayout, layoutNote, layoutRows } from "./layout-bench.ts";
 import { benchReview, reviewRows } from "./review-bench.ts";
-import { appendTenantScale, benchTenantScale, tenantScaleRows } from "./tenant-scale-bench.ts";
+import { benchTenantScale, tenantScaleRows, tenantScaleSection } from "./tenant-scale-bench.ts";
 import { benchTestDatabases, type Engine, testDatabaseRows } from "./test-database-bench.ts";
 
 const DEFAULT_OUT = fileURLToPath(new URL("./results", import.meta.url));
@@ -66,7 +68,14 @@ async function main(argv: string[]): Promise<number> {
     json?: boolean;
   }>();
   const engines = options.engine.filter((e): e is Engine => e === "pglite" || e === "postgres");
-  const results: BenchResults = { machine: machineInfo(), runs: options.runs, rows: [], notes: [], details: {} };
+  const results: BenchResults = {
+    machine: machineInfo(),
+    runs: options.runs,
+    rows: [],
+    notes: [],
+    details: {},
+    sections: [],
+  };
 
   if (engines.includes("postgres")) {
     const unreachable = await serverReachable();
@@ -108,9 +117,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(`5. tenant queries over ${options.tenantRows} ai_usage rows on postgres…`);
     const result = await benchTenantScale({ rows: options.tenantRows, tenants: 1000, samples: 200 });
     results.details["tenantScale.postgres"] = result;
-    const rows = tenantScaleRows(result);
-    results.rows.push(...rows);
-    console.error(`appended: ${await appendTenantScale(options.out, results.machine, result, rows)}`);
+    results.rows.push(...tenantScaleRows(result));
+    results.sections.push(tenantScaleSection(result));
   }
 
   if (options.only.includes("layout")) {
@@ -124,6 +132,7 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
+  results.machine.loadAverageAtEnd = currentLoad();
   const written = await writeResults(options.out, results);
   console.log(options.json ? JSON.stringify(results, null, 2) : formatMarkdown(results));
   console.error(`written: ${written.join(", ")}`);
