@@ -5,7 +5,9 @@
  * 2–3. db:migrate vs. Drizzle's migrator (the history Drizzle can apply, nothing pending);
  * 4. db:review vs. squawk on a generated corpus;
  * 5. tenant queries over 1,000,000 ai_usage rows (server);
- * 6. reading the history in Drizzle Kit 1.0's layout vs. 0.x's.
+ * 6. reading the history in Drizzle Kit 1.0's layout vs. 0.x's;
+ * 7. app latency while a migration needing ACCESS EXCLUSIVE is deployed under load, db:migrate vs.
+ *    drizzle-kit migrate (server).
  * Prints medians and ratios with the machine and its load; writes `latest.json` and `latest.md`
  * into `bench/results/` (or `--out`) and appends the run to `runs.jsonl` and `runs.md` there, which
  * keep every run.
@@ -15,9 +17,10 @@ import { Command, InvalidArgumentError } from "commander";
 import { openPostgresDriver } from "@repo/migrator";
 import { TEST_SERVER_URL } from "../src/testing/test-database.ts";
 import { type BenchResults, formatMarkdown, writeResults } from "./bench-report.ts";
+import { benchLayout, layoutNote, layoutRows } from "./layout-bench.ts";
+import { benchLoad, loadNote, loadRows, loadSection } from "./load-bench.ts";
 import { currentLoad, machineInfo } from "./machine-info.ts";
 import { benchMigrate, migrateNote, migrateRows } from "./migrate-bench.ts";
-import { benchLayout, layoutNote, layoutRows } from "./layout-bench.ts";
 import { benchReview, reviewRows } from "./review-bench.ts";
 import { benchTenantScale, tenantScaleRows, tenantScaleSection } from "./tenant-scale-bench.ts";
 import { benchTestDatabases, type Engine, testDatabaseRows } from "./test-database-bench.ts";
@@ -46,14 +49,18 @@ async function main(argv: string[]): Promise<number> {
     .description("Benchmark migrated test databases, db:migrate and db:review; print medians and ratios")
     .option("--runs <n>", "rounds per measurement (medians of these)", positiveInteger, 5)
     .option("--engine <engine...>", "pglite and/or postgres", ["pglite", "postgres"])
-    .option("--only <part...>", "only these benchmarks: test-databases, migrate, review, tenant-scale, layout", [
+    .option("--only <part...>", "only these benchmarks: test-databases, migrate, review, tenant-scale, layout, load", [
       "test-databases",
       "migrate",
       "review",
       "tenant-scale",
       "layout",
+      "load",
     ])
     .option("--tenant-rows <n>", "ai_usage rows of the tenant-scale part", positiveInteger, 1_000_000)
+    .option("--load-rows <n>", "ai_usage rows of the load part", positiveInteger, 1_000_000)
+    .option("--load-seconds <n>", "length of each deploy's run in the load part", positiveInteger, 20)
+    .option("--load-clients <n>", "concurrent app clients of the load part", positiveInteger, 8)
     .option("--count <n>", "migrations in db:review's generated corpus", positiveInteger, 1000)
     .option("--out <dir>", "where to write latest.json and latest.md", DEFAULT_OUT)
     .option("--json", "print the results as JSON instead of the table")
@@ -62,6 +69,9 @@ async function main(argv: string[]): Promise<number> {
     runs: number;
     count: number;
     tenantRows: number;
+    loadRows: number;
+    loadSeconds: number;
+    loadClients: number;
     engine: string[];
     only: string[];
     out: string;
@@ -129,6 +139,25 @@ async function main(argv: string[]): Promise<number> {
       results.details["layout"] = result;
       results.rows.push(...layoutRows(result));
       results.notes.push(layoutNote(result));
+    }
+  }
+
+  if (options.only.includes("load") && engines.includes("postgres")) {
+    console.error(
+      `7. deploys under load: ${options.loadClients} clients, ${options.loadSeconds} s, ${options.loadRows} ai_usage rows on postgres…`,
+    );
+    const result = await benchLoad({
+      rows: options.loadRows,
+      tenants: 1000,
+      seconds: options.loadSeconds,
+      clients: options.loadClients,
+    });
+    if (typeof result === "string") results.notes.push(result);
+    else {
+      results.details["load.postgres"] = result;
+      results.rows.push(...loadRows(result));
+      results.notes.push(loadNote(result));
+      results.sections.push(loadSection(result));
     }
   }
 
