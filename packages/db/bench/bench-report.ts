@@ -16,6 +16,12 @@ export interface BenchRow {
   met: boolean | null;
 }
 
+/** Evidence that does not fit a row (plans, timelines), printed after the notes. */
+export interface BenchSection {
+  title: string;
+  markdown: string;
+}
+
 export interface BenchResults {
   machine: MachineInfo;
   runs: number;
@@ -24,17 +30,21 @@ export interface BenchResults {
   notes: string[];
   /** Every sample, per section, for anyone who wants more than medians. */
   details: Record<string, unknown>;
+  sections: BenchSection[];
 }
 
 const ms = (value: number) => `${value < 10 ? value.toFixed(1) : Math.round(value)} ms`;
 
-/** The results as a Markdown page: machine, table, notes. */
+const loads = (load: number[]) => load.map((l) => l.toFixed(1)).join(" ");
+
+/** The results as a Markdown page: machine and its load, table, notes, sections. */
 export function formatMarkdown(results: BenchResults): string {
   const m = results.machine;
+  const load = `load average ${loads(m.loadAverage)}${m.loadAverageAtEnd ? ` at start, ${loads(m.loadAverageAtEnd)} at end` : ""} (1/5/15 min)`;
   const lines = [
     "# pnpm bench",
     "",
-    `${m.date} · ${m.cpuModel} · ${m.cores} cores · ${m.memoryGb} GB · Node ${m.node} · ${m.platform} · medians of ${results.runs} runs`,
+    `${m.date} · ${m.cpuModel} · ${m.cores} cores · ${m.memoryGb} GB · Node ${m.node} · ${m.platform} · ${load} · medians of ${results.runs} runs`,
     "",
     "| benchmark | engine | ours (median) | baseline (median) | result | target | met |",
     "|---|---|---|---|---|---|---|",
@@ -47,6 +57,7 @@ export function formatMarkdown(results: BenchResults): string {
     );
   }
   if (results.notes.length > 0) lines.push("", ...results.notes.map((note) => `- ${note}`));
+  for (const section of results.sections) lines.push("", `**${section.title}**`, "", section.markdown);
   return `${lines.join("\n")}\n`;
 }
 

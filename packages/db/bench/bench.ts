@@ -2,22 +2,27 @@
  * `pnpm bench [--runs n] [--engine pglite|postgres …] [--only part…] [--count n] [--out dir] [--json]`:
  * a benchmark, not a test. Measures side by side, on the embedded database and on the server:
  * 1. migrated test databases (factory clone vs. replay, rolled-back test transaction);
- * 2–3. db:migrate vs. Drizzle's migrator (full history, nothing pending);
+ * 2–3. db:migrate vs. Drizzle's migrator (the history Drizzle can apply, nothing pending);
  * 4. db:review vs. squawk on a generated corpus;
- * 5. reading the history in Drizzle Kit 1.0's layout vs. 0.x's.
- * Prints medians and ratios; writes `latest.json` and `latest.md` into `bench/results/` (or `--out`)
- * and appends the run to `runs.jsonl` and `runs.md` there, which keep every run.
+ * 5. tenant queries over 1,000,000 ai_usage rows (server);
+ * 6. reading the history in Drizzle Kit 1.0's layout vs. 0.x's;
+ * 7. app latency while a migration needing ACCESS EXCLUSIVE is deployed under load, db:migrate vs.
+ *    drizzle-kit migrate (server).
+ * Prints medians and ratios with the machine and its load; writes `latest.json` and `latest.md`
+ * into `bench/results/` (or `--out`) and appends the run to `runs.jsonl` and `runs.md` there, which
+ * keep every run.
  */
 import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError } from "commander";
 import { openPostgresDriver } from "@repo/migrator";
 import { TEST_SERVER_URL } from "../src/testing/test-database.ts";
 import { type BenchResults, formatMarkdown, writeResults } from "./bench-report.ts";
-import { machineInfo } from "./machine-info.ts";
-import { benchMigrate, migrateRows } from "./migrate-bench.ts";
 import { benchLayout, layoutNote, layoutRows } from "./layout-bench.ts";
+import { benchLoad, loadNote, loadRows, loadSection } from "./load-bench.ts";
+import { currentLoad, machineInfo } from "./machine-info.ts";
+import { benchMigrate, migrateNote, migrateRows } from "./migrate-bench.ts";
 import { benchReview, reviewRows } from "./review-bench.ts";
-import { appendTenantScale, benchTenantScale, tenantScaleRows } from "./tenant-scale-bench.ts";
+import { benchTenantScale, tenantScaleRows, tenantScaleSection } from "./tenant-scale-bench.ts";
 import { benchTestDatabases, type Engine, testDatabaseRows } from "./test-database-bench.ts";
 
 const DEFAULT_OUT = fileURLToPath(new URL("./results", import.meta.url));
@@ -44,14 +49,18 @@ async function main(argv: string[]): Promise<number> {
     .description("Benchmark migrated test databases, db:migrate and db:review; print medians and ratios")
     .option("--runs <n>", "rounds per measurement (medians of these)", positiveInteger, 5)
     .option("--engine <engine...>", "pglite and/or postgres", ["pglite", "postgres"])
-    .option("--only <part...>", "only these benchmarks: test-databases, migrate, review, tenant-scale, layout", [
+    .option("--only <part...>", "only these benchmarks: test-databases, migrate, review, tenant-scale, layout, load", [
       "test-databases",
       "migrate",
       "review",
       "tenant-scale",
       "layout",
+      "load",
     ])
     .option("--tenant-rows <n>", "ai_usage rows of the tenant-scale part", positiveInteger, 1_000_000)
+    .option("--load-rows <n>", "ai_usage rows of the load part", positiveInteger, 1_000_000)
+    .option("--load-seconds <n>", "length of each deploy's run in the load part", positiveInteger, 20)
+    .option("--load-clients <n>", "concurrent app clients of the load part", positiveInteger, 8)
     .option("--count <n>", "migrations in db:review's generated corpus", positiveInteger, 1000)
     .option("--out <dir>", "where to write latest.json and latest.md", DEFAULT_OUT)
     .option("--json", "print the results as JSON instead of the table")
@@ -60,13 +69,23 @@ async function main(argv: string[]): Promise<number> {
     runs: number;
     count: number;
     tenantRows: number;
+    loadRows: number;
+    loadSeconds: number;
+    loadClients: number;
     engine: string[];
     only: string[];
     out: string;
     json?: boolean;
   }>();
   const engines = options.engine.filter((e): e is Engine => e === "pglite" || e === "postgres");
-  const results: BenchResults = { machine: machineInfo(), runs: options.runs, rows: [], notes: [], details: {} };
+  const results: BenchResults = {
+    machine: machineInfo(),
+    runs: options.runs,
+    rows: [],
+    notes: [],
+    details: {},
+    sections: [],
+  };
 
   if (engines.includes("postgres")) {
     const unreachable = await serverReachable();
@@ -88,6 +107,8 @@ async function main(argv: string[]): Promise<number> {
     const result = await benchMigrate(engine, options.runs);
     results.details[`migrate.${engine}`] = result;
     results.rows.push(...migrateRows(result));
+    const note = migrateNote(result);
+    if (note && !results.notes.includes(note)) results.notes.push(note);
   }
   if (options.only.includes("migrate") && engines.includes("pglite")) {
     results.notes.push(
@@ -106,9 +127,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(`5. tenant queries over ${options.tenantRows} ai_usage rows on postgres…`);
     const result = await benchTenantScale({ rows: options.tenantRows, tenants: 1000, samples: 200 });
     results.details["tenantScale.postgres"] = result;
-    const rows = tenantScaleRows(result);
-    results.rows.push(...rows);
-    console.error(`appended: ${await appendTenantScale(options.out, results.machine, result, rows)}`);
+    results.rows.push(...tenantScaleRows(result));
+    results.sections.push(tenantScaleSection(result));
   }
 
   if (options.only.includes("layout")) {
@@ -122,6 +142,26 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
+  if (options.only.includes("load") && engines.includes("postgres")) {
+    console.error(
+      `7. deploys under load: ${options.loadClients} clients, ${options.loadSeconds} s, ${options.loadRows} ai_usage rows on postgres…`,
+    );
+    const result = await benchLoad({
+      rows: options.loadRows,
+      tenants: 1000,
+      seconds: options.loadSeconds,
+      clients: options.loadClients,
+    });
+    if (typeof result === "string") results.notes.push(result);
+    else {
+      results.details["load.postgres"] = result;
+      results.rows.push(...loadRows(result));
+      results.notes.push(loadNote(result));
+      results.sections.push(loadSection(result));
+    }
+  }
+
+  results.machine.loadAverageAtEnd = currentLoad();
   const written = await writeResults(options.out, results);
   console.log(options.json ? JSON.stringify(results, null, 2) : formatMarkdown(results));
   console.error(`written: ${written.join(", ")}`);

@@ -1,4 +1,4 @@
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 
 /** The machine a benchmark ran on, written next to its numbers. */
 export interface MachineInfo {
@@ -8,6 +8,15 @@ export interface MachineInfo {
   node: string;
   platform: string;
   date: string;
+  /** `os.loadavg()` (1, 5 and 15 minutes) when the run started: on a shared machine it moves the figures. */
+  loadAverage: number[];
+  /** The same when the run ended. */
+  loadAverageAtEnd?: number[];
+}
+
+/** The load average now (1, 5, 15 minutes), to one decimal. */
+export function currentLoad(): number[] {
+  return loadavg().map((load) => Math.round(load * 10) / 10);
 }
 
 export function machineInfo(): MachineInfo {
@@ -19,5 +28,6 @@ export function machineInfo(): MachineInfo {
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     date: new Date().toISOString(),
+    loadAverage: currentLoad(),
   };
 }

@@ -1,5 +1,8 @@
 /**
- * Benchmarks 2 and 3: `db:migrate` against Drizzle's migrator on the same empty database.
+ * Benchmarks 2 and 3: `db:migrate` against Drizzle's migrator on the same empty database, on the
+ * history Drizzle's migrators can apply: they run every pending migration in one transaction, so a
+ * `-- migrator:no-transaction` migration (`CREATE INDEX CONCURRENTLY`) fails under them; the
+ * comparison runs on a copy of the history cut before the first one (both tools on the same copy).
  * - In process, on both engines: our runner (`runMigrations`: validated folder, advisory lock,
  *   one transaction per migration, verification) vs. drizzle-orm's `migrate()` (one transaction,
  *   no lock, no verification), on an open connection; the full history, then nothing pending.
@@ -7,10 +10,6 @@
  *   `drizzle-kit migrate`, wall time including start-up. drizzle-kit's PGlite driver cannot load
  *   pgvector (our 0009 needs it), so on PGlite only our command is timed.
  */
-import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -18,13 +17,48 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
 import { type Driver, openPostgresDriver, pgliteDriver, readMigrationFolder, runMigrations } from "@repo/migrator";
 import { openPglite } from "../src/connection.ts";
-import { createTestDataDir, MIGRATIONS_FOLDER, TEST_SERVER_URL } from "../src/testing/test-database.ts";
+import { scratchMigrations } from "../src/testing/scratch-migrations.ts";
+import { createTestDataDir, MIGRATIONS_FOLDER } from "../src/testing/test-database.ts";
 import type { BenchRow } from "./bench-report.ts";
+import { drizzleKitMigrateCommand, ourMigrateCommand, runProcess } from "./deploy-commands.ts";
+import { createServerDatabase } from "./server-database.ts";
 import type { Engine } from "./test-database-bench.ts";
 import { type Measurement, median, sideBySide } from "./timing.ts";
 
-const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
-const BIN = join(PACKAGE_DIR, "node_modules", ".bin");
+/** The history both migrators are run on. */
+interface ComparedHistory {
+  folder: string;
+  /** Migrations in it, and in the real history. */
+  count: number;
+  total: number;
+  /** The first no-transaction migration, which the copy stops before; absent when nothing was cut. */
+  cutBefore?: string;
+  remove(): void;
+}
+
+/**
+ * The history Drizzle's migrators can apply: the real one if no migration has the no-transaction
+ * directive, else a copy of it cut before the first that has.
+ */
+function comparedHistory(): ComparedHistory {
+  const { migrations } = readMigrationFolder(MIGRATIONS_FOLDER);
+  const first = migrations.findIndex((m) => m.noTransaction);
+  if (first === -1) {
+    return { folder: MIGRATIONS_FOLDER, count: migrations.length, total: migrations.length, remove: () => undefined };
+  }
+  const last = migrations[first - 1];
+  const cut = migrations[first]?.tag ?? "";
+  if (!last)
+    throw new Error(`${cut}, the history's first migration, has no transaction: Drizzle cannot apply any of it`);
+  const scratch = scratchMigrations(last.idx);
+  return {
+    folder: scratch.dir,
+    count: first,
+    total: migrations.length,
+    cutBefore: cut,
+    remove: () => scratch.remove(),
+  };
+}
 
 /** An empty database on the engine: a server database or a PGlite folder; `remove` deletes it. */
 interface EmptyDatabase {
@@ -33,7 +67,7 @@ interface EmptyDatabase {
   remove(): Promise<void>;
 }
 
-async function emptyDatabase(engine: Engine): Promise<EmptyDatabase> {
+async function emptyDatabase(engine: Engine, folder: string): Promise<EmptyDatabase> {
   if (engine === "pglite") {
     const { dataDir, remove } = await createTestDataDir({ migrate: false });
     return {
@@ -42,70 +76,45 @@ async function emptyDatabase(engine: Engine): Promise<EmptyDatabase> {
         const pglite = await openPglite(dataDir);
         return {
           driver: pgliteDriver(pglite, { target: dataDir }),
-          drizzleMigrate: () => migratePglite(drizzlePglite(pglite), { migrationsFolder: MIGRATIONS_FOLDER }),
+          drizzleMigrate: () => migratePglite(drizzlePglite(pglite), { migrationsFolder: folder }),
           close: () => pglite.close(),
         };
       },
       remove,
     };
   }
-  const name = `trovella_bench_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = await openPostgresDriver(TEST_SERVER_URL);
-  await admin.exec(`CREATE DATABASE "${name}"`);
-  await admin.close();
-  const parsed = new URL(TEST_SERVER_URL);
-  parsed.pathname = `/${name}`;
-  const url = parsed.toString();
+  const database = await createServerDatabase("migrate");
   return {
-    env: { DATABASE_URL: url },
+    env: { DATABASE_URL: database.url },
     async open() {
-      const driver = await openPostgresDriver(url);
-      const client = new pg.Client({ connectionString: url });
+      const driver = await openPostgresDriver(database.url);
+      const client = new pg.Client({ connectionString: database.url });
       await client.connect();
       return {
         driver,
-        drizzleMigrate: () => migratePg(drizzlePg(client), { migrationsFolder: MIGRATIONS_FOLDER }),
+        drizzleMigrate: () => migratePg(drizzlePg(client), { migrationsFolder: folder }),
         async close() {
           await driver.close();
           await client.end();
         },
       };
     },
-    async remove() {
-      const dropper = await openPostgresDriver(TEST_SERVER_URL);
-      await dropper.exec(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await dropper.close();
-    },
+    remove: () => database.drop(),
   };
 }
 
-async function ourMigrate(driver: Driver): Promise<void> {
-  const result = await runMigrations(driver, readMigrationFolder(MIGRATIONS_FOLDER));
+async function ourMigrate(driver: Driver, folder: string): Promise<void> {
+  const result = await runMigrations(driver, readMigrationFolder(folder));
   if (!result.verification.ok) throw new Error("the runner's verification failed during the benchmark");
-}
-
-/** Runs a command in the package folder with extra environment; resolves with its wall time (ms). */
-function runCommand(command: string, args: string[], env: Record<string, string>): Promise<number> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    execFile(
-      command,
-      args,
-      { cwd: PACKAGE_DIR, env: { ...process.env, DATABASE_URL: "", ...env } },
-      (error, stdout, stderr) => {
-        if (error) reject(new Error(`${command} ${args.join(" ")} failed: ${stderr || stdout || error.message}`));
-        else resolve(performance.now() - started);
-      },
-    );
-  });
 }
 
 /** Time of `fn` on a fresh empty database: the first call (full history) and a second one (nothing pending). */
 async function fullThenNoop(
   engine: Engine,
+  folder: string,
   fn: (db: EmptyDatabase) => Promise<[number, number]>,
 ): Promise<[number, number]> {
-  const db = await emptyDatabase(engine);
+  const db = await emptyDatabase(engine, folder);
   try {
     return await fn(db);
   } finally {
@@ -113,11 +122,16 @@ async function fullThenNoop(
   }
 }
 
-async function inProcess(engine: Engine, which: "ours" | "drizzle"): Promise<[number, number]> {
-  return fullThenNoop(engine, async (db) => {
+async function inProcess(
+  engine: Engine,
+  history: ComparedHistory,
+  which: "ours" | "drizzle",
+): Promise<[number, number]> {
+  return fullThenNoop(engine, history.folder, async (db) => {
     const session = await db.open();
     try {
-      const migrate = which === "ours" ? () => ourMigrate(session.driver) : () => session.drizzleMigrate();
+      const migrate =
+        which === "ours" ? () => ourMigrate(session.driver, history.folder) : () => session.drizzleMigrate();
       let started = performance.now();
       await migrate();
       const full = performance.now() - started;
@@ -130,25 +144,24 @@ async function inProcess(engine: Engine, which: "ours" | "drizzle"): Promise<[nu
   });
 }
 
-/** The command line of this package's `db:migrate` script (what `pnpm db:migrate` runs), as program and arguments. */
-function migrateScript(): [string, string[]] {
-  const manifest = JSON.parse(readFileSync(join(PACKAGE_DIR, "package.json"), "utf8")) as {
-    scripts: Record<string, string>;
-  };
-  const [program = "", ...args] = (manifest.scripts["db:migrate"] ?? "").split(/\s+/);
-  return [program === "node" ? process.execPath : join(BIN, program), args];
-}
-
-async function asCommand(engine: Engine, which: "ours" | "drizzle-kit"): Promise<[number, number]> {
-  const [program, args] = which === "ours" ? migrateScript() : [join(BIN, "drizzle-kit"), ["migrate"]];
-  return fullThenNoop(engine, async (db) => [
-    await runCommand(program, args, db.env),
-    await runCommand(program, args, db.env),
+async function asCommand(
+  engine: Engine,
+  history: ComparedHistory,
+  which: "ours" | "drizzle-kit",
+): Promise<[number, number]> {
+  // The package's own folder and drizzle.config.ts when nothing was cut; else the copy.
+  const folder = history.cutBefore ? history.folder : undefined;
+  const [program, args] = which === "ours" ? ourMigrateCommand(folder) : drizzleKitMigrateCommand(folder);
+  return fullThenNoop(engine, history.folder, async (db) => [
+    await runProcess(program, args, db.env),
+    await runProcess(program, args, db.env),
   ]);
 }
 
 export interface MigrateBenchResult {
   engine: Engine;
+  /** The history compared: its migrations, the real history's, and the migration it was cut before. */
+  history: { count: number; total: number; cutBefore?: string };
   library: {
     ours: Measurement;
     drizzle: Measurement;
@@ -198,18 +211,34 @@ const overhead = (ours: Measurement, theirs: Measurement) =>
 
 /** Runs benchmarks 2 and 3 on one engine. */
 export async function benchMigrate(engine: Engine, runs: number): Promise<MigrateBenchResult> {
+  const history = comparedHistory();
+  try {
+    return await measure(engine, runs, history);
+  } finally {
+    history.remove();
+  }
+}
+
+async function measure(engine: Engine, runs: number, history: ComparedHistory): Promise<MigrateBenchResult> {
   const [ours, drizzle] = await pairs(runs, [
-    { label: "runMigrations (db:migrate's library)", run: () => inProcess(engine, "ours") },
-    { label: "drizzle-orm migrate()", run: () => inProcess(engine, "drizzle") },
+    { label: "runMigrations (db:migrate's library)", run: () => inProcess(engine, history, "ours") },
+    { label: "drizzle-orm migrate()", run: () => inProcess(engine, history, "drizzle") },
   ]);
   const commands = await pairs(runs, [
-    { label: "db:migrate (the package script)", run: () => asCommand(engine, "ours") },
-    ...(engine === "postgres" ? [{ label: "drizzle-kit migrate", run: () => asCommand(engine, "drizzle-kit") }] : []),
+    { label: "db:migrate (the package script)", run: () => asCommand(engine, history, "ours") },
+    ...(engine === "postgres"
+      ? [{ label: "drizzle-kit migrate", run: () => asCommand(engine, history, "drizzle-kit") }]
+      : []),
   ]);
   if (!ours || !drizzle || !commands[0]) throw new Error("benchmark 2 measured nothing");
   const [kit, kitNoop] = commands[1] ?? [];
   return {
     engine,
+    history: {
+      count: history.count,
+      total: history.total,
+      ...(history.cutBefore ? { cutBefore: history.cutBefore } : {}),
+    },
     library: {
       ours: ours[0],
       drizzle: drizzle[0],
@@ -232,9 +261,14 @@ const signed = (percent: number) => `${percent > 0 ? "+" : ""}${percent}%`;
 /** Benchmarks 2 and 3's lines of the results table. */
 export function migrateRows(result: MigrateBenchResult): BenchRow[] {
   const { library, command } = result;
+  const { count, total, cutBefore } = result.history;
+  // The migration's number: the tag up to its first "_" (e.g. 0011).
+  const history = cutBefore
+    ? `history before ${cutBefore.split("_")[0]} (${count} of ${total} migrations)`
+    : "full history";
   const rows: BenchRow[] = [
     {
-      benchmark: "2. full history, in process",
+      benchmark: `2. ${history}, in process`,
       engine: result.engine,
       ours: { label: "runMigrations", medianMs: library.ours.medianMs },
       baseline: { label: "drizzle-orm migrate()", medianMs: library.drizzle.medianMs },
@@ -245,7 +279,7 @@ export function migrateRows(result: MigrateBenchResult): BenchRow[] {
   ];
   if (command.drizzleKit && command.overheadPercent !== undefined) {
     rows.push({
-      benchmark: "2. full history, command",
+      benchmark: `2. ${history}, command`,
       engine: result.engine,
       ours: { label: "db:migrate", medianMs: command.ours.medianMs },
       baseline: { label: "drizzle-kit migrate", medianMs: command.drizzleKit.medianMs },
@@ -255,7 +289,7 @@ export function migrateRows(result: MigrateBenchResult): BenchRow[] {
     });
   } else {
     rows.push({
-      benchmark: "2. full history, command",
+      benchmark: `2. ${history}, command`,
       engine: result.engine,
       ours: { label: "db:migrate", medianMs: command.ours.medianMs },
       target: "(drizzle-kit cannot load pgvector on PGlite)",
@@ -264,7 +298,7 @@ export function migrateRows(result: MigrateBenchResult): BenchRow[] {
     });
   }
   rows.push({
-    benchmark: "3. nothing pending, command (wall)",
+    benchmark: `3. nothing pending, ${history}, command (wall)`,
     engine: result.engine,
     ours: { label: "db:migrate", medianMs: command.oursNoop.medianMs },
     ...(command.drizzleKitNoop
@@ -275,4 +309,15 @@ export function migrateRows(result: MigrateBenchResult): BenchRow[] {
     met: null,
   });
   return rows;
+}
+
+/** Why part 2 compares on a shorter history, when it does. */
+export function migrateNote(result: MigrateBenchResult): string | undefined {
+  const { count, total, cutBefore } = result.history;
+  if (!cutBefore) return undefined;
+  return (
+    `2-3. compared on a copy of the history cut before ${cutBefore}, the first \`-- migrator:no-transaction\` migration ` +
+    `(${count} of ${total} migrations, both tools on the same copy): Drizzle's migrators run every pending migration in one transaction, ` +
+    "where its CREATE INDEX CONCURRENTLY cannot run, so they cannot apply the full history."
+  );
 }

@@ -54,3 +54,10 @@ export async function sideBySide(
     };
   });
 }
+
+/** The `p`-th percentile (0–100) of a list by nearest rank: at least `p`% of the samples are ≤ it. */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1] ?? Number.NaN;
+}
