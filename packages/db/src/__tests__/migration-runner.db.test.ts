@@ -186,6 +186,25 @@ describe("the no-transaction directive", () => {
     expect(result.verification.ok).toBe(true);
     expect(await tableExists(t, "scratch_user_email_idx")).toBe(true);
   });
+
+  it("reports one attempt for a migration of several statements when none waited for a lock", async () => {
+    const t = await freshDatabase();
+    const s = scratch();
+    const tag = s.add(
+      "replace_index",
+      [
+        "-- migrator:no-transaction",
+        'CREATE INDEX CONCURRENTLY IF NOT EXISTS "scratch_user_name_idx" ON "user" ("name");',
+        "--> statement-breakpoint",
+        'DROP INDEX CONCURRENTLY IF EXISTS "scratch_user_name_idx";',
+        "--> statement-breakpoint",
+        'CREATE INDEX CONCURRENTLY IF NOT EXISTS "scratch_user_name_email_idx" ON "user" ("name", "email");',
+      ].join("\n"),
+    );
+    const result = await runMigrations(t.driver, readMigrationFolder(s.dir));
+    expect(result.applied.filter((m) => m.tag === tag)).toMatchObject([{ attempts: 1, transaction: false }]);
+    expect(result.applied.every((m) => m.attempts === 1)).toBe(true);
+  });
 });
 
 describe("tampering", () => {

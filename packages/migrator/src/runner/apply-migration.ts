@@ -36,6 +36,7 @@ export interface LockRetry {
 export interface AppliedMigration {
   tag: string;
   durationMs: number;
+  /** The most attempts one lock wait needed: 1 when nothing was retried. */
   attempts: number;
   transaction: boolean;
 }
@@ -87,7 +88,8 @@ export async function applyMigration(
   };
   const withRetries = async (work: () => Promise<void>): Promise<void> => {
     for (let attempt = 1; ; attempt++) {
-      attempts++;
+      // Each statement of a no-transaction migration has its own retries: count the most any took.
+      attempts = Math.max(attempts, attempt);
       try {
         return await work();
       } catch (error) {
