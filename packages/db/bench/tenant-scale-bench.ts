@@ -6,8 +6,8 @@
  * - latest 50 rows, and a month's cost sum, timed as statements (target: RLS ≤ 1.2× the owner's);
  * - the whole call (transaction, settings, membership check, query, discard, commit), reported;
  * - the membership check alone (one indexed lookup on `member`);
- * - the plans, which must use a tenant index (`ai_usage_organizationId_idx`, or since 0011
- *   `ai_usage_organizationId_createdAt_idx`).
+ * - the plans, which must use a tenant index (`ai_usage_organizationId_idx`, or since 0012
+ *   `ai_usage_tenant_latest_idx`).
  * The plans go into the run's sections (`runs.md`); runs before that are in `results/tenant-scale.md`.
  */
 import { sql } from "drizzle-orm";

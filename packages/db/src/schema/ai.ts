@@ -170,7 +170,9 @@ export const aiUsage = pgTable(
     index("ai_usage_correlationId_idx").on(t.correlationId),
     // A tenant's latest usage (the usage page, the cost views) reads it newest first: without this
     // index the planner walks created_at for every tenant and filters (pnpm bench, tenant scale).
-    index("ai_usage_organizationId_createdAt_idx").on(t.organizationId, t.createdAt.desc()),
+    // Ascending on purpose: `ORDER BY created_at DESC` means NULLS FIRST, which an ascending index
+    // serves scanned backwards; Drizzle's `.desc()` writes DESC NULLS LAST, which it cannot (0012).
+    index("ai_usage_tenant_latest_idx").on(t.organizationId, t.createdAt),
   ],
 ).enableRLS();
 
