@@ -50,6 +50,22 @@ const EXPECTED: Record<string, { warnings: FolderIssue["kind"][]; selfManaged: n
 
 const histories = readdirSync(HISTORIES).filter((name) => statSync(join(HISTORIES, name)).isDirectory());
 
+const EXTENSIONS = { vector, btree_gin, pgcrypto, uuid_ossp };
+let emptyDataDir: Promise<Blob> | undefined;
+
+/**
+ * A fresh in-memory PGlite with the extensions these histories create. initdb runs once per
+ * process; every database after the first loads its dumped data directory (a few times cheaper).
+ */
+async function emptyPglite(): Promise<PGlite> {
+  emptyDataDir ??= PGlite.create().then(async (db) => {
+    const dump = await db.dumpDataDir("none");
+    await db.close();
+    return dump;
+  });
+  return PGlite.create({ loadDataDir: await emptyDataDir, extensions: EXTENSIONS });
+}
+
 /** A fresh, empty database of the test project's engine, with the extensions these histories create. */
 async function freshDatabase(): Promise<{
   driver: Driver;
@@ -57,7 +73,7 @@ async function freshDatabase(): Promise<{
   close(): Promise<void>;
 }> {
   if (engine === "pglite") {
-    const db = await PGlite.create({ extensions: { vector, btree_gin, pgcrypto, uuid_ossp } });
+    const db = await emptyPglite();
     return {
       driver: pgliteDriver(db, { target: "memory" }),
       // drizzle-orm's PGlite migrator sends each chunk as one prepared statement, which PGlite
@@ -180,8 +196,8 @@ describe.each(histories)("the real history %s", (name) => {
 if (engine === "pglite") {
   it("drizzle-orm's PGlite migrator refuses a chunk of several statements that our runner applies", async () => {
     const folderPath = join(HISTORIES, "tambo-ai__tambo");
-    const theirs = await PGlite.create({ extensions: { pgcrypto } });
-    const ours = await PGlite.create({ extensions: { pgcrypto } });
+    const theirs = await emptyPglite();
+    const ours = await emptyPglite();
     try {
       await expect(migratePglite(drizzlePglite(theirs), { migrationsFolder: folderPath })).rejects.toThrow(
         /Failed query/,
