@@ -2,13 +2,11 @@
  * Where Trovella's database is: a PostgreSQL server when `DATABASE_URL` is set, otherwise an
  * embedded PGlite database (with pgvector) in a git-ignored folder, so a new user needs no server.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
-import { type Driver, lockPgliteFolder, openPostgresDriver, pgliteDriver } from "@repo/migrator";
+import { type Driver, lockPgliteFolder, openEmptyPglite, openPostgresDriver, pgliteDriver } from "@repo/migrator";
 import "./env.ts";
 
 export type Connection = { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string };
@@ -61,15 +59,14 @@ export async function openDriver(connection: Connection): Promise<Driver> {
   return pgliteDriver(db, { target: connection.dataDir, owned: true });
 }
 
-/** Opens an empty embedded database (with pgvector) in a temporary folder, removed on close: what `db:review --live` uses. */
+/** Where the empty embedded data directory is kept between runs (git-ignored, like every cache). */
+const PGLITE_CACHE_DIR = fileURLToPath(new URL("../node_modules/.cache/trovella-db", import.meta.url));
+
+/**
+ * Opens an empty in-memory embedded database (with pgvector), gone on close: what `db:review
+ * --live` uses. It loads an empty data directory dumped once and cached, instead of running initdb.
+ */
 export async function openThrowawayDatabase(): Promise<Driver> {
-  const dataDir = mkdtempSync(join(tmpdir(), "trovella-review-"));
-  const driver = pgliteDriver(await openPglite(dataDir), { target: dataDir, owned: true });
-  return {
-    ...driver,
-    async close() {
-      await driver.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  const db = await openEmptyPglite({ extensions: pgliteExtensions, cacheDir: PGLITE_CACHE_DIR });
+  return pgliteDriver(db, { target: "a throwaway embedded database", owned: true });
 }

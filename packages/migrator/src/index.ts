@@ -7,6 +7,7 @@
 export { ConnectionError, type ConnectionFailure } from "./drivers/connection-error.ts";
 export { type Driver, redactUrl } from "./drivers/driver.ts";
 export { pgliteDriver } from "./drivers/pglite.ts";
+export { openEmptyPglite } from "./drivers/pglite-empty.ts";
 export { lockPgliteFolder, type PgliteFolderLock } from "./drivers/pglite-folder-lock.ts";
 export { openPostgresDriver } from "./drivers/postgres.ts";
 export { MigratorError } from "./errors/migrator-error.ts";

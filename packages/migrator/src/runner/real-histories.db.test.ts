@@ -8,7 +8,6 @@
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PGlite } from "@electric-sql/pglite";
 import { btree_gin } from "@electric-sql/pglite/contrib/btree_gin";
 import { pgcrypto } from "@electric-sql/pglite/contrib/pgcrypto";
 import { uuid_ossp } from "@electric-sql/pglite/contrib/uuid_ossp";
@@ -23,6 +22,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { catalogSnapshot, diffCatalogs } from "../catalog/catalog-snapshot.ts";
 import type { Driver } from "../drivers/driver.ts";
 import { pgliteDriver } from "../drivers/pglite.ts";
+import { openEmptyPglite } from "../drivers/pglite-empty.ts";
 import { openPostgresDriver } from "../drivers/postgres.ts";
 import type { RunnerError } from "../errors/runner-error.ts";
 import type { FolderIssue } from "../journal/folder-issue.ts";
@@ -51,20 +51,8 @@ const EXPECTED: Record<string, { warnings: FolderIssue["kind"][]; selfManaged: n
 const histories = readdirSync(HISTORIES).filter((name) => statSync(join(HISTORIES, name)).isDirectory());
 
 const EXTENSIONS = { vector, btree_gin, pgcrypto, uuid_ossp };
-let emptyDataDir: Promise<Blob> | undefined;
-
-/**
- * A fresh in-memory PGlite with the extensions these histories create. initdb runs once per
- * process; every database after the first loads its dumped data directory (a few times cheaper).
- */
-async function emptyPglite(): Promise<PGlite> {
-  emptyDataDir ??= PGlite.create().then(async (db) => {
-    const dump = await db.dumpDataDir("none");
-    await db.close();
-    return dump;
-  });
-  return PGlite.create({ loadDataDir: await emptyDataDir, extensions: EXTENSIONS });
-}
+/** A fresh in-memory PGlite with the extensions these histories create (initdb once per process). */
+const emptyPglite = () => openEmptyPglite({ extensions: EXTENSIONS });
 
 /** A fresh, empty database of the test project's engine, with the extensions these histories create. */
 async function freshDatabase(): Promise<{

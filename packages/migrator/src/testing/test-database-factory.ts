@@ -5,12 +5,11 @@
  * knows nothing of any schema: the project passes the prepare step, its inputs and the engines.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { rm } from "node:fs/promises";
 import type { PGlite } from "@electric-sql/pglite";
+import { pgliteVersion } from "../drivers/pglite-empty.ts";
 import { clonePgliteDataDir, ensurePgliteTemplate, type OpenPglite } from "./pglite-template.ts";
 import {
   cloneServerDatabase,
@@ -60,13 +59,6 @@ export interface TestDatabaseFactory {
 }
 
 const TEMPLATE_UNUSED_MS = 24 * 60 * 60 * 1000;
-
-/** The installed PGlite version: a data directory only opens under the version that wrote it. */
-function pgliteVersion(): string {
-  const entry = createRequire(import.meta.url).resolve("@electric-sql/pglite");
-  const manifest = JSON.parse(readFileSync(join(dirname(entry), "..", "package.json"), "utf8")) as { version: string };
-  return manifest.version;
-}
 
 function uniqueSuffix(): string {
   return `${process.pid}_${randomBytes(4).toString("hex")}`;

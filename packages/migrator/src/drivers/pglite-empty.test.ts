@@ -1,0 +1,68 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { openEmptyPglite, pgliteVersion } from "./pglite-empty.ts";
+
+const folders: string[] = [];
+afterEach(() => {
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+function cacheDir(): string {
+  const folder = mkdtempSync(join(tmpdir(), "pglite-empty-"));
+  folders.push(folder);
+  return folder;
+}
+
+async function tables(db: Awaited<ReturnType<typeof openEmptyPglite>>): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>(
+    "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+  );
+  return rows.map((r) => r.name);
+}
+
+describe("openEmptyPglite", () => {
+  it("gives empty, independent databases and keeps the empty data directory in the cache folder", async () => {
+    const dir = cacheDir();
+    const first = await openEmptyPglite({ cacheDir: dir });
+    const second = await openEmptyPglite({ cacheDir: dir });
+    try {
+      await first.exec("CREATE TABLE only_in_first (id integer)");
+      expect(await tables(first)).toEqual(["only_in_first"]);
+      expect(await tables(second)).toEqual([]);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+    expect(statSync(join(dir, `pglite-empty-${pgliteVersion()}.tar`)).size).toBeGreaterThan(0);
+  });
+
+  it("loads the cached dump instead of running initdb", async () => {
+    const dir = cacheDir();
+    const marked = await openEmptyPglite();
+    await marked.exec("CREATE TABLE marks_the_cached_dump (id integer)");
+    const dump = await marked.dumpDataDir("none");
+    await marked.close();
+    writeFileSync(join(dir, `pglite-empty-${pgliteVersion()}.tar`), Buffer.from(await dump.arrayBuffer()));
+    const db = await openEmptyPglite({ cacheDir: dir });
+    try {
+      expect(await tables(db)).toEqual(["marks_the_cached_dump"]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("makes a damaged cached dump again instead of failing", async () => {
+    const dir = cacheDir();
+    const file = join(dir, `pglite-empty-${pgliteVersion()}.tar`);
+    writeFileSync(file, "not a data directory");
+    const db = await openEmptyPglite({ cacheDir: dir });
+    try {
+      expect(await tables(db)).toEqual([]);
+    } finally {
+      await db.close();
+    }
+    expect(readFileSync(file).length).toBeGreaterThan(1000);
+  });
+});
