@@ -93,19 +93,7 @@ export function loadParser(): Promise<void> {
  * Call `await loadParser()` first.
  */
 export function parseMigration(tag: string, file: string, text: string): ParsedMigration {
-  const lineStarts = [0];
-  for (let i = 0; i < text.length; i++) if (text[i] === "\n") lineStarts.push(i + 1);
-  const positionAt = (offset: number): Position => {
-    let low = 0;
-    let high = lineStarts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if ((lineStarts[mid] ?? 0) <= offset) low = mid;
-      else high = mid - 1;
-    }
-    return { line: low + 1, column: offset - (lineStarts[low] ?? 0) + 1 };
-  };
-
+  const positionAt = positionFinder(text);
   const statements: ReviewStatement[] = [];
   let cursor = 0;
   for (const chunk of splitStatements(text)) {
@@ -115,6 +103,59 @@ export function parseMigration(tag: string, file: string, text: string): ParsedM
     statements.push(parseStatement(chunk, offset, positionAt));
   }
   return { tag, file, text, noTransaction: runsOutsideTransaction(text), statements, positionAt };
+}
+
+/** Maps a character offset of `text` to its line and column. */
+function positionFinder(text: string): (offset: number) => Position {
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === "\n") lineStarts.push(i + 1);
+  return (offset: number): Position => {
+    let low = 0;
+    let high = lineStarts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if ((lineStarts[mid] ?? 0) <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return { line: low + 1, column: offset - (lineStarts[low] ?? 0) + 1 };
+  };
+}
+
+/**
+ * A parsed migration's statements as plain JSON (each unit's `source` string stored once, by
+ * index), for the review cache; {@link restoreMigration} reads it back.
+ */
+export interface ParsedStatementsJson {
+  sources: string[];
+  statements: (Omit<ReviewStatement, "units"> & { units: (Omit<SqlUnit, "source"> & { source: number })[] })[];
+}
+
+/** What {@link restoreMigration} needs to rebuild `migration` without the parser. */
+export function parsedStatementsJson(migration: ParsedMigration): ParsedStatementsJson {
+  const sources: string[] = [];
+  const index = new Map<string, number>();
+  const sourceIndex = (source: string): number => {
+    let at = index.get(source);
+    if (at === undefined) {
+      at = sources.push(source) - 1;
+      index.set(source, at);
+    }
+    return at;
+  };
+  const statements = migration.statements.map((statement) => ({
+    ...statement,
+    units: statement.units.map((unit) => ({ ...unit, source: sourceIndex(unit.source) })),
+  }));
+  return { sources, statements };
+}
+
+/** The migration {@link parsedStatementsJson} described, for the same `text`. */
+export function restoreMigration(tag: string, file: string, text: string, json: ParsedStatementsJson): ParsedMigration {
+  const statements = json.statements.map((statement) => ({
+    ...statement,
+    units: statement.units.map((unit) => ({ ...unit, source: json.sources[unit.source] ?? "" })),
+  }));
+  return { tag, file, text, noTransaction: runsOutsideTransaction(text), statements, positionAt: positionFinder(text) };
 }
 
 function parseStatement(
