@@ -221,11 +221,19 @@ export function reviewCommand(project: Project, name = "db:review") {
   };
 }
 
-/** The review cache for this run: none with --no-cache or where no `node_modules` folder is found. */
+/**
+ * The review cache for this run: none with --no-cache or where no `node_modules` folder is found,
+ * nor when the toolkit cannot tell what it is (the review never fails for its cache).
+ */
 function reviewCache(flags: ReviewFlags, context: CommandContext, folder: string): ReviewCache | undefined {
   if (!flags.cache) return undefined;
-  const dir = reviewCacheDir({ env: context.env, folder, cwd: context.cwd });
-  return dir ? new ReviewCache(dir) : undefined;
+  try {
+    const dir = reviewCacheDir({ env: context.env, folder, cwd: context.cwd });
+    return dir ? new ReviewCache(dir) : undefined;
+  } catch (error) {
+    context.err(`warning: the review cache is off (${(error as Error).message}); every migration is reviewed\n`);
+    return undefined;
+  }
 }
 
 /** Prints the run (or writes the baseline); returns the exit code. */

@@ -23,7 +23,7 @@
 import type { ReviewConfig } from "./config.ts";
 import type { Finding, Severity } from "./finding.ts";
 import type { ReviewCache } from "./review-cache.ts";
-import type { GeneratedStatements, MigrationSource } from "./review-migrations.ts";
+import type { GeneratedStatements, MigrationSource } from "./migration-source.ts";
 import { ruleById } from "./rules/index.ts";
 import { SchemaState, type SchemaStateJson } from "./schema-state.ts";
 import {
@@ -63,7 +63,7 @@ export class HistoryCache {
   readonly #states = new Map<number, SchemaState>();
   readonly #trees = new Map<string, ParsedStatementsJson>();
   #pack: ParsePack | undefined;
-  #packTexts: Set<string> | undefined;
+  #packTexts: { key: string; texts: Set<string> } | undefined;
   #changed = false;
 
   /**
@@ -121,17 +121,24 @@ export class HistoryCache {
   parsed(index: number): ParsedMigration | undefined {
     const source = this.#sources[index];
     const key = this.#textKeys[index];
-    // The last run's pack; without a record (another config), the pack of exactly these texts.
-    const pack = this.#record?.parsePack ?? { key: this.#cache.key("parse", ...this.#textKeys), texts: this.#textKeys };
     if (!source || !key) return undefined;
+    // The last run's pack; without a record (another config), the pack of exactly these texts.
+    if (!this.#packTexts) {
+      const pack = this.#record?.parsePack ?? { key: this.#packKey(), texts: this.#textKeys };
+      this.#packTexts = { key: pack.key, texts: new Set(pack.texts) };
+    }
     // The pack is read only for a text it holds (an edited migration's new text is not in it).
-    this.#packTexts ??= new Set(pack.texts);
-    if (!this.#packTexts.has(key)) return undefined;
-    this.#pack ??= this.#cache.read<ParsePack>("parse", pack.key) ?? {};
+    if (!this.#packTexts.texts.has(key)) return undefined;
+    this.#pack ??= this.#cache.read<ParsePack>("parse", this.#packTexts.key) ?? {};
     const tree = this.#pack[key];
     if (!tree) return undefined;
     this.#trees.set(key, tree);
     return restoreMigration(source.tag, source.file, source.text, tree);
+  }
+
+  /** The key of the pack of exactly this history's parse trees. */
+  #packKey(): string {
+    return this.#cache.key("parse", ...this.#textKeys);
   }
 
   /** Keeps a parse tree for the next run's pack. */
@@ -176,7 +183,7 @@ export class HistoryCache {
     const used = new Set(this.#sources.map((source) => source.differ?.key()).filter((key) => key !== undefined));
     let parsePack = this.#record?.parsePack;
     if (parsedAny && this.#textKeys.every((key) => this.#trees.has(key))) {
-      parsePack = { key: this.#cache.key("parse", ...this.#textKeys), texts: [...this.#trees.keys()] };
+      parsePack = { key: this.#packKey(), texts: [...this.#trees.keys()] };
       this.#cache.write("parse", parsePack.key, Object.fromEntries(this.#trees));
     }
     const record: RunRecord = {

@@ -70,8 +70,8 @@ export interface CacheStats {
   writeError?: string;
 }
 
-const PACKAGE_DIR = fileURLToPath(new URL("../..", import.meta.url));
-const SOURCE_DIR = fileURLToPath(new URL("..", import.meta.url));
+/** This file: `<toolkit>/src/review/review-cache.ts`, or a bundle the toolkit was built into. */
+const MODULE_FILE = fileURLToPath(import.meta.url);
 
 /** Entries untouched for this long are removed (a used entry is rewritten when it is needed again). */
 const MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
@@ -103,18 +103,39 @@ export function sourceFingerprint(dir: string): string {
 
 let identity: ToolkitIdentity | undefined;
 
-/** This toolkit's identity (computed once per process). */
+/** The nearest folder upward from `from` with a `package.json`. */
+function packageDirOf(from: string): string {
+  let dir = from;
+  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+/**
+ * This toolkit's identity (computed once per process). From its sources, the source folder is
+ * fingerprinted; built into a bundle, the bundle file is (it holds the toolkit's code, and the
+ * path of the parser it imports). Throws when none of it can be read: the review then runs
+ * without a cache.
+ */
 export function toolkitIdentity(): ToolkitIdentity {
   if (identity) return identity;
-  const own = JSON.parse(readFileSync(join(PACKAGE_DIR, "package.json"), "utf8")) as { name: string; version: string };
-  const parserPackage = createRequire(join(PACKAGE_DIR, "package.json")).resolve("libpg-query/package.json");
-  const parser = (JSON.parse(readFileSync(parserPackage, "utf8")) as { version: string }).version;
+  const fromSources = /[\\/]src[\\/]review[\\/]review-cache\.[cm]?[jt]s$/.test(MODULE_FILE);
+  const packageDir = packageDirOf(dirname(MODULE_FILE));
+  const own = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")) as { name?: string; version?: string };
+  let parser = "unknown";
+  try {
+    const parserPackage = createRequire(join(packageDir, "package.json")).resolve("libpg-query/package.json");
+    parser = (JSON.parse(readFileSync(parserPackage, "utf8")) as { version: string }).version;
+  } catch {
+    // A bundle whose package does not depend on the parser itself: the bundle's bytes name its path.
+  }
   identity = {
-    name: own.name,
-    version: own.version,
+    name: own.name ?? "migrator",
+    version: own.version ?? "0.0.0",
     parser,
     rules: RULES.map((rule) => rule.id),
-    sources: sourceFingerprint(SOURCE_DIR),
+    sources: fromSources
+      ? sourceFingerprint(dirname(dirname(MODULE_FILE)))
+      : createHash("sha256").update(readFileSync(MODULE_FILE)).digest("hex"),
   };
   return identity;
 }

@@ -15,38 +15,13 @@ import {
   type ReviewStatement,
 } from "../sql/parse-migration.ts";
 import { HistoryCache } from "./history-cache.ts";
+import type { GeneratedStatements, MigrationSource } from "./migration-source.ts";
 import type { ReviewCache } from "./review-cache.ts";
 import { ReviewTimings } from "./review-timings.ts";
 import type { Rule, RuleHit } from "./rule.ts";
 import { RULES, ruleById } from "./rules/index.ts";
 import { SchemaState } from "./schema-state.ts";
 import { findSuppressions } from "./suppressions.ts";
-
-/** What Drizzle Kit generates for a migration, or why that is unknown. */
-export type GeneratedStatements = Pick<MigrationSource, "generated" | "generatedError">;
-
-/** One migration to review, in journal order. */
-export interface MigrationSource {
-  /** The journal tag, e.g. `0008_add-correlation-id-and-embedding-count`. */
-  tag: string;
-  /** The path findings print. */
-  file: string;
-  text: string;
-  /**
-   * What Drizzle Kit generates from the previous snapshot to this one (`generateMigration`);
-   * `manual-addition-header` is checked only where this is known (`snapshot-diff-failed` says
-   * where it is not, although both snapshots exist).
-   */
-  generated?: string[];
-  /** Why `generated` is unknown although both snapshots exist (Drizzle Kit's differ refused or failed). */
-  generatedError?: string;
-  /**
-   * `generated` and `generatedError` computed on demand (set instead of them): the review runs
-   * Drizzle Kit only for a migration the cache cannot answer. `key` names the differ's input
-   * (both snapshots' bytes and the Drizzle Kit), `onLoad` hears how long loading Drizzle Kit took.
-   */
-  differ?: { key(): string; run(onLoad?: (ms: number) => void): Promise<GeneratedStatements> };
-}
 
 export interface ReviewOptions {
   config: ReviewConfig;
@@ -111,13 +86,17 @@ export async function reviewMigrations(
       memory?.keepFindings(index, findings);
       // The states the next run most likely starts from: before the last migration (edited again
       // before a commit) and after it (a new migration appended).
-      if (index === sources.length - 1 && index > 0) memory?.keepState(index - 1, before);
+      if (index === sources.length - 1 && index > 0 && memory) {
+        timings.time("cache write", () => memory.keepState(index - 1, before));
+      }
     }
-    memory?.keepState(sources.length - 1, state);
+    if (memory) timings.time("cache write", () => memory.keepState(sources.length - 1, state));
   }
   if (memory && cache) {
-    memory.save(timings.counted("parsed") > 0);
-    if (cache.stats.written > 0) cache.prune();
+    timings.time("cache write", () => {
+      memory.save(timings.counted("parsed") > 0);
+      if (cache.stats.written > 0) cache.prune();
+    });
   }
   return sources.flatMap((source, index) =>
     !options.only || options.only.includes(source.tag) ? (perMigration[index] ?? []) : [],

@@ -9,7 +9,7 @@ import { join, relative } from "node:path";
 import type { Migration, MigrationFolder } from "../journal/migration-folder.ts";
 import { differInstalls, diffSnapshots, SnapshotDiffError } from "../snapshot/snapshot-diff.ts";
 import { emptySnapshot, type Snapshot } from "../snapshot/snapshot.ts";
-import type { GeneratedStatements, MigrationSource } from "./review-migrations.ts";
+import type { GeneratedStatements, MigrationSource } from "./migration-source.ts";
 
 /**
  * The folder's migrations in journal order. `displayFolder` is how findings name the folder (e.g.

@@ -12,8 +12,8 @@ export interface TimingsReport {
   counts: Record<string, number>;
   /** Milliseconds from the process start to the end of the command, when the command measured it. */
   totalMs?: number;
-  /** How the cache served the run; absent without one. */
-  cache?: Omit<CacheStats, "readMs" | "writeMs">;
+  /** How the cache served the run (its file reads and writes are parts of the phases); absent without one. */
+  cache?: CacheStats;
 }
 
 export class ReviewTimings {
@@ -61,7 +61,7 @@ export class ReviewTimings {
     this.#total = ms;
   }
 
-  /** Reports the cache's reads and writes as phases, and its hits and misses. */
+  /** Reports the cache's hits, misses and file reads and writes with the timings. */
   useCache(stats: CacheStats): void {
     this.#cache = stats;
   }
@@ -71,10 +71,11 @@ export class ReviewTimings {
     const report: TimingsReport = { phases, counts: Object.fromEntries(this.#counts) };
     if (this.#total !== undefined) report.totalMs = Math.round(this.#total * 10) / 10;
     if (!this.#cache) return report;
-    const { readMs, writeMs, ...cache } = this.#cache;
-    phases["cache read"] = Math.round(readMs * 10) / 10;
-    phases["cache write"] = Math.round(writeMs * 10) / 10;
-    return { ...report, cache };
+    const { readMs, writeMs } = this.#cache;
+    return {
+      ...report,
+      cache: { ...this.#cache, readMs: Math.round(readMs * 10) / 10, writeMs: Math.round(writeMs * 10) / 10 },
+    };
   }
 }
 
@@ -92,7 +93,9 @@ export function formatTimings(report: TimingsReport): string {
   if (cache) {
     const kinds = Object.keys(cache.hits) as (keyof typeof cache.hits)[];
     const served = kinds.map((kind) => `${kind} ${cache.hits[kind]}/${cache.hits[kind] + cache.misses[kind]}`);
-    out.push(`  cache ${cache.dir}: hits ${served.join(", ")}; ${cache.written} written, ${cache.corrupt} damaged`);
+    out.push(
+      `  cache ${cache.dir}: hits ${served.join(", ")}; ${cache.written} written, ${cache.corrupt} damaged; files read in ${cache.readMs} ms, written in ${cache.writeMs} ms`,
+    );
     if (cache.writeError) out.push(`  cache not written: ${cache.writeError}`);
   } else out.push("  cache: off");
   return `${out.join("\n")}\n`;
