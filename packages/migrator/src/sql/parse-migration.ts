@@ -3,7 +3,7 @@
  * splits them), each parsed by PostgreSQL's own parser (libpg-query), with the SQL inside
  * `DO $$ … $$` blocks parsed too, and every position mapped back to the file's line and column.
  */
-import { loadModule, parsePlPgSQLSync, parseSync } from "libpg-query";
+import { pgQuery } from "./pg-query.ts";
 import { type MigrationStatement, runsOutsideTransaction, splitStatements } from "./statements.ts";
 import { type AstObject, arrayField, isObject, objectField, stringField, unwrap } from "./ast.ts";
 import { leadingComments } from "./comments.ts";
@@ -80,13 +80,7 @@ export interface ParsedMigration {
   positionAt(offset: number): Position;
 }
 
-let loaded: Promise<void> | undefined;
-
-/** Loads the parser's WebAssembly module once; call before `parseMigration`. */
-export function loadParser(): Promise<void> {
-  loaded ??= loadModule();
-  return loaded;
-}
+export { loadParser } from "./pg-query.ts";
 
 /**
  * Parses one migration file. SQL the parser rejects is kept with `parseError` set, never thrown.
@@ -197,7 +191,7 @@ export function parseSql(sql: string): SqlUnit[] {
 /** Parses SQL text into units; DO blocks contribute the statements of their body. */
 function parseUnits(sql: string, fileOffset: number, guards: BlockGuards): SqlUnit[] {
   const units: SqlUnit[] = [];
-  for (const raw of parseSync(sql).stmts ?? []) {
+  for (const raw of pgQuery().parseSync(sql).stmts ?? []) {
     const node = unwrap(raw.stmt);
     if (!node) continue;
     const start = byteToCharOffset(sql, raw.stmt_location ?? 0);
@@ -229,7 +223,7 @@ function parseUnits(sql: string, fileOffset: number, guards: BlockGuards): SqlUn
 function doBlockUnits(doText: string, fileOffset: number): { units: SqlUnit[]; body: DoBlockBody } {
   const units: SqlUnit[] = [];
   const walk: PlpgsqlWalk = { statements: [], opaque: [] };
-  walkPlpgsql(parsePlPgSQLSync(doText), { inDoBlock: true, handles: [], conditional: false }, walk);
+  walkPlpgsql(pgQuery().parsePlPgSQLSync(doText), { inDoBlock: true, handles: [], conditional: false }, walk);
   const body: DoBlockBody = { opaque: [...new Set(walk.opaque)] };
   let cursor = 0;
   for (const inner of walk.statements) {
