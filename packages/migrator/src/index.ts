@@ -45,10 +45,13 @@ export { type LiveReview, type LiveReviewOptions, liveReview } from "./review/li
 export { embeddedLiveDatabase, type LiveDatabase, serverLiveDatabase } from "./review/live/live-database.ts";
 export { formatLockReport } from "./review/live/lock-report.ts";
 export type { MigrationEvidence, StatementEvidence } from "./review/live/measure-migration.ts";
+export { type CacheStats, ReviewCache, reviewCacheDir } from "./review/review-cache.ts";
 export { readBaseline, readReviewConfig, writeBaseline } from "./review/review-files.ts";
-export { type MigrationSource, type ReviewOptions, reviewMigrations } from "./review/review-migrations.ts";
+export type { MigrationSource } from "./review/migration-source.ts";
+export { type ReviewOptions, reviewMigrations } from "./review/review-migrations.ts";
 export { reviewSources } from "./review/review-sources.ts";
 export { renderRuleDocs } from "./review/rule-docs.ts";
+export { ReviewTimings, type TimingsReport } from "./review/review-timings.ts";
 export { type ReviewRun, type RunReviewOptions, runReview } from "./review/run-review.ts";
 
 export { planRebase, type RebaseOptions, type RebasePlan, writeRebase } from "./rebase/plan-rebase.ts";

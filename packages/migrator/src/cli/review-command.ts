@@ -7,8 +7,10 @@ import type { HistoryReview } from "../history/history-findings.ts";
 import { FORMATS, type Format, formatFindings } from "../review/formats.ts";
 import { embeddedLiveDatabase, type LiveDatabase, serverLiveDatabase } from "../review/live/live-database.ts";
 import { formatLockReport } from "../review/live/lock-report.ts";
+import { REVIEW_CACHE_ENV, ReviewCache, reviewCacheDir } from "../review/review-cache.ts";
 import { readBaseline, readReviewConfig, writeBaseline } from "../review/review-files.ts";
-import { runReview } from "../review/run-review.ts";
+import { formatTimings, ReviewTimings } from "../review/review-timings.ts";
+import { type ReviewRun, runReview } from "../review/run-review.ts";
 import type { CommandContext } from "./command-context.ts";
 import { EXIT } from "./exit-codes.ts";
 import { integer, userPath } from "./options.ts";
@@ -34,6 +36,9 @@ interface ReviewFlags {
   role?: string;
   guardsFrom?: string;
   base?: string;
+  /** False with --no-cache. */
+  cache: boolean;
+  timings: boolean;
 }
 
 /** From how many rows (the planner's estimate) a table of the reference database counts as large. */
@@ -162,16 +167,29 @@ export function reviewCommand(project: Project, name = "db:review") {
         "also compare with the migrations at REF (git): each one modified, renamed or deleted since, and each new one that does not come after REF's last, is an error",
         review?.baseRef?.(context.env),
       )
+      .option(
+        "--no-cache",
+        `parse and review every migration again instead of reusing what earlier runs computed from the same bytes (kept in node_modules/.cache/, or $${REVIEW_CACHE_ENV})`,
+      )
+      .option(
+        "--timings",
+        "print where the time went to standard error (start-up, reading, parsing, rules, Drizzle Kit, cache)",
+        false,
+      )
       .action(async (tags: string[], flags: ReviewFlags) => {
         await runAction(context, { json: flags.format === "json", project }, async () => {
           if (!review) throw new Error(`${name}: the project defines no review settings`);
+          const timings = new ReviewTimings();
+          // In a process of its own, the time since it started: Node, the loader and the imports.
+          timings.add("before the command (process start, imports)", performance.now());
           const baselinePath = userPath(context, flags.baseline || review.baselinePath);
           if (flags.init) return reviewInit(context, { ...flags, baselinePath }, tags);
           refuseInitOptionsWithoutInit(flags);
           checkFlags(flags, tags);
           const folder = userPath(context, flags.migrations);
-          const config = readReviewConfig(userPath(context, flags.config));
+          const config = timings.time("read config", () => readReviewConfig(userPath(context, flags.config)));
           const reviewed = flags.fix ? await fix(context, folder, tags, config) : tags;
+          const cache = timings.time("cache setup", () => reviewCache(flags, context, folder));
           const run = await runReview({
             folder,
             displayFolder: relative(context.cwd, folder) || ".",
@@ -181,33 +199,68 @@ export function reviewCommand(project: Project, name = "db:review") {
             openLiveDatabase: liveDatabase(review, flags, context),
             ...(flags.databaseUrl ? { reference: { url: flags.databaseUrl, largeTableRows: flags.largeTable } } : {}),
             ...(flags.base && !flags.writeBaseline ? { base: flags.base } : {}),
+            ...(cache ? { cache } : {}),
+            timings,
           });
-          if (flags.writeBaseline) {
-            writeBaseline(baselinePath, run.all);
-            context.err(`Wrote ${run.all.length} accepted finding(s) to ${relative(context.cwd, baselinePath)}\n`);
-            return EXIT.ok;
-          }
-          for (const warning of run.folderWarnings) context.err(`warning: ${describeFolderIssue(warning)}\n`);
-          context.out(formatFindings(run.findings, flags.format));
-          if (run.live) {
-            const lockReport = formatLockReport(run.live.evidence, run.live.source, run.live.weights);
-            if (flags.format === "text") context.out(lockReport);
-            else context.err(lockReport);
-          }
-          const errors = run.findings.filter((f) => f.severity === "error").length;
-          const warnings = run.findings.length - errors;
-          const accepted = run.accepted.length ? `, ${run.accepted.length} accepted by the baseline` : "";
-          context.err(
-            `Reviewed ${run.reviewed.length} migration(s)${flags.live ? " (with --live)" : ""}: ${errors} error(s), ${warnings} warning(s)${accepted}\n`,
-          );
-          if (run.history) printHistory(context, run.history);
-          for (const entry of run.stale) {
+          if (cache?.stats.writeError) {
             context.err(
-              `Baseline entry matches nothing now (fixed?): ${entry.file} ${entry.rule} "${entry.message}". Remove it or run --write-baseline.\n`,
+              `warning: the review cache was not written (${cache.stats.writeError}); this run reviewed everything\n`,
             );
           }
-          return errors > 0 ? EXIT.failed : EXIT.ok;
+          try {
+            return timings.time("output", () => report(context, flags, run, baselinePath));
+          } finally {
+            if (flags.timings) {
+              timings.total(performance.now());
+              const json = timings.toJSON();
+              context.err(flags.format === "json" ? `${JSON.stringify({ timings: json })}\n` : formatTimings(json));
+            }
+          }
         });
       });
   };
+}
+
+/**
+ * The review cache for this run: none with --no-cache or where no `node_modules` folder is found,
+ * nor when the toolkit cannot tell what it is (the review never fails for its cache).
+ */
+function reviewCache(flags: ReviewFlags, context: CommandContext, folder: string): ReviewCache | undefined {
+  if (!flags.cache) return undefined;
+  try {
+    const dir = reviewCacheDir({ env: context.env, folder, cwd: context.cwd });
+    return dir ? new ReviewCache(dir) : undefined;
+  } catch (error) {
+    context.err(`warning: the review cache is off (${(error as Error).message}); every migration is reviewed\n`);
+    return undefined;
+  }
+}
+
+/** Prints the run (or writes the baseline); returns the exit code. */
+function report(context: CommandContext, flags: ReviewFlags, run: ReviewRun, baselinePath: string): number {
+  if (flags.writeBaseline) {
+    writeBaseline(baselinePath, run.all);
+    context.err(`Wrote ${run.all.length} accepted finding(s) to ${relative(context.cwd, baselinePath)}\n`);
+    return EXIT.ok;
+  }
+  for (const warning of run.folderWarnings) context.err(`warning: ${describeFolderIssue(warning)}\n`);
+  context.out(formatFindings(run.findings, flags.format));
+  if (run.live) {
+    const lockReport = formatLockReport(run.live.evidence, run.live.source, run.live.weights);
+    if (flags.format === "text") context.out(lockReport);
+    else context.err(lockReport);
+  }
+  const errors = run.findings.filter((f) => f.severity === "error").length;
+  const warnings = run.findings.length - errors;
+  const accepted = run.accepted.length ? `, ${run.accepted.length} accepted by the baseline` : "";
+  context.err(
+    `Reviewed ${run.reviewed.length} migration(s)${flags.live ? " (with --live)" : ""}: ${errors} error(s), ${warnings} warning(s)${accepted}\n`,
+  );
+  if (run.history) printHistory(context, run.history);
+  for (const entry of run.stale) {
+    context.err(
+      `Baseline entry matches nothing now (fixed?): ${entry.file} ${entry.rule} "${entry.message}". Remove it or run --write-baseline.\n`,
+    );
+  }
+  return errors > 0 ? EXIT.failed : EXIT.ok;
 }

@@ -16,7 +16,7 @@ import type { LiveDatabase } from "./live/live-database.ts";
 import { lockFindings, relationKey, type Weights } from "./live/lock-findings.ts";
 import { type MigrationEvidence, measureMigration, type RelationName } from "./live/measure-migration.ts";
 import { openReadOnly, relationSizes } from "./live/reference-database.ts";
-import type { MigrationSource } from "./review-migrations.ts";
+import type { MigrationSource } from "./migration-source.ts";
 import { toFinding } from "./review-migrations.ts";
 import { ruleById } from "./rules/index.ts";
 

@@ -76,17 +76,91 @@ function coveredColumns(node: AstObject, column?: string): Set<string> {
   return columns;
 }
 
+/** An entry as plain JSON: its column sets as arrays. */
+type EntryJson<T> = Omit<T, "columns" | "references"> & {
+  columns: string[];
+  references?: { table: string; columns: string[] };
+};
+
+/** The names as plain JSON, for the review cache (`ObjectNames.fromJSON` reads it back). */
+export interface ObjectNamesJson {
+  indexes: [string, EntryJson<IndexEntry>][];
+  constraints: [string, [string, EntryJson<ConstraintEntry>][]][];
+}
+
+/**
+ * The names taken at one point of the history. Entries are never changed in place (a change
+ * replaces the entry), so a clone shares them; each table's constraint map is copied by whichever
+ * side changes it first (copy on write).
+ */
 export class ObjectNames {
   /** By `schema.name`. */
-  private readonly indexes = new Map<string, IndexEntry>();
+  private indexes = new Map<string, IndexEntry>();
   /** By qualified table, then constraint name. */
-  private readonly constraints = new Map<string, Map<string, ConstraintEntry>>();
+  private constraints = new Map<string, Map<string, ConstraintEntry>>();
+  /** The constraint maps this instance may change in place; any other is shared with a clone. */
+  private owned = new WeakSet<Map<string, ConstraintEntry>>();
 
   clone(): ObjectNames {
     const copy = new ObjectNames();
-    for (const [name, entry] of this.indexes) copy.indexes.set(name, entry);
-    for (const [table, entries] of this.constraints) copy.constraints.set(table, new Map(entries));
+    copy.indexes = new Map(this.indexes);
+    copy.constraints = new Map(this.constraints);
+    this.owned = new WeakSet();
     return copy;
+  }
+
+  toJSON(): ObjectNamesJson {
+    const entry = <T extends NamedObject & { columns: Set<string>; references?: ConstraintEntry["references"] }>(
+      value: T,
+    ) => ({
+      ...value,
+      columns: [...value.columns],
+      ...(value.references ? { references: { ...value.references, columns: [...value.references.columns] } } : {}),
+    });
+    return {
+      indexes: [...this.indexes].map(([key, value]) => [key, entry(value)]),
+      constraints: [...this.constraints].map(([table, entries]) => [
+        table,
+        [...entries].map(([name, value]) => [name, entry(value)]),
+      ]),
+    };
+  }
+
+  static fromJSON(json: ObjectNamesJson): ObjectNames {
+    const names = new ObjectNames();
+    for (const [key, value] of json.indexes) names.indexes.set(key, { ...value, columns: new Set(value.columns) });
+    for (const [table, entries] of json.constraints) {
+      const map = new Map<string, ConstraintEntry>();
+      for (const [name, value] of entries) {
+        const { references, ...rest } = value;
+        const restored: ConstraintEntry = { ...rest, columns: new Set(value.columns) };
+        if (references) restored.references = { table: references.table, columns: new Set(references.columns) };
+        map.set(name, restored);
+      }
+      names.constraints.set(table, map);
+      names.owned.add(map);
+    }
+    return names;
+  }
+
+  /** The table's constraint map to change in place (created when absent, copied first when shared). */
+  private mutableConstraints(table: string): Map<string, ConstraintEntry> {
+    const entries = this.constraints.get(table);
+    if (entries && this.owned.has(entries)) return entries;
+    const copy = new Map(entries);
+    this.owned.add(copy);
+    this.constraints.set(table, copy);
+    return copy;
+  }
+
+  /** Deletes the entries `remove` picks from every table's constraints, copying only the maps it changes. */
+  private removeConstraints(remove: (entry: ConstraintEntry) => boolean): void {
+    for (const [table, entries] of this.constraints) {
+      const gone = [...entries].filter(([, entry]) => remove(entry)).map(([name]) => name);
+      if (gone.length === 0) continue;
+      const mutable = this.mutableConstraints(table);
+      for (const name of gone) mutable.delete(name);
+    }
   }
 
   /** The index (or constraint index) holding a name in a schema. */
@@ -119,9 +193,8 @@ export class ObjectNames {
   addConstraint(table: string, constraint: AstObject, origin: Origin, column?: string): void {
     const name = stringField(constraint, "conname");
     if (!name) return;
-    const entries = this.constraints.get(table) ?? new Map<string, ConstraintEntry>();
-    this.constraints.set(table, entries);
-    if (entries.has(name)) return;
+    if (this.constraints.get(table)?.has(name)) return;
+    const entries = this.mutableConstraints(table);
     const columns = coveredColumns(constraint, column);
     const referenced = objectField(constraint, "pktable");
     const definition = constraintDefinition(constraint);
@@ -154,7 +227,7 @@ export class ObjectNames {
   }
 
   dropConstraint(table: string, name: string): void {
-    this.constraints.get(table)?.delete(name);
+    if (this.constraints.get(table)?.has(name)) this.mutableConstraints(table).delete(name);
     const key = `${schemaOf(table)}.${name}`;
     if (this.indexes.get(key)?.constraint === name) this.indexes.delete(key);
   }
@@ -164,9 +237,7 @@ export class ObjectNames {
     const table = qualifiedListName(names);
     this.constraints.delete(table);
     for (const [key, entry] of this.indexes) if (entry.table === table) this.indexes.delete(key);
-    for (const entries of this.constraints.values()) {
-      for (const [name, entry] of entries) if (entry.references?.table === table) entries.delete(name);
-    }
+    this.removeConstraints((entry) => entry.references?.table === table);
   }
 
   /** DROP COLUMN: indexes and constraints covering it go (with CASCADE, also foreign keys referencing it). */
@@ -178,11 +249,7 @@ export class ObjectNames {
       if (entry.table === table && entry.columns.has(column)) this.indexes.delete(key);
     }
     if (!cascade) return;
-    for (const entries of this.constraints.values()) {
-      for (const [name, entry] of entries) {
-        if (entry.references?.table === table && entry.references.columns.has(column)) entries.delete(name);
-      }
-    }
+    this.removeConstraints((entry) => entry.references?.table === table && entry.references.columns.has(column));
   }
 
   renameTable(from: string, toName: string): void {
@@ -190,13 +257,17 @@ export class ObjectNames {
     const entries = this.constraints.get(from);
     if (entries) {
       this.constraints.delete(from);
-      this.constraints.set(to, new Map([...entries].map(([name, entry]) => [name, { ...entry, table: to }])));
+      const moved = new Map([...entries].map(([name, entry]) => [name, { ...entry, table: to }]));
+      this.owned.add(moved);
+      this.constraints.set(to, moved);
     }
     for (const [key, entry] of this.indexes) if (entry.table === from) this.indexes.set(key, { ...entry, table: to });
-    for (const entries of this.constraints.values()) {
-      for (const [name, entry] of entries) {
-        if (entry.references?.table === from)
-          entries.set(name, { ...entry, references: { ...entry.references, table: to } });
+    for (const [table, entries] of this.constraints) {
+      const referencing = [...entries].filter(([, entry]) => entry.references?.table === from);
+      if (referencing.length === 0) continue;
+      const mutable = this.mutableConstraints(table);
+      for (const [name, entry] of referencing) {
+        if (entry.references) mutable.set(name, { ...entry, references: { ...entry.references, table: to } });
       }
     }
   }
@@ -204,8 +275,10 @@ export class ObjectNames {
   renameColumn(table: string, from: string, to: string): void {
     const renamed = (columns: Set<string>) =>
       columns.has(from) ? new Set([...columns].map((c) => (c === from ? to : c))) : columns;
-    const entries = this.constraints.get(table);
-    for (const [name, entry] of entries ?? []) entries?.set(name, { ...entry, columns: renamed(entry.columns) });
+    if (this.constraints.has(table)) {
+      const entries = this.mutableConstraints(table);
+      for (const [name, entry] of entries) entries.set(name, { ...entry, columns: renamed(entry.columns) });
+    }
     for (const [key, entry] of this.indexes) {
       if (entry.table === table) this.indexes.set(key, { ...entry, columns: renamed(entry.columns) });
     }
@@ -222,9 +295,9 @@ export class ObjectNames {
 
   /** ALTER TABLE … RENAME CONSTRAINT (its index is renamed with it). */
   renameConstraint(table: string, from: string, to: string): void {
-    const entries = this.constraints.get(table);
-    const entry = entries?.get(from);
-    if (!entries || !entry) return;
+    const entry = this.constraints.get(table)?.get(from);
+    if (!entry) return;
+    const entries = this.mutableConstraints(table);
     entries.delete(from);
     entries.set(to, entry);
     const key = `${schemaOf(table)}.${from}`;

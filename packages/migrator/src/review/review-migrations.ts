@@ -14,37 +14,39 @@ import {
   type Position,
   type ReviewStatement,
 } from "../sql/parse-migration.ts";
+import { HistoryCache } from "./history-cache.ts";
+import type { GeneratedStatements, MigrationSource } from "./migration-source.ts";
+import type { ReviewCache } from "./review-cache.ts";
+import { ReviewTimings } from "./review-timings.ts";
 import type { Rule, RuleHit } from "./rule.ts";
 import { RULES, ruleById } from "./rules/index.ts";
 import { SchemaState } from "./schema-state.ts";
 import { findSuppressions } from "./suppressions.ts";
 
-/** One migration to review, in journal order. */
-export interface MigrationSource {
-  /** The journal tag, e.g. `0008_add-correlation-id-and-embedding-count`. */
-  tag: string;
-  /** The path findings print. */
-  file: string;
-  text: string;
-  /**
-   * What Drizzle Kit generates from the previous snapshot to this one (`generateMigration`);
-   * `manual-addition-header` is checked only where this is known (`snapshot-diff-failed` says
-   * where it is not, although both snapshots exist).
-   */
-  generated?: string[];
-  /** Why `generated` is unknown although both snapshots exist (Drizzle Kit's differ refused or failed). */
-  generatedError?: string;
-}
-
 export interface ReviewOptions {
   config: ReviewConfig;
   /** Report only these tags (the whole history is still replayed for the schema state). */
   only?: readonly string[];
+  /**
+   * Reuse what an earlier run computed from the same bytes (parse trees, findings over an
+   * unchanged history, replayed states, Drizzle Kit's statements) and record what this run
+   * computes. The findings are the same as without it.
+   */
+  cache?: ReviewCache;
+  /** Names the history in the cache (its folder): each one keeps its own record of findings. */
+  cacheScope?: string;
+  /** Where the time goes, filled in as the review runs (`db:review --timings`). */
+  timings?: ReviewTimings;
 }
 
 /**
  * Reviews migrations in journal order and returns the findings (rules set to `off` removed,
  * suppressed findings removed, suppression problems added).
+ *
+ * With a cache (`history-cache.ts`), the findings of the unchanged start of the history come from
+ * the last run, the schema state before the first changed migration from the nearest cached state
+ * (replayed forward from there with cached parse trees), and from that migration on every
+ * migration is reviewed again: its findings depend on the schema the earlier ones built.
  *
  * @example
  * const findings = await reviewMigrations([{ tag: "0000_init", file: "0000_init.sql", text }], { config });
@@ -53,54 +55,172 @@ export async function reviewMigrations(
   sources: readonly MigrationSource[],
   options: ReviewOptions,
 ): Promise<Finding[]> {
-  await loadParser();
-  const { config } = options;
-  const state = new SchemaState();
-  const findings: Finding[] = [];
-  for (const source of sources) {
-    const migration = parseMigration(source.tag, source.file, source.text);
-    const before = state.clone();
-    const rerunnable = mustBeRerunnable(source.tag, config.guardBaseline);
-    const hits: { rule: Rule; hit: RuleHit }[] = [];
-    for (const statement of migration.statements) {
-      if (statement.parseError) {
-        const rule = ruleById("parse-error");
-        if (rule)
-          hits.push({
-            rule,
-            hit: {
-              statement,
-              position: statement.parseError.position,
-              message: `PostgreSQL cannot parse this statement: ${statement.parseError.message}`,
-            },
-          });
-      }
-      for (const unit of statement.units) {
-        for (const rule of RULES) {
-          if (!rule.checkUnit) continue;
-          const context = { migration, statement, unit, state, before, settings: config, mustBeRerunnable: rerunnable };
-          for (const hit of rule.checkUnit(context)) hits.push({ rule, hit });
-        }
-        state.apply(unit, { file: migration.file, position: migration.positionAt(unit.offset) });
+  const { config, cache } = options;
+  const timings = options.timings ?? new ReviewTimings();
+  if (cache) timings.useCache(cache.stats);
+  const memory =
+    cache && timings.time("cache lookup", () => new HistoryCache(cache, sources, config, options.cacheScope ?? ""));
+  const perMigration = memory ? timings.time("cache lookup", () => memory.unchangedFindings()) : [];
+  const first = perMigration.length;
+  timings.count("migrations", sources.length);
+  timings.count("findings from cache", first);
+  const parser = new CachingParser(memory, timings);
+  if (first < sources.length) {
+    const restored = memory && timings.time("cache lookup", () => memory.stateBefore(first));
+    const state = restored?.state ?? new SchemaState();
+    for (let index = restored?.next ?? 0; index < first; index++) {
+      const migration = await parser.parse(sources, index);
+      timings.time("replay", () => replay(migration, state));
+      timings.count("replayed without rules");
+    }
+    // Rules use the parser too (the lexer, Drizzle Kit's statements), even for a cached parse tree.
+    await parser.load();
+    for (let index = first; index < sources.length; index++) {
+      const source = sourceAt(sources, index);
+      const migration = await parser.parse(sources, index);
+      const before = state.clone();
+      const generated = await generatedStatements(source, memory, timings);
+      const findings = timings.time("rules", () => reviewOne(migration, state, before, generated, config));
+      perMigration.push(findings);
+      timings.count("reviewed with rules");
+      memory?.keepFindings(index, findings);
+      // The states the next run most likely starts from: before the last migration (edited again
+      // before a commit) and after it (a new migration appended).
+      if (index === sources.length - 1 && index > 0 && memory) {
+        timings.time("cache write", () => memory.keepState(index - 1, before));
       }
     }
-    for (const rule of RULES) {
-      if (!rule.checkMigration) continue;
-      const context = {
-        migration,
-        before,
-        after: state,
-        settings: config,
-        mustBeRerunnable: rerunnable,
-        generated: source.generated,
-        generatedError: source.generatedError,
-      };
-      for (const hit of rule.checkMigration(context)) hits.push({ rule, hit });
-    }
-    if (options.only && !options.only.includes(source.tag)) continue;
-    findings.push(...settle(migration, hits, config));
+    if (memory) timings.time("cache write", () => memory.keepState(sources.length - 1, state));
   }
-  return findings;
+  if (memory && cache) {
+    timings.time("cache write", () => {
+      memory.save(timings.counted("parsed") > 0);
+      if (cache.stats.written > 0) cache.prune();
+    });
+  }
+  return sources.flatMap((source, index) =>
+    !options.only || options.only.includes(source.tag) ? (perMigration[index] ?? []) : [],
+  );
+}
+
+function sourceAt(sources: readonly MigrationSource[], index: number): MigrationSource {
+  const source = sources[index];
+  if (!source) throw new Error(`no migration at position ${index}`);
+  return source;
+}
+
+/** Parses migrations, taking the parse trees of texts parsed before from the cache. */
+class CachingParser {
+  #loaded = false;
+
+  constructor(
+    private readonly memory: HistoryCache | undefined,
+    private readonly timings: ReviewTimings,
+  ) {}
+
+  /** Loads PostgreSQL's parser (once). */
+  async load(): Promise<void> {
+    if (this.#loaded) return;
+    await this.timings.timeAsync("parser load", loadParser);
+    this.#loaded = true;
+  }
+
+  async parse(sources: readonly MigrationSource[], index: number): Promise<ParsedMigration> {
+    const { memory, timings } = this;
+    const source = sourceAt(sources, index);
+    const cached = memory && timings.time("parse trees from cache", () => memory.parsed(index));
+    if (cached) {
+      timings.count("parse trees from cache");
+      return cached;
+    }
+    await this.load();
+    const migration = timings.time("parse", () => parseMigration(source.tag, source.file, source.text));
+    timings.count("parsed");
+    memory?.keepParsed(index, migration);
+    return migration;
+  }
+}
+
+/** Drizzle Kit's statements for the migration: given, from the cache, or from the differ (timed). */
+async function generatedStatements(
+  source: MigrationSource,
+  memory: HistoryCache | undefined,
+  timings: ReviewTimings,
+): Promise<GeneratedStatements> {
+  const { differ } = source;
+  if (!differ) return { generated: source.generated, generatedError: source.generatedError };
+  const cached = memory?.generated(differ.key());
+  if (cached) {
+    timings.count("snapshot diffs from cache");
+    return cached;
+  }
+  let loading = 0;
+  const started = performance.now();
+  const result = await differ.run((ms) => {
+    loading = ms;
+    timings.add("Drizzle Kit import", ms);
+  });
+  timings.add("snapshot differ", performance.now() - started - loading);
+  timings.count("snapshot diffs");
+  memory?.keepGenerated(differ.key(), result);
+  return result;
+}
+
+/** Applies a migration's statements to the state, checking nothing (its findings are known). */
+function replay(migration: ParsedMigration, state: SchemaState): void {
+  for (const statement of migration.statements) {
+    for (const unit of statement.units) {
+      state.apply(unit, { file: migration.file, position: migration.positionAt(unit.offset) });
+    }
+  }
+}
+
+/** Runs every rule on one migration while applying it to `state`; returns its settled findings. */
+function reviewOne(
+  migration: ParsedMigration,
+  state: SchemaState,
+  before: SchemaState,
+  generated: GeneratedStatements,
+  config: ReviewConfig,
+): Finding[] {
+  const rerunnable = mustBeRerunnable(migration.tag, config.guardBaseline);
+  const hits: { rule: Rule; hit: RuleHit }[] = [];
+  for (const statement of migration.statements) {
+    if (statement.parseError) {
+      const rule = ruleById("parse-error");
+      if (rule)
+        hits.push({
+          rule,
+          hit: {
+            statement,
+            position: statement.parseError.position,
+            message: `PostgreSQL cannot parse this statement: ${statement.parseError.message}`,
+          },
+        });
+    }
+    for (const unit of statement.units) {
+      for (const rule of RULES) {
+        if (!rule.checkUnit) continue;
+        const context = { migration, statement, unit, state, before, settings: config, mustBeRerunnable: rerunnable };
+        for (const hit of rule.checkUnit(context)) hits.push({ rule, hit });
+      }
+      state.apply(unit, { file: migration.file, position: migration.positionAt(unit.offset) });
+    }
+  }
+  for (const rule of RULES) {
+    if (!rule.checkMigration) continue;
+    const context = {
+      migration,
+      before,
+      after: state,
+      settings: config,
+      mustBeRerunnable: rerunnable,
+      generated: generated.generated,
+      generatedError: generated.generatedError,
+    };
+    for (const hit of rule.checkMigration(context)) hits.push({ rule, hit });
+  }
+  return settle(migration, hits, config);
 }
 
 /** Applies suppressions and severities to one migration's hits. */

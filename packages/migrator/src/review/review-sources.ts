@@ -3,11 +3,13 @@
  * print, and what Drizzle Kit's differ generates between consecutive snapshots (for the rules that
  * compare hand-written SQL with it).
  */
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import type { MigrationFolder } from "../journal/migration-folder.ts";
-import { diffSnapshots, SnapshotDiffError } from "../snapshot/snapshot-diff.ts";
+import type { Migration, MigrationFolder } from "../journal/migration-folder.ts";
+import { differInstalls, diffSnapshots, SnapshotDiffError } from "../snapshot/snapshot-diff.ts";
 import { emptySnapshot, type Snapshot } from "../snapshot/snapshot.ts";
-import type { MigrationSource } from "./review-migrations.ts";
+import type { GeneratedStatements, MigrationSource } from "./migration-source.ts";
 
 /**
  * The folder's migrations in journal order. `displayFolder` is how findings name the folder (e.g.
@@ -18,25 +20,74 @@ export async function reviewSources(
   folder: MigrationFolder,
   options: { displayFolder?: string; withGenerated?: boolean } = {},
 ): Promise<MigrationSource[]> {
-  const sources: MigrationSource[] = [];
-  for (const [position, migration] of folder.migrations.entries()) {
+  const sources = folderSources(folder, { displayFolder: options.displayFolder, differ: options.withGenerated });
+  for (const source of sources) {
+    if (!source.differ) continue;
+    Object.assign(source, await source.differ.run());
+    delete source.differ;
+  }
+  return sources;
+}
+
+/**
+ * The folder's migrations in journal order, without running Drizzle Kit: with `differ`, each
+ * source whose snapshot file exists gets a `differ` that diffs on demand, keyed by both snapshot
+ * files' bytes and the Drizzle Kits it would choose from (so the review cache answers for it
+ * without loading Drizzle Kit).
+ */
+export function folderSources(
+  folder: MigrationFolder,
+  options: { displayFolder?: string | undefined; differ?: boolean | undefined } = {},
+): MigrationSource[] {
+  const installs = options.differ ? differInstalls({ folder: folder.folder }) : "";
+  const bytes = new Map<Migration, string>();
+  const snapshotKey = (migration: Migration | undefined): string => {
+    if (!migration) return "the empty snapshot";
+    let key = bytes.get(migration);
+    if (key === undefined) {
+      try {
+        key = createHash("sha256").update(readFileSync(migration.snapshotPath)).digest("hex");
+      } catch (error) {
+        key = `unreadable: ${(error as Error).message}`;
+      }
+      bytes.set(migration, key);
+    }
+    return key;
+  };
+  return folder.migrations.map((migration, position) => {
     const source: MigrationSource = {
       tag: migration.tag,
       file: join(options.displayFolder ?? folder.folder, relative(folder.folder, migration.file)),
       text: migration.sql,
     };
-    sources.push(source);
-    if (!options.withGenerated) continue;
-    const previous = position === 0 ? emptySnapshot() : folder.migrations[position - 1]?.snapshot;
-    if (!isComplete(previous) || !isComplete(migration.snapshot)) continue;
-    try {
-      source.generated = await diffSnapshots(previous, migration.snapshot, { folder: folder.folder });
-    } catch (error) {
-      if (!(error instanceof SnapshotDiffError)) throw error;
-      source.generatedError = error.message;
-    }
+    // Without its snapshot a migration has no generated statements (the reader warned about it).
+    if (!options.differ || !existsSync(migration.snapshotPath)) return source;
+    const previous = position === 0 ? undefined : folder.migrations[position - 1];
+    source.differ = {
+      key: () => JSON.stringify([snapshotKey(previous), snapshotKey(migration), installs]),
+      run: (onLoad) =>
+        generatedStatements(previous ? previous.snapshot : emptySnapshot(), migration.snapshot, {
+          folder: folder.folder,
+          ...(onLoad ? { onLoad } : {}),
+        }),
+    };
+    return source;
+  });
+}
+
+/** What Drizzle Kit generates between two snapshots; nothing when either is missing or incomplete. */
+async function generatedStatements(
+  previous: Snapshot | undefined,
+  current: Snapshot | undefined,
+  options: Parameters<typeof diffSnapshots>[2],
+): Promise<GeneratedStatements> {
+  if (!isComplete(previous) || !isComplete(current)) return {};
+  try {
+    return { generated: await diffSnapshots(previous, current, options) };
+  } catch (error) {
+    if (!(error instanceof SnapshotDiffError)) throw error;
+    return { generatedError: error.message };
   }
-  return sources;
 }
 
 /**

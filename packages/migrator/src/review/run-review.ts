@@ -12,8 +12,10 @@ import type { FolderIssue } from "../journal/folder-issue.ts";
 import { type HistoryReview, reviewHistory } from "../history/history-findings.ts";
 import { folderSnapshotWarnings, readMigrationFolder } from "../journal/migration-folder.ts";
 import { findMigration } from "../journal/find-migration.ts";
-import { reviewSources } from "./review-sources.ts";
+import type { ReviewCache } from "./review-cache.ts";
+import { folderSources } from "./review-sources.ts";
 import { reviewMigrations } from "./review-migrations.ts";
+import { ReviewTimings } from "./review-timings.ts";
 import { ruleById } from "./rules/index.ts";
 
 export interface RunReviewOptions {
@@ -32,6 +34,10 @@ export interface RunReviewOptions {
   reference?: { url: string; largeTableRows: number };
   /** `--base REF`: also report what the branch did to the migrations at REF (git). */
   base?: string;
+  /** The review cache (`db:review` uses one unless `--no-cache`); the findings are the same without it. */
+  cache?: ReviewCache;
+  /** Where the time goes (`--timings`); one is made when not given. */
+  timings?: ReviewTimings;
 }
 
 export interface ReviewRun {
@@ -51,33 +57,50 @@ export interface ReviewRun {
   folderWarnings: FolderIssue[];
   /** What `--base` found; its findings are in `findings` too (never accepted by the baseline). */
   history?: HistoryReview;
+  /** Where the time went, and what came from the cache. */
+  timings: ReviewTimings;
 }
 
 /** Runs the review. Throws a `MigratorError` for a folder that cannot be read or an unknown tag. */
 export async function runReview(options: RunReviewOptions): Promise<ReviewRun> {
-  const folder = readMigrationFolder(options.folder);
+  const timings = options.timings ?? new ReviewTimings();
+  const folder = timings.time("read folder", () => readMigrationFolder(options.folder));
   const reviewed = options.tags?.length
     ? options.tags.map((tag) => findMigration(folder, tag).tag)
     : folder.migrations.map((m) => m.tag);
-  const sources = await reviewSources(folder, { displayFolder: options.displayFolder, withGenerated: true });
-  const all = await reviewMigrations(sources, { config: options.config, only: reviewed });
+  const sources = folderSources(folder, { displayFolder: options.displayFolder, differ: true });
+  const all = await reviewMigrations(sources, {
+    config: options.config,
+    only: reviewed,
+    timings,
+    ...(options.cache ? { cache: options.cache, cacheScope: folder.folder } : {}),
+  });
   let live: LiveReview | undefined;
   if (options.openLiveDatabase) {
-    live = await liveReview(sources, {
-      config: options.config,
-      open: options.openLiveDatabase,
-      measure: reviewed,
-      ...(options.reference ? { reference: options.reference } : {}),
-    });
+    const open = options.openLiveDatabase;
+    live = await timings.timeAsync("--live", () =>
+      liveReview(sources, {
+        config: options.config,
+        open,
+        measure: reviewed,
+        ...(options.reference ? { reference: options.reference } : {}),
+      }),
+    );
     // A finding names its source's file (`0007_x.sql`, or `<name>/migration.sql` in the 1.0 layout).
     const reviewedFiles = new Set(sources.filter((s) => reviewed.includes(s.tag)).map((s) => s.file));
     all.push(...live.findings.filter((finding) => finding.file === "(catalog)" || reviewedFiles.has(finding.file)));
   }
-  const history = options.base
-    ? await reviewHistory(folder, options.base, options.config, options.displayFolder ?? folder.folder)
+  const { base } = options;
+  const history = base
+    ? await timings.timeAsync("--base", () =>
+        reviewHistory(folder, base, options.config, options.displayFolder ?? folder.folder),
+      )
     : undefined;
-  const folderWarnings = [...folder.warnings, ...folderSnapshotWarnings(folder)];
-  const extra = { folderWarnings, ...(live ? { live } : {}), ...(history ? { history } : {}) };
+  const folderWarnings = [
+    ...folder.warnings,
+    ...timings.time("snapshot warnings", () => folderSnapshotWarnings(folder)),
+  ];
+  const extra = { folderWarnings, timings, ...(live ? { live } : {}), ...(history ? { history } : {}) };
   const historyFindings = history?.findings ?? [];
   if (!options.baseline)
     return { findings: [...all, ...historyFindings], accepted: [], all, stale: [], reviewed, ...extra };

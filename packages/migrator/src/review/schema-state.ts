@@ -8,7 +8,7 @@ import { type AstObject, arrayField, nameList, nodeOf, objectField, relationName
 import { canonicalNode } from "../sql/canonical-sql.ts";
 import type { SqlUnit } from "../sql/parse-migration.ts";
 import { type ColumnType, columnType, columnTypeText } from "../sql/type-name.ts";
-import { ObjectNames, type Origin, qualifiedName } from "./object-names.ts";
+import { ObjectNames, type ObjectNamesJson, type Origin, qualifiedName } from "./object-names.ts";
 
 /** A policy as the rules need it. */
 export interface PolicyInfo {
@@ -32,21 +32,73 @@ interface TableInfo {
   policies: PolicyInfo[];
 }
 
-/** The replayed schema. `clone()` before a migration to keep the state it started from. */
+/** The replayed schema as plain JSON, for the review cache (`SchemaState.fromJSON` reads it back). */
+export interface SchemaStateJson {
+  tables: [string, { columns: [string, ColumnInfo][]; rowLevelSecurity: boolean; policies: PolicyInfo[] }][];
+  names: ObjectNamesJson;
+}
+
+/**
+ * The replayed schema. `clone()` before a migration to keep the state it started from. A clone
+ * shares every table with its original (copy on write): whichever of the two changes a table
+ * first copies it, so keeping the state each migration started from costs a copy of the table
+ * list, not of the schema (a history of a thousand tables replays in linear time).
+ */
 export class SchemaState {
-  private readonly tables = new Map<string, TableInfo>();
+  private tables = new Map<string, TableInfo>();
+  /** The tables this state may change in place; any other is shared with a clone and copied first. */
+  private owned = new WeakSet<TableInfo>();
   /** Index and constraint names, with where each was first used. */
   private names = new ObjectNames();
 
-  /** A deep copy. */
+  /** An independent copy: changing either leaves the other as it was. */
   clone(): SchemaState {
     const copy = new SchemaState();
-    for (const [name, table] of this.tables) {
-      const columns = new Map([...table.columns].map(([column, info]) => [column, { ...info }]));
-      copy.tables.set(name, { ...table, columns, policies: [...table.policies] });
-    }
+    copy.tables = new Map(this.tables);
+    this.owned = new WeakSet();
     copy.names = this.names.clone();
     return copy;
+  }
+
+  /** The state as plain JSON, in insertion order (which the rules' output order follows). */
+  toJSON(): SchemaStateJson {
+    return {
+      tables: [...this.tables].map(([name, table]) => [
+        name,
+        { columns: [...table.columns], rowLevelSecurity: table.rowLevelSecurity, policies: table.policies },
+      ]),
+      names: this.names.toJSON(),
+    };
+  }
+
+  /** The state `toJSON` wrote. */
+  static fromJSON(json: SchemaStateJson): SchemaState {
+    const state = new SchemaState();
+    for (const [name, table] of json.tables) {
+      state.tables.set(name, { ...table, columns: new Map(table.columns) });
+    }
+    state.names = ObjectNames.fromJSON(json.names);
+    return state;
+  }
+
+  /** The table to change in place: copied first when it is shared with a clone. */
+  private mutableTable(name: string): TableInfo | undefined {
+    const table = this.tables.get(name);
+    if (!table || this.owned.has(table)) return table;
+    const columns = new Map([...table.columns].map(([column, info]) => [column, { ...info }]));
+    const copy = { ...table, columns, policies: [...table.policies] };
+    this.owned.add(copy);
+    this.tables.set(name, copy);
+    return copy;
+  }
+
+  /**
+   * Whether `other` holds this very table, unchanged: true only for a table neither state changed
+   * since one was cloned from the other (a table changed in either one is a copy of its own).
+   */
+  sharesTable(other: SchemaState, name: string): boolean {
+    const table = this.tables.get(name);
+    return table !== undefined && table === other.tables.get(name);
   }
 
   hasTable(name: string): boolean {
@@ -110,7 +162,7 @@ export class SchemaState {
         return this.names.addIndex(qualifiedName(objectField(node, "relation")), node, origin);
       case "CreatePolicyStmt": {
         const table = relationName(objectField(node, "table"));
-        const info = this.tables.get(table ?? "");
+        const info = this.mutableTable(table ?? "");
         if (info) info.policies.push(policyOf(node));
         return;
       }
@@ -127,6 +179,7 @@ export class SchemaState {
     if (!name || this.tables.has(name)) return;
     const qualified = qualifiedName(relation);
     const table: TableInfo = { columns: new Map(), rowLevelSecurity: false, policies: [] };
+    this.owned.add(table);
     for (const element of arrayField(node, "tableElts")) {
       const column = nodeOf(element, "ColumnDef");
       if (column) this.addColumn(qualified, table, column, origin);
@@ -170,7 +223,7 @@ export class SchemaState {
   private alterTable(node: AstObject, origin: Origin): void {
     const relation = objectField(node, "relation");
     const qualified = qualifiedName(relation);
-    const table = this.tables.get(relationName(relation) ?? "");
+    const table = this.mutableTable(relationName(relation) ?? "");
     for (const item of arrayField(node, "cmds")) {
       const command = nodeOf(item, "AlterTableCmd");
       const subtype = stringField(command, "subtype");
@@ -210,7 +263,7 @@ export class SchemaState {
     const qualified = qualifiedName(relation);
     const newName = stringField(node, "newname") ?? "";
     const oldName = stringField(node, "subname") ?? "";
-    const info = this.tables.get(table);
+    const info = type === "OBJECT_COLUMN" ? this.mutableTable(table) : this.tables.get(table);
     if (type === "OBJECT_TABLE") {
       this.names.renameTable(qualified, newName);
       if (!info) return;
@@ -239,7 +292,7 @@ export class SchemaState {
         this.names.dropTable(names);
       } else if (type === "OBJECT_INDEX") this.names.dropIndex(names);
       else if (type === "OBJECT_POLICY") {
-        const table = this.tables.get(names.at(-2) ?? "");
+        const table = this.mutableTable(names.at(-2) ?? "");
         if (table) table.policies = table.policies.filter((policy) => policy.name !== name);
       }
     }

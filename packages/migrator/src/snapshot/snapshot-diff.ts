@@ -28,6 +28,8 @@ interface DifferModule {
 export interface DiffOptions {
   /** The migrations folder the snapshots come from: its project's Drizzle Kit is preferred. */
   folder?: string;
+  /** Told how long loading Drizzle Kit took, when this call loaded it (`db:review --timings`). */
+  onLoad?: (ms: number) => void;
 }
 
 const TOOLKIT_DIR = fileURLToPath(new URL(".", import.meta.url));
@@ -37,12 +39,25 @@ const loaded = new Map<string, DifferModule>();
 const ENTRY = { "0.x": "drizzle-kit/api", "1.0": "drizzle-kit/api-postgres" } as const;
 
 /** The differ of the given generation, from the first place that has one; `differ-missing` when none does. */
-async function differ(generation: "0.x" | "1.0", options: DiffOptions): Promise<DifferModule> {
-  const places: { what: string; dir: string }[] = [
+/** Where the differ is looked for, in order. */
+function differPlaces(options: DiffOptions): { what: string; dir: string }[] {
+  return [
     ...(options.folder ? [{ what: "the migrations folder's project", dir: options.folder }] : []),
     { what: "the directory the command runs in", dir: process.cwd() },
     { what: "the toolkit", dir: TOOLKIT_DIR },
   ];
+}
+
+/**
+ * The Drizzle Kits {@link diffSnapshots} would choose from (folder and version of each, in
+ * order), without loading any: what its output depends on besides the two snapshots.
+ */
+export function differInstalls(options: Omit<DiffOptions, "onLoad"> = {}): string {
+  return JSON.stringify(differPlaces(options).map((place) => findDrizzleKit(place.dir) ?? null));
+}
+
+async function differ(generation: "0.x" | "1.0", options: DiffOptions): Promise<DifferModule> {
+  const places = differPlaces(options);
   const seen: { what: string; dir: string; kit: DrizzleKitInstall | undefined }[] = [];
   for (const place of places) {
     const kit = findDrizzleKit(place.dir);
@@ -51,10 +66,12 @@ async function differ(generation: "0.x" | "1.0", options: DiffOptions): Promise<
     const cached = loaded.get(kit.dir);
     if (cached) return cached;
     // The toolkit's own Drizzle Kit (a dependency, 0.x) by a plain import; a project's by its folder.
+    const started = performance.now();
     const module =
       place.dir === TOOLKIT_DIR && generation === "0.x"
         ? ((await import("drizzle-kit/api")) as DifferModule)
         : (createRequire(join(kit.dir, "package.json"))(ENTRY[generation]) as DifferModule);
+    options.onLoad?.(performance.now() - started);
     loaded.set(kit.dir, module);
     return module;
   }

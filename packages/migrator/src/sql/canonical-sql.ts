@@ -18,7 +18,7 @@
  *   foreign keys after the indexes: these parse to the same tree already (or are an order the
  *   comparison, a set, ignores).
  */
-import { parseSync } from "libpg-query";
+import { pgQuery } from "./pg-query.ts";
 import { type AstObject, arrayField, isObject, nameList, nodeOf, objectField, stringField, unwrap } from "./ast.ts";
 import type { SqlUnit } from "./parse-migration.ts";
 
@@ -60,7 +60,7 @@ export function canonicalUnit(unit: SqlUnit): string {
 /** The canonical forms of the statements in a SQL string (empty when it does not parse). */
 export function canonicalStatements(sql: string): string[] {
   try {
-    return (parseSync(sql).stmts ?? []).map((raw) => canonicalNode(raw.stmt));
+    return (pgQuery().parseSync(sql).stmts ?? []).map((raw) => canonicalNode(raw.stmt));
   } catch {
     return [];
   }

@@ -3,7 +3,7 @@
  * splits them), each parsed by PostgreSQL's own parser (libpg-query), with the SQL inside
  * `DO $$ … $$` blocks parsed too, and every position mapped back to the file's line and column.
  */
-import { loadModule, parsePlPgSQLSync, parseSync } from "libpg-query";
+import { pgQuery } from "./pg-query.ts";
 import { type MigrationStatement, runsOutsideTransaction, splitStatements } from "./statements.ts";
 import { type AstObject, arrayField, isObject, objectField, stringField, unwrap } from "./ast.ts";
 import { leadingComments } from "./comments.ts";
@@ -80,32 +80,14 @@ export interface ParsedMigration {
   positionAt(offset: number): Position;
 }
 
-let loaded: Promise<void> | undefined;
-
-/** Loads the parser's WebAssembly module once; call before `parseMigration`. */
-export function loadParser(): Promise<void> {
-  loaded ??= loadModule();
-  return loaded;
-}
+export { loadParser } from "./pg-query.ts";
 
 /**
  * Parses one migration file. SQL the parser rejects is kept with `parseError` set, never thrown.
  * Call `await loadParser()` first.
  */
 export function parseMigration(tag: string, file: string, text: string): ParsedMigration {
-  const lineStarts = [0];
-  for (let i = 0; i < text.length; i++) if (text[i] === "\n") lineStarts.push(i + 1);
-  const positionAt = (offset: number): Position => {
-    let low = 0;
-    let high = lineStarts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if ((lineStarts[mid] ?? 0) <= offset) low = mid;
-      else high = mid - 1;
-    }
-    return { line: low + 1, column: offset - (lineStarts[low] ?? 0) + 1 };
-  };
-
+  const positionAt = positionFinder(text);
   const statements: ReviewStatement[] = [];
   let cursor = 0;
   for (const chunk of splitStatements(text)) {
@@ -115,6 +97,59 @@ export function parseMigration(tag: string, file: string, text: string): ParsedM
     statements.push(parseStatement(chunk, offset, positionAt));
   }
   return { tag, file, text, noTransaction: runsOutsideTransaction(text), statements, positionAt };
+}
+
+/** Maps a character offset of `text` to its line and column. */
+function positionFinder(text: string): (offset: number) => Position {
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === "\n") lineStarts.push(i + 1);
+  return (offset: number): Position => {
+    let low = 0;
+    let high = lineStarts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if ((lineStarts[mid] ?? 0) <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return { line: low + 1, column: offset - (lineStarts[low] ?? 0) + 1 };
+  };
+}
+
+/**
+ * A parsed migration's statements as plain JSON (each unit's `source` string stored once, by
+ * index), for the review cache; {@link restoreMigration} reads it back.
+ */
+export interface ParsedStatementsJson {
+  sources: string[];
+  statements: (Omit<ReviewStatement, "units"> & { units: (Omit<SqlUnit, "source"> & { source: number })[] })[];
+}
+
+/** What {@link restoreMigration} needs to rebuild `migration` without the parser. */
+export function parsedStatementsJson(migration: ParsedMigration): ParsedStatementsJson {
+  const sources: string[] = [];
+  const index = new Map<string, number>();
+  const sourceIndex = (source: string): number => {
+    let at = index.get(source);
+    if (at === undefined) {
+      at = sources.push(source) - 1;
+      index.set(source, at);
+    }
+    return at;
+  };
+  const statements = migration.statements.map((statement) => ({
+    ...statement,
+    units: statement.units.map((unit) => ({ ...unit, source: sourceIndex(unit.source) })),
+  }));
+  return { sources, statements };
+}
+
+/** The migration {@link parsedStatementsJson} described, for the same `text`. */
+export function restoreMigration(tag: string, file: string, text: string, json: ParsedStatementsJson): ParsedMigration {
+  const statements = json.statements.map((statement) => ({
+    ...statement,
+    units: statement.units.map((unit) => ({ ...unit, source: json.sources[unit.source] ?? "" })),
+  }));
+  return { tag, file, text, noTransaction: runsOutsideTransaction(text), statements, positionAt: positionFinder(text) };
 }
 
 function parseStatement(
@@ -156,7 +191,7 @@ export function parseSql(sql: string): SqlUnit[] {
 /** Parses SQL text into units; DO blocks contribute the statements of their body. */
 function parseUnits(sql: string, fileOffset: number, guards: BlockGuards): SqlUnit[] {
   const units: SqlUnit[] = [];
-  for (const raw of parseSync(sql).stmts ?? []) {
+  for (const raw of pgQuery().parseSync(sql).stmts ?? []) {
     const node = unwrap(raw.stmt);
     if (!node) continue;
     const start = byteToCharOffset(sql, raw.stmt_location ?? 0);
@@ -188,7 +223,7 @@ function parseUnits(sql: string, fileOffset: number, guards: BlockGuards): SqlUn
 function doBlockUnits(doText: string, fileOffset: number): { units: SqlUnit[]; body: DoBlockBody } {
   const units: SqlUnit[] = [];
   const walk: PlpgsqlWalk = { statements: [], opaque: [] };
-  walkPlpgsql(parsePlPgSQLSync(doText), { inDoBlock: true, handles: [], conditional: false }, walk);
+  walkPlpgsql(pgQuery().parsePlPgSQLSync(doText), { inDoBlock: true, handles: [], conditional: false }, walk);
   const body: DoBlockBody = { opaque: [...new Set(walk.opaque)] };
   let cursor = 0;
   for (const inner of walk.statements) {

@@ -4,7 +4,7 @@
  * case, quoted ones with their doubled quotes undone). For questions the parse tree cannot answer:
  * how long an identifier is as written, where a keyword stands to insert a guard after it.
  */
-import { scanSync } from "libpg-query";
+import { pgQuery } from "./pg-query.ts";
 
 /** One token of the SQL text. */
 export interface SqlToken {
@@ -41,15 +41,17 @@ function byteToChar(sql: string): (byte: number) => number {
  */
 export function sqlTokens(sql: string): SqlToken[] {
   const toChar = byteToChar(sql);
-  return scanSync(sql).tokens.map((raw) => {
-    const start = toChar(raw.start);
-    const end = toChar(raw.end);
-    const text = sql.slice(start, end);
-    const token: SqlToken = { text, start, end, comment: raw.tokenName.endsWith("_COMMENT") };
-    if (raw.keywordKind !== 0) token.keyword = text.toUpperCase();
-    else if (raw.tokenName === "IDENT") token.identifier = identifierValue(text);
-    return token;
-  });
+  return pgQuery()
+    .scanSync(sql)
+    .tokens.map((raw) => {
+      const start = toChar(raw.start);
+      const end = toChar(raw.end);
+      const text = sql.slice(start, end);
+      const token: SqlToken = { text, start, end, comment: raw.tokenName.endsWith("_COMMENT") };
+      if (raw.keywordKind !== 0) token.keyword = text.toUpperCase();
+      else if (raw.tokenName === "IDENT") token.identifier = identifierValue(text);
+      return token;
+    });
 }
 
 /** An identifier token's value: quotes removed and `""` undone, or ASCII letters folded to lower case. */

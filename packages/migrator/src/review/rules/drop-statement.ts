@@ -41,15 +41,16 @@ export const dropStatement: Rule = {
     },
   },
   checkUnit({ migration, statement, unit, state }) {
+    const dropped = droppedObjects(unit, state.objectNames());
+    if (dropped.length === 0) return [];
+    // What the migration creates is gathered once per migration, and only for one that drops something.
     let creations = creationsOf.get(migration);
     if (!creations) {
       creations = { named: migrationCreations(migration), shapes: createdShapes(migration) };
       creationsOf.set(migration, creations);
     }
     const { named, shapes } = creations;
-    const gone = droppedObjects(unit, state.objectNames()).filter(
-      (object) => isForGood(object, named) && !isReplacedUnderAnotherName(object, shapes),
-    );
+    const gone = dropped.filter((object) => isForGood(object, named) && !isReplacedUnderAnotherName(object, shapes));
     if (gone.length === 0) return [];
     if (unit.type === "DropStmt") {
       const kind = dropKind(stringField(unit.node, "removeType"));

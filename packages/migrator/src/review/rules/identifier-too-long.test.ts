@@ -28,6 +28,14 @@ describe("identifier-too-long", () => {
     ]);
   });
 
+  it("finds a name of 4-byte characters that the lexer cuts to 60 bytes", async () => {
+    const name = "😀".repeat(16);
+    const findings = await review(`ALTER TABLE "plan" RENAME COLUMN "id" TO "${name}";`);
+    expect(findings.map((f) => f.message)).toEqual([
+      `identifier "${name}" is 64 bytes: PostgreSQL keeps only the first 63, "${"😀".repeat(15)}"`,
+    ]);
+  });
+
   it("passes a name of exactly 63 bytes", async () => {
     expect(await review(`CREATE INDEX "${"i".repeat(63)}" ON "plan" ("id");`)).toEqual([]);
   });

@@ -15,7 +15,8 @@ export function newTenantTables({
 }: MigrationContext): Map<string, ReviewStatement> {
   const tables = new Map<string, ReviewStatement>();
   for (const table of after.tableNames()) {
-    if (!after.isTenantTable(table, settings.tenantColumn)) continue;
+    // A table this migration left alone (the same table in both states) neither became a tenant table nor lost a policy.
+    if (after.sharesTable(before, table) || !after.isTenantTable(table, settings.tenantColumn)) continue;
     const statement = before.isTenantTable(table, settings.tenantColumn)
       ? after.policies(table).length < before.policies(table).length
         ? policyDropOn(migration, table)

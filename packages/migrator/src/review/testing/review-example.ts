@@ -4,7 +4,8 @@
  */
 import type { ReviewConfig } from "../config.ts";
 import type { Finding } from "../finding.ts";
-import { type MigrationSource, reviewMigrations } from "../review-migrations.ts";
+import type { MigrationSource } from "../migration-source.ts";
+import { reviewMigrations } from "../review-migrations.ts";
 import type { RuleExample } from "../rule.ts";
 
 /** The settings the examples are written for: a multi-tenant project (tenant column organization_id, role authenticated), with the example itself at the guard baseline. */

@@ -1,0 +1,241 @@
+import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { ReviewConfig } from "./config.ts";
+import { ReviewCache, sourceFingerprint, toolkitIdentity } from "./review-cache.ts";
+import { runReview } from "./run-review.ts";
+import { CORPUS_ROOT } from "./testing/corpus-histories.ts";
+import { writeCorpus } from "./testing/corpus.ts";
+
+const CONFIG: ReviewConfig = { tenantColumn: "organization_id", role: "authenticated", rules: {} };
+
+const temporary: string[] = [];
+afterAll(() => {
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `review-cache-${name}-`));
+  temporary.push(dir);
+  return dir;
+}
+
+/** A copy of a committed real history (SQL and complete snapshots), to edit. */
+function copyOfHistory(folder: string): string {
+  const dir = join(tempDir("history"), "migrations");
+  cpSync(join(CORPUS_ROOT, folder), dir, { recursive: true });
+  return dir;
+}
+
+/** A generated corpus of `count` tenant-table migrations. */
+function corpus(count: number): { dir: string; files: string[] } {
+  const dir = join(tempDir("corpus"), "migrations");
+  return { dir, files: writeCorpus(dir, count) };
+}
+
+/** One review of `folder` as db:review runs it; the findings and what the run counted. */
+async function review(folder: string, cache?: ReviewCache, config: ReviewConfig = CONFIG) {
+  const run = await runReview({ folder, displayFolder: "migrations", config, ...(cache ? { cache } : {}) });
+  return { findings: run.all, counts: run.timings.toJSON().counts, stats: cache?.stats };
+}
+
+/** The findings of a run without a cache: what every cached run must equal. */
+async function cold(folder: string, config: ReviewConfig = CONFIG) {
+  return (await review(folder, undefined, config)).findings;
+}
+
+describe("the review cache", () => {
+  it("gives a cold run's findings on a real history, with Drizzle Kit's statements and its refusals, and then parses nothing", async () => {
+    const folder = copyOfHistory("Mail-0__Zero");
+    const dir = tempDir("cache");
+    const expected = await cold(folder);
+    expect(expected.map((f) => f.rule)).toContain("snapshot-diff-failed");
+    const first = await review(folder, new ReviewCache(dir));
+    expect(first.findings).toEqual(expected);
+    expect(first.counts["snapshot diffs"]).toBeGreaterThan(20);
+    const second = await review(folder, new ReviewCache(dir));
+    expect(JSON.stringify(second.findings)).toBe(JSON.stringify(expected));
+    expect(second.counts).toEqual({ migrations: 26, "findings from cache": 26 });
+  });
+
+  it("after an edit of the last migration parses that file alone, from the state cached before it, and finds what a cold run finds", async () => {
+    const { dir: folder, files } = corpus(40);
+    const dir = tempDir("cache");
+    await review(folder, new ReviewCache(dir));
+    appendFileSync(files.at(-1) ?? "", '--> statement-breakpoint\nALTER TABLE "table_37" DROP COLUMN "details";');
+    const warm = await review(folder, new ReviewCache(dir));
+    expect(warm.counts).toEqual({ migrations: 40, "findings from cache": 39, parsed: 1, "reviewed with rules": 1 });
+    expect(warm.findings.map((f) => f.rule)).toContain("drop-statement");
+    expect(JSON.stringify(warm.findings)).toBe(JSON.stringify(await cold(folder)));
+  });
+
+  it("after appending a migration reviews that one alone, from the state cached after the last", async () => {
+    const { dir: folder } = corpus(30);
+    const dir = tempDir("cache");
+    await review(folder, new ReviewCache(dir));
+    const journalPath = join(folder, "meta", "_journal.json");
+    const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: Record<string, unknown>[] };
+    journal.entries.push({ idx: 30, version: "7", when: 1_800_000_000_000, tag: "0030_added", breakpoints: true });
+    writeFileSync(journalPath, JSON.stringify(journal));
+    writeFileSync(join(folder, "0030_added.sql"), 'ALTER TABLE "table_28" ALTER COLUMN "title" SET NOT NULL;');
+    const warm = await review(folder, new ReviewCache(dir));
+    expect(warm.counts).toEqual({ migrations: 31, "findings from cache": 30, parsed: 1, "reviewed with rules": 1 });
+    expect(JSON.stringify(warm.findings)).toBe(JSON.stringify(await cold(folder)));
+  });
+
+  it("after an edit in the middle re-reviews the migrations after it (their schema changed) from cached parse trees", async () => {
+    const { dir: folder, files } = corpus(40);
+    const dir = tempDir("cache");
+    await review(folder, new ReviewCache(dir));
+    // Renames the table the next migration alters: that migration's findings change (its unchanged
+    // text now meets another schema), so they cannot come from the cache.
+    const before = await cold(folder);
+    appendFileSync(files[19] ?? "", '--> statement-breakpoint\nALTER TABLE "table_19" RENAME TO "table_19_old";');
+    const warm = await review(folder, new ReviewCache(dir));
+    expect(warm.counts).toMatchObject({
+      "findings from cache": 19,
+      parsed: 1,
+      "parse trees from cache": 39,
+      "replayed without rules": 19,
+      "reviewed with rules": 21,
+    });
+    const expected = await cold(folder);
+    const of20 = (findings: { file: string; rule: string }[]) =>
+      findings.filter((f) => f.file.includes("0020_")).map((f) => f.rule);
+    expect(of20(expected)).not.toEqual(of20(before));
+    expect(JSON.stringify(warm.findings)).toBe(JSON.stringify(expected));
+  });
+
+  it("keeps the states of two histories apart when they differ only before the state's migration", async () => {
+    const a = corpus(21);
+    const b = corpus(21);
+    // History b takes, early on, the index name history a's last migration creates.
+    appendFileSync(
+      b.files[10] ?? "",
+      '--> statement-breakpoint\nCREATE INDEX "table_19_note_20_idx" ON "table_10" ("id");',
+    );
+    const dir = tempDir("cache");
+    await review(a.dir, new ReviewCache(dir));
+    expect((await review(b.dir, new ReviewCache(dir))).findings.map((f) => f.rule)).toContain("index-name-collision");
+    appendFileSync(a.files.at(-1) ?? "", "\n");
+    const warm = await review(a.dir, new ReviewCache(dir));
+    expect(warm.counts).toMatchObject({ "findings from cache": 20, "reviewed with rules": 1 });
+    expect(warm.counts["replayed without rules"]).toBeUndefined();
+    expect(JSON.stringify(warm.findings)).toBe(JSON.stringify(await cold(a.dir)));
+  });
+
+  it("keys findings by the config: another config reviews again, from cached parse trees", async () => {
+    const { dir: folder } = corpus(12);
+    const dir = tempDir("cache");
+    await review(folder, new ReviewCache(dir));
+    const strict: ReviewConfig = { ...CONFIG, rules: { "non-concurrent-index": "off", "fk-on-delete": "warning" } };
+    const other = await review(folder, new ReviewCache(dir), strict);
+    expect(other.counts).toMatchObject({ "findings from cache": 0, "parse trees from cache": 12 });
+    expect(other.counts["parsed"]).toBeUndefined();
+    expect(JSON.stringify(other.findings)).toBe(JSON.stringify(await cold(folder, strict)));
+  });
+
+  it("is not used by another toolkit version or rule set", async () => {
+    const { dir: folder } = corpus(8);
+    const dir = tempDir("cache");
+    const identity = toolkitIdentity();
+    await review(folder, new ReviewCache(dir, identity));
+    expect((await review(folder, new ReviewCache(dir, identity))).counts["findings from cache"]).toBe(8);
+    for (const changed of [
+      { ...identity, version: `${identity.version}-next` },
+      { ...identity, rules: identity.rules.slice(1) },
+      { ...identity, sources: sourceFingerprint(tempDir("empty")) },
+      { ...identity, parser: "0.0.0" },
+    ]) {
+      const run = await review(folder, new ReviewCache(dir, changed));
+      expect(run.counts).toMatchObject({ "findings from cache": 0, parsed: 8 });
+      expect(run.stats?.hits).toEqual({ run: 0, state: 0, parse: 0 });
+    }
+  });
+
+  it("fingerprints the toolkit's sources by their bytes, tests aside: a rule edited in place changes it", () => {
+    const dir = join(tempDir("sources"), "src");
+    cpSync(join(CORPUS_ROOT, "..", "..", "src", "review", "rules"), dir, { recursive: true });
+    const before = sourceFingerprint(dir);
+    appendFileSync(join(dir, "fk-on-delete.test.ts"), "\n// a test changed\n");
+    expect(sourceFingerprint(dir)).toBe(before);
+    appendFileSync(join(dir, "fk-on-delete.ts"), "\n");
+    expect(sourceFingerprint(dir)).not.toBe(before);
+  });
+
+  /** Rewrites every entry of `kind` in `dir`; fails when the damage changed nothing. */
+  function damage(dir: string, kind: string, how: (text: string) => string): void {
+    for (const name of readdirSync(join(dir, kind))) {
+      const path = join(dir, kind, name);
+      const text = readFileSync(path, "utf8");
+      expect(how(text)).not.toBe(text);
+      writeFileSync(path, how(text));
+    }
+  }
+
+  // Valid JSON that says something else (a table's name): only the checksum can tell.
+  const renamed = (text: string) => text.replace('"table_', '"tablf_');
+  const cut = (text: string) => text.slice(0, text.length / 2);
+  const garbage = () => "not a cache entry";
+
+  // A damaged record means reviewing everything again; a damaged state, replaying the history to it.
+  const recomputed = { run: { "reviewed with rules": 16 }, state: { "replayed without rules": 15 } };
+
+  it.each([
+    ["the record of findings", "run", renamed],
+    ["the state before the last migration", "state", renamed],
+    ["cut short", "run", cut],
+    ["garbage", "state", garbage],
+  ] as const)(
+    "recomputes a damaged entry (%s, %s) after an edit of the last migration, as a cold run",
+    async (_, kind, how) => {
+      const { dir: folder, files } = corpus(16);
+      const dir = tempDir("cache");
+      await review(folder, new ReviewCache(dir));
+      damage(dir, kind, how);
+      appendFileSync(files.at(-1) ?? "", '--> statement-breakpoint\nALTER TABLE "table_13" DROP COLUMN "title";');
+      const run = await review(folder, new ReviewCache(dir));
+      expect(run.stats?.corrupt).toBeGreaterThan(0);
+      expect(run.counts).toMatchObject(recomputed[kind]);
+      expect(JSON.stringify(run.findings)).toBe(JSON.stringify(await cold(folder)));
+      expect((await review(folder, new ReviewCache(dir))).counts["findings from cache"]).toBe(16);
+    },
+  );
+
+  it("parses again a migration whose cached parse tree is damaged, after an edit in the middle", async () => {
+    const { dir: folder, files } = corpus(16);
+    const dir = tempDir("cache");
+    await review(folder, new ReviewCache(dir));
+    damage(dir, "parse", renamed);
+    appendFileSync(files[8] ?? "", '--> statement-breakpoint\nALTER TABLE "table_7" DROP COLUMN "title";');
+    const run = await review(folder, new ReviewCache(dir));
+    expect(run.stats?.corrupt).toBe(1);
+    expect(run.counts).toMatchObject({ parsed: 16, "findings from cache": 8 });
+    expect(JSON.stringify(run.findings)).toBe(JSON.stringify(await cold(folder)));
+  });
+
+  it("reviews everything when the cache cannot be written, and says why", async () => {
+    const { dir: folder } = corpus(6);
+    const blocked = join(tempDir("blocked"), "file");
+    writeFileSync(blocked, "a file where the cache folder would be");
+    const cache = new ReviewCache(join(blocked, "review"));
+    const run = await review(folder, cache);
+    expect(cache.stats.writeError).toMatch(/file\/review/);
+    expect(JSON.stringify(run.findings)).toBe(JSON.stringify(await cold(folder)));
+  });
+
+  it("removes entries untouched for a month, once a day", async () => {
+    const { dir: folder } = corpus(4);
+    const dir = tempDir("cache");
+    const cache = new ReviewCache(dir);
+    await review(folder, cache);
+    const entries = () => ["run", "state", "parse"].flatMap((kind) => readdirSync(join(dir, kind)));
+    expect(entries().length).toBeGreaterThan(0);
+    const later = Date.now() + 31 * 24 * 60 * 60 * 1000;
+    cache.prune(later - 2 * 24 * 60 * 60 * 1000);
+    expect(entries().length).toBeGreaterThan(0);
+    cache.prune(later);
+    expect(entries()).toEqual([]);
+  });
+});
