@@ -6,7 +6,7 @@
  * - latest 50 rows, and a month's cost sum, timed as statements (target: RLS ≤ 1.2× the owner's);
  * - the whole call (transaction, settings, membership check, query, discard, commit), reported;
  * - the membership check alone (one indexed lookup on `member`);
- * - the plans, which must use a tenant index (`ai_usage_organizationId_idx`, or since 0012
+ * - the plans, which must use a tenant index (one led by `organization_id`: since 0012
  *   `ai_usage_tenant_latest_idx`).
  * The plans go into the run's sections (`runs.md`); runs before that are in `results/tenant-scale.md`.
  */
@@ -24,7 +24,7 @@ export interface TenantScaleResult {
   buildMs: number;
   medians: Record<string, number>;
   plans: Record<string, string>;
-  /** The tenant index each plan uses (`ai_usage_organizationId…_idx`, `member_…_idx`), or null. */
+  /** The tenant index each plan uses (an index led by `organization_id`, or `user_id` on member), or null. */
   tenantIndex: Record<string, string | null>;
 }
 
@@ -114,6 +114,15 @@ export async function benchTenantScale(options: {
     await explain("month.owner", MONTH_OWNER, [first]);
     await explain("membership", MEMBERSHIP, [first, firstUser]);
     const medians = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, round(median(v))]));
+    // A tenant index is one whose first column is the tenant (or, for member, the user): read from the catalog, not names.
+    const tenantIndexes = (
+      await t.driver.query<{ name: string }>(
+        `select c.relname as name from pg_index i
+           join pg_class c on c.oid = i.indexrelid
+           join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
+          where i.indrelid in ('ai_usage'::regclass, 'member'::regclass) and a.attname in ('organization_id', 'user_id')`,
+      )
+    ).map((r) => r.name);
     return {
       rows: options.rows,
       tenants: options.tenants,
@@ -124,7 +133,7 @@ export async function benchTenantScale(options: {
       tenantIndex: Object.fromEntries(
         Object.entries(plans).map(([k, plan]) => [
           k,
-          /ai_usage_organizationId\w*_idx|member_\w+_idx/.exec(plan)?.[0] ?? null,
+          tenantIndexes.find((name) => plan.includes(` ${name} `) || plan.includes(`"${name}"`)) ?? null,
         ]),
       ),
     };
