@@ -24,7 +24,7 @@ import {
 } from "../journal/migration-folder.ts";
 import { findMigration } from "../journal/find-migration.ts";
 import { nextTag } from "../journal/next-tag.ts";
-import { diffSnapshots, SnapshotDiffError } from "../snapshot/snapshot-diff.ts";
+import { diffSnapshots, recordsNoRename, SnapshotDiffError } from "../snapshot/snapshot-diff.ts";
 import { type Snapshot, snapshotFileName, snapshotVersion } from "../snapshot/snapshot.ts";
 import { type RevertConflict, RevertError } from "./revert-error.ts";
 import { findSchemaDefinitions } from "./schema-locations.ts";
@@ -177,9 +177,15 @@ function findTarget(history: MigrationFolder, tag: string | undefined): number {
  * Drizzle Kit's SQL between two snapshots, by the Drizzle Kit of their format (the folder's
  * project's); a rename it would ask about is a refusal naming the names.
  */
-async function generated(folder: string, tag: string, from: Snapshot, to: Snapshot): Promise<string[]> {
+async function generated(
+  folder: string,
+  tag: string,
+  from: Snapshot,
+  to: Snapshot,
+  noRenames: boolean,
+): Promise<string[]> {
   try {
-    return await diffSnapshots(from, to, { folder });
+    return await diffSnapshots(from, to, { folder, noRenames });
   } catch (error) {
     if (error instanceof SnapshotDiffError && error.reason === "ambiguous-rename")
       refuseAmbiguity(tag, error.ambiguities);
@@ -320,7 +326,9 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
   const wasLast = position === history.migrations.length - 1;
   const earlier = history.migrations.slice(0, position);
 
-  refuseAmbiguity(target.tag, renameAmbiguities(after, before));
+  // Drizzle Kit 1.0 records the renames it was told of: none recorded, none to reverse.
+  const noRenames = recordsNoRename(after);
+  if (!noRenames) refuseAmbiguity(target.tag, renameAmbiguities(after, before));
   const { recorded: targetTouched, handWritten: targetHandWritten } = await migrationTouches(
     history.folder,
     before,
@@ -361,7 +369,7 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
   // with TAG's changes taken out; the conflict check guarantees nothing later depends on them.
   const from = last.snapshot;
   const goal = wasLast ? before : withChangesReverted(last.snapshot, before, after);
-  const reverse = await generated(history.folder, target.tag, from, goal);
+  const reverse = await generated(history.folder, target.tag, from, goal, noRenames);
   // Drizzle Kit drops roles before the policies that use them; roles go last.
   const isRoleDrop = (sql: string) => parseSql(sql)[0]?.type === "DropRoleStmt";
   const roleDrops = reverse.filter(isRoleDrop);
@@ -370,7 +378,7 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
   const manual = reverseManualSql({
     file: relative(history.folder, target.file),
     sql: target.sql,
-    generated: await generated(history.folder, target.tag, before, after),
+    generated: await generated(history.folder, target.tag, before, after, noRenames),
     after: snapshotNames(after),
     droppedTables: new Set(tablesOnlyIn(after, before)),
     earlierSql: earlier.map((m) => ({ file: relative(history.folder, m.file), sql: m.sql })),

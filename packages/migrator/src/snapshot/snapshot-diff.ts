@@ -12,6 +12,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type DrizzleKitInstall, findDrizzleKit } from "./drizzle-kit-install.ts";
+import { entityKey, snapshotEntities, withEntities } from "./snapshot-entities.ts";
 import { renameAmbiguities } from "./snapshot-objects.ts";
 import { type Snapshot, snapshotVersion } from "./snapshot.ts";
 import { SnapshotDiffError } from "./snapshot-diff-error.ts";
@@ -30,6 +31,11 @@ export interface DiffOptions {
   folder?: string;
   /** Told how long loading Drizzle Kit took, when this call loaded it (`db:review --timings`). */
   onLoad?: (ms: number) => void;
+  /**
+   * Whether nothing was renamed between the two snapshots, when the caller knows (a revert knows
+   * it from the migration it reverses); by default, what `current` records.
+   */
+  noRenames?: boolean;
 }
 
 const TOOLKIT_DIR = fileURLToPath(new URL(".", import.meta.url));
@@ -86,10 +92,31 @@ async function differ(generation: "0.x" | "1.0", options: DiffOptions): Promise<
 }
 
 /**
+ * Whether Drizzle Kit 1.0 recorded no rename in `current`: its snapshots list the renames the
+ * developer chose when asked (`renames`), so an empty list means every object that went was
+ * dropped and every one that came was created (and a history converted from 0.x has none).
+ */
+export function recordsNoRename(current: Snapshot): boolean {
+  const renames = (current as { renames?: unknown }).renames;
+  return snapshotVersion(current) === "8" && Array.isArray(renames) && renames.length === 0;
+}
+
+/** `previous` without what `current` no longer has: diffing through it gives the drops, then the rest, and neither half can be a rename. */
+function withoutDropped(previous: Snapshot, current: Snapshot): Snapshot {
+  const kept = new Set(snapshotEntities(current).map(entityKey));
+  return withEntities(
+    previous,
+    snapshotEntities(previous).filter((entity) => kept.has(entityKey(entity))),
+  );
+}
+
+/**
  * The statements Drizzle Kit generates from `previous` to `current`, by the Drizzle Kit of their
  * format. Throws `SnapshotDiffError` instead of letting the differ prompt (it needs a terminal to
  * ask about renames, and without one throws), when the needed Drizzle Kit is not installed, for a
- * snapshot format the toolkit does not read, or when the differ fails.
+ * snapshot format the toolkit does not read, or when the differ fails. Where Drizzle Kit 1.0
+ * would ask but its snapshot records the answer (no rename), that answer is used: the drops are
+ * diffed first, then the rest.
  *
  * @example await diffSnapshots(migrations[7].snapshot, migrations[8].snapshot, { folder }) // ['ALTER TABLE …']
  */
@@ -99,6 +126,10 @@ export async function diffSnapshots(
   options: DiffOptions = {},
 ): Promise<string[]> {
   const ambiguities = renameAmbiguities(previous, current);
+  if (ambiguities.length > 0 && (options.noRenames ?? recordsNoRename(current))) {
+    const middle = withoutDropped(previous, current);
+    return [...(await diffSnapshots(previous, middle, options)), ...(await diffSnapshots(middle, current, options))];
+  }
   if (ambiguities.length > 0) {
     throw new SnapshotDiffError(
       `Drizzle Kit cannot tell a rename from a drop and a create without asking (${ambiguities.join("; ")})`,
