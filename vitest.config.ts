@@ -20,6 +20,10 @@ const databaseProject = (database: "pglite" | "postgres") => ({
     },
     testTimeout: 60_000,
     hookTimeout: 180_000,
+    // Test files share their worker's modules: PGlite's and the parser's WebAssembly, Drizzle Kit
+    // and the template factories load once per worker, not once per file. Every file opens its
+    // own database and removes it, so nothing else is shared.
+    isolate: false,
   },
 });
 
@@ -36,6 +40,7 @@ export default defineConfig({
           include: ["packages/*/src/**/*.test.ts"],
           exclude: ["**/*.db.test.ts", "**/*.server.test.ts", "**/node_modules/**"],
           testTimeout: 30_000,
+          isolate: false, // as the database projects: modules load once per worker
         },
       },
       databaseProject("pglite"),
