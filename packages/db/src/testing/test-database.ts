@@ -18,6 +18,15 @@ export { MIGRATIONS_FOLDER };
 export const TEST_SERVER_URL =
   process.env["TEST_DATABASE_URL"] ?? "postgres://trovella:trovella_dev@127.0.0.1:5433/trovella";
 
+/**
+ * TEST_DATABASE_BASE: the database server templates start as a copy of, for a test role that is
+ * no superuser (CI's NOSUPERUSER pass): an admin created `vector` there, as on Cloud SQL.
+ */
+const server = {
+  url: TEST_SERVER_URL,
+  ...(process.env["TEST_DATABASE_BASE"] ? { baseDatabase: process.env["TEST_DATABASE_BASE"] } : {}),
+};
+
 export interface TestDatabase {
   engine: "pglite" | "postgres";
   connection: Connection;
@@ -72,14 +81,14 @@ const factories = {
     name: "trovella",
     inputs: { paths: [MIGRATIONS_FOLDER, THIS_FILE], version: "migrated" },
     prepare: migrateTemplate,
-    server: { url: TEST_SERVER_URL },
+    server,
     pglite: { open: openPglite },
   }),
   empty: createTestDatabaseFactory({
     name: "trovella",
     inputs: { paths: [THIS_FILE], version: "empty" },
     prepare: async () => undefined,
-    server: { url: TEST_SERVER_URL },
+    server,
     pglite: { open: openPglite },
   }),
 } satisfies Record<string, TestDatabaseFactory>;

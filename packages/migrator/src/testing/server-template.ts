@@ -82,16 +82,18 @@ async function databaseExists(admin: Driver, name: string): Promise<boolean> {
 }
 
 /**
- * Makes sure the template database `name` exists, building it if not: creates an empty database,
- * runs `prepare(url)` on it (which must close its connections), then renames it to `name` and
- * marks it a template that accepts no connections (a connection would block every clone).
+ * Makes sure the template database `name` exists, building it if not: creates an empty database
+ * (a copy of `base` when given), runs `prepare(url)` on it (which must close its connections),
+ * then renames it to `name` and marks it a template that accepts no connections (a connection
+ * would block every clone).
  */
 export async function ensureServerTemplate(
   adminUrl: string,
   name: string,
   prepare: (url: string) => Promise<void>,
-  prune?: { prefix: string; unusedForMs: number },
+  options: { prune?: { prefix: string; unusedForMs: number }; base?: string } = {},
 ): Promise<void> {
+  const { prune, base } = options;
   await withAdmin(adminUrl, async (admin) => {
     if (await databaseExists(admin, name)) return;
     await admin.query("select pg_advisory_lock($1::bigint)", [lockKey(name)]);
@@ -99,7 +101,7 @@ export async function ensureServerTemplate(
       if (await databaseExists(admin, name)) return;
       const building = `${name.slice(0, 50)}_b${process.pid}`;
       await admin.exec(`DROP DATABASE IF EXISTS ${quoteIdent(building)} WITH (FORCE)`);
-      await admin.exec(`CREATE DATABASE ${quoteIdent(building)}`);
+      await admin.exec(`CREATE DATABASE ${quoteIdent(building)}${base ? ` TEMPLATE ${quoteIdent(base)}` : ""}`);
       try {
         await prepare(databaseUrl(adminUrl, building));
       } catch (error) {

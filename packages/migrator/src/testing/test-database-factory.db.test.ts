@@ -261,3 +261,40 @@ describe(`withRollback on ${engine}`, () => {
     }
   });
 });
+
+if (engine === "postgres") {
+  describe("a base database on the server", () => {
+    it("is what the template starts as: what an admin created there (an extension, here a table) is in every clone", async () => {
+      const base = `factorytest_base_${process.pid}`;
+      const admin = await openPostgresDriver(serverUrl);
+      const baseUrl = new URL(serverUrl);
+      baseUrl.pathname = `/${base}`;
+      await admin.exec(`DROP DATABASE IF EXISTS ${base} WITH (FORCE)`);
+      await admin.exec(`CREATE DATABASE ${base}`);
+      const setup = await openPostgresDriver(baseUrl.toString());
+      await setup.exec("CREATE TABLE made_by_admin (id int)");
+      await setup.close();
+      const factory = createTestDatabaseFactory({
+        name: "factorytest",
+        inputs: { paths: [folder], version: "1" },
+        prepare: (target) => applyFolder(folder, target),
+        server: { url: serverUrl, baseDatabase: base },
+      });
+      factories.push(factory);
+      const clone = await factory.clone("postgres");
+      const driver = await session(clone);
+      try {
+        expect(await driver.query("select tablename from pg_tables where schemaname = 'public' order by 1")).toEqual([
+          { tablename: "made_by_admin" },
+          { tablename: "note" },
+        ]);
+        expect(factory.templateName("postgres")).not.toBe(makeFactory().templateName("postgres"));
+      } finally {
+        await driver.close();
+        await clone.close();
+        await admin.exec(`DROP DATABASE IF EXISTS ${base} WITH (FORCE)`);
+        await admin.close();
+      }
+    });
+  });
+}

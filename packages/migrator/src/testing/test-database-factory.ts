@@ -36,8 +36,13 @@ export interface TestDatabaseFactoryOptions {
   inputs: TemplateInputs;
   /** Migrates (and seeds) the fresh database; must close the connections it opens. */
   prepare(target: PrepareTarget): Promise<void>;
-  /** The server: any database URL on it; templates and clones are created next to it. */
-  server?: { url: string };
+  /**
+   * The server: any database URL on it; templates and clones are created next to it. `baseDatabase`:
+   * the database templates start as a copy of (default `template1`), for a role that is no
+   * superuser and cannot create the schema's extensions itself: an admin creates them there (as
+   * on Cloud SQL) and makes the role its owner.
+   */
+  server?: { url: string; baseDatabase?: string };
   /** PGlite: how to open a folder (with the schema's extensions), and where to cache templates (default: the OS temp folder). */
   pglite?: { open: OpenPglite; cacheDir?: string };
 }
@@ -88,15 +93,20 @@ export function createTestDatabaseFactory(options: TestDatabaseFactoryOptions): 
   function templateName(engine: TestEngine): string {
     let fingerprint = fingerprints.get(engine);
     if (!fingerprint) {
+      const base = options.server?.baseDatabase;
       const version =
-        engine === "pglite" ? `${options.inputs.version ?? ""}|pglite ${pgliteVersion()}` : options.inputs.version;
+        engine === "pglite"
+          ? `${options.inputs.version ?? ""}|pglite ${pgliteVersion()}`
+          : base
+            ? `${options.inputs.version ?? ""}|base ${base}`
+            : options.inputs.version;
       fingerprint = templateFingerprint({ paths: options.inputs.paths, ...(version === undefined ? {} : { version }) });
       fingerprints.set(engine, fingerprint);
     }
     return `${options.name}_tpl_${fingerprint}`;
   }
 
-  function server(): { url: string } {
+  function server(): { url: string; baseDatabase?: string } {
     if (!options.server)
       throw new Error(`test database factory ${options.name}: no server configured (pass server.url)`);
     return options.server;
@@ -110,7 +120,11 @@ export function createTestDatabaseFactory(options: TestDatabaseFactoryOptions): 
 
   async function build(engine: TestEngine): Promise<void> {
     if (engine === "postgres") {
-      await ensureServerTemplate(server().url, templateName(engine), (url) => options.prepare({ engine, url }), prune);
+      const { url, baseDatabase } = server();
+      await ensureServerTemplate(url, templateName(engine), (target) => options.prepare({ engine, url: target }), {
+        prune,
+        ...(baseDatabase ? { base: baseDatabase } : {}),
+      });
     } else {
       const names = { template: templateName(engine), base: `${options.name}_base_pglite_${pgliteVersion()}` };
       await ensurePgliteTemplate(
