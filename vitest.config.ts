@@ -31,7 +31,7 @@ export default defineConfig({
   test: {
     // One worker more than cores (vitest's default is one fewer): database test files spend much
     // of their time waiting on the server (CREATE/DROP DATABASE), so a spare worker keeps the CPUs
-    // busy. On the 2-core CI machine: 3 workers, ~58 s instead of ~80 s for the whole suite.
+    // busy (`.ci/run` prints how long the suite took).
     maxWorkers: availableParallelism() + 1,
     projects: [
       {
