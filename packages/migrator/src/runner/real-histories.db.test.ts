@@ -54,8 +54,8 @@ const EXTENSIONS = { vector, btree_gin, pgcrypto, uuid_ossp };
 /** A fresh in-memory PGlite with the extensions these histories create (initdb once per process). */
 const emptyPglite = () => openEmptyPglite({ extensions: EXTENSIONS });
 
-/** A fresh, empty database of the test project's engine, with the extensions these histories create. */
-async function freshDatabase(): Promise<{
+/** A fresh, empty database of the test project's engine, with the extensions these histories create; `historyText` (its SQL) names the roles to drop with it. */
+async function freshDatabase(historyText: string): Promise<{
   driver: Driver;
   migrate(folder: string): Promise<void>;
   close(): Promise<void>;
@@ -105,9 +105,11 @@ async function freshDatabase(): Promise<{
       try {
         await driver.close().catch(() => undefined);
         await admin.exec(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
-        // Roles are the cluster's: the ones a history created (tambo's) go with its database.
+        // Roles are the cluster's: the ones a history created (tambo's) go with its database. Only
+        // those its files name: other test files create roles on the same server meanwhile.
+        const named = (role: string) => historyText.includes(role);
         for (const { r } of await admin.query<{ r: string }>("SELECT rolname AS r FROM pg_roles")) {
-          if (!rolesBefore.has(r)) await admin.exec(`DROP ROLE IF EXISTS ${quoteIdent(r)}`);
+          if (!rolesBefore.has(r) && named(r)) await admin.exec(`DROP ROLE IF EXISTS ${quoteIdent(r)}`);
         }
       } finally {
         await admin.close();
@@ -142,7 +144,8 @@ describe.each(histories)("the real history %s", (name) => {
 
   it("applies exactly as drizzle-orm's migrate() does: same catalog, same bookkeeping; a re-run applies nothing", async () => {
     const folder = readMigrationFolder(folderPath);
-    const ours = await freshDatabase();
+    const historyText = folder.migrations.map((m) => m.sql).join("\n");
+    const ours = await freshDatabase(historyText);
     open.push(ours);
     let selfManagedTransactions: Record<string, string> = {};
     if (expected!.selfManaged > 0) {
@@ -169,7 +172,7 @@ describe.each(histories)("the real history %s", (name) => {
     await ours.close();
     open.splice(open.indexOf(ours), 1);
 
-    const theirs = await freshDatabase();
+    const theirs = await freshDatabase(historyText);
     open.push(theirs);
     await theirs.migrate(folderPath);
     const theirCatalog = await catalogSnapshot(theirs.driver);
