@@ -21,8 +21,8 @@ const databaseProject = (database: "pglite" | "postgres") => ({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     // Test files share their worker's modules: PGlite's and the parser's WebAssembly, Drizzle Kit
-    // and the template factories load once per worker, not once per file. Every file opens its
-    // own database and removes it, so nothing else is shared.
+    // and the template factories load once per worker, not once per file. Module state and
+    // process.pid are shared too: a test must not assume a fresh process (each opens its own database).
     isolate: false,
   },
 });
