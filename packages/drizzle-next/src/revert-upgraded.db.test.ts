@@ -5,12 +5,13 @@
  */
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planRevert, readMigrationFolder, runMigrations, verifyMigrations, writeRevert } from "@repo/migrator";
 import { type CatalogSnapshot, catalogSnapshot } from "@repo/migrator/testing";
-import { createTestDatabase, type TestDatabase } from "@repo/db/testing";
+import { type TestDatabase } from "@repo/db/testing";
 import { type ScratchMigrations, scratchMigrations } from "@repo/db/testing/scratch-migrations";
 import { drizzleMigrate1, legacyAndUpgraded } from "./upgraded-history.ts";
+import { testResources } from "@repo/db/testing/test-resources";
 
 /**
  * The history as far as 0010: drizzle-orm's migrator runs every pending migration in one
@@ -31,23 +32,16 @@ afterAll(() => {
   source?.remove();
 });
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const resources = testResources();
 
-async function fresh(): Promise<TestDatabase> {
-  const t = await createTestDatabase({ migrate: false });
-  cleanups.push(() => t.close());
-  return t;
-}
+const fresh = () => resources.database({ migrate: false });
 
 /** A copy of the converted folder in its project (where Drizzle Kit 1.0 is installed), without some migrations. */
 function copy(without: string[] = []): string {
   const dir = mkdtempSync(join(histories.upgraded.root, "copy-"));
   cpSync(histories.upgraded.migrations, dir, { recursive: true });
   for (const name of without) rmSync(join(dir, name), { recursive: true });
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  resources.later(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 

@@ -4,32 +4,25 @@
  * in any interleaving, no migration is applied twice and `verifyMigrations` passes.
  */
 import { readMigrationFolder, runMigrations, verifyMigrations } from "@repo/migrator";
-import { createTestDatabase, MIGRATIONS_FOLDER, type TestDatabase } from "@repo/db/testing";
-import { scratchMigrations } from "@repo/db/testing/scratch-migrations";
-import { afterEach, describe, expect, it } from "vitest";
+import { MIGRATIONS_FOLDER, type TestDatabase } from "@repo/db/testing";
+import { describe, expect, it } from "vitest";
 import { addFolderMigration, drizzleKitUp, drizzleMigrate1, projectWith } from "./upgraded-history.ts";
+import { testResources } from "@repo/db/testing/test-resources";
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const resources = testResources();
 
-async function fresh(): Promise<TestDatabase> {
-  const t = await createTestDatabase({ migrate: false });
-  cleanups.push(() => t.close());
-  return t;
-}
+const fresh = () => resources.database({ migrate: false });
 
 /**
  * Trovella's history as a 0.x folder and, converted by `drizzle-kit up`, as a 1.0 folder; with
  * `upTo`, only the migrations as far as that one.
  */
 function histories(upTo?: number): { legacy: string; upgraded: string } {
-  const source = upTo === undefined ? MIGRATIONS_FOLDER : scratchMigrations(upTo);
-  const legacy = projectWith(typeof source === "string" ? source : source.dir);
-  const upgraded = projectWith(typeof source === "string" ? source : source.dir);
-  if (typeof source !== "string") cleanups.push(source.remove);
-  cleanups.push(legacy.remove, upgraded.remove);
+  const source = upTo === undefined ? MIGRATIONS_FOLDER : resources.scratch(upTo).dir;
+  const legacy = projectWith(source);
+  const upgraded = projectWith(source);
+  resources.later(legacy.remove);
+  resources.later(upgraded.remove);
   drizzleKitUp(upgraded.root);
   return { legacy: legacy.migrations, upgraded: upgraded.migrations };
 }

@@ -5,23 +5,17 @@
  * nothing; a database whose rows carry other names than the folders (a conversion done elsewhere
  * without UTC) fails the check, and the folder is put back.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Driver, type Project, readMigrationFolder, upgradeLayoutCommand } from "@repo/migrator";
 import { runCaptured } from "@repo/migrator/testing";
-import { createTestDatabase, MIGRATIONS_FOLDER, type TestDatabase } from "@repo/db/testing";
+import { MIGRATIONS_FOLDER, type TestDatabase } from "@repo/db/testing";
 import { folderManifest } from "../../migrator/src/upgrade/folder-backup.ts";
 import { drizzleMigrate1, projectWith } from "./upgraded-history.ts";
+import { testResources } from "@repo/db/testing/test-resources";
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const resources = testResources();
 
-async function migrated(): Promise<TestDatabase> {
-  const t = await createTestDatabase();
-  cleanups.push(() => t.close());
-  return t;
-}
+const migrated = () => resources.database();
 
 /** The project's database is the test database (its session stays open for the test). */
 function projectOn(t: TestDatabase, migrationsFolder: string): Project {
@@ -48,7 +42,7 @@ describe("db:upgrade-layout --check-database", () => {
   it("finds everything applied before still applied, and drizzle-orm 1.0 then runs nothing", async () => {
     const t = await migrated();
     const p = projectWith(MIGRATIONS_FOLDER);
-    cleanups.push(p.remove);
+    resources.later(p.remove);
     const run = await runCaptured(upgradeLayoutCommand(projectOn(t, p.migrations)), ["--check-database", "--json"], {
       env: {},
       cwd: p.root,
@@ -64,7 +58,7 @@ describe("db:upgrade-layout --check-database", () => {
   it("fails when rows name other folders than the conversion's, and puts the folder back", async () => {
     const t = await migrated();
     const p = projectWith(MIGRATIONS_FOLDER);
-    cleanups.push(p.remove);
+    resources.later(p.remove);
     const names = readMigrationFolder(p.migrations).migrations.map((m) => m.name);
     const last = names.at(-1) ?? "";
     // As drizzle-orm 1.0 left them after a conversion on a machine east of UTC: the last name a year on.

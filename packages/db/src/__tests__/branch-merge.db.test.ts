@@ -1,11 +1,11 @@
 import { pgTable, text, uuid } from "drizzle-orm/pg-core";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { organization } from "../schema/index.ts";
 import { branchesThatEachGenerate, pendingStatements } from "../testing/generate-migration.ts";
 import { type GitRepository, gitRepository, mergeKeepingBoth } from "../testing/git-repository.ts";
 import { runCommand } from "../testing/run-command.ts";
-import { createTestDatabase, createTestDataDir, testEngine } from "../testing/test-database.ts";
 import { readMigrationFolder } from "@repo/migrator";
+import { testResources } from "../testing/test-resources.ts";
 
 /**
  * The README's out-of-order story, end to end, on both engines and a real git repository: two
@@ -27,29 +27,14 @@ const tagTable = {
   branchBTag: pgTable("branch_b_tag", { id: uuid("id").primaryKey().defaultRandom(), label: text("label") }),
 };
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const resources = testResources();
 
-type Env = { DATABASE_URL?: string; PGLITE_DATA_DIR?: string };
-
-/** A fresh, empty database a command can open (a server database, or an embedded database folder). */
-async function database(): Promise<Env> {
-  if (testEngine() === "pglite") {
-    const folder = await createTestDataDir({ migrate: false });
-    cleanups.push(() => folder.remove());
-    return { PGLITE_DATA_DIR: folder.dataDir };
-  }
-  const t = await createTestDatabase({ migrate: false });
-  cleanups.push(() => t.close());
-  if (t.connection.kind !== "postgres") throw new Error("expected a server database");
-  return { DATABASE_URL: t.connection.url };
-}
+/** An empty database a command opens itself. */
+const database = () => resources.commandTarget({ migrate: false });
 
 function repository(): GitRepository {
   const repo = gitRepository();
-  cleanups.push(() => repo.remove());
+  resources.later(() => repo.remove());
   return repo;
 }
 

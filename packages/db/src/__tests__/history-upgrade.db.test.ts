@@ -14,7 +14,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   coverageReport,
   type Driver,
@@ -29,14 +29,8 @@ import { openPglite } from "../connection.ts";
 import { RLS_CONFIG } from "../project.ts";
 import { seedGlobalTables, seenByTenant, seenByUser } from "../testing/global-tables.ts";
 import { runCommand } from "../testing/run-command.ts";
-import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
-import {
-  createTestDatabase,
-  createTestDataDir,
-  MIGRATIONS_FOLDER,
-  type TestDatabase,
-  testEngine,
-} from "../testing/test-database.ts";
+import { createTestDatabase, MIGRATIONS_FOLDER } from "../testing/test-database.ts";
+import { testResources } from "../testing/test-resources.ts";
 
 const FIRST = "0000_lying_agent_zero";
 const POLICIES_MIGRATION = "0010_user-organization-select-policies";
@@ -62,17 +56,10 @@ const GLOBAL_POLICIES = [
   },
 ];
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const resources = testResources();
 
 /** The original ten migrations: the real folder's 0000–0009 files, snapshots and journal entries. */
-function originalTen(): ScratchMigrations {
-  const s = scratchMigrations(9);
-  cleanups.push(() => s.remove());
-  return s;
-}
+const originalTen = () => resources.scratch(9);
 
 async function globalPolicies(driver: Driver): Promise<Record<string, unknown>[]> {
   return driver.query(
@@ -102,8 +89,7 @@ async function freshCatalog(): Promise<CatalogSnapshot> {
 
 describe("a database migrated with the original ten migrations (0000–0009)", () => {
   it("reaches the new state with a plain migrate: 0010 and what came after are applied, it verifies, db:rls passes, tenants are confined", async () => {
-    const t: TestDatabase = await createTestDatabase({ migrate: false });
-    cleanups.push(() => t.close());
+    const t = await resources.database({ migrate: false });
     const ten = originalTen();
     const real = readMigrationFolder(MIGRATIONS_FOLDER);
     expect(ten.entries().map((e) => e.tag)).toEqual(real.migrations.slice(0, 10).map((m) => m.tag));
@@ -143,18 +129,8 @@ describe("a database migrated with the original ten migrations (0000–0009)", (
   });
 });
 
-/** An empty database the commands can open: a server database, or a PGlite folder nothing holds. */
-async function commandTarget(): Promise<{ DATABASE_URL?: string; PGLITE_DATA_DIR?: string }> {
-  if (testEngine() === "pglite") {
-    const folder = await createTestDataDir({ migrate: false });
-    cleanups.push(() => folder.remove());
-    return { PGLITE_DATA_DIR: folder.dataDir };
-  }
-  const t = await createTestDatabase({ migrate: false });
-  cleanups.push(() => t.close());
-  if (t.connection.kind !== "postgres") throw new Error("expected a server database");
-  return { DATABASE_URL: t.connection.url };
-}
+/** An empty database a command opens itself. */
+const commandTarget = () => resources.commandTarget({ migrate: false });
 
 /** Runs `fn` on a session of the target while no command holds it, then closes the session. */
 async function inspect<T>(

@@ -1,38 +1,24 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openPostgresDriver, pgliteDriver, readMigrationFolder, type Driver } from "@repo/migrator";
 import { openPglite } from "../connection.ts";
 import { MIGRATIONS_FOLDER } from "../project.ts";
 import { runCommand, startCommand } from "../testing/run-command.ts";
-import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
-import { createTestDatabase, createTestDataDir, testEngine } from "../testing/test-database.ts";
+import { testResources } from "../testing/test-resources.ts";
 
 /**
  * The commands as a deploy runs them: real processes, on the engine of the test project (a fresh
  * server database, or a fresh embedded database folder).
  */
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const resources = testResources();
 
 /**
  * A fresh empty database the commands can open: a new server database, or on PGlite an empty
  * database folder that nothing holds open (PGlite is one connection), both from the test-database
  * factory.
  */
-async function target(): Promise<{ env: { DATABASE_URL?: string; PGLITE_DATA_DIR?: string } }> {
-  if (testEngine() === "pglite") {
-    const folder = await createTestDataDir({ migrate: false });
-    cleanups.push(() => folder.remove());
-    return { env: { PGLITE_DATA_DIR: folder.dataDir } };
-  }
-  const t = await createTestDatabase({ migrate: false });
-  cleanups.push(() => t.close());
-  if (t.connection.kind !== "postgres") throw new Error("expected a server database");
-  return { env: { DATABASE_URL: t.connection.url } };
-}
+const target = async () => ({ env: await resources.commandTarget({ migrate: false }) });
 
 /** Runs `fn` on a session of the target, closed afterwards (PGlite: only while no command runs). */
 async function inspect<T>(
@@ -60,11 +46,7 @@ async function until(probe: () => Promise<boolean> | boolean, what: string): Pro
 /** The number of migrations in the real history (the journal's entries). */
 const HISTORY = readMigrationFolder(MIGRATIONS_FOLDER).migrations.length;
 
-function scratch(): ScratchMigrations {
-  const s = scratchMigrations();
-  cleanups.push(() => s.remove());
-  return s;
-}
+const scratch = () => resources.scratch();
 
 describe("db:migrate, db:status, db:verify as processes", () => {
   it("prints the state line, one line per applied migration, then the verification; a second run applies nothing", async () => {

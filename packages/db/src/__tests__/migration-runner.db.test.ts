@@ -3,43 +3,24 @@ import { migrate as drizzleMigratePglite } from "drizzle-orm/pglite/migrator";
 import {
   acceptMigrationHashes,
   type RunnerError,
-  type RunnerProblem,
   migrationStatus,
   readMigrationFolder,
   type RunEvent,
   runMigrations,
   verifyMigrations,
 } from "@repo/migrator";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MIGRATIONS_FOLDER } from "../project.ts";
-import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
-import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
+import { scratchMigrations } from "../testing/scratch-migrations.ts";
+import { type TestDatabase } from "../testing/test-database.ts";
+import { problemOf } from "../testing/runner-problem.ts";
+import { testResources } from "../testing/test-resources.ts";
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const resources = testResources();
 
-async function freshDatabase(): Promise<TestDatabase> {
-  const t = await createTestDatabase({ migrate: false });
-  cleanups.push(() => t.close());
-  return t;
-}
+const freshDatabase = () => resources.database({ migrate: false });
 
-function scratch(): ScratchMigrations {
-  const s = scratchMigrations();
-  cleanups.push(() => s.remove());
-  return s;
-}
-
-async function problemOf(run: Promise<unknown>): Promise<RunnerProblem> {
-  const error = (await run.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as RunnerError | undefined;
-  if (!error?.problem) throw new Error(`expected a RunnerError, got ${String(error)}`);
-  return error.problem;
-}
+const scratch = () => resources.scratch();
 
 async function bookkeepingCount(t: TestDatabase): Promise<number> {
   const [row] = await t.driver.query<{ n: number }>("SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations");

@@ -1,45 +1,26 @@
 import {
-  type Driver,
   type LockRetry,
   MIGRATOR_LOCK_KEY,
   type RunnerError,
-  openPostgresDriver,
   readMigrationFolder,
   runMigrations,
 } from "@repo/migrator";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCommand } from "../testing/run-command.ts";
-import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
-import { createTestDatabase, MIGRATIONS_FOLDER, TEST_SERVER_URL, type TestDatabase } from "../testing/test-database.ts";
+import { MIGRATIONS_FOLDER, TEST_SERVER_URL } from "../testing/test-database.ts";
+import { testResources } from "../testing/test-resources.ts";
 
 /**
  * What needs a server: several sessions at once (concurrent deploys, a lock held by another
  * session) and network logins. PGlite is one connection, so these run in
  * the postgres project only.
  */
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const resources = testResources();
 
-async function freshDatabase(): Promise<TestDatabase & { url: string }> {
-  const t = await createTestDatabase({ migrate: false });
-  cleanups.push(() => t.close());
-  if (t.connection.kind !== "postgres") throw new Error("expected a server database");
-  return { ...t, url: t.connection.url };
-}
+const freshDatabase = () => resources.serverDatabase({ migrate: false });
+const otherSession = (url: string) => resources.session(url);
 
-async function otherSession(url: string): Promise<Driver> {
-  const session = await openPostgresDriver(url);
-  cleanups.push(() => session.close());
-  return session;
-}
-
-function scratch(): ScratchMigrations {
-  const s = scratchMigrations();
-  cleanups.push(() => s.remove());
-  return s;
-}
+const scratch = () => resources.scratch();
 
 describe("on the PostgreSQL server", () => {
   it("eight db:migrate processes at once: each migration applied once, all exit 0, db:verify passes", async () => {

@@ -5,30 +5,19 @@ import {
   runMigrations,
   verifyMigrations,
 } from "@repo/migrator";
-import { afterEach, describe, expect, it } from "vitest";
-import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
-import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
+import { describe, expect, it } from "vitest";
+import { type TestDatabase } from "../testing/test-database.ts";
+import { testResources } from "../testing/test-resources.ts";
 
 /**
  * `--allow-out-of-order` on both engines: a migration merged after a later one was deployed runs
  * only when it touches nothing the later, applied migrations touch; otherwise nothing is applied.
  */
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const resources = testResources();
 
-async function freshDatabase(): Promise<TestDatabase> {
-  const t = await createTestDatabase({ migrate: false });
-  cleanups.push(() => t.close());
-  return t;
-}
+const freshDatabase = () => resources.database({ migrate: false });
 
-function scratch(): ScratchMigrations {
-  const s = scratchMigrations();
-  cleanups.push(() => s.remove());
-  return s;
-}
+const scratch = () => resources.scratch();
 
 const SHARED = 'CREATE TABLE "scratch_shared" ("id" integer, "status" text DEFAULT \'new\');';
 

@@ -7,34 +7,20 @@ import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readMigrationFolder, type RunnerError, type RunnerProblem, runMigrations } from "@repo/migrator";
-import { afterEach, describe, expect, it } from "vitest";
+import { readMigrationFolder, runMigrations } from "@repo/migrator";
+import { describe, expect, it } from "vitest";
 import { openPglite } from "../connection.ts";
 import { runCommand, startCommand } from "../testing/run-command.ts";
-import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
-import { createTestDatabase, createTestDataDir, type TestDatabase, testEngine } from "../testing/test-database.ts";
+import { type ScratchMigrations } from "../testing/scratch-migrations.ts";
+import { createTestDataDir, type TestDatabase, testEngine } from "../testing/test-database.ts";
+import { problemOf } from "../testing/runner-problem.ts";
+import { testResources } from "../testing/test-resources.ts";
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const resources = testResources();
 
 /** A database with Trovella's whole history applied, and a scratch copy of that history to add to. */
 async function migratedWithScratch(): Promise<{ t: TestDatabase; s: ScratchMigrations }> {
-  const t = await createTestDatabase();
-  cleanups.push(() => t.close());
-  const s = scratchMigrations();
-  cleanups.push(() => s.remove());
-  return { t, s };
-}
-
-async function problemOf(run: Promise<unknown>): Promise<RunnerProblem> {
-  const error = (await run.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as RunnerError | undefined;
-  if (!error?.problem) throw new Error(`expected a RunnerError, got ${String(error)}`);
-  return error.problem;
+  return { t: await resources.database(), s: resources.scratch() };
 }
 
 async function exists(t: TestDatabase, name: string): Promise<boolean> {
@@ -49,18 +35,8 @@ async function recorded(t: TestDatabase): Promise<number> {
 
 const breakpoint = "\n--> statement-breakpoint\n";
 
-/** An empty database a command can open itself: a server database, or a closed embedded folder. */
-async function commandTarget(): Promise<{ DATABASE_URL?: string; PGLITE_DATA_DIR?: string }> {
-  if (testEngine() === "pglite") {
-    const folder = await createTestDataDir({ migrate: false });
-    cleanups.push(() => folder.remove());
-    return { PGLITE_DATA_DIR: folder.dataDir };
-  }
-  const t = await createTestDatabase({ migrate: false });
-  cleanups.push(() => t.close());
-  if (t.connection.kind !== "postgres") throw new Error("expected a server database");
-  return { DATABASE_URL: t.connection.url };
-}
+/** An empty database a command opens itself. */
+const commandTarget = () => resources.commandTarget({ migrate: false });
 
 describe("transaction control inside a migration that runs in one transaction", () => {
   it("each of BEGIN, START, COMMIT, END, ROLLBACK, ABORT, SAVEPOINT is refused before anything runs, all named at once", async () => {
@@ -94,8 +70,7 @@ describe("transaction control inside a migration that runs in one transaction", 
 
   it("the command exits 2, naming file:line, and applies nothing of the run", async () => {
     const env = await commandTarget();
-    const s = scratchMigrations();
-    cleanups.push(() => s.remove());
+    const s = resources.scratch();
     s.add("clean_one", 'CREATE TABLE "tc_clean" ("id" integer);');
     const tag = s.add(
       "commit_half",
@@ -183,7 +158,7 @@ describe("db:accept-hash accepts an edit only with evidence", () => {
   /** The scratch history in a git repository of its own, committed. */
   function inGit(s: ScratchMigrations): string {
     const repo = mkdtempSync(join(tmpdir(), "trovella-git-"));
-    cleanups.push(() => rmSync(repo, { recursive: true, force: true }));
+    resources.later(() => rmSync(repo, { recursive: true, force: true }));
     cpSync(s.dir, join(repo, "migrations"), { recursive: true });
     const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, stdio: "pipe", env: gitEnv });
     git("init", "-q");
@@ -199,8 +174,7 @@ describe("db:accept-hash accepts an edit only with evidence", () => {
   it("shows the diff of a reviewed edit; refuses a different migration that took an applied one's place; refuses without history", async () => {
     const env = await commandTarget();
     {
-      const s = scratchMigrations();
-      cleanups.push(() => s.remove());
+      const s = resources.scratch();
       const tag = s.add("to_edit", 'CREATE TABLE "accept_probe" ("id" integer);');
       const repo = inGit(s);
       const migrations = join(repo, "migrations");
@@ -255,7 +229,7 @@ if (testEngine() === "pglite") {
   describe("the embedded database", () => {
     it("a second process opening the folder gets a clear error (exit 5), and the folder stays usable", async () => {
       const folder = await createTestDataDir();
-      cleanups.push(() => folder.remove());
+      resources.later(() => folder.remove());
       const held = await openPglite(folder.dataDir);
       const blocked = await startCommand("status", [], { PGLITE_DATA_DIR: folder.dataDir }).done;
       expect(blocked.code).toBe(5);
@@ -270,9 +244,8 @@ if (testEngine() === "pglite") {
 
     it("SIGINT stops before the next statement, rolls the migration back and names it (exit 130)", async () => {
       const folder = await createTestDataDir();
-      cleanups.push(() => folder.remove());
-      const s = scratchMigrations();
-      cleanups.push(() => s.remove());
+      resources.later(() => folder.remove());
+      const s = resources.scratch();
       const previous = s.entries().at(-1)!.tag;
       const tag = s.add(
         "interrupted",

@@ -2,35 +2,17 @@
  * The runner's promises where only a server can test them: another session holding a lock while a
  * concurrent index is built, a connection that drops mid-migration, a signal to a running deploy.
  */
-import { type Driver, openPostgresDriver, readMigrationFolder, runMigrations } from "@repo/migrator";
-import { afterEach, describe, expect, it } from "vitest";
+import { type Driver, readMigrationFolder, runMigrations } from "@repo/migrator";
+import { describe, expect, it } from "vitest";
 import { runCommand, startCommand } from "../testing/run-command.ts";
-import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
-import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
+import { testResources } from "../testing/test-resources.ts";
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const resources = testResources();
 
-async function migrated(): Promise<TestDatabase & { url: string }> {
-  const t = await createTestDatabase();
-  cleanups.push(() => t.close());
-  if (t.connection.kind !== "postgres") throw new Error("expected a server database");
-  return { ...t, url: t.connection.url };
-}
+const migrated = () => resources.serverDatabase();
+const otherSession = (url: string) => resources.session(url);
 
-async function otherSession(url: string): Promise<Driver> {
-  const session = await openPostgresDriver(url);
-  cleanups.push(() => session.close().catch(() => undefined));
-  return session;
-}
-
-function scratch(): ScratchMigrations {
-  const s = scratchMigrations();
-  cleanups.push(() => s.remove());
-  return s;
-}
+const scratch = () => resources.scratch();
 
 async function until(probe: () => Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 300; i++) {
