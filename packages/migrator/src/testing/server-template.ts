@@ -101,7 +101,17 @@ export async function ensureServerTemplate(
       if (await databaseExists(admin, name)) return;
       const building = `${name.slice(0, 50)}_b${process.pid}`;
       await admin.exec(`DROP DATABASE IF EXISTS ${quoteIdent(building)} WITH (FORCE)`);
-      await admin.exec(`CREATE DATABASE ${quoteIdent(building)}${base ? ` TEMPLATE ${quoteIdent(base)}` : ""}`);
+      await admin
+        .exec(`CREATE DATABASE ${quoteIdent(building)}${base ? ` TEMPLATE ${quoteIdent(base)}` : ""}`)
+        .catch((error: unknown) => {
+          if (!base) throw error;
+          throw new TemplateBuildError(
+            name,
+            "postgres",
+            `could not copy the base database ${base}: ${error instanceof Error ? error.message : String(error)}`,
+            `create ${base} as an admin, with the extensions the schema needs, and make the test role its owner (or mark it IS_TEMPLATE); no other session may be connected to it`,
+          );
+        });
       try {
         await prepare(databaseUrl(adminUrl, building));
       } catch (error) {

@@ -8,11 +8,8 @@ export class TemplateBuildError extends MigratorError {
     readonly template: string,
     readonly engine: "postgres" | "pglite",
     readonly reason: string,
+    fix = "the prepare step (migrations, test seed) must succeed on an empty database; fix it and rerun: a new template is built automatically",
   ) {
-    super(
-      "template-build-failed",
-      `building the ${engine} test template ${template} failed: ${reason}`,
-      "the prepare step (migrations, test seed) must succeed on an empty database; fix it and rerun: a new template is built automatically",
-    );
+    super("template-build-failed", `building the ${engine} test template ${template} failed: ${reason}`, fix);
   }
 }

@@ -298,3 +298,22 @@ if (engine === "postgres") {
     });
   });
 }
+
+if (engine === "postgres") {
+  describe("a base database that is not there", () => {
+    it("fails the template build naming the base and how to make it", async () => {
+      const factory = createTestDatabaseFactory({
+        name: "factorytest",
+        inputs: { paths: [folder], version: "missing base" },
+        prepare: (target) => applyFolder(folder, target),
+        server: { url: serverUrl, baseDatabase: "factorytest_no_such_base" },
+      });
+      const error = await factory.clone("postgres").catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TemplateBuildError);
+      expect((error as TemplateBuildError).message).toMatch(
+        /could not copy the base database factorytest_no_such_base: template database "factorytest_no_such_base" does not exist/,
+      );
+      expect((error as TemplateBuildError).fix).toMatch(/^create factorytest_no_such_base as an admin/);
+    });
+  });
+}
