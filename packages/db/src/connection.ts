@@ -6,7 +6,14 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
-import { type Driver, lockPgliteFolder, openEmptyPglite, openPostgresDriver, pgliteDriver } from "@repo/migrator";
+import {
+  compiledAtBaseline,
+  type Driver,
+  lockPgliteFolder,
+  openEmptyPglite,
+  openPostgresDriver,
+  pgliteDriver,
+} from "@repo/migrator";
 import "./env.ts";
 
 export type Connection = { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string };
@@ -32,7 +39,8 @@ export async function openPglite(dataDir: string): Promise<PGlite> {
   const lock = lockPgliteFolder(dataDir);
   let db: PGlite;
   try {
-    db = await PGlite.create(dataDir, { extensions: { vector } });
+    // Compiled at baseline: a command (or a test) is over before V8's optimizing compiler would pay off.
+    db = await compiledAtBaseline(() => PGlite.create(dataDir, { extensions: { vector } }));
   } catch (error) {
     lock.release();
     throw error;

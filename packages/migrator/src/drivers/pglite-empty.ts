@@ -11,6 +11,7 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { Extensions, PGlite } from "@electric-sql/pglite";
+import { compiledAtBaseline } from "../runtime/baseline-wasm.ts";
 
 const dumps = new Map<string, Promise<Blob>>();
 
@@ -23,7 +24,7 @@ export function pgliteVersion(): string {
 
 async function initdbDump(): Promise<Blob> {
   const { PGlite } = await import("@electric-sql/pglite");
-  const db = await PGlite.create();
+  const db = await compiledAtBaseline(() => PGlite.create());
   try {
     return await db.dumpDataDir("none");
   } finally {
@@ -68,11 +69,11 @@ function dumpFor(key: string, cacheDir: string | undefined): Promise<Blob> {
 export async function openEmptyPglite(options: { extensions?: Extensions; cacheDir?: string } = {}): Promise<PGlite> {
   const { PGlite } = await import("@electric-sql/pglite");
   const key = options.cacheDir ?? "";
-  const open = async () =>
-    PGlite.create({
-      loadDataDir: await dumpFor(key, options.cacheDir),
-      ...(options.extensions ? { extensions: options.extensions } : {}),
-    });
+  const open = async () => {
+    const loadDataDir = await dumpFor(key, options.cacheDir);
+    const extensions = options.extensions ? { extensions: options.extensions } : {};
+    return compiledAtBaseline(() => PGlite.create({ loadDataDir, ...extensions }));
+  };
   try {
     return await open();
   } catch (error) {

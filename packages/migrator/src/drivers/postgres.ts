@@ -1,4 +1,3 @@
-import pg from "pg";
 import { ConnectionError } from "./connection-error.ts";
 import { type Driver, redactUrl, scrubPassword } from "./driver.ts";
 
@@ -12,6 +11,8 @@ export async function openPostgresDriver(
   options: { applicationName?: string; readOnly?: boolean } = {},
 ): Promise<Driver> {
   const target = redactUrl(url);
+  // Loaded here, not at the top: a command on the embedded database skips pg's import (about 50 ms).
+  const { default: pg } = await import("pg");
   const client = new pg.Client({
     connectionString: url,
     application_name: options.applicationName ?? "migrator",
