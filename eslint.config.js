@@ -86,4 +86,6 @@ export default tseslint.config(
     files: ["**/*.cjs"],
     languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly" } },
   },
+  // Plain-JavaScript scripts run by Node (the toolkit's `run-built` launcher).
+  { files: ["**/*.mjs"], languageOptions: { globals: { process: "readonly" } } },
 );

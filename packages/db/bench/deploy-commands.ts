@@ -1,6 +1,6 @@
 /**
  * The two deploy commands the benchmark compares, run as real processes the way a deploy runs them:
- * this package's `db:migrate` script (`node --import tsx src/migrate.ts`) and Drizzle Kit's
+ * this package's `db:migrate` script (`run-built src/migrate.ts`) and Drizzle Kit's
  * `drizzle-kit migrate`, each on a given migrations folder, with `DATABASE_URL` in the environment.
  */
 import { spawn } from "node:child_process";
@@ -59,18 +59,18 @@ export async function runProcess(program: string, args: string[], env: Record<st
   return result.ms;
 }
 
-/** The command line of this package's `db:migrate` script (what `pnpm db:migrate` runs), as program and arguments. */
-function migrateScript(): [string, string[]] {
+/** The command line of one of this package's scripts (what `pnpm <script>` runs), as program and arguments. */
+export function packageScript(script: string): [string, string[]] {
   const manifest = JSON.parse(readFileSync(join(PACKAGE_DIR, "package.json"), "utf8")) as {
     scripts: Record<string, string>;
   };
-  const [program = "", ...args] = (manifest.scripts["db:migrate"] ?? "").split(/\s+/);
+  const [program = "", ...args] = (manifest.scripts[script] ?? "").split(/\s+/);
   return [program === "node" ? process.execPath : join(BIN, program), args];
 }
 
 /** `db:migrate` on `folder` (the package's migrations unless given). */
 export function ourMigrateCommand(folder?: string): [string, string[]] {
-  const [program, args] = migrateScript();
+  const [program, args] = packageScript("db:migrate");
   return [program, folder ? [...args, "--migrations", folder] : args];
 }
 

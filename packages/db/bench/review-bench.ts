@@ -25,6 +25,7 @@ import {
 import { writeCorpus } from "@repo/migrator/testing";
 import { REVIEW_CONFIG_PATH } from "../src/project.ts";
 import type { BenchRow } from "./bench-report.ts";
+import { packageScript } from "./deploy-commands.ts";
 import { type Measurement, median, sideBySide } from "./timing.ts";
 
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
@@ -40,7 +41,7 @@ interface ReviewProcess {
 
 /** Where the median db:review run's time went: start-up before the command, and the command's own work. */
 export interface ReviewBreakdown {
-  /** Node, tsx and the imports, before the command's action started (median, ms). */
+  /** Node, the command's bundle and its imports, before the command's action started (median, ms). */
   startUpMs: number;
   /** The rest of the wall time (median, ms). */
   workMs: number;
@@ -78,10 +79,11 @@ function runProcess(
   });
 }
 
-/** `db:review` of the folder as a process, with its cache in `cache`. */
+/** `db:review` of the folder as a process (the package's script), with its cache in `cache`. */
 async function dbReview(folder: string, cache: string): Promise<ReviewProcess> {
-  const args = ["--import", "tsx", "src/review.ts", "--migrations", folder, "--no-baseline", "--format", "json"];
-  const { wallMs, stderr } = await runProcess(process.execPath, [...args, "--timings"], {
+  const [program, script] = packageScript("db:review");
+  const args = [...script, "--migrations", folder, "--no-baseline", "--format", "json"];
+  const { wallMs, stderr } = await runProcess(program, [...args, "--timings"], {
     ...process.env,
     MIGRATOR_REVIEW_CACHE: cache,
   });
@@ -199,7 +201,7 @@ export function reviewRows(result: ReviewBenchResult): BenchRow[] {
     baseline: { label: "squawk", medianMs: result.squawk.medianMs },
     target: "≤ 1.0× squawk",
     result:
-      `${ratio}× squawk's time: start-up ${split.startUpMs} ms (node, tsx, imports) + review ${split.workMs} ms ` +
+      `${ratio}× squawk's time: start-up ${split.startUpMs} ms (node, bundle, imports) + review ${split.workMs} ms ` +
       `(${largestPhases(split)})${extra}`,
     met: ratio <= 1,
   });

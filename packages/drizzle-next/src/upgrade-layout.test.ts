@@ -94,7 +94,7 @@ describe("db:upgrade-layout leaves the folder as it was", () => {
   it("refuses in this repository: pnpm db:upgrade-layout (@repo/db has Drizzle Kit 0.31) exits 2 and leaves the folder", () => {
     const before = folderManifest(MIGRATIONS_FOLDER);
     // What `pnpm db:upgrade-layout` runs: the package's script, from the package folder.
-    const run = spawnSync(process.execPath, ["--import", "tsx", "src/upgrade-layout.ts"], {
+    const run = spawnSync("node_modules/.bin/run-built", ["src/upgrade-layout.ts"], {
       cwd: fileURLToPath(new URL("../../db", import.meta.url)),
       encoding: "utf8",
     });

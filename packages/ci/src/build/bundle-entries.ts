@@ -1,9 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { builtinModules } from "node:module";
-import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { readFileSync, readdirSync, existsSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
-import { build, type Plugin } from "esbuild";
+import { bundleCommand } from "@repo/migrator/build";
 
 /** One entry point of a workspace package: a library export (loaded after bundling) or a command script. */
 export interface BuildEntry {
@@ -27,7 +26,7 @@ interface PackageJson {
 
 /**
  * The entry points of every package under `packages/`: each `exports` target and each file a
- * script runs with `tsx` (the `db:*` commands). Paths are relative to the repository root.
+ * script runs with `tsx` or `run-built` (the `db:*` commands). Paths are relative to the repository root.
  */
 export function findBuildEntries(repoRoot: string): BuildEntry[] {
   const entries: BuildEntry[] = [];
@@ -41,7 +40,7 @@ export function findBuildEntries(repoRoot: string): BuildEntry[] {
       entries.push({ packageDir, source: join(packageDir, target), kind: "export" });
     }
     for (const script of Object.values(manifest.scripts ?? {})) {
-      for (const match of script.matchAll(/\btsx\s+(?:--\S+\s+)*(\S+\.ts)\b/g)) {
+      for (const match of script.matchAll(/\b(?:tsx|run-built)\s+(?:--\S+\s+)*(\S+\.ts)\b/g)) {
         const source = join(packageDir, match[1] ?? "");
         if (!entries.some((entry) => entry.source === source)) entries.push({ packageDir, source, kind: "command" });
       }
@@ -51,34 +50,10 @@ export function findBuildEntries(repoRoot: string): BuildEntry[] {
 }
 
 /**
- * Bundles workspace code (`@repo/*` and relative imports) and leaves each npm package as an import
- * of the file it resolves to from the importing package's own folder: pnpm gives every package its
- * own `node_modules`, so a package's dependencies must still resolve from where it lives.
- */
-const externalNpmPackages: Plugin = {
-  name: "external-npm-packages",
-  setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: /^[^./]/ }, async (args) => {
-      if (args.path.startsWith("@repo/") || args.pluginData === "resolving") return undefined;
-      if (args.path.startsWith("node:") || builtinModules.includes(args.path))
-        return { path: args.path, external: true };
-      const resolved = await pluginBuild.resolve(args.path, {
-        kind: args.kind,
-        resolveDir: args.resolveDir,
-        importer: args.importer,
-        pluginData: "resolving",
-      });
-      if (resolved.errors.length > 0) return { errors: resolved.errors };
-      return { path: pathToFileURL(resolved.path).href, external: true };
-    });
-  },
-};
-
-/**
- * Bundles each entry with esbuild into `<package>/dist/` (ESM, Node 20), so every import resolves
- * and the TypeScript compiles to JavaScript; then loads each library export in a plain `node`
- * process (no tsx), which proves the package works without the TypeScript loader. The bundles
- * import npm packages by absolute path: they are a check of this checkout, not an artifact to ship.
+ * Bundles each entry as `run-built` does (`bundleCommand`) into `<package>/dist/`, so every import
+ * resolves and the TypeScript compiles to JavaScript; then loads each library export in a plain
+ * `node` process (no tsx), which proves the package works without the TypeScript loader. The
+ * bundles import npm packages by absolute path: they are a check of this checkout, not an artifact to ship.
  */
 export async function bundleEntries(repoRoot: string, entries: readonly BuildEntry[]): Promise<BuildResult[]> {
   const results: BuildResult[] = [];
@@ -86,19 +61,8 @@ export async function bundleEntries(repoRoot: string, entries: readonly BuildEnt
     const outName = relative(join(entry.packageDir, "src"), entry.source).replace(/\.ts$/, ".mjs").replaceAll("/", "-");
     const outfile = join(repoRoot, entry.packageDir, "dist", outName);
     try {
-      const output = await build({
-        absWorkingDir: repoRoot,
-        entryPoints: [entry.source],
-        outfile,
-        bundle: true,
-        platform: "node",
-        target: "node20",
-        format: "esm",
-        logLevel: "silent",
-        metafile: true,
-        plugins: [externalNpmPackages],
-      });
-      const bytes = output.metafile.outputs[relative(repoRoot, outfile)]?.bytes ?? 0;
+      await bundleCommand(join(repoRoot, entry.source), outfile);
+      const bytes = statSync(outfile).size;
       const error = entry.kind === "export" ? loadError(outfile, join(repoRoot, entry.packageDir)) : undefined;
       results.push(error ? { entry, outfile, bytes, error } : { entry, outfile, bytes });
     } catch (error) {

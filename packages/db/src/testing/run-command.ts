@@ -5,6 +5,7 @@
  * `src/<command>.ts` as a real process, for tests of process behaviour (a kill, concurrent runs).
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   acceptHashCommand,
@@ -72,11 +73,11 @@ export interface RunningCommand {
 }
 
 /**
- * Starts `src/<script>.ts` as one process (`node --import tsx`, as `pnpm db:migrate` does, so a
- * signal reaches the run).
+ * Starts `src/<script>.ts` as one process, as `pnpm db:<script>` does (`run-built`, which execs
+ * node: a signal sent to the child reaches the run).
  */
 export function startCommand(script: Script, args: string[], env: CommandEnv): RunningCommand {
-  const child = spawn(process.execPath, ["--import", "tsx", `src/${script}.ts`, ...args], {
+  const child = spawn(join(PACKAGE_DIR, "node_modules", ".bin", "run-built"), [`src/${script}.ts`, ...args], {
     cwd: PACKAGE_DIR,
     env: environment(env),
     stdio: ["ignore", "pipe", "pipe"],
