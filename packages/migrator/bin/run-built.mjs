@@ -4,29 +4,31 @@
  * of it, so a command starts without transpiling its sources on every run (tsx).
  *
  * In sync by construction: the bundle (`node_modules/.cache/@repo/migrator/commands/`, in the
- * nearest `node_modules` above the entry) is run only while every file it was built from has the
- * bytes it had then and every npm file it imports is still there; otherwise it is built again first
- * (src/build/command-bundle.ts, loaded through tsx only then). The script sees itself as run
- * directly: `process.argv` is `[node, <entry.ts>, arguments…]`, and each module's `import.meta.url`
- * is its source file's.
+ * nearest `node_modules` above the entry) runs only while every file it was built from has the
+ * bytes the build read, every folder holding one lists the same files, the lockfiles and install
+ * records are unchanged and every installed file it imports is still there; otherwise it is built
+ * again first (src/build/command-bundle.ts, loaded through tsx only then). The script sees itself
+ * as run directly: `process.argv` is `[node, <entry.ts>, arguments…]`, each module's `import.meta`
+ * is its source file's, and a stack trace names the source files (source maps are on).
  *
  * Where the bundle cannot be written (a read-only or full disk), the entry runs through tsx, with
  * a warning. Exit codes: the command's own; 1 when the entry does not build (the file and line are
- * printed); 2 when no entry is given.
+ * printed: an unexpected error, as in the commands' table); 2 when no entry is given.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
+const USAGE = "usage: run-built <entry.ts> [arguments…]\n";
 const [entryArgument, ...commandArguments] = process.argv.slice(2);
-if (!entryArgument) {
-  process.stderr.write("usage: run-built <entry.ts> [arguments…]\n");
+if (!entryArgument || entryArgument.startsWith("-")) {
+  process.stderr.write(USAGE);
   process.exit(2);
 }
 const entry = resolve(entryArgument);
 
-/** The nearest `node_modules` above `from` (where a module there loads its packages from), or `from` itself. */
+/** The nearest `node_modules` above `from` (where a module there loads its packages from), or `from`'s own. */
 function cacheRoot(from) {
   for (let dir = from; ; dir = dirname(dir)) {
     if (existsSync(join(dir, "node_modules"))) return join(dir, "node_modules");
@@ -44,28 +46,33 @@ const bundle = join(
   `${basename(entry).replace(/\.[cm]?tsx?$/, "")}-${key}.mjs`,
 );
 
-/** Whether the bundle was built from the files as they are now. */
+const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
+
+/** Whether the bundle was built from the files as they are now (the checks of src/build/command-bundle.ts's manifest). */
 function isFresh() {
-  let manifest;
   try {
-    manifest = JSON.parse(readFileSync(`${bundle}.json`, "utf8"));
-    if (!existsSync(bundle) || manifest.entry !== entry) return false;
-    for (const [file, hash] of Object.entries(manifest.inputs)) {
-      if (createHash("sha256").update(readFileSync(file)).digest("hex") !== hash) return false;
+    const manifest = JSON.parse(readFileSync(`${bundle}.json`, "utf8"));
+    if (manifest.version !== 2 || manifest.entry !== entry || !existsSync(bundle)) return false;
+    for (const [file, hash] of Object.entries(manifest.files)) if (sha256(readFileSync(file)) !== hash) return false;
+    for (const [dir, hash] of Object.entries(manifest.dirs)) {
+      if (sha256(readdirSync(dir).sort().join("\0")) !== hash) return false;
     }
+    return manifest.externals.every((file) => existsSync(file));
   } catch {
-    return false; // no manifest, a damaged one, or an input that is gone
+    return false; // no manifest, a damaged one, or a file that is gone
   }
-  return manifest.externals.every((file) => existsSync(file));
 }
 
 /**
- * Builds the bundle and returns the module to run: the bundle, or the entry itself (through tsx)
- * when the bundle cannot be written (a read-only or full disk). Exits 1 when the entry does not build.
+ * Builds the bundle and returns how to run the command: the bundle, or the entry itself through
+ * tsx when the bundle cannot be written. Exits 1 when the entry does not build.
  */
 async function build() {
   const { tsImport } = await import("tsx/esm/api");
-  const { bundleCommand, BundleError } = await tsImport("../src/build/command-bundle.ts", import.meta.url);
+  const { bundleCommand, BundleError, BundleWriteError } = await tsImport(
+    "../src/build/command-bundle.ts",
+    import.meta.url,
+  );
   try {
     await bundleCommand(entry, bundle);
     return () => import(pathToFileURL(bundle).href);
@@ -74,12 +81,13 @@ async function build() {
       process.stderr.write(`error: ${error.message}\nfix: ${error.fix}\n`);
       process.exit(1);
     }
-    if (typeof error?.code !== "string" || !error.syscall) throw error;
-    process.stderr.write(`warning: run-built cannot write ${bundle} (${error.code}): running ${entry} through tsx\n`);
+    if (!(error instanceof BundleWriteError)) throw error;
+    process.stderr.write(`warning: run-built ${error.message}: running ${entry} through tsx\n`);
     return () => tsImport(pathToFileURL(entry).href, import.meta.url);
   }
 }
 
 const run = isFresh() ? () => import(pathToFileURL(bundle).href) : await build();
+process.setSourceMapsEnabled(true);
 process.argv = [process.argv[0], entry, ...commandArguments];
 await run();

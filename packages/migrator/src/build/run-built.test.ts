@@ -6,17 +6,20 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 /**
- * `run-built` on a throwaway project: an entry, a module beside it, and an npm package in the
- * project's own node_modules (where the bundle cache goes too).
+ * `run-built` on a throwaway project: an entry, modules beside it, a workspace package linked into
+ * node_modules, and an installed package laid out as pnpm lays it out (its folder under
+ * node_modules/.pnpm, a link to it, an install record), where the bundle cache goes too.
  */
 const RUN_BUILT = fileURLToPath(new URL("../../bin/run-built.mjs", import.meta.url));
 
@@ -28,13 +31,20 @@ function write(name: string, text: string): void {
   writeFileSync(file(name), text);
 }
 
-/** The one bundle in the project's cache. */
-function bundleFile(): string {
-  const dir = join(project, "node_modules", ".cache", "@repo", "migrator", "commands");
-  const bundles = readdirSync(dir).filter((name) => name.endsWith(".mjs"));
-  expect(bundles).toHaveLength(1);
-  return join(dir, bundles[0] ?? "");
+/** Installs version `version` of fake-pkg as pnpm does: the old version's folder stays behind. */
+function installFakePackage(version: string, value: string): void {
+  const dir = `node_modules/.pnpm/fake-pkg@${version}/node_modules/fake-pkg`;
+  write(`${dir}/package.json`, JSON.stringify({ name: "fake-pkg", version, main: "index.js" }));
+  write(`${dir}/index.js`, `module.exports = { value: ${JSON.stringify(value)} };\n`);
+  rmSync(file("node_modules/fake-pkg"), { force: true });
+  symlinkSync(file(dir), file("node_modules/fake-pkg"));
+  write("node_modules/.modules.yaml", `fake-pkg: ${version}\n`);
 }
+
+const cacheDir = () => join(project, "node_modules", ".cache", "@repo", "migrator", "commands");
+
+/** The bundles in the project's cache. */
+const bundles = () => readdirSync(cacheDir()).filter((name) => name.endsWith(".mjs"));
 
 function runBuilt(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [RUN_BUILT, ...args], { cwd: project });
@@ -48,7 +58,7 @@ function runBuilt(...args: string[]): Promise<{ code: number | null; stdout: str
   });
 }
 
-/** What the entry reports: its argv, where its modules think they live, and values from its imports. */
+/** What the entry reports: its argv, where its modules think they live, values from its imports. */
 interface Report {
   code: number | null;
   argv: string[];
@@ -56,6 +66,7 @@ interface Report {
   where: string;
   entry: string;
   value: string;
+  shared: string;
 }
 
 async function report(...args: string[]): Promise<Report> {
@@ -72,8 +83,9 @@ beforeEach(() => {
       'import { fileURLToPath } from "node:url";',
       'import { greeting, where } from "./lib/greeting.ts";',
       'import pkg from "fake-pkg";',
+      'import { shared } from "@acme/shared";',
       "const value: string = pkg.value;",
-      "console.log(JSON.stringify({ argv: process.argv.slice(1), greeting, where, value,",
+      "console.log(JSON.stringify({ argv: process.argv.slice(1), greeting, where, value, shared,",
       "  entry: fileURLToPath(import.meta.url) }));",
       "process.exitCode = 7;",
       "",
@@ -83,14 +95,18 @@ beforeEach(() => {
     "src/lib/greeting.ts",
     'export const greeting: string = "hello";\nexport const where = new URL(".", import.meta.url).pathname;\n',
   );
-  write("node_modules/fake-pkg/package.json", JSON.stringify({ name: "fake-pkg", main: "index.js" }));
-  write("node_modules/fake-pkg/index.js", 'module.exports = { value: "one" };\n');
+  // A workspace package of another scope, linked into node_modules as a package manager links it.
+  write("shared/package.json", JSON.stringify({ name: "@acme/shared", type: "module", exports: "./index.ts" }));
+  write("shared/index.ts", 'export const shared: string = "shared source";\n');
+  mkdirSync(file("node_modules/@acme"), { recursive: true });
+  symlinkSync(file("shared"), file("node_modules/@acme/shared"));
+  installFakePackage("1.0.0", "one");
 });
 
 afterEach(() => rmSync(project, { recursive: true, force: true }));
 
-describe("run-built", () => {
-  it("runs the entry as if run directly: its arguments, its exit code, each module's own import.meta.url", async () => {
+describe("run-built runs the entry as if it were run directly", () => {
+  it("with its arguments, its exit code, each module's own import.meta.url, workspace packages bundled", async () => {
     expect(await report("--flag", "value")).toEqual({
       code: 7,
       argv: [file("src/entry.ts"), "--flag", "value"],
@@ -98,18 +114,55 @@ describe("run-built", () => {
       where: `${file("src/lib")}/`,
       entry: file("src/entry.ts"),
       value: "one",
+      shared: "shared source",
     });
+  });
+
+  it("leaves import.meta in strings alone; import.meta as a value is the source's; import.meta.resolve names the file", async () => {
+    write(
+      "src/meta.ts",
+      [
+        "const meta = import.meta;",
+        'const text = "use import.meta.url to find files";',
+        "let resolveError = '';",
+        "try { import.meta.resolve('./x.ts'); } catch (error) { resolveError = (error as Error).message; }",
+        "console.log(JSON.stringify({ url: meta.url, text, resolveError }));",
+        "",
+      ].join("\n"),
+    );
+    const run = await runBuilt("src/meta.ts");
+    expect(run.stderr).toBe("");
+    expect(JSON.parse(run.stdout)).toEqual({
+      url: `file://${file("src/meta.ts")}`,
+      text: "use import.meta.url to find files",
+      resolveError: `import.meta.resolve is not available in a run-built bundle (${file("src/meta.ts")})`,
+    });
+  });
+
+  it("names the source file and line in a crash's stack trace, not the bundle", async () => {
+    write("src/crash.ts", 'import { explode } from "./lib/explode.ts";\nexplode();\n');
+    write("src/lib/explode.ts", "export function explode(): never {\n  // line 2\n  throw new Error('boom');\n}\n");
+    // Both the run that builds (tsx is loaded then) and one from the kept bundle.
+    for (const run of [await runBuilt("src/crash.ts"), await runBuilt("src/crash.ts")]) {
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`${file("src/lib/explode.ts")}:3:9`);
+      expect(run.stderr).not.toContain(".cache");
+    }
   });
 
   it("runs the bundle it built while nothing changed", async () => {
     await report();
-    const built = statSync(bundleFile());
+    const [built] = bundles();
+    const before = statSync(join(cacheDir(), built ?? ""));
     await report();
-    expect(statSync(bundleFile()).mtimeMs).toBe(built.mtimeMs);
-    expect(statSync(bundleFile()).ino).toBe(built.ino);
+    expect(bundles()).toEqual([built]);
+    const after = statSync(join(cacheDir(), built ?? ""));
+    expect([after.mtimeMs, after.ino]).toEqual([before.mtimeMs, before.ino]);
   });
+});
 
-  it("runs a source as it is now, even when the edit kept its size and its modification time", async () => {
+describe("run-built never runs a bundle older than what is on disk", () => {
+  it("an edit that kept the file's size and modification time", async () => {
     await report();
     const source = file("src/lib/greeting.ts");
     const before = statSync(source);
@@ -120,23 +173,101 @@ describe("run-built", () => {
     expect((await report()).greeting).toBe("HELLO");
   });
 
-  it("builds again when an npm file the bundle imports is gone (a reinstall moved the package)", async () => {
+  it("a file saved while a run was building: the next run builds again", async () => {
+    // A large module read after greeting.ts keeps the build busy for a while after it.
+    const big = Array.from({ length: 40_000 }, (_, n) => `export const value${n}: number = ${n};`).join("\n");
+    write("src/lib/big.ts", `${big}\n`);
+    write(
+      "src/slow.ts",
+      'import { greeting } from "./lib/greeting.ts";\nimport * as big from "./lib/big.ts";\nconsole.log(greeting, Object.keys(big).length);\n',
+    );
+    const source = file("src/lib/greeting.ts");
+    for (const [attempt, delayMs] of [150, 250, 350, 450, 550].entries()) {
+      rmSync(cacheDir(), { recursive: true, force: true });
+      const building = runBuilt("src/slow.ts");
+      await sleep(delayMs);
+      writeFileSync(source, `export const greeting: string = "saved ${attempt}";\nexport const where = "";\n`);
+      await building;
+      expect((await runBuilt("src/slow.ts")).stdout).toBe(`saved ${attempt} 40000\n`);
+    }
+  });
+
+  it("an upgrade of an installed package, the old version's folder still there", async () => {
     await report();
-    rmSync(file("node_modules/fake-pkg"), { recursive: true });
-    write("node_modules/fake-pkg/package.json", JSON.stringify({ name: "fake-pkg", main: "lib/main.js" }));
-    write("node_modules/fake-pkg/lib/main.js", 'module.exports = { value: "two" };\n');
+    installFakePackage("2.0.0", "two");
+    expect(statSync(file("node_modules/.pnpm/fake-pkg@1.0.0/node_modules/fake-pkg/index.js")).isFile()).toBe(true);
 
     expect((await report()).value).toBe("two");
   });
 
-  it("builds again over a damaged manifest", async () => {
+  it("an installed file the bundle imports that is gone", async () => {
     await report();
-    writeFileSync(`${bundleFile()}.json`, "{ not json");
-    writeFileSync(file("src/lib/greeting.ts"), 'export const greeting = "again";\nexport const where = "";\n');
+    rmSync(file("node_modules/.pnpm"), { recursive: true });
+    rmSync(file("node_modules/fake-pkg"));
+    write("node_modules/fake-pkg/package.json", JSON.stringify({ name: "fake-pkg", main: "lib/main.js" }));
+    write("node_modules/fake-pkg/lib/main.js", 'module.exports = { value: "moved" };\n');
 
-    expect((await report()).greeting).toBe("again");
+    expect((await report()).value).toBe("moved");
   });
 
+  it("a change to tsconfig.json, which decides how the sources compile", async () => {
+    write("tsconfig.json", JSON.stringify({ compilerOptions: { useDefineForClassFields: true } }));
+    write(
+      "src/fields.ts",
+      "class Base { constructor() { (this as any).field = 'set by base'; } }\n" +
+        "class Child extends Base { field?: string; }\nconsole.log(new Child().field ?? 'undefined');\n",
+    );
+    expect((await runBuilt("src/fields.ts")).stdout).toBe("undefined\n");
+    write("tsconfig.json", JSON.stringify({ compilerOptions: { useDefineForClassFields: false } }));
+    expect((await runBuilt("src/fields.ts")).stdout).toBe("set by base\n");
+  });
+
+  it("a new file in a folder an import reads: a template import() finds it", async () => {
+    write("src/plugins/alpha.ts", 'export const name = "alpha";\n');
+    write(
+      "src/plugins.ts",
+      "const wanted = process.argv[2] ?? 'alpha';\n" +
+        "const plugin = await import(`./plugins/${wanted}.ts`);\nconsole.log(plugin.name);\n",
+    );
+    expect((await runBuilt("src/plugins.ts", "alpha")).stdout).toBe("alpha\n");
+    write("src/plugins/beta.ts", 'export const name = "beta";\n');
+    const run = await runBuilt("src/plugins.ts", "beta");
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toBe("beta\n");
+  });
+
+  it("a damaged manifest, or one of another layout", async () => {
+    await report();
+    const [built] = bundles();
+    writeFileSync(join(cacheDir(), `${built}.json`), "{ not json");
+    writeFileSync(file("src/lib/greeting.ts"), 'export const greeting = "again";\nexport const where = "";\n');
+    expect((await report()).greeting).toBe("again");
+
+    writeFileSync(join(cacheDir(), `${built}.json`), JSON.stringify({ entry: file("src/entry.ts"), files: {} }));
+    writeFileSync(file("src/lib/greeting.ts"), 'export const greeting = "once more";\nexport const where = "";\n');
+    expect((await report()).greeting).toBe("once more");
+  });
+
+  it("several first runs at once each run the entry, and leave no partial file", async () => {
+    const runs = await Promise.all([1, 2, 3, 4].map((n) => runBuilt("src/entry.ts", String(n))));
+    for (const [index, run] of runs.entries()) {
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(7);
+      expect((JSON.parse(run.stdout) as { argv: string[] }).argv).toEqual([file("src/entry.ts"), String(index + 1)]);
+    }
+    expect(readdirSync(cacheDir()).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("removes the bundles of entries that are gone when it builds", async () => {
+    write("src/once.ts", "console.log('once');\n");
+    expect((await runBuilt("src/once.ts")).stdout).toBe("once\n");
+    rmSync(file("src/once.ts"));
+    await report();
+    expect(bundles().map((name) => name.replace(/-\w+\.mjs$/, ""))).toEqual(["entry"]);
+  });
+});
+
+describe("run-built refuses what it cannot run, and runs what it cannot keep", () => {
   it("names the file and line of a source that does not build, exits 1, and runs once it is fixed", async () => {
     await report();
     writeFileSync(file("src/lib/greeting.ts"), 'export const greeting: string = "hello";\nexport const = 1;\n');
@@ -151,29 +282,21 @@ describe("run-built", () => {
     expect((await report()).greeting).toBe("fixed");
   });
 
-  it("several first runs at once each run the entry (each builds, the last rename wins whole)", async () => {
-    const runs = await Promise.all([1, 2, 3, 4].map((n) => runBuilt("src/entry.ts", String(n))));
-    for (const [index, run] of runs.entries()) {
-      expect(run.stderr).toBe("");
-      expect(run.code).toBe(7);
-      expect((JSON.parse(run.stdout) as { argv: string[] }).argv).toEqual([file("src/entry.ts"), String(index + 1)]);
-    }
-    expect(readdirSync(dirname(bundleFile())).filter((name) => name.endsWith(".tmp"))).toEqual([]);
-  });
-
   it("runs the entry from its sources, with a warning, where the bundle cannot be written", async () => {
     writeFileSync(file("node_modules/.cache"), "a file where the cache folder would go");
     const run = await runBuilt("src/entry.ts", "--flag");
     expect(run.stderr).toMatch(
-      /^warning: run-built cannot write \S+ \(ENOTDIR\): running \S+src\/entry\.ts through tsx\n$/,
+      /^warning: run-built cannot write \S+: ENOTDIR: running \S+src\/entry\.ts through tsx\n$/,
     );
     expect(run.code).toBe(7);
     expect(JSON.parse(run.stdout)).toMatchObject({ argv: [file("src/entry.ts"), "--flag"], greeting: "hello" });
   });
 
-  it("without an entry, prints its usage and exits 2", async () => {
-    const run = await runBuilt();
-    expect(run.code).toBe(2);
-    expect(run.stderr).toBe("usage: run-built <entry.ts> [arguments…]\n");
+  it("without an entry (or with an option where the entry goes), prints its usage and exits 2", async () => {
+    for (const args of [[], ["--help"]]) {
+      const run = await runBuilt(...args);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe("usage: run-built <entry.ts> [arguments…]\n");
+    }
   });
 });
