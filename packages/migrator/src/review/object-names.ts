@@ -168,6 +168,11 @@ export class ObjectNames {
     return this.indexes.get(`${schema}.${name}`);
   }
 
+  /** The index (or constraint index) a DROP INDEX names: `[schema?, name]`, an unqualified name in `public`. */
+  indexNamed(names: string[]): NamedObject | undefined {
+    return this.indexes.get(qualifiedListName(names));
+  }
+
   /** The constraint of that name on a table. */
   constraint(table: string, name: string): NamedObject | undefined {
     return this.constraints.get(table)?.get(name);
