@@ -47,7 +47,7 @@ export function qualifiedName(rangeVar: AstObject | undefined): string {
 }
 
 /** `schema.name` of a `[schema?, name]` name list (DROP INDEX, DROP TABLE). */
-function qualifiedListName(names: string[]): string {
+export function qualifiedListName(names: string[]): string {
   return names.length > 1 ? names.slice(-2).join(".") : `${DEFAULT_SCHEMA}.${names[0] ?? ""}`;
 }
 
