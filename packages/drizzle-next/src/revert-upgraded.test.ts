@@ -123,6 +123,28 @@ describe("db:revert in Drizzle Kit 1.0's layout", () => {
     },
   );
 
+  it.each([11, 12])(
+    "reverting migration %i, which worked on an index CONCURRENTLY: the 0.x history's statements, outside a transaction",
+    async (k) => {
+      const dir = upgradedCopy(k);
+      const scratch = scratchMigrations(k);
+      try {
+        const plan = await planRevert({ folder: dir });
+        const before = await planRevert({ folder: scratch.dir });
+        expect(plan.outsideTransaction).toBe(true);
+        // Drizzle Kit 1.0 leaves out the default `USING btree`.
+        const words = (p: RevertPlan) => p.statements.map((st) => st.sql.replace(" USING btree ", " "));
+        expect(words(plan)).toEqual(words(before));
+        expect(plan.statements.every((st) => / CONCURRENTLY IF (NOT )?EXISTS /.test(st.sql))).toBe(true);
+        writeRevert(plan);
+        // The runner reads the directive from migration.sql's first line.
+        expect(readMigrationFolder(dir).migrations.at(-1)?.noTransaction).toBe(true);
+      } finally {
+        scratch.remove();
+      }
+    },
+  );
+
   it("reverts an earlier migration (0005) no later one touches: the state of the 0.x revert", async () => {
     const dir = upgradedCopy();
     const scratch = scratchMigrations();

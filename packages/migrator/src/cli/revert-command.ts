@@ -24,6 +24,12 @@ function report(context: CommandContext, plan: RevertPlan, written: boolean, sch
         : `Wrote ${file}, ${shown(context, plan.migration.snapshotPath)} and journal entry ${plan.migration.entry.idx} (${plan.migration.entry.tag}).`
       : `Dry run: would write ${file} (nothing written). Its SQL:\n\n${plan.migration.sql.trimEnd()}\n`,
   ];
+  if (plan.outsideTransaction) {
+    lines.push(
+      "",
+      `OUTSIDE A TRANSACTION: ${plan.reverted.tag} built or dropped an index CONCURRENTLY, so the revert does the reverse CONCURRENTLY ("-- migrator:no-transaction", every statement re-runnable): queries on the table go on meanwhile.`,
+    );
+  }
   if (plan.dataLoss.length) {
     lines.push(
       "",
@@ -111,7 +117,8 @@ export function revertCommand(project: Project, name = "db:revert") {
               if (!flags.dryRun) writeRevert(plan);
               if (flags.json) {
                 const { layout, entry, sqlPath, snapshotPath, sql } = plan.migration;
-                const { reverted, wasLast, dataLoss, todos, notes, checkedLater, schemaChanges } = plan;
+                const { reverted, wasLast, outsideTransaction, dataLoss, todos, notes, checkedLater, schemaChanges } =
+                  plan;
                 const migration = { layout, entry, sqlPath, snapshotPath, sql };
                 const result = {
                   ok: true,
@@ -119,6 +126,7 @@ export function revertCommand(project: Project, name = "db:revert") {
                   reverted,
                   wasLast,
                   migration,
+                  outsideTransaction,
                   dataLoss,
                   todos,
                   notes,

@@ -10,7 +10,8 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { loadParser, parseSql } from "../sql/parse-migration.ts";
-import { STATEMENT_BREAKPOINT } from "../sql/statements.ts";
+import { NO_TRANSACTION_DIRECTIVE, STATEMENT_BREAKPOINT } from "../sql/statements.ts";
+import { concurrentReverse } from "./concurrent-indexes.ts";
 import { DATA_LOSS_MARKER, markDataLoss } from "./data-loss.ts";
 import { type RevertStatement, type RevertTodo, reverseManualSql, todoBlock } from "./manual-sql.ts";
 import { migrationTouches } from "../objects/migration-touches.ts";
@@ -92,6 +93,11 @@ export interface RevertPlan {
   };
   /** The statements in the file, in order. */
   statements: RevertStatement[];
+  /**
+   * Whether the file runs outside a transaction (`-- migrator:no-transaction`): the reverted
+   * migration built or dropped an index CONCURRENTLY, and the revert does the reverse the same way.
+   */
+  outsideTransaction: boolean;
   dataLoss: DataLossItem[];
   todos: RevertTodo[];
   /** Hand-written statements that need no reverse, and why. */
@@ -292,7 +298,9 @@ function renderSql(
  *
  * Reverting an earlier migration is refused (`later-migration-conflict`) when a later migration
  * touches the same objects; a possible rename is refused (`ambiguous-rename`) since Drizzle Kit
- * would need to ask.
+ * would need to ask. An index TAG built or dropped CONCURRENTLY is dropped or built again
+ * CONCURRENTLY, in a `-- migrator:no-transaction` file; when another statement of the revert
+ * could not run outside a transaction, it is refused (`needs-transaction`, concurrent-indexes.ts).
  *
  * @example
  * const plan = await planRevert({ folder: "src/migrations" }); // reverts the last migration
@@ -383,23 +391,28 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
     droppedTables: new Set(tablesOnlyIn(after, before)),
     earlierSql: earlier.map((m) => ({ file: relative(history.folder, m.file), sql: m.sql })),
   });
-  const statements: RevertStatement[] = [
-    ...manual.before,
-    ...markDataLoss(otherStatements, removed),
-    ...manual.after,
-    ...roleDrops.map((sql) => ({
-      sql,
-      comments: [
-        "-- db:revert: roles are cluster-wide; this fails while another database on the server still uses the role",
-      ],
-    })),
-  ];
+  const { statements, outsideTransaction } = concurrentReverse(
+    { tag: target.tag, file: relative(history.folder, target.file), sql: target.sql },
+    [
+      ...manual.before,
+      ...markDataLoss(otherStatements, removed),
+      ...manual.after,
+      ...roleDrops.map((sql) => ({
+        sql,
+        comments: [
+          "-- db:revert: roles are cluster-wide; this fails while another database on the server still uses the role",
+        ],
+      })),
+    ],
+  );
 
   const now = (options.now ?? Date.now)();
   const written = history.journal
     ? appendToJournal(history as MigrationFolder & { journal: Journal }, name, now, goal, last.snapshot)
     : appendFolder(history, name, now, goal, last.snapshot);
   const header = [
+    // The runner reads the directive only on the first line.
+    ...(outsideTransaction ? [NO_TRANSACTION_DIRECTIVE] : []),
     `-- db:revert: reverses ${target.tag}, returning the schema to its state before it.`,
     `-- Written by db:revert: review it; data-loss lines and TODO blocks need a person.`,
   ];
@@ -410,6 +423,7 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
     wasLast,
     migration: { ...written.migration, sql },
     statements,
+    outsideTransaction,
     dataLoss,
     todos: manual.todos,
     notes: manual.notes,

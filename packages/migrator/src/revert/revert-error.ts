@@ -11,7 +11,12 @@ export type RevertErrorCode =
   /** The --name is not usable in a file name. */
   | "invalid-name"
   /** Drizzle Kit would have to ask whether something was renamed (it prompts; we do not guess). */
-  | "ambiguous-rename";
+  | "ambiguous-rename"
+  /**
+   * The reverted migration built or dropped an index CONCURRENTLY, so its revert must run outside
+   * a transaction, but another statement of the revert is not safe there.
+   */
+  | "needs-transaction";
 
 /** One object a later migration also touches: what, and which migrations. */
 export interface RevertConflict {

@@ -47,7 +47,7 @@ export function qualifiedName(rangeVar: AstObject | undefined): string {
 }
 
 /** `schema.name` of a `[schema?, name]` name list (DROP INDEX, DROP TABLE). */
-function qualifiedListName(names: string[]): string {
+export function qualifiedListName(names: string[]): string {
   return names.length > 1 ? names.slice(-2).join(".") : `${DEFAULT_SCHEMA}.${names[0] ?? ""}`;
 }
 
@@ -166,6 +166,11 @@ export class ObjectNames {
   /** The index (or constraint index) holding a name in a schema. */
   index(schema: string, name: string): NamedObject | undefined {
     return this.indexes.get(`${schema}.${name}`);
+  }
+
+  /** The index (or constraint index) a DROP INDEX names: `[schema?, name]`, an unqualified name in `public`. */
+  indexNamed(names: string[]): NamedObject | undefined {
+    return this.indexes.get(qualifiedListName(names));
   }
 
   /** The constraint of that name on a table. */

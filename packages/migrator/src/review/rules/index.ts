@@ -28,6 +28,7 @@ import { liveTableRewrite } from "./live-table-rewrite.ts";
 import { manualAdditionHeader } from "./manual-addition-header.ts";
 import { missingGuardRule } from "./missing-guard.ts";
 import { noTransactionNotRerunnable } from "./no-transaction-not-rerunnable.ts";
+import { nonConcurrentDropIndex } from "./non-concurrent-drop-index.ts";
 import { nonConcurrentIndex } from "./non-concurrent-index.ts";
 import { parseError } from "./parse-error.ts";
 import { renameAsDropAdd } from "./rename-as-drop-add.ts";
@@ -66,6 +67,7 @@ export const RULES: readonly Rule[] = [
   volatileDefaultRewrite,
   addNotNullWithoutDefault,
   nonConcurrentIndex,
+  nonConcurrentDropIndex,
   columnTypeChange,
   setNotNull,
   constraintNotValid,

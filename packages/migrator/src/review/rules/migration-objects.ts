@@ -47,7 +47,7 @@ const DROP_KINDS: Record<string, string> = {
 
 const quoted = (name: string) => `"${name}"`;
 /** `["public", "mood"]` → `"public"."mood"`. */
-const quotedPath = (names: string[]) => names.map(quoted).join(".");
+export const quotedPath = (names: string[]) => names.map(quoted).join(".");
 
 /** The objects a statement creates (CREATE …, ADD COLUMN, ADD CONSTRAINT). */
 export function createdObjects(unit: SqlUnit): ObjectEvent[] {
