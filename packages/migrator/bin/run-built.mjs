@@ -4,12 +4,13 @@
  * of it, so a command starts without transpiling its sources on every run (tsx).
  *
  * In sync by construction: the bundle (`node_modules/.cache/@repo/migrator/commands/`, in the
- * nearest `node_modules` above the entry) runs only while every file it was built from has the
+ * nearest `node_modules` above the entry, or `$RUN_BUILT_CACHE`) runs only while every file it was built from has the
  * bytes the build read, every folder holding one lists the same files, the lockfiles and install
  * records are unchanged and every installed file it imports is still there; otherwise it is built
- * again first (src/build/command-bundle.ts, loaded through tsx only then). The script sees itself
- * as run directly: `process.argv` is `[node, <entry.ts>, arguments…]`, each module's `import.meta`
- * is its source file's, and a stack trace names the source files (source maps are on).
+ * again first (src/build/command-bundle.ts, itself kept as a bundle the same way, and loaded
+ * through tsx only when that is stale). The script sees itself as run directly: `process.argv` is
+ * `[node, <entry.ts>, arguments…]`, each module's `import.meta` is its source file's, and a stack
+ * trace names the source files (source maps are on).
  *
  * Where the bundle cannot be written (a read-only or full disk), the entry runs through tsx, with
  * a warning. Exit codes: the command's own; 1 when the entry does not build (the file and line are
@@ -18,7 +19,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const USAGE = "usage: run-built <entry.ts> [arguments…]\n";
 const [entryArgument, ...commandArguments] = process.argv.slice(2);
@@ -36,23 +37,22 @@ function cacheRoot(from) {
   }
 }
 
-const key = createHash("sha256").update(entry).digest("hex").slice(0, 12);
-const bundle = join(
-  cacheRoot(dirname(entry)),
-  ".cache",
-  "@repo",
-  "migrator",
-  "commands",
-  `${basename(entry).replace(/\.[cm]?tsx?$/, "")}-${key}.mjs`,
-);
+/** Where the bundle of `source` is kept: `$RUN_BUILT_CACHE`, else the cache of the nearest `node_modules` above it. */
+function bundleOf(source) {
+  const key = createHash("sha256").update(source).digest("hex").slice(0, 12);
+  const name = `${basename(source).replace(/\.[cm]?tsx?$/, "")}-${key}.mjs`;
+  const configured = process.env["RUN_BUILT_CACHE"];
+  if (configured) return join(resolve(configured), name);
+  return join(cacheRoot(dirname(source)), ".cache", "@repo", "migrator", "commands", name);
+}
 
 const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
 
-/** Whether the bundle was built from the files as they are now (the checks of src/build/command-bundle.ts's manifest). */
-function isFresh() {
+/** Whether `bundle` was built from `source` and the files as they are now (the checks of src/build/command-bundle.ts's manifest). */
+function isFresh(source, bundle) {
   try {
     const manifest = JSON.parse(readFileSync(`${bundle}.json`, "utf8"));
-    if (manifest.version !== 2 || manifest.entry !== entry || !existsSync(bundle)) return false;
+    if (manifest.version !== 2 || manifest.entry !== source || !existsSync(bundle)) return false;
     for (const [file, hash] of Object.entries(manifest.files)) if (sha256(readFileSync(file)) !== hash) return false;
     for (const [dir, hash] of Object.entries(manifest.dirs)) {
       if (sha256(readdirSync(dir).sort().join("\0")) !== hash) return false;
@@ -63,16 +63,28 @@ function isFresh() {
   }
 }
 
+const BUILDER = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "build", "command-bundle.ts");
+
+/**
+ * The bundler: from its own bundle when that is current (no TypeScript loader), else from its
+ * sources through tsx, bundling itself for the next build.
+ */
+async function loadBuilder() {
+  const builderBundle = bundleOf(BUILDER);
+  if (isFresh(BUILDER, builderBundle)) return import(pathToFileURL(builderBundle).href);
+  const { tsImport } = await import("tsx/esm/api");
+  const builder = await tsImport(pathToFileURL(BUILDER).href, import.meta.url);
+  // Only to make the next build faster: a failure here costs nothing but that.
+  await builder.bundleCommand(BUILDER, builderBundle).catch(() => undefined);
+  return builder;
+}
+
 /**
  * Builds the bundle and returns how to run the command: the bundle, or the entry itself through
  * tsx when the bundle cannot be written. Exits 1 when the entry does not build.
  */
-async function build() {
-  const { tsImport } = await import("tsx/esm/api");
-  const { bundleCommand, BundleError, BundleWriteError } = await tsImport(
-    "../src/build/command-bundle.ts",
-    import.meta.url,
-  );
+async function build(bundle) {
+  const { bundleCommand, BundleError, BundleWriteError } = await loadBuilder();
   try {
     await bundleCommand(entry, bundle);
     return () => import(pathToFileURL(bundle).href);
@@ -83,11 +95,13 @@ async function build() {
     }
     if (!(error instanceof BundleWriteError)) throw error;
     process.stderr.write(`warning: run-built ${error.message}: running ${entry} through tsx\n`);
+    const { tsImport } = await import("tsx/esm/api");
     return () => tsImport(pathToFileURL(entry).href, import.meta.url);
   }
 }
 
-const run = isFresh() ? () => import(pathToFileURL(bundle).href) : await build();
+const bundle = bundleOf(entry);
+const run = isFresh(entry, bundle) ? () => import(pathToFileURL(bundle).href) : await build(bundle);
 process.setSourceMapsEnabled(true);
 process.argv = [process.argv[0], entry, ...commandArguments];
 await run();

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import {
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -22,6 +23,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
  * node_modules/.pnpm, a link to it, an install record), where the bundle cache goes too.
  */
 const RUN_BUILT = fileURLToPath(new URL("../../bin/run-built.mjs", import.meta.url));
+const BUILDER = fileURLToPath(new URL("./command-bundle.ts", import.meta.url));
 
 let project: string;
 const file = (name: string) => join(project, name);
@@ -47,7 +49,14 @@ const cacheDir = () => join(project, "node_modules", ".cache", "@repo", "migrato
 const bundles = () => readdirSync(cacheDir()).filter((name) => name.endsWith(".mjs"));
 
 function runBuilt(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [RUN_BUILT, ...args], { cwd: project });
+  return runBuiltWith({}, ...args);
+}
+
+function runBuiltWith(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [RUN_BUILT, ...args], { cwd: project, env: { ...process.env, ...env } });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -148,6 +157,18 @@ describe("run-built runs the entry as if it were run directly", () => {
       expect(run.stderr).toContain(`${file("src/lib/explode.ts")}:3:9`);
       expect(run.stderr).not.toContain(".cache");
     }
+  });
+
+  it("keeps every bundle in $RUN_BUILT_CACHE when set, the bundler's own among them (later builds need no TypeScript loader)", async () => {
+    const cache = file("elsewhere");
+    const run = await runBuiltWith({ RUN_BUILT_CACHE: cache }, "src/entry.ts");
+    expect(run.stderr).toBe("");
+    const manifests = readdirSync(cache).filter((name) => name.endsWith(".mjs.json"));
+    const entries = manifests.map(
+      (name) => (JSON.parse(readFileSync(join(cache, name), "utf8")) as { entry: string }).entry,
+    );
+    expect(entries.sort()).toEqual([file("src/entry.ts"), BUILDER].sort());
+    expect(existsSync(cacheDir())).toBe(false);
   });
 
   it("runs the bundle it built while nothing changed", async () => {
