@@ -67,13 +67,26 @@ interface Rewritten {
   index: string;
 }
 
-/** The concurrent form of one reverting statement, or undefined when it stays as it is. */
+/**
+ * The concurrent form of one reverting statement, or undefined when it stays as it is: the reverse
+ * of what the reverted migration did CONCURRENTLY, and any index statement Drizzle Kit wrote
+ * CONCURRENTLY itself (an index declared `.concurrently()`), guarded so a retry passes.
+ */
 function concurrentForm(statement: RevertStatement, work: ConcurrentWork, file: string): Rewritten[] | undefined {
   const units = parseSql(statement.sql);
   const [unit] = units;
-  if (units.length !== 1 || !unit || unit.node["concurrent"] === true) return undefined;
+  if (units.length !== 1 || !unit) return undefined;
+  const written = unit.node["concurrent"] === true;
+  const why = (did: string) =>
+    written
+      ? "-- db:revert: written CONCURRENTLY (the index is declared .concurrently()): it runs outside a transaction, guarded for a retry."
+      : `-- db:revert: ${file} ${did}`;
   const dropped = droppedIndexes(unit);
-  if (dropped && dropped.length > 0 && dropped.every((names) => work.built.has(qualifiedListName(names)))) {
+  if (
+    dropped &&
+    dropped.length > 0 &&
+    (written || dropped.every((names) => work.built.has(qualifiedListName(names))))
+  ) {
     // CONCURRENTLY drops one index per statement.
     return dropped.map((names) => ({
       kind: "drop",
@@ -82,12 +95,12 @@ function concurrentForm(statement: RevertStatement, work: ConcurrentWork, file: 
         sql: `DROP INDEX CONCURRENTLY IF EXISTS ${names.map(quoteIdent).join(".")};`,
         comments: [
           ...statement.comments,
-          `-- db:revert: ${file} built this index CONCURRENTLY; it goes the same way, so queries on its table go on.`,
+          why("built this index CONCURRENTLY; it goes the same way, so queries on its table go on."),
         ],
       },
     }));
   }
-  if (unit.type === "IndexStmt" && work.dropped.has(builtIndex(unit))) {
+  if (unit.type === "IndexStmt" && (written || work.dropped.has(builtIndex(unit)))) {
     const text = applyInsertions(unit.text, concurrentIndexInsertions(unit));
     return [
       {
@@ -98,7 +111,7 @@ function concurrentForm(statement: RevertStatement, work: ConcurrentWork, file: 
           sql: statement.sql.slice(0, unit.offset) + text + statement.sql.slice(unit.offset + unit.text.length),
           comments: [
             ...statement.comments,
-            `-- db:revert: ${file} dropped this index CONCURRENTLY; it is built again the same way, so writes go on.`,
+            why("dropped this index CONCURRENTLY; it is built again the same way, so writes go on."),
           ],
         },
       },
@@ -133,7 +146,6 @@ export function concurrentReverse(
 ): ConcurrentReverse {
   const work = concurrentWork(reverted.file, reverted.sql);
   const unchanged = { statements: [...statements], outsideTransaction: false };
-  if (work.built.size === 0 && work.dropped.size === 0) return unchanged;
   const result: (Rewritten | RevertStatement)[] = [];
   const concurrent: string[] = [];
   const unsafe: string[] = [];
@@ -154,9 +166,9 @@ export function concurrentReverse(
   if (unsafe.length > 0) {
     throw new RevertError(
       "needs-transaction",
-      `cannot write the revert of ${reverted.tag} as one migration: ${reverted.file} built or dropped an index CONCURRENTLY, so its revert must do the reverse the same way (${concurrent.join(" ")}), outside a transaction, but these statements of the revert need one (run outside it they could not be retried after a partial failure): ${unsafe.join("; ")}`,
+      `cannot write the revert of ${reverted.tag} as one migration: it builds or drops an index CONCURRENTLY (${concurrent.join(" ")}), the way ${reverted.file} did or Drizzle Kit writes an index declared .concurrently(), which runs only outside a transaction, but these statements of the revert need one (run outside it they could not be retried after a partial failure): ${unsafe.join("; ")}`,
       {
-        fix: `split it into two migrations by hand: first a custom one (drizzle-kit generate --custom) whose first line is "-- migrator:no-transaction", holding ${concurrent.join(" ")}; then change the TypeScript schema back and run drizzle-kit generate for the rest, removing from it what the first migration already did`,
+        fix: `split it into two migrations by hand: first a custom one (drizzle-kit generate --custom) whose first line is "-- migrator:no-transaction", holding ${concurrent.map((sql) => sql.replace(/;$/, "")).join("; ")}; then change the TypeScript schema back and run drizzle-kit generate for the rest, removing from it what the first migration already did`,
       },
     );
   }

@@ -76,6 +76,13 @@ describe("reverseManualSql", () => {
     expect(result.touched.map((t) => t.label)).toContain(`extension "pg_trgm"`);
   });
 
+  it("names the schema of a hand-written index outside the default one, so its drop finds it", () => {
+    const sql = `CREATE INDEX CONCURRENTLY IF NOT EXISTS "events_hand_idx" ON "App Data"."Events" USING btree ("at");`;
+    expect(reverseManualSql(context(sql)).before.map((s) => s.sql)).toEqual([
+      `DROP INDEX IF EXISTS "App Data"."events_hand_idx";`,
+    ]);
+  });
+
   it("keeps an extension an earlier migration created, and needs nothing for grants on dropped tables", () => {
     const sql = `CREATE EXTENSION IF NOT EXISTS vector;--> statement-breakpoint\nREVOKE INSERT, UPDATE ON "note" FROM "authenticated";`;
     const result = reverseManualSql(

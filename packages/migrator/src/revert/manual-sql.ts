@@ -133,13 +133,16 @@ function classifyUnit(unit: SqlUnit, context: ManualSqlContext, extensions: Map<
       if (partsOf(table).has(name)) return [{ kind: "covered" }];
       if (droppedTables.has(table))
         return [{ kind: "none", note: `index ${quoteIdent(name)} goes with table ${quoteIdent(table)}` }];
+      // An index lives in its table's schema: outside the default one, the drop names it.
+      const schema = stringField(objectField(node, "relation"), "schemaname");
+      const qualified = schema && schema !== "public" ? `${quoteIdent(schema)}.${quoteIdent(name)}` : quoteIdent(name);
       return [
         {
           kind: "reverse",
           placement: "before",
           touched: onTable(`index ${quoteIdent(name)}`),
           statement: {
-            sql: `DROP INDEX IF EXISTS ${quoteIdent(name)};`,
+            sql: `DROP INDEX IF EXISTS ${qualified};`,
             comments: undoes(`index ${quoteIdent(name)}`),
           },
         },

@@ -94,8 +94,9 @@ export interface RevertPlan {
   /** The statements in the file, in order. */
   statements: RevertStatement[];
   /**
-   * Whether the file runs outside a transaction (`-- migrator:no-transaction`): the reverted
-   * migration built or dropped an index CONCURRENTLY, and the revert does the reverse the same way.
+   * Whether the file runs outside a transaction (`-- migrator:no-transaction`): the revert builds or
+   * drops an index CONCURRENTLY (the reverse of what the reverted migration did so, or an index
+   * Drizzle Kit writes CONCURRENTLY).
    */
   outsideTransaction: boolean;
   dataLoss: DataLossItem[];

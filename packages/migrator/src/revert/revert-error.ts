@@ -13,8 +13,9 @@ export type RevertErrorCode =
   /** Drizzle Kit would have to ask whether something was renamed (it prompts; we do not guess). */
   | "ambiguous-rename"
   /**
-   * The reverted migration built or dropped an index CONCURRENTLY, so its revert must run outside
-   * a transaction, but another statement of the revert is not safe there.
+   * The revert builds or drops an index CONCURRENTLY (the reverse of what the reverted migration
+   * did so, or an index Drizzle Kit writes CONCURRENTLY), so it must run outside a transaction,
+   * but another statement of the revert is not safe there.
    */
   | "needs-transaction";
 

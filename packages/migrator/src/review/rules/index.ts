@@ -9,6 +9,7 @@ import { addNotNullWithoutDefault } from "./add-not-null-without-default.ts";
 import { addSerialColumn } from "./add-serial-column.ts";
 import { charColumn } from "./char-column.ts";
 import { columnTypeChange } from "./column-type-change.ts";
+import { concurrentDropIndexForm } from "./concurrent-drop-index-form.ts";
 import { concurrentIndexInTransaction } from "./concurrent-index-in-transaction.ts";
 import { constraintNotValid } from "./constraint-not-valid.ts";
 import { dropNotNull } from "./drop-not-null.ts";
@@ -72,6 +73,7 @@ export const RULES: readonly Rule[] = [
   setNotNull,
   constraintNotValid,
   concurrentIndexInTransaction,
+  concurrentDropIndexForm,
   storedGeneratedColumn,
   addSerialColumn,
   uniqueConstraintBuildsIndex,
