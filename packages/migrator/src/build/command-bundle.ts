@@ -142,8 +142,9 @@ function projectFiles(hashes: Map<string, string>): Plugin {
           `filename: ${JSON.stringify(args.path)}, dirname: ${JSON.stringify(dirname(args.path))}, ` +
           `resolve() { throw new Error(${JSON.stringify(`import.meta.resolve is not available in a run-built bundle (${args.path})`)}); } };`;
         const text = bytes.toString("utf8");
-        // After a shebang line, which must stay first.
-        const shebang = text.startsWith("#!") ? text.slice(0, text.indexOf("\n") + 1) : "";
+        // After a shebang line, which must stay first (and may be the whole file).
+        const lineEnd = text.indexOf("\n");
+        const shebang = !text.startsWith("#!") ? "" : lineEnd === -1 ? `${text}\n` : text.slice(0, lineEnd + 1);
         return { contents: `${shebang}${meta}${text.slice(shebang.length)}`, loader };
       });
     },

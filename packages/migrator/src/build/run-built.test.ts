@@ -148,6 +148,13 @@ describe("run-built runs the entry as if it were run directly", () => {
     });
   });
 
+  it("keeps an entry's shebang line first, and runs a file that is nothing but one", async () => {
+    write("src/script.ts", "#!/usr/bin/env node\nconsole.log(new URL(import.meta.url).pathname);\n");
+    write("src/bare.ts", "#!/usr/bin/env node");
+    expect(await runBuilt("src/script.ts")).toMatchObject({ code: 0, stdout: `${file("src/script.ts")}\n` });
+    expect(await runBuilt("src/bare.ts")).toEqual({ code: 0, stdout: "", stderr: "" });
+  });
+
   it("names the source file and line in a crash's stack trace, not the bundle", async () => {
     write("src/crash.ts", 'import { explode } from "./lib/explode.ts";\nexplode();\n');
     write("src/lib/explode.ts", "export function explode(): never {\n  // line 2\n  throw new Error('boom');\n}\n");
