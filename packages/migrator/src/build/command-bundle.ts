@@ -20,6 +20,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build, type Message, type Plugin } from "esbuild";
 import { MigratorError } from "../errors/migrator-error.ts";
+import { ancestorFolders, nearestPath } from "../paths/ancestor-folders.ts";
 
 /** The manifest's layout; a bundle with another is built again. */
 const MANIFEST_VERSION = 2;
@@ -151,14 +152,6 @@ function projectFiles(hashes: Map<string, string>): Plugin {
   };
 }
 
-/** The nearest file called `name` at or above `dir`. */
-function nearest(dir: string, name: string): string | undefined {
-  for (let at = dir; ; at = dirname(at)) {
-    if (existsSync(join(at, name))) return join(at, name);
-    if (dirname(at) === at) return undefined;
-  }
-}
-
 /** A tsconfig.json and the ones it extends by a relative path. */
 function tsconfigChain(file: string): string[] {
   const chain = [file];
@@ -190,11 +183,9 @@ const INSTALL_RECORDS = [
 
 /** The install records in `dir` and every folder above it. */
 function installRecords(dir: string): string[] {
-  const found: string[] = [];
-  for (let at = dir; ; at = dirname(at)) {
-    for (const name of INSTALL_RECORDS) if (existsSync(join(at, name))) found.push(join(at, name));
-    if (dirname(at) === at) return found;
-  }
+  return ancestorFolders(dir)
+    .flatMap((folder) => INSTALL_RECORDS.map((name) => join(folder, name)))
+    .filter((path) => existsSync(path));
 }
 
 /** Removes the bundles beside `outfile` whose entry is gone (a deleted or moved script). */
@@ -246,9 +237,9 @@ export async function bundleCommand(entry: string, outfile: string): Promise<Bun
   // The bundler itself: a change to how bundles are made makes every bundle stale.
   const extra = new Set<string>([fileURLToPath(import.meta.url), ...installRecords(dirname(entryPath))]);
   for (const dir of sourceDirs) {
-    const manifest = nearest(dir, "package.json");
+    const manifest = nearestPath(dir, "package.json");
     if (manifest) extra.add(manifest);
-    const tsconfig = nearest(dir, "tsconfig.json");
+    const tsconfig = nearestPath(dir, "tsconfig.json");
     for (const file of tsconfig ? tsconfigChain(tsconfig) : []) extra.add(file);
   }
   for (const file of extra) files[file] ??= sha256(readFileSync(file));

@@ -31,6 +31,7 @@ import {
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { nearestPath } from "../paths/ancestor-folders.ts";
 import { RULES } from "./rules/index.ts";
 
 /**
@@ -103,13 +104,6 @@ export function sourceFingerprint(dir: string): string {
 
 let identity: ToolkitIdentity | undefined;
 
-/** The nearest folder upward from `from` with a `package.json`. */
-function packageDirOf(from: string): string {
-  let dir = from;
-  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
-
 /**
  * This toolkit's identity (computed once per process). From its sources, the source folder is
  * fingerprinted; built into a bundle, the bundle file is (it holds the toolkit's code, and the
@@ -119,7 +113,7 @@ function packageDirOf(from: string): string {
 export function toolkitIdentity(): ToolkitIdentity {
   if (identity) return identity;
   const fromSources = /[\\/]src[\\/]review[\\/]review-cache\.[cm]?[jt]s$/.test(MODULE_FILE);
-  const packageDir = packageDirOf(dirname(MODULE_FILE));
+  const packageDir = dirname(nearestPath(dirname(MODULE_FILE), "package.json") ?? MODULE_FILE);
   const own = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")) as { name?: string; version?: string };
   let parser = "unknown";
   try {
@@ -140,18 +134,6 @@ export function toolkitIdentity(): ToolkitIdentity {
   return identity;
 }
 
-/** The `node_modules` folder a module in `from` would load packages from (the nearest one upward). */
-function nearestNodeModules(from: string): string | undefined {
-  let dir = resolve(from);
-  for (;;) {
-    const candidate = join(dir, "node_modules");
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-}
-
 /**
  * Where the review cache of a migrations folder lives: `$MIGRATOR_REVIEW_CACHE` when set (relative
  * to `cwd`), else `node_modules/.cache/<toolkit>/review/` in the nearest `node_modules` above the
@@ -160,7 +142,8 @@ function nearestNodeModules(from: string): string | undefined {
 export function reviewCacheDir(options: { env: NodeJS.ProcessEnv; folder: string; cwd: string }): string | undefined {
   const configured = options.env[REVIEW_CACHE_ENV];
   if (configured) return resolve(options.cwd, configured);
-  const modules = nearestNodeModules(options.folder) ?? nearestNodeModules(options.cwd);
+  // The node_modules a module in the folder (else in cwd) would load packages from.
+  const modules = nearestPath(options.folder, "node_modules") ?? nearestPath(options.cwd, "node_modules");
   return modules && join(modules, ".cache", ...toolkitIdentity().name.split("/"), "review");
 }
 

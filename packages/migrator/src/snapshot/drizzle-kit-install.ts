@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { ancestorFolders } from "../paths/ancestor-folders.ts";
 
 /** An installed `drizzle-kit` package. */
 export interface DrizzleKitInstall {
@@ -36,14 +37,11 @@ function install(packageDir: string): DrizzleKitInstall | undefined {
  * @example findDrizzleKit("packages/db")?.version // "0.31.11"
  */
 export function findDrizzleKit(from: string): DrizzleKitInstall | undefined {
-  let dir = resolve(from);
-  for (;;) {
-    const found = install(join(dir, "node_modules", "drizzle-kit"));
+  for (const folder of ancestorFolders(from)) {
+    const found = install(join(folder, "node_modules", "drizzle-kit"));
     if (found) return found;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
   }
+  return undefined;
 }
 
 /**
@@ -51,13 +49,11 @@ export function findDrizzleKit(from: string): DrizzleKitInstall | undefined {
  * undefined when `path` is in no `drizzle-kit` package.
  */
 export function drizzleKitAt(path: string): DrizzleKitInstall | undefined {
-  let dir = resolve(path);
-  if (existsSync(dir) && !statSync(dir).isDirectory()) dir = dirname(dir);
-  for (;;) {
-    const found = install(dir);
+  const start = resolve(path);
+  const dir = existsSync(start) && !statSync(start).isDirectory() ? dirname(start) : start;
+  for (const folder of ancestorFolders(dir)) {
+    const found = install(folder);
     if (found) return found;
-    const parent = dirname(dir);
-    if (parent === dir || !existsSync(parent)) return undefined;
-    dir = parent;
   }
+  return undefined;
 }
