@@ -13,7 +13,7 @@
  * in a transaction and drop an index CONCURRENTLY. The refusal names the statements and how to
  * split them into two migrations.
  */
-import { arrayField, nameList, nodeOf, objectField, stringField } from "../sql/ast.ts";
+import { arrayField, objectField, objectNameList, stringField } from "../sql/ast.ts";
 import { parseMigration, parseSql, type SqlUnit } from "../sql/parse-migration.ts";
 import { quoteIdent } from "../sql/quote-ident.ts";
 import { applyInsertions, concurrentIndexInsertions } from "../review/fix/statement-fixes.ts";
@@ -37,7 +37,7 @@ export interface ConcurrentReverse {
 /** `DROP INDEX`'s objects as name lists (`[schema?, name]`), or undefined for any other statement. */
 function droppedIndexes(unit: SqlUnit): string[][] | undefined {
   if (unit.type !== "DropStmt" || stringField(unit.node, "removeType") !== "OBJECT_INDEX") return undefined;
-  return arrayField(unit.node, "objects").map((object) => nameList(nodeOf(object, "List")?.["items"]));
+  return arrayField(unit.node, "objects").map((object) => objectNameList(object));
 }
 
 /** The qualified name of the index a `CREATE INDEX` builds. */
@@ -72,8 +72,12 @@ interface Rewritten {
  * of what the reverted migration did CONCURRENTLY, and any index statement Drizzle Kit wrote
  * CONCURRENTLY itself (an index declared `.concurrently()`), guarded so a retry passes.
  */
-function concurrentForm(statement: RevertStatement, work: ConcurrentWork, file: string): Rewritten[] | undefined {
-  const units = parseSql(statement.sql);
+function concurrentForm(
+  statement: RevertStatement,
+  units: readonly SqlUnit[],
+  work: ConcurrentWork,
+  file: string,
+): Rewritten[] | undefined {
   const [unit] = units;
   if (units.length !== 1 || !unit) return undefined;
   const written = unit.node["concurrent"] === true;
@@ -150,14 +154,15 @@ export function concurrentReverse(
   const concurrent: string[] = [];
   const unsafe: string[] = [];
   for (const statement of statements) {
-    const rewritten = concurrentForm(statement, work, reverted.file);
+    const units = parseSql(statement.sql);
+    const rewritten = concurrentForm(statement, units, work, reverted.file);
     if (rewritten) {
       result.push(...rewritten);
       concurrent.push(...rewritten.map((r) => r.statement.sql));
       continue;
     }
     result.push(statement);
-    for (const unit of parseSql(statement.sql)) {
+    for (const unit of units) {
       const why = missingGuard(unit);
       if (why) unsafe.push(`${unit.text.split("\n")[0] ?? ""} (${why})`);
     }

@@ -3,7 +3,7 @@
  * line `-- db:revert data-loss: …` above it in the file and is listed on screen. Statements are
  * read by PostgreSQL's parser (load it first).
  */
-import { arrayField, nameList, nodeOf, objectField, relationName, stringField } from "../sql/ast.ts";
+import { arrayField, nameList, nodeOf, objectField, objectNameList, relationName, stringField } from "../sql/ast.ts";
 import { parseSql, type SqlUnit } from "../sql/parse-migration.ts";
 import { quoteIdent } from "../sql/quote-ident.ts";
 import type { RevertStatement } from "./manual-sql.ts";
@@ -22,7 +22,7 @@ function unitDataLoss(unit: SqlUnit, removedEnumValues: RemovedEnumValues): stri
       const names =
         stringField(unit.node, "removeType") === "OBJECT_TYPE"
           ? nameList(nodeOf(object, "TypeName")?.["names"])
-          : nameList(nodeOf(object, "List")?.["items"]);
+          : objectNameList(object);
       const name = names.at(-1) ?? "";
       if (stringField(unit.node, "removeType") === "OBJECT_TABLE")
         return `drops table ${quoteIdent(name)} and its rows`;

@@ -4,7 +4,16 @@
  * types), which are tenant tables, which index and constraint names are taken, and which policies
  * a table has. Types, functions and other objects are not modelled: no rule needs them.
  */
-import { type AstObject, arrayField, nameList, nodeOf, objectField, relationName, stringField } from "../sql/ast.ts";
+import {
+  arrayField,
+  type AstObject,
+  nameList,
+  nodeOf,
+  objectField,
+  objectNameList,
+  relationName,
+  stringField,
+} from "../sql/ast.ts";
 import { canonicalNode } from "../sql/canonical-sql.ts";
 import type { SqlUnit } from "../sql/parse-migration.ts";
 import { type ColumnType, columnType, columnTypeText } from "../sql/type-name.ts";
@@ -285,7 +294,7 @@ export class SchemaState {
   private drop(node: AstObject): void {
     const type = stringField(node, "removeType");
     for (const object of arrayField(node, "objects")) {
-      const names = nameList(nodeOf(object, "List")?.["items"]);
+      const names = objectNameList(object);
       const name = names.at(-1) ?? "";
       if (type === "OBJECT_TABLE") {
         this.tables.delete(name);

@@ -50,6 +50,11 @@ export function nameList(value: unknown): string[] {
   return value.map((item) => stringField(nodeOf(item, "String"), "sval") ?? "");
 }
 
+/** One entry of a statement's `objects` (`DROP INDEX a, s.b`, `DROP TABLE …`) as its name: `["s", "b"]`. */
+export function objectNameList(object: unknown): string[] {
+  return nameList(nodeOf(object, "List")?.["items"]);
+}
+
 /** Every wrapped node of a type anywhere below a value, with the chain of node types above it. */
 export function findNodes(
   value: unknown,

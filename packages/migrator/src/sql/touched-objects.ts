@@ -7,7 +7,16 @@
  * Drizzle Kit layout; a statement it cannot read is listed, never guessed.
  */
 import { TouchedObjects } from "../snapshot/snapshot-objects.ts";
-import { type AstObject, arrayField, findNodes, nameList, nodeOf, objectField, stringField } from "./ast.ts";
+import {
+  arrayField,
+  type AstObject,
+  findNodes,
+  nameList,
+  nodeOf,
+  objectField,
+  objectNameList,
+  stringField,
+} from "./ast.ts";
 import type { ParsedMigration, SqlUnit } from "./parse-migration.ts";
 
 /** A statement whose objects the reader could not tell, with why. */
@@ -289,7 +298,7 @@ class Reader {
         return true;
       case "CommentStmt": {
         const object = node["object"];
-        const names = nameList(nodeOf(object, "List")?.["items"]);
+        const names = objectNameList(object);
         const name = names.length ? listName(names) : `"${stringField(nodeOf(object, "String"), "sval") ?? "?"}"`;
         const kind = (stringField(node, "objtype") ?? "").replace(/^OBJECT_/, "").toLowerCase();
         this.touched.add(`comment on ${kind} ${name}`);
@@ -382,7 +391,7 @@ class Reader {
   drop(node: AstObject): boolean {
     const kind = stringField(node, "removeType") ?? "";
     for (const object of arrayField(node, "objects")) {
-      const names = nameList(nodeOf(object, "List")?.["items"]);
+      const names = objectNameList(object);
       const single = stringField(nodeOf(object, "String"), "sval");
       const typeNames = nameList(nodeOf(object, "TypeName")?.["names"]);
       const routine = nameList(nodeOf(object, "ObjectWithArgs")?.["objname"]);

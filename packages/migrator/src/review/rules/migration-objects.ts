@@ -3,7 +3,16 @@
  * `trigger:table.name`, `function:name` …), so a rule can tell a drop that is undone later in the
  * same migration, or that removes something the migration itself created, from a drop for good.
  */
-import { type AstObject, arrayField, nameList, nodeOf, objectField, relationName, stringField } from "../../sql/ast.ts";
+import {
+  arrayField,
+  type AstObject,
+  nameList,
+  nodeOf,
+  objectField,
+  objectNameList,
+  relationName,
+  stringField,
+} from "../../sql/ast.ts";
 import type { ParsedMigration, SqlUnit } from "../../sql/parse-migration.ts";
 import { typeNameText } from "../../sql/type-name.ts";
 import { newConstraintShape, newIndexShape, type ObjectNames, qualifiedName } from "../object-names.ts";
@@ -117,7 +126,7 @@ export function droppedObjects(unit: SqlUnit, names: ObjectNames): DroppedObject
   const kind = DROP_KINDS[stringField(node, "removeType") ?? ""] ?? "other";
   return arrayField(node, "objects").map((object) => {
     const { name, label } = droppedName(object, kind);
-    const shape = kind === "index" ? names.indexShape(nameList(nodeOf(object, "List")?.["items"])) : undefined;
+    const shape = kind === "index" ? names.indexShape(objectNameList(object)) : undefined;
     return { key: `${kind}:${name}`, label, offset, cascade: cascades(node), shape };
   });
 }
@@ -136,7 +145,7 @@ function droppedName(object: unknown, kind: string): { name: string; label: stri
     const names = nameList(typeName["names"]);
     return { name: names.at(-1) ?? "", label: quotedPath(names) };
   }
-  const names = nameList(nodeOf(object, "List")?.["items"]);
+  const names = objectNameList(object);
   const single = stringField(nodeOf(object, "String"), "sval");
   if (names.length === 0) return { name: single ?? "", label: quoted(single ?? "") };
   const last = names.at(-1) ?? "";

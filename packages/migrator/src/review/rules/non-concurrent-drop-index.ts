@@ -1,4 +1,4 @@
-import { arrayField, nameList, nodeOf, stringField } from "../../sql/ast.ts";
+import { arrayField, objectNameList, stringField } from "../../sql/ast.ts";
 import { type Rule, type RuleHit, unitPosition } from "../rule.ts";
 import { quotedPath } from "./migration-objects.ts";
 
@@ -47,7 +47,7 @@ export const nonConcurrentDropIndex: Rule = {
     const objects = arrayField(node, "objects");
     const split = objects.length > 1 ? "; CONCURRENTLY drops one index per statement, so split this one" : "";
     return objects.flatMap((object): RuleHit[] => {
-      const path = nameList(nodeOf(object, "List")?.["items"]);
+      const path = objectNameList(object);
       const index = state.objectNames().indexNamed(path);
       let where: string;
       if (index) {

@@ -1,5 +1,5 @@
 /** Which tenant tables a migration creates, turns into tenant tables or takes a policy from; the RLS rules check those. */
-import { arrayField, nameList, nodeOf, objectField, relationName, stringField } from "../../sql/ast.ts";
+import { arrayField, nodeOf, objectField, objectNameList, relationName, stringField } from "../../sql/ast.ts";
 import type { ParsedMigration, ReviewStatement } from "../../sql/parse-migration.ts";
 import type { MigrationContext } from "../rule.ts";
 
@@ -34,7 +34,7 @@ function policyDropOn(migration: ParsedMigration, table: string): ReviewStatemen
       (unit) =>
         unit.type === "DropStmt" &&
         stringField(unit.node, "removeType") === "OBJECT_POLICY" &&
-        arrayField(unit.node, "objects").some((object) => nameList(nodeOf(object, "List")?.["items"]).at(-2) === table),
+        arrayField(unit.node, "objects").some((object) => objectNameList(object).at(-2) === table),
     ),
   );
 }
