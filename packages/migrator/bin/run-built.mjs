@@ -14,10 +14,10 @@
  *
  * Where the bundle cannot be written (a read-only or full disk), the entry runs through tsx, with
  * a warning. Exit codes: the command's own; 1 when the entry does not build (the file and line are
- * printed: an unexpected error, as in the commands' table); 2 when no entry is given.
+ * printed: an unexpected error, as in the commands' table); 2 when no entry is given or it is not a file.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -28,6 +28,12 @@ if (!entryArgument || entryArgument.startsWith("-")) {
   process.exit(2);
 }
 const entry = resolve(entryArgument);
+if (!existsSync(entry) || !statSync(entry).isFile()) {
+  process.stderr.write(
+    `error: run-built: ${entry} is not a file\nfix: name the command's TypeScript entry, relative to ${process.cwd()}\n${USAGE}`,
+  );
+  process.exit(2);
+}
 
 /** The nearest `node_modules` above `from` (where a module there loads its packages from), or `from`'s own. */
 function cacheRoot(from) {

@@ -320,6 +320,17 @@ describe("run-built refuses what it cannot run, and runs what it cannot keep", (
     expect(JSON.parse(run.stdout)).toMatchObject({ argv: [file("src/entry.ts"), "--flag"], greeting: "hello" });
   });
 
+  it("names an entry that is not a file (a typo, a folder), and exits 2 before building anything", async () => {
+    for (const entry of ["src/entyr.ts", "src"]) {
+      const run = await runBuilt(entry);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(
+        `error: run-built: ${file(entry)} is not a file\nfix: name the command's TypeScript entry, relative to ${project}\nusage: run-built <entry.ts> [arguments…]\n`,
+      );
+    }
+    expect(existsSync(cacheDir())).toBe(false);
+  });
+
   it("without an entry (or with an option where the entry goes), prints its usage and exits 2", async () => {
     for (const args of [[], ["--help"]]) {
       const run = await runBuilt(...args);
