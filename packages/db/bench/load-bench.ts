@@ -30,7 +30,7 @@ import * as schema from "../src/schema/index.ts";
 import { scratchMigrations } from "../src/testing/scratch-migrations.ts";
 import { migrateTemplate, TEST_SERVER_URL } from "../src/testing/test-database.ts";
 import type { BenchRow, BenchSection } from "./bench-report.ts";
-import { drizzleKitMigrateCommand, ourMigrateCommand, startProcess } from "./deploy-commands.ts";
+import { drizzleKitMigrateCommand, ourMigrateCommand, startProcess } from "./package-commands.ts";
 import { currentLoad } from "./machine-info.ts";
 import { createServerDatabase } from "./server-database.ts";
 import { BENCH_MODEL, buildTenantDataSet, tenant } from "./tenant-data-set.ts";

@@ -20,7 +20,7 @@ import { openPglite } from "../src/connection.ts";
 import { scratchMigrations } from "../src/testing/scratch-migrations.ts";
 import { createTestDataDir, MIGRATIONS_FOLDER } from "../src/testing/test-database.ts";
 import type { BenchRow } from "./bench-report.ts";
-import { drizzleKitMigrateCommand, ourMigrateCommand, runProcess } from "./deploy-commands.ts";
+import { drizzleKitMigrateCommand, ourMigrateCommand, runProcess } from "./package-commands.ts";
 import { createServerDatabase } from "./server-database.ts";
 import type { Engine } from "./test-database-bench.ts";
 import { type Measurement, median, sideBySide } from "./timing.ts";

@@ -9,12 +9,10 @@
  * plus our review in process without a cache (no start-up), and where a run's time went
  * (`db:review --timings`).
  */
-import { execFile } from "node:child_process";
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   readMigrationFolder,
   readReviewConfig,
@@ -25,10 +23,8 @@ import {
 import { writeCorpus } from "@repo/migrator/testing";
 import { REVIEW_CONFIG_PATH } from "../src/project.ts";
 import type { BenchRow } from "./bench-report.ts";
-import { packageScript } from "./deploy-commands.ts";
+import { packageScript, startProcess } from "./package-commands.ts";
 import { type Measurement, median, sideBySide } from "./timing.ts";
-
-const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
 
 /** What the warm run finds changed: one statement added to the last migration. */
 const EDIT = '\n--> statement-breakpoint\nALTER TABLE "table_997" ADD COLUMN "bench_note" text;';
@@ -63,30 +59,21 @@ export interface ReviewBenchResult {
   warmRatio: number;
 }
 
-/** Runs a process to its end, with its wall time; exit 1 with output (findings) is a normal end for a linter. */
-function runProcess(
-  program: string,
-  args: string[],
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<{ wallMs: number; stderr: string }> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    execFile(program, args, { cwd: PACKAGE_DIR, env, maxBuffer: 1 << 30 }, (error, stdout, stderr) => {
-      if (error && !stdout)
-        reject(new Error(`${program} ${args.slice(0, 3).join(" ")} … failed to run: ${error.message}\n${stderr}`));
-      else resolve({ wallMs: performance.now() - started, stderr });
-    });
-  });
+/** Runs a linter to its end, with its wall time; exit 1 (findings) is a normal end for a linter. */
+async function runLinter(program: string, args: string[], env: Record<string, string> = {}) {
+  const result = await startProcess(program, args, env).done;
+  if (result.code !== 0 && result.code !== 1) {
+    const how = result.code === null ? `signal ${result.signal}` : `exit ${result.code}`;
+    throw new Error(`${program} ${args.slice(0, 3).join(" ")} … failed (${how}):\n${result.stderr.slice(-2000)}`);
+  }
+  return { wallMs: result.ms, stderr: result.stderr };
 }
 
 /** `db:review` of the folder as a process (the package's script), with its cache in `cache`. */
 async function dbReview(folder: string, cache: string): Promise<ReviewProcess> {
   const [program, script] = packageScript("db:review");
   const args = [...script, "--migrations", folder, "--no-baseline", "--format", "json"];
-  const { wallMs, stderr } = await runProcess(program, [...args, "--timings"], {
-    ...process.env,
-    MIGRATOR_REVIEW_CACHE: cache,
-  });
+  const { wallMs, stderr } = await runLinter(program, [...args, "--timings"], { MIGRATOR_REVIEW_CACHE: cache });
   const line = stderr.split("\n").find((l) => l.startsWith('{"timings"'));
   if (!line) throw new Error(`db:review printed no timings:\n${stderr.slice(-2000)}`);
   return { wallMs, timings: (JSON.parse(line) as { timings: TimingsReport }).timings };
@@ -159,7 +146,7 @@ export async function benchReview(count: number, runs: number): Promise<ReviewBe
       {
         label: "squawk (process)",
         run: async () => {
-          const { wallMs } = await runProcess(process.execPath, [squawkBin(), "--reporter", "json", ...files]);
+          const { wallMs } = await runLinter(process.execPath, [squawkBin(), "--reporter", "json", ...files]);
           round++;
           return wallMs;
         },

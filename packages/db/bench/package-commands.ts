@@ -1,7 +1,7 @@
 /**
- * The two deploy commands the benchmark compares, run as real processes the way a deploy runs them:
- * this package's `db:migrate` script (`run-built src/migrate.ts`) and Drizzle Kit's
- * `drizzle-kit migrate`, each on a given migrations folder, with `DATABASE_URL` in the environment.
+ * The commands the benchmark runs as real processes, the way a developer or a deploy runs them:
+ * this package's scripts (`db:migrate` is `run-built src/migrate.ts`, `db:review` likewise) and
+ * Drizzle Kit's `drizzle-kit migrate`, each on a given migrations folder.
  */
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
