@@ -38,6 +38,7 @@ const EXIT_BY_CODE: Readonly<Record<string, ExitCode>> = {
   "tier-not-allowed": EXIT.invalidInput,
   "production-refused": EXIT.invalidInput,
   "differ-missing": EXIT.invalidInput,
+  "differ-unloadable": EXIT.invalidInput,
   "unsupported-snapshot": EXIT.invalidInput,
   "layout-upgrade-refused": EXIT.invalidInput,
   "not-in-git": EXIT.invalidInput,

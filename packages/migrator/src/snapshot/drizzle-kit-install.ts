@@ -31,6 +31,23 @@ function install(packageDir: string): DrizzleKitInstall | undefined {
 }
 
 /**
+ * The `drizzle-orm` a module in `kit`'s folder would load (Drizzle Kit imports it without declaring
+ * it): its folder and version, or undefined when there is none. What a differ that fails to load
+ * was given, so the error can name it.
+ *
+ * @example drizzleOrmOf(findDrizzleKit("packages/db")!)?.version // "0.45.4"
+ */
+export function drizzleOrmOf(kit: DrizzleKitInstall): { dir: string; version: string } | undefined {
+  for (const folder of ancestorFolders(kit.dir)) {
+    const dir = join(folder, "node_modules", "drizzle-orm");
+    if (!existsSync(join(dir, "package.json"))) continue;
+    const { version } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version?: unknown };
+    return { dir, version: typeof version === "string" ? version : "unknown" };
+  }
+  return undefined;
+}
+
+/**
  * The `drizzle-kit` a module in `from` would load: `from/node_modules/drizzle-kit`, then each
  * parent folder's; undefined when there is none.
  *

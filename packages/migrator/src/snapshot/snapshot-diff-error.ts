@@ -8,6 +8,8 @@ export type SnapshotDiffReason =
   | "differ-failed"
   /** No installed Drizzle Kit can diff snapshots of this format (1.0 ones need drizzle-kit 1.0). */
   | "differ-missing"
+  /** The Drizzle Kit found does not load (most often: it finds a drizzle-orm of another generation). */
+  | "differ-unloadable"
   /** A snapshot format the toolkit does not read (Drizzle Kit's format 9). */
   | "unsupported-snapshot";
 

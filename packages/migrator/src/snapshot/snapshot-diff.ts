@@ -11,7 +11,7 @@
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type DrizzleKitInstall, findDrizzleKit } from "./drizzle-kit-install.ts";
+import { type DrizzleKitInstall, drizzleOrmOf, findDrizzleKit } from "./drizzle-kit-install.ts";
 import { entityKey, snapshotEntities, withEntities } from "./snapshot-entities.ts";
 import { renameAmbiguities } from "./snapshot-objects.ts";
 import { type Snapshot, snapshotVersion } from "./snapshot.ts";
@@ -44,7 +44,6 @@ const loaded = new Map<string, DifferModule>();
 
 const ENTRY = { "0.x": "drizzle-kit/api", "1.0": "drizzle-kit/api-postgres" } as const;
 
-/** The differ of the given generation, from the first place that has one; `differ-missing` when none does. */
 /** Where the differ is looked for, in order. */
 function differPlaces(options: DiffOptions): { what: string; dir: string }[] {
   return [
@@ -62,6 +61,10 @@ export function differInstalls(options: Omit<DiffOptions, "onLoad"> = {}): strin
   return JSON.stringify(differPlaces(options).map((place) => findDrizzleKit(place.dir) ?? null));
 }
 
+/**
+ * The differ of the given generation, from the first place that has one; `differ-missing` when none
+ * does, `differ-unloadable` when the one found throws as it loads.
+ */
 async function differ(generation: "0.x" | "1.0", options: DiffOptions): Promise<DifferModule> {
   const places = differPlaces(options);
   const seen: { what: string; dir: string; kit: DrizzleKitInstall | undefined }[] = [];
@@ -73,10 +76,15 @@ async function differ(generation: "0.x" | "1.0", options: DiffOptions): Promise<
     if (cached) return cached;
     // The toolkit's own Drizzle Kit (a dependency, 0.x) by a plain import; a project's by its folder.
     const started = performance.now();
-    const module =
-      place.dir === TOOLKIT_DIR && generation === "0.x"
-        ? ((await import("drizzle-kit/api")) as DifferModule)
-        : (createRequire(join(kit.dir, "package.json"))(ENTRY[generation]) as DifferModule);
+    let module: DifferModule;
+    try {
+      module =
+        place.dir === TOOLKIT_DIR && generation === "0.x"
+          ? ((await import("drizzle-kit/api")) as DifferModule)
+          : (createRequire(join(kit.dir, "package.json"))(ENTRY[generation]) as DifferModule);
+    } catch (error) {
+      throw unloadable(kit, error);
+    }
     options.onLoad?.(performance.now() - started);
     loaded.set(kit.dir, module);
     return module;
@@ -88,6 +96,24 @@ async function differ(generation: "0.x" | "1.0", options: DiffOptions): Promise<
     "differ-missing",
     [],
     `install the drizzle-kit ${generation} that wrote the snapshots in the project that holds the migrations folder (e.g. pnpm add -D drizzle-kit@<that version>), and run the command from there`,
+  );
+}
+
+/** Why `kit`'s differ threw as it loaded, naming the drizzle-orm it found, and how to give it its own. */
+function unloadable(kit: DrizzleKitInstall, error: unknown): SnapshotDiffError {
+  const orm = drizzleOrmOf(kit)?.version;
+  const kitMajor = kit.version.split(".")[0] ?? "0";
+  const found =
+    orm === undefined
+      ? "it finds no drizzle-orm"
+      : orm.split(".")[0] === kitMajor
+        ? `it finds drizzle-orm ${orm}`
+        : `it finds drizzle-orm ${orm}, not the ${kitMajor}.x drizzle-orm that drizzle-kit ${kit.version} goes with`;
+  return new SnapshotDiffError(
+    `drizzle-kit ${kit.version} (${kit.dir}) does not load: ${error instanceof Error ? error.message : String(error)}; ${found}`,
+    "differ-unloadable",
+    [],
+    `install the ${kitMajor}.x drizzle-orm where that drizzle-kit finds it. drizzle-kit imports drizzle-orm without declaring it, so with two drizzle-orm versions in one pnpm workspace declare it in pnpm-workspace.yaml (packageExtensions: { "drizzle-kit@${kitMajor}": { peerDependencies: { drizzle-orm: "${kitMajor}" } } }) and run pnpm install`,
   );
 }
 

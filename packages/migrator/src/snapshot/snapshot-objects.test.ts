@@ -4,10 +4,23 @@
  * 1.0.0-rc.5-5935859's `up` made of it. Each change below is written into each format by hand, the
  * way that format records it, so the functions must find the same thing in both.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { EXIT, exitCodeFor } from "../cli/exit-codes.ts";
+import { findDrizzleKit } from "./drizzle-kit-install.ts";
 import { diffSnapshots, SnapshotDiffError } from "./snapshot-diff.ts";
 import { snapshotEntities, withEntities } from "./snapshot-entities.ts";
 import {
@@ -188,6 +201,9 @@ describe("rename prompts, as each version's differ asks them", () => {
 });
 
 describe("diffSnapshots without the Drizzle Kit the format needs", () => {
+  const TOOLKIT = fileURLToPath(new URL(".", import.meta.url));
+  const RUN_BUILT = fileURLToPath(new URL("../../bin/run-built.mjs", import.meta.url));
+
   it("refuses 1.0 snapshots when only Drizzle Kit 0.x is installed, naming where it looked and what it found", async () => {
     const folder = mkdtempSync(join(tmpdir(), "no-drizzle-kit-"));
     try {
@@ -202,6 +218,56 @@ describe("diffSnapshots without the Drizzle Kit the format needs", () => {
       expect((error as SnapshotDiffError).fix).toMatch(/install the drizzle-kit 1\.0 that wrote the snapshots/);
     } finally {
       rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it("names a Drizzle Kit that does not load, what it found and how to fix it, instead of crashing", async () => {
+    // A project with drizzle-kit installed but no drizzle-orm where it looks (drizzle-kit imports it
+    // without declaring it): the toolkit's own drizzle-kit, copied, with its declared dependencies.
+    // Run as a command runs, in a process of its own: the test runner's NODE_PATH would find one.
+    const project = mkdtempSync(join(tmpdir(), "kit-without-orm-"));
+    try {
+      const kit = findDrizzleKit(TOOLKIT);
+      if (!kit) throw new Error("the toolkit has no drizzle-kit");
+      const modules = join(project, "node_modules");
+      cpSync(kit.dir, join(modules, "drizzle-kit"), { recursive: true });
+      const declared = JSON.parse(readFileSync(join(kit.dir, "package.json"), "utf8")) as {
+        dependencies: Record<string, string>;
+      };
+      for (const name of Object.keys(declared.dependencies)) {
+        mkdirSync(dirname(join(modules, name)), { recursive: true });
+        symlinkSync(join(kit.dir, "..", name), join(modules, name));
+      }
+      writeFileSync(join(project, "previous.json"), JSON.stringify(v7()));
+      writeFileSync(join(project, "current.json"), JSON.stringify(migration["7"](v7())));
+      writeFileSync(
+        join(project, "diff.ts"),
+        `import { readFileSync } from "node:fs";
+import { diffSnapshots } from ${JSON.stringify(join(TOOLKIT, "snapshot-diff.ts"))};
+const [previous, current] = ["previous.json", "current.json"].map((f) => JSON.parse(readFileSync(f, "utf8")));
+await diffSnapshots(previous, current, { folder: process.cwd() }).then(
+  () => console.log("{}"),
+  (e) => console.log(JSON.stringify({ code: e.code, message: e.message, fix: e.fix })),
+);
+`,
+      );
+      const { NODE_PATH: _, ...env } = process.env;
+      const error = JSON.parse(
+        execFileSync(process.execPath, [RUN_BUILT, "diff.ts"], { cwd: project, env, encoding: "utf8" }),
+      ) as {
+        code?: string;
+        message?: string;
+        fix?: string;
+      };
+      expect(error.code).toBe("differ-unloadable");
+      expect(error.message).toContain(
+        `drizzle-kit ${kit.version} (${realpathSync(join(modules, "drizzle-kit"))}) does not load: `,
+      );
+      expect(error.message).toMatch(/Cannot find module 'drizzle-orm.*; it finds no drizzle-orm$/s);
+      expect(error.fix).toContain('packageExtensions: { "drizzle-kit@0": { peerDependencies: { drizzle-orm: "0" } } }');
+      expect(exitCodeFor(new SnapshotDiffError(error.message ?? "", "differ-unloadable"))).toBe(EXIT.invalidInput);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
     }
   });
 
