@@ -7,9 +7,19 @@
  *   pre-commit case: one migration changed since the last review);
  * - squawk on every file (it keeps no cache: cold and warm are the same run for it);
  * plus our review in process without a cache (no start-up), and where a run's time went
- * (`db:review --timings`).
+ * (`db:review --timings`). Then the warm round again with a complete snapshot per migration, as a
+ * real history has, against squawk on the same SQL.
  */
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  cpSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -20,7 +30,7 @@ import {
   reviewSources,
   type TimingsReport,
 } from "@repo/migrator";
-import { writeCorpus } from "@repo/migrator/testing";
+import { writeCorpus, writeCorpusSnapshots } from "@repo/migrator/testing";
 import { REVIEW_CONFIG_PATH } from "../src/project.ts";
 import type { BenchRow } from "./bench-report.ts";
 import { packageScript, startProcess } from "./package-commands.ts";
@@ -50,6 +60,14 @@ export interface ReviewBenchResult {
   findings: number;
   cold: Measurement;
   warm: Measurement;
+  /** The warm run on the corpus with a complete snapshot per migration (what a real history has). */
+  warmWithSnapshots: Measurement;
+  /** Squawk on the same files in the rounds of `warmWithSnapshots` (it reads no snapshot). */
+  squawkWithSnapshots: Measurement;
+  warmWithSnapshotsBreakdown: ReviewBreakdown;
+  warmWithSnapshotsRatio: number;
+  /** The size of one snapshot (bytes). */
+  snapshotBytes: number;
   reviewInProcess: Measurement;
   squawk: Measurement;
   coldBreakdown: ReviewBreakdown;
@@ -153,12 +171,18 @@ export async function benchReview(count: number, runs: number): Promise<ReviewBe
       },
     ]);
     if (!cold || !warm || !reviewInProcess || !squawk) throw new Error("benchmark 4 measured nothing");
-    const ratio = (ours: Measurement) => Math.round((ours.medianMs / squawk.medianMs) * 100) / 100;
+    const ratio = (ours: Measurement, theirs = squawk) => Math.round((ours.medianMs / theirs.medianMs) * 100) / 100;
+    const snapshots = await warmWithSnapshots(folder, files, root, runs);
     return {
       migrations: count,
       findings,
       cold,
       warm,
+      warmWithSnapshots: snapshots.warm,
+      squawkWithSnapshots: snapshots.squawk,
+      warmWithSnapshotsBreakdown: breakdown(snapshots.runs),
+      warmWithSnapshotsRatio: ratio(snapshots.warm, snapshots.squawk),
+      snapshotBytes: snapshots.bytes,
       reviewInProcess,
       squawk,
       coldBreakdown: breakdown(coldRuns),
@@ -169,6 +193,48 @@ export async function benchReview(count: number, runs: number): Promise<ReviewBe
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+/**
+ * The warm round again on the corpus with a complete snapshot per migration, as a real history has
+ * (the review hashes them for Drizzle Kit's input and checks them for its warnings), against
+ * squawk on the same SQL files. The files are dated an hour back, as a checkout leaves them.
+ */
+async function warmWithSnapshots(folder: string, files: string[], root: string, runs: number) {
+  const paths = writeCorpusSnapshots(folder, files.length);
+  const anHourAgo = new Date(Date.now() - 60 * 60 * 1000);
+  for (const path of [...files, ...paths]) utimesSync(path, anHourAgo, anHourAgo);
+  const last = files.at(-1) ?? "";
+  const original = readFileSync(last, "utf8");
+  const filled = join(root, "cache-filled-snapshots");
+  await dbReview(folder, filled);
+  const warmRuns: ReviewProcess[] = [];
+  let round = 0;
+  const [warm, squawk] = await sideBySide(runs, [
+    {
+      label: "db:review, snapshots, cache filled, last migration edited (process)",
+      run: async () => {
+        const cache = join(root, `cache-warm-snapshots-${round++}`);
+        cpSync(filled, cache, { recursive: true });
+        appendFileSync(last, EDIT);
+        try {
+          const run = await dbReview(folder, cache);
+          if (run.timings.counts["parsed"] !== 1 || run.timings.counts["snapshots hashed"] !== undefined)
+            throw new Error("the warm db:review with snapshots did not parse exactly one file and hash no snapshot");
+          warmRuns.push(run);
+          return run.wallMs;
+        } finally {
+          writeFileSync(last, original);
+        }
+      },
+    },
+    {
+      label: "squawk, same files (process)",
+      run: async () => (await runLinter(process.execPath, [squawkBin(), "--reporter", "json", ...files])).wallMs,
+    },
+  ]);
+  if (!warm || !squawk) throw new Error("benchmark 4 (with snapshots) measured nothing");
+  return { warm, squawk, runs: warmRuns, bytes: statSync(paths[0] ?? "").size };
 }
 
 /** The phases of a run that took 5% of its command's work or more, largest first: `parse 410 ms, rules 380 ms`. */
@@ -201,5 +267,15 @@ export function reviewRows(result: ReviewBenchResult): BenchRow[] {
       `; in process without a cache: ${Math.round(result.reviewInProcess.medianMs)} ms, ${result.findings} findings`,
     ),
     row("one migration changed (warm cache)", result.warm, result.warmRatio, result.warmBreakdown, "; parsed 1 file"),
+    {
+      ...row(
+        `with a ${Math.round(result.snapshotBytes / 1024)} KB snapshot each, one migration changed (warm cache)`,
+        result.warmWithSnapshots,
+        result.warmWithSnapshotsRatio,
+        result.warmWithSnapshotsBreakdown,
+        "; parsed 1 file, read no snapshot",
+      ),
+      baseline: { label: "squawk", medianMs: result.squawkWithSnapshots.medianMs },
+    },
   ];
 }

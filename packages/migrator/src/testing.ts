@@ -4,7 +4,7 @@
  * rows generated for RLS isolation tests, and a generated migration corpus for benchmarks.
  */
 export { type CatalogDiff, type CatalogSnapshot, catalogSnapshot, diffCatalogs } from "./catalog/catalog-snapshot.ts";
-export { writeCorpus } from "./review/testing/corpus.ts";
+export { writeCorpus, writeCorpusSnapshots } from "./review/testing/corpus.ts";
 export {
   createFixtureGenerator,
   type FixtureGenerator,

@@ -1,4 +1,13 @@
-import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  cpSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -21,12 +30,19 @@ function tempDir(name: string): string {
   return dir;
 }
 
-/** A copy of a committed real history (SQL and complete snapshots), to edit. */
+/**
+ * A copy of a committed real history (SQL and complete snapshots), to edit. Its files are dated an
+ * hour ago, as a checkout leaves them: a file modified just before a run is hashed again next run.
+ */
 function copyOfHistory(folder: string): string {
   const dir = join(tempDir("history"), "migrations");
   cpSync(join(CORPUS_ROOT, folder), dir, { recursive: true });
+  for (const file of readdirSync(dir, { recursive: true, encoding: "utf8" })) settle(join(dir, file));
   return dir;
 }
+
+const AN_HOUR_AGO = new Date(Date.now() - 60 * 60 * 1000);
+const settle = (path: string) => utimesSync(path, AN_HOUR_AGO, AN_HOUR_AGO);
 
 /** A generated corpus of `count` tenant-table migrations. */
 function corpus(count: number): { dir: string; files: string[] } {
@@ -37,7 +53,7 @@ function corpus(count: number): { dir: string; files: string[] } {
 /** One review of `folder` as db:review runs it; the findings and what the run counted. */
 async function review(folder: string, cache?: ReviewCache, config: ReviewConfig = CONFIG) {
   const run = await runReview({ folder, displayFolder: "migrations", config, ...(cache ? { cache } : {}) });
-  return { findings: run.all, counts: run.timings.toJSON().counts, stats: cache?.stats };
+  return { findings: run.all, counts: run.timings.toJSON().counts, stats: cache?.stats, warnings: run.folderWarnings };
 }
 
 /** The findings of a run without a cache: what every cached run must equal. */
@@ -56,7 +72,26 @@ describe("the review cache", () => {
     expect(first.counts["snapshot diffs"]).toBeGreaterThan(20);
     const second = await review(folder, new ReviewCache(dir));
     expect(JSON.stringify(second.findings)).toBe(JSON.stringify(expected));
+    // No "snapshots hashed": each is known unchanged by its stat, and so are their warnings.
     expect(second.counts).toEqual({ migrations: 26, "findings from cache": 26 });
+  });
+
+  it("reads again a snapshot whose bytes changed, however its times look, and warns about it as a run without a cache does", async () => {
+    const folder = copyOfHistory("Mail-0__Zero");
+    const dir = tempDir("cache");
+    const first = await review(folder, new ReviewCache(dir));
+    expect(first.counts["snapshots hashed"]).toBe(26);
+    expect(first.warnings).toEqual((await review(folder)).warnings);
+    // Damaged in place, same size, its modification time put back: only its change time moved.
+    const snapshot = join(folder, "meta", "0010_snapshot.json");
+    const text = readFileSync(snapshot, "utf8");
+    writeFileSync(snapshot, `#${text.slice(1)}`);
+    settle(snapshot);
+    const second = await review(folder, new ReviewCache(dir));
+    expect(second.counts["snapshots hashed"]).toBe(1);
+    expect(second.warnings).toEqual((await review(folder)).warnings);
+    expect(second.warnings).toContainEqual(expect.objectContaining({ kind: "snapshot-malformed", path: snapshot }));
+    expect(JSON.stringify(second.findings)).toBe(JSON.stringify(await cold(folder)));
   });
 
   it("after an edit of the last migration parses that file alone, from the state cached before it, and finds what a cold run finds", async () => {
@@ -150,7 +185,7 @@ describe("the review cache", () => {
     ]) {
       const run = await review(folder, new ReviewCache(dir, changed));
       expect(run.counts).toMatchObject({ "findings from cache": 0, parsed: 8 });
-      expect(run.stats?.hits).toEqual({ run: 0, state: 0, parse: 0 });
+      expect(run.stats?.hits).toEqual({ run: 0, state: 0, parse: 0, files: 0 });
     }
   });
 
@@ -230,7 +265,7 @@ describe("the review cache", () => {
     const dir = tempDir("cache");
     const cache = new ReviewCache(dir);
     await review(folder, cache);
-    const entries = () => ["run", "state", "parse"].flatMap((kind) => readdirSync(join(dir, kind)));
+    const entries = () => ["run", "state", "parse", "files"].flatMap((kind) => readdirSync(join(dir, kind)));
     expect(entries().length).toBeGreaterThan(0);
     const later = Date.now() + 31 * 24 * 60 * 60 * 1000;
     cache.prune(later - 2 * 24 * 60 * 60 * 1000);

@@ -36,11 +36,13 @@ import { RULES } from "./rules/index.ts";
 
 /**
  * What the cache holds, one folder each: `run` a history's record (findings, Drizzle Kit's
- * statements), `state` replayed schemas, `parse` packs of parse trees (`history-cache.ts`).
+ * statements), `state` replayed schemas, `parse` packs of parse trees (`history-cache.ts`), `files`
+ * what is known of a folder's files (their hashes by stat, `file-digests.ts`; its snapshots'
+ * warnings).
  */
-export type CacheKind = "run" | "state" | "parse";
+export type CacheKind = "run" | "state" | "parse" | "files";
 
-const KINDS: readonly CacheKind[] = ["run", "state", "parse"];
+const KINDS: readonly CacheKind[] = ["run", "state", "parse", "files"];
 
 /** The environment variable that puts the review cache in another folder. */
 export const REVIEW_CACHE_ENV = "MIGRATOR_REVIEW_CACHE";
@@ -150,7 +152,7 @@ export function reviewCacheDir(options: { env: NodeJS.ProcessEnv; folder: string
 /** The first word of every entry; a new layout of entries gets a new one. */
 const FORMAT = "v1";
 
-const counters = (): Record<CacheKind, number> => ({ run: 0, state: 0, parse: 0 });
+const counters = (): Record<CacheKind, number> => ({ run: 0, state: 0, parse: 0, files: 0 });
 
 /** The review cache in one folder. */
 export class ReviewCache {

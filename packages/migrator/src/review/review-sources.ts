@@ -3,12 +3,12 @@
  * print, and what Drizzle Kit's differ generates between consecutive snapshots (for the rules that
  * compare hand-written SQL with it).
  */
-import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Migration, MigrationFolder } from "../journal/migration-folder.ts";
 import { differInstalls, diffSnapshots, SnapshotDiffError } from "../snapshot/snapshot-diff.ts";
 import { emptySnapshot, type Snapshot } from "../snapshot/snapshot.ts";
+import { FileDigests } from "./file-digests.ts";
 import type { GeneratedStatements, MigrationSource } from "./migration-source.ts";
 
 /**
@@ -37,20 +37,22 @@ export async function reviewSources(
  */
 export function folderSources(
   folder: MigrationFolder,
-  options: { displayFolder?: string | undefined; differ?: boolean | undefined } = {},
+  options: {
+    displayFolder?: string | undefined;
+    differ?: boolean | undefined;
+    /** Hashes the snapshot files (a run with a cache reuses the last run's hashes of unchanged files). */
+    digests?: FileDigests;
+  } = {},
 ): MigrationSource[] {
   const installs = options.differ ? differInstalls({ folder: folder.folder }) : "";
-  const bytes = new Map<Migration, string>();
+  const digests = options.digests ?? new FileDigests(undefined, folder.folder);
+  const keys = new Map<Migration, string>();
   const snapshotKey = (migration: Migration | undefined): string => {
     if (!migration) return "the empty snapshot";
-    let key = bytes.get(migration);
+    let key = keys.get(migration);
     if (key === undefined) {
-      try {
-        key = createHash("sha256").update(readFileSync(migration.snapshotPath)).digest("hex");
-      } catch (error) {
-        key = `unreadable: ${(error as Error).message}`;
-      }
-      bytes.set(migration, key);
+      key = digests.digest(migration.snapshotPath);
+      keys.set(migration, key);
     }
     return key;
   };

@@ -10,8 +10,9 @@ import { type LiveReview, liveReview } from "./live-review.ts";
 import type { LiveDatabase } from "./live/live-database.ts";
 import type { FolderIssue } from "../journal/folder-issue.ts";
 import { type HistoryReview, reviewHistory } from "../history/history-findings.ts";
-import { folderSnapshotWarnings, readMigrationFolder } from "../journal/migration-folder.ts";
+import { folderSnapshotWarnings, type MigrationFolder, readMigrationFolder } from "../journal/migration-folder.ts";
 import { findMigration } from "../journal/find-migration.ts";
+import { FileDigests } from "./file-digests.ts";
 import type { ReviewCache } from "./review-cache.ts";
 import { folderSources } from "./review-sources.ts";
 import { reviewMigrations } from "./review-migrations.ts";
@@ -68,7 +69,8 @@ export async function runReview(options: RunReviewOptions): Promise<ReviewRun> {
   const reviewed = options.tags?.length
     ? options.tags.map((tag) => findMigration(folder, tag).tag)
     : folder.migrations.map((m) => m.tag);
-  const sources = folderSources(folder, { displayFolder: options.displayFolder, differ: true });
+  const digests = new FileDigests(options.cache, folder.folder);
+  const sources = folderSources(folder, { displayFolder: options.displayFolder, differ: true, digests });
   const all = await reviewMigrations(sources, {
     config: options.config,
     only: reviewed,
@@ -98,8 +100,10 @@ export async function runReview(options: RunReviewOptions): Promise<ReviewRun> {
     : undefined;
   const folderWarnings = [
     ...folder.warnings,
-    ...timings.time("snapshot warnings", () => folderSnapshotWarnings(folder)),
+    ...timings.time("snapshot warnings", () => snapshotWarnings(folder, digests, options.cache)),
   ];
+  if (digests.filesRead > 0) timings.count("snapshots hashed", digests.filesRead);
+  timings.time("cache write", () => digests.save());
   const extra = { folderWarnings, timings, ...(live ? { live } : {}), ...(history ? { history } : {}) };
   const historyFindings = history?.findings ?? [];
   if (!options.baseline)
@@ -109,4 +113,23 @@ export async function runReview(options: RunReviewOptions): Promise<ReviewRun> {
   const checked = stale.filter((entry) => live || ruleById(entry.rule)?.source !== "live");
   const findings = [...remaining, ...historyFindings];
   return { findings, accepted, all, stale: options.tags?.length ? [] : checked, reviewed, ...extra };
+}
+
+/**
+ * The folder's snapshot warnings, which parse every snapshot: from the cache when no snapshot's
+ * bytes changed since a run that parsed them.
+ */
+function snapshotWarnings(
+  folder: MigrationFolder,
+  digests: FileDigests,
+  cache: ReviewCache | undefined,
+): FolderIssue[] {
+  if (!cache) return folderSnapshotWarnings(folder);
+  const snapshots = folder.migrations.flatMap((m) => [m.tag, m.snapshotPath, digests.digest(m.snapshotPath)]);
+  const key = cache.key("snapshot-warnings", folder.layout, ...snapshots);
+  const cached = cache.read<FolderIssue[]>("files", key);
+  if (cached) return cached;
+  const warnings = folderSnapshotWarnings(folder);
+  cache.write("files", key, warnings);
+  return warnings;
 }
