@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { emptySnapshot } from "../../snapshot/snapshot.ts";
 
 const BREAK = "--> statement-breakpoint\n";
 
@@ -125,23 +126,10 @@ export function writeCorpusSnapshots(folder: string, count: number, tables = 30)
     Array.from({ length: tables }, (_, i) => [`public.table_${i}`, snapshotTable(`table_${i}`)]),
   );
   const paths: string[] = [];
-  let prevId = "00000000-0000-0000-0000-000000000000";
+  let prevId = emptySnapshot().id;
   for (let i = 0; i < count; i++) {
     const id = `00000000-0000-4000-8000-${String(i + 1).padStart(12, "0")}`;
-    const snapshot = {
-      id,
-      prevId,
-      version: "7",
-      dialect: "postgresql",
-      tables: schema,
-      enums: {},
-      schemas: {},
-      sequences: {},
-      roles: {},
-      policies: {},
-      views: {},
-      _meta: { columns: {}, schemas: {}, tables: {} },
-    };
+    const snapshot = { ...emptySnapshot(), id, prevId, tables: schema };
     const path = join(folder, "meta", `${String(i).padStart(4, "0")}_snapshot.json`);
     writeFileSync(path, JSON.stringify(snapshot, null, 2));
     paths.push(path);
