@@ -55,10 +55,16 @@ function differPlaces(options: DiffOptions): { what: string; dir: string }[] {
 
 /**
  * The Drizzle Kits {@link diffSnapshots} would choose from (folder and version of each, in
- * order), without loading any: what its output depends on besides the two snapshots.
+ * order) and the drizzle-orm each would load, without loading any: what its output depends on
+ * besides the two snapshots (a kit that finds no drizzle-orm, or one of another generation, fails).
  */
 export function differInstalls(options: Omit<DiffOptions, "onLoad"> = {}): string {
-  return JSON.stringify(differPlaces(options).map((place) => findDrizzleKit(place.dir) ?? null));
+  return JSON.stringify(
+    differPlaces(options).map((place) => {
+      const kit = findDrizzleKit(place.dir);
+      return kit ? { ...kit, orm: drizzleOrmOf(kit) ?? null } : null;
+    }),
+  );
 }
 
 /**

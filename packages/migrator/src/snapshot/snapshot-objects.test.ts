@@ -20,8 +20,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { EXIT, exitCodeFor } from "../cli/exit-codes.ts";
-import { findDrizzleKit } from "./drizzle-kit-install.ts";
-import { diffSnapshots, SnapshotDiffError } from "./snapshot-diff.ts";
+import { drizzleOrmOf, findDrizzleKit } from "./drizzle-kit-install.ts";
+import { differInstalls, diffSnapshots, SnapshotDiffError } from "./snapshot-diff.ts";
 import { snapshotEntities, withEntities } from "./snapshot-entities.ts";
 import {
   removedEnumValues,
@@ -252,13 +252,13 @@ await diffSnapshots(previous, current, { folder: process.cwd() }).then(
 `,
       );
       const { NODE_PATH: _, ...env } = process.env;
-      const error = JSON.parse(
-        execFileSync(process.execPath, [RUN_BUILT, "diff.ts"], { cwd: project, env, encoding: "utf8" }),
-      ) as {
-        code?: string;
-        message?: string;
-        fix?: string;
-      };
+      const diff = () =>
+        JSON.parse(execFileSync(process.execPath, [RUN_BUILT, "diff.ts"], { cwd: project, env, encoding: "utf8" })) as {
+          code?: string;
+          message?: string;
+          fix?: string;
+        };
+      const error = diff();
       expect(error.code).toBe("differ-unloadable");
       expect(error.message).toContain(
         `drizzle-kit ${kit.version} (${realpathSync(join(modules, "drizzle-kit"))}) does not load: `,
@@ -266,6 +266,15 @@ await diffSnapshots(previous, current, { folder: process.cwd() }).then(
       expect(error.message).toMatch(/Cannot find module 'drizzle-orm.*; it finds no drizzle-orm$/s);
       expect(error.fix).toContain('packageExtensions: { "drizzle-kit@0": { peerDependencies: { drizzle-orm: "0" } } }');
       expect(exitCodeFor(new SnapshotDiffError(error.message ?? "", "differ-unloadable"))).toBe(EXIT.invalidInput);
+      // Fixed by installing drizzle-orm where the kit finds it: the differ's input key changes with
+      // it (so the review cache does not keep the failure), and the kit loads.
+      const broken = differInstalls({ folder: project });
+      const orm = drizzleOrmOf(kit);
+      if (!orm) throw new Error("the toolkit's drizzle-kit finds no drizzle-orm");
+      symlinkSync(orm.dir, join(modules, "drizzle-orm"));
+      expect(differInstalls({ folder: project })).not.toBe(broken);
+      expect(differInstalls({ folder: project })).toContain(`"orm":{"dir":"${join(modules, "drizzle-orm")}"`);
+      expect(diff()).toEqual({});
     } finally {
       rmSync(project, { recursive: true, force: true });
     }
