@@ -48,8 +48,11 @@ export class FileDigests {
   readonly #key: string;
   readonly #known: DigestIndex;
   readonly #now: DigestIndex = {};
-  /** Files this run read already (asked again, e.g. by the differ's keys and then the warnings). */
-  readonly #seen = new Map<string, string>();
+  /**
+   * What this run answered for each file (asked again, e.g. by the differ's keys and then the
+   * warnings), with the stamp it had then: {@link unchanged} tells whether it was written since.
+   */
+  readonly #seen = new Map<string, [Stamp | undefined, string]>();
   #read = 0;
   #changed = false;
 
@@ -71,12 +74,16 @@ export class FileDigests {
     } catch (error) {
       return `unreadable: ${(error as Error).message}`;
     }
-    if (!stamp) return "missing";
     const seen = this.#seen.get(path);
-    if (seen !== undefined) return seen;
+    if (seen) return seen[1];
+    if (!stamp) {
+      this.#seen.set(path, [undefined, "missing"]);
+      return "missing";
+    }
     const known = this.#known[path];
     if (known && sameStamp(known[0], stamp)) {
       this.#now[path] = known;
+      this.#seen.set(path, [stamp, known[1]]);
       return known[1];
     }
     const started = Date.now();
@@ -87,13 +94,29 @@ export class FileDigests {
       return `unreadable: ${(error as Error).message}`;
     }
     this.#read++;
-    this.#seen.set(path, hash);
+    this.#seen.set(path, [stamp, hash]);
     // Remembered only when the file was settled before the read and did not change during it.
     if (started - stamp[1] >= SETTLED_MS && unchangedSince(path, stamp)) {
       this.#now[path] = [stamp, hash];
       this.#changed = true;
     }
     return hash;
+  }
+
+  /**
+   * Whether each file still has the stamp it had when this run hashed it (or is still missing):
+   * false when one was written since, so what was computed from it may hold other bytes.
+   */
+  unchanged(paths: readonly string[]): boolean {
+    return paths.every((path) => {
+      const seen = this.#seen.get(path);
+      if (!seen) return false;
+      try {
+        return seen[0] ? unchangedSince(path, seen[0]) : stampOf(path) === undefined;
+      } catch {
+        return false;
+      }
+    });
   }
 
   /** How many files this run read and hashed (the rest came from the index). */

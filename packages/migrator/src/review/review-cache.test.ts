@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ReviewConfig } from "./config.ts";
 import { ReviewCache, sourceFingerprint, toolkitIdentity } from "./review-cache.ts";
+import { ReviewTimings } from "./review-timings.ts";
 import { runReview } from "./run-review.ts";
 import { CORPUS_ROOT } from "./testing/corpus-histories.ts";
 import { writeCorpus } from "./testing/corpus.ts";
@@ -92,6 +93,37 @@ describe("the review cache", () => {
     expect(second.warnings).toEqual((await review(folder)).warnings);
     expect(second.warnings).toContainEqual(expect.objectContaining({ kind: "snapshot-malformed", path: snapshot }));
     expect(JSON.stringify(second.findings)).toBe(JSON.stringify(await cold(folder)));
+  });
+
+  it("keeps no snapshot warnings parsed from bytes other than the hashed ones: a snapshot saved during a run, then put back, is warned about as without a cache", async () => {
+    const folder = copyOfHistory("Mail-0__Zero");
+    const dir = tempDir("cache");
+    const snapshot = join(folder, "meta", "0010_snapshot.json");
+    const text = readFileSync(snapshot, "utf8");
+    await review(folder, new ReviewCache(dir));
+    // A checkout rewrites 0010 (same bytes, another file: hashed again, its diffs cached) and changes
+    // 0020 (the warnings are computed again) ...
+    rmSync(snapshot);
+    writeFileSync(snapshot, text);
+    settle(snapshot);
+    const other = join(folder, "meta", "0020_snapshot.json");
+    writeFileSync(other, `${readFileSync(other, "utf8")}\n`);
+    settle(other);
+    // ... and an editor saves 0010 while the review runs, after it was hashed, before it is parsed.
+    class EditedDuringRun extends ReviewTimings {
+      override time<T>(phase: string, work: () => T): T {
+        if (phase === "snapshot warnings") writeFileSync(snapshot, `#${text.slice(1)}`);
+        return super.time(phase, work);
+      }
+    }
+    await runReview({ folder, config: CONFIG, cache: new ReviewCache(dir), timings: new EditedDuringRun() });
+    // Put back (undo, git checkout): the bytes first hashed.
+    rmSync(snapshot);
+    writeFileSync(snapshot, text);
+    settle(snapshot);
+    const expected = (await review(folder)).warnings;
+    expect(expected.filter((w) => w.kind === "snapshot-malformed")).toEqual([]);
+    expect((await review(folder, new ReviewCache(dir))).warnings).toEqual(expected);
   });
 
   it("after an edit of the last migration parses that file alone, from the state cached before it, and finds what a cold run finds", async () => {

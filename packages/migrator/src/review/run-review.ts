@@ -130,6 +130,8 @@ function snapshotWarnings(
   const cached = cache.read<FolderIssue[]>("files", key);
   if (cached) return cached;
   const warnings = folderSnapshotWarnings(folder);
-  cache.write("files", key, warnings);
+  // A snapshot written after it was hashed may have been parsed with its new bytes: nothing is
+  // kept under the old bytes' key (the next run hashes and parses it again).
+  if (digests.unchanged(folder.migrations.map((m) => m.snapshotPath))) cache.write("files", key, warnings);
   return warnings;
 }
