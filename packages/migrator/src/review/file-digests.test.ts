@@ -103,6 +103,17 @@ describe("file digests remembered by stat", () => {
       expect([digests.digest(path), digests.filesRead]).toEqual([sha256("x"), 1]);
   });
 
+  it("does not trust an index of another shape, even with a valid checksum: the file is read again", () => {
+    const folder = tempDir();
+    const dir = tempDir();
+    const path = join(folder, "a.json");
+    writeSettled(path, "x");
+    run(dir, folder, [path]);
+    const cache = new ReviewCache(dir);
+    cache.write("files", cache.key("digests", folder), { [path]: "not a stamp and a hash" });
+    expect(run(dir, folder, [path])).toEqual({ hashes: [sha256("x")], read: 1 });
+  });
+
   it("does not trust a damaged index: the file is read again", () => {
     const folder = tempDir();
     const cache = tempDir();

@@ -42,6 +42,22 @@ function unchangedSince(path: string, stamp: Stamp): boolean {
   }
 }
 
+/** The stored index when it has the index's shape (an entry of another shape is not trusted): else an empty one. */
+function validIndex(stored: unknown): DigestIndex {
+  if (typeof stored !== "object" || stored === null || Array.isArray(stored)) return {};
+  const entries = Object.values(stored as Record<string, unknown>);
+  const valid = entries.every(
+    (entry) =>
+      Array.isArray(entry) &&
+      entry.length === 2 &&
+      Array.isArray(entry[0]) &&
+      entry[0].length === 5 &&
+      entry[0].every((n) => typeof n === "number") &&
+      typeof entry[1] === "string",
+  );
+  return valid ? (stored as DigestIndex) : {};
+}
+
 /** One folder's file hashes, reused from the last run where the stat vouches for them. */
 export class FileDigests {
   readonly #cache: ReviewCache | undefined;
@@ -50,7 +66,7 @@ export class FileDigests {
   readonly #now: DigestIndex = {};
   /**
    * What this run answered for each file (asked again, e.g. by the differ's keys and then the
-   * warnings), with the stamp it had then: {@link unchanged} tells whether it was written since.
+   * warnings), with the stamp it had then: {@link unchangedSinceRead} tells whether one was written since.
    */
   readonly #seen = new Map<string, [Stamp | undefined, string]>();
   #read = 0;
@@ -60,7 +76,7 @@ export class FileDigests {
   constructor(cache: ReviewCache | undefined, scope: string) {
     this.#cache = cache;
     this.#key = cache?.key("digests", scope) ?? "";
-    this.#known = cache?.read<DigestIndex>("files", this.#key) ?? {};
+    this.#known = validIndex(cache?.read<unknown>("files", this.#key));
   }
 
   /**
@@ -104,15 +120,14 @@ export class FileDigests {
   }
 
   /**
-   * Whether each file still has the stamp it had when this run hashed it (or is still missing):
-   * false when one was written since, so what was computed from it may hold other bytes.
+   * Whether every file this run answered for still has the stamp it had then (or is still
+   * missing): false when one was written since, so what was computed from its bytes (parsed after
+   * it was hashed) may belong to other bytes than its hash says, and must not be kept under it.
    */
-  unchanged(paths: readonly string[]): boolean {
-    return paths.every((path) => {
-      const seen = this.#seen.get(path);
-      if (!seen) return false;
+  unchangedSinceRead(): boolean {
+    return [...this.#seen].every(([path, [stamp]]) => {
       try {
-        return seen[0] ? unchangedSince(path, seen[0]) : stampOf(path) === undefined;
+        return stamp ? unchangedSince(path, stamp) : stampOf(path) === undefined;
       } catch {
         return false;
       }

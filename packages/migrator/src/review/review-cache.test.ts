@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { ReviewConfig } from "./config.ts";
 import { ReviewCache, sourceFingerprint, toolkitIdentity } from "./review-cache.ts";
 import { ReviewTimings } from "./review-timings.ts";
+import type { Snapshot } from "../snapshot/snapshot.ts";
 import { runReview } from "./run-review.ts";
 import { CORPUS_ROOT } from "./testing/corpus-histories.ts";
 import { writeCorpus } from "./testing/corpus.ts";
@@ -123,6 +124,75 @@ describe("the review cache", () => {
     settle(snapshot);
     const expected = (await review(folder)).warnings;
     expect(expected.filter((w) => w.kind === "snapshot-malformed")).toEqual([]);
+    expect((await review(folder, new ReviewCache(dir))).warnings).toEqual(expected);
+  });
+
+  it("keeps no findings from Drizzle Kit's reading of a snapshot saved after it was hashed: put back, the next run finds what a run without a cache finds", async () => {
+    const folder = copyOfHistory("Mail-0__Zero");
+    const dir = tempDir("cache");
+    const snapshot = join(folder, "meta", "0010_snapshot.json");
+    await review(folder, new ReviewCache(dir));
+    // A checkout changes 0010 (its pairs are diffed again) ...
+    const text = `${readFileSync(snapshot, "utf8")}\n`;
+    writeFileSync(snapshot, text);
+    settle(snapshot);
+    // ... and an editor saves it after the run hashed it, before Drizzle Kit's differ reads it: the
+    // column 0010 drops is back (0010's statement no longer generated, 0011 would drop it).
+    const edited = JSON.parse(text) as Snapshot;
+    const before = JSON.parse(readFileSync(join(folder, "meta", "0009_snapshot.json"), "utf8")) as Snapshot;
+    const tables = (s: Snapshot) => s["tables"] as Record<string, unknown>;
+    tables(edited)["public.mail0_user"] = tables(before)["public.mail0_user"];
+    class EditedDuringRun extends ReviewTimings {
+      #done = false;
+      override time<T>(phase: string, work: () => T): T {
+        const result = super.time(phase, work);
+        if (phase === "cache lookup" && !this.#done) {
+          this.#done = true;
+          writeFileSync(snapshot, JSON.stringify(edited, null, 2));
+        }
+        return result;
+      }
+    }
+    const cache = new ReviewCache(dir);
+    const during = await runReview({
+      folder,
+      displayFolder: "migrations",
+      config: CONFIG,
+      cache,
+      timings: new EditedDuringRun(),
+    });
+    // Put back (undo, git checkout): the bytes the run hashed.
+    rmSync(snapshot);
+    writeFileSync(snapshot, text);
+    settle(snapshot);
+    const expected = JSON.stringify(await cold(folder));
+    expect(JSON.stringify(during.all)).not.toBe(expected);
+    expect(JSON.stringify((await review(folder, new ReviewCache(dir))).findings)).toBe(expected);
+  });
+
+  it("keeps no warnings that skipped a snapshot which appeared after the folder was read", async () => {
+    const folder = copyOfHistory("Mail-0__Zero");
+    const dir = tempDir("cache");
+    const snapshot = join(folder, "meta", "0010_snapshot.json");
+    const broken = `#${readFileSync(snapshot, "utf8").slice(1)}`;
+    rmSync(snapshot);
+    class AppearsDuringRun extends ReviewTimings {
+      override time<T>(phase: string, work: () => T): T {
+        const result = super.time(phase, work);
+        if (phase === "read folder") {
+          writeFileSync(snapshot, broken);
+          settle(snapshot);
+        }
+        return result;
+      }
+    }
+    const cache = new ReviewCache(dir);
+    const during = await runReview({ folder, config: CONFIG, cache, timings: new AppearsDuringRun() });
+    expect(during.folderWarnings).toContainEqual(
+      expect.objectContaining({ kind: "snapshot-missing", tag: "0010_dry_hemingway" }),
+    );
+    const expected = (await review(folder)).warnings;
+    expect(expected).toContainEqual(expect.objectContaining({ kind: "snapshot-malformed", path: snapshot }));
     expect((await review(folder, new ReviewCache(dir))).warnings).toEqual(expected);
   });
 

@@ -35,6 +35,11 @@ export interface ReviewOptions {
   cache?: ReviewCache;
   /** Names the history in the cache (its folder): each one keeps its own record of findings. */
   cacheScope?: string;
+  /**
+   * Whether this run's record may be kept, asked at its end: false when an input it was keyed by
+   * changed during the run (a snapshot saved after it was hashed, before Drizzle Kit read it).
+   */
+  keepIf?: () => boolean;
   /** Where the time goes, filled in as the review runs (`db:review --timings`). */
   timings?: ReviewTimings;
 }
@@ -92,7 +97,7 @@ export async function reviewMigrations(
     }
     if (memory) timings.time("cache write", () => memory.keepState(sources.length - 1, state));
   }
-  if (memory && cache) {
+  if (memory && cache && (options.keepIf?.() ?? true)) {
     timings.time("cache write", () => {
       memory.save(timings.counted("parsed") > 0);
       if (cache.stats.written > 0) cache.prune();

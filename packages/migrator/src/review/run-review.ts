@@ -75,7 +75,9 @@ export async function runReview(options: RunReviewOptions): Promise<ReviewRun> {
     config: options.config,
     only: reviewed,
     timings,
-    ...(options.cache ? { cache: options.cache, cacheScope: folder.folder } : {}),
+    ...(options.cache
+      ? { cache: options.cache, cacheScope: folder.folder, keepIf: () => digests.unchangedSinceRead() }
+      : {}),
   });
   let live: LiveReview | undefined;
   if (options.openLiveDatabase) {
@@ -125,13 +127,19 @@ function snapshotWarnings(
   cache: ReviewCache | undefined,
 ): FolderIssue[] {
   if (!cache) return folderSnapshotWarnings(folder);
-  const snapshots = folder.migrations.flatMap((m) => [m.tag, m.snapshotPath, digests.digest(m.snapshotPath)]);
+  // A snapshot the reader found missing is not parsed for the warnings, even if it appeared since.
+  const missing = new Set(folder.warnings.flatMap((w) => (w.kind === "snapshot-missing" ? [w.tag] : [])));
+  const snapshots = folder.migrations.flatMap((m) => [
+    m.tag,
+    m.snapshotPath,
+    missing.has(m.tag) ? "missing when read" : digests.digest(m.snapshotPath),
+  ]);
   const key = cache.key("snapshot-warnings", folder.layout, ...snapshots);
-  const cached = cache.read<FolderIssue[]>("files", key);
-  if (cached) return cached;
+  const cached = cache.read<unknown>("files", key);
+  if (Array.isArray(cached)) return cached as FolderIssue[];
   const warnings = folderSnapshotWarnings(folder);
   // A snapshot written after it was hashed may have been parsed with its new bytes: nothing is
   // kept under the old bytes' key (the next run hashes and parses it again).
-  if (digests.unchanged(folder.migrations.map((m) => m.snapshotPath))) cache.write("files", key, warnings);
+  if (digests.unchangedSinceRead()) cache.write("files", key, warnings);
   return warnings;
 }
