@@ -194,16 +194,18 @@ const REAL_FINDINGS: Record<string, Record<string, number>> = {
     "unique-constraint-builds-index": 4,
     "validate-in-same-migration": 5,
   },
+  // 0082 creates a public "sessions" beside 0000's "auth"."sessions": a new table, not an existing
+  // one (its foreign key and three indexes lock nothing anyone uses yet).
   "tambo-ai__tambo": {
     "add-not-null-without-default": 2,
     "column-type-change": 15,
-    "constraint-not-valid": 9,
+    "constraint-not-valid": 8,
     "drop-not-null": 5,
     "drop-statement": 12,
     "fk-on-delete": 14,
     "identifier-too-long": 4,
     "non-concurrent-drop-index": 1,
-    "non-concurrent-index": 24,
+    "non-concurrent-index": 21,
     "rename-column-or-table": 1,
     "rls-per-row-setting": 3,
     "set-not-null": 1,

@@ -41,6 +41,23 @@ interface ConstraintEntry extends NamedObject {
 /** The schema an unqualified name resolves to. */
 const DEFAULT_SCHEMA = "public";
 
+/**
+ * A table as the replayed schema names it: its name in the default schema (so `"public"."t"` and
+ * `"t"` are one table), `schema.name` in any other (so `"auth"."sessions"` is not `"sessions"`).
+ */
+export function tableName(rangeVar: AstObject | undefined): string {
+  return tableNameOfList([
+    stringField(rangeVar, "schemaname") ?? DEFAULT_SCHEMA,
+    stringField(rangeVar, "relname") ?? "",
+  ]);
+}
+
+/** {@link tableName} of a `[schema?, name]` name list (DROP TABLE; a DROP POLICY's table). */
+export function tableNameOfList(names: readonly string[]): string {
+  const [schema = DEFAULT_SCHEMA, name = ""] = names.length > 1 ? names.slice(-2) : [DEFAULT_SCHEMA, names[0]];
+  return schema === DEFAULT_SCHEMA ? name : `${schema}.${name}`;
+}
+
 /** `schema.name` of a `RangeVar` (a table or an index). */
 export function qualifiedName(rangeVar: AstObject | undefined): string {
   return `${stringField(rangeVar, "schemaname") ?? DEFAULT_SCHEMA}.${stringField(rangeVar, "relname") ?? ""}`;

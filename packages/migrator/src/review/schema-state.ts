@@ -2,22 +2,22 @@
  * The schema as it stands at a point of the history, rebuilt by replaying every migration's
  * statements in journal order. Rules ask it which tables already exist (with their columns'
  * types), which are tenant tables, which index and constraint names are taken, and which policies
- * a table has. Types, functions and other objects are not modelled: no rule needs them.
+ * a table has. Types, functions and other objects are not modelled: no rule needs them. Tables
+ * are named by `tableName`: a table of another schema than `public` (`auth.sessions`) is not the
+ * `public` table of the same name.
  */
-import {
-  arrayField,
-  type AstObject,
-  nameList,
-  nodeOf,
-  objectField,
-  objectNameList,
-  relationName,
-  stringField,
-} from "../sql/ast.ts";
+import { arrayField, type AstObject, nameList, nodeOf, objectField, objectNameList, stringField } from "../sql/ast.ts";
 import { canonicalNode } from "../sql/canonical-sql.ts";
 import type { SqlUnit } from "../sql/parse-migration.ts";
 import { type ColumnType, columnType, columnTypeText } from "../sql/type-name.ts";
-import { ObjectNames, type ObjectNamesJson, type Origin, qualifiedName } from "./object-names.ts";
+import {
+  ObjectNames,
+  type ObjectNamesJson,
+  type Origin,
+  qualifiedName,
+  tableName,
+  tableNameOfList,
+} from "./object-names.ts";
 
 /** A policy as the rules need it. */
 export interface PolicyInfo {
@@ -170,8 +170,7 @@ export class SchemaState {
       case "IndexStmt":
         return this.names.addIndex(qualifiedName(objectField(node, "relation")), node, origin);
       case "CreatePolicyStmt": {
-        const table = relationName(objectField(node, "table"));
-        const info = this.mutableTable(table ?? "");
+        const info = this.mutableTable(tableName(objectField(node, "table")));
         if (info) info.policies.push(policyOf(node));
         return;
       }
@@ -184,8 +183,8 @@ export class SchemaState {
 
   private createTable(node: AstObject, origin: Origin): void {
     const relation = objectField(node, "relation");
-    const name = relationName(relation);
-    if (!name || this.tables.has(name)) return;
+    const name = tableName(relation);
+    if (!stringField(relation, "relname") || this.tables.has(name)) return;
     const qualified = qualifiedName(relation);
     const table: TableInfo = { columns: new Map(), rowLevelSecurity: false, policies: [] };
     this.owned.add(table);
@@ -232,7 +231,7 @@ export class SchemaState {
   private alterTable(node: AstObject, origin: Origin): void {
     const relation = objectField(node, "relation");
     const qualified = qualifiedName(relation);
-    const table = this.mutableTable(relationName(relation) ?? "");
+    const table = this.mutableTable(tableName(relation));
     for (const item of arrayField(node, "cmds")) {
       const command = nodeOf(item, "AlterTableCmd");
       const subtype = stringField(command, "subtype");
@@ -268,7 +267,7 @@ export class SchemaState {
   private rename(node: AstObject): void {
     const type = stringField(node, "renameType");
     const relation = objectField(node, "relation");
-    const table = relationName(relation) ?? "";
+    const table = tableName(relation);
     const qualified = qualifiedName(relation);
     const newName = stringField(node, "newname") ?? "";
     const oldName = stringField(node, "subname") ?? "";
@@ -277,7 +276,7 @@ export class SchemaState {
       this.names.renameTable(qualified, newName);
       if (!info) return;
       this.tables.delete(table);
-      this.tables.set(newName, info);
+      this.tables.set(tableNameOfList([qualified.slice(0, qualified.indexOf(".")), newName]), info);
     } else if (type === "OBJECT_COLUMN") {
       this.names.renameColumn(qualified, oldName, newName);
       const column = info?.columns.get(oldName);
@@ -297,11 +296,11 @@ export class SchemaState {
       const names = objectNameList(object);
       const name = names.at(-1) ?? "";
       if (type === "OBJECT_TABLE") {
-        this.tables.delete(name);
+        this.tables.delete(tableNameOfList(names));
         this.names.dropTable(names);
       } else if (type === "OBJECT_INDEX") this.names.dropIndex(names);
       else if (type === "OBJECT_POLICY") {
-        const table = this.mutableTable(names.at(-2) ?? "");
+        const table = this.mutableTable(tableNameOfList(names.slice(0, -1)));
         if (table) table.policies = table.policies.filter((policy) => policy.name !== name);
       }
     }

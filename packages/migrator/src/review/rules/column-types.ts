@@ -1,5 +1,6 @@
 /** The columns a statement declares and their types, for the rules about column types and keys. */
-import { type AstObject, arrayField, nameList, nodeOf, objectField, relationName, stringField } from "../../sql/ast.ts";
+import { type AstObject, arrayField, nameList, nodeOf, objectField, stringField } from "../../sql/ast.ts";
+import { tableName } from "../object-names.ts";
 import type { SqlUnit } from "../../sql/parse-migration.ts";
 import type { SchemaState } from "../schema-state.ts";
 import { addedColumns, alterCommands } from "./statement-parts.ts";
@@ -38,7 +39,7 @@ export function declaredColumns(unit: SqlUnit): DeclaredColumn[] {
     });
   };
   if (unit.type === "CreateStmt") {
-    const table = relationName(objectField(unit.node, "relation")) ?? "";
+    const table = tableName(objectField(unit.node, "relation"));
     for (const element of arrayField(unit.node, "tableElts")) {
       const definition = nodeOf(element, "ColumnDef");
       if (definition) add(table, stringField(definition, "colname") ?? "", definition, "create");

@@ -7,6 +7,7 @@ import {
   isIndexBacked,
   type NamedObject,
   qualifiedName,
+  tableName,
 } from "../object-names.ts";
 import { type Rule, type RuleHit, unitPosition } from "../rule.ts";
 import type { SchemaState } from "../schema-state.ts";
@@ -100,7 +101,7 @@ function takenBy(
   const table = qualifiedName(relation);
   const schema = table.slice(0, table.indexOf("."));
   const guarded = missingGuard(unit) === undefined;
-  if (unit.type === "CreateStmt" && guarded && state.hasTable(stringField(relation, "relname") ?? "")) return undefined;
+  if (unit.type === "CreateStmt" && guarded && state.hasTable(tableName(relation))) return undefined;
   const names = state.objectNames();
   const sameIfGuarded = (taken: NamedObject | undefined, definition: string) =>
     taken && !(guarded && taken.table === table && taken.definition === definition) ? taken : undefined;

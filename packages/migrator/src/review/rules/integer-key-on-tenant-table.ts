@@ -1,4 +1,5 @@
-import { arrayField, nameList, nodeOf, objectField, relationName, stringField } from "../../sql/ast.ts";
+import { arrayField, nameList, nodeOf, objectField, stringField } from "../../sql/ast.ts";
+import { tableName } from "../object-names.ts";
 import type { SqlUnit } from "../../sql/parse-migration.ts";
 import { type Rule, unitPosition } from "../rule.ts";
 import type { SchemaState } from "../schema-state.ts";
@@ -54,7 +55,7 @@ export const integerKeyOnTenantTable: Rule = {
   },
   checkUnit({ migration, statement, unit, state, settings }) {
     const primaryKey = unit.type === "CreateStmt" ? tablePrimaryKeyColumns(unit) : new Set<string>();
-    const table = relationName(objectField(unit.node, "relation")) ?? "";
+    const table = tableName(objectField(unit.node, "relation"));
     // Without a tenant column the project is not multi-tenant: no table grows per tenant.
     if (!settings.tenantColumn || !isTenantTable(unit, table, state, settings.tenantColumn)) return [];
     return declaredColumns(unit)

@@ -15,7 +15,7 @@ import {
 } from "../../sql/ast.ts";
 import type { ParsedMigration, SqlUnit } from "../../sql/parse-migration.ts";
 import { typeNameText } from "../../sql/type-name.ts";
-import { newConstraintShape, newIndexShape, type ObjectNames, qualifiedName } from "../object-names.ts";
+import { newConstraintShape, newIndexShape, type ObjectNames, qualifiedName, tableName } from "../object-names.ts";
 import { alterCommands, declaredConstraints } from "./statement-parts.ts";
 
 /** One object a statement creates or drops. */
@@ -61,7 +61,7 @@ export const quotedPath = (names: string[]) => names.map(quoted).join(".");
 /** The objects a statement creates (CREATE …, ADD COLUMN, ADD CONSTRAINT). */
 export function createdObjects(unit: SqlUnit): ObjectEvent[] {
   const { node, offset } = unit;
-  const table = relationName(objectField(node, "relation")) ?? "";
+  const table = tableName(objectField(node, "relation"));
   const key = createdKey(unit, table);
   if (key) return [{ key, offset }];
   return alterCommands(unit).flatMap(({ subtype, command }) => {

@@ -1,4 +1,5 @@
 import { arrayField, objectNameList, stringField } from "../../sql/ast.ts";
+import { tableNameOfList } from "../object-names.ts";
 import { type Rule, type RuleHit, unitPosition } from "../rule.ts";
 import { quotedPath } from "./migration-objects.ts";
 
@@ -51,8 +52,9 @@ export const nonConcurrentDropIndex: Rule = {
       const index = state.objectNames().indexNamed(path);
       let where: string;
       if (index) {
-        const bare = index.table.slice(index.table.indexOf(".") + 1);
-        const existed = index.origin.file !== migration.file || before.hasTable(bare);
+        const dot = index.table.indexOf(".");
+        const table = tableNameOfList([index.table.slice(0, dot), index.table.slice(dot + 1)]);
+        const existed = index.origin.file !== migration.file || before.hasTable(table);
         if (!existed) return [];
         where = `locks the existing table ${tableLabel(index.table)}`;
       } else {

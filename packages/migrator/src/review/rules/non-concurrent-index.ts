@@ -1,4 +1,5 @@
-import { objectField, relationName, stringField } from "../../sql/ast.ts";
+import { objectField, stringField } from "../../sql/ast.ts";
+import { tableName } from "../object-names.ts";
 import { type Rule, unitPosition } from "../rule.ts";
 
 /** CREATE INDEX on an existing table blocks writes for as long as the build takes. */
@@ -24,7 +25,7 @@ export const nonConcurrentIndex: Rule = {
   },
   checkUnit({ migration, statement, unit, before }) {
     if (unit.type !== "IndexStmt" || unit.node["concurrent"] === true) return [];
-    const table = relationName(objectField(unit.node, "relation")) ?? "";
+    const table = tableName(objectField(unit.node, "relation"));
     if (!before.hasTable(table)) return [];
     const name = stringField(unit.node, "idxname") ?? "";
     return [

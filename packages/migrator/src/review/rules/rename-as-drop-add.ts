@@ -1,7 +1,7 @@
-import { arrayField, findNodes, nameList, nodeOf, objectField, relationName, stringField } from "../../sql/ast.ts";
+import { arrayField, findNodes, nameList, nodeOf, objectField, stringField } from "../../sql/ast.ts";
 import type { ParsedMigration, ReviewStatement, SqlUnit } from "../../sql/parse-migration.ts";
 import { type ColumnType, columnTypeText } from "../../sql/type-name.ts";
-import { qualifiedName } from "../object-names.ts";
+import { qualifiedName, tableName } from "../object-names.ts";
 import type { MigrationContext, Rule, RuleHit } from "../rule.ts";
 import { addedColumns, alterCommands } from "./statement-parts.ts";
 
@@ -111,7 +111,7 @@ function readsColumn(unit: SqlUnit, column: string): boolean {
 
 /** `UPDATE "t" SET "c" = …` or `INSERT INTO "t" ("c", …)`. */
 function writesColumn(unit: SqlUnit, table: string, column: string): boolean {
-  if (relationName(objectField(unit.node, "relation")) !== table) return false;
+  if (tableName(objectField(unit.node, "relation")) !== table) return false;
   const key = unit.type === "InsertStmt" ? "cols" : "targetList";
   return arrayField(unit.node, key).some((item) => stringField(nodeOf(item, "ResTarget"), "name") === column);
 }

@@ -1,4 +1,5 @@
-import { objectField, relationName, stringField } from "../../sql/ast.ts";
+import { objectField, stringField } from "../../sql/ast.ts";
+import { tableName } from "../object-names.ts";
 import { type Rule, unitPosition } from "../rule.ts";
 
 /** A rename breaks the application version that is still running while the migration deploys. */
@@ -25,7 +26,7 @@ export const renameColumnOrTable: Rule = {
   checkUnit({ migration, statement, unit, before }) {
     if (unit.type !== "RenameStmt") return [];
     const type = stringField(unit.node, "renameType");
-    const table = relationName(objectField(unit.node, "relation")) ?? "";
+    const table = tableName(objectField(unit.node, "relation"));
     const newName = stringField(unit.node, "newname") ?? "";
     const position = unitPosition(migration, unit);
     if (type === "OBJECT_COLUMN") {

@@ -1,5 +1,6 @@
 /** The parts of CREATE TABLE / ALTER TABLE statements that several rules look at. */
-import { type AstObject, arrayField, nodeOf, objectField, relationName, stringField } from "../../sql/ast.ts";
+import { type AstObject, arrayField, nodeOf, objectField, stringField } from "../../sql/ast.ts";
+import { tableName } from "../object-names.ts";
 import type { SqlUnit } from "../../sql/parse-migration.ts";
 
 /** One `ALTER TABLE … <command>`. */
@@ -12,7 +13,7 @@ export interface AlterCommand {
 /** The commands of an ALTER TABLE statement (none for other statements). */
 export function alterCommands(unit: SqlUnit): AlterCommand[] {
   if (unit.type !== "AlterTableStmt") return [];
-  const table = relationName(objectField(unit.node, "relation")) ?? "";
+  const table = tableName(objectField(unit.node, "relation"));
   return arrayField(unit.node, "cmds").flatMap((item) => {
     const command = nodeOf(item, "AlterTableCmd");
     return command ? [{ table, subtype: stringField(command, "subtype") ?? "", command }] : [];
@@ -54,7 +55,7 @@ export interface DeclaredConstraint {
 export function declaredConstraints(unit: SqlUnit): DeclaredConstraint[] {
   const found: DeclaredConstraint[] = [];
   if (unit.type === "CreateStmt") {
-    const table = relationName(objectField(unit.node, "relation")) ?? "";
+    const table = tableName(objectField(unit.node, "relation"));
     for (const element of arrayField(unit.node, "tableElts")) {
       const column = nodeOf(element, "ColumnDef");
       for (const c of arrayField(column, "constraints")) {

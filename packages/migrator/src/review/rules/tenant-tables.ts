@@ -1,5 +1,6 @@
 /** Which tenant tables a migration creates, turns into tenant tables or takes a policy from; the RLS rules check those. */
-import { arrayField, nodeOf, objectField, objectNameList, relationName, stringField } from "../../sql/ast.ts";
+import { arrayField, nodeOf, objectField, objectNameList, stringField } from "../../sql/ast.ts";
+import { tableName } from "../object-names.ts";
 import type { ParsedMigration, ReviewStatement } from "../../sql/parse-migration.ts";
 import type { MigrationContext } from "../rule.ts";
 
@@ -45,7 +46,7 @@ function statementTouching(migration: ParsedMigration, table: string): ReviewSta
     statement.units.some(
       (unit) =>
         (unit.type === "CreateStmt" || unit.type === "AlterTableStmt") &&
-        relationName(objectField(unit.node, "relation")) === table &&
+        tableName(objectField(unit.node, "relation")) === table &&
         (unit.type === "CreateStmt" ||
           arrayField(unit.node, "cmds").some(
             (item) => stringField(nodeOf(item, "AlterTableCmd"), "subtype") === "AT_AddColumn",
