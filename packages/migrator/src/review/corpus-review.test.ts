@@ -125,10 +125,12 @@ describe("db:review on real histories: findings a reviewer dismissed as wrong st
  * that existed before (sim's later migrations say so themselves and switched to CONCURRENTLY).
  */
 const REAL_FINDINGS: Record<string, Record<string, number>> = {
+  // 0120 and 0147 rename "user_temp" to "user" and "session_temp" to "session", then constrain them:
+  // tables with rows, under their new names (1 foreign key, 2 unique constraints).
   Dokploy__dokploy: {
     "add-not-null-without-default": 1,
     "column-type-change": 24,
-    "constraint-not-valid": 90,
+    "constraint-not-valid": 91,
     "drop-not-null": 5,
     "drop-statement": 70,
     "fk-on-delete": 9,
@@ -137,18 +139,21 @@ const REAL_FINDINGS: Record<string, Record<string, number>> = {
     "rename-column-or-table": 13,
     "set-not-null": 25,
     "timestamp-without-time-zone": 32,
-    "unique-constraint-builds-index": 1,
+    "unique-constraint-builds-index": 3,
   },
+  // 0005 renames "mail0_google_connection" to "mail0_connection", then adds a NOT NULL column
+  // without a default (fails once the table has rows), a foreign key and a unique constraint to it.
   "Mail-0__Zero": {
+    "add-not-null-without-default": 1,
     "column-type-change": 1,
-    "constraint-not-valid": 2,
+    "constraint-not-valid": 3,
     "drop-not-null": 1,
     "drop-statement": 9,
     "fk-on-delete": 11,
     "rename-column-or-table": 2,
     "snapshot-diff-failed": 4,
     "timestamp-without-time-zone": 35,
-    "unique-constraint-builds-index": 1,
+    "unique-constraint-builds-index": 2,
   },
   "giselles-ai__giselle": {
     "add-not-null-without-default": 3,

@@ -39,11 +39,16 @@ interface TableInfo {
   columns: Map<string, ColumnInfo>;
   rowLevelSecurity: boolean;
   policies: PolicyInfo[];
+  /** The migration file whose CREATE TABLE made it (kept through renames). */
+  createdIn: string;
 }
 
 /** The replayed schema as plain JSON, for the review cache (`SchemaState.fromJSON` reads it back). */
 export interface SchemaStateJson {
-  tables: [string, { columns: [string, ColumnInfo][]; rowLevelSecurity: boolean; policies: PolicyInfo[] }][];
+  tables: [
+    string,
+    { columns: [string, ColumnInfo][]; rowLevelSecurity: boolean; policies: PolicyInfo[]; createdIn: string },
+  ][];
   names: ObjectNamesJson;
 }
 
@@ -74,7 +79,12 @@ export class SchemaState {
     return {
       tables: [...this.tables].map(([name, table]) => [
         name,
-        { columns: [...table.columns], rowLevelSecurity: table.rowLevelSecurity, policies: table.policies },
+        {
+          columns: [...table.columns],
+          rowLevelSecurity: table.rowLevelSecurity,
+          policies: table.policies,
+          createdIn: table.createdIn,
+        },
       ]),
       names: this.names.toJSON(),
     };
@@ -112,6 +122,16 @@ export class SchemaState {
 
   hasTable(name: string): boolean {
     return this.tables.has(name);
+  }
+
+  /**
+   * Whether the table is one the migration `file` found in place (created by an earlier migration,
+   * under this name or renamed to it since): a table it may hold rows of and others may be using.
+   * False for a table `file` created itself, even one it dropped and created again.
+   */
+  existedBefore(name: string, file: string): boolean {
+    const table = this.tables.get(name);
+    return table !== undefined && table.createdIn !== file;
   }
 
   tableNames(): string[] {
@@ -186,7 +206,7 @@ export class SchemaState {
     const name = tableName(relation);
     if (!stringField(relation, "relname") || this.tables.has(name)) return;
     const qualified = qualifiedName(relation);
-    const table: TableInfo = { columns: new Map(), rowLevelSecurity: false, policies: [] };
+    const table: TableInfo = { columns: new Map(), rowLevelSecurity: false, policies: [], createdIn: origin.file };
     this.owned.add(table);
     for (const element of arrayField(node, "tableElts")) {
       const column = nodeOf(element, "ColumnDef");

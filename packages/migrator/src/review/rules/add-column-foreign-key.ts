@@ -28,14 +28,16 @@ export const addColumnForeignKey: Rule = {
       sql: 'ALTER TABLE "ai_usage" ADD COLUMN "plan_id" text;--> statement-breakpoint\nALTER TABLE "ai_usage" ADD CONSTRAINT "ai_usage_plan_id_research_plan_id_fk" FOREIGN KEY ("plan_id") REFERENCES "public"."research_plan"("id") ON DELETE set null NOT VALID;',
     },
   },
-  checkUnit({ migration, statement, unit, before }) {
-    return constraintsOnAddedColumns(unit, before, "CONSTR_FOREIGN").map(({ table, column, constraint }) => {
-      const referenced = relationName(objectField(constraint, "pktable")) ?? "";
-      return {
-        statement,
-        position: unitPosition(migration, unit, constraint["location"]),
-        message: `"${table}"."${column}" is added with REFERENCES "${referenced}": the foreign key is created at once, locking "${referenced}" against writes as well as "${table}", and with no NOT VALID step`,
-      };
-    });
+  checkUnit({ migration, statement, unit, state }) {
+    return constraintsOnAddedColumns(unit, state, migration.file, "CONSTR_FOREIGN").map(
+      ({ table, column, constraint }) => {
+        const referenced = relationName(objectField(constraint, "pktable")) ?? "";
+        return {
+          statement,
+          position: unitPosition(migration, unit, constraint["location"]),
+          message: `"${table}"."${column}" is added with REFERENCES "${referenced}": the foreign key is created at once, locking "${referenced}" against writes as well as "${table}", and with no NOT VALID step`,
+        };
+      },
+    );
   },
 };

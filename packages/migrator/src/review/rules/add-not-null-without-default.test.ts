@@ -19,6 +19,21 @@ describe("add-not-null-without-default", () => {
     expect(await review(sql)).toEqual([]);
   });
 
+  it("flags a table the same migration renamed first (Mail-0/Zero's 0005): it is the old table, rows and all", async () => {
+    const findings = await review(
+      'ALTER TABLE "plan_step" RENAME TO "research_step";--> statement-breakpoint\nALTER TABLE "research_step" ADD COLUMN "provider_id" text NOT NULL;',
+    );
+    expect(findings.map((f) => f.message)).toEqual([
+      expect.stringContaining('"research_step"."provider_id" is added NOT NULL without a default'),
+    ]);
+  });
+
+  it("passes a table dropped and created again by the same migration: it is new and empty", async () => {
+    const sql =
+      'DROP TABLE "plan_step";--> statement-breakpoint\nCREATE TABLE "plan_step" (\n\t"id" text PRIMARY KEY NOT NULL\n);\n--> statement-breakpoint\nALTER TABLE "plan_step" ADD COLUMN "status" text NOT NULL;';
+    expect(await review(sql)).toEqual([]);
+  });
+
   it("passes a NOT NULL column of a table created in the same migration", async () => {
     const sql =
       'CREATE TABLE "ai_batch" (\n\t"id" text PRIMARY KEY NOT NULL\n);\n--> statement-breakpoint\nALTER TABLE "ai_batch" ADD COLUMN "status" text NOT NULL;';

@@ -23,9 +23,9 @@ export const addNotNullWithoutDefault: Rule = {
       sql: 'ALTER TABLE "plan_step" ADD COLUMN "attempt_count" integer DEFAULT 0 NOT NULL;',
     },
   },
-  checkUnit({ migration, statement, unit, before }) {
+  checkUnit({ migration, statement, unit, state }) {
     return addedColumns(unit).flatMap(({ table, column, definition, constraints }) => {
-      if (!before.hasTable(table)) return [];
+      if (!state.existedBefore(table, migration.file)) return [];
       const types = constraints.map((constraint) => stringField(constraint, "contype"));
       const notNull = types.includes("CONSTR_NOTNULL") || types.includes("CONSTR_PRIMARY");
       // A serial column's default is its sequence: it does not fail, it rewrites (add-serial-column).

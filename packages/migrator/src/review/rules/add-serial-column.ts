@@ -23,10 +23,10 @@ export const addSerialColumn: Rule = {
       sql: 'ALTER TABLE "plan_audit_log" ADD COLUMN "id" bigint;',
     },
   },
-  checkUnit({ migration, statement, unit, before }) {
+  checkUnit({ migration, statement, unit, state }) {
     const hits: RuleHit[] = [];
     for (const { table, column, type, how, constraints, location } of declaredColumns(unit)) {
-      if (how !== "add" || !before.hasTable(table)) continue;
+      if (how !== "add" || !state.existedBefore(table, migration.file)) continue;
       const kind = SERIAL_TYPES.has(type) ? type : hasConstraint(constraints, "CONSTR_IDENTITY") ? "identity" : "";
       if (!kind) continue;
       hits.push({

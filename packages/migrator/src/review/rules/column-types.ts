@@ -61,14 +61,18 @@ export function hasConstraint(constraints: readonly AstObject[], contype: string
   return constraints.some((constraint) => stringField(constraint, "contype") === contype);
 }
 
-/** The inline constraints of a kind (`CONSTR_GENERATED`…) on columns added to tables that existed before the migration. */
+/**
+ * The inline constraints of a kind (`CONSTR_GENERATED`…) on columns added to tables that existed
+ * before the migration `file` (`state`: the schema right before the statement).
+ */
 export function constraintsOnAddedColumns(
   unit: SqlUnit,
-  before: SchemaState,
+  state: SchemaState,
+  file: string,
   contype: string,
 ): { table: string; column: string; constraint: AstObject }[] {
   return addedColumns(unit)
-    .filter(({ table }) => before.hasTable(table))
+    .filter(({ table }) => state.existedBefore(table, file))
     .flatMap(({ table, column, constraints }) =>
       constraints
         .filter((constraint) => stringField(constraint, "contype") === contype)

@@ -27,11 +27,17 @@ export const constraintNotValid: Rule = {
       sql: 'ALTER TABLE "ai_usage" ADD CONSTRAINT "ai_usage_plan_id_research_plan_id_fk" FOREIGN KEY ("plan_id") REFERENCES "public"."research_plan"("id") ON DELETE set null ON UPDATE no action NOT VALID;',
     },
   },
-  checkUnit({ migration, statement, unit, before }) {
+  checkUnit({ migration, statement, unit, state }) {
     const hits: RuleHit[] = [];
     for (const { table, constraint, column, added } of declaredConstraints(unit)) {
       const type = stringField(constraint, "contype");
-      if (!added || column !== undefined || !before.hasTable(table) || constraint["skip_validation"] === true) continue;
+      if (
+        !added ||
+        column !== undefined ||
+        !state.existedBefore(table, migration.file) ||
+        constraint["skip_validation"] === true
+      )
+        continue;
       if (type !== "CONSTR_FOREIGN" && type !== "CONSTR_CHECK") continue;
       const name = stringField(constraint, "conname") ?? "";
       hits.push({

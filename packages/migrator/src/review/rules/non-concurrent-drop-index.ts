@@ -54,7 +54,7 @@ export const nonConcurrentDropIndex: Rule = {
       if (index) {
         const dot = index.table.indexOf(".");
         const table = tableNameOfList([index.table.slice(0, dot), index.table.slice(dot + 1)]);
-        const existed = index.origin.file !== migration.file || before.hasTable(table);
+        const existed = index.origin.file !== migration.file || state.existedBefore(table, migration.file);
         if (!existed) return [];
         where = `locks the existing table ${tableLabel(index.table)}`;
       } else {

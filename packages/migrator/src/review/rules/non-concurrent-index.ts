@@ -23,10 +23,10 @@ export const nonConcurrentIndex: Rule = {
       sql: '-- migrator:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "ai_usage_correlationId_idx" ON "ai_usage" USING btree ("correlation_id");',
     },
   },
-  checkUnit({ migration, statement, unit, before }) {
+  checkUnit({ migration, statement, unit, state }) {
     if (unit.type !== "IndexStmt" || unit.node["concurrent"] === true) return [];
     const table = tableName(objectField(unit.node, "relation"));
-    if (!before.hasTable(table)) return [];
+    if (!state.existedBefore(table, migration.file)) return [];
     const name = stringField(unit.node, "idxname") ?? "";
     return [
       {

@@ -22,12 +22,12 @@ export const setNotNull: Rule = {
       sql: 'ALTER TABLE "ai_usage" ALTER COLUMN "user_id" DROP NOT NULL;',
     },
   },
-  checkUnit({ migration, statement, unit, before, state }) {
+  checkUnit({ migration, statement, unit, state }) {
     return alterCommands(unit)
       .filter(
         ({ subtype, table, command }) =>
           subtype === "AT_SetNotNull" &&
-          before.hasTable(table) &&
+          state.existedBefore(table, migration.file) &&
           // Already NOT NULL: PostgreSQL does nothing, scans nothing.
           !state.isNotNull(table, stringField(command, "name") ?? ""),
       )

@@ -23,8 +23,8 @@ export const storedGeneratedColumn: Rule = {
       sql: 'ALTER TABLE "document_chunk" ADD COLUMN "search_vector" tsvector;',
     },
   },
-  checkUnit({ migration, statement, unit, before }) {
-    return constraintsOnAddedColumns(unit, before, "CONSTR_GENERATED")
+  checkUnit({ migration, statement, unit, state }) {
+    return constraintsOnAddedColumns(unit, state, migration.file, "CONSTR_GENERATED")
       .filter(({ constraint }) => stringField(constraint, "generated_kind") !== "v")
       .map(({ table, column, constraint }) => ({
         statement,

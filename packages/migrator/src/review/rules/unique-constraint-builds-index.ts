@@ -27,11 +27,12 @@ export const uniqueConstraintBuildsIndex: Rule = {
       sql: 'ALTER TABLE "organization" ADD CONSTRAINT "organization_slug_unique" UNIQUE USING INDEX "organization_slug_unique";',
     },
   },
-  checkUnit({ migration, statement, unit, before }) {
+  checkUnit({ migration, statement, unit, state }) {
     const kinds: Record<string, string> = { CONSTR_UNIQUE: "UNIQUE", CONSTR_PRIMARY: "PRIMARY KEY" };
     return declaredConstraints(unit)
       .filter(
-        ({ table, constraint, added }) => added && before.hasTable(table) && !stringField(constraint, "indexname"),
+        ({ table, constraint, added }) =>
+          added && state.existedBefore(table, migration.file) && !stringField(constraint, "indexname"),
       )
       .flatMap(({ table, constraint, column }) => {
         const kind = kinds[stringField(constraint, "contype") ?? ""];

@@ -36,10 +36,10 @@ export const volatileDefaultRewrite: Rule = {
       sql: 'ALTER TABLE "ai_usage" ADD COLUMN "correlation_id" uuid;',
     },
   },
-  checkUnit({ migration, statement, unit, before }) {
+  checkUnit({ migration, statement, unit, state }) {
     const hits: RuleHit[] = [];
     for (const { table, column, constraints } of addedColumns(unit)) {
-      if (!before.hasTable(table)) continue;
+      if (!state.existedBefore(table, migration.file)) continue;
       for (const constraint of constraints) {
         if (stringField(constraint, "contype") !== "CONSTR_DEFAULT") continue;
         for (const call of findNodes(constraint["raw_expr"], "FuncCall")) {
