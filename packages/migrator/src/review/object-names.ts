@@ -274,8 +274,11 @@ export class ObjectNames {
     this.removeConstraints((entry) => entry.references?.table === table && entry.references.columns.has(column));
   }
 
-  renameTable(from: string, toName: string): void {
-    const to = `${schemaOf(from)}.${toName}`;
+  /**
+   * ALTER TABLE … RENAME TO, or SET SCHEMA (`from` and `to` qualified): its constraints and indexes
+   * follow it, and an index's name moves to the new schema with it.
+   */
+  renameTable(from: string, to: string): void {
     const entries = this.constraints.get(from);
     if (entries) {
       this.constraints.delete(from);
@@ -283,7 +286,11 @@ export class ObjectNames {
       this.owned.add(moved);
       this.constraints.set(to, moved);
     }
-    for (const [key, entry] of this.indexes) if (entry.table === from) this.indexes.set(key, { ...entry, table: to });
+    for (const [key, entry] of [...this.indexes]) {
+      if (entry.table !== from) continue;
+      this.indexes.delete(key);
+      this.indexes.set(`${schemaOf(to)}.${key.slice(key.indexOf(".") + 1)}`, { ...entry, table: to });
+    }
     for (const [table, entries] of this.constraints) {
       const referencing = [...entries].filter(([, entry]) => entry.references?.table === from);
       if (referencing.length === 0) continue;

@@ -196,6 +196,8 @@ export class SchemaState {
       }
       case "RenameStmt":
         return this.rename(node);
+      case "AlterObjectSchemaStmt":
+        return this.moveTable(node);
       case "DropStmt":
         return this.drop(node);
     }
@@ -293,10 +295,11 @@ export class SchemaState {
     const oldName = stringField(node, "subname") ?? "";
     const info = type === "OBJECT_COLUMN" ? this.mutableTable(table) : this.tables.get(table);
     if (type === "OBJECT_TABLE") {
-      this.names.renameTable(qualified, newName);
+      const schema = qualified.slice(0, qualified.indexOf("."));
+      this.names.renameTable(qualified, `${schema}.${newName}`);
       if (!info) return;
       this.tables.delete(table);
-      this.tables.set(tableNameOfList([qualified.slice(0, qualified.indexOf(".")), newName]), info);
+      this.tables.set(tableNameOfList([schema, newName]), info);
     } else if (type === "OBJECT_COLUMN") {
       this.names.renameColumn(qualified, oldName, newName);
       const column = info?.columns.get(oldName);
@@ -308,6 +311,19 @@ export class SchemaState {
     } else if (type === "OBJECT_TABCONSTRAINT") {
       this.names.renameConstraint(qualified, oldName, newName);
     }
+  }
+
+  /** ALTER TABLE … SET SCHEMA: the table (and its index names) in the other schema from now on. */
+  private moveTable(node: AstObject): void {
+    if (stringField(node, "objectType") !== "OBJECT_TABLE") return;
+    const relation = objectField(node, "relation");
+    const schema = stringField(node, "newschema") ?? "";
+    const name = stringField(relation, "relname") ?? "";
+    this.names.renameTable(qualifiedName(relation), `${schema}.${name}`);
+    const info = this.tables.get(tableName(relation));
+    if (!info) return;
+    this.tables.delete(tableName(relation));
+    this.tables.set(tableNameOfList([schema, name]), info);
   }
 
   private drop(node: AstObject): void {

@@ -16,6 +16,23 @@ describe("index-name-collision", () => {
     ]);
   });
 
+  it("moves a table's index names with it to another schema (SET SCHEMA): the old schema's name is free", async () => {
+    const moved = [
+      'CREATE TABLE "sessions" ("id" text PRIMARY KEY NOT NULL);\n--> statement-breakpoint\nCREATE INDEX "sessions_id_idx" ON "sessions" ("id");',
+      'ALTER TABLE "sessions" SET SCHEMA "auth";',
+    ];
+    const reviewMoved = (sql: string) => reviewExample({ history: moved, sql }, "index-name-collision");
+    const again = 'CREATE INDEX "sessions_id_idx" ON "auth"."sessions" ("id");';
+    expect((await reviewMoved(again)).map((f) => f.message)).toEqual([
+      'index name "sessions_id_idx" is already used (0000_history.sql:3)',
+    ]);
+    expect(
+      await reviewMoved(
+        'CREATE TABLE "sessions" ("id" text PRIMARY KEY NOT NULL);\n--> statement-breakpoint\nCREATE INDEX "sessions_id_idx" ON "sessions" ("id");',
+      ),
+    ).toEqual([]);
+  });
+
   it("flags a name used twice within one migration", async () => {
     const sql =
       'CREATE INDEX "organization_slug_idx" ON "organization" USING btree ("slug");--> statement-breakpoint\nCREATE INDEX "organization_slug_idx" ON "organization" USING btree ("slug");';

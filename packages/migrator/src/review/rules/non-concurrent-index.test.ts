@@ -56,6 +56,20 @@ describe("non-concurrent-index", () => {
     expect(dropped).toHaveLength(1);
   });
 
+  it("follows a table moved to another schema (SET SCHEMA): a new table of its old name is another one", async () => {
+    const moved = [
+      'CREATE TABLE "sessions" ("id" text PRIMARY KEY NOT NULL);',
+      'ALTER TABLE "sessions" SET SCHEMA "auth";',
+    ];
+    const reviewMoved = (sql: string) => reviewExample({ history: moved, sql }, "non-concurrent-index");
+    expect(await reviewMoved('CREATE INDEX "sessions_id_idx" ON "auth"."sessions" ("id");')).toHaveLength(1);
+    expect(
+      await reviewMoved(
+        'CREATE TABLE "sessions" ("id" text PRIMARY KEY NOT NULL);\n--> statement-breakpoint\nCREATE INDEX "sessions_id_idx" ON "sessions" ("id");',
+      ),
+    ).toEqual([]);
+  });
+
   it("passes an index on a table created in the same migration", async () => {
     const sql =
       'CREATE TABLE "document_chunk" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text NOT NULL\n);\n--> statement-breakpoint\nCREATE INDEX "document_chunk_organizationId_idx" ON "document_chunk" USING btree ("organization_id");';
