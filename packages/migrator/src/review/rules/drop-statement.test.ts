@@ -62,6 +62,34 @@ describe("drop-statement", () => {
     expect(await review(sql)).toEqual([]);
   });
 
+  it("matches a drop in another schema with its create there, and not with the public table of that name", async () => {
+    // Supabase's handle_new_user trigger on auth.users, replaced; a helper table in "app" created and dropped.
+    const schemas = [
+      'CREATE SCHEMA "auth";\n--> statement-breakpoint\nCREATE SCHEMA "app";\n--> statement-breakpoint\nCREATE TABLE "auth"."users" ("id" uuid PRIMARY KEY);\n--> statement-breakpoint\nCREATE TABLE "users" ("id" uuid PRIMARY KEY);',
+    ];
+    const reviewSchemas = (sql: string) => reviewExample({ history: schemas, sql }, "drop-statement");
+    const replaced = [
+      'DROP TRIGGER IF EXISTS "on_auth_user_created" ON "auth"."users";',
+      'CREATE TRIGGER "on_auth_user_created" AFTER INSERT ON "auth"."users" FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();',
+      'DROP POLICY "users_select" ON "auth"."users" CASCADE;',
+      'CREATE POLICY "users_select" ON "auth"."users" AS PERMISSIVE FOR SELECT TO "authenticated" USING (true);',
+      'CREATE TABLE "app"."backfill_ids" ("id" uuid);',
+      'DROP TABLE "app"."backfill_ids";',
+    ].join("--> statement-breakpoint\n");
+    expect(await reviewSchemas(replaced)).toEqual([]);
+    // Created in one schema, dropped in another: the drop removes a table that was there before.
+    const elsewhere = [
+      'CREATE TRIGGER "on_user_created" AFTER INSERT ON "auth"."users" FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();',
+      'DROP TRIGGER "on_user_created" ON "users";',
+      'CREATE TABLE "auth"."users_copy" ("id" uuid);',
+      'DROP TABLE "users";',
+    ].join("--> statement-breakpoint\n");
+    expect((await reviewSchemas(elsewhere)).map((f) => f.message)).toEqual([
+      'DROP TRIGGER "on_user_created" ON "users" deletes it for good',
+      'DROP TABLE "users" deletes it for good',
+    ]);
+  });
+
   it("still flags a table or column dropped and created again (its data is gone), and a cascading type drop", async () => {
     const sql = [
       'DROP TABLE "research_plan" CASCADE;',

@@ -15,7 +15,14 @@ import {
 } from "../../sql/ast.ts";
 import type { ParsedMigration, SqlUnit } from "../../sql/parse-migration.ts";
 import { typeNameText } from "../../sql/type-name.ts";
-import { newConstraintShape, newIndexShape, type ObjectNames, qualifiedName, tableName } from "../object-names.ts";
+import {
+  newConstraintShape,
+  newIndexShape,
+  type ObjectNames,
+  qualifiedName,
+  tableName,
+  tableNameOfList,
+} from "../object-names.ts";
 import { alterCommands, declaredConstraints } from "./statement-parts.ts";
 
 /** One object a statement creates or drops. */
@@ -98,7 +105,7 @@ function createdKey({ type, node }: SqlUnit, table: string): string | undefined 
     case "CreateTrigStmt":
       return `trigger:${table}.${stringField(node, "trigname") ?? ""}`;
     case "CreatePolicyStmt":
-      return `policy:${relationName(objectField(node, "table")) ?? ""}.${stringField(node, "policy_name") ?? ""}`;
+      return `policy:${tableName(objectField(node, "table"))}.${stringField(node, "policy_name") ?? ""}`;
     case "RuleStmt":
       return `rule:${table}.${stringField(node, "rulename") ?? ""}`;
     default:
@@ -149,10 +156,13 @@ function droppedName(object: unknown, kind: string): { name: string; label: stri
   const single = stringField(nodeOf(object, "String"), "sval");
   if (names.length === 0) return { name: single ?? "", label: quoted(single ?? "") };
   const last = names.at(-1) ?? "";
+  // Tables (and the objects on them) are keyed as createdObjects keys them: by tableName, so a
+  // DROP of "app"."t" matches the CREATE of "app"."t" and not a public "t".
   if (kind === "trigger" || kind === "policy" || kind === "rule") {
-    const table = names.at(-2) ?? "";
+    const table = tableNameOfList(names.slice(0, -1));
     return { name: `${table}.${last}`, label: `${quoted(last)} ON ${quotedPath(names.slice(0, -1))}` };
   }
+  if (kind === "table") return { name: tableNameOfList(names), label: quotedPath(names) };
   return { name: last, label: quotedPath(names) };
 }
 
