@@ -29,4 +29,38 @@ describe("rls-not-enabled", () => {
     const findings = await reviewExample({ sql }, undefined, { rules: {} });
     expect(findings.filter((f) => f.rule.startsWith("rls-"))).toEqual([]);
   });
+
+  it("flags a tenant table the migration creates in place of one of that name (dropped, renamed aside, or swapped in by RENAME)", async () => {
+    const columns = '("id" text PRIMARY KEY NOT NULL, "organization_id" text NOT NULL)';
+    const history = [
+      `CREATE TABLE "document" ${columns};--> statement-breakpoint\nALTER TABLE "document" ENABLE ROW LEVEL SECURITY;`,
+    ];
+    const lines = async (sql: string, from = history) => (await review(sql, from)).map((f) => [f.line, f.message]);
+    const flagged = (line: number) => [
+      [line, expect.stringContaining('tenant table "document" (has "organization_id")')],
+    ];
+    expect(await lines(`DROP TABLE "document";--> statement-breakpoint\nCREATE TABLE "document" ${columns};`)).toEqual(
+      flagged(2),
+    );
+    expect(
+      await lines(
+        `ALTER TABLE "document" RENAME TO "document_old";--> statement-breakpoint\nCREATE TABLE "document" ${columns};`,
+      ),
+    ).toEqual(flagged(2));
+    const swap = `CREATE TABLE "document_new" ${columns};--> statement-breakpoint\nDROP TABLE "document";--> statement-breakpoint\nALTER TABLE "document_new" RENAME TO "document";`;
+    expect(await lines(swap)).toEqual(flagged(3));
+    expect(
+      await lines(
+        `CREATE TABLE "document_new" ${columns};--> statement-breakpoint\nALTER TABLE "document_new" RENAME TO "document";`,
+        [],
+      ),
+    ).toEqual(flagged(2));
+    // The existing table renamed keeps its row-level security; created again with it, nothing to report.
+    expect(await lines('ALTER TABLE "document" RENAME TO "document_v1";')).toEqual([]);
+    expect(
+      await lines(
+        `DROP TABLE "document";--> statement-breakpoint\nCREATE TABLE "document" ${columns};--> statement-breakpoint\nALTER TABLE "document" ENABLE ROW LEVEL SECURITY;`,
+      ),
+    ).toEqual([]);
+  });
 });

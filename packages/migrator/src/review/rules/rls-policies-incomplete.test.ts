@@ -55,4 +55,23 @@ describe("rls-policies-incomplete", () => {
       [2, expect.stringContaining('"ai_batch" has no delete policy for "authenticated"')],
     ]);
   });
+
+  it('flags a tenant table of another schema that loses a policy, at the DROP POLICY (pgSchema\'s "app"."ai_batch")', async () => {
+    const inApp = (sql: string) => sql.replaceAll('"ai_batch"', '"app"."ai_batch"');
+    const policies = ["select", "insert", "update", "delete"].map(
+      (command) =>
+        `CREATE POLICY "ai_batch_${command}" ON "ai_batch" AS PERMISSIVE FOR ${command.toUpperCase()} TO "authenticated" ${command === "insert" ? using.replace("USING", "WITH CHECK") : using};`,
+    );
+    const history = [inApp(['CREATE SCHEMA "app";', table, ...policies].join("--> statement-breakpoint\n"))];
+    const findings = await reviewExample(
+      {
+        history,
+        sql: 'SELECT 1;--> statement-breakpoint\nDROP POLICY IF EXISTS "ai_batch_delete" ON "app"."ai_batch";',
+      },
+      "rls-policies-incomplete",
+    );
+    expect(findings.map((f) => [f.line, f.message])).toEqual([
+      [2, expect.stringContaining('"app.ai_batch" has no delete policy for "authenticated"')],
+    ]);
+  });
 });

@@ -1,6 +1,6 @@
 /** Which tenant tables a migration creates, turns into tenant tables or takes a policy from; the RLS rules check those. */
 import { arrayField, nodeOf, objectField, objectNameList, stringField } from "../../sql/ast.ts";
-import { tableName } from "../object-names.ts";
+import { tableName, tableNameOfList } from "../object-names.ts";
 import type { ParsedMigration, ReviewStatement } from "../../sql/parse-migration.ts";
 import type { MigrationContext } from "../rule.ts";
 
@@ -18,11 +18,15 @@ export function newTenantTables({
   for (const table of after.tableNames()) {
     // A table this migration left alone (the same table in both states) neither became a tenant table nor lost a policy.
     if (after.sharesTable(before, table) || !after.isTenantTable(table, settings.tenantColumn)) continue;
-    const statement = before.isTenantTable(table, settings.tenantColumn)
-      ? after.policies(table).length < before.policies(table).length
-        ? policyDropOn(migration, table)
-        : undefined
-      : statementTouching(migration, table);
+    // A table this migration created is new even where one of its name was there before (dropped,
+    // or renamed aside): it starts without row-level security and policies.
+    const created = !after.existedBefore(table, migration.file);
+    const statement =
+      !created && before.isTenantTable(table, settings.tenantColumn)
+        ? after.policies(table).length < before.policies(table).length
+          ? policyDropOn(migration, table)
+          : undefined
+        : (statementTouching(migration, table) ?? (created ? renameTo(migration, table) : undefined));
     if (statement) tables.set(table, statement);
   }
   return tables;
@@ -35,7 +39,9 @@ function policyDropOn(migration: ParsedMigration, table: string): ReviewStatemen
       (unit) =>
         unit.type === "DropStmt" &&
         stringField(unit.node, "removeType") === "OBJECT_POLICY" &&
-        arrayField(unit.node, "objects").some((object) => objectNameList(object).at(-2) === table),
+        arrayField(unit.node, "objects").some(
+          (object) => tableNameOfList(objectNameList(object).slice(0, -1)) === table,
+        ),
     ),
   );
 }
@@ -52,5 +58,22 @@ function statementTouching(migration: ParsedMigration, table: string): ReviewSta
             (item) => stringField(nodeOf(item, "AlterTableCmd"), "subtype") === "AT_AddColumn",
           )),
     ),
+  );
+}
+
+/** The RENAME TO or SET SCHEMA that gave a table created under another name its name. */
+function renameTo(migration: ParsedMigration, table: string): ReviewStatement | undefined {
+  return migration.statements.find((statement) =>
+    statement.units.some((unit) => {
+      const relation = objectField(unit.node, "relation");
+      const schema = stringField(relation, "schemaname") ?? "public";
+      if (unit.type === "RenameStmt" && stringField(unit.node, "renameType") === "OBJECT_TABLE")
+        return tableNameOfList([schema, stringField(unit.node, "newname") ?? ""]) === table;
+      if (unit.type === "AlterObjectSchemaStmt" && stringField(unit.node, "objectType") === "OBJECT_TABLE")
+        return (
+          tableNameOfList([stringField(unit.node, "newschema") ?? "", stringField(relation, "relname") ?? ""]) === table
+        );
+      return false;
+    }),
   );
 }
