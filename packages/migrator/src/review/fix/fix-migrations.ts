@@ -37,6 +37,7 @@ import { mustBeRerunnable, type ReviewConfig } from "../config.ts";
 import { concurrentStatement } from "../rules/concurrent-index-in-transaction.ts";
 import { alterCommands } from "../rules/statement-parts.ts";
 import { notValidAddition } from "../rules/validate-in-same-migration.ts";
+import { tableName } from "../object-names.ts";
 import { SchemaState } from "../schema-state.ts";
 import { committedFiles } from "./committed-files.ts";
 import {
@@ -155,11 +156,19 @@ function statementEnd(text: string, unit: SqlUnit): number {
   return end;
 }
 
-/** A constraint this single-command ALTER TABLE adds that NOT VALID would make online, with its VALIDATE. */
-function notValidCandidate(unit: SqlUnit, before: SchemaState): { validate: string; name: string } | undefined {
+/**
+ * A constraint this single-command ALTER TABLE adds that NOT VALID would make online, with its
+ * VALIDATE: on a table the migration found in place (`state`: the schema right before the statement).
+ */
+function notValidCandidate(
+  unit: SqlUnit,
+  state: SchemaState,
+  file: string,
+): { validate: string; name: string } | undefined {
   const commands = alterCommands(unit);
   const [only] = commands;
-  if (commands.length !== 1 || only?.subtype !== "AT_AddConstraint" || !before.hasTable(only.table)) return undefined;
+  if (commands.length !== 1 || only?.subtype !== "AT_AddConstraint" || !state.existedBefore(only.table, file))
+    return undefined;
   const constraint = nodeOf(only.command["def"], "Constraint");
   const type = stringField(constraint, "contype");
   const name = stringField(constraint, "conname");
@@ -191,7 +200,14 @@ function planMigration(
   const where = (statement: ReviewStatement) => `${basename(migration.file)}:${statement.position.line}`;
   const guarded = mustBeRerunnable(migration.tag, config.guardBaseline) || parsed.noTransaction;
   const statements = parsed.statements;
+  // The schema right before each statement, so a table renamed earlier in the migration is the
+  // existing one and a table it created (or dropped and created again) is new, as the rules see them.
+  const state = before.clone();
   statements.forEach((statement, position) => {
+    const previous = statements[position - 1];
+    for (const unit of previous?.units ?? []) {
+      state.apply(unit, { file: parsed.file, position: parsed.positionAt(unit.offset) });
+    }
     const [top] = statement.units;
     if (statement.parseError || !top) return;
     const insertions: Insertion[] = [];
@@ -200,9 +216,9 @@ function planMigration(
     if (!parsed.noTransaction && statement.units.length === 1) {
       const later = statements.slice(position + 1);
       if (top.type === "IndexStmt") {
-        const table = relationName(objectField(top.node, "relation")) ?? "";
+        const table = tableName(objectField(top.node, "relation"));
         const name = stringField(top.node, "idxname") ?? "";
-        if (top.node["concurrent"] === true || before.hasTable(table)) {
+        if (top.node["concurrent"] === true || state.existedBefore(table, parsed.file)) {
           if (later.some((s) => s.units.some((u) => mentions(u.node, name)))) {
             left.push(`${where(statement)}: index "${name}" is used later in the same migration: not moved`);
           } else {
@@ -232,7 +248,7 @@ function planMigration(
     }
     if (!parsed.noTransaction && !moved) {
       for (const unit of statement.units) {
-        const candidate = notValidCandidate(unit, before);
+        const candidate = notValidCandidate(unit, state, parsed.file);
         if (!candidate) continue;
         const noteAt = unit === top ? insertions : undefined;
         const notValid = { at: unit.text.length, text: " NOT VALID" };

@@ -1,0 +1,79 @@
+/**
+ * `fixMigrations` on a folder in a fresh git repository (nothing committed, so every migration may
+ * be fixed): which indexes and constraints it takes for ones on a table the migration found in place.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { fixMigrations } from "./fix-migrations.ts";
+
+const temporary: string[] = [];
+afterAll(() => {
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A migrations folder of these migrations (`0000_m0`, `0001_m1` …) in a git work tree without commits. */
+function folderOf(migrations: string[]): string {
+  const root = mkdtempSync(join(tmpdir(), "fix-migrations-"));
+  temporary.push(root);
+  execFileSync("git", ["init", "-q"], { cwd: root });
+  const folder = join(root, "migrations");
+  mkdirSync(join(folder, "meta"), { recursive: true });
+  const entries = migrations.map((sql, idx) => {
+    const tag = `${String(idx).padStart(4, "0")}_m${idx}`;
+    writeFileSync(join(folder, `${tag}.sql`), sql);
+    return { idx, version: "7", when: 1_700_000_000_000 + idx, tag, breakpoints: true };
+  });
+  writeFileSync(
+    join(folder, "meta", "_journal.json"),
+    JSON.stringify({ version: "7", dialect: "postgresql", entries }),
+  );
+  return folder;
+}
+
+const BREAK = "--> statement-breakpoint\n";
+
+describe("fixMigrations", () => {
+  it("moves an index on an existing table of another schema (pgSchema), and leaves one on a new public table of that name", async () => {
+    const folder = folderOf([
+      ['CREATE SCHEMA "app";', 'CREATE TABLE "app"."note" ("id" text PRIMARY KEY NOT NULL, "body" text);'].join(BREAK),
+      [
+        'CREATE INDEX "note_body_idx" ON "app"."note" USING btree ("body");',
+        'CREATE TABLE "note" ("id" text PRIMARY KEY NOT NULL, "body" text);',
+        'CREATE INDEX "public_note_body_idx" ON "note" USING btree ("body");',
+      ].join(BREAK),
+    ]);
+    const report = await fixMigrations({ folder, config: { rules: {} } });
+    expect(report.changes).toEqual([
+      '0001_m1.sql:1: index "note_body_idx" moved, built CONCURRENTLY IF NOT EXISTS outside a transaction',
+      "0002_m1-online.sql written (new migration)",
+    ]);
+  });
+
+  it("takes a table renamed earlier in the migration for the existing one, and one dropped and created again for a new one", async () => {
+    const folder = folderOf([
+      'CREATE TABLE "connection" ("id" text PRIMARY KEY NOT NULL, "user_id" text);\n',
+      [
+        'ALTER TABLE "connection" RENAME TO "account";',
+        'ALTER TABLE "account" ADD CONSTRAINT "account_user_id_check" CHECK ("user_id" <> \'\');',
+        'CREATE INDEX "account_user_id_idx" ON "account" USING btree ("user_id");',
+        'CREATE TABLE "connection" ("id" text PRIMARY KEY NOT NULL, "user_id" text);',
+        'DROP TABLE "connection";',
+        'CREATE TABLE "connection" ("id" text PRIMARY KEY NOT NULL, "user_id" text);',
+        'ALTER TABLE "connection" ADD CONSTRAINT "connection_user_id_check" CHECK ("user_id" <> \'\');',
+        'CREATE INDEX "connection_user_id_idx" ON "connection" USING btree ("user_id");',
+      ].join(BREAK),
+    ]);
+    const report = await fixMigrations({ folder, config: { rules: {} } });
+    expect(report.changes).toEqual([
+      '0001_m1.sql:2: constraint "account_user_id_check" added NOT VALID, validated in a new migration',
+      '0001_m1.sql:3: index "account_user_id_idx" moved, built CONCURRENTLY IF NOT EXISTS outside a transaction',
+      "0002_m1-online.sql written (new migration)",
+    ]);
+    expect(readFileSync(join(folder, "0001_m1.sql"), "utf8")).toContain(
+      'ALTER TABLE "account" ADD CONSTRAINT "account_user_id_check" CHECK ("user_id" <> \'\') NOT VALID;',
+    );
+  });
+});
