@@ -41,13 +41,21 @@ interface TableInfo {
   policies: PolicyInfo[];
   /** The migration file whose CREATE TABLE made it (kept through renames). */
   createdIn: string;
+  /** The last migration file that inserted rows into it (INSERT), if any. */
+  filledIn?: string;
 }
 
 /** The replayed schema as plain JSON, for the review cache (`SchemaState.fromJSON` reads it back). */
 export interface SchemaStateJson {
   tables: [
     string,
-    { columns: [string, ColumnInfo][]; rowLevelSecurity: boolean; policies: PolicyInfo[]; createdIn: string },
+    {
+      columns: [string, ColumnInfo][];
+      rowLevelSecurity: boolean;
+      policies: PolicyInfo[];
+      createdIn: string;
+      filledIn?: string;
+    },
   ][];
   names: ObjectNamesJson;
 }
@@ -84,6 +92,7 @@ export class SchemaState {
           rowLevelSecurity: table.rowLevelSecurity,
           policies: table.policies,
           createdIn: table.createdIn,
+          ...(table.filledIn === undefined ? {} : { filledIn: table.filledIn }),
         },
       ]),
       names: this.names.toJSON(),
@@ -132,6 +141,14 @@ export class SchemaState {
   existedBefore(name: string, file: string): boolean {
     const table = this.tables.get(name);
     return table !== undefined && table.createdIn !== file;
+  }
+
+  /**
+   * Whether the table may hold rows when the migration `file` reaches this point: one it found in
+   * place, or one it created and inserted rows into (a table rebuilt under a copy's name).
+   */
+  mayHaveRows(name: string, file: string): boolean {
+    return this.existedBefore(name, file) || this.tables.get(name)?.filledIn === file;
   }
 
   tableNames(): string[] {
@@ -198,6 +215,11 @@ export class SchemaState {
         return this.rename(node);
       case "AlterObjectSchemaStmt":
         return this.moveTable(node);
+      case "InsertStmt": {
+        const info = this.mutableTable(tableName(objectField(node, "relation")));
+        if (info) info.filledIn = origin.file;
+        return;
+      }
       case "DropStmt":
         return this.drop(node);
     }

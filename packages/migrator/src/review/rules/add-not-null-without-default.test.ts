@@ -28,6 +28,17 @@ describe("add-not-null-without-default", () => {
     ]);
   });
 
+  it("flags a table rebuilt by the migration: a copy filled from the old one and renamed into place has its rows", async () => {
+    const sql = [
+      'CREATE TABLE "plan_step_new" (\n\t"id" text PRIMARY KEY NOT NULL\n);',
+      'INSERT INTO "plan_step_new" SELECT * FROM "plan_step";',
+      'DROP TABLE "plan_step";',
+      'ALTER TABLE "plan_step_new" RENAME TO "plan_step";',
+      'ALTER TABLE "plan_step" ADD COLUMN "status" text NOT NULL;',
+    ].join("--> statement-breakpoint\n");
+    expect((await review(sql)).map((f) => f.line)).toEqual([7]);
+  });
+
   it("passes a table dropped and created again by the same migration: it is new and empty", async () => {
     const sql =
       'DROP TABLE "plan_step";--> statement-breakpoint\nCREATE TABLE "plan_step" (\n\t"id" text PRIMARY KEY NOT NULL\n);\n--> statement-breakpoint\nALTER TABLE "plan_step" ADD COLUMN "status" text NOT NULL;';

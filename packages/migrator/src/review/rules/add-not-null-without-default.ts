@@ -11,7 +11,9 @@ export const addNotNullWithoutDefault: Rule = {
   summary: "ADD COLUMN … NOT NULL without a default on an existing table",
   explanation:
     "Every existing row would get NULL in the new column, which NOT NULL forbids: the migration fails as soon as the " +
-    "table has a row — in production, not on an empty development database.",
+    "table has a row — in production, not on an empty development database. Checked on a table the migration found in " +
+    "place (under its name, or renamed to it by the migration) and on one it created and filled with INSERT (a table " +
+    "rebuilt as a copy and renamed into place).",
   help: "Give the column a constant default, or add it nullable, backfill it, then SET NOT NULL in a later migration.",
   examples: {
     failing: {
@@ -25,7 +27,7 @@ export const addNotNullWithoutDefault: Rule = {
   },
   checkUnit({ migration, statement, unit, state }) {
     return addedColumns(unit).flatMap(({ table, column, definition, constraints }) => {
-      if (!state.existedBefore(table, migration.file)) return [];
+      if (!state.mayHaveRows(table, migration.file)) return [];
       const types = constraints.map((constraint) => stringField(constraint, "contype"));
       const notNull = types.includes("CONSTR_NOTNULL") || types.includes("CONSTR_PRIMARY");
       // A serial column's default is its sequence: it does not fail, it rewrites (add-serial-column).
