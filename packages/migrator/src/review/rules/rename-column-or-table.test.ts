@@ -14,6 +14,26 @@ describe("rename-column-or-table", () => {
     ]);
   });
 
+  it("flags moving an existing table to another schema: the old code's queries no longer find it", async () => {
+    const findings = await review(
+      'CREATE SCHEMA "app";--> statement-breakpoint\nALTER TABLE "plan_step" SET SCHEMA "app";',
+    );
+    expect(findings.map((f) => [f.line, f.message.split(":")[0]])).toEqual([
+      [2, 'SET SCHEMA "app" of table "plan_step"'],
+    ]);
+  });
+
+  it("passes renaming or moving a table the migration created, even under an existing table's name", async () => {
+    const sql = [
+      'DROP TABLE "plan_step";',
+      'CREATE TABLE "plan_step" ("id" text PRIMARY KEY NOT NULL);',
+      'ALTER TABLE "plan_step" RENAME TO "research_step";',
+      'CREATE TABLE "scratch" ("id" text);',
+      'ALTER TABLE "scratch" SET SCHEMA "app";',
+    ].join("--> statement-breakpoint\n");
+    expect(await review(sql)).toEqual([]);
+  });
+
   it("passes renames of what the same migration created, and index renames", async () => {
     const sql =
       'ALTER TABLE "plan_step" ADD COLUMN "msg" text;--> statement-breakpoint\nALTER TABLE "plan_step" RENAME COLUMN "msg" TO "message";--> statement-breakpoint\nALTER INDEX "plan_step_pkey" RENAME TO "plan_step_id_pkey";';
