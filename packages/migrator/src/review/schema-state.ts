@@ -232,6 +232,12 @@ export class SchemaState {
     const qualified = qualifiedName(relation);
     const table: TableInfo = { columns: new Map(), rowLevelSecurity: false, policies: [], createdIn: origin.file };
     this.owned.add(table);
+    // A partition (PARTITION OF) or child (INHERITS) has its parents' columns, but not their
+    // row-level security: queried directly, it needs its own.
+    for (const parent of arrayField(node, "inhRelations")) {
+      const columns = this.tables.get(tableName(nodeOf(parent, "RangeVar")))?.columns ?? new Map<string, ColumnInfo>();
+      for (const [column, info] of columns) table.columns.set(column, { ...info });
+    }
     for (const element of arrayField(node, "tableElts")) {
       const column = nodeOf(element, "ColumnDef");
       if (column) this.addColumn(qualified, table, column, origin);

@@ -13,6 +13,22 @@ describe("rls-not-enabled", () => {
     expect(findings[0]?.message).toContain('tenant table "skill_execution" (has "organization_id")');
   });
 
+  it("flags a partition of a tenant table: the parent's row-level security does not cover it when queried directly", async () => {
+    const history = [
+      'CREATE TABLE "ai_usage" ("id" text NOT NULL, "organization_id" text NOT NULL, "created_at" timestamptz NOT NULL) PARTITION BY RANGE ("created_at");--> statement-breakpoint\nALTER TABLE "ai_usage" ENABLE ROW LEVEL SECURITY;',
+    ];
+    const partition = `CREATE TABLE "ai_usage_2026" PARTITION OF "ai_usage" FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');`;
+    expect((await review(partition, history)).map((f) => f.message)).toEqual([
+      expect.stringContaining('tenant table "ai_usage_2026" (has "organization_id")'),
+    ]);
+    expect(
+      await review(
+        `${partition}--> statement-breakpoint\nALTER TABLE "ai_usage_2026" ENABLE ROW LEVEL SECURITY;`,
+        history,
+      ),
+    ).toEqual([]);
+  });
+
   it("ignores tables without the tenant column", async () => {
     expect(await review('CREATE TABLE "ai_model" (\n\t"id" text PRIMARY KEY NOT NULL\n);')).toEqual([]);
   });

@@ -10,7 +10,8 @@ export const rlsNotEnabled: Rule = {
   explanation:
     "A table with the tenant column holds every tenant's rows. Without row-level security, the policies are ignored and " +
     "any tenant's session reads all of them. Drizzle Kit emits the ENABLE statement only when the table is declared " +
-    "with `.enableRLS()` or has policies.",
+    "with `.enableRLS()` or has policies. A partition (PARTITION OF) or child table (INHERITS) of a tenant table has " +
+    "its columns but not its row-level security: queried directly, it needs its own.",
   help: 'Declare the table with the tenant policies (or `.enableRLS()`) and regenerate, or add `ALTER TABLE "t" ENABLE ROW LEVEL SECURITY;`.',
   examples: {
     failing: {
