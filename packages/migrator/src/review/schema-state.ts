@@ -215,6 +215,8 @@ export class SchemaState {
         return this.rename(node);
       case "AlterObjectSchemaStmt":
         return this.moveTable(node);
+      case "CreateTableAsStmt":
+        return this.createTableAs(node, origin);
       case "InsertStmt": {
         const info = this.mutableTable(tableName(objectField(node, "relation")));
         if (info) info.filledIn = origin.file;
@@ -244,6 +246,22 @@ export class SchemaState {
       const constraint = nodeOf(element, "Constraint");
       if (constraint) this.addTableConstraint(qualified, table, constraint, origin);
     }
+    this.tables.set(name, table);
+  }
+
+  /**
+   * CREATE TABLE … AS: a table whose columns the review does not know (they come from a query), with
+   * the query's rows unless WITH NO DATA. Materialized views are not tables to the rules.
+   */
+  private createTableAs(node: AstObject, origin: Origin): void {
+    if (stringField(node, "objtype") !== "OBJECT_TABLE") return;
+    const into = objectField(node, "into");
+    const relation = objectField(into, "rel");
+    const name = tableName(relation);
+    if (!stringField(relation, "relname") || this.tables.has(name)) return;
+    const table: TableInfo = { columns: new Map(), rowLevelSecurity: false, policies: [], createdIn: origin.file };
+    if (into?.["skipData"] !== true) table.filledIn = origin.file;
+    this.owned.add(table);
     this.tables.set(name, table);
   }
 

@@ -39,6 +39,13 @@ describe("add-not-null-without-default", () => {
     expect((await review(sql)).map((f) => f.line)).toEqual([7]);
   });
 
+  it("flags a table the migration made with CREATE TABLE … AS (it has the query's rows), not one made WITH NO DATA", async () => {
+    const addTo = (create: string) =>
+      review(`${create};--> statement-breakpoint\nALTER TABLE "plan_step_copy" ADD COLUMN "status" text NOT NULL;`);
+    expect(await addTo('CREATE TABLE "plan_step_copy" AS SELECT * FROM "plan_step"')).toHaveLength(1);
+    expect(await addTo('CREATE TABLE "plan_step_copy" AS SELECT * FROM "plan_step" WITH NO DATA')).toEqual([]);
+  });
+
   it("passes a table dropped and created again by the same migration: it is new and empty", async () => {
     const sql =
       'DROP TABLE "plan_step";--> statement-breakpoint\nCREATE TABLE "plan_step" (\n\t"id" text PRIMARY KEY NOT NULL\n);\n--> statement-breakpoint\nALTER TABLE "plan_step" ADD COLUMN "status" text NOT NULL;';

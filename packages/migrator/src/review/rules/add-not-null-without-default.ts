@@ -12,8 +12,8 @@ export const addNotNullWithoutDefault: Rule = {
   explanation:
     "Every existing row would get NULL in the new column, which NOT NULL forbids: the migration fails as soon as the " +
     "table has a row — in production, not on an empty development database. Checked on a table the migration found in " +
-    "place (under its name, or renamed to it by the migration) and on one it created and filled with INSERT (a table " +
-    "rebuilt as a copy and renamed into place).",
+    "place (under its name, or renamed to it by the migration) and on one it created and filled (INSERT, or CREATE " +
+    "TABLE … AS without WITH NO DATA: a table rebuilt as a copy and renamed into place).",
   help: "Give the column a constant default, or add it nullable, backfill it, then SET NOT NULL in a later migration.",
   examples: {
     failing: {
