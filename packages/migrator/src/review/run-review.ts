@@ -13,6 +13,7 @@ import { type HistoryReview, reviewHistory } from "../history/history-findings.t
 import { folderSnapshotWarnings, type MigrationFolder, readMigrationFolder } from "../journal/migration-folder.ts";
 import { findMigration } from "../journal/find-migration.ts";
 import { FileDigests } from "./file-digests.ts";
+import { loadParser } from "../sql/parse-migration.ts";
 import type { ReviewCache } from "./review-cache.ts";
 import { folderSources } from "./review-sources.ts";
 import { reviewMigrations } from "./review-migrations.ts";
@@ -65,6 +66,11 @@ export interface ReviewRun {
 /** Runs the review. Throws a `MigratorError` for a folder that cannot be read or an unknown tag. */
 export async function runReview(options: RunReviewOptions): Promise<ReviewRun> {
   const timings = options.timings ?? new ReviewTimings();
+  // PostgreSQL's parser compiles in the background while the folder is read and the cache looked
+  // up: a run that parses anything waits about 40 ms less for it; one answered wholly from the
+  // cache pays about 25 ms for a parser it did not need (measured on the 1,000-migration corpus).
+  loadParser().catch(() => undefined); // a failure is reported where the parser is awaited
+  await new Promise((resolve) => setImmediate(resolve));
   const folder = timings.time("read folder", () => readMigrationFolder(options.folder));
   const reviewed = options.tags?.length
     ? options.tags.map((tag) => findMigration(folder, tag).tag)
