@@ -118,7 +118,6 @@ export async function benchReview(count: number, runs: number): Promise<ReviewBe
     const folder = join(root, "migrations");
     const files = writeCorpus(folder, count);
     const last = files.at(-1) ?? "";
-    const original = readFileSync(last, "utf8");
     // The cache of the corpus as committed: each warm round starts from a copy of it.
     const filled = join(root, "cache-filled");
     await dbReview(folder, filled);
@@ -139,18 +138,9 @@ export async function benchReview(count: number, runs: number): Promise<ReviewBe
       {
         label: "db:review, cache filled, last migration edited (process)",
         run: async () => {
-          const cache = join(root, `cache-warm-${round}`);
-          cpSync(filled, cache, { recursive: true });
-          appendFileSync(last, EDIT);
-          try {
-            const run = await dbReview(folder, cache);
-            if (run.timings.counts["parsed"] !== 1)
-              throw new Error("the warm db:review did not parse exactly one file");
-            warmRuns.push(run);
-            return run.wallMs;
-          } finally {
-            writeFileSync(last, original);
-          }
+          const run = await warmReview(folder, last, filled, join(root, `cache-warm-${round}`));
+          warmRuns.push(run);
+          return run.wallMs;
         },
       },
       {
@@ -196,6 +186,23 @@ export async function benchReview(count: number, runs: number): Promise<ReviewBe
 }
 
 /**
+ * One warm round: a copy of the cache `filled` before the edit, the `last` migration edited, one
+ * db:review, the edit undone. Throws unless it parsed exactly the edited file.
+ */
+async function warmReview(folder: string, last: string, filled: string, cache: string): Promise<ReviewProcess> {
+  const original = readFileSync(last, "utf8");
+  cpSync(filled, cache, { recursive: true });
+  appendFileSync(last, EDIT);
+  try {
+    const run = await dbReview(folder, cache);
+    if (run.timings.counts["parsed"] !== 1) throw new Error("the warm db:review did not parse exactly one file");
+    return run;
+  } finally {
+    writeFileSync(last, original);
+  }
+}
+
+/**
  * The warm round again on the corpus with a complete snapshot per migration, as a real history has
  * (the review hashes them for Drizzle Kit's input and checks them for its warnings), against
  * squawk on the same SQL files. The files are dated an hour back, as a checkout leaves them.
@@ -205,7 +212,6 @@ async function warmWithSnapshots(folder: string, files: string[], root: string, 
   const anHourAgo = new Date(Date.now() - 60 * 60 * 1000);
   for (const path of [...files, ...paths]) utimesSync(path, anHourAgo, anHourAgo);
   const last = files.at(-1) ?? "";
-  const original = readFileSync(last, "utf8");
   const filled = join(root, "cache-filled-snapshots");
   await dbReview(folder, filled);
   const warmRuns: ReviewProcess[] = [];
@@ -214,18 +220,11 @@ async function warmWithSnapshots(folder: string, files: string[], root: string, 
     {
       label: "db:review, snapshots, cache filled, last migration edited (process)",
       run: async () => {
-        const cache = join(root, `cache-warm-snapshots-${round++}`);
-        cpSync(filled, cache, { recursive: true });
-        appendFileSync(last, EDIT);
-        try {
-          const run = await dbReview(folder, cache);
-          if (run.timings.counts["parsed"] !== 1 || run.timings.counts["snapshots hashed"] !== undefined)
-            throw new Error("the warm db:review with snapshots did not parse exactly one file and hash no snapshot");
-          warmRuns.push(run);
-          return run.wallMs;
-        } finally {
-          writeFileSync(last, original);
-        }
+        const run = await warmReview(folder, last, filled, join(root, `cache-warm-snapshots-${round++}`));
+        if (run.timings.counts["snapshots hashed"] !== undefined)
+          throw new Error("the warm db:review with snapshots read a snapshot");
+        warmRuns.push(run);
+        return run.wallMs;
       },
     },
     {
