@@ -18,6 +18,21 @@ describe("rename-as-drop-add", () => {
     expect(findings[0]?.message).toContain('"research_plan"."title" (text) is dropped and "name", just like it, added');
   });
 
+  it("flags the pair on a table of another schema (pgSchema), not on the public table of that name", async () => {
+    const schemas = [
+      'CREATE SCHEMA "app";--> statement-breakpoint\nCREATE TABLE "app"."research_plan" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"title" text NOT NULL\n);\n--> statement-breakpoint\nCREATE TABLE "research_plan" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"title" integer\n);',
+    ];
+    const pair = (table: string) =>
+      `ALTER TABLE ${table} ADD COLUMN "name" text NOT NULL;${BREAK}ALTER TABLE ${table} DROP COLUMN "title";`;
+    const inSchema = await reviewExample(
+      { history: schemas, sql: pair('"app"."research_plan"') },
+      "rename-as-drop-add",
+    );
+    expect(inSchema.map((f) => f.line)).toEqual([2]);
+    // The public table's "title" is an integer: a text "name" is not what renaming it gives.
+    expect(await reviewExample({ history: schemas, sql: pair('"research_plan"') }, "rename-as-drop-add")).toEqual([]);
+  });
+
   it("passes a drop on one table and an add on another", async () => {
     const findings = await review(
       'ALTER TABLE "research_plan" ADD COLUMN "name" text;--> statement-breakpoint\nALTER TABLE "plan_step" DROP COLUMN "error";',

@@ -48,12 +48,11 @@ export const renameAsDropAdd: Rule = {
       for (const { table, subtype, command } of alterCommands(unit)) {
         if (subtype !== "AT_DropColumn") continue;
         const column = stringField(command, "name") ?? "";
-        const qualified = qualifiedName(objectField(unit.node, "relation"));
         const alike = added.filter(
           (a) =>
             a.table === table &&
             a.column !== column &&
-            sameAsRenamed(context, qualified, column, a.column) &&
+            sameAsRenamed(context, unit, column, a.column) &&
             !copiesData(migration, table, column, a.column),
         );
         if (alike.length > 0) hits.push(dropHit(statement, table, column, before.columnType(table, column), alike));
@@ -68,11 +67,15 @@ export const renameAsDropAdd: Rule = {
  * and default (as the dropped column was before, the added one after this migration), and foreign
  * keys to the same tables.
  */
-function sameAsRenamed({ before, after }: MigrationContext, table: string, dropped: string, added: string): boolean {
-  const bare = table.slice(table.indexOf(".") + 1);
-  const definition = before.columnDefinition(bare, dropped);
-  if (definition === undefined || definition !== after.columnDefinition(bare, added)) return false;
-  const targets = (state: typeof before, column: string) => state.objectNames().foreignKeyTargets(table, column).join();
+function sameAsRenamed({ before, after }: MigrationContext, unit: SqlUnit, dropped: string, added: string): boolean {
+  // The replayed schema names tables by tableName, its foreign keys by the qualified name.
+  const relation = objectField(unit.node, "relation");
+  const table = tableName(relation);
+  const definition = before.columnDefinition(table, dropped);
+  if (definition === undefined || definition !== after.columnDefinition(table, added)) return false;
+  const qualified = qualifiedName(relation);
+  const targets = (state: typeof before, column: string) =>
+    state.objectNames().foreignKeyTargets(qualified, column).join();
   return targets(before, dropped) === targets(after, added);
 }
 
