@@ -58,6 +58,25 @@ export function tableNameOfList(names: readonly string[]): string {
   return schema === DEFAULT_SCHEMA ? name : `${schema}.${name}`;
 }
 
+/** {@link tableName} of a qualified `schema.name` (as {@link qualifiedName} gives). */
+export function tableNameOfQualified(qualified: string): string {
+  return tableNameOfList([schemaOf(qualified), qualified.slice(qualified.indexOf(".") + 1)]);
+}
+
+/**
+ * The table an ALTER TABLE … RENAME TO or SET SCHEMA moves: its qualified names before and after;
+ * undefined for any other statement.
+ */
+export function tableMove(type: string, node: AstObject): { from: string; to: string } | undefined {
+  const relation = objectField(node, "relation");
+  const from = qualifiedName(relation);
+  if (type === "RenameStmt" && stringField(node, "renameType") === "OBJECT_TABLE")
+    return { from, to: `${schemaOf(from)}.${stringField(node, "newname") ?? ""}` };
+  if (type === "AlterObjectSchemaStmt" && stringField(node, "objectType") === "OBJECT_TABLE")
+    return { from, to: `${stringField(node, "newschema") ?? ""}.${stringField(relation, "relname") ?? ""}` };
+  return undefined;
+}
+
 /** `schema.name` of a `RangeVar` (a table or an index). */
 export function qualifiedName(rangeVar: AstObject | undefined): string {
   return `${stringField(rangeVar, "schemaname") ?? DEFAULT_SCHEMA}.${stringField(rangeVar, "relname") ?? ""}`;

@@ -15,8 +15,10 @@ import {
   type ObjectNamesJson,
   type Origin,
   qualifiedName,
+  tableMove,
   tableName,
   tableNameOfList,
+  tableNameOfQualified,
 } from "./object-names.ts";
 
 /** A policy as the rules need it. */
@@ -199,6 +201,8 @@ export class SchemaState {
   /** Applies one statement's effect on the schema. Statements it does not model change nothing. */
   apply(unit: SqlUnit, origin: Origin): void {
     const { node } = unit;
+    const move = tableMove(unit.type, node);
+    if (move) return this.moveTable(move);
     switch (unit.type) {
       case "CreateStmt":
         return this.createTable(node, origin);
@@ -213,8 +217,6 @@ export class SchemaState {
       }
       case "RenameStmt":
         return this.rename(node);
-      case "AlterObjectSchemaStmt":
-        return this.moveTable(node);
       case "CreateTableAsStmt":
         return this.createTableAs(node, origin);
       case "InsertStmt": {
@@ -339,15 +341,9 @@ export class SchemaState {
     const qualified = qualifiedName(relation);
     const newName = stringField(node, "newname") ?? "";
     const oldName = stringField(node, "subname") ?? "";
-    const info = type === "OBJECT_COLUMN" ? this.mutableTable(table) : this.tables.get(table);
-    if (type === "OBJECT_TABLE") {
-      const schema = qualified.slice(0, qualified.indexOf("."));
-      this.names.renameTable(qualified, `${schema}.${newName}`);
-      if (!info) return;
-      this.tables.delete(table);
-      this.tables.set(tableNameOfList([schema, newName]), info);
-    } else if (type === "OBJECT_COLUMN") {
+    if (type === "OBJECT_COLUMN") {
       this.names.renameColumn(qualified, oldName, newName);
+      const info = this.mutableTable(table);
       const column = info?.columns.get(oldName);
       if (!info || !column) return;
       info.columns.delete(oldName);
@@ -359,17 +355,13 @@ export class SchemaState {
     }
   }
 
-  /** ALTER TABLE … SET SCHEMA: the table (and its index names) in the other schema from now on. */
-  private moveTable(node: AstObject): void {
-    if (stringField(node, "objectType") !== "OBJECT_TABLE") return;
-    const relation = objectField(node, "relation");
-    const schema = stringField(node, "newschema") ?? "";
-    const name = stringField(relation, "relname") ?? "";
-    this.names.renameTable(qualifiedName(relation), `${schema}.${name}`);
-    const info = this.tables.get(tableName(relation));
+  /** ALTER TABLE … RENAME TO or SET SCHEMA: the table (and its index names) under its new name from now on. */
+  private moveTable({ from, to }: { from: string; to: string }): void {
+    this.names.renameTable(from, to);
+    const info = this.tables.get(tableNameOfQualified(from));
     if (!info) return;
-    this.tables.delete(tableName(relation));
-    this.tables.set(tableNameOfList([schema, name]), info);
+    this.tables.delete(tableNameOfQualified(from));
+    this.tables.set(tableNameOfQualified(to), info);
   }
 
   private drop(node: AstObject): void {

@@ -1,5 +1,5 @@
 import { arrayField, objectNameList, stringField } from "../../sql/ast.ts";
-import { tableNameOfList } from "../object-names.ts";
+import { tableNameOfQualified } from "../object-names.ts";
 import { type Rule, type RuleHit, unitPosition } from "../rule.ts";
 import { quotedPath } from "./migration-objects.ts";
 
@@ -52,8 +52,7 @@ export const nonConcurrentDropIndex: Rule = {
       const index = state.objectNames().indexNamed(path);
       let where: string;
       if (index) {
-        const dot = index.table.indexOf(".");
-        const table = tableNameOfList([index.table.slice(0, dot), index.table.slice(dot + 1)]);
+        const table = tableNameOfQualified(index.table);
         const existed = index.origin.file !== migration.file || state.existedBefore(table, migration.file);
         if (!existed) return [];
         where = `locks the existing table ${tableLabel(index.table)}`;

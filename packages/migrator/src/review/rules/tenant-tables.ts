@@ -1,6 +1,6 @@
 /** Which tenant tables a migration creates, turns into tenant tables or takes a policy from; the RLS rules check those. */
 import { arrayField, nodeOf, objectField, objectNameList, stringField } from "../../sql/ast.ts";
-import { tableName, tableNameOfList } from "../object-names.ts";
+import { tableMove, tableName, tableNameOfList, tableNameOfQualified } from "../object-names.ts";
 import type { ParsedMigration, ReviewStatement } from "../../sql/parse-migration.ts";
 import type { MigrationContext } from "../rule.ts";
 
@@ -65,15 +65,8 @@ function statementTouching(migration: ParsedMigration, table: string): ReviewSta
 function renameTo(migration: ParsedMigration, table: string): ReviewStatement | undefined {
   return migration.statements.find((statement) =>
     statement.units.some((unit) => {
-      const relation = objectField(unit.node, "relation");
-      const schema = stringField(relation, "schemaname") ?? "public";
-      if (unit.type === "RenameStmt" && stringField(unit.node, "renameType") === "OBJECT_TABLE")
-        return tableNameOfList([schema, stringField(unit.node, "newname") ?? ""]) === table;
-      if (unit.type === "AlterObjectSchemaStmt" && stringField(unit.node, "objectType") === "OBJECT_TABLE")
-        return (
-          tableNameOfList([stringField(unit.node, "newschema") ?? "", stringField(relation, "relname") ?? ""]) === table
-        );
-      return false;
+      const move = tableMove(unit.type, unit.node);
+      return move !== undefined && tableNameOfQualified(move.to) === table;
     }),
   );
 }
