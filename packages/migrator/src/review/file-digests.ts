@@ -84,14 +84,14 @@ export class FileDigests {
    * index when its stat is unchanged, else read and hashed.
    */
   digest(path: string): string {
+    const seen = this.#seen.get(path);
+    if (seen) return seen[1];
     let stamp: Stamp | undefined;
     try {
       stamp = stampOf(path);
     } catch (error) {
       return `unreadable: ${(error as Error).message}`;
     }
-    const seen = this.#seen.get(path);
-    if (seen) return seen[1];
     if (!stamp) {
       this.#seen.set(path, [undefined, "missing"]);
       return "missing";
