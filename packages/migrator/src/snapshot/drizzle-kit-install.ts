@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { ancestorFolders } from "../paths/ancestor-folders.ts";
+import { ancestorFolders, nearestPath } from "../paths/ancestor-folders.ts";
 
 /** An installed `drizzle-kit` package. */
 export interface DrizzleKitInstall {
@@ -38,13 +38,10 @@ function install(packageDir: string): DrizzleKitInstall | undefined {
  * @example drizzleOrmOf(findDrizzleKit("packages/db")!)?.version // "0.45.4"
  */
 export function drizzleOrmOf(kit: DrizzleKitInstall): { dir: string; version: string } | undefined {
-  for (const folder of ancestorFolders(kit.dir)) {
-    const dir = join(folder, "node_modules", "drizzle-orm");
-    if (!existsSync(join(dir, "package.json"))) continue;
-    const { version } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version?: unknown };
-    return { dir, version: typeof version === "string" ? version : "unknown" };
-  }
-  return undefined;
+  const file = nearestPath(kit.dir, join("node_modules", "drizzle-orm", "package.json"));
+  if (!file) return undefined;
+  const { version } = JSON.parse(readFileSync(file, "utf8")) as { version?: unknown };
+  return { dir: dirname(file), version: typeof version === "string" ? version : "unknown" };
 }
 
 /**
