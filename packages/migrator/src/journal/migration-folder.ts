@@ -99,6 +99,14 @@ export function folderSnapshotWarnings(folder: MigrationFolder): FolderIssue[] {
 /** Each migration's snapshot file, for {@link folderSnapshotWarnings}. */
 const SNAPSHOT_FILES = new WeakMap<Migration, SnapshotFile>();
 
+/**
+ * Whether the reader found the migration's snapshot file (a missing one is its `snapshot-missing`
+ * warning): what everything computed from this reading must go by, even if the file appeared since.
+ */
+export function hasSnapshotFile(migration: Migration): boolean {
+  return SNAPSHOT_FILES.has(migration);
+}
+
 /** A migration whose `snapshot` is read from `snapshotPath` on first use; a missing file is a warning now. */
 function migration(fields: Omit<Migration, "snapshot" | "noTransaction">, issues: FolderIssue[]): Migration {
   const file = existsSync(fields.snapshotPath) ? new SnapshotFile(fields.snapshotPath) : undefined;

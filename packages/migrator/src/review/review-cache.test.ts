@@ -170,6 +170,39 @@ describe("the review cache", () => {
     expect(JSON.stringify((await review(folder, new ReviewCache(dir))).findings)).toBe(expected);
   });
 
+  it("keeps no Drizzle Kit statements from a run that read a snapshot as missing which appeared meanwhile", async () => {
+    const folder = copyOfHistory("Mail-0__Zero");
+    const dir = tempDir("cache");
+    // A hand-written statement in 0011 that only the comparison with Drizzle Kit's statements reports.
+    appendFileSync(
+      join(folder, "0011_huge_newton_destine.sql"),
+      '\n--> statement-breakpoint\nALTER TABLE "mail0_user" ADD COLUMN "hand_written" text;',
+    );
+    const snapshot = join(folder, "meta", "0010_snapshot.json");
+    const text = readFileSync(snapshot, "utf8");
+    rmSync(snapshot);
+    class AppearsDuringRun extends ReviewTimings {
+      override time<T>(phase: string, work: () => T): T {
+        const result = super.time(phase, work);
+        if (phase === "read folder") {
+          writeFileSync(snapshot, text);
+          settle(snapshot);
+        }
+        return result;
+      }
+    }
+    await runReview({
+      folder,
+      displayFolder: "migrations",
+      config: CONFIG,
+      cache: new ReviewCache(dir),
+      timings: new AppearsDuringRun(),
+    });
+    const expected = await cold(folder);
+    expect(expected.map((f) => f.rule)).toContain("manual-addition-header");
+    expect(JSON.stringify((await review(folder, new ReviewCache(dir))).findings)).toBe(JSON.stringify(expected));
+  });
+
   it("keeps no warnings that skipped a snapshot which appeared after the folder was read", async () => {
     const folder = copyOfHistory("Mail-0__Zero");
     const dir = tempDir("cache");

@@ -3,9 +3,8 @@
  * print, and what Drizzle Kit's differ generates between consecutive snapshots (for the rules that
  * compare hand-written SQL with it).
  */
-import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
-import type { Migration, MigrationFolder } from "../journal/migration-folder.ts";
+import { hasSnapshotFile, type Migration, type MigrationFolder } from "../journal/migration-folder.ts";
 import { differInstalls, diffSnapshots, SnapshotDiffError } from "../snapshot/snapshot-diff.ts";
 import { emptySnapshot, type Snapshot } from "../snapshot/snapshot.ts";
 import { FileDigests } from "./file-digests.ts";
@@ -49,6 +48,8 @@ export function folderSources(
   const keys = new Map<Migration, string>();
   const snapshotKey = (migration: Migration | undefined): string => {
     if (!migration) return "the empty snapshot";
+    // As the reader saw it: a snapshot it found missing is diffed as missing, even if it appeared since.
+    if (!hasSnapshotFile(migration)) return "missing when read";
     let key = keys.get(migration);
     if (key === undefined) {
       key = digests.digest(migration.snapshotPath);
@@ -63,7 +64,7 @@ export function folderSources(
       text: migration.sql,
     };
     // Without its snapshot a migration has no generated statements (the reader warned about it).
-    if (!options.differ || !existsSync(migration.snapshotPath)) return source;
+    if (!options.differ || !hasSnapshotFile(migration)) return source;
     const previous = position === 0 ? undefined : folder.migrations[position - 1];
     source.differ = {
       key: () => JSON.stringify([snapshotKey(previous), snapshotKey(migration), installs]),

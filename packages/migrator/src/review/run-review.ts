@@ -10,7 +10,12 @@ import { type LiveReview, liveReview } from "./live-review.ts";
 import type { LiveDatabase } from "./live/live-database.ts";
 import type { FolderIssue } from "../journal/folder-issue.ts";
 import { type HistoryReview, reviewHistory } from "../history/history-findings.ts";
-import { folderSnapshotWarnings, type MigrationFolder, readMigrationFolder } from "../journal/migration-folder.ts";
+import {
+  folderSnapshotWarnings,
+  hasSnapshotFile,
+  type MigrationFolder,
+  readMigrationFolder,
+} from "../journal/migration-folder.ts";
 import { findMigration } from "../journal/find-migration.ts";
 import { FileDigests } from "./file-digests.ts";
 import { loadParser } from "../sql/parse-migration.ts";
@@ -134,11 +139,10 @@ function snapshotWarnings(
 ): FolderIssue[] {
   if (!cache) return folderSnapshotWarnings(folder);
   // A snapshot the reader found missing is not parsed for the warnings, even if it appeared since.
-  const missing = new Set(folder.warnings.flatMap((w) => (w.kind === "snapshot-missing" ? [w.tag] : [])));
   const snapshots = folder.migrations.flatMap((m) => [
     m.tag,
     m.snapshotPath,
-    missing.has(m.tag) ? "missing when read" : digests.digest(m.snapshotPath),
+    hasSnapshotFile(m) ? digests.digest(m.snapshotPath) : "missing when read",
   ]);
   const key = cache.key("snapshot-warnings", folder.layout, ...snapshots);
   const cached = cache.read<unknown>("files", key);
