@@ -169,13 +169,18 @@ export class HistoryCache {
     this.#cache.write("state", this.#stateKeys[index] ?? "", state.toJSON());
   }
 
+  /** Whether this run has anything to write: a changed finding or differ result, or no record yet. */
+  hasNews(): boolean {
+    return this.#changed || !this.#record;
+  }
+
   /**
    * Writes the record (when anything changed), and a new pack of parse trees when this run saw
    * the tree of every migration and parsed some (a run that parsed only the edited migrations
    * keeps pointing at the last pack, which still holds every other tree).
    */
   save(parsedAny: boolean): void {
-    if (!this.#changed && this.#record) return;
+    if (!this.hasNews()) return;
     const migrations = this.#sources.map((_, index): [string, StoredFinding[]] => [
       this.#findingKeys[index] ?? "",
       this.#findings[index] ?? [],

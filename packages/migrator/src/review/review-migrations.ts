@@ -97,9 +97,10 @@ export async function reviewMigrations(
     }
     if (memory) timings.time("cache write", () => memory.keepState(sources.length - 1, state));
   }
-  if (memory && cache && (options.keepIf?.() ?? true)) {
+  if (memory && cache) {
     timings.time("cache write", () => {
-      memory.save(timings.counted("parsed") > 0);
+      // keepIf stats every snapshot: asked only when there is a record to write.
+      if (memory.hasNews() && (options.keepIf?.() ?? true)) memory.save(timings.counted("parsed") > 0);
       if (cache.stats.written > 0) cache.prune();
     });
   }
