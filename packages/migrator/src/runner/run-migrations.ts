@@ -7,7 +7,7 @@ import { transactionControlProblems } from "../sql/transaction-control.ts";
 import { verifyMigrations, type VerifyResult } from "../verify/verify-migrations.ts";
 import { withMigratorLock } from "./advisory-lock.ts";
 import { type AppliedMigration, applyMigration, type LockRetry } from "./apply-migration.ts";
-import { ensureBookkeeping, readBookkeeping, upgradeBookkeeping } from "./bookkeeping.ts";
+import { ensureBookkeeping, upgradeBookkeeping } from "./bookkeeping.ts";
 import { compareHistory } from "./history-state.ts";
 import { checkOutOfOrder } from "./out-of-order-check.ts";
 import { configureSession, resetSession, resolveSessionOptions, type SessionOptions } from "./session-options.ts";
@@ -101,8 +101,7 @@ export async function runMigrations(
   for (const message of await configureSession(driver, session)) emit({ type: "warning", message });
   return withMigratorLock(driver, session.waitTimeoutMs, async () => {
     await ensureBookkeeping(driver, folder.layout);
-    await upgradeBookkeeping(driver, folder);
-    const bookkeeping = await readBookkeeping(driver);
+    const bookkeeping = await upgradeBookkeeping(driver, folder);
     const history = compareHistory(folder, bookkeeping.rows);
     const state = { applied: history.appliedCount, expected: history.expectedCount, pending: history.pendingCount };
     emit({ type: "state", ...state });

@@ -27,9 +27,10 @@ export async function verifyMigrations(driver: Driver, folder: MigrationFolder):
     const [table] = await driver.query<{ present: boolean }>(
       "SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS present",
     );
+    // pg_attribute, not the slower information_schema.columns view (as readBookkeeping).
     const [named] = await driver.query<{ present: boolean }>(
-      `SELECT count(*) > 0 AS present FROM information_schema.columns
-        WHERE table_schema = 'drizzle' AND table_name = '__drizzle_migrations' AND column_name = 'name'`,
+      `SELECT count(*) > 0 AS present FROM pg_catalog.pg_attribute
+        WHERE attrelid = to_regclass('drizzle.__drizzle_migrations') AND attname = 'name' AND NOT attisdropped`,
     );
     rows = table?.present
       ? await driver.query(
