@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openEmptyPglite, pgliteVersion } from "./pglite-empty.ts";
 
 const folders: string[] = [];
@@ -23,10 +23,18 @@ async function tables(db: Awaited<ReturnType<typeof openEmptyPglite>>): Promise<
 }
 
 describe("openEmptyPglite", () => {
+  // One initdb for the first two tests (it takes seconds): the cache folder it fills.
+  let filled = "";
+  beforeAll(async () => {
+    filled = mkdtempSync(join(tmpdir(), "pglite-empty-"));
+    await (await openEmptyPglite({ cacheDir: filled })).close();
+  });
+  afterAll(() => rmSync(filled, { recursive: true, force: true }));
+
   it("gives empty, independent databases and keeps the empty data directory in the cache folder", async () => {
-    const dir = cacheDir();
-    const first = await openEmptyPglite({ cacheDir: dir });
-    const second = await openEmptyPglite({ cacheDir: dir });
+    expect(statSync(join(filled, `pglite-empty-${pgliteVersion()}.tar`)).size).toBeGreaterThan(0);
+    const first = await openEmptyPglite({ cacheDir: filled });
+    const second = await openEmptyPglite({ cacheDir: filled });
     try {
       await first.exec("CREATE TABLE only_in_first (id integer)");
       expect(await tables(first)).toEqual(["only_in_first"]);
@@ -35,12 +43,11 @@ describe("openEmptyPglite", () => {
       await first.close();
       await second.close();
     }
-    expect(statSync(join(dir, `pglite-empty-${pgliteVersion()}.tar`)).size).toBeGreaterThan(0);
   });
 
   it("loads the cached dump instead of running initdb", async () => {
     const dir = cacheDir();
-    const marked = await openEmptyPglite();
+    const marked = await openEmptyPglite({ cacheDir: filled });
     await marked.exec("CREATE TABLE marks_the_cached_dump (id integer)");
     const dump = await marked.dumpDataDir("none");
     await marked.close();
