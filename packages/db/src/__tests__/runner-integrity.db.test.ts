@@ -114,7 +114,7 @@ describe("transaction control inside a migration that runs in one transaction", 
 });
 
 describe("one migration's session settings never reach the next", () => {
-  it("resets search_path, lock_timeout, the role and custom settings after each migration", async () => {
+  it("resets search_path, lock_timeout, the role, custom settings and temporary tables after each migration", async () => {
     const { t, s } = await migratedWithScratch();
     s.add(
       "leaky_settings",
@@ -124,12 +124,13 @@ describe("one migration's session settings never reach the next", () => {
         "SET lock_timeout = 0;",
         "SET statement_timeout = 0;",
         "SELECT set_config('app.tenant_id', 'leaked', false);",
+        "CREATE TEMP TABLE leaked_temp (id integer);",
         "SET ROLE authenticated;",
       ].join(breakpoint),
     );
     s.add(
       "probe_settings",
-      `CREATE TABLE "settings_probe" AS SELECT current_setting('search_path') AS search_path, current_setting('lock_timeout') AS lock_timeout, current_user::text AS who, coalesce(current_setting('app.tenant_id', true), '') AS tenant;`,
+      `CREATE TABLE "settings_probe" AS SELECT current_setting('search_path') AS search_path, current_setting('lock_timeout') AS lock_timeout, current_user::text AS who, coalesce(current_setting('app.tenant_id', true), '') AS tenant, to_regclass('pg_temp.leaked_temp') IS NOT NULL AS temp_table;`,
     );
     const [session] = await t.driver.query<{ who: string; search_path: string }>(
       "SELECT current_user::text AS who, current_setting('search_path') AS search_path",
@@ -139,7 +140,13 @@ describe("one migration's session settings never reach the next", () => {
     expect(await exists(t, "public.settings_probe")).toBe(true);
     expect(await exists(t, "other.settings_probe")).toBe(false);
     const [probe] = await t.driver.query("SELECT * FROM public.settings_probe");
-    expect(probe).toEqual({ search_path: session!.search_path, lock_timeout: "300ms", who: session!.who, tenant: "" });
+    expect(probe).toEqual({
+      search_path: session!.search_path,
+      lock_timeout: "300ms",
+      who: session!.who,
+      tenant: "",
+      temp_table: false,
+    });
     const [owner] = await t.driver.query<{ owner: string }>(
       "SELECT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE oid = 'public.settings_probe'::regclass",
     );

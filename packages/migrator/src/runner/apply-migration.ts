@@ -17,7 +17,7 @@ import { firstCodeLine } from "../sql/comments.ts";
 import type { ParsedMigration, ReviewStatement } from "../sql/parse-migration.ts";
 import { recordMigration } from "./bookkeeping.ts";
 import { concurrentIndexes, dropInvalidIndex, invalidIndexes } from "./concurrent-index.ts";
-import { retryDelay, type SessionOptions } from "./session-options.ts";
+import { retryDelay, type SessionOptions, timeouts } from "./session-options.ts";
 
 /** PostgreSQL's SQLSTATE for `lock_timeout` (lock_not_available). */
 const LOCK_NOT_AVAILABLE = "55P03";
@@ -176,9 +176,7 @@ export async function applyMigration(
  * `lock_timeout` the migration set for itself.
  */
 async function asRunner(driver: Driver, session: SessionOptions): Promise<void> {
-  await driver.exec("RESET ROLE");
-  await driver.exec(`SET lock_timeout = ${Math.trunc(session.lockTimeoutMs)}`);
-  await driver.exec(`SET statement_timeout = ${Math.trunc(session.statementTimeoutMs)}`);
+  await driver.exec(`RESET ROLE; ${timeouts(session)}`);
 }
 
 /**
