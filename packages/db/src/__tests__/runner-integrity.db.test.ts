@@ -152,6 +152,51 @@ describe("one migration's session settings never reach the next", () => {
     );
     expect(owner!.owner).toBe(session!.who);
   });
+
+  it("writes each row, and runs the next migration, as the runner after SET SESSION AUTHORIZATION or a read-only default", async () => {
+    const { t, s } = await migratedWithScratch();
+    const [me] = await t.driver.query<{ who: string; superuser: boolean }>(
+      "SELECT session_user::text AS who, rolsuper AS superuser FROM pg_roles WHERE rolname = session_user",
+    );
+    // A role with no right on the schema drizzle: a row written as it would be refused.
+    const other = `migrator_other_${process.pid}_${Date.now()}`;
+    await t.driver.exec(`CREATE ROLE "${other}" NOLOGIN`);
+    resources.later(async () => {
+      await t.driver
+        .exec(`SET SESSION AUTHORIZATION "${me!.who}"; DROP ROLE IF EXISTS "${other}"`)
+        .catch(() => undefined);
+    });
+    const become = s.add(
+      "become_other",
+      ['CREATE TABLE "authz_a" ("id" integer);', `SET SESSION AUTHORIZATION "${other}";`].join(breakpoint),
+    );
+    if (!me!.superuser) {
+      // Only a superuser may change the session user: the migration fails at that line, rolled back.
+      const problem = await problemOf(runMigrations(t.driver, readMigrationFolder(s.dir)));
+      expect(problem).toMatchObject({ kind: "migration-failed", at: { tag: become, line: 3 } });
+      expect(await exists(t, "authz_a")).toBe(false);
+      return;
+    }
+    s.add(
+      "become_other_autocommit",
+      [
+        "-- migrator:no-transaction",
+        'CREATE TABLE "authz_b" ("id" integer);',
+        `SET SESSION AUTHORIZATION "${other}";`,
+        "SET default_transaction_read_only = on;",
+      ].join(breakpoint),
+    );
+    s.add(
+      "probe_author",
+      `CREATE TABLE "authz_probe" AS SELECT session_user::text AS session_user, current_user::text AS current_user, current_setting('default_transaction_read_only') AS read_only;`,
+    );
+    const result = await runMigrations(t.driver, readMigrationFolder(s.dir));
+    expect(result.verification.ok).toBe(true);
+    const [probe] = await t.driver.query("SELECT * FROM public.authz_probe");
+    expect(probe).toEqual({ session_user: me!.who, current_user: me!.who, read_only: "off" });
+    const [after] = await t.driver.query("SELECT session_user::text AS s, current_user::text AS c");
+    expect(after).toEqual({ s: me!.who, c: me!.who });
+  });
 });
 
 describe("db:accept-hash accepts an edit only with evidence", () => {

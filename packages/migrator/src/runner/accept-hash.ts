@@ -52,9 +52,8 @@ export async function acceptMigrationHashes(
   tags: readonly string[],
   options: Partial<SessionOptions> & { withoutGit?: boolean } = {},
 ): Promise<AcceptedHash[]> {
-  const session = resolveSessionOptions(options);
-  await configureSession(driver, session);
-  return withMigratorLock(driver, session.waitTimeoutMs, async () => {
+  const { session } = await configureSession(driver, resolveSessionOptions(options));
+  return withMigratorLock(driver, session.options.waitTimeoutMs, async () => {
     const history = compareHistory(folder, await readAppliedRows(driver));
     const changes: AcceptedHash[] = [];
     for (const tag of tags) {

@@ -17,7 +17,7 @@ import { firstCodeLine } from "../sql/comments.ts";
 import type { ParsedMigration, ReviewStatement } from "../sql/parse-migration.ts";
 import { recordMigration } from "./bookkeeping.ts";
 import { concurrentIndexes, dropInvalidIndex, invalidIndexes } from "./concurrent-index.ts";
-import { retryDelay, type SessionOptions, timeouts } from "./session-options.ts";
+import { asRunnerSql, retryDelay, type RunnerSession, type SessionOptions } from "./session-options.ts";
 
 /** PostgreSQL's SQLSTATE for `lock_timeout` (lock_not_available). */
 const LOCK_NOT_AVAILABLE = "55P03";
@@ -43,7 +43,7 @@ export interface AppliedMigration {
 
 /** What applying needs besides the migration. */
 export interface ApplyContext {
-  session: SessionOptions;
+  session: RunnerSession;
   /** Run statement by statement: the directive, or declared as managing its own transactions. */
   autocommit: boolean;
   /** The bookkeeping row's `name` (Drizzle Kit 1.0's migrator decides by it), when the table has one. */
@@ -68,7 +68,8 @@ export async function applyMigration(
   context: ApplyContext,
 ): Promise<AppliedMigration> {
   const started = performance.now();
-  const { session, autocommit } = context;
+  const { autocommit } = context;
+  const session = context.session.options;
   const statements = parsed.statements;
   const progress: MigrationProgress = { transaction: !autocommit, applied: 0, total: statements.length };
   const of = session.lockRetries + 1;
@@ -135,7 +136,7 @@ export async function applyMigration(
         await driver.exec("ROLLBACK").catch(() => undefined);
         throw new RunnerError({ kind: "transaction-ended", tag: migration.tag, file: migration.file, progress });
       }
-      await asRunner(driver, session);
+      await asRunner(driver, context.session);
       await recordMigration(driver, migration, context.name);
     } else {
       await withRetries(async () => {
@@ -147,7 +148,7 @@ export async function applyMigration(
           if (last?.xid !== first?.xid) {
             throw new RunnerError({ kind: "transaction-ended", tag: migration.tag, file: migration.file, progress });
           }
-          await asRunner(driver, session);
+          await asRunner(driver, context.session);
           await recordMigration(driver, migration, context.name);
           committing = true;
           await driver.exec("COMMIT");
@@ -172,11 +173,11 @@ export async function applyMigration(
 }
 
 /**
- * The bookkeeping row is written as the runner, with the runner's timeouts, whatever role or
- * `lock_timeout` the migration set for itself.
+ * The bookkeeping row is written as the runner, with the runner's settings, whatever session user,
+ * role, `lock_timeout` or `default_transaction_read_only` the migration set for itself.
  */
-async function asRunner(driver: Driver, session: SessionOptions): Promise<void> {
-  await driver.exec(`RESET ROLE; ${timeouts(session)}`);
+async function asRunner(driver: Driver, session: RunnerSession): Promise<void> {
+  await driver.exec(asRunnerSql(session));
 }
 
 /**

@@ -96,10 +96,10 @@ export async function runMigrations(
   folder: MigrationFolder,
   options: RunOptions = {},
 ): Promise<RunResult> {
-  const session: SessionOptions = resolveSessionOptions(options);
   const emit = options.onEvent ?? (() => undefined);
-  for (const message of await configureSession(driver, session)) emit({ type: "warning", message });
-  return withMigratorLock(driver, session.waitTimeoutMs, async () => {
+  const { session, warnings } = await configureSession(driver, resolveSessionOptions(options));
+  for (const message of warnings) emit({ type: "warning", message });
+  return withMigratorLock(driver, session.options.waitTimeoutMs, async () => {
     await ensureBookkeeping(driver, folder.layout);
     const bookkeeping = await upgradeBookkeeping(driver, folder);
     const history = compareHistory(folder, bookkeeping.rows);

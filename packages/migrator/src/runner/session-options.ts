@@ -1,4 +1,5 @@
 import type { Driver } from "../drivers/driver.ts";
+import { quoteIdent } from "../sql/quote-ident.ts";
 
 /** The production knobs of a migration session. */
 export interface SessionOptions {
@@ -50,15 +51,32 @@ export function retryDelay(options: SessionOptions, attempt: number, random: () 
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
+/** The session as the runner set it up: its options, and the user it logged in as. */
+export interface RunnerSession {
+  options: SessionOptions;
+  /**
+   * `session_user` when the run began. A migration's `SET SESSION AUTHORIZATION` is undone by
+   * setting it back by name: on PGlite (single-user mode) `RESET SESSION AUTHORIZATION`, and even a
+   * ROLLBACK, leave the session as the user the migration chose.
+   */
+  sessionUser: string;
+}
+
 /**
- * Sets the session's timeouts. On a server it also sets `client_connection_check_interval`, so a
- * run that is killed mid-statement is noticed by the server within a second and its transaction
- * and advisory lock are released (the database stays at a migration boundary). Returns warnings
- * for what could not be set.
+ * Sets the session's timeouts and reads who the runner is (one round trip). On a server it also
+ * sets `client_connection_check_interval`, so a run that is killed mid-statement is noticed by the
+ * server within a second and its transaction and advisory lock are released (the database stays
+ * at a migration boundary). Returns warnings for what could not be set.
  */
-export async function configureSession(driver: Driver, options: SessionOptions): Promise<string[]> {
-  await driver.exec(timeouts(options));
-  return connectionCheck(driver);
+export async function configureSession(
+  driver: Driver,
+  options: SessionOptions,
+): Promise<{ session: RunnerSession; warnings: string[] }> {
+  const [row] = await driver.query<{ who: string }>(
+    "SELECT session_user::text AS who, set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)",
+    [String(Math.trunc(options.lockTimeoutMs)), String(Math.trunc(options.statementTimeoutMs))],
+  );
+  return { session: { options, sessionUser: row!.who }, warnings: await connectionCheck(driver) };
 }
 
 /** Sets `client_connection_check_interval` on a server; a warning when it cannot be set. */
@@ -77,20 +95,26 @@ async function connectionCheck(driver: Driver): Promise<string[]> {
 
 /**
  * Puts the session back as the runner set it up, after each migration: a migration's `SET`
- * (search_path, lock_timeout, a role), its temporary tables and its custom settings must not reach
- * the next migration. `RESET ALL` leaves the role and session authorization alone, hence the rest.
- * The advisory lock stays (it is not a setting).
+ * (search_path, lock_timeout, a role, the session user), its temporary tables and its custom
+ * settings must not reach the next migration. The advisory lock stays (it is not a setting).
  */
-export async function resetSession(driver: Driver, options: SessionOptions): Promise<void> {
+export async function resetSession(driver: Driver, session: RunnerSession): Promise<void> {
   // One round trip after every migration, not six.
-  await driver.exec(`RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION; DISCARD TEMP; ${timeouts(options)}`);
+  await driver.exec(`${asRunnerSql(session)}; DISCARD TEMP`);
   await connectionCheck(driver); // a failure was reported when the run began
 }
 
 /**
- * The runner's `lock_timeout` and `statement_timeout`, as one simple query (one round trip; several
- * statements in one query run as one implicit transaction, so either both are set or neither).
+ * The statements that make the session the runner's again, as one simple query (one round trip;
+ * several statements in one query run as one implicit transaction, or inside the migration's own):
+ * every setting back to its default (`RESET ALL` leaves the role and the session user alone, hence
+ * the two after it: the session user first, since setting it also drops the role), then the
+ * runner's `lock_timeout` and `statement_timeout`.
  */
-export function timeouts(options: SessionOptions): string {
-  return `SET lock_timeout = ${Math.trunc(options.lockTimeoutMs)}; SET statement_timeout = ${Math.trunc(options.statementTimeoutMs)}`;
+export function asRunnerSql(session: RunnerSession): string {
+  const { options, sessionUser } = session;
+  return (
+    `RESET ALL; SET SESSION AUTHORIZATION ${quoteIdent(sessionUser)}; RESET ROLE; ` +
+    `SET lock_timeout = ${Math.trunc(options.lockTimeoutMs)}; SET statement_timeout = ${Math.trunc(options.statementTimeoutMs)}`
+  );
 }
