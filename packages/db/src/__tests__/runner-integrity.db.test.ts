@@ -199,6 +199,47 @@ describe("one migration's session settings never reach the next", () => {
   });
 });
 
+describe("a bookkeeping row the database refuses", () => {
+  // A team's migration that "tidies" the bookkeeping table: the runner's own INSERT is then refused.
+  const refuseRows =
+    'ALTER TABLE "drizzle"."__drizzle_migrations" ADD CONSTRAINT "refuse_rows" CHECK ("hash" = \'\') NOT VALID;';
+
+  it("names the migration and says what stays: nothing in one transaction, every statement statement by statement", async () => {
+    const { t, s } = await migratedWithScratch();
+    const before = await recorded(t);
+    const inOne = s.add("refused_row", ['CREATE TABLE "record_a" ("id" integer);', refuseRows].join(breakpoint));
+    expect(await problemOf(runMigrations(t.driver, readMigrationFolder(s.dir)))).toMatchObject({
+      kind: "record-failed",
+      tag: inOne,
+      file: join(s.dir, `${inOne}.sql`),
+      progress: { transaction: true },
+      database: { code: "23514" },
+    });
+    expect(await exists(t, "record_a")).toBe(false);
+    expect(await recorded(t)).toBe(before);
+
+    s.write(
+      inOne,
+      ["-- migrator:no-transaction", 'CREATE TABLE "record_a" ("id" integer);', refuseRows].join(breakpoint),
+    );
+    const error = await runMigrations(t.driver, readMigrationFolder(s.dir)).then(
+      () => undefined,
+      (e: unknown) => e as Error & { problem?: unknown },
+    );
+    expect(error?.problem).toMatchObject({
+      kind: "record-failed",
+      tag: inOne,
+      progress: { transaction: false, applied: 2, total: 2 },
+    });
+    expect(error?.message).toContain(
+      `${inOne} runs statement by statement: all 2 of its statements stay applied; it is not recorded`,
+    );
+    expect(error?.message).toContain('violates check constraint "refuse_rows"');
+    expect(await exists(t, "record_a")).toBe(true);
+    expect(await recorded(t)).toBe(before);
+  });
+});
+
 describe("db:accept-hash accepts an edit only with evidence", () => {
   const gitEnv = {
     ...process.env,

@@ -94,6 +94,20 @@ function describeProblem(p: RunnerProblem): { message: string; fix: string } {
           `it is not recorded, and what it committed before that stays: check the database`,
         fix: "remove the transaction control from the migration, or run it with the `-- migrator:no-transaction` directive",
       };
+    case "record-failed":
+      return {
+        message:
+          `migration ${p.tag} (${p.file}) ran, but its row in drizzle.__drizzle_migrations was refused: ${p.database.message}` +
+          (p.database.code ? ` [code ${p.database.code}]` : "") +
+          (p.database.detail ? `\n  detail: ${p.database.detail}` : "") +
+          `\n  ${whatRemains(p.tag, p.progress)}`,
+        fix:
+          "the runner writes the row as the user it connected as, with its own settings: that user needs USAGE on schema drizzle " +
+          "and INSERT on the table, and no constraint or trigger of the table may refuse the row; fix that and run again" +
+          (p.progress.transaction
+            ? ""
+            : ": the migration runs again from its first statement, so its statements must be re-runnable (IF NOT EXISTS)"),
+      };
     case "invalid-index":
       return {
         message:
@@ -147,6 +161,8 @@ function describeProblem(p: RunnerProblem): { message: string; fix: string } {
 /** What stays of a migration that stopped part way. */
 function whatRemains(tag: string, progress: MigrationProgress): string {
   if (progress.transaction) return `nothing of ${tag} was kept (one transaction); earlier migrations stay applied`;
+  if (progress.applied === progress.total)
+    return `${tag} runs statement by statement: all ${progress.total} of its statements stay applied; it is not recorded`;
   if (progress.applied === 0)
     return `${tag} runs statement by statement and none of its ${progress.total} statements completed; it is not recorded`;
   return `${tag} runs statement by statement: its first ${progress.applied} of ${progress.total} statements stay applied; it is not recorded`;

@@ -76,6 +76,8 @@ export type RunnerProblem =
       missingExtension?: string;
     }
   | { kind: "transaction-ended"; tag: string; file: string; progress: MigrationProgress }
+  /** Every statement ran, then the database refused the migration's bookkeeping row. */
+  | { kind: "record-failed"; tag: string; file: string; progress: MigrationProgress; database: DatabaseErrorFields }
   | { kind: "invalid-index"; tag: string; file: string; indexes: string[]; progress: MigrationProgress }
   | {
       kind: "lock-timeout";

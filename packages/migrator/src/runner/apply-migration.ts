@@ -136,8 +136,7 @@ export async function applyMigration(
         await driver.exec("ROLLBACK").catch(() => undefined);
         throw new RunnerError({ kind: "transaction-ended", tag: migration.tag, file: migration.file, progress });
       }
-      await asRunner(driver, context.session);
-      await recordMigration(driver, migration, context.name);
+      await record(driver, migration, context, progress);
     } else {
       await withRetries(async () => {
         await driver.exec("BEGIN");
@@ -148,8 +147,7 @@ export async function applyMigration(
           if (last?.xid !== first?.xid) {
             throw new RunnerError({ kind: "transaction-ended", tag: migration.tag, file: migration.file, progress });
           }
-          await asRunner(driver, context.session);
-          await recordMigration(driver, migration, context.name);
+          await record(driver, migration, context, progress);
           committing = true;
           await driver.exec("COMMIT");
         } catch (error) {
@@ -173,11 +171,30 @@ export async function applyMigration(
 }
 
 /**
- * The bookkeeping row is written as the runner, with the runner's settings, whatever session user,
- * role, `lock_timeout` or `default_transaction_read_only` the migration set for itself.
+ * Writes the migration's bookkeeping row as the runner, with the runner's settings, whatever
+ * session user, role, `lock_timeout` or `default_transaction_read_only` the migration set for
+ * itself. A row the database still refuses is a `record-failed` naming the migration and what of
+ * it stays (every statement, when it ran statement by statement).
  */
-async function asRunner(driver: Driver, session: RunnerSession): Promise<void> {
-  await driver.exec(asRunnerSql(session));
+async function record(
+  driver: Driver,
+  migration: Migration,
+  context: ApplyContext,
+  progress: MigrationProgress,
+): Promise<void> {
+  try {
+    await driver.exec(asRunnerSql(context.session));
+    await recordMigration(driver, migration, context.name);
+  } catch (error) {
+    if (isConnectionLost(error) || context.signal?.aborted) throw error;
+    throw new RunnerError({
+      kind: "record-failed",
+      tag: migration.tag,
+      file: migration.file,
+      progress: { ...progress },
+      database: databaseErrorFields(error),
+    });
+  }
 }
 
 /**
