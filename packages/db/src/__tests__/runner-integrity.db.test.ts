@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readMigrationFolder, runMigrations } from "@repo/migrator";
+import { readMigrationFolder, type RunOptions, runMigrations } from "@repo/migrator";
 import { describe, expect, it } from "vitest";
 import { openPglite } from "../connection.ts";
 import { runCommand, startCommand } from "../testing/run-command.ts";
@@ -196,6 +196,44 @@ describe("one migration's session settings never reach the next", () => {
     expect(probe).toEqual({ session_user: me!.who, current_user: me!.who, read_only: "off" });
     const [after] = await t.driver.query("SELECT session_user::text AS s, current_user::text AS c");
     expect(after).toEqual({ s: me!.who, c: me!.who });
+  });
+});
+
+describe("the session options a library caller passes", () => {
+  it("are refused as the command line's are, before the run touches the database", async () => {
+    const { t, s } = await migratedWithScratch();
+    const before = await recorded(t);
+    s.add("never_applied", 'CREATE TABLE "options_probe" ("id" integer);');
+    const folder = readMigrationFolder(s.dir);
+    await t.driver.exec("SET lock_timeout = '5s'");
+    // 0 and 0.5 would set lock_timeout = 0 (wait forever); the rest, a bare database error, a wait
+    // that never ends (NaN) or retries without end; a string from process.env was ignored.
+    const bad: [string, unknown][] = [
+      ["lockTimeoutMs", 0],
+      ["lockTimeoutMs", 0.5],
+      ["lockTimeoutMs", Number.NaN],
+      ["lockTimeoutMs", "300"],
+      ["statementTimeoutMs", -1],
+      ["statementTimeoutMs", 2 ** 31],
+      ["waitTimeoutMs", Number.NaN],
+      ["lockRetries", Number.POSITIVE_INFINITY],
+      ["retryDelayMs", 1e21],
+    ];
+    for (const [option, value] of bad) {
+      const problem = await problemOf(runMigrations(t.driver, folder, { [option]: value } as RunOptions));
+      expect(problem, `${option} = ${String(value)}`).toMatchObject({
+        kind: "invalid-option",
+        option,
+        value: String(value),
+        expected: expect.stringMatching(/^a whole number of \w+ from \d+ to \d+$/),
+      });
+    }
+    const [lockTimeout] = await t.driver.query<{ value: string }>("SELECT current_setting('lock_timeout') AS value");
+    expect(lockTimeout!.value).toBe("5s");
+    expect(await exists(t, "options_probe")).toBe(false);
+    expect(await recorded(t)).toBe(before);
+    const result = await runMigrations(t.driver, folder, { lockTimeoutMs: 1, statementTimeoutMs: 2 ** 31 - 1 });
+    expect(result.applied).toHaveLength(1);
   });
 });
 

@@ -6,7 +6,7 @@
 import { resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { RunnerError } from "../errors/runner-error.ts";
-import type { SessionOptions } from "../runner/session-options.ts";
+import { SESSION_OPTION_RANGES, type SessionOptions } from "../runner/session-options.ts";
 import type { CommandContext } from "./command-context.ts";
 import type { Project } from "./project.ts";
 
@@ -43,51 +43,38 @@ export function integer(min: number, max: number, unit: string): (raw: string) =
   };
 }
 
-/** PostgreSQL's largest timeout, in ms (an int). */
-const MAX_TIMEOUT_MS = 2_147_483_647;
+/** A session knob's flag and variable, parsed in its range (`SESSION_OPTION_RANGES`). */
+function sessionFlag(key: keyof SessionOptions, flag: string, env: string, help: string) {
+  const { min, max, unit } = SESSION_OPTION_RANGES[key];
+  return { key, flag, env, help, parse: integer(min, max, unit) };
+}
 
-const SESSION_FLAGS: {
-  key: keyof SessionOptions;
-  flag: string;
-  env: string;
-  help: string;
-  parse: (raw: string) => number;
-}[] = [
-  {
-    key: "lockTimeoutMs",
-    flag: "--lock-timeout <ms>",
-    env: "MIGRATE_LOCK_TIMEOUT",
-    help: "lock_timeout per statement, ms, at least 1",
-    parse: integer(1, MAX_TIMEOUT_MS, "milliseconds"),
-  },
-  {
-    key: "statementTimeoutMs",
-    flag: "--statement-timeout <ms>",
-    env: "MIGRATE_STATEMENT_TIMEOUT",
-    help: "statement_timeout, ms, 0 = none",
-    parse: integer(0, MAX_TIMEOUT_MS, "milliseconds"),
-  },
-  {
-    key: "lockRetries",
-    flag: "--lock-retries <n>",
-    env: "MIGRATE_LOCK_RETRIES",
-    help: "retries after a lock_timeout",
-    parse: integer(0, 100, "retries"),
-  },
-  {
-    key: "retryDelayMs",
-    flag: "--retry-delay <ms>",
-    env: "MIGRATE_RETRY_DELAY",
-    help: "delay before the first retry, ms (then doubling, with jitter)",
-    parse: integer(0, 3_600_000, "milliseconds"),
-  },
-  {
-    key: "waitTimeoutMs",
-    flag: "--wait-timeout <ms>",
-    env: "MIGRATE_WAIT_TIMEOUT",
-    help: "how long to wait for another run's advisory lock, ms",
-    parse: integer(0, MAX_TIMEOUT_MS, "milliseconds"),
-  },
+const SESSION_FLAGS = [
+  sessionFlag(
+    "lockTimeoutMs",
+    "--lock-timeout <ms>",
+    "MIGRATE_LOCK_TIMEOUT",
+    "lock_timeout per statement, ms, at least 1",
+  ),
+  sessionFlag(
+    "statementTimeoutMs",
+    "--statement-timeout <ms>",
+    "MIGRATE_STATEMENT_TIMEOUT",
+    "statement_timeout, ms, 0 = none",
+  ),
+  sessionFlag("lockRetries", "--lock-retries <n>", "MIGRATE_LOCK_RETRIES", "retries after a lock_timeout"),
+  sessionFlag(
+    "retryDelayMs",
+    "--retry-delay <ms>",
+    "MIGRATE_RETRY_DELAY",
+    "delay before the first retry, ms (then doubling, with jitter)",
+  ),
+  sessionFlag(
+    "waitTimeoutMs",
+    "--wait-timeout <ms>",
+    "MIGRATE_WAIT_TIMEOUT",
+    "how long to wait for another run's advisory lock, ms",
+  ),
 ];
 
 /** Adds the session knobs; each falls back to its environment variable (see {@link sessionOptionsFrom}). */

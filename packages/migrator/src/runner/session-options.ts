@@ -1,4 +1,5 @@
 import type { Driver } from "../drivers/driver.ts";
+import { RunnerError } from "../errors/runner-error.ts";
 import { quoteIdent } from "../sql/quote-ident.ts";
 
 /** The production knobs of a migration session. */
@@ -33,12 +34,48 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
 /** The longest delay between two retries. */
 export const MAX_RETRY_DELAY_MS = 10_000;
 
-/** The defaults with the options that are set (undefined ones keep their default). */
+/** PostgreSQL's largest timeout, in ms (an int). */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/** Each option's range, in whole numbers: the same for the command line and for a library caller. */
+export const SESSION_OPTION_RANGES: Readonly<Record<keyof SessionOptions, { min: number; max: number; unit: string }>> =
+  {
+    lockTimeoutMs: { min: 1, max: MAX_TIMEOUT_MS, unit: "milliseconds" },
+    statementTimeoutMs: { min: 0, max: MAX_TIMEOUT_MS, unit: "milliseconds" },
+    lockRetries: { min: 0, max: 100, unit: "retries" },
+    retryDelayMs: { min: 0, max: 3_600_000, unit: "milliseconds" },
+    waitTimeoutMs: { min: 0, max: MAX_TIMEOUT_MS, unit: "milliseconds" },
+  };
+
+/** What an option must be, for a message: "a whole number of milliseconds from 1 to 2147483647". */
+function expectedValue(key: keyof SessionOptions): string {
+  const { min, max, unit } = SESSION_OPTION_RANGES[key];
+  return `a whole number of ${unit} from ${min} to ${max}`;
+}
+
+/**
+ * The defaults with the options that are set (undefined ones keep their default). A value out of
+ * its range, a fraction, NaN or a string is refused (`invalid-option`) before anything runs, as the
+ * command line refuses it: `lockTimeoutMs: 0.5` would otherwise become `lock_timeout = 0`, an
+ * unbounded wait, and a NaN `waitTimeoutMs` a wait for the lock that never ends.
+ */
 export function resolveSessionOptions(options: Partial<SessionOptions>): SessionOptions {
-  const set = Object.entries(options).filter(
-    ([key, value]) => key in DEFAULT_SESSION_OPTIONS && typeof value === "number",
-  );
-  return { ...DEFAULT_SESSION_OPTIONS, ...Object.fromEntries(set) };
+  const resolved = { ...DEFAULT_SESSION_OPTIONS };
+  for (const key of Object.keys(SESSION_OPTION_RANGES) as (keyof SessionOptions)[]) {
+    const value: unknown = options[key];
+    if (value === undefined) continue;
+    const { min, max } = SESSION_OPTION_RANGES[key];
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
+      throw new RunnerError({
+        kind: "invalid-option",
+        option: key,
+        value: String(value),
+        expected: expectedValue(key),
+      });
+    }
+    resolved[key] = value;
+  }
+  return resolved;
 }
 
 /**
