@@ -148,6 +148,20 @@ function describeProblem(p: RunnerProblem): { message: string; fix: string } {
         message: `another migration run held the migrator's advisory lock (key ${p.lockKey}) for more than ${p.waitedMs} ms`,
         fix: "wait for the other run to finish (see pg_locks where locktype = 'advisory'), or raise --wait-timeout",
       };
+    case "session-moved": {
+      const where =
+        p.tag && p.progress ? `migration ${p.tag} (${p.file}) was to run` : "the run's history was to be read";
+      const state = p.tag && p.progress ? whatRemains(p.tag, p.progress) : "nothing was applied";
+      return {
+        message:
+          `${where} on server process ${p.backendPid}, but the run's advisory lock, lock_timeout and statement_timeout are on server process ${p.lockHolderPid}: ` +
+          `the connection goes through a pooler in transaction mode (or a proxy like it), which hands each transaction any server connection, so neither the lock nor the timeouts would hold; ${state}`,
+        fix:
+          "run migrations on a direct connection to the server (or through a pooler in session mode). " +
+          `Until the pooler closes server process ${p.lockHolderPid}, the migrator's lock may stay held there and make the next run wait: ` +
+          `SELECT pg_terminate_backend(${p.lockHolderPid}), once pg_stat_activity shows it idle, releases it`,
+      };
+    }
     case "accept-refused":
       return acceptRefusal(p);
     case "invalid-option":

@@ -98,6 +98,15 @@ export type RunnerProblem =
     }
   | { kind: "interrupted"; signal: string; tag?: string; at?: StatementLocation; progress?: MigrationProgress }
   | { kind: "runner-busy"; waitedMs: number; lockKey: string }
+  /** A query of the run reached another server process than the one holding its lock and settings (a transaction-mode pooler). */
+  | {
+      kind: "session-moved";
+      lockHolderPid: number;
+      backendPid: number;
+      tag?: string;
+      file?: string;
+      progress?: MigrationProgress;
+    }
   | {
       kind: "accept-refused";
       tag: string;

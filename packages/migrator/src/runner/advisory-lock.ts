@@ -11,13 +11,14 @@ export const MIGRATOR_LOCK_KEY = "7883946363647717234";
  * Waits for the migrator's advisory lock, polling `pg_try_advisory_lock` (so `lock_timeout` does
  * not apply to waiting for another run). Throws `runner-busy` after `waitTimeoutMs`.
  */
-async function acquireMigratorLock(driver: Driver, waitTimeoutMs: number): Promise<void> {
+async function acquireMigratorLock(driver: Driver, waitTimeoutMs: number): Promise<number> {
   const started = Date.now();
   for (;;) {
-    const [row] = await driver.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1::bigint) AS locked", [
-      MIGRATOR_LOCK_KEY,
-    ]);
-    if (row?.locked) return;
+    const [row] = await driver.query<{ locked: boolean; pid: number }>(
+      "SELECT pg_try_advisory_lock($1::bigint) AS locked, pg_backend_pid() AS pid",
+      [MIGRATOR_LOCK_KEY],
+    );
+    if (row?.locked) return row.pid;
     const waited = Date.now() - started;
     if (waited >= waitTimeoutMs)
       throw new RunnerError({ kind: "runner-busy", waitedMs: waited, lockKey: MIGRATOR_LOCK_KEY });
@@ -30,11 +31,15 @@ async function releaseMigratorLock(driver: Driver): Promise<void> {
   await driver.query("SELECT pg_advisory_unlock($1::bigint)", [MIGRATOR_LOCK_KEY]);
 }
 
-/** Runs `fn` while holding the migrator's lock. */
-export async function withMigratorLock<T>(driver: Driver, waitTimeoutMs: number, fn: () => Promise<T>): Promise<T> {
-  await acquireMigratorLock(driver, waitTimeoutMs);
+/** Runs `fn` while holding the migrator's lock; `fn` gets the server process that holds it (`pg_backend_pid()`). */
+export async function withMigratorLock<T>(
+  driver: Driver,
+  waitTimeoutMs: number,
+  fn: (holderPid: number) => Promise<T>,
+): Promise<T> {
+  const holderPid = await acquireMigratorLock(driver, waitTimeoutMs);
   try {
-    return await fn();
+    return await fn(holderPid);
   } finally {
     await releaseMigratorLock(driver).catch(() => undefined);
   }

@@ -17,7 +17,7 @@ import { firstCodeLine } from "../sql/comments.ts";
 import type { ParsedMigration, ReviewStatement } from "../sql/parse-migration.ts";
 import { recordMigration } from "./bookkeeping.ts";
 import { concurrentIndexes, dropInvalidIndex, invalidIndexes } from "./concurrent-index.ts";
-import { asRunnerSql, retryDelay, type RunnerSession, type SessionOptions } from "./session-options.ts";
+import { asRunnerSql, retryDelay, type RunnerSession, sameSession, type SessionOptions } from "./session-options.ts";
 
 /** PostgreSQL's SQLSTATE for `lock_timeout` (lock_not_available). */
 const LOCK_NOT_AVAILABLE = "55P03";
@@ -81,6 +81,8 @@ export async function applyMigration(
     // run the whole migration before the signal is seen.
     await new Promise((resolve) => setImmediate(resolve));
     if (context.signal?.aborted) throw interrupted(context.signal, migration, statement, progress);
+    // Statement by statement each one is a transaction of its own: check each is on the run's session.
+    if (autocommit) await onRunSession();
     try {
       await driver.exec(statement.sql);
     } catch (error) {
@@ -102,6 +104,11 @@ export async function applyMigration(
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }
+  };
+
+  const onRunSession = async () => {
+    const [row] = await driver.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+    sameSession(context.session, row!.pid, { tag: migration.tag, file: migration.file, progress });
   };
 
   const cancel = () => void driver.cancel?.().catch(() => undefined);
@@ -141,7 +148,10 @@ export async function applyMigration(
       await withRetries(async () => {
         await driver.exec("BEGIN");
         try {
-          const [first] = await driver.query<{ xid: string }>("SELECT txid_current()::text AS xid");
+          const [first] = await driver.query<{ xid: string; pid: number }>(
+            "SELECT txid_current()::text AS xid, pg_backend_pid() AS pid",
+          );
+          sameSession(context.session, first!.pid, { tag: migration.tag, file: migration.file, progress });
           for (const statement of statements) await runStatement(statement);
           const [last] = await driver.query<{ xid: string }>("SELECT txid_current()::text AS xid");
           if (last?.xid !== first?.xid) {

@@ -10,7 +10,13 @@ import { type AppliedMigration, applyMigration, type LockRetry } from "./apply-m
 import { ensureBookkeeping, upgradeBookkeeping } from "./bookkeeping.ts";
 import { compareHistory } from "./history-state.ts";
 import { checkOutOfOrder } from "./out-of-order-check.ts";
-import { configureSession, resetSession, resolveSessionOptions, type SessionOptions } from "./session-options.ts";
+import {
+  configureSession,
+  resetSession,
+  resolveSessionOptions,
+  sameSession,
+  type SessionOptions,
+} from "./session-options.ts";
 
 /** What a run reports while it works, so a command can print progress. */
 export type RunEvent =
@@ -99,7 +105,8 @@ export async function runMigrations(
   const emit = options.onEvent ?? (() => undefined);
   const { session, warnings } = await configureSession(driver, resolveSessionOptions(options));
   for (const message of warnings) emit({ type: "warning", message });
-  return withMigratorLock(driver, session.options.waitTimeoutMs, async () => {
+  return withMigratorLock(driver, session.options.waitTimeoutMs, async (holderPid) => {
+    sameSession(session, holderPid);
     await ensureBookkeeping(driver, folder.layout);
     const bookkeeping = await upgradeBookkeeping(driver, folder);
     const history = compareHistory(folder, bookkeeping.rows);

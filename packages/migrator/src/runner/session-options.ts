@@ -1,5 +1,6 @@
 import type { Driver } from "../drivers/driver.ts";
 import { RunnerError } from "../errors/runner-error.ts";
+import type { MigrationProgress } from "../errors/runner-problem.ts";
 import { quoteIdent } from "../sql/quote-ident.ts";
 
 /** The production knobs of a migration session. */
@@ -97,6 +98,11 @@ export interface RunnerSession {
    * ROLLBACK, leave the session as the user the migration chose.
    */
   sessionUser: string;
+  /**
+   * The server process (`pg_backend_pid()`) the timeouts were set on. The advisory lock and every
+   * migration's transaction must be on it too: behind a pooler in transaction mode they need not be.
+   */
+  backendPid: number;
 }
 
 /**
@@ -109,11 +115,31 @@ export async function configureSession(
   driver: Driver,
   options: SessionOptions,
 ): Promise<{ session: RunnerSession; warnings: string[] }> {
-  const [row] = await driver.query<{ who: string }>(
-    "SELECT session_user::text AS who, set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)",
+  const [row] = await driver.query<{ who: string; pid: number }>(
+    "SELECT session_user::text AS who, pg_backend_pid() AS pid, set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)",
     [String(Math.trunc(options.lockTimeoutMs)), String(Math.trunc(options.statementTimeoutMs))],
   );
-  return { session: { options, sessionUser: row!.who }, warnings: await connectionCheck(driver) };
+  const session = { options, sessionUser: row!.who, backendPid: row!.pid };
+  return { session, warnings: await connectionCheck(driver) };
+}
+
+/**
+ * Throws `session-moved` when `pid` (the server process a query of the run just ran on) is not the
+ * one the run set up: the connection goes through a pooler that hands each transaction any server
+ * connection, where the run's lock and timeouts do not hold. `migration` names where it happened.
+ */
+export function sameSession(
+  session: RunnerSession,
+  pid: number,
+  migration?: { tag: string; file: string; progress: MigrationProgress },
+): void {
+  if (pid === session.backendPid) return;
+  throw new RunnerError({
+    kind: "session-moved",
+    lockHolderPid: session.backendPid,
+    backendPid: pid,
+    ...(migration ? { tag: migration.tag, file: migration.file, progress: { ...migration.progress } } : {}),
+  });
 }
 
 /** Sets `client_connection_check_interval` on a server; a warning when it cannot be set. */
