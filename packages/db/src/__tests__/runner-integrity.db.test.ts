@@ -199,6 +199,50 @@ describe("one migration's session settings never reach the next", () => {
   });
 });
 
+describe("a run that begins under a role (SET ROLE before runMigrations, or ALTER ROLE … SET role)", () => {
+  /**
+   * A deploy role with least privilege: it may create tables in public and use the bookkeeping
+   * table, but create neither a schema nor a table in drizzle. The session starts as ourselves and
+   * takes the role, as `-c role=…` in the connection or `ALTER ROLE … SET role` would.
+   */
+  async function asDeployRole(t: TestDatabase): Promise<string> {
+    const role = `migrator_deploy_${process.pid}_${Date.now()}`;
+    const [me] = await t.driver.query<{ who: string }>("SELECT session_user::text AS who");
+    await t.driver.exec(
+      [
+        `CREATE ROLE "${role}" NOLOGIN`,
+        `GRANT "${role}" TO "${me!.who}"`,
+        `GRANT CREATE ON SCHEMA public TO "${role}"`,
+        `GRANT USAGE ON SCHEMA drizzle TO "${role}"`,
+        `GRANT SELECT, INSERT ON drizzle.__drizzle_migrations TO "${role}"`,
+        `GRANT USAGE ON SEQUENCE drizzle.__drizzle_migrations_id_seq TO "${role}"`,
+      ].join("; "),
+    );
+    resources.later(async () => {
+      await t.driver.exec(`RESET ROLE; DROP OWNED BY "${role}"; DROP ROLE IF EXISTS "${role}"`).catch(() => undefined);
+    });
+    await t.driver.exec(`SET ROLE "${role}"`);
+    return role;
+  }
+
+  async function ownerOf(t: TestDatabase, table: string): Promise<string> {
+    const [row] = await t.driver.query<{ owner: string }>(
+      "SELECT pg_get_userbyid(relowner)::text AS owner FROM pg_class WHERE oid = to_regclass($1)",
+      [table],
+    );
+    return row!.owner;
+  }
+
+  it("needs no right to create the schema or table drizzle when they exist", async () => {
+    const { t, s } = await migratedWithScratch();
+    s.add("deployed_by_role", 'CREATE TABLE "deployed_by_role" ("id" integer);');
+    const role = await asDeployRole(t);
+    const result = await runMigrations(t.driver, readMigrationFolder(s.dir));
+    expect(result.verification.ok).toBe(true);
+    expect(await ownerOf(t, "deployed_by_role")).toBe(role);
+  });
+});
+
 describe("the session options a library caller passes", () => {
   it("are refused as the command line's are, before the run touches the database", async () => {
     const { t, s } = await migratedWithScratch();

@@ -22,9 +22,16 @@ export interface AppliedRow {
 
 /**
  * Creates the `drizzle` schema and the bookkeeping table if they do not exist, with the DDL of the
- * Drizzle version whose folder layout this is: 0.x's three columns, or 1.0's five.
+ * Drizzle version whose folder layout this is: 0.x's three columns, or 1.0's five. Nothing is sent
+ * when the table exists: `CREATE SCHEMA IF NOT EXISTS` asks for CREATE on the database and
+ * `CREATE TABLE IF NOT EXISTS` for CREATE on the schema even then, rights a deploy role that only
+ * reads and writes the table need not have.
  */
 export async function ensureBookkeeping(driver: Driver, layout: MigrationFolder["layout"]): Promise<void> {
+  const [table] = await driver.query<{ present: boolean }>(
+    "SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS present",
+  );
+  if (table?.present) return;
   await driver.exec('CREATE SCHEMA IF NOT EXISTS "drizzle"');
   await driver.exec(
     layout === "folders"
