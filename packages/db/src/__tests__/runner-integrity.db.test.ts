@@ -241,6 +241,19 @@ describe("a run that begins under a role (SET ROLE before runMigrations, or ALTE
     expect(result.verification.ok).toBe(true);
     expect(await ownerOf(t, "deployed_by_role")).toBe(role);
   });
+
+  it("runs every migration as that role, not only the first one", async () => {
+    const { t, s } = await migratedWithScratch();
+    s.add("owned_first", 'CREATE TABLE "owned_first" ("id" integer);');
+    s.add("owned_second", 'CREATE TABLE "owned_second" ("id" integer);');
+    const role = await asDeployRole(t);
+    const result = await runMigrations(t.driver, readMigrationFolder(s.dir));
+    expect(result.applied).toHaveLength(2);
+    expect(await ownerOf(t, "owned_first")).toBe(role);
+    expect(await ownerOf(t, "owned_second")).toBe(role);
+    const [after] = await t.driver.query<{ role: string }>("SELECT current_user::text AS role");
+    expect(after!.role).toBe(role);
+  });
 });
 
 describe("the session options a library caller passes", () => {

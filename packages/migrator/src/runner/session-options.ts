@@ -99,6 +99,12 @@ export interface RunnerSession {
    */
   sessionUser: string;
   /**
+   * `current_setting('role')` when the run began (`none` unless the caller, the connection's
+   * `-c role=…` or `ALTER ROLE … SET role` set one): every migration runs, and every row is
+   * written, as the run began, not only the first.
+   */
+  role: string;
+  /**
    * The server process (`pg_backend_pid()`) the timeouts were set on. The advisory lock and every
    * migration's transaction must be on it too: behind a pooler in transaction mode they need not be.
    */
@@ -115,11 +121,12 @@ export async function configureSession(
   driver: Driver,
   options: SessionOptions,
 ): Promise<{ session: RunnerSession; warnings: string[] }> {
-  const [row] = await driver.query<{ who: string; pid: number }>(
-    "SELECT session_user::text AS who, pg_backend_pid() AS pid, set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)",
+  const [row] = await driver.query<{ who: string; role: string; pid: number }>(
+    `SELECT session_user::text AS who, current_setting('role') AS role, pg_backend_pid() AS pid,
+            set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)`,
     [String(Math.trunc(options.lockTimeoutMs)), String(Math.trunc(options.statementTimeoutMs))],
   );
-  const session = { options, sessionUser: row!.who, backendPid: row!.pid };
+  const session = { options, sessionUser: row!.who, role: row!.role, backendPid: row!.pid };
   return { session, warnings: await connectionCheck(driver) };
 }
 
@@ -171,13 +178,14 @@ export async function resetSession(driver: Driver, session: RunnerSession): Prom
  * The statements that make the session the runner's again, as one simple query (one round trip;
  * several statements in one query run as one implicit transaction, or inside the migration's own):
  * every setting back to its default (`RESET ALL` leaves the role and the session user alone, hence
- * the two after it: the session user first, since setting it also drops the role), then the
- * runner's `lock_timeout` and `statement_timeout`.
+ * the two after it: the session user first, since setting it also drops the role, then the role the
+ * run began with), then the runner's `lock_timeout` and `statement_timeout`.
  */
 export function asRunnerSql(session: RunnerSession): string {
-  const { options, sessionUser } = session;
+  const { options, sessionUser, role } = session;
   return (
-    `RESET ALL; SET SESSION AUTHORIZATION ${quoteIdent(sessionUser)}; RESET ROLE; ` +
+    `RESET ALL; SET SESSION AUTHORIZATION ${quoteIdent(sessionUser)}; ` +
+    `SET ROLE ${role === "none" ? "NONE" : quoteIdent(role)}; ` +
     `SET lock_timeout = ${Math.trunc(options.lockTimeoutMs)}; SET statement_timeout = ${Math.trunc(options.statementTimeoutMs)}`
   );
 }
