@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readMigrationFolder, type RunOptions, runMigrations } from "@repo/migrator";
+import { migrationStatus, readMigrationFolder, type RunOptions, runMigrations } from "@repo/migrator";
 import { describe, expect, it } from "vitest";
 import { openPglite } from "../connection.ts";
 import { runCommand, startCommand } from "../testing/run-command.ts";
@@ -253,6 +253,68 @@ describe("a run that begins under a role (SET ROLE before runMigrations, or ALTE
     expect(await ownerOf(t, "owned_second")).toBe(role);
     const [after] = await t.driver.query<{ role: string }>("SELECT current_user::text AS role");
     expect(after!.role).toBe(role);
+  });
+});
+
+describe("a drizzle.__drizzle_migrations the runner cannot use", () => {
+  it("is named as not Drizzle's (a sequence, a table of other columns) before anything is applied", async () => {
+    for (const impostor of [
+      "CREATE SEQUENCE drizzle.__drizzle_migrations",
+      "CREATE TABLE drizzle.__drizzle_migrations (id serial PRIMARY KEY, hash text NOT NULL)",
+    ]) {
+      const t = await resources.database({ migrate: false });
+      const s = resources.scratch();
+      await t.driver.exec(`CREATE SCHEMA drizzle; ${impostor}`);
+      for (const run of [
+        () => migrationStatus(t.driver, readMigrationFolder(s.dir)),
+        () => runMigrations(t.driver, readMigrationFolder(s.dir)),
+      ]) {
+        const error = await run().then(
+          () => undefined,
+          (e: unknown) => e as Error & { problem?: unknown },
+        );
+        expect(error?.problem, impostor).toMatchObject({ kind: "bookkeeping-unusable", columns: expect.any(Array) });
+        expect(error?.message).toContain("drizzle.__drizzle_migrations is not Drizzle's bookkeeping table");
+      }
+      const [tables] = await t.driver.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace",
+      );
+      expect(tables!.n, "nothing was applied").toBe(0);
+    }
+  });
+
+  it("says which user cannot read it, and what it needs, when a right is missing", async () => {
+    const { t, s } = await migratedWithScratch();
+    const role = `migrator_reader_${process.pid}_${Date.now()}`;
+    await t.driver.exec(`CREATE ROLE "${role}" NOLOGIN`);
+    resources.later(async () => {
+      await t.driver.exec(`RESET ROLE; DROP OWNED BY "${role}"; DROP ROLE IF EXISTS "${role}"`).catch(() => undefined);
+    });
+    // No USAGE on schema drizzle, then USAGE but no SELECT on the table (only DELETE, which the
+    // information_schema view Drizzle's migrators read would have hidden the table for).
+    for (const grant of [
+      "",
+      `GRANT USAGE ON SCHEMA drizzle TO "${role}"; GRANT DELETE ON drizzle.__drizzle_migrations TO "${role}"`,
+    ]) {
+      if (grant) await t.driver.exec(grant);
+      await t.driver.exec(`SET ROLE "${role}"`);
+      for (const run of [
+        () => migrationStatus(t.driver, readMigrationFolder(s.dir)),
+        () => runMigrations(t.driver, readMigrationFolder(s.dir)),
+      ]) {
+        const error = await run().then(
+          () => undefined,
+          (e: unknown) => e as Error & { problem?: unknown; fix?: string },
+        );
+        expect(error?.problem, grant || "no grant").toMatchObject({
+          kind: "bookkeeping-unusable",
+          user: role,
+          database: { code: "42501" },
+        });
+        expect(error?.fix).toContain("USAGE on schema drizzle, SELECT and INSERT on the table");
+      }
+      await t.driver.exec("RESET ROLE");
+    }
   });
 });
 

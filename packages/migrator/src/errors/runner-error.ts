@@ -94,6 +94,21 @@ function describeProblem(p: RunnerProblem): { message: string; fix: string } {
           `it is not recorded, and what it committed before that stays: check the database`,
         fix: "remove the transaction control from the migration, or run it with the `-- migrator:no-transaction` directive",
       };
+    case "bookkeeping-unusable":
+      if (p.database) {
+        return {
+          message: `${p.user ?? "this session"} may not read drizzle.__drizzle_migrations, the history of applied migrations: ${p.database.message}; nothing was applied`,
+          fix:
+            "the user the runner connects as (or the role the session runs under) needs USAGE on schema drizzle, SELECT and INSERT on the table " +
+            "and USAGE on its id sequence (GRANT …), or run as the table's owner",
+        };
+      }
+      return {
+        message:
+          `drizzle.__drizzle_migrations is not Drizzle's bookkeeping table: it is ${RELATION_KINDS[p.relkind ?? ""] ?? "a relation"} ` +
+          `with ${p.columns?.length ? `the columns ${p.columns.join(", ")}` : "no columns"}, where Drizzle's table has id, hash and created_at; nothing was applied`,
+        fix: "it belongs to something else: rename it or move it out of schema drizzle, whose table Drizzle's migrators use too, then run again to create Drizzle's",
+      };
     case "record-failed":
       return {
         message:
@@ -171,6 +186,20 @@ function describeProblem(p: RunnerProblem): { message: string; fix: string } {
       };
   }
 }
+
+/** pg_class.relkind, in words. */
+const RELATION_KINDS: Readonly<Record<string, string>> = {
+  r: "a table",
+  p: "a partitioned table",
+  v: "a view",
+  f: "a foreign table",
+  m: "a materialized view",
+  S: "a sequence",
+  c: "a composite type",
+  i: "an index",
+  I: "a partitioned index",
+  t: "a TOAST table",
+};
 
 /** What stays of a migration that stopped part way. */
 function whatRemains(tag: string, progress: MigrationProgress): string {

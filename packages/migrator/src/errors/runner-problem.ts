@@ -76,6 +76,17 @@ export type RunnerProblem =
       missingExtension?: string;
     }
   | { kind: "transaction-ended"; tag: string; file: string; progress: MigrationProgress }
+  /**
+   * `drizzle.__drizzle_migrations` is not Drizzle's table (`relkind` and `columns` say what it is),
+   * or the session may not read it (`user`, `database`).
+   */
+  | {
+      kind: "bookkeeping-unusable";
+      relkind?: string;
+      columns?: string[];
+      user?: string;
+      database?: DatabaseErrorFields;
+    }
   /** Every statement ran, then the database refused the migration's bookkeeping row. */
   | { kind: "record-failed"; tag: string; file: string; progress: MigrationProgress; database: DatabaseErrorFields }
   | { kind: "invalid-index"; tag: string; file: string; indexes: string[]; progress: MigrationProgress }

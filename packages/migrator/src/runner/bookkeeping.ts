@@ -1,4 +1,5 @@
-import type { Driver } from "../drivers/driver.ts";
+import { databaseErrorFields, type Driver } from "../drivers/driver.ts";
+import { RunnerError } from "../errors/runner-error.ts";
 import type { MigrationFolder } from "../journal/migration-folder.ts";
 
 /**
@@ -9,6 +10,9 @@ import type { MigrationFolder } from "../journal/migration-folder.ts";
  * whenever the table has it, so neither migrator ever runs a migration the other applied.
  */
 export const BOOKKEEPING_TABLE = '"drizzle"."__drizzle_migrations"';
+
+/** PostgreSQL's SQLSTATE for a missing privilege (insufficient_privilege). */
+const INSUFFICIENT_PRIVILEGE = "42501";
 
 /** One row of the bookkeeping table. */
 export interface AppliedRow {
@@ -29,7 +33,8 @@ export interface AppliedRow {
  */
 export async function ensureBookkeeping(driver: Driver, layout: MigrationFolder["layout"]): Promise<void> {
   const [table] = await driver.query<{ present: boolean }>(
-    "SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS present",
+    `SELECT EXISTS (SELECT FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                     WHERE n.nspname = 'drizzle' AND c.relname = '__drizzle_migrations') AS present`,
   );
   if (table?.present) return;
   await driver.exec('CREATE SCHEMA IF NOT EXISTS "drizzle"');
@@ -87,19 +92,45 @@ export interface Bookkeeping {
   hasName: boolean;
 }
 
-/** The applied rows, oldest first; none when the table does not exist yet (read-only). */
+/** The columns of Drizzle's table that every version has, and this runner reads. */
+const REQUIRED_COLUMNS = ["id", "hash", "created_at"];
+
+/** Relation kinds a bookkeeping table can be: a table, a partitioned table, a view or a foreign table over one. */
+const TABLE_KINDS = new Set(["r", "p", "v", "f"]);
+
+/**
+ * The applied rows, oldest first; none when the table does not exist yet (read-only). A relation of
+ * that name that is not Drizzle's table, or that the session may not read, is a
+ * `bookkeeping-unusable` error naming what it is or whose right is missing.
+ */
 export async function readBookkeeping(driver: Driver): Promise<Bookkeeping> {
-  // pg_attribute, not the information_schema.columns view: on a freshly opened embedded database
-  // the view took 60 ms, most of a run with nothing to apply.
-  const columns = await driver.query<{ column: string }>(
-    `SELECT attname AS "column" FROM pg_catalog.pg_attribute
-      WHERE attrelid = to_regclass('drizzle.__drizzle_migrations') AND attnum > 0 AND NOT attisdropped`,
+  // The catalogs by name: not the information_schema.columns view (60 ms on a freshly opened
+  // embedded database, and blind to a table the user has no right on), nor to_regclass (which
+  // raises without USAGE on schema drizzle, before the runner could say whose right is missing).
+  const catalog = await driver.query<{ column: string | null; kind: string; who: string }>(
+    `SELECT a.attname AS "column", c.relkind::text AS kind, current_user::text AS who
+       FROM pg_catalog.pg_class c
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+      WHERE n.nspname = 'drizzle' AND c.relname = '__drizzle_migrations'
+      ORDER BY a.attnum`,
   );
-  if (columns.length === 0) return { rows: [], hasName: false };
-  const hasName = columns.some((c) => c.column === "name");
-  const rows = await driver.query<{ id: number; hash: string; created_at: string | null; name: string | null }>(
-    `SELECT id, hash, created_at::text AS created_at, ${hasName ? "name" : "NULL::text AS name"} FROM ${BOOKKEEPING_TABLE} ORDER BY id`,
-  );
+  const [first] = catalog;
+  if (!first) return { rows: [], hasName: false };
+  const columns = catalog.flatMap((c) => (c.column === null ? [] : [c.column]));
+  if (!TABLE_KINDS.has(first.kind) || REQUIRED_COLUMNS.some((c) => !columns.includes(c))) {
+    throw new RunnerError({ kind: "bookkeeping-unusable", relkind: first.kind, columns });
+  }
+  const hasName = columns.includes("name");
+  const rows = await driver
+    .query<{ id: number; hash: string; created_at: string | null; name: string | null }>(
+      `SELECT id, hash, created_at::text AS created_at, ${hasName ? "name" : "NULL::text AS name"} FROM ${BOOKKEEPING_TABLE} ORDER BY id`,
+    )
+    .catch((error: unknown) => {
+      const database = databaseErrorFields(error);
+      if (database.code !== INSUFFICIENT_PRIVILEGE) throw error;
+      throw new RunnerError({ kind: "bookkeeping-unusable", user: first.who, database });
+    });
   return {
     hasName,
     rows: rows.map((r) => ({
