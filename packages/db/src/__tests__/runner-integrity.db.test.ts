@@ -153,6 +153,18 @@ describe("one migration's session settings never reach the next", () => {
     expect(owner!.owner).toBe(session!.who);
   });
 
+  it("closes a cursor WITH HOLD a migration left, so a later one may declare the name again", async () => {
+    const { t, s } = await migratedWithScratch();
+    s.add("leaky_cursor", "DECLARE leaked_cursor CURSOR WITH HOLD FOR SELECT 1;");
+    s.add("same_cursor", "DECLARE leaked_cursor CURSOR WITH HOLD FOR SELECT 2;");
+    const result = await runMigrations(t.driver, readMigrationFolder(s.dir));
+    expect(result.verification.ok).toBe(true);
+    const [left] = await t.driver.query<{ cursors: number }>(
+      "SELECT count(*)::int AS cursors FROM pg_cursors WHERE name = 'leaked_cursor'",
+    );
+    expect(left!.cursors).toBe(0);
+  });
+
   it("writes each row, and runs the next migration, as the runner after SET SESSION AUTHORIZATION or a read-only default", async () => {
     const { t, s } = await migratedWithScratch();
     const [me] = await t.driver.query<{ who: string; superuser: boolean }>(

@@ -165,12 +165,15 @@ async function connectionCheck(driver: Driver): Promise<string[]> {
 
 /**
  * Puts the session back as the runner set it up, after each migration: a migration's `SET`
- * (search_path, lock_timeout, a role, the session user), its temporary tables and its custom
- * settings must not reach the next migration. The advisory lock stays (it is not a setting).
+ * (search_path, lock_timeout, a role, the session user), its temporary tables, its cursors WITH
+ * HOLD and its custom settings must not reach the next migration. The advisory lock stays (it is not a setting).
  */
 export async function resetSession(driver: Driver, session: RunnerSession): Promise<void> {
   // One round trip after every migration, not six.
-  await driver.exec(`${asRunnerSql(session)}; DISCARD TEMP`);
+  // Not UNLISTEN *: a LISTEN left behind only queues notifications, and on a PGlite the app shares
+  // (its live queries listen) it would end the app's. Nor DEALLOCATE ALL, which would drop a
+  // driver's own prepared statements.
+  await driver.exec(`${asRunnerSql(session)}; DISCARD TEMP; CLOSE ALL`);
   await connectionCheck(driver); // a failure was reported when the run began
 }
 
