@@ -4,8 +4,9 @@
  * connection is free, so the runner's session-level advisory lock, `lock_timeout` and
  * `statement_timeout` stay on one server connection while a migration may run on another, waiting
  * for locks without bound next to a concurrent run. The test makes that happen for certain: while
- * the first migration sleeps, other clients fill the pool and one waits for a connection, so the
- * runner's connection goes to it when the migration commits. The test fails (it does not skip)
+ * the first migration sleeps (3 s), other clients fill the pool and one waits for a connection (a
+ * BEGIN that has no answer after 600 ms, margins for a loaded machine), so the runner's
+ * connection goes to it when the migration commits. The test fails (it does not skip)
  * when PgBouncer is not there.
  */
 import { openPostgresDriver, readMigrationFolder, runMigrations } from "@repo/migrator";
@@ -49,7 +50,7 @@ describe("through PgBouncer in transaction pooling mode", () => {
     const pooled = new URL(t.url);
     pooled.host = through.host;
     const s = resources.scratch();
-    const sleeper = s.add("sleep_while_the_pool_fills", "SELECT pg_sleep(1.5);");
+    const sleeper = s.add("sleep_while_the_pool_fills", "SELECT pg_sleep(3);");
     const moved = s.add("after_the_move", 'CREATE TABLE "pooler_probe" ("id" integer);');
     const driver = await openPostgresDriver(pooled.toString(), { applicationName: "pooled-migrator" });
     resources.later(() => driver.close().catch(() => undefined));
@@ -58,7 +59,7 @@ describe("through PgBouncer in transaction pooling mode", () => {
     let runner: number | undefined;
     for (let i = 0; i < 100 && runner === undefined; i++) {
       const [row] = await t.driver.query<{ pid: number }>(
-        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'SELECT pg_sleep(1.5);' AND state = 'active'",
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'SELECT pg_sleep(3);' AND state = 'active'",
       );
       runner = row?.pid;
       if (runner === undefined) await new Promise((r) => setTimeout(r, 50));
@@ -71,7 +72,7 @@ describe("through PgBouncer in transaction pooling mode", () => {
     while (!waiting && holders.length < 50) {
       const client = await pooledClient(pooled.toString());
       const begun = client.query("BEGIN; SELECT 1");
-      if (await settlesWithin(begun, 300)) holders.push(client);
+      if (await settlesWithin(begun, 600)) holders.push(client);
       else waiting = { client, begun };
     }
     expect(waiting, "the pool never filled").toBeDefined();
