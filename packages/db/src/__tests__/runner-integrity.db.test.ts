@@ -101,6 +101,29 @@ describe("transaction control inside a migration that runs in one transaction", 
     expect(result.verification.ok).toBe(true);
   });
 
+  it("a self-managed transaction may begin with SET TRANSACTION: the runner sends nothing between its BEGIN and COMMIT", async () => {
+    const { t, s } = await migratedWithScratch();
+    const tag = s.add(
+      "own_serializable",
+      [
+        "-- migrator:no-transaction",
+        "BEGIN;",
+        "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE;",
+        "CREATE TABLE \"tc_isolation\" AS SELECT current_setting('transaction_isolation') AS level;",
+        "COMMIT;",
+        "START TRANSACTION;",
+        "SET TRANSACTION READ WRITE;",
+        'CREATE TABLE "tc_isolation_b" ("id" integer);',
+        "COMMIT;",
+      ].join(breakpoint),
+    );
+    const result = await runMigrations(t.driver, readMigrationFolder(s.dir));
+    expect(result.applied).toMatchObject([{ tag, transaction: false }]);
+    expect(await t.driver.query("SELECT level FROM tc_isolation")).toEqual([{ level: "serializable" }]);
+    expect(await exists(t, "tc_isolation_b")).toBe(true);
+    expect(result.verification.ok).toBe(true);
+  });
+
   it("a statement-by-statement migration must close every BEGIN it opens", async () => {
     const { t, s } = await migratedWithScratch();
     const tag = s.add(

@@ -15,6 +15,7 @@ import type { MigrationProgress, StatementLocation } from "../errors/runner-prob
 import type { Migration } from "../journal/migration-folder.ts";
 import { firstCodeLine } from "../sql/comments.ts";
 import type { ParsedMigration, ReviewStatement } from "../sql/parse-migration.ts";
+import { inOwnTransactionAfter } from "../sql/transaction-control.ts";
 import { recordMigration } from "./bookkeeping.ts";
 import { concurrentIndexes, dropInvalidIndex, invalidIndexes } from "./concurrent-index.ts";
 import { asRunnerSql, retryDelay, type RunnerSession, sameSession, type SessionOptions } from "./session-options.ts";
@@ -75,6 +76,8 @@ export async function applyMigration(
   const of = session.lockRetries + 1;
   let attempts = 0;
   let committing = false;
+  /** Statement by statement: whether a `BEGIN` of the migration's own is open. */
+  let inOwnTransaction = false;
 
   const runStatement = async (statement: ReviewStatement) => {
     // Let a pending SIGINT/SIGTERM handler run: PGlite answers in microtasks, which would otherwise
@@ -82,12 +85,15 @@ export async function applyMigration(
     await new Promise((resolve) => setImmediate(resolve));
     if (context.signal?.aborted) throw interrupted(context.signal, migration, statement, progress);
     // Statement by statement each one is a transaction of its own: check each is on the run's session.
-    if (autocommit) await onRunSession();
+    // Not inside a transaction the migration opened (checked at its BEGIN): a pooler keeps a
+    // transaction on one server, and its first statement may have to be SET TRANSACTION.
+    if (autocommit && !inOwnTransaction) await onRunSession();
     try {
       await driver.exec(statement.sql);
     } catch (error) {
       throw new StatementFailure(statement, error);
     }
+    inOwnTransaction = inOwnTransactionAfter(statement, inOwnTransaction);
   };
   const withRetries = async (work: () => Promise<void>): Promise<void> => {
     for (let attempt = 1; ; attempt++) {

@@ -83,3 +83,22 @@ export function transactionControlProblems(
   }
   return problems;
 }
+
+/**
+ * Whether the session is inside a transaction block the migration opened itself once `statement`
+ * has run, given whether it was before: a top-level `BEGIN`/`START TRANSACTION` opens one, `COMMIT`
+ * or `ROLLBACK` (without `AND CHAIN`) and `PREPARE TRANSACTION` end it. Statement by statement, the
+ * runner sends nothing of its own inside such a block: `SET TRANSACTION ISOLATION LEVEL` must come
+ * before any query of the transaction.
+ */
+export function inOwnTransactionAfter(statement: ReviewStatement, before: boolean): boolean {
+  let open = before;
+  for (const unit of statement.units) {
+    if (unit.type !== "TransactionStmt" || unit.guards.inDoBlock) continue;
+    const kind = stringField(unit.node, "kind");
+    if (kind === "TRANS_STMT_BEGIN" || kind === "TRANS_STMT_START") open = true;
+    else if (kind === "TRANS_STMT_COMMIT" || kind === "TRANS_STMT_ROLLBACK") open = unit.node["chain"] === true;
+    else if (kind === "TRANS_STMT_PREPARE") open = false;
+  }
+  return open;
+}
