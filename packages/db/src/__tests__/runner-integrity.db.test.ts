@@ -124,6 +124,34 @@ describe("transaction control inside a migration that runs in one transaction", 
     expect(result.verification.ok).toBe(true);
   });
 
+  it("a failure inside a self-managed transaction rolls it back, leaves the session usable and counts only what committed", async () => {
+    const { t, s } = await migratedWithScratch();
+    const tag = s.add(
+      "own_failing",
+      [
+        "-- migrator:no-transaction",
+        'CREATE TABLE "tc_own_kept" ("id" integer);',
+        "BEGIN;",
+        'CREATE TABLE "tc_own_lost" ("id" integer);',
+        "SELECT 1 / 0;",
+        "COMMIT;",
+      ].join(breakpoint),
+    );
+    const problem = await problemOf(runMigrations(t.driver, readMigrationFolder(s.dir)));
+    expect(problem).toMatchObject({
+      kind: "migration-failed",
+      at: { tag, line: 9 },
+      progress: { transaction: false, applied: 1, total: 5 },
+    });
+    expect(await exists(t, "tc_own_kept")).toBe(true);
+    // The session is not left inside the failed transaction, and the run's lock was released.
+    const [locks] = await t.driver.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()",
+    );
+    expect(locks!.n).toBe(0);
+    expect(await exists(t, "tc_own_lost")).toBe(false);
+  });
+
   it("a statement-by-statement migration must close every BEGIN it opens", async () => {
     const { t, s } = await migratedWithScratch();
     const tag = s.add(

@@ -5,6 +5,7 @@
 import { type Driver, readMigrationFolder, runMigrations } from "@repo/migrator";
 import { describe, expect, it } from "vitest";
 import { runCommand, startCommand } from "../testing/run-command.ts";
+import { problemOf } from "../testing/runner-problem.ts";
 import { testResources } from "../testing/test-resources.ts";
 
 const resources = testResources();
@@ -30,6 +31,41 @@ async function migratorRunning(observer: Driver, statement: string): Promise<num
   );
   return row?.pid;
 }
+
+describe("a lock timeout inside a migration's own transaction (statement by statement)", () => {
+  it("is not retried alone in the aborted transaction: it is rolled back and reported as a lock timeout", async () => {
+    const t = await migrated();
+    const s = scratch();
+    await runMigrations(t.driver, readMigrationFolder(s.dir));
+    const tag = s.add(
+      "own_locked",
+      [
+        "-- migrator:no-transaction",
+        'CREATE TABLE "own_locked_kept" ("id" integer);',
+        "BEGIN;",
+        'CREATE TABLE "own_locked_lost" ("id" integer);',
+        'ALTER TABLE "user" ADD COLUMN "own_locked" integer;',
+        "COMMIT;",
+      ].join("\n--> statement-breakpoint\n"),
+    );
+    const reader = await otherSession(t.url);
+    await reader.exec(`BEGIN; LOCK TABLE "user" IN ACCESS SHARE MODE`);
+    const problem = await problemOf(
+      runMigrations(t.driver, readMigrationFolder(s.dir), { lockTimeoutMs: 100, lockRetries: 2, retryDelayMs: 10 }),
+    );
+    await reader.exec("COMMIT");
+    expect(problem).toMatchObject({
+      kind: "lock-timeout",
+      attempts: 1,
+      at: { tag, line: 9 },
+      progress: { transaction: false, applied: 1, total: 5 },
+    });
+    const [left] = await t.driver.query<{ kept: boolean; lost: boolean }>(
+      "SELECT to_regclass('own_locked_kept') IS NOT NULL AS kept, to_regclass('own_locked_lost') IS NOT NULL AS lost",
+    );
+    expect(left).toEqual({ kept: true, lost: false });
+  });
+});
 
 describe("a concurrent index build under a lock-timeout retry", () => {
   it("drops the INVALID index a timed-out build left before building again, and records only a valid index", async () => {

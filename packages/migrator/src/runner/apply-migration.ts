@@ -76,14 +76,27 @@ export async function applyMigration(
   const of = session.lockRetries + 1;
   let attempts = 0;
   let committing = false;
-  /** Statement by statement: whether a `BEGIN` of the migration's own is open. */
+  /** Statement by statement: whether a `BEGIN` of the migration's own is open… */
   let inOwnTransaction = false;
+  /** …and how many statements had committed when it began. */
+  let appliedBeforeOwnTransaction = 0;
+  // A migration's own transaction that did not reach its COMMIT is rolled back, so the session is
+  // usable (and the run's lock released) after the failure, and none of its statements is counted.
+  const abandonOwnTransaction = async () => {
+    if (!inOwnTransaction) return;
+    inOwnTransaction = false;
+    progress.applied = appliedBeforeOwnTransaction;
+    await driver.exec("ROLLBACK").catch(() => undefined);
+  };
 
   const runStatement = async (statement: ReviewStatement) => {
     // Let a pending SIGINT/SIGTERM handler run: PGlite answers in microtasks, which would otherwise
     // run the whole migration before the signal is seen.
     await new Promise((resolve) => setImmediate(resolve));
-    if (context.signal?.aborted) throw interrupted(context.signal, migration, statement, progress);
+    if (context.signal?.aborted) {
+      await abandonOwnTransaction();
+      throw interrupted(context.signal, migration, statement, progress);
+    }
     // Statement by statement each one is a transaction of its own: check each is on the run's session.
     // Not inside a transaction the migration opened (checked at its BEGIN): a pooler keeps a
     // transaction on one server, and its first statement may have to be SET TRANSACTION.
@@ -93,7 +106,9 @@ export async function applyMigration(
     } catch (error) {
       throw new StatementFailure(statement, error);
     }
+    const opened = !inOwnTransaction;
     inOwnTransaction = inOwnTransactionAfter(statement, inOwnTransaction);
+    if (inOwnTransaction && opened) appliedBeforeOwnTransaction = progress.applied;
   };
   const withRetries = async (work: () => Promise<void>): Promise<void> => {
     for (let attempt = 1; ; attempt++) {
@@ -104,7 +119,8 @@ export async function applyMigration(
       } catch (error) {
         const failure = error instanceof StatementFailure ? error : undefined;
         const code = failure && databaseErrorFields(failure.error).code;
-        if (code !== LOCK_NOT_AVAILABLE || attempt >= of || context.signal?.aborted) throw error;
+        // Inside the migration's own transaction the failure aborted it: retrying one statement cannot help.
+        if (code !== LOCK_NOT_AVAILABLE || attempt >= of || context.signal?.aborted || inOwnTransaction) throw error;
         const delayMs = retryDelay(session, attempt);
         context.onRetry?.({ tag: migration.tag, attempt, of, delayMs, transaction: !autocommit });
         await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -121,19 +137,24 @@ export async function applyMigration(
   context.signal?.addEventListener("abort", cancel);
   try {
     if (autocommit) {
-      for (const statement of statements) {
-        const indexes = concurrentIndexes(statement);
-        await withRetries(async () => {
-          // A concurrent build that failed (here, or in an earlier run) leaves an INVALID index that
-          // `IF NOT EXISTS` would then skip: drop it first, so the build starts over.
-          for (const index of indexes) {
-            await dropInvalidIndex(driver, index).catch((error: unknown) => {
-              throw new StatementFailure(statement, error);
-            });
-          }
-          await runStatement(statement);
-        });
-        progress.applied++;
+      try {
+        for (const statement of statements) {
+          const indexes = concurrentIndexes(statement);
+          await withRetries(async () => {
+            // A concurrent build that failed (here, or in an earlier run) leaves an INVALID index that
+            // `IF NOT EXISTS` would then skip: drop it first, so the build starts over.
+            for (const index of indexes) {
+              await dropInvalidIndex(driver, index).catch((error: unknown) => {
+                throw new StatementFailure(statement, error);
+              });
+            }
+            await runStatement(statement);
+          });
+          progress.applied++;
+        }
+      } catch (error) {
+        await abandonOwnTransaction();
+        throw error;
       }
       const invalid = await invalidIndexes(driver, statements.flatMap(concurrentIndexes));
       if (invalid.length > 0) {
