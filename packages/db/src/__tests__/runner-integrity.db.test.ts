@@ -419,6 +419,34 @@ describe("the session options a library caller passes", () => {
   });
 });
 
+describe("a COMMIT PostgreSQL refuses (a deferred constraint)", () => {
+  it("names the migration and keeps nothing of it; the run can go on once it is fixed", async () => {
+    const { t, s } = await migratedWithScratch();
+    const before = await recorded(t);
+    const tag = s.add(
+      "deferred_violation",
+      [
+        'CREATE TABLE "deferred_parent" ("id" integer PRIMARY KEY);',
+        'CREATE TABLE "deferred_child" ("parent_id" integer REFERENCES "deferred_parent" ("id") DEFERRABLE INITIALLY DEFERRED);',
+        'INSERT INTO "deferred_child" VALUES (1);',
+      ].join(breakpoint),
+    );
+    expect(await problemOf(runMigrations(t.driver, readMigrationFolder(s.dir)))).toMatchObject({
+      kind: "commit-failed",
+      tag,
+      file: join(s.dir, `${tag}.sql`),
+      progress: { transaction: true },
+      database: { code: "23503" },
+    });
+    expect(await exists(t, "deferred_child")).toBe(false);
+    expect(await recorded(t)).toBe(before);
+    s.write(tag, readFileSync(join(s.dir, `${tag}.sql`), "utf8").replace("VALUES (1)", "SELECT 1 WHERE false"));
+    const result = await runMigrations(t.driver, readMigrationFolder(s.dir));
+    expect(result.applied.map((m) => m.tag)).toEqual([tag]);
+    expect(result.verification.ok).toBe(true);
+  });
+});
+
 describe("a bookkeeping row the database refuses", () => {
   // A team's migration that "tidies" the bookkeeping table: the runner's own INSERT is then refused.
   const refuseRows =

@@ -123,6 +123,17 @@ function describeProblem(p: RunnerProblem): { message: string; fix: string } {
             ? ""
             : ": the migration runs again from its first statement, so its statements must be re-runnable (IF NOT EXISTS)"),
       };
+    case "commit-failed":
+      return {
+        message:
+          `migration ${p.tag} (${p.file}) ran, but PostgreSQL refused its COMMIT: ${p.database.message}` +
+          (p.database.code ? ` [code ${p.database.code}]` : "") +
+          (p.database.detail ? `\n  detail: ${p.database.detail}` : "") +
+          `\n  ${whatRemains(p.tag, p.progress)}`,
+        fix:
+          "a constraint or trigger checked at COMMIT (DEFERRABLE INITIALLY DEFERRED, or SET CONSTRAINTS … DEFERRED) rejected the " +
+          "migration's changes: make the data satisfy it within the migration (or fix the rows it names), then run again",
+      };
     case "invalid-index":
       return {
         message:

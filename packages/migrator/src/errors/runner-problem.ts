@@ -89,6 +89,8 @@ export type RunnerProblem =
     }
   /** Every statement ran, then the database refused the migration's bookkeeping row. */
   | { kind: "record-failed"; tag: string; file: string; progress: MigrationProgress; database: DatabaseErrorFields }
+  /** Every statement and the row ran, then the COMMIT failed (a deferred constraint or trigger): rolled back. */
+  | { kind: "commit-failed"; tag: string; file: string; progress: MigrationProgress; database: DatabaseErrorFields }
   | { kind: "invalid-index"; tag: string; file: string; indexes: string[]; progress: MigrationProgress }
   | {
       kind: "lock-timeout";

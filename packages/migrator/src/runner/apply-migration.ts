@@ -186,7 +186,18 @@ export async function applyMigration(
           }
           await record(driver, migration, context, progress);
           committing = true;
-          await driver.exec("COMMIT");
+          // A deferred constraint or trigger is checked here: a refusal rolls the migration back.
+          await driver.exec("COMMIT").catch((error: unknown) => {
+            if (isConnectionLost(error)) throw error;
+            const database = databaseErrorFields(error);
+            throw new RunnerError({
+              kind: "commit-failed",
+              tag: migration.tag,
+              file: migration.file,
+              progress: { ...progress },
+              database,
+            });
+          });
         } catch (error) {
           if (!committing) await driver.exec("ROLLBACK").catch(() => undefined);
           throw error;
