@@ -109,6 +109,8 @@ export interface RunnerSession {
    * migration's transaction must be on it too: behind a pooler in transaction mode they need not be.
    */
   backendPid: number;
+  /** Whether the server took `client_connection_check_interval` when the run began (set again with the rest). */
+  connectionCheck: boolean;
 }
 
 /**
@@ -126,8 +128,15 @@ export async function configureSession(
             set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)`,
     [String(Math.trunc(options.lockTimeoutMs)), String(Math.trunc(options.statementTimeoutMs))],
   );
-  const session = { options, sessionUser: row!.who, role: row!.role, backendPid: row!.pid };
-  return { session, warnings: await connectionCheck(driver) };
+  const warnings = await connectionCheck(driver);
+  const session = {
+    options,
+    sessionUser: row!.who,
+    role: row!.role,
+    backendPid: row!.pid,
+    connectionCheck: driver.dialect === "postgres" && warnings.length === 0,
+  };
+  return { session, warnings };
 }
 
 /**
@@ -149,11 +158,14 @@ export function sameSession(
   });
 }
 
+/** How often the server checks that the runner's connection is still there while a statement runs. */
+const CONNECTION_CHECK_MS = 1000;
+
 /** Sets `client_connection_check_interval` on a server; a warning when it cannot be set. */
 async function connectionCheck(driver: Driver): Promise<string[]> {
   if (driver.dialect !== "postgres") return [];
   try {
-    await driver.exec("SET client_connection_check_interval = 1000");
+    await driver.exec(`SET client_connection_check_interval = ${CONNECTION_CHECK_MS}`);
     return [];
   } catch (error) {
     return [
@@ -169,12 +181,11 @@ async function connectionCheck(driver: Driver): Promise<string[]> {
  * HOLD and its custom settings must not reach the next migration. The advisory lock stays (it is not a setting).
  */
 export async function resetSession(driver: Driver, session: RunnerSession): Promise<void> {
-  // One round trip after every migration, not six.
+  // One round trip after every migration, not eight.
   // Not UNLISTEN *: a LISTEN left behind only queues notifications, and on a PGlite the app shares
   // (its live queries listen) it would end the app's. Nor DEALLOCATE ALL, which would drop a
   // driver's own prepared statements.
   await driver.exec(`${asRunnerSql(session)}; DISCARD TEMP; CLOSE ALL`);
-  await connectionCheck(driver); // a failure was reported when the run began
 }
 
 /**
@@ -182,13 +193,15 @@ export async function resetSession(driver: Driver, session: RunnerSession): Prom
  * several statements in one query run as one implicit transaction, or inside the migration's own):
  * every setting back to its default (`RESET ALL` leaves the role and the session user alone, hence
  * the two after it: the session user first, since setting it also drops the role, then the role the
- * run began with), then the runner's `lock_timeout` and `statement_timeout`.
+ * run began with), then the runner's `lock_timeout`, `statement_timeout` and, where the server took
+ * it when the run began, `client_connection_check_interval`.
  */
 export function asRunnerSql(session: RunnerSession): string {
   const { options, sessionUser, role } = session;
   return (
     `RESET ALL; SET SESSION AUTHORIZATION ${quoteIdent(sessionUser)}; ` +
     `SET ROLE ${role === "none" ? "NONE" : quoteIdent(role)}; ` +
-    `SET lock_timeout = ${Math.trunc(options.lockTimeoutMs)}; SET statement_timeout = ${Math.trunc(options.statementTimeoutMs)}`
+    `SET lock_timeout = ${Math.trunc(options.lockTimeoutMs)}; SET statement_timeout = ${Math.trunc(options.statementTimeoutMs)}` +
+    (session.connectionCheck ? `; SET client_connection_check_interval = ${CONNECTION_CHECK_MS}` : "")
   );
 }
