@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { migrationStatus, readMigrationFolder, type RunOptions, runMigrations } from "@repo/migrator";
+import { migrationStatus, readMigrationFolder, type RunOptions, runMigrations, verifyMigrations } from "@repo/migrator";
 import { describe, expect, it } from "vitest";
 import { openPglite } from "../connection.ts";
 import { runCommand, startCommand } from "../testing/run-command.ts";
@@ -367,6 +367,7 @@ describe("a drizzle.__drizzle_migrations the runner cannot use", () => {
       for (const run of [
         () => migrationStatus(t.driver, readMigrationFolder(s.dir)),
         () => runMigrations(t.driver, readMigrationFolder(s.dir)),
+        () => verifyMigrations(t.driver, readMigrationFolder(s.dir)),
       ]) {
         const error = await run().then(
           () => undefined,

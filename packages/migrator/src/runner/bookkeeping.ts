@@ -1,4 +1,4 @@
-import { databaseErrorFields, type Driver } from "../drivers/driver.ts";
+import { databaseErrorFields, type Driver, INSUFFICIENT_PRIVILEGE } from "../drivers/driver.ts";
 import { RunnerError } from "../errors/runner-error.ts";
 import type { MigrationFolder } from "../journal/migration-folder.ts";
 
@@ -10,9 +10,6 @@ import type { MigrationFolder } from "../journal/migration-folder.ts";
  * whenever the table has it, so neither migrator ever runs a migration the other applied.
  */
 export const BOOKKEEPING_TABLE = '"drizzle"."__drizzle_migrations"';
-
-/** PostgreSQL's SQLSTATE for a missing privilege (insufficient_privilege). */
-const INSUFFICIENT_PRIVILEGE = "42501";
 
 /** One row of the bookkeeping table. */
 export interface AppliedRow {

@@ -1,4 +1,5 @@
-import type { Driver } from "../drivers/driver.ts";
+import { databaseErrorFields, type Driver, INSUFFICIENT_PRIVILEGE } from "../drivers/driver.ts";
+import { RunnerError } from "../errors/runner-error.ts";
 import type { MigrationFolder } from "../journal/migration-folder.ts";
 
 /** The outcome of {@link verifyMigrations}. */
@@ -21,24 +22,15 @@ export interface VerifyResult {
  * path (its own query, its own comparison) and runs in a READ ONLY transaction.
  */
 export async function verifyMigrations(driver: Driver, folder: MigrationFolder): Promise<VerifyResult> {
-  await driver.exec("BEGIN TRANSACTION READ ONLY");
-  let rows: { id: number; hash: string; created_at: string | null; name: string | null }[];
+  let rows: BookkeepingRow[];
   try {
-    const [table] = await driver.query<{ present: boolean }>(
-      "SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS present",
-    );
-    // pg_attribute, not the slower information_schema.columns view (as readBookkeeping).
-    const [named] = await driver.query<{ present: boolean }>(
-      `SELECT count(*) > 0 AS present FROM pg_catalog.pg_attribute
-        WHERE attrelid = to_regclass('drizzle.__drizzle_migrations') AND attname = 'name' AND NOT attisdropped`,
-    );
-    rows = table?.present
-      ? await driver.query(
-          `SELECT id, hash, created_at::text AS created_at, ${named?.present ? "name" : "NULL::text AS name"} FROM drizzle.__drizzle_migrations ORDER BY id`,
-        )
-      : [];
-  } finally {
-    await driver.exec("COMMIT");
+    rows = await readRowsReadOnly(driver);
+  } catch (error) {
+    // A user without the right to read the table: named, with the grants it needs (as db:migrate).
+    const database = databaseErrorFields(error);
+    if (database.code !== INSUFFICIENT_PRIVILEGE) throw error;
+    const [who] = await driver.query<{ user: string }>("SELECT current_user::text AS user");
+    throw new RunnerError({ kind: "bookkeeping-unusable", ...(who ? { user: who.user } : {}), database });
   }
   const remaining = rows.map((r) => ({
     id: Number(r.id),
@@ -70,4 +62,28 @@ export async function verifyMigrations(driver: Driver, folder: MigrationFolder):
     unknown: remaining.map(({ id, hash, createdAt }) => ({ id, hash, createdAt })),
   };
   return { ok: result.applied === result.expected && missing.length === 0 && remaining.length === 0, ...result };
+}
+
+type BookkeepingRow = { id: number; hash: string; created_at: string | null; name: string | null };
+
+/** The bookkeeping table's rows, oldest first (none when it does not exist), read in a READ ONLY transaction. */
+async function readRowsReadOnly(driver: Driver): Promise<BookkeepingRow[]> {
+  await driver.exec("BEGIN TRANSACTION READ ONLY");
+  try {
+    const [table] = await driver.query<{ present: boolean }>(
+      "SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS present",
+    );
+    // pg_attribute, not the slower information_schema.columns view (as readBookkeeping).
+    const [named] = await driver.query<{ present: boolean }>(
+      `SELECT count(*) > 0 AS present FROM pg_catalog.pg_attribute
+        WHERE attrelid = to_regclass('drizzle.__drizzle_migrations') AND attname = 'name' AND NOT attisdropped`,
+    );
+    return table?.present
+      ? await driver.query<BookkeepingRow>(
+          `SELECT id, hash, created_at::text AS created_at, ${named?.present ? "name" : "NULL::text AS name"} FROM drizzle.__drizzle_migrations ORDER BY id`,
+        )
+      : [];
+  } finally {
+    await driver.exec("COMMIT");
+  }
 }
