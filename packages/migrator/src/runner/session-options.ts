@@ -181,7 +181,7 @@ async function connectionCheck(driver: Driver): Promise<string[]> {
  * HOLD and its custom settings must not reach the next migration. The advisory lock stays (it is not a setting).
  */
 export async function resetSession(driver: Driver, session: RunnerSession): Promise<void> {
-  // One round trip after every migration, not eight.
+  // One round trip after every migration (it was seven).
   // Not UNLISTEN *: a LISTEN left behind only queues notifications, and on a PGlite the app shares
   // (its live queries listen) it would end the app's. Nor DEALLOCATE ALL, which would drop a
   // driver's own prepared statements.
