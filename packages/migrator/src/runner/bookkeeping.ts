@@ -22,24 +22,22 @@ export interface AppliedRow {
 }
 
 /**
- * Creates the `drizzle` schema and the bookkeeping table if they do not exist, with the DDL of the
- * Drizzle version whose folder layout this is: 0.x's three columns, or 1.0's five. Nothing is sent
- * when the table exists: `CREATE SCHEMA IF NOT EXISTS` asks for CREATE on the database and
+ * The bookkeeping table as it is, created first if it does not exist, with the DDL of the Drizzle
+ * version whose folder layout this is: 0.x's three columns, or 1.0's five. Nothing is created when
+ * the table exists: `CREATE SCHEMA IF NOT EXISTS` asks for CREATE on the database and
  * `CREATE TABLE IF NOT EXISTS` for CREATE on the schema even then, rights a deploy role that only
  * reads and writes the table need not have.
  */
-export async function ensureBookkeeping(driver: Driver, layout: MigrationFolder["layout"]): Promise<void> {
-  const [table] = await driver.query<{ present: boolean }>(
-    `SELECT EXISTS (SELECT FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                     WHERE n.nspname = 'drizzle' AND c.relname = '__drizzle_migrations') AS present`,
-  );
-  if (table?.present) return;
+export async function ensureBookkeeping(driver: Driver, layout: MigrationFolder["layout"]): Promise<Bookkeeping> {
+  const found = await readBookkeeping(driver);
+  if (found.present) return found;
   await driver.exec('CREATE SCHEMA IF NOT EXISTS "drizzle"');
   await driver.exec(
     layout === "folders"
       ? `CREATE TABLE IF NOT EXISTS ${BOOKKEEPING_TABLE} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint, name text, applied_at timestamp with time zone DEFAULT now())`
       : `CREATE TABLE IF NOT EXISTS ${BOOKKEEPING_TABLE} (\n\tid SERIAL PRIMARY KEY,\n\thash text NOT NULL,\n\tcreated_at bigint\n)`,
   );
+  return readBookkeeping(driver);
 }
 
 /**
@@ -49,10 +47,13 @@ export async function ensureBookkeeping(driver: Driver, layout: MigrationFolder[
  * `applied_at` is left NULL for it. When a row matches no migration nothing is changed (the
  * history comparison then reports it as unknown). A `name` column without the names would make
  * drizzle-orm 1.0 run every migration again, so the columns and the names come in one transaction.
- * Returns the table as it is afterwards (read once when there is nothing to upgrade).
+ * Takes the table as read, and returns it as it is afterwards (read again only after an upgrade).
  */
-export async function upgradeBookkeeping(driver: Driver, folder: MigrationFolder): Promise<Bookkeeping> {
-  const bookkeeping = await readBookkeeping(driver);
+export async function upgradeBookkeeping(
+  driver: Driver,
+  folder: MigrationFolder,
+  bookkeeping: Bookkeeping,
+): Promise<Bookkeeping> {
   const { rows, hasName } = bookkeeping;
   if (hasName || folder.layout !== "folders") return bookkeeping;
   const names = new Map<number, string>();
@@ -84,6 +85,8 @@ export async function upgradeBookkeeping(driver: Driver, folder: MigrationFolder
 
 /** The bookkeeping table as it is: its rows, oldest first, and whether it has Drizzle Kit 1.0's `name` column. */
 export interface Bookkeeping {
+  /** The table exists (when not, there are no rows). */
+  present: boolean;
   rows: AppliedRow[];
   /** The table has `name` (created or upgraded by drizzle-orm 1.0's migrator, or by this runner on a 1.0 folder). */
   hasName: boolean;
@@ -113,7 +116,7 @@ export async function readBookkeeping(driver: Driver): Promise<Bookkeeping> {
       ORDER BY a.attnum`,
   );
   const [first] = catalog;
-  if (!first) return { rows: [], hasName: false };
+  if (!first) return { present: false, rows: [], hasName: false };
   const columns = catalog.flatMap((c) => (c.column === null ? [] : [c.column]));
   if (!TABLE_KINDS.has(first.kind) || REQUIRED_COLUMNS.some((c) => !columns.includes(c))) {
     throw new RunnerError({ kind: "bookkeeping-unusable", relkind: first.kind, columns });
@@ -129,6 +132,7 @@ export async function readBookkeeping(driver: Driver): Promise<Bookkeeping> {
       throw new RunnerError({ kind: "bookkeeping-unusable", user: first.who, database });
     });
   return {
+    present: true,
     hasName,
     rows: rows.map((r) => ({
       id: Number(r.id),

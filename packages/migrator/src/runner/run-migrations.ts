@@ -107,8 +107,7 @@ export async function runMigrations(
   for (const message of warnings) emit({ type: "warning", message });
   return withMigratorLock(driver, session.options.waitTimeoutMs, async (holderPid) => {
     sameSession(session, holderPid);
-    await ensureBookkeeping(driver, folder.layout);
-    const bookkeeping = await upgradeBookkeeping(driver, folder);
+    const bookkeeping = await upgradeBookkeeping(driver, folder, await ensureBookkeeping(driver, folder.layout));
     const history = compareHistory(folder, bookkeeping.rows);
     const state = { applied: history.appliedCount, expected: history.expectedCount, pending: history.pendingCount };
     emit({ type: "state", ...state });
