@@ -143,4 +143,21 @@ describe("one bookkeeping table both migrators agree on", () => {
     expect(await ranTimes(t)).toBe(1);
     expect((await verifyMigrations(t.driver, readMigrationFolder(upgraded))).ok).toBe(true);
   });
+
+  it("verify finds an edited migration by its name on a 1.0 table, though its row's created_at no longer matches", async () => {
+    const t = await fresh();
+    const { upgraded } = histories(3);
+    const folder = readMigrationFolder(upgraded);
+    await runMigrations(t.driver, folder);
+    const last = folder.migrations.at(-1)!;
+    // A row of the last migration, edited and re-stamped (by hand, or by another tool).
+    await t.driver.exec(
+      `UPDATE drizzle.__drizzle_migrations SET hash = 'edited', created_at = 0 WHERE name = '${last.name}'`,
+    );
+    const result = await verifyMigrations(t.driver, folder);
+    expect(result.modified.map((m) => m.tag)).toEqual([last.tag]);
+    expect(result.notApplied).toEqual([]);
+    expect(result.unknown).toEqual([]);
+    expect(result.ok).toBe(false);
+  });
 });

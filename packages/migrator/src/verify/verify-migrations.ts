@@ -70,17 +70,16 @@ type BookkeepingRow = { id: number; hash: string; created_at: string | null; nam
 async function readRowsReadOnly(driver: Driver): Promise<BookkeepingRow[]> {
   await driver.exec("BEGIN TRANSACTION READ ONLY");
   try {
-    const [table] = await driver.query<{ present: boolean }>(
-      "SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS present",
-    );
-    // pg_attribute, not the slower information_schema.columns view (as readBookkeeping).
-    const [named] = await driver.query<{ present: boolean }>(
-      `SELECT count(*) > 0 AS present FROM pg_catalog.pg_attribute
-        WHERE attrelid = to_regclass('drizzle.__drizzle_migrations') AND attname = 'name' AND NOT attisdropped`,
+    // One catalog read: whether the table exists and has 1.0's `name` (pg_attribute, not the
+    // slower information_schema.columns view).
+    const [table] = await driver.query<{ present: boolean; named: boolean }>(
+      `SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS present,
+              EXISTS (SELECT FROM pg_catalog.pg_attribute
+                       WHERE attrelid = to_regclass('drizzle.__drizzle_migrations') AND attname = 'name' AND NOT attisdropped) AS named`,
     );
     return table?.present
       ? await driver.query<BookkeepingRow>(
-          `SELECT id, hash, created_at::text AS created_at, ${named?.present ? "name" : "NULL::text AS name"} FROM drizzle.__drizzle_migrations ORDER BY id`,
+          `SELECT id, hash, created_at::text AS created_at, ${table.named ? "name" : "NULL::text AS name"} FROM drizzle.__drizzle_migrations ORDER BY id`,
         )
       : [];
   } finally {
