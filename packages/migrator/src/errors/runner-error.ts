@@ -117,7 +117,7 @@ function describeProblem(p: RunnerProblem): { message: string; fix: string } {
           (p.database.detail ? `\n  detail: ${p.database.detail}` : "") +
           `\n  ${whatRemains(p.tag, p.progress)}`,
         fix:
-          "the runner writes the row as the user it connected as, with its own settings: that user needs USAGE on schema drizzle " +
+          "the runner writes the row as the user and role the run began with, with its own settings: they need USAGE on schema drizzle " +
           "and INSERT on the table, and no constraint or trigger of the table may refuse the row; fix that and run again" +
           (p.progress.transaction
             ? ""
