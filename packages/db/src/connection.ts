@@ -13,6 +13,7 @@ import {
   openEmptyPglite,
   openPostgresDriver,
   pgliteDriver,
+  pgliteStartParams,
 } from "@repo/migrator";
 import "./env.ts";
 
@@ -39,8 +40,11 @@ export async function openPglite(dataDir: string): Promise<PGlite> {
   const lock = lockPgliteFolder(dataDir);
   let db: PGlite;
   try {
-    // Compiled at baseline: a command (or a test) is over before V8's optimizing compiler would pay off.
-    db = await compiledAtBaseline(() => PGlite.create(dataDir, { extensions: { vector } }));
+    // Compiled at baseline, with a small buffer pool (pglite-start.ts): a command (or a test) is over
+    // before V8's optimizing compiler or a large pool would pay off.
+    db = await compiledAtBaseline(() =>
+      PGlite.create(dataDir, { extensions: { vector }, startParams: pgliteStartParams(PGlite) }),
+    );
   } catch (error) {
     lock.release();
     throw error;

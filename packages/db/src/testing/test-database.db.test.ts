@@ -1,8 +1,11 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withRollback } from "@repo/migrator/testing";
 import { NestedContextError, withTenantContext } from "../client.ts";
 import { organization, researchPlan } from "../schema/index.ts";
-import { createTestDatabase, type TestDatabase } from "./test-database.ts";
+import { openPglite } from "../connection.ts";
+import { createTestDatabase, createTestDataDir, type TestDatabase, testEngine } from "./test-database.ts";
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -31,6 +34,29 @@ describe("createTestDatabase", () => {
     }
   });
 });
+
+// What only the embedded database has: how it starts.
+if (testEngine() === "pglite") {
+  describe("openPglite", () => {
+    it("starts with a 32 MB buffer pool, set on the command line: the data directory's settings are untouched", async () => {
+      const folder = await createTestDataDir();
+      try {
+        const conf = join(folder.dataDir, "postgresql.conf");
+        const before = readFileSync(conf, "utf8");
+        const db = await openPglite(folder.dataDir);
+        try {
+          const { rows } = await db.query<{ shared_buffers: string }>("SHOW shared_buffers");
+          expect(rows[0]?.shared_buffers).toBe("32MB");
+        } finally {
+          await db.close();
+        }
+        expect(readFileSync(conf, "utf8")).toBe(before);
+      } finally {
+        await folder.remove();
+      }
+    });
+  });
+}
 
 describe("withRollback over Drizzle", () => {
   it("sees its own writes, then leaves the database as it was", async () => {

@@ -39,6 +39,9 @@ describe("openEmptyPglite", () => {
       await first.exec("CREATE TABLE only_in_first (id integer)");
       expect(await tables(first)).toEqual(["only_in_first"]);
       expect(await tables(second)).toEqual([]);
+      // Started with the toolkit's small buffer pool (pglite-start.ts), not the dump's 128 MB.
+      const { rows } = await first.query<{ shared_buffers: string }>("SHOW shared_buffers");
+      expect(rows[0]?.shared_buffers).toBe("32MB");
     } finally {
       await first.close();
       await second.close();

@@ -12,6 +12,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { Extensions, PGlite } from "@electric-sql/pglite";
 import { compiledAtBaseline } from "../runtime/baseline-wasm.ts";
+import { pgliteStartParams } from "./pglite-start.ts";
 
 const dumps = new Map<string, Promise<Blob>>();
 
@@ -24,7 +25,7 @@ export function pgliteVersion(): string {
 
 async function initdbDump(): Promise<Blob> {
   const { PGlite } = await import("@electric-sql/pglite");
-  const db = await compiledAtBaseline(() => PGlite.create());
+  const db = await compiledAtBaseline(() => PGlite.create({ startParams: pgliteStartParams(PGlite) }));
   try {
     return await db.dumpDataDir("none");
   } finally {
@@ -72,7 +73,9 @@ export async function openEmptyPglite(options: { extensions?: Extensions; cacheD
   const open = async () => {
     const loadDataDir = await dumpFor(key, options.cacheDir);
     const extensions = options.extensions ? { extensions: options.extensions } : {};
-    return compiledAtBaseline(() => PGlite.create({ loadDataDir, ...extensions }));
+    return compiledAtBaseline(() =>
+      PGlite.create({ loadDataDir, startParams: pgliteStartParams(PGlite), ...extensions }),
+    );
   };
   try {
     return await open();
