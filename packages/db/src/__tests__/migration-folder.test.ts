@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   type FolderIssue,
@@ -94,6 +94,23 @@ describe("readMigrationFolder", () => {
         previousWhen: entries[5]!.when,
       },
       { kind: "sql-not-in-journal", path: join(scratch.dir, "9999_stray.sql") },
+    ]);
+  });
+
+  it("sees files as the file system does: a linked snapshot is there, a broken link is not, a folder is no SQL file", () => {
+    scratch = scratchMigrations();
+    const [first, second, third] = scratch.entries();
+    const snapshot = (tag: string) => join(scratch!.dir, "meta", `${tag.split("_")[0]}_snapshot.json`);
+    renameSync(snapshot(first!.tag), join(scratch.dir, "first-snapshot.json"));
+    symlinkSync(join(scratch.dir, "first-snapshot.json"), snapshot(first!.tag));
+    rmSync(snapshot(second!.tag));
+    symlinkSync(join(scratch.dir, "gone.json"), snapshot(second!.tag));
+    rmSync(join(scratch.dir, `${third!.tag}.sql`));
+    mkdirSync(join(scratch.dir, `${third!.tag}.sql`));
+    const { issues, warnings } = refusalOf(scratch.dir);
+    expect(issues).toEqual([{ kind: "sql-missing", tag: third!.tag, path: join(scratch.dir, `${third!.tag}.sql`) }]);
+    expect(warnings.filter((w) => w.kind === "snapshot-missing")).toEqual([
+      { kind: "snapshot-missing", tag: second!.tag, path: snapshot(second!.tag) },
     ]);
   });
 

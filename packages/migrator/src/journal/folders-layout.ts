@@ -64,7 +64,7 @@ export function readMigrationDirectories(
 }
 
 /** A file's bytes; undefined when there is no such file (or it is a directory). One system call when it exists. */
-function readIfFile(path: string): Buffer | undefined {
+export function readIfFile(path: string): Buffer | undefined {
   try {
     return readFileSync(path);
   } catch (error) {

@@ -3,13 +3,13 @@
  * review, revert and the test-database factory all read the folder through it, so they agree on
  * what the history is and how each problem is worded.
  */
-import { type Dirent, existsSync, readdirSync, readFileSync } from "node:fs";
+import { type Dirent, existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { RunnerError } from "../errors/runner-error.ts";
 import { runsOutsideTransaction } from "../sql/statements.ts";
 import { drizzleFolderName } from "./drizzle-name.ts";
 import { migrationHash } from "./file-hash.ts";
-import { isFoldersLayout, readMigrationDirectories } from "./folders-layout.ts";
+import { isFoldersLayout, readIfFile, readMigrationDirectories } from "./folders-layout.ts";
 import { type FolderIssue, isRefusal } from "./folder-issue.ts";
 import { type Journal, readJournal } from "./journal-file.ts";
 import { type Snapshot, snapshotFileName } from "../snapshot/snapshot.ts";
@@ -107,9 +107,16 @@ export function hasSnapshotFile(migration: Migration): boolean {
   return SNAPSHOT_FILES.has(migration);
 }
 
-/** A migration whose `snapshot` is read from `snapshotPath` on first use; a missing file is a warning now. */
-function migration(fields: Omit<Migration, "snapshot" | "noTransaction">, issues: FolderIssue[]): Migration {
-  const file = existsSync(fields.snapshotPath) ? new SnapshotFile(fields.snapshotPath) : undefined;
+/**
+ * A migration whose `snapshot` is read from `snapshotPath` on first use; a missing file is a
+ * warning now. `snapshotExists` is what a listing of the snapshots' folder said, when there is one.
+ */
+function migration(
+  fields: Omit<Migration, "snapshot" | "noTransaction">,
+  issues: FolderIssue[],
+  snapshotExists = existsSync(fields.snapshotPath),
+): Migration {
+  const file = snapshotExists ? new SnapshotFile(fields.snapshotPath) : undefined;
   if (!file) issues.push({ kind: "snapshot-missing", tag: fields.tag, path: fields.snapshotPath });
   const result = { ...fields, noTransaction: runsOutsideTransaction(fields.sql) } as Migration;
   Object.defineProperty(result, "snapshot", { enumerable: true, get: () => file?.snapshot });
@@ -132,6 +139,22 @@ function decodeSql(
     return undefined;
   }
   return { sql: decoded.text, hash: migrationHash(decoded.text) };
+}
+
+/**
+ * The names in the snapshots' folder that exist as `existsSync` would say (a broken link does
+ * not): one listing instead of a check per migration, which was most of reading a long history.
+ */
+function snapshotNames(meta: string): Set<string> {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(meta, { withFileTypes: true });
+  } catch {
+    return new Set();
+  }
+  return new Set(
+    entries.filter((e) => !e.isSymbolicLink() || existsSync(join(meta, e.name))).map((entry) => entry.name),
+  );
 }
 
 /** Drizzle Kit 1.0's layout. */
@@ -159,6 +182,7 @@ function readJournalLayout(
     .sort();
   if (journal && journalEntries.length === 0 && sqlFiles.length > 0)
     issues.push({ kind: "journal-empty", path: journalPath, sqlFiles });
+  const snapshots = snapshotNames(join(root, "meta"));
   const migrations: Migration[] = [];
   const seen = new Set<string>();
   let previous: { tag: string; when: number } | undefined;
@@ -170,18 +194,19 @@ function readJournalLayout(
       issues.push({ kind: "when-not-increasing", tag, when, previousTag: previous.tag, previousWhen: previous.when });
     }
     previous = { tag, when };
-    const snapshotPath = join(root, "meta", snapshotFileName(tag));
+    const snapshotName = snapshotFileName(tag);
+    const snapshotPath = join(root, "meta", snapshotName);
     const file = join(root, `${tag}.sql`);
-    if (!existsSync(file)) {
-      if (!existsSync(snapshotPath)) issues.push({ kind: "snapshot-missing", tag, path: snapshotPath });
+    const bytes = readIfFile(file);
+    if (!bytes) {
+      if (!snapshots.has(snapshotName)) issues.push({ kind: "snapshot-missing", tag, path: snapshotPath });
       issues.push({ kind: "sql-missing", tag, path: file });
       return;
     }
-    const text = decodeSql(tag, file, readFileSync(file), issues);
+    const text = decodeSql(tag, file, bytes, issues);
     if (!text) return;
-    migrations.push(
-      migration({ idx, tag, name: drizzleFolderName(tag, when), when, file, ...text, snapshotPath }, issues),
-    );
+    const fields = { idx, tag, name: drizzleFolderName(tag, when), when, file, ...text, snapshotPath };
+    migrations.push(migration(fields, issues, snapshots.has(snapshotName)));
   });
   if (journalEntries.length > 0) {
     for (const name of sqlFiles) {
