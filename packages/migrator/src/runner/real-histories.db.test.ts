@@ -6,6 +6,7 @@
  * transactions is refused (named by file and line) until the project declares it.
  */
 import { readdirSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { btree_gin } from "@electric-sql/pglite/contrib/btree_gin";
@@ -51,8 +52,26 @@ const EXPECTED: Record<string, { warnings: FolderIssue["kind"][]; selfManaged: n
 const histories = readdirSync(HISTORIES).filter((name) => statSync(join(HISTORIES, name)).isDirectory());
 
 const EXTENSIONS = { vector, btree_gin, pgcrypto, uuid_ossp };
-/** A fresh in-memory PGlite with the extensions these histories create (initdb once per process). */
-const emptyPglite = () => openEmptyPglite({ extensions: EXTENSIONS });
+/** Each extension's name in SQL (`CREATE EXTENSION "uuid-ossp"`). */
+const SQL_NAMES: Record<keyof typeof EXTENSIONS, string> = {
+  vector: "vector",
+  btree_gin: "btree_gin",
+  pgcrypto: "pgcrypto",
+  uuid_ossp: "uuid-ossp",
+};
+/** Where the empty data directory is kept between runs (initdb once, not once per worker and run). */
+const PGLITE_CACHE = join(tmpdir(), "migrator-test-pglite-empty");
+/**
+ * A fresh in-memory PGlite with the extensions a history's SQL names (each loaded extension costs
+ * its bundle's unpacking at every start: pgcrypto's about 90 ms).
+ */
+const emptyPglite = (historyText: string) =>
+  openEmptyPglite({
+    extensions: Object.fromEntries(
+      Object.entries(EXTENSIONS).filter(([key]) => historyText.includes(SQL_NAMES[key as keyof typeof EXTENSIONS])),
+    ),
+    cacheDir: PGLITE_CACHE,
+  });
 
 /** A fresh, empty database of the test project's engine, with the extensions these histories create; `historyText` (its SQL) names the roles to drop with it. */
 async function freshDatabase(historyText: string): Promise<{
@@ -61,7 +80,7 @@ async function freshDatabase(historyText: string): Promise<{
   close(): Promise<void>;
 }> {
   if (engine === "pglite") {
-    const db = await emptyPglite();
+    const db = await emptyPglite(historyText);
     return {
       driver: pgliteDriver(db, { target: "memory" }),
       // drizzle-orm's PGlite migrator sends each chunk as one prepared statement, which PGlite
@@ -187,8 +206,11 @@ describe.each(histories)("the real history %s", (name) => {
 if (engine === "pglite") {
   it("drizzle-orm's PGlite migrator refuses a chunk of several statements that our runner applies", async () => {
     const folderPath = join(HISTORIES, "tambo-ai__tambo");
-    const theirs = await emptyPglite();
-    const ours = await emptyPglite();
+    const text = readMigrationFolder(folderPath)
+      .migrations.map((m) => m.sql)
+      .join("\n");
+    const theirs = await emptyPglite(text);
+    const ours = await emptyPglite(text);
     try {
       await expect(migratePglite(drizzlePglite(theirs), { migrationsFolder: folderPath })).rejects.toThrow(
         /Failed query/,
