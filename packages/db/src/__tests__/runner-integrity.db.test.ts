@@ -449,6 +449,29 @@ describe("a COMMIT PostgreSQL refuses (a deferred constraint)", () => {
     expect(result.applied.map((m) => m.tag)).toEqual([tag]);
     expect(result.verification.ok).toBe(true);
   });
+
+  it("prints what PostgreSQL said of the refusal: its detail and its hint (a deferred constraint trigger)", async () => {
+    const { t, s } = await migratedWithScratch();
+    const tag = s.add(
+      "deferred_trigger",
+      [
+        'CREATE TABLE "deferred_checked" ("id" integer);',
+        'CREATE FUNCTION "refuse_at_commit"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ' +
+          "RAISE EXCEPTION 'no rows yet' USING DETAIL = 'checked at commit', HINT = 'fill the parent first'; END $$;",
+        'CREATE CONSTRAINT TRIGGER "refuse_at_commit" AFTER INSERT ON "deferred_checked" DEFERRABLE INITIALLY DEFERRED ' +
+          'FOR EACH ROW EXECUTE FUNCTION "refuse_at_commit"();',
+        'INSERT INTO "deferred_checked" VALUES (1);',
+      ].join(breakpoint),
+    );
+    const error = await runMigrations(t.driver, readMigrationFolder(s.dir)).then(
+      () => undefined,
+      (e: unknown) => e as Error & { problem?: unknown },
+    );
+    expect(error?.problem).toMatchObject({ kind: "commit-failed", tag });
+    expect(error?.message).toContain("PostgreSQL refused its COMMIT: no rows yet [code P0001]");
+    expect(error?.message).toContain("\n  detail: checked at commit\n  hint: fill the parent first");
+    expect(await exists(t, "deferred_checked")).toBe(false);
+  });
 });
 
 describe("a bookkeeping row the database refuses", () => {

@@ -35,10 +35,10 @@ export function isConnectionLost(error: unknown): boolean {
   );
 }
 
-/** A database error as both engines report it (SQLSTATE code, 1-based character position). */
 /** PostgreSQL's SQLSTATE for a missing privilege (insufficient_privilege). */
 export const INSUFFICIENT_PRIVILEGE = "42501";
 
+/** A database error as both engines report it (SQLSTATE code, 1-based character position). */
 export interface DatabaseErrorFields {
   message: string;
   code?: string;

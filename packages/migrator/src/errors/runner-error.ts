@@ -1,3 +1,4 @@
+import type { DatabaseErrorFields } from "../drivers/driver.ts";
 import { describeFolderIssue } from "../journal/folder-issue.ts";
 import { MigratorError } from "./migrator-error.ts";
 import type { MigrationProgress, RunnerProblem } from "./runner-problem.ts";
@@ -72,13 +73,10 @@ function describeProblem(p: RunnerProblem): { message: string; fix: string } {
     case "migration-failed": {
       const db = p.database;
       const where = `${p.at.file}:${p.at.errorLine ?? p.at.line}`;
-      const extra = [db.code && `code ${db.code}`, db.position && `position ${db.position}`].filter(Boolean).join(", ");
       return {
         message:
-          `migration ${p.at.tag} failed at statement ${p.at.statement} (${where}: ${p.at.firstLine}): ${db.message}` +
-          (extra ? ` [${extra}]` : "") +
-          (db.detail ? `\n  detail: ${db.detail}` : "") +
-          (db.hint ? `\n  hint: ${db.hint}` : "") +
+          `migration ${p.at.tag} failed at statement ${p.at.statement} (${where}: ${p.at.firstLine}): ` +
+          databaseError(db, db.position ? `position ${db.position}` : undefined) +
           `\n  ${whatRemains(p.at.tag, p.progress)}`,
         fix: p.missingExtension
           ? `install the "${p.missingExtension}" extension on the database server (for pgvector on Debian: apt install postgresql-15-pgvector; on PGlite: load it in the extensions option), then run again`
@@ -112,9 +110,7 @@ function describeProblem(p: RunnerProblem): { message: string; fix: string } {
     case "record-failed":
       return {
         message:
-          `migration ${p.tag} (${p.file}) ran, but its row in drizzle.__drizzle_migrations was refused: ${p.database.message}` +
-          (p.database.code ? ` [code ${p.database.code}]` : "") +
-          (p.database.detail ? `\n  detail: ${p.database.detail}` : "") +
+          `migration ${p.tag} (${p.file}) ran, but its row in drizzle.__drizzle_migrations was refused: ${databaseError(p.database)}` +
           `\n  ${whatRemains(p.tag, p.progress)}`,
         fix:
           "the runner writes the row as the user and role the run began with, with its own settings: they need USAGE on schema drizzle " +
@@ -126,9 +122,7 @@ function describeProblem(p: RunnerProblem): { message: string; fix: string } {
     case "commit-failed":
       return {
         message:
-          `migration ${p.tag} (${p.file}) ran, but PostgreSQL refused its COMMIT: ${p.database.message}` +
-          (p.database.code ? ` [code ${p.database.code}]` : "") +
-          (p.database.detail ? `\n  detail: ${p.database.detail}` : "") +
+          `migration ${p.tag} (${p.file}) ran, but PostgreSQL refused its COMMIT: ${databaseError(p.database)}` +
           `\n  ${whatRemains(p.tag, p.progress)}`,
         fix:
           "a constraint or trigger checked at COMMIT (DEFERRABLE INITIALLY DEFERRED, or SET CONSTRAINTS … DEFERRED) rejected the " +
@@ -211,6 +205,20 @@ const RELATION_KINDS: Readonly<Record<string, string>> = {
   I: "a partitioned index",
   t: "a TOAST table",
 };
+
+/**
+ * A database error as the runner prints it: the message, its SQLSTATE (and `extra`, such as the
+ * position) in brackets, then PostgreSQL's detail and hint on lines of their own.
+ */
+function databaseError(db: DatabaseErrorFields, extra?: string): string {
+  const codes = [db.code && `code ${db.code}`, extra].filter(Boolean).join(", ");
+  return (
+    db.message +
+    (codes ? ` [${codes}]` : "") +
+    (db.detail ? `\n  detail: ${db.detail}` : "") +
+    (db.hint ? `\n  hint: ${db.hint}` : "")
+  );
+}
 
 /** What stays of a migration that stopped part way. */
 function whatRemains(tag: string, progress: MigrationProgress): string {

@@ -89,6 +89,13 @@ export async function applyMigration(
     await driver.exec("ROLLBACK").catch(() => undefined);
   };
 
+  /** Where a `session-moved` happened: this migration, as far as it got. */
+  const here = { tag: migration.tag, file: migration.file, progress };
+  const onRunSession = async () => {
+    const [row] = await driver.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+    sameSession(context.session, row!.pid, here);
+  };
+
   const runStatement = async (statement: ReviewStatement) => {
     // Let a pending SIGINT/SIGTERM handler run: PGlite answers in microtasks, which would otherwise
     // run the whole migration before the signal is seen.
@@ -126,11 +133,6 @@ export async function applyMigration(
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }
-  };
-
-  const onRunSession = async () => {
-    const [row] = await driver.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
-    sameSession(context.session, row!.pid, { tag: migration.tag, file: migration.file, progress });
   };
 
   const cancel = () => void driver.cancel?.().catch(() => undefined);
@@ -178,7 +180,7 @@ export async function applyMigration(
           const [first] = await driver.query<{ xid: string; pid: number }>(
             "SELECT txid_current()::text AS xid, pg_backend_pid() AS pid",
           );
-          sameSession(context.session, first!.pid, { tag: migration.tag, file: migration.file, progress });
+          sameSession(context.session, first!.pid, here);
           for (const statement of statements) await runStatement(statement);
           const [last] = await driver.query<{ xid: string }>("SELECT txid_current()::text AS xid");
           if (last?.xid !== first?.xid) {
