@@ -81,10 +81,9 @@ function mergedBranches(ours: string, theirs: string, merged: string) {
   p.git("checkout", "-q", "-b", "feature");
   p.generate("branch_a", ours);
   p.git("checkout", "-q", "main");
-  const second = Math.floor(Date.now() / 1000);
-  while (Math.floor(Date.now() / 1000) === second) {
-    // A folder name has one-second resolution: main's migration is generated in a later second.
-  }
+  // A folder name has one-second resolution: main's migration is generated in a later second
+  // (waited for without spinning the CPU the other test files share).
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000 - (Date.now() % 1000) + 1);
   p.generate("branch_b", theirs);
   p.git("checkout", "-q", "feature");
   try {

@@ -210,14 +210,23 @@ describe("run-built never runs a bundle older than what is on disk", () => {
       'import { greeting } from "./lib/greeting.ts";\nimport * as big from "./lib/big.ts";\nconsole.log(greeting, Object.keys(big).length);\n',
     );
     const source = file("src/lib/greeting.ts");
+    // Each attempt saves greeting.ts later into the build, until one save lands where it matters:
+    // after the build read the file (its bundle greets with the old text) and before it wrote the
+    // manifest (which is newer than the save). Every attempt's next run must greet with the new text.
+    let caught = false;
     for (const [attempt, delayMs] of [150, 250, 350, 450, 550].entries()) {
       rmSync(cacheDir(), { recursive: true, force: true });
       const building = runBuilt("src/slow.ts");
       await sleep(delayMs);
       writeFileSync(source, `export const greeting: string = "saved ${attempt}";\nexport const where = "";\n`);
-      await building;
+      const savedAt = statSync(source).mtimeMs;
+      const built = await building;
+      const manifestAt = statSync(join(cacheDir(), `${bundles()[0]}.json`)).mtimeMs;
       expect((await runBuilt("src/slow.ts")).stdout).toBe(`saved ${attempt} 40000\n`);
+      caught = built.stdout !== `saved ${attempt} 40000\n` && manifestAt >= savedAt;
+      if (caught) break;
     }
+    expect(caught, "no save landed between the build's read of greeting.ts and its manifest").toBe(true);
   });
 
   it("an upgrade of an installed package, the old version's folder still there", async () => {
