@@ -6,7 +6,7 @@
 import { readMigrationFolder, runMigrations, verifyMigrations } from "@repo/migrator";
 import { MIGRATIONS_FOLDER, type TestDatabase } from "@repo/db/testing";
 import { describe, expect, it } from "vitest";
-import { addFolderMigration, drizzleKitUp, drizzleMigrate1, projectWith } from "./upgraded-history.ts";
+import { addFolderMigration, drizzleMigrate1, projectWith, upgradedFolder } from "./upgraded-history.ts";
 import { testResources } from "@repo/db/testing/test-resources";
 
 const resources = testResources();
@@ -20,10 +20,9 @@ const fresh = () => resources.database({ migrate: false });
 function histories(upTo?: number): { legacy: string; upgraded: string } {
   const source = upTo === undefined ? MIGRATIONS_FOLDER : resources.scratch(upTo).dir;
   const legacy = projectWith(source);
-  const upgraded = projectWith(source);
+  const upgraded = projectWith(upgradedFolder(source));
   resources.later(legacy.remove);
   resources.later(upgraded.remove);
-  drizzleKitUp(upgraded.root);
   return { legacy: legacy.migrations, upgraded: upgraded.migrations };
 }
 

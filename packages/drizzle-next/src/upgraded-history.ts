@@ -5,7 +5,20 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +28,7 @@ import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
+import { templateFingerprint } from "@repo/migrator/testing";
 
 /** Drizzle Kit 1.0's command-line entry: `bin.cjs` in this package's drizzle-kit. */
 export const DRIZZLE_KIT_1 = fileURLToPath(new URL("../node_modules/drizzle-kit/bin.cjs", import.meta.url));
@@ -28,7 +42,7 @@ export interface TempProject {
 }
 
 /**
- * A project folder with a 0.x copy of `source` as `drizzle/`, a config Drizzle Kit 1.0 reads, and
+ * A project folder with a copy of migrations folder `source` as `drizzle/`, a config Drizzle Kit 1.0 reads, and
  * Drizzle Kit 1.0 installed (`node_modules/drizzle-kit`, a link to the pinned one), as a team has
  * after upgrading the package: the toolkit diffs its 1.0 snapshots with that kit.
  */
@@ -45,8 +59,7 @@ export function projectWith(source: string): TempProject {
 /** Trovella's history in two projects: as committed (0.x) and converted by `drizzle-kit up` (1.0). */
 export function legacyAndUpgraded(source: string): { legacy: TempProject; upgraded: TempProject; remove(): void } {
   const legacy = projectWith(source);
-  const upgraded = projectWith(source);
-  drizzleKitUp(upgraded.root);
+  const upgraded = projectWith(upgradedFolder(source));
   return {
     legacy,
     upgraded,
@@ -58,12 +71,53 @@ export function legacyAndUpgraded(source: string): { legacy: TempProject; upgrad
 }
 
 /** `drizzle-kit up` (1.0) on the project's folder, in place. UTC: the release candidate takes the year in local time. */
-export function drizzleKitUp(root: string): void {
+function drizzleKitUp(root: string): void {
   execFileSync(process.execPath, [DRIZZLE_KIT_1, "up", "--config", "drizzle.config.mjs"], {
     cwd: root,
     env: { ...process.env, TZ: "UTC" },
     stdio: "pipe",
   });
+}
+
+/** Where converted folders are kept between test files and runs. */
+const UPGRADED_CACHE = join(tmpdir(), "drizzle-next-upgraded");
+/** A converted folder not used for a day (an older history) is removed when another is converted. */
+const UNUSED_FOR_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * 0.x folder `source` as `drizzle-kit up` converts it, converted once per content of `source` and
+ * version of Drizzle Kit 1.0 (a process of Drizzle Kit costs about a second of CPU, and the tests
+ * convert the same history many times). Shared by every caller: copy it, never change it. A
+ * conversion is renamed into place whole, so a concurrent caller sees all of it or none.
+ */
+export function upgradedFolder(source: string): string {
+  const kit = JSON.parse(readFileSync(join(dirname(DRIZZLE_KIT_1), "package.json"), "utf8")) as { version: string };
+  const folder = join(
+    UPGRADED_CACHE,
+    templateFingerprint({ paths: [source], version: `drizzle-kit ${kit.version} up` }),
+  );
+  if (existsSync(folder)) {
+    const now = new Date();
+    utimesSync(folder, now, now);
+    return folder;
+  }
+  const project = projectWith(source);
+  try {
+    drizzleKitUp(project.root);
+    mkdirSync(UPGRADED_CACHE, { recursive: true });
+    for (const name of readdirSync(UPGRADED_CACHE)) {
+      const old = join(UPGRADED_CACHE, name);
+      if (Date.now() - statSync(old).mtimeMs > UNUSED_FOR_MS) rmSync(old, { recursive: true, force: true });
+    }
+    try {
+      renameSync(project.migrations, folder);
+    } catch (error) {
+      if (!existsSync(folder)) throw error; // else another test file converted it first
+    }
+  } finally {
+    project.remove();
+  }
+  return folder;
 }
 
 /**
