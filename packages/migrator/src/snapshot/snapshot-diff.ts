@@ -8,6 +8,7 @@
  * Kit: lazily, since the import costs about a second that db:migrate on every deploy would
  * otherwise pay.
  */
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,6 +42,14 @@ export interface DiffOptions {
 const TOOLKIT_DIR = fileURLToPath(new URL(".", import.meta.url));
 
 const loaded = new Map<string, DifferModule>();
+
+/**
+ * The statements of each loaded differ's last diffs in this process, by both snapshots' contents:
+ * the differ is a pure function of them, and takes 20–80 ms a pair. A long-lived process (the test
+ * suite) diffs the same pairs again and again.
+ */
+const generated = new WeakMap<DifferModule, Map<string, readonly string[]>>();
+const GENERATED_KEPT = 512;
 
 const ENTRY = { "0.x": "drizzle-kit/api", "1.0": "drizzle-kit/api-postgres" } as const;
 
@@ -171,11 +180,21 @@ export async function diffSnapshots(
   }
   const oneZero = snapshotVersion(previous) === "8" || snapshotVersion(current) === "8";
   const kit = await differ(oneZero ? "1.0" : "0.x", options);
+  const key = createHash("sha256")
+    .update(`${JSON.stringify(previous)}\0${JSON.stringify(current)}`)
+    .digest("hex");
+  let diffs = generated.get(kit);
+  if (!diffs) generated.set(kit, (diffs = new Map()));
+  const known = diffs.get(key);
+  if (known) return [...known];
   try {
     const [from, to] = [previous, current].map((s) =>
       oneZero && snapshotVersion(s) === "7" && kit.up ? kit.up(s).snapshot : s,
     );
-    return await kit.generateMigration(from, to);
+    const statements = await kit.generateMigration(from, to);
+    if (diffs.size >= GENERATED_KEPT) diffs.delete(diffs.keys().next().value!);
+    diffs.set(key, [...statements]);
+    return statements;
   } catch (error) {
     throw new SnapshotDiffError(
       `Drizzle Kit's differ failed: ${error instanceof Error ? error.message : String(error)}`,

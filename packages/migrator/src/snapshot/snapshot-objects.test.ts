@@ -285,4 +285,15 @@ await diffSnapshots(previous, current, { folder: process.cwd() }).then(
       'ALTER TABLE "note" ADD COLUMN "title" text NOT NULL;',
     );
   });
+
+  it("gives a pair diffed again the same statements, whatever an earlier caller did to its copy, and another pair its own", async () => {
+    const [previous, current] = [v7(), migration["7"](v7())];
+    const expected = [...(await diffSnapshots(previous, current))];
+    for (let call = 0; call < 2; call++) {
+      const again = await diffSnapshots(structuredClone(previous), structuredClone(current));
+      expect(again).toEqual(expected);
+      again.splice(0, again.length, "DROP TABLE everything;");
+    }
+    expect(await diffSnapshots(current, previous)).toContain('ALTER TABLE "note" DROP COLUMN "title";');
+  });
 });
