@@ -82,15 +82,35 @@ function isGenerated(unit: SqlUnit, generated: Set<string>): boolean {
   return generated.has(canonicalUnit(unit));
 }
 
-/** Extensions created by the earlier migrations (top level or inside DO blocks). */
+/**
+ * The extensions each migration text creates, by text. A revert or a rebase asks about every
+ * migration before each one it reads: parsed once each, not once per later migration.
+ */
+const extensionsByText = new Map<string, readonly string[]>();
+const EXTENSION_TEXTS_KEPT = 4096;
+
+/** Extensions one migration creates (top level or inside DO blocks), in order. */
+function extensionsCreatedBy(file: string, sql: string): readonly string[] {
+  const known = extensionsByText.get(sql);
+  if (known) return known;
+  const names: string[] = [];
+  for (const statement of parseMigration(file, file, sql).statements) {
+    for (const unit of statement.units) {
+      const name = unit.type === "CreateExtensionStmt" ? stringField(unit.node, "extname") : undefined;
+      if (name) names.push(name);
+    }
+  }
+  if (extensionsByText.size >= EXTENSION_TEXTS_KEPT) extensionsByText.delete(extensionsByText.keys().next().value!);
+  extensionsByText.set(sql, names);
+  return names;
+}
+
+/** Extensions created by the earlier migrations, each with the first migration that creates it. */
 function earlierExtensions(context: ManualSqlContext): Map<string, string> {
   const created = new Map<string, string>();
   for (const earlier of context.earlierSql) {
-    for (const statement of parseMigration(earlier.file, earlier.file, earlier.sql).statements) {
-      for (const unit of statement.units) {
-        const name = unit.type === "CreateExtensionStmt" ? stringField(unit.node, "extname") : undefined;
-        if (name && !created.has(name)) created.set(name, earlier.file);
-      }
+    for (const name of extensionsCreatedBy(earlier.file, earlier.sql)) {
+      if (!created.has(name)) created.set(name, earlier.file);
     }
   }
   return created;
