@@ -1,8 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openEmptyPglite, pgliteVersion } from "./pglite-empty.ts";
+import { TEST_PGLITE_CACHE } from "./testing/empty-pglite-cache.ts";
 
 const folders: string[] = [];
 afterEach(() => {
@@ -23,13 +24,12 @@ async function tables(db: Awaited<ReturnType<typeof openEmptyPglite>>): Promise<
 }
 
 describe("openEmptyPglite", () => {
-  // One initdb for the first two tests (it takes seconds): the cache folder it fills.
-  let filled = "";
+  // The cache folder the toolkit's tests share (filled by the first test file that needs it): the
+  // last test shows a dump being written to an empty one.
+  const filled = TEST_PGLITE_CACHE;
   beforeAll(async () => {
-    filled = mkdtempSync(join(tmpdir(), "pglite-empty-"));
     await (await openEmptyPglite({ cacheDir: filled })).close();
   });
-  afterAll(() => rmSync(filled, { recursive: true, force: true }));
 
   it("gives empty, independent databases and keeps the empty data directory in the cache folder", async () => {
     expect(statSync(join(filled, `pglite-empty-${pgliteVersion()}.tar`)).size).toBeGreaterThan(0);

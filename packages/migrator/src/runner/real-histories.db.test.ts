@@ -6,7 +6,6 @@
  * transactions is refused (named by file and line) until the project declares it.
  */
 import { readdirSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { btree_gin } from "@electric-sql/pglite/contrib/btree_gin";
@@ -24,6 +23,7 @@ import { catalogSnapshot, diffCatalogs } from "../catalog/catalog-snapshot.ts";
 import type { Driver } from "../drivers/driver.ts";
 import { pgliteDriver } from "../drivers/pglite.ts";
 import { openEmptyPglite } from "../drivers/pglite-empty.ts";
+import { TEST_PGLITE_CACHE } from "../drivers/testing/empty-pglite-cache.ts";
 import { openPostgresDriver } from "../drivers/postgres.ts";
 import type { RunnerError } from "../errors/runner-error.ts";
 import type { FolderIssue } from "../journal/folder-issue.ts";
@@ -59,8 +59,6 @@ const SQL_NAMES: Record<keyof typeof EXTENSIONS, string> = {
   pgcrypto: "pgcrypto",
   uuid_ossp: "uuid-ossp",
 };
-/** Where the empty data directory is kept between runs (initdb once, not once per worker and run). */
-const PGLITE_CACHE = join(tmpdir(), "migrator-test-pglite-empty");
 /**
  * A fresh in-memory PGlite with the extensions a history's SQL names (each loaded extension costs
  * its bundle's unpacking at every start: pgcrypto's about 90 ms).
@@ -70,7 +68,7 @@ const emptyPglite = (historyText: string) =>
     extensions: Object.fromEntries(
       Object.entries(EXTENSIONS).filter(([key]) => historyText.includes(SQL_NAMES[key as keyof typeof EXTENSIONS])),
     ),
-    cacheDir: PGLITE_CACHE,
+    cacheDir: TEST_PGLITE_CACHE,
   });
 
 /** A fresh, empty database of the test project's engine, with the extensions these histories create; `historyText` (its SQL) names the roles to drop with it. */
