@@ -115,11 +115,13 @@ describe("docs:update-detection", () => {
   });
 
   it("exits 1 naming the page from the command line, and 0 once the page changed", () => {
+    // The script as `pnpm docs:update-detection` runs it (tsx), in one node process.
     const run = () =>
-      spawnSync("pnpm", ["exec", "tsx", "src/commands/docs-update-detection.ts", "--repo", repo, "--base", "main"], {
-        cwd: join(REPO_ROOT, "packages/ci"),
-        encoding: "utf8",
-      });
+      spawnSync(
+        process.execPath,
+        ["--import", "tsx", "src/commands/docs-update-detection.ts", "--repo", repo, "--base", "main"],
+        { cwd: join(REPO_ROOT, "packages/ci"), encoding: "utf8" },
+      );
     write("packages/db/src/schema/research.ts", "export const researchPlan = 2;\n");
     commit("change the schema only");
 
