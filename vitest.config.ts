@@ -1,28 +1,8 @@
-import { accessSync, constants, statfsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
+import { testTmpdir } from "./packages/db/src/testing/test-tmpdir.ts";
 
-/**
- * Where the tests' temporary files go (TMPDIR, inherited by every worker and every command they
- * start): PGlite data directories, cloned histories, git repositories. When the user has not
- * chosen, a memory-backed /dev/shm with room to spare (2 GiB) instead of the disk. The work is the
- * same; an ext4 disk charged the suite about 35 s of kernel time in writes nobody reads back
- * (measured on the 2-core machine: 197 s for the whole suite, 177 s on /dev/shm). Where /dev/shm
- * is missing, read-only or small (a container's 64 MB), the system's temporary folder is used.
- */
-const TMPFS_MAGIC = 0x01021994; // statfs(2)
-
-function testTmpdir(): string | undefined {
-  if (process.env["TMPDIR"]) return undefined;
-  try {
-    accessSync("/dev/shm", constants.W_OK);
-    const { type, bavail, bsize } = statfsSync("/dev/shm");
-    return type === TMPFS_MAGIC && bavail * bsize >= 2 * 1024 ** 3 ? "/dev/shm" : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
+/** The tests' temporary folder: /dev/shm where it will do (see test-tmpdir.ts). */
 const tmp = testTmpdir();
 if (tmp) process.env["TMPDIR"] = tmp;
 

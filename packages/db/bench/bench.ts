@@ -23,7 +23,7 @@ import { currentLoad, machineInfo } from "./machine-info.ts";
 import { benchMigrate, migrateNote, migrateRows } from "./migrate-bench.ts";
 import { benchReview, reviewRows } from "./review-bench.ts";
 import { benchTenantScale, tenantScaleRows, tenantScaleSection } from "./tenant-scale-bench.ts";
-import { benchTestDatabases, type Engine, testDatabaseRows } from "./test-database-bench.ts";
+import { benchTestDatabases, type Engine, testDatabaseNote, testDatabaseRows } from "./test-database-bench.ts";
 
 const DEFAULT_OUT = fileURLToPath(new URL("./results", import.meta.url));
 
@@ -100,6 +100,8 @@ async function main(argv: string[]): Promise<number> {
     const result = await benchTestDatabases(engine, options.runs);
     results.details[`testDatabases.${engine}`] = result;
     results.rows.push(...testDatabaseRows(result));
+    const note = testDatabaseNote(result);
+    if (engine === "pglite" && !results.notes.includes(note)) results.notes.push(note);
   }
 
   for (const engine of options.only.includes("migrate") ? engines : []) {

@@ -2,6 +2,7 @@
  * Benchmark 1: what a test file pays for a migrated database. Side by side on one engine: a clone
  * from the test-database factory (`createTestDatabase`) vs. replaying the whole history on a fresh
  * database (what every test file did before), and a test that runs in a rolled-back transaction.
+ * Both run in the temporary folder the test run uses (`test-tmpdir.ts`), as a test file's would.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,6 +12,7 @@ import { withRollback } from "@repo/migrator/testing";
 import { openPglite } from "../src/connection.ts";
 import { organization, researchPlan } from "../src/schema/index.ts";
 import { createTestDatabase, migrateTemplate, TEST_SERVER_URL } from "../src/testing/test-database.ts";
+import { testTmpdir } from "../src/testing/test-tmpdir.ts";
 import type { BenchRow } from "./bench-report.ts";
 import { type Measurement, sideBySide } from "./timing.ts";
 
@@ -18,6 +20,8 @@ export type Engine = "pglite" | "postgres";
 
 export interface TestDatabaseBenchResult {
   engine: Engine;
+  /** The temporary folder the data directories were in. */
+  tmpdir: string;
   replay: Measurement;
   clone: Measurement;
   /** replay median / clone median (target ≥ 3). */
@@ -56,8 +60,21 @@ async function timed(open: () => Promise<() => Promise<void>>): Promise<number> 
   return elapsed;
 }
 
-/** Runs benchmark 1 on one engine: `runs` rounds of replay vs. clone, then `runs × 5` rolled-back tests. */
+/** Runs benchmark 1 on one engine, in the test run's temporary folder (TMPDIR is restored after). */
 export async function benchTestDatabases(engine: Engine, runs: number): Promise<TestDatabaseBenchResult> {
+  const before = process.env["TMPDIR"];
+  const chosen = testTmpdir();
+  if (chosen) process.env["TMPDIR"] = chosen;
+  try {
+    return await measure(engine, runs);
+  } finally {
+    if (before === undefined) delete process.env["TMPDIR"];
+    else process.env["TMPDIR"] = before;
+  }
+}
+
+/** `runs` rounds of replay vs. clone, then `runs × 5` rolled-back tests. */
+async function measure(engine: Engine, runs: number): Promise<TestDatabaseBenchResult> {
   // Build the template (once per change of the migrations) before measuring clones.
   await (await createTestDatabase({ engine })).close();
   const [replayed, cloned] = await sideBySide(runs, [
@@ -92,6 +109,7 @@ export async function benchTestDatabases(engine: Engine, runs: number): Promise<
     if (!replayed || !cloned || !rollback) throw new Error("benchmark 1 measured nothing");
     return {
       engine,
+      tmpdir: tmpdir(),
       replay: replayed,
       clone: cloned,
       speedup: Math.round((replayed.medianMs / cloned.medianMs) * 10) / 10,
@@ -100,6 +118,11 @@ export async function benchTestDatabases(engine: Engine, runs: number): Promise<
   } finally {
     await t.close();
   }
+}
+
+/** Where benchmark 1's data directories were, for the notes under the table. */
+export function testDatabaseNote(result: TestDatabaseBenchResult): string {
+  return `1. in ${result.tmpdir}, the temporary folder a test run uses here (packages/db/src/testing/test-tmpdir.ts): the template, its clones and the replays' data directories`;
 }
 
 /** Benchmark 1's lines of the results table. */

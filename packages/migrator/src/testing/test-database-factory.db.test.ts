@@ -317,3 +317,33 @@ if (engine === "postgres") {
     });
   });
 }
+
+if (engine === "pglite") {
+  describe("a factory without a cache folder of its own", () => {
+    it("keeps templates and clones in the temporary folder of the moment it builds and clones, not of when it was made", async () => {
+      const factory = createTestDatabaseFactory({
+        name: "factorytmp",
+        inputs: { paths: [folder], version: "tmpdir" },
+        prepare: (target) => applyFolder(folder, target),
+        pglite: { open: (dataDir) => PGlite.create(dataDir) },
+      });
+      const before = process.env["TMPDIR"];
+      const later = mkdtempSync(join(tmpdir(), "factory-tmpdir-"));
+      process.env["TMPDIR"] = later;
+      try {
+        const clone = await factory.clone("pglite");
+        try {
+          expect(clone.engine === "pglite" && clone.dataDir.startsWith(`${later}/factorytmp-test-`)).toBe(true);
+          expect(existsSync(join(later, "factorytmp-test-templates", factory.templateName("pglite")))).toBe(true);
+          expect(await notes(clone)).toEqual(["seeded"]);
+        } finally {
+          await clone.close();
+        }
+      } finally {
+        if (before === undefined) delete process.env["TMPDIR"];
+        else process.env["TMPDIR"] = before;
+        rmSync(later, { recursive: true, force: true });
+      }
+    });
+  });
+}

@@ -85,8 +85,9 @@ function uniqueSuffix(): string {
  */
 export function createTestDatabaseFactory(options: TestDatabaseFactoryOptions): TestDatabaseFactory {
   const fingerprints = new Map<TestEngine, string>();
-  const ready = new Map<TestEngine, Promise<void>>();
-  const cacheDir = options.pglite?.cacheDir ?? join(tmpdir(), `${options.name}-test-templates`);
+  const ready = new Map<string, Promise<void>>();
+  // Read when used: a TMPDIR set after the factory was made (a benchmark's) is honoured.
+  const cacheDir = () => options.pglite?.cacheDir ?? join(tmpdir(), `${options.name}-test-templates`);
   /** After building a template, templates of this name unused for a day (older migrations, other branches) go. */
   const prune = { prefix: `${options.name}_tpl_`, unusedForMs: TEMPLATE_UNUSED_MS };
 
@@ -128,7 +129,7 @@ export function createTestDatabaseFactory(options: TestDatabaseFactoryOptions): 
     } else {
       const names = { template: templateName(engine), base: `${options.name}_base_pglite_${pgliteVersion()}` };
       await ensurePgliteTemplate(
-        cacheDir,
+        cacheDir(),
         names,
         pglite().open,
         (db, dataDir) => options.prepare({ engine, dataDir, pglite: db }),
@@ -137,12 +138,16 @@ export function createTestDatabaseFactory(options: TestDatabaseFactoryOptions): 
     }
   }
 
+  /** What a built template is remembered by: the engine, and on PGlite the folder it is in. */
+  const readyKey = (engine: TestEngine) => (engine === "pglite" ? `pglite ${cacheDir()}` : engine);
+
   function ensureTemplate(engine: TestEngine): Promise<void> {
-    let promise = ready.get(engine);
+    const key = readyKey(engine);
+    let promise = ready.get(key);
     if (!promise) {
       promise = build(engine);
-      promise.catch(() => ready.delete(engine));
-      ready.set(engine, promise);
+      promise.catch(() => ready.delete(key));
+      ready.set(key, promise);
     }
     return promise;
   }
@@ -155,7 +160,7 @@ export function createTestDatabaseFactory(options: TestDatabaseFactoryOptions): 
       const url = await cloneServerDatabase(serverUrl, templateName(engine), database);
       return { engine, url, database, close: () => dropServerDatabase(serverUrl, database) };
     }
-    const dataDir = await clonePgliteDataDir(join(cacheDir, templateName(engine)), `${options.name}-test`);
+    const dataDir = await clonePgliteDataDir(join(cacheDir(), templateName(engine)), `${options.name}-test`);
     const db = await pglite()
       .open(dataDir)
       .catch(async (error: unknown) => {
@@ -175,14 +180,14 @@ export function createTestDatabaseFactory(options: TestDatabaseFactoryOptions): 
 
   async function cloneDataDir(): Promise<{ dataDir: string; remove(): Promise<void> }> {
     await ensureTemplate("pglite");
-    const dataDir = await clonePgliteDataDir(join(cacheDir, templateName("pglite")), `${options.name}-test`);
+    const dataDir = await clonePgliteDataDir(join(cacheDir(), templateName("pglite")), `${options.name}-test`);
     return { dataDir, remove: () => rm(dataDir, { recursive: true, force: true }) };
   }
 
   async function dropTemplate(engine: TestEngine): Promise<void> {
-    ready.delete(engine);
+    ready.delete(readyKey(engine));
     if (engine === "postgres") await dropServerTemplate(server().url, templateName(engine));
-    else await rm(join(cacheDir, templateName(engine)), { recursive: true, force: true });
+    else await rm(join(cacheDir(), templateName(engine)), { recursive: true, force: true });
   }
 
   return { templateName, ensureTemplate, clone, cloneDataDir, dropTemplate };
