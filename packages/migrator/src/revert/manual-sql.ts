@@ -84,10 +84,12 @@ function isGenerated(unit: SqlUnit, generated: Set<string>): boolean {
 
 /**
  * The extensions each migration text creates, by text. A revert or a rebase asks about every
- * migration before each one it reads: parsed once each, not once per later migration.
+ * migration before each one it reads: parsed once each, not once per later migration. Room for
+ * the longest real histories: dropping the oldest entries, in a history longer than that, would
+ * parse every migration again on each pass (each pass reads them oldest first).
  */
 const extensionsByText = new Map<string, readonly string[]>();
-const EXTENSION_TEXTS_KEPT = 4096;
+const EXTENSION_TEXTS_KEPT = 50_000;
 
 /** Extensions one migration creates (top level or inside DO blocks), in order. */
 function extensionsCreatedBy(file: string, sql: string): readonly string[] {

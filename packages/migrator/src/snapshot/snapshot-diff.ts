@@ -152,6 +152,21 @@ function withoutDropped(previous: Snapshot, current: Snapshot): Snapshot {
 }
 
 /**
+ * What two snapshots are, for the statements kept in memory: a hash of both as JSON (about 0.4 ms
+ * for a pair of 95 KB snapshots, against 10 ms and more for the diff). Undefined for a snapshot
+ * built in code that JSON cannot hold: it is diffed every time.
+ */
+function pairKey(previous: Snapshot, current: Snapshot): string | undefined {
+  try {
+    return createHash("sha256")
+      .update(`${JSON.stringify(previous)}\0${JSON.stringify(current)}`)
+      .digest("hex");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The statements Drizzle Kit generates from `previous` to `current`, by the Drizzle Kit of their
  * format. Throws `SnapshotDiffError` instead of letting the differ prompt (it needs a terminal to
  * ask about renames, and without one throws), when the needed Drizzle Kit is not installed, for a
@@ -180,20 +195,20 @@ export async function diffSnapshots(
   }
   const oneZero = snapshotVersion(previous) === "8" || snapshotVersion(current) === "8";
   const kit = await differ(oneZero ? "1.0" : "0.x", options);
-  const key = createHash("sha256")
-    .update(`${JSON.stringify(previous)}\0${JSON.stringify(current)}`)
-    .digest("hex");
   let diffs = generated.get(kit);
   if (!diffs) generated.set(kit, (diffs = new Map()));
-  const known = diffs.get(key);
+  const key = pairKey(previous, current);
+  const known = key === undefined ? undefined : diffs.get(key);
   if (known) return [...known];
   try {
     const [from, to] = [previous, current].map((s) =>
       oneZero && snapshotVersion(s) === "7" && kit.up ? kit.up(s).snapshot : s,
     );
     const statements = await kit.generateMigration(from, to);
-    if (diffs.size >= GENERATED_KEPT) diffs.delete(diffs.keys().next().value!);
-    diffs.set(key, [...statements]);
+    if (key !== undefined) {
+      if (diffs.size >= GENERATED_KEPT) diffs.delete(diffs.keys().next().value!);
+      diffs.set(key, [...statements]);
+    }
     return statements;
   } catch (error) {
     throw new SnapshotDiffError(

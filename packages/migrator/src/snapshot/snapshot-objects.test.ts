@@ -296,4 +296,9 @@ await diffSnapshots(previous, current, { folder: process.cwd() }).then(
     }
     expect(await diffSnapshots(current, previous)).toContain('ALTER TABLE "note" DROP COLUMN "title";');
   });
+
+  it("diffs a snapshot built in code that JSON cannot hold (a BigInt), as Drizzle Kit would", async () => {
+    const [previous, current] = [v7(), { ...migration["7"](v7()), builtInCode: 1n }];
+    expect(await diffSnapshots(previous, current)).toContain('ALTER TABLE "note" ADD COLUMN "title" text NOT NULL;');
+  });
 });
