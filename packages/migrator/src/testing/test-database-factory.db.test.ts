@@ -345,5 +345,32 @@ if (engine === "pglite") {
         rmSync(later, { recursive: true, force: true });
       }
     });
+
+    it("clones from the folder it built the template in, though TMPDIR changes while it builds", async () => {
+      const factory = createTestDatabaseFactory({
+        name: "factorytmp",
+        inputs: { paths: [folder], version: "tmpdir changes" },
+        prepare: (target) => applyFolder(folder, target),
+        pglite: { open: (dataDir) => PGlite.create(dataDir) },
+      });
+      const before = process.env["TMPDIR"];
+      const [first, second] = [0, 1].map(() => mkdtempSync(join(tmpdir(), "factory-tmpdir-")));
+      try {
+        process.env["TMPDIR"] = first;
+        const pending = factory.clone("pglite");
+        process.env["TMPDIR"] = second;
+        const clone = await pending;
+        try {
+          expect(existsSync(join(first!, "factorytmp-test-templates", factory.templateName("pglite")))).toBe(true);
+          expect(await notes(clone)).toEqual(["seeded"]);
+        } finally {
+          await clone.close();
+        }
+      } finally {
+        if (before === undefined) delete process.env["TMPDIR"];
+        else process.env["TMPDIR"] = before;
+        for (const dir of [first, second]) rmSync(dir!, { recursive: true, force: true });
+      }
+    });
   });
 }

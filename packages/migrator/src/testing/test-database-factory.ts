@@ -119,7 +119,8 @@ export function createTestDatabaseFactory(options: TestDatabaseFactoryOptions): 
     return options.pglite;
   }
 
-  async function build(engine: TestEngine): Promise<void> {
+  /** Builds the template of `engine`; on PGlite in folder `dir`. */
+  async function build(engine: TestEngine, dir: string): Promise<void> {
     if (engine === "postgres") {
       const { url, baseDatabase } = server();
       await ensureServerTemplate(url, templateName(engine), (target) => options.prepare({ engine, url: target }), {
@@ -129,7 +130,7 @@ export function createTestDatabaseFactory(options: TestDatabaseFactoryOptions): 
     } else {
       const names = { template: templateName(engine), base: `${options.name}_base_pglite_${pgliteVersion()}` };
       await ensurePgliteTemplate(
-        cacheDir(),
+        dir,
         names,
         pglite().open,
         (db, dataDir) => options.prepare({ engine, dataDir, pglite: db }),
@@ -139,28 +140,35 @@ export function createTestDatabaseFactory(options: TestDatabaseFactoryOptions): 
   }
 
   /** What a built template is remembered by: the engine, and on PGlite the folder it is in. */
-  const readyKey = (engine: TestEngine) => (engine === "pglite" ? `pglite ${cacheDir()}` : engine);
+  const readyKey = (engine: TestEngine, dir: string) => (engine === "pglite" ? `pglite ${dir}` : engine);
 
-  function ensureTemplate(engine: TestEngine): Promise<void> {
-    const key = readyKey(engine);
+  /** The template of `engine`, built once (on PGlite, once per folder `dir`). */
+  function ensure(engine: TestEngine, dir: string): Promise<void> {
+    const key = readyKey(engine, dir);
     let promise = ready.get(key);
     if (!promise) {
-      promise = build(engine);
+      promise = build(engine, dir);
       promise.catch(() => ready.delete(key));
       ready.set(key, promise);
     }
     return promise;
   }
 
+  function ensureTemplate(engine: TestEngine): Promise<void> {
+    return ensure(engine, cacheDir());
+  }
+
   async function clone(engine: TestEngine): Promise<TestDatabaseClone> {
-    await ensureTemplate(engine);
+    // One folder for the whole call: TMPDIR may change while the template is built.
+    const dir = cacheDir();
+    await ensure(engine, dir);
     if (engine === "postgres") {
       const { url: serverUrl } = server();
       const database = `${options.name}_test_${uniqueSuffix()}`;
       const url = await cloneServerDatabase(serverUrl, templateName(engine), database);
       return { engine, url, database, close: () => dropServerDatabase(serverUrl, database) };
     }
-    const dataDir = await clonePgliteDataDir(join(cacheDir(), templateName(engine)), `${options.name}-test`);
+    const dataDir = await clonePgliteDataDir(join(dir, templateName(engine)), `${options.name}-test`);
     const db = await pglite()
       .open(dataDir)
       .catch(async (error: unknown) => {
@@ -179,13 +187,14 @@ export function createTestDatabaseFactory(options: TestDatabaseFactoryOptions): 
   }
 
   async function cloneDataDir(): Promise<{ dataDir: string; remove(): Promise<void> }> {
-    await ensureTemplate("pglite");
-    const dataDir = await clonePgliteDataDir(join(cacheDir(), templateName("pglite")), `${options.name}-test`);
+    const dir = cacheDir();
+    await ensure("pglite", dir);
+    const dataDir = await clonePgliteDataDir(join(dir, templateName("pglite")), `${options.name}-test`);
     return { dataDir, remove: () => rm(dataDir, { recursive: true, force: true }) };
   }
 
   async function dropTemplate(engine: TestEngine): Promise<void> {
-    ready.delete(readyKey(engine));
+    ready.delete(readyKey(engine, cacheDir()));
     if (engine === "postgres") await dropServerTemplate(server().url, templateName(engine));
     else await rm(join(cacheDir(), templateName(engine)), { recursive: true, force: true });
   }
