@@ -79,36 +79,51 @@ function drizzleKitUp(root: string): void {
   });
 }
 
-/** Where converted folders are kept between test files and runs. */
-const UPGRADED_CACHE = join(tmpdir(), "drizzle-next-upgraded");
+/** Where converted folders are kept between test files and runs (read when used: TMPDIR may change). */
+const upgradedCache = () => join(tmpdir(), "drizzle-next-upgraded");
 /** A converted folder not used for a day (an older history) is removed when another is converted. */
 const UNUSED_FOR_MS = 24 * 60 * 60 * 1000;
 
+/** Whether the error is a file that is not there (another test process removed it meanwhile). */
+const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === "ENOENT";
+
+/** Removes the conversions of the cache folder unused for a day; one another process removed first is skipped. */
+function pruneUpgraded(cache: string): void {
+  for (const name of readdirSync(cache)) {
+    const old = join(cache, name);
+    try {
+      if (Date.now() - statSync(old).mtimeMs > UNUSED_FOR_MS) rmSync(old, { recursive: true, force: true });
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+    }
+  }
+}
+
 /**
  * 0.x folder `source` as `drizzle-kit up` converts it, converted once per content of `source` and
- * version of Drizzle Kit 1.0 (a process of Drizzle Kit costs about a second of CPU, and the tests
- * convert the same history many times). Shared by every caller: copy it, never change it. A
- * conversion is renamed into place whole, so a concurrent caller sees all of it or none.
+ * Drizzle Kit 1.0 (its version and its CLI file's size and time: a process of Drizzle Kit costs
+ * about a second of CPU, and the tests convert the same history many times). Shared by every
+ * caller: copy it, never change it. A conversion is renamed into place whole, so a concurrent
+ * caller sees all of it or none.
  */
 export function upgradedFolder(source: string): string {
   const kit = JSON.parse(readFileSync(join(dirname(DRIZZLE_KIT_1), "package.json"), "utf8")) as { version: string };
-  const folder = join(
-    UPGRADED_CACHE,
-    templateFingerprint({ paths: [source], version: `drizzle-kit ${kit.version} up` }),
-  );
-  if (existsSync(folder)) {
+  const cli = statSync(DRIZZLE_KIT_1);
+  const version = `drizzle-kit ${kit.version} ${cli.size} ${cli.mtimeMs} up`;
+  const cache = upgradedCache();
+  const folder = join(cache, templateFingerprint({ paths: [source], version }));
+  try {
     const now = new Date();
-    utimesSync(folder, now, now);
+    utimesSync(folder, now, now); // in use: not pruned for a day
     return folder;
+  } catch (error) {
+    if (!isMissing(error)) throw error;
   }
   const project = projectWith(source);
   try {
     drizzleKitUp(project.root);
-    mkdirSync(UPGRADED_CACHE, { recursive: true });
-    for (const name of readdirSync(UPGRADED_CACHE)) {
-      const old = join(UPGRADED_CACHE, name);
-      if (Date.now() - statSync(old).mtimeMs > UNUSED_FOR_MS) rmSync(old, { recursive: true, force: true });
-    }
+    mkdirSync(cache, { recursive: true });
+    pruneUpgraded(cache);
     try {
       renameSync(project.migrations, folder);
     } catch (error) {
