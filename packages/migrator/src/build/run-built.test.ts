@@ -212,9 +212,10 @@ describe("run-built never runs a bundle older than what is on disk", () => {
     const source = file("src/lib/greeting.ts");
     // Each attempt saves greeting.ts later into the build, until one save lands where it matters:
     // after the build read the file (its bundle greets with the old text) and before it wrote the
-    // manifest (which is newer than the save). Every attempt's next run must greet with the new text.
+    // manifest (a later tick of the file clock: one tick is a few ms, so equal times prove nothing).
+    // Every attempt's next run must greet with the new text. Later attempts are for a busy machine.
     let caught = false;
-    for (const [attempt, delayMs] of [150, 250, 350, 450, 550].entries()) {
+    for (const [attempt, delayMs] of [150, 250, 350, 450, 550, 800, 1100, 1500, 2000].entries()) {
       rmSync(cacheDir(), { recursive: true, force: true });
       const building = runBuilt("src/slow.ts");
       await sleep(delayMs);
@@ -223,7 +224,7 @@ describe("run-built never runs a bundle older than what is on disk", () => {
       const built = await building;
       const manifestAt = statSync(join(cacheDir(), `${bundles()[0]}.json`)).mtimeMs;
       expect((await runBuilt("src/slow.ts")).stdout).toBe(`saved ${attempt} 40000\n`);
-      caught = built.stdout !== `saved ${attempt} 40000\n` && manifestAt >= savedAt;
+      caught = built.stdout !== `saved ${attempt} 40000\n` && manifestAt > savedAt;
       if (caught) break;
     }
     expect(caught, "no save landed between the build's read of greeting.ts and its manifest").toBe(true);
