@@ -139,6 +139,25 @@ describe("db:upgrade-layout leaves the folder as it was", () => {
     expect(folderManifest(p.migrations)).toEqual(before);
   });
 
+  it("names the first ten migrations out of place and how many more, when a long run of one second converts in another order", async () => {
+    const p = project();
+    const second = Date.UTC(2027, 0, 5, 10, 0, 0);
+    // In the journal's order z, y, x, …; one second's folders sort by name: a, b, c, …
+    const names = "zyxwvutsrqponm".split("");
+    names.forEach((name, i) => addJournalMigration(p.migrations, name, second + i, `SELECT '${name}';`));
+    const run = await upgrade(p.migrations, ["--json"]);
+    expect(run.code).toBe(1);
+    const error = (JSON.parse(run.stdout) as { error: { failures: string[]; restored: boolean } }).error;
+    expect(error.restored).toBe(true);
+    expect(error.failures[0]).toMatch(
+      new RegExp(
+        `^the migrations are not the history's.*: #${COMMITTED + 1} should be 20270105100000_z, is 20270105100000_m, `,
+      ),
+    );
+    expect(error.failures[0]?.match(/ should be /g)).toHaveLength(10);
+    expect(error.failures[0]).toMatch(/, … and 4 more$/);
+  });
+
   it("puts the folder back when drizzle-kit up fails half-way (two migrations of one second with one name)", async () => {
     const p = project();
     const second = Date.UTC(2027, 0, 5, 10, 0, 0);

@@ -167,7 +167,14 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
 
   it("refuses an unknown tag and the first migration, and a name unusable in a file name", async () => {
     const s = scratchUpTo();
-    expect((await refusal(planRevert({ folder: s.dir, tag: "0042" }))).code).toBe("unknown-migration");
+    const unknown = await refusal(planRevert({ folder: s.dir, tag: "0042" }));
+    expect(unknown.code).toBe("unknown-migration");
+    // The newest ten of the history, and how many it has: not the whole list of a long one.
+    const tags = s.entries().map((e) => e.tag);
+    expect(tags.length).toBeGreaterThan(10);
+    expect(unknown.fix).toBe(
+      `name a migration by its tag, its number prefix or its idx; the journal has ${tags.length}: … ${tags.length - 10} before, ${tags.slice(-10).join(", ")}`,
+    );
     expect((await refusal(planRevert({ folder: s.dir, tag: "0000" }))).code).toBe("first-migration");
     expect((await refusal(planRevert({ folder: s.dir, name: "undo chunks" }))).code).toBe("invalid-name");
     const named = await planRevert({ folder: s.dir, tag: "0009", name: "undo-chunks" });

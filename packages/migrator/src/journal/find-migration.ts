@@ -4,6 +4,7 @@
  */
 import { basename } from "node:path";
 import { MigratorError } from "../errors/migrator-error.ts";
+import { cappedList } from "../text/capped-list.ts";
 import type { Migration, MigrationFolder } from "./migration-folder.ts";
 
 /**
@@ -20,9 +21,10 @@ export function findMigration(folder: MigrationFolder, wanted: string): Migratio
     : folder.migrations.filter((m) => m.tag.split("_")[0] === name || String(m.idx) === name);
   const [only] = matches;
   if (only && matches.length === 1) return only;
+  const tags = folder.migrations.map((m) => m.tag);
   throw new MigratorError(
     "unknown-migration",
     `"${wanted}" matches ${matches.length === 0 ? "no migration" : `several migrations (${matches.map((m) => m.tag).join(", ")})`} in the journal ${folder.journalPath}`,
-    `name a migration by its tag, its number prefix or its idx; the journal has: ${folder.migrations.map((m) => m.tag).join(", ")}`,
+    `name a migration by its tag, its number prefix or its idx; the journal has ${tags.length}: ${cappedList(tags, { keep: "last" })}`,
   );
 }

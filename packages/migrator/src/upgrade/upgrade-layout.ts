@@ -19,6 +19,7 @@ import { migrationStatus } from "../runner/migration-status.ts";
 import { type DrizzleKitInstall, drizzleKitAt, findDrizzleKit } from "../snapshot/drizzle-kit-install.ts";
 import { snapshotEntities } from "../snapshot/snapshot-entities.ts";
 import { type Snapshot, snapshotVersion } from "../snapshot/snapshot.ts";
+import { cappedList } from "../text/capped-list.ts";
 import { backUpFolder } from "./folder-backup.ts";
 
 export interface UpgradeLayoutOptions {
@@ -117,9 +118,9 @@ function checkFolder(before: MigrationFolder, path: string): { after?: Migration
   const wrong = [...Array(Math.max(expected.length, found.length)).keys()].filter((i) => expected[i] !== found[i]);
   if (wrong.length > 0) {
     failures.push(
-      `the migrations are not the history's, in its order, under the names drizzle-orm 1.0 records: ${wrong
-        .map((i) => `#${i + 1} should be ${expected[i] ?? "nothing"}, is ${found[i] ?? "missing"}`)
-        .join(", ")}`,
+      `the migrations are not the history's, in its order, under the names drizzle-orm 1.0 records: ${cappedList(
+        wrong.map((i) => `#${i + 1} should be ${expected[i] ?? "nothing"}, is ${found[i] ?? "missing"}`),
+      )}`,
     );
   }
   before.migrations.forEach((old, position) => {
