@@ -12,6 +12,7 @@ import type { MigrationFolder } from "../journal/migration-folder.ts";
 import { type AcceptedEdit, type ReviewConfig, ruleLevel } from "../review/config.ts";
 import type { Finding } from "../review/finding.ts";
 import { ruleById } from "../review/rules/index.ts";
+import { cappedList } from "../text/capped-list.ts";
 import { compareWithBase, type HistoryEdit } from "./base-check.ts";
 
 /** An edit the config accepted, and what it means for the deploy. */
@@ -46,7 +47,7 @@ function message(edit: HistoryEdit, ref: string): string {
       return `${edit.tag} exists at ${ref} but was deleted: a database that applied it keeps a row the history no longer names`;
     case "inserted":
       return edit.reason === "not-merged"
-        ? `${edit.tag} is new, but ${ref} has migrations this branch has not merged (${edit.notMerged.join(", ")}): merged as it is, it would not come after them`
+        ? `${edit.tag} is new, but ${ref} has migrations this branch has not merged (${cappedList(edit.notMerged)}): merged as it is, it would not come after them`
         : `${edit.tag} is new but comes before ${ref}'s last migration ${edit.before} (${edit.reason === "position" ? "in the folder's order" : "by its when"}): every database that has ${edit.before} stops on it as out-of-order (Drizzle's migrator skips it silently)`;
   }
 }

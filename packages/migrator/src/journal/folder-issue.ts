@@ -7,6 +7,8 @@
  *   thing (db:revert and the snapshot-based review rules need snapshots) refuse.
  * The reader collects every issue, so one run shows the whole list.
  */
+import { cappedList } from "../text/capped-list.ts";
+
 export type FolderIssue =
   | { kind: "journal-missing"; path: string }
   | { kind: "journal-malformed"; path: string; reason: string }
@@ -51,7 +53,7 @@ export function describeFolderIssue(issue: FolderIssue): string {
     case "journal-malformed":
       return `${issue.path}: malformed journal (${issue.reason}). Restore it from git; it must be Drizzle Kit's {"entries":[{"idx","when","tag"}]}.`;
     case "journal-empty":
-      return `${issue.path}: the journal lists no migration, but the folder holds ${issue.sqlFiles.length} SQL file(s) (${issue.sqlFiles.slice(0, 3).join(", ")}${issue.sqlFiles.length > 3 ? ", …" : ""}), which would never run. Restore the journal from git.`;
+      return `${issue.path}: the journal lists no migration, but the folder holds ${issue.sqlFiles.length} SQL file(s) (${cappedList(issue.sqlFiles, { max: 3 })}), which would never run. Restore the journal from git.`;
     case "sql-missing":
       return `${issue.path}: missing SQL file for journal entry "${issue.tag}". Restore the file, or remove the entry if the migration was never shared.`;
     case "sql-not-utf8":
