@@ -320,17 +320,33 @@ if (engine === "postgres") {
 
 if (engine === "pglite") {
   describe("a factory without a cache folder of its own", () => {
-    it("keeps templates and clones in the temporary folder of the moment it builds and clones, not of when it was made", async () => {
-      const factory = createTestDatabaseFactory({
+    /** A factory that keeps its templates in the temporary folder (no `pglite.cacheDir`). */
+    const tmpdirFactory = (version: string) =>
+      createTestDatabaseFactory({
         name: "factorytmp",
-        inputs: { paths: [folder], version: "tmpdir" },
+        inputs: { paths: [folder], version },
         prepare: (target) => applyFolder(folder, target),
         pglite: { open: (dataDir) => PGlite.create(dataDir) },
       });
+
+    /** Runs `fn` with two new temporary folders, putting TMPDIR back and removing them after. */
+    async function withTwoTmpdirs(fn: (first: string, second: string) => Promise<void>): Promise<void> {
       const before = process.env["TMPDIR"];
-      const later = mkdtempSync(join(tmpdir(), "factory-tmpdir-"));
-      process.env["TMPDIR"] = later;
+      const first = mkdtempSync(join(tmpdir(), "factory-tmpdir-"));
+      const second = mkdtempSync(join(tmpdir(), "factory-tmpdir-"));
       try {
+        await fn(first, second);
+      } finally {
+        if (before === undefined) delete process.env["TMPDIR"];
+        else process.env["TMPDIR"] = before;
+        for (const dir of [first, second]) rmSync(dir, { recursive: true, force: true });
+      }
+    }
+
+    it("keeps templates and clones in the temporary folder of the moment it builds and clones, not of when it was made", () =>
+      withTwoTmpdirs(async (later) => {
+        const factory = tmpdirFactory("tmpdir");
+        process.env["TMPDIR"] = later;
         const clone = await factory.clone("pglite");
         try {
           expect(clone.engine === "pglite" && clone.dataDir.startsWith(`${later}/factorytmp-test-`)).toBe(true);
@@ -339,38 +355,21 @@ if (engine === "pglite") {
         } finally {
           await clone.close();
         }
-      } finally {
-        if (before === undefined) delete process.env["TMPDIR"];
-        else process.env["TMPDIR"] = before;
-        rmSync(later, { recursive: true, force: true });
-      }
-    });
+      }));
 
-    it("clones from the folder it built the template in, though TMPDIR changes while it builds", async () => {
-      const factory = createTestDatabaseFactory({
-        name: "factorytmp",
-        inputs: { paths: [folder], version: "tmpdir changes" },
-        prepare: (target) => applyFolder(folder, target),
-        pglite: { open: (dataDir) => PGlite.create(dataDir) },
-      });
-      const before = process.env["TMPDIR"];
-      const [first, second] = [0, 1].map(() => mkdtempSync(join(tmpdir(), "factory-tmpdir-")));
-      try {
+    it("clones from the folder it built the template in, though TMPDIR changes while it builds", () =>
+      withTwoTmpdirs(async (first, second) => {
+        const factory = tmpdirFactory("tmpdir changes");
         process.env["TMPDIR"] = first;
         const pending = factory.clone("pglite");
         process.env["TMPDIR"] = second;
         const clone = await pending;
         try {
-          expect(existsSync(join(first!, "factorytmp-test-templates", factory.templateName("pglite")))).toBe(true);
+          expect(existsSync(join(first, "factorytmp-test-templates", factory.templateName("pglite")))).toBe(true);
           expect(await notes(clone)).toEqual(["seeded"]);
         } finally {
           await clone.close();
         }
-      } finally {
-        if (before === undefined) delete process.env["TMPDIR"];
-        else process.env["TMPDIR"] = before;
-        for (const dir of [first, second]) rmSync(dir!, { recursive: true, force: true });
-      }
-    });
+      }));
   });
 }
