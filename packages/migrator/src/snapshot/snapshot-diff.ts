@@ -45,7 +45,7 @@ const loaded = new Map<string, DifferModule>();
 
 /**
  * The statements of each loaded differ's last diffs in this process, by both snapshots' contents:
- * the differ is a pure function of them, and takes 20–80 ms a pair. A long-lived process (the test
+ * the differ is a pure function of them, and takes 10–80 ms a pair. A long-lived process (the test
  * suite) diffs the same pairs again and again.
  */
 const generated = new WeakMap<DifferModule, Map<string, readonly string[]>>();
