@@ -55,7 +55,9 @@ describe("through PgBouncer in transaction pooling mode", () => {
     const driver = await openPostgresDriver(pooled.toString(), { applicationName: "pooled-migrator" });
     resources.later(() => driver.close().catch(() => undefined));
 
-    const run = runMigrations(driver, readMigrationFolder(s.dir));
+    // Its failure is taken at once: the run may fail while the pool is still being filled below,
+    // and a rejection nobody listens to yet fails the whole test run.
+    const outcome = problemOf(runMigrations(driver, readMigrationFolder(s.dir)));
     let runner: number | undefined;
     for (let i = 0; i < 100 && runner === undefined; i++) {
       const [row] = await t.driver.query<{ pid: number }>(
@@ -81,7 +83,7 @@ describe("through PgBouncer in transaction pooling mode", () => {
     expect(got!.pid, "the waiting client got the runner's server connection").toBe(runner);
     for (const holder of holders) await holder.query("COMMIT");
 
-    const problem = await problemOf(run);
+    const problem = await outcome;
     expect(problem).toMatchObject({ kind: "session-moved", tag: moved, lockHolderPid: runner });
     const [applied] = await t.driver.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations",
