@@ -67,8 +67,20 @@ describe("the acquire timeout", () => {
   it("fails a caller that finds no free connection, naming the pool and the wait", async () => {
     const tiny = createDatabase(t.connection, { max: 1, acquireTimeoutMs: 300 });
     let release: () => void = () => undefined;
-    const holding = withTenantContext("org_a", "u", () => new Promise<void>((resolve) => (release = resolve)), tiny.db);
+    let entered: () => void = () => undefined;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const holding = withTenantContext(
+      "org_a",
+      "u",
+      () => {
+        entered();
+        return new Promise<void>((resolve) => (release = resolve));
+      },
+      tiny.db,
+    ).catch((error: unknown) => error);
     try {
+      // The one connection is taken (its context entered) before the second caller asks.
+      expect(await within(5_000, Promise.race([inside, holding]))).toBeUndefined();
       const started = performance.now();
       const waiting = await within(
         5_000,
@@ -79,7 +91,7 @@ describe("the acquire timeout", () => {
       expect(performance.now() - started).toBeLessThan(4_000);
     } finally {
       release();
-      await holding;
+      expect(await holding).toBeUndefined();
       await tiny.close();
     }
   });
