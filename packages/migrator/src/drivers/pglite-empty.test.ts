@@ -1,6 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openEmptyPglite, pgliteVersion } from "./pglite-empty.ts";
 import { TEST_PGLITE_CACHE } from "./testing/empty-pglite-cache.ts";
@@ -22,6 +23,26 @@ async function tables(db: Awaited<ReturnType<typeof openEmptyPglite>>): Promise<
   );
   return rows.map((r) => r.name);
 }
+
+/** The tar `archive` up to the end of its member `name` (512-byte headers, data padded to 512). */
+function cutAfter(archive: Buffer, name: string): Buffer {
+  for (let at = 0; at + 512 <= archive.length;) {
+    const member = archive.toString("latin1", at, at + 100).replace(/\0.*$/s, "");
+    const size = parseInt(
+      archive
+        .toString("latin1", at + 124, at + 136)
+        .replace(/\0.*$/s, "")
+        .trim() || "0",
+      8,
+    );
+    const end = at + 512 + Math.ceil(size / 512) * 512;
+    if (member === name) return archive.subarray(0, end);
+    at = end;
+  }
+  throw new Error(`${name} is not in the archive`);
+}
+
+const filledDump = () => readFileSync(join(TEST_PGLITE_CACHE, `pglite-empty-${pgliteVersion()}.tar`));
 
 describe("openEmptyPglite", () => {
   // The cache folder the toolkit's tests share (filled by the first test file that needs it): the
@@ -63,6 +84,35 @@ describe("openEmptyPglite", () => {
     }
   });
 
+  it("makes a new database in an absent folder from the cached dump, which PGlite opens again as it left it", async () => {
+    const dataDir = join(cacheDir(), "new-database");
+    const marker = join(cacheDir(), `pglite-empty-${pgliteVersion()}.tar`);
+    // A dump with a mark: the folder is loaded from it, not made by initdb.
+    const marked = await openEmptyPglite({ cacheDir: filled });
+    await marked.exec("CREATE TABLE marks_the_cached_dump (id integer)");
+    writeFileSync(marker, Buffer.from(await (await marked.dumpDataDir("none")).arrayBuffer()));
+    await marked.close();
+    const db = await openEmptyPglite({ cacheDir: join(marker, ".."), dataDir });
+    await db.exec("CREATE TABLE written_to_the_folder (id integer)");
+    await db.close();
+    expect(existsSync(join(dataDir, "PG_VERSION"))).toBe(true);
+    const again = await PGlite.create(dataDir);
+    try {
+      expect(await tables(again)).toEqual(["marks_the_cached_dump", "written_to_the_folder"]);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it("refuses a folder that has files, and leaves them", async () => {
+    const dataDir = cacheDir();
+    writeFileSync(join(dataDir, "keep.txt"), "someone's file");
+    await expect(openEmptyPglite({ cacheDir: filled, dataDir })).rejects.toThrow(
+      `${dataDir} is not empty: a new empty database is made in an empty or absent folder only`,
+    );
+    expect(readdirSync(dataDir)).toEqual(["keep.txt"]);
+  });
+
   it("makes a damaged cached dump again instead of failing", async () => {
     const dir = cacheDir();
     const file = join(dir, `pglite-empty-${pgliteVersion()}.tar`);
@@ -74,5 +124,20 @@ describe("openEmptyPglite", () => {
       await db.close();
     }
     expect(readFileSync(file).length).toBeGreaterThan(1000);
+  });
+
+  it("makes a dump cut short again when loading into a folder, and the folder holds the database", async () => {
+    const dir = cacheDir();
+    // A real dump cut just after its PG_VERSION: PGlite unpacks that much into the folder, then
+    // fails to start; loading again over it would be refused (PG_VERSION says a database is there).
+    writeFileSync(join(dir, `pglite-empty-${pgliteVersion()}.tar`), cutAfter(filledDump(), "/PG_VERSION"));
+    const dataDir = join(dir, "new-database");
+    const db = await openEmptyPglite({ cacheDir: dir, dataDir });
+    try {
+      expect(await tables(db)).toEqual([]);
+    } finally {
+      await db.close();
+    }
+    expect(existsSync(join(dataDir, "PG_VERSION"))).toBe(true);
   });
 });

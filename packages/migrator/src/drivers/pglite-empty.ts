@@ -1,13 +1,13 @@
 /**
- * Fresh, empty in-memory PGlite databases without paying initdb each time. initdb is most of a
- * new PGlite's start-up (about 2 s on a 2-core machine, against about 0.5 s to load a dumped data
- * directory), so the empty data directory is dumped once per PGlite version, kept in a cache
- * folder (and in memory for the rest of the process), and every database after the first loads
- * it. A cache folder that cannot be read or written only costs the initdb.
+ * Fresh, empty PGlite databases, in memory or in a folder, without paying initdb each time.
+ * initdb is most of a new PGlite's start-up (about 2 s on a 2-core machine, against about 0.5 s to
+ * load a dumped data directory), so the empty data directory is dumped once per PGlite version,
+ * kept in a cache folder (and in memory for the rest of the process), and every database after
+ * the first loads it. A cache folder that cannot be read or written only costs the initdb.
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { Extensions, PGlite } from "@electric-sql/pglite";
@@ -62,19 +62,40 @@ function dumpFor(key: string, cacheDir: string | undefined): Promise<Blob> {
   return dump;
 }
 
+/** Throws unless `folder` is absent or empty: a new database is never loaded over files. */
+async function assertEmptyFolder(folder: string): Promise<void> {
+  const entries = await readdir(folder).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return [];
+    throw error;
+  });
+  if (entries.length > 0) {
+    throw new Error(`${folder} is not empty: a new empty database is made in an empty or absent folder only`);
+  }
+}
+
 /**
- * Opens a new, empty in-memory PGlite with `extensions`, loaded from the empty data directory
- * dumped once into `cacheDir` (none: once per process). A cached dump that does not load (damaged,
- * cut short) is removed and made again.
+ * Opens a new, empty PGlite with `extensions`, in memory or in the folder `dataDir` (absent or
+ * empty), loaded from the empty data directory dumped once into `cacheDir` (none: once per
+ * process). A cached dump that does not load (damaged, cut short) is removed and made again.
  */
-export async function openEmptyPglite(options: { extensions?: Extensions; cacheDir?: string } = {}): Promise<PGlite> {
+export async function openEmptyPglite(
+  options: { extensions?: Extensions; cacheDir?: string; dataDir?: string } = {},
+): Promise<PGlite> {
   const { PGlite } = await import("@electric-sql/pglite");
   const key = options.cacheDir ?? "";
+  const { dataDir } = options;
+  if (dataDir) await assertEmptyFolder(dataDir);
   const open = async () => {
     const loadDataDir = await dumpFor(key, options.cacheDir);
     const extensions = options.extensions ? { extensions: options.extensions } : {};
+    if (dataDir) await mkdir(dataDir, { recursive: true });
     return compiledAtBaseline(() =>
-      PGlite.create({ loadDataDir, startParams: pgliteStartParams(PGlite), ...extensions }),
+      PGlite.create({
+        ...(dataDir ? { dataDir } : {}),
+        loadDataDir,
+        startParams: pgliteStartParams(PGlite),
+        ...extensions,
+      }),
     );
   };
   try {
@@ -83,6 +104,8 @@ export async function openEmptyPglite(options: { extensions?: Extensions; cacheD
     if (!options.cacheDir) throw error;
     dumps.delete(key);
     await rm(cacheFile(options.cacheDir), { force: true });
+    // The folder was empty or absent: what the failed load left in it goes.
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
     return open();
   }
 }
