@@ -15,8 +15,9 @@
  * - session state `fn` created (a plain `SET`, `SET ROLE`, temporary tables, cursors held past
  *   COMMIT, LISTEN, session advisory locks) is discarded inside the same transaction before it
  *   commits, so the connection goes back to the pool, or the pooler's next client, as it came;
- * - once the call returns, the `tx` it passed (and any query built on it, in a timer or a kept
- *   promise) throws `ContextClosedError` instead of running as the owner or as the next request;
+ * - once `fn` returns or throws, the `tx` it got (and any query built on it, in a timer, a kept
+ *   promise or a helper not awaited) throws `ContextClosedError` instead of running as the owner
+ *   (after the call reset the role, before it commits) or as the next request;
  * - a connection that does not come free within the pool's acquire timeout fails with
  *   `PoolTimeoutError`, never waits forever.
  */
@@ -187,13 +188,14 @@ export class NestedContextError extends TenantContextError {
   }
 }
 
-/** The `tx` of a context (or a query built on it) used after the call returned. */
+/** The `tx` of a context (or a query built on it) used after its `fn` returned or threw. */
 export class ContextClosedError extends TenantContextError {
   override name = "ContextClosedError";
   constructor(caller: string) {
     super(
-      `${caller}: this tx belongs to a call that has returned; its transaction is over and its connection is back ` +
-        "in the pool. Await every query inside fn; start later work (timers, queues) with a new context.",
+      `${caller}: this tx belongs to a call whose fn has returned or thrown; its transaction is ending or over and ` +
+        "its connection goes back to the pool. Await every query inside fn (a helper called without await too); " +
+        "start later work (timers, queues) with a new context.",
       "context-closed",
     );
   }
@@ -219,10 +221,51 @@ function requireId(name: string, value: unknown, caller: string): string {
   return value;
 }
 
-/** A running context: which call opened it, and the connection lease queries go through. */
+/**
+ * A running context: which call opened it, and where it is. `open` while `fn` runs; `ending` once
+ * `fn` has returned or thrown, while the call itself discards session state and commits or rolls
+ * back (only its own statements go through then: a query a helper of `fn` sends now, not awaited,
+ * would run after the role and settings were reset, as the owner); `done` once the connection is
+ * released.
+ */
 interface ContextState {
   caller: string;
-  open: boolean;
+  phase: "open" | "ending" | "done";
+}
+
+/**
+ * Session state `fn` may have created, discarded inside the transaction before it commits, so it
+ * never reaches the next user of the connection (with a transaction-mode pooler, the next
+ * transaction on that server connection may be anyone's). `RESET ALL` leaves the role alone,
+ * hence `RESET ROLE` last; `DISCARD TEMP` drops temporary tables, which would otherwise shadow
+ * the real tables of the same name for the next tenant.
+ */
+const DISCARD_SESSION_STATE = [
+  "close all",
+  "unlisten *",
+  "select pg_advisory_unlock_all()",
+  "discard temp",
+  "reset all",
+  "reset role",
+];
+
+/** What the call itself sends once `fn` is over: the discards (one by one, or in one round trip) and the end of the transaction. */
+const ENDING_STATEMENTS = new Set([...DISCARD_SESSION_STATE, DISCARD_SESSION_STATE.join("; "), "commit", "rollback"]);
+
+/** The SQL text of a driver `query(...)` call: a string, or a config object's `text`. */
+function queryText(args: readonly unknown[]): string | undefined {
+  const [first] = args;
+  if (typeof first === "string") return first;
+  const text = (first as { text?: unknown } | undefined)?.text;
+  return typeof text === "string" ? text : undefined;
+}
+
+/** Throws `ContextClosedError` unless the context lets this statement through now. */
+function admit(state: ContextState, args: readonly unknown[]): void {
+  if (state.phase === "open") return;
+  const text = queryText(args);
+  if (state.phase === "ending" && text !== undefined && ENDING_STATEMENTS.has(text)) return;
+  throw new ContextClosedError(state.caller);
 }
 
 const running = new AsyncLocalStorage<ContextState>();
@@ -234,7 +277,7 @@ class LeasedClient {
     private readonly state: ContextState,
   ) {}
   query(...args: unknown[]): unknown {
-    if (!this.state.open) throw new ContextClosedError(this.state.caller);
+    admit(this.state, args);
     return (this.client.query as (...a: unknown[]) => unknown)(...args);
   }
 }
@@ -257,7 +300,7 @@ function leasedPglite(pglite: PGlite, state: ContextState) {
       pglite.transaction((tx) =>
         callback({
           query: (...args: unknown[]) => {
-            if (!state.open) throw new ContextClosedError(state.caller);
+            admit(state, args);
             return (tx.query as (...a: unknown[]) => Promise<unknown>)(...args);
           },
         }),
@@ -272,28 +315,12 @@ function leasedPglite(pglite: PGlite, state: ContextState) {
 function guardedTransaction(tx: Transaction, state: ContextState): Transaction {
   return new Proxy(tx, {
     get(target, key) {
-      if (!state.open) throw new ContextClosedError(state.caller);
+      if (state.phase !== "open") throw new ContextClosedError(state.caller);
       const value: unknown = Reflect.get(target, key, target);
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
 }
-
-/**
- * Discards the session state `fn` may have created, inside the transaction before it commits,
- * so it never reaches the next user of the connection (with a transaction-mode pooler, the next
- * transaction on that server connection may be anyone's). `RESET ALL` leaves the role alone,
- * hence `RESET ROLE` last; `DISCARD TEMP` drops temporary tables, which would otherwise shadow
- * the real tables of the same name for the next tenant.
- */
-const DISCARD_SESSION_STATE = [
-  "close all",
-  "unlisten *",
-  "select pg_advisory_unlock_all()",
-  "discard temp",
-  "reset all",
-  "reset role",
-];
 
 /** What a context sets up in its transaction before `fn` runs. */
 interface ContextSetup {
@@ -306,15 +333,20 @@ interface ContextSetup {
 
 async function runContext<T>(setup: ContextSetup, fn: (tx: Transaction) => Promise<T>, database: Database): Promise<T> {
   const outer = running.getStore();
-  if (outer?.open) throw new NestedContextError(setup.caller, outer.caller);
-  const state: ContextState = { caller: setup.caller, open: true };
+  if (outer?.phase === "open") throw new NestedContextError(setup.caller, outer.caller);
+  const state: ContextState = { caller: setup.caller, phase: "open" };
   const client = (database as unknown as { $client?: unknown }).$client;
   const onPool = client instanceof pg.Pool;
   const body = async (tx: Transaction): Promise<T> => {
     const assignments = Object.entries(setup.settings).map(([name, value]) => sql`set_config(${name}, ${value}, true)`);
     await tx.execute(sql`select ${sql.join(assignments, sql`, `)}, set_config('role', 'authenticated', true)`);
     await setup.check(tx);
-    const result = await fn(guardedTransaction(tx, state));
+    let result: T;
+    try {
+      result = await fn(guardedTransaction(tx, state));
+    } finally {
+      state.phase = "ending";
+    }
     // node-postgres sends a parameterless statement as one simple query, several statements in
     // one round trip; PGlite's extended protocol takes one at a time (in process, cheap).
     if (onPool) await tx.execute(sql.raw(DISCARD_SESSION_STATE.join("; ")));
@@ -334,7 +366,7 @@ async function runContext<T>(setup: ContextSetup, fn: (tx: Transaction) => Promi
       return database.transaction(body);
     });
   } finally {
-    state.open = false;
+    state.phase = "done";
   }
 }
 
@@ -368,7 +400,7 @@ async function runOnLeasedConnection<T>(
     }
     throw error;
   } finally {
-    state.open = false;
+    state.phase = "done";
     client.release(broken);
   }
 }
@@ -396,7 +428,7 @@ export async function withTenantContext<T>(
   return runContext(
     {
       caller,
-      settings: { "app.tenant_id": tenant, "app.user_id": userIdValue },
+      settings: { "app.tenant_id": tenant, "app.user_id": userIdValue, "app.job": "" },
       async check(tx) {
         const found = await tx
           .select({ one: sql<number>`1` })
@@ -412,8 +444,8 @@ export async function withTenantContext<T>(
 }
 
 /**
- * Runs `fn` in one transaction as a user outside any tenant: sets `app.user_id` only (so tenant
- * tables show nothing) and switches to `authenticated`, so user-scoped policies such as
+ * Runs `fn` in one transaction as a user outside any tenant: sets `app.user_id`, and the tenant
+ * to empty (so tenant tables show nothing, whatever the connection had) and switches to `authenticated`, so user-scoped policies such as
  * `personal_access_token`'s apply. Throws `UnknownContextSubjectError` (code `unknown-user`) when
  * there is no such user. Like `withTenantContext`, everything ends with the transaction.
  *
@@ -430,7 +462,9 @@ export async function withUserContext<T>(
   return runContext(
     {
       caller,
-      settings: { "app.user_id": userIdValue },
+      // Every app.* setting, the empty ones too: a value left on the connection (a session SET
+      // outside any context, a pooler's other client) must not show through.
+      settings: { "app.tenant_id": "", "app.user_id": userIdValue, "app.job": "" },
       async check(tx) {
         const found = await tx
           .select({ one: sql<number>`1` })

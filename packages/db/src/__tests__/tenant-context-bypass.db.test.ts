@@ -94,6 +94,31 @@ describe("membership", () => {
   });
 });
 
+describe("settings left on the connection outside any context (a session SET through the owner connection, or a pooler's other client)", () => {
+  it("do not reach a context: withUserContext has no tenant, withTenantJob no user", async () => {
+    const settingsInside = (tx: Transaction) =>
+      rows<{ tenant: string; userId: string }>(
+        tx,
+        sql`select current_setting('app.tenant_id', true) as tenant, current_setting('app.user_id', true) as "userId"`,
+      );
+    try {
+      await single.db.execute(sql`set app.tenant_id = 'org_b'`);
+      await single.db.execute(sql`set app.user_id = 'u_b'`);
+      const asUser = await withUserContext(
+        "u_a",
+        async (tx) => ({ plans: await planIds(tx), settings: await settingsInside(tx) }),
+        single.db,
+      );
+      expect(asUser).toEqual({ plans: [], settings: [{ tenant: "", userId: "u_a" }] });
+      const asJob = await withTenantJob("org_a", "a-job", settingsInside, single.db);
+      expect(asJob).toEqual([{ tenant: "org_a", userId: "" }]);
+    } finally {
+      await single.db.execute(sql`reset app.tenant_id`);
+      await single.db.execute(sql`reset app.user_id`);
+    }
+  });
+});
+
 describe("withTenantJob: background work for an organization, no user", () => {
   it("sees the organization's rows, with no user and the job named", async () => {
     const seen = await withTenantJob(
@@ -200,6 +225,62 @@ describe("a tx kept past the call", () => {
       t.db,
     );
     expect(await fromTimer?.then(() => "ran", rootError)).toBeInstanceOf(ContextClosedError);
+  });
+
+  // A helper fn called without await: its next query is sent while the call cleans up and commits.
+  const unawaitedHelper = async (tx: Transaction) => {
+    await tx.execute(sql`select 1`);
+    return rows<{ who: string; tenant: string; others: number }>(
+      tx,
+      sql`select current_user::text as who, current_setting('app.tenant_id', true) as tenant,
+            (select count(*)::int from research_plan where organization_id <> 'org_a') as others`,
+    );
+  };
+  const unawaitedWrite = async (tx: Transaction) => {
+    await tx.execute(sql`select 1`);
+    await tx.execute(sql`update research_plan set title = 'overwritten by org_a' where organization_id <> 'org_a'`);
+  };
+  const titleOfB = async () =>
+    (
+      (await t.db.execute(sql`select title from research_plan where id = 'plan_b'`)) as unknown as {
+        rows: { title: string }[];
+      }
+    ).rows[0]?.title;
+
+  it("refuses a query sent after fn returned, while the call ends, instead of running it as the owner", async () => {
+    let pending: Promise<unknown> | undefined;
+    let write: Promise<unknown> | undefined;
+    await withTenantContext(
+      "org_a",
+      "u_a",
+      async (tx) => {
+        pending = unawaitedHelper(tx).catch(rootError);
+        write = unawaitedWrite(tx).catch(rootError);
+      },
+      single.db,
+    );
+    expect(await pending).toBeInstanceOf(ContextClosedError);
+    expect(await write).toBeInstanceOf(ContextClosedError);
+    expect(await titleOfB()).toBe("B's plan");
+  });
+
+  it("refuses a query sent after fn threw, while the call rolls back, instead of running it as the owner", async () => {
+    let pending: Promise<unknown> | undefined;
+    let write: Promise<unknown> | undefined;
+    const failed = await withTenantContext(
+      "org_a",
+      "u_a",
+      async (tx) => {
+        pending = unawaitedHelper(tx).catch(rootError);
+        write = unawaitedWrite(tx).catch(rootError);
+        throw new Error("fn failed");
+      },
+      single.db,
+    ).catch((error: unknown) => error);
+    expect(String(failed)).toContain("fn failed");
+    expect(await pending).toBeInstanceOf(ContextClosedError);
+    expect(await write).toBeInstanceOf(ContextClosedError);
+    expect(await titleOfB()).toBe("B's plan");
   });
 
   it("does not stop a context opened later from a timer of an earlier one", async () => {
