@@ -13,6 +13,7 @@ import {
   parseMigration,
   type Position,
   type ReviewStatement,
+  type SqlUnit,
 } from "../sql/parse-migration.ts";
 import { HistoryCache } from "./history-cache.ts";
 import type { GeneratedStatements, MigrationSource } from "./migration-source.ts";
@@ -190,7 +191,7 @@ function reviewOne(
   config: ReviewConfig,
 ): Finding[] {
   const rerunnable = mustBeRerunnable(migration.tag, config.guardBaseline);
-  const hits: { rule: Rule; hit: RuleHit }[] = [];
+  const hits: RaisedHit[] = [];
   for (const statement of migration.statements) {
     if (statement.parseError) {
       const rule = ruleById("parse-error");
@@ -208,7 +209,7 @@ function reviewOne(
       for (const rule of RULES) {
         if (!rule.checkUnit) continue;
         const context = { migration, statement, unit, state, before, settings: config, mustBeRerunnable: rerunnable };
-        for (const hit of rule.checkUnit(context)) hits.push({ rule, hit });
+        for (const hit of rule.checkUnit(context)) hits.push({ rule, hit, unit });
       }
       state.apply(unit, { file: migration.file, position: migration.positionAt(unit.offset) });
     }
@@ -229,14 +230,38 @@ function reviewOne(
   return settle(migration, hits, config);
 }
 
+/** A rule's hit, and the statement (unit) it came from when the rule checked one. */
+interface RaisedHit {
+  rule: Rule;
+  hit: RuleHit;
+  unit?: SqlUnit;
+}
+
+/**
+ * The statement a hit is about: the one its rule checked, else the last one of its chunk that
+ * starts at or before the hit's line (none for a chunk that did not parse).
+ */
+function hitUnit(migration: ParsedMigration, { hit, unit }: RaisedHit): SqlUnit | undefined {
+  if (unit || !hit.statement) return unit;
+  const line = (hit.position ?? hit.statement.position).line;
+  return hit.statement.units.filter((u) => migration.positionAt(u.offset).line <= line).at(-1);
+}
+
+/** Whether `inner` is `outer` or one of the statements inside it (a DO block's). */
+function within(inner: SqlUnit | undefined, outer: SqlUnit | undefined): boolean {
+  if (!inner || !outer) return inner === outer;
+  return inner === outer || (inner.offset >= outer.offset && inner.offset < outer.offset + outer.text.length);
+}
+
 /** Applies suppressions and severities to one migration's hits. */
-function settle(migration: ParsedMigration, hits: { rule: Rule; hit: RuleHit }[], config: ReviewConfig): Finding[] {
+function settle(migration: ParsedMigration, hits: RaisedHit[], config: ReviewConfig): Finding[] {
   const suppressions = findSuppressions(migration);
   const used = new Set<number>();
-  const raised: { rule: Rule; hit: RuleHit }[] = [];
+  const raised: RaisedHit[] = [];
   for (const entry of hits) {
+    const unit = hitUnit(migration, entry);
     const index = suppressions.findIndex(
-      (s) => s.rule === entry.rule.id && s.reason !== "" && s.statement === entry.hit.statement,
+      (s) => s.rule === entry.rule.id && s.reason !== "" && s.statement === entry.hit.statement && within(unit, s.unit),
     );
     if (index >= 0) used.add(index);
     else raised.push(entry);
@@ -271,12 +296,12 @@ function settle(migration: ParsedMigration, hits: { rule: Rule; hit: RuleHit }[]
       }
     }
   });
-  return raised.flatMap(({ rule, hit }) => {
+  return raised.flatMap(({ rule, hit, unit }) => {
     const level = ruleLevel(config, rule.id);
     if (level === "off") return [];
-    return [
-      toFinding(migration.file, rule, level, hit.message, hit.position ?? hit.statement?.position, hit.statement),
-    ];
+    // A statement's finding is where that statement starts, not where its chunk does.
+    const position = hit.position ?? (unit ? migration.positionAt(unit.offset) : hit.statement?.position);
+    return [toFinding(migration.file, rule, level, hit.message, position, hit.statement)];
   });
 }
 
