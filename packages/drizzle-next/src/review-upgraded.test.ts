@@ -52,6 +52,6 @@ describe("db:review of a converted history", () => {
       return { ...f, file: `migrations/${migration?.name}/migration.sql` };
     });
     expect(comparable(upgraded.findings)).toEqual(renamed);
-    expect(renamed.map((f) => f.rule)).toEqual(["volatile-default-rewrite", "non-concurrent-index"]);
+    expect(renamed.map((f) => f.rule)).toEqual(["dynamic-sql", "volatile-default-rewrite", "non-concurrent-index"]);
   });
 });

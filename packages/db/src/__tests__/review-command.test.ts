@@ -21,7 +21,7 @@ describe("pnpm db:review", { timeout: 60_000 }, () => {
     const { code, stdout, stderr } = await dbReview("--format", "json");
     expect(JSON.parse(stdout)).toEqual([]);
     const all = readMigrationFolder(MIGRATIONS_FOLDER).migrations.length;
-    expect(stderr).toContain(`Reviewed ${all} migration(s): 0 error(s), 0 warning(s), 2 accepted by the baseline`);
+    expect(stderr).toContain(`Reviewed ${all} migration(s): 0 error(s), 0 warning(s), 3 accepted by the baseline`);
     expect(code).toBe(0);
   });
 

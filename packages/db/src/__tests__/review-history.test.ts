@@ -18,11 +18,12 @@ describe("db:review on Trovella's history", () => {
     expect(run.reviewed).toHaveLength(readMigrationFolder(MIGRATIONS_FOLDER).migrations.length);
   });
 
-  it("reports 0008's volatile default and non-concurrent index without the baseline, and nothing else", async () => {
+  it("reports 0001's GRANT built at run time, 0008's volatile default and non-concurrent index without the baseline, and nothing else", async () => {
     const run = await runReview({ folder: MIGRATIONS_FOLDER, displayFolder: "migrations", config });
     expect(
       run.findings.map(({ file, line, column, rule, severity }) => ({ file, line, column, rule, severity })),
     ).toEqual([
+      { file: "migrations/0001_setup_role_grants.sql", line: 15, column: 1, rule: "dynamic-sql", severity: "error" },
       {
         file: "migrations/0008_add-correlation-id-and-embedding-count.sql",
         line: 3,

@@ -39,6 +39,13 @@ describe("db:review on real histories: findings a reviewer dismissed as wrong st
     ]);
   });
 
+  it("dynamic-sql: a rename and a loop of GRANTs that only EXECUTE holds, which no other rule can read", async () => {
+    expect(where(await corpusFindings("dynamic-sql"))).toEqual([
+      "simstudioai__sim/0076_damp_vector.sql:5", // EXECUTE 'ALTER TABLE … RENAME COLUMN metadata TO execution_data'
+      "tambo-ai__tambo/0015_shallow_bruce_banner.sql:4", // EXECUTE format('GRANT EXECUTE ON FUNCTION …') per function
+    ]);
+  });
+
   it("rename-as-drop-add: no replacement whose data is copied, whose type, default or reference differs (54 before)", async () => {
     // What remains is the question the rule asks: sim 0110 drops "auto_fill_env_vars" and adds
     // "error_notifications_enabled", both boolean DEFAULT true NOT NULL, copying nothing. From
@@ -187,6 +194,7 @@ const REAL_FINDINGS: Record<string, Record<string, number>> = {
     "constraint-not-valid": 41,
     "drop-not-null": 13,
     "drop-statement": 188,
+    "dynamic-sql": 1,
     "fk-on-delete": 8,
     "identifier-too-long": 19,
     "non-concurrent-drop-index": 65,
@@ -207,6 +215,7 @@ const REAL_FINDINGS: Record<string, Record<string, number>> = {
     "constraint-not-valid": 8,
     "drop-not-null": 5,
     "drop-statement": 12,
+    "dynamic-sql": 1,
     "fk-on-delete": 14,
     "identifier-too-long": 4,
     "non-concurrent-drop-index": 1,

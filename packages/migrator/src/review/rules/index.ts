@@ -14,6 +14,7 @@ import { concurrentIndexInTransaction } from "./concurrent-index-in-transaction.
 import { constraintNotValid } from "./constraint-not-valid.ts";
 import { dropNotNull } from "./drop-not-null.ts";
 import { dropStatement } from "./drop-statement.ts";
+import { dynamicSql } from "./dynamic-sql.ts";
 import { fkOnDelete } from "./fk-on-delete.ts";
 import { historyEdited } from "./history-edited.ts";
 import { historyInserted } from "./history-inserted.ts";
@@ -58,6 +59,7 @@ export const RULES: readonly Rule[] = [
   unguardedEnum,
   noTransactionNotRerunnable,
   transactionControl,
+  dynamicSql,
   rlsNotEnabled,
   rlsPoliciesIncomplete,
   rlsPerRowSetting,

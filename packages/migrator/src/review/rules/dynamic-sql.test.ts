@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { reviewExample } from "../testing/review-example.ts";
+
+const history = ['CREATE TABLE "organization" (\n\t"id" text PRIMARY KEY NOT NULL\n);'];
+const review = (sql: string) => reviewExample({ history, sql });
+const rules = (findings: { rule: string }[]) => findings.map((f) => f.rule);
+
+describe("dynamic-sql", () => {
+  it("reports a DROP that a DO block builds with a string, which no other rule sees", async () => {
+    const findings = await review(
+      "-- Manual addition: hostile.\nDO $$ BEGIN\n  EXECUTE 'DROP TABLE IF EXISTS \"organization\" CASCADE';\nEND $$;",
+    );
+    expect(findings.map((f) => [f.rule, f.line, f.message])).toEqual([
+      ["dynamic-sql", 2, "this DO block runs SQL built at run time (EXECUTE): the review cannot see what it does"],
+    ]);
+  });
+
+  it("reports a loop over a query built at run time", async () => {
+    const sql =
+      "-- Manual addition: hostile.\nDO $$ DECLARE r record; BEGIN\n  FOR r IN EXECUTE 'SELECT 1' LOOP NULL; END LOOP;\nEND $$;";
+    expect(rules(await review(sql))).toEqual(["dynamic-sql"]);
+  });
+
+  it("passes a plain statement inside a DO block (drop-statement reads it)", async () => {
+    const sql = '-- Manual addition: hostile.\nDO $$ BEGIN\n  DROP TABLE IF EXISTS "organization" CASCADE;\nEND $$;';
+    expect(rules(await review(sql))).toEqual(["drop-statement"]);
+  });
+
+  it("is accepted with a reason above the DO block", async () => {
+    const sql =
+      "-- Manual addition: grant the role.\n-- review-ignore dynamic-sql: grants authenticated to the current user, nothing else\nDO $$ BEGIN\n  EXECUTE format('GRANT \"authenticated\" TO %I', current_user);\nEND $$;";
+    expect(await review(sql)).toEqual([]);
+  });
+});
