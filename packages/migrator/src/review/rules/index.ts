@@ -7,12 +7,14 @@ import type { Rule } from "../rule.ts";
 import { addColumnForeignKey } from "./add-column-foreign-key.ts";
 import { addNotNullWithoutDefault } from "./add-not-null-without-default.ts";
 import { addSerialColumn } from "./add-serial-column.ts";
+import { blockingMaintenance } from "./blocking-maintenance.ts";
 import { charColumn } from "./char-column.ts";
 import { columnTypeChange } from "./column-type-change.ts";
 import { concurrentDropIndexForm } from "./concurrent-drop-index-form.ts";
 import { concurrentIndexInTransaction } from "./concurrent-index-in-transaction.ts";
 import { constraintNotValid } from "./constraint-not-valid.ts";
 import { dropNotNull } from "./drop-not-null.ts";
+import { deleteAllRows } from "./delete-all-rows.ts";
 import { dropStatement } from "./drop-statement.ts";
 import { dynamicSql } from "./dynamic-sql.ts";
 import { fkOnDelete } from "./fk-on-delete.ts";
@@ -54,6 +56,7 @@ import { volatileDefaultRewrite } from "./volatile-default-rewrite.ts";
 
 export const RULES: readonly Rule[] = [
   dropStatement,
+  deleteAllRows,
   renameAsDropAdd,
   missingGuardRule,
   unguardedEnum,
@@ -71,6 +74,7 @@ export const RULES: readonly Rule[] = [
   addNotNullWithoutDefault,
   nonConcurrentIndex,
   nonConcurrentDropIndex,
+  blockingMaintenance,
   columnTypeChange,
   setNotNull,
   constraintNotValid,
