@@ -195,23 +195,30 @@ function reviewOne(
   for (const statement of migration.statements) {
     if (statement.parseError) {
       const rule = ruleById("parse-error");
+      const { message, position } = statement.parseError;
       if (rule)
         hits.push({
           rule,
           hit: {
             statement,
-            position: statement.parseError.position,
-            message: `PostgreSQL cannot parse this statement: ${statement.parseError.message}`,
+            position,
+            message: isStackOverflow(message) ? TOO_DEEP : `PostgreSQL cannot parse this statement: ${message}`,
           },
         });
     }
     for (const unit of statement.units) {
-      for (const rule of RULES) {
-        if (!rule.checkUnit) continue;
-        const context = { migration, statement, unit, state, before, settings: config, mustBeRerunnable: rerunnable };
-        for (const hit of rule.checkUnit(context)) hits.push({ rule, hit, unit });
+      try {
+        for (const rule of RULES) {
+          if (!rule.checkUnit) continue;
+          const context = { migration, statement, unit, state, before, settings: config, mustBeRerunnable: rerunnable };
+          for (const hit of rule.checkUnit(context)) hits.push({ rule, hit, unit });
+        }
+        state.apply(unit, { file: migration.file, position: migration.positionAt(unit.offset) });
+      } catch (error) {
+        const rule = ruleById("parse-error");
+        if (!(error instanceof RangeError) || !rule) throw error;
+        hits.push({ rule, hit: { statement, message: TOO_DEEP }, unit });
       }
-      state.apply(unit, { file: migration.file, position: migration.positionAt(unit.offset) });
     }
   }
   for (const rule of RULES) {
@@ -225,9 +232,27 @@ function reviewOne(
       generated: generated.generated,
       generatedError: generated.generatedError,
     };
-    for (const hit of rule.checkMigration(context)) hits.push({ rule, hit });
+    try {
+      for (const hit of rule.checkMigration(context)) hits.push({ rule, hit });
+    } catch (error) {
+      const parse = ruleById("parse-error");
+      if (!(error instanceof RangeError) || !parse) throw error;
+      hits.push({ rule: parse, hit: { message: `${rule.id}: ${TOO_DEEP}` } });
+    }
   }
   return settle(migration, hits, config);
+}
+
+/**
+ * What the review says of a statement whose parse tree nests deeper than its walks (or the
+ * parser's) can follow, e.g. an expression of thousands of `||` terms: it could not be checked,
+ * which is not saying PostgreSQL refuses it.
+ */
+const TOO_DEEP =
+  "the review cannot read this statement: its expression nests deeper than the review's stack (PostgreSQL may still run it); split it into smaller expressions";
+
+function isStackOverflow(message: string): boolean {
+  return /Maximum call stack size exceeded|stack depth limit exceeded/.test(message);
 }
 
 /** A rule's hit, and the statement (unit) it came from when the rule checked one. */

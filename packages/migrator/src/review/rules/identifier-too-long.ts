@@ -17,12 +17,18 @@ const CUT_IDENTIFIER_BYTES = MAX_IDENTIFIER_BYTES - 3;
  * runs only where this says it can find one; a DO block's or a function's body, a long string
  * constant, count as such strings (the lexer then looks).
  */
-function mayHoldLongIdentifier(value: unknown): boolean {
-  // A UTF-16 code unit is at most 3 bytes of UTF-8 (a pair of them 4): shorter strings cannot qualify.
-  if (typeof value === "string")
-    return value.length * 3 >= CUT_IDENTIFIER_BYTES && Buffer.byteLength(value, "utf8") >= CUT_IDENTIFIER_BYTES;
-  if (Array.isArray(value)) return value.some(mayHoldLongIdentifier);
-  return typeof value === "object" && value !== null && Object.values(value).some(mayHoldLongIdentifier);
+function mayHoldLongIdentifier(tree: unknown): boolean {
+  // A walk with its own stack: an expression of thousands of terms nests the tree as deep.
+  const pending = [tree];
+  for (let value = pending.pop(); pending.length > 0 || value !== undefined; value = pending.pop()) {
+    // A UTF-16 code unit is at most 3 bytes of UTF-8 (a pair of them 4): shorter strings cannot qualify.
+    if (typeof value === "string") {
+      if (value.length * 3 >= CUT_IDENTIFIER_BYTES && Buffer.byteLength(value, "utf8") >= CUT_IDENTIFIER_BYTES)
+        return true;
+    } else if (Array.isArray(value)) pending.push(...(value as unknown[]));
+    else if (typeof value === "object" && value !== null) pending.push(...Object.values(value));
+  }
+  return false;
 }
 
 /** Any identifier over 63 bytes is silently cut by PostgreSQL. */

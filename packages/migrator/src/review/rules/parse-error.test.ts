@@ -30,4 +30,31 @@ describe("parse-error", () => {
     expect(findings.map((f) => f.rule)).toEqual(["parse-error"]);
     expect(findings[0]?.line).toBeGreaterThanOrEqual(2);
   });
+
+  describe("a statement whose expression nests thousands deep (valid SQL PostgreSQL runs)", () => {
+    const concatenation = (terms: number) => Array.from({ length: terms }, () => "'x'").join(" || ");
+    const history = ['CREATE TABLE "note" ("body" text, "n" integer);'];
+
+    it("of 3,000 terms is reviewed as any other", async () => {
+      const sql = `INSERT INTO "note" ("body") VALUES (${concatenation(3000)});`;
+      expect(await reviewExample({ history, sql }, undefined, legacy)).toEqual([]);
+    });
+
+    it("that the review's walks cannot follow is reported as unreadable, not refused by PostgreSQL, and the review goes on", async () => {
+      const check = Array.from({ length: 1000 }, () => "1").join(" + ");
+      const sql = `ALTER TABLE "note" ADD CONSTRAINT "note_n_check" CHECK ("n" < ${check});--> statement-breakpoint\nCREATE INDEX "note_body_idx" ON "note" ("body");`;
+      const findings = await reviewExample({ history, sql }, undefined, legacy);
+      expect(findings.map((f) => [f.rule, f.line])).toEqual([
+        ["parse-error", 1],
+        ["non-concurrent-index", 2],
+      ]);
+      expect(findings[0]?.message).toMatch(/^the review cannot read this statement: its expression nests deeper/);
+    });
+
+    it("that the parser cannot follow is reported the same way", async () => {
+      const sql = `INSERT INTO "note" ("body") VALUES (${concatenation(12000)});`;
+      const findings = await reviewExample({ history, sql }, undefined, legacy);
+      expect(findings.map((f) => f.message)).toEqual([expect.stringMatching(/^the review cannot read this statement/)]);
+    });
+  });
 });
