@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   appendFileSync,
   cpSync,
@@ -382,6 +383,21 @@ describe("the review cache", () => {
     const run = await review(folder, new ReviewCache(dir));
     expect(run.stats?.corrupt).toBe(1);
     expect(run.counts).toMatchObject({ parsed: 16, "findings from cache": 8 });
+    expect(JSON.stringify(run.findings)).toBe(JSON.stringify(await cold(folder)));
+  });
+
+  it("reviews without the cache when an entry has a valid checksum but another shape (written by hand)", async () => {
+    const { dir: folder } = corpus(6);
+    const dir = tempDir("cache");
+    await review(folder, new ReviewCache(dir));
+    // A record of another shape, under a checksum made for it: only its use can tell.
+    damage(dir, "run", (text) => {
+      const [version, key] = text.slice(0, text.indexOf("\n")).split(" ");
+      const body = JSON.stringify({ migrations: [], differ: 5 });
+      return `${version} ${key} ${createHash("sha256").update(body).digest("hex")}\n${body}`;
+    });
+    const run = await review(folder, new ReviewCache(dir));
+    expect(run.stats?.corrupt).toBe(1);
     expect(JSON.stringify(run.findings)).toBe(JSON.stringify(await cold(folder)));
   });
 

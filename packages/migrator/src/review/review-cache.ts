@@ -8,8 +8,10 @@
  * Every key hashes the inputs of what it stores and the toolkit that computed it: its name and
  * version, the version of PostgreSQL's parser, the rule ids, and the bytes of the toolkit's own
  * source files (a rule edited in place changes the key as surely as a release does). An entry
- * names its key and a checksum of its contents: a file that is cut short, damaged or written by
- * hand is not used (the review computes it again and replaces it). Entries are written to a
+ * names its key and a checksum of its contents: a file that is cut short or damaged is not used
+ * (the review computes it again and replaces it), nor one whose contents have another shape
+ * (the review then runs without the cache). The checksum catches damage, not forgery: whoever
+ * can write the cache can write the toolkit's files too. Entries are written to a
  * temporary file and renamed, so concurrent runs never read half an entry. A cache that cannot
  * be written (read-only, full disk) makes the run compute everything, never fail.
  */

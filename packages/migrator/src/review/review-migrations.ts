@@ -4,6 +4,7 @@
  * configured severities. Returns findings as data; printing and exit codes belong to the command.
  */
 import { createHash } from "node:crypto";
+import { MigratorError } from "../errors/migrator-error.ts";
 import { withoutCommentLines } from "../sql/comments.ts";
 import { mustBeRerunnable, type ReviewConfig, ruleLevel } from "./config.ts";
 import type { Finding } from "./finding.ts";
@@ -61,6 +62,19 @@ export async function reviewMigrations(
   sources: readonly MigrationSource[],
   options: ReviewOptions,
 ): Promise<Finding[]> {
+  if (!options.cache) return reviewWith(sources, options);
+  try {
+    return await reviewWith(sources, options);
+  } catch (error) {
+    if (error instanceof MigratorError) throw error;
+    // An entry that passed its checksum but not its use (of another shape: written by hand, or
+    // by a toolkit with a bug): the review never fails for its cache, it reviews without it.
+    options.cache.stats.corrupt++;
+    return reviewWith(sources, { ...options, cache: undefined });
+  }
+}
+
+async function reviewWith(sources: readonly MigrationSource[], options: ReviewOptions): Promise<Finding[]> {
   const { config, cache } = options;
   const timings = options.timings ?? new ReviewTimings();
   if (cache) timings.useCache(cache.stats);
