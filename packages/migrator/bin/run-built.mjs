@@ -10,7 +10,8 @@
  * again first (src/build/command-bundle.ts, itself kept as a bundle the same way, and loaded
  * through tsx only when that is stale). The script sees itself as run directly: `process.argv` is
  * `[node, <entry.ts>, arguments…]`, each module's `import.meta` is its source file's, and a stack
- * trace names the source files (source maps are on).
+ * trace names the source files (source maps are on), and src/build/built-sources.ts tells it which
+ * source files, by the hashes the build read, the code that runs was bundled from.
  *
  * Where the bundle cannot be written (a read-only or full disk), the entry runs through tsx, with
  * a warning. Exit codes: the command's own; 1 when the entry does not build (the file and line are
@@ -54,19 +55,31 @@ function bundleOf(source) {
 
 const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
 
-/** Whether `bundle` was built from `source` and the files as they are now (the checks of src/build/command-bundle.ts's manifest). */
-function isFresh(source, bundle) {
+/**
+ * The manifest of `bundle` when it was built from `source` and the files as they are now (the
+ * checks of src/build/command-bundle.ts's manifest); undefined when it must be built again.
+ */
+function freshManifest(source, bundle) {
   try {
     const manifest = JSON.parse(readFileSync(`${bundle}.json`, "utf8"));
-    if (manifest.version !== 2 || manifest.entry !== source || !existsSync(bundle)) return false;
-    for (const [file, hash] of Object.entries(manifest.files)) if (sha256(readFileSync(file)) !== hash) return false;
+    if (manifest.version !== 2 || manifest.entry !== source || !existsSync(bundle)) return undefined;
+    for (const [file, hash] of Object.entries(manifest.files))
+      if (sha256(readFileSync(file)) !== hash) return undefined;
     for (const [dir, hash] of Object.entries(manifest.dirs)) {
-      if (sha256(readdirSync(dir).sort().join("\0")) !== hash) return false;
+      if (sha256(readdirSync(dir).sort().join("\0")) !== hash) return undefined;
     }
-    return manifest.externals.every((file) => existsSync(file));
+    return manifest.externals.every((file) => existsSync(file)) ? manifest : undefined;
   } catch {
-    return false; // no manifest, a damaged one, or a file that is gone
+    return undefined; // no manifest, a damaged one, or a file that is gone
   }
+}
+
+/**
+ * Tells the code that runs which source files it was bundled from (path → SHA-256 of the bytes
+ * the build read): a file saved since then is not what runs (src/build/built-sources.ts reads it).
+ */
+function announce(manifest) {
+  globalThis[Symbol.for("@repo/migrator/run-built")] = { files: { ...manifest.files } };
 }
 
 const BUILDER = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "build", "command-bundle.ts");
@@ -77,7 +90,7 @@ const BUILDER = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "buil
  */
 async function loadBuilder() {
   const builderBundle = bundleOf(BUILDER);
-  if (isFresh(BUILDER, builderBundle)) return import(pathToFileURL(builderBundle).href);
+  if (freshManifest(BUILDER, builderBundle)) return import(pathToFileURL(builderBundle).href);
   const { tsImport } = await import("tsx/esm/api");
   const builder = await tsImport(pathToFileURL(BUILDER).href, import.meta.url);
   // Only to make the next build faster: a failure here costs nothing but that.
@@ -93,6 +106,7 @@ async function build(bundle) {
   const { bundleCommand, BundleError, BundleWriteError } = await loadBuilder();
   try {
     await bundleCommand(entry, bundle);
+    announce(JSON.parse(readFileSync(`${bundle}.json`, "utf8")));
     return () => import(pathToFileURL(bundle).href);
   } catch (error) {
     if (error instanceof BundleError) {
@@ -107,7 +121,9 @@ async function build(bundle) {
 }
 
 const bundle = bundleOf(entry);
-const run = isFresh(entry, bundle) ? () => import(pathToFileURL(bundle).href) : await build(bundle);
+const manifest = freshManifest(entry, bundle);
+if (manifest) announce(manifest);
+const run = manifest ? () => import(pathToFileURL(bundle).href) : await build(bundle);
 process.setSourceMapsEnabled(true);
 process.argv = [process.argv[0], entry, ...commandArguments];
 await run();

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   existsSync,
   mkdirSync,
@@ -176,6 +177,31 @@ describe("run-built runs the entry as if it were run directly", () => {
     );
     expect(entries.sort()).toEqual([file("src/entry.ts"), BUILDER].sort());
     expect(existsSync(cacheDir())).toBe(false);
+  });
+
+  it("tells the code which source files it runs, by the hashes of the bytes it was built from, when built and when reused", async () => {
+    const greeting = file("src/lib/greeting.ts");
+    const built = createHash("sha256").update(readFileSync(greeting)).digest("hex");
+    // The entry saves a new greeting.ts while it runs, then asks what it runs.
+    write(
+      "src/entry.ts",
+      [
+        'import { writeFileSync } from "node:fs";',
+        'import { greeting } from "./lib/greeting.ts";',
+        `writeFileSync(${JSON.stringify(greeting)}, 'export const greeting: string = "saved during the run";\\n');`,
+        'const announced = (globalThis as Record<symbol, { files: Record<string, string> }>)[Symbol.for("@repo/migrator/run-built")];',
+        `console.log(JSON.stringify({ greeting, hash: announced?.files[${JSON.stringify(greeting)}] }));`,
+        "",
+      ].join("\n"),
+    );
+    const building = await runBuilt("src/entry.ts");
+    expect(JSON.parse(building.stdout)).toEqual({ greeting: "hello", hash: built });
+    // Built again (greeting.ts changed): the new bytes are announced; run again with nothing changed, the same.
+    const saved = createHash("sha256").update(readFileSync(greeting)).digest("hex");
+    const rebuilt = await runBuilt("src/entry.ts");
+    expect(JSON.parse(rebuilt.stdout)).toEqual({ greeting: "saved during the run", hash: saved });
+    const reused = await runBuilt("src/entry.ts");
+    expect(JSON.parse(reused.stdout)).toEqual({ greeting: "saved during the run", hash: saved });
   });
 
   it("runs the bundle it built while nothing changed", async () => {

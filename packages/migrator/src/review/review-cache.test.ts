@@ -335,6 +335,22 @@ describe("the review cache", () => {
     expect(sourceFingerprint(dir)).not.toBe(before);
   });
 
+  it("fingerprints the files a run-built bundle was built from, not a rule saved since the run started", () => {
+    const dir = join(tempDir("sources"), "src");
+    cpSync(join(CORPUS_ROOT, "..", "..", "src", "review", "rules"), dir, { recursive: true });
+    const sha = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
+    const built = Object.fromEntries(readdirSync(dir).map((name) => [join(dir, name), sha(join(dir, name))]));
+    const before = sourceFingerprint(dir, built);
+    // Saved while the command runs the bundle built before: the code that runs is unchanged.
+    appendFileSync(join(dir, "fk-on-delete.ts"), "\n");
+    expect(sourceFingerprint(dir, built)).toBe(before);
+    expect(sourceFingerprint(dir)).not.toBe(sourceFingerprint(dir, built));
+    // A bundle built from other bytes of a rule is another toolkit; files outside it and tests are not.
+    expect(sourceFingerprint(dir, { ...built, [join(dir, "fk-on-delete.ts")]: "other bytes" })).not.toBe(before);
+    expect(sourceFingerprint(dir, { ...built, [join(dir, "..", "project.ts")]: "x" })).toBe(before);
+    expect(sourceFingerprint(dir, { ...built, [join(dir, "new.test.ts")]: "x" })).toBe(before);
+  });
+
   /** Rewrites every entry of `kind` in `dir`; fails when the damage changed nothing. */
   function damage(dir: string, kind: string, how: (text: string) => string): void {
     for (const name of readdirSync(join(dir, kind))) {

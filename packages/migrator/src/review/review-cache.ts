@@ -31,8 +31,9 @@ import {
   writeSync,
 } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { builtSources } from "../build/built-sources.ts";
 import { nearestPath } from "../paths/ancestor-folders.ts";
 import { RULES } from "./rules/index.ts";
 
@@ -84,12 +85,22 @@ const MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * A hash of every file under `dir` but tests, by relative path and bytes.
+ * A hash of every file under `dir` but tests, by relative path and bytes; with `built` (the
+ * running bundle's sources, `builtSources()`), of those under `dir` by path and the hash the
+ * build recorded: the code that runs, though a file was saved since the process started.
  *
  * @example sourceFingerprint("node_modules/@repo/migrator/src") // "9f2c…"
  */
-export function sourceFingerprint(dir: string): string {
+export function sourceFingerprint(dir: string, built?: Readonly<Record<string, string>>): string {
   const hash = createHash("sha256");
+  if (built) {
+    const inside = Object.entries(built)
+      .map(([path, digest]) => [relative(dir, path), digest] as const)
+      .filter(([path]) => !path.startsWith("..") && !isAbsolute(path) && !/\.test\.[cm]?[jt]s$/.test(path))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [path, digest] of inside) hash.update(`${path}\0${digest}\0`);
+    return hash.digest("hex");
+  }
   const walk = (folder: string, prefix: string): void => {
     const entries = readdirSync(folder, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const entry of entries) {
@@ -110,9 +121,10 @@ let identity: ToolkitIdentity | undefined;
 
 /**
  * This toolkit's identity (computed once per process). From its sources, the source folder is
- * fingerprinted; built into a bundle, the bundle file is (it holds the toolkit's code, and the
- * path of the parser it imports). Throws when none of it can be read: the review then runs
- * without a cache.
+ * fingerprinted: as `run-built` bundled it when it runs the code (a rule saved during the run is
+ * not the code that runs), else as it is on disk; built into a package bundle, the bundle file is
+ * (it holds the toolkit's code, and the path of the parser it imports). Throws when none of it
+ * can be read: the review then runs without a cache.
  */
 export function toolkitIdentity(): ToolkitIdentity {
   if (identity) return identity;
@@ -132,7 +144,7 @@ export function toolkitIdentity(): ToolkitIdentity {
     parser,
     rules: RULES.map((rule) => rule.id),
     sources: fromSources
-      ? sourceFingerprint(dirname(dirname(MODULE_FILE)))
+      ? sourceFingerprint(dirname(dirname(MODULE_FILE)), builtSources())
       : createHash("sha256").update(readFileSync(MODULE_FILE)).digest("hex"),
   };
   return identity;
