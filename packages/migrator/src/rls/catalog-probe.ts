@@ -7,8 +7,12 @@ import type { Driver } from "../drivers/driver.ts";
 import { loadParser } from "../sql/parse-migration.ts";
 import { appRoles, type RlsConfig } from "./rls-config.ts";
 
-/** A table that has the tenant column. */
+/**
+ * A table that has the tenant column: every one in the configured schema, and every one elsewhere
+ * that an app role can reach (a copy in an `archive` schema is tenant data all the same).
+ */
 export interface TenantTableInfo {
+  /** `table` in the configured schema, `schema.table` elsewhere. */
   table: string;
   rlsEnabled: boolean;
   rlsForced: boolean;
@@ -131,14 +135,19 @@ export async function probeRlsCatalog(driver: Driver, config: RlsConfig): Promis
   // The matrix reads policy expressions with PostgreSQL's parser.
   await loadParser();
   const tenantTables = await driver.query<TenantTableInfo>(
-    `select c.relname as "table", c.relrowsecurity as "rlsEnabled", c.relforcerowsecurity as "rlsForced",
+    `select ${displayName("c.relname")} as "table", c.relrowsecurity as "rlsEnabled", c.relforcerowsecurity as "rlsForced",
             pg_get_userbyid(c.relowner) as owner
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = $1 and c.relkind in ('r', 'p')
+      where ${SYSTEM_SCHEMAS} and c.relkind in ('r', 'p')
         and exists (select 1 from pg_attribute a
                      where a.attrelid = c.oid and a.attname = $2 and a.attnum > 0 and not a.attisdropped)
-      order by 1`,
-    [config.schema, config.tenantColumn],
+        and (n.nspname = $1 or exists (
+              select 1 from pg_roles r
+               where r.rolname = any ($3::text[]) and has_schema_privilege(r.oid, n.oid, 'USAGE')
+                 and (has_table_privilege(r.oid, c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
+                      or has_any_column_privilege(r.oid, c.oid, 'SELECT, INSERT, UPDATE, REFERENCES'))))
+      order by n.nspname <> $1, 1`,
+    [config.schema, config.tenantColumn, appRoles(config)],
   );
   const policies = await driver.query<PolicyInfo>(
     `select case when schemaname = $1 then tablename::text else schemaname || '.' || tablename end as "table",

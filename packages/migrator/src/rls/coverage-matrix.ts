@@ -2,7 +2,8 @@
  * Judges a probed catalog: every relation and routine the app roles can reach gets a class, and
  * anything that does not fit one is a finding.
  *
- * - **tenant**: has the tenant column; RLS on; a permissive policy for the tenant role for each of
+ * - **tenant**: has the tenant column (in the configured schema, or in any schema an app role can
+ *   reach it in); RLS on; a permissive policy for the tenant role for each of
  *   select/insert/update/delete; every permissive policy compares the tenant column with the
  *   tenant setting; insert and update policies have WITH CHECK.
  * - **user-scoped**: no tenant column; RLS on; every permissive policy confines rows to the user
@@ -30,6 +31,7 @@ import type {
   RoutineInfo,
 } from "./catalog-probe.ts";
 import { callsSettingPerRow } from "../sql/setting-calls.ts";
+import { quoteIdent } from "../sql/quote-ident.ts";
 import { expressionConfines, type Scope } from "./policy-scope.ts";
 import { RLS_COMMANDS, type RlsCommand, type RlsConfig } from "./rls-config.ts";
 
@@ -136,6 +138,12 @@ function appPolicies(policies: PolicyInfo[], roles: string[]): PolicyInfo[] {
   return policies.filter((p) => p.permissive && p.roles.some((r) => r === "public" || roles.includes(r)));
 }
 
+/** A display name (`name`, or `schema.name` outside the configured schema) quoted for SQL. */
+const sqlName = (name: string) => {
+  const dot = name.indexOf(".");
+  return dot < 0 ? quoteIdent(name) : `${quoteIdent(name.slice(0, dot))}.${quoteIdent(name.slice(dot + 1))}`;
+};
+
 const declared = (list: readonly string[] | undefined, name: string) => (list ?? []).includes(name);
 
 /** Judges the policies of one RLS table against a scope; pushes findings. */
@@ -198,7 +206,7 @@ export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
         code: "rls-disabled",
         table: table.table,
         message: `${table.table} has ${config.tenantColumn} but Row-Level Security is disabled: its policies are ignored and every tenant sees every row`,
-        fix: `call .enableRLS() on the table (ALTER TABLE "${table.table}" ENABLE ROW LEVEL SECURITY), or drop ${config.tenantColumn} if it is not tenant data`,
+        fix: `call .enableRLS() on the table (ALTER TABLE ${sqlName(table.table)} ENABLE ROW LEVEL SECURITY) and give it the tenant policies, REVOKE ALL ON ${sqlName(table.table)} FROM the app roles if they need nothing of it, or drop ${config.tenantColumn} if it is not tenant data`,
       });
     }
     for (const command of RLS_COMMANDS) {
@@ -342,6 +350,8 @@ function judgeRelation(
     });
     return verdict("unclassified");
   }
+  // Every reachable table with the tenant column, in any schema, is a row of the matrix and was
+  // judged there (RLS, a policy per command, each one scoped to the tenant).
   if (relation.hasTenantColumn) return verdict("tenant");
   if (relation.rlsEnabled) {
     const policies = catalog.policies.filter((p) => p.table === name);

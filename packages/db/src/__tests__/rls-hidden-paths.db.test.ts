@@ -1,0 +1,97 @@
+/**
+ * Ways around the tenant policies that `db:rls` once passed with exit 0 (a hostile review found
+ * each on PostgreSQL 15): each hole is opened in a transaction on a migrated database, shown to
+ * leak where that is cheap to show, judged by `db:rls`'s report, and rolled back. Roles created
+ * here live only in that transaction, so no other test on the shared server ever sees them.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { coverageReport, type CoverageReport } from "@repo/migrator";
+import { RLS_CONFIG } from "../project.ts";
+import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
+
+let t: TestDatabase;
+
+/** Two organizations, a user who is a member of the first, a plan of each. */
+const TWO_TENANTS = `
+  insert into organization (id, name, slug) values ('org_own', 'own', 'own'), ('org_other', 'other', 'other');
+  insert into "user" (id, name, email) values ('user_own', 'own', 'own@example.com');
+  insert into member (id, organization_id, user_id, role) values ('member_own', 'org_own', 'user_own', 'owner');
+  insert into research_plan (id, organization_id, title, question)
+    values ('plan_own', 'org_own', 'own plan', 'q'), ('plan_other', 'org_other', 'other plan', 'q');
+`;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  await t.driver.exec(TWO_TENANTS);
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+/**
+ * Opens a hole in a transaction, runs `fn` inside it (as the owner), and rolls everything back.
+ */
+async function withHole<T>(sql: string, fn: () => Promise<T>): Promise<T> {
+  await t.driver.exec(`begin; ${sql}`);
+  try {
+    return await fn();
+  } finally {
+    await t.driver.exec("rollback");
+  }
+}
+
+/** Runs `sql` as the tenant role for org_own / user_own inside the open transaction; returns its rows. */
+async function asTenant<Row>(sql: string): Promise<Row[]> {
+  await t.driver.exec(`savepoint as_tenant;
+    select set_config('app.tenant_id', 'org_own', true), set_config('app.user_id', 'user_own', true),
+           set_config('role', 'authenticated', true)`);
+  try {
+    return await t.driver.query<Row>(sql);
+  } finally {
+    await t.driver.exec("rollback to savepoint as_tenant; reset role");
+  }
+}
+
+const findingsOn = (report: CoverageReport, name: string) =>
+  report.matrix.findings.filter((f) => f.table === name).map((f) => `${f.code}${f.command ? ` ${f.command}` : ""}`);
+
+describe("a table with the tenant column outside the configured schema", () => {
+  const hole = `
+    create schema archive;
+    grant usage on schema archive to authenticated;
+    create table archive.research_plan_2023 as select * from public.research_plan;
+    grant select, insert, update, delete on all tables in schema archive to authenticated;
+  `;
+
+  it("leaks every organization's rows and is held to the tenant-table checks", async () => {
+    await withHole(hole, async () => {
+      const [seen] = await asTenant<{ orgs: number }>(
+        "select count(distinct organization_id)::int as orgs from archive.research_plan_2023",
+      );
+      expect(seen?.orgs).toBe(2);
+      const report = await coverageReport(t.driver, RLS_CONFIG);
+      expect(report.matrix.ok).toBe(false);
+      expect(findingsOn(report, "archive.research_plan_2023")).toEqual([
+        "rls-disabled",
+        "missing-policy select",
+        "missing-policy insert",
+        "missing-policy update",
+        "missing-policy delete",
+      ]);
+      expect(report.matrix.rows.map((r) => r.table)).toContain("archive.research_plan_2023");
+      const rlsFix = report.matrix.findings.find((f) => f.table === "archive.research_plan_2023")?.fix;
+      expect(rlsFix).toContain(`ALTER TABLE "archive"."research_plan_2023" ENABLE ROW LEVEL SECURITY`);
+    });
+  });
+
+  it("is not judged while no app role can reach it", async () => {
+    await withHole(
+      `create schema archive; create table archive.old_plans as select * from public.research_plan;`,
+      async () => {
+        const report = await coverageReport(t.driver, RLS_CONFIG);
+        expect(report.matrix.findings).toEqual([]);
+        expect(report.matrix.objects.find((o) => o.name === "archive.old_plans")?.class).toBe("unreachable");
+      },
+    );
+  });
+});
