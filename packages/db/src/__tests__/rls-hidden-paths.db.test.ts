@@ -10,6 +10,8 @@ import { RLS_CONFIG } from "../project.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
 
 let t: TestDatabase;
+/** A suffix no other test run uses (roles are cluster-wide on the server). */
+const RUN = `${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
 
 /** Two organizations, a user who is a member of the first, a plan of each. */
 const TWO_TENANTS = `
@@ -93,5 +95,44 @@ describe("a table with the tenant column outside the configured schema", () => {
         expect(report.matrix.objects.find((o) => o.name === "archive.old_plans")?.class).toBe("unreachable");
       },
     );
+  });
+});
+
+describe("a policy for a role the tenant role is a member of", () => {
+  const group = `rls_group_${RUN}`;
+  const inner = `rls_inner_${RUN}`;
+
+  it("leaks, and is judged like a policy for the tenant role itself", async () => {
+    const hole = `
+      create role ${group} nologin;
+      grant ${group} to authenticated;
+      create policy research_plan_support on research_plan for select to ${group} using (true);
+    `;
+    await withHole(hole, async () => {
+      const seen = await asTenant<{ id: string }>("select id from research_plan order by id");
+      expect(seen.map((r) => r.id)).toEqual(["plan_other", "plan_own"]);
+      const report = await coverageReport(t.driver, RLS_CONFIG);
+      expect(findingsOn(report, "research_plan")).toEqual(["unscoped-policy"]);
+      const finding = report.matrix.findings.find((f) => f.policy === "research_plan_support");
+      expect(finding?.message).toContain(`TO ${group}, of which authenticated is a member`);
+      expect(report.matrix.rows.find((r) => r.table === "research_plan")?.commands.select).toEqual([
+        "research_plan_select",
+        "research_plan_support",
+      ]);
+    });
+  });
+
+  it("counts indirect membership too", async () => {
+    const hole = `
+      create role ${group} nologin;
+      create role ${inner} nologin;
+      grant ${group} to authenticated;
+      grant ${inner} to ${group};
+      create policy research_plan_support on research_plan for select to ${inner} using (true);
+    `;
+    await withHole(hole, async () => {
+      const report = await coverageReport(t.driver, RLS_CONFIG);
+      expect(findingsOn(report, "research_plan")).toEqual(["unscoped-policy"]);
+    });
   });
 });

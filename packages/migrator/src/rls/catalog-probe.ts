@@ -91,6 +91,11 @@ export interface RoutineInfo {
 export interface AppRoleInfo extends RoleInfo {
   /** Roles it is a member of that bypass RLS, are superusers or own relations. */
   escalations: string[];
+  /**
+   * Every role it is a member of, directly or indirectly, inheriting or not (`SET ROLE` reaches
+   * them all): a policy for any of them applies to it.
+   */
+  memberOf: string[];
   /** Schemas it may CREATE objects in. */
   createSchemas: string[];
 }
@@ -204,6 +209,8 @@ async function probeAppRoles(driver: Driver, config: RlsConfig): Promise<AppRole
                      where o.oid <> r.oid and pg_has_role(r.oid, o.oid, 'MEMBER')
                        and (o.rolsuper or o.rolbypassrls or exists (select 1 from pg_class c where c.relowner = o.oid and c.relkind in ('r', 'p')))
                      order by 1)::text[] as escalations,
+              array(select o.rolname from pg_roles o where o.oid <> r.oid and pg_has_role(r.oid, o.oid, 'MEMBER')
+                     order by 1)::text[] as "memberOf",
               array(select n.nspname from pg_namespace n where ${SYSTEM_SCHEMAS} and has_schema_privilege(r.oid, n.oid, 'CREATE')
                      order by 1)::text[] as "createSchemas"
          from pg_roles r where r.rolname = $1`,
@@ -219,6 +226,7 @@ async function probeAppRoles(driver: Driver, config: RlsConfig): Promise<AppRole
             bypassRls: false,
             ownedTables: [],
             escalations: [],
+            memberOf: [],
             createSchemas: [],
           },
     );

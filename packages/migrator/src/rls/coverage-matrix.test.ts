@@ -69,8 +69,8 @@ function catalog(overrides: Partial<RlsCatalog> = {}): RlsCatalog {
     ],
     routines: [],
     appRoles: [
-      { ...safeRole, escalations: [], createSchemas: [] },
-      { ...safeRole, name: "guest", escalations: [], createSchemas: [] },
+      { ...safeRole, escalations: [], memberOf: [], createSchemas: [] },
+      { ...safeRole, name: "guest", escalations: [], memberOf: [], createSchemas: [] },
     ],
     ...overrides,
   };
@@ -127,6 +127,24 @@ describe("buildCoverageMatrix", () => {
     expect(toPublic.findings.map((f) => f.code)).toEqual(["policy-to-public"]);
   });
 
+  it("judges a policy for a role the tenant role is a member of like one for the tenant role", () => {
+    const viaGroup = catalog({
+      policies: [
+        ...["select", "insert", "update", "delete"].map((c) => policy("notes", c)),
+        policy("notes", "select", { name: "notes_support", roles: ["support"], using: "true" }),
+        policy("notes", "select", { name: "notes_stranger", roles: ["stranger"], using: "true" }),
+      ],
+      appRoles: [
+        { ...safeRole, escalations: [], memberOf: ["staff", "support"], createSchemas: [] },
+        { ...safeRole, name: "guest", escalations: [], memberOf: [], createSchemas: [] },
+      ],
+    });
+    const matrix = buildCoverageMatrix(viaGroup);
+    expect(matrix.rows[0]?.commands.select).toEqual(["notes_select", "notes_support"]);
+    expect(matrix.findings.map((f) => [f.code, f.policy])).toEqual([["unscoped-policy", "notes_support"]]);
+    expect(matrix.findings[0]?.message).toContain("(TO support, of which app_user is a member)");
+  });
+
   it("reports missing commands, disabled RLS and policies for other roles or restrictive ones", () => {
     const matrix = buildCoverageMatrix(
       catalog({
@@ -173,13 +191,13 @@ describe("buildCoverageMatrix", () => {
       ownedTables: ["public.notes"],
     };
     const unsafe = buildCoverageMatrix(
-      catalog({ role: unsafeRole, appRoles: [{ ...unsafeRole, escalations: [], createSchemas: [] }] }),
+      catalog({ role: unsafeRole, appRoles: [{ ...unsafeRole, escalations: [], memberOf: [], createSchemas: [] }] }),
     );
     expect(unsafe.findings.map((f) => f.code)).toEqual(["role-superuser", "role-bypasses-rls", "role-owns-table"]);
     expect(unsafe.findings[2]?.message).toContain("public.notes");
     const gone = { name: "app_user", exists: false, superuser: false, bypassRls: false, ownedTables: [] };
     const missing = buildCoverageMatrix(
-      catalog({ role: gone, appRoles: [{ ...gone, escalations: [], createSchemas: [] }] }),
+      catalog({ role: gone, appRoles: [{ ...gone, escalations: [], memberOf: [], createSchemas: [] }] }),
     );
     expect(missing.findings.map((f) => f.code)).toEqual(["role-missing"]);
   });
@@ -303,8 +321,8 @@ describe("every reachable object is classified", () => {
       codes(
         catalog({
           appRoles: [
-            { ...safeRole, escalations: ["owner"], createSchemas: ["public"] },
-            { ...safeRole, name: "guest", bypassRls: true, escalations: [], createSchemas: [] },
+            { ...safeRole, escalations: ["owner"], memberOf: ["owner"], createSchemas: ["public"] },
+            { ...safeRole, name: "guest", bypassRls: true, escalations: [], memberOf: [], createSchemas: [] },
           ],
         }),
       ),

@@ -125,17 +125,48 @@ export interface CoverageMatrix {
   ok: boolean;
 }
 
-function appliesTo(policy: PolicyInfo, role: string, command: RlsCommand): boolean {
+/**
+ * Who a policy reaches: a policy applies to an app role when its roles include PUBLIC, the app
+ * role, or any role the app role is a member of (directly or not; `SET ROLE` reaches them all).
+ */
+interface PolicyAudience {
+  /** Whether the policy lets rows through for any of these roles. */
+  reaches(policy: PolicyInfo, roles: readonly string[]): boolean;
+  /** How it reaches them, for a message: ` (TO grp, of which authenticated is a member)`, or empty. */
+  via(policy: PolicyInfo, roles: readonly string[]): string;
+}
+
+function policyAudience(appRoleInfos: readonly AppRoleInfo[]): PolicyAudience {
+  const memberOf = new Map(appRoleInfos.map((r) => [r.name, r.memberOf]));
+  const groupsOf = (role: string) => memberOf.get(role) ?? [];
+  return {
+    reaches: (policy, roles) =>
+      policy.roles.includes("public") ||
+      roles.some((role) => policy.roles.includes(role) || groupsOf(role).some((g) => policy.roles.includes(g))),
+    via(policy, roles) {
+      const links = roles.flatMap((role) =>
+        policy.roles.includes(role)
+          ? []
+          : groupsOf(role)
+              .filter((g) => policy.roles.includes(g))
+              .map((g) => [g, role]),
+      );
+      return links.length === 0
+        ? ""
+        : ` (${links.map(([g, role]) => `TO ${g}, of which ${role} is a member`).join("; ")})`;
+    },
+  };
+}
+
+function appliesTo(policy: PolicyInfo, audience: PolicyAudience, role: string, command: RlsCommand): boolean {
   return (
-    policy.permissive &&
-    (policy.command === command || policy.command === "all") &&
-    (policy.roles.includes(role) || policy.roles.includes("public"))
+    policy.permissive && (policy.command === command || policy.command === "all") && audience.reaches(policy, [role])
   );
 }
 
 /** Policies that can let rows through for an app role. */
-function appPolicies(policies: PolicyInfo[], roles: string[]): PolicyInfo[] {
-  return policies.filter((p) => p.permissive && p.roles.some((r) => r === "public" || roles.includes(r)));
+function appPolicies(policies: PolicyInfo[], audience: PolicyAudience, roles: string[]): PolicyInfo[] {
+  return policies.filter((p) => p.permissive && audience.reaches(p, roles));
 }
 
 /** A display name (`name`, or `schema.name` outside the configured schema) quoted for SQL. */
@@ -153,6 +184,7 @@ function judgePolicies(
   scope: Scope,
   scopeWords: string,
   tenant: boolean,
+  via: (policy: PolicyInfo) => string,
   push: (f: RlsFinding) => void,
 ): void {
   for (const policy of policies) {
@@ -162,7 +194,7 @@ function judgePolicies(
         code: "unscoped-policy",
         table,
         policy: policy.name,
-        message: `policy ${policy.name} on ${table} has an expression that does not confine rows to ${scopeWords} (${expressions.join(" / ")}): it grants rows regardless of who asks`,
+        message: `policy ${policy.name} on ${table}${via(policy)} has an expression that does not confine rows to ${scopeWords} (${expressions.join(" / ")}): it grants rows regardless of who asks`,
         fix: `compare ${scope.column ?? "the owning column"} with (SELECT current_setting('${scope.settings[0]}', true)) in USING and WITH CHECK, and nothing that ORs around it`,
       });
     }
@@ -190,6 +222,8 @@ export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
     settings: [config.userSetting, config.tenantSetting].filter((s): s is string => Boolean(s)),
     allowExists: true,
   };
+  const audience = policyAudience(catalog.appRoles ?? []);
+  const via = (policy: PolicyInfo) => audience.via(policy, roleNames);
   const relations = catalog.relations ?? [];
   const relationByName = new Map(relations.map((r) => [r.name, r]));
 
@@ -198,7 +232,7 @@ export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
     const commands = Object.fromEntries(
       RLS_COMMANDS.map((command) => [
         command,
-        policies.filter((p) => appliesTo(p, config.role, command)).map((p) => p.name),
+        policies.filter((p) => appliesTo(p, audience, config.role, command)).map((p) => p.name),
       ]),
     ) as Record<RlsCommand, string[]>;
     if (!table.rlsEnabled) {
@@ -221,10 +255,11 @@ export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
     }
     judgePolicies(
       table.table,
-      appPolicies(policies, roleNames),
+      appPolicies(policies, audience, roleNames),
       tenantScope,
       `the tenant (${config.tenantColumn} = ${config.tenantSetting})`,
       true,
+      via,
       push,
     );
     if (relationByName.get(table.table)?.tenantIndex === false) {
@@ -259,7 +294,7 @@ export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
   }
 
   const objects = [
-    ...relations.map((relation) => judgeRelation(relation, catalog, { roleNames, userScope, push })),
+    ...relations.map((relation) => judgeRelation(relation, catalog, { roleNames, userScope, audience, push })),
     ...(catalog.routines ?? []).map((routine) => judgeRoutine(routine, config, push)),
   ];
   judgeRoles(catalog, roleNames, push);
@@ -282,10 +317,10 @@ export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
 function judgeRelation(
   relation: RelationInfo,
   catalog: RlsCatalog,
-  context: { roleNames: string[]; userScope: Scope; push: (f: RlsFinding) => void },
+  context: { roleNames: string[]; userScope: Scope; audience: PolicyAudience; push: (f: RlsFinding) => void },
 ): ObjectVerdict {
   const { config } = catalog;
-  const { roleNames, userScope, push } = context;
+  const { roleNames, userScope, audience, push } = context;
   const name = relation.name;
   const verdict = (cls: ObjectClass): ObjectVerdict => ({
     name,
@@ -357,10 +392,11 @@ function judgeRelation(
     const policies = catalog.policies.filter((p) => p.table === name);
     judgePolicies(
       name,
-      appPolicies(policies, roleNames),
+      appPolicies(policies, audience, roleNames),
       userScope,
       `the user or tenant (${userScope.settings.join(" or ")})`,
       false,
+      (policy) => audience.via(policy, roleNames),
       push,
     );
     return verdict("user-scoped");
