@@ -136,3 +136,37 @@ describe("a policy for a role the tenant role is a member of", () => {
     });
   });
 });
+
+describe("a user-scoped policy whose EXISTS is not tied to the row", () => {
+  const hole = `
+    create table org_billing (id text primary key, org_id text not null, card_last4 text);
+    alter table org_billing enable row level security;
+    create policy org_billing_select on org_billing for select to authenticated
+      using (exists (select 1 from member m
+                      where m.user_id = (select current_setting('app.user_id', true)) and m.role = 'owner'));
+    insert into org_billing values ('b_own', 'org_own', '1111'), ('b_other', 'org_other', '4242');
+  `;
+
+  it("leaks every organization's rows to an owner of any, and is an unscoped policy", async () => {
+    await withHole(hole, async () => {
+      const seen = await asTenant<{ id: string }>("select id from org_billing order by id");
+      expect(seen.map((r) => r.id)).toEqual(["b_other", "b_own"]);
+      const report = await coverageReport(t.driver, RLS_CONFIG);
+      expect(findingsOn(report, "org_billing")).toEqual(["unscoped-policy"]);
+      expect(report.matrix.findings.find((f) => f.table === "org_billing")?.fix).toContain(
+        "an EXISTS must also equate",
+      );
+    });
+  });
+
+  it("passes once the EXISTS is tied to the row", async () => {
+    const tied = hole.replace("m.role = 'owner'", "m.role = 'owner' and m.organization_id = org_billing.org_id");
+    await withHole(tied, async () => {
+      const seen = await asTenant<{ id: string }>("select id from org_billing order by id");
+      expect(seen.map((r) => r.id)).toEqual(["b_own"]);
+      const report = await coverageReport(t.driver, RLS_CONFIG);
+      expect(report.matrix.findings).toEqual([]);
+      expect(report.matrix.objects.find((o) => o.name === "org_billing")?.class).toBe("user-scoped");
+    });
+  });
+});

@@ -23,6 +23,8 @@ export interface TenantTableInfo {
 export interface PolicyInfo {
   /** The table, `schema.table` outside the configured schema. */
   table: string;
+  /** The table's own name, unqualified: how its expressions name its row inside a sub-select. */
+  relname: string;
   name: string;
   permissive: boolean;
   /** Role names; `public` means every role. */
@@ -156,7 +158,7 @@ export async function probeRlsCatalog(driver: Driver, config: RlsConfig): Promis
   );
   const policies = await driver.query<PolicyInfo>(
     `select case when schemaname = $1 then tablename::text else schemaname || '.' || tablename end as "table",
-            policyname as name, permissive = 'PERMISSIVE' as permissive,
+            tablename::text as relname, policyname as name, permissive = 'PERMISSIVE' as permissive,
             roles::text[] as roles, lower(cmd) as command, qual as using, with_check as "withCheck"
        from pg_policies where schemaname not in ('pg_catalog', 'information_schema') order by 1, policyname`,
     [config.schema],

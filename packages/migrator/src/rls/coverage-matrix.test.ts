@@ -24,6 +24,7 @@ function policy(table: string, command: string, overrides: Partial<PolicyInfo> =
   const withCheck = command === "insert" || command === "update" ? scoped : null;
   return {
     table,
+    relname: table,
     name: `${table}_${command}`,
     permissive: true,
     roles: ["app_user"],
@@ -224,9 +225,44 @@ describe("expressionConfines", () => {
   it("accepts an EXISTS that confines only where allowed (user-scoped tables)", () => {
     const exists =
       "(EXISTS ( SELECT 1 FROM m WHERE ((m.user_id = u.id) AND (m.org_id = ( SELECT current_setting('app.org'::text, true) AS current_setting)))))";
-    expect(expressionConfines(exists, { settings: ["app.org"], allowExists: true })).toBe(true);
+    const user = { settings: ["app.org"], allowExists: true, table: "u" };
+    expect(expressionConfines(exists, user)).toBe(true);
     expect(expressionConfines(exists, tenant)).toBe(false);
-    expect(expressionConfines("(EXISTS ( SELECT 1 FROM m))", { settings: ["app.org"], allowExists: true })).toBe(false);
+    expect(expressionConfines("(EXISTS ( SELECT 1 FROM m))", user)).toBe(false);
+  });
+
+  it("refuses an EXISTS that is not tied to the policy's row", () => {
+    const setting = "( SELECT current_setting('app.org'::text, true) AS current_setting)";
+    const user = { settings: ["app.org"], allowExists: true, table: "u" };
+    // One matching member row makes it true for every row of u.
+    expect(expressionConfines(`(EXISTS ( SELECT 1 FROM m WHERE (m.user_id = ${setting})))`, user)).toBe(false);
+    expect(
+      expressionConfines(
+        `(EXISTS ( SELECT 1 FROM m WHERE ((m.user_id = ${setting}) AND (m.role = 'owner'::text))))`,
+        user,
+      ),
+    ).toBe(false);
+    // Naming the row without tying it to the sub-query's rows does not count either.
+    expect(
+      expressionConfines(`(EXISTS ( SELECT 1 FROM m WHERE ((m.user_id = ${setting}) AND (u.id = u.id))))`, user),
+    ).toBe(false);
+    // Each OR branch must be both confined and tied to the row.
+    expect(
+      expressionConfines(
+        `(EXISTS ( SELECT 1 FROM m WHERE (((m.user_id = u.id) AND (m.org_id = ${setting})) OR (m.org_id = ${setting}))))`,
+        user,
+      ),
+    ).toBe(false);
+    expect(
+      expressionConfines(`(EXISTS ( SELECT 1 FROM m WHERE ((u.id = m.user_id) AND (m.org_id = ${setting}))))`, user),
+    ).toBe(true);
+    // Without knowing the row's name nothing can be tied to it.
+    expect(
+      expressionConfines(`(EXISTS ( SELECT 1 FROM m WHERE ((u.id = m.user_id) AND (m.org_id = ${setting}))))`, {
+        settings: ["app.org"],
+        allowExists: true,
+      }),
+    ).toBe(false);
   });
 });
 

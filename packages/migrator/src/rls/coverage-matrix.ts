@@ -189,13 +189,13 @@ function judgePolicies(
 ): void {
   for (const policy of policies) {
     const expressions = [policy.using, policy.withCheck].filter((e): e is string => e !== null);
-    if (expressions.some((e) => !expressionConfines(e, scope))) {
+    if (expressions.some((e) => !expressionConfines(e, { ...scope, table: policy.relname }))) {
       push({
         code: "unscoped-policy",
         table,
         policy: policy.name,
         message: `policy ${policy.name} on ${table}${via(policy)} has an expression that does not confine rows to ${scopeWords} (${expressions.join(" / ")}): it grants rows regardless of who asks`,
-        fix: `compare ${scope.column ?? "the owning column"} with (SELECT current_setting('${scope.settings[0]}', true)) in USING and WITH CHECK, and nothing that ORs around it`,
+        fix: `compare ${scope.column ?? "the owning column"} with (SELECT current_setting('${scope.settings[0]}', true)) in USING and WITH CHECK, and nothing that ORs around it${scope.allowExists ? `; an EXISTS must also equate a column of its sub-query with one of ${table}'s row (… WHERE m.user_id = ${quoteIdent(policy.relname)}.id AND m.organization_id = (SELECT current_setting(…)))` : ""}`,
       });
     }
     if (tenant && ["insert", "update", "all"].includes(policy.command) && policy.withCheck === null) {

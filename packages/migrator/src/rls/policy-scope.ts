@@ -3,8 +3,11 @@
  * PostgreSQL's own parse of the expression `pg_policies` deparses. An expression confines when,
  * whatever else it says, every row it lets through has a column equal to one of the allowed
  * settings: `col = (SELECT current_setting('app.tenant_id', true))`, an AND with such a term, an
- * OR of such terms, or (for user-scoped tables) an EXISTS whose sub-query confines. `true`, a
- * comparison with another setting, or an OR with an unconfined branch does not.
+ * OR of such terms, or (for user-scoped tables) an EXISTS whose sub-query both confines its own
+ * rows and is tied to the policy's row (`m.user_id = "user".id AND m.organization_id = (SELECT
+ * current_setting(…))`). `true`, a comparison with another setting, an OR with an unconfined
+ * branch, or an EXISTS that never names the policy's row (true for every row once one matching
+ * sub-query row exists) does not.
  */
 import {
   type AstObject,
@@ -26,6 +29,12 @@ export interface Scope {
   column?: string;
   /** Whether an EXISTS sub-query that confines counts (user-scoped tables). */
   allowExists?: boolean;
+  /**
+   * The policy's table as its expressions name its row (its own name, unqualified: PostgreSQL
+   * prefixes every column inside a sub-select). An EXISTS counts only if it compares a column of
+   * this row with one of its own.
+   */
+  table?: string;
 }
 
 /** The expression `pg_policies` shows, as a parse tree (the parser must be loaded). */
@@ -80,6 +89,50 @@ function comparisonConfines(expr: AstObject, scope: Scope): boolean {
   });
 }
 
+/** The relation a qualified column reference names (`m` of `m.user_id`), or undefined when bare. */
+function columnQualifier(node: unknown): string | undefined {
+  const fields = nameList(nodeOf(uncast(node), "ColumnRef")?.["fields"]);
+  return fields.length >= 2 ? fields.at(-2) : undefined;
+}
+
+/** `inner.col = outer.col`: a column of the policy's row equated with a column of the sub-query. */
+function correlates(expr: AstObject, outer: string | undefined): boolean {
+  if (outer === undefined) return false;
+  if (stringField(expr, "kind") !== "AEXPR_OP" || nameList(expr["name"]).join(".") !== "=") return false;
+  const [left, right] = [columnQualifier(expr["lexpr"]), columnQualifier(expr["rexpr"])];
+  if (left === undefined || right === undefined) return false;
+  return (left === outer) !== (right === outer);
+}
+
+/**
+ * What every row a sub-query's WHERE lets through satisfies: a comparison with an allowed
+ * setting, and an equality with the policy's row. AND needs each from some term, OR from every
+ * branch.
+ */
+function subqueryConfinement(node: unknown, scope: Scope): { setting: boolean; correlated: boolean } {
+  const wrapped = unwrap(node);
+  const none = { setting: false, correlated: false };
+  if (!wrapped) return none;
+  const { type, body } = wrapped;
+  if (type === "BoolExpr") {
+    const parts = arrayField(body, "args").map((arg) => subqueryConfinement(arg, scope));
+    if (body["boolop"] === "AND_EXPR") {
+      return { setting: parts.some((p) => p.setting), correlated: parts.some((p) => p.correlated) };
+    }
+    if (body["boolop"] === "OR_EXPR" && parts.length > 0) {
+      return { setting: parts.every((p) => p.setting), correlated: parts.every((p) => p.correlated) };
+    }
+    return none;
+  }
+  if (type === "A_Expr") {
+    return {
+      setting: comparisonConfines(body, { ...scope, column: undefined }),
+      correlated: correlates(body, scope.table),
+    };
+  }
+  return none;
+}
+
 function confines(node: unknown, scope: Scope): boolean {
   const wrapped = unwrap(node);
   if (!wrapped) return false;
@@ -93,7 +146,8 @@ function confines(node: unknown, scope: Scope): boolean {
   if (type === "A_Expr") return comparisonConfines(body, scope);
   if (type === "SubLink" && scope.allowExists && stringField(body, "subLinkType") === "EXISTS_SUBLINK") {
     const select = nodeOf(body["subselect"], "SelectStmt");
-    return confines(select?.["whereClause"], { ...scope, column: undefined });
+    const { setting, correlated } = subqueryConfinement(select?.["whereClause"], scope);
+    return setting && correlated;
   }
   return false;
 }
