@@ -170,3 +170,43 @@ describe("a user-scoped policy whose EXISTS is not tied to the row", () => {
     });
   });
 });
+
+describe("a function of another schema named current_setting", () => {
+  const hole = `
+    create function public.current_setting(name text, missing_ok boolean, fallback text) returns text
+      language sql stable as $$ select coalesce(nullif(pg_catalog.current_setting(name, missing_ok), ''), fallback) $$;
+    alter policy research_plan_select on research_plan
+      using (organization_id = (select public.current_setting('app.tenant_id', true, organization_id)));
+  `;
+
+  it("shows every row when no tenant is set, and does not pass for the built-in", async () => {
+    await withHole(hole, async () => {
+      await t.driver.exec(
+        `savepoint no_tenant; select set_config('app.tenant_id', '', true), set_config('role', 'authenticated', true)`,
+      );
+      const seen = await t.driver.query<{ id: string }>("select id from research_plan order by id");
+      await t.driver.exec("rollback to savepoint no_tenant; reset role");
+      expect(seen.map((r) => r.id)).toEqual(["plan_other", "plan_own"]);
+      const report = await coverageReport(t.driver, RLS_CONFIG);
+      expect(findingsOn(report, "research_plan")).toEqual(["unscoped-policy"]);
+      expect(report.matrix.findings[0]?.message).toContain("public.current_setting(");
+    });
+  });
+
+  it("is told from the built-in even when the session's search_path finds it first", async () => {
+    await withHole(
+      `create schema shadow;
+       create function shadow.current_setting(n text, ok boolean) returns text language sql stable as $$ select 'org_other' $$;
+       alter policy research_plan_select on research_plan
+         using (organization_id = (select shadow.current_setting('app.tenant_id', true)));
+       set local search_path = shadow, pg_catalog, public;`,
+      async () => {
+        const report = await coverageReport(t.driver, RLS_CONFIG);
+        expect(findingsOn(report, "research_plan")).toEqual(["unscoped-policy"]);
+        expect(report.matrix.findings[0]?.message).toContain("shadow.current_setting(");
+        const [path] = await t.driver.query<{ path: string }>("select current_setting('search_path') as path");
+        expect(path?.path).toBe("shadow, pg_catalog, public");
+      },
+    );
+  });
+});

@@ -156,12 +156,14 @@ export async function probeRlsCatalog(driver: Driver, config: RlsConfig): Promis
       order by n.nspname <> $1, 1`,
     [config.schema, config.tenantColumn, appRoles(config)],
   );
-  const policies = await driver.query<PolicyInfo>(
-    `select case when schemaname = $1 then tablename::text else schemaname || '.' || tablename end as "table",
+  const policies = await withCatalogSearchPath(driver, () =>
+    driver.query<PolicyInfo>(
+      `select case when schemaname = $1 then tablename::text else schemaname || '.' || tablename end as "table",
             tablename::text as relname, policyname as name, permissive = 'PERMISSIVE' as permissive,
             roles::text[] as roles, lower(cmd) as command, qual as using, with_check as "withCheck"
        from pg_policies where schemaname not in ('pg_catalog', 'information_schema') order by 1, policyname`,
-    [config.schema],
+      [config.schema],
+    ),
   );
   const [roleRow] = await driver.query<{ superuser: boolean; bypassRls: boolean; ownedTables: string[] }>(
     `select r.rolsuper as superuser, r.rolbypassrls as "bypassRls",
@@ -198,6 +200,23 @@ export async function probeRlsCatalog(driver: Driver, config: RlsConfig): Promis
     routines: await probeRoutines(driver, config, existing),
     appRoles: roles,
   };
+}
+
+/**
+ * Runs `fn` with `search_path` set to `pg_catalog` alone, then restores it. `pg_get_expr` (behind
+ * `pg_policies`) leaves a function or operator unqualified when the session's `search_path` would
+ * find that very one, so under `pg_catalog` alone only built-ins print bare: a
+ * `public.current_setting(…)` overload or a `public.=` operator prints schema-qualified and cannot
+ * pass for the built-in.
+ */
+async function withCatalogSearchPath<T>(driver: Driver, fn: () => Promise<T>): Promise<T> {
+  const [saved] = await driver.query<{ path: string }>(`select current_setting('search_path') as path`);
+  await driver.query(`select set_config('search_path', 'pg_catalog', false)`);
+  try {
+    return await fn();
+  } finally {
+    await driver.query(`select set_config('search_path', $1, false)`, [saved?.path ?? ""]);
+  }
 }
 
 async function probeAppRoles(driver: Driver, config: RlsConfig): Promise<AppRoleInfo[]> {

@@ -222,6 +222,14 @@ describe("expressionConfines", () => {
     expect(expressionConfines("(org_id <> ( SELECT current_setting('app.org'::text, true)))", tenant)).toBe(false);
   });
 
+  it("accepts only PostgreSQL's own current_setting, as pg_get_expr prints it under search_path pg_catalog", () => {
+    const call = (fn: string) => `(org_id = ( SELECT ${fn} AS current_setting))`;
+    expect(expressionConfines(call("pg_catalog.current_setting('app.org'::text, true)"), tenant)).toBe(true);
+    expect(expressionConfines(call("current_setting('app.org'::text)"), tenant)).toBe(true);
+    expect(expressionConfines(call("public.current_setting('app.org'::text, true)"), tenant)).toBe(false);
+    expect(expressionConfines(call("current_setting('app.org'::text, true, org_id)"), tenant)).toBe(false);
+  });
+
   it("accepts an EXISTS that confines only where allowed (user-scoped tables)", () => {
     const exists =
       "(EXISTS ( SELECT 1 FROM m WHERE ((m.user_id = u.id) AND (m.org_id = ( SELECT current_setting('app.org'::text, true) AS current_setting)))))";

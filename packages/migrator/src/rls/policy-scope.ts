@@ -52,6 +52,17 @@ function uncast(node: unknown): unknown {
   return cast ? uncast(cast["arg"]) : node;
 }
 
+/**
+ * PostgreSQL's own `current_setting(name [, missing_ok])`: bare or `pg_catalog.`-qualified, with
+ * one or two arguments. The catalog probe reads policies with `search_path = pg_catalog`, so any
+ * other function of that name (`public.current_setting(name, ok, fallback)`) prints qualified.
+ */
+function isBuiltinCurrentSetting(call: AstObject): boolean {
+  const name = nameList(call["funcname"]).join(".");
+  const args = arrayField(call, "args").length;
+  return (name === "current_setting" || name === "pg_catalog.current_setting") && (args === 1 || args === 2);
+}
+
 /** The setting a `current_setting('x', …)` call reads, bare or as a scalar sub-select. */
 function settingRead(node: unknown): string | undefined {
   let value = uncast(node);
@@ -63,7 +74,7 @@ function settingRead(node: unknown): string | undefined {
     value = uncast(nodeOf(arrayField(select, "targetList")[0], "ResTarget")?.["val"]);
   }
   const call = nodeOf(value, "FuncCall");
-  if (!call || nameList(call["funcname"]).at(-1) !== "current_setting") return undefined;
+  if (!call || !isBuiltinCurrentSetting(call)) return undefined;
   const constant = nodeOf(uncast(arrayField(call, "args")[0]), "A_Const");
   return stringField(objectField(constant, "sval"), "sval");
 }
