@@ -72,6 +72,10 @@ export interface RelationInfo {
   readsTenantTables: string[];
   /** Privileges per app role (only roles with schema USAGE; column privileges count). */
   access: Record<string, string[]>;
+  /** Rules on it other than a view's `_RETURN`: their actions run with the owner's rights. */
+  rules: string[];
+  /** Triggers on it whose function is SECURITY DEFINER: they run as the function's owner. */
+  definerTriggers: { name: string; function: string }[];
 }
 
 /** A function or procedure outside the system schemas that an app role can execute. */
@@ -278,7 +282,13 @@ async function probeRelations(driver: Driver, config: RlsConfig, roles: string[]
                     join pg_namespace tn on tn.oid = t.relnamespace
                    where w.ev_class = c.oid
                      and exists (select 1 from pg_attribute a where a.attrelid = t.oid and a.attname = $2 and a.attnum > 0 and not a.attisdropped)
-                   order by 1)::text[] as "readsTenantTables"
+                   order by 1)::text[] as "readsTenantTables",
+            array(select w.rulename from pg_rewrite w where w.ev_class = c.oid and w.rulename <> '_RETURN'
+                   order by 1)::text[] as rules,
+            coalesce((select json_agg(json_build_object('name', tg.tgname, 'function', tp.oid::regprocedure::text)
+                                      order by tg.tgname)
+                        from pg_trigger tg join pg_proc tp on tp.oid = tg.tgfoid
+                       where tg.tgrelid = c.oid and not tg.tgisinternal and tp.prosecdef), '[]') as "definerTriggers"
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where ${SYSTEM_SCHEMAS} and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
       order by 2`,

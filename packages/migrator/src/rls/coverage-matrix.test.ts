@@ -45,6 +45,8 @@ function relation(name: string, overrides: Partial<RelationInfo> = {}): Relation
     tenantIndex: false,
     readsTenantTables: [],
     access: { app_user: ["SELECT"] },
+    rules: [],
+    definerTriggers: [],
     ...overrides,
   };
 }
@@ -335,6 +337,25 @@ describe("every reachable object is classified", () => {
     );
     expect(matrix.findings.map((f) => f.code)).toEqual(["missing-with-check", "dangerous-privilege", "stray-grant"]);
     expect(matrix.warnings.map((w) => `${w.code} ${w.table}`)).toEqual(["tenant-index-missing notes"]);
+  });
+
+  it("reports rules on reachable relations and SECURITY DEFINER triggers on writable ones", () => {
+    const definer = [{ name: "fill", function: "fill_comment()" }];
+    expect(
+      codes(
+        catalog({
+          relations: [
+            relation("feedback", {
+              access: { app_user: ["SELECT", "INSERT"] },
+              rules: ["flag"],
+              definerTriggers: definer,
+            }),
+            relation("countries", { definerTriggers: definer }),
+            relation("secrets", { access: {}, rules: ["log"], definerTriggers: definer }),
+          ],
+        }),
+      ),
+    ).toEqual(["relation-rule feedback", "definer-trigger feedback", "unprotected-table feedback"]);
   });
 
   it("reports SECURITY DEFINER routines that are undeclared or unpinned, and accepts invoker ones", () => {

@@ -51,6 +51,8 @@ export interface RlsFinding {
     | "foreign-table-granted"
     | "definer-routine"
     | "definer-search-path"
+    | "relation-rule"
+    | "definer-trigger"
     | "dangerous-privilege"
     | "stray-grant"
     | "schema-create"
@@ -332,6 +334,7 @@ function judgeRelation(
   });
   const reaching = Object.keys(relation.access);
   if (reaching.length === 0) return verdict("unreachable");
+  judgeOwnerCode(relation, push);
   const isShared = declared(config.sharedTables, name);
   for (const [grantee, privileges] of Object.entries(relation.access)) {
     const dangerous = privileges.filter((p) => ["TRUNCATE", "TRIGGER", "REFERENCES"].includes(p));
@@ -412,6 +415,36 @@ function judgeRelation(
     fix: `enable RLS with policies on the tenant or user setting, REVOKE ALL ON ${name} FROM ${reaching.join(", ")} if the app roles need nothing of it, or declare it in the RLS config's sharedTables (SELECT only)`,
   });
   return verdict("unclassified");
+}
+
+/**
+ * Code that runs with another role's rights when an app role touches the relation: a rule (its
+ * actions run as the relation's owner) on anything the app roles reach, and a SECURITY DEFINER
+ * trigger function (it runs as its owner) on anything they can write. Either acts past RLS.
+ */
+function judgeOwnerCode(relation: RelationInfo, push: (f: RlsFinding) => void): void {
+  const name = relation.name;
+  const reaching = Object.keys(relation.access);
+  for (const rule of relation.rules) {
+    push({
+      code: "relation-rule",
+      table: name,
+      message: `rule ${rule} on ${name} (reachable by ${reaching.join(", ")}) runs its actions with the rights of ${name}'s owner: what a tenant's statement sets off reads and writes other tenants' rows past every policy`,
+      fix: `DROP RULE ${quoteIdent(rule)} ON ${sqlName(name)} and do the work in a SECURITY INVOKER trigger (or in the application), or REVOKE ALL ON ${sqlName(name)} FROM ${reaching.join(", ")}`,
+    });
+  }
+  const writers = Object.entries(relation.access)
+    .filter(([, privileges]) => privileges.some((p) => ["INSERT", "UPDATE", "DELETE", "TRUNCATE"].includes(p)))
+    .map(([role]) => role);
+  if (writers.length === 0) return;
+  for (const trigger of relation.definerTriggers) {
+    push({
+      code: "definer-trigger",
+      table: name,
+      message: `trigger ${trigger.name} on ${name} (writable by ${writers.join(", ")}) calls SECURITY DEFINER function ${trigger.function}: it runs as the function's owner whenever a tenant writes, past every policy (revoking EXECUTE does not stop a trigger)`,
+      fix: `ALTER FUNCTION ${trigger.function} SECURITY INVOKER (the tenant's own policies then apply to what it reads and writes), or drop the trigger`,
+    });
+  }
 }
 
 function judgeRoutine(routine: RoutineInfo, config: RlsConfig, push: (f: RlsFinding) => void): ObjectVerdict {
