@@ -259,3 +259,36 @@ describe("code that runs as the owner when a tenant writes", () => {
     });
   });
 });
+
+describe("sequence privileges", () => {
+  const hole = `
+    create table invoice_counter (id bigserial primary key, organization_id text not null, amount int);
+    alter table invoice_counter enable row level security;
+    create policy invoice_counter_all on invoice_counter to authenticated
+      using (organization_id = (select current_setting('app.tenant_id', true)))
+      with check (organization_id = (select current_setting('app.tenant_id', true)));
+    create index on invoice_counter (organization_id);
+  `;
+
+  it("shows USAGE and SELECT as they are, and needs no more for an insert", async () => {
+    await withHole(hole, async () => {
+      await asTenant("insert into invoice_counter (organization_id, amount) values ('org_own', 1)");
+      const report = await coverageReport(t.driver, RLS_CONFIG);
+      expect(report.matrix.findings).toEqual([]);
+      const sequence = report.matrix.objects.find((o) => o.name === "invoice_counter_id_seq");
+      expect(sequence).toMatchObject({ class: "sequence", access: { authenticated: ["USAGE", "SELECT"] } });
+    });
+  });
+
+  it("reports UPDATE, with which a tenant resets the counter every tenant draws from", async () => {
+    await withHole(`${hole} grant update on sequence invoice_counter_id_seq to authenticated;`, async () => {
+      const [moved] = await asTenant<{ value: string }>("select setval('invoice_counter_id_seq', 1000)::text as value");
+      expect(moved?.value).toBe("1000");
+      const report = await coverageReport(t.driver, RLS_CONFIG);
+      expect(findingsOn(report, "invoice_counter_id_seq")).toEqual(["sequence-writable"]);
+      expect(report.matrix.objects.find((o) => o.name === "invoice_counter_id_seq")?.access).toEqual({
+        authenticated: ["USAGE", "SELECT", "UPDATE"],
+      });
+    });
+  });
+});

@@ -56,6 +56,9 @@ export interface RoleInfo {
 /** The privileges a table-like object can carry, as `has_table_privilege` names them. */
 export const TABLE_PRIVILEGES = ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"] as const;
 
+/** The privileges a sequence can carry: USAGE (nextval, currval), SELECT (read it), UPDATE (setval). */
+const SEQUENCE_PRIVILEGES = ["USAGE", "SELECT", "UPDATE"] as const;
+
 /** A relation outside the system schemas, with what each app role may do to it. */
 export interface RelationInfo {
   /** `name` in the configured schema, `schema.name` elsewhere. */
@@ -70,7 +73,10 @@ export interface RelationInfo {
   tenantIndex: boolean;
   /** Tenant tables a view or materialized view reads, directly. */
   readsTenantTables: string[];
-  /** Privileges per app role (only roles with schema USAGE; column privileges count). */
+  /**
+   * Privileges per app role (only roles with schema USAGE; column privileges count): a table's as
+   * `TABLE_PRIVILEGES` names them, a sequence's USAGE, SELECT and UPDATE.
+   */
   access: Record<string, string[]>;
   /** Rules on it other than a view's `_RETURN`: their actions run with the owner's rights. */
   rules: string[];
@@ -296,15 +302,14 @@ async function probeRelations(driver: Driver, config: RlsConfig, roles: string[]
   );
   const access = await driver.query<{ oid: number; role: string; privileges: string[] }>(
     `select c.oid::int as oid, r.rolname as role,
-            array(select p from unnest($1::text[]) p
-                   where case when p in ('SELECT', 'INSERT', 'UPDATE', 'REFERENCES') and c.relkind <> 'S'
-                              then has_any_column_privilege(r.oid, c.oid, p)
-                              when c.relkind = 'S' then p = 'SELECT' and has_sequence_privilege(r.oid, c.oid, 'SELECT,USAGE,UPDATE')
-                              else c.relkind <> 'S' and has_table_privilege(r.oid, c.oid, p) end)::text[] as privileges
+            array(select p from unnest(case when c.relkind = 'S' then $3::text[] else $1::text[] end) p
+                   where case when c.relkind = 'S' then has_sequence_privilege(r.oid, c.oid, p)
+                              when p in ('SELECT', 'INSERT', 'UPDATE', 'REFERENCES') then has_any_column_privilege(r.oid, c.oid, p)
+                              else has_table_privilege(r.oid, c.oid, p) end)::text[] as privileges
        from pg_class c join pg_namespace n on n.oid = c.relnamespace, pg_roles r
       where ${SYSTEM_SCHEMAS} and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
         and r.rolname = any ($2::text[]) and has_schema_privilege(r.oid, n.oid, 'USAGE')`,
-    [[...TABLE_PRIVILEGES], roles],
+    [[...TABLE_PRIVILEGES], roles, [...SEQUENCE_PRIVILEGES]],
   );
   return rows.map(({ oid, relkind, ...row }) => ({
     ...row,

@@ -51,6 +51,7 @@ export interface RlsFinding {
     | "foreign-table-granted"
     | "definer-routine"
     | "definer-search-path"
+    | "sequence-writable"
     | "relation-rule"
     | "definer-trigger"
     | "dangerous-privilege"
@@ -355,7 +356,20 @@ function judgeRelation(
       });
     }
   }
-  if (relation.kind === "sequence") return verdict("sequence");
+  if (relation.kind === "sequence") {
+    // USAGE and SELECT are what a serial column's default needs (nextval) and let a tenant see
+    // the shared counter move, as any inserted id does; setval moves it for every tenant.
+    for (const [grantee, privileges] of Object.entries(relation.access)) {
+      if (!privileges.includes("UPDATE")) continue;
+      push({
+        code: "sequence-writable",
+        table: name,
+        message: `${grantee} has UPDATE on sequence ${name}: setval() resets the counter every tenant draws ids from, so other tenants' inserts collide or reuse ids`,
+        fix: `REVOKE UPDATE ON SEQUENCE ${sqlName(name)} FROM ${grantee} (USAGE, SELECT is all an insert needs)`,
+      });
+    }
+    return verdict("sequence");
+  }
   if (isShared) {
     const writable = Object.entries(relation.access).filter(([, p]) => p.some((x) => x !== "SELECT"));
     for (const [grantee, privileges] of writable) {

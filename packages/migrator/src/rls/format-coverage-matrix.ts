@@ -13,6 +13,7 @@ const SHORT: Record<string, string> = {
   REFERENCES: "REFERENCES",
   TRIGGER: "TRIGGER",
   EXECUTE: "X",
+  USAGE: "u",
 };
 
 function accessCell(object: ObjectVerdict, role: string): string {
@@ -47,7 +48,10 @@ export function formatCoverageMatrix(matrix: CoverageMatrix): string {
 
   const roles = matrix.roles.length > 0 ? matrix.roles.map((r) => r.name) : [matrix.role.name];
   const reached = matrix.objects.filter((o) => o.class !== "unreachable" && !o.kind.includes("extension"));
-  lines.push("", `Every object ${roles.join(", ")} can reach (S I U D = select insert update delete, X = execute):`);
+  lines.push(
+    "",
+    `Every object ${roles.join(", ")} can reach (S I U D = select insert update delete, X = execute, u = usage):`,
+  );
   lines.push(
     ...textTable(
       ["object", "kind", "class", ...roles, "verdict"],
