@@ -4,10 +4,11 @@
  * migrated and seeded database, then runs `db:rls` and the isolation probe: a mutation is
  * killed when either fails. Every one must be killed; one that survives is a hole in the net.
  *
- * Database-level only: role attributes and memberships (BYPASSRLS, GRANT owner TO authenticated)
- * are cluster-wide and would reach every other database on the server while the run lasts;
- * `db:rls` checks those from the catalog (role-bypasses-rls, role-escalation), and
- * `coverage-matrix.test.ts` proves it.
+ * Database-level only: role attributes and memberships (BYPASSRLS, GRANT owner TO authenticated,
+ * a policy for a group role granted to authenticated) are cluster-wide and would reach every other
+ * database on the server while the run lasts; `db:rls` checks those from the catalog
+ * (role-bypasses-rls, role-escalation, policies for roles the app role belongs to), and
+ * `coverage-matrix.test.ts` and `rls-hidden-paths.db.test.ts` (inside a rolled-back transaction) prove it.
  */
 
 export interface RlsMutation {
@@ -128,6 +129,57 @@ export const RLS_MUTATIONS: readonly RlsMutation[] = [
     id: "identity-table-open",
     description: "the user table's policy lets every user through",
     sql: `ALTER POLICY user_select ON "user" USING (true)`,
+  },
+  {
+    id: "tenant-table-other-schema",
+    description: "a copy of a tenant table in another schema, granted to the tenant role",
+    sql: `CREATE SCHEMA archive;
+          GRANT USAGE ON SCHEMA archive TO authenticated;
+          CREATE TABLE archive.research_plan_2023 AS SELECT * FROM research_plan;
+          GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA archive TO authenticated`,
+  },
+  {
+    id: "exists-uncorrelated",
+    description: "the user policy's EXISTS no longer tied to the user row (any member sees every user)",
+    sql: `ALTER POLICY user_select ON "user" USING (EXISTS (SELECT 1 FROM member m
+            WHERE m.organization_id = (SELECT current_setting('app.tenant_id', true))))`,
+  },
+  {
+    id: "shadow-current-setting",
+    description: "a public.current_setting overload that falls back to the row's own organization",
+    sql: `CREATE FUNCTION public.current_setting(name text, missing_ok boolean, fallback text) RETURNS text
+            LANGUAGE sql STABLE AS $$ SELECT coalesce(nullif(pg_catalog.current_setting(name, missing_ok), ''), fallback) $$;
+          ALTER POLICY research_plan_select ON research_plan
+            USING (organization_id = (SELECT public.current_setting('app.tenant_id', true, organization_id)))`,
+  },
+  {
+    id: "rule-on-tenant-table",
+    description: "a rule on a tenant table whose action writes another tenant table as the owner",
+    sql: `CREATE RULE research_feedback_flag_plan AS ON INSERT TO research_feedback
+            DO ALSO UPDATE research_plan SET summary = 'feedback: ' || NEW.comment WHERE id = NEW.plan_id`,
+  },
+  {
+    id: "security-definer-trigger",
+    description: "a SECURITY DEFINER trigger function (EXECUTE revoked, search_path pinned) reading a tenant table",
+    sql: `CREATE FUNCTION feedback_fill_comment() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+            SET search_path = pg_catalog, public AS $$
+          BEGIN
+            NEW.comment := (SELECT title FROM research_plan WHERE id = NEW.plan_id);
+            RETURN NEW;
+          END $$;
+          REVOKE EXECUTE ON FUNCTION feedback_fill_comment() FROM PUBLIC;
+          CREATE TRIGGER research_feedback_fill BEFORE INSERT ON research_feedback
+            FOR EACH ROW EXECUTE FUNCTION feedback_fill_comment()`,
+  },
+  {
+    id: "sequence-update-grant",
+    description: "UPDATE (setval) on a sequence every tenant draws ids from",
+    sql: `CREATE TABLE invoice_counter (id bigserial PRIMARY KEY, organization_id text NOT NULL REFERENCES organization (id), amount int);
+          ALTER TABLE invoice_counter ENABLE ROW LEVEL SECURITY;
+          CREATE POLICY invoice_counter_all ON invoice_counter TO authenticated
+            USING (organization_id = ${TENANT}) WITH CHECK (organization_id = ${TENANT});
+          CREATE INDEX invoice_counter_organization_id_idx ON invoice_counter (organization_id);
+          GRANT UPDATE ON SEQUENCE invoice_counter_id_seq TO authenticated`,
   },
   {
     id: "schema-create",
