@@ -11,15 +11,18 @@
  * - **shared**: declared in `sharedTables`; the app roles may only SELECT.
  * - **unreachable**: no privilege for any app role.
  * - and, for what is not a table: **invoker view** (`security_invoker`, its tables' policies apply
- *   to the caller), **sequence**, **invoker routine**, **declared definer** routine.
+ *   to the caller), **sequence** (USAGE/SELECT; UPDATE is a finding), **invoker routine**,
+ *   **declared definer** routine.
  *
  * Findings: a granted table without RLS and without a declaration, a view without
  * `security_invoker`, a granted materialized or foreign table, a SECURITY DEFINER routine the app
- * roles can execute that is undeclared or has no pinned `search_path`, a policy `TO public`, an
- * unconfined policy (`USING (true)`, another setting), a missing WITH CHECK, TRUNCATE/TRIGGER/
- * REFERENCES for an app role, a grant to another app role on what is not shared, an app role that
- * can CREATE in a schema or is a member of a role that bypasses RLS. Returns data; the command
- * decides how to print it.
+ * roles can execute that is undeclared or has no pinned `search_path`, a rule on a reachable
+ * relation, a SECURITY DEFINER trigger on a writable one, UPDATE on a sequence, a policy
+ * `TO public`, an unconfined policy (`USING (true)`, another setting, an EXISTS not tied to the
+ * row), a missing WITH CHECK, TRUNCATE/TRIGGER/REFERENCES for an app role, a grant to another app
+ * role on what is not shared, an app role that can CREATE in a schema or is a member of a role
+ * that bypasses RLS. A policy applies to an app role when it is for PUBLIC, the role, or any role
+ * the role is a member of. Returns data; the command decides how to print it.
  */
 import type {
   AppRoleInfo,
