@@ -14,12 +14,15 @@
  *   outer transaction running as the inner tenant or wait for a second connection of the pool;
  * - session state `fn` created (a plain `SET`, `SET ROLE`, temporary tables, cursors held past
  *   COMMIT, LISTEN, session advisory locks) is discarded inside the same transaction before it
- *   commits, so the connection goes back to the pool, or the pooler's next client, as it came;
+ *   commits (or rolls back, while it takes statements), so the connection goes back to the pool,
+ *   or the pooler's next client, as it came;
  * - once `fn` returns or throws, the `tx` it got (and any query built on it, in a timer, a kept
  *   promise or a helper not awaited) throws `ContextClosedError` instead of running as the owner
  *   (after the call reset the role, before it commits) or as the next request;
  * - a connection that does not come free within the pool's acquire timeout fails with
- *   `PoolTimeoutError`, never waits forever.
+ *   `PoolTimeoutError`, never waits forever;
+ * - a database that is not `createDatabase`'s (a pg.Pool or PGlite) is refused: nothing else has
+ *   a lease to guard.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { PGlite } from "@electric-sql/pglite";
@@ -136,7 +139,8 @@ export type TenantContextErrorCode =
   | "unknown-tenant"
   | "nested-context"
   | "context-closed"
-  | "pool-timeout";
+  | "pool-timeout"
+  | "unsupported-database";
 
 /** Refused or broken tenant/user context. Subclasses name each case. */
 export class TenantContextError extends Error {
@@ -272,13 +276,16 @@ const running = new AsyncLocalStorage<ContextState>();
 
 /** A pg client whose queries fail once the context that leased it is over. */
 class LeasedClient {
-  constructor(
-    private readonly client: pg.PoolClient,
-    private readonly state: ContextState,
-  ) {}
+  // Private to JavaScript, not only to TypeScript: nothing reachable from a tx leads to the raw connection.
+  readonly #client: pg.PoolClient;
+  readonly #state: ContextState;
+  constructor(client: pg.PoolClient, state: ContextState) {
+    this.#client = client;
+    this.#state = state;
+  }
   query(...args: unknown[]): unknown {
-    admit(this.state, args);
-    return (this.client.query as (...a: unknown[]) => unknown)(...args);
+    admit(this.#state, args);
+    return (this.#client.query as (...a: unknown[]) => unknown)(...args);
   }
 }
 
@@ -341,16 +348,26 @@ async function runContext<T>(setup: ContextSetup, fn: (tx: Transaction) => Promi
     const assignments = Object.entries(setup.settings).map(([name, value]) => sql`set_config(${name}, ${value}, true)`);
     await tx.execute(sql`select ${sql.join(assignments, sql`, `)}, set_config('role', 'authenticated', true)`);
     await setup.check(tx);
+    // node-postgres sends a parameterless statement as one simple query, several statements in
+    // one round trip; PGlite's extended protocol takes one at a time (in process, cheap).
+    const discard = async () => {
+      if (onPool) await tx.execute(sql.raw(DISCARD_SESSION_STATE.join("; ")));
+      else for (const statement of DISCARD_SESSION_STATE) await tx.execute(sql.raw(statement));
+    };
     let result: T;
     try {
       result = await fn(guardedTransaction(tx, state));
-    } finally {
+    } catch (error) {
       state.phase = "ending";
+      // Discarded inside the transaction while it still takes statements (fn threw; PostgreSQL
+      // refused nothing): behind a transaction-mode pooler, what is sent after the rollback may
+      // reach another server connection than the one holding fn's session locks. After a refused
+      // statement this fails, and the discard after the rollback (runOnLeasedConnection) is all.
+      await discard().catch(() => undefined);
+      throw error;
     }
-    // node-postgres sends a parameterless statement as one simple query, several statements in
-    // one round trip; PGlite's extended protocol takes one at a time (in process, cheap).
-    if (onPool) await tx.execute(sql.raw(DISCARD_SESSION_STATE.join("; ")));
-    else for (const statement of DISCARD_SESSION_STATE) await tx.execute(sql.raw(statement));
+    state.phase = "ending";
+    await discard();
     return result;
   };
   try {
@@ -363,7 +380,13 @@ async function runContext<T>(setup: ContextSetup, fn: (tx: Transaction) => Promi
         const leased = drizzlePglite(leasedPglite(client, state) as unknown as PGlite, { schema });
         return (leased as unknown as Database).transaction(body);
       }
-      return database.transaction(body);
+      // Anything else (Drizzle over one pg.Client, another driver) has no lease to guard: a query
+      // sent after fn returned would run as the owner.
+      throw new TenantContextError(
+        `${setup.caller}: the database must come from createDatabase (a pg.Pool or PGlite); ` +
+          "a Drizzle database over anything else cannot be guarded against queries sent after fn returns",
+        "unsupported-database",
+      );
     });
   } finally {
     state.phase = "done";

@@ -4,14 +4,18 @@
  * concurrent requests as the pool has connections waited on each other forever; and a busy pool
  * made every caller wait with no end. Both must now fail fast with a typed error.
  */
+import { drizzle } from "drizzle-orm/node-postgres";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createDatabase,
+  type Database,
   type DatabaseHandle,
   NestedContextError,
   PoolTimeoutError,
   withTenantContext,
 } from "../client.ts";
+import * as schema from "../schema/index.ts";
 import { member, organization, researchPlan, user } from "../schema/index.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
 
@@ -94,5 +98,47 @@ describe("the acquire timeout", () => {
       expect(await holding).toBeUndefined();
       await tiny.close();
     }
+  });
+});
+
+describe("what a context runs on", () => {
+  it("refuses a Drizzle database over a single pg.Client, which it cannot guard against queries after fn returns", async () => {
+    const client = new pg.Client({ connectionString: t.connection.kind === "postgres" ? t.connection.url : "" });
+    await client.connect();
+    try {
+      const single = drizzle(client, { schema }) as unknown as Database;
+      await expect(withTenantContext("org_a", "u", async () => "ran", single)).rejects.toMatchObject({
+        code: "unsupported-database",
+      });
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("leaves no path from the tx to the raw pooled connection", async () => {
+    const reachable = await withTenantContext(
+      "org_a",
+      "u",
+      async (tx) => {
+        // Every value reachable from the tx through properties, as a caller could keep one.
+        const seen = new Set<unknown>();
+        const pending: unknown[] = [tx];
+        while (pending.length > 0) {
+          const value = pending.pop();
+          if (typeof value !== "object" || value === null || seen.has(value)) continue;
+          seen.add(value);
+          for (const key of Object.getOwnPropertyNames(value)) {
+            try {
+              pending.push((value as Record<string, unknown>)[key]);
+            } catch {
+              // A getter that refuses is not a path.
+            }
+          }
+        }
+        return [...seen].filter((value) => value instanceof pg.Client || value instanceof pg.Pool).length;
+      },
+      pool.db,
+    );
+    expect(reachable).toBe(0);
   });
 });

@@ -156,4 +156,31 @@ describe("through PgBouncer in transaction pooling mode", () => {
       await after.end();
     }
   });
+
+  it("releases the session advisory locks of calls whose fn threw, on the server connection that holds them", async () => {
+    const CALLS_THAT_THROW = 40;
+    const firstKey = 770_000 + (process.pid % 1000) * 100;
+    const failing = createDatabase({ kind: "postgres", url: bouncerUrl }, { max: 20 });
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: CALLS_THAT_THROW }, (_, i) =>
+        withTenantContext(
+          org(i % TENANTS),
+          person(i % TENANTS),
+          async (tx) => {
+            await tx.execute(sql`select pg_advisory_lock(${firstKey + i})`);
+            throw new Error("fn failed after taking a session lock");
+          },
+          failing.db,
+        ),
+      ),
+    );
+    await failing.close();
+    expect(outcomes.every((o) => o.status === "rejected")).toBe(true);
+    const [held] = (
+      (await t.db.execute(
+        sql`select count(*)::int as n from pg_locks where locktype = 'advisory' and objid between ${firstKey} and ${firstKey + CALLS_THAT_THROW}`,
+      )) as unknown as { rows: { n: number }[] }
+    ).rows;
+    expect(held?.n).toBe(0);
+  });
 });
