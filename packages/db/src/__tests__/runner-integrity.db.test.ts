@@ -474,6 +474,57 @@ describe("a COMMIT PostgreSQL refuses (a deferred constraint)", () => {
   });
 });
 
+describe("the migrator's advisory lock released under the run", () => {
+  // A function the parser cannot see into, as a team's helper might be: it releases every
+  // advisory lock of the session, the runner's included.
+  const releaser =
+    "CREATE FUNCTION \"release_locks\"() RETURNS void LANGUAGE sql AS 'SELECT pg_advisory_unlock_all()';";
+
+  it("stops a one-transaction migration before its row is written, and keeps nothing of it", async () => {
+    const { t, s } = await migratedWithScratch();
+    const before = await recorded(t);
+    const tag = s.add(
+      "releases_in_transaction",
+      [releaser, 'SELECT "release_locks"();', 'CREATE TABLE "lock_lost_a" ("id" integer);'].join(breakpoint),
+    );
+    const error = await runMigrations(t.driver, readMigrationFolder(s.dir)).then(
+      () => undefined,
+      (e: unknown) => e as Error & { problem?: unknown },
+    );
+    expect(error?.problem).toMatchObject({ kind: "lock-lost", tag, progress: { transaction: true } });
+    expect(error?.message).toContain(`nothing of ${tag} was kept (one transaction)`);
+    expect(await exists(t, "lock_lost_a")).toBe(false);
+    expect(await recorded(t)).toBe(before);
+  });
+
+  it("stops a statement-by-statement migration before its next statement, and says which statements stay", async () => {
+    const { t, s } = await migratedWithScratch();
+    s.add("the_releaser", releaser);
+    await runMigrations(t.driver, readMigrationFolder(s.dir));
+    const before = await recorded(t);
+    const tag = s.add(
+      "releases_statement_by_statement",
+      [
+        "-- migrator:no-transaction",
+        'CREATE TABLE "lock_lost_kept" ("id" integer);',
+        'SELECT "release_locks"();',
+        'CREATE TABLE "lock_lost_b" ("id" integer);',
+      ].join(breakpoint),
+    );
+    const error = await runMigrations(t.driver, readMigrationFolder(s.dir)).then(
+      () => undefined,
+      (e: unknown) => e as Error & { problem?: unknown },
+    );
+    expect(error?.problem).toMatchObject({ kind: "lock-lost", tag, progress: { applied: 2, total: 3 } });
+    expect(error?.message).toContain(`migration ${tag} (${join(s.dir, `${tag}.sql`)}) was to run or be recorded`);
+    expect(error?.message).toContain("no longer holds the migrator's advisory lock");
+    expect(error?.message).toContain(`${tag} runs statement by statement: its first 2 of 3 statements stay applied`);
+    expect(await exists(t, "lock_lost_kept")).toBe(true);
+    expect(await exists(t, "lock_lost_b")).toBe(false);
+    expect(await recorded(t)).toBe(before);
+  });
+});
+
 describe("a bookkeeping row the database refuses", () => {
   // A team's migration that "tidies" the bookkeeping table: the runner's own INSERT is then refused.
   const refuseRows =

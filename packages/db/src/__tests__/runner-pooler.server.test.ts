@@ -9,7 +9,7 @@
  * connection goes to it when the migration commits. The test fails (it does not skip)
  * when PgBouncer is not there.
  */
-import { openPostgresDriver, readMigrationFolder, runMigrations } from "@repo/migrator";
+import { MIGRATOR_LOCK_KEY, openPostgresDriver, readMigrationFolder, runMigrations } from "@repo/migrator";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { problemOf } from "../testing/runner-problem.ts";
@@ -95,5 +95,98 @@ describe("through PgBouncer in transaction pooling mode", () => {
     expect(applied!.n).toBe(s.entries().length - 1);
     expect(sleeper).toBeTruthy();
     await waiting!.client.query("COMMIT");
+  });
+});
+
+describe("through PgBouncer, another client's transaction on the run's server connection between two attempts", () => {
+  /**
+   * A migration whose first attempt times out on a lock a direct session holds; while the runner
+   * waits to retry, an app transaction that PgBouncer puts on the runner's server connection
+   * cleans up as the app's tenant context does (`RESET ALL`, and maybe `pg_advisory_unlock_all()`).
+   * Returns the run's outcome once the app transaction is done and the lock holder has let go.
+   */
+  async function resetBetweenAttempts(cleanup: string) {
+    const t = await resources.serverDatabase();
+    const pooled = new URL(t.url);
+    pooled.host = new URL(PGBOUNCER_URL).host;
+    const s = resources.scratch();
+    await runMigrations(t.driver, readMigrationFolder(s.dir));
+    await t.driver.exec('CREATE TABLE "pool_busy" ("id" integer)');
+    const tag = s.add(
+      "retried_after_reset",
+      [
+        "CREATE TABLE \"pool_probe\" AS SELECT current_setting('lock_timeout') AS lock_timeout;",
+        'ALTER TABLE "pool_busy" ADD COLUMN "x" integer;',
+      ].join("\n--> statement-breakpoint\n"),
+    );
+    const blocker = await resources.session(t.url);
+    await blocker.exec('BEGIN; LOCK TABLE "pool_busy" IN ACCESS SHARE MODE');
+    const driver = await openPostgresDriver(pooled.toString(), { applicationName: "pooled-migrator" });
+    resources.later(() => driver.close().catch(() => undefined));
+
+    let appDone: Promise<number> | undefined;
+    // The app's transaction: a client through the pooler that got the runner's server connection
+    // (the others hold theirs in an open transaction until it is found).
+    const app = async (): Promise<number> => {
+      const [holder] = await t.driver.query<{ pid: number }>(
+        `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = ($1::bigint >> 32)::oid AND objid = ($1::bigint & 4294967295)::oid
+            AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        [MIGRATOR_LOCK_KEY],
+      );
+      const others: pg.Client[] = [];
+      try {
+        // At most as many clients as the pool has server connections (5): one more would wait for ever.
+        for (let i = 0; i < 5; i++) {
+          const client = await pooledClient(pooled.toString());
+          await client.query("BEGIN");
+          const { rows } = await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+          if (rows[0]!.pid !== holder!.pid) {
+            others.push(client);
+            continue;
+          }
+          await client.query(`${cleanup}; COMMIT`);
+          return rows[0]!.pid;
+        }
+        throw new Error("no pooled client got the runner's server connection");
+      } finally {
+        for (const other of others) await other.query("COMMIT");
+        await blocker.exec("COMMIT");
+      }
+    };
+    const outcome = runMigrations(driver, readMigrationFolder(s.dir), {
+      lockTimeoutMs: 200,
+      lockRetries: 2,
+      // 4 to 8 s: time enough for the app's transaction on a slow machine.
+      retryDelayMs: 8000,
+      onEvent: (event) => {
+        if (event.type === "retry" && !appDone) appDone = app();
+      },
+    }).then(
+      (result) => ({ result, error: undefined }),
+      (error: unknown) => ({ result: undefined, error: error as Error & { problem?: unknown } }),
+    );
+    const done = await outcome;
+    expect(appDone, "the first attempt never timed out").toBeDefined();
+    await appDone;
+    return { t, tag, expected: s.entries().length, ...done };
+  }
+
+  it("runs the retry with the runner's lock_timeout, not the one the app's RESET ALL left", async () => {
+    const { t, tag, result, error } = await resetBetweenAttempts("RESET ALL");
+    expect(error).toBeUndefined();
+    expect(result?.applied).toMatchObject([{ tag, attempts: 2 }]);
+    expect(await t.driver.query("SELECT lock_timeout FROM pool_probe")).toEqual([{ lock_timeout: "200ms" }]);
+  });
+
+  it("stops before the retry when the app's transaction released the run's advisory lock, and records nothing", async () => {
+    const { t, tag, expected, error } = await resetBetweenAttempts("SELECT pg_advisory_unlock_all(); RESET ALL");
+    expect(error?.problem).toMatchObject({ kind: "lock-lost", tag, progress: { transaction: true } });
+    expect(error?.message).toContain(`nothing of ${tag} was kept (one transaction)`);
+    const [probe] = await t.driver.query<{ present: boolean }>(
+      "SELECT to_regclass('pool_probe') IS NOT NULL AS present",
+    );
+    expect(probe!.present).toBe(false);
+    const [row] = await t.driver.query<{ n: number }>("SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations");
+    expect(row!.n).toBe(expected - 1);
   });
 });

@@ -7,7 +7,8 @@
  * - 2 invalid input: the migrations folder, an option, a config or baseline file, an unknown
  *   migration, a seed tier refused for this environment, a committed migration for `--fix`, a
  *   server refusing `--live`'s throwaway database, snapshots no installed Drizzle Kit can diff, no
- *   Drizzle Kit 1.0 for `db:upgrade-layout`; a migration run through a transaction-mode pooler;
+ *   Drizzle Kit 1.0 for `db:upgrade-layout`; a migration run through a transaction-mode pooler, or
+ *   whose advisory lock a migration (or another client on its server connection) released;
  * - 3 the history does not match: modified, unknown, out-of-order, verification failed,
  *   accept-hash refused;
  * - 4 cannot connect, or the connection was lost during a run;
@@ -45,6 +46,7 @@ const EXIT_BY_CODE: Readonly<Record<string, ExitCode>> = {
   "base-unknown": EXIT.invalidInput,
   "base-folder-invalid": EXIT.invalidInput,
   "session-moved": EXIT.invalidInput,
+  "lock-lost": EXIT.invalidInput,
   "history-mismatch": EXIT.mismatch,
   "out-of-order": EXIT.mismatch,
   "out-of-order-conflict": EXIT.mismatch,

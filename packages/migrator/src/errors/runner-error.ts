@@ -182,6 +182,17 @@ function describeProblem(p: RunnerProblem): { message: string; fix: string } {
           `SELECT pg_terminate_backend(${p.lockHolderPid}), once pg_stat_activity shows it idle, releases it`,
       };
     }
+    case "lock-lost":
+      return {
+        message:
+          `migration ${p.tag} (${p.file}) was to run or be recorded, but the run's session (server process ${p.backendPid}) no longer holds ` +
+          `the migrator's advisory lock (key ${p.lockKey}): a statement released it (DISCARD ALL, pg_advisory_unlock_all(), pg_advisory_unlock of that key, ` +
+          `in the migration or in a function it calls), or another client that a pooler in transaction mode put on the same server connection did; ` +
+          `another run could now apply the same migrations, so this one stopped; ${whatRemains(p.tag, p.progress)}`,
+        fix:
+          `remove whatever releases advisory locks from ${p.file}, and run migrations on a direct connection to the server (or a pooler in session mode); ` +
+          "then run db:status to see what is recorded, and db:migrate again",
+      };
     case "accept-refused":
       return acceptRefusal(p);
     case "invalid-option":

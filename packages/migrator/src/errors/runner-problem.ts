@@ -120,6 +120,12 @@ export type RunnerProblem =
       file?: string;
       progress?: MigrationProgress;
     }
+  /**
+   * The run's session no longer held the migrator's advisory lock when it checked (before each
+   * migration's statements, each statement of a statement-by-statement one, and each row): a
+   * migration or another client on the same server connection released it.
+   */
+  | { kind: "lock-lost"; tag: string; file: string; progress: MigrationProgress; backendPid: number; lockKey: string }
   | {
       kind: "accept-refused";
       tag: string;

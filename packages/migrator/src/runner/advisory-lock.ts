@@ -8,6 +8,18 @@ import { RunnerError } from "../errors/runner-error.ts";
 export const MIGRATOR_LOCK_KEY = "7883946363647717234";
 
 /**
+ * A boolean SQL expression: whether the session running it holds the migrator's lock, as `pg_locks`
+ * shows it (a bigint key is its high and low 32 bits in `classid` and `objid`, `objsubid` 1).
+ * `DISCARD ALL`, `pg_advisory_unlock_all()` or `pg_advisory_unlock(key)` release it, from a
+ * migration or from another client a transaction-mode pooler put on the run's server connection;
+ * the runner then stops before recording anything more (`lock-lost`).
+ */
+export const MIGRATOR_LOCK_HELD_SQL =
+  "EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted" +
+  ` AND classid = (${MIGRATOR_LOCK_KEY}::bigint >> 32)::oid AND objid = (${MIGRATOR_LOCK_KEY}::bigint & 4294967295)::oid` +
+  " AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))";
+
+/**
  * Waits for the migrator's advisory lock, polling `pg_try_advisory_lock` (so `lock_timeout` does
  * not apply to waiting for another run). Throws `runner-busy` after `waitTimeoutMs`.
  */

@@ -16,6 +16,8 @@ import type { Migration } from "../journal/migration-folder.ts";
 import { firstCodeLine } from "../sql/comments.ts";
 import type { ParsedMigration, ReviewStatement } from "../sql/parse-migration.ts";
 import { inOwnTransactionAfter } from "../sql/transaction-control.ts";
+import { setsTimeouts } from "../sql/session-statements.ts";
+import { MIGRATOR_LOCK_HELD_SQL, MIGRATOR_LOCK_KEY } from "./advisory-lock.ts";
 import { recordMigration } from "./bookkeeping.ts";
 import { concurrentIndexes, dropInvalidIndex, invalidIndexes } from "./concurrent-index.ts";
 import { asRunnerSql, retryDelay, type RunnerSession, sameSession, type SessionOptions } from "./session-options.ts";
@@ -91,9 +93,35 @@ export async function applyMigration(
 
   /** Where a `session-moved` happened: this migration, as far as it got. */
   const here = { tag: migration.tag, file: migration.file, progress };
+  const timeouts = [String(Math.trunc(session.lockTimeoutMs)), String(Math.trunc(session.statementTimeoutMs))];
+  /** Statement by statement: whether a statement of the migration set lock_timeout or statement_timeout itself. */
+  let ownTimeouts = false;
+  /** Throws `lock-lost` unless `locked` (the run's session still holds the migrator's lock). */
+  const stillLocked = (locked: boolean | undefined) => {
+    if (locked === true) return;
+    throw new RunnerError({
+      kind: "lock-lost",
+      tag: migration.tag,
+      file: migration.file,
+      progress: { ...progress },
+      backendPid: context.session.backendPid,
+      lockKey: MIGRATOR_LOCK_KEY,
+    });
+  };
+  /**
+   * Statement by statement, before each statement (one transaction of its own, which a
+   * transaction-mode pooler may put on any server connection): the run's server process, still
+   * holding the migrator's lock, with the runner's timeouts set again (a `RESET ALL` that another
+   * client ran on this connection must not lift them), unless the migration set its own.
+   */
   const onRunSession = async () => {
-    const [row] = await driver.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+    const [row] = await driver.query<{ pid: number; locked: boolean }>(
+      `SELECT pg_backend_pid() AS pid, ${MIGRATOR_LOCK_HELD_SQL} AS locked` +
+        (ownTimeouts ? "" : ", set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)"),
+      ownTimeouts ? [] : timeouts,
+    );
     sameSession(context.session, row!.pid, here);
+    stillLocked(row!.locked);
   };
 
   const runStatement = async (statement: ReviewStatement) => {
@@ -113,6 +141,7 @@ export async function applyMigration(
     } catch (error) {
       throw new StatementFailure(statement, error);
     }
+    if (setsTimeouts(statement)) ownTimeouts = true;
     const opened = !inOwnTransaction;
     inOwnTransaction = inOwnTransactionAfter(statement, inOwnTransaction);
     if (inOwnTransaction && opened) appliedBeforeOwnTransaction = progress.applied;
@@ -172,20 +201,31 @@ export async function applyMigration(
         await driver.exec("ROLLBACK").catch(() => undefined);
         throw new RunnerError({ kind: "transaction-ended", tag: migration.tag, file: migration.file, progress });
       }
-      await record(driver, migration, context, progress);
+      // The row in a transaction of its own, on the run's session and only while it holds the lock:
+      // a run that lost it may be applying this migration next to another run.
+      ownTimeouts = true; // the row is written with the runner's settings (record sets them)
+      await record(driver, migration, context, progress, onRunSession);
     } else {
       await withRetries(async () => {
         await driver.exec("BEGIN");
         try {
-          const [first] = await driver.query<{ xid: string; pid: number }>(
-            "SELECT txid_current()::text AS xid, pg_backend_pid() AS pid",
+          // The runner's timeouts for this transaction (SET LOCAL), whatever the session was left
+          // with: a pooler may have run another client's `RESET ALL` on this server connection.
+          const [first] = await driver.query<{ xid: string; pid: number; locked: boolean }>(
+            `SELECT txid_current()::text AS xid, pg_backend_pid() AS pid, ${MIGRATOR_LOCK_HELD_SQL} AS locked,
+                    set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)`,
+            timeouts,
           );
           sameSession(context.session, first!.pid, here);
+          stillLocked(first!.locked);
           for (const statement of statements) await runStatement(statement);
-          const [last] = await driver.query<{ xid: string }>("SELECT txid_current()::text AS xid");
+          const [last] = await driver.query<{ xid: string; locked: boolean }>(
+            `SELECT txid_current()::text AS xid, ${MIGRATOR_LOCK_HELD_SQL} AS locked`,
+          );
           if (last?.xid !== first?.xid) {
             throw new RunnerError({ kind: "transaction-ended", tag: migration.tag, file: migration.file, progress });
           }
+          stillLocked(last?.locked);
           await record(driver, migration, context, progress);
           committing = true;
           // A deferred constraint or trigger is checked here: a refusal rolls the migration back.
@@ -231,12 +271,23 @@ async function record(
   migration: Migration,
   context: ApplyContext,
   progress: MigrationProgress,
+  /** Statement by statement: the row gets a transaction of its own, which this checks first (session, lock). */
+  check?: () => Promise<void>,
 ): Promise<void> {
   try {
     await driver.exec(asRunnerSql(context.session));
-    await recordMigration(driver, migration, context.name);
+    if (!check) return await recordMigration(driver, migration, context.name);
+    await driver.exec("BEGIN");
+    try {
+      await check();
+      await recordMigration(driver, migration, context.name);
+      await driver.exec("COMMIT");
+    } catch (error) {
+      await driver.exec("ROLLBACK").catch(() => undefined);
+      throw error;
+    }
   } catch (error) {
-    if (isConnectionLost(error) || context.signal?.aborted) throw error;
+    if (error instanceof RunnerError || isConnectionLost(error) || context.signal?.aborted) throw error;
     throw new RunnerError({
       kind: "record-failed",
       tag: migration.tag,
