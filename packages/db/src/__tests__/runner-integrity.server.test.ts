@@ -123,6 +123,10 @@ describe("a concurrent index build under a lock-timeout retry", () => {
     expect(run.stderr).toContain(
       `${tag} runs statement by statement: its first 1 of 2 statements stay applied; it is not recorded`,
     );
+    // The writer that made the build time out also keeps its leftover from being dropped: named as staying.
+    expect(run.stderr).toContain(
+      "a failed concurrent index build left an INVALID index the runner could not drop, which stays (PostgreSQL updates it on every write, and a unique one refuses duplicates): public.user_name_cic_idx",
+    );
     expect(run.stderr).not.toMatch(/nothing of .* was kept|rolled back/);
     await writer.exec("COMMIT");
     const rerun = await runCommand("migrate", ["--migrations", s.dir], { DATABASE_URL: t.url });
@@ -131,6 +135,79 @@ describe("a concurrent index build under a lock-timeout retry", () => {
       "SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'user_name_cic_idx'",
     );
     expect(indexes).toEqual([{ valid: true }]);
+  });
+});
+
+describe("a concurrent index build or rebuild that fails", () => {
+  /** A database with the history applied and a table `cic_t` ("v" text) with two equal rows. */
+  async function withTable() {
+    const t = await migrated();
+    const s = scratch();
+    s.add("cic_table", `CREATE TABLE "cic_t" ("v" text);\n--> statement-breakpoint\nINSERT INTO "cic_t" VALUES ('a');`);
+    await runMigrations(t.driver, readMigrationFolder(s.dir));
+    return { t, s };
+  }
+  /** A session whose REPEATABLE READ snapshot a concurrent build must wait out (it holds no lock on the table). */
+  async function oldSnapshot(url: string): Promise<Driver> {
+    const reader = await otherSession(url);
+    await reader.exec("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1");
+    return reader;
+  }
+  const indexesOf = (t: { driver: Driver }, table: string) =>
+    t.driver.query<{ name: string; valid: boolean }>(
+      "SELECT c.relname AS name, i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass($1) ORDER BY 1",
+      [table],
+    );
+
+  it("drops the INVALID unique index a timed-out build left, so the app's duplicate rows are not refused, and says nothing stays", async () => {
+    const { t, s } = await withTable();
+    const tag = s.add(
+      "cic_unique",
+      '-- migrator:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "cic_t_v_key" ON "cic_t" ("v");',
+    );
+    const reader = await oldSnapshot(t.url);
+    const run = await runCommand(
+      "migrate",
+      ["--migrations", s.dir, "--lock-timeout", "300", "--lock-retries", "1", "--retry-delay", "10"],
+      { DATABASE_URL: t.url },
+    );
+    await reader.exec("COMMIT");
+    expect(run.code, run.stderr).toBe(5);
+    expect(run.stderr).toContain(
+      `${tag} runs statement by statement and none of its 1 statements completed; it is not recorded`,
+    );
+    expect(run.stderr).not.toContain("INVALID");
+    expect(await indexesOf(t, "cic_t")).toEqual([]);
+    await t.driver.exec(`INSERT INTO "cic_t" VALUES ('a')`);
+  });
+
+  it("an unnamed build retried leaves one valid index, not an INVALID t_v_idx beside a working t_v_idx1", async () => {
+    const { t, s } = await withTable();
+    const tag = s.add("cic_unnamed", '-- migrator:no-transaction\nCREATE INDEX CONCURRENTLY ON "cic_t" ("v");');
+    const reader = await oldSnapshot(t.url);
+    const result = await runMigrations(t.driver, readMigrationFolder(s.dir), {
+      lockTimeoutMs: 300,
+      retryDelayMs: 3000,
+      onEvent: (e) => {
+        if (e.type === "retry") void reader.exec("COMMIT");
+      },
+    });
+    expect(result.applied).toMatchObject([{ tag, attempts: 2 }]);
+    expect(await indexesOf(t, "cic_t")).toEqual([{ name: "cic_t_v_idx", valid: true }]);
+  });
+
+  it("REINDEX CONCURRENTLY that times out leaves no INVALID …_ccnew index", async () => {
+    const { t, s } = await withTable();
+    await t.driver.exec('CREATE INDEX "cic_t_v" ON "cic_t" ("v")');
+    const tag = s.add("cic_reindex", '-- migrator:no-transaction\nREINDEX INDEX CONCURRENTLY "cic_t_v";');
+    const reader = await oldSnapshot(t.url);
+    const problem = await problemOf(
+      runMigrations(t.driver, readMigrationFolder(s.dir), { lockTimeoutMs: 300, lockRetries: 0 }),
+    );
+    await reader.exec("COMMIT");
+    expect(problem).toMatchObject({ kind: "lock-timeout", at: { tag }, progress: { applied: 0, total: 1 } });
+    expect((problem as { progress: { invalidIndexes?: string[] } }).progress.invalidIndexes ?? []).toEqual([]);
+    expect(await indexesOf(t, "cic_t")).toEqual([{ name: "cic_t_v", valid: true }]);
   });
 });
 

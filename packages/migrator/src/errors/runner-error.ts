@@ -132,7 +132,7 @@ function describeProblem(p: RunnerProblem): { message: string; fix: string } {
       return {
         message:
           `migration ${p.tag} (${p.file}) left ${p.indexes.length === 1 ? "an INVALID index" : "INVALID indexes"} (${p.indexes.join(", ")}), ` +
-          `the remains of a failed concurrent build; it is not recorded. ${whatRemains(p.tag, p.progress)}`,
+          `the remains of a failed concurrent build; it is not recorded. ${statementsRemaining(p.tag, p.progress)}`,
         fix: "run again: the runner drops an invalid index it built before building it again; if it stays invalid, look for a duplicate key or a failing expression in the index",
       };
     case "lock-timeout":
@@ -231,8 +231,18 @@ function databaseError(db: DatabaseErrorFields, extra?: string): string {
   );
 }
 
-/** What stays of a migration that stopped part way. */
+/** What stays of a migration that stopped part way, with any INVALID index its concurrent builds left. */
 function whatRemains(tag: string, progress: MigrationProgress): string {
+  const left = progress.invalidIndexes ?? [];
+  if (left.length === 0) return statementsRemaining(tag, progress);
+  return (
+    `${statementsRemaining(tag, progress)}; a failed concurrent index build left ${left.length === 1 ? "an INVALID index" : "INVALID indexes"} ` +
+    `the runner could not drop, which stay${left.length === 1 ? "s" : ""} (PostgreSQL updates ${left.length === 1 ? "it" : "them"} on every write, and a unique one refuses duplicates): ` +
+    `${left.join(", ")}; drop ${left.length === 1 ? "it" : "each"} with DROP INDEX CONCURRENTLY IF EXISTS once nothing holds the table`
+  );
+}
+
+function statementsRemaining(tag: string, progress: MigrationProgress): string {
   if (progress.transaction) return `nothing of ${tag} was kept (one transaction); earlier migrations stay applied`;
   if (progress.applied === progress.total)
     return `${tag} runs statement by statement: all ${progress.total} of its statements stay applied; it is not recorded`;

@@ -48,6 +48,11 @@ export interface MigrationProgress {
   applied: number;
   /** Statements in the migration. */
   total: number;
+  /**
+   * INVALID indexes (quoted `schema.name`) a failed concurrent build or rebuild left that the runner
+   * could not drop: they stay, and PostgreSQL updates them on every write.
+   */
+  invalidIndexes?: string[];
 }
 
 /** A statement that breaks the transaction model of its migration. */

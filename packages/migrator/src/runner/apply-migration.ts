@@ -19,7 +19,14 @@ import { inOwnTransactionAfter } from "../sql/transaction-control.ts";
 import { setsTimeouts } from "../sql/session-statements.ts";
 import { MIGRATOR_LOCK_HELD_SQL, MIGRATOR_LOCK_KEY } from "./advisory-lock.ts";
 import { recordMigration } from "./bookkeeping.ts";
-import { concurrentIndexes, dropInvalidIndex, invalidIndexes } from "./concurrent-index.ts";
+import {
+  concurrentIndexes,
+  concurrentTargets,
+  dropInvalidIndex,
+  dropLeftoverIndexes,
+  invalidIndexes,
+  invalidIndexesOn,
+} from "./concurrent-index.ts";
 import { asRunnerSql, retryDelay, type RunnerSession, sameSession, type SessionOptions } from "./session-options.ts";
 
 /** PostgreSQL's SQLSTATE for `lock_timeout` (lock_not_available). */
@@ -61,6 +68,11 @@ class StatementFailure {
     readonly statement: ReviewStatement,
     readonly error: unknown,
   ) {}
+}
+
+/** The database's error behind a statement's failure. */
+function failureCause(error: unknown): unknown {
+  return error instanceof StatementFailure ? error.error : error;
 }
 
 /** Applies one parsed migration; throws a `RunnerError` that says what stays applied. */
@@ -171,6 +183,9 @@ export async function applyMigration(
       try {
         for (const statement of statements) {
           const indexes = concurrentIndexes(statement);
+          const targets = concurrentTargets(statement);
+          /** The INVALID indexes on the statement's tables before its first attempt: not its own. */
+          let before: Map<string, string> | undefined;
           await withRetries(async () => {
             // A concurrent build that failed (here, or in an earlier run) leaves an INVALID index that
             // `IF NOT EXISTS` would then skip: drop it first, so the build starts over.
@@ -179,7 +194,26 @@ export async function applyMigration(
                 throw new StatementFailure(statement, error);
               });
             }
-            await runStatement(statement);
+            if (targets.length > 0) before ??= await invalidIndexesOn(driver, targets);
+            try {
+              await runStatement(statement);
+              // An earlier attempt's leftover the runner could not drop then (a retry may have since).
+              if (before && progress.invalidIndexes) {
+                const now = await invalidIndexesOn(driver, targets);
+                const stays = progress.invalidIndexes.filter((index) => now.has(index));
+                if (stays.length > 0) progress.invalidIndexes = stays;
+                else delete progress.invalidIndexes;
+              }
+            } catch (error) {
+              // What a failed concurrent build or rebuild left (an unnamed one's `t_v_idx`, a
+              // REINDEX's `…_ccnew`) is dropped, so neither a retry nor the app finds it; what cannot
+              // be dropped is named in what stays.
+              if (before && !(error instanceof RunnerError) && !isConnectionLost(failureCause(error))) {
+                const stays = await dropLeftoverIndexes(driver, targets, before).catch(() => undefined);
+                if (stays) progress.invalidIndexes = stays;
+              }
+              throw error;
+            }
           });
           progress.applied++;
         }
@@ -187,7 +221,12 @@ export async function applyMigration(
         await abandonOwnTransaction();
         throw error;
       }
-      const invalid = await invalidIndexes(driver, statements.flatMap(concurrentIndexes));
+      const invalid = [
+        ...new Set([
+          ...(await invalidIndexes(driver, statements.flatMap(concurrentIndexes))),
+          ...(progress.invalidIndexes ?? []),
+        ]),
+      ];
       if (invalid.length > 0) {
         throw new RunnerError({
           kind: "invalid-index",
