@@ -525,6 +525,63 @@ describe("the migrator's advisory lock released under the run", () => {
   });
 });
 
+describe("a migration that would release the migrator's advisory lock", () => {
+  it("DISCARD ALL, pg_advisory_unlock_all() and pg_advisory_unlock of the runner's key are refused before anything runs", async () => {
+    const { t, s } = await migratedWithScratch();
+    const before = await recorded(t);
+    const fine = s.add(
+      "own_lock",
+      'SELECT pg_advisory_unlock(42);\n--> statement-breakpoint\nCREATE TABLE "release_fine" ("id" integer);',
+    );
+    const discard = s.add(
+      "discards",
+      ["-- migrator:no-transaction", "DISCARD ALL;", "SELECT pg_sleep(0);"].join(breakpoint),
+    );
+    const all = s.add(
+      "unlocks_all",
+      'CREATE TABLE "release_a" ("id" integer);\n--> statement-breakpoint\nSELECT pg_advisory_unlock_all();',
+    );
+    const key = s.add("unlocks_key", "SELECT pg_advisory_unlock(7883946363647717234);");
+    const problem = await problemOf(runMigrations(t.driver, readMigrationFolder(s.dir)));
+    expect(problem).toMatchObject({
+      kind: "lock-release",
+      statements: [
+        { tag: discard, line: 3, command: "DISCARD ALL" },
+        { tag: all, line: 3, command: "pg_advisory_unlock_all()" },
+        { tag: key, line: 1, command: "pg_advisory_unlock(7883946363647717234)" },
+      ],
+    });
+    expect(fine).toBeTruthy();
+    expect(await exists(t, "release_fine")).toBe(false);
+    expect(await exists(t, "release_a")).toBe(false);
+    expect(await recorded(t)).toBe(before);
+  });
+});
+
+describe("a migration recorded twice (two runs applied it)", () => {
+  it("is named as a duplicate of that migration by db:migrate, db:status and db:verify, not as a newer database's", async () => {
+    const { t, s } = await migratedWithScratch();
+    const tag = s.add("applied_twice", 'CREATE TABLE "twice" ("id" integer);');
+    await runMigrations(t.driver, readMigrationFolder(s.dir));
+    const [row] = await t.driver.query<{ id: number }>(
+      `INSERT INTO drizzle.__drizzle_migrations (hash, created_at)
+         SELECT hash, created_at FROM drizzle.__drizzle_migrations ORDER BY id DESC LIMIT 1 RETURNING id`,
+    );
+    const folder = readMigrationFolder(s.dir);
+    const error = await runMigrations(t.driver, folder).then(
+      () => undefined,
+      (e: unknown) => e as Error & { problem?: unknown },
+    );
+    expect(error?.problem).toMatchObject({ kind: "history-mismatch", unknown: [{ id: row!.id, duplicateOf: tag }] });
+    expect(error?.message).toContain(`duplicate: database row id ${row!.id}`);
+    expect(error?.message).toContain(`records ${tag} a second time: it was applied twice`);
+    expect(error?.message).not.toContain("newer than this code");
+    expect((await migrationStatus(t.driver, folder)).unknown).toMatchObject([{ id: row!.id, duplicateOf: tag }]);
+    const verified = await verifyMigrations(t.driver, folder);
+    expect(verified).toMatchObject({ ok: false, unknown: [{ id: row!.id, duplicateOf: tag }] });
+  });
+});
+
 describe("a bookkeeping row the database refuses", () => {
   // A team's migration that "tidies" the bookkeeping table: the runner's own INSERT is then refused.
   const refuseRows =

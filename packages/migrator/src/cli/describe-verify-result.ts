@@ -11,10 +11,14 @@ export function describeVerifyResult(result: VerifyResult): string {
       (m) =>
         `  - modified: ${m.tag} (row ${m.id} has ${m.appliedHash.slice(0, 12)}…, the file ${m.fileHash.slice(0, 12)}…)`,
     ),
-    ...result.unknown.map(
-      (u) =>
-        `  - unknown: row ${u.id} (hash ${u.hash.slice(0, 12)}…, created_at ${u.createdAt ?? "null"}) is not in the journal`,
+    ...result.unknown.map((u) =>
+      u.duplicateOf
+        ? `  - duplicate: row ${u.id} (hash ${u.hash.slice(0, 12)}…, created_at ${u.createdAt ?? "null"}) records ${u.duplicateOf} a second time: it was applied twice`
+        : `  - unknown: row ${u.id} (hash ${u.hash.slice(0, 12)}…, created_at ${u.createdAt ?? "null"}) is not in the journal`,
     ),
-    "fix: run db:migrate for what is not applied; restore modified files from git (or accept a reviewed edit with db:accept-hash); an unknown row means the database is newer than this code",
+    "fix: run db:migrate for what is not applied; restore modified files from git (or accept a reviewed edit with db:accept-hash); an unknown row means the database is newer than this code" +
+      (result.unknown.some((u) => u.duplicateOf)
+        ? "; a duplicate row means two runs applied the migration: check and repair what it did twice, then delete the later row"
+        : ""),
   ].join("\n");
 }

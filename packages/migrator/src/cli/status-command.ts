@@ -24,10 +24,11 @@ export function statusCommand(project: Project, name = "db:status") {
           const history = await migrationStatus(driver, folder);
           const migrations = history.migrations.map(statusRow);
           const unknown = history.unknown.map((u) => ({
-            state: "unknown" as const,
+            state: u.duplicateOf ? ("duplicate" as const) : ("unknown" as const),
             id: u.id,
             hash: u.hash,
             when: u.createdAt,
+            ...(u.duplicateOf ? { duplicateOf: u.duplicateOf } : {}),
           }));
           const clean = unknown.length === 0 && migrations.every((m) => m.state !== "modified");
           const { appliedCount: applied, expectedCount: expected, pendingCount: pending } = history;
@@ -39,10 +40,12 @@ export function statusCommand(project: Project, name = "db:status") {
             const rows = [
               ...migrations.map((m) => [m.state, m.tag, `when ${m.when}`, m.note ? `(${m.note})` : ""]),
               ...unknown.map((u) => [
-                "unknown",
+                u.state,
                 `row ${u.id}`,
                 `when ${u.when ?? "null"}`,
-                `(hash ${u.hash.slice(0, 12)}…)`,
+                u.duplicateOf
+                  ? `(hash ${u.hash.slice(0, 12)}…: ${u.duplicateOf} recorded a second time, applied twice)`
+                  : `(hash ${u.hash.slice(0, 12)}…)`,
               ]),
             ];
             context.out(

@@ -38,16 +38,25 @@ function describeProblem(p: RunnerProblem): { message: string; fix: string } {
           (m) =>
             `  - modified: ${m.tag} (${m.file}) was applied as ${m.appliedHash.slice(0, 12)}…, the file is now ${m.fileHash.slice(0, 12)}…`,
         ),
-        ...p.unknown.map(
-          (u) =>
-            `  - unknown: database row id ${u.id} (hash ${u.hash.slice(0, 12)}…, created_at ${u.createdAt ?? "null"}) is not in the journal`,
+        ...p.unknown.map((u) =>
+          u.duplicateOf
+            ? `  - duplicate: database row id ${u.id} (hash ${u.hash.slice(0, 12)}…, created_at ${u.createdAt ?? "null"}) records ${u.duplicateOf} a second time: it was applied twice`
+            : `  - unknown: database row id ${u.id} (hash ${u.hash.slice(0, 12)}…, created_at ${u.createdAt ?? "null"}) is not in the journal`,
         ),
       ];
+      const duplicates = p.unknown.filter((u) => u.duplicateOf);
       return {
         message: `the database's migration history does not match the journal; nothing was applied:\n${lines.join("\n")}`,
         fix:
           "restore a modified file from git; for a reviewed, deliberate edit record its new hash with db:accept-hash. " +
-          "An unknown row means the database is newer than this code: deploy the code that has that migration.",
+          (p.unknown.length > duplicates.length
+            ? "An unknown row means the database is newer than this code: deploy the code that has that migration. "
+            : "") +
+          (duplicates.length > 0
+            ? "A duplicate row means two runs applied the migration (its statements ran twice, e.g. rows inserted twice): " +
+              "check and repair what it did, then delete the later row (DELETE FROM drizzle.__drizzle_migrations WHERE id IN (" +
+              `${duplicates.map((u) => u.id).join(", ")})).`
+            : ""),
       };
     }
     case "out-of-order":
@@ -69,6 +78,16 @@ function describeProblem(p: RunnerProblem): { message: string; fix: string } {
           "remove the statement (one migration is one transaction); for work that must commit in steps (ALTER TYPE … ADD VALUE used later, " +
           "CREATE INDEX CONCURRENTLY, batched backfills) put it in its own migration starting with `-- migrator:no-transaction`. " +
           "An applied migration of an adopted history that manages its own transactions can be declared in the project's selfManagedTransactions",
+      };
+    case "lock-release":
+      return {
+        message: `migration${p.statements.length === 1 ? "" : "s"} that would release the migrator's advisory lock (key ${p.lockKey}) while it runs; nothing was applied:\n${p.statements
+          .map((t) => `  - ${t.file}:${t.line}: ${t.command}: ${t.reason}`)
+          .join("\n")}`,
+        fix:
+          "remove the statement: the runner holds that session-level lock so that no other run applies migrations at the same time; " +
+          "a migration needs neither DISCARD ALL (the runner resets the session after each migration) nor to release every advisory lock " +
+          "(release only the keys it took, with pg_advisory_unlock(its key))",
       };
     case "migration-failed": {
       const db = p.database;

@@ -29,6 +29,8 @@ export interface UnknownMigration {
   id: number;
   hash: string;
   createdAt: number | null;
+  /** The migration this row records a second time (it was applied twice), when it is one. */
+  duplicateOf?: string;
 }
 
 /** A pending migration older than the newest applied one (Drizzle would skip it). */
@@ -71,6 +73,8 @@ export interface TransactionControlLocation {
 export type RunnerProblem =
   | { kind: "folder-invalid"; folder: string; issues: FolderIssue[]; warnings: FolderIssue[] }
   | { kind: "transaction-control"; statements: TransactionControlLocation[] }
+  /** Statements that would release the run's advisory lock (`command` says which), refused before any runs. */
+  | { kind: "lock-release"; statements: TransactionControlLocation[]; lockKey: string }
   | { kind: "history-mismatch"; modified: ModifiedMigration[]; unknown: UnknownMigration[] }
   | { kind: "out-of-order"; migrations: OutOfOrderMigration[] }
   | {

@@ -19,8 +19,12 @@ export type MigrationState =
 export interface HistoryState {
   /** One entry per migration of the folder, in apply order. */
   migrations: MigrationState[];
-  /** Rows no migration matches (`unknown`). */
-  unknown: AppliedRow[];
+  /**
+   * Rows no migration matches (`unknown`). `duplicateOf` names the migration a row records a
+   * second time (its name or hash is that of a migration another row already matched): it was
+   * applied twice, not by newer code.
+   */
+  unknown: (AppliedRow & { duplicateOf?: string })[];
   /** Rows in the bookkeeping table. */
   appliedCount: number;
   /** Migrations in the folder. */
@@ -80,9 +84,14 @@ export function compareHistory(folder: MigrationFolder, rows: readonly AppliedRo
       return { state: "out-of-order", migration, newestAppliedWhen: newestApplied };
     return { state: "pending", migration };
   });
+  const duplicateOf = (row: AppliedRow) =>
+    [...matched].find(([m, r]) => r !== row && (row.name ? row.name === m.name : row.hash === m.hash))?.[0].tag;
   return {
     migrations,
-    unknown: [...unmatched],
+    unknown: [...unmatched].map((row) => {
+      const of = duplicateOf(row);
+      return of ? { ...row, duplicateOf: of } : row;
+    }),
     appliedCount: rows.length,
     expectedCount: folder.migrations.length,
     pendingCount: migrations.filter((m) => m.state === "pending" || m.state === "out-of-order").length,

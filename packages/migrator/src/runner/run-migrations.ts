@@ -3,9 +3,10 @@ import { RunnerError } from "../errors/runner-error.ts";
 import type { TransactionControlLocation } from "../errors/runner-problem.ts";
 import type { Migration, MigrationFolder } from "../journal/migration-folder.ts";
 import { loadParser, type ParsedMigration, parseMigration } from "../sql/parse-migration.ts";
+import { lockReleases } from "../sql/session-statements.ts";
 import { transactionControlProblems } from "../sql/transaction-control.ts";
 import { verifyMigrations, type VerifyResult } from "../verify/verify-migrations.ts";
-import { withMigratorLock } from "./advisory-lock.ts";
+import { MIGRATOR_LOCK_KEY, withMigratorLock } from "./advisory-lock.ts";
 import { type AppliedMigration, applyMigration, type LockRetry } from "./apply-migration.ts";
 import { ensureBookkeeping, upgradeBookkeeping } from "./bookkeeping.ts";
 import { compareHistory } from "./history-state.ts";
@@ -57,13 +58,16 @@ interface Planned {
 
 /**
  * Parses the migrations about to run and refuses, before any runs, transaction control they
- * cannot have (see `sql/transaction-control.ts`), naming file and line of each.
+ * cannot have (see `sql/transaction-control.ts`) and statements that would release the run's
+ * advisory lock (`DISCARD ALL`, `pg_advisory_unlock_all()`, `pg_advisory_unlock` of its key),
+ * naming file and line of each.
  */
 async function plan(pending: readonly Migration[], options: RunOptions): Promise<Planned[]> {
   if (pending.length === 0) return [];
   await loadParser();
   const planned: Planned[] = [];
   const problems: TransactionControlLocation[] = [];
+  const releases: TransactionControlLocation[] = [];
   for (const migration of pending) {
     const parsed = parseMigration(migration.tag, migration.file, migration.sql);
     const autocommit = migration.noTransaction || options.selfManagedTransactions?.[migration.tag] !== undefined;
@@ -77,9 +81,21 @@ async function plan(pending: readonly Migration[], options: RunOptions): Promise
         reason,
       });
     }
+    for (const { statement, command } of lockReleases(parsed, MIGRATOR_LOCK_KEY)) {
+      releases.push({
+        tag: migration.tag,
+        file: migration.file,
+        line: statement.position.line,
+        command,
+        reason:
+          "it releases the migrator's advisory lock, so another run could apply the same migrations at the same time (applied twice)",
+      });
+    }
     planned.push({ migration, parsed, autocommit });
   }
   if (problems.length > 0) throw new RunnerError({ kind: "transaction-control", statements: problems });
+  if (releases.length > 0)
+    throw new RunnerError({ kind: "lock-release", statements: releases, lockKey: MIGRATOR_LOCK_KEY });
   return planned;
 }
 

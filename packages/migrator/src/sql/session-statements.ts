@@ -1,9 +1,10 @@
 /**
  * Statements of a migration that change the runner's session rather than the schema: the timeouts
- * the runner sets, which a migration may choose for itself.
+ * the runner sets, which a migration may choose for itself, and what releases the runner's
+ * advisory lock, which it may not.
  */
-import { findNodes, nameList, stringField } from "./ast.ts";
-import type { ReviewStatement } from "./parse-migration.ts";
+import { arrayField, findNodes, nameList, nodeOf, objectField, stringField } from "./ast.ts";
+import type { ParsedMigration, ReviewStatement } from "./parse-migration.ts";
 
 const TIMEOUTS = new Set(["lock_timeout", "statement_timeout"]);
 
@@ -22,4 +23,38 @@ export function setsTimeouts(statement: ReviewStatement): boolean {
     }
     return findNodes(unit.node, "FuncCall").some((call) => nameList(call.body["funcname"]).at(-1) === "set_config");
   });
+}
+
+/** A statement that would release the runner's session-level advisory lock. */
+export interface LockRelease {
+  statement: ReviewStatement;
+  /** What releases it, e.g. `DISCARD ALL`. */
+  command: string;
+}
+
+/**
+ * The statements of a migration that release the session's advisory lock `lockKey` (a bigint, in
+ * decimal): `DISCARD ALL`, `pg_advisory_unlock_all()`, and `pg_advisory_unlock(key)` with that
+ * key as a constant. Anywhere in a statement, DO blocks included; a function the migration calls
+ * is not looked into (the runner's check of the lock catches that while it runs).
+ *
+ * @example lockReleases(parseMigration("t", "t.sql", "DISCARD ALL;"), "1").map((r) => r.command) // ["DISCARD ALL"]
+ */
+export function lockReleases(migration: ParsedMigration, lockKey: string): LockRelease[] {
+  return migration.statements.flatMap((statement) =>
+    statement.units.flatMap((unit): LockRelease[] => {
+      if (unit.type === "DiscardStmt")
+        return stringField(unit.node, "target") === "DISCARD_ALL" ? [{ statement, command: "DISCARD ALL" }] : [];
+      return findNodes(unit.node, "FuncCall").flatMap(({ body }): LockRelease[] => {
+        const name = nameList(body["funcname"]).at(-1);
+        if (name === "pg_advisory_unlock_all") return [{ statement, command: "pg_advisory_unlock_all()" }];
+        if (name !== "pg_advisory_unlock") return [];
+        const args = arrayField(body, "args");
+        const constant = args.length === 1 ? nodeOf(args[0], "A_Const") : undefined;
+        const value =
+          stringField(objectField(constant, "fval"), "fval") ?? String(objectField(constant, "ival")?.["ival"] ?? "");
+        return value === lockKey ? [{ statement, command: `pg_advisory_unlock(${lockKey})` }] : [];
+      });
+    }),
+  );
 }

@@ -12,8 +12,11 @@ export interface VerifyResult {
   notApplied: { tag: string; hash: string }[];
   /** Journal migrations whose row (same `when`) holds another hash: the file changed. */
   modified: { tag: string; id: number; appliedHash: string; fileHash: string }[];
-  /** Rows whose hash no journal migration has. */
-  unknown: { id: number; hash: string; createdAt: number | null }[];
+  /**
+   * Rows no journal migration accounts for; `duplicateOf` when the row's hash is a migration's that
+   * another row already records (the migration was applied twice).
+   */
+  unknown: { id: number; hash: string; createdAt: number | null; duplicateOf?: string }[];
 }
 
 /**
@@ -59,7 +62,10 @@ export async function verifyMigrations(driver: Driver, folder: MigrationFolder):
     applied: rows.length,
     notApplied,
     modified,
-    unknown: remaining.map(({ id, hash, createdAt }) => ({ id, hash, createdAt })),
+    unknown: remaining.map(({ id, hash, createdAt }) => {
+      const duplicateOf = folder.migrations.find((m) => m.hash === hash)?.tag;
+      return duplicateOf ? { id, hash, createdAt, duplicateOf } : { id, hash, createdAt };
+    }),
   };
   return { ok: result.applied === result.expected && missing.length === 0 && remaining.length === 0, ...result };
 }
