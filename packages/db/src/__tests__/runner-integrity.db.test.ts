@@ -582,6 +582,32 @@ describe("a migration recorded twice (two runs applied it)", () => {
   });
 });
 
+describe("a signal between two migrations", () => {
+  it("says which migrations this run applied (they stay), not that none was", async () => {
+    const { t, s } = await migratedWithScratch();
+    const first = s.add("signal_first", 'CREATE TABLE "between_a" ("id" integer);');
+    const second = s.add("signal_second", 'CREATE TABLE "between_b" ("id" integer);');
+    s.add("signal_third", 'CREATE TABLE "between_c" ("id" integer);');
+    const interrupt = new AbortController();
+    const error = await runMigrations(t.driver, readMigrationFolder(s.dir), {
+      signal: interrupt.signal,
+      onEvent: (event) => {
+        if (event.type === "applied" && event.migration.tag === second) interrupt.abort("SIGINT");
+      },
+    }).then(
+      () => undefined,
+      (e: unknown) => e as Error & { problem?: unknown },
+    );
+    expect(error?.problem).toMatchObject({ kind: "interrupted", signal: "SIGINT", applied: [first, second] });
+    expect(error?.message).toContain(
+      `interrupted by SIGINT between migrations: this run applied and recorded 2 migrations (${first} … ${second}), which stay applied`,
+    );
+    expect(error?.message).not.toContain("before any migration was applied");
+    expect(await exists(t, "between_b")).toBe(true);
+    expect(await exists(t, "between_c")).toBe(false);
+  });
+});
+
 describe("a bookkeeping row the database refuses", () => {
   // A team's migration that "tidies" the bookkeeping table: the runner's own INSERT is then refused.
   const refuseRows =

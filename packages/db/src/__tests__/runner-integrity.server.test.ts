@@ -2,7 +2,7 @@
  * The runner's promises where only a server can test them: another session holding a lock while a
  * concurrent index is built, a connection that drops mid-migration, a signal to a running deploy.
  */
-import { type Driver, readMigrationFolder, runMigrations } from "@repo/migrator";
+import { type Driver, MIGRATOR_LOCK_KEY, readMigrationFolder, runMigrations } from "@repo/migrator";
 import { describe, expect, it } from "vitest";
 import { runCommand, startCommand } from "../testing/run-command.ts";
 import { problemOf } from "../testing/runner-problem.ts";
@@ -268,6 +268,36 @@ describe("a signal to a running deploy", () => {
       expect(done.stderr).toContain(`${tag} was rolled back: nothing of it was kept; earlier migrations stay applied`);
       const [probe] = await observer.query<{ present: boolean }>(
         "SELECT to_regclass('signal_probe') IS NOT NULL AS present",
+      );
+      expect(probe?.present).toBe(false);
+    },
+  );
+});
+
+describe("a signal while waiting for another run's advisory lock", () => {
+  it.each(["SIGINT", "SIGTERM"] as const)(
+    "%s stops the wait, says nothing was applied and exits 128 + signal",
+    async (signal) => {
+      const t = await migrated();
+      const s = scratch();
+      await runMigrations(t.driver, readMigrationFolder(s.dir));
+      s.add("after_the_wait", 'CREATE TABLE "wait_probe" ("id" integer);');
+      const other = await otherSession(t.url);
+      await other.query("SELECT pg_advisory_lock($1::bigint)", [MIGRATOR_LOCK_KEY]);
+      const observer = await otherSession(t.url);
+      // Without a way to stop the wait it would end only at --wait-timeout (exit 5).
+      const run = startCommand("migrate", ["--migrations", s.dir, "--wait-timeout", "30000"], { DATABASE_URL: t.url });
+      await until(
+        async () => (await migratorRunning(observer, "SELECT pg_try_advisory_lock")) !== undefined,
+        "the wait for the lock",
+      );
+      run.child.kill(signal);
+      const done = await run.done;
+      await other.query("SELECT pg_advisory_unlock($1::bigint)", [MIGRATOR_LOCK_KEY]);
+      expect(done.code, done.stderr).toBe(signal === "SIGINT" ? 130 : 143);
+      expect(done.stderr).toContain(`interrupted by ${signal} before any migration was applied`);
+      const [probe] = await observer.query<{ present: boolean }>(
+        "SELECT to_regclass('wait_probe') IS NOT NULL AS present",
       );
       expect(probe?.present).toBe(false);
     },

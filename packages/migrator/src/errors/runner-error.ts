@@ -172,8 +172,20 @@ function describeProblem(p: RunnerProblem): { message: string; fix: string } {
       };
     }
     case "interrupted": {
-      if (!p.tag || !p.progress)
-        return { message: `interrupted by ${p.signal} before any migration was applied`, fix: "run db:migrate again" };
+      const applied = p.applied ?? [];
+      if (!p.tag || !p.progress) {
+        if (applied.length === 0)
+          return {
+            message: `interrupted by ${p.signal} before any migration was applied`,
+            fix: "run db:migrate again",
+          };
+        return {
+          message:
+            `interrupted by ${p.signal} between migrations: this run applied and recorded ${applied.length} migration${applied.length === 1 ? "" : "s"} ` +
+            `(${applied.length === 1 ? applied[0] : `${applied[0]} … ${applied.at(-1)}`}), which stay applied; the next one was not started`,
+          fix: "run db:migrate again to apply the rest",
+        };
+      }
       const state = p.progress.transaction
         ? `${p.tag} was rolled back: nothing of it was kept; earlier migrations stay applied`
         : whatRemains(p.tag, p.progress);

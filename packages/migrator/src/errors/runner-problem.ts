@@ -118,7 +118,19 @@ export type RunnerProblem =
       duringCommit: boolean;
       detail: string;
     }
-  | { kind: "interrupted"; signal: string; tag?: string; at?: StatementLocation; progress?: MigrationProgress }
+  /**
+   * A signal stopped the run: while applying `tag` (with `progress`), or between migrations, or
+   * while waiting for the migrator's lock. `applied`: the migrations this run applied and recorded
+   * before it (they stay).
+   */
+  | {
+      kind: "interrupted";
+      signal: string;
+      tag?: string;
+      at?: StatementLocation;
+      progress?: MigrationProgress;
+      applied?: string[];
+    }
   | { kind: "runner-busy"; waitedMs: number; lockKey: string }
   /** A query of the run reached another server process than the one holding its lock and settings (a transaction-mode pooler). */
   | {

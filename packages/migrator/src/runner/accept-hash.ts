@@ -53,7 +53,7 @@ export async function acceptMigrationHashes(
   options: Partial<SessionOptions> & { withoutGit?: boolean } = {},
 ): Promise<AcceptedHash[]> {
   const { session } = await configureSession(driver, resolveSessionOptions(options));
-  return withMigratorLock(driver, session.options.waitTimeoutMs, async () => {
+  return withMigratorLock(driver, session.options.waitTimeoutMs, undefined, async () => {
     const history = compareHistory(folder, await readAppliedRows(driver));
     const changes: AcceptedHash[] = [];
     for (const tag of tags) {

@@ -21,11 +21,19 @@ export const MIGRATOR_LOCK_HELD_SQL =
 
 /**
  * Waits for the migrator's advisory lock, polling `pg_try_advisory_lock` (so `lock_timeout` does
- * not apply to waiting for another run). Throws `runner-busy` after `waitTimeoutMs`.
+ * not apply to waiting for another run). Throws `runner-busy` after `waitTimeoutMs`, and
+ * `interrupted` (nothing applied) as soon as `signal` is aborted.
  */
-async function acquireMigratorLock(driver: Driver, waitTimeoutMs: number): Promise<number> {
+async function acquireMigratorLock(driver: Driver, waitTimeoutMs: number, signal?: AbortSignal): Promise<number> {
   const started = Date.now();
   for (;;) {
+    if (signal?.aborted) {
+      throw new RunnerError({
+        kind: "interrupted",
+        signal: typeof signal.reason === "string" ? signal.reason : "SIGINT",
+        applied: [],
+      });
+    }
     const [row] = await driver.query<{ locked: boolean; pid: number }>(
       "SELECT pg_try_advisory_lock($1::bigint) AS locked, pg_backend_pid() AS pid",
       [MIGRATOR_LOCK_KEY],
@@ -34,7 +42,15 @@ async function acquireMigratorLock(driver: Driver, waitTimeoutMs: number): Promi
     const waited = Date.now() - started;
     if (waited >= waitTimeoutMs)
       throw new RunnerError({ kind: "runner-busy", waitedMs: waited, lockKey: MIGRATOR_LOCK_KEY });
-    await new Promise((r) => setTimeout(r, Math.min(200, waitTimeoutMs - waited)));
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.min(200, waitTimeoutMs - waited));
+      signal?.addEventListener("abort", done);
+    });
   }
 }
 
@@ -43,13 +59,17 @@ async function releaseMigratorLock(driver: Driver): Promise<void> {
   await driver.query("SELECT pg_advisory_unlock($1::bigint)", [MIGRATOR_LOCK_KEY]);
 }
 
-/** Runs `fn` while holding the migrator's lock; `fn` gets the server process that holds it (`pg_backend_pid()`). */
+/**
+ * Runs `fn` while holding the migrator's lock; `fn` gets the server process that holds it
+ * (`pg_backend_pid()`). An aborted `signal` stops the wait for the lock.
+ */
 export async function withMigratorLock<T>(
   driver: Driver,
   waitTimeoutMs: number,
+  signal: AbortSignal | undefined,
   fn: (holderPid: number) => Promise<T>,
 ): Promise<T> {
-  const holderPid = await acquireMigratorLock(driver, waitTimeoutMs);
+  const holderPid = await acquireMigratorLock(driver, waitTimeoutMs, signal);
   try {
     return await fn(holderPid);
   } finally {

@@ -121,7 +121,7 @@ export async function runMigrations(
   const emit = options.onEvent ?? (() => undefined);
   const { session, warnings } = await configureSession(driver, resolveSessionOptions(options));
   for (const message of warnings) emit({ type: "warning", message });
-  return withMigratorLock(driver, session.options.waitTimeoutMs, async (holderPid) => {
+  return withMigratorLock(driver, session.options.waitTimeoutMs, options.signal, async (holderPid) => {
     sameSession(session, holderPid);
     const bookkeeping = await upgradeBookkeeping(driver, folder, await ensureBookkeeping(driver, folder.layout));
     const history = compareHistory(folder, bookkeeping.rows);
@@ -159,7 +159,11 @@ export async function runMigrations(
     const applied: AppliedMigration[] = [];
     for (const { migration, parsed, autocommit } of await plan(pending, options)) {
       if (options.signal?.aborted) {
-        throw new RunnerError({ kind: "interrupted", signal: String(options.signal.reason ?? "SIGINT") });
+        throw new RunnerError({
+          kind: "interrupted",
+          signal: String(options.signal.reason ?? "SIGINT"),
+          applied: applied.map((m) => m.tag),
+        });
       }
       emit({ type: "applying", tag: migration.tag });
       const result = await applyMigration(driver, migration, parsed, {
