@@ -544,7 +544,7 @@ describe("a migration that would release the migrator's advisory lock", () => {
     const key = s.add("unlocks_key", "SELECT pg_advisory_unlock(7883946363647717234);");
     const problem = await problemOf(runMigrations(t.driver, readMigrationFolder(s.dir)));
     expect(problem).toMatchObject({
-      kind: "lock-release",
+      kind: "session-control",
       statements: [
         { tag: discard, line: 3, command: "DISCARD ALL" },
         { tag: all, line: 3, command: "pg_advisory_unlock_all()" },
@@ -605,6 +605,55 @@ describe("a signal between two migrations", () => {
     expect(error?.message).not.toContain("before any migration was applied");
     expect(await exists(t, "between_b")).toBe(true);
     expect(await exists(t, "between_c")).toBe(false);
+  });
+});
+
+describe("standard_conforming_strings off, under which the server reads SQL otherwise than the runner", () => {
+  it("a migration that turns it off (SET, set_config) is refused before anything runs", async () => {
+    const { t, s } = await migratedWithScratch();
+    const before = await recorded(t);
+    const set = s.add(
+      "scs_set",
+      'CREATE TABLE "scs_a" ("id" integer);\n--> statement-breakpoint\nSET standard_conforming_strings = off;',
+    );
+    const call = s.add("scs_call", "SELECT set_config('standard_conforming_strings', 'off', false);");
+    s.add("scs_on", "SET standard_conforming_strings = on;");
+    const problem = await problemOf(runMigrations(t.driver, readMigrationFolder(s.dir)));
+    expect(problem).toMatchObject({
+      kind: "session-control",
+      statements: [
+        { tag: set, line: 3, command: "standard_conforming_strings off" },
+        { tag: call, line: 1, command: "standard_conforming_strings off" },
+      ],
+    });
+    expect(await exists(t, "scs_a")).toBe(false);
+    expect(await recorded(t)).toBe(before);
+  });
+
+  it("a COMMIT the runner could not see, then a failure: says what was committed stays, not that nothing was kept", async () => {
+    const { t, s } = await migratedWithScratch();
+    const before = await recorded(t);
+    // Turned off inside a function, where no parser looks: the COMMIT after the backslash is a
+    // comment to the runner's parser and a statement to the server.
+    const tag = s.add(
+      "hidden_commit",
+      [
+        "CREATE FUNCTION \"scs_off\"() RETURNS text LANGUAGE sql AS $$ SELECT set_config('standard_conforming_strings', 'off', false) $$;",
+        'SELECT "scs_off"();',
+        'CREATE TABLE "scs_kept" ("id" integer);',
+        "SELECT 'a\\' -- '; COMMIT;",
+        "SELECT 1 / 0;",
+      ].join(breakpoint),
+    );
+    const error = await runMigrations(t.driver, readMigrationFolder(s.dir)).then(
+      () => undefined,
+      (e: unknown) => e as Error & { problem?: unknown },
+    );
+    expect(error?.problem).toMatchObject({ kind: "transaction-ended", tag, at: { statement: 5 } });
+    expect(error?.message).toContain("what it committed before that stays (it was not rolled back)");
+    expect(error?.message).not.toContain("was kept");
+    expect(await exists(t, "scs_kept")).toBe(true);
+    expect(await recorded(t)).toBe(before);
   });
 });
 

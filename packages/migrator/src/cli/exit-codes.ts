@@ -26,7 +26,7 @@ export type ExitCode = number;
 const EXIT_BY_CODE: Readonly<Record<string, ExitCode>> = {
   "folder-invalid": EXIT.invalidInput,
   "transaction-control": EXIT.invalidInput,
-  "lock-release": EXIT.invalidInput,
+  "session-control": EXIT.invalidInput,
   "invalid-option": EXIT.invalidInput,
   "live-database-refused": EXIT.invalidInput,
   "fix-refused": EXIT.invalidInput,

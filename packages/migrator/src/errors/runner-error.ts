@@ -79,15 +79,12 @@ function describeProblem(p: RunnerProblem): { message: string; fix: string } {
           "CREATE INDEX CONCURRENTLY, batched backfills) put it in its own migration starting with `-- migrator:no-transaction`. " +
           "An applied migration of an adopted history that manages its own transactions can be declared in the project's selfManagedTransactions",
       };
-    case "lock-release":
+    case "session-control":
       return {
-        message: `migration${p.statements.length === 1 ? "" : "s"} that would release the migrator's advisory lock (key ${p.lockKey}) while it runs; nothing was applied:\n${p.statements
+        message: `migration${p.statements.length === 1 ? "" : "s"} with statements that would undo what the runner relies on in its session; nothing was applied:\n${p.statements
           .map((t) => `  - ${t.file}:${t.line}: ${t.command}: ${t.reason}`)
           .join("\n")}`,
-        fix:
-          "remove the statement: the runner holds that session-level lock so that no other run applies migrations at the same time; " +
-          "a migration needs neither DISCARD ALL (the runner resets the session after each migration) nor to release every advisory lock " +
-          "(release only the keys it took, with pg_advisory_unlock(its key))",
+        fix: "remove each statement listed (its line says why it cannot run under the runner), then run again",
       };
     case "migration-failed": {
       const db = p.database;
@@ -108,7 +105,10 @@ function describeProblem(p: RunnerProblem): { message: string; fix: string } {
       return {
         message:
           `migration ${p.tag} (${p.file}) ended the runner's transaction itself (a COMMIT or ROLLBACK the runner could not see, e.g. in a procedure it called); ` +
-          `it is not recorded, and what it committed before that stays: check the database`,
+          (p.at
+            ? `then statement ${p.at.statement} (${p.at.file}:${p.at.line}: ${p.at.firstLine}) failed outside it: ${p.detail ?? "error"}; `
+            : "") +
+          `it is not recorded, and what it committed before that stays (it was not rolled back): check the database`,
         fix: "remove the transaction control from the migration, or run it with the `-- migrator:no-transaction` directive",
       };
     case "bookkeeping-unusable":

@@ -73,8 +73,11 @@ export interface TransactionControlLocation {
 export type RunnerProblem =
   | { kind: "folder-invalid"; folder: string; issues: FolderIssue[]; warnings: FolderIssue[] }
   | { kind: "transaction-control"; statements: TransactionControlLocation[] }
-  /** Statements that would release the run's advisory lock (`command` says which), refused before any runs. */
-  | { kind: "lock-release"; statements: TransactionControlLocation[]; lockKey: string }
+  /**
+   * Statements that would undo what the run relies on in its session (`command` says which, `reason`
+   * why): releasing its advisory lock, turning standard_conforming_strings off. Refused before any runs.
+   */
+  | { kind: "session-control"; statements: TransactionControlLocation[] }
   | { kind: "history-mismatch"; modified: ModifiedMigration[]; unknown: UnknownMigration[] }
   | { kind: "out-of-order"; migrations: OutOfOrderMigration[] }
   | {
@@ -84,7 +87,18 @@ export type RunnerProblem =
       database: DatabaseErrorFields;
       missingExtension?: string;
     }
-  | { kind: "transaction-ended"; tag: string; file: string; progress: MigrationProgress }
+  /**
+   * The runner's transaction was ended by the migration (a COMMIT or ROLLBACK it could not see);
+   * `at` and `detail` name the statement that then failed, when that is how it was found.
+   */
+  | {
+      kind: "transaction-ended";
+      tag: string;
+      file: string;
+      progress: MigrationProgress;
+      at?: StatementLocation;
+      detail?: string;
+    }
   /**
    * `drizzle.__drizzle_migrations` is not Drizzle's table (`relkind` and `columns` say what it is),
    * or the session may not read it (`user`, `database`).

@@ -280,7 +280,26 @@ export async function applyMigration(
             });
           });
         } catch (error) {
-          if (!committing) await driver.exec("ROLLBACK").catch(() => undefined);
+          if (!committing) {
+            // Rolled back only if the transaction is still the runner's: a COMMIT the runner could
+            // not see (run by the server, not by the parser it reads with) made what came before it
+            // permanent, and the failing statement ran outside any transaction.
+            if (
+              error instanceof StatementFailure &&
+              !isConnectionLost(error.error) &&
+              (await outsideTransaction(driver).catch(() => false))
+            ) {
+              throw new RunnerError({
+                kind: "transaction-ended",
+                tag: migration.tag,
+                file: migration.file,
+                progress,
+                at: location(migration, error.statement),
+                detail: databaseErrorFields(error.error).message,
+              });
+            }
+            await driver.exec("ROLLBACK").catch(() => undefined);
+          }
           throw error;
         }
       });

@@ -3,7 +3,7 @@ import { RunnerError } from "../errors/runner-error.ts";
 import type { TransactionControlLocation } from "../errors/runner-problem.ts";
 import type { Migration, MigrationFolder } from "../journal/migration-folder.ts";
 import { loadParser, type ParsedMigration, parseMigration } from "../sql/parse-migration.ts";
-import { lockReleases } from "../sql/session-statements.ts";
+import { conformingStringsOff, lockReleases } from "../sql/session-statements.ts";
 import { transactionControlProblems } from "../sql/transaction-control.ts";
 import { verifyMigrations, type VerifyResult } from "../verify/verify-migrations.ts";
 import { MIGRATOR_LOCK_KEY, withMigratorLock } from "./advisory-lock.ts";
@@ -58,15 +58,17 @@ interface Planned {
 
 /**
  * Parses the migrations about to run and refuses, before any runs, transaction control they
- * cannot have (see `sql/transaction-control.ts`) and statements that would release the run's
- * advisory lock (`DISCARD ALL`, `pg_advisory_unlock_all()`, `pg_advisory_unlock` of its key),
- * naming file and line of each.
+ * cannot have (see `sql/transaction-control.ts`) and statements that would undo what the run
+ * relies on in its session (`session-control`): releasing its advisory lock (`DISCARD ALL`,
+ * `pg_advisory_unlock_all()`, `pg_advisory_unlock` of its key), or turning
+ * `standard_conforming_strings` off, naming file and line of each.
  */
 async function plan(pending: readonly Migration[], options: RunOptions): Promise<Planned[]> {
   if (pending.length === 0) return [];
   await loadParser();
   const planned: Planned[] = [];
   const problems: TransactionControlLocation[] = [];
+  /** Statements that would undo what the runner relies on in its session (its lock, how SQL is read). */
   const releases: TransactionControlLocation[] = [];
   for (const migration of pending) {
     const parsed = parseMigration(migration.tag, migration.file, migration.sql);
@@ -88,14 +90,25 @@ async function plan(pending: readonly Migration[], options: RunOptions): Promise
         line: statement.position.line,
         command,
         reason:
-          "it releases the migrator's advisory lock, so another run could apply the same migrations at the same time (applied twice)",
+          `it releases the migrator's advisory lock (key ${MIGRATOR_LOCK_KEY}), so another run could apply the same migrations at the same time (applied twice); ` +
+          "the runner resets the session after each migration, and a migration releases only the keys it took (pg_advisory_unlock(its key))",
+      });
+    }
+    for (const statement of conformingStringsOff(parsed)) {
+      releases.push({
+        tag: migration.tag,
+        file: migration.file,
+        line: statement.position.line,
+        command: "standard_conforming_strings off",
+        reason:
+          "the runner reads each migration as PostgreSQL's parser does with it on; with it off the server reads backslashes in strings differently, " +
+          "so a statement the runner checked (for a COMMIT, say) is not the one that runs. Write E'…' strings for escapes instead",
       });
     }
     planned.push({ migration, parsed, autocommit });
   }
   if (problems.length > 0) throw new RunnerError({ kind: "transaction-control", statements: problems });
-  if (releases.length > 0)
-    throw new RunnerError({ kind: "lock-release", statements: releases, lockKey: MIGRATOR_LOCK_KEY });
+  if (releases.length > 0) throw new RunnerError({ kind: "session-control", statements: releases });
   return planned;
 }
 

@@ -58,3 +58,44 @@ export function lockReleases(migration: ParsedMigration, lockKey: string): LockR
     }),
   );
 }
+
+/** How PostgreSQL spells true for a boolean setting (unique prefixes of on/true/yes, and 1). */
+const TRUE_SPELLINGS = new Set(["on", "t", "tr", "tru", "true", "y", "ye", "yes", "1"]);
+
+/** A constant's text (`'off'`, `off`, `0`), or undefined when the value is not a constant. */
+function constantText(value: unknown): string | undefined {
+  const constant = nodeOf(value, "A_Const");
+  if (!constant) return undefined;
+  const text = stringField(objectField(constant, "sval"), "sval");
+  if (text !== undefined) return text;
+  const integer = objectField(constant, "ival");
+  if (integer) return String(integer["ival"] ?? 0);
+  const boolean = objectField(constant, "boolval");
+  if (boolean) return boolean["boolval"] === true ? "true" : "false";
+  return undefined;
+}
+
+/**
+ * The statements of a migration that turn `standard_conforming_strings` off (`SET`, `SET LOCAL`,
+ * `set_config`, with any value that is not on, or one that is not a constant). With it off the
+ * server reads a backslash in a string as an escape and PostgreSQL's parser, which the runner
+ * reads every migration with, does not: `SELECT 'a\' -- '; COMMIT;` is a comment to one and a
+ * COMMIT to the other. The runner refuses them before anything runs.
+ */
+export function conformingStringsOff(migration: ParsedMigration): ReviewStatement[] {
+  const off = (value: unknown) => {
+    const text = constantText(value);
+    return text === undefined || !TRUE_SPELLINGS.has(text.toLowerCase());
+  };
+  return migration.statements.filter((statement) =>
+    statement.units.some((unit) => {
+      if (unit.type === "VariableSetStmt" && stringField(unit.node, "name") === "standard_conforming_strings")
+        return stringField(unit.node, "kind") === "VAR_SET_VALUE" && off(arrayField(unit.node, "args")[0]);
+      return findNodes(unit.node, "FuncCall").some(({ body }) => {
+        if (nameList(body["funcname"]).at(-1) !== "set_config") return false;
+        const [name, value] = arrayField(body, "args");
+        return constantText(name)?.toLowerCase() === "standard_conforming_strings" && off(value);
+      });
+    }),
+  );
+}
