@@ -69,6 +69,28 @@ describe("readMigrationFolder", () => {
     expect(issues[0]).toMatchObject({ kind: "journal-malformed" });
   });
 
+  it("refuses a when that is not a whole number of milliseconds, naming the entry (it is stored as a bigint)", () => {
+    scratch = scratchMigrations();
+    const entries = scratch.entries();
+    const last = entries.at(-1)!;
+    writeFileSync(
+      join(scratch.dir, "meta", "_journal.json"),
+      JSON.stringify({
+        ...scratch.journal(),
+        entries: entries.map((e) => (e === last ? { ...e, when: e.when + 0.5 } : e)),
+      }),
+    );
+    expect(issuesOf(scratch.dir)).toEqual([
+      {
+        kind: "journal-malformed",
+        path: join(scratch.dir, "meta", "_journal.json"),
+        reason: expect.stringContaining(
+          `entry ${entries.length - 1} ("${last.tag}") has when ${last.when + 0.5}, which is not a whole`,
+        ),
+      },
+    ]);
+  });
+
   it("reports every problem of a damaged folder at once: what stops it, and the untidiness beside it", () => {
     scratch = scratchMigrations();
     const entries = scratch.entries();

@@ -57,6 +57,16 @@ export function readJournal(path: string, issues: FolderIssue[]): Journal | unde
       });
       return;
     }
+    // `when` becomes the bookkeeping row's created_at, a bigint: a fraction would be refused only
+    // at that insert, after the migration ran.
+    if (!Number.isSafeInteger(when) || (when as number) < 0) {
+      issues.push({
+        kind: "journal-malformed",
+        path,
+        reason: `entry ${position} ("${tag}") has when ${String(when)}, which is not a whole, non-negative number of milliseconds (Drizzle Kit writes Date.now())`,
+      });
+      return;
+    }
     entries.push({
       idx: idx as number,
       version: typeof e["version"] === "string" ? e["version"] : "7",
