@@ -126,4 +126,22 @@ describe("on the PostgreSQL server", () => {
     });
     expect(refused.stderr + refused.stdout).not.toContain("hunter2-secret");
   });
+
+  it("a password with an unencoded # ? / exits 4, says to percent-encode it, and never prints it", async () => {
+    const run = await runCommand("migrate", [], {
+      DATABASE_URL: "postgres://trovella:hun#ter2?sec/ret@127.0.0.1:5433/trovella",
+    });
+    expect(run.code, run.stderr).toBe(4);
+    expect(run.stderr).toContain("the connection URL cannot be parsed");
+    expect(run.stderr).toContain("percent-encode");
+    expect(run.stderr + run.stdout).not.toMatch(/ter2|sec\/ret/);
+  });
+
+  it("never prints an sslpassword given in the URL", async () => {
+    const url = new URL(TEST_SERVER_URL);
+    url.searchParams.set("sslpassword", "s3cret-key-passphrase");
+    const run = await runCommand("status", ["--migrations", MIGRATIONS_FOLDER], { DATABASE_URL: url.toString() });
+    expect(run.stdout).toContain("sslpassword=***");
+    expect(run.stderr + run.stdout).not.toContain("s3cret-key-passphrase");
+  });
 });

@@ -303,3 +303,27 @@ describe("a signal while waiting for another run's advisory lock", () => {
     },
   );
 });
+
+describe("a connection lost while waiting for another run's advisory lock", () => {
+  it("exits 4 as a lost connection, saying this run applied nothing", async () => {
+    const t = await migrated();
+    const s = scratch();
+    await runMigrations(t.driver, readMigrationFolder(s.dir));
+    s.add("after_the_lost_wait", 'CREATE TABLE "lost_wait_probe" ("id" integer);');
+    const other = await otherSession(t.url);
+    await other.query("SELECT pg_advisory_lock($1::bigint)", [MIGRATOR_LOCK_KEY]);
+    const observer = await otherSession(t.url);
+    const run = startCommand("migrate", ["--migrations", s.dir, "--wait-timeout", "60000"], { DATABASE_URL: t.url });
+    let pid: number | undefined;
+    await until(
+      async () => (pid = await migratorRunning(observer, "SELECT pg_try_advisory_lock")) !== undefined,
+      "the wait for the lock",
+    );
+    await observer.query("SELECT pg_terminate_backend($1)", [pid]);
+    const done = await run.done;
+    await other.query("SELECT pg_advisory_unlock($1::bigint)", [MIGRATOR_LOCK_KEY]);
+    expect(done.code, done.stderr).toBe(4);
+    expect(done.stderr).toContain("the connection to the database was lost");
+    expect(done.stderr).toContain("this run applied nothing");
+  });
+});

@@ -11,7 +11,8 @@
  *   whose advisory lock a migration (or another client on its server connection) released;
  * - 3 the history does not match: modified, unknown, out-of-order, verification failed,
  *   accept-hash refused;
- * - 4 cannot connect, or the connection was lost during a run;
+ * - 4 cannot connect (an unparseable URL included), or the connection was lost during a run (waiting
+ *   for the lock included);
  * - 5 a lock could not be had in time (or the embedded database is open in another process);
  * - 130 / 143 interrupted by SIGINT / SIGTERM (128 + the signal's number).
  */

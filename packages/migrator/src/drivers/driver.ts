@@ -60,10 +60,14 @@ export function databaseErrorFields(error: unknown): DatabaseErrorFields {
   return fields;
 }
 
+/** Connection parameters whose value is a secret (libpq's `password` and `sslpassword`, the client key's passphrase). */
+const SECRET_PARAMETERS = new Set(["password", "sslpassword"]);
+
 /**
  * The passwords a connection string carries, in every form `pg` and libpq accept and in the
- * spellings they can come back in: URL userinfo (as written and decoded), a `password` query
- * parameter, and libpq `key=value` pairs (quoted or not).
+ * spellings they can come back in: URL userinfo (as written and decoded, and in a URL that does not
+ * parse because a `#`, `?` or `/` in the password was not percent-encoded), a `password` or
+ * `sslpassword` query parameter, and libpq `key=value` pairs (quoted or not).
  *
  * @example connectionPasswords("postgres://u@h/db?password=s%40cret") // ["s%40cret", "s@cret"]
  */
@@ -82,12 +86,17 @@ export function connectionPasswords(connection: string): string[] {
     if (url.password) add(url.password);
     for (const pair of url.search.slice(1).split("&")) {
       const [key, value] = pair.split("=");
-      if (key === "password" && value) add(value.replace(/\+/g, " "));
+      if (SECRET_PARAMETERS.has(decodeURIComponent(key ?? "").toLowerCase()) && value) add(value.replace(/\+/g, " "));
     }
   } catch {
-    // Not a URL: maybe libpq key=value.
+    // Not a URL (libpq key=value, below), or a URL whose password has a character that ends the
+    // userinfo early: everything between the scheme's `user:` and the last `@` is the password.
+    const scheme = connection.indexOf("://");
+    const at = connection.lastIndexOf("@");
+    const colon = scheme === -1 ? -1 : connection.indexOf(":", scheme + 3);
+    if (scheme !== -1 && colon !== -1 && colon < at) add(connection.slice(colon + 1, at));
   }
-  for (const match of connection.matchAll(/(?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)/gi)) {
+  for (const match of connection.matchAll(/(?:^|\s)(?:ssl)?password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)/gi)) {
     const value = match[1] ?? "";
     found.add(value);
     if (value.startsWith("'")) found.add(value.slice(1, -1).replace(/\\(.)/g, "$1"));

@@ -13,12 +13,19 @@ export async function openPostgresDriver(
   const target = redactUrl(url);
   // Loaded here, not at the top: a command on the embedded database skips pg's import (about 50 ms).
   const { default: pg } = await import("pg");
-  const client = new pg.Client({
-    connectionString: url,
-    application_name: options.applicationName ?? "migrator",
-    connectionTimeoutMillis: 10_000,
-    ...(options.readOnly ? { options: "-c default_transaction_read_only=on" } : {}),
-  });
+  let client: InstanceType<typeof pg.Client>;
+  try {
+    // pg parses the URL here: a `#`, `?` or `/` in a password that is not percent-encoded throws.
+    client = new pg.Client({
+      connectionString: url,
+      application_name: options.applicationName ?? "migrator",
+      connectionTimeoutMillis: 10_000,
+      ...(options.readOnly ? { options: "-c default_transaction_read_only=on" } : {}),
+    });
+  } catch (error) {
+    const e = error as { code?: string; message?: string };
+    throw new ConnectionError(target, scrubPassword(e.message ?? String(error), url), "invalid-url");
+  }
   // An idle client whose server goes away emits 'error'; without a listener Node would crash.
   client.on("error", () => undefined);
   try {

@@ -160,6 +160,17 @@ function describeProblem(p: RunnerProblem): { message: string; fix: string } {
         fix: "another session holds a lock on the same object: find it in pg_locks / pg_stat_activity, let it finish, and run again (or raise --lock-timeout / --lock-retries)",
       };
     case "connection-lost": {
+      if (!p.tag || !p.progress) {
+        const applied = p.applied ?? [];
+        return {
+          message:
+            `the connection to the database was lost (${p.detail}) while no migration was being applied; ` +
+            (applied.length === 0
+              ? "this run applied nothing"
+              : `this run applied and recorded ${applied.length} migration${applied.length === 1 ? "" : "s"} (${applied.join(", ")}), which stay applied`),
+          fix: "check the server (restart, failover, network), run db:status to see what is recorded, then run db:migrate again",
+        };
+      }
       const where = p.at ? ` at statement ${p.at.statement} (${p.at.file}:${p.at.line})` : "";
       const state = p.duringCommit
         ? `the connection dropped while ${p.tag} was committing: it may or may not be applied and recorded`

@@ -123,11 +123,17 @@ export type RunnerProblem =
       lockTimeoutMs: number;
       database: DatabaseErrorFields;
     }
+  /**
+   * The connection dropped: while applying `tag` (with `progress`), or, without them, outside any
+   * migration (waiting for the lock, reading the history, between migrations) after this run
+   * applied `applied`.
+   */
   | {
       kind: "connection-lost";
-      tag: string;
+      tag?: string;
       at?: StatementLocation;
-      progress: MigrationProgress;
+      progress?: MigrationProgress;
+      applied?: string[];
       /** The connection dropped while COMMIT was on its way: the migration may or may not be recorded. */
       duringCommit: boolean;
       detail: string;

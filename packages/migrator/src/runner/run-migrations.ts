@@ -1,4 +1,4 @@
-import type { Driver } from "../drivers/driver.ts";
+import { databaseErrorFields, type Driver, isConnectionLost } from "../drivers/driver.ts";
 import { RunnerError } from "../errors/runner-error.ts";
 import type { TransactionControlLocation } from "../errors/runner-problem.ts";
 import type { Migration, MigrationFolder } from "../journal/migration-folder.ts";
@@ -132,6 +132,29 @@ export async function runMigrations(
   options: RunOptions = {},
 ): Promise<RunResult> {
   const emit = options.onEvent ?? (() => undefined);
+  const applied: AppliedMigration[] = [];
+  try {
+    return await run(driver, folder, options, emit, applied);
+  } catch (error) {
+    // A connection lost outside a migration (waiting for the lock, reading the history, between
+    // two migrations) is the documented lost connection too, with what this run applied.
+    if (error instanceof RunnerError || !isConnectionLost(error)) throw error;
+    throw new RunnerError({
+      kind: "connection-lost",
+      applied: applied.map((m) => m.tag),
+      duringCommit: false,
+      detail: databaseErrorFields(error).message,
+    });
+  }
+}
+
+async function run(
+  driver: Driver,
+  folder: MigrationFolder,
+  options: RunOptions,
+  emit: (event: RunEvent) => void,
+  applied: AppliedMigration[],
+): Promise<RunResult> {
   const { session, warnings } = await configureSession(driver, resolveSessionOptions(options));
   for (const message of warnings) emit({ type: "warning", message });
   return withMigratorLock(driver, session.options.waitTimeoutMs, options.signal, async (holderPid) => {
@@ -169,7 +192,6 @@ export async function runMigrations(
     const pending = history.migrations.flatMap((m) =>
       m.state === "pending" || m.state === "out-of-order" ? [m.migration] : [],
     );
-    const applied: AppliedMigration[] = [];
     for (const { migration, parsed, autocommit } of await plan(pending, options)) {
       if (options.signal?.aborted) {
         throw new RunnerError({
