@@ -152,6 +152,30 @@ describe("transaction control inside a migration that runs in one transaction", 
     expect(await exists(t, "tc_own_lost")).toBe(false);
   });
 
+  it("COMMIT AND CHAIN: what came before it is counted as staying when the chained transaction fails", async () => {
+    const { t, s } = await migratedWithScratch();
+    const tag = s.add(
+      "own_chain",
+      [
+        "-- migrator:no-transaction",
+        "BEGIN;",
+        'CREATE TABLE "tc_chain_kept" ("id" integer);',
+        "COMMIT AND CHAIN;",
+        'CREATE TABLE "tc_chain_lost" ("id" integer);',
+        "SELECT 1 / 0;",
+        "COMMIT;",
+      ].join(breakpoint),
+    );
+    const error = await runMigrations(t.driver, readMigrationFolder(s.dir)).then(
+      () => undefined,
+      (e: unknown) => e as Error & { problem?: unknown },
+    );
+    expect(error?.problem).toMatchObject({ kind: "migration-failed", progress: { applied: 3, total: 6 } });
+    expect(error?.message).toContain(`${tag} runs statement by statement: its first 3 of 6 statements stay applied`);
+    expect(await exists(t, "tc_chain_kept")).toBe(true);
+    expect(await exists(t, "tc_chain_lost")).toBe(false);
+  });
+
   it("a statement-by-statement migration must close every BEGIN it opens", async () => {
     const { t, s } = await migratedWithScratch();
     const tag = s.add(

@@ -327,3 +327,42 @@ describe("a connection lost while waiting for another run's advisory lock", () =
     expect(done.stderr).toContain("this run applied nothing");
   });
 });
+
+describe("a statement that commits inside itself (a DO block's batches) under a lock timeout", () => {
+  it("is not retried (its committed batches would run twice), and the error says part of it may have committed", async () => {
+    const t = await migrated();
+    const s = scratch();
+    await runMigrations(t.driver, readMigrationFolder(s.dir));
+    await t.driver.exec('CREATE TABLE "batch_log" ("i" integer); CREATE TABLE "batch_busy" ("id" integer)');
+    const tag = s.add(
+      "batched",
+      [
+        "-- migrator:no-transaction",
+        'DO $$ BEGIN FOR i IN 1..3 LOOP INSERT INTO "batch_log" VALUES (i); COMMIT; IF i = 2 THEN LOCK TABLE "batch_busy" IN ACCESS EXCLUSIVE MODE; END IF; END LOOP; END $$;',
+      ].join("\n"),
+    );
+    const reader = await otherSession(t.url);
+    await reader.exec('BEGIN; LOCK TABLE "batch_busy" IN ACCESS SHARE MODE');
+    const error = await runMigrations(t.driver, readMigrationFolder(s.dir), {
+      lockTimeoutMs: 300,
+      retryDelayMs: 3000,
+      // A retry would find the table free: the batches would run again.
+      onEvent: (e) => {
+        if (e.type === "retry") void reader.exec("COMMIT");
+      },
+    }).then(
+      () => undefined,
+      (e: unknown) => e as Error & { problem?: unknown },
+    );
+    await reader.exec("COMMIT").catch(() => undefined);
+    expect(error?.problem).toMatchObject({
+      kind: "lock-timeout",
+      attempts: 1,
+      at: { tag },
+      progress: { applied: 0, partlyCommitted: 1 },
+    });
+    expect(error?.message).toContain("statement 1 commits inside itself");
+    expect(error?.message).toContain("part of its work may have committed before it failed");
+    expect(await t.driver.query('SELECT i FROM "batch_log" ORDER BY i')).toEqual([{ i: 1 }, { i: 2 }]);
+  });
+});

@@ -276,11 +276,16 @@ function databaseError(db: DatabaseErrorFields, extra?: string): string {
 /** What stays of a migration that stopped part way, with any INVALID index its concurrent builds left. */
 function whatRemains(tag: string, progress: MigrationProgress): string {
   const left = progress.invalidIndexes ?? [];
-  if (left.length === 0) return statementsRemaining(tag, progress);
+  const partly =
+    progress.partlyCommitted === undefined
+      ? ""
+      : `; statement ${progress.partlyCommitted} commits inside itself (a DO block's COMMIT or a procedure), so part of its work may have committed before it failed: check the database before running again`;
+  if (left.length === 0) return statementsRemaining(tag, progress) + partly;
   return (
     `${statementsRemaining(tag, progress)}; a failed concurrent index build left ${left.length === 1 ? "an INVALID index" : "INVALID indexes"} ` +
     `the runner could not drop, which stay${left.length === 1 ? "s" : ""} (PostgreSQL updates ${left.length === 1 ? "it" : "them"} on every write, and a unique one refuses duplicates): ` +
-    `${left.join(", ")}; drop ${left.length === 1 ? "it" : "each"} with DROP INDEX CONCURRENTLY IF EXISTS once nothing holds the table`
+    `${left.join(", ")}; drop ${left.length === 1 ? "it" : "each"} with DROP INDEX CONCURRENTLY IF EXISTS once nothing holds the table` +
+    partly
   );
 }
 

@@ -55,6 +55,11 @@ export interface MigrationProgress {
    * could not drop: they stay, and PostgreSQL updates them on every write.
    */
   invalidIndexes?: string[];
+  /**
+   * Statement by statement: the 1-based number of the statement that failed although it commits
+   * inside itself (a DO block's COMMIT, a procedure): part of its work may have committed.
+   */
+  partlyCommitted?: number;
 }
 
 /** A statement that breaks the transaction model of its migration. */

@@ -15,7 +15,7 @@ import type { MigrationProgress, StatementLocation } from "../errors/runner-prob
 import type { Migration } from "../journal/migration-folder.ts";
 import { firstCodeLine } from "../sql/comments.ts";
 import type { ParsedMigration, ReviewStatement } from "../sql/parse-migration.ts";
-import { inOwnTransactionAfter } from "../sql/transaction-control.ts";
+import { commitsAndChains, commitsWithin, inOwnTransactionAfter } from "../sql/transaction-control.ts";
 import { setsTimeouts } from "../sql/session-statements.ts";
 import { MIGRATOR_LOCK_HELD_SQL, MIGRATOR_LOCK_KEY } from "./advisory-lock.ts";
 import { recordMigration } from "./bookkeeping.ts";
@@ -157,6 +157,8 @@ export async function applyMigration(
     const opened = !inOwnTransaction;
     inOwnTransaction = inOwnTransactionAfter(statement, inOwnTransaction);
     if (inOwnTransaction && opened) appliedBeforeOwnTransaction = progress.applied;
+    // COMMIT AND CHAIN: everything up to it is committed; the chained transaction holds only what follows.
+    else if (inOwnTransaction && commitsAndChains(statement)) appliedBeforeOwnTransaction = progress.applied + 1;
   };
   const withRetries = async (work: () => Promise<void>): Promise<void> => {
     for (let attempt = 1; ; attempt++) {
@@ -168,7 +170,15 @@ export async function applyMigration(
         const failure = error instanceof StatementFailure ? error : undefined;
         const code = failure && databaseErrorFields(failure.error).code;
         // Inside the migration's own transaction the failure aborted it: retrying one statement cannot help.
-        if (code !== LOCK_NOT_AVAILABLE || attempt >= of || context.signal?.aborted || inOwnTransaction) throw error;
+        // Nor is a statement that commits inside itself retried: its committed batches would run twice.
+        if (
+          code !== LOCK_NOT_AVAILABLE ||
+          attempt >= of ||
+          context.signal?.aborted ||
+          inOwnTransaction ||
+          (autocommit && failure && commitsWithin(failure.statement))
+        )
+          throw error;
         const delayMs = retryDelay(session, attempt);
         context.onRetry?.({ tag: migration.tag, attempt, of, delayMs, transaction: !autocommit });
         await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -219,6 +229,8 @@ export async function applyMigration(
         }
       } catch (error) {
         await abandonOwnTransaction();
+        if (error instanceof StatementFailure && commitsWithin(error.statement))
+          progress.partlyCommitted = error.statement.index;
         throw error;
       }
       const invalid = [

@@ -102,3 +102,28 @@ export function inOwnTransactionAfter(statement: ReviewStatement, before: boolea
   }
   return open;
 }
+
+/**
+ * Whether a statement commits part of its own work as it runs: a `DO` block whose body has
+ * `COMMIT` or `ROLLBACK` (batches), or a `CALL` (a procedure may commit). Run statement by
+ * statement, such a statement is not retried after a lock timeout (its committed batches would run
+ * again), and a failure says part of it may have committed.
+ */
+export function commitsWithin(statement: ReviewStatement): boolean {
+  return statement.units.some(
+    (unit) =>
+      unit.type === "CallStmt" ||
+      (unit.doBlock?.opaque.some((kind) => kind === "commit" || kind === "rollback") ?? false),
+  );
+}
+
+/** Whether a statement is a top-level `COMMIT AND CHAIN`: what came before it is committed, and a new transaction begins. */
+export function commitsAndChains(statement: ReviewStatement): boolean {
+  return statement.units.some(
+    (unit) =>
+      unit.type === "TransactionStmt" &&
+      !unit.guards.inDoBlock &&
+      stringField(unit.node, "kind") === "TRANS_STMT_COMMIT" &&
+      unit.node["chain"] === true,
+  );
+}
