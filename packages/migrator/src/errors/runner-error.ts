@@ -232,7 +232,7 @@ function describeProblem(p: RunnerProblem): { message: string; fix: string } {
           `in the migration or in a function it calls), or another client that a pooler in transaction mode put on the same server connection did; ` +
           `another run could now apply the same migrations, so this one stopped; ${whatRemains(p.tag, p.progress)}`,
         fix:
-          `remove whatever releases advisory locks from ${p.file}, and run migrations on a direct connection to the server (or a pooler in session mode); ` +
+          `run migrations on a direct connection to the server (or a pooler in session mode), and make sure ${p.file} (and any function it calls) releases no advisory lock it did not take; ` +
           "then run db:status to see what is recorded, and db:migrate again",
       };
     case "accept-refused":
