@@ -260,6 +260,42 @@ describe("code that runs as the owner when a tenant writes", () => {
   });
 });
 
+describe("a SECURITY INVOKER function defined with SET role", () => {
+  it("runs a tenant's trigger as the owner, rewriting every organization's plans, and is a definer trigger", async () => {
+    // The session user owns the tables (as the app's connection does in production), so the
+    // function may SET role to it.
+    const [owner] = await t.driver.query<{ name: string }>("select current_user as name");
+    const hole = `
+      create function public.research_feedback_touch() returns trigger language plpgsql security invoker
+        set role = "${owner?.name}" as $$
+      begin
+        update research_plan set title = title || ' [touched]';
+        return new;
+      end $$;
+      create trigger research_feedback_touch after insert on research_feedback
+        for each row execute function public.research_feedback_touch();
+    `;
+    await withHole(hole, async () => {
+      await t.driver
+        .exec(`savepoint touch; select set_config('app.tenant_id', 'org_own', true), set_config('role', 'authenticated', true);
+        insert into research_feedback (id, organization_id, plan_id, rating) values ('fb_t', 'org_own', 'plan_own', 1);
+        reset role; release savepoint touch`);
+      const [other] = await t.driver.query<{ title: string }>(
+        "select title from research_plan where id = 'plan_other'",
+      );
+      expect(other?.title).toBe("other plan [touched]");
+      const report = await coverageReport(t.driver, RLS_CONFIG);
+      expect(findingsOn(report, "research_feedback")).toEqual(["definer-trigger"]);
+      expect(report.matrix.findings.find((f) => f.table === "research_feedback")?.message).toContain(
+        `(SET role=${owner?.name})`,
+      );
+      // Executable by the app roles too (EXECUTE is PUBLIC's by default): an undeclared definer.
+      expect(findingsOn(report, "research_feedback_touch()")).toEqual(["definer-routine", "definer-search-path"]);
+      expect(report.matrix.objects.find((o) => o.name === "research_feedback_touch()")?.class).toBe("unclassified");
+    });
+  });
+});
+
 describe("sequence privileges", () => {
   const hole = `
     create table invoice_counter (id bigserial primary key, organization_id text not null, amount int);

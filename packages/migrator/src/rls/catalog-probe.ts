@@ -80,8 +80,11 @@ export interface RelationInfo {
   access: Record<string, string[]>;
   /** Rules on it other than a view's `_RETURN`: their actions run with the owner's rights. */
   rules: string[];
-  /** Triggers on it whose function is SECURITY DEFINER: they run as the function's owner. */
-  definerTriggers: { name: string; function: string }[];
+  /**
+   * Triggers on it whose function runs as another role: SECURITY DEFINER (as its owner), or a
+   * `SET role` / `SET session_authorization` in its definition. `runsAs` says which.
+   */
+  definerTriggers: { name: string; function: string; runsAs: string }[];
 }
 
 /** A function or procedure outside the system schemas that an app role can execute. */
@@ -91,6 +94,11 @@ export interface RoutineInfo {
   /** `name` or `schema.name`, as `definerRoutines` declares it. */
   name: string;
   securityDefiner: boolean;
+  /**
+   * The `role=…` or `session_authorization=…` entry of its `proconfig`, if any: a SECURITY
+   * INVOKER routine defined with `SET role = owner` runs as that role all the same.
+   */
+  setsRole: string | null;
   /** `proconfig` sets `search_path`. */
   pinnedSearchPath: boolean;
   /** The extension it belongs to, if any. */
@@ -129,6 +137,16 @@ export interface RlsCatalog {
 
 /** Schemas no project object lives in. */
 const SYSTEM_SCHEMAS = `n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp\\_%'`;
+
+/**
+ * The `proconfig` entry of routine `p` that switches the role it runs as (`role=…`,
+ * `session_authorization=…`), or null (SQL). Such a routine runs as that role whoever calls it.
+ */
+const roleSetting = (p: string) =>
+  `(select c from unnest(${p}.proconfig) c where lower(c) like 'role=%' or lower(c) like 'session\\_authorization=%' limit 1)`;
+
+/** How routine `p` runs as another role (`SECURITY DEFINER`, `SET role=…`), or null (SQL). */
+const runsAs = (p: string) => `case when ${p}.prosecdef then 'SECURITY DEFINER' else 'SET ' || ${roleSetting(p)} end`;
 
 /** `name` in the configured schema, `schema.name` elsewhere (SQL over n.nspname and a name). */
 const displayName = (name: string) => `case when n.nspname = $1 then ${name} else n.nspname || '.' || ${name} end`;
@@ -291,10 +309,11 @@ async function probeRelations(driver: Driver, config: RlsConfig, roles: string[]
                    order by 1)::text[] as "readsTenantTables",
             array(select w.rulename from pg_rewrite w where w.ev_class = c.oid and w.rulename <> '_RETURN'
                    order by 1)::text[] as rules,
-            coalesce((select json_agg(json_build_object('name', tg.tgname, 'function', tp.oid::regprocedure::text)
+            coalesce((select json_agg(json_build_object('name', tg.tgname, 'function', tp.oid::regprocedure::text,
+                                                        'runsAs', ${runsAs("tp")})
                                       order by tg.tgname)
                         from pg_trigger tg join pg_proc tp on tp.oid = tg.tgfoid
-                       where tg.tgrelid = c.oid and not tg.tgisinternal and tp.prosecdef), '[]') as "definerTriggers"
+                       where tg.tgrelid = c.oid and not tg.tgisinternal and ${runsAs("tp")} is not null), '[]') as "definerTriggers"
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where ${SYSTEM_SCHEMAS} and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
       order by 2`,
@@ -323,7 +342,7 @@ async function probeRelations(driver: Driver, config: RlsConfig, roles: string[]
 async function probeRoutines(driver: Driver, config: RlsConfig, roles: string[]): Promise<RoutineInfo[]> {
   return driver.query<RoutineInfo>(
     `select ${displayName("p.proname")} || '(' || pg_get_function_identity_arguments(p.oid) || ')' as signature,
-            ${displayName("p.proname")} as name, p.prosecdef as "securityDefiner",
+            ${displayName("p.proname")} as name, p.prosecdef as "securityDefiner", ${roleSetting("p")} as "setsRole",
             coalesce(exists (select 1 from unnest(p.proconfig) c where c like 'search\\_path=%'), false) as "pinnedSearchPath",
             (select e.extname from pg_depend d join pg_extension e on e.oid = d.refobjid
               where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.refclassid = 'pg_extension'::regclass and d.deptype = 'e') as extension,

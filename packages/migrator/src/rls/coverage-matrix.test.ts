@@ -340,7 +340,7 @@ describe("every reachable object is classified", () => {
   });
 
   it("reports rules on reachable relations and SECURITY DEFINER triggers on writable ones", () => {
-    const definer = [{ name: "fill", function: "fill_comment()" }];
+    const definer = [{ name: "fill", function: "fill_comment()", runsAs: "SECURITY DEFINER" }];
     expect(
       codes(
         catalog({
@@ -359,10 +359,11 @@ describe("every reachable object is classified", () => {
   });
 
   it("reports SECURITY DEFINER routines that are undeclared or unpinned, and accepts invoker ones", () => {
-    const routine = (name: string, securityDefiner: boolean, pinnedSearchPath: boolean) => ({
+    const routine = (name: string, securityDefiner: boolean, pinnedSearchPath: boolean, setsRole?: string) => ({
       signature: `${name}()`,
       name,
       securityDefiner,
+      setsRole: setsRole ?? null,
       pinnedSearchPath,
       extension: null,
       executableBy: ["app_user"],
@@ -379,6 +380,53 @@ describe("every reachable object is classified", () => {
         }),
       ),
     ).toEqual(["definer-routine leaky()", "definer-search-path audited_total()"]);
+  });
+
+  it("judges a SECURITY INVOKER routine or trigger function defined with SET role like a SECURITY DEFINER one", () => {
+    const routine = (name: string, setsRole: string | null) => ({
+      signature: `${name}()`,
+      name,
+      securityDefiner: false,
+      setsRole,
+      pinnedSearchPath: false,
+      extension: null,
+      executableBy: ["app_user"],
+    });
+    const matrix = buildCoverageMatrix(
+      catalog({
+        routines: [routine("plain", null), routine("as_owner", "role=owner"), routine("audited_total", "role=owner")],
+        relations: [
+          relation("feedback", {
+            rlsEnabled: true,
+            access: { app_user: ["INSERT"] },
+            definerTriggers: [{ name: "touch", function: "touch()", runsAs: "SET role=owner" }],
+          }),
+        ],
+        policies: [
+          policy("feedback", "insert", { withCheck: "(user_id = ( SELECT current_setting('app.user'::text, true)))" }),
+        ],
+      }),
+    );
+    expect(matrix.findings.map((f) => `${f.code} ${f.table}`)).toEqual([
+      "missing-policy notes",
+      "missing-policy notes",
+      "missing-policy notes",
+      "missing-policy notes",
+      "definer-trigger feedback",
+      "definer-routine as_owner()",
+      "definer-search-path as_owner()",
+      "definer-search-path audited_total()",
+    ]);
+    expect(matrix.objects.filter((o) => o.kind === "routine").map((o) => [o.name, o.class])).toEqual([
+      ["plain()", "invoker routine"],
+      ["as_owner()", "unclassified"],
+      ["audited_total()", "declared definer"],
+    ]);
+    expect(matrix.findings.find((f) => f.code === "definer-trigger")?.message).toContain("(SET role=owner)");
+    expect(matrix.findings.find((f) => f.code === "definer-routine")?.message).toContain("(SET role=owner)");
+    expect(matrix.findings.find((f) => f.code === "definer-trigger")?.fix).toContain(
+      "ALTER FUNCTION touch() RESET role",
+    );
   });
 
   it("reports an app role that can CREATE in a schema or is a member of a role that bypasses RLS", () => {

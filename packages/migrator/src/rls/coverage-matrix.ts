@@ -11,13 +11,14 @@
  * - **shared**: declared in `sharedTables`; the app roles may only SELECT.
  * - **unreachable**: no privilege for any app role.
  * - and, for what is not a table: **invoker view** (`security_invoker`, its tables' policies apply
- *   to the caller), **sequence** (USAGE/SELECT; UPDATE is a finding), **invoker routine**,
- *   **declared definer** routine.
+ *   to the caller), **sequence** (USAGE/SELECT; UPDATE is a finding), **invoker routine** (runs
+ *   as its caller: neither SECURITY DEFINER nor `SET role`), **declared definer** routine.
  *
  * Findings: a granted table without RLS and without a declaration, a view without
  * `security_invoker`, a granted materialized or foreign table, a SECURITY DEFINER routine the app
- * roles can execute that is undeclared or has no pinned `search_path`, a rule on a reachable
- * relation, a SECURITY DEFINER trigger on a writable one, UPDATE on a sequence, a policy
+ * roles can execute that is undeclared or has no pinned `search_path` (a routine defined with
+ * `SET role` counts as SECURITY DEFINER), a rule on a reachable relation, a trigger on a writable
+ * one whose function runs as another role, UPDATE on a sequence, a policy
  * `TO public`, an unconfined policy (`USING (true)`, another setting, an EXISTS not tied to the
  * row), a missing WITH CHECK, TRUNCATE/TRIGGER/REFERENCES for an app role, a grant to another app
  * role on what is not shared, an app role that can CREATE in a schema or is a member of a role
@@ -458,8 +459,8 @@ function judgeOwnerCode(relation: RelationInfo, push: (f: RlsFinding) => void): 
     push({
       code: "definer-trigger",
       table: name,
-      message: `trigger ${trigger.name} on ${name} (writable by ${writers.join(", ")}) calls SECURITY DEFINER function ${trigger.function}: it runs as the function's owner whenever a tenant writes, past every policy (revoking EXECUTE does not stop a trigger)`,
-      fix: `ALTER FUNCTION ${trigger.function} SECURITY INVOKER (the tenant's own policies then apply to what it reads and writes), or drop the trigger`,
+      message: `trigger ${trigger.name} on ${name} (writable by ${writers.join(", ")}) calls function ${trigger.function}, which runs as another role (${trigger.runsAs}): whenever a tenant writes it acts past every policy (revoking EXECUTE does not stop a trigger)`,
+      fix: `${trigger.runsAs === "SECURITY DEFINER" ? `ALTER FUNCTION ${trigger.function} SECURITY INVOKER` : `ALTER FUNCTION ${trigger.function} RESET ${trigger.runsAs.slice("SET ".length).split("=")[0] ?? "role"}`} (the tenant's own policies then apply to what it reads and writes), or drop the trigger`,
     });
   }
 }
@@ -472,21 +473,24 @@ function judgeRoutine(routine: RoutineInfo, config: RlsConfig, push: (f: RlsFind
     access: Object.fromEntries(routine.executableBy.map((r) => [r, ["EXECUTE"]])),
     findings: [],
   });
-  if (!routine.securityDefiner) return verdict("invoker routine");
+  // A routine defined with SET role (or session_authorization) runs as that role whoever calls
+  // it, SECURITY INVOKER or not: it is judged like a SECURITY DEFINER one.
+  if (!routine.securityDefiner && !routine.setsRole) return verdict("invoker routine");
+  const how = routine.securityDefiner ? "SECURITY DEFINER routine" : `routine (SET ${routine.setsRole})`;
   const callers = routine.executableBy.join(", ");
   if (!declared(config.definerRoutines, routine.name)) {
     push({
       code: "definer-routine",
       table: routine.signature,
-      message: `SECURITY DEFINER routine ${routine.signature} can be executed by ${callers}: it runs as its owner, past every policy, and is not declared`,
-      fix: `REVOKE EXECUTE ON FUNCTION ${routine.signature} FROM PUBLIC, ${callers}; or make it SECURITY INVOKER; or, if it must run as its owner, declare it in definerRoutines and pin its search_path`,
+      message: `${how} ${routine.signature} can be executed by ${callers}: it runs as ${routine.securityDefiner ? "its owner" : "the role it sets"}, past every policy, and is not declared`,
+      fix: `REVOKE EXECUTE ON FUNCTION ${routine.signature} FROM PUBLIC, ${callers}; or make it ${routine.securityDefiner ? "SECURITY INVOKER" : "SECURITY INVOKER without SET role (ALTER FUNCTION … RESET ALL)"}; or, if it must run as another role, declare it in definerRoutines and pin its search_path`,
     });
   }
   if (!routine.pinnedSearchPath) {
     push({
       code: "definer-search-path",
       table: routine.signature,
-      message: `SECURITY DEFINER routine ${routine.signature} (executable by ${callers}) has no pinned search_path: a caller can shadow the objects it uses with their own`,
+      message: `${how} ${routine.signature} (executable by ${callers}) has no pinned search_path: a caller can shadow the objects it uses with their own`,
       fix: `ALTER FUNCTION ${routine.signature} SET search_path = pg_catalog, ${config.schema}`,
     });
   }
