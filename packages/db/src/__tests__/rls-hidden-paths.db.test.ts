@@ -171,6 +171,43 @@ describe("a user-scoped policy whose EXISTS is not tied to the row", () => {
   });
 });
 
+/** A user who is a member of org_other only: org_own's members must not see them. */
+const OTHER_USER = `
+  insert into "user" (id, name, email) values ('user_other', 'other', 'other@example.com');
+  insert into member (id, organization_id, user_id, role) values ('member_other', 'org_other', 'user_other', 'owner');
+`;
+
+/** The user policy with its EXISTS (migration 0010's) replaced by `exists`. */
+const userPolicy = (exists: string) => `
+  alter policy user_select on "user" using (
+    id = (select current_setting('app.user_id', true)) or exists (${exists}));
+`;
+
+describe("an EXISTS that is not a plain SELECT", () => {
+  const tied = `member.user_id = "user".id and member.organization_id = (select current_setting('app.tenant_id', true))`;
+
+  it.each([
+    ["an aggregate", `select count(*) from member where ${tied}`],
+    ["HAVING", `select 1 from member where ${tied} having true`],
+  ])("with %s is true for every row: every user is visible, and the policy is unscoped", async (_, exists) => {
+    await withHole(`${OTHER_USER} ${userPolicy(exists)}`, async () => {
+      const seen = await asTenant<{ id: string }>(`select id from "user" order by id`);
+      expect(seen.map((r) => r.id)).toEqual(["user_other", "user_own"]);
+      const report = await coverageReport(t.driver, RLS_CONFIG);
+      expect(findingsOn(report, "user")).toEqual(["unscoped-policy"]);
+    });
+  });
+
+  it("passes as migration 0010 writes it", async () => {
+    await withHole(`${OTHER_USER} ${userPolicy(`select 1 from member where ${tied}`)}`, async () => {
+      const seen = await asTenant<{ id: string }>(`select id from "user" order by id`);
+      expect(seen.map((r) => r.id)).toEqual(["user_own"]);
+      const report = await coverageReport(t.driver, RLS_CONFIG);
+      expect(report.matrix.findings).toEqual([]);
+    });
+  });
+});
+
 describe("a function of another schema named current_setting", () => {
   const hole = `
     create function public.current_setting(name text, missing_ok boolean, fallback text) returns text

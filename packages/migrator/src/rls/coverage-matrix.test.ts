@@ -276,6 +276,38 @@ describe("expressionConfines", () => {
   });
 });
 
+describe("expressionConfines: what a scoping EXISTS may be", () => {
+  const setting = "( SELECT current_setting('app.org'::text, true) AS current_setting)";
+  const user = { settings: ["app.org"], allowExists: true, table: "u" };
+  const where = `WHERE ((m.user_id = u.id) AND (m.org_id = ${setting}))`;
+  const exists = (select: string) => expressionConfines(`(EXISTS ( ${select}))`, user);
+
+  it("accepts a plain SELECT of a constant or a column", () => {
+    expect(exists(`SELECT 1 FROM public.m ${where}`)).toBe(true);
+    expect(exists(`SELECT m.user_id FROM public.m ${where}`)).toBe(true);
+  });
+
+  it("refuses an aggregate, GROUP BY or HAVING: the sub-select returns a row even when none matches", () => {
+    expect(exists(`SELECT count(*) AS count FROM public.m ${where}`)).toBe(false);
+    expect(exists(`SELECT max(m.user_id) AS max FROM public.m ${where}`)).toBe(false);
+    expect(exists(`SELECT 1 FROM public.m ${where} HAVING true`)).toBe(false);
+    expect(exists(`SELECT 1 FROM public.m ${where} GROUP BY ()`)).toBe(false);
+    expect(exists(`SELECT m.user_id FROM public.m ${where} GROUP BY m.user_id`)).toBe(false);
+  });
+
+  it("refuses what scoping does not need: windows, set-returning functions, LIMIT, DISTINCT, set operations, WITH", () => {
+    expect(exists(`SELECT count(*) OVER () AS count FROM public.m ${where}`)).toBe(false);
+    expect(exists(`SELECT generate_series(1, 2) AS g FROM public.m ${where}`)).toBe(false);
+    expect(exists(`SELECT 1 FROM public.m ${where} LIMIT 1`)).toBe(false);
+    expect(exists(`SELECT 1 FROM public.m ${where} OFFSET 0`)).toBe(false);
+    expect(exists(`SELECT DISTINCT 1 FROM public.m ${where}`)).toBe(false);
+    expect(exists(`SELECT 1 FROM public.m ${where} ORDER BY 1`)).toBe(false);
+    expect(exists(`SELECT 1 FROM public.m ${where} UNION ALL SELECT 1`)).toBe(false);
+    expect(exists(`WITH x AS (SELECT 1) SELECT 1 FROM public.m ${where}`)).toBe(false);
+    expect(exists(`SELECT 1 FROM public.m ${where} FOR UPDATE`)).toBe(false);
+  });
+});
+
 describe("every reachable object is classified", () => {
   it("reports a granted table without RLS that is not declared shared, and a writable shared one", () => {
     expect(

@@ -3,8 +3,9 @@
  * PostgreSQL's own parse of the expression `pg_policies` deparses. An expression confines when,
  * whatever else it says, every row it lets through has a column equal to one of the allowed
  * settings: `col = (SELECT current_setting('app.tenant_id', true))`, an AND with such a term, an
- * OR of such terms, or (for user-scoped tables) an EXISTS whose sub-query both confines its own
- * rows and is tied to the policy's row (`m.user_id = "user".id AND m.organization_id = (SELECT
+ * OR of such terms, or (for user-scoped tables) an EXISTS over a plain SELECT (no aggregate,
+ * GROUP BY, HAVING, LIMIT, set operation, …) whose WHERE both confines its own rows and ties them
+ * to the policy's row (`m.user_id = "user".id AND m.organization_id = (SELECT
  * current_setting(…))`). `true`, a comparison with another setting, an OR with an unconfined
  * branch, or an EXISTS that never names the policy's row (true for every row once one matching
  * sub-query row exists) does not.
@@ -144,6 +145,31 @@ function subqueryConfinement(node: unknown, scope: Scope): { setting: boolean; c
   return none;
 }
 
+/** The only fields a scoping EXISTS's SELECT may have (libpg-query leaves out empty ones). */
+const PLAIN_SELECT_FIELDS = new Set(["targetList", "fromClause", "whereClause", "limitOption", "op"]);
+
+/**
+ * Whether a sub-select returns a row only for a row of its FROM that its WHERE lets through: a
+ * plain `SELECT <constants or columns> FROM … WHERE …`. An aggregate (`SELECT count(*)`) returns a
+ * row even when none matches, as does a HAVING or GROUP BY () without one; a window function, a
+ * set-returning function, LIMIT, OFFSET, DISTINCT, ORDER BY, WITH, VALUES and set operations are
+ * not needed to scope and are refused rather than reasoned about.
+ */
+function isPlainSelect(select: AstObject | undefined): boolean {
+  if (!select) return false;
+  if (Object.keys(select).some((key) => !PLAIN_SELECT_FIELDS.has(key))) return false;
+  if (stringField(select, "op") !== "SETOP_NONE") return false;
+  if (stringField(select, "limitOption") !== "LIMIT_OPTION_DEFAULT") return false;
+  const targets = arrayField(select, "targetList");
+  return (
+    targets.length > 0 &&
+    targets.every((target) => {
+      const value = unwrap(nodeOf(target, "ResTarget")?.["val"]);
+      return value?.type === "A_Const" || value?.type === "ColumnRef";
+    })
+  );
+}
+
 function confines(node: unknown, scope: Scope): boolean {
   const wrapped = unwrap(node);
   if (!wrapped) return false;
@@ -157,6 +183,7 @@ function confines(node: unknown, scope: Scope): boolean {
   if (type === "A_Expr") return comparisonConfines(body, scope);
   if (type === "SubLink" && scope.allowExists && stringField(body, "subLinkType") === "EXISTS_SUBLINK") {
     const select = nodeOf(body["subselect"], "SelectStmt");
+    if (!isPlainSelect(select)) return false;
     const { setting, correlated } = subqueryConfinement(select?.["whereClause"], scope);
     return setting && correlated;
   }
