@@ -208,6 +208,45 @@ describe("an EXISTS that is not a plain SELECT", () => {
   });
 });
 
+describe("an EXISTS that does not read one real table", () => {
+  const setting = `(select current_setting('app.tenant_id', true))`;
+
+  it.each([
+    [
+      "a sub-select in FROM",
+      `select 1 from (select "user".id as user_id, current_setting('app.tenant_id', true) as organization_id) m
+        where m.user_id = "user".id and m.organization_id = ${setting}`,
+    ],
+    [
+      "a table named like the policy's",
+      `select 1 from member m, member "user" where m.organization_id = ${setting} and m.user_id = "user".user_id`,
+    ],
+  ])("with %s matches every row: every user is visible, and the policy is unscoped", async (_, exists) => {
+    await withHole(`${OTHER_USER} ${userPolicy(exists)}`, async () => {
+      const seen = await asTenant<{ id: string }>(`select id from "user" order by id`);
+      expect(seen.map((r) => r.id)).toEqual(["user_other", "user_own"]);
+      const report = await coverageReport(t.driver, RLS_CONFIG);
+      expect(findingsOn(report, "user")).toEqual(["unscoped-policy"]);
+    });
+  });
+
+  it("a view in FROM makes up rows too", async () => {
+    const hole = `
+      create view member_view with (security_invoker = true) as
+        select u as user_id, current_setting('app.tenant_id', true) as organization_id
+          from unnest(array['user_own', 'user_other']) u;
+      ${OTHER_USER}
+      ${userPolicy(`select 1 from member_view m where m.user_id = "user".id and m.organization_id = ${setting}`)}
+    `;
+    await withHole(hole, async () => {
+      const seen = await asTenant<{ id: string }>(`select id from "user" order by id`);
+      expect(seen.map((r) => r.id)).toEqual(["user_other", "user_own"]);
+      const report = await coverageReport(t.driver, RLS_CONFIG);
+      expect(findingsOn(report, "user")).toEqual(["unscoped-policy"]);
+    });
+  });
+});
+
 describe("a function of another schema named current_setting", () => {
   const hole = `
     create function public.current_setting(name text, missing_ok boolean, fallback text) returns text

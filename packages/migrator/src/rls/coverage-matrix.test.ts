@@ -308,6 +308,47 @@ describe("expressionConfines: what a scoping EXISTS may be", () => {
   });
 });
 
+describe("expressionConfines: what a scoping EXISTS may read", () => {
+  const setting = "( SELECT current_setting('app.org'::text, true) AS current_setting)";
+  const where = (t: string) => `WHERE ((${t}.user_id = u.id) AND (${t}.org_id = ${setting}))`;
+  const tables = new Set(["public.m", "public.u"]);
+  const user = {
+    settings: ["app.org"],
+    allowExists: true,
+    table: "u",
+    isTable: (schema: string | undefined, name: string) => tables.has(`${schema}.${name}`),
+  };
+  const exists = (select: string) => expressionConfines(`(EXISTS ( SELECT 1 ${select}))`, user);
+
+  it("accepts one table, by its name or an alias", () => {
+    expect(exists(`FROM public.m ${where("m")}`)).toBe(true);
+    expect(exists(`FROM public.m mm ${where("mm")}`)).toBe(true);
+  });
+
+  it("refuses a sub-select, a function, VALUES or a view in FROM: they make up the rows they like", () => {
+    const madeUp = `( SELECT u.id AS user_id, current_setting('app.org'::text, true) AS org_id) m`;
+    expect(exists(`FROM ${madeUp} ${where("m")}`)).toBe(false);
+    expect(exists(`FROM made_up(u.id) m(user_id, org_id) ${where("m")}`)).toBe(false);
+    expect(exists(`FROM (VALUES (u.id, 'x'::text)) m(user_id, org_id) ${where("m")}`)).toBe(false);
+    expect(exists(`FROM public.v m ${where("m")}`)).toBe(false);
+    expect(exists(`FROM m ${where("m")}`)).toBe(false);
+  });
+
+  it("refuses a second table, and columns of anything but the one table", () => {
+    // The setting confines m, the tie is on m2: m2 is any member of any organization.
+    expect(exists(`FROM public.m, public.m m2 WHERE ((m2.user_id = u.id) AND (m.org_id = ${setting}))`)).toBe(false);
+    expect(exists(`FROM public.m JOIN public.m m2 ON true ${where("m")}`)).toBe(false);
+    // The setting compared with the row's own column, or an unqualified one, is not the table's.
+    expect(exists(`FROM public.m WHERE ((m.user_id = u.id) AND (u.org_id = ${setting}))`)).toBe(false);
+    expect(exists(`FROM public.m WHERE ((m.user_id = u.id) AND (org_id = ${setting}))`)).toBe(false);
+  });
+
+  it("refuses a table named like the policy's, whose columns pass for the row's", () => {
+    expect(exists(`FROM public.m, public.m u WHERE ((m.org_id = ${setting}) AND (m.user_id = u.user_id))`)).toBe(false);
+    expect(exists(`FROM public.m u WHERE ((u.org_id = ${setting}) AND (u.user_id = u.id))`)).toBe(false);
+  });
+});
+
 describe("every reachable object is classified", () => {
   it("reports a granted table without RLS that is not declared shared, and a writable shared one", () => {
     expect(

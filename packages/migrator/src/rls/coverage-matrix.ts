@@ -225,13 +225,20 @@ export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
   const push = (finding: RlsFinding) => findings.push(finding);
   const roleNames = [config.role, ...(config.otherRoles ?? [])];
   const tenantScope: Scope = { settings: [config.tenantSetting], column: config.tenantColumn };
+  const relations = catalog.relations ?? [];
+  // Tables (not views) by schema-qualified name: what a scoping EXISTS may read.
+  const tables = new Set(
+    relations
+      .filter((r) => r.kind === "table" || r.kind === "partitioned table")
+      .map((r) => (r.name.includes(".") ? r.name : `${config.schema}.${r.name}`)),
+  );
   const userScope: Scope = {
     settings: [config.userSetting, config.tenantSetting].filter((s): s is string => Boolean(s)),
     allowExists: true,
+    isTable: (schema, name) => tables.has(`${schema ?? "pg_catalog"}.${name}`),
   };
   const audience = policyAudience(catalog.appRoles ?? []);
   const via = (policy: PolicyInfo) => audience.via(policy, roleNames);
-  const relations = catalog.relations ?? [];
   const relationByName = new Map(relations.map((r) => [r.name, r]));
 
   const rows: CoverageRow[] = catalog.tenantTables.map((table) => {

@@ -4,8 +4,8 @@
  * whatever else it says, every row it lets through has a column equal to one of the allowed
  * settings: `col = (SELECT current_setting('app.tenant_id', true))`, an AND with such a term, an
  * OR of such terms, or (for user-scoped tables) an EXISTS over a plain SELECT (no aggregate,
- * GROUP BY, HAVING, LIMIT, set operation, …) whose WHERE both confines its own rows and ties them
- * to the policy's row (`m.user_id = "user".id AND m.organization_id = (SELECT
+ * GROUP BY, HAVING, LIMIT, set operation, …) of one table whose WHERE both confines that table's
+ * rows and ties them to the policy's row (`m.user_id = "user".id AND m.organization_id = (SELECT
  * current_setting(…))`). `true`, a comparison with another setting, an OR with an unconfined
  * branch, or an EXISTS that never names the policy's row (true for every row once one matching
  * sub-query row exists) does not.
@@ -36,6 +36,11 @@ export interface Scope {
    * this row with one of its own.
    */
   table?: string;
+  /**
+   * Whether `schema.name` (as the policy names it in a FROM) is a table (not a view or anything
+   * else that can make up rows). When absent, any named relation counts.
+   */
+  isTable?: (schema: string | undefined, name: string) => boolean;
 }
 
 /** The expression `pg_policies` shows, as a parse tree (the parser must be loaded). */
@@ -86,7 +91,11 @@ function columnName(node: unknown): string | undefined {
   return ref ? nameList(ref["fields"]).at(-1) : undefined;
 }
 
-function comparisonConfines(expr: AstObject, scope: Scope): boolean {
+/**
+ * `column = <allowed setting>`; when `qualifier` is given, the column must be qualified with it
+ * (a column of an EXISTS's own table, not of the policy's row).
+ */
+function comparisonConfines(expr: AstObject, scope: Scope, qualifier?: string): boolean {
   if (stringField(expr, "kind") !== "AEXPR_OP" || nameList(expr["name"]).join(".") !== "=") return false;
   const sides = [expr["lexpr"], expr["rexpr"]];
   return sides.some((side, i) => {
@@ -96,7 +105,8 @@ function comparisonConfines(expr: AstObject, scope: Scope): boolean {
       setting !== undefined &&
       scope.settings.includes(setting) &&
       column !== undefined &&
-      (scope.column === undefined || column === scope.column)
+      (scope.column === undefined || column === scope.column) &&
+      (qualifier === undefined || columnQualifier(sides[1 - i]) === qualifier)
     );
   });
 }
@@ -107,13 +117,12 @@ function columnQualifier(node: unknown): string | undefined {
   return fields.length >= 2 ? fields.at(-2) : undefined;
 }
 
-/** `inner.col = outer.col`: a column of the policy's row equated with a column of the sub-query. */
-function correlates(expr: AstObject, outer: string | undefined): boolean {
+/** `inner.col = outer.col`: a column of the policy's row equated with a column of the sub-query's table. */
+function correlates(expr: AstObject, outer: string | undefined, inner: string): boolean {
   if (outer === undefined) return false;
   if (stringField(expr, "kind") !== "AEXPR_OP" || nameList(expr["name"]).join(".") !== "=") return false;
   const [left, right] = [columnQualifier(expr["lexpr"]), columnQualifier(expr["rexpr"])];
-  if (left === undefined || right === undefined) return false;
-  return (left === outer) !== (right === outer);
+  return (left === outer && right === inner) || (left === inner && right === outer);
 }
 
 /**
@@ -121,13 +130,13 @@ function correlates(expr: AstObject, outer: string | undefined): boolean {
  * setting, and an equality with the policy's row. AND needs each from some term, OR from every
  * branch.
  */
-function subqueryConfinement(node: unknown, scope: Scope): { setting: boolean; correlated: boolean } {
+function subqueryConfinement(node: unknown, scope: Scope, inner: string): { setting: boolean; correlated: boolean } {
   const wrapped = unwrap(node);
   const none = { setting: false, correlated: false };
   if (!wrapped) return none;
   const { type, body } = wrapped;
   if (type === "BoolExpr") {
-    const parts = arrayField(body, "args").map((arg) => subqueryConfinement(arg, scope));
+    const parts = arrayField(body, "args").map((arg) => subqueryConfinement(arg, scope, inner));
     if (body["boolop"] === "AND_EXPR") {
       return { setting: parts.some((p) => p.setting), correlated: parts.some((p) => p.correlated) };
     }
@@ -138,8 +147,8 @@ function subqueryConfinement(node: unknown, scope: Scope): { setting: boolean; c
   }
   if (type === "A_Expr") {
     return {
-      setting: comparisonConfines(body, { ...scope, column: undefined }),
-      correlated: correlates(body, scope.table),
+      setting: comparisonConfines(body, { ...scope, column: undefined }, inner),
+      correlated: correlates(body, scope.table, inner),
     };
   }
   return none;
@@ -170,6 +179,23 @@ function isPlainSelect(select: AstObject | undefined): boolean {
   );
 }
 
+/**
+ * The name a scoping EXISTS's columns are qualified with, when its FROM is one table and nothing
+ * else: a sub-select, a function, VALUES or a view in FROM makes up whatever rows it likes (`FROM
+ * (SELECT "user".id AS user_id, current_setting(…) AS organization_id) m` matches every row), and
+ * a second table can carry the tie to the row while the first carries the setting comparison. The
+ * name must differ from the policy's table, or the row could not be told from the sub-query's.
+ */
+function subqueryTable(select: AstObject, scope: Scope): string | undefined {
+  const from = arrayField(select, "fromClause");
+  const table = from.length === 1 ? nodeOf(from[0], "RangeVar") : undefined;
+  const relname = stringField(table, "relname");
+  if (!table || relname === undefined) return undefined;
+  if (scope.isTable && !scope.isTable(stringField(table, "schemaname"), relname)) return undefined;
+  const name = stringField(objectField(table, "alias"), "aliasname") ?? relname;
+  return name === scope.table ? undefined : name;
+}
+
 function confines(node: unknown, scope: Scope): boolean {
   const wrapped = unwrap(node);
   if (!wrapped) return false;
@@ -183,8 +209,10 @@ function confines(node: unknown, scope: Scope): boolean {
   if (type === "A_Expr") return comparisonConfines(body, scope);
   if (type === "SubLink" && scope.allowExists && stringField(body, "subLinkType") === "EXISTS_SUBLINK") {
     const select = nodeOf(body["subselect"], "SelectStmt");
-    if (!isPlainSelect(select)) return false;
-    const { setting, correlated } = subqueryConfinement(select?.["whereClause"], scope);
+    if (!select || !isPlainSelect(select)) return false;
+    const inner = subqueryTable(select, scope);
+    if (inner === undefined) return false;
+    const { setting, correlated } = subqueryConfinement(select["whereClause"], scope, inner);
     return setting && correlated;
   }
   return false;
