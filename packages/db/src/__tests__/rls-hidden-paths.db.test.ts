@@ -247,6 +247,34 @@ describe("an EXISTS that does not read one real table", () => {
   });
 });
 
+describe("a tenant comparison of cut values", () => {
+  it("matches every organization whose id starts alike, and is an unscoped policy", async () => {
+    const hole = `
+      alter policy research_plan_select on research_plan using (
+        (organization_id)::varchar(4) = (select current_setting('app.tenant_id', true))::varchar(4));
+    `;
+    await withHole(hole, async () => {
+      const seen = await asTenant<{ id: string }>("select id from research_plan order by id");
+      expect(seen.map((r) => r.id)).toEqual(["plan_other", "plan_own"]);
+      const report = await coverageReport(t.driver, RLS_CONFIG);
+      expect(findingsOn(report, "research_plan")).toEqual(["unscoped-policy"]);
+    });
+  });
+
+  it("passes through a cast to text", async () => {
+    const hole = `
+      alter policy research_plan_select on research_plan using (
+        (organization_id)::text = (select current_setting('app.tenant_id', true))::text);
+    `;
+    await withHole(hole, async () => {
+      const seen = await asTenant<{ id: string }>("select id from research_plan order by id");
+      expect(seen.map((r) => r.id)).toEqual(["plan_own"]);
+      const report = await coverageReport(t.driver, RLS_CONFIG);
+      expect(report.matrix.findings).toEqual([]);
+    });
+  });
+});
+
 describe("a function of another schema named current_setting", () => {
   const hole = `
     create function public.current_setting(name text, missing_ok boolean, fallback text) returns text

@@ -224,6 +224,25 @@ describe("expressionConfines", () => {
     expect(expressionConfines("(org_id <> ( SELECT current_setting('app.org'::text, true)))", tenant)).toBe(false);
   });
 
+  it("looks through casts to text or varchar, and through no cast that can cut a value", () => {
+    const setting = "( SELECT current_setting('app.org'::text, true) AS current_setting)";
+    expect(expressionConfines(`((org_id)::text = ${setting})`, tenant)).toBe(true);
+    expect(expressionConfines(`((org_id)::character varying = (${setting})::text)`, tenant)).toBe(true);
+    expect(expressionConfines(`((org_id)::character varying(4) = (${setting})::character varying(4))`, tenant)).toBe(
+      false,
+    );
+    expect(expressionConfines(`((org_id)::bpchar = ${setting})`, tenant)).toBe(false);
+    expect(expressionConfines(`((org_id)::character(4) = ${setting})`, tenant)).toBe(false);
+    expect(expressionConfines(`((org_id)::name = ${setting})`, tenant)).toBe(false);
+    expect(
+      expressionConfines(`(org_id = (( SELECT current_setting('app.org'::text, true)))::varchar(4))`, tenant),
+    ).toBe(false);
+    // A cut setting name reads another setting.
+    expect(
+      expressionConfines("(org_id = ( SELECT current_setting(('app.org.x'::text)::varchar(7), true)))", tenant),
+    ).toBe(false);
+  });
+
   it("accepts only PostgreSQL's own current_setting, as pg_get_expr prints it under search_path pg_catalog", () => {
     const call = (fn: string) => `(org_id = ( SELECT ${fn} AS current_setting))`;
     expect(expressionConfines(call("pg_catalog.current_setting('app.org'::text, true)"), tenant)).toBe(true);

@@ -52,10 +52,27 @@ function parseExpression(expression: string): unknown {
   return target?.["val"];
 }
 
-/** Strips `::type` casts. */
+/** Types a value can be cast to without two different values becoming equal: text, varchar. */
+const LOSSLESS_CASTS = new Set(["text", "pg_catalog.text", "varchar", "pg_catalog.varchar"]);
+
+/**
+ * Strips the `::type` casts that cannot lose information: to `text` or to `varchar` without a
+ * length. Any other cast stays, so the comparison around it does not count: `::varchar(4)`,
+ * `::char(n)` or `::name` cut values, and a comparison of cut values lets through every row whose
+ * value starts alike (`(organization_id)::varchar(4) = (SELECT current_setting(…))::varchar(4)`
+ * matches every `org_…`).
+ */
 function uncast(node: unknown): unknown {
   const cast = nodeOf(node, "TypeCast");
-  return cast ? uncast(cast["arg"]) : node;
+  if (!cast) return node;
+  const type = objectField(cast, "typeName");
+  const lossless =
+    LOSSLESS_CASTS.has(nameList(type?.["names"]).join(".")) &&
+    arrayField(type, "typmods").length === 0 &&
+    arrayField(type, "arrayBounds").length === 0 &&
+    type?.["setof"] !== true &&
+    type?.["pct_type"] !== true;
+  return lossless ? uncast(cast["arg"]) : node;
 }
 
 /**
