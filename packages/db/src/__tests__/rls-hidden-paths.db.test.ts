@@ -400,6 +400,49 @@ describe("a SECURITY INVOKER function defined with SET role", () => {
   });
 });
 
+describe("a SECURITY DEFINER function in a schema the app roles cannot use", () => {
+  const hole = `
+    create schema internal;
+    create function internal.latest_titles() returns text language sql security definer
+      set search_path = pg_catalog, public
+      as $$ select string_agg(organization_id || ':' || title, ',' order by organization_id) from public.research_plan $$;
+  `;
+  const insertFeedback = `insert into research_feedback (id, organization_id, plan_id, rating)
+    values ('fb_d', 'org_own', 'plan_own', 1) returning comment`;
+
+  it("runs as its owner from a column default, showing every organization's plans, and is a finding", async () => {
+    await withHole(
+      `${hole} alter table research_feedback alter column comment set default internal.latest_titles();`,
+      async () => {
+        const [row] = await asTenant<{ comment: string }>(insertFeedback);
+        expect(row?.comment).toBe("org_other:other plan,org_own:own plan");
+        const report = await coverageReport(t.driver, RLS_CONFIG);
+        expect(findingsOn(report, "research_feedback")).toEqual(["definer-dependency"]);
+        expect(report.matrix.findings[0]?.message).toContain(
+          "default of column comment on research_feedback (reachable by authenticated) calls internal.latest_titles()",
+        );
+        // Not executable by name: it is no routine of the matrix.
+        expect(report.matrix.objects.some((o) => o.name.startsWith("internal.latest_titles"))).toBe(false);
+      },
+    );
+  });
+
+  it("from a CHECK constraint and from an invoker view too", async () => {
+    await withHole(
+      `${hole}
+       alter table research_feedback add constraint research_feedback_probe check (internal.latest_titles() is not null);
+       create view plan_digest with (security_invoker = true) as select internal.latest_titles() as titles;`,
+      async () => {
+        const [digest] = await asTenant<{ titles: string }>("select titles from plan_digest");
+        expect(digest?.titles).toBe("org_other:other plan,org_own:own plan");
+        const report = await coverageReport(t.driver, RLS_CONFIG);
+        expect(findingsOn(report, "research_feedback")).toEqual(["definer-dependency"]);
+        expect(findingsOn(report, "plan_digest")).toEqual(["definer-dependency"]);
+      },
+    );
+  });
+});
+
 describe("sequence privileges", () => {
   const hole = `
     create table invoice_counter (id bigserial primary key, organization_id text not null, amount int);

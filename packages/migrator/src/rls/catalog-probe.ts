@@ -85,6 +85,14 @@ export interface RelationInfo {
    * `SET role` / `SET session_authorization` in its definition. `runsAs` says which.
    */
   definerTriggers: { name: string; function: string; runsAs: string }[];
+  /**
+   * Routines that run as another role (as `definerTriggers` counts them) which something attached
+   * to it calls by OID: a column default or generated column, a constraint, its view definition or
+   * a rule, a trigger's WHEN, an index expression, a policy. They run whatever their schema's
+   * USAGE or their EXECUTE grant says. `via` names the attachment, `name` the routine as
+   * `definerRoutines` declares it.
+   */
+  definerDependencies: { via: string; function: string; name: string; runsAs: string }[];
 }
 
 /** A function or procedure outside the system schemas that an app role can execute. */
@@ -148,8 +156,9 @@ const roleSetting = (p: string) =>
 /** How routine `p` runs as another role (`SECURITY DEFINER`, `SET role=…`), or null (SQL). */
 const runsAs = (p: string) => `case when ${p}.prosecdef then 'SECURITY DEFINER' else 'SET ' || ${roleSetting(p)} end`;
 
-/** `name` in the configured schema, `schema.name` elsewhere (SQL over n.nspname and a name). */
-const displayName = (name: string) => `case when n.nspname = $1 then ${name} else n.nspname || '.' || ${name} end`;
+/** `name` in the configured schema, `schema.name` elsewhere (SQL over `<ns>.nspname` and a name). */
+const displayName = (name: string, ns = "n") =>
+  `case when ${ns}.nspname = $1 then ${name} else ${ns}.nspname || '.' || ${name} end`;
 
 /** Names of the tables in `config.schema` that have the tenant column, sorted. */
 export async function catalogTenantTables(driver: Driver, config: RlsConfig): Promise<string[]> {
@@ -283,6 +292,26 @@ async function probeAppRoles(driver: Driver, config: RlsConfig): Promise<AppRole
   return roles;
 }
 
+/**
+ * What is attached to relation `c` and can call a routine by OID when the relation is used (SQL):
+ * each as the catalog and object pg_depend records its dependencies under, a description, and a
+ * routine to leave out (a trigger's own function, which `definerTriggers` reports).
+ */
+const ATTACHED_CODE = `
+  select 'pg_attrdef'::regclass as classid, ad.oid as objid, 'default of column ' || a.attname as via, 0::oid as skip
+    from pg_attrdef ad join pg_attribute a on a.attrelid = ad.adrelid and a.attnum = ad.adnum where ad.adrelid = c.oid
+  union all
+  select 'pg_constraint'::regclass, co.oid, 'constraint ' || co.conname, 0::oid from pg_constraint co where co.conrelid = c.oid
+  union all
+  select 'pg_rewrite'::regclass, w.oid, case when w.rulename = '_RETURN' then 'view definition' else 'rule ' || w.rulename end, 0::oid
+    from pg_rewrite w where w.ev_class = c.oid
+  union all
+  select 'pg_trigger'::regclass, tg.oid, 'trigger ' || tg.tgname, tg.tgfoid from pg_trigger tg where tg.tgrelid = c.oid and not tg.tgisinternal
+  union all
+  select 'pg_class'::regclass, ix.indexrelid, 'index ' || ix.indexrelid::regclass::text, 0::oid from pg_index ix where ix.indrelid = c.oid
+  union all
+  select 'pg_policy'::regclass, po.oid, 'policy ' || po.polname, 0::oid from pg_policy po where po.polrelid = c.oid`;
+
 const RELKINDS: Record<string, string> = {
   r: "table",
   p: "partitioned table",
@@ -313,7 +342,14 @@ async function probeRelations(driver: Driver, config: RlsConfig, roles: string[]
                                                         'runsAs', ${runsAs("tp")})
                                       order by tg.tgname)
                         from pg_trigger tg join pg_proc tp on tp.oid = tg.tgfoid
-                       where tg.tgrelid = c.oid and not tg.tgisinternal and ${runsAs("tp")} is not null), '[]') as "definerTriggers"
+                       where tg.tgrelid = c.oid and not tg.tgisinternal and ${runsAs("tp")} is not null), '[]') as "definerTriggers",
+            coalesce((select json_agg(y order by y.via, y.function) from (
+               select distinct x.via, fp.oid::regprocedure::text as function,
+                      ${displayName("fp.proname", "fn")} as name, ${runsAs("fp")} as "runsAs"
+                 from (${ATTACHED_CODE}) x
+                 join pg_depend d on d.classid = x.classid and d.objid = x.objid and d.refclassid = 'pg_proc'::regclass
+                 join pg_proc fp on fp.oid = d.refobjid join pg_namespace fn on fn.oid = fp.pronamespace
+                where d.refobjid <> x.skip and ${runsAs("fp")} is not null) y), '[]') as "definerDependencies"
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where ${SYSTEM_SCHEMAS} and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
       order by 2`,

@@ -47,6 +47,7 @@ function relation(name: string, overrides: Partial<RelationInfo> = {}): Relation
     access: { app_user: ["SELECT"] },
     rules: [],
     definerTriggers: [],
+    definerDependencies: [],
     ...overrides,
   };
 }
@@ -448,6 +449,31 @@ describe("every reachable object is classified", () => {
         }),
       ),
     ).toEqual(["relation-rule feedback", "definer-trigger feedback", "unprotected-table feedback"]);
+  });
+
+  it("reports an undeclared routine running as another role that a reachable relation calls by OID", () => {
+    const dependency = (name: string, via: string) => ({
+      via,
+      function: `${name}()`,
+      name,
+      runsAs: "SECURITY DEFINER",
+    });
+    const matrix = buildCoverageMatrix(
+      catalog({
+        relations: [
+          relation("countries", { definerDependencies: [dependency("internal.latest", "default of column comment")] }),
+          relation("report", {
+            kind: "view",
+            securityInvoker: true,
+            definerDependencies: [dependency("audited_total", "view definition")],
+          }),
+          relation("secrets", { access: {}, definerDependencies: [dependency("internal.latest", "constraint c")] }),
+        ],
+      }),
+    );
+    expect(matrix.findings.map((f) => `${f.code} ${f.table}`)).toEqual(["definer-dependency countries"]);
+    expect(matrix.findings[0]?.message).toContain("default of column comment on countries");
+    expect(matrix.findings[0]?.fix).toContain("ALTER FUNCTION internal.latest() SECURITY INVOKER");
   });
 
   it("reports SECURITY DEFINER routines that are undeclared or unpinned, and accepts invoker ones", () => {

@@ -18,7 +18,8 @@
  * `security_invoker`, a granted materialized or foreign table, a SECURITY DEFINER routine the app
  * roles can execute that is undeclared or has no pinned `search_path` (a routine defined with
  * `SET role` counts as SECURITY DEFINER), a rule on a reachable relation, a trigger on a writable
- * one whose function runs as another role, UPDATE on a sequence, a policy
+ * one whose function runs as another role, an undeclared such routine a reachable relation's
+ * default, constraint, view, index or policy calls, UPDATE on a sequence, a policy
  * `TO public`, an unconfined policy (`USING (true)`, another setting, an EXISTS not tied to the
  * row), a missing WITH CHECK, TRUNCATE/TRIGGER/REFERENCES for an app role, a grant to another app
  * role on what is not shared, an app role that can CREATE in a schema or is a member of a role
@@ -58,6 +59,7 @@ export interface RlsFinding {
     | "sequence-writable"
     | "relation-rule"
     | "definer-trigger"
+    | "definer-dependency"
     | "dangerous-privilege"
     | "stray-grant"
     | "schema-create"
@@ -346,7 +348,7 @@ function judgeRelation(
   });
   const reaching = Object.keys(relation.access);
   if (reaching.length === 0) return verdict("unreachable");
-  judgeOwnerCode(relation, push);
+  judgeOwnerCode(relation, config.definerRoutines, push);
   const isShared = declared(config.sharedTables, name);
   for (const [grantee, privileges] of Object.entries(relation.access)) {
     const dangerous = privileges.filter((p) => ["TRUNCATE", "TRIGGER", "REFERENCES"].includes(p));
@@ -444,10 +446,16 @@ function judgeRelation(
 
 /**
  * Code that runs with another role's rights when an app role touches the relation: a rule (its
- * actions run as the relation's owner) on anything the app roles reach, and a SECURITY DEFINER
- * trigger function (it runs as its owner) on anything they can write. Either acts past RLS.
+ * actions run as the relation's owner) on anything the app roles reach, an undeclared routine
+ * running as another role that something attached to it calls (a default, a constraint, the view,
+ * an index, a policy…), and a trigger whose function runs as another role on anything they can
+ * write. Each acts past RLS.
  */
-function judgeOwnerCode(relation: RelationInfo, push: (f: RlsFinding) => void): void {
+function judgeOwnerCode(
+  relation: RelationInfo,
+  declaredDefiners: readonly string[] | undefined,
+  push: (f: RlsFinding) => void,
+): void {
   const name = relation.name;
   const reaching = Object.keys(relation.access);
   for (const rule of relation.rules) {
@@ -456,6 +464,15 @@ function judgeOwnerCode(relation: RelationInfo, push: (f: RlsFinding) => void): 
       table: name,
       message: `rule ${rule} on ${name} (reachable by ${reaching.join(", ")}) runs its actions with the rights of ${name}'s owner: what a tenant's statement sets off reads and writes other tenants' rows past every policy`,
       fix: `DROP RULE ${quoteIdent(rule)} ON ${sqlName(name)} and do the work in a SECURITY INVOKER trigger (or in the application), or REVOKE ALL ON ${sqlName(name)} FROM ${reaching.join(", ")}`,
+    });
+  }
+  for (const dependency of relation.definerDependencies) {
+    if (declared(declaredDefiners, dependency.name)) continue;
+    push({
+      code: "definer-dependency",
+      table: name,
+      message: `${dependency.via} on ${name} (reachable by ${reaching.join(", ")}) calls ${dependency.function}, which runs as another role (${dependency.runsAs}): when a tenant's statement uses ${name} it runs past every policy, whatever its schema's USAGE or its EXECUTE grant (it is called by OID)`,
+      fix: `${dependency.runsAs === "SECURITY DEFINER" ? `ALTER FUNCTION ${dependency.function} SECURITY INVOKER` : `ALTER FUNCTION ${dependency.function} RESET ${dependency.runsAs.slice("SET ".length).split("=")[0] ?? "role"}`}, or drop the ${dependency.via}; or, if it must run as its owner, declare it in definerRoutines and pin its search_path`,
     });
   }
   const writers = Object.entries(relation.access)
