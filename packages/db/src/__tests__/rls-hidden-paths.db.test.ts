@@ -474,4 +474,25 @@ describe("sequence privileges", () => {
       });
     });
   });
+
+  it("counts them in a schema the app roles cannot use: setval takes the sequence's OID", async () => {
+    const hole = `
+      create schema internal;
+      create sequence internal.invoice_number;
+      grant usage, update on sequence internal.invoice_number to authenticated;
+    `;
+    await withHole(hole, async () => {
+      const [seq] = await t.driver.query<{ oid: string }>(
+        "select 'internal.invoice_number'::regclass::oid::text as oid",
+      );
+      const [moved] = await asTenant<{ value: string }>(`select setval(${seq?.oid}, 1000)::text as value`);
+      expect(moved?.value).toBe("1000");
+      const report = await coverageReport(t.driver, RLS_CONFIG);
+      expect(findingsOn(report, "internal.invoice_number")).toEqual(["sequence-writable"]);
+      expect(report.matrix.objects.find((o) => o.name === "internal.invoice_number")).toMatchObject({
+        class: "sequence",
+        access: { authenticated: ["USAGE", "UPDATE"] },
+      });
+    });
+  });
 });

@@ -74,8 +74,9 @@ export interface RelationInfo {
   /** Tenant tables a view or materialized view reads, directly. */
   readsTenantTables: string[];
   /**
-   * Privileges per app role (only roles with schema USAGE; column privileges count): a table's as
-   * `TABLE_PRIVILEGES` names them, a sequence's USAGE, SELECT and UPDATE.
+   * Privileges per app role (column privileges count): a table's as `TABLE_PRIVILEGES` names them,
+   * only for roles with the schema's USAGE; a sequence's USAGE, SELECT and UPDATE whatever the
+   * schema's USAGE (the sequence functions take a bare OID and check no schema).
    */
   access: Record<string, string[]>;
   /** Rules on it other than a view's `_RETURN`: their actions run with the owner's rights. */
@@ -363,7 +364,9 @@ async function probeRelations(driver: Driver, config: RlsConfig, roles: string[]
                               else has_table_privilege(r.oid, c.oid, p) end)::text[] as privileges
        from pg_class c join pg_namespace n on n.oid = c.relnamespace, pg_roles r
       where ${SYSTEM_SCHEMAS} and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
-        and r.rolname = any ($2::text[]) and has_schema_privilege(r.oid, n.oid, 'USAGE')`,
+        and r.rolname = any ($2::text[])
+        -- A sequence is reached by OID without its schema's USAGE: setval('<oid>', 1) works.
+        and (c.relkind = 'S' or has_schema_privilege(r.oid, n.oid, 'USAGE'))`,
     [[...TABLE_PRIVILEGES], roles, [...SEQUENCE_PRIVILEGES]],
   );
   return rows.map(({ oid, relkind, ...row }) => ({
