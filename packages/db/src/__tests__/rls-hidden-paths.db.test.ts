@@ -443,6 +443,47 @@ describe("a SECURITY DEFINER function in a schema the app roles cannot use", () 
   });
 });
 
+describe("an event trigger", () => {
+  it("runs its SECURITY DEFINER function when a tenant creates a TEMP table, and is a finding", async () => {
+    const hole = `
+      create function public.ddl_audit() returns event_trigger language plpgsql security definer
+        set search_path = pg_catalog, public as $$
+      begin
+        update public.research_plan set title = title || ' [ddl]';
+      end $$;
+      revoke execute on function public.ddl_audit() from public;
+      create event trigger ddl_audit on ddl_command_end execute function public.ddl_audit();
+    `;
+    await withHole(hole, async () => {
+      await t.driver
+        .exec(`savepoint ddl; select set_config('app.tenant_id', 'org_own', true), set_config('role', 'authenticated', true);
+        create temp table scratch (x int);
+        reset role`);
+      const [other] = await t.driver.query<{ title: string }>(
+        "select title from research_plan where id = 'plan_other'",
+      );
+      // The tenant's TEMP table goes (it is the tenant's own, not what is judged here).
+      await t.driver.exec("rollback to savepoint ddl");
+      expect(other?.title).toBe("other plan [ddl]");
+      const report = await coverageReport(t.driver, RLS_CONFIG);
+      expect(report.matrix.findings.map((f) => `${f.code} ${f.table}`)).toEqual(["event-trigger ddl_audit"]);
+      expect(report.matrix.findings[0]?.message).toContain("ddl_command_end");
+    });
+  });
+
+  it("is not reported while disabled", async () => {
+    const hole = `
+      create function public.ddl_noop() returns event_trigger language plpgsql as $$ begin end $$;
+      create event trigger ddl_noop on ddl_command_end execute function public.ddl_noop();
+      alter event trigger ddl_noop disable;
+    `;
+    await withHole(hole, async () => {
+      const report = await coverageReport(t.driver, RLS_CONFIG);
+      expect(report.matrix.findings).toEqual([]);
+    });
+  });
+});
+
 describe("sequence privileges", () => {
   const hole = `
     create table invoice_counter (id bigserial primary key, organization_id text not null, amount int);

@@ -129,6 +129,16 @@ export interface AppRoleInfo extends RoleInfo {
   createSchemas: string[];
 }
 
+/** An enabled event trigger that no extension owns: it runs on DDL by any role, the app roles' too. */
+export interface EventTriggerInfo {
+  name: string;
+  /** `ddl_command_start`, `ddl_command_end`, `sql_drop` or `table_rewrite`. */
+  event: string;
+  function: string;
+  /** `SECURITY DEFINER`, `SET role=…`, or null when the function runs as whoever fires it. */
+  runsAs: string | null;
+}
+
 /** Everything `buildCoverageMatrix` needs, read in one go. */
 export interface RlsCatalog {
   config: RlsConfig;
@@ -142,6 +152,8 @@ export interface RlsCatalog {
   routines: RoutineInfo[];
   /** The app roles (the tenant role first). */
   appRoles: AppRoleInfo[];
+  /** Enabled event triggers no extension owns. */
+  eventTriggers?: EventTriggerInfo[];
 }
 
 /** Schemas no project object lives in. */
@@ -237,6 +249,7 @@ export async function probeRlsCatalog(driver: Driver, config: RlsConfig): Promis
     relations: await probeRelations(driver, config, existing),
     routines: await probeRoutines(driver, config, existing),
     appRoles: roles,
+    eventTriggers: await probeEventTriggers(driver),
   };
 }
 
@@ -394,5 +407,21 @@ async function probeRoutines(driver: Driver, config: RlsConfig, roles: string[])
                      and has_function_privilege(r.oid, p.oid, 'EXECUTE'))
       order by 1`,
     [config.schema, roles],
+  );
+}
+
+/**
+ * Enabled event triggers other than an extension's. An app role fires them: it may create a TEMP
+ * table (the database's TEMP privilege is PUBLIC's), and the trigger function then runs, as its
+ * owner if it is SECURITY DEFINER.
+ */
+async function probeEventTriggers(driver: Driver): Promise<EventTriggerInfo[]> {
+  return driver.query<EventTriggerInfo>(
+    `select e.evtname as name, e.evtevent as event, p.oid::regprocedure::text as function, ${runsAs("p")} as "runsAs"
+       from pg_event_trigger e join pg_proc p on p.oid = e.evtfoid
+      where e.evtenabled <> 'D'
+        and not exists (select 1 from pg_depend d where d.classid = 'pg_event_trigger'::regclass and d.objid = e.oid
+                         and d.refclassid = 'pg_extension'::regclass and d.deptype = 'e')
+      order by 1`,
   );
 }

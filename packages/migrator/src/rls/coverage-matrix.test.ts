@@ -476,6 +476,23 @@ describe("every reachable object is classified", () => {
     expect(matrix.findings[0]?.fix).toContain("ALTER FUNCTION internal.latest() SECURITY INVOKER");
   });
 
+  it("reports every enabled event trigger the probe lists (extensions' are left out by the probe)", () => {
+    const matrix = buildCoverageMatrix(
+      catalog({
+        eventTriggers: [
+          { name: "ddl_audit", event: "ddl_command_end", function: "ddl_audit()", runsAs: "SECURITY DEFINER" },
+          { name: "ddl_log", event: "sql_drop", function: "ddl_log()", runsAs: null },
+        ],
+      }),
+    );
+    expect(matrix.findings.map((f) => `${f.code} ${f.table}`)).toEqual([
+      "event-trigger ddl_audit",
+      "event-trigger ddl_log",
+    ]);
+    expect(matrix.findings[0]?.message).toContain("(SECURITY DEFINER)");
+    expect(matrix.findings[0]?.fix).toContain(`DROP EVENT TRIGGER "ddl_audit"`);
+  });
+
   it("reports SECURITY DEFINER routines that are undeclared or unpinned, and accepts invoker ones", () => {
     const routine = (name: string, securityDefiner: boolean, pinnedSearchPath: boolean, setsRole?: string) => ({
       signature: `${name}()`,

@@ -19,7 +19,7 @@
  * roles can execute that is undeclared or has no pinned `search_path` (a routine defined with
  * `SET role` counts as SECURITY DEFINER), a rule on a reachable relation, a trigger on a writable
  * one whose function runs as another role, an undeclared such routine a reachable relation's
- * default, constraint, view, index or policy calls, UPDATE on a sequence, a policy
+ * default, constraint, view, index or policy calls, an enabled event trigger (not an extension's), UPDATE on a sequence, a policy
  * `TO public`, an unconfined policy (`USING (true)`, another setting, an EXISTS not tied to the
  * row), a missing WITH CHECK, TRUNCATE/TRIGGER/REFERENCES for an app role, a grant to another app
  * role on what is not shared, an app role that can CREATE in a schema or is a member of a role
@@ -60,6 +60,7 @@ export interface RlsFinding {
     | "relation-rule"
     | "definer-trigger"
     | "definer-dependency"
+    | "event-trigger"
     | "dangerous-privilege"
     | "stray-grant"
     | "schema-create"
@@ -314,6 +315,14 @@ export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
     ...(catalog.routines ?? []).map((routine) => judgeRoutine(routine, config, push)),
   ];
   judgeRoles(catalog, roleNames, push);
+  for (const trigger of catalog.eventTriggers ?? []) {
+    push({
+      code: "event-trigger",
+      table: trigger.name,
+      message: `event trigger ${trigger.name} (${trigger.event}) calls ${trigger.function}${trigger.runsAs ? `, which runs as another role (${trigger.runsAs})` : ""}: it runs on DDL by any role, ${roleNames.join(" and ")} included (a TEMP table is enough), so what it does is done for a tenant${trigger.runsAs ? " past every policy" : ""}`,
+      fix: `DROP EVENT TRIGGER ${quoteIdent(trigger.name)} (or ALTER EVENT TRIGGER ${quoteIdent(trigger.name)} DISABLE) and do the work in the migrations themselves: any role's DDL fires it, so none is accepted`,
+    });
+  }
   attachFindings(objects, findings);
   return {
     schema: config.schema,
