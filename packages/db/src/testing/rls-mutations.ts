@@ -9,6 +9,8 @@
  * database on the server while the run lasts; `db:rls` checks those from the catalog
  * (role-bypasses-rls, role-escalation, policies for roles the app role belongs to), and
  * `coverage-matrix.test.ts` and `rls-hidden-paths.db.test.ts` (inside a rolled-back transaction) prove it.
+ * An event trigger needs a superuser to create, and the run applies mutations as the
+ * non-superuser owner in CI: `rls-hidden-paths.db.test.ts` proves that finding too.
  */
 
 export interface RlsMutation {
@@ -180,6 +182,56 @@ export const RLS_MUTATIONS: readonly RlsMutation[] = [
             USING (organization_id = ${TENANT}) WITH CHECK (organization_id = ${TENANT});
           CREATE INDEX invoice_counter_organization_id_idx ON invoice_counter (organization_id);
           GRANT UPDATE ON SEQUENCE invoice_counter_id_seq TO authenticated`,
+  },
+  {
+    id: "set-role-trigger",
+    description: "a SECURITY INVOKER trigger function defined with SET role = the owner, rewriting every plan",
+    // The owner's name differs between runs (trovella, trovella_owner): read it when applying.
+    sql: `DO $do$ BEGIN
+            EXECUTE format($f$CREATE FUNCTION research_feedback_touch() RETURNS trigger LANGUAGE plpgsql
+              SECURITY INVOKER SET role = %I AS $b$
+            BEGIN
+              UPDATE research_plan SET title = title || ' [touched]';
+              RETURN NEW;
+            END $b$$f$, current_user);
+          END $do$;
+          CREATE TRIGGER research_feedback_touch AFTER INSERT ON research_feedback
+            FOR EACH ROW EXECUTE FUNCTION research_feedback_touch()`,
+  },
+  {
+    id: "exists-aggregate",
+    description: "the user policy's EXISTS over count(*), which returns a row whatever matches",
+    sql: `ALTER POLICY user_select ON "user" USING (id = (SELECT current_setting('app.user_id', true))
+            OR EXISTS (SELECT count(*) FROM member WHERE member.user_id = "user".id AND member.organization_id = ${TENANT}))`,
+  },
+  {
+    id: "exists-made-up-from",
+    description: "the user policy's EXISTS over a sub-select that makes up a matching row for every user",
+    sql: `ALTER POLICY user_select ON "user" USING (id = (SELECT current_setting('app.user_id', true))
+            OR EXISTS (SELECT 1 FROM (SELECT "user".id AS user_id, current_setting('app.tenant_id', true) AS organization_id) m
+                        WHERE m.user_id = "user".id AND m.organization_id = ${TENANT}))`,
+  },
+  {
+    id: "truncating-cast",
+    description: "the tenant comparison made on varchar(4) casts (every org_… matches)",
+    sql: `ALTER POLICY research_plan_select ON research_plan
+            USING ((organization_id)::varchar(4) = ${TENANT}::varchar(4))`,
+  },
+  {
+    id: "definer-default-hidden-schema",
+    description: "a column default calling a SECURITY DEFINER function in a schema the app roles cannot use",
+    sql: `CREATE SCHEMA internal;
+          CREATE FUNCTION internal.latest_titles() RETURNS text LANGUAGE sql SECURITY DEFINER
+            SET search_path = pg_catalog, public
+            AS $$ SELECT string_agg(organization_id || ':' || title, ',') FROM public.research_plan $$;
+          ALTER TABLE research_feedback ALTER COLUMN comment SET DEFAULT internal.latest_titles()`,
+  },
+  {
+    id: "sequence-hidden-schema",
+    description: "UPDATE on a sequence in a schema without USAGE (setval by OID)",
+    sql: `CREATE SCHEMA internal;
+          CREATE SEQUENCE internal.invoice_number;
+          GRANT USAGE, UPDATE ON SEQUENCE internal.invoice_number TO authenticated`,
   },
   {
     id: "schema-create",
