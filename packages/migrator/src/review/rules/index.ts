@@ -40,6 +40,7 @@ import { renameColumnOrTable } from "./rename-column-or-table.ts";
 import { rlsNotEnabled } from "./rls-not-enabled.ts";
 import { rlsPerRowSetting } from "./rls-per-row-setting.ts";
 import { rlsPoliciesIncomplete } from "./rls-policies-incomplete.ts";
+import { sessionControl } from "./session-control.ts";
 import { setNotNull } from "./set-not-null.ts";
 import { snapshotDiffFailed } from "./snapshot-diff-failed.ts";
 import { storedGeneratedColumn } from "./stored-generated-column.ts";
@@ -62,6 +63,7 @@ export const RULES: readonly Rule[] = [
   unguardedEnum,
   noTransactionNotRerunnable,
   transactionControl,
+  sessionControl,
   dynamicSql,
   rlsNotEnabled,
   rlsPoliciesIncomplete,

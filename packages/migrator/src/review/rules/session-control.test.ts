@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { reviewExample } from "../testing/review-example.ts";
+
+const history = ['CREATE TABLE "note" ("body" text);'];
+const review = (sql: string) => reviewExample({ history, sql }, "session-control");
+const messages = async (sql: string) => (await review(sql)).map((f) => f.message);
+
+describe("session-control", () => {
+  it("reports each statement db:migrate refuses, in a DO block too", async () => {
+    expect(await messages("SELECT pg_advisory_unlock_all();")).toEqual([
+      "pg_advisory_unlock_all() releases the runner's advisory lock in the middle of a run: db:migrate refuses this migration",
+    ]);
+    expect(await messages("DO $$ BEGIN\n  DISCARD ALL;\nEND $$;")).toHaveLength(1);
+    expect(await messages("SET standard_conforming_strings = off;")).toEqual([
+      "turns standard_conforming_strings off: the server would read backslashes in strings as escapes, the runner's parser does not, so db:migrate refuses this migration",
+    ]);
+    expect(await messages("SELECT set_config('standard_conforming_strings', 'off', true);")).toHaveLength(1);
+  });
+
+  it("passes what leaves the runner's session alone", async () => {
+    expect(await review("SET standard_conforming_strings = on;")).toEqual([]);
+    expect(await review("SELECT pg_advisory_unlock(42);")).toEqual([]);
+    expect(await review("DISCARD TEMP;")).toEqual([]);
+  });
+});
