@@ -103,17 +103,19 @@ export function inOwnTransactionAfter(statement: ReviewStatement, before: boolea
   return open;
 }
 
+/** PL/pgSQL statements of a `DO` block that may commit: COMMIT, ROLLBACK, a CALL (a procedure may), an EXECUTE (of anything). */
+const MAY_COMMIT = new Set(["commit", "rollback", "call", "dynexecute"]);
+
 /**
- * Whether a statement commits part of its own work as it runs: a `DO` block whose body has
- * `COMMIT` or `ROLLBACK` (batches), or a `CALL` (a procedure may commit). Run statement by
- * statement, such a statement is not retried after a lock timeout (its committed batches would run
- * again), and a failure says part of it may have committed.
+ * Whether a statement may commit part of its own work as it runs: a `DO` block whose body has
+ * `COMMIT` or `ROLLBACK` (batches), a `CALL` (a procedure may commit) or an `EXECUTE`, or a
+ * top-level `CALL`. Run statement by statement, such a statement is not retried after a lock
+ * timeout (its committed batches would run again), and a failure says part of it may have
+ * committed.
  */
 export function commitsWithin(statement: ReviewStatement): boolean {
   return statement.units.some(
-    (unit) =>
-      unit.type === "CallStmt" ||
-      (unit.doBlock?.opaque.some((kind) => kind === "commit" || kind === "rollback") ?? false),
+    (unit) => unit.type === "CallStmt" || (unit.doBlock?.opaque.some((kind) => MAY_COMMIT.has(kind)) ?? false),
   );
 }
 
