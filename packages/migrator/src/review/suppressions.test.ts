@@ -49,16 +49,46 @@ describe("-- review-ignore", () => {
     expect(await reviewExample({ history, sql }, undefined, legacy)).toEqual([]);
   });
 
-  it("at the end of a chunk, with no statement below it, suppresses nothing and is reported", async () => {
+  it("at the end of a chunk, with no statement below it, suppresses nothing", async () => {
     const sql = [
       "-- Manual addition: the customer table goes.",
       'DROP TABLE IF EXISTS "customer" CASCADE;',
       "-- review-ignore drop-statement: too late, below the statement",
     ].join("\n");
     const findings = await reviewExample({ history, sql }, undefined, legacy);
-    expect(rulesAndLines(findings)).toEqual([
-      ["drop-statement", 2],
-      ["unused-suppression", 3],
-    ]);
+    expect(rulesAndLines(findings)).toEqual([["drop-statement", 2]]);
+  });
+
+  // A line that reads like a suppression inside the statement before, a string or a block comment.
+  it.each([
+    [
+      "a comment between the columns of a CREATE TABLE",
+      'CREATE TABLE "note" (\n\t"id" text,\n-- review-ignore drop-statement: hidden in the table\n\t"body" text);\nDROP TABLE IF EXISTS "customer" CASCADE;',
+    ],
+    [
+      "a line of a string literal",
+      'INSERT INTO "ai_usage" ("id") VALUES (\'a\n-- review-ignore drop-statement: hidden in a string\n\');\nDROP TABLE IF EXISTS "customer" CASCADE;',
+    ],
+    [
+      "a line of a block comment",
+      '/* a note\n-- review-ignore drop-statement: hidden in a block comment\n*/\nDROP TABLE IF EXISTS "customer" CASCADE;',
+    ],
+    [
+      "a function's body",
+      'CREATE FUNCTION "noop"() RETURNS void LANGUAGE sql AS $$\n-- review-ignore drop-statement: hidden in a body\nSELECT 1\n$$;\nDROP TABLE IF EXISTS "customer" CASCADE;',
+    ],
+  ])("is not read from %s", async (_where, body) => {
+    const sql = `-- Manual addition: hostile.\n${body}`;
+    const findings = await reviewExample({ history, sql }, "drop-statement", legacy);
+    expect(findings.map((f) => f.message)).toEqual(['DROP TABLE "customer" deletes it for good']);
+  });
+
+  it("is read with Windows line endings", async () => {
+    const sql = [
+      "-- Manual addition: the customer table goes.",
+      "-- review-ignore drop-statement: customers moved to the billing service",
+      'DROP TABLE IF EXISTS "customer" CASCADE;',
+    ].join("\r\n");
+    expect(await reviewExample({ history, sql }, undefined, legacy)).toEqual([]);
   });
 });

@@ -1,9 +1,11 @@
 /**
- * `-- review-ignore rule-id: reason` on a line above a statement accepts that rule's findings on
- * the statement: the first one whose code starts below the comment, in the same chunk (between
- * `--> statement-breakpoint`s), with the statements inside it when it is a DO block. It does not
- * reach the statements after that one, even in the same chunk. A suppression needs a reason, and
- * one that suppresses nothing is reported (as squawk does), so suppressions cannot go stale.
+ * `-- review-ignore rule-id: reason` in the comment lines right above a statement (only comment
+ * and blank lines between) accepts that rule's findings on the statement, with the statements
+ * inside it when it is a DO block; a statement inside a DO block may have its own. It does not
+ * reach the statements after that one, even in the same chunk (between
+ * `--> statement-breakpoint`s), and a line inside another statement, a string or a block comment
+ * is not a suppression. A suppression needs a reason, and one that suppresses nothing is reported
+ * (as squawk does), so suppressions cannot go stale.
  */
 import type { ParsedMigration, Position, ReviewStatement, SqlUnit } from "../sql/parse-migration.ts";
 
@@ -13,29 +15,48 @@ export interface Suppression {
   position: Position;
   /** The chunk it is in. */
   statement: ReviewStatement;
-  /** The statement it applies to; none below it in the chunk (or a chunk that did not parse): nothing. */
+  /** The statement it applies to; undefined in a chunk that did not parse (it applies to the chunk). */
   unit: SqlUnit | undefined;
 }
 
-/** Every suppression comment in a migration, with the statement below it. */
+const PATTERN = /^\s*--\s*review-ignore\s+([a-z0-9-]+)\s*(?::\s*(.*?))?\s*$/;
+
+/** Every suppression comment in a migration, with the statement it is right above. */
 export function findSuppressions(migration: ParsedMigration): Suppression[] {
   const found: Suppression[] = [];
-  const pattern = /^\s*--\s*review-ignore\s+([a-z0-9-]+)\s*(?::\s*(.*))?$/;
   for (const statement of migration.statements) {
-    const starts = statement.units.map((unit) => ({ unit, line: migration.positionAt(unit.offset).line }));
-    const lines = statement.sql.split("\n");
-    for (const [i, text] of lines.entries()) {
-      const match = pattern.exec(text);
-      if (!match) continue;
-      const line = statement.line + i;
-      found.push({
-        rule: match[1] ?? "",
-        reason: (match[2] ?? "").trim(),
-        position: { line, column: text.indexOf("--") + 1 },
-        statement,
-        unit: starts.find((start) => start.line > line)?.unit,
-      });
+    const lines = statement.sql.split("\n").map((line) => line.replace(/\r$/, ""));
+    const lineStarts: number[] = [];
+    let offset = statement.offset;
+    for (const line of lines) {
+      lineStarts.push(offset);
+      offset += line.length + 1;
+    }
+    const collect = (below: number, floor: number, unit: SqlUnit | undefined) => {
+      for (let i = below - 1; i >= 0 && (lineStarts[i] ?? 0) >= floor; i--) {
+        const text = lines[i] ?? "";
+        const trimmed = text.trim();
+        if (trimmed !== "" && !trimmed.startsWith("--")) break;
+        const match = PATTERN.exec(text);
+        if (!match) continue;
+        found.push({
+          rule: match[1] ?? "",
+          reason: (match[2] ?? "").trim(),
+          position: { line: statement.line + i, column: text.indexOf("--") + 1 },
+          statement,
+          unit,
+        });
+      }
+    };
+    if (statement.units.length === 0) collect(statement.position.line - statement.line, statement.offset, undefined);
+    for (const unit of statement.units) {
+      // Not above the end of a statement before this one (a comment inside it, or inside its strings).
+      const floor = Math.max(
+        statement.offset,
+        ...statement.units.map((other) => other.offset + other.text.length).filter((end) => end <= unit.offset),
+      );
+      collect(migration.positionAt(unit.offset).line - statement.line, floor, unit);
     }
   }
-  return found;
+  return found.sort((a, b) => a.position.line - b.position.line);
 }
