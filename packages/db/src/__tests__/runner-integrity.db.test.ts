@@ -681,6 +681,25 @@ describe("standard_conforming_strings off, under which the server reads SQL othe
   });
 });
 
+describe("standard_conforming_strings off as the session's default (ALTER DATABASE or ALTER ROLE … SET)", () => {
+  it("does not reach the migrations: the runner turns it on, so its parser and the server read the same SQL", async () => {
+    const { t, s } = await migratedWithScratch();
+    const before = await recorded(t);
+    // The session the run is handed has it off, as a database or role default would leave it.
+    await t.driver.exec("SET standard_conforming_strings = off");
+    const tag = s.add(
+      "backslash_then_failure",
+      ['CREATE TABLE "scs_default" ("id" integer);', "SELECT 'a\\' -- '; COMMIT;", "SELECT 1 / 0;"].join(breakpoint),
+    );
+    const problem = await problemOf(runMigrations(t.driver, readMigrationFolder(s.dir)));
+    expect(problem).toMatchObject({ kind: "migration-failed", at: { tag, statement: 3 } });
+    // One transaction, rolled back whole: the COMMIT was inside a comment for the server too.
+    expect(await exists(t, "scs_default")).toBe(false);
+    expect(await recorded(t)).toBe(before);
+    await t.driver.exec("RESET standard_conforming_strings");
+  });
+});
+
 describe("a bookkeeping row the database refuses", () => {
   // A team's migration that "tidies" the bookkeeping table: the runner's own INSERT is then refused.
   const refuseRows =

@@ -125,7 +125,8 @@ export async function configureSession(
 ): Promise<{ session: RunnerSession; warnings: string[] }> {
   const [row] = await driver.query<{ who: string; role: string; pid: number }>(
     `SELECT session_user::text AS who, current_setting('role') AS role, pg_backend_pid() AS pid,
-            set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)`,
+            set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false),
+            set_config('standard_conforming_strings', 'on', false)`,
     [String(Math.trunc(options.lockTimeoutMs)), String(Math.trunc(options.statementTimeoutMs))],
   );
   const warnings = await connectionCheck(driver);
@@ -193,15 +194,18 @@ export async function resetSession(driver: Driver, session: RunnerSession): Prom
  * several statements in one query run as one implicit transaction, or inside the migration's own):
  * every setting back to its default (`RESET ALL` leaves the role and the session user alone, hence
  * the two after it: the session user first, since setting it also drops the role, then the role the
- * run began with), then the runner's `lock_timeout`, `statement_timeout` and, where the server took
- * it when the run began, `client_connection_check_interval`.
+ * run began with), then the runner's `lock_timeout`, `statement_timeout`,
+ * `standard_conforming_strings = on` (the SQL is read as PostgreSQL's parser reads it, whatever
+ * `ALTER DATABASE` or `ALTER ROLE` made the default) and, where the server took it when the run
+ * began, `client_connection_check_interval`.
  */
 export function asRunnerSql(session: RunnerSession): string {
   const { options, sessionUser, role } = session;
   return (
     `RESET ALL; SET SESSION AUTHORIZATION ${quoteIdent(sessionUser)}; ` +
     `SET ROLE ${role === "none" ? "NONE" : quoteIdent(role)}; ` +
-    `SET lock_timeout = ${Math.trunc(options.lockTimeoutMs)}; SET statement_timeout = ${Math.trunc(options.statementTimeoutMs)}` +
+    `SET lock_timeout = ${Math.trunc(options.lockTimeoutMs)}; SET statement_timeout = ${Math.trunc(options.statementTimeoutMs)}; ` +
+    "SET standard_conforming_strings = on" +
     (session.connectionCheck ? `; SET client_connection_check_interval = ${CONNECTION_CHECK_MS}` : "")
   );
 }

@@ -22,4 +22,21 @@ describe("session-control", () => {
     expect(await review("SELECT pg_advisory_unlock(42);")).toEqual([]);
     expect(await review("DISCARD TEMP;")).toEqual([]);
   });
+
+  it("is reported at its own statement, so a suppression above another statement of the chunk does not hide it", async () => {
+    const sql = "-- review-ignore session-control: the SELECT is harmless\nSELECT 1;\nDISCARD ALL;";
+    const findings = await reviewExample({ history, sql });
+    expect(findings.filter((f) => f.rule !== "manual-addition-header").map((f) => [f.rule, f.line])).toEqual([
+      ["session-control", 3],
+      ["unused-suppression", 1],
+    ]);
+  });
+
+  it("reports what hides the setting's name or changes it through pg_settings", async () => {
+    expect(await messages("SELECT set_config('standard_conforming_strings'::text, 'off', false);")).toHaveLength(1);
+    expect(await messages("SELECT set_config(lower('STANDARD_CONFORMING_STRINGS'), 'off', false);")).toHaveLength(1);
+    expect(
+      await messages("UPDATE pg_settings SET setting = 'off' WHERE name = 'standard_conforming_strings';"),
+    ).toHaveLength(1);
+  });
 });

@@ -1,6 +1,6 @@
 import { MIGRATOR_LOCK_KEY } from "../../runner/advisory-lock.ts";
-import { conformingStringsOff, lockReleases } from "../../sql/session-statements.ts";
-import type { Rule, RuleHit } from "../rule.ts";
+import { lockReleaseIn, turnsConformingStringsOff } from "../../sql/session-statements.ts";
+import { type Rule, type RuleHit, unitPosition } from "../rule.ts";
 
 /** What db:migrate refuses before anything runs, found at review time instead of at deploy. */
 export const sessionControl: Rule = {
@@ -25,16 +25,22 @@ export const sessionControl: Rule = {
       sql: '-- migrator:no-transaction\nDISCARD TEMP;\n--> statement-breakpoint\nINSERT INTO "audit" DEFAULT VALUES;',
     },
   },
-  checkMigration({ migration }) {
-    const releases = lockReleases(migration, MIGRATOR_LOCK_KEY).map(({ statement, command }): RuleHit => ({
-      statement,
-      message: `${command} releases the runner's advisory lock in the middle of a run: db:migrate refuses this migration`,
-    }));
-    const escapes = conformingStringsOff(migration).map((statement): RuleHit => ({
-      statement,
-      message:
-        "turns standard_conforming_strings off: the server would read backslashes in strings as escapes, the runner's parser does not, so db:migrate refuses this migration",
-    }));
-    return [...releases, ...escapes];
+  checkUnit({ migration, statement, unit }) {
+    const hits: RuleHit[] = [];
+    const release = lockReleaseIn(unit, MIGRATOR_LOCK_KEY);
+    if (release)
+      hits.push({
+        statement,
+        position: unitPosition(migration, unit),
+        message: `${release} releases the runner's advisory lock in the middle of a run: db:migrate refuses this migration`,
+      });
+    if (turnsConformingStringsOff(unit))
+      hits.push({
+        statement,
+        position: unitPosition(migration, unit),
+        message:
+          "turns standard_conforming_strings off: the server would read backslashes in strings as escapes, the runner's parser does not, so db:migrate refuses this migration",
+      });
+    return hits;
   },
 };
