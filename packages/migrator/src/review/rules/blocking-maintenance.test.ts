@@ -33,4 +33,32 @@ describe("blocking-maintenance", () => {
       [],
     );
   });
+
+  it.each([
+    ["VACUUM FULL of the whole database", "VACUUM FULL;", "every table of the database"],
+    ["CLUSTER of every table clustered before", "CLUSTER;", "every table clustered before"],
+    ["REINDEX of one index", 'REINDEX INDEX "ai_usage_id_idx";', 'the table of index "ai_usage_id_idx"'],
+    ["REINDEX of a schema", "REINDEX SCHEMA public;", 'every table of schema "public"'],
+    ["REINDEX with CONCURRENTLY turned off", 'REINDEX (CONCURRENTLY false) TABLE "ai_usage";', '"ai_usage" existed'],
+    ["VACUUM with FULL given as 1", 'VACUUM (FULL 1) "ai_usage";', '"ai_usage" existed'],
+    ["SET ACCESS METHOD, a rewrite", 'ALTER TABLE "ai_usage" SET ACCESS METHOD heap;', "SET ACCESS METHOD rewrites it"],
+    [
+      "every table of a tablespace moved",
+      "ALTER TABLE ALL IN TABLESPACE pg_default SET TABLESPACE other;",
+      "every table of tablespace",
+    ],
+    [
+      "an index moved to another tablespace",
+      'ALTER INDEX "ai_usage_id_idx" SET TABLESPACE other;',
+      "SET TABLESPACE copies the index",
+    ],
+  ])("reports %s", async (_name, sql, part) => {
+    const found = await messages(sql);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain(part);
+  });
+
+  it("passes VACUUM with FULL turned off, which is a plain VACUUM", async () => {
+    expect(await review('-- migrator:no-transaction\nVACUUM (FULL false) "ai_usage";')).toEqual([]);
+  });
 });

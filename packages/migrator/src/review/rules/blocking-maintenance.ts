@@ -10,64 +10,90 @@ const LOCK_MODES: Record<number, string> = {
   8: "ACCESS EXCLUSIVE",
 };
 
-const hasOption = (options: unknown[], name: string) =>
-  options.some((option) => stringField(nodeOf(option, "DefElem"), "defname") === name);
+/** Whether an option list turns `name` on: `FULL`, `FULL true`, `FULL 1` do; `FULL false`, `FULL 0` and no FULL do not. */
+function optionOn(options: unknown[], name: string): boolean {
+  const option = options.map((o) => nodeOf(o, "DefElem")).find((o) => stringField(o, "defname") === name);
+  if (!option) return false;
+  const arg = option["arg"];
+  if (arg === undefined) return true;
+  const text = stringField(nodeOf(arg, "String"), "sval") ?? String(nodeOf(arg, "Integer")?.["ival"] ?? 0);
+  return !["false", "off", "no", "0"].includes(text.toLowerCase());
+}
 
-/** What the statement does to which tables, in words; nothing for a statement that is not blocking maintenance. */
-function blockingWork(type: string, node: Record<string, unknown>): { tables: string[]; does: string }[] {
+/**
+ * What the statement does, in words, and to which tables; `everywhere` names what it does to
+ * objects the review cannot tie to one existing table (every table, a schema, an index), reported
+ * whatever the schema holds. Nothing for a statement that is not blocking maintenance.
+ */
+function blockingWork(
+  type: string,
+  node: Record<string, unknown>,
+): { tables: string[]; everywhere?: string; does: string }[] {
+  const rewrite = "under an ACCESS EXCLUSIVE lock: no query reads or writes it until it ends";
   switch (type) {
     case "VacuumStmt": {
-      if (node["is_vacuumcmd"] !== true || !hasOption(arrayField(node, "options"), "full")) return [];
+      if (node["is_vacuumcmd"] !== true || !optionOn(arrayField(node, "options"), "full")) return [];
       const tables = arrayField(node, "rels").map((rel) =>
         tableName(objectField(nodeOf(rel, "VacuumRelation"), "relation")),
       );
-      return [
-        {
-          tables,
-          does: "VACUUM FULL rewrites it under an ACCESS EXCLUSIVE lock: no query reads or writes it until it ends",
-        },
-      ];
+      const does = `VACUUM FULL rewrites it ${rewrite}`;
+      return [tables.length > 0 ? { tables, does } : { tables, everywhere: "every table of the database", does }];
     }
     case "ClusterStmt": {
       const relation = objectField(node, "relation");
-      if (!relation) return [];
+      const does = `CLUSTER rewrites it ${rewrite}`;
       return [
-        {
-          tables: [tableName(relation)],
-          does: "CLUSTER rewrites it under an ACCESS EXCLUSIVE lock: no query reads or writes it until it ends",
-        },
+        relation
+          ? { tables: [tableName(relation)], does }
+          : { tables: [], everywhere: "every table clustered before", does },
       ];
     }
     case "ReindexStmt": {
-      if (hasOption(arrayField(node, "params"), "concurrently")) return [];
+      if (optionOn(arrayField(node, "params"), "concurrently")) return [];
+      const does = "REINDEX without CONCURRENTLY blocks its writes (and the reads that use its indexes) until it ends";
       const kind = stringField(node, "kind");
-      if (kind !== "REINDEX_OBJECT_TABLE") return [];
+      const relation = objectField(node, "relation");
+      if (kind === "REINDEX_OBJECT_TABLE") return [{ tables: [tableName(relation)], does }];
+      if (kind === "REINDEX_OBJECT_INDEX")
+        return [{ tables: [], everywhere: `the table of index "${stringField(relation, "relname") ?? ""}"`, does }];
       return [
         {
-          tables: [tableName(objectField(node, "relation"))],
-          does: "REINDEX without CONCURRENTLY blocks its writes (and the reads that use its indexes) until it ends",
+          tables: [],
+          everywhere: `every table of ${(kind ?? "").replace("REINDEX_OBJECT_", "").toLowerCase()} "${stringField(node, "name") ?? ""}"`,
+          does,
         },
       ];
     }
     case "AlterTableStmt": {
       const subtypes = arrayField(node, "cmds").map((cmd) => stringField(nodeOf(cmd, "AlterTableCmd"), "subtype"));
-      const table = tableName(objectField(node, "relation"));
+      const relation = objectField(node, "relation");
+      if (stringField(node, "objtype") === "OBJECT_INDEX")
+        return subtypes.includes("AT_SetTableSpace")
+          ? [
+              {
+                tables: [],
+                everywhere: `the table of index "${stringField(relation, "relname") ?? ""}"`,
+                does: `SET TABLESPACE copies the index ${rewrite}`,
+              },
+            ]
+          : [];
+      const table = tableName(relation);
       if (subtypes.includes("AT_SetLogged") || subtypes.includes("AT_SetUnLogged"))
-        return [
-          {
-            tables: [table],
-            does: "SET LOGGED/UNLOGGED rewrites it under an ACCESS EXCLUSIVE lock: no query reads or writes it until it ends",
-          },
-        ];
+        return [{ tables: [table], does: `SET LOGGED/UNLOGGED rewrites it ${rewrite}` }];
+      if (subtypes.includes("AT_SetAccessMethod"))
+        return [{ tables: [table], does: `SET ACCESS METHOD rewrites it ${rewrite}` }];
       if (subtypes.includes("AT_SetTableSpace"))
-        return [
-          {
-            tables: [table],
-            does: "SET TABLESPACE copies it under an ACCESS EXCLUSIVE lock: no query reads or writes it until it ends",
-          },
-        ];
+        return [{ tables: [table], does: `SET TABLESPACE copies it ${rewrite}` }];
       return [];
     }
+    case "AlterTableMoveAllStmt":
+      return [
+        {
+          tables: [],
+          everywhere: `every table of tablespace "${stringField(node, "orig_tablespacename") ?? ""}"`,
+          does: `SET TABLESPACE copies it ${rewrite}`,
+        },
+      ];
     case "LockStmt": {
       const mode = LOCK_MODES[typeof node["mode"] === "number" ? node["mode"] : 0];
       if (!mode) return [];
@@ -105,16 +131,11 @@ export const blockingMaintenance: Rule = {
   },
   checkUnit({ migration, statement, unit, state }) {
     if (!isObject(unit.node)) return [];
-    return blockingWork(unit.type, unit.node).flatMap(({ tables, does }): RuleHit[] => {
+    return blockingWork(unit.type, unit.node).flatMap(({ tables, everywhere, does }): RuleHit[] => {
       const existing = tables.filter((table) => state.existedBefore(table, migration.file));
-      if (existing.length === 0) return [];
-      return [
-        {
-          statement,
-          position: unitPosition(migration, unit),
-          message: `${existing.map((t) => `"${t}"`).join(", ")} existed before this migration: ${does}`,
-        },
-      ];
+      if (existing.length === 0 && !everywhere) return [];
+      const what = everywhere ?? `${existing.map((t) => `"${t}"`).join(", ")} existed before this migration`;
+      return [{ statement, position: unitPosition(migration, unit), message: `${what}: ${does}` }];
     });
   },
 };
