@@ -27,4 +27,18 @@ describe("delete-all-rows", () => {
       'CREATE TABLE "ai_usage_new" ("id" text);\n--> statement-breakpoint\nINSERT INTO "ai_usage_new" SELECT "id" FROM "ai_usage";\n--> statement-breakpoint\nDELETE FROM "ai_usage_new";';
     expect(await review(sql)).toHaveLength(1);
   });
+
+  it("reports a DELETE without WHERE inside a WITH, and a MERGE that deletes every row it matches on true", async () => {
+    expect(
+      await review('WITH "gone" AS (DELETE FROM "ai_usage" RETURNING 1) SELECT count(*) FROM "gone";'),
+    ).toHaveLength(1);
+    expect(
+      (await review('MERGE INTO "ai_usage" u USING (SELECT 1) s ON true WHEN MATCHED THEN DELETE;')).map(
+        (f) => f.message,
+      ),
+    ).toEqual(['MERGE … ON true … DELETE deletes every row of "ai_usage", for every tenant']);
+    expect(
+      await review('MERGE INTO "ai_usage" u USING (SELECT 1 AS id) s ON u.id = s.id::text WHEN MATCHED THEN DELETE;'),
+    ).toEqual([]);
+  });
 });

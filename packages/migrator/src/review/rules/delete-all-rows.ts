@@ -1,6 +1,16 @@
-import { arrayField, nodeOf, objectField, stringField } from "../../sql/ast.ts";
+import { type AstObject, arrayField, findNodes, nodeOf, objectField, stringField } from "../../sql/ast.ts";
 import { tableName } from "../object-names.ts";
 import { type Rule, unitPosition } from "../rule.ts";
+
+/** A MERGE whose join condition is the constant true and which deletes what it matches, without a further condition. */
+function mergeDeletesEveryRow(node: AstObject): boolean {
+  const on = nodeOf(node["joinCondition"], "A_Const");
+  if (!on || objectField(on, "boolval")?.["boolval"] !== true) return false;
+  return arrayField(node, "mergeWhenClauses").some((clause) => {
+    const when = nodeOf(clause, "MergeWhenClause");
+    return stringField(when, "commandType") === "CMD_DELETE" && !when?.["condition"];
+  });
+}
 
 /** TRUNCATE, or DELETE without WHERE, of a table that may hold rows: every row is gone for good. */
 export const deleteAllRows: Rule = {
@@ -29,9 +39,18 @@ export const deleteAllRows: Rule = {
     if (unit.type === "TruncateStmt" && stringField(unit.node, "behavior") !== "DROP_CASCADE") {
       tables = arrayField(unit.node, "relations").map((relation) => tableName(nodeOf(relation, "RangeVar")));
       verb = "TRUNCATE";
-    } else if (unit.type === "DeleteStmt" && !objectField(unit.node, "whereClause")) {
-      tables = [tableName(objectField(unit.node, "relation"))];
+    } else {
+      // A DELETE without WHERE at the top, or in a WITH of another statement; a MERGE that deletes every row it matches on `ON true`.
+      const deletes = [
+        ...(unit.type === "DeleteStmt" ? [{ body: unit.node }] : []),
+        ...findNodes(unit.node, "DeleteStmt"),
+      ].filter(({ body }) => !objectField(body, "whereClause"));
+      tables = deletes.map(({ body }) => tableName(objectField(body, "relation")));
       verb = "DELETE without WHERE";
+      if (unit.type === "MergeStmt" && mergeDeletesEveryRow(unit.node)) {
+        tables.push(tableName(objectField(unit.node, "relation")));
+        verb = deletes.length > 0 ? verb : "MERGE … ON true … DELETE";
+      }
     }
     const filled = tables.filter((table) => state.mayHaveRows(table, migration.file));
     if (filled.length === 0) return [];

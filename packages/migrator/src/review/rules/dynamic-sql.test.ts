@@ -11,7 +11,7 @@ describe("dynamic-sql", () => {
       "-- Manual addition: hostile.\nDO $$ BEGIN\n  EXECUTE 'DROP TABLE IF EXISTS \"organization\" CASCADE';\nEND $$;",
     );
     expect(findings.map((f) => [f.rule, f.line, f.message])).toEqual([
-      ["dynamic-sql", 2, "this DO block runs SQL built at run time (EXECUTE): the review cannot see what it does"],
+      ["dynamic-sql", 2, "this DO block runs SQL the review cannot read (EXECUTE): it cannot see what it does"],
     ]);
   });
 
@@ -19,6 +19,14 @@ describe("dynamic-sql", () => {
     const sql =
       "-- Manual addition: hostile.\nDO $$ DECLARE r record; BEGIN\n  FOR r IN EXECUTE 'SELECT 1' LOOP NULL; END LOOP;\nEND $$;";
     expect(rules(await review(sql))).toEqual(["dynamic-sql"]);
+  });
+
+  it("reports a cursor opened on a string, which may delete every row", async () => {
+    const sql =
+      "-- Manual addition: hostile.\nDO $$ DECLARE c refcursor; BEGIN\n  OPEN c FOR EXECUTE 'DELETE FROM \"organization\" RETURNING 1';\nEND $$;";
+    expect((await review(sql)).map((f) => f.message)).toEqual([
+      "this DO block runs SQL the review cannot read (OPEN … FOR): it cannot see what it does",
+    ]);
   });
 
   it("passes a plain statement inside a DO block (drop-statement reads it)", async () => {

@@ -1,9 +1,11 @@
 import { type Rule, unitPosition } from "../rule.ts";
 
-/** PL/pgSQL statements that run SQL built at run time (names as the parse walk gives them). */
+/** PL/pgSQL statements that run SQL the review cannot read (names as the parse walk gives them). */
 const DYNAMIC = new Map([
   ["dynexecute", "EXECUTE"],
   ["dynfors", "FOR … IN EXECUTE"],
+  // OPEN c FOR EXECUTE '…' (or OPEN c FOR DELETE … RETURNING): a cursor's query is not read either.
+  ["open", "OPEN … FOR"],
 ]);
 
 /** A DO block that runs a string as SQL: whatever it does, no other rule can see it. */
@@ -11,7 +13,7 @@ export const dynamicSql: Rule = {
   id: "dynamic-sql",
   defaultSeverity: "error",
   source: "static",
-  summary: "a DO block that runs SQL built at run time (EXECUTE)",
+  summary: "a DO block that runs SQL the review cannot read (EXECUTE, FOR … IN EXECUTE, OPEN … FOR)",
   explanation:
     "The review reads each statement of a migration, the plain ones inside a DO block too, but not a string that a " +
     "DO block hands to EXECUTE: that SQL exists only when the migration runs. A DROP, a TRUNCATE or a table rewrite " +
@@ -34,7 +36,7 @@ export const dynamicSql: Rule = {
       {
         statement,
         position: unitPosition(migration, unit),
-        message: `this DO block runs SQL built at run time (${dynamic.join(", ")}): the review cannot see what it does`,
+        message: `this DO block runs SQL the review cannot read (${dynamic.join(", ")}): it cannot see what it does`,
       },
     ];
   },
