@@ -274,6 +274,34 @@ describe("a signal to a running deploy", () => {
   );
 });
 
+describe("a signal while the migration's row is written", () => {
+  it.each([
+    ["in one transaction", "", "was rolled back: nothing of it was kept"],
+    [
+      "statement by statement",
+      "-- migrator:no-transaction\n",
+      "all 1 of its statements stay applied; it is not recorded",
+    ],
+  ] as const)("%s: names the migration and what stays, exits 143", async (_how, directive, stays) => {
+    const t = await migrated();
+    const s = scratch();
+    await runMigrations(t.driver, readMigrationFolder(s.dir));
+    // The row's INSERT takes a while: the signal arrives while the runner writes it.
+    await t.driver
+      .exec(`CREATE FUNCTION "slow_row"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(30); RETURN NEW; END $$;
+      CREATE TRIGGER "slow_row" BEFORE INSERT ON "drizzle"."__drizzle_migrations" FOR EACH ROW EXECUTE FUNCTION "slow_row"()`);
+    const tag = s.add("row_interrupted", `${directive}CREATE TABLE "row_probe" ("id" integer);`);
+    const observer = await otherSession(t.url);
+    const run = startCommand("migrate", ["--migrations", s.dir], { DATABASE_URL: t.url });
+    await until(async () => (await migratorRunning(observer, "INSERT INTO")) !== undefined, "the row's INSERT");
+    run.child.kill("SIGTERM");
+    const done = await run.done;
+    expect(done.code, done.stderr).toBe(143);
+    expect(done.stderr).toContain(`interrupted by SIGTERM while applying ${tag}`);
+    expect(done.stderr).toContain(stays);
+  });
+});
+
 describe("a signal while waiting for another run's advisory lock", () => {
   it.each(["SIGINT", "SIGTERM"] as const)(
     "%s stops the wait, says nothing was applied and exits 128 + signal",

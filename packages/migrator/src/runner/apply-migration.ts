@@ -424,6 +424,16 @@ function toRunnerError(
   const at = failure && location(migration, failure.statement);
   const { progress } = state;
   if (state.signal?.aborted && at) return interrupted(state.signal, migration, failure.statement, progress);
+  // Cancelled outside the migration's statements (writing its row): named all the same, with what
+  // stays. Not during COMMIT, whose outcome the server decides.
+  if (state.signal?.aborted && !state.committing && !isConnectionLost(cause)) {
+    return new RunnerError({
+      kind: "interrupted",
+      signal: typeof state.signal.reason === "string" ? state.signal.reason : "SIGINT",
+      tag: migration.tag,
+      progress: { ...progress },
+    });
+  }
   if (isConnectionLost(cause)) {
     return new RunnerError({
       kind: "connection-lost",
