@@ -211,6 +211,36 @@ describe("a concurrent index build or rebuild that fails", () => {
   });
 });
 
+describe("a concurrent rebuild of a partitioned table's index that fails", () => {
+  it("leaves no INVALID …_ccnew index on its partitions", async () => {
+    const t = await migrated();
+    const s = scratch();
+    s.add(
+      "cic_partitioned",
+      [
+        'CREATE TABLE "cic_p" ("a" integer, "b" integer) PARTITION BY RANGE ("a");',
+        'CREATE TABLE "cic_p1" PARTITION OF "cic_p" FOR VALUES FROM (0) TO (1000);',
+        'CREATE TABLE "cic_p2" PARTITION OF "cic_p" FOR VALUES FROM (1000) TO (2000);',
+        'CREATE INDEX "cic_p_b_idx" ON "cic_p" ("b");',
+        'INSERT INTO "cic_p" VALUES (1, 1), (1500, 2);',
+      ].join("\n--> statement-breakpoint\n"),
+    );
+    await runMigrations(t.driver, readMigrationFolder(s.dir));
+    const tag = s.add("cic_p_reindex", '-- migrator:no-transaction\nREINDEX INDEX CONCURRENTLY "cic_p_b_idx";');
+    const reader = await otherSession(t.url);
+    await reader.exec("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1");
+    const problem = await problemOf(
+      runMigrations(t.driver, readMigrationFolder(s.dir), { lockTimeoutMs: 300, lockRetries: 0 }),
+    );
+    await reader.exec("COMMIT");
+    expect(problem).toMatchObject({ kind: "lock-timeout", at: { tag } });
+    const invalid = await t.driver.query<{ name: string }>(
+      "SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE NOT i.indisvalid ORDER BY 1",
+    );
+    expect(invalid).toEqual([]);
+  });
+});
+
 describe("a connection lost mid-migration", () => {
   it("exits 4, saying the connection was lost and that the migration's transaction was not kept", async () => {
     const t = await migrated();

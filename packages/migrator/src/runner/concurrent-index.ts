@@ -71,18 +71,23 @@ export function concurrentTargets(statement: ReviewStatement): ConcurrentTarget[
   });
 }
 
-/** The INVALID indexes on the targets now: `schema.name` (as the messages name them) → its quoted name. */
+/**
+ * The INVALID indexes on the targets now (a table's partitions included): `schema.name` (as the
+ * messages name them) → its quoted name.
+ */
 export async function invalidIndexesOn(
   driver: Driver,
   targets: readonly ConcurrentTarget[],
 ): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   for (const target of targets) {
+    // A partitioned table's rebuild leaves its leftovers on the partitions: the whole tree counts
+    // (pg_partition_tree lists nothing for a table that is not partitioned).
     const where =
       target.kind === "table"
-        ? "i.indrelid = to_regclass($1)"
+        ? "(i.indrelid = to_regclass($1) OR i.indrelid IN (SELECT relid FROM pg_partition_tree(to_regclass($1))))"
         : target.kind === "index"
-          ? "i.indrelid = (SELECT x.indrelid FROM pg_index x WHERE x.indexrelid = to_regclass($1))"
+          ? "i.indrelid IN (SELECT t.oid FROM pg_index x, LATERAL (SELECT x.indrelid AS oid UNION SELECT relid FROM pg_partition_tree(x.indrelid)) t WHERE x.indexrelid = to_regclass($1))"
           : target.kind === "schema"
             ? "n.nspname = $1"
             : "n.nspname NOT IN ('pg_catalog', 'information_schema')";
