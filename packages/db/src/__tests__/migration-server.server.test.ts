@@ -137,6 +137,16 @@ describe("on the PostgreSQL server", () => {
     expect(run.stderr + run.stdout).not.toMatch(/ter2|sec\/ret/);
   });
 
+  it("a key file the URL names that is not there exits 4 and says so, not that the URL does not parse", async () => {
+    const url = new URL(TEST_SERVER_URL);
+    url.searchParams.set("sslkey", "/nonexistent/client.key");
+    url.searchParams.set("sslmode", "no-verify");
+    const run = await runCommand("status", ["--migrations", MIGRATIONS_FOLDER], { DATABASE_URL: url.toString() });
+    expect(run.code, run.stderr).toBe(4);
+    expect(run.stderr).toContain("a file the connection URL names cannot be read");
+    expect(run.stderr).not.toContain("percent-encode");
+  });
+
   it("never prints an sslpassword given in the URL", async () => {
     const url = new URL(TEST_SERVER_URL);
     url.searchParams.set("sslpassword", "s3cret-key-passphrase");

@@ -5,10 +5,12 @@
 import { MigratorError } from "../errors/migrator-error.ts";
 
 /** Why the connection failed, from the SQLSTATE or the socket error. */
-export type ConnectionFailure = "invalid-url" | "unreachable" | "authentication" | "no-database" | "other";
+export type ConnectionFailure =
+  "invalid-url" | "unreadable-file" | "unreachable" | "authentication" | "no-database" | "other";
 
 const WHY: Record<ConnectionFailure, string> = {
   "invalid-url": "the connection URL cannot be parsed",
+  "unreadable-file": "a file the connection URL names cannot be read",
   unreachable: "the server cannot be reached",
   authentication: "the server refused the user name or password",
   "no-database": "the database does not exist",
@@ -18,6 +20,8 @@ const WHY: Record<ConnectionFailure, string> = {
 const FIX: Record<ConnectionFailure, string> = {
   "invalid-url":
     "percent-encode the special characters of the user name and password in the URL (encodeURIComponent: # is %23, ? is %3F, / is %2F, @ is %40, : is %3A, % is %25)",
+  "unreadable-file":
+    "correct the path of sslkey, sslcert or sslrootcert in the connection URL, or make the file readable",
   unreachable: "start the server, or correct the host and port in the connection URL",
   authentication: "correct the user and password in the connection URL",
   "no-database": "create the database (createdb), or correct its name in the connection URL",
@@ -26,6 +30,7 @@ const FIX: Record<ConnectionFailure, string> = {
 
 function failureOf(sqlstate: string | undefined, detail: string): ConnectionFailure {
   if (sqlstate === "invalid-url") return "invalid-url";
+  if (sqlstate === "ENOENT" || sqlstate === "EACCES" || sqlstate === "EISDIR") return "unreadable-file";
   if (sqlstate === "28P01" || sqlstate === "28000") return "authentication";
   if (sqlstate === "3D000") return "no-database";
   const network = ["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ETIMEDOUT", "EAI_AGAIN", "ECONNRESET"];

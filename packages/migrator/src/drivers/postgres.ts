@@ -23,8 +23,10 @@ export async function openPostgresDriver(
       ...(options.readOnly ? { options: "-c default_transaction_read_only=on" } : {}),
     });
   } catch (error) {
+    // Also reads the files sslkey, sslcert and sslrootcert name: a missing one is not a bad URL.
     const e = error as { code?: string; message?: string };
-    throw new ConnectionError(target, scrubPassword(e.message ?? String(error), url), "invalid-url");
+    const code = e.code === "ENOENT" || e.code === "EACCES" || e.code === "EISDIR" ? e.code : "invalid-url";
+    throw new ConnectionError(target, scrubPassword(e.message ?? String(error), url), code);
   }
   // An idle client whose server goes away emits 'error'; without a listener Node would crash.
   client.on("error", () => undefined);
