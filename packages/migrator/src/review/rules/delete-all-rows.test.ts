@@ -41,4 +41,10 @@ describe("delete-all-rows", () => {
       await review('MERGE INTO "ai_usage" u USING (SELECT 1 AS id) s ON u.id = s.id::text WHEN MATCHED THEN DELETE;'),
     ).toEqual([]);
   });
+
+  it("reports DELETE … WHERE true, a condition that keeps nothing", async () => {
+    expect((await review('DELETE FROM "ai_usage" WHERE true;')).map((f) => f.message)).toEqual([
+      'DELETE without WHERE deletes every row of "ai_usage", for every tenant',
+    ]);
+  });
 });

@@ -2,10 +2,14 @@ import { type AstObject, arrayField, findNodes, nodeOf, objectField, stringField
 import { tableName } from "../object-names.ts";
 import { type Rule, unitPosition } from "../rule.ts";
 
+/** Whether an expression is the constant `true` (`WHERE true`: no condition at all). */
+function isConstantTrue(expr: unknown): boolean {
+  return objectField(nodeOf(expr, "A_Const"), "boolval")?.["boolval"] === true;
+}
+
 /** A MERGE whose join condition is the constant true and which deletes what it matches, without a further condition. */
 function mergeDeletesEveryRow(node: AstObject): boolean {
-  const on = nodeOf(node["joinCondition"], "A_Const");
-  if (!on || objectField(on, "boolval")?.["boolval"] !== true) return false;
+  if (!isConstantTrue(node["joinCondition"])) return false;
   return arrayField(node, "mergeWhenClauses").some((clause) => {
     const when = nodeOf(clause, "MergeWhenClause");
     return stringField(when, "commandType") === "CMD_DELETE" && !when?.["condition"];
@@ -44,7 +48,7 @@ export const deleteAllRows: Rule = {
       const deletes = [
         ...(unit.type === "DeleteStmt" ? [{ body: unit.node }] : []),
         ...findNodes(unit.node, "DeleteStmt"),
-      ].filter(({ body }) => !objectField(body, "whereClause"));
+      ].filter(({ body }) => !objectField(body, "whereClause") || isConstantTrue(body["whereClause"]));
       tables = deletes.map(({ body }) => tableName(objectField(body, "relation")));
       verb = "DELETE without WHERE";
       if (unit.type === "MergeStmt" && mergeDeletesEveryRow(unit.node)) {
