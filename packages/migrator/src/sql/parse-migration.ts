@@ -267,6 +267,11 @@ function walkPlpgsql(value: unknown, guards: BlockGuards, walk: PlpgsqlWalk): vo
     if (key === "PLpgSQL_stmt_execsql") {
       const query = stringField(objectField(objectField(child, "sqlstmt"), "PLpgSQL_expr"), "query");
       if (query) walk.statements.push({ query, guards });
+    } else if (key === "PLpgSQL_stmt_perform") {
+      // PERFORM f() is `SELECT f()` to the parser: the call is read (pg_advisory_unlock_all()),
+      // and the block stays opaque (what f does is not).
+      const query = stringField(objectField(objectField(child, "expr"), "PLpgSQL_expr"), "query");
+      if (query) walk.statements.push({ query, guards });
     } else if (key === "PLpgSQL_stmt_block") {
       const exceptionBlock = objectField(objectField(child, "exceptions"), "PLpgSQL_exception_block");
       const exceptions = arrayField(exceptionBlock, "exc_list").map((exception) =>

@@ -11,6 +11,10 @@ describe("session-control", () => {
       "pg_advisory_unlock_all() releases the runner's advisory lock in the middle of a run: db:migrate refuses this migration",
     ]);
     expect(await messages("DO $$ BEGIN\n  DISCARD ALL;\nEND $$;")).toHaveLength(1);
+    // PERFORM is how PL/pgSQL calls a function for its effect.
+    expect(await messages("DO $$ BEGIN\n  PERFORM pg_advisory_unlock_all();\nEND $$;")).toEqual([
+      "pg_advisory_unlock_all() releases the runner's advisory lock in the middle of a run: db:migrate refuses this migration",
+    ]);
     expect(await messages("SET standard_conforming_strings = off;")).toEqual([
       "turns standard_conforming_strings off: the server would read backslashes in strings as escapes, the runner's parser does not, so db:migrate refuses this migration",
     ]);
