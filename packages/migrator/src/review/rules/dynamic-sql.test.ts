@@ -29,6 +29,33 @@ describe("dynamic-sql", () => {
     ]);
   });
 
+  it("reports a call of a function or procedure the migration creates, whose body runs a string", async () => {
+    const fn = [
+      "-- Manual addition: hostile.",
+      'CREATE OR REPLACE FUNCTION "tmp_drop"() RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE \'DROP TABLE "organization" CASCADE\'; END $$;',
+      '--> statement-breakpoint\nSELECT "tmp_drop"();',
+    ].join("\n");
+    expect((await review(fn)).map((f) => [f.rule, f.line, f.message])).toEqual([
+      [
+        "dynamic-sql",
+        4,
+        'calls "tmp_drop", which this migration creates and which runs SQL the review cannot read (EXECUTE): it cannot see what it does',
+      ],
+    ]);
+    const procedure =
+      '-- Manual addition: hostile.\nCREATE OR REPLACE PROCEDURE "tmp_proc"() LANGUAGE plpgsql AS $$ BEGIN EXECUTE \'TRUNCATE "organization"\'; END $$;\n--> statement-breakpoint\nCALL "tmp_proc"();';
+    expect(rules(await review(procedure))).toEqual(["dynamic-sql"]);
+  });
+
+  it("passes a created function that runs no string, and one that is not called here", async () => {
+    const plain =
+      '-- Manual addition: a helper.\nCREATE OR REPLACE FUNCTION "tmp_count"() RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT count(*) FROM "organization"); END $$;\n--> statement-breakpoint\nSELECT "tmp_count"();';
+    expect(await review(plain)).toEqual([]);
+    const notCalled =
+      '-- Manual addition: for the app.\nCREATE OR REPLACE FUNCTION "tmp_exec"(q text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE q; END $$;';
+    expect(await review(notCalled)).toEqual([]);
+  });
+
   it("passes a plain statement inside a DO block (drop-statement reads it)", async () => {
     const sql = '-- Manual addition: hostile.\nDO $$ BEGIN\n  DROP TABLE IF EXISTS "organization" CASCADE;\nEND $$;';
     expect(rules(await review(sql))).toEqual(["drop-statement"]);

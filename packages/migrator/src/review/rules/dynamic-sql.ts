@@ -1,4 +1,7 @@
-import { type Rule, unitPosition } from "../rule.ts";
+import { arrayField, findNodes, nameList, nodeOf, objectField, stringField } from "../../sql/ast.ts";
+import type { ParsedMigration, SqlUnit } from "../../sql/parse-migration.ts";
+import { pgQuery } from "../../sql/pg-query.ts";
+import { type Rule, type RuleHit, unitPosition } from "../rule.ts";
 
 /** PL/pgSQL statements that run SQL the review cannot read (names as the parse walk gives them). */
 const DYNAMIC = new Map([
@@ -8,12 +11,50 @@ const DYNAMIC = new Map([
   ["open", "OPEN … FOR"],
 ]);
 
+/** Each kind as PostgreSQL's PL/pgSQL parser names it, for a routine's body. */
+const DYNAMIC_PLPGSQL = [...DYNAMIC].map(([kind, label]) => [`PLpgSQL_stmt_${kind}`, label] as const);
+
+/** Per migration: the PL/pgSQL routines it creates whose bodies run SQL the review cannot read (name → what). */
+const opaqueRoutinesOf = new WeakMap<ParsedMigration, Map<string, string[]>>();
+
+function opaqueRoutines(migration: ParsedMigration): Map<string, string[]> {
+  let routines = opaqueRoutinesOf.get(migration);
+  if (routines) return routines;
+  routines = new Map();
+  for (const unit of migration.statements.flatMap((statement) => statement.units)) {
+    if (unit.type !== "CreateFunctionStmt") continue;
+    const language = arrayField(unit.node, "options")
+      .map((option) => nodeOf(option, "DefElem"))
+      .find((option) => stringField(option, "defname") === "language");
+    if (stringField(nodeOf(language?.["arg"], "String"), "sval")?.toLowerCase() !== "plpgsql") continue;
+    let body: unknown;
+    try {
+      body = pgQuery().parsePlPgSQLSync(unit.text);
+    } catch {
+      continue; // a body PostgreSQL refuses fails the migration itself
+    }
+    const found = DYNAMIC_PLPGSQL.filter(([key]) => findNodes(body, key).length > 0).map(([, label]) => label);
+    const name = nameList(unit.node["funcname"]).at(-1);
+    if (name && found.length > 0) routines.set(name, found);
+  }
+  opaqueRoutinesOf.set(migration, routines);
+  return routines;
+}
+
+/** The routines a statement calls by name (SELECT f(), PERFORM f(), CALL p()). */
+function calledRoutines(unit: SqlUnit): string[] {
+  const calls = findNodes(unit.node, "FuncCall").map(({ body }) => body);
+  const call = unit.type === "CallStmt" ? objectField(unit.node, "funccall") : undefined;
+  return [...calls, ...(call ? [call] : [])].flatMap((body) => nameList(body["funcname"]).slice(-1));
+}
+
 /** A DO block that runs a string as SQL: whatever it does, no other rule can see it. */
 export const dynamicSql: Rule = {
   id: "dynamic-sql",
   defaultSeverity: "error",
   source: "static",
-  summary: "a DO block that runs SQL the review cannot read (EXECUTE, FOR … IN EXECUTE, OPEN … FOR)",
+  summary:
+    "a DO block, or a routine the migration creates and calls, that runs SQL the review cannot read (EXECUTE, FOR … IN EXECUTE, OPEN … FOR)",
   explanation:
     "The review reads each statement of a migration, the plain ones inside a DO block too, but not a string that a " +
     "DO block hands to EXECUTE: that SQL exists only when the migration runs. A DROP, a TRUNCATE or a table rewrite " +
@@ -30,14 +71,25 @@ export const dynamicSql: Rule = {
     },
   },
   checkUnit({ migration, statement, unit }) {
+    const hits: RuleHit[] = [];
     const dynamic = (unit.doBlock?.opaque ?? []).flatMap((kind) => DYNAMIC.get(kind) ?? []);
-    if (dynamic.length === 0) return [];
-    return [
-      {
+    if (dynamic.length > 0)
+      hits.push({
         statement,
         position: unitPosition(migration, unit),
         message: `this DO block runs SQL the review cannot read (${dynamic.join(", ")}): it cannot see what it does`,
-      },
-    ];
+      });
+    // A routine the migration creates and calls is a DO block by another name.
+    const routines = opaqueRoutines(migration);
+    for (const name of new Set(calledRoutines(unit))) {
+      const kinds = routines.get(name);
+      if (!kinds) continue;
+      hits.push({
+        statement,
+        position: unitPosition(migration, unit),
+        message: `calls "${name}", which this migration creates and which runs SQL the review cannot read (${kinds.join(", ")}): it cannot see what it does`,
+      });
+    }
+    return hits;
   },
 };
