@@ -227,18 +227,32 @@ function doBlockUnits(doText: string, fileOffset: number): { units: SqlUnit[]; b
   const body: DoBlockBody = { opaque: [...new Set(walk.opaque)] };
   let cursor = 0;
   for (const inner of walk.statements) {
-    const at = doText.indexOf(inner.query, cursor);
+    // A PERFORM's query is `SELECT <expression>`: the block holds `PERFORM <expression>`.
+    const written = inner.performs ? inner.query.slice(PERFORM_QUERY_PREFIX.length) : inner.query;
+    const at = doText.indexOf(written, cursor);
     const innerOffset = at >= 0 ? at : 0;
-    if (at >= 0) cursor = at + inner.query.length;
+    if (at >= 0) cursor = at + written.length;
     // An inner statement the parser rejects makes the whole statement a parse error, which the
     // review reports: nothing inside a DO block is dropped unseen.
-    units.push(...parseUnits(inner.query, fileOffset + innerOffset, inner.guards));
+    if (!inner.performs) {
+      units.push(...parseUnits(inner.query, fileOffset + innerOffset, inner.guards));
+      continue;
+    }
+    // Parse-tree locations land on the expression; the statement starts at its PERFORM.
+    const keyword = doText.slice(0, innerOffset).search(/perform\s*$/i);
+    for (const unit of parseUnits(inner.query, fileOffset + innerOffset - PERFORM_QUERY_PREFIX.length, inner.guards)) {
+      units.push({ ...unit, offset: fileOffset + (keyword >= 0 ? keyword : innerOffset) });
+    }
   }
   return { units, body };
 }
 
+/** What PL/pgSQL puts before a PERFORM's expression to make its query. */
+const PERFORM_QUERY_PREFIX = "SELECT ";
+
 interface PlpgsqlWalk {
-  statements: { query: string; guards: BlockGuards }[];
+  /** Plain SQL statements, and PERFORMs as the SELECT PL/pgSQL runs (`performs`). */
+  statements: { query: string; guards: BlockGuards; performs?: boolean }[];
   opaque: string[];
 }
 
@@ -271,7 +285,7 @@ function walkPlpgsql(value: unknown, guards: BlockGuards, walk: PlpgsqlWalk): vo
       // PERFORM f() is `SELECT f()` to the parser: the call is read (pg_advisory_unlock_all()),
       // and the block stays opaque (what f does is not).
       const query = stringField(objectField(objectField(child, "expr"), "PLpgSQL_expr"), "query");
-      if (query) walk.statements.push({ query, guards });
+      if (query?.startsWith(PERFORM_QUERY_PREFIX)) walk.statements.push({ query, guards, performs: true });
     } else if (key === "PLpgSQL_stmt_block") {
       const exceptionBlock = objectField(objectField(child, "exceptions"), "PLpgSQL_exception_block");
       const exceptions = arrayField(exceptionBlock, "exc_list").map((exception) =>

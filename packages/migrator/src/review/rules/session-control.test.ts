@@ -21,6 +21,13 @@ describe("session-control", () => {
     expect(await messages("SELECT set_config('standard_conforming_strings', 'off', true);")).toHaveLength(1);
   });
 
+  it("reports a PERFORM inside a DO block at the PERFORM's line", async () => {
+    const findings = await review(
+      "DO $$ BEGIN\n  RAISE NOTICE 'tidying';\n  PERFORM pg_advisory_unlock_all();\nEND $$;",
+    );
+    expect(findings.map((f) => [f.line, f.column])).toEqual([[3, 3]]);
+  });
+
   it("passes what leaves the runner's session alone", async () => {
     expect(await review("SET standard_conforming_strings = on;")).toEqual([]);
     expect(await review("SELECT pg_advisory_unlock(42);")).toEqual([]);
