@@ -304,6 +304,43 @@ describe("a signal to a running deploy", () => {
   );
 });
 
+describe("a second signal while the first one waits for the database", () => {
+  it("quits at once, exits 128 + signal and says what stays and where to look", async () => {
+    const t = await migrated();
+    const s = scratch();
+    await runMigrations(t.driver, readMigrationFolder(s.dir));
+    // A statement that shrugs off the cancel the first signal sends: the run cannot stop cleanly.
+    const tag = s.add(
+      "deaf_to_cancel",
+      [
+        'CREATE TABLE "second_signal_probe" ("id" integer);',
+        "DO $$ BEGIN LOOP BEGIN PERFORM pg_sleep(60); EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $$;",
+      ].join("\n--> statement-breakpoint\n"),
+    );
+    const observer = await otherSession(t.url);
+    const run = startCommand("migrate", ["--migrations", s.dir], { DATABASE_URL: t.url });
+    let pid: number | undefined;
+    await until(async () => (pid = await migratorRunning(observer, "DO $$")) !== undefined, "the loop");
+    run.child.kill("SIGINT");
+    await until(async () => run.stderrSoFar().includes("send it again"), "the first signal's answer");
+    run.child.kill("SIGINT");
+    const done = await run.done;
+    await observer.query("SELECT pg_terminate_backend($1)", [pid]);
+    expect(done.code, done.stderr).toBe(130);
+    expect(done.stderr).toContain("SIGINT again: quitting at once");
+    expect(done.stderr).toContain("Migrations reported as applied stay. The one that was running is not recorded");
+    expect(done.stderr).toContain("Run db:status");
+    await until(
+      async () => (await migratorRunning(observer, "DO $$")) === undefined,
+      "the server to end the loop's session",
+    );
+    const [probe] = await observer.query<{ present: boolean }>(
+      "SELECT to_regclass('second_signal_probe') IS NOT NULL AS present",
+    );
+    expect(probe?.present, `${tag} was rolled back`).toBe(false);
+  });
+});
+
 describe("a signal while the migration's row is written", () => {
   it.each([
     ["in one transaction", "", "was rolled back: nothing of it was kept"],

@@ -70,6 +70,8 @@ export interface CommandOutcome {
 export interface RunningCommand {
   child: ChildProcess;
   done: Promise<CommandOutcome>;
+  /** What the process has written to stderr so far. */
+  stderrSoFar(): string;
 }
 
 /**
@@ -90,5 +92,5 @@ export function startCommand(script: Script, args: string[], env: CommandEnv): R
     child.on("error", reject);
     child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
-  return { child, done };
+  return { child, done, stderrSoFar: () => stderr };
 }

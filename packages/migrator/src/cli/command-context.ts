@@ -25,6 +25,18 @@ export interface CommandContext {
 }
 
 /**
+ * What a second signal leaves, said as the process quits without waiting for the database (the
+ * command cannot say which statement was running: it did not wait to hear).
+ */
+const QUIT_AT_ONCE =
+  "quitting at once, without waiting for the database. Migrations reported as applied stay. The one " +
+  "that was running is not recorded: its open transaction is rolled back (by the server once it sees " +
+  "the connection gone, a statement still running holding its locks until then; by the embedded " +
+  "database when it next opens). Statements a no-transaction migration finished stay, and an " +
+  "interrupted CREATE INDEX CONCURRENTLY can leave an INVALID index, which the next db:migrate drops " +
+  "before building it again when the migration names it. Run db:status to see where the database stands.";
+
+/**
  * The running process: `process.env`, and the directory the user typed the command in. Under
  * pnpm that is `INIT_CWD` (pnpm runs a package's script from the package folder), else the
  * current directory.
@@ -39,7 +51,10 @@ export function processContext(): CommandContext {
     trapSignals(handler) {
       const onSignal = (signal: NodeJS.Signals) => {
         process.stderr.write(`${signal}: stopping before the next statement (send it again to quit at once)\n`);
-        process.once(signal, () => process.exit(128 + (signal === "SIGTERM" ? 15 : 2)));
+        process.once(signal, () => {
+          process.stderr.write(`${signal} again: ${QUIT_AT_ONCE}\n`);
+          process.exit(128 + (signal === "SIGTERM" ? 15 : 2));
+        });
         handler(signal);
       };
       process.once("SIGINT", onSignal);
