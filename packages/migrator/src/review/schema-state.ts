@@ -2,12 +2,14 @@
  * The schema as it stands at a point of the history, rebuilt by replaying every migration's
  * statements in journal order. Rules ask it which tables already exist (with their columns'
  * types), which are tenant tables, which index and constraint names are taken, and which policies
- * a table has. Types, functions and other objects are not modelled: no rule needs them. Tables
+ * a table has, and which routines run SQL the review cannot read (a call of one is a DO block by
+ * another name: `dynamic-sql`). Types and other objects are not modelled: no rule needs them. Tables
  * are named by `tableName`: a table of another schema than `public` (`auth.sessions`) is not the
  * `public` table of the same name.
  */
 import { arrayField, type AstObject, nameList, nodeOf, objectField, objectNameList, stringField } from "../sql/ast.ts";
 import { canonicalNode } from "../sql/canonical-sql.ts";
+import { routineDefinition, routineTarget } from "../sql/opaque-routines.ts";
 import type { SqlUnit } from "../sql/parse-migration.ts";
 import { type ColumnType, columnType, columnTypeText } from "../sql/type-name.ts";
 import {
@@ -47,6 +49,13 @@ interface TableInfo {
   filledIn?: string;
 }
 
+/** A routine whose body runs SQL the review cannot read: what it runs, and the migration that made it so. */
+export interface OpaqueRoutine {
+  name: string;
+  opaque: string[];
+  createdIn: string;
+}
+
 /** The replayed schema as plain JSON, for the review cache (`SchemaState.fromJSON` reads it back). */
 export interface SchemaStateJson {
   tables: [
@@ -60,6 +69,8 @@ export interface SchemaStateJson {
     },
   ][];
   names: ObjectNamesJson;
+  /** By signature (`name(argument types)`). */
+  opaqueRoutines?: [string, OpaqueRoutine][];
 }
 
 /**
@@ -74,6 +85,8 @@ export class SchemaState {
   private owned = new WeakSet<TableInfo>();
   /** Index and constraint names, with where each was first used. */
   private names = new ObjectNames();
+  /** The routines whose bodies run SQL the review cannot read, by signature (a few: copied whole by `clone`). */
+  private routines = new Map<string, OpaqueRoutine>();
 
   /** An independent copy: changing either leaves the other as it was. */
   clone(): SchemaState {
@@ -81,6 +94,7 @@ export class SchemaState {
     copy.tables = new Map(this.tables);
     this.owned = new WeakSet();
     copy.names = this.names.clone();
+    copy.routines = new Map(this.routines);
     return copy;
   }
 
@@ -98,6 +112,7 @@ export class SchemaState {
         },
       ]),
       names: this.names.toJSON(),
+      ...(this.routines.size > 0 ? { opaqueRoutines: [...this.routines] } : {}),
     };
   }
 
@@ -108,6 +123,7 @@ export class SchemaState {
       state.tables.set(name, { ...table, columns: new Map(table.columns) });
     }
     state.names = ObjectNames.fromJSON(json.names);
+    state.routines = new Map(json.opaqueRoutines ?? []);
     return state;
   }
 
@@ -193,6 +209,12 @@ export class SchemaState {
     return this.tables.get(table)?.policies ?? [];
   }
 
+  /** The routine called `name` (any overload) whose body runs SQL the review cannot read, if one exists here. */
+  opaqueRoutine(name: string): OpaqueRoutine | undefined {
+    for (const routine of this.routines.values()) if (routine.name === name) return routine;
+    return undefined;
+  }
+
   /** The index and constraint names taken at this point. */
   objectNames(): ObjectNames {
     return this.names;
@@ -226,7 +248,24 @@ export class SchemaState {
       }
       case "DropStmt":
         return this.drop(node);
+      case "CreateFunctionStmt": {
+        const routine = routineDefinition(unit);
+        if (!routine) return;
+        // CREATE OR REPLACE with a body the review reads makes the routine readable again.
+        if (routine.opaque.length > 0)
+          this.routines.set(routine.signature, { name: routine.name, opaque: routine.opaque, createdIn: origin.file });
+        else this.routines.delete(routine.signature);
+        return;
+      }
     }
+  }
+
+  /** The opaque routines a DROP or RENAME names: one overload, or every overload of the name. */
+  private routinesNamed(object: unknown): string[] {
+    const target = routineTarget(object);
+    if (!target) return [];
+    if (target.signature) return this.routines.has(target.signature) ? [target.signature] : [];
+    return [...this.routines].filter(([, routine]) => routine.name === target.name).map(([signature]) => signature);
   }
 
   private createTable(node: AstObject, origin: Origin): void {
@@ -352,6 +391,13 @@ export class SchemaState {
       this.names.renameIndex(relation, newName);
     } else if (type === "OBJECT_TABCONSTRAINT") {
       this.names.renameConstraint(qualified, oldName, newName);
+    } else if (type === "OBJECT_FUNCTION" || type === "OBJECT_PROCEDURE" || type === "OBJECT_ROUTINE") {
+      for (const signature of this.routinesNamed(node["object"])) {
+        const routine = this.routines.get(signature)!;
+        this.routines.delete(signature);
+        const renamed = `${newName}${signature.slice(routine.name.length)}`;
+        this.routines.set(renamed, { ...routine, name: newName });
+      }
     }
   }
 
@@ -373,7 +419,9 @@ export class SchemaState {
         this.tables.delete(tableNameOfList(names));
         this.names.dropTable(names);
       } else if (type === "OBJECT_INDEX") this.names.dropIndex(names);
-      else if (type === "OBJECT_POLICY") {
+      else if (type === "OBJECT_FUNCTION" || type === "OBJECT_PROCEDURE" || type === "OBJECT_ROUTINE") {
+        for (const signature of this.routinesNamed(object)) this.routines.delete(signature);
+      } else if (type === "OBJECT_POLICY") {
         const table = this.mutableTable(tableNameOfList(names.slice(0, -1)));
         if (table) table.policies = table.policies.filter((policy) => policy.name !== name);
       }

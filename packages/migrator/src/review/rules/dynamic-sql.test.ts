@@ -56,6 +56,52 @@ describe("dynamic-sql", () => {
     expect(await review(notCalled)).toEqual([]);
   });
 
+  describe("a call of a routine an earlier migration created", () => {
+    const opaque = (name: string, args = "") =>
+      `-- Manual addition: a helper.\nCREATE OR REPLACE FUNCTION "${name}"(${args}) RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'TRUNCATE "organization"'; END $$;`;
+    const readable = (name: string, args = "") =>
+      `-- Manual addition: a helper.\nCREATE OR REPLACE FUNCTION "${name}"(${args}) RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM 1; END $$;`;
+    const later = (earlier: string[], sql: string) => reviewExample({ history: [...history, ...earlier], sql });
+
+    it("is reported, naming the migration that created the routine", async () => {
+      const findings = await later([opaque("tmp_wipe")], '-- Manual addition: hostile.\nSELECT "tmp_wipe"();');
+      expect(findings.map((f) => [f.rule, f.line, f.message])).toEqual([
+        [
+          "dynamic-sql",
+          2,
+          'calls "tmp_wipe", which 0001_history.sql created and which runs SQL the review cannot read (EXECUTE): it cannot see what it does',
+        ],
+      ]);
+      // PERFORM in a DO block and CALL of a procedure are calls too.
+      const perform = '-- Manual addition: hostile.\nDO $$ BEGIN PERFORM "tmp_wipe"(); END $$;';
+      expect(rules(await later([opaque("tmp_wipe")], perform))).toEqual(["dynamic-sql"]);
+      const procedure =
+        '-- Manual addition: a helper.\nCREATE PROCEDURE "tmp_proc"() LANGUAGE plpgsql AS $$ BEGIN EXECUTE \'TRUNCATE "organization"\'; END $$;';
+      expect(rules(await later([procedure], '-- Manual addition: hostile.\nCALL "tmp_proc"();'))).toEqual([
+        "dynamic-sql",
+      ]);
+    });
+
+    it("follows the routine through a rename and an overload; passes it once dropped or replaced by a body the review reads", async () => {
+      const call = (name: string) => `-- Manual addition: hostile.\nSELECT "${name}"(1);`;
+      const renamed = [opaque("tmp_wipe", "n integer"), 'ALTER FUNCTION "tmp_wipe"(integer) RENAME TO "tmp_clear";'];
+      expect(rules(await later(renamed, call("tmp_clear")))).toEqual(["dynamic-sql"]);
+      expect(await later(renamed, call("tmp_wipe"))).toEqual([]);
+      // Dropping one overload leaves the other.
+      const overloads = [
+        opaque("tmp_wipe", "n integer"),
+        opaque("tmp_wipe", "t text"),
+        'DROP FUNCTION "tmp_wipe"(integer);',
+      ];
+      expect(rules(await later(overloads, call("tmp_wipe")))).toEqual(["dynamic-sql"]);
+      expect(await later([...overloads, 'DROP FUNCTION "tmp_wipe"(text);'], call("tmp_wipe"))).toEqual([]);
+      expect(await later([opaque("tmp_wipe", "n integer"), 'DROP FUNCTION "tmp_wipe";'], call("tmp_wipe"))).toEqual([]);
+      expect(
+        await later([opaque("tmp_wipe", "n integer"), readable("tmp_wipe", "n integer")], call("tmp_wipe")),
+      ).toEqual([]);
+    });
+  });
+
   it("passes a plain statement inside a DO block (drop-statement reads it)", async () => {
     const sql = '-- Manual addition: hostile.\nDO $$ BEGIN\n  DROP TABLE IF EXISTS "organization" CASCADE;\nEND $$;';
     expect(rules(await review(sql))).toEqual(["drop-statement"]);

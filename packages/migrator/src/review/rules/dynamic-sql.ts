@@ -1,18 +1,7 @@
-import { arrayField, findNodes, nameList, nodeOf, objectField, stringField } from "../../sql/ast.ts";
+import { findNodes, nameList, objectField } from "../../sql/ast.ts";
+import { OPAQUE_STATEMENTS, routineDefinition } from "../../sql/opaque-routines.ts";
 import type { ParsedMigration, SqlUnit } from "../../sql/parse-migration.ts";
-import { pgQuery } from "../../sql/pg-query.ts";
 import { type Rule, type RuleHit, unitPosition } from "../rule.ts";
-
-/** PL/pgSQL statements that run SQL the review cannot read (names as the parse walk gives them). */
-const DYNAMIC = new Map([
-  ["dynexecute", "EXECUTE"],
-  ["dynfors", "FOR … IN EXECUTE"],
-  // OPEN c FOR EXECUTE '…' (or OPEN c FOR DELETE … RETURNING): a cursor's query is not read either.
-  ["open", "OPEN … FOR"],
-]);
-
-/** Each kind as PostgreSQL's PL/pgSQL parser names it, for a routine's body. */
-const DYNAMIC_PLPGSQL = [...DYNAMIC].map(([kind, label]) => [`PLpgSQL_stmt_${kind}`, label] as const);
 
 /** Per migration: the PL/pgSQL routines it creates whose bodies run SQL the review cannot read (name → what). */
 const opaqueRoutinesOf = new WeakMap<ParsedMigration, Map<string, string[]>>();
@@ -22,20 +11,8 @@ function opaqueRoutines(migration: ParsedMigration): Map<string, string[]> {
   if (routines) return routines;
   routines = new Map();
   for (const unit of migration.statements.flatMap((statement) => statement.units)) {
-    if (unit.type !== "CreateFunctionStmt") continue;
-    const language = arrayField(unit.node, "options")
-      .map((option) => nodeOf(option, "DefElem"))
-      .find((option) => stringField(option, "defname") === "language");
-    if (stringField(nodeOf(language?.["arg"], "String"), "sval")?.toLowerCase() !== "plpgsql") continue;
-    let body: unknown;
-    try {
-      body = pgQuery().parsePlPgSQLSync(unit.text);
-    } catch {
-      continue; // a body PostgreSQL refuses fails the migration itself
-    }
-    const found = DYNAMIC_PLPGSQL.filter(([key]) => findNodes(body, key).length > 0).map(([, label]) => label);
-    const name = nameList(unit.node["funcname"]).at(-1);
-    if (name && found.length > 0) routines.set(name, found);
+    const routine = routineDefinition(unit);
+    if (routine && routine.opaque.length > 0) routines.set(routine.name, routine.opaque);
   }
   opaqueRoutinesOf.set(migration, routines);
   return routines;
@@ -54,7 +31,7 @@ export const dynamicSql: Rule = {
   defaultSeverity: "error",
   source: "static",
   summary:
-    "a DO block, or a routine the migration creates and calls, that runs SQL the review cannot read (EXECUTE, FOR … IN EXECUTE, OPEN … FOR)",
+    "a DO block, or a call of a routine this or an earlier migration created, that runs SQL the review cannot read (EXECUTE, FOR … IN EXECUTE, OPEN … FOR)",
   explanation:
     "The review reads each statement of a migration, the plain ones inside a DO block too, but not a string that a " +
     "DO block hands to EXECUTE: that SQL exists only when the migration runs. A DROP, a TRUNCATE or a table rewrite " +
@@ -70,24 +47,27 @@ export const dynamicSql: Rule = {
       sql: 'DO $$ BEGIN\n  ALTER TABLE "organization" ADD COLUMN IF NOT EXISTS "slug" text;\nEND $$;',
     },
   },
-  checkUnit({ migration, statement, unit }) {
+  checkUnit({ migration, statement, unit, state }) {
     const hits: RuleHit[] = [];
-    const dynamic = (unit.doBlock?.opaque ?? []).flatMap((kind) => DYNAMIC.get(kind) ?? []);
+    const dynamic = (unit.doBlock?.opaque ?? []).flatMap((kind) => OPAQUE_STATEMENTS.get(kind) ?? []);
     if (dynamic.length > 0)
       hits.push({
         statement,
         position: unitPosition(migration, unit),
         message: `this DO block runs SQL the review cannot read (${dynamic.join(", ")}): it cannot see what it does`,
       });
-    // A routine the migration creates and calls is a DO block by another name.
+    // A routine that runs a string is a DO block by another name, whichever migration created it.
     const routines = opaqueRoutines(migration);
     for (const name of new Set(calledRoutines(unit))) {
-      const kinds = routines.get(name);
+      const here = routines.get(name);
+      const earlier = here ? undefined : state.opaqueRoutine(name);
+      const kinds = here ?? earlier?.opaque;
       if (!kinds) continue;
+      const made = earlier ? `which ${earlier.createdIn} created` : "which this migration creates";
       hits.push({
         statement,
         position: unitPosition(migration, unit),
-        message: `calls "${name}", which this migration creates and which runs SQL the review cannot read (${kinds.join(", ")}): it cannot see what it does`,
+        message: `calls "${name}", ${made} and which runs SQL the review cannot read (${kinds.join(", ")}): it cannot see what it does`,
       });
     }
     return hits;
