@@ -223,6 +223,37 @@ describe("db:rebase after a merge (Drizzle Kit 0.x's journal)", () => {
     expect(contents(repo.migrations.dir)).toEqual(before);
   });
 
+  it("compares the base's migrations as git does: a CRLF checkout (core.autocrlf=true, Windows' default) is no edit", async () => {
+    const repo = repository();
+    const { tagA, tagB } = await branchesThatEachGenerate(repo, branchA, branchB);
+    mergeKeepingBoth(repo, "main");
+    // Check the merge out again as Windows does: CRLF in the working tree, LF in git, git status clean.
+    repo.git("config", "core.autocrlf", "true");
+    rmSync(repo.migrations.dir, { recursive: true });
+    repo.git("checkout", "--", ".");
+    expect(readFileSync(join(repo.migrations.dir, `${tagB}.sql`), "utf8")).toContain("\r\n");
+    expect(repo.git("status", "--porcelain")).toBe("");
+
+    const run = await rebase(repo, "--onto", "main");
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`Moved ${tagA} -> ${movedAfter(tagA, tagB)} (when `);
+    // Only the journal and the moved migration are written: the base's files stay as git checked them out.
+    expect(run.stdout).toContain("Wrote as at main: meta/_journal.json\n");
+    expect(repo.git("status", "--porcelain", "--", `db/migrations/${tagB}.sql`)).toBe("");
+
+    // Without the conversion, a CRLF copy is an edit to git: refused, and the message says it is only line endings.
+    repo.git("config", "core.autocrlf", "false");
+    rmSync(repo.migrations.dir, { recursive: true });
+    repo.git("checkout", "--", ".");
+    repo.migrations.write(tagB, repo.migrations.read(tagB).replaceAll("\n", "\r\n"));
+    const before = contents(repo.migrations.dir);
+    const crlf = await rebase(repo, "--onto", "main");
+    expect(crlf.code).toBe(1);
+    expect(crlf.stderr).toContain(`${tagB} differs from main's only in line endings (CRLF against LF)`);
+    expect(crlf.stderr).toContain(`fix: give it main's line endings (git checkout main -- <file>`);
+    expect(contents(repo.migrations.dir)).toEqual(before);
+  });
+
   it("with --dry-run says what would move and writes nothing", async () => {
     const repo = repository();
     const { tagA, tagB } = await branchesThatEachGenerate(repo, branchA, branchB);

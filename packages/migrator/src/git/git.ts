@@ -106,6 +106,57 @@ export async function commitAdding(root: string, path: string): Promise<string |
   return log?.trim().split("\n").at(-1) || undefined;
 }
 
+/**
+ * The files under `folder` (relative to the root) that commits on `tip` and not on `base` added,
+ * each with the newest such commit (merges left out) that touched it: where `tip`'s side of the
+ * history has its own version of a file, whatever a merge later kept. Paths relative to the root.
+ */
+export async function addedOnlyOn(
+  root: string,
+  tip: string,
+  base: string,
+  folder: string,
+): Promise<Map<string, string>> {
+  const log = (filter: string[]) =>
+    git(root, [
+      "log",
+      "--no-merges",
+      ...filter,
+      "--format=%x1e%H",
+      "--name-only",
+      tip,
+      `^${base}`,
+      "--",
+      folder || ".",
+    ]);
+  const records = (text: string | undefined) =>
+    (text ?? "").split("\x1e").map((record) => record.split("\n").filter((line) => line.trim() !== ""));
+  const added = new Set(records(await log(["--diff-filter=A"])).flatMap(([, ...paths]) => paths));
+  const newest = new Map<string, string>();
+  for (const [commit, ...paths] of records(await log([]))) {
+    for (const path of paths) if (commit && added.has(path) && !newest.has(path)) newest.set(path, commit);
+  }
+  return newest;
+}
+
+/** Whether commit `a` is `b` or one of its ancestors. */
+export async function isAncestor(root: string, a: string, b: string): Promise<boolean> {
+  return (await git(root, ["merge-base", "--is-ancestor", a, b])) !== undefined;
+}
+
+/**
+ * Git's blob id of a working-tree file (path relative to the root) as `git add` would store it:
+ * its line endings converted as `core.autocrlf` and `.gitattributes` say. Undefined when git cannot read it.
+ */
+export async function workingTreeBlob(root: string, path: string): Promise<string | undefined> {
+  return (await git(root, ["hash-object", `--path=${path}`, "--", path]))?.trim() || undefined;
+}
+
+/** Git's blob id of a file at a commit (path relative to the root), or undefined when it is not there. */
+export async function committedBlob(root: string, commit: string, path: string): Promise<string | undefined> {
+  return (await git(root, ["rev-parse", "--verify", "--quiet", `${commit}:${path}`]))?.trim() || undefined;
+}
+
 /** The text of a file at a commit (path relative to the root), or undefined when it is not there. */
 export async function fileAt(root: string, commit: string, path: string): Promise<string | undefined> {
   return git(root, ["show", `${commit}:${path}`]);

@@ -11,7 +11,16 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, r
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { MigratorError } from "../errors/migrator-error.ts";
-import { commitAdding, defaultBranch, fileAt, mergeBase, mergeHead, pathsAt } from "../git/git.ts";
+import {
+  commitAdding,
+  committedBlob,
+  defaultBranch,
+  fileAt,
+  mergeBase,
+  mergeHead,
+  pathsAt,
+  workingTreeBlob,
+} from "../git/git.ts";
 import {
   type FolderAtCommit,
   type FolderRepository,
@@ -276,14 +285,28 @@ async function plan(
   }
   const layout = base.layout;
   const baseByKey = new Map(base.migrations.map((b) => [keyOf(b, layout), b]));
-  const edited = current.migrations.filter(
-    (m) => baseByKey.get(keyOf(m, layout))?.hash !== m.hash && baseByKey.has(keyOf(m, layout)),
-  );
+  const inRepository = (p: string) => [repository.path, p].filter(Boolean).join("/");
+  /** Whether a file of the folder is what it is at the base, compared as git compares (line endings converted). */
+  const asAtBase = async (path: string) =>
+    branch.source === "working tree" &&
+    (await workingTreeBlob(repository.root, inRepository(path))) ===
+      (await committedBlob(repository.root, ontoCommit, inRepository(path)));
+  const edited: Migration[] = [];
+  for (const m of current.migrations) {
+    const b = baseByKey.get(keyOf(m, layout));
+    if (b && b.hash !== m.hash && !(await asAtBase(sqlPath(m, current)))) edited.push(m);
+  }
   if (edited.length > 0) {
+    const lf = (text: string) => text.replaceAll("\r\n", "\n");
+    const eolOnly = edited.every((m) => lf(m.sql) === lf(baseByKey.get(keyOf(m, layout))?.sql ?? ""));
     throw new RebaseError(
       "rebase-refused",
-      `${edited.map((m) => m.tag).join(", ")} exist${edited.length === 1 ? "s" : ""} at ${at.ref} with other SQL: a migration of the base is never rewritten`,
-      `restore ${edited.length === 1 ? "it" : "them"} from ${at.ref} (git checkout ${at.ref} -- <file>) and make the change in a new migration`,
+      eolOnly
+        ? `${edited.map((m) => m.tag).join(", ")} differ${edited.length === 1 ? "s" : ""} from ${at.ref}'s only in line endings (CRLF against LF), which this checkout does not convert: to git it is an edit, and a migration of the base is never rewritten`
+        : `${edited.map((m) => m.tag).join(", ")} exist${edited.length === 1 ? "s" : ""} at ${at.ref} with other SQL: a migration of the base is never rewritten`,
+      eolOnly
+        ? `give ${edited.length === 1 ? "it" : "them"} ${at.ref}'s line endings (git checkout ${at.ref} -- <file>; an editor that wrote CRLF, or a .gitattributes eol setting, put them there), or let git convert them on checkout (git config core.autocrlf true)`
+        : `restore ${edited.length === 1 ? "it" : "them"} from ${at.ref} (git checkout ${at.ref} -- <file>) and make the change in a new migration`,
       { migrations: edited.map((m) => m.tag) },
     );
   }
@@ -312,7 +335,6 @@ async function plan(
 
   const snapshots = await ownSnapshots(repository, ours, current, base);
   const first = ours[0] as Migration;
-  const inRepository = (p: string) => [repository.path, p].filter(Boolean).join("/");
   const theirs = await unseen(
     repository,
     base,
@@ -377,17 +399,17 @@ async function plan(
   const newSnapshot = new Map(withSnapshot.map((m, i) => [m, regenerated[i] as Snapshot]));
   const operations: FileOperation[] = [];
   const restored: string[] = [];
-  const restore = (path: string) => {
+  const restore = async (path: string) => {
     const content = at.files.get(path);
     const here = join(repository.folder, path);
     if (content === undefined) return;
-    if (existsSync(here) && readFileSync(here).equals(content)) return;
+    if (existsSync(here) && (readFileSync(here).equals(content) || (await asAtBase(path)))) return;
     operations.push({ kind: "write", path, content });
     restored.push(path);
   };
   for (const b of base.migrations) {
-    restore(pathInFolder(base, b.file));
-    restore(pathInFolder(base, b.snapshotPath));
+    await restore(pathInFolder(base, b.file));
+    await restore(pathInFolder(base, b.snapshotPath));
   }
   const moved: MovedMigration[] = [];
   if (layout === "journal") {
