@@ -171,6 +171,12 @@ describe("db:rebase after a merge (Drizzle Kit 0.x's journal)", () => {
     expect(contents(repo.migrations.dir)).toEqual(before);
     repo.git("checkout", "-q", "--", ".");
 
+    // No --onto, no merge in progress and no origin: a base is missing, invalid input like an unknown --onto.
+    const noBase = await rebase(repo);
+    expect(noBase.code).toBe(2);
+    expect(noBase.stderr).toContain("no merge is in progress and the repository has no origin/HEAD");
+    expect(noBase.stderr).toContain("fix: name the base: db:rebase --onto <branch>");
+
     // main is pushed (deployed); merging the feature into main makes main's migration "ours".
     const origin = mkdtempSync(join(tmpdir(), "trovella-origin-"));
     try {

@@ -36,7 +36,7 @@ function report(plan: RebasePlan, written: boolean): string {
  * `db:rebase`: moves the branch's new migrations after the base's last one (renumbered, new
  * `when`, snapshots regenerated), after checking that both sides touch different objects. Exit 0
  * moved (or nothing to move), 1 refused (the objects in common, or a migration that must not
- * move), 2 no repository, an unknown ref or an invalid folder.
+ * move), 2 no repository, an unknown ref, no base to default to, or an invalid folder.
  */
 export function rebaseCommand(project: Project, name = "db:rebase") {
   return (context: CommandContext): Command =>

@@ -25,6 +25,7 @@ import {
   type FolderAtCommit,
   type FolderRepository,
   folderRepository,
+  GitHistoryError,
   pathInFolder,
   readFolderAt,
   resolveRef,
@@ -107,9 +108,10 @@ async function defaultOnto(repository: FolderRepository, merging: string | undef
   if (merging) return "MERGE_HEAD";
   const branch = await defaultBranch(repository.root);
   if (branch) return branch;
-  throw new RebaseError(
-    "rebase-refused",
-    "no base to rebase onto: no merge is in progress and the repository has no origin/HEAD, origin/main or origin/master",
+  // A missing ref, like an unknown --onto: invalid input (exit 2), not a refusal of the rebase.
+  throw new GitHistoryError(
+    "base-unknown",
+    "db:rebase has no base to rebase onto: no merge is in progress and the repository has no origin/HEAD, origin/main or origin/master",
     "name the base: db:rebase --onto <branch>",
   );
 }
