@@ -229,6 +229,62 @@ describe("db:rebase after a merge (Drizzle Kit 0.x's journal)", () => {
     expect(contents(repo.migrations.dir)).toEqual(before);
   });
 
+  /** `feature` and then `main` each run `drizzle-kit generate --name add_table`, on different tables: one tag, two migrations. */
+  async function sameNameOnEachSide(repo: GitRepository) {
+    const last = repo.migrations.entries().at(-1)!;
+    repo.git("checkout", "-q", "-b", "feature");
+    const tag = await generateInto(repo.migrations, "add_table", branchA, last.when + 1000);
+    const ours = repo.migrations.read(tag);
+    repo.commit("feature: generate --name add_table");
+    repo.git("checkout", "-q", "main");
+    expect(await generateInto(repo.migrations, "add_table", branchB, last.when + 2000)).toBe(tag);
+    const theirs = repo.migrations.read(tag);
+    repo.commit("main: generate --name add_table");
+    repo.git("checkout", "-q", "feature");
+    return { tag, ours, theirs };
+  }
+
+  it("moves the branch's migration that shares its tag with another of main's (both generated --name add_table), never losing either", async () => {
+    const repo = repository();
+    const { tag, ours, theirs } = await sameNameOnEachSide(repo);
+    expect(ours).toContain('CREATE TABLE "branch_a_note"');
+    expect(theirs).toContain('CREATE TABLE "branch_b_tag"');
+    expect(repo.tryGit("merge", "--no-edit", "main").status).not.toBe(0); // both added the file: a conflict
+
+    const run = await rebase(repo);
+    expect(run.code, run.stderr).toBe(0);
+    const moved = movedAfter(tag, tag);
+    expect(run.stdout).toContain(`${tag}: MERGE_HEAD has another migration of that name; the branch's own`);
+    expect(run.stdout).toContain(`Moved ${tag} -> ${moved} (when `);
+    repo.commit("merge main");
+    const rebased = readMigrationFolder(repo.migrations.dir);
+    expect(rebased.migrations.slice(-2).map((m) => [m.tag, m.sql])).toEqual([
+      [tag, theirs],
+      [moved, ours],
+    ]);
+    expect(rebased.warnings).toEqual([]);
+    expect(
+      repo.git("diff", "main", "--", `db/migrations/${tag}.sql`, `db/migrations/meta/${prefix(tag)}_snapshot.json`),
+    ).toBe("");
+    expect(await pendingStatements(lastSnapshot(repo.migrations.dir), { ...branchA, ...branchB })).toEqual([]);
+  });
+
+  it("finds the branch's same-named migration in git when the merge kept only main's file", async () => {
+    const repo = repository();
+    const { tag, ours, theirs } = await sameNameOnEachSide(repo);
+    mergeKeepingBoth(repo, "main"); // main's side of every conflicting file: the branch's migration is gone from the folder
+    expect(repo.migrations.read(tag)).toBe(theirs);
+
+    const run = await rebase(repo, "--onto", "main");
+    expect(run.code, run.stderr).toBe(0);
+    const rebased = readMigrationFolder(repo.migrations.dir);
+    expect(rebased.migrations.slice(-2).map((m) => [m.tag, m.sql])).toEqual([
+      [tag, theirs],
+      [movedAfter(tag, tag), ours],
+    ]);
+    expect(await pendingStatements(lastSnapshot(repo.migrations.dir), { ...branchA, ...branchB })).toEqual([]);
+  });
+
   it("compares the base's migrations as git does: a CRLF checkout (core.autocrlf=true, Windows' default) is no edit", async () => {
     const repo = repository();
     const { tagA, tagB } = await branchesThatEachGenerate(repo, branchA, branchB);

@@ -15,6 +15,10 @@ function report(plan: RebasePlan, written: boolean): string {
       ? `Checked against ${plan.onto.ref}'s ${plan.checkedAgainst.join(", ")}: no object in common.`
       : `${plan.onto.ref} has no migration the branch had not seen; only numbers and dates change.`,
   ];
+  for (const s of plan.sameName)
+    lines.push(
+      `${s.tag}: ${plan.onto.ref} has another migration of that name; the branch's own (from commit ${s.commit.slice(0, 12)}) moves after ${plan.onto.ref}'s, which stays as it is.`,
+    );
   for (const m of plan.moved) {
     const snapshot = m.snapshot === "regenerated" ? `snapshot regenerated on ${plan.onto.last}'s` : "no snapshot";
     lines.push(

@@ -12,10 +12,12 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { MigratorError } from "../errors/migrator-error.ts";
 import {
+  addedOnlyOn,
   commitAdding,
   committedBlob,
   defaultBranch,
   fileAt,
+  isAncestor,
   mergeBase,
   mergeHead,
   pathsAt,
@@ -31,6 +33,7 @@ import {
   resolveRef,
 } from "../history/folder-at.ts";
 import { drizzleFolderName } from "../journal/drizzle-name.ts";
+import { migrationHash } from "../journal/file-hash.ts";
 import type { Journal } from "../journal/journal-file.ts";
 import { type Migration, type MigrationFolder, readMigrationFolder } from "../journal/migration-folder.ts";
 import { nextTag } from "../journal/next-tag.ts";
@@ -64,6 +67,11 @@ export interface RebasePlan {
   /** Where the branch's migrations were read: the folder, or HEAD while a merge waits for its conflicts. */
   source: "working tree" | "HEAD";
   moved: MovedMigration[];
+  /**
+   * The branch's migrations that share their tag (or 1.0 folder name) with another migration of
+   * the base, each generated on its own side: read from the branch's commit, they move like the others.
+   */
+  sameName: { tag: string; commit: string }[];
   /** The base's migrations the branch's were checked against (those it had not seen). */
   checkedAgainst: string[];
   /** Files written back exactly as they are at the base (relative to the folder). */
@@ -130,13 +138,21 @@ async function refuseDeployed(
   ours: Migration[],
   folder: MigrationFolder,
   ontoCommit: string,
+  fromGit: ReadonlySet<Migration>,
 ): Promise<void> {
   const deployed = await defaultBranch(repository.root);
   if (!deployed) return;
   const commit = await resolveRef(repository, deployed, "the default branch");
   if (commit === ontoCommit) return;
   const there = await pathsAt(repository.root, commit, repository.path);
-  const found = ours.filter((m) => there.has(sqlPath(m, folder)));
+  const found: Migration[] = [];
+  for (const m of ours) {
+    const path = sqlPath(m, folder);
+    if (!there.has(path)) continue;
+    // The base's migration of the same name is there; the branch's own only if its SQL is.
+    const inRepository = [repository.path, path].filter(Boolean).join("/");
+    if (!fromGit.has(m) || (await fileAt(repository.root, commit, inRepository)) === m.sql) found.push(m);
+  }
   if (found.length > 0) {
     throw new RebaseError(
       "rebase-refused",
@@ -157,6 +173,46 @@ function parsedSnapshot(text: string): Snapshot | undefined {
   }
 }
 
+/** The branch's own version of a migration that shares its tag with another of the base. */
+interface SameName {
+  migration: Migration;
+  /** The newest commit on the branch's side (not on the base) that has it. */
+  commit: string;
+}
+
+/**
+ * The branch's migrations that share their tag (1.0: folder name) with a different migration of
+ * the base: both sides ran `drizzle-kit generate --name x` at the same number. Git tells them
+ * from an edit of the base's migration: commits on the branch's side only added the file, with
+ * other SQL (and, where both have one, another snapshot id: a cherry-picked migration keeps its
+ * id, and an edit of it stays an edit). A merge leaves one file of that name in the working tree,
+ * so the branch's version is read from its side of the history, never from the folder.
+ */
+async function sameNameMigrations(
+  repository: FolderRepository,
+  current: MigrationFolder,
+  base: MigrationFolder,
+  ontoCommit: string,
+): Promise<Map<string, SameName>> {
+  const inRepository = (p: string) => [repository.path, p].filter(Boolean).join("/");
+  const branchSide = await addedOnlyOn(repository.root, "HEAD", ontoCommit, repository.path);
+  const found = new Map<string, SameName>();
+  for (const b of base.migrations) {
+    const key = keyOf(b, base.layout);
+    const path = inRepository(pathInFolder(base, b.file));
+    const commit = branchSide.get(path);
+    const m = current.migrations.find((c) => keyOf(c, current.layout) === key);
+    if (!commit || !m) continue;
+    const sql = await fileAt(repository.root, commit, path);
+    if (sql === undefined || sql === b.sql) continue;
+    const text = await fileAt(repository.root, commit, inRepository(pathInFolder(base, b.snapshotPath)));
+    const snapshot = text === undefined ? undefined : parsedSnapshot(text);
+    if (snapshot && b.snapshot && snapshot.id === b.snapshot.id) continue;
+    found.set(key, { migration: { ...m, sql, hash: migrationHash(sql), snapshot }, commit });
+  }
+  return found;
+}
+
 /**
  * Each of the branch's migrations with its own snapshot. In a 0.x merge both sides may have written
  * the same `meta/NNNN_snapshot.json`; the branch's version is then the one git has from the commit
@@ -167,12 +223,13 @@ async function ownSnapshots(
   ours: Migration[],
   branch: MigrationFolder,
   base: MigrationFolder,
+  fromGit: ReadonlySet<Migration>,
 ): Promise<Map<Migration, Snapshot | undefined>> {
   const basePaths = new Set(base.migrations.map((b) => pathInFolder(base, b.snapshotPath)));
   const own = new Map<Migration, Snapshot | undefined>();
   for (const m of ours) {
     const path = pathInFolder(branch, m.snapshotPath);
-    if (!basePaths.has(path)) {
+    if (!basePaths.has(path) || fromGit.has(m)) {
       own.set(m, m.snapshot);
       continue;
     }
@@ -271,6 +328,7 @@ async function plan(
     onto,
     source: branch.source,
     moved: [],
+    sameName: [],
     checkedAgainst: [],
     restored: [],
     warnings: [],
@@ -293,10 +351,26 @@ async function plan(
     branch.source === "working tree" &&
     (await workingTreeBlob(repository.root, inRepository(path))) ===
       (await committedBlob(repository.root, ontoCommit, inRepository(path)));
+  const sameName = await sameNameMigrations(repository, current, base, ontoCommit);
+  for (const m of current.migrations) {
+    const own = sameName.get(keyOf(m, layout));
+    if (!own || branch.source === "HEAD" || m.hash === own.migration.hash) continue;
+    const path = inRepository(sqlPath(m, current));
+    const here = await workingTreeBlob(repository.root, path);
+    if ((await asAtBase(sqlPath(m, current))) || here === (await committedBlob(repository.root, own.commit, path)))
+      continue;
+    throw new RebaseError(
+      "rebase-refused",
+      `${m.tag} is both ${at.ref}'s migration and another of the branch's with the same name, and the working tree's ${sqlPath(m, current)} is neither ${at.ref}'s nor the branch's (commit ${own.commit.slice(0, 12)}): an unresolved conflict or an edit, which db:rebase cannot tell apart`,
+      `put the branch's version back (git checkout ${own.commit.slice(0, 12)} -- ${path}), or commit the edit on the branch first; db:rebase then moves it after ${at.ref}'s and writes ${at.ref}'s back`,
+      { migrations: [m.tag] },
+    );
+  }
   const edited: Migration[] = [];
   for (const m of current.migrations) {
     const b = baseByKey.get(keyOf(m, layout));
-    if (b && b.hash !== m.hash && !(await asAtBase(sqlPath(m, current)))) edited.push(m);
+    if (b && b.hash !== m.hash && !sameName.has(keyOf(m, layout)) && !(await asAtBase(sqlPath(m, current))))
+      edited.push(m);
   }
   if (edited.length > 0) {
     const lf = (text: string) => text.replaceAll("\r\n", "\n");
@@ -312,9 +386,18 @@ async function plan(
       { migrations: edited.map((m) => m.tag) },
     );
   }
-  const ours = current.migrations.filter((m) => !baseByKey.has(keyOf(m, layout)));
+  // The branch's migrations in order, a same-named one as the branch has it (read from git).
+  const branchMigrations = current.migrations.map((m) => sameName.get(keyOf(m, layout))?.migration ?? m);
+  const fromGit = new Set([...sameName.values()].map((s) => s.migration));
+  const ours = branchMigrations.filter((m) => !baseByKey.has(keyOf(m, layout)) || fromGit.has(m));
   const currentKeys = new Set(current.migrations.map((m) => keyOf(m, layout)));
-  const notMerged = base.migrations.filter((b) => !currentKeys.has(keyOf(b, layout)));
+  const merged =
+    sameName.size === 0 ||
+    (await mergeHead(repository.root)) === ontoCommit ||
+    (await isAncestor(repository.root, ontoCommit, "HEAD"));
+  const notMerged = base.migrations.filter(
+    (b) => !currentKeys.has(keyOf(b, layout)) || (!merged && sameName.has(keyOf(b, layout))),
+  );
   if (ours.length === 0) return { ...empty, nothingToDo: `every migration of the branch is at ${at.ref}` };
   if (notMerged.length > 0 && branch.source === "working tree") {
     throw new RebaseError(
@@ -333,9 +416,9 @@ async function plan(
       `restore the folder's order of ${at.ref}'s migrations (git checkout ${at.ref} -- <journal>), then rebase`,
     );
   }
-  await refuseDeployed(repository, ours, current, ontoCommit);
+  await refuseDeployed(repository, ours, current, ontoCommit, fromGit);
 
-  const snapshots = await ownSnapshots(repository, ours, current, base);
+  const snapshots = await ownSnapshots(repository, ours, current, base, fromGit);
   const first = ours[0] as Migration;
   const theirs = await unseen(
     repository,
@@ -346,8 +429,8 @@ async function plan(
   const lastBase = base.migrations.at(-1) as Migration;
   const inPlace =
     theirs.length === 0 &&
-    current.migrations.indexOf(first) >
-      current.migrations.findIndex((m) => keyOf(m, layout) === keyOf(lastBase, layout)) &&
+    !fromGit.has(first) &&
+    branchMigrations.indexOf(first) > branchMigrations.findIndex((m) => keyOf(m, layout) === keyOf(lastBase, layout)) &&
     first.when > lastBase.when;
   if (inPlace)
     return { ...empty, nothingToDo: `the branch's migrations already come after ${at.ref}'s last, ${lastBase.tag}` };
@@ -361,7 +444,7 @@ async function plan(
   for (const m of ours) {
     const own = snapshots.get(m);
     const parent = own ? byId.get(parentIds(own)[0] ?? "") : undefined;
-    touchesOurs.set(m, await reader.of(m, own, parent, current.migrations.slice(0, current.migrations.indexOf(m))));
+    touchesOurs.set(m, await reader.of(m, own, parent, branchMigrations.slice(0, branchMigrations.indexOf(m))));
   }
   const touchesTheirs = new Map<Migration, MigrationTouches>();
   for (const t of theirs) {
@@ -454,11 +537,13 @@ async function plan(
       lastWhen = when;
       const to = drizzleFolderName(m.name, when);
       const from = dirname(sqlPath(m, current));
-      if (branch.source === "working tree") operations.push({ kind: "rename-folder", from, to });
+      if (branch.source === "working tree" && !fromGit.has(m)) operations.push({ kind: "rename-folder", from, to });
       else {
         operations.push({ kind: "write", path: join(to, "migration.sql"), content: m.sql });
-        for (const old of ["migration.sql", "snapshot.json"])
-          operations.push({ kind: "remove", path: join(from, old) });
+        // A same-named migration's folder is the base's, written back as it is there.
+        if (!fromGit.has(m))
+          for (const old of ["migration.sql", "snapshot.json"])
+            operations.push({ kind: "remove", path: join(from, old) });
       }
       const snapshot = newSnapshot.get(m);
       if (snapshot)
@@ -474,6 +559,7 @@ async function plan(
     ...empty,
     layout,
     moved,
+    sameName: [...sameName.values()].map((s) => ({ tag: s.migration.tag, commit: s.commit })),
     checkedAgainst: theirs.map((t) => t.tag),
     restored,
     warnings,
