@@ -149,3 +149,125 @@ describe("Drizzle's migrator", () => {
     }
   });
 });
+
+/**
+ * Hand-written SQL on top of the history up to 0009, its revert applied on a real database inside a
+ * transaction that is rolled back: what the revert must undo goes, what was there before stays.
+ */
+describe("the revert of hand-written SQL on a real database", () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrate: false });
+    for (const entry of entries.slice(0, 10)) await applyMigration(db.driver, entry);
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  /** Adds the migrations (snapshot unchanged: all hand-written), writes the revert of the last, applies all, runs `check`, rolls back. */
+  async function revertApplied(migrations: Record<string, string>, check: (revertSql: string) => Promise<void>) {
+    const scratch = scratchMigrations(9);
+    try {
+      for (const [name, sql] of Object.entries(migrations)) scratch.add(name, sql);
+      const plan = await planRevert({ folder: scratch.dir });
+      await db.driver.exec("BEGIN");
+      try {
+        for (const entry of readMigrationFolder(scratch.dir).migrations.slice(10))
+          await applyFile(db.driver, entry.sql);
+        await check(plan.migration.sql);
+      } finally {
+        await db.driver.exec("ROLLBACK");
+      }
+    } finally {
+      scratch.remove();
+    }
+  }
+
+  const one = async (sql: string) => (await db.driver.query<Record<string, unknown>>(sql))[0];
+
+  it("undoes a table created on another schema there, leaving public's table of that name and its rows", async () => {
+    await revertApplied(
+      {
+        public_log: 'CREATE TABLE "log" ("id" integer, "msg" text);',
+        audit_log: [
+          'CREATE SCHEMA "audit";',
+          'CREATE TABLE "audit"."log" ("id" integer);',
+          'CREATE INDEX "audit_log_id_idx" ON "audit"."log" ("id");',
+          'ALTER TABLE "audit"."log" ADD COLUMN "msg" text;',
+        ].join("--> statement-breakpoint\n"),
+      },
+      async (revertSql) => {
+        await db.driver.exec(`INSERT INTO "log" VALUES (1, 'kept')`);
+        await applyFile(db.driver, revertSql);
+        expect(await one(`SELECT to_regclass('audit.log')::text AS audit, count(*)::int AS n FROM public.log`)).toEqual(
+          {
+            audit: null,
+            n: 1,
+          },
+        );
+        expect(
+          await one(
+            `SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = 'public.log'::regclass AND attnum > 0`,
+          ),
+        ).toEqual({ n: 2 });
+      },
+    );
+  });
+
+  it("keeps what the reverted migration only restated: table, column, index, RLS and FORCE", async () => {
+    await revertApplied(
+      {
+        audit: [
+          'CREATE TABLE "audit_log" ("id" bigserial PRIMARY KEY, "msg" text);',
+          'ALTER TABLE "audit_log" ADD COLUMN "legacy_ref" text;',
+          'CREATE INDEX "audit_log_msg_idx" ON "audit_log" ("msg");',
+          'ALTER TABLE "audit_log" ENABLE ROW LEVEL SECURITY;',
+          'ALTER TABLE "audit_log" FORCE ROW LEVEL SECURITY;',
+        ].join("--> statement-breakpoint\n"),
+        audit_again: [
+          'CREATE TABLE IF NOT EXISTS "audit_log" ("id" bigserial PRIMARY KEY, "msg" text);',
+          'ALTER TABLE "audit_log" ADD COLUMN IF NOT EXISTS "legacy_ref" text;',
+          'CREATE INDEX IF NOT EXISTS "audit_log_msg_idx" ON "audit_log" ("msg");',
+          'ALTER TABLE "audit_log" ENABLE ROW LEVEL SECURITY;',
+          'ALTER TABLE "audit_log" FORCE ROW LEVEL SECURITY;',
+          'ALTER TABLE "audit_log" ADD COLUMN "at" timestamptz;',
+        ].join("--> statement-breakpoint\n"),
+      },
+      async (revertSql) => {
+        await db.driver.exec(`INSERT INTO "audit_log" ("msg", "legacy_ref") VALUES ('kept', 'r1')`);
+        await applyFile(db.driver, revertSql);
+        expect(
+          await one(
+            `SELECT relrowsecurity AS rls, relforcerowsecurity AS force,
+               (SELECT count(*)::int FROM audit_log WHERE legacy_ref = 'r1') AS rows,
+               to_regclass('audit_log_msg_idx')::text AS idx,
+               (SELECT count(*)::int FROM pg_attribute WHERE attrelid = c.oid AND attname = 'at' AND NOT attisdropped) AS at
+             FROM pg_class c WHERE oid = 'audit_log'::regclass`,
+          ),
+        ).toEqual({ rls: true, force: true, rows: 1, idx: "audit_log_msg_idx", at: 0 });
+      },
+    );
+  });
+
+  it("turns row-level security off again on a table whose snapshot has it off", async () => {
+    await revertApplied(
+      {
+        verification_rls: [
+          'ALTER TABLE "verification" ENABLE ROW LEVEL SECURITY;',
+          'ALTER TABLE "verification" FORCE ROW LEVEL SECURITY;',
+          `CREATE POLICY "verification_all" ON "verification" USING (true);`,
+        ].join("--> statement-breakpoint\n"),
+      },
+      async (revertSql) => {
+        await applyFile(db.driver, revertSql);
+        expect(
+          await one(
+            `SELECT relrowsecurity AS rls, relforcerowsecurity AS force,
+               (SELECT count(*)::int FROM pg_policy WHERE polrelid = c.oid) AS policies
+             FROM pg_class c WHERE oid = 'verification'::regclass`,
+          ),
+        ).toEqual({ rls: false, force: false, policies: 0 });
+      },
+    );
+  });
+});

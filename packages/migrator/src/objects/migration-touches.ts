@@ -31,6 +31,7 @@ export async function migrationTouches(
     sql: migration.sql,
     generated: statements,
     after: snapshotNames(migration.snapshot),
+    before: snapshotNames(previous),
     droppedTables: new Set(),
     earlierSql: earlier.map((m) => ({ file: relative(folder, m.file), sql: m.sql })),
   });

@@ -1,20 +1,28 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadParser } from "../sql/parse-migration.ts";
+import type { SnapshotNames } from "../snapshot/snapshot-objects.ts";
 import { type ManualSqlContext, REVERT_TODO_MARKER, reverseManualSql, todoBlock } from "./manual-sql.ts";
 
 beforeAll(loadParser);
+
+/** Snapshot names: each table (by its SQL name, `"t"` or `"s"."t"`) with its parts, and those with RLS enabled. */
+function names(tables: Record<string, string[]>, rls: string[] = []): SnapshotNames {
+  return {
+    tables: new Set(Object.keys(tables)),
+    parts: new Map(Object.entries(tables).map(([table, parts]) => [table, new Set(parts)])),
+    enums: new Set(["note_kind"]),
+    roles: new Set(),
+    rls: new Set(rls),
+  };
+}
 
 function context(sql: string, overrides: Partial<ManualSqlContext> = {}): ManualSqlContext {
   return {
     file: "0004_example.sql",
     sql,
     generated: [],
-    after: {
-      tables: new Set(["note"]),
-      parts: new Map([["note", new Set(["id", "body", "note_pkey", "note_body_idx", "note_select"])]]),
-      enums: new Set(["note_kind"]),
-      roles: new Set(),
-    },
+    after: names({ '"note"': ["id", "body", "note_pkey", "note_body_idx", "note_select"] }),
+    before: names({ '"note"': ["id", "body", "note_pkey"] }),
     droppedTables: new Set(),
     earlierSql: [],
     ...overrides,
@@ -24,9 +32,7 @@ function context(sql: string, overrides: Partial<ManualSqlContext> = {}): Manual
 describe("recognising what Drizzle Kit generated", () => {
   it("sees a guarded statement as the one Drizzle Kit generated", () => {
     const none = { before: [], after: [], todos: [], notes: [], touched: [] };
-    const notInSnapshot = {
-      after: { tables: new Set<string>(), parts: new Map(), enums: new Set<string>(), roles: new Set<string>() },
-    };
+    const notInSnapshot = { after: names({}), before: names({}) };
     const guarded = `DO $$ BEGIN\n  CREATE POLICY "p" ON "note" AS PERMISSIVE FOR SELECT TO "authenticated" USING (true);\nEXCEPTION WHEN duplicate_object THEN null;\nEND $$;`;
     const policy = `CREATE POLICY "p" ON "note" AS PERMISSIVE FOR SELECT TO "authenticated" USING (true);`;
     expect(reverseManualSql(context(guarded, { generated: [policy], ...notInSnapshot }))).toEqual(none);
@@ -87,7 +93,7 @@ describe("reverseManualSql", () => {
     const sql = `CREATE EXTENSION IF NOT EXISTS vector;--> statement-breakpoint\nREVOKE INSERT, UPDATE ON "note" FROM "authenticated";`;
     const result = reverseManualSql(
       context(sql, {
-        droppedTables: new Set(["note"]),
+        droppedTables: new Set(['"note"']),
         earlierSql: [{ file: "0001_x.sql", sql: "CREATE EXTENSION vector;" }],
       }),
     );
@@ -118,5 +124,127 @@ describe("reverseManualSql", () => {
         .filter(Boolean)
         .every((line) => line.startsWith("--")),
     ).toBe(true);
+  });
+});
+
+describe("hand-written SQL on another schema", () => {
+  it("undoes it on that schema, and does not take audit.note for the snapshot's public note", () => {
+    const sql = [
+      `CREATE TABLE "audit"."note" ("id" integer);`,
+      `CREATE INDEX "audit_note_id_idx" ON "audit"."note" ("id");`,
+      `ALTER TABLE "audit"."note" ADD COLUMN "body" text;`,
+      `ALTER TABLE "audit"."note" ENABLE ROW LEVEL SECURITY;`,
+      `CREATE POLICY "note_select" ON "audit"."note" USING (true);`,
+    ].join("--> statement-breakpoint\n");
+    const result = reverseManualSql(context(sql));
+    expect(result.before.map((s) => s.sql)).toEqual([
+      `DROP POLICY IF EXISTS "note_select" ON "audit"."note";`,
+      `ALTER TABLE "audit"."note" DISABLE ROW LEVEL SECURITY;`,
+      `ALTER TABLE "audit"."note" DROP COLUMN IF EXISTS "body";`,
+      `DROP INDEX IF EXISTS "audit"."audit_note_id_idx";`,
+      `DROP TABLE IF EXISTS "audit"."note";`,
+    ]);
+    expect(result.before.at(-1)?.dataLoss).toBe(`drops table "audit"."note" and its rows`);
+  });
+
+  it("leaves a TODO for an unqualified name once the migration sets search_path", () => {
+    const sql = `SET search_path TO audit;--> statement-breakpoint\nCREATE TABLE "log" ("id" integer);`;
+    const result = reverseManualSql(context(sql));
+    expect(result.before).toEqual([]);
+    expect(result.todos.map((t) => t.location)).toEqual(["0004_example.sql:1", "0004_example.sql:2"]);
+    expect(result.todos[1]?.message).toMatch(/sets search_path, so the schema of this unqualified name is unknown/);
+  });
+});
+
+describe("what the reverted migration only restated", () => {
+  const earlierSql = [
+    {
+      file: "0002_audit.sql",
+      sql: [
+        `CREATE TABLE "audit_log" ("id" bigserial PRIMARY KEY, "msg" text);`,
+        `CREATE INDEX "audit_log_msg_idx" ON "audit_log" ("msg");`,
+        `ALTER TABLE "audit_log" ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;`,
+        `CREATE POLICY "audit_log_tenant" ON "audit_log" USING (true);`,
+        `ALTER TABLE "note" ADD COLUMN "legacy_ref" text;`,
+      ].join("--> statement-breakpoint\n"),
+    },
+  ];
+
+  it("keeps what existed before: IF NOT EXISTS restatements and a repeated ENABLE/FORCE are not undone", () => {
+    const sql = [
+      `CREATE TABLE IF NOT EXISTS "audit_log" ("id" bigserial PRIMARY KEY, "msg" text);`,
+      `CREATE INDEX IF NOT EXISTS "audit_log_msg_idx" ON "audit_log" ("msg");`,
+      `ALTER TABLE "note" ADD COLUMN IF NOT EXISTS "legacy_ref" text;`,
+      `ALTER TABLE "audit_log" FORCE ROW LEVEL SECURITY;`,
+      `ALTER TABLE "audit_log" ENABLE ROW LEVEL SECURITY;`,
+      `ALTER TABLE "note" ADD COLUMN IF NOT EXISTS "body" text;`,
+      `ALTER TABLE "audit_log" ADD COLUMN "at" timestamptz;`,
+    ].join("--> statement-breakpoint\n");
+    const result = reverseManualSql(context(sql, { earlierSql }));
+    expect(result.before.map((s) => s.sql)).toEqual([`ALTER TABLE "audit_log" DROP COLUMN IF EXISTS "at";`]);
+    expect(result.todos).toEqual([]);
+    expect(result.notes).toEqual([
+      `keeps table "audit_log": it existed before 0004_example.sql (0002_audit.sql), which only restated it (0004_example.sql:1)`,
+      `keeps index "audit_log_msg_idx": it existed before 0004_example.sql (0002_audit.sql), which only restated it (0004_example.sql:2)`,
+      `keeps column "note"."legacy_ref": it existed before 0004_example.sql (0002_audit.sql), which only restated it (0004_example.sql:3)`,
+      `keeps FORCE ROW LEVEL SECURITY on "audit_log": it was in force before 0004_example.sql (0002_audit.sql) (0004_example.sql:4)`,
+      `keeps ENABLE ROW LEVEL SECURITY on "audit_log": it was in force before 0004_example.sql (0002_audit.sql) (0004_example.sql:5)`,
+      // "body" is in the snapshot after, so covered: nothing said.
+    ]);
+  });
+
+  it("reads the snapshot before the migration too, and follows earlier drops and NO FORCE", () => {
+    const sql = [
+      `ALTER TABLE "note" ADD COLUMN IF NOT EXISTS "words" integer;`,
+      `ALTER TABLE "audit_log" FORCE ROW LEVEL SECURITY;`,
+      `CREATE INDEX IF NOT EXISTS "audit_log_msg_idx" ON "audit_log" ("msg");`,
+    ].join("--> statement-breakpoint\n");
+    const later = {
+      file: "0003_relax.sql",
+      sql: `ALTER TABLE "audit_log" NO FORCE ROW LEVEL SECURITY;--> statement-breakpoint\nDROP INDEX "audit_log_msg_idx";`,
+    };
+    const result = reverseManualSql(
+      context(sql, {
+        earlierSql: [...earlierSql, later],
+        before: names({ '"note"': ["id", "body", "note_pkey", "words"] }),
+      }),
+    );
+    expect(result.notes).toEqual([
+      `keeps column "note"."words": it existed before 0004_example.sql (the snapshot before 0004_example.sql records it), which only restated it (0004_example.sql:1)`,
+    ]);
+    expect(result.before.map((s) => s.sql)).toEqual([
+      `DROP INDEX IF EXISTS "audit_log_msg_idx";`,
+      `ALTER TABLE "audit_log" NO FORCE ROW LEVEL SECURITY;`,
+    ]);
+  });
+
+  it("leaves a TODO, never a drop, for a policy or table created again after it existed", () => {
+    const sql = [
+      `DROP POLICY "audit_log_tenant" ON "audit_log";`,
+      `CREATE POLICY "audit_log_tenant" ON "audit_log" USING (false);`,
+      `CREATE TABLE "audit_log" ("id" integer);`,
+    ].join("--> statement-breakpoint\n");
+    const result = reverseManualSql(context(sql, { earlierSql }));
+    expect(result.before).toEqual([]);
+    expect(result.todos.map((t) => t.message.split(":")[0])).toEqual([
+      "write the reverse of this hand-written statement, or delete this block if it needs none",
+      `policy "audit_log_tenant" on "audit_log" existed before (0002_audit.sql) and this statement created it again`,
+      `table "audit_log" existed before (0002_audit.sql) and this statement created it again`,
+    ]);
+  });
+});
+
+describe("row-level security the snapshot does not record as enabled", () => {
+  it("undoes a hand-written ENABLE with DISABLE when RLS was off before, and leaves it to Drizzle Kit when the snapshots record it", () => {
+    const sql = `ALTER TABLE "note" ENABLE ROW LEVEL SECURITY;`;
+    expect(reverseManualSql(context(sql)).before.map((s) => s.sql)).toEqual([
+      `ALTER TABLE "note" DISABLE ROW LEVEL SECURITY;`,
+    ]);
+    const recorded = { after: names({ '"note"': [] }, ['"note"']) };
+    expect(reverseManualSql(context(sql, recorded)).before).toEqual([]);
+    const wasOn = { after: names({ '"note"': [] }, ['"note"']), before: names({ '"note"': [] }, ['"note"']) };
+    expect(reverseManualSql(context(sql, wasOn)).notes).toEqual([
+      `keeps ENABLE ROW LEVEL SECURITY on "note": it was in force before 0004_example.sql (the snapshot before 0004_example.sql records it) (0004_example.sql:1)`,
+    ]);
   });
 });

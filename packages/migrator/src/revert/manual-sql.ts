@@ -6,11 +6,13 @@
  * parse-tree node; anything not recognised becomes a TODO, so a gap here makes the revert stricter,
  * never silently incomplete.
  */
-import { arrayField, nameList, nodeOf, objectField, relationName, stringField } from "../sql/ast.ts";
+import { arrayField, type AstObject, findNodes, nameList, nodeOf, objectField, stringField } from "../sql/ast.ts";
 import { canonicalStatements, canonicalUnit } from "../sql/canonical-sql.ts";
 import { parseMigration, type ReviewStatement, type SqlUnit } from "../sql/parse-migration.ts";
 import { withoutCommentLines } from "../sql/comments.ts";
-import { quoteIdent } from "../sql/quote-ident.ts";
+import { qualifiedIdent, quoteIdent } from "../sql/quote-ident.ts";
+import type { SnapshotNames } from "../snapshot/snapshot-objects.ts";
+import { type EarlierKind, EarlierObjects, partKey } from "./earlier-objects.ts";
 
 /** The marker `db:review` (rule `unfinished-revert`) fails on until a person replaces the block. */
 export const REVERT_TODO_MARKER = "-- TODO(db:revert):";
@@ -53,11 +55,13 @@ export interface ManualSqlContext {
   sql: string;
   /** What Drizzle Kit generates for the migration from its snapshots (covered statements). */
   generated: string[];
-  /** Names in the snapshot after the migration: tables and, per table, its columns/indexes/constraints/policies. */
-  after: { tables: Set<string>; parts: Map<string, Set<string>>; enums: Set<string>; roles: Set<string> };
-  /** Tables the revert drops (their grants, indexes and policies go with them). */
+  /** Names in the snapshot after the migration (tables keyed `"t"`, or `"s"."t"` outside `public`). */
+  after: SnapshotNames;
+  /** Names in the snapshot before it: what was there already, which a restating statement must not undo. */
+  before: SnapshotNames;
+  /** Tables the revert drops (their grants, indexes and policies go with them), keyed as in `after`. */
   droppedTables: Set<string>;
-  /** SQL text of the migrations before this one (an extension created there is kept). */
+  /** SQL text of the migrations before this one (what they created is kept). */
   earlierSql: { file: string; sql: string }[];
 }
 
@@ -71,6 +75,10 @@ type Outcome =
 
 const TODO_DEFAULT = "write the reverse of this hand-written statement, or delete this block if it needs none";
 const TODO_DO_BLOCK = "undo what this DO block did (roles are cluster-wide: usually keep them)";
+const TODO_SEARCH_PATH =
+  "this migration sets search_path, so the schema of this unqualified name is unknown: write its reverse with the schema named";
+const todoReplaced = (what: string, source: string) =>
+  `${what} existed before (${source}) and this statement created it again: restore its earlier definition instead of dropping it`;
 
 /** Drizzle Kit's generated statements in their canonical form (guards dropped), to recognise them when hand-guarded. */
 function generatedForms(generated: string[]): Set<string> {
@@ -82,57 +90,60 @@ function isGenerated(unit: SqlUnit, generated: Set<string>): boolean {
   return generated.has(canonicalUnit(unit));
 }
 
-/**
- * The extensions each migration text creates, by text. A revert or a rebase asks about every
- * migration before each one it reads: parsed once each, not once per later migration. Room for
- * the longest real histories: dropping the oldest entries, in a history longer than that, would
- * parse every migration again on each pass (each pass reads them oldest first).
- */
-const extensionsByText = new Map<string, readonly string[]>();
-const EXTENSION_TEXTS_KEPT = 50_000;
-
-/** Extensions one migration creates (top level or inside DO blocks), in order. */
-function extensionsCreatedBy(file: string, sql: string): readonly string[] {
-  const known = extensionsByText.get(sql);
-  if (known) return known;
-  const names: string[] = [];
-  for (const statement of parseMigration(file, file, sql).statements) {
-    for (const unit of statement.units) {
-      const name = unit.type === "CreateExtensionStmt" ? stringField(unit.node, "extname") : undefined;
-      if (name) names.push(name);
-    }
-  }
-  if (extensionsByText.size >= EXTENSION_TEXTS_KEPT) extensionsByText.delete(extensionsByText.keys().next().value!);
-  extensionsByText.set(sql, names);
-  return names;
+/** A relation's key and SQL name (`"t"`, `"s"."t"`); undefined when its schema is not known. */
+function relationKey(rangeVar: AstObject | undefined, searchPathSet: boolean): string | undefined {
+  const schema = stringField(rangeVar, "schemaname");
+  if (schema === undefined && searchPathSet) return undefined;
+  return qualifiedIdent(schema, stringField(rangeVar, "relname") ?? "");
 }
 
-/** Extensions created by the earlier migrations, each with the first migration that creates it. */
-function earlierExtensions(context: ManualSqlContext): Map<string, string> {
-  const created = new Map<string, string>();
-  for (const earlier of context.earlierSql) {
-    for (const name of extensionsCreatedBy(earlier.file, earlier.sql)) {
-      if (!created.has(name)) created.set(name, earlier.file);
-    }
-  }
-  return created;
+/** Whether a migration sets `search_path` (`SET`, `set_config`): an unqualified name may then be in any schema. */
+function setsSearchPath(statements: readonly ReviewStatement[]): boolean {
+  return statements.some((statement) =>
+    statement.units.some(
+      (unit) =>
+        (unit.type === "VariableSetStmt" && stringField(unit.node, "name") === "search_path") ||
+        findNodes(unit.node, "FuncCall").some((call) => nameList(call.body["funcname"]).at(-1) === "set_config"),
+    ),
+  );
+}
+
+/** What the classifier of one migration knows besides its context. */
+interface Known {
+  context: ManualSqlContext;
+  earlier: EarlierObjects;
+  searchPathSet: boolean;
+  /** Where an object existed before the migration: the snapshot before it, or an earlier migration's SQL. */
+  existedBefore(kind: EarlierKind, key: string, inSnapshot: boolean): string | undefined;
+}
+
+/**
+ * A create of something that existed before the migration: kept (with a note) when the statement
+ * only restated it (`IF NOT EXISTS`), a TODO when it created it again (after a drop the parser
+ * cannot follow, or a policy replaced): dropping it would remove what was there before.
+ */
+function restated(what: string, source: string, ifNotExists: boolean, file: string): Outcome {
+  return ifNotExists
+    ? { kind: "none", note: `keeps ${what}: it existed before ${file} (${source}), which only restated it` }
+    : todo(todoReplaced(what, source));
 }
 
 /** Classifies one statement (a top-level unit, not a DO block). */
-function classifyUnit(unit: SqlUnit, context: ManualSqlContext, extensions: Map<string, string>): Outcome[] {
-  const { after, droppedTables } = context;
-  const partsOf = (table: string) => after.parts.get(table) ?? new Set<string>();
+function classifyUnit(unit: SqlUnit, known: Known): Outcome[] {
+  const { context } = known;
+  const { after, before, droppedTables } = context;
   const { node } = unit;
-  const table = relationName(objectField(node, "relation")) ?? "";
-  const onTable = (label: string) => ({
-    label: `${label} on ${quoteIdent(table)}`,
-    parent: `table ${quoteIdent(table)}`,
-  });
+  const relation = objectField(node, unit.type === "CreatePolicyStmt" ? "table" : "relation");
+  const table = relationKey(relation, known.searchPathSet);
+  if (relation && table === undefined) return [todo(TODO_SEARCH_PATH)];
+  const on = table ?? "";
+  const has = (names: SnapshotNames, name: string) => names.parts.get(on)?.has(name) ?? false;
+  const onTable = (label: string) => ({ label: `${label} on ${on}`, parent: `table ${on}` });
   const undoes = (what: string) => [`-- db:revert: undoes the hand-written ${what} of ${context.file}`];
   switch (unit.type) {
     case "CreateExtensionStmt": {
       const name = stringField(node, "extname") ?? "";
-      const earlier = extensions.get(name);
+      const earlier = known.earlier.createdBy("extension", name);
       if (earlier)
         return [{ kind: "none", note: `keeps extension ${quoteIdent(name)}: ${earlier} created it already` }];
       return [
@@ -151,62 +162,62 @@ function classifyUnit(unit: SqlUnit, context: ManualSqlContext, extensions: Map<
       ];
     }
     case "IndexStmt": {
-      const name = stringField(node, "idxname") ?? "";
-      if (partsOf(table).has(name)) return [{ kind: "covered" }];
-      if (droppedTables.has(table))
-        return [{ kind: "none", note: `index ${quoteIdent(name)} goes with table ${quoteIdent(table)}` }];
+      const name = stringField(node, "idxname");
+      if (!name) return [todo(TODO_DEFAULT)];
+      if (has(after, name)) return [{ kind: "covered" }];
+      if (droppedTables.has(on)) return [{ kind: "none", note: `index ${quoteIdent(name)} goes with table ${on}` }];
       // An index lives in its table's schema: outside the default one, the drop names it.
-      const schema = stringField(objectField(node, "relation"), "schemaname");
-      const qualified = schema && schema !== "public" ? `${quoteIdent(schema)}.${quoteIdent(name)}` : quoteIdent(name);
+      const qualified = qualifiedIdent(stringField(relation, "schemaname"), name);
+      const source = known.existedBefore("index", qualified, has(before, name));
+      if (source) return [restated(`index ${qualified}`, source, node["if_not_exists"] === true, context.file)];
       return [
         {
           kind: "reverse",
           placement: "before",
           touched: onTable(`index ${quoteIdent(name)}`),
-          statement: {
-            sql: `DROP INDEX IF EXISTS ${qualified};`,
-            comments: undoes(`index ${quoteIdent(name)}`),
-          },
+          statement: { sql: `DROP INDEX IF EXISTS ${qualified};`, comments: undoes(`index ${quoteIdent(name)}`) },
         },
       ];
     }
     case "AlterTableStmt":
-      return arrayField(node, "cmds").map((item) => classifyAlterTable(nodeOf(item, "AlterTableCmd"), table, context));
+      return arrayField(node, "cmds").map((item) => classifyAlterTable(nodeOf(item, "AlterTableCmd"), on, known));
     case "CreatePolicyStmt": {
       const name = stringField(node, "policy_name") ?? "";
-      const policyTable = relationName(objectField(node, "table")) ?? "";
-      if (partsOf(policyTable).has(name)) return [{ kind: "covered" }];
-      if (droppedTables.has(policyTable))
-        return [{ kind: "none", note: `policy ${quoteIdent(name)} goes with table ${quoteIdent(policyTable)}` }];
+      const label = `policy ${quoteIdent(name)} on ${on}`;
+      if (has(after, name)) return [{ kind: "covered" }];
+      if (droppedTables.has(on)) return [{ kind: "none", note: `policy ${quoteIdent(name)} goes with table ${on}` }];
+      const source = known.existedBefore("policy", partKey(on, name), has(before, name));
+      // CREATE POLICY has no IF NOT EXISTS: one that existed before was replaced.
+      if (source) return [todo(todoReplaced(label, source))];
       return [
         {
           kind: "reverse",
           placement: "before",
-          touched: {
-            label: `policy ${quoteIdent(name)} on ${quoteIdent(policyTable)}`,
-            parent: `table ${quoteIdent(policyTable)}`,
-          },
+          touched: { label, parent: `table ${on}` },
           statement: {
-            sql: `DROP POLICY IF EXISTS ${quoteIdent(name)} ON ${quoteIdent(policyTable)};`,
+            sql: `DROP POLICY IF EXISTS ${quoteIdent(name)} ON ${on};`,
             comments: undoes(`policy ${quoteIdent(name)}`),
           },
         },
       ];
     }
-    case "CreateStmt":
-      if (after.tables.has(table)) return [{ kind: "covered" }];
+    case "CreateStmt": {
+      if (after.tables.has(on)) return [{ kind: "covered" }];
+      const source = known.existedBefore("table", on, before.tables.has(on));
+      if (source) return [restated(`table ${on}`, source, node["if_not_exists"] === true, context.file)];
       return [
         {
           kind: "reverse",
           placement: "before",
-          touched: { label: `table ${quoteIdent(table)}` },
+          touched: { label: `table ${on}` },
           statement: {
-            sql: `DROP TABLE IF EXISTS ${quoteIdent(table)};`,
-            comments: undoes(`table ${quoteIdent(table)}`),
-            dataLoss: `drops table ${quoteIdent(table)} and its rows`,
+            sql: `DROP TABLE IF EXISTS ${on};`,
+            comments: undoes(`table ${on}`),
+            dataLoss: `drops table ${on} and its rows`,
           },
         },
       ];
+    }
     case "CreateEnumStmt":
       return after.enums.has(nameList(node["typeName"]).at(-1) ?? "") ? [{ kind: "covered" }] : [todo(TODO_DEFAULT)];
     case "AlterDefaultPrivilegesStmt":
@@ -216,7 +227,7 @@ function classifyUnit(unit: SqlUnit, context: ManualSqlContext, extensions: Map<
         ),
       ];
     case "GrantStmt":
-      return [classifyGrant(unit, droppedTables)];
+      return [classifyGrant(unit, known)];
     default:
       return [todo(TODO_DEFAULT)];
   }
@@ -226,28 +237,28 @@ function todo(message: string, touched?: Touched): Outcome {
   return touched ? { kind: "todo", message, touched } : { kind: "todo", message };
 }
 
-/** One command of an `ALTER TABLE`: a column, a constraint, or row-level security. */
-function classifyAlterTable(
-  command: Record<string, unknown> | undefined,
-  table: string,
-  context: ManualSqlContext,
-): Outcome {
-  const { after, droppedTables } = context;
+/** One command of an `ALTER TABLE` on `table` (its key): a column, a constraint, or row-level security. */
+function classifyAlterTable(command: Record<string, unknown> | undefined, table: string, known: Known): Outcome {
+  const { context } = known;
+  const { after, before, droppedTables } = context;
   const parts = after.parts.get(table) ?? new Set<string>();
-  const parent = `table ${quoteIdent(table)}`;
+  const parent = `table ${table}`;
   const undoes = (what: string) => [`-- db:revert: undoes the hand-written ${what} of ${context.file}`];
   switch (stringField(command, "subtype")) {
     case "AT_AddColumn": {
       const column = stringField(nodeOf(command?.["def"], "ColumnDef"), "colname") ?? "";
-      const label = `column ${quoteIdent(table)}.${quoteIdent(column)}`;
+      const label = `column ${table}.${quoteIdent(column)}`;
       if (parts.has(column)) return { kind: "covered" };
       if (droppedTables.has(table)) return { kind: "none", note: `${label} goes with its table` };
+      const inSnapshot = before.parts.get(table)?.has(column) ?? false;
+      const source = known.existedBefore("column", partKey(table, column), inSnapshot);
+      if (source) return restated(label, source, command?.["missing_ok"] === true, context.file);
       return {
         kind: "reverse",
         placement: "before",
         touched: { label, parent },
         statement: {
-          sql: `ALTER TABLE ${quoteIdent(table)} DROP COLUMN IF EXISTS ${quoteIdent(column)};`,
+          sql: `ALTER TABLE ${table} DROP COLUMN IF EXISTS ${quoteIdent(column)};`,
           comments: undoes(label),
           dataLoss: `drops ${label} and its values`,
         },
@@ -257,13 +268,13 @@ function classifyAlterTable(
       const name = stringField(nodeOf(command?.["def"], "Constraint"), "conname") ?? "";
       if (parts.has(name)) return { kind: "covered" };
       if (droppedTables.has(table))
-        return { kind: "none", note: `constraint ${quoteIdent(name)} goes with table ${quoteIdent(table)}` };
+        return { kind: "none", note: `constraint ${quoteIdent(name)} goes with table ${table}` };
       return {
         kind: "reverse",
         placement: "before",
-        touched: { label: `constraint ${quoteIdent(name)} on ${quoteIdent(table)}`, parent },
+        touched: { label: `constraint ${quoteIdent(name)} on ${table}`, parent },
         statement: {
-          sql: `ALTER TABLE ${quoteIdent(table)} DROP CONSTRAINT IF EXISTS ${quoteIdent(name)};`,
+          sql: `ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${quoteIdent(name)};`,
           comments: undoes(`constraint ${quoteIdent(name)}`),
         },
       };
@@ -271,15 +282,22 @@ function classifyAlterTable(
     case "AT_EnableRowSecurity":
     case "AT_ForceRowSecurity": {
       const mode = stringField(command, "subtype") === "AT_ForceRowSecurity" ? "FORCE" : "ENABLE";
-      if (droppedTables.has(table))
-        return { kind: "none", note: `row-level security of ${quoteIdent(table)} goes with the table` };
-      if (mode === "ENABLE" && after.tables.has(table)) return { kind: "covered" };
+      if (droppedTables.has(table)) return { kind: "none", note: `row-level security of ${table} goes with the table` };
+      // The snapshots record RLS being enabled (the generated reverse disables it), never FORCE.
+      if (mode === "ENABLE" && after.rls.has(table) && !before.rls.has(table)) return { kind: "covered" };
+      const wasOn = mode === "ENABLE" && before.rls.has(table);
+      const source = known.existedBefore(mode === "FORCE" ? "force" : "rls", partKey(table), wasOn);
+      if (source)
+        return {
+          kind: "none",
+          note: `keeps ${mode} ROW LEVEL SECURITY on ${table}: it was in force before ${context.file} (${source})`,
+        };
       return {
         kind: "reverse",
         placement: "before",
-        touched: { label: `row-level security on ${quoteIdent(table)}`, parent },
+        touched: { label: `row-level security on ${table}`, parent },
         statement: {
-          sql: `ALTER TABLE ${quoteIdent(table)} ${mode === "FORCE" ? "NO FORCE" : "DISABLE"} ROW LEVEL SECURITY;`,
+          sql: `ALTER TABLE ${table} ${mode === "FORCE" ? "NO FORCE" : "DISABLE"} ROW LEVEL SECURITY;`,
           comments: undoes(`${mode} ROW LEVEL SECURITY`),
         },
       };
@@ -290,18 +308,15 @@ function classifyAlterTable(
 }
 
 /** A `GRANT`/`REVOKE`: nothing to undo when every table it names is dropped by the revert, else a TODO. */
-function classifyGrant(unit: SqlUnit, droppedTables: Set<string>): Outcome {
+function classifyGrant(unit: SqlUnit, known: Known): Outcome {
   const verb = unit.node["is_grant"] === true ? "GRANT" : "REVOKE";
   const onTables =
     stringField(unit.node, "objtype") === "OBJECT_TABLE" && stringField(unit.node, "targtype") === "ACL_TARGET_OBJECT";
   const targets = onTables
-    ? arrayField(unit.node, "objects").map((o) => relationName(nodeOf(o, "RangeVar")) ?? "")
+    ? arrayField(unit.node, "objects").map((o) => relationKey(nodeOf(o, "RangeVar"), known.searchPathSet))
     : [];
-  if (targets.length > 0 && targets.every((t) => droppedTables.has(t))) {
-    return {
-      kind: "none",
-      note: `nothing to undo for a ${verb} on ${targets.map(quoteIdent).join(", ")}: the revert drops them`,
-    };
+  if (targets.length > 0 && targets.every((t) => t !== undefined && known.context.droppedTables.has(t))) {
+    return { kind: "none", note: `nothing to undo for a ${verb} on ${targets.join(", ")}: the revert drops them` };
   }
   return todo(
     verb === "GRANT"
@@ -314,24 +329,18 @@ function classifyGrant(unit: SqlUnit, droppedTables: Set<string>): Outcome {
  * Classifies one statement of the file. A `DO` block is covered when it holds only plain
  * statements that are all covered (a hand-guarded generated statement); otherwise it is a TODO.
  */
-function classifyStatement(
-  statement: ReviewStatement,
-  context: ManualSqlContext,
-  generated: Set<string>,
-  extensions: Map<string, string>,
-): Outcome[] {
+function classifyStatement(statement: ReviewStatement, known: Known, generated: Set<string>): Outcome[] {
   const [top, ...inner] = statement.units;
   if (statement.parseError || !top) return [todo(TODO_DEFAULT)];
   if (top.type === "DoStmt") {
     const transparent = top.doBlock?.opaque.length === 0 && inner.length > 0;
     const covered = inner.every(
-      (unit) =>
-        isGenerated(unit, generated) || classifyUnit(unit, context, extensions).every((o) => o.kind === "covered"),
+      (unit) => isGenerated(unit, generated) || classifyUnit(unit, known).every((o) => o.kind === "covered"),
     );
     return transparent && covered ? [{ kind: "covered" }] : [todo(TODO_DO_BLOCK)];
   }
   return statement.units.flatMap((unit) =>
-    isGenerated(unit, generated) ? [{ kind: "covered" as const }] : classifyUnit(unit, context, extensions),
+    isGenerated(unit, generated) ? [{ kind: "covered" as const }] : classifyUnit(unit, known),
   );
 }
 
@@ -341,11 +350,19 @@ function classifyStatement(
  */
 export function reverseManualSql(context: ManualSqlContext): ManualReverse {
   const generated = generatedForms(context.generated);
-  const extensions = earlierExtensions(context);
+  const { statements } = parseMigration(context.file, context.file, context.sql);
+  const earlier = new EarlierObjects(context.earlierSql);
+  const known: Known = {
+    context,
+    earlier,
+    searchPathSet: setsSearchPath(statements),
+    existedBefore: (kind, key, inSnapshot) =>
+      inSnapshot ? `the snapshot before ${context.file} records it` : earlier.createdBy(kind, key),
+  };
   const result: ManualReverse = { before: [], after: [], todos: [], notes: [], touched: [] };
-  for (const statement of parseMigration(context.file, context.file, context.sql).statements) {
+  for (const statement of statements) {
     const location = `${context.file}:${statement.position.line}`;
-    const outcomes = classifyStatement(statement, context, generated, extensions);
+    const outcomes = classifyStatement(statement, known, generated);
     const todos = outcomes.flatMap((o) => (o.kind === "todo" ? [o] : []));
     if (todos.length > 0) {
       const messages = [...new Set(todos.map((t) => t.message))];

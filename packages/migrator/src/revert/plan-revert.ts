@@ -389,6 +389,7 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
     sql: target.sql,
     generated: await generated(history.folder, target.tag, before, after, noRenames),
     after: snapshotNames(after),
+    before: snapshotNames(before),
     droppedTables: new Set(tablesOnlyIn(after, before)),
     earlierSql: earlier.map((m) => ({ file: relative(history.folder, m.file), sql: m.sql })),
   });

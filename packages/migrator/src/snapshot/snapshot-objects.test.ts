@@ -152,11 +152,11 @@ describe.each(formats)("what a migration changed, on format %s", (format, snapsh
   });
 
   it("names the dropped table, the enum value, and the objects by table", () => {
-    expect(tablesOnlyIn(after, before)).toEqual(["tag"]);
+    expect(tablesOnlyIn(after, before)).toEqual(['"tag"']);
     expect(removedEnumValues(after, before)).toEqual([{ type: "note_kind", values: ["archived"] }]);
     const names = snapshotNames(after);
-    expect([...names.tables]).toEqual(["note", "person", "tag"]);
-    expect([...(names.parts.get("tag") ?? [])]).toEqual(["note_id", "tag_note_id_note_id_fk"]);
+    expect([...names.tables]).toEqual(['"note"', '"person"', '"tag"']);
+    expect([...(names.parts.get('"tag"') ?? [])]).toEqual(["note_id", "tag_note_id_note_id_fk"]);
     expect([...names.enums]).toEqual(["note_kind"]);
   });
 

@@ -16,6 +16,7 @@ import {
   withEntities,
 } from "./snapshot-entities.ts";
 import { type Snapshot, snapshotVersion } from "./snapshot.ts";
+import { qualifiedIdent } from "../sql/quote-ident.ts";
 
 /** The word for an object of a table in labels (`index "i" on "t"`, `constraint "c" on "t"`). */
 const PART_WORD: Partial<Record<EntityKind, string>> = {
@@ -349,34 +350,51 @@ export function withChangesReverted(current: Snapshot, before: Snapshot, after: 
   return withEntities(current, [...result.values()]);
 }
 
-/** Tables that exist in `after` but not in `before`: those a revert to `before` drops. */
+/** Tables that exist in `after` but not in `before` (those a revert to `before` drops), by {@link qualifiedIdent}. */
 export function tablesOnlyIn(after: Snapshot, before: Snapshot): string[] {
   const b = objects(before);
   return [...objects(after).tables]
     .filter(([key, group]) => group.table && !b.tables.get(key)?.table)
-    .map(([, group]) => group.name);
+    .map(([, group]) => qualifiedIdent(group.schema, group.name));
 }
 
-/** Table names (without schema) and, per table, the column, index, constraint and policy names of a snapshot. */
-export function snapshotNames(snapshot: Snapshot): {
+/**
+ * The names a snapshot records. Tables are keyed by {@link qualifiedIdent} (`"t"` in `public`,
+ * `"s"."t"` elsewhere), so a table of another schema is never taken for one of `public`.
+ */
+export interface SnapshotNames {
   tables: Set<string>;
+  /** Per table: its column, index, constraint and policy names. */
   parts: Map<string, Set<string>>;
   enums: Set<string>;
   roles: Set<string>;
-} {
-  const tables = new Set<string>();
-  const parts = new Map<string, Set<string>>();
-  const enums = new Set<string>();
-  const roles = new Set<string>();
+  /** Tables with row-level security enabled (0.x `isRLSEnabled`, 1.0 `isRlsEnabled`). */
+  rls: Set<string>;
+}
+
+/** The {@link SnapshotNames} of a snapshot. */
+export function snapshotNames(snapshot: Snapshot): SnapshotNames {
+  const names: SnapshotNames = {
+    tables: new Set(),
+    parts: new Map(),
+    enums: new Set(),
+    roles: new Set(),
+    rls: new Set(),
+  };
   for (const entity of snapshotEntities(snapshot)) {
-    if (entity.kind === "table") tables.add(entity.name);
-    else if (entity.table !== undefined)
-      parts.set(entity.table, new Set([...(parts.get(entity.table) ?? []), entity.name]));
-    else if (entity.kind === "enum") enums.add(entity.name);
-    else if (entity.kind === "role") roles.add(entity.name);
+    const body = (entity.body ?? {}) as { isRLSEnabled?: unknown; isRlsEnabled?: unknown };
+    if (entity.kind === "table") {
+      const table = qualifiedIdent(entity.schema, entity.name);
+      names.tables.add(table);
+      if (body.isRLSEnabled === true || body.isRlsEnabled === true) names.rls.add(table);
+    } else if (entity.table !== undefined) {
+      const table = qualifiedIdent(entity.schema, entity.table);
+      names.parts.set(table, new Set([...(names.parts.get(table) ?? []), entity.name]));
+    } else if (entity.kind === "enum") names.enums.add(entity.name);
+    else if (entity.kind === "role") names.roles.add(entity.name);
   }
-  for (const table of tables) if (!parts.has(table)) parts.set(table, new Set());
-  return { tables, parts, enums, roles };
+  for (const table of names.tables) if (!names.parts.has(table)) names.parts.set(table, new Set());
+  return names;
 }
 
 /** Enum values that `before` lacks but `after` has, per enum (a revert cannot remove them losslessly). */

@@ -7,3 +7,13 @@
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
+
+/**
+ * A relation's name as SQL, which is also its key: `"t"` in the default schema (`public`, or none
+ * given), `"s"."t"` elsewhere.
+ *
+ * @example qualifiedIdent("audit", "log") // '"audit"."log"'
+ */
+export function qualifiedIdent(schema: string | undefined, name: string): string {
+  return schema && schema !== "public" ? `${quoteIdent(schema)}.${quoteIdent(name)}` : quoteIdent(name);
+}
