@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { generateDrizzleJson, generateMigration } from "drizzle-kit/api";
 import {
@@ -179,6 +179,15 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
     expect((await refusal(planRevert({ folder: s.dir, name: "undo chunks" }))).code).toBe("invalid-name");
     const named = await planRevert({ folder: s.dir, tag: "0009", name: "undo-chunks" });
     expect(named.migration.entry.tag).toBe(`${String(s.entries().length).padStart(4, "0")}_undo-chunks`);
+  });
+
+  it("refuses an invalid folder in its own words: db:revert wrote nothing (not db:migrate's 'nothing was applied')", async () => {
+    const s = scratchUpTo(3);
+    rmSync(`${s.dir}/${s.entries()[2]?.tag}.sql`);
+    const error = await refusal(planRevert({ folder: s.dir }));
+    expect(error.code).toBe("history-unreadable");
+    expect(error.message).toMatch(/^migrations folder .* is invalid \(1 problem\); db:revert wrote nothing:\n {2}- /);
+    expect(error.message).not.toContain("nothing was applied");
   });
 
   it("refuses to guess when the reverse could be a rename (Drizzle Kit would prompt)", async () => {

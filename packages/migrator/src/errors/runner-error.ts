@@ -21,15 +21,24 @@ export class RunnerError extends MigratorError {
   }
 }
 
+/**
+ * The message of a `folder-invalid` problem, `outcome` saying what the refusing command did not
+ * do (db:migrate: "nothing was applied"; db:revert: "nothing was written").
+ */
+export function folderInvalidMessage(p: Extract<RunnerProblem, { kind: "folder-invalid" }>, outcome: string): string {
+  return (
+    `migrations folder ${p.folder} is invalid (${p.issues.length} problem${p.issues.length === 1 ? "" : "s"}); ${outcome}:\n${p.issues.map((i) => `  - ${describeFolderIssue(i)}`).join("\n")}` +
+    (p.warnings.length
+      ? `\nalso untidy (these alone would not stop a run):\n${p.warnings.map((i) => `  - ${describeFolderIssue(i)}`).join("\n")}`
+      : "")
+  );
+}
+
 function describeProblem(p: RunnerProblem): { message: string; fix: string } {
   switch (p.kind) {
     case "folder-invalid":
       return {
-        message:
-          `migrations folder ${p.folder} is invalid (${p.issues.length} problem${p.issues.length === 1 ? "" : "s"}); nothing was applied:\n${p.issues.map((i) => `  - ${describeFolderIssue(i)}`).join("\n")}` +
-          (p.warnings.length
-            ? `\nalso untidy (these alone would not stop a run):\n${p.warnings.map((i) => `  - ${describeFolderIssue(i)}`).join("\n")}`
-            : ""),
+        message: folderInvalidMessage(p, "nothing was applied"),
         fix: "fix each problem listed, then run again",
       };
     case "history-mismatch": {

@@ -16,6 +16,7 @@ import { DATA_LOSS_MARKER, markDataLoss } from "./data-loss.ts";
 import { type RevertStatement, type RevertTodo, reverseManualSql, todoBlock } from "./manual-sql.ts";
 import { migrationTouches } from "../objects/migration-touches.ts";
 import { MigratorError } from "../errors/migrator-error.ts";
+import { folderInvalidMessage, RunnerError } from "../errors/runner-error.ts";
 import type { Journal, JournalEntry } from "../journal/journal-file.ts";
 import {
   folderSnapshotWarnings,
@@ -123,7 +124,12 @@ function readHistory(folder: string): MigrationFolder {
     history = readMigrationFolder(folder);
   } catch (error) {
     if (!(error instanceof MigratorError)) throw error;
-    throw new RevertError("history-unreadable", error.message, { fix: error.fix });
+    // The reader's refusal is worded for db:migrate ("nothing was applied"); db:revert applies nothing anyway.
+    const message =
+      error instanceof RunnerError && error.problem.kind === "folder-invalid"
+        ? folderInvalidMessage(error.problem, "db:revert wrote nothing")
+        : error.message;
+    throw new RevertError("history-unreadable", message, { fix: error.fix });
   }
   if (history.migrations.length === 0) {
     throw new RevertError(
