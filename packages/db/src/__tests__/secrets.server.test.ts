@@ -9,8 +9,10 @@ import { runCommand, startCommand } from "../testing/run-command.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
 
 const PASSWORD = "trovella_dev";
-const WRONG = "hunter2-S3cret%21x";
-const WRONG_DECODED = "hunter2-S3cret!x";
+// A "+" too: a query parameter's is a space to pg, the userinfo's and key=value's a "+".
+const WRONG = "hunter2-S3cret%21x+y";
+const WRONG_DECODED = "hunter2-S3cret!x+y";
+const WRONG_AS_QUERY = "hunter2-S3cret!x y";
 
 let t: TestDatabase;
 let server: URL;
@@ -45,8 +47,12 @@ describe("no command prints a password", () => {
     it(`${command}: with the right password, a wrong one, and an unreachable server, in every form`, async () => {
       const runs = [
         ...forms(PASSWORD).map(([form, url]) => ({ form, url, secrets: [PASSWORD] })),
-        ...forms(WRONG).map(([form, url]) => ({ form, url, secrets: [WRONG, WRONG_DECODED] })),
-        ...forms(WRONG, "127.0.0.1", "1").map(([form, url]) => ({ form, url, secrets: [WRONG, WRONG_DECODED] })),
+        ...forms(WRONG).map(([form, url]) => ({ form, url, secrets: [WRONG, WRONG_DECODED, WRONG_AS_QUERY] })),
+        ...forms(WRONG, "127.0.0.1", "1").map(([form, url]) => ({
+          form,
+          url,
+          secrets: [WRONG, WRONG_DECODED, WRONG_AS_QUERY],
+        })),
       ];
       for (const { form, url, secrets } of runs) {
         const run = await runCommand(command as Parameters<typeof runCommand>[0], args, { DATABASE_URL: url });

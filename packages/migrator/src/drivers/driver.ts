@@ -86,7 +86,10 @@ export function connectionPasswords(connection: string): string[] {
     if (url.password) add(url.password);
     for (const pair of url.search.slice(1).split("&")) {
       const [key, value] = pair.split("=");
-      if (SECRET_PARAMETERS.has(decodeURIComponent(key ?? "").toLowerCase()) && value) add(value.replace(/\+/g, " "));
+      if (!SECRET_PARAMETERS.has(decodeURIComponent(key ?? "").toLowerCase()) || !value) continue;
+      // As written (printed back in the URL), and as pg reads it: a "+" is a space in a query.
+      add(value);
+      add(value.replace(/\+/g, " "));
     }
   } catch {
     // Not a URL (libpq key=value, below), or a URL whose password has a character that ends the
