@@ -2,12 +2,14 @@
  * Where Trovella's database is: a PostgreSQL server when `DATABASE_URL` is set, otherwise an
  * embedded PGlite database (with pgvector) in a git-ignored folder, so a new user needs no server.
  */
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
 import {
   compiledAtBaseline,
+  ConnectionError,
   type Driver,
   lockPgliteFolder,
   openEmptyPglite,
@@ -24,12 +26,14 @@ export const DEFAULT_PGLITE_DIR = fileURLToPath(new URL("../.pglite", import.met
 
 /**
  * Reads the connection from the environment: `DATABASE_URL` (a server), else `PGLITE_DATA_DIR`
- * or the default folder (embedded).
+ * (relative to where the user ran the command) or the default folder (embedded).
  */
 export function connectionFromEnv(env: NodeJS.ProcessEnv = process.env): Connection {
   const url = env["DATABASE_URL"]?.trim();
   if (url) return { kind: "postgres", url };
-  return { kind: "pglite", dataDir: resolve(env["PGLITE_DATA_DIR"]?.trim() || DEFAULT_PGLITE_DIR) };
+  // A relative folder is the user's, from where they typed the command (pnpm runs scripts from the package folder).
+  const from = env["INIT_CWD"] || process.cwd();
+  return { kind: "pglite", dataDir: resolve(from, env["PGLITE_DATA_DIR"]?.trim() || DEFAULT_PGLITE_DIR) };
 }
 
 /** Opens (creating if needed) an embedded database with the extensions Trovella's schema uses. */
@@ -63,10 +67,15 @@ export async function openPglite(dataDir: string): Promise<PGlite> {
 /** The PGlite extensions Trovella's migrations need (`CREATE EXTENSION vector`). */
 export const pgliteExtensions = { vector };
 
-/** Opens a migrator session on the connection. */
-export async function openDriver(connection: Connection): Promise<Driver> {
+/**
+ * Opens a migrator session on the connection. An embedded database is made where there is none
+ * only with `create` (db:migrate); otherwise a folder without one is a `ConnectionError`.
+ */
+export async function openDriver(connection: Connection, options: { create?: boolean } = {}): Promise<Driver> {
   if (connection.kind === "postgres")
     return openPostgresDriver(connection.url, { applicationName: "trovella-migrator" });
+  if (!options.create && !existsSync(join(connection.dataDir, "PG_VERSION")))
+    throw new ConnectionError(connection.dataDir, "no PG_VERSION in it", "no-embedded-database");
   const db = await openPglite(connection.dataDir);
   return pgliteDriver(db, { target: connection.dataDir, owned: true });
 }

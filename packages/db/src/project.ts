@@ -44,7 +44,7 @@ export const RLS_CONFIG: RlsConfig = {
 
 export const trovella: Project = {
   migrationsFolder: MIGRATIONS_FOLDER,
-  openDriver: (env) => openDriver(connectionFromEnv(env)),
+  openDriver: (env, options) => openDriver(connectionFromEnv(env), options),
   hints: {
     "connection-failed":
       "Trovella: DATABASE_URL names the server (unset: the embedded database in packages/db/.pglite); pnpm db:server starts the local one on 5433",

@@ -23,29 +23,34 @@ export function migrateCommand(project: Project, name = "db:migrate") {
       await runAction(context, { json: flags.json, project }, async () => {
         const session = sessionOptionsFrom(flags, context);
         const folder = readFolder(context, flags.migrations);
-        return withSession(project, context, async (driver) => {
-          if (!flags.json) context.out(`Database: ${driver.target}\n`);
-          const interrupt = new AbortController();
-          const release = context.trapSignals?.((signal) => interrupt.abort(signal));
-          const result = await runMigrations(driver, folder, {
-            ...session,
-            allowOutOfOrder: flags.allowOutOfOrder ?? false,
-            ...(project.selfManagedTransactions ? { selfManagedTransactions: project.selfManagedTransactions } : {}),
-            signal: interrupt.signal,
-            // With --json, stdout holds the one JSON object: progress stays out of it, warnings go to stderr.
-            onEvent: (event) => {
-              if (!flags.json || event.type === "warning" || event.type === "retry") printEvent(context, event);
-            },
-          }).finally(() => release?.());
-          const ok = result.verification.ok;
-          if (flags.json) {
-            context.out(`${JSON.stringify({ ok, target: driver.target, ...result }, null, 2)}\n`);
-          } else {
-            if (result.applied.length === 0) context.out("Nothing to apply\n");
-            context.out(`${describeVerifyResult(result.verification)}\n`);
-          }
-          return ok ? EXIT.ok : EXIT.mismatch;
-        });
+        return withSession(
+          project,
+          context,
+          async (driver) => {
+            if (!flags.json) context.out(`Database: ${driver.target}\n`);
+            const interrupt = new AbortController();
+            const release = context.trapSignals?.((signal) => interrupt.abort(signal));
+            const result = await runMigrations(driver, folder, {
+              ...session,
+              allowOutOfOrder: flags.allowOutOfOrder ?? false,
+              ...(project.selfManagedTransactions ? { selfManagedTransactions: project.selfManagedTransactions } : {}),
+              signal: interrupt.signal,
+              // With --json, stdout holds the one JSON object: progress stays out of it, warnings go to stderr.
+              onEvent: (event) => {
+                if (!flags.json || event.type === "warning" || event.type === "retry") printEvent(context, event);
+              },
+            }).finally(() => release?.());
+            const ok = result.verification.ok;
+            if (flags.json) {
+              context.out(`${JSON.stringify({ ok, target: driver.target, ...result }, null, 2)}\n`);
+            } else {
+              if (result.applied.length === 0) context.out("Nothing to apply\n");
+              context.out(`${describeVerifyResult(result.verification)}\n`);
+            }
+            return ok ? EXIT.ok : EXIT.mismatch;
+          },
+          { create: true },
+        );
       });
     });
   };

@@ -38,8 +38,13 @@ export interface ProjectReview {
 export interface Project {
   /** Default `--migrations`. */
   migrationsFolder: string;
-  /** Opens one session on the database `env` points at (a server URL, or an embedded database). */
-  openDriver(env: NodeJS.ProcessEnv): Promise<Driver>;
+  /**
+   * Opens one session on the database `env` points at (a server URL, or an embedded database).
+   * An embedded database is made where there is none only with `create` (db:migrate): a command
+   * that reads (db:status, db:verify) throws a `ConnectionError` (`no-database`) instead, so a
+   * mistyped folder is named, not answered with a new empty database.
+   */
+  openDriver(env: NodeJS.ProcessEnv, options?: { create?: boolean }): Promise<Driver>;
   /**
    * Product words appended to the toolkit's fixes, by error code, e.g. `"connection-failed": "the
    * local server: pnpm db:server; the URL: DATABASE_URL"`.

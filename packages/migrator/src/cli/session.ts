@@ -13,13 +13,17 @@ export function readFolder(context: CommandContext, migrations: string): Migrati
   return folder;
 }
 
-/** Opens a session on the project's database, runs `fn`, and always closes the session. */
+/**
+ * Opens a session on the project's database, runs `fn`, and always closes the session. Only a
+ * command that `create`s (db:migrate) makes an embedded database where there is none.
+ */
 export async function withSession<T>(
   project: Project,
   context: CommandContext,
   fn: (driver: Driver) => Promise<T>,
+  options: { create?: boolean } = {},
 ): Promise<T> {
-  const driver = await project.openDriver(context.env);
+  const driver = await project.openDriver(context.env, options);
   try {
     return await fn(driver);
   } finally {

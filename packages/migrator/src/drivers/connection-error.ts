@@ -6,7 +6,13 @@ import { MigratorError } from "../errors/migrator-error.ts";
 
 /** Why the connection failed, from the SQLSTATE or the socket error. */
 export type ConnectionFailure =
-  "invalid-url" | "unreadable-file" | "unreachable" | "authentication" | "no-database" | "other";
+  | "invalid-url"
+  | "unreadable-file"
+  | "unreachable"
+  | "authentication"
+  | "no-database"
+  | "no-embedded-database"
+  | "other";
 
 const WHY: Record<ConnectionFailure, string> = {
   "invalid-url": "the connection URL cannot be parsed",
@@ -14,6 +20,7 @@ const WHY: Record<ConnectionFailure, string> = {
   unreachable: "the server cannot be reached",
   authentication: "the server refused the user name or password",
   "no-database": "the database does not exist",
+  "no-embedded-database": "the folder holds no embedded database",
   other: "the connection failed",
 };
 
@@ -25,6 +32,7 @@ const FIX: Record<ConnectionFailure, string> = {
   unreachable: "start the server, or correct the host and port in the connection URL",
   authentication: "correct the user and password in the connection URL",
   "no-database": "create the database (createdb), or correct its name in the connection URL",
+  "no-embedded-database": "correct the folder's path, or create the database there by migrating it (db:migrate)",
   other: "check the connection URL",
 };
 
@@ -33,6 +41,7 @@ function failureOf(sqlstate: string | undefined, detail: string): ConnectionFail
   if (sqlstate === "ENOENT" || sqlstate === "EACCES" || sqlstate === "EISDIR") return "unreadable-file";
   if (sqlstate === "28P01" || sqlstate === "28000") return "authentication";
   if (sqlstate === "3D000") return "no-database";
+  if (sqlstate === "no-embedded-database") return "no-embedded-database";
   const network = ["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ETIMEDOUT", "EAI_AGAIN", "ECONNRESET"];
   if (network.includes(sqlstate ?? "") || /timeout/i.test(detail)) return "unreachable";
   return "other";
