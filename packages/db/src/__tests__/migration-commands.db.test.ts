@@ -104,6 +104,11 @@ describe("db:migrate, db:status, db:verify as processes", () => {
     expect(verify.code).toBe(3);
     expect(verify.stdout).toContain(`modified: ${edited}`);
 
+    // A tag the journal lacks is invalid input, as in every command that takes one; a pending one is no edit.
+    const unknown = await runCommand("accept-hash", ["nope", "--migrations", s.dir, "--without-git"], env);
+    expect([unknown.code, unknown.stderr]).toEqual([2, expect.stringContaining('"nope" matches no migration')]);
+    const notModified = await runCommand("accept-hash", [pending, "--migrations", s.dir, "--without-git"], env);
+    expect(notModified.code).toBe(3);
     const accept = await runCommand("accept-hash", [edited, "--migrations", s.dir, "--without-git"], env);
     expect(accept.code, accept.stderr).toBe(0);
     expect(accept.stdout).toMatch(

@@ -310,11 +310,6 @@ function statementsRemaining(tag: string, progress: MigrationProgress): string {
 function acceptRefusal(p: Extract<RunnerProblem, { kind: "accept-refused" }>): { message: string; fix: string } {
   const hashes = p.appliedHash && p.fileHash ? ` (applied as ${p.appliedHash}, the file is ${p.fileHash})` : "";
   switch (p.reason) {
-    case "not-in-journal":
-      return {
-        message: `${p.tag} is not a migration in the journal`,
-        fix: "pass the tag of a migration that db:status shows as modified",
-      };
     case "not-modified":
       return {
         message: `${p.tag} is not modified: its applied hash already matches the file (or it is not applied)`,

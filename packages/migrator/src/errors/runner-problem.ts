@@ -175,7 +175,7 @@ export type RunnerProblem =
   | {
       kind: "accept-refused";
       tag: string;
-      reason: "not-in-journal" | "not-modified" | "not-an-edit" | "no-history";
+      reason: "not-modified" | "not-an-edit" | "no-history";
       appliedHash?: string;
       fileHash?: string;
     }

@@ -2,6 +2,7 @@ import type { Driver } from "../drivers/driver.ts";
 import { RunnerError } from "../errors/runner-error.ts";
 import { diffAgainst, fileVersions } from "../git/git.ts";
 import { migrationHash } from "../journal/file-hash.ts";
+import { findMigration } from "../journal/find-migration.ts";
 import type { MigrationFolder } from "../journal/migration-folder.ts";
 import { withMigratorLock } from "./advisory-lock.ts";
 import { BOOKKEEPING_TABLE, readAppliedRows } from "./bookkeeping.ts";
@@ -56,10 +57,12 @@ export async function acceptMigrationHashes(
   return withMigratorLock(driver, session.options.waitTimeoutMs, undefined, async () => {
     const history = compareHistory(folder, await readAppliedRows(driver));
     const changes: AcceptedHash[] = [];
-    for (const tag of tags) {
+    for (const wanted of tags) {
+      // Named as every command names a migration; one the journal lacks is invalid input (exit 2).
+      const { tag } = findMigration(folder, wanted);
       const entry = history.migrations.find((m) => m.migration.tag === tag);
-      if (!entry) throw new RunnerError({ kind: "accept-refused", tag, reason: "not-in-journal" });
-      if (entry.state !== "modified") throw new RunnerError({ kind: "accept-refused", tag, reason: "not-modified" });
+      if (!entry || entry.state !== "modified")
+        throw new RunnerError({ kind: "accept-refused", tag, reason: "not-modified" });
       const { row, migration } = entry;
       const evidence = await evidenceOf(tag, migration.file, row.hash, migration.hash, options.withoutGit ?? false);
       changes.push({ tag, id: row.id, oldHash: row.hash, newHash: migration.hash, ...(evidence ? { evidence } : {}) });
