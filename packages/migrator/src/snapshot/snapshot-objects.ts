@@ -17,6 +17,8 @@ import {
 } from "./snapshot-entities.ts";
 import { type Snapshot, snapshotVersion } from "./snapshot.ts";
 import { qualifiedIdent } from "../sql/quote-ident.ts";
+import { columnRefNames } from "../sql/ast.ts";
+import { pgQuery } from "../sql/pg-query.ts";
 
 /** The word for an object of a table in labels (`index "i" on "t"`, `constraint "c" on "t"`). */
 const PART_WORD: Partial<Record<EntityKind, string>> = {
@@ -185,10 +187,59 @@ export class TouchedObjects {
   }
 }
 
-/** The enum types of changed columns and the columns changed foreign keys point at, as used. */
+/** The columns an expression of a snapshot (an index expression, a check) names; undefined when it does not parse. */
+function expressionColumns(expression: string): string[] | undefined {
+  try {
+    return columnRefNames(pgQuery().parseSync(`SELECT ${expression}`).stmts);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The columns of its table an index or constraint covers (both formats: 0.x's index
+ * `expression`/`columnsFrom`, 1.0's `value`/`columns`), with those its expressions and `WHERE`
+ * name; undefined when an expression cannot be read (then it counts as using the whole table).
+ */
+function coveredColumns(part: SnapshotEntity): string[] | undefined {
+  const body = (part.body ?? {}) as Record<string, unknown>;
+  const strings = (value: unknown) => (Array.isArray(value) ? value.filter((v) => typeof v === "string") : []);
+  const expressions: string[] = [];
+  const columns = [...strings(body["columns"]), ...strings(body["columnsFrom"])];
+  if (part.kind === "index" && Array.isArray(body["columns"])) {
+    for (const item of body["columns"] as Record<string, unknown>[]) {
+      const text = item["expression"] ?? item["value"];
+      if (typeof text !== "string") continue;
+      if (item["isExpression"]) expressions.push(text);
+      else columns.push(text);
+    }
+  }
+  for (const key of ["where", "value"]) if (typeof body[key] === "string" && body[key]) expressions.push(body[key]);
+  for (const expression of expressions) {
+    const named = expressionColumns(expression);
+    if (!named) return undefined;
+    columns.push(...named);
+  }
+  return columns;
+}
+
+/** Kinds of table parts that cover columns of their table. */
+const COVERING: ReadonlySet<EntityKind> = new Set(["index", "foreign-key", "primary-key", "unique", "check"]);
+
+/**
+ * What changed objects rely on, as used: the enum types of changed columns, the columns changed
+ * foreign keys point at, and the columns changed indexes and constraints cover (taking a column
+ * away drops the index on it).
+ */
 function addReferences(touched: TouchedObjects, after: Objects, changed: SnapshotEntity[]): void {
   for (const part of changed) {
     const body = (part.body ?? {}) as Record<string, unknown>;
+    if (COVERING.has(part.kind) && part.table !== undefined) {
+      const table = tableLabel(part.schema, part.table);
+      const columns = coveredColumns(part);
+      if (!columns) touched.use(table);
+      for (const column of columns ?? []) touched.use(columnLabel(part.schema, part.table, column), table);
+    }
     if (part.kind === "column") {
       const type = typeof body["type"] === "string" ? body["type"] : "";
       const schema = typeof body["typeSchema"] === "string" && body["typeSchema"] ? body["typeSchema"] : "public";

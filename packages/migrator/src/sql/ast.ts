@@ -55,6 +55,14 @@ export function objectNameList(object: unknown): string[] {
   return nameList(nodeOf(object, "List")?.["items"]);
 }
 
+/** The unqualified column names (`"c"`, not `"t"."c"`) an expression names, in order. */
+export function columnRefNames(expression: unknown): string[] {
+  return findNodes(expression, "ColumnRef").flatMap(({ body }) => {
+    const fields = nameList(body["fields"]);
+    return fields.length === 1 && fields[0] ? [fields[0]] : [];
+  });
+}
+
 /** Every wrapped node of a type anywhere below a value, with the chain of node types above it. */
 export function findNodes(
   value: unknown,

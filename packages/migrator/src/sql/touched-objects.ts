@@ -10,6 +10,7 @@ import { TouchedObjects } from "../snapshot/snapshot-objects.ts";
 import {
   arrayField,
   type AstObject,
+  columnRefNames,
   findNodes,
   nameList,
   nodeOf,
@@ -109,10 +110,7 @@ class Reader {
 
   /** The unqualified columns an expression on `table` names, as used. */
   readsColumns(table: string, node: unknown): void {
-    for (const { body } of findNodes(node, "ColumnRef")) {
-      const fields = nameList(body["fields"]);
-      if (fields.length === 1 && fields[0]) this.column(table, fields[0], "used");
-    }
+    for (const column of columnRefNames(node)) this.column(table, column, "used");
   }
 
   /** A column definition: the column, its type, and what its inline constraints reference. */
