@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { index, integer, pgTable, text } from "drizzle-orm/pg-core";
-import { MigratorError, planRevert, type RevertError } from "@repo/migrator";
+import { MigratorError, planRevert, type RevertError, writeRevert } from "@repo/migrator";
 import { generateInto } from "../testing/generate-migration.ts";
 import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
 
@@ -33,6 +33,7 @@ async function refusal(promise: Promise<unknown>): Promise<RevertError> {
 }
 
 const widget = pgTable("widget", { id: integer("id").primaryKey(), gadgetId: integer("gadget_id") });
+const gadget = pgTable("gadget", { id: integer("id").primaryKey(), name: text("name") });
 const widgetWithNote = pgTable("widget", {
   id: integer("id").primaryKey(),
   gadgetId: integer("gadget_id"),
@@ -48,6 +49,63 @@ const widgetWithNoteIndex = pgTable(
 function later(s: ScratchMigrations, seconds: number): number {
   return (s.entries().at(-1)?.when ?? 0) + seconds * 1000;
 }
+
+describe("db:revert refuses when a later hand-written migration builds on the reverted one", () => {
+  it("a foreign key referencing the reverted table and a view selecting from it", async () => {
+    const s = history();
+    await generateInto(s, "widget", { widget }, later(s, 1));
+    const gadgetTag = await generateInto(s, "gadget", { widget, gadget }, later(s, 1));
+    const fkView = s.add(
+      "gadget_fk_view",
+      [
+        'ALTER TABLE "widget" ADD CONSTRAINT "widget_gadget_fk" FOREIGN KEY ("gadget_id") REFERENCES "gadget"("id");',
+        'CREATE VIEW "gadget_report" AS SELECT "gadget"."id", "gadget"."name" FROM "gadget";',
+      ].join("--> statement-breakpoint\n"),
+    );
+    const journal = JSON.stringify(s.journal());
+    const error = await refusal(planRevert({ folder: s.dir, tag: gadgetTag }));
+    expect(error.code).toBe("later-migration-conflict");
+    expect(error.conflicts).toContainEqual({
+      object: 'table "gadget"',
+      migration: fkView,
+      touches: 'references column "gadget"."id"',
+    });
+    expect(error.conflicts).toContainEqual({
+      object: 'table "gadget"',
+      migration: fkView,
+      touches: 'references table "gadget"',
+    });
+    expect(JSON.stringify(s.journal())).toBe(journal);
+  });
+
+  it("an expression index on the reverted column", async () => {
+    const s = history();
+    await generateInto(s, "widget", { widget }, later(s, 1));
+    const noteTag = await generateInto(s, "widget_note", { widget: widgetWithNote }, later(s, 1));
+    const indexTag = s.add("lower_note_idx", 'CREATE INDEX "widget_lower_note_idx" ON "widget" (lower("note"));');
+    const error = await refusal(planRevert({ folder: s.dir, tag: noteTag }));
+    expect(error.conflicts).toEqual([
+      { object: 'column "widget"."note"', migration: indexTag, touches: 'references column "widget"."note"' },
+    ]);
+  });
+
+  it("a revert of the same migration: reverting it twice is refused", async () => {
+    const s = history();
+    await generateInto(s, "widget", { widget }, later(s, 1));
+    const indexTag = s.add("gadget_idx", 'CREATE INDEX IF NOT EXISTS "widget_gadget_idx" ON "widget" ("gadget_id");');
+    const first = await planRevert({ folder: s.dir, tag: indexTag });
+    writeRevert(first);
+    const error = await refusal(planRevert({ folder: s.dir, tag: indexTag }));
+    expect(error.code).toBe("later-migration-conflict");
+    expect(error.conflicts).toEqual([
+      {
+        object: 'index "widget_gadget_idx" on "widget"',
+        migration: first.migration.entry.tag,
+        touches: 'changes index "widget_gadget_idx" on "widget"',
+      },
+    ]);
+  });
+});
 
 describe("db:revert refuses when a later generated index covers the reverted column", () => {
   it("index(…).on(t.note) after the migration that added note", async () => {

@@ -13,6 +13,8 @@ import { type Driver, planRevert, readMigrationFolder, splitStatements, writeRev
 import { type CatalogSnapshot, catalogSnapshot, diffCatalogs } from "@repo/migrator/testing";
 import { createTestDatabase, MIGRATIONS_FOLDER, type TestDatabase } from "../testing/test-database.ts";
 import { scratchMigrations } from "../testing/scratch-migrations.ts";
+import { generateInto } from "../testing/generate-migration.ts";
+import { integer, pgTable, text } from "drizzle-orm/pg-core";
 
 const entries = readMigrationFolder(MIGRATIONS_FOLDER).migrations;
 type Entry = (typeof entries)[number];
@@ -269,5 +271,46 @@ describe("the revert of hand-written SQL on a real database", () => {
         ).toEqual({ rls: false, force: false, policies: 0 });
       },
     );
+  });
+});
+
+describe("an earlier migration no later one builds on", () => {
+  it("reverts the column it added while later hand-written SQL on the same table stays: the revert applies, they remain", async () => {
+    const gadget = pgTable("gadget", { id: integer("id").primaryKey() });
+    const widget = pgTable("widget", { id: integer("id").primaryKey(), gadgetId: integer("gadget_id") });
+    const withNote = pgTable("widget", {
+      id: integer("id").primaryKey(),
+      gadgetId: integer("gadget_id"),
+      note: text("note"),
+    });
+    const scratch = scratchMigrations();
+    const fresh = await createTestDatabase({ migrate: false });
+    try {
+      const when = () => (scratch.entries().at(-1)?.when ?? 0) + 1000;
+      await generateInto(scratch, "widget", { gadget, widget }, when());
+      const noteTag = await generateInto(scratch, "widget_note", { gadget, widget: withNote }, when());
+      scratch.add(
+        "widget_gadget",
+        [
+          'ALTER TABLE "widget" ADD CONSTRAINT "widget_gadget_fk" FOREIGN KEY ("gadget_id") REFERENCES "gadget"("id");',
+          'CREATE INDEX "widget_lower_id_idx" ON "widget" (("id" % 10));',
+        ].join("--> statement-breakpoint\n"),
+      );
+      const plan = await planRevert({ folder: scratch.dir, tag: noteTag });
+      expect(plan.statements.map((s) => s.sql.trim())).toEqual(['ALTER TABLE "widget" DROP COLUMN "note";']);
+      writeRevert(plan);
+      for (const entry of readMigrationFolder(scratch.dir).migrations) await applyMigration(fresh.driver, entry);
+      const columns = await fresh.driver.query<{ column_name: string }>(
+        "select column_name from information_schema.columns where table_name = 'widget' order by column_name",
+      );
+      expect(columns.map((c) => c.column_name)).toEqual(["gadget_id", "id"]);
+      const kept = await fresh.driver.query<{ name: string }>(
+        "select conname::text as name from pg_constraint where conname = 'widget_gadget_fk' union all select indexname::text from pg_indexes where indexname = 'widget_lower_id_idx'",
+      );
+      expect(kept.map((k) => k.name)).toEqual(["widget_gadget_fk", "widget_lower_id_idx"]);
+    } finally {
+      await fresh.close();
+      scratch.remove();
+    }
   });
 });

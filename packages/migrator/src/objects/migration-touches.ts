@@ -1,11 +1,14 @@
 /**
  * What one migration touches, as db:revert and db:rebase both need it: the objects its snapshots
  * record (what Drizzle Kit generated), and the objects of its hand-written statements, which no
- * snapshot records (extensions, custom indexes, grants …).
+ * snapshot records (extensions, custom indexes, grants, views, foreign keys …).
  */
-import { relative } from "node:path";
+import { basename, relative } from "node:path";
 import type { Migration } from "../journal/migration-folder.ts";
 import { reverseManualSql } from "../revert/manual-sql.ts";
+import { canonicalStatements, canonicalUnit } from "../sql/canonical-sql.ts";
+import { parseMigration } from "../sql/parse-migration.ts";
+import { type IndexTables, type SqlTouches, sqlTouches } from "../sql/touched-objects.ts";
 import { diffSnapshots } from "../snapshot/snapshot-diff.ts";
 import { renameAmbiguities, snapshotNames, TouchedObjects, touchedObjects } from "../snapshot/snapshot-objects.ts";
 import type { Snapshot } from "../snapshot/snapshot.ts";
@@ -13,15 +16,21 @@ import type { Snapshot } from "../snapshot/snapshot.ts";
 /**
  * The objects a migration touched: `recorded` from the snapshot before it (`previous`) and its own,
  * `handWritten` from the statements Drizzle Kit would not have generated between them (by the
- * Drizzle Kit of `folder`'s project; locations relative to it). `earlier` are the migrations
- * before it (an extension one of them created is not this one's).
+ * Drizzle Kit of `folder`'s project; locations relative to it): the objects db:revert can
+ * reverse or leaves a TODO for. `handWrittenRead` is what the parser reads in those same
+ * statements (`sql/touched-objects.ts`): every object each creates, alters, drops or only uses
+ * (the table a view selects from or a foreign key references, the column an expression index
+ * names), and the statements it cannot read; `indexes` names the table of each index of the
+ * history. `earlier` are the migrations before it (an extension one of them created is not this
+ * one's).
  */
 export async function migrationTouches(
   folder: string,
   previous: Snapshot,
   migration: Migration & { snapshot: Snapshot },
   earlier: Migration[],
-): Promise<{ recorded: TouchedObjects; handWritten: TouchedObjects }> {
+  indexes?: IndexTables,
+): Promise<{ recorded: TouchedObjects; handWritten: TouchedObjects; handWrittenRead: SqlTouches }> {
   const recorded = touchedObjects(previous, migration.snapshot);
   const statements = renameAmbiguities(previous, migration.snapshot).length
     ? []
@@ -37,5 +46,11 @@ export async function migrationTouches(
   });
   const handWritten = new TouchedObjects();
   for (const t of manual.touched) handWritten.add(t.label, t.parent);
-  return { recorded, handWritten };
+  const generated = new Set(statements.flatMap(canonicalStatements));
+  const parsed = parseMigration(migration.tag, basename(migration.file), migration.sql);
+  const statementsWritten = parsed.statements
+    .map((statement) => ({ ...statement, units: statement.units.filter((u) => !generated.has(canonicalUnit(u))) }))
+    .filter((statement) => statement.parseError || statement.units.length > 0);
+  const handWrittenRead = sqlTouches({ ...parsed, statements: statementsWritten }, indexes);
+  return { recorded, handWritten, handWrittenRead };
 }

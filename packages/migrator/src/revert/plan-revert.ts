@@ -8,8 +8,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
-import { loadParser, parseSql } from "../sql/parse-migration.ts";
+import { basename, dirname, join, relative } from "node:path";
+import { loadParser, parseMigration, parseSql } from "../sql/parse-migration.ts";
+import { indexTables, type SqlTouches } from "../sql/touched-objects.ts";
 import { NO_TRANSACTION_DIRECTIVE, STATEMENT_BREAKPOINT } from "../sql/statements.ts";
 import { concurrentReverse } from "./concurrent-indexes.ts";
 import { DATA_LOSS_MARKER, markDataLoss } from "./data-loss.ts";
@@ -102,7 +103,10 @@ export interface RevertPlan {
   outsideTransaction: boolean;
   dataLoss: DataLossItem[];
   todos: RevertTodo[];
-  /** Hand-written statements that need no reverse, and why. */
+  /**
+   * Hand-written statements that need no reverse, and why; and the statements of later migrations
+   * the parser could not read, so not checked for conflicts (an opaque DO block …).
+   */
   notes: string[];
   /** The later migrations checked for conflicts (empty when reverting the last one). */
   checkedLater: string[];
@@ -226,12 +230,15 @@ function refuseAmbiguity(tag: string, ambiguities: string[]): void {
  * What stands in the way of reverting `target` alone. Snapshot-recorded objects are compared with
  * the net change since it (`net`: after TAG → now), so a later change that a later revert already
  * undid does not block; each overlap is attributed to the later migrations that touched it.
- * Hand-written objects (extensions, custom indexes) are compared per later migration.
+ * Hand-written statements are compared per later migration, by what the parser reads in them
+ * (`handWrittenRead`: what each creates, alters, drops or only uses, such as the table a view
+ * selects from or a foreign key references, the column an expression index names), so a later
+ * revert of TAG itself, hand-written, blocks it too.
  */
 function laterConflicts(
   target: TouchedObjects,
   net: TouchedObjects,
-  later: { tag: string; recorded: TouchedObjects; handWritten: TouchedObjects }[],
+  later: { tag: string; recorded: TouchedObjects; handWritten: TouchedObjects; handWrittenRead: SqlTouches }[],
 ): RevertConflict[] {
   const conflicts: RevertConflict[] = [];
   const seen = new Set<string>();
@@ -246,8 +253,10 @@ function laterConflicts(
       push({ object: ours, migration, touches: `${how} ${theirs}` });
   }
   for (const l of later) {
-    for (const { ours, theirs, how } of target.overlaps(l.handWritten))
-      push({ object: ours, migration: l.tag, touches: `${how} ${theirs}` });
+    for (const handWritten of [l.handWritten, l.handWrittenRead.touched]) {
+      for (const { ours, theirs, how } of target.overlaps(handWritten))
+        push({ object: ours, migration: l.tag, touches: `${how} ${theirs}` });
+    }
   }
   return conflicts;
 }
@@ -352,7 +361,9 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
   );
   for (const [label, parent] of targetHandWritten.changed) targetTouched.add(label, parent);
   const checkedLater = migrations.slice(2).map((m) => m.tag);
+  const uncheckedLater: string[] = [];
   if (!wasLast) {
+    const indexes = indexTables(history.migrations.map((m) => parseMigration(m.tag, basename(m.file), m.sql)));
     const later = [];
     for (let j = 2; j < migrations.length; j++) {
       const m = migrations[j] as WithSnapshot;
@@ -363,8 +374,13 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
           (migrations[j - 1] as WithSnapshot).snapshot,
           m,
           history.migrations.slice(0, position - 1 + j),
+          indexes,
         )),
       });
+    }
+    for (const l of later) {
+      for (const u of l.handWrittenRead.unread)
+        uncheckedLater.push(`could not check ${l.tag} (${u.file}:${u.line}) for conflicts: ${u.reason}`);
     }
     const conflicts = laterConflicts(targetTouched, touchedObjects(after, last.snapshot), later);
     if (conflicts.length) {
@@ -424,7 +440,8 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
     `-- db:revert: reverses ${target.tag}, returning the schema to its state before it.`,
     `-- Written by db:revert: review it; data-loss lines and TODO blocks need a person.`,
   ];
-  const { sql, dataLoss } = renderSql(header, statements, manual.todos, manual.notes);
+  const notes = [...uncheckedLater, ...manual.notes];
+  const { sql, dataLoss } = renderSql(header, statements, manual.todos, notes);
 
   return {
     reverted: { idx: target.idx, tag: target.tag },
@@ -434,7 +451,7 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
     outsideTransaction,
     dataLoss,
     todos: manual.todos,
-    notes: manual.notes,
+    notes,
     checkedLater,
     schemaChanges: schemaChanges(targetTouched, options.schemaFolder),
     ...(written.journal ? { journal: written.journal } : {}),
