@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { generateDrizzleJson, generateMigration } from "drizzle-kit/api";
 import {
@@ -16,6 +16,7 @@ import { REVIEW_CONFIG_PATH } from "../project.ts";
 import * as schema from "../schema/index.ts";
 import { fileURLToPath } from "node:url";
 import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
+import { runCommand } from "../testing/run-command.ts";
 
 type Tables = Record<string, { columns: Record<string, unknown> }>;
 
@@ -328,5 +329,48 @@ describe("db:revert unwinds an earlier migration once the later ones that build 
       "0014_revert_0005_marvelous_violations",
       "0015_revert_0004_happy_rhodey",
     ]);
+  });
+});
+
+describe("db:revert never overwrites a file (0.x layout)", () => {
+  it("refuses when an untracked file has the new migration's name, and writes nothing", async () => {
+    const s = scratchUpTo(9);
+    const stray = `${s.dir}/0010_revert_0009_add-document-chunk-table.sql`;
+    writeFileSync(stray, "-- someone's work in progress\n");
+    const journal = JSON.stringify(s.journal());
+    const error = await refusal(planRevert({ folder: s.dir }));
+    expect(error.code).toBe("revert-target-exists");
+    expect(error.message).toContain(stray);
+    const run = await runCommand("revert", ["--migrations", s.dir], {});
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`error: ${stray} exists already`);
+    expect(readFileSync(stray, "utf8")).toBe("-- someone's work in progress\n");
+    expect(existsSync(`${s.dir}/meta/0010_snapshot.json`)).toBe(false);
+    expect(JSON.stringify(s.journal())).toBe(journal);
+  });
+
+  it("refuses at writing too, when the file appeared after the plan, and leaves the folder as it was", async () => {
+    const s = scratchUpTo(9);
+    const plan = await planRevert({ folder: s.dir });
+    writeFileSync(plan.migration.snapshotPath, "{}");
+    const files = readdirSync(s.dir).sort();
+    expect(() => writeRevert(plan)).toThrow(/0010_snapshot\.json exists already/);
+    expect(readdirSync(s.dir).sort()).toEqual(files);
+    expect(existsSync(plan.migration.sqlPath)).toBe(false);
+    expect(readFileSync(plan.migration.snapshotPath, "utf8")).toBe("{}");
+  });
+
+  it("numbers the revert after every tag when the journal's idx lags them (an entry removed by hand)", async () => {
+    const s = scratchUpTo(9);
+    // 0008 taken out of the journal: 0009_add-document-chunk-table is now idx 8.
+    const journal = s.journal();
+    journal.entries = journal.entries.filter((e) => e.idx !== 8).map((e) => (e.idx === 9 ? { ...e, idx: 8 } : e));
+    writeFileSync(`${s.dir}/meta/_journal.json`, JSON.stringify(journal, null, 2));
+    const snapshot9 = readFileSync(`${s.dir}/meta/0009_snapshot.json`, "utf8");
+    const plan = await planRevert({ folder: s.dir });
+    expect(plan.migration.entry).toMatchObject({ idx: 9, tag: "0010_revert_0009_add-document-chunk-table" });
+    writeRevert(plan);
+    expect(readFileSync(`${s.dir}/meta/0009_snapshot.json`, "utf8")).toBe(snapshot9);
+    expect(existsSync(`${s.dir}/meta/0010_snapshot.json`)).toBe(true);
   });
 });

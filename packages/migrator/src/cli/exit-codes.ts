@@ -7,7 +7,7 @@
  * - 2 invalid input: the migrations folder, an option, a config or baseline file, an unknown
  *   migration, a seed tier refused for this environment, a committed migration for `--fix`, a
  *   server refusing `--live`'s throwaway database, snapshots no installed Drizzle Kit can diff, no
- *   Drizzle Kit 1.0 for `db:upgrade-layout`; a migration run through a transaction-mode pooler, or
+ *   Drizzle Kit 1.0 for `db:upgrade-layout`, a file db:revert would overwrite; a migration run through a transaction-mode pooler, or
  *   whose advisory lock a migration (or another client on its server connection) released;
  * - 3 the history does not match: modified, unknown, out-of-order, verification failed,
  *   accept-hash refused;
@@ -33,6 +33,7 @@ const EXIT_BY_CODE: Readonly<Record<string, ExitCode>> = {
   "fix-refused": EXIT.invalidInput,
   "unknown-migration": EXIT.invalidInput,
   "invalid-name": EXIT.invalidInput,
+  "revert-target-exists": EXIT.invalidInput,
   "history-unreadable": EXIT.invalidInput,
   "review-config-invalid": EXIT.invalidInput,
   "review-baseline-invalid": EXIT.invalidInput,

@@ -6,7 +6,8 @@
 import type { Journal } from "./journal-file.ts";
 
 /**
- * The next tag and journal idx for a migration called `name`.
+ * The next tag and journal idx for a migration called `name`; with the default prefix, numbered
+ * after both the last idx and every tag's number.
  *
  * @example nextTag({ entries: [{ idx: 9, tag: "0009_x", … }] }, "undo", 0) // { idx: 10, tag: "0010_undo" }
  */
@@ -22,5 +23,8 @@ export function nextTag(journal: Journal, name: string, now: number): { idx: num
     const seconds = Math.floor(now / 1000);
     return { idx, tag: `${Math.max(seconds, Number(prefix) + 1)}_${name}` };
   }
-  return { idx, tag: `${String(idx).padStart(4, "0")}_${name}` };
+  // A journal whose idx lags its tags' numbers (an entry removed by hand): a number after both, so
+  // the new tag and its `meta/NNNN_snapshot.json` are no existing migration's.
+  const numbers = journal.entries.map((e) => Number(e.tag.split("_")[0])).filter(Number.isInteger);
+  return { idx, tag: `${String(Math.max(idx, ...numbers.map((n) => n + 1))).padStart(4, "0")}_${name}` };
 }

@@ -7,7 +7,7 @@
  * changed back too.
  */
 import { randomUUID } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { loadParser, parseMigration, parseSql } from "../sql/parse-migration.ts";
 import { indexTables, type SqlTouches } from "../sql/touched-objects.ts";
@@ -442,6 +442,7 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
   ];
   const notes = [...uncheckedLater, ...manual.notes];
   const { sql, dataLoss } = renderSql(header, statements, manual.todos, notes);
+  refuseExisting({ ...written.migration, sql });
 
   return {
     reverted: { idx: target.idx, tag: target.tag },
@@ -525,20 +526,68 @@ function appendFolder(history: MigrationFolder, name: string, now: number, goal:
   };
 }
 
+/** The files and folder the new migration creates (not the journal, which it rewrites). */
+function newPaths(migration: RevertPlan["migration"]): string[] {
+  return migration.layout === "folders" ? [dirname(migration.sqlPath)] : [migration.sqlPath, migration.snapshotPath];
+}
+
+/**
+ * Refuses when a file the new migration would be written to exists: a stray file the journal does
+ * not list (someone's work), or the snapshot of a migration whose number the journal's idx lags.
+ */
+function refuseExisting(migration: RevertPlan["migration"]): void {
+  const existing = newPaths(migration).filter((path) => existsSync(path));
+  if (existing.length === 0) return;
+  throw new RevertError(
+    "revert-target-exists",
+    `${existing.join(", ")} exist${existing.length === 1 ? "s" : ""} already: db:revert writes ${migration.entry.tag} there and never overwrites a file; nothing was written`,
+    {
+      fix: `move ${existing.length === 1 ? "it" : "them"} out of the migrations folder (or commit ${existing.length === 1 ? "it" : "them"} as a migration of the journal), or give the revert another name (--name)`,
+    },
+  );
+}
+
 /**
  * Writes the planned migration in the folder's layout: its SQL file and snapshot, and (0.x) the
- * journal with the new entry; (1.0) in a new folder, which must not exist yet.
+ * journal with the new entry; (1.0) in a new folder. Refuses (`revert-target-exists`) when a file
+ * or folder it would create exists. Each file is written aside and renamed into place, the journal
+ * last; a failure removes what was written, leaving the folder as it was.
  */
 export function writeRevert(plan: RevertPlan): void {
   const { layout, sqlPath, snapshotPath, sql, snapshot } = plan.migration;
+  refuseExisting(plan.migration);
+  const aside = (path: string) => `${path}.${process.pid}.db-revert-tmp`;
   if (layout === "folders") {
-    mkdirSync(dirname(sqlPath));
-    writeFileSync(sqlPath, sql);
-    // As Drizzle Kit 1.0 writes it: two-space JSON, no newline at the end.
-    writeFileSync(snapshotPath, JSON.stringify(snapshot, null, 2));
+    const directory = dirname(sqlPath);
+    const temporary = aside(directory);
+    try {
+      mkdirSync(temporary);
+      writeFileSync(join(temporary, basename(sqlPath)), sql);
+      // As Drizzle Kit 1.0 writes it: two-space JSON, no newline at the end.
+      writeFileSync(join(temporary, basename(snapshotPath)), JSON.stringify(snapshot, null, 2));
+      renameSync(temporary, directory);
+    } catch (error) {
+      rmSync(temporary, { recursive: true, force: true });
+      throw error;
+    }
     return;
   }
-  writeFileSync(sqlPath, sql);
-  writeFileSync(snapshotPath, `${JSON.stringify(snapshot, null, 2)}\n`);
-  writeFileSync(plan.migration.journalPath, JSON.stringify(plan.journal, null, 2));
+  const files: [string, string][] = [
+    [sqlPath, sql],
+    [snapshotPath, `${JSON.stringify(snapshot, null, 2)}\n`],
+    [plan.migration.journalPath, JSON.stringify(plan.journal, null, 2)],
+  ];
+  const renamed: string[] = [];
+  try {
+    for (const [path, text] of files) writeFileSync(aside(path), text, { flag: "wx" });
+    for (const [path] of files) {
+      renameSync(aside(path), path);
+      renamed.push(path);
+    }
+  } catch (error) {
+    for (const [path] of files) rmSync(aside(path), { force: true });
+    // The journal is renamed last: a failure before it leaves only the new files to remove.
+    for (const path of renamed) if (path !== plan.migration.journalPath) rmSync(path, { force: true });
+    throw error;
+  }
 }

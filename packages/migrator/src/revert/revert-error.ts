@@ -10,6 +10,8 @@ export type RevertErrorCode =
   | "later-migration-conflict"
   /** The --name is not usable in a file name. */
   | "invalid-name"
+  /** A file or folder the new migration would be written to exists already (never overwritten). */
+  | "revert-target-exists"
   /** Drizzle Kit would have to ask whether something was renamed (it prompts; we do not guess). */
   | "ambiguous-rename"
   /**
