@@ -374,3 +374,23 @@ describe("db:revert never overwrites a file (0.x layout)", () => {
     expect(existsSync(`${s.dir}/meta/0010_snapshot.json`)).toBe(true);
   });
 });
+
+describe("db:revert on a snapshot Drizzle Kit's differ rejects", () => {
+  it("names the snapshot file and says to restore it from git (exit 2, history unreadable), not the differ's raw output", async () => {
+    const s = scratchUpTo(9);
+    const damaged = s.snapshot(9);
+    const columns = (damaged["tables"] as Tables)["public.document_chunk"]?.columns ?? {};
+    columns["content"] = { ...(columns["content"] as object), type: null };
+    const file = `${s.dir}/meta/0009_snapshot.json`;
+    writeFileSync(file, JSON.stringify(damaged, null, 2));
+    const error = await refusal(planRevert({ folder: s.dir }));
+    expect(error.code).toBe("history-unreadable");
+    expect(error.message).toBe(
+      `${file} (the snapshot of 0009_add-document-chunk-table) is not one Drizzle Kit's differ reads: tables.public.document_chunk.columns.content.type: Expected string, received null`,
+    );
+    expect(error.fix).toMatch(/^restore it from git/);
+    const run = await runCommand("revert", ["--migrations", s.dir], {});
+    expect(run.code).toBe(2);
+    expect(run.stderr).not.toContain("invalid_type");
+  });
+});

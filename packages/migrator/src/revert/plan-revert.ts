@@ -336,7 +336,66 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
     );
   }
   const migrations = withSnapshots(history, position - 1);
-  // From here on, `migrations` starts at the one before the target.
+  try {
+    return await planTarget(options, history, position, migrations);
+  } catch (error) {
+    if (error instanceof SnapshotDiffError && error.reason === "differ-failed")
+      throw (await undiffableSnapshot(history.folder, migrations, error)) ?? error;
+    throw error;
+  }
+}
+
+/**
+ * When Drizzle Kit's differ fails on the snapshots (one edited or damaged by hand: a column's
+ * `type` null, which its schema validation rejects), the snapshot it fails on alone, as
+ * `history-unreadable` naming the file: each of `migrations` is diffed against itself, which
+ * validates it the same way. Undefined when each alone passes.
+ */
+async function undiffableSnapshot(
+  folder: string,
+  migrations: WithSnapshot[],
+  error: SnapshotDiffError,
+): Promise<RevertError | undefined> {
+  for (const m of migrations) {
+    try {
+      await diffSnapshots(m.snapshot, m.snapshot, { folder });
+    } catch (alone) {
+      if (!(alone instanceof SnapshotDiffError) || alone.reason !== "differ-failed") throw alone;
+      return new RevertError(
+        "history-unreadable",
+        `${m.snapshotPath} (the snapshot of ${m.tag}) is not one Drizzle Kit's differ reads: ${differIssue(error)}`,
+        {
+          fix: `restore it from git (git log -- ${m.snapshotPath}, then git checkout <commit> -- ${m.snapshotPath}); db:revert diffs every snapshot from the one before the reverted migration on`,
+        },
+      );
+    }
+  }
+  return undefined;
+}
+
+/** The first problem Drizzle Kit's schema validation reports (its message is a JSON list of issues), in one line. */
+function differIssue(error: SnapshotDiffError): string {
+  const text = error.message.replace(/^Drizzle Kit's differ failed: /, "");
+  try {
+    const issues = JSON.parse(text) as { path?: unknown[]; message?: string }[];
+    const first = issues[0];
+    if (first?.message) {
+      const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
+      return `${(first.path ?? []).join(".")}: ${first.message}${more}`;
+    }
+  } catch {
+    // Not a validation error: its own first line.
+  }
+  return text.split("\n")[0] ?? text;
+}
+
+/** planRevert once the history is read and the target found: `migrations` starts at the one before it. */
+async function planTarget(
+  options: RevertOptions,
+  history: MigrationFolder,
+  position: number,
+  migrations: WithSnapshot[],
+): Promise<RevertPlan> {
   const target = migrations[1] as WithSnapshot;
   const last = migrations.at(-1) as WithSnapshot;
   const name = options.name ?? `revert_${target.tag}`;
