@@ -7,9 +7,10 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { index, integer, pgTable, text } from "drizzle-orm/pg-core";
-import { MigratorError, planRevert, type RevertError, writeRevert } from "@repo/migrator";
+import { planRevert, writeRevert } from "@repo/migrator";
 import { generateInto } from "../testing/generate-migration.ts";
 import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
+import { refusal } from "../testing/revert-refusal.ts";
 
 let scratch: ScratchMigrations | undefined;
 afterEach(() => {
@@ -21,15 +22,6 @@ afterEach(() => {
 function history(): ScratchMigrations {
   scratch = scratchMigrations();
   return scratch;
-}
-
-async function refusal(promise: Promise<unknown>): Promise<RevertError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(MigratorError);
-  return error as RevertError;
 }
 
 const widget = pgTable("widget", { id: integer("id").primaryKey(), gadgetId: integer("gadget_id") });

@@ -3,10 +3,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { generateDrizzleJson, generateMigration } from "drizzle-kit/api";
 import {
   DATA_LOSS_MARKER,
-  MigratorError,
   planRevert,
   REVERT_TODO_MARKER,
-  type RevertError,
   readReviewConfig,
   runReview,
   splitStatements,
@@ -16,6 +14,7 @@ import { REVIEW_CONFIG_PATH } from "../project.ts";
 import * as schema from "../schema/index.ts";
 import { fileURLToPath } from "node:url";
 import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
+import { refusal } from "../testing/revert-refusal.ts";
 import { runCommand } from "../testing/run-command.ts";
 
 type Tables = Record<string, { columns: Record<string, unknown> }>;
@@ -38,15 +37,6 @@ function schemaWithout(...names: (keyof typeof schema)[]): Record<string, unknow
   const copy: Record<string, unknown> = { ...schema };
   for (const name of names) delete copy[name];
   return copy;
-}
-
-async function refusal(promise: Promise<unknown>): Promise<RevertError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(MigratorError);
-  return error as RevertError;
 }
 
 describe("db:revert writes the reversing migration like Drizzle Kit would", () => {
