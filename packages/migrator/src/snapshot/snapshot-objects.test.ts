@@ -139,7 +139,7 @@ describe.each(formats)("what a migration changed, on format %s", (format, snapsh
   const before = snapshot();
   const after = migration[format](snapshot());
 
-  it("touches the new column, table and its constraint, the enum, and uses the columns the key is on and points at", () => {
+  it("touches the new column, table and its constraint, the enum, and uses the column the key points at", () => {
     const touched = touchedObjects(before, after);
     expect([...touched.changed]).toEqual([
       ['column "note"."title"', 'table "note"'],
@@ -148,10 +148,7 @@ describe.each(formats)("what a migration changed, on format %s", (format, snapsh
       ['constraint "tag_note_id_note_id_fk" on "tag"', 'table "tag"'],
       ['type "note_kind"', undefined],
     ]);
-    expect([...touched.used]).toEqual([
-      ['column "tag"."note_id"', 'table "tag"'],
-      ['column "note"."id"', 'table "note"'],
-    ]);
+    expect([...touched.used]).toEqual([['column "note"."id"', 'table "note"']]);
   });
 
   it("names the dropped table, the enum value, and the objects by table", () => {

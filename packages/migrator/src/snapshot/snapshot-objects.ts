@@ -228,8 +228,8 @@ const COVERING: ReadonlySet<EntityKind> = new Set(["index", "foreign-key", "prim
 
 /**
  * What changed objects rely on, as used: the enum types of changed columns, the columns changed
- * foreign keys point at, and the columns changed indexes and constraints cover (taking a column
- * away drops the index on it).
+ * foreign keys point at, and the columns changed indexes and constraints cover that the
+ * migration does not change itself (taking a column away drops the index on it).
  */
 function addReferences(touched: TouchedObjects, after: Objects, changed: SnapshotEntity[]): void {
   for (const part of changed) {
@@ -238,7 +238,9 @@ function addReferences(touched: TouchedObjects, after: Objects, changed: Snapsho
       const table = tableLabel(part.schema, part.table);
       const columns = coveredColumns(part);
       if (!columns) touched.use(table);
-      for (const column of columns ?? []) touched.use(columnLabel(part.schema, part.table, column), table);
+      // A column the same migration changes is its own, not one it relies on (1.0's primary keys of new tables).
+      for (const label of (columns ?? []).map((c) => columnLabel(part.schema, part.table as string, c)))
+        if (!touched.changed.has(label)) touched.use(label, table);
     }
     if (part.kind === "column") {
       const type = typeof body["type"] === "string" ? body["type"] : "";
