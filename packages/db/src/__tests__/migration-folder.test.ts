@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  describeFolderIssue,
   type FolderIssue,
   folderSnapshotWarnings,
   RunnerError,
@@ -147,6 +148,21 @@ describe("readMigrationFolder", () => {
     const folder = readMigrationFolder(scratch.dir);
     expect(folder.warnings.map((i) => i.kind)).toEqual(["idx-out-of-order", "idx-out-of-order"]);
     expect(folder.migrations.map((m) => m.tag)).toEqual(entries.map((e) => e.tag));
+  });
+
+  it("warns about a tag whose number is not its idx: the next generated migration would take an existing one's files", () => {
+    scratch = scratchMigrations(9);
+    // 0008 taken out of the journal by hand: 0009_add-document-chunk-table is now idx 8.
+    const entries = scratch.entries().filter((e) => e.idx !== 8);
+    const renumbered = entries.map((e) => (e.idx === 9 ? { ...e, idx: 8 } : e));
+    writeFileSync(join(scratch.dir, "meta", "_journal.json"), JSON.stringify({ entries: renumbered }));
+    const folder = readMigrationFolder(scratch.dir);
+    expect(folder.warnings.filter((w) => w.kind !== "sql-not-in-journal")).toEqual([
+      { kind: "tag-number-mismatch", tag: "0009_add-document-chunk-table", idx: 8 },
+    ]);
+    expect(describeFolderIssue(folder.warnings.find((w) => w.kind === "tag-number-mismatch")!)).toMatch(
+      /^journal entry "0009_add-document-chunk-table" has idx 8: its number is not its idx/,
+    );
   });
 
   it("refuses an empty journal next to SQL files: they would never run", () => {

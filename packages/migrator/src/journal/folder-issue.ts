@@ -19,6 +19,7 @@ export type FolderIssue =
   | { kind: "snapshot-missing"; tag: string; path: string }
   | { kind: "snapshot-malformed"; tag: string; path: string; reason: string }
   | { kind: "idx-out-of-order"; tag: string; idx: number; expected: number }
+  | { kind: "tag-number-mismatch"; tag: string; idx: number }
   | { kind: "when-not-increasing"; tag: string; when: number; previousTag: string; previousWhen: number }
   | { kind: "sql-not-in-journal"; path: string }
   | { kind: "layouts-mixed"; path: string }
@@ -32,6 +33,7 @@ const UNTIDY: ReadonlySet<FolderIssue["kind"]> = new Set([
   "snapshot-missing",
   "snapshot-malformed",
   "idx-out-of-order",
+  "tag-number-mismatch",
   "when-not-increasing",
   "sql-not-in-journal",
   "folder-without-sql",
@@ -66,6 +68,8 @@ export function describeFolderIssue(issue: FolderIssue): string {
       return `${issue.path}: malformed snapshot for "${issue.tag}" (${issue.reason}). It still applies; restore the file from git (a merge conflict left in it?).`;
     case "idx-out-of-order":
       return `journal entry "${issue.tag}" has idx ${issue.idx} at position ${issue.expected}. Migrations apply in journal order whatever their idx; renumber them 0, 1, 2, … to tidy up.`;
+    case "tag-number-mismatch":
+      return `journal entry "${issue.tag}" has idx ${issue.idx}: its number is not its idx (an entry removed by hand?). drizzle-kit generate numbers the next migration by idx, and would write over the files of an existing one; db:revert numbers after every tag. Renumber the journal's idx and files to match, or generate nothing until the numbers agree.`;
     case "when-not-increasing":
       return `journal entry "${issue.tag}" has when ${issue.when}, older than "${issue.previousTag}" (${issue.previousWhen}): a branch merge? Drizzle's migrator would skip it on a database that has "${issue.previousTag}". It applies in journal order on a database without "${issue.previousTag}"; on one with it, the runner stops it as out-of-order.`;
     case "sql-not-in-journal":

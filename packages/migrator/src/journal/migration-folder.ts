@@ -190,6 +190,9 @@ function readJournalLayout(
     if (seen.has(tag)) issues.push({ kind: "duplicate-tag", tag });
     seen.add(tag);
     if (idx !== position) issues.push({ kind: "idx-out-of-order", tag, idx, expected: position });
+    // Drizzle Kit's default (index) prefix: `NNNN_` is the idx it was generated as.
+    else if (/^\d{4}_/.test(tag) && Number(tag.slice(0, 4)) !== idx)
+      issues.push({ kind: "tag-number-mismatch", tag, idx });
     if (previous && !(when > previous.when)) {
       issues.push({ kind: "when-not-increasing", tag, when, previousTag: previous.tag, previousWhen: previous.when });
     }
