@@ -14,8 +14,11 @@ export const DATABASE_ENVIRONMENT_SETTING = "app.environment";
  * Reads the marker from every place it can be set, one row each: the session's value
  * (`current_setting`, which `PGOPTIONS`, `?options=-c …` in the URL, `ALTER ROLE … SET` and a
  * plain `SET` can all change), and the stored defaults in `pg_db_role_setting` for this database,
- * this role in this database, this role, and every database (`ALTER DATABASE … SET` only reaches
- * sessions opened afterwards, and a session setting hides it).
+ * the login role and the current role in this database and everywhere, and every database
+ * (`ALTER DATABASE … SET` only reaches sessions opened afterwards, and a session setting hides it).
+ * Both roles: `-c role=…` in the URL switches `current_user` away from the login role whose
+ * marker applied at login. Setting names are case-insensitive in PostgreSQL, but a name written
+ * quoted (`"App.Environment"`) is stored as written: the name is compared lower-cased.
  */
 const READ_DATABASE_ENVIRONMENT_SQL = `select 'session' as source, nullif(current_setting('${DATABASE_ENVIRONMENT_SETTING}', true), '') as environment
 union all
@@ -23,11 +26,12 @@ select case when s.setdatabase <> 0 and s.setrole <> 0 then 'role in database'
             when s.setdatabase <> 0 then 'database'
             when s.setrole <> 0 then 'role'
             else 'every database' end,
-       substr(config, length('${DATABASE_ENVIRONMENT_SETTING}=') + 1)
+       substr(config, strpos(config, '=') + 1)
   from pg_db_role_setting s, unnest(s.setconfig) as config
- where config like '${DATABASE_ENVIRONMENT_SETTING}=%'
+ where lower(split_part(config, '=', 1)) = '${DATABASE_ENVIRONMENT_SETTING}'
    and s.setdatabase in (0, (select oid from pg_database where datname = current_database()))
-   and s.setrole in (0, (select oid from pg_roles where rolname = current_user))`;
+   and s.setrole in (0, (select oid from pg_roles where rolname = session_user),
+                        (select oid from pg_roles where rolname = current_user))`;
 
 /** Runs one SQL statement and returns its rows: whatever client the caller has. */
 export type SqlRows = (sql: string) => Promise<readonly Record<string, unknown>[]>;
