@@ -5,7 +5,7 @@
  *   are not isolated, a seed tier failed, db:revert refused, db:upgrade-layout's checks failed (the
  *   folder restored), or an unexpected error;
  * - 2 invalid input: the migrations folder, an option, a config or baseline file, an unknown
- *   migration, a seed tier refused for this environment, a committed migration for `--fix`, a
+ *   migration, a seed tier refused for this environment, an unknown seed environment, a committed migration for `--fix`, a
  *   server refusing `--live`'s throwaway database, snapshots no installed Drizzle Kit can diff, no
  *   Drizzle Kit 1.0 for `db:upgrade-layout`, a file db:revert would overwrite; a migration run through a transaction-mode pooler, or
  *   whose advisory lock a migration (or another client on its server connection) released;
@@ -39,6 +39,7 @@ const EXIT_BY_CODE: Readonly<Record<string, ExitCode>> = {
   "review-baseline-invalid": EXIT.invalidInput,
   "review-init-exists": EXIT.invalidInput,
   "unknown-tier": EXIT.invalidInput,
+  "unknown-environment": EXIT.invalidInput,
   "tier-not-allowed": EXIT.invalidInput,
   "production-refused": EXIT.invalidInput,
   "differ-missing": EXIT.invalidInput,

@@ -7,6 +7,8 @@
  * Remove it with `ALTER DATABASE app RESET app.environment;`.
  */
 
+import { seedEnvironmentNamed } from "./seed-tier.ts";
+
 /** The custom setting that holds the marker. */
 export const DATABASE_ENVIRONMENT_SETTING = "app.environment";
 
@@ -38,7 +40,7 @@ export type SqlRows = (sql: string) => Promise<readonly Record<string, unknown>[
 
 /**
  * The environment the database is marked as (`production`, `staging`, …), or null when unmarked.
- * Production wins: if any source says `production`, the answer is `production`, whatever the
+ * Production wins: if any source says `production` (in any case, or `prod`), the answer is `production`, whatever the
  * session says; otherwise a stored marker (database or role) before the session's value.
  */
 export async function readDatabaseEnvironment(query: SqlRows): Promise<string | null> {
@@ -47,7 +49,7 @@ export async function readDatabaseEnvironment(query: SqlRows): Promise<string | 
     .map((row) => ({ source: String(row["source"]), value: row["environment"] }))
     .filter((row): row is { source: string; value: string } => typeof row.value === "string" && row.value.trim() !== "")
     .map((row) => ({ ...row, value: row.value.trim() }));
-  if (values.some((row) => row.value === "production")) return "production";
+  if (values.some((row) => seedEnvironmentNamed(row.value) === "production")) return "production";
   return (values.find((row) => row.source !== "session") ?? values[0])?.value ?? null;
 }
 

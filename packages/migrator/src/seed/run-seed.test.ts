@@ -60,6 +60,32 @@ describe("resolveSeedEnvironment", () => {
   });
 });
 
+describe("resolveSeedEnvironment reads a mistyped environment as meant, or refuses it", () => {
+  it("takes production in any case, or as prod, from NODE_ENV and from the marker", () => {
+    for (const nodeEnv of ["Production", "PRODUCTION", "prod", " Prod "]) {
+      expect(resolveSeedEnvironment({ nodeEnv, databaseEnvironment: null }), nodeEnv).toMatchObject({
+        environment: "production",
+        production: true,
+      });
+    }
+    expect(resolveSeedEnvironment({ nodeEnv: "development", databaseEnvironment: "Production" })).toMatchObject({
+      environment: "production",
+      production: true,
+    });
+    expect(resolveSeedEnvironment({ nodeEnv: "Dev", databaseEnvironment: null }).environment).toBe("development");
+  });
+
+  it("refuses a name that is no environment, naming it and the accepted ones (exit 2)", () => {
+    const error = thrown(() => resolveSeedEnvironment({ nodeEnv: "prodution", databaseEnvironment: null }));
+    expect(error.code).toBe("unknown-environment");
+    expect(error.message).toBe('NODE_ENV is "prodution", which is no environment the seed knows; nothing was seeded.');
+    expect(error.fix).toContain("development, test, staging, production");
+    expect(error.fix).toContain("prod for production");
+    const marker = thrown(() => resolveSeedEnvironment({ nodeEnv: undefined, databaseEnvironment: "prd" }));
+    expect(marker.message).toContain('the database marker app.environment is "prd"');
+  });
+});
+
 describe("planSeed", () => {
   it("runs only tiers meant for production in production, and lists the others as skipped", () => {
     const plan = planSeed(tiers([]), resolveSeedEnvironment({ nodeEnv: "production", databaseEnvironment: null }));

@@ -5,7 +5,7 @@
 import { databaseErrorFields } from "../drivers/driver.ts";
 import { DATABASE_ENVIRONMENT_SETTING } from "./database-environment.ts";
 import { SeedError, type SeedErrorData } from "./seed-error.ts";
-import type { SeedTier } from "./seed-tier.ts";
+import { ALL_ENVIRONMENTS, ENVIRONMENT_ALIASES, type SeedTier, seedEnvironmentNamed } from "./seed-tier.ts";
 import type { SeedTableCount } from "./table-count.ts";
 
 /** The environment a run resolved to, and why it counts as production (if it does). */
@@ -18,24 +18,38 @@ export interface ResolvedSeedEnvironment {
 
 /**
  * Production wins: `NODE_ENV=production` or a database marked `production` both make the run a
- * production run. Otherwise the database marker, then `NODE_ENV`, then `development`.
+ * production run. Otherwise the database marker, then `NODE_ENV`, then `development`. Names are
+ * read whatever their case, aliases included (`Production`, `prod`); a name that is no environment
+ * is refused (`unknown-environment`) rather than taken for a non-production one, where the
+ * reference tier would be skipped without a word.
  */
 export function resolveSeedEnvironment(input: {
   nodeEnv: string | undefined;
   databaseEnvironment: string | null;
 }): ResolvedSeedEnvironment {
-  const nodeEnv = input.nodeEnv?.trim() || undefined;
+  const nodeEnvName = input.nodeEnv?.trim() || undefined;
+  const nodeEnv = nodeEnvName === undefined ? undefined : seedEnvironmentNamed(nodeEnvName);
+  const marker = input.databaseEnvironment === null ? undefined : seedEnvironmentNamed(input.databaseEnvironment);
   const reasons: string[] = [];
   if (nodeEnv === "production") reasons.push("NODE_ENV=production");
-  if (input.databaseEnvironment === "production") {
-    reasons.push(`the database is marked production (${DATABASE_ENVIRONMENT_SETTING})`);
-  }
+  if (marker === "production") reasons.push(`the database is marked production (${DATABASE_ENVIRONMENT_SETTING})`);
   if (reasons.length > 0) return { environment: "production", production: true, productionReasons: reasons };
-  return {
-    environment: input.databaseEnvironment ?? nodeEnv ?? "development",
-    production: false,
-    productionReasons: [],
-  };
+  if (nodeEnvName !== undefined && nodeEnv === undefined) throw unknownEnvironment("NODE_ENV", nodeEnvName);
+  if (input.databaseEnvironment !== null && marker === undefined) {
+    throw unknownEnvironment(`the database marker ${DATABASE_ENVIRONMENT_SETTING}`, input.databaseEnvironment);
+  }
+  return { environment: marker ?? nodeEnv ?? "development", production: false, productionReasons: [] };
+}
+
+function unknownEnvironment(source: string, value: string): SeedError {
+  const aliases = Object.entries(ENVIRONMENT_ALIASES).map(([alias, environment]) => `${alias} for ${environment}`);
+  return new SeedError({
+    code: "unknown-environment",
+    message: `${source} is ${JSON.stringify(value)}, which is no environment the seed knows; nothing was seeded.`,
+    fix:
+      `Set ${source.startsWith("NODE_ENV") ? "NODE_ENV" : `it (ALTER DATABASE <name> SET ${DATABASE_ENVIRONMENT_SETTING} = '…')`} ` +
+      `to one of ${ALL_ENVIRONMENTS.join(", ")} (any case; ${aliases.join(", ")}).`,
+  });
 }
 
 /** The tiers a run will execute, and the ones it leaves out with the reason. */

@@ -7,6 +7,8 @@ import { MigratorError } from "../errors/migrator-error.ts";
 export type SeedErrorCode =
   /** A non-production tier was asked for in production (NODE_ENV or the database marker). */
   | "production-refused"
+  /** NODE_ENV or the database marker names no known environment (a typo such as `prodution`). */
+  | "unknown-environment"
   /** `--tier` named a tier that does not exist. */
   | "unknown-tier"
   /** The tier is not meant for this environment (e.g. a development-only tier in staging). */

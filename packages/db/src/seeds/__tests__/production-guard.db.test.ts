@@ -127,4 +127,25 @@ describe("the production guard", () => {
       await t.driver.exec(`ALTER DATABASE "${name}" RESET app.environment`);
     }
   });
+
+  it("reads a mistyped production (NODE_ENV=PRODUCTION, a marker 'Production') as production, and refuses an unknown name", async () => {
+    const usersBefore = await count("user");
+    const shouting = await seedDatabase(t.db, { nodeEnv: "PRODUCTION" });
+    expect(shouting).toMatchObject({ environment: "production", production: true });
+    expect(shouting.tiers.map((tier) => tier.tier)).toEqual(["reference"]);
+
+    const [{ name } = { name: "" }] = await t.driver.query<{ name: string }>("select current_database() as name");
+    await t.driver.exec(markDatabaseEnvironmentSql(name, "Production"));
+    try {
+      const error = await refused(seedDatabase(t.db, { nodeEnv: "development", only: ["development"] }));
+      expect(error.code).toBe("production-refused");
+    } finally {
+      await t.driver.exec(`ALTER DATABASE "${name}" RESET app.environment`);
+    }
+
+    const unknown = await refused(seedDatabase(t.db, { nodeEnv: "prodution" }));
+    expect(unknown.code).toBe("unknown-environment");
+    expect(unknown.message).toContain('"prodution"');
+    expect(await count("user")).toBe(usersBefore);
+  });
 });
