@@ -31,6 +31,7 @@ import { type PgDatabase, type PgQueryResultHKT, PgTransaction } from "drizzle-o
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import pg from "pg";
+import { lockPgliteFolder } from "@repo/migrator";
 import { type Connection, connectionFromEnv, pgliteExtensions } from "./connection.ts";
 import * as schema from "./schema/index.ts";
 import { member, organization, user } from "./schema/index.ts";
@@ -68,7 +69,8 @@ function acquireTimeout(options: PoolOptions): number {
 
 /**
  * Opens a Drizzle database on a connection: a `pg.Pool` (max 5, acquire timeout 10 s) on a
- * server, or the embedded PGlite database. The handle is the bare owner connection (RLS does not
+ * server, or the embedded PGlite database (its folder locked against other processes until
+ * `close`, unless a PGlite instance is passed in: its opener holds the lock). The handle is the bare owner connection (RLS does not
  * apply): tools and tests only; ESLint refuses this import in application code.
  */
 export function createDatabase(
@@ -84,11 +86,21 @@ export function createDatabase(
     pool.on("error", () => undefined);
     return { db: drizzlePg(pool, { schema }) as unknown as Database, close: () => pool.end() };
   }
-  const client = options.pglite ?? new PGlite(connection.dataDir, { extensions: pgliteExtensions });
+  if (options.pglite) {
+    return { db: drizzlePglite(options.pglite, { schema }) as unknown as Database, close: async () => undefined };
+  }
+  // A folder it opens itself is locked first, as openPglite does: two processes writing one
+  // folder corrupt it, so the second gets "open in another process (pid N)" (exit 5).
+  const lock = lockPgliteFolder(connection.dataDir);
+  const client = new PGlite(connection.dataDir, { extensions: pgliteExtensions });
   return {
     db: drizzlePglite(client, { schema }) as unknown as Database,
     close: async () => {
-      if (!options.pglite) await client.close();
+      try {
+        await client.close();
+      } finally {
+        lock.release();
+      }
     },
   };
 }

@@ -18,7 +18,8 @@ const SEED_RUN_LOCK = 7_411_935_000;
 
 /**
  * Runs `run` while holding the seed lock on a connection of its own (a server pool); the embedded
- * database is one connection in one process, so there is nothing to wait for. A second run waits
+ * database is one connection in one process, and createDatabase's folder lock refuses a second
+ * process (exit 5), so there is nothing to wait for. A second run waits
  * and then finds every row present. (Through a transaction-mode pooler a session lock does not
  * hold: seed on a direct connection.)
  */
