@@ -181,6 +181,51 @@ describe("runSeed", () => {
   });
 });
 
+describe("runSeed quotes the database's error, not its wrapper", () => {
+  it("unwraps Drizzle's 'Failed query' error to PostgreSQL's message, SQLSTATE and table, without the query", async () => {
+    const database = Object.assign(new Error('duplicate key value violates unique constraint "ai_model_pkey"'), {
+      code: "23505",
+      table: "ai_model",
+    });
+    const wrapped = new Error(
+      `Failed query: insert into "ai_model" ${"($1) ".repeat(5_000)}\nparams: ${"x,".repeat(5_000)}`,
+      {
+        cause: database,
+      },
+    );
+    const failing: SeedTier<null> = {
+      name: "broken",
+      description: "fails",
+      environments: ALL_ENVIRONMENTS,
+      run: async () => {
+        throw wrapped;
+      },
+    };
+    const error = await refusal(
+      runSeed({ tiers: [failing], context: null, nodeEnv: "test", readDatabaseEnvironment: async () => null }),
+    );
+    expect(error.message).toBe(
+      'Seed tier "broken" failed on table ai_model (SQLSTATE 23505): duplicate key value violates unique constraint "ai_model_pkey".',
+    );
+  });
+
+  it("caps a long message that has no database error under it", async () => {
+    const failing: SeedTier<null> = {
+      name: "broken",
+      description: "fails",
+      environments: ALL_ENVIRONMENTS,
+      run: async () => {
+        throw new Error("y".repeat(10_000));
+      },
+    };
+    const error = await refusal(
+      runSeed({ tiers: [failing], context: null, nodeEnv: "test", readDatabaseEnvironment: async () => null }),
+    );
+    expect(error.message.length).toBeLessThan(700);
+    expect(error.message).toContain("(9500 more characters)");
+  });
+});
+
 describe("helpers", () => {
   it("sums counts per table in first-seen order", () => {
     expect(

@@ -183,19 +183,42 @@ function seedErrorData(error: SeedError): SeedErrorData {
   };
 }
 
+/** Longest database message a tier failure quotes: a driver's own text can hold a whole INSERT and its parameters. */
+const MAX_MESSAGE = 500;
+
+/**
+ * The error the database raised: Drizzle wraps it in an error whose message is the query text and
+ * its parameters ("Failed query: …"), with PostgreSQL's error (SQLSTATE, table) as `cause`.
+ */
+function databaseCause(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; depth < 5; depth++) {
+    const next: unknown = (current as { cause?: unknown } | null)?.cause;
+    if (typeof (current as { code?: unknown } | null)?.code === "string" || typeof next !== "object" || next === null)
+      break;
+    current = next;
+  }
+  return current;
+}
+
 function tierFailure(tier: string, error: unknown): SeedError {
   if (error instanceof SeedError) {
     return error.tier === undefined ? new SeedError({ ...seedErrorData(error), tier }) : error;
   }
-  const fields = databaseErrorFields(error);
-  const table =
-    typeof (error as { table?: unknown })?.table === "string" ? ` on table ${(error as { table: string }).table}` : "";
+  const cause = databaseCause(error);
+  const fields = databaseErrorFields(cause);
+  const tableName = (cause as { table?: unknown } | null)?.table;
+  const table = typeof tableName === "string" && tableName !== "" ? ` on table ${tableName}` : "";
   const code = fields.code ? ` (SQLSTATE ${fields.code})` : "";
   const detail = fields.detail ? ` ${fields.detail}` : "";
+  const message =
+    fields.message.length > MAX_MESSAGE
+      ? `${fields.message.slice(0, MAX_MESSAGE)}… (${fields.message.length - MAX_MESSAGE} more characters)`
+      : fields.message;
   return new SeedError({
     code: "tier-failed",
     tier,
-    message: `Seed tier "${tier}" failed${table}${code}: ${fields.message}.${detail}`,
+    message: `Seed tier "${tier}" failed${table}${code}: ${message}.${detail}`,
     fix:
       "Fix the cause above (is the database migrated? run db:migrate) and run the command again: " +
       "every tier is idempotent, so rows already written are kept and counted as present.",
