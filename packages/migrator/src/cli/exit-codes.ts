@@ -10,7 +10,7 @@
  *   Drizzle Kit 1.0 for `db:upgrade-layout`, a file db:revert would overwrite; a migration run through a transaction-mode pooler, or
  *   whose advisory lock a migration (or another client on its server connection) released;
  * - 3 the history does not match: modified, unknown, out-of-order, verification failed,
- *   accept-hash refused;
+ *   accept-hash refused, db:seed on a database with migrations pending;
  * - 4 cannot connect (an unparseable URL included), or the connection was lost during a run (waiting
  *   for the lock included);
  * - 5 a lock could not be had in time (or the embedded database is open in another process);
@@ -52,6 +52,7 @@ const EXIT_BY_CODE: Readonly<Record<string, ExitCode>> = {
   "session-moved": EXIT.invalidInput,
   "lock-lost": EXIT.invalidInput,
   "history-mismatch": EXIT.mismatch,
+  "migrations-pending": EXIT.mismatch,
   "out-of-order": EXIT.mismatch,
   "out-of-order-conflict": EXIT.mismatch,
   "accept-refused": EXIT.mismatch,

@@ -1,12 +1,34 @@
 import { Command } from "commander";
+import type { Driver } from "../drivers/driver.ts";
+import { readMigrationFolder } from "../journal/migration-folder.ts";
+import { migrationStatus } from "../runner/migration-status.ts";
 import { MigratorError } from "../errors/migrator-error.ts";
 import { SeedError } from "../seed/seed-error.ts";
 import type { SeedReport } from "../seed/run-seed.ts";
 import { textTable } from "../text/text-table.ts";
 import type { CommandContext } from "./command-context.ts";
 import { EXIT } from "./exit-codes.ts";
+import { userPath } from "./options.ts";
 import type { Project } from "./project.ts";
 import { runAction } from "./run-command.ts";
+import { withSession } from "./session.ts";
+
+/**
+ * Refuses (exit 3) a database with migrations still to apply, none applied included: its tables
+ * are missing or out of date, and a seed would stop part-way with some tiers written.
+ */
+async function refuseUnmigrated(context: CommandContext, project: Project, driver: Driver): Promise<void> {
+  const history = await migrationStatus(driver, readMigrationFolder(userPath(context, project.migrationsFolder)));
+  if (history.pendingCount === 0) return;
+  const pending = history.migrations.filter((m) => m.state === "pending" || m.state === "out-of-order");
+  throw new SeedError({
+    code: "migrations-pending",
+    message:
+      `${driver.target} has ${history.pendingCount} of ${history.expectedCount} migrations still to apply ` +
+      `(first: ${pending[0]?.migration.tag ?? "?"}); nothing was seeded.`,
+    fix: "Run db:migrate first, then seed again.",
+  });
+}
 
 function printReport(context: CommandContext, target: string, report: SeedReport): void {
   const lines = [
@@ -31,7 +53,8 @@ function printReport(context: CommandContext, target: string, report: SeedReport
 /**
  * `db:seed [--tier NAME …]`: seeds the database with the project's tiers for this environment.
  * Exit 0 seeded; 1 a tier failed (tiers finished before it are named: their rows are kept); 2
- * refused (production guard, unknown tier, tier not for this environment).
+ * refused (production guard, unknown tier or environment, tier not for this environment); 3
+ * migrations pending (nothing written); 4 cannot connect.
  */
 export function seedCommand(project: Project, name = "db:seed") {
   return (context: CommandContext): Command => {
@@ -50,6 +73,9 @@ export function seedCommand(project: Project, name = "db:seed") {
       .action(async (flags: { tier: string[]; json?: boolean }) => {
         await runAction(context, { json: flags.json, project }, async () => {
           if (!seed) throw new Error(`${name}: the project defines no seed tiers`);
+          // Connects first, as every command does: a connection failure exits 4 with the target and
+          // the fix; a database with migrations to apply is refused before anything is written.
+          await withSession(project, context, (driver) => refuseUnmigrated(context, project, driver));
           try {
             const { target, report } = await seed.run(context.env, { only: flags.tier });
             if (flags.json) context.out(`${JSON.stringify({ ok: true, database: target, ...report }, null, 2)}\n`);

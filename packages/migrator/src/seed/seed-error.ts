@@ -17,6 +17,8 @@ export type SeedErrorCode =
   | "prerequisite-missing"
   /** The seed data contradicts what the database holds (e.g. a price rewritten in place). */
   | "invalid-data"
+  /** The database has migrations still to apply (or none applied): nothing is seeded until db:migrate ran. */
+  | "migrations-pending"
   /** The database rejected a statement while the tier ran. */
   | "tier-failed";
 
