@@ -83,3 +83,15 @@ describe("db:seed when it cannot connect", () => {
     expect(run.stdout + run.stderr).not.toContain("pa#ss");
   });
 });
+
+describe("db:seed --json, as docs/seed-data.md documents it", () => {
+  it("prints an error as { ok: false, error: { code, message, fix, tier } } on stdout, nothing else", async () => {
+    const env = await resources.commandTarget();
+    const run = await runCommand("seed", ["--json", "--tier", "referense"], env);
+    expect(run.code).toBe(2);
+    const parsed = JSON.parse(run.stdout) as { ok: boolean; error: Record<string, unknown> };
+    expect(parsed.ok).toBe(false);
+    expect(Object.keys(parsed.error).sort()).toEqual(["code", "fix", "message", "tier"]);
+    expect(parsed.error).toMatchObject({ code: "unknown-tier", tier: "referense" });
+  });
+});
