@@ -15,22 +15,13 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import {
-  coverageReport,
-  type Driver,
-  EXIT,
-  openPostgresDriver,
-  pgliteDriver,
-  readMigrationFolder,
-  runMigrations,
-} from "@repo/migrator";
+import { coverageReport, type Driver, EXIT, readMigrationFolder, runMigrations } from "@repo/migrator";
 import { type CatalogSnapshot, catalogSnapshot } from "@repo/migrator/testing";
-import { openPglite } from "../connection.ts";
 import { RLS_CONFIG } from "../project.ts";
 import { seedGlobalTables, seenByTenant, seenByUser } from "../testing/global-tables.ts";
 import { runCommand } from "../testing/run-command.ts";
 import { createTestDatabase, MIGRATIONS_FOLDER } from "../testing/test-database.ts";
-import { testResources } from "../testing/test-resources.ts";
+import { inspectTarget, testResources } from "../testing/test-resources.ts";
 
 const FIRST = "0000_lying_agent_zero";
 const POLICIES_MIGRATION = "0010_user-organization-select-policies";
@@ -132,21 +123,6 @@ describe("a database migrated with the original ten migrations (0000–0009)", (
 /** An empty database a command opens itself. */
 const commandTarget = () => resources.commandTarget({ migrate: false });
 
-/** Runs `fn` on a session of the target while no command holds it, then closes the session. */
-async function inspect<T>(
-  env: { DATABASE_URL?: string; PGLITE_DATA_DIR?: string },
-  fn: (driver: Driver) => Promise<T>,
-): Promise<T> {
-  const driver = env.DATABASE_URL
-    ? await openPostgresDriver(env.DATABASE_URL)
-    : pgliteDriver(await openPglite(env.PGLITE_DATA_DIR!), { target: env.PGLITE_DATA_DIR!, owned: true });
-  try {
-    return await fn(driver);
-  } finally {
-    await driver.close();
-  }
-}
-
 describe("a database migrated with the rewritten 0000 of commit 36946d2", { timeout: 180_000 }, () => {
   it("is refused (modified: 0000, exit 3) until db:accept-hash 0000; then a plain db:migrate applies 0010 as a no-op and db:rls passes", async () => {
     const rewritten = readFileSync(REWRITTEN_0000, "utf8");
@@ -156,7 +132,7 @@ describe("a database migrated with the rewritten 0000 of commit 36946d2", { time
     deployed.write(FIRST, rewritten);
     const first = await runCommand("migrate", ["--migrations", deployed.dir], env);
     expect([first.code, first.stderr]).toEqual([0, ""]);
-    expect(await inspect(env, globalPolicies)).toEqual(GLOBAL_POLICIES);
+    expect(await inspectTarget(env, globalPolicies)).toEqual(GLOBAL_POLICIES);
 
     // Plain db:migrate with the real folder: 0000's file is not what was applied.
     const refused = await runCommand("migrate", [], env);
@@ -184,7 +160,7 @@ describe("a database migrated with the rewritten 0000 of commit 36946d2", { time
 
     const rls = await runCommand("rls", [], env);
     expect([rls.code, rls.stderr]).toEqual([EXIT.ok, ""]);
-    expect(await inspect(env, globalPolicies)).toEqual(GLOBAL_POLICIES);
-    expect(await inspect(env, catalogSnapshot)).toEqual(await freshCatalog());
+    expect(await inspectTarget(env, globalPolicies)).toEqual(GLOBAL_POLICIES);
+    expect(await inspectTarget(env, catalogSnapshot)).toEqual(await freshCatalog());
   });
 });

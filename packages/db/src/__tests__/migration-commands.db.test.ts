@@ -1,11 +1,10 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { openPostgresDriver, pgliteDriver, readMigrationFolder, type Driver } from "@repo/migrator";
-import { openPglite } from "../connection.ts";
+import { readMigrationFolder } from "@repo/migrator";
 import { MIGRATIONS_FOLDER } from "../project.ts";
 import { runCommand, startCommand } from "../testing/run-command.ts";
-import { testResources } from "../testing/test-resources.ts";
+import { inspectTarget, testResources } from "../testing/test-resources.ts";
 
 /**
  * The commands as a deploy runs them: real processes, on the engine of the test project (a fresh
@@ -19,21 +18,6 @@ const resources = testResources();
  * factory.
  */
 const target = async () => ({ env: await resources.commandTarget({ migrate: false }) });
-
-/** Runs `fn` on a session of the target, closed afterwards (PGlite: only while no command runs). */
-async function inspect<T>(
-  env: { DATABASE_URL?: string; PGLITE_DATA_DIR?: string },
-  fn: (driver: Driver) => Promise<T>,
-): Promise<T> {
-  const driver = env.DATABASE_URL
-    ? await openPostgresDriver(env.DATABASE_URL)
-    : pgliteDriver(await openPglite(env.PGLITE_DATA_DIR!), { target: env.PGLITE_DATA_DIR!, owned: true });
-  try {
-    return await fn(driver);
-  } finally {
-    await driver.close();
-  }
-}
 
 async function until(probe: () => Promise<boolean> | boolean, what: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
@@ -190,7 +174,7 @@ describe("db:migrate, db:status, db:verify as processes", () => {
     let stdout = "";
     run.child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     if (env.DATABASE_URL) {
-      await inspect(env, (driver) =>
+      await inspectTarget(env, (driver) =>
         until(async () => {
           const rows = await driver.query(
             "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query = 'SELECT pg_sleep(120);'",
@@ -210,7 +194,7 @@ describe("db:migrate, db:status, db:verify as processes", () => {
     expect(killed.stdout).not.toContain(`Applied ${slow}`);
 
     s.write(slow, s.read(slow).replace("pg_sleep(120)", "pg_sleep(0)"));
-    const boundary = await inspect(env, (driver) =>
+    const boundary = await inspectTarget(env, (driver) =>
       driver.query(
         "SELECT count(*)::int AS n, to_regclass('scratch_before_sleep') IS NOT NULL AS before FROM drizzle.__drizzle_migrations",
       ),

@@ -3,8 +3,9 @@
  * migrations, sessions) and must undo: `testResources()` at the top of a test file registers one
  * `afterEach` that undoes everything the test made, newest first.
  */
-import { type Driver, openPostgresDriver } from "@repo/migrator";
+import { type Driver, openPostgresDriver, pgliteDriver } from "@repo/migrator";
 import { afterEach } from "vitest";
+import { openPglite } from "../connection.ts";
 import type { CommandEnv } from "./run-command.ts";
 import { type ScratchMigrations, scratchMigrations } from "./scratch-migrations.ts";
 import { createTestDatabase, createTestDataDir, type TestDatabase, testEngine } from "./test-database.ts";
@@ -67,4 +68,19 @@ export function testResources(): TestResources {
       return session;
     },
   };
+}
+
+/**
+ * Runs `fn` on a session of a command target (`commandTarget`), closed afterwards: on PGlite
+ * (one process's database) only while no command holds the folder.
+ */
+export async function inspectTarget<T>(env: CommandEnv, fn: (driver: Driver) => Promise<T>): Promise<T> {
+  const driver = env.DATABASE_URL
+    ? await openPostgresDriver(env.DATABASE_URL)
+    : pgliteDriver(await openPglite(env.PGLITE_DATA_DIR!), { target: env.PGLITE_DATA_DIR!, owned: true });
+  try {
+    return await fn(driver);
+  } finally {
+    await driver.close();
+  }
 }

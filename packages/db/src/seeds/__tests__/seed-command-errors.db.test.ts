@@ -4,27 +4,13 @@
  * the database as it was.
  */
 import { describe, expect, it } from "vitest";
-import { openPostgresDriver, pgliteDriver, type Driver } from "@repo/migrator";
-import { openPglite } from "../../connection.ts";
 import { type CommandEnv, runCommand } from "../../testing/run-command.ts";
-import { testResources } from "../../testing/test-resources.ts";
+import { inspectTarget, testResources } from "../../testing/test-resources.ts";
 
 const resources = testResources();
 
-/** Runs `fn` on a session of the target, closed afterwards (PGlite: while no command runs). */
-async function inspect<T>(env: CommandEnv, fn: (driver: Driver) => Promise<T>): Promise<T> {
-  const driver = env.DATABASE_URL
-    ? await openPostgresDriver(env.DATABASE_URL)
-    : pgliteDriver(await openPglite(env.PGLITE_DATA_DIR!), { target: env.PGLITE_DATA_DIR!, owned: true });
-  try {
-    return await fn(driver);
-  } finally {
-    await driver.close();
-  }
-}
-
 const tableCount = (env: CommandEnv) =>
-  inspect(env, async (d) => {
+  inspectTarget(env, async (d) => {
     const [row] = await d.query<{ n: number }>(
       "select count(*)::int as n from information_schema.tables where table_schema = 'public'",
     );
@@ -49,7 +35,7 @@ describe("db:seed on a database that is not fully migrated", () => {
     const run = await runCommand("seed", [], env);
     expect(run.code, run.stderr).toBe(3);
     expect(run.stderr).toContain("still to apply (first: 0009_");
-    const rows = await inspect(env, (d) => d.query<{ n: number }>(`select count(*)::int as n from "user"`));
+    const rows = await inspectTarget(env, (d) => d.query<{ n: number }>(`select count(*)::int as n from "user"`));
     expect(rows[0]!.n).toBe(0);
   });
 });
@@ -57,7 +43,7 @@ describe("db:seed on a database that is not fully migrated", () => {
 describe("db:seed when the database rejects a statement", () => {
   it("quotes PostgreSQL's message and SQLSTATE, not Drizzle's query text and parameters", async () => {
     const env = await resources.commandTarget();
-    await inspect(env, (d) => d.exec('ALTER TABLE "ai_model" RENAME TO "ai_model_elsewhere"'));
+    await inspectTarget(env, (d) => d.exec('ALTER TABLE "ai_model" RENAME TO "ai_model_elsewhere"'));
     const run = await runCommand("seed", ["--tier", "reference"], env);
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).toContain('Seed tier "reference" failed (SQLSTATE 42P01): relation "ai_model" does not exist.');
