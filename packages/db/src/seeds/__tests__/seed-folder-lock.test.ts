@@ -1,18 +1,19 @@
 /**
  * The embedded database is one process's: db:seed (and everything built on createDatabase) takes
  * the folder's lock, so a second process gets a clear error (exit 5) instead of spinning on, or
- * corrupting, a folder another process is writing.
+ * corrupting, a folder another process is writing. Only the embedded database has the question,
+ * so this file runs once, in the unit project, on an embedded folder.
  */
 import { describe, expect, it } from "vitest";
 import { createDatabase } from "../../client.ts";
 import { openPglite } from "../../connection.ts";
 import { runCommand, startCommand } from "../../testing/run-command.ts";
-import { createTestDataDir, testEngine } from "../../testing/test-database.ts";
+import { createTestDataDir } from "../../testing/test-database.ts";
 import { testResources } from "../../testing/test-resources.ts";
 
 const resources = testResources();
 
-describe.skipIf(testEngine() !== "pglite")("db:seed on an embedded folder another process has open", () => {
+describe("db:seed on an embedded folder another process has open", () => {
   it("is refused with the holder's pid (exit 5); the folder works once it is closed", async () => {
     const folder = await createTestDataDir();
     resources.later(() => folder.remove());
