@@ -55,9 +55,9 @@ describe("db:seed when the database rejects a statement", () => {
 
 describe("db:seed when it cannot connect", () => {
   it("exits 4 naming the target without its password, with the fix other commands give", async () => {
-    const run = await runCommand("seed", [], { DATABASE_URL: "postgres://trovella:s3cret-pw@127.0.0.1:5499/nowhere" });
+    const run = await runCommand("seed", [], { DATABASE_URL: "postgres://trovella:s3cret-pw@127.0.0.1:1/nowhere" });
     expect(run.code, run.stderr).toBe(4);
-    expect(run.stderr).toContain("cannot connect to postgres://trovella:***@127.0.0.1:5499/nowhere");
+    expect(run.stderr).toContain("cannot connect to postgres://trovella:***@127.0.0.1:1/nowhere");
     expect(run.stderr).toContain("start the server, or correct the host and port");
     expect(run.stdout + run.stderr).not.toContain("s3cret-pw");
   });
