@@ -4,7 +4,8 @@
  *
  * Set it once, as the database owner or a superuser:
  *   ALTER DATABASE app SET app.environment = 'production';
- * Remove it with `ALTER DATABASE app RESET app.environment;`.
+ * Remove it with `ALTER DATABASE app RESET app.environment;`. A marker in the server's
+ * configuration (postgresql.conf, `ALTER SYSTEM`) counts too, where the session may read it.
  */
 
 import { seedEnvironmentNamed } from "./seed-tier.ts";
@@ -35,6 +36,14 @@ select case when s.setdatabase <> 0 and s.setrole <> 0 then 'role in database'
    and s.setrole in (0, (select oid from pg_roles where rolname = session_user),
                         (select oid from pg_roles where rolname = current_user))`;
 
+/**
+ * The marker in the server's configuration files (postgresql.conf, `ALTER SYSTEM`'s
+ * postgresql.auto.conf), which a client's `-c app.environment=…` hides from `current_setting`.
+ * `pg_file_settings` is readable by superusers and members of `pg_read_all_settings` only.
+ */
+const READ_CONFIGURED_ENVIRONMENT_SQL = `select 'server configuration' as source, setting as environment
+  from pg_file_settings where lower(name) = '${DATABASE_ENVIRONMENT_SETTING}' and applied is not false`;
+
 /** Runs one SQL statement and returns its rows: whatever client the caller has. */
 export type SqlRows = (sql: string) => Promise<readonly Record<string, unknown>[]>;
 
@@ -44,7 +53,8 @@ export type SqlRows = (sql: string) => Promise<readonly Record<string, unknown>[
  * session says; otherwise a stored marker (database or role) before the session's value.
  */
 export async function readDatabaseEnvironment(query: SqlRows): Promise<string | null> {
-  const rows = await query(READ_DATABASE_ENVIRONMENT_SQL);
+  const configured = await query(READ_CONFIGURED_ENVIRONMENT_SQL).catch(() => [] as const); // not readable by this role
+  const rows = [...(await query(READ_DATABASE_ENVIRONMENT_SQL)), ...configured];
   const values = rows
     .map((row) => ({ source: String(row["source"]), value: row["environment"] }))
     .filter((row): row is { source: string; value: string } => typeof row.value === "string" && row.value.trim() !== "")

@@ -112,8 +112,9 @@ function refusal<Context>(
         `${environment.productionReasons.join(" and ")}. Only ${productionTiers.join(", ")} may run in production.`,
       fix:
         "Run the seed without --tier to load reference data only, or point the connection URL at a development database. " +
-        "If this database is not production, unset NODE_ENV and remove the marker with " +
-        `ALTER DATABASE <name> RESET ${DATABASE_ENVIRONMENT_SETTING}; there is no --force for production.`,
+        "If this database is not production, unset NODE_ENV and remove the marker where it was set: " +
+        `ALTER DATABASE <name> RESET ${DATABASE_ENVIRONMENT_SETTING} (or ALTER ROLE … RESET, or the server's configuration); ` +
+        "there is no --force for production.",
     });
   }
   return new SeedError({
