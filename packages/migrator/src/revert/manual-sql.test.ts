@@ -248,3 +248,118 @@ describe("row-level security the snapshot does not record as enabled", () => {
     ]);
   });
 });
+
+describe("what earlier migrations renamed, moved, copied or made out of sight", () => {
+  const B = "--> statement-breakpoint\n";
+  const revert = (earlier: string, sql: string) =>
+    reverseManualSql(context(sql, { earlierSql: [{ file: "0003_earlier.sql", sql: earlier }] }));
+  const kept = (what: string) =>
+    `keeps ${what}: it existed before 0004_example.sql (0003_earlier.sql), which only restated it (0004_example.sql:1)`;
+
+  it("follows a renamed table, with its columns", () => {
+    const earlier = `CREATE TABLE "legacy" ("id" int);${B}ALTER TABLE "legacy" RENAME TO "archive";`;
+    const result = revert(
+      earlier,
+      `CREATE TABLE IF NOT EXISTS "archive" ("id" int);${B}ALTER TABLE "archive" ADD COLUMN IF NOT EXISTS "id" int;`,
+    );
+    expect(result.before).toEqual([]);
+    expect(result.notes).toEqual([
+      kept(`table "archive"`),
+      kept(`column "archive"."id"`).replace("example.sql:1)", "example.sql:2)"),
+    ]);
+  });
+
+  it("follows a renamed index and a renamed column", () => {
+    const index = `CREATE INDEX "old_idx" ON "note" ("body");${B}ALTER INDEX "old_idx" RENAME TO "note_words_idx";`;
+    const restatedIndex = revert(index, `CREATE INDEX IF NOT EXISTS "note_words_idx" ON "note" ("body");`);
+    expect(restatedIndex.before).toEqual([]);
+    expect(restatedIndex.notes).toEqual([kept(`index "note_words_idx"`)]);
+    const column = `ALTER TABLE "note" ADD COLUMN "legacy_memo" text;${B}ALTER TABLE "note" RENAME COLUMN "legacy_memo" TO "memo";`;
+    const restatedColumn = revert(column, `ALTER TABLE "note" ADD COLUMN IF NOT EXISTS "memo" text;`);
+    expect(restatedColumn.before).toEqual([]);
+    expect(restatedColumn.notes).toEqual([kept(`column "note"."memo"`)]);
+  });
+
+  it("follows a table moved by SET SCHEMA, with its index", () => {
+    const earlier = [
+      `CREATE SCHEMA "archive";`,
+      `CREATE TABLE "public"."logs" ("id" int);`,
+      `CREATE INDEX "logs_id_idx" ON "logs" ("id");`,
+      `ALTER TABLE "logs" SET SCHEMA "archive";`,
+    ].join(B);
+    const sql = `CREATE TABLE IF NOT EXISTS "archive"."logs" ("id" int);${B}CREATE INDEX IF NOT EXISTS "logs_id_idx" ON "archive"."logs" ("id");`;
+    const result = revert(earlier, sql);
+    expect(result.before).toEqual([]);
+    expect(result.notes).toEqual([
+      kept(`table "archive"."logs"`),
+      kept(`index "archive"."logs_id_idx"`).replace("example.sql:1)", "example.sql:2)"),
+    ]);
+  });
+
+  it("sees the tables CREATE TABLE AS and SELECT INTO make", () => {
+    const createAs = revert(
+      `CREATE TABLE "snap" AS SELECT 1 AS "id";`,
+      `CREATE TABLE IF NOT EXISTS "snap" ("id" int);`,
+    );
+    expect(createAs.before).toEqual([]);
+    expect(createAs.notes).toEqual([kept(`table "snap"`)]);
+    const selectInto = revert(`SELECT 1 AS "id" INTO "snap2";`, `CREATE TABLE IF NOT EXISTS "snap2" ("id" int);`);
+    expect(selectInto.before).toEqual([]);
+    expect(selectInto.notes).toEqual([kept(`table "snap2"`)]);
+  });
+
+  it("leaves a TODO, never a drop, for a constraint made again after an earlier migration made it", () => {
+    const earlier = `ALTER TABLE "note" ADD CONSTRAINT "note_pos" CHECK ("id" <> '');`;
+    const sql = `ALTER TABLE "note" DROP CONSTRAINT IF EXISTS "note_pos";${B}ALTER TABLE "note" ADD CONSTRAINT "note_pos" CHECK ("id" > '');`;
+    const result = revert(earlier, sql);
+    expect(result.before).toEqual([]);
+    expect(result.todos.map((t) => t.message.split(":")[0])).toEqual([
+      "write the reverse of this hand-written statement, or delete this block if it needs none",
+      `constraint "note_pos" on "note" existed before (0003_earlier.sql) and this statement created it again`,
+    ]);
+    // One made inline by CREATE TABLE counts too; a constraint nothing made before is dropped.
+    const inline = revert(
+      `CREATE TABLE "t" ("id" int CONSTRAINT "t_pos" CHECK ("id" > 0));`,
+      `ALTER TABLE "t" ADD CONSTRAINT "t_pos" CHECK ("id" >= 0);${B}ALTER TABLE "t" ADD CONSTRAINT "t_new" CHECK (true);`,
+    );
+    expect(inline.todos.map((t) => t.message.split(" existed")[0])).toEqual([`constraint "t_pos" on "t"`]);
+    expect(inline.before.map((s) => s.sql)).toEqual([`ALTER TABLE "t" DROP CONSTRAINT IF EXISTS "t_new";`]);
+  });
+
+  it("leaves a TODO, never a drop or NO FORCE, for a restatement after SQL it cannot read", () => {
+    const force = revert(
+      `DO $$ BEGIN EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', 'note'); END $$;`,
+      `ALTER TABLE "note" FORCE ROW LEVEL SECURITY;`,
+    );
+    expect(force.before).toEqual([]);
+    expect(force.todos.map((t) => t.message)).toEqual([
+      `FORCE ROW LEVEL SECURITY on "note" may have existed before 0004_example.sql (0003_earlier.sql runs a DO block that runs EXECUTE, which db:revert cannot read): undo this statement only if it did not`,
+    ]);
+    const extension = revert(
+      `DO $$ BEGIN EXECUTE 'CREATE EXTENSION IF NOT EXISTS pg_trgm'; END $$;`,
+      `CREATE EXTENSION IF NOT EXISTS "pg_trgm";`,
+    );
+    expect(extension.after).toEqual([]);
+    expect(extension.todos.map((t) => t.message.split(" may")[0])).toEqual([`extension "pg_trgm"`]);
+    const index = revert(
+      `DO $$ BEGIN EXECUTE 'CREATE INDEX note_words_idx ON note (body)'; END $$;`,
+      `CREATE INDEX IF NOT EXISTS "note_words_idx" ON "note" ("body");${B}CREATE INDEX "note_new_idx" ON "note" ("body");`,
+    );
+    // Without IF NOT EXISTS the index cannot have existed: its drop stays.
+    expect(index.before.map((s) => s.sql)).toEqual([`DROP INDEX IF EXISTS "note_new_idx";`]);
+    expect(index.todos.map((t) => t.message.split(" may")[0])).toEqual([`index "note_words_idx"`]);
+  });
+
+  it("takes a call of a routine an earlier migration created as SQL it cannot read", () => {
+    const routine = `CREATE FUNCTION "harden"() RETURNS void LANGUAGE plpgsql AS $$ BEGIN ALTER TABLE note FORCE ROW LEVEL SECURITY; END $$;`;
+    const called = revert(`${routine}${B}SELECT "harden"();`, `ALTER TABLE "note" FORCE ROW LEVEL SECURITY;`);
+    expect(called.before).toEqual([]);
+    expect(called.todos.map((t) => t.message.split(" may")[0])).toEqual([`FORCE ROW LEVEL SECURITY on "note"`]);
+    expect(called.todos[0]?.message).toContain(
+      `(0003_earlier.sql runs a call of "harden", which db:revert cannot read)`,
+    );
+    // A built-in function call is no such statement.
+    const builtIn = revert(`SELECT set_config('app.x', '1', false);`, `ALTER TABLE "note" FORCE ROW LEVEL SECURITY;`);
+    expect(builtIn.before.map((s) => s.sql)).toEqual([`ALTER TABLE "note" NO FORCE ROW LEVEL SECURITY;`]);
+  });
+});

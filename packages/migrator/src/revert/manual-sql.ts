@@ -128,6 +128,19 @@ function restated(what: string, source: string, ifNotExists: boolean, file: stri
     : todo(todoReplaced(what, source));
 }
 
+/**
+ * A statement that may only restate something no earlier SQL shows (`IF NOT EXISTS`, a repeated
+ * FORCE): a TODO when an earlier migration ran SQL the parser cannot follow, which may have made it.
+ */
+function unknownHistory(what: string, known: Known): Outcome | undefined {
+  const unread = known.earlier.unread;
+  return unread
+    ? todo(
+        `${what} may have existed before ${known.context.file} (${unread}, which db:revert cannot read): undo this statement only if it did not`,
+      )
+    : undefined;
+}
+
 /** Classifies one statement (a top-level unit, not a DO block). */
 function classifyUnit(unit: SqlUnit, known: Known): Outcome[] {
   const { context } = known;
@@ -146,6 +159,8 @@ function classifyUnit(unit: SqlUnit, known: Known): Outcome[] {
       const earlier = known.earlier.createdBy("extension", name);
       if (earlier)
         return [{ kind: "none", note: `keeps extension ${quoteIdent(name)}: ${earlier} created it already` }];
+      const unknown = node["if_not_exists"] === true && unknownHistory(`extension ${quoteIdent(name)}`, known);
+      if (unknown) return [unknown];
       return [
         {
           kind: "reverse",
@@ -170,6 +185,8 @@ function classifyUnit(unit: SqlUnit, known: Known): Outcome[] {
       const qualified = qualifiedIdent(stringField(relation, "schemaname"), name);
       const source = known.existedBefore("index", qualified, has(before, name));
       if (source) return [restated(`index ${qualified}`, source, node["if_not_exists"] === true, context.file)];
+      const unknown = node["if_not_exists"] === true && unknownHistory(`index ${qualified}`, known);
+      if (unknown) return [unknown];
       return [
         {
           kind: "reverse",
@@ -205,6 +222,8 @@ function classifyUnit(unit: SqlUnit, known: Known): Outcome[] {
       if (after.tables.has(on)) return [{ kind: "covered" }];
       const source = known.existedBefore("table", on, before.tables.has(on));
       if (source) return [restated(`table ${on}`, source, node["if_not_exists"] === true, context.file)];
+      const unknown = node["if_not_exists"] === true && unknownHistory(`table ${on}`, known);
+      if (unknown) return [unknown];
       return [
         {
           kind: "reverse",
@@ -253,6 +272,8 @@ function classifyAlterTable(command: Record<string, unknown> | undefined, table:
       const inSnapshot = before.parts.get(table)?.has(column) ?? false;
       const source = known.existedBefore("column", partKey(table, column), inSnapshot);
       if (source) return restated(label, source, command?.["missing_ok"] === true, context.file);
+      const unknown = command?.["missing_ok"] === true && unknownHistory(label, known);
+      if (unknown) return unknown;
       return {
         kind: "reverse",
         placement: "before",
@@ -269,6 +290,10 @@ function classifyAlterTable(command: Record<string, unknown> | undefined, table:
       if (parts.has(name)) return { kind: "covered" };
       if (droppedTables.has(table))
         return { kind: "none", note: `constraint ${quoteIdent(name)} goes with table ${table}` };
+      // ADD CONSTRAINT has no IF NOT EXISTS: one that existed before was dropped and made again.
+      const inSnapshot = before.parts.get(table)?.has(name) ?? false;
+      const source = name ? known.existedBefore("constraint", partKey(table, name), inSnapshot) : undefined;
+      if (source) return todo(todoReplaced(`constraint ${quoteIdent(name)} on ${table}`, source));
       return {
         kind: "reverse",
         placement: "before",
@@ -292,6 +317,8 @@ function classifyAlterTable(command: Record<string, unknown> | undefined, table:
           kind: "none",
           note: `keeps ${mode} ROW LEVEL SECURITY on ${table}: it was in force before ${context.file} (${source})`,
         };
+      const unknown = unknownHistory(`${mode} ROW LEVEL SECURITY on ${table}`, known);
+      if (unknown) return unknown;
       return {
         kind: "reverse",
         placement: "before",
