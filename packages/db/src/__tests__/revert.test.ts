@@ -103,16 +103,15 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
     ]);
   });
 
-  it("leaves a TODO, not a drop, for the extension 0009 created IF NOT EXISTS: 0001 runs SQL it cannot read", async () => {
+  it("drops the extension 0009 created, after the table that used it", async () => {
     const s = scratchUpTo();
     const plan = await planRevert({ folder: s.dir, tag: "0009" });
     const statements = plan.statements.map((st) => st.sql.trim());
-    expect(statements.findIndex((st) => st.startsWith('DROP TABLE "document_chunk"'))).toBeGreaterThanOrEqual(0);
-    // 0001's DO block runs EXECUTE: what it made is unknown, so "vector" may have existed before 0009.
-    expect(statements.join("\n")).not.toContain("DROP EXTENSION");
-    expect(plan.todos.map((t) => t.message)).toEqual([
-      'extension "vector" may have existed before 0009_add-document-chunk-table.sql (0001_setup_role_grants.sql runs a DO block that runs EXECUTE, which db:revert cannot read): undo this statement only if it did not',
-    ]);
+    const dropTable = statements.findIndex((st) => st.startsWith('DROP TABLE "document_chunk"'));
+    const dropExtension = statements.indexOf('DROP EXTENSION IF EXISTS "vector";');
+    expect(dropTable).toBeGreaterThanOrEqual(0);
+    expect(dropExtension).toBeGreaterThan(dropTable);
+    expect(plan.todos).toEqual([]);
   });
 
   it("needs no reverse for 0003's REVOKE: the tables it names are dropped", async () => {
@@ -259,6 +258,7 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
     expect(plan.statements.map((st) => st.sql)).toEqual([
       'ALTER TABLE "document_chunk" DROP COLUMN IF EXISTS "content_length";',
       'DROP INDEX IF EXISTS "document_chunk_content_trgm_idx";',
+      'DROP EXTENSION IF EXISTS "pg_trgm";',
     ]);
     expect(plan.dataLoss.map((d) => d.message)).toEqual([
       'drops column "document_chunk"."content_length" and its values',
@@ -266,8 +266,8 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
     expect(plan.notes.join("\n")).toMatch(
       /keeps extension "vector": 0009_add-document-chunk-table.sql created it already/,
     );
-    // pg_trgm may predate it (0001 runs EXECUTE): a TODO, like the GRANT.
-    expect(plan.todos.map((t) => t.location)).toEqual(["0010_hand-written.sql:1", "0010_hand-written.sql:5"]);
+    expect(plan.todos).toHaveLength(1);
+    expect(plan.todos[0]?.location).toBe("0010_hand-written.sql:5");
     expect(plan.migration.sql).toContain(`${REVERT_TODO_MARKER} revoke what this GRANT gave`);
     // The TODO block is comments only: the file still applies, and db:review fails on the marker.
     expect(

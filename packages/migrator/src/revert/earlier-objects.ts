@@ -34,12 +34,12 @@ type Effect =
   | { type: "move-table"; from: string; to: string; schema?: string }
   /** An index, column, constraint or policy renamed. */
   | { type: "rename"; kind: EarlierKind; from: string; to: string; table?: string; name: string }
-  /** SQL the parse cannot read (what it did is unknown). */
-  | { type: "unread"; what: string }
-  /** A routine created: what a call of it does is unknown. */
-  | { type: "routine"; name: string }
+  /** SQL the parse cannot read (what it did is unknown), with its text. */
+  | { type: "unread"; what: string; text: string }
+  /** A routine created, with its text: what a call of it does is unknown. */
+  | { type: "routine"; name: string; text: string }
   /** Calls of routines by name: unread if an earlier statement created one of them, or always (CALL). */
-  | { type: "call"; names: string[]; always: boolean; what: string };
+  | { type: "call"; names: string[]; always: boolean; what: string; text: string };
 
 /** The key of an object that belongs to a table: a column, a constraint, a policy, or the table's RLS state. */
 export function partKey(table: string, name = ""): string {
@@ -110,9 +110,10 @@ function effectsOf(unit: SqlUnit): Effect[] {
   const { node } = unit;
   const table = relationKey(objectField(node, "relation"));
   const dynamic = (unit.doBlock?.opaque ?? []).flatMap((kind) => OPAQUE_STATEMENTS.get(kind) ?? []);
-  if (dynamic.length > 0) return [{ type: "unread", what: `a DO block that runs ${dynamic.join(", ")}` }];
+  if (dynamic.length > 0)
+    return [{ type: "unread", what: `a DO block that runs ${dynamic.join(", ")}`, text: unit.text }];
   const routine = routineDefinition(unit);
-  if (routine) return [{ type: "routine", name: routine.name }];
+  if (routine) return [{ type: "routine", name: routine.name, text: unit.text }];
   // What a routine does when called is not read: its body may run anything, from a string too.
   const procedure = unit.type === "CallStmt" ? objectField(node, "funccall") : undefined;
   const calls = [...findNodes(node, "FuncCall").map(({ body }) => body), ...(procedure ? [procedure] : [])];
@@ -125,6 +126,7 @@ function effectsOf(unit: SqlUnit): Effect[] {
             names,
             always: procedure !== undefined,
             what: `a call of ${names.map((n) => `"${n}"`).join(", ")}`,
+            text: unit.text,
           },
         ]
       : [];
@@ -245,9 +247,10 @@ interface Found {
 /** The objects the earlier migrations left, each with the migration that created it (the first, for extensions). */
 export class EarlierObjects {
   private readonly found = new Map<string, Found>();
-  private readonly routines = new Set<string>();
-  /** The first earlier statement whose effect is unknown: where it is and what it is. */
-  private unreadAt: string | undefined;
+  /** The routines created, by name, with their texts. */
+  private readonly routines = new Map<string, string>();
+  /** The earlier statements whose effect is unknown: where each is, what it is, and the SQL text it may run. */
+  private readonly unreadStatements: { at: string; text: string }[] = [];
 
   constructor(earlierSql: readonly { file: string; sql: string }[]) {
     for (const { file, sql } of earlierSql) {
@@ -280,14 +283,16 @@ export class EarlierObjects {
       case "move-table":
         return this.moveTable(effect.from, effect.to, effect.schema);
       case "routine":
-        this.routines.add(effect.name);
+        this.routines.set(effect.name, effect.text);
         return;
-      case "call":
-        if (effect.always || effect.names.some((name) => this.routines.has(name)))
-          this.unreadAt ??= `${file} runs ${effect.what}`;
+      case "call": {
+        const bodies = effect.names.flatMap((name) => this.routines.get(name) ?? []);
+        if (effect.always || bodies.length > 0)
+          this.unreadStatements.push({ at: `${file} runs ${effect.what}`, text: [effect.text, ...bodies].join("\n") });
         return;
+      }
       case "unread":
-        this.unreadAt ??= `${file} runs ${effect.what}`;
+        this.unreadStatements.push({ at: `${file} runs ${effect.what}`, text: effect.text });
         return;
     }
   }
@@ -320,10 +325,12 @@ export class EarlierObjects {
 
   /**
    * The first earlier statement db:revert cannot read (a DO block running SQL from a string, a
-   * call of a routine), as `0014_x.sql runs …`: after it, an object {@link createdBy} does not
-   * know may exist all the same.
+   * call of a routine) whose text, or the called routine's, names `name`, as `0014_x.sql runs …`:
+   * it may have made the object {@link createdBy} does not know. The SQL it runs exists only at
+   * run time, so no parse can answer; a name built from pieces at run time is not seen.
    */
-  get unread(): string | undefined {
-    return this.unreadAt;
+  unreadNaming(name: string): string | undefined {
+    const wanted = name.toLowerCase();
+    return this.unreadStatements.find((statement) => statement.text.toLowerCase().includes(wanted))?.at;
   }
 }

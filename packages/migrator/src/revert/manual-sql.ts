@@ -128,12 +128,16 @@ function restated(what: string, source: string, ifNotExists: boolean, file: stri
     : todo(todoReplaced(what, source));
 }
 
+/** The last name of an identifier {@link qualifiedIdent} wrote (`"audit"."log"` → `log`). */
+const lastName = (qualified: string): string => (qualified.split('"."').at(-1) ?? "").replaceAll('"', "");
+
 /**
  * A statement that may only restate something no earlier SQL shows (`IF NOT EXISTS`, a repeated
- * FORCE): a TODO when an earlier migration ran SQL the parser cannot follow, which may have made it.
+ * FORCE): a TODO when an earlier migration ran SQL the parser cannot follow that names it, which
+ * may have made it.
  */
-function unknownHistory(what: string, known: Known): Outcome | undefined {
-  const unread = known.earlier.unread;
+function unknownHistory(what: string, name: string, known: Known): Outcome | undefined {
+  const unread = known.earlier.unreadNaming(name);
   return unread
     ? todo(
         `${what} may have existed before ${known.context.file} (${unread}, which db:revert cannot read): undo this statement only if it did not`,
@@ -159,7 +163,7 @@ function classifyUnit(unit: SqlUnit, known: Known): Outcome[] {
       const earlier = known.earlier.createdBy("extension", name);
       if (earlier)
         return [{ kind: "none", note: `keeps extension ${quoteIdent(name)}: ${earlier} created it already` }];
-      const unknown = node["if_not_exists"] === true && unknownHistory(`extension ${quoteIdent(name)}`, known);
+      const unknown = node["if_not_exists"] === true && unknownHistory(`extension ${quoteIdent(name)}`, name, known);
       if (unknown) return [unknown];
       return [
         {
@@ -185,7 +189,7 @@ function classifyUnit(unit: SqlUnit, known: Known): Outcome[] {
       const qualified = qualifiedIdent(stringField(relation, "schemaname"), name);
       const source = known.existedBefore("index", qualified, has(before, name));
       if (source) return [restated(`index ${qualified}`, source, node["if_not_exists"] === true, context.file)];
-      const unknown = node["if_not_exists"] === true && unknownHistory(`index ${qualified}`, known);
+      const unknown = node["if_not_exists"] === true && unknownHistory(`index ${qualified}`, name, known);
       if (unknown) return [unknown];
       return [
         {
@@ -222,7 +226,7 @@ function classifyUnit(unit: SqlUnit, known: Known): Outcome[] {
       if (after.tables.has(on)) return [{ kind: "covered" }];
       const source = known.existedBefore("table", on, before.tables.has(on));
       if (source) return [restated(`table ${on}`, source, node["if_not_exists"] === true, context.file)];
-      const unknown = node["if_not_exists"] === true && unknownHistory(`table ${on}`, known);
+      const unknown = node["if_not_exists"] === true && unknownHistory(`table ${on}`, lastName(on), known);
       if (unknown) return [unknown];
       return [
         {
@@ -272,7 +276,7 @@ function classifyAlterTable(command: Record<string, unknown> | undefined, table:
       const inSnapshot = before.parts.get(table)?.has(column) ?? false;
       const source = known.existedBefore("column", partKey(table, column), inSnapshot);
       if (source) return restated(label, source, command?.["missing_ok"] === true, context.file);
-      const unknown = command?.["missing_ok"] === true && unknownHistory(label, known);
+      const unknown = command?.["missing_ok"] === true && unknownHistory(label, column, known);
       if (unknown) return unknown;
       return {
         kind: "reverse",
@@ -317,7 +321,7 @@ function classifyAlterTable(command: Record<string, unknown> | undefined, table:
           kind: "none",
           note: `keeps ${mode} ROW LEVEL SECURITY on ${table}: it was in force before ${context.file} (${source})`,
         };
-      const unknown = unknownHistory(`${mode} ROW LEVEL SECURITY on ${table}`, known);
+      const unknown = unknownHistory(`${mode} ROW LEVEL SECURITY on ${table}`, lastName(table), known);
       if (unknown) return unknown;
       return {
         kind: "reverse",
