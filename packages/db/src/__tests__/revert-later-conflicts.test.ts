@@ -99,6 +99,49 @@ describe("db:revert refuses when a later hand-written migration builds on the re
   });
 });
 
+/** History: `widget`, then generated `gadget` (the migration reverted), then a hand-written `later` with `sql`. */
+async function gadgetThen(sql: string): Promise<{ s: ScratchMigrations; gadgetTag: string; laterTag: string }> {
+  const s = history();
+  await generateInto(s, "widget", { widget }, later(s, 1));
+  const gadgetTag = await generateInto(s, "gadget", { widget, gadget }, later(s, 1));
+  return { s, gadgetTag, laterTag: s.add("later", sql) };
+}
+
+describe("db:revert refuses when a later function or column uses the reverted table (DROP TABLE … CASCADE drops it)", () => {
+  it.each([
+    [
+      "returns SETOF its row type",
+      'CREATE FUNCTION "gadget_all"() RETURNS SETOF "gadget" LANGUAGE sql STABLE AS $$ SELECT * FROM "gadget" $$;',
+    ],
+    [
+      "selects from it in a BEGIN ATOMIC body",
+      'CREATE FUNCTION "gadget_count"() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT count(*) FROM "gadget"; END;',
+    ],
+    [
+      "takes its row type",
+      'CREATE FUNCTION "gadget_label"(g "gadget") RETURNS text LANGUAGE sql AS $$ SELECT g.name $$;',
+    ],
+    ["a column of its row type", 'CREATE TABLE "gizmo" ("g" "gadget");'],
+  ])("%s", async (_, sql) => {
+    const { s, gadgetTag, laterTag } = await gadgetThen(sql);
+    const error = await refusal(planRevert({ folder: s.dir, tag: gadgetTag }));
+    expect(error.code).toBe("later-migration-conflict");
+    expect(error.conflicts).toContainEqual({
+      object: 'table "gadget"',
+      migration: laterTag,
+      touches: 'references table "gadget"',
+    });
+  });
+
+  it("a LANGUAGE sql function on other tables only does not block it", async () => {
+    const { s, gadgetTag } = await gadgetThen(
+      'CREATE FUNCTION "widget_count"(w "widget") RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM "widget" $$;',
+    );
+    const plan = await planRevert({ folder: s.dir, tag: gadgetTag });
+    expect(plan.statements.map((st) => st.sql.trim())).toEqual(['DROP TABLE "gadget" CASCADE;']);
+  });
+});
+
 describe("db:revert refuses when a later generated index covers the reverted column", () => {
   it("index(…).on(t.note) after the migration that added note", async () => {
     const s = history();

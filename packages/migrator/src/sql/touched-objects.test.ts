@@ -36,7 +36,8 @@ describe("the objects a migration's SQL touches", () => {
     const fromSnapshots = touchedObjects(emptySnapshot(), snapshot);
     const fromSql = touches(sql);
     expect([...fromSnapshots.changed]).toEqual([...fromSql.changed].filter(([label]) => !label.includes('"mood"')));
-    expect([...fromSql.used.keys()]).toEqual(['type "mood"']);
+    // A type could be a table's row type (a table and a type cannot share a name): both are used.
+    expect([...fromSql.used.keys()]).toEqual(['type "mood"', 'table "mood"']);
     expect([...touches('ALTER TABLE "s"."t" ADD COLUMN "c" text;').changed]).toEqual([
       ['column "s"."t"."c"', 'table "s"."t"'],
     ]);
@@ -88,6 +89,35 @@ describe("the objects a migration's SQL touches", () => {
       'table "t" | column "t"."b"',
     ]);
     expect(common('DROP TABLE "t";', 'ALTER TABLE "t" ADD COLUMN "b" text;')).toEqual(['table "t" | column "t"."b"']);
+  });
+
+  it("reads what a function uses: its parameter and result types, and the statements of its SQL body", () => {
+    const used = (sql: string) => [...touches(sql).used.keys()];
+    expect(
+      used('CREATE FUNCTION "f"(g "gadget", n integer) RETURNS SETOF "s"."w" LANGUAGE plpgsql AS $$ BEGIN END $$;'),
+    ).toEqual(['type "gadget"', 'table "gadget"', 'type "s"."w"', 'table "s"."w"']);
+    expect(
+      used('CREATE FUNCTION "f"() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT count(*) FROM "gadget"; END;'),
+    ).toEqual(['table "gadget"']);
+    expect(used('CREATE FUNCTION "f"() RETURNS bigint LANGUAGE sql RETURN (SELECT count(*) FROM "gadget");')).toEqual([
+      'table "gadget"',
+    ]);
+    // A body's data changes only run when it is called: used, not changed.
+    const body = touches(
+      `CREATE FUNCTION "f"() RETURNS void LANGUAGE sql AS $$ DELETE FROM "gadget" WHERE "id" < 0 $$;`,
+    );
+    expect([...body.changed.keys()]).toEqual(['function "f"']);
+    expect(
+      common('DROP TABLE "gadget";', `CREATE FUNCTION "f"() RETURNS void LANGUAGE sql AS $$ DELETE FROM "gadget" $$;`),
+    ).toContain('table "gadget" | rows of "gadget"');
+    expect(used('CREATE FUNCTION "f"(n "gadget"."name"%TYPE) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;')).toEqual([
+      'column "gadget"."name"',
+    ]);
+    expect(used('CREATE TYPE "pair" AS ("a" "gadget", "b" integer);')).toEqual(['type "gadget"', 'table "gadget"']);
+    const { unread } = sqlTouches(parsed(`CREATE FUNCTION "f"() RETURNS int LANGUAGE sql AS $$ SELEC 1 $$;`));
+    expect(unread.map((u) => u.reason.split(" (")[0])).toEqual(["PostgreSQL's parser rejects its SQL body"]);
+    const cluster = sqlTouches(parsed(`CREATE FUNCTION "f"() RETURNS void LANGUAGE sql AS $$ CLUSTER "gadget" $$;`));
+    expect(cluster.unread.map((u) => u.reason)).toEqual(["ClusterStmt statements are not read in its SQL body"]);
   });
 
   it("reads the statements inside DO blocks, and lists what it cannot read instead of guessing", () => {

@@ -12,13 +12,16 @@ import {
   type AstObject,
   columnRefNames,
   findNodes,
+  isObject,
   nameList,
   nodeOf,
   objectField,
   objectNameList,
   stringField,
+  unwrap,
 } from "./ast.ts";
 import type { ParsedMigration, SqlUnit } from "./parse-migration.ts";
+import { pgQuery } from "./pg-query.ts";
 
 /** A statement whose objects the reader could not tell, with why. */
 export interface UnreadStatement {
@@ -66,15 +69,35 @@ export function indexTables(migrations: readonly ParsedMigration[]): Map<string,
   return tables;
 }
 
-/** Builtin types PostgreSQL's parser qualifies with `pg_catalog` are no schema object of ours. */
-function typeLabel(typeName: AstObject | undefined): string | undefined {
-  const names = nameList(typeName?.["names"]);
-  if (names.length === 0 || names[0] === "pg_catalog") return undefined;
-  return `type ${listName(names)}`;
+/** Wrapped statement nodes (`{ SelectStmt: … }`) as the reader takes them. */
+function statementsOf(nodes: unknown[]): { type: string; node: AstObject }[] {
+  return nodes.flatMap((item) => {
+    const statement = unwrap(item);
+    return statement ? [{ type: statement.type, node: statement.body }] : [];
+  });
+}
+
+/** The `LANGUAGE` of a `CREATE FUNCTION`, lower-cased; undefined when it gives none. */
+function routineLanguage(node: AstObject): string | undefined {
+  const option = arrayField(node, "options")
+    .map((item) => nodeOf(item, "DefElem"))
+    .find((item) => stringField(item, "defname") === "language");
+  return stringField(nodeOf(option?.["arg"], "String"), "sval")?.toLowerCase();
+}
+
+/** The body string of a `CREATE FUNCTION … AS '…'` (`AS 'obj', 'symbol'` for C gives two). */
+function routineBodyText(node: AstObject): string | undefined {
+  const option = arrayField(node, "options")
+    .map((item) => nodeOf(item, "DefElem"))
+    .find((item) => stringField(item, "defname") === "as");
+  return nameList(nodeOf(option?.["arg"], "List")?.["items"])[0];
 }
 
 /** Collects labels for one statement. */
 class Reader {
+  /** Why the last statement read was not read, when it is more than its kind (set by {@link unit}). */
+  reason: string | undefined;
+
   constructor(
     readonly touched: TouchedObjects,
     readonly indexes: IndexTables,
@@ -108,6 +131,73 @@ class Reader {
     }
   }
 
+  /**
+   * A type a column, parameter or result has, as used. A table's row type has the table's name (a
+   * table and a type cannot share one in a schema), so a type is also labelled as that table:
+   * `DROP TABLE … CASCADE` drops the columns and functions of its row type. `t.c%TYPE` names a column.
+   */
+  usesType(typeName: AstObject | undefined): void {
+    const names = nameList(typeName?.["names"]);
+    // Builtin types PostgreSQL's parser qualifies with `pg_catalog` are no schema object of ours.
+    if (names.length === 0 || names[0] === "pg_catalog") return;
+    if (typeName?.["pct_type"] === true) {
+      if (names.length > 1) this.column(listName(names.slice(0, -1)), names.at(-1) ?? "", "used");
+      return;
+    }
+    this.touched.use(`type ${listName(names)}`);
+    this.touched.use(this.table(listName(names)));
+  }
+
+  /**
+   * Statements that are not run here but kept to run later (a function's body, a rule's actions):
+   * everything they would touch, as used. False, with {@link reason} set, when one is not read.
+   */
+  usesStatements(statements: { type: string; node: AstObject }[], what: string): boolean {
+    const inner = new Reader(new TouchedObjects(), this.indexes);
+    for (const statement of statements) {
+      if (!inner.unit(statement)) {
+        this.reason = `${inner.reason ?? `${statement.type} statements are not read`} in ${what}`;
+        return false;
+      }
+    }
+    for (const [label, parent] of [...inner.touched.changed, ...inner.touched.used]) this.touched.use(label, parent);
+    return true;
+  }
+
+  /**
+   * A `CREATE FUNCTION`/`PROCEDURE`: its name, its parameter and result types, and what its SQL
+   * body uses: a `BEGIN ATOMIC` body (parsed with the statement; PostgreSQL records what it
+   * uses) or a `LANGUAGE sql` body string, parsed here. A body that does not parse is not read.
+   */
+  routine(node: AstObject): boolean {
+    this.touched.add(`function ${listName(nameList(node["funcname"]))}`);
+    for (const item of arrayField(node, "parameters"))
+      this.usesType(objectField(nodeOf(item, "FunctionParameter"), "argType"));
+    this.usesType(objectField(node, "returnType"));
+    const atomic = node["sql_body"];
+    if (atomic !== undefined) {
+      // BEGIN ATOMIC … END is a list holding the list of its statements; RETURN … is one statement.
+      const list = nodeOf(atomic, "List");
+      const statements = list
+        ? arrayField(list, "items").flatMap((item) => arrayField(nodeOf(item, "List"), "items"))
+        : [atomic];
+      return this.usesStatements(statementsOf(statements), "its BEGIN ATOMIC body");
+    }
+    const text = routineBodyText(node);
+    if (routineLanguage(node) !== "sql" || text === undefined) return true;
+    let parsed: unknown;
+    try {
+      parsed = pgQuery().parseSync(text);
+    } catch (error) {
+      this.reason = `PostgreSQL's parser rejects its SQL body (${error instanceof Error ? error.message : String(error)})`;
+      return false;
+    }
+    const raw = arrayField(isObject(parsed) ? parsed : undefined, "stmts").map((s) =>
+      isObject(s) ? s["stmt"] : undefined,
+    );
+    return this.usesStatements(statementsOf(raw), "its SQL body");
+  }
+
   /** The unqualified columns an expression on `table` names, as used. */
   readsColumns(table: string, node: unknown): void {
     for (const column of columnRefNames(node)) this.column(table, column, "used");
@@ -118,8 +208,7 @@ class Reader {
     const name = stringField(def, "colname");
     if (!name) return;
     this.column(table, name);
-    const type = typeLabel(objectField(def, "typeName"));
-    if (type) this.touched.use(type);
+    this.usesType(objectField(def, "typeName"));
     for (const constraint of arrayField(def, "constraints")) this.constraint(table, nodeOf(constraint, "Constraint"));
   }
 
@@ -175,16 +264,14 @@ class Reader {
         if (!name) return false;
         // Every other command with a name is on a column: type, default, NOT NULL, identity, statistics …
         this.column(table, name);
-        if (subtype === "AT_AlterColumnType") {
-          const type = typeLabel(objectField(nodeOf(def, "ColumnDef"), "typeName"));
-          if (type) this.touched.use(type);
-        }
+        if (subtype === "AT_AlterColumnType") this.usesType(objectField(nodeOf(def, "ColumnDef"), "typeName"));
         return true;
     }
   }
 
-  /** Records one parsed statement; false when it is of a kind this reader does not know. */
-  unit(unit: SqlUnit): boolean {
+  /** Records one parsed statement; false when it is of a kind this reader does not know, or (with {@link reason}) cannot read. */
+  unit(unit: Pick<SqlUnit, "type" | "node">): boolean {
+    this.reason = undefined;
     const { node } = unit;
     const relation = objectField(node, "relation");
     const table = rangeVarName(relation) ?? "";
@@ -242,9 +329,12 @@ class Reader {
         return true;
       case "CreateDomainStmt":
         this.touched.add(`type ${listName(nameList(node["domainname"]))}`);
+        this.usesType(objectField(node, "typeName"));
         return true;
       case "CompositeTypeStmt":
         this.touched.add(`type ${rangeVarName(objectField(node, "typevar")) ?? ""}`);
+        for (const def of arrayField(node, "coldeflist"))
+          this.usesType(objectField(nodeOf(def, "ColumnDef"), "typeName"));
         return true;
       case "CreateSeqStmt":
       case "AlterSeqStmt":
@@ -280,8 +370,7 @@ class Reader {
         this.touched.add(`extension "${stringField(node, "extname") ?? ""}"`);
         return true;
       case "CreateFunctionStmt":
-        this.touched.add(`function ${listName(nameList(node["funcname"]))}`);
-        return true;
+        return this.routine(node);
       case "CreateTrigStmt":
         this.onTable(`trigger "${stringField(node, "trigname") ?? ""}"`, table);
         this.touched.use(`function ${listName(nameList(node["funcname"]))}`);
@@ -318,6 +407,7 @@ class Reader {
         }
         return true;
       case "SelectStmt":
+      case "ReturnStmt":
         this.readsTables(node);
         return true;
       case "VariableSetStmt":
@@ -454,7 +544,7 @@ export function sqlTouches(migration: ParsedMigration, indexes: IndexTables = ne
       const body = unit.doBlock;
       if (body && body.opaque.length > 0)
         unread.push({ ...at, reason: `a DO block with PL/pgSQL it cannot read (${body.opaque.join(", ")})` });
-      if (!reader.unit(unit)) unread.push({ ...at, reason: `${unit.type} statements are not read` });
+      if (!reader.unit(unit)) unread.push({ ...at, reason: reader.reason ?? `${unit.type} statements are not read` });
     }
   }
   return { touched: reader.touched, unread };
