@@ -140,6 +140,22 @@ describe("db:revert refuses when a later function or column uses the reverted ta
     const plan = await planRevert({ folder: s.dir, tag: gadgetTag });
     expect(plan.statements.map((st) => st.sql.trim())).toEqual(['DROP TABLE "gadget" CASCADE;']);
   });
+
+  it("a statement it cannot read (a DO block running EXECUTE) blocks it, named with its line", async () => {
+    const { s, gadgetTag, laterTag } = await gadgetThen(
+      `DO $$ BEGIN EXECUTE 'CREATE VIEW gadget_v AS SELECT * FROM gadget'; END $$;`,
+    );
+    const error = await refusal(planRevert({ folder: s.dir, tag: gadgetTag }));
+    expect(error.code).toBe("later-migration-conflict");
+    expect(error.conflicts).toEqual([
+      {
+        object: "what it changed",
+        migration: laterTag,
+        touches: `has a statement db:revert cannot read (${laterTag}.sql:1: a DO block with PL/pgSQL it cannot read (dynexecute))`,
+      },
+    ]);
+    expect(error.fix).toMatch(/revert the later migrations first .*or write a corrective migration by hand/);
+  });
 });
 
 describe("db:revert refuses when a later generated index covers the reverted column", () => {

@@ -233,7 +233,9 @@ function refuseAmbiguity(tag: string, ambiguities: string[]): void {
  * Hand-written statements are compared per later migration, by what the parser reads in them
  * (`handWrittenRead`: what each creates, alters, drops or only uses, such as the table a view
  * selects from or a foreign key references, the column an expression index names), so a later
- * revert of TAG itself, hand-written, blocks it too.
+ * revert of TAG itself, hand-written, blocks it too. A later statement the parser cannot read (a
+ * `DO` block running `EXECUTE`, a statement of a kind it does not know) blocks it as well: what it
+ * did is unknown, and the revert's `DROP … CASCADE` could take it away.
  */
 function laterConflicts(
   target: TouchedObjects,
@@ -256,6 +258,10 @@ function laterConflicts(
     for (const handWritten of [l.handWritten, l.handWrittenRead.touched]) {
       for (const { ours, theirs, how } of target.overlaps(handWritten))
         push({ object: ours, migration: l.tag, touches: `${how} ${theirs}` });
+    }
+    for (const u of l.handWrittenRead.unread) {
+      const touches = `has a statement db:revert cannot read (${u.file}:${u.line}: ${u.reason})`;
+      push({ object: "what it changed", migration: l.tag, touches });
     }
   }
   return conflicts;
@@ -420,7 +426,6 @@ async function planTarget(
   );
   for (const [label, parent] of targetHandWritten.changed) targetTouched.add(label, parent);
   const checkedLater = migrations.slice(2).map((m) => m.tag);
-  const uncheckedLater: string[] = [];
   if (!wasLast) {
     const indexes = indexTables(history.migrations.map((m) => parseMigration(m.tag, basename(m.file), m.sql)));
     const later = [];
@@ -436,10 +441,6 @@ async function planTarget(
           indexes,
         )),
       });
-    }
-    for (const l of later) {
-      for (const u of l.handWrittenRead.unread)
-        uncheckedLater.push(`could not check ${l.tag} (${u.file}:${u.line}) for conflicts: ${u.reason}`);
     }
     const conflicts = laterConflicts(targetTouched, touchedObjects(after, last.snapshot), later);
     if (conflicts.length) {
@@ -499,7 +500,7 @@ async function planTarget(
     `-- db:revert: reverses ${target.tag}, returning the schema to its state before it.`,
     `-- Written by db:revert: review it; data-loss lines and TODO blocks need a person.`,
   ];
-  const notes = [...uncheckedLater, ...manual.notes];
+  const notes = manual.notes;
   const { sql, dataLoss } = renderSql(header, statements, manual.todos, notes);
   refuseExisting({ ...written.migration, sql });
 

@@ -6,7 +6,7 @@ export type RevertErrorCode =
   | "history-unreadable"
   /** The first migration has no earlier state to return to. */
   | "first-migration"
-  /** A later migration touches an object the reverted migration changed. */
+  /** A later migration touches an object the reverted migration changed, or has a statement db:revert cannot read. */
   | "later-migration-conflict"
   /** The --name is not usable in a file name. */
   | "invalid-name"
