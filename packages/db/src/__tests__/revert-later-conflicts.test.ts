@@ -133,6 +133,24 @@ describe("db:revert refuses when a later function or column uses the reverted ta
     });
   });
 
+  it.each([
+    [
+      "a rule on another table whose action inserts into it",
+      `CREATE RULE "widget_log" AS ON INSERT TO "widget" DO ALSO INSERT INTO "gadget" VALUES (NEW.id, 'x');`,
+      'references rows of "gadget"',
+    ],
+    [
+      "extended statistics on it",
+      'CREATE STATISTICS "gadget_stats" ON "id", "name" FROM "gadget";',
+      'changes statistics "gadget_stats" on "gadget"',
+    ],
+  ])("%s (read, not refused as unreadable)", async (_, sql, touches) => {
+    const { s, gadgetTag, laterTag } = await gadgetThen(sql);
+    const error = await refusal(planRevert({ folder: s.dir, tag: gadgetTag }));
+    expect(error.conflicts).toContainEqual({ object: 'table "gadget"', migration: laterTag, touches });
+    expect(error.conflicts.filter((c) => c.touches.includes("cannot read"))).toEqual([]);
+  });
+
   it("a LANGUAGE sql function on other tables only does not block it", async () => {
     const { s, gadgetTag } = await gadgetThen(
       'CREATE FUNCTION "widget_count"(w "widget") RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM "widget" $$;',

@@ -120,6 +120,25 @@ describe("the objects a migration's SQL touches", () => {
     expect(cluster.unread.map((u) => u.reason)).toEqual(["ClusterStmt statements are not read in its SQL body"]);
   });
 
+  it("reads a rule (its table, and what its actions use) and extended statistics (their table and columns)", () => {
+    const rule = touches(
+      `CREATE RULE "w_log" AS ON INSERT TO "widget" DO ALSO INSERT INTO "gadget" VALUES (NEW.id, 'x');`,
+    );
+    expect([...rule.changed]).toEqual([['rule "w_log" on "widget"', 'table "widget"']]);
+    expect([...rule.used.keys()]).toEqual(['rows of "gadget"', 'table "gadget"']);
+    expect(
+      common('DROP TABLE "gadget";', `CREATE RULE "w_nothing" AS ON DELETE TO "widget" DO INSTEAD NOTHING;`),
+    ).toEqual([]);
+    expect(common('CREATE RULE "r" AS ON UPDATE TO "t" DO INSTEAD NOTHING;', 'DROP RULE "r" ON "t";')).toEqual([
+      'rule "r" on "t" | rule "r" on "t"',
+    ]);
+    const stats = touches('CREATE STATISTICS "g_st" ON "id", "name" FROM "gadget";');
+    expect([...stats.changed]).toEqual([['statistics "g_st" on "gadget"', 'table "gadget"']]);
+    expect(
+      common('ALTER TABLE "gadget" DROP COLUMN "name";', 'CREATE STATISTICS "g_st" ON "id", "name" FROM "gadget";'),
+    ).toEqual(['column "gadget"."name" | column "gadget"."name"']);
+  });
+
   it("reads the statements inside DO blocks, and lists what it cannot read instead of guessing", () => {
     const guarded = touches(
       `DO $$ BEGIN

@@ -371,6 +371,24 @@ class Reader {
         return true;
       case "CreateFunctionStmt":
         return this.routine(node);
+      case "RuleStmt": {
+        // A rule is kept on its table and runs its actions later: what they touch is only used.
+        this.onTable(`rule "${stringField(node, "rulename") ?? ""}"`, table);
+        this.readsTables(node["whereClause"]);
+        return this.usesStatements(statementsOf(arrayField(node, "actions")), "its actions");
+      }
+      case "CreateStatsStmt": {
+        const on = rangeVarName(nodeOf(arrayField(node, "relations")[0], "RangeVar")) ?? "";
+        const names = nameList(node["defnames"]);
+        this.onTable(`statistics ${names.length ? listName(names) : "(unnamed)"}`, on);
+        for (const item of arrayField(node, "exprs")) {
+          const element = nodeOf(item, "StatsElem");
+          const column = stringField(element, "name");
+          if (column) this.column(on, column, "used");
+          if (element?.["expr"]) this.readsColumns(on, element["expr"]);
+        }
+        return true;
+      }
       case "CreateTrigStmt":
         this.onTable(`trigger "${stringField(node, "trigname") ?? ""}"`, table);
         this.touched.use(`function ${listName(nameList(node["funcname"]))}`);
@@ -411,6 +429,7 @@ class Reader {
         this.readsTables(node);
         return true;
       case "VariableSetStmt":
+      case "NotifyStmt":
       case "TransactionStmt":
       case "DoStmt":
         return true;
@@ -514,8 +533,9 @@ class Reader {
           break;
         case "OBJECT_POLICY":
         case "OBJECT_TRIGGER":
+        case "OBJECT_RULE":
           this.onTable(
-            `${kind === "OBJECT_POLICY" ? "policy" : "trigger"} "${names.at(-1) ?? ""}"`,
+            `${kind.replace(/^OBJECT_/, "").toLowerCase()} "${names.at(-1) ?? ""}"`,
             listName(names.slice(0, -1)),
           );
           break;
