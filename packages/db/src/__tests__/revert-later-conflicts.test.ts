@@ -159,6 +159,25 @@ describe("db:revert refuses when a later function or column uses the reverted ta
     expect(plan.statements.map((st) => st.sql.trim())).toEqual(['DROP TABLE "gadget" CASCADE;']);
   });
 
+  it("privileges, settings, owners and statistics of other objects do not block it", async () => {
+    const { s, gadgetTag } = await gadgetThen(
+      [
+        'CREATE FUNCTION "widget_total"() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM "widget" $$;',
+        'CREATE MATERIALIZED VIEW "widget_ids" AS SELECT "id" FROM "widget";',
+        "GRANT USAGE ON SCHEMA public TO PUBLIC;",
+        "REVOKE CREATE ON SCHEMA public FROM PUBLIC;",
+        'GRANT EXECUTE ON FUNCTION "widget_total"() TO PUBLIC;',
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO PUBLIC;",
+        'ALTER FUNCTION "widget_total"() SET search_path = public;',
+        'ALTER FUNCTION "widget_total"() OWNER TO CURRENT_USER;',
+        'REFRESH MATERIALIZED VIEW "widget_ids";',
+        'ANALYZE "widget";',
+      ].join("\n--> statement-breakpoint\n"),
+    );
+    const plan = await planRevert({ folder: s.dir, tag: gadgetTag });
+    expect(plan.statements.map((st) => st.sql.trim())).toEqual(['DROP TABLE "gadget" CASCADE;']);
+  });
+
   it("a statement it cannot read (a DO block running EXECUTE) blocks it, named with its line", async () => {
     const { s, gadgetTag, laterTag } = await gadgetThen(
       `DO $$ BEGIN EXECUTE 'CREATE VIEW gadget_v AS SELECT * FROM gadget'; END $$;`,

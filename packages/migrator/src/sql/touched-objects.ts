@@ -394,8 +394,10 @@ class Reader {
         this.touched.use(`function ${listName(nameList(node["funcname"]))}`);
         return true;
       case "GrantStmt":
+        // Privileges on anything but named tables (a schema, a sequence, a routine, ALL TABLES IN
+        // SCHEMA) make no object another statement depends on; they go with what they are on.
         if (stringField(node, "objtype") !== "OBJECT_TABLE" || stringField(node, "targtype") !== "ACL_TARGET_OBJECT")
-          return false;
+          return true;
         for (const object of arrayField(node, "objects")) {
           const name = rangeVarName(nodeOf(object, "RangeVar"));
           if (name) this.onTable("privileges", name);
@@ -428,6 +430,15 @@ class Reader {
       case "ReturnStmt":
         this.readsTables(node);
         return true;
+      case "RefreshMatViewStmt":
+        this.touched.use(this.table(rangeVarName(objectField(node, "relation")) ?? ""));
+        return true;
+      // Statements that make nothing another depends on, and change no table's shape: default
+      // privileges, a routine's settings or owner, an owner, statistics gathering.
+      case "AlterDefaultPrivilegesStmt":
+      case "AlterFunctionStmt":
+      case "AlterOwnerStmt":
+      case "VacuumStmt":
       case "VariableSetStmt":
       case "NotifyStmt":
       case "TransactionStmt":
