@@ -286,7 +286,7 @@ export class EarlierObjects {
         this.routines.set(effect.name, effect.text);
         return;
       case "call": {
-        const bodies = effect.names.flatMap((name) => this.routines.get(name) ?? []);
+        const bodies = this.reachedBodies(effect.names);
         if (effect.always || bodies.length > 0)
           this.unreadStatements.push({ at: `${file} runs ${effect.what}`, text: [effect.text, ...bodies].join("\n") });
         return;
@@ -295,6 +295,24 @@ export class EarlierObjects {
         this.unreadStatements.push({ at: `${file} runs ${effect.what}`, text: effect.text });
         return;
     }
+  }
+
+  /**
+   * The texts of the routines `names` calls, and of those their bodies name in turn (a routine
+   * that PERFORMs another): whatever a call may reach, as far as their texts name each other.
+   */
+  private reachedBodies(names: readonly string[]): string[] {
+    const reached = new Set(names.filter((name) => this.routines.has(name)));
+    for (let grew = true; grew;) {
+      grew = false;
+      const texts = [...reached].map((name) => this.routines.get(name)!.toLowerCase());
+      for (const name of this.routines.keys()) {
+        if (reached.has(name) || !texts.some((text) => text.includes(name.toLowerCase()))) continue;
+        reached.add(name);
+        grew = true;
+      }
+    }
+    return [...reached].map((name) => this.routines.get(name)!);
   }
 
   /** A table renamed or moved to another schema: its columns, constraints, policies, RLS state and indexes go along. */
@@ -325,12 +343,15 @@ export class EarlierObjects {
 
   /**
    * The first earlier statement db:revert cannot read (a DO block running SQL from a string, a
-   * call of a routine) whose text, or the called routine's, names `name`, as `0014_x.sql runs …`:
+   * call of a routine) whose text, or a reached routine's, names one of `names`, as `0014_x.sql runs …`:
    * it may have made the object {@link createdBy} does not know. The SQL it runs exists only at
    * run time, so no parse can answer; a name built from pieces at run time is not seen.
    */
-  unreadNaming(name: string): string | undefined {
-    const wanted = name.toLowerCase();
-    return this.unreadStatements.find((statement) => statement.text.toLowerCase().includes(wanted))?.at;
+  unreadNaming(...names: string[]): string | undefined {
+    const wanted = names.map((name) => name.toLowerCase());
+    return this.unreadStatements.find((statement) => {
+      const text = statement.text.toLowerCase().replace(/\s+/g, " ");
+      return wanted.some((name) => text.includes(name));
+    })?.at;
   }
 }

@@ -348,6 +348,13 @@ describe("what earlier migrations renamed, moved, copied or made out of sight", 
     // Without IF NOT EXISTS the index cannot have existed: its drop stays.
     expect(index.before.map((s) => s.sql)).toEqual([`DROP INDEX IF EXISTS "note_new_idx";`]);
     expect(index.todos.map((t) => t.message.split(" may")[0])).toEqual([`index "note_words_idx"`]);
+    // A loop over the catalog names no table, but FORCE is its business: never a NO FORCE after it.
+    const loop = revert(
+      `DO $$ DECLARE t text; BEGIN FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP\n  EXECUTE format('ALTER TABLE %I FORCE   ROW  LEVEL SECURITY', t);\nEND LOOP; END $$;`,
+      `ALTER TABLE "note" FORCE ROW LEVEL SECURITY;`,
+    );
+    expect(loop.before).toEqual([]);
+    expect(loop.todos.map((t) => t.message.split(" may")[0])).toEqual([`FORCE ROW LEVEL SECURITY on "note"`]);
   });
 
   it("takes a call of a routine an earlier migration created as SQL it cannot read", () => {
@@ -358,6 +365,13 @@ describe("what earlier migrations renamed, moved, copied or made out of sight", 
     expect(called.todos[0]?.message).toContain(
       `(0003_earlier.sql runs a call of "harden", which db:revert cannot read)`,
     );
+    // Reached through another routine that calls it: the same.
+    const indirect = revert(
+      `${routine}${B}CREATE FUNCTION "setup"() RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM "harden"(); END $$;${B}SELECT "setup"();`,
+      `ALTER TABLE "note" FORCE ROW LEVEL SECURITY;`,
+    );
+    expect(indirect.before).toEqual([]);
+    expect(indirect.todos.map((t) => t.message.split(" may")[0])).toEqual([`FORCE ROW LEVEL SECURITY on "note"`]);
     // A built-in function call is no such statement.
     const builtIn = revert(`SELECT set_config('app.x', '1', false);`, `ALTER TABLE "note" FORCE ROW LEVEL SECURITY;`);
     expect(builtIn.before.map((s) => s.sql)).toEqual([`ALTER TABLE "note" NO FORCE ROW LEVEL SECURITY;`]);

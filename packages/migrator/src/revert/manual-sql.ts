@@ -136,8 +136,8 @@ const lastName = (qualified: string): string => (qualified.split('"."').at(-1) ?
  * FORCE): a TODO when an earlier migration ran SQL the parser cannot follow that names it, which
  * may have made it.
  */
-function unknownHistory(what: string, name: string, known: Known): Outcome | undefined {
-  const unread = known.earlier.unreadNaming(name);
+function unknownHistory(what: string, names: string[], known: Known): Outcome | undefined {
+  const unread = known.earlier.unreadNaming(...names);
   return unread
     ? todo(
         `${what} may have existed before ${known.context.file} (${unread}, which db:revert cannot read): undo this statement only if it did not`,
@@ -163,7 +163,7 @@ function classifyUnit(unit: SqlUnit, known: Known): Outcome[] {
       const earlier = known.earlier.createdBy("extension", name);
       if (earlier)
         return [{ kind: "none", note: `keeps extension ${quoteIdent(name)}: ${earlier} created it already` }];
-      const unknown = node["if_not_exists"] === true && unknownHistory(`extension ${quoteIdent(name)}`, name, known);
+      const unknown = node["if_not_exists"] === true && unknownHistory(`extension ${quoteIdent(name)}`, [name], known);
       if (unknown) return [unknown];
       return [
         {
@@ -189,7 +189,7 @@ function classifyUnit(unit: SqlUnit, known: Known): Outcome[] {
       const qualified = qualifiedIdent(stringField(relation, "schemaname"), name);
       const source = known.existedBefore("index", qualified, has(before, name));
       if (source) return [restated(`index ${qualified}`, source, node["if_not_exists"] === true, context.file)];
-      const unknown = node["if_not_exists"] === true && unknownHistory(`index ${qualified}`, name, known);
+      const unknown = node["if_not_exists"] === true && unknownHistory(`index ${qualified}`, [name], known);
       if (unknown) return [unknown];
       return [
         {
@@ -226,7 +226,7 @@ function classifyUnit(unit: SqlUnit, known: Known): Outcome[] {
       if (after.tables.has(on)) return [{ kind: "covered" }];
       const source = known.existedBefore("table", on, before.tables.has(on));
       if (source) return [restated(`table ${on}`, source, node["if_not_exists"] === true, context.file)];
-      const unknown = node["if_not_exists"] === true && unknownHistory(`table ${on}`, lastName(on), known);
+      const unknown = node["if_not_exists"] === true && unknownHistory(`table ${on}`, [lastName(on)], known);
       if (unknown) return [unknown];
       return [
         {
@@ -276,7 +276,7 @@ function classifyAlterTable(command: Record<string, unknown> | undefined, table:
       const inSnapshot = before.parts.get(table)?.has(column) ?? false;
       const source = known.existedBefore("column", partKey(table, column), inSnapshot);
       if (source) return restated(label, source, command?.["missing_ok"] === true, context.file);
-      const unknown = command?.["missing_ok"] === true && unknownHistory(label, column, known);
+      const unknown = command?.["missing_ok"] === true && unknownHistory(label, [column], known);
       if (unknown) return unknown;
       return {
         kind: "reverse",
@@ -321,7 +321,12 @@ function classifyAlterTable(command: Record<string, unknown> | undefined, table:
           kind: "none",
           note: `keeps ${mode} ROW LEVEL SECURITY on ${table}: it was in force before ${context.file} (${source})`,
         };
-      const unknown = unknownHistory(`${mode} ROW LEVEL SECURITY on ${table}`, lastName(table), known);
+      const unknown = unknownHistory(
+        `${mode} ROW LEVEL SECURITY on ${table}`,
+        // A loop over the catalog names no table: the clause itself is the tell.
+        [lastName(table), "row level security"],
+        known,
+      );
       if (unknown) return unknown;
       return {
         kind: "reverse",
