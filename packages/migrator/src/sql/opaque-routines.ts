@@ -42,17 +42,21 @@ function signatureOf(name: string, parameters: unknown): string {
   return `${name}(${types.join(", ")})`;
 }
 
+/** The `LANGUAGE` of a `CREATE FUNCTION`/`PROCEDURE` statement node, lower-cased; undefined when it gives none. */
+export function routineLanguage(node: AstObject): string | undefined {
+  const option = arrayField(node, "options")
+    .map((item) => nodeOf(item, "DefElem"))
+    .find((item) => stringField(item, "defname") === "language");
+  return stringField(nodeOf(option?.["arg"], "String"), "sval")?.toLowerCase();
+}
+
 /** The routine a `CreateFunctionStmt` unit defines, and what of its body the review cannot read. */
 export function routineDefinition(unit: SqlUnit): RoutineDefinition | undefined {
   if (unit.type !== "CreateFunctionStmt") return undefined;
   const name = nameList(unit.node["funcname"]).at(-1);
   if (!name) return undefined;
   const signature = signatureOf(name, unit.node["parameters"]);
-  const language = arrayField(unit.node, "options")
-    .map((option) => nodeOf(option, "DefElem"))
-    .find((option) => stringField(option, "defname") === "language");
-  if (stringField(nodeOf(language?.["arg"], "String"), "sval")?.toLowerCase() !== "plpgsql")
-    return { name, signature, opaque: [] };
+  if (routineLanguage(unit.node) !== "plpgsql") return { name, signature, opaque: [] };
   let body: unknown;
   try {
     body = pgQuery().parsePlPgSQLSync(unit.text);

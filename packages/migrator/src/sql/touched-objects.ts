@@ -20,6 +20,7 @@ import {
   stringField,
   unwrap,
 } from "./ast.ts";
+import { routineLanguage } from "./opaque-routines.ts";
 import type { ParsedMigration, SqlUnit } from "./parse-migration.ts";
 import { pgQuery } from "./pg-query.ts";
 
@@ -75,14 +76,6 @@ function statementsOf(nodes: unknown[]): { type: string; node: AstObject }[] {
     const statement = unwrap(item);
     return statement ? [{ type: statement.type, node: statement.body }] : [];
   });
-}
-
-/** The `LANGUAGE` of a `CREATE FUNCTION`, lower-cased; undefined when it gives none. */
-function routineLanguage(node: AstObject): string | undefined {
-  const option = arrayField(node, "options")
-    .map((item) => nodeOf(item, "DefElem"))
-    .find((item) => stringField(item, "defname") === "language");
-  return stringField(nodeOf(option?.["arg"], "String"), "sval")?.toLowerCase();
 }
 
 /** The body string of a `CREATE FUNCTION … AS '…'` (`AS 'obj', 'symbol'` for C gives two). */
