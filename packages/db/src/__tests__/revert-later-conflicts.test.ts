@@ -6,7 +6,7 @@
  * reverted is refused too. Each history is Trovella's, followed by the migrations the test writes.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { index, integer, pgTable, text } from "drizzle-orm/pg-core";
+import { customType, index, integer, pgTable, text } from "drizzle-orm/pg-core";
 import { planRevert, writeRevert } from "@repo/migrator";
 import { generateInto } from "../testing/generate-migration.ts";
 import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
@@ -149,6 +149,25 @@ describe("db:revert refuses when a later function or column uses the reverted ta
     const error = await refusal(planRevert({ folder: s.dir, tag: gadgetTag }));
     expect(error.conflicts).toContainEqual({ object: 'table "gadget"', migration: laterTag, touches });
     expect(error.conflicts.filter((c) => c.touches.includes("cannot read"))).toEqual([]);
+  });
+
+  it("a later generated column of its row type (a custom type named like the table)", async () => {
+    const s = history();
+    await generateInto(s, "widget", { widget }, later(s, 1));
+    const gadgetTag = await generateInto(s, "gadget", { widget, gadget }, later(s, 1));
+    const gadgetRow = customType<{ data: unknown }>({ dataType: () => "gadget" });
+    const widgetWithGadget = pgTable("widget", {
+      id: integer("id").primaryKey(),
+      gadgetId: integer("gadget_id"),
+      g: gadgetRow("g"),
+    });
+    const laterTag = await generateInto(s, "widget_g", { widget: widgetWithGadget, gadget }, later(s, 1));
+    const error = await refusal(planRevert({ folder: s.dir, tag: gadgetTag }));
+    expect(error.conflicts).toContainEqual({
+      object: 'table "gadget"',
+      migration: laterTag,
+      touches: 'references table "gadget"',
+    });
   });
 
   it("a LANGUAGE sql function on other tables only does not block it", async () => {

@@ -247,6 +247,10 @@ function addReferences(touched: TouchedObjects, after: Objects, changed: Snapsho
       const schema = typeof body["typeSchema"] === "string" && body["typeSchema"] ? body["typeSchema"] : "public";
       if (type && after.all.has(entityKey({ kind: "enum", schema, name: type })))
         touched.use(`type ${quotedName(schema, type)}`);
+      // A column of a table's row type (a custom type named like the table, arrays too): DROP
+      // TABLE … CASCADE drops the column with its values.
+      const rowType = type.replace(/(\[\])+$/, "").replace(/^"(.*)"$/, "$1");
+      if (rowType && after.tables.has(tableKey(schema, rowType))) touched.use(tableLabel(schema, rowType));
     }
     if (part.kind === "foreign-key") {
       const schemaTo = typeof body["schemaTo"] === "string" && body["schemaTo"] ? body["schemaTo"] : "public";
