@@ -34,8 +34,8 @@ type Effect =
   | { type: "move-table"; from: string; to: string; schema?: string }
   /** An index, column, constraint or policy renamed. */
   | { type: "rename"; kind: EarlierKind; from: string; to: string; table?: string; name: string }
-  /** SQL the parse cannot read (what it did is unknown), with its text. */
-  | { type: "unread"; what: string; text: string }
+  /** SQL the parse cannot read (what it did is unknown), with its text; `all`: it may concern any object. */
+  | { type: "unread"; what: string; text: string; all?: boolean }
   /** A routine created, with its text: what a call of it does is unknown. */
   | { type: "routine"; name: string; text: string }
   /** Calls of routines by name: unread if an earlier statement created one of them, or always (CALL). */
@@ -99,15 +99,41 @@ function inlineConstraints(node: AstObject, table: string): Effect[] {
   });
 }
 
+/** The columns of a table made from a query (CREATE TABLE … AS, SELECT … INTO), which the statement does not list. */
+const queryColumns = (unit: SqlUnit): Effect => ({
+  type: "unread",
+  what: "a table made from a query",
+  text: unit.text,
+});
+
 /** A table CREATE TABLE … AS or SELECT … INTO makes, from its `IntoClause`. */
 function tableInto(into: AstObject | undefined): Effect[] {
   const relation = objectField(into, "rel");
   return relation ? [{ type: "add", kind: "table", key: relationKey(relation) }] : [];
 }
 
+/** Whether a statement sets `search_path` (`SET`, `set_config`): an unqualified name may then be in any schema. */
+export function setsSearchPathIn(unit: SqlUnit): boolean {
+  return (
+    (unit.type === "VariableSetStmt" && stringField(unit.node, "name") === "search_path") ||
+    findNodes(unit.node, "FuncCall").some((call) => {
+      if (nameList(call.body["funcname"]).at(-1) !== "set_config") return false;
+      // set_config('search_path', …), or a setting named at run time (which may be it).
+      const first = nodeOf(arrayField(call.body, "args")[0], "A_Const");
+      const name = stringField(nodeOf(first?.["sval"], "String") ?? objectField(first, "sval"), "sval");
+      return name === undefined || name.toLowerCase() === "search_path";
+    })
+  );
+}
+
 /** What one statement creates, drops or renames, of the kinds tracked. */
 function effectsOf(unit: SqlUnit): Effect[] {
   const { node } = unit;
+  // After it, an unqualified name may be in any schema: what the replay keys as public may not be.
+  if (setsSearchPathIn(unit)) return [{ type: "unread", what: "a change of search_path", text: "", all: true }];
+  // CREATE SCHEMA … CREATE TABLE …: statements of another schema, not read one by one here.
+  if (unit.type === "CreateSchemaStmt" && arrayField(node, "schemaElts").length > 0)
+    return [{ type: "unread", what: "CREATE SCHEMA with statements of its own", text: "", all: true }];
   const table = relationKey(objectField(node, "relation"));
   const dynamic = (unit.doBlock?.opaque ?? []).flatMap((kind) => OPAQUE_STATEMENTS.get(kind) ?? []);
   if (dynamic.length > 0)
@@ -147,6 +173,11 @@ function statementEffects(unit: SqlUnit, table: string): Effect[] {
     case "CreateStmt":
       return [
         { type: "add", kind: "table", key: table },
+        // Columns copied from another table (LIKE, INHERITS) are not listed in the statement.
+        ...(arrayField(node, "inhRelations").length > 0 ||
+        arrayField(node, "tableElts").some((element) => nodeOf(element, "TableLikeClause"))
+          ? [{ type: "unread" as const, what: "a table whose columns come from another", text: unit.text }]
+          : []),
         ...arrayField(node, "tableElts").flatMap((element) => {
           const column = stringField(nodeOf(element, "ColumnDef"), "colname");
           return column ? [part("add", "column", table, column)] : [];
@@ -154,9 +185,11 @@ function statementEffects(unit: SqlUnit, table: string): Effect[] {
         ...inlineConstraints(node, table),
       ];
     case "CreateTableAsStmt":
-      return stringField(node, "objtype") === "OBJECT_TABLE" ? tableInto(objectField(node, "into")) : [];
+      return stringField(node, "objtype") === "OBJECT_TABLE"
+        ? [...tableInto(objectField(node, "into")), queryColumns(unit)]
+        : [];
     case "SelectStmt":
-      return tableInto(objectField(node, "intoClause"));
+      return objectField(node, "intoClause") ? [...tableInto(objectField(node, "intoClause")), queryColumns(unit)] : [];
     case "IndexStmt": {
       const name = stringField(node, "idxname");
       const schema = stringField(objectField(node, "relation"), "schemaname");
@@ -250,7 +283,7 @@ export class EarlierObjects {
   /** The routines created, by name, with their texts. */
   private readonly routines = new Map<string, string>();
   /** The earlier statements whose effect is unknown: where each is, what it is, and the SQL text it may run. */
-  private readonly unreadStatements: { at: string; text: string }[] = [];
+  private readonly unreadStatements: { at: string; text: string; all?: boolean }[] = [];
 
   constructor(earlierSql: readonly { file: string; sql: string }[]) {
     for (const { file, sql } of earlierSql) {
@@ -292,7 +325,7 @@ export class EarlierObjects {
         return;
       }
       case "unread":
-        this.unreadStatements.push({ at: `${file} runs ${effect.what}`, text: effect.text });
+        this.unreadStatements.push({ at: `${file} runs ${effect.what}`, text: effect.text, all: effect.all ?? false });
         return;
     }
   }
@@ -350,6 +383,7 @@ export class EarlierObjects {
   unreadNaming(...names: string[]): string | undefined {
     const wanted = names.map((name) => name.toLowerCase());
     return this.unreadStatements.find((statement) => {
+      if (statement.all) return true;
       const text = statement.text.toLowerCase().replace(/\s+/g, " ");
       return wanted.some((name) => text.includes(name));
     })?.at;

@@ -6,13 +6,13 @@
  * parse-tree node; anything not recognised becomes a TODO, so a gap here makes the revert stricter,
  * never silently incomplete.
  */
-import { arrayField, type AstObject, findNodes, nameList, nodeOf, objectField, stringField } from "../sql/ast.ts";
+import { arrayField, type AstObject, nameList, nodeOf, objectField, stringField } from "../sql/ast.ts";
 import { canonicalStatements, canonicalUnit } from "../sql/canonical-sql.ts";
 import { parseMigration, type ReviewStatement, type SqlUnit } from "../sql/parse-migration.ts";
 import { withoutCommentLines } from "../sql/comments.ts";
 import { qualifiedIdent, quoteIdent } from "../sql/quote-ident.ts";
 import type { SnapshotNames } from "../snapshot/snapshot-objects.ts";
-import { type EarlierKind, EarlierObjects, partKey } from "./earlier-objects.ts";
+import { type EarlierKind, EarlierObjects, partKey, setsSearchPathIn } from "./earlier-objects.ts";
 
 /** The marker `db:review` (rule `unfinished-revert`) fails on until a person replaces the block. */
 export const REVERT_TODO_MARKER = "-- TODO(db:revert):";
@@ -99,13 +99,7 @@ function relationKey(rangeVar: AstObject | undefined, searchPathSet: boolean): s
 
 /** Whether a migration sets `search_path` (`SET`, `set_config`): an unqualified name may then be in any schema. */
 function setsSearchPath(statements: readonly ReviewStatement[]): boolean {
-  return statements.some((statement) =>
-    statement.units.some(
-      (unit) =>
-        (unit.type === "VariableSetStmt" && stringField(unit.node, "name") === "search_path") ||
-        findNodes(unit.node, "FuncCall").some((call) => nameList(call.body["funcname"]).at(-1) === "set_config"),
-    ),
-  );
+  return statements.some((statement) => statement.units.some(setsSearchPathIn));
 }
 
 /** What the classifier of one migration knows besides its context. */
@@ -276,7 +270,7 @@ function classifyAlterTable(command: Record<string, unknown> | undefined, table:
       const inSnapshot = before.parts.get(table)?.has(column) ?? false;
       const source = known.existedBefore("column", partKey(table, column), inSnapshot);
       if (source) return restated(label, source, command?.["missing_ok"] === true, context.file);
-      const unknown = command?.["missing_ok"] === true && unknownHistory(label, [column], known);
+      const unknown = command?.["missing_ok"] === true && unknownHistory(label, [column, lastName(table)], known);
       if (unknown) return unknown;
       return {
         kind: "reverse",
