@@ -47,6 +47,22 @@ export interface DatabaseErrorFields {
   hint?: string;
 }
 
+/**
+ * The error the database raised, under the wrappers a query builder puts around it: Drizzle wraps
+ * it in an error whose message is the query text and its parameters ("Failed query: …"), with
+ * PostgreSQL's error (SQLSTATE, table) as `cause`.
+ */
+export function databaseCause(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; depth < 5; depth++) {
+    const next: unknown = (current as { cause?: unknown } | null)?.cause;
+    if (typeof (current as { code?: unknown } | null)?.code === "string" || typeof next !== "object" || next === null)
+      break;
+    current = next;
+  }
+  return current;
+}
+
 /** Reads the PostgreSQL error fields from an error thrown by node-postgres or PGlite. */
 export function databaseErrorFields(error: unknown): DatabaseErrorFields {
   if (typeof error !== "object" || error === null) return { message: String(error) };

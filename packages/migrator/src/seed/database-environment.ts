@@ -8,6 +8,7 @@
  * configuration (postgresql.conf, `ALTER SYSTEM`) counts too, where the session may read it.
  */
 
+import { databaseCause, databaseErrorFields, INSUFFICIENT_PRIVILEGE } from "../drivers/driver.ts";
 import { seedEnvironmentNamed } from "./seed-tier.ts";
 
 /** The custom setting that holds the marker. */
@@ -53,7 +54,11 @@ export type SqlRows = (sql: string) => Promise<readonly Record<string, unknown>[
  * session says; otherwise a stored marker (database or role) before the session's value.
  */
 export async function readDatabaseEnvironment(query: SqlRows): Promise<string | null> {
-  const configured = await query(READ_CONFIGURED_ENVIRONMENT_SQL).catch(() => [] as const); // not readable by this role
+  // Only a role that may not read the configuration files goes without them; any other failure is one.
+  const configured = await query(READ_CONFIGURED_ENVIRONMENT_SQL).catch((error: unknown) => {
+    if (databaseErrorFields(databaseCause(error)).code !== INSUFFICIENT_PRIVILEGE) throw error;
+    return [];
+  });
   const rows = [...(await query(READ_DATABASE_ENVIRONMENT_SQL)), ...configured];
   const values = rows
     .map((row) => ({ source: String(row["source"]), value: row["environment"] }))

@@ -2,7 +2,7 @@
  * The seed orchestrator: decides which tiers may run in this environment, refuses demo data in
  * production, runs the tiers in order and returns what each did, table by table.
  */
-import { databaseErrorFields } from "../drivers/driver.ts";
+import { databaseCause, databaseErrorFields } from "../drivers/driver.ts";
 import { DATABASE_ENVIRONMENT_SETTING } from "./database-environment.ts";
 import { SeedError, type SeedErrorData } from "./seed-error.ts";
 import { ALL_ENVIRONMENTS, ENVIRONMENT_ALIASES, type SeedTier, seedEnvironmentNamed } from "./seed-tier.ts";
@@ -186,21 +186,6 @@ function seedErrorData(error: SeedError): SeedErrorData {
 
 /** Longest database message a tier failure quotes: a driver's own text can hold a whole INSERT and its parameters. */
 const MAX_MESSAGE = 500;
-
-/**
- * The error the database raised: Drizzle wraps it in an error whose message is the query text and
- * its parameters ("Failed query: …"), with PostgreSQL's error (SQLSTATE, table) as `cause`.
- */
-function databaseCause(error: unknown): unknown {
-  let current = error;
-  for (let depth = 0; depth < 5; depth++) {
-    const next: unknown = (current as { cause?: unknown } | null)?.cause;
-    if (typeof (current as { code?: unknown } | null)?.code === "string" || typeof next !== "object" || next === null)
-      break;
-    current = next;
-  }
-  return current;
-}
 
 function tierFailure(tier: string, error: unknown): SeedError {
   if (error instanceof SeedError) {
