@@ -2,7 +2,9 @@
  * A fresh, migrated Trovella database for one test file, on the engine the test project chose
  * (`TEST_DATABASE=pglite|postgres`), cloned from a template migrated once per change of the
  * migrations (see `createTestDatabaseFactory`): on the server a `CREATE DATABASE … TEMPLATE`
- * (dropped on close), on PGlite a copy of a migrated data directory (removed on close).
+ * (dropped on close), on PGlite a copy of a migrated data directory, open. A closed PGlite clone
+ * is put back into the template's state and handed to the worker's next test file when it then
+ * matches the template exactly (`reuse`, pglite-recycle.ts), else removed.
  */
 import { fileURLToPath } from "node:url";
 import type { PGlite } from "@electric-sql/pglite";
@@ -82,26 +84,27 @@ const factories = {
     inputs: { paths: [MIGRATIONS_FOLDER, THIS_FILE], version: "migrated" },
     prepare: migrateTemplate,
     server,
-    pglite: { open: openPglite },
+    pglite: { open: openPglite, reuse: true },
   }),
   empty: createTestDatabaseFactory({
     name: "trovella",
     inputs: { paths: [THIS_FILE], version: "empty" },
     prepare: async () => undefined,
     server,
-    pglite: { open: openPglite },
+    pglite: { open: openPglite, reuse: true },
   }),
 } satisfies Record<string, TestDatabaseFactory>;
 
 /**
  * Creates a fresh database with the whole migration history applied (unless `migrate: false`),
- * on the test project's engine unless `engine` says otherwise.
+ * on the test project's engine unless `engine` says otherwise. On PGlite it may be an earlier
+ * test's, put back into the template's state; `fresh: true` starts a new one, removed on close.
  */
 export async function createTestDatabase(
-  options: { migrate?: boolean; engine?: "pglite" | "postgres" } = {},
+  options: { migrate?: boolean; engine?: "pglite" | "postgres"; fresh?: boolean } = {},
 ): Promise<TestDatabase> {
   const factory = (options.migrate ?? true) ? factories.migrated : factories.empty;
-  const clone = await factory.clone(options.engine ?? testEngine());
+  const clone = await factory.clone(options.engine ?? testEngine(), { fresh: options.fresh ?? false });
   if (clone.engine === "pglite") {
     const connection: Connection = { kind: "pglite", dataDir: clone.dataDir };
     const handle = createDatabase(connection, { pglite: clone.pglite });

@@ -7,9 +7,11 @@
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import type { PGlite } from "@electric-sql/pglite";
 import { pgliteVersion } from "../drivers/pglite-empty.ts";
+import { readTemplateState, recycle, type TemplateState } from "./pglite-recycle.ts";
 import { clonePgliteDataDir, ensurePgliteTemplate, type OpenPglite } from "./pglite-template.ts";
 import {
   cloneServerDatabase,
@@ -43,8 +45,14 @@ export interface TestDatabaseFactoryOptions {
    * on Cloud SQL) and makes the role its owner.
    */
   server?: { url: string; baseDatabase?: string };
-  /** PGlite: how to open a folder (with the schema's extensions), and where to cache templates (default: the OS temp folder). */
-  pglite?: { open: OpenPglite; cacheDir?: string };
+  /**
+   * PGlite: how to open a folder (with the schema's extensions), and where to cache templates
+   * (default: the OS temp folder). `reuse`: a closed clone is put back into the template's state
+   * and handed to the next `clone()` of this process, open, instead of starting a new PGlite;
+   * only when a fingerprint of its catalogs and rows then equals the template's (see
+   * pglite-recycle.ts), else it is closed and removed as without `reuse`.
+   */
+  pglite?: { open: OpenPglite; cacheDir?: string; reuse?: boolean };
 }
 
 export interface TestDatabaseFactory {
@@ -52,8 +60,12 @@ export interface TestDatabaseFactory {
   templateName(engine: TestEngine): string;
   /** Builds the template if it does not exist yet (once per run; concurrent callers wait). */
   ensureTemplate(engine: TestEngine): Promise<void>;
-  /** A new database cloned from the template, building the template first if needed. */
-  clone(engine: TestEngine): Promise<TestDatabaseClone>;
+  /**
+   * A new database cloned from the template, building the template first if needed (on PGlite
+   * with `reuse`, possibly an earlier clone put back into the template's state; `fresh: true`
+   * starts a new one anyway and removes it on close, e.g. to measure what a clone costs).
+   */
+  clone(engine: TestEngine, options?: { fresh?: boolean }): Promise<TestDatabaseClone>;
   /**
    * PGlite only: a copy of the template's data directory that nothing has open, for a test that
    * hands the folder to another process (a command under test). `remove()` deletes it.
@@ -86,6 +98,7 @@ function uniqueSuffix(): string {
 export function createTestDatabaseFactory(options: TestDatabaseFactoryOptions): TestDatabaseFactory {
   const fingerprints = new Map<TestEngine, string>();
   const ready = new Map<string, Promise<void>>();
+  const reusable = reusablePglites();
   // Read when used: a TMPDIR set after the factory was made (a benchmark's) is honoured.
   const cacheDir = () => options.pglite?.cacheDir ?? join(tmpdir(), `${options.name}-test-templates`);
   /** After building a template, templates of this name unused for a day (older migrations, other branches) go. */
@@ -158,7 +171,7 @@ export function createTestDatabaseFactory(options: TestDatabaseFactoryOptions): 
     return ensure(engine, cacheDir());
   }
 
-  async function clone(engine: TestEngine): Promise<TestDatabaseClone> {
+  async function clone(engine: TestEngine, cloneOptions: { fresh?: boolean } = {}): Promise<TestDatabaseClone> {
     // One folder for the whole call: TMPDIR may change while the template is built.
     const dir = cacheDir();
     await ensure(engine, dir);
@@ -168,18 +181,31 @@ export function createTestDatabaseFactory(options: TestDatabaseFactoryOptions): 
       const url = await cloneServerDatabase(serverUrl, templateName(engine), database);
       return { engine, url, database, close: () => dropServerDatabase(serverUrl, database) };
     }
-    const dataDir = await clonePgliteDataDir(join(dir, templateName(engine)), `${options.name}-test`);
+    const template = join(dir, templateName(engine));
+    const reused = options.pglite?.reuse && !cloneOptions.fresh ? reusable.take(template) : undefined;
+    if (reused) return pgliteClone(template, reused.dataDir, reused.db, reused.state);
+    const dataDir = await clonePgliteDataDir(template, `${options.name}-test`);
     const db = await pglite()
       .open(dataDir)
       .catch(async (error: unknown) => {
         await rm(dataDir, { recursive: true, force: true });
         throw error;
       });
+    const state = options.pglite?.reuse && !cloneOptions.fresh ? await reusable.stateOf(template, db) : undefined;
+    return pgliteClone(template, dataDir, db, state);
+  }
+
+  /** A PGlite clone whose close hands it back for reuse when `state` is given and it recycles. */
+  function pgliteClone(template: string, dataDir: string, db: PGlite, state?: TemplateState): TestDatabaseClone {
+    let closed = false;
     return {
-      engine,
+      engine: "pglite",
       dataDir,
       pglite: db,
       async close() {
+        if (closed) return;
+        closed = true;
+        if (state && (await recycle(db, state))) return reusable.give(template, { dataDir, db, state });
         if (!db.closed) await db.close();
         await rm(dataDir, { recursive: true, force: true });
       },
@@ -195,9 +221,70 @@ export function createTestDatabaseFactory(options: TestDatabaseFactoryOptions): 
 
   async function dropTemplate(engine: TestEngine): Promise<void> {
     ready.delete(readyKey(engine, cacheDir()));
+    if (engine === "pglite") await reusable.discard(join(cacheDir(), templateName(engine)));
     if (engine === "postgres") await dropServerTemplate(server().url, templateName(engine));
     else await rm(join(cacheDir(), templateName(engine)), { recursive: true, force: true });
   }
 
   return { templateName, ensureTemplate, clone, cloneDataDir, dropTemplate };
+}
+
+interface IdlePglite {
+  dataDir: string;
+  db: PGlite;
+  state: TemplateState;
+}
+
+/**
+ * This process's PGlite clones waiting to be handed out again, by template folder, and each
+ * template's state read from its first clone. Their folders are removed when the process exits
+ * or is ended by SIGTERM.
+ */
+function reusablePglites() {
+  const idle = new Map<string, IdlePglite[]>();
+  const states = new Map<string, Promise<TemplateState>>();
+  let exitHook = false;
+  return {
+    take(template: string): IdlePglite | undefined {
+      return idle.get(template)?.pop();
+    },
+    give(template: string, clone: IdlePglite): void {
+      if (!exitHook) {
+        exitHook = true;
+        const removeAll = () => {
+          for (const clones of idle.values())
+            for (const { dataDir } of clones) rmSync(dataDir, { recursive: true, force: true });
+          idle.clear();
+        };
+        process.once("exit", removeAll);
+        // Test runners end their workers with SIGTERM, which runs no exit handlers: remove the
+        // folders, then end as the signal would have if nothing else listens for it.
+        process.once("SIGTERM", () => {
+          removeAll();
+          if (process.listenerCount("SIGTERM") === 0) process.kill(process.pid, "SIGTERM");
+        });
+      }
+      idle.set(template, [...(idle.get(template) ?? []), clone]);
+    },
+    /** Closes and removes the clones of `template` waiting here, and forgets its state (it is being rebuilt). */
+    async discard(template: string): Promise<void> {
+      const clones = idle.get(template) ?? [];
+      idle.delete(template);
+      states.delete(template);
+      for (const { dataDir, db } of clones) {
+        await db.close();
+        await rm(dataDir, { recursive: true, force: true });
+      }
+    },
+    /** The template's state, read from `db` (a clone no test has touched yet) the first time. */
+    stateOf(template: string, db: PGlite): Promise<TemplateState> {
+      let state = states.get(template);
+      if (!state) {
+        state = readTemplateState(db);
+        state.catch(() => states.delete(template));
+        states.set(template, state);
+      }
+      return state;
+    },
+  };
 }
