@@ -122,6 +122,21 @@ describe("reuse of closed PGlite clones", () => {
     }
   });
 
+  it("puts back the template's rows of tables emptied with one the test wrote to, through their foreign keys", async () => {
+    const first = await pgliteClone();
+    const template = await observe(first);
+    // Only note is written; tag (which has a template row) references it.
+    await first.pglite.exec("INSERT INTO note (body) VALUES ('added')");
+    await first.close();
+    const second = await pgliteClone();
+    try {
+      expect(second.dataDir).toBe(first.dataDir);
+      expect(await observe(second)).toEqual(template);
+    } finally {
+      await second.close();
+    }
+  });
+
   it.each([
     ["a column added to a template table", "ALTER TABLE note ADD COLUMN extra int"],
     [

@@ -236,12 +236,15 @@ async function undo(db: PGlite, template: TemplateState): Promise<void> {
   const rows = await tableRows(db, tables);
   const changed = tables.filter((table) => (rows.get(table.name) ?? null) !== (template.rows.get(table.name) ?? null));
   if (changed.length > 0) {
-    // Triggers and foreign keys stay quiet while the template's rows go back in.
+    // Triggers and foreign keys stay quiet while the template's rows go back in. CASCADE also
+    // empties the tables that reference these, so every table the template has rows in and that
+    // is now empty gets them back.
     await db.exec("SET session_replication_role = replica");
-    await db.exec(`TRUNCATE ${changed.map((table) => table.name).join(", ")}`);
-    for (const table of changed) {
+    await db.exec(`TRUNCATE ${changed.map((table) => table.name).join(", ")} CASCADE`);
+    const emptied = await tableRows(db, tables);
+    for (const table of tables) {
       const json = template.rows.get(table.name);
-      if (json === undefined || !table.columns) continue;
+      if (json === undefined || emptied.get(table.name) !== null || !table.columns) continue;
       await db.query(
         `INSERT INTO ${table.name} (${table.columns}) OVERRIDING SYSTEM VALUE
          SELECT ${table.columns} FROM json_populate_recordset(NULL::${table.name}, $1::json)`,
