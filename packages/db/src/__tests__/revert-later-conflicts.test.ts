@@ -6,7 +6,7 @@
  * reverted is refused too. Each history is Trovella's, followed by the migrations the test writes.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { customType, index, integer, pgTable, text } from "drizzle-orm/pg-core";
+import { customType, index, integer, pgTable, serial, text } from "drizzle-orm/pg-core";
 import { planRevert, writeRevert } from "@repo/migrator";
 import { generateInto } from "../testing/generate-migration.ts";
 import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
@@ -211,6 +211,64 @@ describe("db:revert refuses when a later function or column uses the reverted ta
       },
     ]);
     expect(error.fix).toMatch(/revert the later migrations first .*or write a corrective migration by hand/);
+  });
+});
+
+describe("db:revert refuses when a later migration names what it made in a string or a comment", () => {
+  const counter = pgTable("counter", { id: serial("id").primaryKey(), name: text("name") });
+
+  /** The history, a migration making `counter` (its id a serial: sequence counter_id_seq), then `sql`. */
+  async function counterThen(sql: string): Promise<{ s: ScratchMigrations; counterTag: string; laterTag: string }> {
+    const s = history();
+    await generateInto(s, "widget", { widget }, later(s, 1));
+    const counterTag = await generateInto(s, "counter", { widget, counter }, later(s, 1));
+    return { s, counterTag, laterTag: s.add("names_counter", sql) };
+  }
+
+  it.each([
+    [
+      "a default taking nextval of its serial's sequence",
+      `ALTER TABLE "widget" ALTER COLUMN "gadget_id" SET DEFAULT nextval('counter_id_seq');`,
+      'references sequence "counter_id_seq"',
+    ],
+    [
+      "a default with the sequence cast to regclass",
+      `ALTER TABLE "widget" ALTER COLUMN "gadget_id" SET DEFAULT nextval('public.counter_id_seq'::regclass);`,
+      'references sequence "counter_id_seq"',
+    ],
+    [
+      "a view on currval",
+      `CREATE VIEW "last_counter" AS SELECT currval('"counter_id_seq"') AS id;`,
+      'references sequence "counter_id_seq"',
+    ],
+    [
+      "a view naming the table as a regclass",
+      `CREATE VIEW "counter_size" AS SELECT pg_relation_size('counter'::regclass) AS bytes;`,
+      'references table "counter"',
+    ],
+    [
+      "a comment on its column",
+      `COMMENT ON COLUMN "counter"."name" IS 'what it is called';`,
+      'references column "counter"."name"',
+    ],
+    ["a comment on the table", `COMMENT ON TABLE "counter" IS 'counts';`, 'references table "counter"'],
+  ])("%s", async (_, sql, touches) => {
+    const { s, counterTag, laterTag } = await counterThen(sql);
+    const error = await refusal(planRevert({ folder: s.dir, tag: counterTag }));
+    expect(error.code).toBe("later-migration-conflict");
+    expect(error.conflicts.filter((c) => c.migration === laterTag).map((c) => c.touches)).toContain(touches);
+  });
+
+  it("a string that names another sequence, or is no name, does not block it", async () => {
+    const { s, counterTag } = await counterThen(
+      [
+        'CREATE SEQUENCE "other_seq";',
+        `ALTER TABLE "widget" ALTER COLUMN "gadget_id" SET DEFAULT nextval('other_seq');`,
+        `CREATE VIEW "not_a_name" AS SELECT 'counter id seq'::text AS label, 'counter_id_seq'::text AS plain;`,
+      ].join("\n--> statement-breakpoint\n"),
+    );
+    const plan = await planRevert({ folder: s.dir, tag: counterTag });
+    expect(plan.statements.map((st) => st.sql.trim())).toEqual(['DROP TABLE "counter" CASCADE;']);
   });
 });
 

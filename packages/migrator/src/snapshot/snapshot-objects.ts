@@ -135,6 +135,21 @@ function columnLabel(schema: string, table: string, column: string): string {
   return `column ${quotedName(schema, table)}."${column}"`;
 }
 
+/**
+ * The sequence a serial or identity column owns, as a label (`sequence "t_c_seq"`): it is dropped
+ * with its table or column, and SQL names it in strings (`nextval('t_c_seq')`).
+ */
+function ownedSequenceLabel(part: SnapshotEntity): string | undefined {
+  if (part.kind !== "column" || part.table === undefined) return undefined;
+  const body = (part.body ?? {}) as Record<string, unknown>;
+  const identity = body["identity"];
+  const serial = typeof body["type"] === "string" && /^(small|big)?serial$/i.test(body["type"]);
+  if (!serial && (typeof identity !== "object" || identity === null)) return undefined;
+  const named = (identity as Record<string, unknown> | null)?.["name"];
+  const name = typeof named === "string" && named ? named : `${part.table}_${part.name}_seq`;
+  return `sequence ${quotedName(part.schema, name)}`;
+}
+
 function partLabel(part: SnapshotEntity): string {
   const table = part.table ?? "";
   if (part.kind === "column") return columnLabel(part.schema, table, part.name);
@@ -279,6 +294,8 @@ export function touchedObjects(before: Snapshot, after: Snapshot): TouchedObject
       touched.add(label);
       for (const part of group.parts.values()) {
         touched.add(partLabel(part), label);
+        const sequence = ownedSequenceLabel(part);
+        if (sequence) touched.add(sequence, label);
         if (ga) changed.push(part);
       }
     } else {
@@ -288,6 +305,8 @@ export function touchedObjects(before: Snapshot, after: Snapshot): TouchedObject
         const part = pa.get(partKey) ?? pb.get(partKey);
         if (!part || sameBody(pa.get(partKey), pb.get(partKey))) continue;
         touched.add(partLabel(part), label);
+        const sequence = ownedSequenceLabel(part);
+        if (sequence) touched.add(sequence, label);
         if (pa.has(partKey)) changed.push(part);
       }
       if (!sameBody(ga?.table, gb?.table))

@@ -52,6 +52,14 @@ function rangeVarName(rangeVar: AstObject | undefined): string | undefined {
   return name === undefined ? undefined : qualified(stringField(rangeVar, "schemaname"), name);
 }
 
+/** A relation name as `regclass` reads it from a string (`s.t`, `"T"`), in the qualified form; undefined when it is no plain name. */
+function relationInString(text: string): string | undefined {
+  const parts = [...text.matchAll(/\s*(?:"((?:[^"]|"")*)"|([A-Za-z_][A-Za-z0-9_$]*))\s*(\.|$)/g)];
+  if (parts.length === 0 || parts.length > 2 || parts.map((p) => p[0]).join("") !== text) return undefined;
+  const names = parts.map((p) => (p[1] !== undefined ? p[1].replaceAll('""', '"') : (p[2] ?? "").toLowerCase()));
+  return listName(names);
+}
+
 /** Index names are unique per schema: the table of each index the history creates, by qualified name. */
 export type IndexTables = ReadonlyMap<string, string>;
 
@@ -265,6 +273,38 @@ class Reader {
   /** Records one parsed statement; false when it is of a kind this reader does not know, or (with {@link reason}) cannot read. */
   unit(unit: Pick<SqlUnit, "type" | "node">): boolean {
     this.reason = undefined;
+    if (!this.statement(unit)) return false;
+    this.namedInStrings(unit.node);
+    return true;
+  }
+
+  /**
+   * Relations an expression names in a string, which PostgreSQL resolves when it runs and keeps
+   * by oid: `nextval('s')`, `currval('s')`, `setval('s', …)` use sequence `s` (a serial column's
+   * `t_c_seq` goes with its table), and `'t'::regclass` uses table or sequence `t`.
+   */
+  namedInStrings(node: unknown): void {
+    const named = (value: unknown) => {
+      const text = stringField(objectField(nodeOf(value, "A_Const"), "sval"), "sval");
+      return text === undefined ? undefined : relationInString(text);
+    };
+    for (const { body } of findNodes(node, "FuncCall")) {
+      const name = nameList(body["funcname"]).at(-1);
+      if (name !== "nextval" && name !== "currval" && name !== "setval") continue;
+      const sequence = named(arrayField(body, "args")[0]);
+      if (sequence) this.touched.use(`sequence ${sequence}`);
+    }
+    for (const { body } of findNodes(node, "TypeCast")) {
+      if (nameList(objectField(body, "typeName")?.["names"]).at(-1) !== "regclass") continue;
+      const relation = named(body["arg"]);
+      if (!relation) continue;
+      this.touched.use(this.table(relation));
+      this.touched.use(`sequence ${relation}`);
+    }
+  }
+
+  /** Records one statement by its kind; see {@link unit}. */
+  statement(unit: Pick<SqlUnit, "type" | "node">): boolean {
     const { node } = unit;
     const relation = objectField(node, "relation");
     const table = rangeVarName(relation) ?? "";
@@ -402,6 +442,11 @@ class Reader {
         const name = names.length ? listName(names) : `"${stringField(nodeOf(object, "String"), "sval") ?? "?"}"`;
         const kind = (stringField(node, "objtype") ?? "").replace(/^OBJECT_/, "").toLowerCase();
         this.touched.add(`comment on ${kind} ${name}`);
+        // The comment goes when its object does: a comment on a column or table uses it.
+        if (kind === "column" && names.length > 1)
+          this.column(listName(names.slice(0, -1)), names.at(-1) ?? "", "used");
+        if (["table", "view", "matview", "foreign_table"].includes(kind)) this.touched.use(this.table(name));
+        if (kind === "sequence") this.touched.use(`sequence ${name}`);
         return true;
       }
       case "InsertStmt":
