@@ -214,6 +214,50 @@ describe("db:revert refuses when a later function or column uses the reverted ta
   });
 });
 
+describe("db:revert reads the PL/pgSQL bodies of later functions (PostgreSQL records nothing for them)", () => {
+  const plpgsql = (body: string, declare = "") =>
+    `CREATE FUNCTION "gadget_work"() RETURNS bigint LANGUAGE plpgsql AS $$\n${declare ? `DECLARE ${declare}\n` : ""}BEGIN\n${body}\nEND $$;`;
+
+  it.each([
+    ["a statement", plpgsql('INSERT INTO "gadget" ("id") VALUES (1);\nRETURN 1;')],
+    ["a loop's query", plpgsql('FOR r IN SELECT * FROM "gadget" LOOP END LOOP;\nRETURN 1;', "r record;")],
+    ["an assignment", plpgsql('n := (SELECT count(*) FROM "gadget");\nRETURN n;', "n bigint;")],
+    ["an assignment written with =", plpgsql('n = (SELECT count(*) FROM "gadget");\nRETURN n;', "n bigint;")],
+    ["a condition", plpgsql('IF EXISTS (SELECT 1 FROM "gadget") THEN RETURN 1; END IF;\nRETURN 0;')],
+    ["a variable's default", plpgsql("RETURN n;", 'n bigint := (SELECT count(*) FROM "gadget");')],
+    ["a RETURN", plpgsql('RETURN (SELECT max("id") FROM "gadget");')],
+  ])("a body that uses the reverted table in %s blocks it", async (_, sql) => {
+    const { s, gadgetTag, laterTag } = await gadgetThen(sql);
+    const error = await refusal(planRevert({ folder: s.dir, tag: gadgetTag }));
+    expect(error.code).toBe("later-migration-conflict");
+    expect(error.conflicts).toContainEqual({
+      object: 'table "gadget"',
+      migration: laterTag,
+      touches: 'references table "gadget"',
+    });
+  });
+
+  it("a body that runs SQL from a string blocks it, as a statement it cannot read", async () => {
+    const { s, gadgetTag, laterTag } = await gadgetThen(plpgsql("EXECUTE 'SELECT 1';\nRETURN 1;"));
+    const error = await refusal(planRevert({ folder: s.dir, tag: gadgetTag }));
+    expect(error.conflicts).toEqual([
+      {
+        object: "what it changed",
+        migration: laterTag,
+        touches: `has a statement db:revert cannot read (${laterTag}.sql:1: its PL/pgSQL body runs SQL it cannot read (EXECUTE))`,
+      },
+    ]);
+  });
+
+  it("a body that uses other tables only does not block it", async () => {
+    const { s, gadgetTag } = await gadgetThen(
+      plpgsql('n := (SELECT count(*) FROM "widget");\nIF n > 0 THEN PERFORM 1; END IF;\nRETURN n;', "n bigint;"),
+    );
+    const plan = await planRevert({ folder: s.dir, tag: gadgetTag });
+    expect(plan.statements.map((st) => st.sql.trim())).toEqual(['DROP TABLE "gadget" CASCADE;']);
+  });
+});
+
 describe("db:revert refuses when a later migration names what it made in a string or a comment", () => {
   const counter = pgTable("counter", { id: serial("id").primaryKey(), name: text("name") });
 

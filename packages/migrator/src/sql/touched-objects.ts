@@ -21,6 +21,7 @@ import {
   unwrap,
 } from "./ast.ts";
 import { routineLanguage } from "./opaque-routines.ts";
+import { plpgsqlBody } from "./plpgsql-body.ts";
 import type { ParsedMigration, SqlUnit } from "./parse-migration.ts";
 import { pgQuery } from "./pg-query.ts";
 
@@ -168,9 +169,11 @@ class Reader {
   /**
    * A `CREATE FUNCTION`/`PROCEDURE`: its name, its parameter and result types, and what its SQL
    * body uses: a `BEGIN ATOMIC` body (parsed with the statement; PostgreSQL records what it
-   * uses) or a `LANGUAGE sql` body string, parsed here. A body that does not parse is not read.
+   * uses), a `LANGUAGE sql` body string, parsed here, or a PL/pgSQL body, read from the
+   * statement's text (`createText`) by plpgsql-body.ts. A body that does not parse, or PL/pgSQL
+   * that runs SQL from a string, is not read.
    */
-  routine(node: AstObject): boolean {
+  routine(node: AstObject, createText?: string): boolean {
     this.touched.add(`function ${listName(nameList(node["funcname"]))}`);
     for (const item of arrayField(node, "parameters"))
       this.usesType(objectField(nodeOf(item, "FunctionParameter"), "argType"));
@@ -184,8 +187,17 @@ class Reader {
         : [atomic];
       return this.usesStatements(statementsOf(statements), "its BEGIN ATOMIC body");
     }
+    const language = routineLanguage(node);
+    if (language === "plpgsql" && createText !== undefined) {
+      const body = plpgsqlBody(createText);
+      if ("unreadable" in body) {
+        this.reason = `its PL/pgSQL body ${body.unreadable}`;
+        return false;
+      }
+      return this.usesStatements(body.statements, "its PL/pgSQL body");
+    }
     const text = routineBodyText(node);
-    if (routineLanguage(node) !== "sql" || text === undefined) return true;
+    if (language !== "sql" || text === undefined) return true;
     let parsed: unknown;
     try {
       parsed = pgQuery().parseSync(text);
@@ -271,7 +283,7 @@ class Reader {
   }
 
   /** Records one parsed statement; false when it is of a kind this reader does not know, or (with {@link reason}) cannot read. */
-  unit(unit: Pick<SqlUnit, "type" | "node">): boolean {
+  unit(unit: Pick<SqlUnit, "type" | "node"> & { text?: string }): boolean {
     this.reason = undefined;
     if (!this.statement(unit)) return false;
     this.namedInStrings(unit.node);
@@ -304,7 +316,7 @@ class Reader {
   }
 
   /** Records one statement by its kind; see {@link unit}. */
-  statement(unit: Pick<SqlUnit, "type" | "node">): boolean {
+  statement(unit: Pick<SqlUnit, "type" | "node"> & { text?: string }): boolean {
     const { node } = unit;
     const relation = objectField(node, "relation");
     const table = rangeVarName(relation) ?? "";
@@ -403,7 +415,7 @@ class Reader {
         this.touched.add(`extension "${stringField(node, "extname") ?? ""}"`);
         return true;
       case "CreateFunctionStmt":
-        return this.routine(node);
+        return this.routine(node, unit.text);
       case "RuleStmt": {
         // A rule is kept on its table and runs its actions later: what they touch is only used.
         this.onTable(`rule "${stringField(node, "rulename") ?? ""}"`, table);
