@@ -25,6 +25,16 @@ const TEMPLATE_SQL = [
   "CREATE POLICY note_read ON note FOR SELECT USING (body <> 'hidden')",
   "CREATE ROLE reader",
   "GRANT SELECT ON note TO reader",
+  "CREATE ROLE admin2 SUPERUSER",
+  // Rows in a physical order that is not their text order, one array with bounds of its own.
+  "CREATE TABLE lookup (id int PRIMARY KEY, v int[])",
+  "INSERT INTO lookup SELECT i, ARRAY[i] FROM generate_series(1, 12) i",
+  "UPDATE lookup SET v = '[0:1]={1,2}' WHERE id = 1",
+  // A sequence set past its start, not yet called.
+  "CREATE SEQUENCE fifty",
+  "SELECT setval('fifty', 50, false)",
+  "CREATE MATERIALIZED VIEW note_count AS SELECT count(*) AS n FROM note",
+  "CREATE FUNCTION one() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END",
 ];
 
 const work = mkdtempSync(join(tmpdir(), "recycle-test-"));
@@ -73,6 +83,11 @@ async function observe(clone: TestDatabaseClone & { engine: "pglite" }): Promise
     audit: await rows("SELECT id, what FROM audit ORDER BY id"),
     tags: await rows("SELECT note_id, label FROM tag ORDER BY 1, 2"),
     sequences: await rows("SELECT sequencename, last_value FROM pg_sequences ORDER BY 1"),
+    fifty: await rows("SELECT last_value, is_called FROM fifty"),
+    // Without ORDER BY: the physical order a test reading a table plainly sees.
+    lookup: await rows("SELECT id, v::text FROM lookup"),
+    noteCount: await rows("SELECT n FROM note_count"),
+    features: await rows("SELECT count(*)::int AS n FROM information_schema.sql_features"),
   };
 }
 
@@ -103,8 +118,14 @@ describe("reuse of closed PGlite clones", () => {
       GRANT INSERT ON note TO writer;
       CREATE TABLE owned_by_writer (a int);
       ALTER TABLE owned_by_writer OWNER TO writer;
+      UPDATE lookup SET v = v WHERE id = 3;
+      UPDATE lookup SET v = ARRAY[1, 2] WHERE id = 1;
+      SELECT nextval('fifty');
+      REFRESH MATERIALIZED VIEW note_count;
+      DELETE FROM information_schema.sql_features WHERE feature_id = 'B011';
       SET search_path = elsewhere, public;
       SET work_mem = '7MB';
+      SET SESSION AUTHORIZATION admin2;
     `);
     expect(await observe(first)).not.toEqual(template);
     // Left in an unfinished transaction, as another role: what a failing test leaves.
@@ -146,6 +167,14 @@ describe("reuse of closed PGlite clones", () => {
     ["a template role altered", "ALTER ROLE reader CREATEDB"],
     ["a database setting", "ALTER DATABASE postgres SET work_mem = '5MB'"],
     ["a comment", "COMMENT ON TABLE note IS 'changed'"],
+    ["foreign-key triggers disabled", "ALTER TABLE tag DISABLE TRIGGER ALL"],
+    ["a sequence's maximum", "ALTER SEQUENCE audit_id_seq MAXVALUE 5"],
+    [
+      "a BEGIN ATOMIC body replaced",
+      "CREATE OR REPLACE FUNCTION one() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 2; END",
+    ],
+    ["a column's storage", "ALTER TABLE note ALTER COLUMN body SET STORAGE PLAIN"],
+    ["a table made to inherit", "CREATE TABLE parent_of_lookup (id int); ALTER TABLE lookup INHERIT parent_of_lookup"],
   ])(
     "starts a new database instead when the test left %s, which it cannot put back, and removes the old folder",
     async (_, sql) => {
@@ -164,6 +193,40 @@ describe("reuse of closed PGlite clones", () => {
       }
     },
   );
+
+  it("revokes what the test kept of it: a late call throws, and reaches nothing of the next test's database", async () => {
+    const first = await pgliteClone();
+    const kept = first.pglite;
+    await first.close();
+    const second = await pgliteClone();
+    try {
+      expect(second.dataDir).toBe(first.dataDir);
+      await expect(Promise.resolve().then(() => kept.query("DELETE FROM tag"))).rejects.toThrow(/revoked/);
+      expect((await second.pglite.query("SELECT label FROM tag")).rows).toEqual([{ label: "first" }]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("removes the notification listeners the test registered", async () => {
+    const first = await pgliteClone();
+    const heardByFirst: string[] = [];
+    await first.pglite.listen("jobs", (payload) => heardByFirst.push(payload));
+    first.pglite.onNotification((_, payload) => heardByFirst.push(payload));
+    await first.close();
+    const second = await pgliteClone();
+    try {
+      expect(second.dataDir).toBe(first.dataDir);
+      const heardBySecond: string[] = [];
+      await second.pglite.listen("jobs", (payload) => heardBySecond.push(payload));
+      await second.pglite.exec("NOTIFY jobs, 'hello'");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(heardBySecond).toEqual(["hello"]);
+      expect(heardByFirst).toEqual([]);
+    } finally {
+      await second.close();
+    }
+  });
 
   it("hands a clone closed twice to one next clone only", async () => {
     const first = await pgliteClone();

@@ -1,11 +1,16 @@
 /**
  * A used embedded test database put back into its template's state, so the next test file can
  * have it without a new PGlite start (most of a PGlite clone's cost). What a test made is undone:
- * objects it created are dropped, rows it wrote are replaced by the template's, sequences are
- * reset. Then the whole database is compared with the template by a fingerprint of the catalogs
- * and of every table's rows; a database that does not match exactly is not handed out again.
- * The fingerprint, not the undo, is what makes reuse safe: an undo that misses something costs
- * a fresh start, never a test that sees another test's leftovers.
+ * objects it created are dropped, rows it wrote are replaced by the template's (in the template's
+ * physical order), sequences are reset, the session is reset. Then the whole database is compared
+ * with the template by a fingerprint of the catalogs, of every table's rows and of every
+ * sequence; a database that does not match exactly is not handed out again. The fingerprint, not
+ * the undo, is what makes reuse safe: an undo that misses something costs a fresh start.
+ *
+ * What no catalog shows is not compared, and differs from a fresh clone: a custom setting a test
+ * set (`app.tenant_id`) reads as `''` where a fresh session has none (as on a pooled server
+ * connection: PostgreSQL cannot remove the placeholder), object and transaction ids keep counting,
+ * and files a test wrote into the data directory stay.
  */
 import { createHash } from "node:crypto";
 import type { PGlite } from "@electric-sql/pglite";
@@ -18,10 +23,14 @@ export interface TemplateState {
   roles: string[];
   /** Relations, types and routines of the template's own schemas, as `kind name` (oid-free). */
   objects: string[];
-  /** The rows of every table the template has rows in, as JSON, by qualified table name. */
-  rows: Map<string, string>;
-  /** Every sequence's state: its last value, or null before its first nextval. */
-  sequences: Map<string, string | null>;
+  /** The rows of every table the template has rows in, as row text in physical order, by qualified table name. */
+  rows: Map<string, string[]>;
+  /** Every compared table's rows hashed (null: none), as `tableHashes` gives them. */
+  hashes: Map<string, string | null>;
+  /** The user the session was started as (`session_user`). */
+  login: string;
+  /** Every sequence's state, by qualified name. */
+  sequences: Map<string, { last: string; called: boolean }>;
 }
 
 /** Schemas that belong to PostgreSQL itself. */
@@ -81,10 +90,12 @@ SELECT 'oids ' || c.catalog || ' ' || c.oids AS fact FROM (${OID_CATALOGS.map(
 ).join(" UNION ALL ")}) c
 UNION ALL SELECT concat_ws(' ', 'schema', nspname, nspowner::regrole, nspacl) FROM pg_namespace n WHERE NOT ${SYSTEM_SCHEMA} OR n.nspname IN ('pg_catalog', 'information_schema')
 UNION ALL SELECT concat_ws(' ', 'class', n.nspname, c.relname, c.relkind, c.relpersistence, c.relrowsecurity, c.relforcerowsecurity,
-  c.relispartition, c.reloptions, c.relacl, c.relowner::regrole, c.relreplident, c.reltablespace)
+  c.relispartition, c.reloptions, c.relacl, c.relowner::regrole, c.relreplident, c.reltablespace, c.reloftype::regtype,
+  c.relispopulated, pg_get_expr(c.relpartbound, c.oid))
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT (n.nspname LIKE 'pg\\_toast%' OR n.nspname LIKE 'pg\\_temp\\_%')
 UNION ALL SELECT concat_ws(' ', 'column', a.attrelid::regclass, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-  a.atthasdef, a.attidentity, a.attgenerated, a.attisdropped, a.attacl, a.attoptions, a.attcollation, a.attstattarget)
+  a.atthasdef, a.attidentity, a.attgenerated, a.attisdropped, a.attacl, a.attoptions, a.attcollation, a.attstattarget,
+  a.attstorage, a.attcompression)
   FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE a.attnum > 0 AND (NOT ${SYSTEM_SCHEMA} OR a.attacl IS NOT NULL)
 UNION ALL SELECT concat_ws(' ', 'default', adrelid::regclass, adnum, pg_get_expr(adbin, adrelid)) FROM pg_attrdef
@@ -94,10 +105,11 @@ UNION ALL SELECT concat_ws(' ', 'index', indexrelid::regclass, pg_get_indexdef(i
   FROM pg_index WHERE indexrelid >= 16384
 UNION ALL SELECT concat_ws(' ', 'policy', polrelid::regclass, polname, polcmd, polpermissive, polroles::regrole[],
   pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid)) FROM pg_policy
-UNION ALL SELECT concat_ws(' ', 'trigger', tgrelid::regclass, pg_get_triggerdef(oid), tgenabled) FROM pg_trigger WHERE NOT tgisinternal
+UNION ALL SELECT concat_ws(' ', 'trigger', tgrelid::regclass, tgname, pg_get_triggerdef(oid), tgenabled) FROM pg_trigger WHERE oid >= 16384
 UNION ALL SELECT concat_ws(' ', 'rule', ev_class::regclass, rulename, ev_enabled, pg_get_ruledef(oid)) FROM pg_rewrite WHERE oid >= 16384
 UNION ALL SELECT concat_ws(' ', 'routine', pronamespace::regnamespace, proname, proargtypes, prokind, prosecdef, provolatile, proleakproof,
-  proparallel, proisstrict, prorettype::regtype, proconfig, proacl, proowner::regrole, md5(prosrc), probin) FROM pg_proc
+  proparallel, proisstrict, prorettype::regtype, proconfig, proacl, proowner::regrole, md5(prosrc), probin,
+  md5(prosqlbody::text), md5(proargdefaults::text), procost, prorows, prosupport) FROM pg_proc
   WHERE oid >= 16384 OR proacl IS NOT NULL
 UNION ALL SELECT concat_ws(' ', 'type', typnamespace::regnamespace, typname, typtype, typnotnull, typdefault, typacl, typowner::regrole,
   typbasetype::regtype, typtypmod) FROM pg_type WHERE oid >= 16384 OR typacl IS NOT NULL
@@ -105,7 +117,16 @@ UNION ALL SELECT concat_ws(' ', 'label', enumtypid::regtype, enumsortorder, enum
 UNION ALL SELECT concat_ws(' ', 'extension', extname, extversion, extnamespace::regnamespace, extrelocatable, extconfig::regclass[], extcondition) FROM pg_extension
 UNION ALL SELECT concat_ws(' ', 'role', rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin, rolreplication, rolbypassrls,
   rolconnlimit, md5(coalesce(rolpassword, '')), rolvaliduntil) FROM pg_authid
-UNION ALL SELECT concat_ws(' ', 'member', roleid::regrole, member::regrole, grantor::regrole, admin_option) FROM pg_auth_members
+UNION ALL SELECT 'member ' || m::text FROM pg_auth_members m
+UNION ALL SELECT 'language ' || l::text FROM pg_language l
+UNION ALL SELECT 'tablespace ' || t::text FROM pg_tablespace t
+UNION ALL SELECT 'parameter-grant ' || p::text FROM pg_parameter_acl p
+UNION ALL SELECT 'sequence-options ' || s::text FROM pg_sequence s
+UNION ALL SELECT concat_ws(' ', 'inherits', inhrelid::regclass, inhparent::regclass, inhseqno) FROM pg_inherits
+UNION ALL SELECT concat_ws(' ', 'extension-member', classid, objid, objsubid, refobjid) FROM pg_depend WHERE deptype = 'e'
+UNION ALL SELECT concat_ws(' ', 'replication-origin', roname) FROM pg_replication_origin
+UNION ALL SELECT concat_ws(' ', 'replication-slot', slot_name) FROM pg_replication_slots
+UNION ALL SELECT concat_ws(' ', 'session', session_user, current_user)
 UNION ALL SELECT concat_ws(' ', 'setting', setdatabase, setrole, setconfig) FROM pg_db_role_setting
 UNION ALL SELECT concat_ws(' ', 'database', datname, datdba::regrole, datacl, datallowconn, datconnlimit, datistemplate) FROM pg_database
 UNION ALL SELECT concat_ws(' ', 'grant-default', defaclrole::regrole, defaclnamespace, defaclobjtype, defaclacl) FROM pg_default_acl
@@ -115,33 +136,75 @@ UNION ALL SELECT concat_ws(' ', 'shared-comment', classoid, objoid, md5(descript
 UNION ALL SELECT concat_ws(' ', 'statistics', count(*)) FROM pg_statistic WHERE starelid >= 16384
 UNION ALL SELECT concat_ws(' ', 'large-object', loid, pageno, md5(data)) FROM pg_largeobject
 UNION ALL SELECT concat_ws(' ', 'file-setting', sourcefile, name, setting, applied) FROM pg_file_settings
-UNION ALL SELECT concat_ws(' ', 'sequence', schemaname, sequencename, last_value, start_value, increment_by, cycle) FROM pg_sequences
 `;
 
-/** The user tables (not PostgreSQL's own), with the columns a restore may insert into. */
-const USER_TABLES = `
-SELECT format('%I.%I', n.nspname, c.relname) AS name,
+/**
+ * The tables whose rows are compared and put back: every table outside PostgreSQL's own schemas,
+ * and `information_schema`'s (a superuser can write to them); a partitioned table with its
+ * partitions' rows. Populated materialized views are compared too, and refreshed when they differ.
+ */
+const ROW_TABLES = `
+SELECT format('%I.%I', n.nspname, c.relname) AS name, c.relkind = 'm' AS view,
   (SELECT string_agg(format('%I', a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a
      WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND NOT ${SYSTEM_SCHEMA} AND NOT c.relispartition
+WHERE (c.relkind IN ('r', 'p') OR (c.relkind = 'm' AND c.relispopulated)) AND NOT c.relispartition
+  AND (NOT ${SYSTEM_SCHEMA} OR n.nspname = 'information_schema')
 ORDER BY 1`;
 
-interface UserTable {
+interface RowTable {
   name: string;
+  view: boolean;
   columns: string | null;
 }
 
-/** Each user table's rows as one JSON array (in a fixed order), or null when it has none. */
-async function tableRows(db: PGlite, tables: UserTable[]): Promise<Map<string, string | null>> {
-  const rows = new Map<string, string | null>();
-  if (tables.length === 0) return rows;
-  const select = tables
-    .map((table, i) => `(SELECT json_agg(t ORDER BY t::text)::text FROM ${table.name} t) AS t${i}`)
-    .join(", ");
-  const [row] = (await db.query<Record<string, string | null>>(`SELECT ${select}`)).rows;
-  tables.forEach((table, i) => rows.set(table.name, row?.[`t${i}`] ?? null));
-  return rows;
+function literal(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+/**
+ * One query over many relations, a row per relation (a single row of one column each would stop
+ * at PostgreSQL's 1,664 columns).
+ */
+async function perRelation<T>(db: PGlite, names: string[], select: (name: string) => string): Promise<T[]> {
+  if (names.length === 0) return [];
+  const sql = names.map((name) => `SELECT ${literal(name)} AS name, ${select(name)}`).join("\nUNION ALL ");
+  return (await db.query<T>(sql)).rows;
+}
+
+/** Each table's rows as PostgreSQL's row text (arrays keep their bounds), in physical order; null when it has none. */
+async function tableRows(db: PGlite, tables: RowTable[]): Promise<Map<string, string[] | null>> {
+  const rows = await perRelation<{ name: string; rows: string[] | null }>(
+    db,
+    tables.map((table) => table.name),
+    (name) => `(SELECT array_agg(t::text) FROM ${name} t) AS rows`,
+  );
+  return new Map(rows.map((row) => [row.name, row.rows]));
+}
+
+/** Each table's rows hashed, in physical order (the fingerprint's part; the rows stay in the database). */
+async function tableHashes(db: PGlite, tables: RowTable[]): Promise<Map<string, string | null>> {
+  const rows = await perRelation<{ name: string; hash: string | null }>(
+    db,
+    tables.map((table) => table.name),
+    (name) => `(SELECT md5(array_agg(t::text)::text) FROM ${name} t) AS hash`,
+  );
+  return new Map(rows.map((row) => [row.name, row.hash]));
+}
+
+/** Every sequence's last value and whether it was called (`pg_sequences` hides the latter). */
+async function sequenceStates(db: PGlite): Promise<Map<string, { last: string; called: boolean }>> {
+  const names = await column(
+    db,
+    `SELECT format('%I.%I', n.nspname, c.relname) AS v FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind = 'S' AND NOT (n.nspname LIKE 'pg\\_temp\\_%') ORDER BY 1`,
+  );
+  const rows = await perRelation<{ name: string; last: string; called: boolean }>(
+    db,
+    names,
+    (name) => `(SELECT last_value::text FROM ${name}) AS last, (SELECT is_called FROM ${name}) AS called`,
+  );
+  return new Map(rows.map((row) => [row.name, { last: row.last, called: row.called }]));
 }
 
 async function column(db: PGlite, sql: string): Promise<string[]> {
@@ -182,30 +245,28 @@ SELECT v FROM (
 WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = o.oid AND d.classid = o.cls AND d.deptype = 'e')
 ORDER BY 1`;
 
-/** The fingerprint: every catalog fact and every table's rows, hashed. */
-async function fingerprint(db: PGlite, rows: Map<string, string | null>): Promise<string> {
+/** The fingerprint: every catalog fact, every table's rows and every sequence's state, hashed. */
+async function fingerprint(db: PGlite): Promise<string> {
   const [facts] = await column(db, `SELECT md5(string_agg(fact, E'\\n' ORDER BY fact)) AS v FROM (${CATALOG_FACTS}) f`);
   const hash = createHash("sha256").update(facts ?? "");
-  for (const [table, json] of rows) hash.update(`\n${table} ${json ?? ""}`);
+  const tables = (await db.query<RowTable>(ROW_TABLES)).rows;
+  for (const [table, rows] of await tableHashes(db, tables)) hash.update(`\n${table} ${rows ?? ""}`);
+  for (const [sequence, state] of await sequenceStates(db)) hash.update(`\n${sequence} ${state.last} ${state.called}`);
   return hash.digest("hex");
 }
 
 /** Reads the state of a fresh clone: what `recycle` restores and compares against. */
 export async function readTemplateState(db: PGlite): Promise<TemplateState> {
-  const tables = (await db.query<UserTable>(USER_TABLES)).rows;
-  const rows = await tableRows(db, tables);
-  const sequences = new Map(
-    (
-      await db.query<{ name: string; last: string | null }>(
-        `SELECT format('%I.%I', schemaname, sequencename) AS name, last_value::text AS last FROM pg_sequences`,
-      )
-    ).rows.map((row) => [row.name, row.last] as const),
-  );
+  const tables = (await db.query<RowTable>(ROW_TABLES)).rows;
+  const rows = new Map<string, string[]>();
+  for (const [table, content] of await tableRows(db, tables)) if (content) rows.set(table, content);
   return {
-    fingerprint: await fingerprint(db, rows),
+    fingerprint: await fingerprint(db),
     ...(await inventory(db)),
-    rows: new Map([...rows].filter((entry): entry is [string, string] => entry[1] !== null)),
-    sequences,
+    rows,
+    hashes: await tableHashes(db, tables),
+    login: (await column(db, "SELECT session_user AS v"))[0] ?? "postgres",
+    sequences: await sequenceStates(db),
   };
 }
 
@@ -214,64 +275,66 @@ function quoteIdent(name: string): string {
 }
 
 /** Drops what the test made beyond the template, and puts back the template's rows and sequences. */
-async function undo(db: PGlite, template: TemplateState): Promise<void> {
+async function undo(db: PGlite, state: TemplateState): Promise<void> {
   await db.exec("ROLLBACK").catch(() => undefined);
+  // DISCARD ALL resets the session authorization in PostgreSQL; PGlite needs the user named.
+  await db.exec(`SET SESSION AUTHORIZATION ${quoteIdent(state.login)}`);
   await db.exec("DISCARD ALL");
-  const now = await inventory(db);
+  const made = await inventory(db);
   const statements: string[] = [];
-  for (const schema of now.schemas.filter((name) => !template.schemas.includes(name)))
+  for (const schema of made.schemas.filter((name) => !state.schemas.includes(name)))
     statements.push(`DROP SCHEMA ${quoteIdent(schema)} CASCADE`);
-  for (const extension of now.extensions.filter((name) => !template.extensions.includes(name)))
+  for (const extension of made.extensions.filter((name) => !state.extensions.includes(name)))
     statements.push(`DROP EXTENSION IF EXISTS ${quoteIdent(extension)} CASCADE`);
-  for (const object of now.objects.filter((name) => !template.objects.includes(name))) {
+  for (const object of made.objects.filter((name) => !state.objects.includes(name))) {
     const [kind, ...name] = object.split(" ");
     const keyword = kind === "MATERIALIZED" || kind === "FOREIGN" ? `${kind} ${name.shift()}` : kind;
     statements.push(`DROP ${keyword} IF EXISTS ${name.join(" ")} CASCADE`);
   }
-  for (const role of now.roles.filter((name) => !template.roles.includes(name)))
+  for (const role of made.roles.filter((name) => !state.roles.includes(name)))
     statements.push(`DROP OWNED BY ${quoteIdent(role)} CASCADE`, `DROP ROLE ${quoteIdent(role)}`);
   for (const statement of statements) await db.exec(statement);
 
-  const tables = (await db.query<UserTable>(USER_TABLES)).rows;
-  const rows = await tableRows(db, tables);
-  const changed = tables.filter((table) => (rows.get(table.name) ?? null) !== (template.rows.get(table.name) ?? null));
-  if (changed.length > 0) {
+  const tables = (await db.query<RowTable>(ROW_TABLES)).rows;
+  const now = await tableHashes(db, tables);
+  const changed = tables.filter((table) => (now.get(table.name) ?? null) !== (state.hashes.get(table.name) ?? null));
+  const changedTables = changed.filter((table) => !table.view);
+  if (changedTables.length > 0) {
     // Triggers and foreign keys stay quiet while the template's rows go back in. CASCADE also
     // empties the tables that reference these, so every table the template has rows in and that
-    // is now empty gets them back.
+    // is now empty gets them back, in the order the template had them.
     await db.exec("SET session_replication_role = replica");
-    await db.exec(`TRUNCATE ${changed.map((table) => table.name).join(", ")} CASCADE`);
-    const emptied = await tableRows(db, tables);
+    await db.exec(`TRUNCATE ${changedTables.map((table) => table.name).join(", ")} CASCADE`);
+    const emptied = await tableHashes(db, tables);
     for (const table of tables) {
-      const json = template.rows.get(table.name);
-      if (json === undefined || emptied.get(table.name) !== null || !table.columns) continue;
+      const rows = state.rows.get(table.name);
+      if (table.view || rows === undefined || emptied.get(table.name) !== null || !table.columns) continue;
+      const columns = table.columns
+        .split(", ")
+        .map((name) => `(r).${name}`)
+        .join(", ");
       await db.query(
         `INSERT INTO ${table.name} (${table.columns}) OVERRIDING SYSTEM VALUE
-         SELECT ${table.columns} FROM json_populate_recordset(NULL::${table.name}, $1::json)`,
-        [json],
+         SELECT ${columns} FROM (SELECT row_text::${table.name} AS r FROM unnest($1::text[]) WITH ORDINALITY AS u (row_text, n) ORDER BY n) rows`,
+        [rows],
       );
     }
     await db.exec("RESET session_replication_role");
   }
-  for (const [sequence, last] of template.sequences) {
-    await db.query(
-      last === null
-        ? `ALTER SEQUENCE ${sequence} RESTART`
-        : `SELECT setval('${sequence.replaceAll("'", "''")}', ${last}, true)`,
-    );
-  }
+  for (const view of changed.filter((table) => table.view)) await db.exec(`REFRESH MATERIALIZED VIEW ${view.name}`);
+  for (const [sequence, { last, called }] of state.sequences)
+    await db.query(`SELECT setval(${literal(sequence)}, ${last}, ${called})`);
 }
 
 /**
  * Puts a used clone back into the template's state and says whether it is exactly that state
  * (then it may be handed out again). Any failure on the way means no.
  */
-export async function recycle(db: PGlite, template: TemplateState): Promise<boolean> {
+export async function recycle(db: PGlite, state: TemplateState): Promise<boolean> {
   if (db.closed) return false;
   try {
-    await undo(db, template);
-    const tables = (await db.query<UserTable>(USER_TABLES)).rows;
-    return (await fingerprint(db, await tableRows(db, tables))) === template.fingerprint;
+    await undo(db, state);
+    return (await fingerprint(db)) === state.fingerprint;
   } catch {
     return false;
   }

@@ -191,20 +191,26 @@ export function createTestDatabaseFactory(options: TestDatabaseFactoryOptions): 
         await rm(dataDir, { recursive: true, force: true });
         throw error;
       });
-    const state = options.pglite?.reuse && !cloneOptions.fresh ? await reusable.stateOf(template, db) : undefined;
+    // A template whose state cannot be read is cloned without reuse.
+    const state =
+      options.pglite?.reuse && !cloneOptions.fresh
+        ? await reusable.stateOf(template, db).catch(() => undefined)
+        : undefined;
     return pgliteClone(template, dataDir, db, state);
   }
 
   /** A PGlite clone whose close hands it back for reuse when `state` is given and it recycles. */
   function pgliteClone(template: string, dataDir: string, db: PGlite, state?: TemplateState): TestDatabaseClone {
     let closed = false;
+    const handle = state ? handOut(db) : { pglite: db, revoke: async () => undefined };
     return {
       engine: "pglite",
       dataDir,
-      pglite: db,
+      pglite: handle.pglite,
       async close() {
         if (closed) return;
         closed = true;
+        await handle.revoke();
         if (state && (await recycle(db, state))) return reusable.give(template, { dataDir, db, state });
         if (!db.closed) await db.close();
         await rm(dataDir, { recursive: true, force: true });
@@ -227,6 +233,41 @@ export function createTestDatabaseFactory(options: TestDatabaseFactoryOptions): 
   }
 
   return { templateName, ensureTemplate, clone, cloneDataDir, dropTemplate };
+}
+
+/**
+ * A reusable database as one clone's holder sees it: a proxy revoked on close, so a handle or a
+ * timer the test left behind throws (as on a closed database) instead of reaching the next
+ * test's, and the notification listeners registered through it are removed.
+ */
+function handOut(db: PGlite): { pglite: PGlite; revoke(): Promise<void> } {
+  const unsubscribes: (() => unknown)[] = [];
+  const { proxy, revoke } = Proxy.revocable(db, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== "function") return value;
+      if (property === "listen")
+        return async (...args: Parameters<PGlite["listen"]>) => {
+          const unsubscribe = await target.listen(...args);
+          unsubscribes.push(unsubscribe);
+          return unsubscribe;
+        };
+      if (property === "onNotification")
+        return (...args: Parameters<PGlite["onNotification"]>) => {
+          const unsubscribe = target.onNotification(...args);
+          unsubscribes.push(unsubscribe);
+          return unsubscribe;
+        };
+      return (value as (...args: unknown[]) => unknown).bind(target);
+    },
+  });
+  return {
+    pglite: proxy,
+    async revoke() {
+      revoke();
+      for (const unsubscribe of unsubscribes.splice(0)) await Promise.resolve(unsubscribe()).catch(() => undefined);
+    },
+  };
 }
 
 interface IdlePglite {
