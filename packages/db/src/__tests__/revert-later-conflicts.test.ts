@@ -107,6 +107,18 @@ async function gadgetThen(sql: string): Promise<{ s: ScratchMigrations; gadgetTa
   return { s, gadgetTag, laterTag: s.add("later", sql) };
 }
 
+/** Reverting the `gadget` migration is refused, because the later migration `sql` references the table. */
+async function expectGadgetReferencedBy(sql: string): Promise<void> {
+  const { s, gadgetTag, laterTag } = await gadgetThen(sql);
+  const error = await refusal(planRevert({ folder: s.dir, tag: gadgetTag }));
+  expect(error.code).toBe("later-migration-conflict");
+  expect(error.conflicts).toContainEqual({
+    object: 'table "gadget"',
+    migration: laterTag,
+    touches: 'references table "gadget"',
+  });
+}
+
 describe("db:revert refuses when a later function or column uses the reverted table (DROP TABLE … CASCADE drops it)", () => {
   it.each([
     [
@@ -123,14 +135,7 @@ describe("db:revert refuses when a later function or column uses the reverted ta
     ],
     ["a column of its row type", 'CREATE TABLE "gizmo" ("g" "gadget");'],
   ])("%s", async (_, sql) => {
-    const { s, gadgetTag, laterTag } = await gadgetThen(sql);
-    const error = await refusal(planRevert({ folder: s.dir, tag: gadgetTag }));
-    expect(error.code).toBe("later-migration-conflict");
-    expect(error.conflicts).toContainEqual({
-      object: 'table "gadget"',
-      migration: laterTag,
-      touches: 'references table "gadget"',
-    });
+    await expectGadgetReferencedBy(sql);
   });
 
   it.each([
@@ -227,14 +232,7 @@ describe("db:revert reads the PL/pgSQL bodies of later functions (PostgreSQL rec
     ["a variable's default", plpgsql("RETURN n;", 'n bigint := (SELECT count(*) FROM "gadget");')],
     ["a RETURN", plpgsql('RETURN (SELECT max("id") FROM "gadget");')],
   ])("a body that uses the reverted table in %s blocks it", async (_, sql) => {
-    const { s, gadgetTag, laterTag } = await gadgetThen(sql);
-    const error = await refusal(planRevert({ folder: s.dir, tag: gadgetTag }));
-    expect(error.code).toBe("later-migration-conflict");
-    expect(error.conflicts).toContainEqual({
-      object: 'table "gadget"',
-      migration: laterTag,
-      touches: 'references table "gadget"',
-    });
+    await expectGadgetReferencedBy(sql);
   });
 
   it("a body that runs SQL from a string blocks it, as a statement it cannot read", async () => {

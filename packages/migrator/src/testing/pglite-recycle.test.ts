@@ -97,6 +97,21 @@ async function pgliteClone(): Promise<TestDatabaseClone & { engine: "pglite" }> 
   return clone;
 }
 
+/** Closes `first`; the next clone must be the same database, showing what the template showed (`template`). */
+async function expectReusedAsTemplate(
+  first: TestDatabaseClone & { engine: "pglite" },
+  template: unknown,
+): Promise<void> {
+  await first.close();
+  const second = await pgliteClone();
+  try {
+    expect(second.dataDir).toBe(first.dataDir);
+    expect(await observe(second)).toEqual(template);
+  } finally {
+    await second.close();
+  }
+}
+
 describe("reuse of closed PGlite clones", () => {
   it("hands the next clone the same database, back in the template's state, after rows, objects, roles, settings and an open transaction", async () => {
     const first = await pgliteClone();
@@ -132,15 +147,7 @@ describe("reuse of closed PGlite clones", () => {
     await first.pglite.exec("SET ROLE reader");
     await first.pglite.exec("BEGIN");
     await first.pglite.exec("SELECT count(*) FROM note");
-    await first.close();
-
-    const second = await pgliteClone();
-    try {
-      expect(second.dataDir).toBe(first.dataDir);
-      expect(await observe(second)).toEqual(template);
-    } finally {
-      await second.close();
-    }
+    await expectReusedAsTemplate(first, template);
   });
 
   it("puts back the template's rows of tables emptied with one the test wrote to, through their foreign keys", async () => {
@@ -148,14 +155,7 @@ describe("reuse of closed PGlite clones", () => {
     const template = await observe(first);
     // Only note is written; tag (which has a template row) references it.
     await first.pglite.exec("INSERT INTO note (body) VALUES ('added')");
-    await first.close();
-    const second = await pgliteClone();
-    try {
-      expect(second.dataDir).toBe(first.dataDir);
-      expect(await observe(second)).toEqual(template);
-    } finally {
-      await second.close();
-    }
+    await expectReusedAsTemplate(first, template);
   });
 
   it.each([
