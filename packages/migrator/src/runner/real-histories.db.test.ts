@@ -8,6 +8,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { PGlite } from "@electric-sql/pglite";
 import { btree_gin } from "@electric-sql/pglite/contrib/btree_gin";
 import { pgcrypto } from "@electric-sql/pglite/contrib/pgcrypto";
 import { uuid_ossp } from "@electric-sql/pglite/contrib/uuid_ossp";
@@ -29,6 +30,7 @@ import type { RunnerError } from "../errors/runner-error.ts";
 import type { FolderIssue } from "../journal/folder-issue.ts";
 import { folderSnapshotWarnings, readMigrationFolder } from "../journal/migration-folder.ts";
 import { quoteIdent } from "../sql/quote-ident.ts";
+import { readTemplateState, recycle, type TemplateState } from "../testing/pglite-recycle.ts";
 import { runMigrations } from "./run-migrations.ts";
 
 const HISTORIES = fileURLToPath(new URL("../../fixtures/histories", import.meta.url));
@@ -71,6 +73,35 @@ const emptyPglite = (historyText: string) =>
     cacheDir: TEST_PGLITE_CACHE,
   });
 
+/**
+ * Empty databases a history was applied to, put back into their empty state (pglite-recycle.ts:
+ * only when a fingerprint of catalogs and rows says they are), by the extensions they were
+ * started with: the next history with those extensions gets one instead of a new PGlite start.
+ */
+const emptied = new Map<string, { db: PGlite; state: TemplateState }[]>();
+const extensionsKey = (historyText: string) =>
+  Object.keys(EXTENSIONS)
+    .filter((key) => historyText.includes(SQL_NAMES[key as keyof typeof EXTENSIONS]))
+    .join(",");
+
+/** An empty PGlite with the extensions a history's SQL names: an emptied one when one waits. */
+async function emptyPgliteFor(historyText: string): Promise<{ db: PGlite; close(): Promise<void> }> {
+  const key = extensionsKey(historyText);
+  let empty = emptied.get(key)?.pop();
+  if (!empty) {
+    const db = await emptyPglite(historyText);
+    empty = { db, state: await readTemplateState(db) };
+  }
+  const { db, state } = empty;
+  return {
+    db,
+    async close() {
+      if (await recycle(db, state)) emptied.set(key, [...(emptied.get(key) ?? []), { db, state }]);
+      else if (!db.closed) await db.close();
+    },
+  };
+}
+
 /** A fresh, empty database of the test project's engine, with the extensions these histories create; `historyText` (its SQL) names the roles to drop with it. */
 async function freshDatabase(historyText: string): Promise<{
   driver: Driver;
@@ -78,7 +109,7 @@ async function freshDatabase(historyText: string): Promise<{
   close(): Promise<void>;
 }> {
   if (engine === "pglite") {
-    const db = await emptyPglite(historyText);
+    const { db, close } = await emptyPgliteFor(historyText);
     return {
       driver: pgliteDriver(db, { target: "memory" }),
       // drizzle-orm's PGlite migrator sends each chunk as one prepared statement, which PGlite
@@ -97,7 +128,7 @@ async function freshDatabase(historyText: string): Promise<{
           await server.stop();
         }
       },
-      close: () => db.close(),
+      close,
     };
   }
   const admin = await openPostgresDriver(serverUrl);
@@ -138,6 +169,7 @@ async function freshDatabase(historyText: string): Promise<{
 const open: { close(): Promise<void> }[] = [];
 afterAll(async () => {
   await Promise.allSettled(open.splice(0).map((db) => db.close()));
+  await Promise.allSettled([...emptied.values()].flat().map(({ db }) => db.close()));
 });
 
 async function bookkeeping(driver: Driver): Promise<string[]> {
