@@ -51,6 +51,6 @@ export async function migrationTouches(
   const statementsWritten = parsed.statements
     .map((statement) => ({ ...statement, units: statement.units.filter((u) => !generated.has(canonicalUnit(u))) }))
     .filter((statement) => statement.parseError || statement.units.length > 0);
-  const handWrittenRead = sqlTouches({ ...parsed, statements: statementsWritten }, indexes);
+  const handWrittenRead = sqlTouches({ ...parsed, statements: statementsWritten }, indexes, { dependents: true });
   return { recorded, handWritten, handWrittenRead };
 }

@@ -146,8 +146,25 @@ function ownedSequenceLabel(part: SnapshotEntity): string | undefined {
   const serial = typeof body["type"] === "string" && /^(small|big)?serial$/i.test(body["type"]);
   if (!serial && (typeof identity !== "object" || identity === null)) return undefined;
   const named = (identity as Record<string, unknown> | null)?.["name"];
-  const name = typeof named === "string" && named ? named : `${part.table}_${part.name}_seq`;
+  const name = typeof named === "string" && named ? named : serialSequenceName(part.table, part.name);
   return `sequence ${quotedName(part.schema, name)}`;
+}
+
+/** PostgreSQL's longest identifier, in bytes (NAMEDATALEN - 1). */
+const MAX_IDENTIFIER = 63;
+
+/**
+ * The name PostgreSQL gives a serial column's sequence: `<table>_<column>_seq`, the longer of
+ * table and column names shortened first until it fits in 63 bytes (its `makeObjectName`).
+ */
+function serialSequenceName(table: string, column: string): string {
+  const bytes = (text: string) => Buffer.byteLength(text);
+  let [a, b] = [table, column];
+  while (bytes(a) + bytes(b) > MAX_IDENTIFIER - "_seq".length - 1) {
+    if (bytes(a) > bytes(b)) a = [...a].slice(0, -1).join("");
+    else b = [...b].slice(0, -1).join("");
+  }
+  return `${a}_${b}_seq`;
 }
 
 function partLabel(part: SnapshotEntity): string {
@@ -305,8 +322,12 @@ export function touchedObjects(before: Snapshot, after: Snapshot): TouchedObject
         const part = pa.get(partKey) ?? pb.get(partKey);
         if (!part || sameBody(pa.get(partKey), pb.get(partKey))) continue;
         touched.add(partLabel(part), label);
-        const sequence = ownedSequenceLabel(part);
-        if (sequence) touched.add(sequence, label);
+        // The sequence is made or dropped only when the column becomes or stops being serial or identity.
+        const [sequenceBefore, sequenceAfter] = [pb.get(partKey), pa.get(partKey)].map(
+          (p) => p && ownedSequenceLabel(p),
+        );
+        for (const sequence of [sequenceBefore, sequenceAfter])
+          if (sequence && sequenceBefore !== sequenceAfter) touched.add(sequence, label);
         if (pa.has(partKey)) changed.push(part);
       }
       if (!sameBody(ga?.table, gb?.table))

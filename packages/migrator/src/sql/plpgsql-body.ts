@@ -3,21 +3,31 @@
  * expression in it (statements, loop queries, conditions, assignments, variable defaults,
  * `PERFORM`s, `RETURN`s). PostgreSQL records no dependency on what a PL/pgSQL body uses, so
  * `DROP … CASCADE` of a table leaves a routine that queries it broken: whoever needs to know what
- * the body uses (db:revert's later-migration check) reads it here.
+ * the body uses (db:revert's later-migration check) reads it here. The queries of dynamic
+ * statements (`EXECUTE 'SELECT …'`) are strings built at run time, not read.
  */
 import { type AstObject, findNodes, isObject, stringField, unwrap } from "./ast.ts";
-import { OPAQUE_STATEMENTS } from "./opaque-routines.ts";
 import { pgQuery } from "./pg-query.ts";
 
-/** What a body holds: its SQL as statement nodes, or why it cannot be read. */
-export type PlpgsqlBody = { statements: { type: string; node: AstObject }[] } | { unreadable: string };
+/** The statements of a body that could be read (a part PostgreSQL's parsers reject is left out). */
+export interface PlpgsqlBody {
+  statements: { type: string; node: AstObject }[];
+}
 
 /** How PL/pgSQL asked for each expression to be parsed (`PLpgSQL_expr.parseMode`). */
 const PARSE_MODE = { statement: 0, typeName: 1, expression: 2 } as const;
 
-/** The expression of an assignment's query (`n := (SELECT …)`, `r.f = 1`): what follows its `:=` or `=`. */
+/** The expression of an assignment's query (`n := (SELECT …)`, `a[i] = 1`): what follows its first top-level `:=` or `=`. */
 function assignedExpression(query: string): string | undefined {
-  return /^[^:=]*(?::=|=)\s*([\s\S]*)$/.exec(query)?.[1];
+  let depth = 0;
+  for (let i = 0; i < query.length; i++) {
+    const c = query[i];
+    if (c === "[" || c === "(") depth++;
+    else if (c === "]" || c === ")") depth--;
+    else if (depth === 0 && c === ":" && query[i + 1] === "=") return query.slice(i + 2);
+    else if (depth === 0 && c === "=") return query.slice(i + 1);
+  }
+  return undefined;
 }
 
 /** The text to give PostgreSQL's parser for one PL/pgSQL expression, or undefined for a type name. */
@@ -26,22 +36,22 @@ function parsableText(query: string, mode: number): string | undefined {
   if (mode === PARSE_MODE.typeName) return undefined;
   if (mode === PARSE_MODE.expression) return `SELECT ${query}`;
   const assigned = assignedExpression(query);
-  return assigned === undefined ? query : `SELECT ${assigned}`;
+  return assigned === undefined ? undefined : `SELECT ${assigned}`;
 }
 
-/** Reads the PL/pgSQL body of a `CREATE FUNCTION`/`CREATE PROCEDURE` statement (its whole text). */
+/**
+ * Reads the PL/pgSQL body of a `CREATE FUNCTION`/`CREATE PROCEDURE` statement (its whole text).
+ * What cannot be read is left out, not guessed: SQL run from a string (`EXECUTE`), and a body or
+ * an expression the parsers reject (libpg-query's PL/pgSQL parser cannot resolve `%TYPE` in a
+ * parameter, nor a field of a `%ROWTYPE` variable).
+ */
 export function plpgsqlBody(createText: string): PlpgsqlBody {
   let parsed: unknown;
   try {
     parsed = pgQuery().parsePlPgSQLSync(createText);
-  } catch (error) {
-    return {
-      unreadable: `PostgreSQL's PL/pgSQL parser rejects it (${error instanceof Error ? error.message : String(error)})`,
-    };
+  } catch {
+    return { statements: [] };
   }
-  const dynamic = [...OPAQUE_STATEMENTS].filter(([kind]) => findNodes(parsed, `PLpgSQL_stmt_${kind}`).length > 0);
-  if (dynamic.length > 0)
-    return { unreadable: `runs SQL it cannot read (${dynamic.map(([, label]) => label).join(", ")})` };
   const statements: { type: string; node: AstObject }[] = [];
   for (const { body } of findNodes(parsed, "PLpgSQL_expr")) {
     const query = stringField(body, "query");
@@ -51,10 +61,8 @@ export function plpgsqlBody(createText: string): PlpgsqlBody {
     let tree: unknown;
     try {
       tree = pgQuery().parseSync(text);
-    } catch (error) {
-      return {
-        unreadable: `PostgreSQL's parser rejects \`${query}\` (${error instanceof Error ? error.message : String(error)})`,
-      };
+    } catch {
+      continue;
     }
     for (const raw of isObject(tree) && Array.isArray(tree["stmts"]) ? tree["stmts"] : []) {
       const statement = unwrap(isObject(raw) ? raw["stmt"] : undefined);

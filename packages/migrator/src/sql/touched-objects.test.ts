@@ -54,6 +54,41 @@ describe("the objects a migration's SQL touches", () => {
     ).toEqual([]);
   });
 
+  it("lets one branch change a table that the other's PL/pgSQL function, comment, nextval default or regclass names: the order does not matter", () => {
+    const addColumn = 'ALTER TABLE "audit_log" ADD COLUMN "note" text;';
+    expect(
+      common(
+        addColumn,
+        'CREATE FUNCTION "audit"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO "audit_log" ("what") VALUES (TG_TABLE_NAME); RETURN NEW; END $$;',
+      ),
+    ).toEqual([]);
+    expect(common(addColumn, `COMMENT ON TABLE "audit_log" IS 'kept';`)).toEqual([]);
+    expect(
+      common(addColumn, `CREATE VIEW "audit_size" AS SELECT pg_relation_size('audit_log'::regclass) AS bytes;`),
+    ).toEqual([]);
+    expect(
+      common(
+        'ALTER SEQUENCE "audit_log_id_seq" RESTART;',
+        `ALTER TABLE "w" ALTER COLUMN "n" SET DEFAULT nextval('audit_log_id_seq');`,
+      ),
+    ).toEqual([]);
+  });
+
+  it("reads them as what a later object needs to go on existing when asked (db:revert's check)", () => {
+    const dependents = (sql: string) => [
+      ...sqlTouches(parsed(sql), new Map(), { dependents: true }).touched.used.keys(),
+    ];
+    expect(
+      dependents(
+        'CREATE FUNCTION "audit"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO "audit_log" ("what") VALUES (TG_TABLE_NAME); RETURN NEW; END $$;',
+      ),
+    ).toContain('table "audit_log"');
+    expect(dependents(`COMMENT ON TABLE "audit_log" IS 'kept';`)).toContain('table "audit_log"');
+    expect(dependents(`ALTER TABLE "w" ALTER COLUMN "n" SET DEFAULT nextval('audit_log_id_seq');`)).toContain(
+      'sequence "audit_log_id_seq"',
+    );
+  });
+
   it("finds the same column, index, policy, enum or row-level security on both sides", () => {
     expect(common('ALTER TABLE "t" ADD COLUMN "a" text;', 'ALTER TABLE "t" ALTER COLUMN "a" SET NOT NULL;')).toEqual([
       'column "t"."a" | column "t"."a"',

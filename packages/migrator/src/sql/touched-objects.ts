@@ -103,6 +103,8 @@ class Reader {
   constructor(
     readonly touched: TouchedObjects,
     readonly indexes: IndexTables,
+    /** Whether to read what only matters to whether an object may go (see {@link sqlTouches}). */
+    readonly dependents = false,
   ) {}
 
   table(name: string): string {
@@ -188,13 +190,16 @@ class Reader {
       return this.usesStatements(statementsOf(statements), "its BEGIN ATOMIC body");
     }
     const language = routineLanguage(node);
-    if (language === "plpgsql" && createText !== undefined) {
-      const body = plpgsqlBody(createText);
-      if ("unreadable" in body) {
-        this.reason = `its PL/pgSQL body ${body.unreadable}`;
-        return false;
+    if (language === "plpgsql") {
+      // Created, not run: what the body uses matters only to whether it may go on existing, and
+      // what of it cannot be read (EXECUTE, a statement of a kind not read) is passed over.
+      if (this.dependents && createText !== undefined) {
+        const inner = new Reader(new TouchedObjects(), this.indexes, true);
+        for (const statement of plpgsqlBody(createText).statements) inner.unit(statement);
+        for (const [label, parent] of [...inner.touched.changed, ...inner.touched.used])
+          this.touched.use(label, parent);
       }
-      return this.usesStatements(body.statements, "its PL/pgSQL body");
+      return true;
     }
     const text = routineBodyText(node);
     if (language !== "sql" || text === undefined) return true;
@@ -286,7 +291,7 @@ class Reader {
   unit(unit: Pick<SqlUnit, "type" | "node"> & { text?: string }): boolean {
     this.reason = undefined;
     if (!this.statement(unit)) return false;
-    this.namedInStrings(unit.node);
+    if (this.dependents) this.namedInStrings(unit.node);
     return true;
   }
 
@@ -455,6 +460,7 @@ class Reader {
         const kind = (stringField(node, "objtype") ?? "").replace(/^OBJECT_/, "").toLowerCase();
         this.touched.add(`comment on ${kind} ${name}`);
         // The comment goes when its object does: a comment on a column or table uses it.
+        if (!this.dependents) return true;
         if (kind === "column" && names.length > 1)
           this.column(listName(names.slice(0, -1)), names.at(-1) ?? "", "used");
         if (["table", "view", "matview", "foreign_table"].includes(kind)) this.touched.use(this.table(name));
@@ -611,9 +617,17 @@ class Reader {
 /**
  * What a parsed migration touches. `indexes` names the table of each index (from
  * {@link indexTables}), so a `DROP INDEX` is labelled like the `CREATE INDEX` it undoes.
+ * `dependents`: also what an object needs to go on existing, though it does not make the order
+ * of two migrations matter (db:revert's later-migration check reads it; db:rebase and the
+ * out-of-order check do not): relations named in strings (`nextval('s')`, `'t'::regclass`), the
+ * object of a `COMMENT ON`, and what the statements of a PL/pgSQL body use.
  */
-export function sqlTouches(migration: ParsedMigration, indexes: IndexTables = new Map()): SqlTouches {
-  const reader = new Reader(new TouchedObjects(), indexes);
+export function sqlTouches(
+  migration: ParsedMigration,
+  indexes: IndexTables = new Map(),
+  options: { dependents?: boolean } = {},
+): SqlTouches {
+  const reader = new Reader(new TouchedObjects(), indexes, options.dependents);
   const unread: UnreadStatement[] = [];
   for (const statement of migration.statements) {
     const at = { file: migration.file, line: statement.position.line };
