@@ -6,7 +6,8 @@
  * reverted is refused too. Each history is Trovella's, followed by the migrations the test writes.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { customType, index, integer, pgTable, serial, text } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { customType, index, integer, pgSequence, pgTable, pgView, serial, text } from "drizzle-orm/pg-core";
 import { planRevert, writeRevert } from "@repo/migrator";
 import { generateInto } from "../testing/generate-migration.ts";
 import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
@@ -325,6 +326,53 @@ describe("db:revert refuses when a later migration names what it made in a strin
     // Planned, not refused (what Drizzle Kit writes to drop a primary key is its own affair).
     const plan = await planRevert({ folder: s.dir, tag: keyTag });
     expect(plan.statements.length).toBeGreaterThan(0);
+  });
+
+  it("a generated default taking nextval of its serial's sequence", async () => {
+    const s = history();
+    await generateInto(s, "widget", { widget }, later(s, 1));
+    const counterTag = await generateInto(s, "counter", { widget, counter }, later(s, 1));
+    const numbered = pgTable("widget", {
+      id: integer("id").primaryKey(),
+      gadgetId: integer("gadget_id"),
+      n: integer("n").default(sql`nextval('counter_id_seq')`),
+    });
+    const laterTag = await generateInto(s, "widget_n", { widget: numbered, counter }, later(s, 1));
+    const error = await refusal(planRevert({ folder: s.dir, tag: counterTag }));
+    expect(error.conflicts).toContainEqual({
+      object: 'sequence "counter_id_seq"',
+      migration: laterTag,
+      touches: 'references sequence "counter_id_seq"',
+    });
+  });
+
+  it("a generated default taking nextval of a pgSequence", async () => {
+    const s = history();
+    await generateInto(s, "widget", { widget }, later(s, 1));
+    const orderNumber = pgSequence("order_number_seq");
+    const sequenceTag = await generateInto(s, "order_number", { widget, orderNumber }, later(s, 1));
+    const numbered = pgTable("widget", {
+      id: integer("id").primaryKey(),
+      gadgetId: integer("gadget_id"),
+      n: integer("n").default(sql`nextval('order_number_seq')`),
+    });
+    const laterTag = await generateInto(s, "widget_n", { widget: numbered, orderNumber }, later(s, 1));
+    const error = await refusal(planRevert({ folder: s.dir, tag: sequenceTag }));
+    expect(error.conflicts.filter((c) => c.migration === laterTag).map((c) => c.touches)).toContain(
+      'references sequence "order_number_seq"',
+    );
+  });
+
+  it("a generated view selecting from the reverted table", async () => {
+    const s = history();
+    await generateInto(s, "widget", { widget }, later(s, 1));
+    const gadgetTag = await generateInto(s, "gadget", { widget, gadget }, later(s, 1));
+    const gadgetNames = pgView("gadget_names").as((qb) => qb.select({ name: gadget.name }).from(gadget));
+    const laterTag = await generateInto(s, "gadget_names", { widget, gadget, gadgetNames }, later(s, 1));
+    const error = await refusal(planRevert({ folder: s.dir, tag: gadgetTag }));
+    expect(error.conflicts.filter((c) => c.migration === laterTag).map((c) => c.touches)).toContain(
+      'references table "gadget"',
+    );
   });
 
   it("a string that names another sequence, or is no name, does not block it", async () => {

@@ -20,8 +20,9 @@ import type { Snapshot } from "../snapshot/snapshot.ts";
  * reverse or leaves a TODO for. `handWrittenRead` is what the parser reads in those same
  * statements (`sql/touched-objects.ts`): every object each creates, alters, drops or only uses
  * (the table a view selects from or a foreign key references, the column an expression index
- * names), and the statements it cannot read; `indexes` names the table of each index of the
- * history. `earlier` are the migrations before it (an extension one of them created is not this
+ * names), and the statements it cannot read; `generatedRead` the same of the generated
+ * statements (what the snapshots do not say: a default's `nextval('s')`, the tables a view
+ * selects from); `indexes` names the table of each index of the history. `earlier` are the migrations before it (an extension one of them created is not this
  * one's).
  */
 export async function migrationTouches(
@@ -30,7 +31,12 @@ export async function migrationTouches(
   migration: Migration & { snapshot: Snapshot },
   earlier: Migration[],
   indexes?: IndexTables,
-): Promise<{ recorded: TouchedObjects; handWritten: TouchedObjects; handWrittenRead: SqlTouches }> {
+): Promise<{
+  recorded: TouchedObjects;
+  handWritten: TouchedObjects;
+  handWrittenRead: SqlTouches;
+  generatedRead: TouchedObjects;
+}> {
   const recorded = touchedObjects(previous, migration.snapshot);
   const statements = renameAmbiguities(previous, migration.snapshot).length
     ? []
@@ -52,5 +58,11 @@ export async function migrationTouches(
     .map((statement) => ({ ...statement, units: statement.units.filter((u) => !generated.has(canonicalUnit(u))) }))
     .filter((statement) => statement.parseError || statement.units.length > 0);
   const handWrittenRead = sqlTouches({ ...parsed, statements: statementsWritten }, indexes, { dependents: true });
-  return { recorded, handWritten, handWrittenRead };
+  const statementsGenerated = parsed.statements
+    .map((statement) => ({ ...statement, units: statement.units.filter((u) => generated.has(canonicalUnit(u))) }))
+    .filter((statement) => !statement.parseError && statement.units.length > 0);
+  const generatedRead = sqlTouches({ ...parsed, statements: statementsGenerated }, indexes, {
+    dependents: true,
+  }).touched;
+  return { recorded, handWritten, handWrittenRead, generatedRead };
 }

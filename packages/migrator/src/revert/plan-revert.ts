@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { loadParser, parseMigration, parseSql } from "../sql/parse-migration.ts";
-import { indexTables, type SqlTouches } from "../sql/touched-objects.ts";
+import { indexTables, type SqlTouches, sqlTouches } from "../sql/touched-objects.ts";
 import { NO_TRANSACTION_DIRECTIVE, STATEMENT_BREAKPOINT } from "../sql/statements.ts";
 import { concurrentReverse } from "./concurrent-indexes.ts";
 import { DATA_LOSS_MARKER, markDataLoss } from "./data-loss.ts";
@@ -229,7 +229,9 @@ function refuseAmbiguity(tag: string, ambiguities: string[]): void {
 /**
  * What stands in the way of reverting `target` alone. Snapshot-recorded objects are compared with
  * the net change since it (`net`: after TAG → now), so a later change that a later revert already
- * undid does not block; each overlap is attributed to the later migrations that touched it.
+ * undid does not block; each overlap is attributed to the later migrations that touched it. So is
+ * what the statements generated for that net change use and no snapshot records (`netGenerated`:
+ * a default's `nextval('s')`, the tables a view selects from).
  * Hand-written statements are compared per later migration, by what the parser reads in them
  * (`handWrittenRead`: what each creates, alters, drops or only uses, such as the table a view
  * selects from or a foreign key references, the column an expression index names), so a later
@@ -240,7 +242,14 @@ function refuseAmbiguity(tag: string, ambiguities: string[]): void {
 function laterConflicts(
   target: TouchedObjects,
   net: TouchedObjects,
-  later: { tag: string; recorded: TouchedObjects; handWritten: TouchedObjects; handWrittenRead: SqlTouches }[],
+  netGenerated: TouchedObjects,
+  later: {
+    tag: string;
+    recorded: TouchedObjects;
+    handWritten: TouchedObjects;
+    handWrittenRead: SqlTouches;
+    generatedRead: TouchedObjects;
+  }[],
 ): RevertConflict[] {
   const conflicts: RevertConflict[] = [];
   const seen = new Set<string>();
@@ -251,6 +260,13 @@ function laterConflicts(
   };
   for (const { ours, theirs, how } of target.overlaps(net)) {
     const by = later.filter((l) => l.recorded.changed.has(theirs) || l.recorded.used.has(theirs)).map((l) => l.tag);
+    for (const migration of by.length ? by : ["the later migrations"])
+      push({ object: ours, migration, touches: `${how} ${theirs}` });
+  }
+  for (const { ours, theirs, how } of target.overlaps(netGenerated)) {
+    const by = later
+      .filter((l) => l.generatedRead.used.has(theirs) || l.generatedRead.changed.has(theirs))
+      .map((l) => l.tag);
     for (const migration of by.length ? by : ["the later migrations"])
       push({ object: ours, migration, touches: `${how} ${theirs}` });
   }
@@ -442,7 +458,19 @@ async function planTarget(
         )),
       });
     }
-    const conflicts = laterConflicts(targetTouched, touchedObjects(after, last.snapshot), later);
+    // What the statements Drizzle Kit generates for the net change use that its snapshots do not
+    // record (a default's nextval('s'), the tables a view selects from).
+    const netStatements = renameAmbiguities(after, last.snapshot).length
+      ? []
+      : await diffSnapshots(after, last.snapshot, { folder: history.folder });
+    const netGenerated = sqlTouches(
+      parseMigration("net", "net", netStatements.join(`\n${STATEMENT_BREAKPOINT}\n`)),
+      indexes,
+      {
+        dependents: true,
+      },
+    ).touched;
+    const conflicts = laterConflicts(targetTouched, touchedObjects(after, last.snapshot), netGenerated, later);
     if (conflicts.length) {
       const names = [...new Set(conflicts.map((c) => c.migration))].sort();
       throw new RevertError(
