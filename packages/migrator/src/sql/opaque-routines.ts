@@ -66,6 +66,9 @@ export function routineDefinition(unit: SqlUnit): RoutineDefinition | undefined 
   const opaque = [...OPAQUE_STATEMENTS]
     .filter(([kind]) => findNodes(body, `PLpgSQL_stmt_${kind}`).length > 0)
     .map(([, label]) => label);
+  // RETURN QUERY EXECUTE is a RETURN QUERY whose query is a string (`dynquery`), not an EXECUTE.
+  if (findNodes(body, "PLpgSQL_stmt_return_query").some(({ body: statement }) => statement["dynquery"] !== undefined))
+    opaque.push("RETURN QUERY EXECUTE");
   return { name, signature, opaque };
 }
 

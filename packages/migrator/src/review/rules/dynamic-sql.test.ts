@@ -47,6 +47,17 @@ describe("dynamic-sql", () => {
     expect(rules(await review(procedure))).toEqual(["dynamic-sql"]);
   });
 
+  it("reports a call of a function whose rows come from a string (RETURN QUERY EXECUTE)", async () => {
+    const fn = [
+      "-- Manual addition: hostile.",
+      'CREATE OR REPLACE FUNCTION "tmp_rows"() RETURNS SETOF bigint LANGUAGE plpgsql AS $$ BEGIN RETURN QUERY EXECUTE \'DELETE FROM "organization" RETURNING 1\'; END $$;',
+      '--> statement-breakpoint\nSELECT "tmp_rows"();',
+    ].join("\n");
+    expect((await review(fn)).map((f) => f.message)).toEqual([
+      'calls "tmp_rows", which this migration creates and which runs SQL the review cannot read (RETURN QUERY EXECUTE): it cannot see what it does',
+    ]);
+  });
+
   it("passes a created function that runs no string, and one that is not called here", async () => {
     const plain =
       '-- Manual addition: a helper.\nCREATE OR REPLACE FUNCTION "tmp_count"() RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT count(*) FROM "organization"); END $$;\n--> statement-breakpoint\nSELECT "tmp_count"();';
