@@ -294,6 +294,16 @@ describe("db:revert refuses when a later migration names what it made in a strin
       'references column "counter"."name"',
     ],
     ["a comment on the table", `COMMENT ON TABLE "counter" IS 'counts';`, 'references table "counter"'],
+    [
+      "a comment on its primary key",
+      `COMMENT ON CONSTRAINT "counter_pkey" ON "counter" IS 'id';`,
+      'references table "counter"',
+    ],
+    [
+      "a grant on its serial's sequence",
+      'GRANT USAGE, SELECT ON SEQUENCE "counter_id_seq" TO PUBLIC;',
+      'references sequence "counter_id_seq"',
+    ],
   ])("%s", async (_, sql, touches) => {
     const { s, counterTag, laterTag } = await counterThen(sql);
     const error = await refusal(planRevert({ folder: s.dir, tag: counterTag }));

@@ -74,6 +74,14 @@ describe("the objects a migration's SQL touches", () => {
     ).toEqual([]);
   });
 
+  it("tells comments on different routines and types apart, and finds two on the same one", () => {
+    expect(common(`COMMENT ON FUNCTION "f"() IS 'a';`, `COMMENT ON FUNCTION "g"() IS 'b';`)).toEqual([]);
+    expect(common(`COMMENT ON TYPE "mood" IS 'a';`, `COMMENT ON TYPE "tone" IS 'b';`)).toEqual([]);
+    expect(common(`COMMENT ON FUNCTION "f"(integer) IS 'a';`, `COMMENT ON FUNCTION "f"(integer) IS 'b';`)).toEqual([
+      'comment on function "f"(pg_catalog.int4) | comment on function "f"(pg_catalog.int4)',
+    ]);
+  });
+
   it("reads them as what a later object needs to go on existing when asked (db:revert's check)", () => {
     const dependents = (sql: string) => [
       ...sqlTouches(parsed(sql), new Map(), { dependents: true }).touched.used.keys(),

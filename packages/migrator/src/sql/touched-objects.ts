@@ -446,6 +446,12 @@ class Reader {
       case "GrantStmt":
         // Privileges on anything but named tables (a schema, a sequence, a routine, ALL TABLES IN
         // SCHEMA) make no object another statement depends on; they go with what they are on.
+        if (this.dependents && stringField(node, "objtype") === "OBJECT_SEQUENCE") {
+          for (const object of arrayField(node, "objects")) {
+            const name = rangeVarName(nodeOf(object, "RangeVar"));
+            if (name) this.touched.use(`sequence ${name}`);
+          }
+        }
         if (stringField(node, "objtype") !== "OBJECT_TABLE" || stringField(node, "targtype") !== "ACL_TARGET_OBJECT")
           return true;
         for (const object of arrayField(node, "objects")) {
@@ -455,16 +461,32 @@ class Reader {
         return true;
       case "CommentStmt": {
         const object = node["object"];
-        const names = objectNameList(object);
-        const name = names.length ? listName(names) : `"${stringField(nodeOf(object, "String"), "sval") ?? "?"}"`;
+        // A list (`t.c`, `t` and a constraint), a routine with its arguments, a type, or one name.
+        const routine = nodeOf(object, "ObjectWithArgs");
+        const names = routine
+          ? nameList(routine["objname"])
+          : nodeOf(object, "TypeName")
+            ? nameList(nodeOf(object, "TypeName")?.["names"])
+            : objectNameList(object);
+        const argumentType = (item: unknown) => nameList(nodeOf(item, "TypeName")?.["names"]).join(".");
+        const arguments_ = routine ? `(${arrayField(routine, "objargs").map(argumentType).join(", ")})` : "";
+        const name = names.length
+          ? `${listName(names)}${arguments_}`
+          : `"${stringField(nodeOf(object, "String"), "sval") ?? "?"}"`;
         const kind = (stringField(node, "objtype") ?? "").replace(/^OBJECT_/, "").toLowerCase();
         this.touched.add(`comment on ${kind} ${name}`);
-        // The comment goes when its object does: a comment on a column or table uses it.
+        // The comment goes when its object does: a comment on a column, a table or a part of one uses it.
         if (!this.dependents) return true;
-        if (kind === "column" && names.length > 1)
-          this.column(listName(names.slice(0, -1)), names.at(-1) ?? "", "used");
+        const parent = names.length > 1 ? listName(names.slice(0, -1)) : undefined;
+        if (kind === "column" && parent) this.column(parent, names.at(-1) ?? "", "used");
         if (["table", "view", "matview", "foreign_table"].includes(kind)) this.touched.use(this.table(name));
         if (kind === "sequence") this.touched.use(`sequence ${name}`);
+        if (kind === "index") {
+          const on = this.indexes.get(name);
+          if (on) this.touched.use(`index ${name} on ${on}`, this.table(on));
+          else this.touched.use(`index ${name}`);
+        }
+        if (["tabconstraint", "trigger", "policy"].includes(kind) && parent) this.touched.use(this.table(parent));
         return true;
       }
       case "InsertStmt":
