@@ -289,6 +289,16 @@ describe("db:revert refuses when a later migration names what it made in a strin
       'references table "counter"',
     ],
     [
+      "a late-bound nextval (the sequence named as text)",
+      `ALTER TABLE "widget" ALTER COLUMN "gadget_id" SET DEFAULT nextval('counter_id_seq'::text);`,
+      'references sequence "counter_id_seq"',
+    ],
+    [
+      "a view on the table's size, named in a string",
+      `CREATE VIEW "counter_bytes" AS SELECT pg_total_relation_size('counter') AS bytes;`,
+      'references table "counter"',
+    ],
+    [
       "a comment on its column",
       `COMMENT ON COLUMN "counter"."name" IS 'what it is called';`,
       'references column "counter"."name"',

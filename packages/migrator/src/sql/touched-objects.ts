@@ -53,6 +53,26 @@ function rangeVarName(rangeVar: AstObject | undefined): string | undefined {
   return name === undefined ? undefined : qualified(stringField(rangeVar, "schemaname"), name);
 }
 
+/** Functions of a sequence that name it in a string: `nextval('s')`. */
+const SEQUENCE_FUNCTIONS: ReadonlySet<string> = new Set(["nextval", "currval", "setval", "pg_sequence_last_value"]);
+
+/**
+ * Functions whose first parameter is a `regclass`, so a string passed to them names a relation
+ * that PostgreSQL resolves once and keeps (`pg_total_relation_size('t')` in a view depends on `t`).
+ */
+const REGCLASS_FUNCTIONS: ReadonlySet<string> = new Set([
+  ...SEQUENCE_FUNCTIONS,
+  "pg_relation_size",
+  "pg_total_relation_size",
+  "pg_table_size",
+  "pg_indexes_size",
+  "pg_relation_filenode",
+  "pg_relation_filepath",
+]);
+
+/** Casts that keep a string a string (`'s'::text`). */
+const TEXT_TYPES: ReadonlySet<string> = new Set(["text", "varchar", "name"]);
+
 /** A relation name as `regclass` reads it from a string (`s.t`, `"T"`), in the qualified form; undefined when it is no plain name. */
 function relationInString(text: string): string | undefined {
   const parts = [...text.matchAll(/\s*(?:"((?:[^"]|"")*)"|([A-Za-z_][A-Za-z0-9_$]*))\s*(\.|$)/g)];
@@ -296,20 +316,26 @@ class Reader {
   }
 
   /**
-   * Relations an expression names in a string, which PostgreSQL resolves when it runs and keeps
-   * by oid: `nextval('s')`, `currval('s')`, `setval('s', …)` use sequence `s` (a serial column's
-   * `t_c_seq` goes with its table), and `'t'::regclass` uses table or sequence `t`.
+   * Relations an expression names in a string, which PostgreSQL resolves and keeps by oid (or, for
+   * `'s'::text`, looks up when it runs): `nextval('s')`, `currval('s')`, `setval('s', …)` use
+   * sequence `s` (a serial column's `t_c_seq` goes with its table), a size function's string its
+   * relation, and `'t'::regclass` table or sequence `t`.
    */
   namedInStrings(node: unknown): void {
-    const named = (value: unknown) => {
+    const named = (value: unknown): string | undefined => {
+      // 'x'::text (a late-bound nextval) names the relation as surely as 'x' does.
+      const cast = nodeOf(value, "TypeCast");
+      if (cast && TEXT_TYPES.has(nameList(objectField(cast, "typeName")?.["names"]).at(-1) ?? ""))
+        return named(cast["arg"]);
       const text = stringField(objectField(nodeOf(value, "A_Const"), "sval"), "sval");
       return text === undefined ? undefined : relationInString(text);
     };
     for (const { body } of findNodes(node, "FuncCall")) {
-      const name = nameList(body["funcname"]).at(-1);
-      if (name !== "nextval" && name !== "currval" && name !== "setval") continue;
-      const sequence = named(arrayField(body, "args")[0]);
-      if (sequence) this.touched.use(`sequence ${sequence}`);
+      const name = nameList(body["funcname"]).at(-1) ?? "";
+      const relation = REGCLASS_FUNCTIONS.has(name) ? named(arrayField(body, "args")[0]) : undefined;
+      if (!relation) continue;
+      this.touched.use(`sequence ${relation}`);
+      if (!SEQUENCE_FUNCTIONS.has(name)) this.touched.use(this.table(relation));
     }
     for (const { body } of findNodes(node, "TypeCast")) {
       if (nameList(objectField(body, "typeName")?.["names"]).at(-1) !== "regclass") continue;
