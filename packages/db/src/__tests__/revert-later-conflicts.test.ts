@@ -232,6 +232,8 @@ describe("db:revert reads the PL/pgSQL bodies of later functions (PostgreSQL rec
     ["a condition", plpgsql('IF EXISTS (SELECT 1 FROM "gadget") THEN RETURN 1; END IF;\nRETURN 0;')],
     ["a variable's default", plpgsql("RETURN n;", 'n bigint := (SELECT count(*) FROM "gadget");')],
     ["a RETURN", plpgsql('RETURN (SELECT max("id") FROM "gadget");')],
+    ["a variable of its row type", plpgsql("RETURN 1;", 'g "gadget"%ROWTYPE;')],
+    ["a variable of its composite type", plpgsql("RETURN 1;", 'g "gadget";')],
   ])("a body that uses the reverted table in %s blocks it", async (_, sql) => {
     await expectGadgetReferencedBy(sql);
   });
@@ -245,6 +247,16 @@ describe("db:revert reads the PL/pgSQL bodies of later functions (PostgreSQL rec
     );
     const plan = await planRevert({ folder: s.dir, tag: gadgetTag });
     expect(plan.statements.map((st) => st.sql.trim())).toEqual(['DROP TABLE "gadget" CASCADE;']);
+  });
+
+  it("a body with a variable typed like its column blocks it", async () => {
+    const { s, gadgetTag, laterTag } = await gadgetThen(plpgsql("RETURN 1;", 'n "gadget"."id"%TYPE;'));
+    const error = await refusal(planRevert({ folder: s.dir, tag: gadgetTag }));
+    expect(error.conflicts).toContainEqual({
+      object: 'table "gadget"',
+      migration: laterTag,
+      touches: 'references column "gadget"."id"',
+    });
   });
 
   it("a body that uses other tables only does not block it", async () => {

@@ -6,12 +6,42 @@
  * the body uses (db:revert's later-migration check) reads it here. The queries of dynamic
  * statements (`EXECUTE 'SELECT …'`) are strings built at run time, not read.
  */
-import { type AstObject, findNodes, isObject, stringField, unwrap } from "./ast.ts";
+import { type AstObject, findNodes, isObject, objectField, stringField, unwrap } from "./ast.ts";
 import { pgQuery } from "./pg-query.ts";
 
 /** The statements of a body that could be read (a part PostgreSQL's parsers reject is left out). */
 export interface PlpgsqlBody {
   statements: { type: string; node: AstObject }[];
+  /** The types its variables are declared with (`g "gadget"`, `g gadget%ROWTYPE`), as type names. */
+  types: AstObject[];
+  /** The columns its variables take their type from (`n gadget.id%TYPE`), as name lists. */
+  columns: string[][];
+}
+
+/** A name as PL/pgSQL gives it (quoted or not), quoted for the SQL parser where it must be. */
+function requoted(name: string): string {
+  return name
+    .split(".")
+    .map((part) => (/^([a-z_][a-z0-9_$]*|".*")$/.test(part) ? part : `"${part.replaceAll('"', '""')}"`))
+    .join(".");
+}
+
+/** Reads a variable's declared type (`PLpgSQL_type.typname`) into a type name, or the column of a `%TYPE`. */
+function declaredType(typname: string, body: PlpgsqlBody): void {
+  const column = /^(.*)%type$/i.exec(typname)?.[1];
+  if (column !== undefined) {
+    body.columns.push(column.split(".").map((part) => part.replace(/^"(.*)"$/, "$1").replaceAll('""', '"')));
+    return;
+  }
+  const type = typname.replace(/%rowtype$/i, "");
+  try {
+    const tree = pgQuery().parseSync(`SELECT NULL::${requoted(type)}`);
+    const [cast] = findNodes(tree, "TypeCast");
+    const typeName = cast ? objectField(cast.body, "typeName") : undefined;
+    if (typeName) body.types.push(typeName);
+  } catch {
+    // A type the parser cannot read is not guessed.
+  }
 }
 
 /** How PL/pgSQL asked for each expression to be parsed (`PLpgSQL_expr.parseMode`). */
@@ -50,12 +80,17 @@ export function plpgsqlBody(createText: string): PlpgsqlBody {
   try {
     parsed = pgQuery().parsePlPgSQLSync(createText);
   } catch {
-    return { statements: [] };
+    return { statements: [], types: [], columns: [] };
   }
-  const statements: { type: string; node: AstObject }[] = [];
-  for (const { body } of findNodes(parsed, "PLpgSQL_expr")) {
-    const query = stringField(body, "query");
-    const mode = typeof body["parseMode"] === "number" ? body["parseMode"] : PARSE_MODE.statement;
+  const body: PlpgsqlBody = { statements: [], types: [], columns: [] };
+  for (const { body: type } of findNodes(parsed, "PLpgSQL_type")) {
+    const typname = stringField(type, "typname");
+    if (typname) declaredType(typname, body);
+  }
+  const statements = body.statements;
+  for (const { body: expression } of findNodes(parsed, "PLpgSQL_expr")) {
+    const query = stringField(expression, "query");
+    const mode = typeof expression["parseMode"] === "number" ? expression["parseMode"] : PARSE_MODE.statement;
     const text = query === undefined ? undefined : parsableText(query, mode);
     if (text === undefined) continue;
     let tree: unknown;
@@ -69,5 +104,5 @@ export function plpgsqlBody(createText: string): PlpgsqlBody {
       if (statement) statements.push({ type: statement.type, node: statement.body });
     }
   }
-  return { statements };
+  return body;
 }

@@ -215,7 +215,11 @@ class Reader {
       // what of it cannot be read (EXECUTE, a statement of a kind not read) is passed over.
       if (this.dependents && createText !== undefined) {
         const inner = new Reader(new TouchedObjects(), this.indexes, true);
-        for (const statement of plpgsqlBody(createText).statements) inner.unit(statement);
+        const body = plpgsqlBody(createText);
+        for (const statement of body.statements) inner.unit(statement);
+        for (const type of body.types) inner.usesType(type);
+        for (const names of body.columns)
+          if (names.length > 1) inner.column(listName(names.slice(0, -1)), names.at(-1) ?? "", "used");
         for (const [label, parent] of [...inner.touched.changed, ...inner.touched.used])
           this.touched.use(label, parent);
       }
