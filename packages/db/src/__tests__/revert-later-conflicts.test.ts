@@ -249,6 +249,23 @@ describe("db:revert reads the PL/pgSQL bodies of later functions (PostgreSQL rec
     expect(plan.statements.map((st) => st.sql.trim())).toEqual(['DROP TABLE "gadget" CASCADE;']);
   });
 
+  it.each([
+    [
+      "runs SQL from a string",
+      plpgsql(`RETURN QUERY EXECUTE 'SELECT "id" FROM "gadget"';`).replace("RETURNS bigint", "RETURNS SETOF integer"),
+    ],
+    [
+      "the PL/pgSQL parser rejects",
+      plpgsql('w.gadget_id := (SELECT max("id") FROM "gadget");\nRETURN w.id;', 'w "widget"%ROWTYPE;'),
+    ],
+  ])("a body it cannot read whole that %s, and that names the reverted table, blocks it", async (_, sql) => {
+    const { s, gadgetTag, laterTag } = await gadgetThen(sql);
+    const error = await refusal(planRevert({ folder: s.dir, tag: gadgetTag }));
+    expect(error.conflicts.filter((c) => c.migration === laterTag).map((c) => c.touches)).toEqual([
+      expect.stringMatching(/^has a routine whose body names it and db:revert cannot read all of \(\S+\.sql:1: /),
+    ]);
+  });
+
   it("a body with a variable typed like its column blocks it", async () => {
     const { s, gadgetTag, laterTag } = await gadgetThen(plpgsql("RETURN 1;", 'n "gadget"."id"%TYPE;'));
     const error = await refusal(planRevert({ folder: s.dir, tag: gadgetTag }));
@@ -417,6 +434,49 @@ describe("db:revert refuses when a later migration names what it made in a strin
     );
     const plan = await planRevert({ folder: s.dir, tag: counterTag });
     expect(plan.statements.map((st) => st.sql.trim())).toEqual(['DROP TABLE "counter" CASCADE;']);
+  });
+});
+
+describe("db:revert refuses what the net change since the migration hides", () => {
+  it("a view over a view the migration made", async () => {
+    const s = history();
+    await generateInto(s, "widget", { widget }, later(s, 1));
+    const gadgetNames = pgView("gadget_names").as((qb) => qb.select({ name: gadget.name }).from(gadget));
+    const gadgetTag = await generateInto(s, "gadget", { widget, gadget, gadgetNames }, later(s, 1));
+    const laterTag = s.add(
+      "names_upper",
+      'CREATE VIEW "gadget_names_upper" AS SELECT upper("name") AS n FROM "gadget_names";',
+    );
+    const error = await refusal(planRevert({ folder: s.dir, tag: gadgetTag }));
+    expect(error.conflicts).toContainEqual({
+      object: 'view "gadget_names"',
+      migration: laterTag,
+      touches: 'references view "gadget_names"',
+    });
+  });
+
+  it("a sequence a later migration makes OWNED BY the reverted table's column", async () => {
+    const { s, gadgetTag, laterTag } = await gadgetThen('CREATE SEQUENCE "ticket_seq" OWNED BY "gadget"."id";');
+    const error = await refusal(planRevert({ folder: s.dir, tag: gadgetTag }));
+    expect(error.conflicts).toContainEqual({
+      object: 'table "gadget"',
+      migration: laterTag,
+      touches: 'references column "gadget"."id"',
+    });
+  });
+
+  it("a table reverted and made again later: reverting the first migration would drop it again", async () => {
+    const s = history();
+    await generateInto(s, "widget", { widget }, later(s, 1));
+    const gadgetTag = await generateInto(s, "gadget", { widget, gadget }, later(s, 1));
+    writeRevert(await planRevert({ folder: s.dir, tag: gadgetTag }));
+    const againTag = await generateInto(s, "gadget_again", { widget, gadget }, later(s, 1));
+    const error = await refusal(planRevert({ folder: s.dir, tag: gadgetTag }));
+    expect(error.conflicts).toContainEqual({
+      object: 'table "gadget"',
+      migration: againTag,
+      touches: 'drops or makes again table "gadget"',
+    });
   });
 });
 

@@ -239,6 +239,15 @@ function refuseAmbiguity(tag: string, ambiguities: string[]): void {
  * `DO` block running `EXECUTE`, a statement of a kind it does not know) blocks it as well: what it
  * did is unknown, and the revert's `DROP … CASCADE` could take it away.
  */
+/** Whether `text` names the object of `label` (its last quoted name), as an identifier, quoted or not. */
+function namesIn(text: string, label: string): boolean {
+  const name = [...label.matchAll(/"((?:[^"]|"")*)"/g)].at(-1)?.[1]?.replaceAll('""', '"');
+  if (!name) return false;
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const unquoted = name === name.toLowerCase() ? `|${escaped}` : "";
+  return new RegExp(`(^|[^A-Za-z0-9_$])("${escaped}"${unquoted})($|[^A-Za-z0-9_$])`, unquoted ? "i" : "").test(text);
+}
+
 function laterConflicts(
   target: TouchedObjects,
   net: TouchedObjects,
@@ -274,6 +283,17 @@ function laterConflicts(
     for (const handWritten of [l.handWritten, l.handWrittenRead.touched]) {
       for (const { ours, theirs, how } of target.overlaps(handWritten))
         push({ object: ours, migration: l.tag, touches: `${how} ${theirs}` });
+    }
+    // Made again after a later drop: the net change hides it, and the revert would drop it again.
+    for (const [ours, parent] of target.changed)
+      if (parent === undefined && l.recorded.changed.has(ours) && l.recorded.changed.get(ours) === undefined)
+        push({ object: ours, migration: l.tag, touches: `drops or makes again ${ours}` });
+    for (const body of l.handWrittenRead.partlyRead) {
+      for (const [ours, parent] of target.changed) {
+        if (!namesIn(body.text, ours) || (parent !== undefined && !namesIn(body.text, parent))) continue;
+        const touches = `has a routine whose body names it and db:revert cannot read all of (${body.file}:${body.line}: ${body.reason})`;
+        push({ object: ours, migration: l.tag, touches });
+      }
     }
     for (const u of l.handWrittenRead.unread) {
       const touches = `has a statement db:revert cannot read (${u.file}:${u.line}: ${u.reason})`;

@@ -63,13 +63,18 @@ export function routineDefinition(unit: SqlUnit): RoutineDefinition | undefined 
   } catch {
     return { name, signature, opaque: [] }; // a body PostgreSQL refuses fails the migration itself
   }
+  return { name, signature, opaque: dynamicStatements(body) };
+}
+
+/** What a parsed PL/pgSQL body (`parsePlPgSQLSync`'s tree) runs from strings, by what to call it. */
+export function dynamicStatements(body: unknown): string[] {
   const opaque = [...OPAQUE_STATEMENTS]
     .filter(([kind]) => findNodes(body, `PLpgSQL_stmt_${kind}`).length > 0)
     .map(([, label]) => label);
   // RETURN QUERY EXECUTE is a RETURN QUERY whose query is a string (`dynquery`), not an EXECUTE.
   if (findNodes(body, "PLpgSQL_stmt_return_query").some(({ body: statement }) => statement["dynquery"] !== undefined))
     opaque.push("RETURN QUERY EXECUTE");
-  return { name, signature, opaque };
+  return opaque;
 }
 
 /**

@@ -7,10 +7,13 @@
  * statements (`EXECUTE 'SELECT …'`) are strings built at run time, not read.
  */
 import { type AstObject, findNodes, isObject, objectField, stringField, unwrap } from "./ast.ts";
+import { dynamicStatements } from "./opaque-routines.ts";
 import { pgQuery } from "./pg-query.ts";
 
 /** The statements of a body that could be read (a part PostgreSQL's parsers reject is left out). */
 export interface PlpgsqlBody {
+  /** Why part of it could not be read (the parser rejects it, it runs SQL from strings); undefined when all of it was. */
+  unread?: string;
   statements: { type: string; node: AstObject }[];
   /** The types its variables are declared with (`g "gadget"`, `g gadget%ROWTYPE`), as type names. */
   types: AstObject[];
@@ -79,10 +82,17 @@ export function plpgsqlBody(createText: string): PlpgsqlBody {
   let parsed: unknown;
   try {
     parsed = pgQuery().parsePlPgSQLSync(createText);
-  } catch {
-    return { statements: [], types: [], columns: [] };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { unread: `libpg-query's PL/pgSQL parser rejects it (${reason})`, statements: [], types: [], columns: [] };
   }
-  const body: PlpgsqlBody = { statements: [], types: [], columns: [] };
+  const dynamic = dynamicStatements(parsed);
+  const body: PlpgsqlBody = {
+    ...(dynamic.length ? { unread: `it runs SQL from strings (${dynamic.join(", ")})` } : {}),
+    statements: [],
+    types: [],
+    columns: [],
+  };
   for (const { body: type } of findNodes(parsed, "PLpgSQL_type")) {
     const typname = stringField(type, "typname");
     if (typname) declaredType(typname, body);

@@ -139,11 +139,13 @@ describe("the objects a migration's SQL touches", () => {
     expect(
       used('CREATE FUNCTION "f"(g "gadget", n integer) RETURNS SETOF "s"."w" LANGUAGE plpgsql AS $$ BEGIN END $$;'),
     ).toEqual(['type "gadget"', 'table "gadget"', 'type "s"."w"', 'table "s"."w"']);
+    // What a query reads from is a table or a view.
     expect(
       used('CREATE FUNCTION "f"() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT count(*) FROM "gadget"; END;'),
-    ).toEqual(['table "gadget"']);
+    ).toEqual(['table "gadget"', 'view "gadget"']);
     expect(used('CREATE FUNCTION "f"() RETURNS bigint LANGUAGE sql RETURN (SELECT count(*) FROM "gadget");')).toEqual([
       'table "gadget"',
+      'view "gadget"',
     ]);
     // A body's data changes only run when it is called: used, not changed.
     const body = touches(

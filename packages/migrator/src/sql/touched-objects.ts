@@ -36,6 +36,11 @@ export interface UnreadStatement {
 export interface SqlTouches {
   touched: TouchedObjects;
   unread: UnreadStatement[];
+  /**
+   * With `dependents`: routine bodies read only in part (`reason`), with their text, so whoever
+   * checks what they use can look for a name in it.
+   */
+  partlyRead: (UnreadStatement & { text: string })[];
 }
 
 /** `"t"` in `public` (or unqualified), `"s"."t"` elsewhere: the snapshot reader's form. */
@@ -119,6 +124,8 @@ function routineBodyText(node: AstObject): string | undefined {
 class Reader {
   /** Why the last statement read was not read, when it is more than its kind (set by {@link unit}). */
   reason: string | undefined;
+  /** Routine bodies read only in part, with why (see {@link SqlTouches.partlyRead}). */
+  readonly partlyRead: { reason: string; text: string }[] = [];
 
   constructor(
     readonly touched: TouchedObjects,
@@ -151,7 +158,10 @@ class Reader {
   readsTables(node: unknown): void {
     for (const { body } of findNodes(node, "RangeVar")) {
       const name = rangeVarName(body);
-      if (name) this.touched.use(this.table(name));
+      if (!name) continue;
+      this.touched.use(this.table(name));
+      // What a query reads from may be a view (the snapshot labels those `view "v"`).
+      this.touched.use(`view ${name}`);
     }
   }
 
@@ -216,6 +226,7 @@ class Reader {
       if (this.dependents && createText !== undefined) {
         const inner = new Reader(new TouchedObjects(), this.indexes, true);
         const body = plpgsqlBody(createText);
+        if (body.unread) this.partlyRead.push({ reason: body.unread, text: createText });
         for (const statement of body.statements) inner.unit(statement);
         for (const type of body.types) inner.usesType(type);
         for (const names of body.columns)
@@ -417,9 +428,16 @@ class Reader {
           this.usesType(objectField(nodeOf(def, "ColumnDef"), "typeName"));
         return true;
       case "CreateSeqStmt":
-      case "AlterSeqStmt":
+      case "AlterSeqStmt": {
         this.touched.add(`sequence ${rangeVarName(objectField(node, "sequence")) ?? ""}`);
+        // OWNED BY t.c: the sequence goes when the column does.
+        const ownedBy = arrayField(node, "options")
+          .map((item) => nodeOf(item, "DefElem"))
+          .find((option) => stringField(option, "defname") === "owned_by");
+        const owner = nameList(nodeOf(ownedBy?.["arg"], "List")?.["items"]);
+        if (owner.length > 1) this.column(listName(owner.slice(0, -1)), owner.at(-1) ?? "", "used");
         return true;
+      }
       case "ViewStmt":
         this.touched.add(`view ${rangeVarName(objectField(node, "view")) ?? ""}`);
         this.readsTables(node["query"]);
@@ -681,6 +699,7 @@ export function sqlTouches(
 ): SqlTouches {
   const reader = new Reader(new TouchedObjects(), indexes, options.dependents);
   const unread: UnreadStatement[] = [];
+  const partlyRead: SqlTouches["partlyRead"] = [];
   for (const statement of migration.statements) {
     const at = { file: migration.file, line: statement.position.line };
     if (statement.parseError) {
@@ -692,9 +711,10 @@ export function sqlTouches(
       if (body && body.opaque.length > 0)
         unread.push({ ...at, reason: `a DO block with PL/pgSQL it cannot read (${body.opaque.join(", ")})` });
       if (!reader.unit(unit)) unread.push({ ...at, reason: reader.reason ?? `${unit.type} statements are not read` });
+      for (const part of reader.partlyRead.splice(0)) partlyRead.push({ ...at, ...part });
     }
   }
-  return { touched: reader.touched, unread };
+  return { touched: reader.touched, unread, partlyRead };
 }
 
 /**
