@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { customType, index, integer, pgSequence, pgTable, pgView, serial, text } from "drizzle-orm/pg-core";
+import { customType, index, integer, pgSchema, pgSequence, pgTable, pgView, serial, text } from "drizzle-orm/pg-core";
 import { planRevert, writeRevert } from "@repo/migrator";
 import { generateInto } from "../testing/generate-migration.ts";
 import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
@@ -264,6 +264,23 @@ describe("db:revert reads the PL/pgSQL bodies of later functions (PostgreSQL rec
     expect(error.conflicts.filter((c) => c.migration === laterTag).map((c) => c.touches)).toEqual([
       expect.stringMatching(/^has a routine whose body names it and db:revert cannot read all of \(\S+\.sql:1: /),
     ]);
+  });
+
+  it("a function on another schema's table, named unqualified under its own search_path, blocks it", async () => {
+    const s = history();
+    const app = pgSchema("app");
+    const appGadget = app.table("gadget", { id: integer("id").primaryKey() });
+    const gadgetTag = await generateInto(s, "app_gadget", { app, appGadget }, later(s, 1));
+    const laterTag = s.add(
+      "app_gadget_count",
+      'CREATE FUNCTION "app"."gadget_count"() RETURNS bigint LANGUAGE plpgsql SET search_path = app AS $$ BEGIN RETURN (SELECT count(*) FROM "gadget"); END $$;',
+    );
+    const error = await refusal(planRevert({ folder: s.dir, tag: gadgetTag }));
+    expect(error.conflicts).toContainEqual({
+      object: 'table "app"."gadget"',
+      migration: laterTag,
+      touches: 'references table "app"."gadget"',
+    });
   });
 
   it("a body with a variable typed like its column blocks it", async () => {

@@ -74,6 +74,20 @@ describe("the objects a migration's SQL touches", () => {
     ).toEqual([]);
   });
 
+  it("reads a routine's unqualified names in the schema its own search_path names", () => {
+    const used = (sql: string) => [...touches(sql).used.keys()];
+    expect(
+      used(
+        `CREATE FUNCTION "f"() RETURNS bigint LANGUAGE sql SET search_path = app, public AS $$ SELECT count(*) FROM "gadget" $$;`,
+      ),
+    ).toContain('table "app"."gadget"');
+    expect(
+      used(
+        `CREATE FUNCTION "f"() RETURNS bigint LANGUAGE sql SET search_path = "$user", app BEGIN ATOMIC SELECT count(*) FROM "public"."gadget"; END;`,
+      ),
+    ).toContain('table "gadget"');
+  });
+
   it("tells comments on different routines and types apart, and finds two on the same one", () => {
     expect(common(`COMMENT ON FUNCTION "f"() IS 'a';`, `COMMENT ON FUNCTION "g"() IS 'b';`)).toEqual([]);
     expect(common(`COMMENT ON TYPE "mood" IS 'a';`, `COMMENT ON TYPE "tone" IS 'b';`)).toEqual([]);

@@ -86,6 +86,46 @@ function relationInString(text: string): string | undefined {
   return listName(names);
 }
 
+/**
+ * The schema a routine's unqualified names are found in when it sets its own `search_path`
+ * (`SET search_path = app, public`): the first one that is no placeholder; undefined when it sets none.
+ */
+function routineSchema(node: AstObject): string | undefined {
+  for (const item of arrayField(node, "options")) {
+    const option = nodeOf(item, "DefElem");
+    const set = nodeOf(option?.["arg"], "VariableSetStmt");
+    if (stringField(option, "defname") !== "set" || stringField(set, "name") !== "search_path") continue;
+    return arrayField(set, "args")
+      .map((arg) => stringField(objectField(nodeOf(arg, "A_Const"), "sval"), "sval"))
+      .find((name) => name !== undefined && !["$user", "pg_catalog", "pg_temp"].includes(name));
+  }
+  return undefined;
+}
+
+/** A type name (`names`) placed in `schema` when it names no schema. */
+function typeInSchema(typeName: AstObject, schema: string): void {
+  const names = arrayField(typeName, "names");
+  if (names.length === 1 && typeName["pct_type"] !== true) typeName["names"] = [{ String: { sval: schema } }, ...names];
+}
+
+/** A copy of a statement with its unqualified relations and types placed in `schema` (none: the statement itself). */
+function qualifiedIn(node: AstObject, schema: string | undefined): AstObject {
+  if (!schema) return node;
+  const copy = structuredClone(node);
+  for (const { body } of findNodes(copy, "RangeVar"))
+    if (stringField(body, "schemaname") === undefined) body["schemaname"] = schema;
+  for (const { body } of findNodes(copy, "TypeName")) typeInSchema(body, schema);
+  return copy;
+}
+
+/** A copy of a type name placed in `schema` when it names none (no schema: the type name itself). */
+function typeQualifiedIn(typeName: AstObject, schema: string | undefined): AstObject {
+  if (!schema) return typeName;
+  const copy = structuredClone(typeName);
+  typeInSchema(copy, schema);
+  return copy;
+}
+
 /** Index names are unique per schema: the table of each index the history creates, by qualified name. */
 export type IndexTables = ReadonlyMap<string, string>;
 
@@ -207,6 +247,9 @@ class Reader {
    */
   routine(node: AstObject, createText?: string): boolean {
     this.touched.add(`function ${listName(nameList(node["funcname"]))}`);
+    const schema = routineSchema(node);
+    const inSchema = (statements: { type: string; node: AstObject }[]) =>
+      statements.map((statement) => ({ ...statement, node: qualifiedIn(statement.node, schema) }));
     for (const item of arrayField(node, "parameters"))
       this.usesType(objectField(nodeOf(item, "FunctionParameter"), "argType"));
     this.usesType(objectField(node, "returnType"));
@@ -217,7 +260,7 @@ class Reader {
       const statements = list
         ? arrayField(list, "items").flatMap((item) => arrayField(nodeOf(item, "List"), "items"))
         : [atomic];
-      return this.usesStatements(statementsOf(statements), "its BEGIN ATOMIC body");
+      return this.usesStatements(inSchema(statementsOf(statements)), "its BEGIN ATOMIC body");
     }
     const language = routineLanguage(node);
     if (language === "plpgsql") {
@@ -227,8 +270,8 @@ class Reader {
         const inner = new Reader(new TouchedObjects(), this.indexes, true);
         const body = plpgsqlBody(createText);
         if (body.unread) this.partlyRead.push({ reason: body.unread, text: createText });
-        for (const statement of body.statements) inner.unit(statement);
-        for (const type of body.types) inner.usesType(type);
+        for (const statement of inSchema(body.statements)) inner.unit(statement);
+        for (const type of body.types) inner.usesType(typeQualifiedIn(type, schema));
         for (const names of body.columns)
           if (names.length > 1) inner.column(listName(names.slice(0, -1)), names.at(-1) ?? "", "used");
         for (const [label, parent] of [...inner.touched.changed, ...inner.touched.used])
@@ -248,7 +291,7 @@ class Reader {
     const raw = arrayField(isObject(parsed) ? parsed : undefined, "stmts").map((s) =>
       isObject(s) ? s["stmt"] : undefined,
     );
-    return this.usesStatements(statementsOf(raw), "its SQL body");
+    return this.usesStatements(inSchema(statementsOf(raw)), "its SQL body");
   }
 
   /** The unqualified columns an expression on `table` names, as used. */
