@@ -233,6 +233,7 @@ describe("db:revert reads the PL/pgSQL bodies of later functions (PostgreSQL rec
     ["a variable's default", plpgsql("RETURN n;", 'n bigint := (SELECT count(*) FROM "gadget");')],
     ["a RETURN", plpgsql('RETURN (SELECT max("id") FROM "gadget");')],
     ["a variable of its row type", plpgsql("RETURN 1;", 'g "gadget"%ROWTYPE;')],
+    ["a lock", plpgsql('LOCK TABLE "gadget" IN SHARE MODE;\nRETURN 1;')],
     ["a variable of its composite type", plpgsql("RETURN 1;", 'g "gadget";')],
   ])("a body that uses the reverted table in %s blocks it", async (_, sql) => {
     await expectGadgetReferencedBy(sql);

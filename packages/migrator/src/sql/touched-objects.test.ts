@@ -74,6 +74,14 @@ describe("the objects a migration's SQL touches", () => {
     ).toEqual([]);
   });
 
+  it("reads a LOCK TABLE as making nothing: no statement it cannot read, no object in common", () => {
+    const { unread } = sqlTouches(parsed('LOCK TABLE "audit_log" IN SHARE MODE;'));
+    expect(unread).toEqual([]);
+    expect(common('LOCK TABLE "audit_log" IN SHARE MODE;', 'ALTER TABLE "audit_log" ADD COLUMN "note" text;')).toEqual(
+      [],
+    );
+  });
+
   it("reads a routine's unqualified names in the schema its own search_path names", () => {
     const used = (sql: string) => [...touches(sql).used.keys()];
     expect(

@@ -599,6 +599,14 @@ class Reader {
       case "ReturnStmt":
         this.readsTables(node);
         return true;
+      case "LockStmt":
+        // A lock makes nothing and lasts the transaction; a routine that takes one fails once its table is gone.
+        if (this.dependents)
+          for (const item of arrayField(node, "relations")) {
+            const name = rangeVarName(nodeOf(item, "RangeVar"));
+            if (name) this.touched.use(this.table(name));
+          }
+        return true;
       case "RefreshMatViewStmt":
         this.touched.use(this.table(rangeVarName(objectField(node, "relation")) ?? ""));
         return true;
