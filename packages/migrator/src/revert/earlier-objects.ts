@@ -11,6 +11,7 @@
 import {
   arrayField,
   type AstObject,
+  constantText,
   findNodes,
   nameList,
   nodeOf,
@@ -18,6 +19,7 @@ import {
   objectNameList,
   stringField,
 } from "../sql/ast.ts";
+import { namesInText } from "../sql/names-in-text.ts";
 import { OPAQUE_STATEMENTS, routineDefinition } from "../sql/opaque-routines.ts";
 import { parseMigration, type SqlUnit } from "../sql/parse-migration.ts";
 import { qualifiedIdent } from "../sql/quote-ident.ts";
@@ -119,8 +121,7 @@ export function setsSearchPathIn(unit: SqlUnit): boolean {
     findNodes(unit.node, "FuncCall").some((call) => {
       if (nameList(call.body["funcname"]).at(-1) !== "set_config") return false;
       // set_config('search_path', …), or a setting named at run time (which may be it).
-      const first = nodeOf(arrayField(call.body, "args")[0], "A_Const");
-      const name = stringField(nodeOf(first?.["sval"], "String") ?? objectField(first, "sval"), "sval");
+      const name = constantText(arrayField(call.body, "args")[0]);
       return name === undefined || name.toLowerCase() === "search_path";
     })
   );
@@ -338,9 +339,9 @@ export class EarlierObjects {
     const reached = new Set(names.filter((name) => this.routines.has(name)));
     for (let grew = true; grew;) {
       grew = false;
-      const texts = [...reached].map((name) => this.routines.get(name)!.toLowerCase());
+      const texts = [...reached].map((name) => this.routines.get(name)!);
       for (const name of this.routines.keys()) {
-        if (reached.has(name) || !texts.some((text) => text.includes(name.toLowerCase()))) continue;
+        if (reached.has(name) || !texts.some((text) => namesInText(text, name))) continue;
         reached.add(name);
         grew = true;
       }
@@ -381,11 +382,8 @@ export class EarlierObjects {
    * run time, so no parse can answer; a name built from pieces at run time is not seen.
    */
   unreadNaming(...names: string[]): string | undefined {
-    const wanted = names.map((name) => name.toLowerCase());
-    return this.unreadStatements.find((statement) => {
-      if (statement.all) return true;
-      const text = statement.text.toLowerCase().replace(/\s+/g, " ");
-      return wanted.some((name) => text.includes(name));
-    })?.at;
+    return this.unreadStatements.find(
+      (statement) => statement.all === true || names.some((name) => namesInText(statement.text, name)),
+    )?.at;
   }
 }

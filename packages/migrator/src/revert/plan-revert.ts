@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { loadParser, parseMigration, parseSql } from "../sql/parse-migration.ts";
+import { namesInText } from "../sql/names-in-text.ts";
 import { indexTables, type SqlTouches, sqlTouches } from "../sql/touched-objects.ts";
 import { NO_TRANSACTION_DIRECTIVE, STATEMENT_BREAKPOINT } from "../sql/statements.ts";
 import { concurrentReverse } from "./concurrent-indexes.ts";
@@ -226,6 +227,12 @@ function refuseAmbiguity(tag: string, ambiguities: string[]): void {
   );
 }
 
+/** Whether `text` names the object of `label` (its last quoted name: `table "s"."t"` → `t`). */
+function namesIn(text: string, label: string): boolean {
+  const name = [...label.matchAll(/"((?:[^"]|"")*)"/g)].at(-1)?.[1]?.replaceAll('""', '"');
+  return name !== undefined && namesInText(text, name);
+}
+
 /**
  * What stands in the way of reverting `target` alone. Snapshot-recorded objects are compared with
  * the net change since it (`net`: after TAG → now), so a later change that a later revert already
@@ -237,17 +244,10 @@ function refuseAmbiguity(tag: string, ambiguities: string[]): void {
  * selects from or a foreign key references, the column an expression index names), so a later
  * revert of TAG itself, hand-written, blocks it too. A later statement the parser cannot read (a
  * `DO` block running `EXECUTE`, a statement of a kind it does not know) blocks it as well: what it
- * did is unknown, and the revert's `DROP … CASCADE` could take it away.
+ * did is unknown, and the revert's `DROP … CASCADE` could take it away. So does a routine body it
+ * can read only in part (`partlyRead`) whose text names a changed object, and a later migration
+ * that drops or makes again an object TAG made (the net change cannot show it).
  */
-/** Whether `text` names the object of `label` (its last quoted name), as an identifier, quoted or not. */
-function namesIn(text: string, label: string): boolean {
-  const name = [...label.matchAll(/"((?:[^"]|"")*)"/g)].at(-1)?.[1]?.replaceAll('""', '"');
-  if (!name) return false;
-  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const unquoted = name === name.toLowerCase() ? `|${escaped}` : "";
-  return new RegExp(`(^|[^A-Za-z0-9_$])("${escaped}"${unquoted})($|[^A-Za-z0-9_$])`, unquoted ? "i" : "").test(text);
-}
-
 function laterConflicts(
   target: TouchedObjects,
   net: TouchedObjects,
@@ -548,8 +548,7 @@ async function planTarget(
     `-- db:revert: reverses ${target.tag}, returning the schema to its state before it.`,
     `-- Written by db:revert: review it; data-loss lines and TODO blocks need a person.`,
   ];
-  const notes = manual.notes;
-  const { sql, dataLoss } = renderSql(header, statements, manual.todos, notes);
+  const { sql, dataLoss } = renderSql(header, statements, manual.todos, manual.notes);
   refuseExisting({ ...written.migration, sql });
 
   return {
@@ -560,7 +559,7 @@ async function planTarget(
     outsideTransaction,
     dataLoss,
     todos: manual.todos,
-    notes,
+    notes: manual.notes,
     checkedLater,
     schemaChanges: schemaChanges(targetTouched, options.schemaFolder),
     ...(written.journal ? { journal: written.journal } : {}),

@@ -86,3 +86,18 @@ export function findNodes(
 export function relationName(rangeVar: AstObject | undefined): string | undefined {
   return stringField(rangeVar, "relname");
 }
+
+/** A constant's text (`'off'`, `off`, `0`, `'off'::text`), or undefined when the value is not a constant. */
+export function constantText(value: unknown): string | undefined {
+  const cast = nodeOf(value, "TypeCast");
+  if (cast) return constantText(cast["arg"]);
+  const constant = nodeOf(value, "A_Const");
+  if (!constant) return undefined;
+  const text = stringField(objectField(constant, "sval"), "sval");
+  if (text !== undefined) return text;
+  const integer = objectField(constant, "ival");
+  if (integer) return String(integer["ival"] ?? 0);
+  const boolean = objectField(constant, "boolval");
+  if (boolean) return boolean["boolval"] === true ? "true" : "false";
+  return undefined;
+}

@@ -3,7 +3,7 @@
  * the runner sets, which a migration may choose for itself, and what releases the runner's
  * advisory lock, which it may not.
  */
-import { arrayField, findNodes, nameList, nodeOf, objectField, stringField } from "./ast.ts";
+import { arrayField, constantText, findNodes, nameList, nodeOf, objectField, stringField } from "./ast.ts";
 import type { ParsedMigration, ReviewStatement, SqlUnit } from "./parse-migration.ts";
 
 const TIMEOUTS = new Set(["lock_timeout", "statement_timeout"]);
@@ -68,21 +68,6 @@ export function lockReleaseIn(unit: SqlUnit, lockKey: string): string | undefine
 
 /** How PostgreSQL spells true for a boolean setting (unique prefixes of on/true/yes, and 1). */
 const TRUE_SPELLINGS = new Set(["on", "t", "tr", "tru", "true", "y", "ye", "yes", "1"]);
-
-/** A constant's text (`'off'`, `off`, `0`, `'off'::text`), or undefined when the value is not a constant. */
-function constantText(value: unknown): string | undefined {
-  const cast = nodeOf(value, "TypeCast");
-  if (cast) return constantText(cast["arg"]);
-  const constant = nodeOf(value, "A_Const");
-  if (!constant) return undefined;
-  const text = stringField(objectField(constant, "sval"), "sval");
-  if (text !== undefined) return text;
-  const integer = objectField(constant, "ival");
-  if (integer) return String(integer["ival"] ?? 0);
-  const boolean = objectField(constant, "boolval");
-  if (boolean) return boolean["boolval"] === true ? "true" : "false";
-  return undefined;
-}
 
 /**
  * The statements of a migration that turn `standard_conforming_strings` off (`SET`, `SET LOCAL`,

@@ -11,6 +11,7 @@ import {
   arrayField,
   type AstObject,
   columnRefNames,
+  constantText,
   findNodes,
   isObject,
   nameList,
@@ -75,9 +76,6 @@ const REGCLASS_FUNCTIONS: ReadonlySet<string> = new Set([
   "pg_relation_filepath",
 ]);
 
-/** Casts that keep a string a string (`'s'::text`). */
-const TEXT_TYPES: ReadonlySet<string> = new Set(["text", "varchar", "name"]);
-
 /** A relation name as `regclass` reads it from a string (`s.t`, `"T"`), in the qualified form; undefined when it is no plain name. */
 function relationInString(text: string): string | undefined {
   const parts = [...text.matchAll(/\s*(?:"((?:[^"]|"")*)"|([A-Za-z_][A-Za-z0-9_$]*))\s*(\.|$)/g)];
@@ -96,7 +94,7 @@ function routineSchema(node: AstObject): string | undefined {
     const set = nodeOf(option?.["arg"], "VariableSetStmt");
     if (stringField(option, "defname") !== "set" || stringField(set, "name") !== "search_path") continue;
     return arrayField(set, "args")
-      .map((arg) => stringField(objectField(nodeOf(arg, "A_Const"), "sval"), "sval"))
+      .map(constantText)
       .find((name) => name !== undefined && !["$user", "pg_catalog", "pg_temp"].includes(name));
   }
   return undefined;
@@ -380,12 +378,9 @@ class Reader {
    * relation, and `'t'::regclass` table or sequence `t`.
    */
   namedInStrings(node: unknown): void {
+    // 'x'::text (a late-bound nextval) names the relation as surely as 'x' does.
     const named = (value: unknown): string | undefined => {
-      // 'x'::text (a late-bound nextval) names the relation as surely as 'x' does.
-      const cast = nodeOf(value, "TypeCast");
-      if (cast && TEXT_TYPES.has(nameList(objectField(cast, "typeName")?.["names"]).at(-1) ?? ""))
-        return named(cast["arg"]);
-      const text = stringField(objectField(nodeOf(value, "A_Const"), "sval"), "sval");
+      const text = constantText(value);
       return text === undefined ? undefined : relationInString(text);
     };
     for (const { body } of findNodes(node, "FuncCall")) {
