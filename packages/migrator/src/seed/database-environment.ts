@@ -9,6 +9,7 @@
  */
 
 import { databaseCause, databaseErrorFields, INSUFFICIENT_PRIVILEGE } from "../drivers/driver.ts";
+import { quoteIdent, quoteLiteral } from "../sql/quote-ident.ts";
 import { seedEnvironmentNamed } from "./seed-tier.ts";
 
 /** The custom setting that holds the marker. */
@@ -75,7 +76,5 @@ export async function readDatabaseEnvironment(query: SqlRows): Promise<string | 
  * // ALTER DATABASE "app" SET app.environment = 'production'
  */
 export function markDatabaseEnvironmentSql(databaseName: string, environment: string): string {
-  const name = `"${databaseName.replaceAll('"', '""')}"`;
-  const value = `'${environment.replaceAll("'", "''")}'`;
-  return `ALTER DATABASE ${name} SET ${DATABASE_ENVIRONMENT_SETTING} = ${value}`;
+  return `ALTER DATABASE ${quoteIdent(databaseName)} SET ${DATABASE_ENVIRONMENT_SETTING} = ${quoteLiteral(environment)}`;
 }

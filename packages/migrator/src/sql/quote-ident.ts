@@ -17,3 +17,13 @@ export function quoteIdent(name: string): string {
 export function qualifiedIdent(schema: string | undefined, name: string): string {
   return schema && schema !== "public" ? `${quoteIdent(schema)}.${quoteIdent(name)}` : quoteIdent(name);
 }
+
+/**
+ * A PostgreSQL string literal, single-quoted with embedded quotes doubled (standard strings, as
+ * PostgreSQL reads them by default).
+ *
+ * @example quoteLiteral("it's") // "'it''s'"
+ */
+export function quoteLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}

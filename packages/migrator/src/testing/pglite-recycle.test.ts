@@ -34,6 +34,9 @@ const TEMPLATE_SQL = [
   "CREATE SEQUENCE fifty",
   "SELECT setval('fifty', 50, false)",
   "CREATE MATERIALIZED VIEW note_count AS SELECT count(*) AS n FROM note",
+  // Names SQL must quote: a comma and a space, a quote.
+  `CREATE TABLE "odd, table" ("a, b" int, "it's" text)`,
+  `INSERT INTO "odd, table" VALUES (1, 'x')`,
   "CREATE FUNCTION one() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END",
 ];
 
@@ -88,6 +91,7 @@ async function observe(clone: TestDatabaseClone & { engine: "pglite" }): Promise
     lookup: await rows("SELECT id, v::text FROM lookup"),
     noteCount: await rows("SELECT n FROM note_count"),
     features: await rows("SELECT count(*)::int AS n FROM information_schema.sql_features"),
+    odd: await rows(`SELECT * FROM "odd, table"`),
   };
 }
 
@@ -133,6 +137,7 @@ describe("reuse of closed PGlite clones", () => {
       GRANT INSERT ON note TO writer;
       CREATE TABLE owned_by_writer (a int);
       ALTER TABLE owned_by_writer OWNER TO writer;
+      UPDATE "odd, table" SET "a, b" = 2;
       UPDATE lookup SET v = v WHERE id = 3;
       UPDATE lookup SET v = ARRAY[1, 2] WHERE id = 1;
       SELECT nextval('fifty');

@@ -14,6 +14,7 @@
  */
 import { createHash } from "node:crypto";
 import type { PGlite } from "@electric-sql/pglite";
+import { quoteIdent, quoteLiteral } from "../sql/quote-ident.ts";
 
 /** What a template looks like, read from a fresh clone before any test touched it. */
 export interface TemplateState {
@@ -145,7 +146,7 @@ UNION ALL SELECT concat_ws(' ', 'file-setting', sourcefile, name, setting, appli
  */
 const ROW_TABLES = `
 SELECT format('%I.%I', n.nspname, c.relname) AS name, c.relkind = 'm' AS view,
-  (SELECT string_agg(format('%I', a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a
+  (SELECT array_agg(format('%I', a.attname) ORDER BY a.attnum) FROM pg_attribute a
      WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE (c.relkind IN ('r', 'p') OR (c.relkind = 'm' AND c.relispopulated)) AND NOT c.relispartition
@@ -155,11 +156,8 @@ ORDER BY 1`;
 interface RowTable {
   name: string;
   view: boolean;
-  columns: string | null;
-}
-
-function literal(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
+  /** Its columns a row can be written to (not generated), quoted; null when it has none. */
+  columns: string[] | null;
 }
 
 /**
@@ -168,7 +166,7 @@ function literal(text: string): string {
  */
 async function perRelation<T>(db: PGlite, names: string[], select: (name: string) => string): Promise<T[]> {
   if (names.length === 0) return [];
-  const sql = names.map((name) => `SELECT ${literal(name)} AS name, ${select(name)}`).join("\nUNION ALL ");
+  const sql = names.map((name) => `SELECT ${quoteLiteral(name)} AS name, ${select(name)}`).join("\nUNION ALL ");
   return (await db.query<T>(sql)).rows;
 }
 
@@ -245,12 +243,11 @@ SELECT v FROM (
 WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = o.oid AND d.classid = o.cls AND d.deptype = 'e')
 ORDER BY 1`;
 
-/** The fingerprint: every catalog fact, every table's rows and every sequence's state, hashed. */
-async function fingerprint(db: PGlite): Promise<string> {
+/** The fingerprint: every catalog fact, every table's rows (`hashes`, from {@link tableHashes}) and every sequence's state, hashed. */
+async function fingerprint(db: PGlite, hashes: Map<string, string | null>): Promise<string> {
   const [facts] = await column(db, `SELECT md5(string_agg(fact, E'\\n' ORDER BY fact)) AS v FROM (${CATALOG_FACTS}) f`);
   const hash = createHash("sha256").update(facts ?? "");
-  const tables = (await db.query<RowTable>(ROW_TABLES)).rows;
-  for (const [table, rows] of await tableHashes(db, tables)) hash.update(`\n${table} ${rows ?? ""}`);
+  for (const [table, rows] of hashes) hash.update(`\n${table} ${rows ?? ""}`);
   for (const [sequence, state] of await sequenceStates(db)) hash.update(`\n${sequence} ${state.last} ${state.called}`);
   return hash.digest("hex");
 }
@@ -260,18 +257,15 @@ export async function readTemplateState(db: PGlite): Promise<TemplateState> {
   const tables = (await db.query<RowTable>(ROW_TABLES)).rows;
   const rows = new Map<string, string[]>();
   for (const [table, content] of await tableRows(db, tables)) if (content) rows.set(table, content);
+  const hashes = await tableHashes(db, tables);
   return {
-    fingerprint: await fingerprint(db),
+    fingerprint: await fingerprint(db, hashes),
     ...(await inventory(db)),
     rows,
-    hashes: await tableHashes(db, tables),
+    hashes,
     login: (await column(db, "SELECT session_user AS v"))[0] ?? "postgres",
     sequences: await sequenceStates(db),
   };
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }
 
 /** Drops what the test made beyond the template, and puts back the template's rows and sequences. */
@@ -309,12 +303,9 @@ async function undo(db: PGlite, state: TemplateState): Promise<void> {
     for (const table of tables) {
       const rows = state.rows.get(table.name);
       if (table.view || rows === undefined || emptied.get(table.name) !== null || !table.columns) continue;
-      const columns = table.columns
-        .split(", ")
-        .map((name) => `(r).${name}`)
-        .join(", ");
+      const columns = table.columns.map((name) => `(r).${name}`).join(", ");
       await db.query(
-        `INSERT INTO ${table.name} (${table.columns}) OVERRIDING SYSTEM VALUE
+        `INSERT INTO ${table.name} (${table.columns.join(", ")}) OVERRIDING SYSTEM VALUE
          SELECT ${columns} FROM (SELECT row_text::${table.name} AS r FROM unnest($1::text[]) WITH ORDINALITY AS u (row_text, n) ORDER BY n) rows`,
         [rows],
       );
@@ -323,7 +314,7 @@ async function undo(db: PGlite, state: TemplateState): Promise<void> {
   }
   for (const view of changed.filter((table) => table.view)) await db.exec(`REFRESH MATERIALIZED VIEW ${view.name}`);
   for (const [sequence, { last, called }] of state.sequences)
-    await db.query(`SELECT setval(${literal(sequence)}, ${last}, ${called})`);
+    await db.query(`SELECT setval(${quoteLiteral(sequence)}, ${last}, ${called})`);
 }
 
 /**
@@ -334,7 +325,8 @@ export async function recycle(db: PGlite, state: TemplateState): Promise<boolean
   if (db.closed) return false;
   try {
     await undo(db, state);
-    return (await fingerprint(db)) === state.fingerprint;
+    const hashes = await tableHashes(db, (await db.query<RowTable>(ROW_TABLES)).rows);
+    return (await fingerprint(db, hashes)) === state.fingerprint;
   } catch {
     return false;
   }

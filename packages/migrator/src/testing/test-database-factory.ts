@@ -182,7 +182,8 @@ export function createTestDatabaseFactory(options: TestDatabaseFactoryOptions): 
       return { engine, url, database, close: () => dropServerDatabase(serverUrl, database) };
     }
     const template = join(dir, templateName(engine));
-    const reused = options.pglite?.reuse && !cloneOptions.fresh ? reusable.take(template) : undefined;
+    const reuse = options.pglite?.reuse === true && !cloneOptions.fresh;
+    const reused = reuse ? reusable.take(template) : undefined;
     if (reused) return pgliteClone(template, reused.dataDir, reused.db, reused.state);
     const dataDir = await clonePgliteDataDir(template, `${options.name}-test`);
     const db = await pglite()
@@ -192,10 +193,7 @@ export function createTestDatabaseFactory(options: TestDatabaseFactoryOptions): 
         throw error;
       });
     // A template whose state cannot be read is cloned without reuse.
-    const state =
-      options.pglite?.reuse && !cloneOptions.fresh
-        ? await reusable.stateOf(template, db).catch(() => undefined)
-        : undefined;
+    const state = reuse ? await reusable.stateOf(template, db).catch(() => undefined) : undefined;
     return pgliteClone(template, dataDir, db, state);
   }
 
