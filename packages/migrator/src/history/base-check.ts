@@ -9,7 +9,14 @@ import { isDeepStrictEqual } from "node:util";
 import { mergeBase, pathsAt } from "../git/git.ts";
 import type { JournalEntry } from "../journal/journal-file.ts";
 import type { Migration, MigrationFolder } from "../journal/migration-folder.ts";
-import { type FolderAtCommit, folderRepository, pathInFolder, readFolderAt, resolveRef } from "./folder-at.ts";
+import {
+  type FolderAtCommit,
+  folderRepository,
+  pathInFolder,
+  readFolderAt,
+  repositoryPath,
+  resolveRef,
+} from "./folder-at.ts";
 
 /** Which part of a migration changed. */
 export type EditedPart = "SQL file" | "snapshot" | "journal entry";
@@ -84,7 +91,7 @@ export async function compareWithBase(current: MigrationFolder, ref: string): Pr
     if (!base || base.migrations.length === 0) return { ref, commit, baseCount: 0, edits: [] };
     const seen = await seenPaths(repository.root, repository.path, commit);
     const inRepository = (folder: MigrationFolder, file: string) =>
-      [repository.path, pathInFolder(folder, file)].filter(Boolean).join("/");
+      repositoryPath(repository, pathInFolder(folder, file));
     return {
       ref,
       commit,

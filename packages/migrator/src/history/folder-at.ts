@@ -38,6 +38,11 @@ export interface FolderRepository {
   path: string;
 }
 
+/** A path inside the migrations folder (`/` separators) as git names it: relative to the repository's root. */
+export function repositoryPath(repository: FolderRepository, pathInFolder: string): string {
+  return [repository.path, pathInFolder].filter(Boolean).join("/");
+}
+
 /** The repository of a migrations folder; refuses (`not-in-git`, exit 2) a folder outside one. */
 export async function folderRepository(folder: string, purpose: string): Promise<FolderRepository> {
   const absolute = resolve(folder);
@@ -94,7 +99,7 @@ export async function readFolderAt(repository: FolderRepository, ref: string, co
     writeFileSync(join(copy, path), content);
   }
   const remove = () => rmSync(temp, { recursive: true, force: true });
-  const display = (path: string) => `${ref}:${[repository.path, path].filter(Boolean).join("/")}`;
+  const display = (path: string) => `${ref}:${repositoryPath(repository, path)}`;
   let folder: MigrationFolder | undefined;
   try {
     folder = files.size === 0 ? undefined : readMigrationFolder(copy);

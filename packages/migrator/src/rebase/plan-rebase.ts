@@ -30,6 +30,7 @@ import {
   GitHistoryError,
   pathInFolder,
   readFolderAt,
+  repositoryPath,
   resolveRef,
 } from "../history/folder-at.ts";
 import { drizzleFolderName } from "../journal/drizzle-name.ts";
@@ -150,8 +151,8 @@ async function refuseDeployed(
     const path = sqlPath(m, folder);
     if (!there.has(path)) continue;
     // The base's migration of the same name is there; the branch's own only if its SQL is.
-    const inRepository = [repository.path, path].filter(Boolean).join("/");
-    if (!fromGit.has(m) || (await fileAt(repository.root, commit, inRepository)) === m.sql) found.push(m);
+    if (!fromGit.has(m) || (await fileAt(repository.root, commit, repositoryPath(repository, path))) === m.sql)
+      found.push(m);
   }
   if (found.length > 0) {
     throw new RebaseError(
@@ -194,18 +195,17 @@ async function sameNameMigrations(
   base: MigrationFolder,
   ontoCommit: string,
 ): Promise<Map<string, SameName>> {
-  const inRepository = (p: string) => [repository.path, p].filter(Boolean).join("/");
   const branchSide = await addedOnlyOn(repository.root, "HEAD", ontoCommit, repository.path);
   const found = new Map<string, SameName>();
   for (const b of base.migrations) {
     const key = keyOf(b, base.layout);
-    const path = inRepository(pathInFolder(base, b.file));
+    const path = repositoryPath(repository, pathInFolder(base, b.file));
     const commit = branchSide.get(path);
     const m = current.migrations.find((c) => keyOf(c, current.layout) === key);
     if (!commit || !m) continue;
     const sql = await fileAt(repository.root, commit, path);
     if (sql === undefined || sql === b.sql) continue;
-    const text = await fileAt(repository.root, commit, inRepository(pathInFolder(base, b.snapshotPath)));
+    const text = await fileAt(repository.root, commit, repositoryPath(repository, pathInFolder(base, b.snapshotPath)));
     const snapshot = text === undefined ? undefined : parsedSnapshot(text);
     if (snapshot && b.snapshot && snapshot.id === b.snapshot.id) continue;
     found.set(key, { migration: { ...m, sql, hash: migrationHash(sql), snapshot }, commit });
@@ -233,9 +233,8 @@ async function ownSnapshots(
       own.set(m, m.snapshot);
       continue;
     }
-    const inRepository = (p: string) => [repository.path, p].filter(Boolean).join("/");
-    const commit = await commitAdding(repository.root, inRepository(sqlPath(m, branch)));
-    const text = commit ? await fileAt(repository.root, commit, inRepository(path)) : undefined;
+    const commit = await commitAdding(repository.root, repositoryPath(repository, sqlPath(m, branch)));
+    const text = commit ? await fileAt(repository.root, commit, repositoryPath(repository, path)) : undefined;
     const snapshot = text === undefined ? undefined : parsedSnapshot(text);
     if (!snapshot && m.snapshot) {
       throw new RebaseError(
@@ -345,17 +344,16 @@ async function plan(
   }
   const layout = base.layout;
   const baseByKey = new Map(base.migrations.map((b) => [keyOf(b, layout), b]));
-  const inRepository = (p: string) => [repository.path, p].filter(Boolean).join("/");
   /** Whether a file of the folder is what it is at the base, compared as git compares (line endings converted). */
   const asAtBase = async (path: string) =>
     branch.source === "working tree" &&
-    (await workingTreeBlob(repository.root, inRepository(path))) ===
-      (await committedBlob(repository.root, ontoCommit, inRepository(path)));
+    (await workingTreeBlob(repository.root, repositoryPath(repository, path))) ===
+      (await committedBlob(repository.root, ontoCommit, repositoryPath(repository, path)));
   const sameName = await sameNameMigrations(repository, current, base, ontoCommit);
   for (const m of current.migrations) {
     const own = sameName.get(keyOf(m, layout));
     if (!own || branch.source === "HEAD" || m.hash === own.migration.hash) continue;
-    const path = inRepository(sqlPath(m, current));
+    const path = repositoryPath(repository, sqlPath(m, current));
     const here = await workingTreeBlob(repository.root, path);
     if ((await asAtBase(sqlPath(m, current))) || here === (await committedBlob(repository.root, own.commit, path)))
       continue;
@@ -423,7 +421,7 @@ async function plan(
   const theirs = await unseen(
     repository,
     base,
-    { migration: first, snapshot: snapshots.get(first), path: inRepository(sqlPath(first, current)) },
+    { migration: first, snapshot: snapshots.get(first), path: repositoryPath(repository, sqlPath(first, current)) },
     ontoCommit,
   );
   const lastBase = base.migrations.at(-1) as Migration;
