@@ -22,8 +22,8 @@ import type { Snapshot } from "../snapshot/snapshot.ts";
  * (the table a view selects from or a foreign key references, the column an expression index
  * names), and the statements it cannot read; `generatedRead` the same of the generated
  * statements (what the snapshots do not say: a default's `nextval('s')`, the tables a view
- * selects from); `indexes` names the table of each index of the history. `earlier` are the migrations before it (an extension one of them created is not this
- * one's).
+ * selects from). `indexes` names the table of each index of the history; `earlier` are the
+ * migrations before it (an extension one of them created is not this one's).
  */
 export async function migrationTouches(
   folder: string,
@@ -54,15 +54,17 @@ export async function migrationTouches(
   for (const t of manual.touched) handWritten.add(t.label, t.parent);
   const generated = new Set(statements.flatMap(canonicalStatements));
   const parsed = parseMigration(migration.tag, basename(migration.file), migration.sql);
-  const statementsWritten = parsed.statements
-    .map((statement) => ({ ...statement, units: statement.units.filter((u) => !generated.has(canonicalUnit(u))) }))
-    .filter((statement) => statement.parseError || statement.units.length > 0);
-  const handWrittenRead = sqlTouches({ ...parsed, statements: statementsWritten }, indexes, { dependents: true });
-  const statementsGenerated = parsed.statements
-    .map((statement) => ({ ...statement, units: statement.units.filter((u) => generated.has(canonicalUnit(u))) }))
-    .filter((statement) => !statement.parseError && statement.units.length > 0);
-  const generatedRead = sqlTouches({ ...parsed, statements: statementsGenerated }, indexes, {
-    dependents: true,
-  }).touched;
-  return { recorded, handWritten, handWrittenRead, generatedRead };
+  /** What the parser reads in the generated statements, or in the others (with those it rejects). */
+  const read = (isGenerated: boolean) =>
+    sqlTouches(
+      {
+        ...parsed,
+        statements: parsed.statements
+          .map((s) => ({ ...s, units: s.units.filter((u) => generated.has(canonicalUnit(u)) === isGenerated) }))
+          .filter((s) => s.units.length > 0 || (!isGenerated && s.parseError)),
+      },
+      indexes,
+      { dependents: true },
+    );
+  return { recorded, handWritten, handWrittenRead: read(false), generatedRead: read(true).touched };
 }
