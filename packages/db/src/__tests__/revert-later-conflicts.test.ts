@@ -389,9 +389,11 @@ describe("db:revert refuses when a later migration names what it made in a strin
     const plainCounter = pgTable("counter", { id: serial("id"), name: text("name") });
     await generateInto(s, "counter", { counter: plainCounter }, later(s, 1));
     const keyTag = await generateInto(s, "counter_key", { counter }, later(s, 1));
-    s.add("counter_restart", "SELECT setval('counter_id_seq', 1000);");
-    // Planned, not refused (what Drizzle Kit writes to drop a primary key is its own affair).
+    const restartTag = s.add("counter_restart", "SELECT setval('counter_id_seq', 1000);");
+    // Planned, not refused, with the later setval checked (what Drizzle Kit writes to drop a
+    // primary key is its own affair).
     const plan = await planRevert({ folder: s.dir, tag: keyTag });
+    expect(plan.checkedLater).toEqual([restartTag]);
     expect(plan.statements.length).toBeGreaterThan(0);
   });
 
