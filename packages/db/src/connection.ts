@@ -8,14 +8,13 @@ import { fileURLToPath } from "node:url";
 import type { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
 import {
-  compiledAtBaseline,
   ConnectionError,
   type Driver,
   lockPgliteFolder,
   openEmptyPglite,
+  openPgliteFolder,
   openPostgresDriver,
   pgliteDriver,
-  pgliteStartParams,
 } from "@repo/migrator";
 import "./env.ts";
 
@@ -36,19 +35,25 @@ export function connectionFromEnv(env: NodeJS.ProcessEnv = process.env): Connect
   return { kind: "pglite", dataDir: resolve(from, env["PGLITE_DATA_DIR"]?.trim() || DEFAULT_PGLITE_DIR) };
 }
 
-/** Opens (creating if needed) an embedded database with the extensions Trovella's schema uses. */
+/** The PGlite extensions Trovella's migrations need (`CREATE EXTENSION vector`). */
+export const pgliteExtensions = { vector };
+
+/** Where the empty embedded data directory is kept between runs (git-ignored, like every cache). */
+const PGLITE_CACHE_DIR = fileURLToPath(new URL("../node_modules/.cache/trovella-db", import.meta.url));
+
+/**
+ * Opens (creating if needed) an embedded database with the extensions Trovella's schema uses. A
+ * new one is loaded from the cached empty data directory rather than made by initdb.
+ */
 export async function openPglite(dataDir: string): Promise<PGlite> {
-  // Loaded here, not at the top: commands on a server (db:migrate on deploy) skip PGlite's start-up cost.
-  const { PGlite } = await import("@electric-sql/pglite");
   // One process at a time: a second opener gets a clear error instead of corrupting the folder.
   const lock = lockPgliteFolder(dataDir);
   let db: PGlite;
   try {
-    // Compiled at baseline, with a small buffer pool (pglite-start.ts): a command (or a test) is over
+    // PGlite is loaded only here (commands on a server, db:migrate on deploy, skip its start-up),
+    // baseline-compiled with a small buffer pool (pglite-start.ts): a command (or a test) is over
     // before V8's optimizing compiler or a large pool would pay off.
-    db = await compiledAtBaseline(() =>
-      PGlite.create(dataDir, { extensions: { vector }, startParams: pgliteStartParams(PGlite) }),
-    );
+    db = await openPgliteFolder(dataDir, { extensions: pgliteExtensions, cacheDir: PGLITE_CACHE_DIR });
   } catch (error) {
     lock.release();
     throw error;
@@ -64,9 +69,6 @@ export async function openPglite(dataDir: string): Promise<PGlite> {
   return db;
 }
 
-/** The PGlite extensions Trovella's migrations need (`CREATE EXTENSION vector`). */
-export const pgliteExtensions = { vector };
-
 /**
  * Opens a migrator session on the connection. An embedded database is made where there is none
  * only with `create` (db:migrate); otherwise a folder without one is a `ConnectionError`.
@@ -79,9 +81,6 @@ export async function openDriver(connection: Connection, options: { create?: boo
   const db = await openPglite(connection.dataDir);
   return pgliteDriver(db, { target: connection.dataDir, owned: true });
 }
-
-/** Where the empty embedded data directory is kept between runs (git-ignored, like every cache). */
-const PGLITE_CACHE_DIR = fileURLToPath(new URL("../node_modules/.cache/trovella-db", import.meta.url));
 
 /**
  * Opens an empty in-memory embedded database (with pgvector), gone on close: what `db:review

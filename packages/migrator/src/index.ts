@@ -8,8 +8,7 @@ export { ConnectionError, type ConnectionFailure } from "./drivers/connection-er
 export { type Driver, redactUrl } from "./drivers/driver.ts";
 export { pgliteDriver } from "./drivers/pglite.ts";
 export { openEmptyPglite } from "./drivers/pglite-empty.ts";
-export { pgliteStartParams } from "./drivers/pglite-start.ts";
-export { compiledAtBaseline } from "./runtime/baseline-wasm.ts";
+export { openPgliteFolder } from "./drivers/pglite-folder.ts";
 export { lockPgliteFolder, type PgliteFolderLock } from "./drivers/pglite-folder-lock.ts";
 export { openPostgresDriver } from "./drivers/postgres.ts";
 export { MigratorError } from "./errors/migrator-error.ts";

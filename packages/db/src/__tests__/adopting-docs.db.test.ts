@@ -9,7 +9,6 @@ import { randomUUID } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { PGlite } from "@electric-sql/pglite";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as drizzleMigratePg } from "drizzle-orm/node-postgres/migrator";
 import { migrate as drizzleMigratePglite } from "drizzle-orm/pglite/migrator";
@@ -23,6 +22,7 @@ import {
 } from "@repo/migrator";
 import { runCaptured } from "@repo/migrator/testing";
 import { afterAll, describe, expect, it } from "vitest";
+import { openPglite } from "../connection.ts";
 import { createTestDatabase, createTestDataDir, testEngine } from "../testing/test-database.ts";
 
 const DOC = fileURLToPath(new URL("../../../../docs/adopting.md", import.meta.url));
@@ -118,7 +118,7 @@ async function databaseMigratedByDrizzle(migrationsFolder: string): Promise<Node
   if (testEngine() === "pglite") {
     const { dataDir, remove } = await createTestDataDir({ migrate: false });
     cleanups.push(remove);
-    const pglite = await PGlite.create(dataDir);
+    const pglite = await openPglite(dataDir);
     await drizzleMigratePglite(drizzlePglite(pglite) as never, { migrationsFolder });
     await pglite.close();
     return { PGLITE_DATA_DIR: dataDir };

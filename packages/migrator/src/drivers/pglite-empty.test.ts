@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openEmptyPglite, pgliteVersion } from "./pglite-empty.ts";
+import { LOCK_FILE, lockPgliteFolder } from "./pglite-folder-lock.ts";
 import { TEST_PGLITE_CACHE } from "./testing/empty-pglite-cache.ts";
 
 const folders: string[] = [];
@@ -114,7 +115,7 @@ describe("openEmptyPglite", () => {
   });
 
   // One test for both: making the dump again is an initdb (2–3 s).
-  it("makes a damaged cached dump again instead of failing, and clears what it left in the folder", async () => {
+  it("makes a damaged cached dump again instead of failing, and clears what it left in the folder but its opener's lock", async () => {
     const dir = cacheDir();
     const file = join(dir, `pglite-empty-${pgliteVersion()}.tar`);
     // A real dump cut just after its PG_VERSION: PGlite unpacks that much into the folder, then
@@ -122,11 +123,15 @@ describe("openEmptyPglite", () => {
     const cut = cutAfter(filledDump(), "/PG_VERSION");
     writeFileSync(file, cut);
     const dataDir = join(dir, "new-database");
+    // Taken as a command takes it before it opens the folder: the clearing must not take it away.
+    const lock = lockPgliteFolder(dataDir);
     const db = await openEmptyPglite({ cacheDir: dir, dataDir });
     try {
       expect(await tables(db)).toEqual([]);
+      expect(existsSync(join(dataDir, LOCK_FILE))).toBe(true);
     } finally {
       await db.close();
+      lock.release();
     }
     expect(existsSync(join(dataDir, "PG_VERSION"))).toBe(true);
     // Made again whole: a data directory's end follows PG_VERSION (postgresql.conf, …).

@@ -11,8 +11,8 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promise
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { Extensions, PGlite } from "@electric-sql/pglite";
-import { compiledAtBaseline } from "../runtime/baseline-wasm.ts";
-import { pgliteStartParams } from "./pglite-start.ts";
+import { LOCK_FILE } from "./pglite-folder-lock.ts";
+import { startPglite } from "./pglite-start.ts";
 
 const dumps = new Map<string, Promise<Blob>>();
 
@@ -24,8 +24,7 @@ export function pgliteVersion(): string {
 }
 
 async function initdbDump(): Promise<Blob> {
-  const { PGlite } = await import("@electric-sql/pglite");
-  const db = await compiledAtBaseline(() => PGlite.create({ startParams: pgliteStartParams(PGlite) }));
+  const db = await startPglite({});
   try {
     return await db.dumpDataDir("none");
   } finally {
@@ -62,41 +61,39 @@ function dumpFor(key: string, cacheDir: string | undefined): Promise<Blob> {
   return dump;
 }
 
-/** Throws unless `folder` is absent or empty: a new database is never loaded over files. */
-async function assertEmptyFolder(folder: string): Promise<void> {
+/** What `folder` holds but the lock of whoever opens it (pglite-folder-lock.ts): nothing when it is absent. */
+async function folderEntries(folder: string): Promise<string[]> {
   const entries = await readdir(folder).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") return [];
     throw error;
   });
-  if (entries.length > 0) {
-    throw new Error(`${folder} is not empty: a new empty database is made in an empty or absent folder only`);
-  }
+  return entries.filter((entry) => entry !== LOCK_FILE);
+}
+
+/** Whether `folder` is absent or holds nothing but its opener's lock: where a new empty database may be made. */
+export async function isEmptyFolder(folder: string): Promise<boolean> {
+  return (await folderEntries(folder)).length === 0;
 }
 
 /**
- * Opens a new, empty PGlite with `extensions`, in memory or in the folder `dataDir` (absent or
- * empty), loaded from the empty data directory dumped once into `cacheDir` (none: once per
- * process). A cached dump that does not load (damaged, cut short) is removed and made again.
+ * Opens a new, empty PGlite with `extensions`, in memory or in the folder `dataDir` (absent, or
+ * empty but for its opener's lock), loaded from the empty data directory dumped once into
+ * `cacheDir` (none: once per process). A cached dump that does not load (damaged, cut short) is
+ * removed and made again.
  */
 export async function openEmptyPglite(
   options: { extensions?: Extensions; cacheDir?: string; dataDir?: string } = {},
 ): Promise<PGlite> {
-  const { PGlite } = await import("@electric-sql/pglite");
   const key = options.cacheDir ?? "";
   const { dataDir } = options;
-  if (dataDir) await assertEmptyFolder(dataDir);
+  if (dataDir && !(await isEmptyFolder(dataDir))) {
+    throw new Error(`${dataDir} is not empty: a new empty database is made in an empty or absent folder only`);
+  }
   const open = async () => {
     const loadDataDir = await dumpFor(key, options.cacheDir);
     const extensions = options.extensions ? { extensions: options.extensions } : {};
     if (dataDir) await mkdir(dataDir, { recursive: true });
-    return compiledAtBaseline(() =>
-      PGlite.create({
-        ...(dataDir ? { dataDir } : {}),
-        loadDataDir,
-        startParams: pgliteStartParams(PGlite),
-        ...extensions,
-      }),
-    );
+    return startPglite({ ...(dataDir ? { dataDir } : {}), loadDataDir, ...extensions });
   };
   try {
     return await open();
@@ -104,8 +101,10 @@ export async function openEmptyPglite(
     if (!options.cacheDir) throw error;
     dumps.delete(key);
     await rm(cacheFile(options.cacheDir), { force: true });
-    // The folder was empty or absent: what the failed load left in it goes.
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    // The folder was empty or absent: what the failed load left in it goes (its opener's lock stays).
+    if (dataDir)
+      for (const entry of await folderEntries(dataDir))
+        await rm(join(dataDir, entry), { recursive: true, force: true });
     return open();
   }
 }

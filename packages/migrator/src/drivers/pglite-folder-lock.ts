@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { MigratorError } from "../errors/migrator-error.ts";
 
 /** The lock file's name inside the data folder. */
-const LOCK_FILE = "migrator.lock";
+export const LOCK_FILE = "migrator.lock";
 
 const held = new Set<string>();
 let exitHook = false;

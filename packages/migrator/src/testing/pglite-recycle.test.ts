@@ -9,8 +9,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PGlite } from "@electric-sql/pglite";
 import { afterAll, describe, expect, it } from "vitest";
+import { openPgliteFolder } from "../drivers/pglite-folder.ts";
+import { TEST_PGLITE_CACHE } from "../drivers/testing/empty-pglite-cache.ts";
 import { createTestDatabaseFactory, type TestDatabaseClone } from "./test-database-factory.ts";
 
 const TEMPLATE_SQL = [
@@ -51,7 +52,11 @@ const factory = createTestDatabaseFactory({
   prepare: async (target) => {
     if (target.engine === "pglite") for (const sql of TEMPLATE_SQL) await target.pglite.exec(sql);
   },
-  pglite: { open: (dataDir) => PGlite.create(dataDir), cacheDir: join(work, "templates"), reuse: true },
+  pglite: {
+    open: (dataDir) => openPgliteFolder(dataDir, { cacheDir: TEST_PGLITE_CACHE }),
+    cacheDir: join(work, "templates"),
+    reuse: true,
+  },
 });
 
 afterAll(async () => {
@@ -278,14 +283,15 @@ describe("reuse of closed PGlite clones", () => {
 
   it("removes the folders of clones waiting for reuse when the process is ended by SIGTERM, as test runners end workers", async () => {
     const factoryModule = fileURLToPath(new URL("./test-database-factory.ts", import.meta.url));
+    const folderModule = fileURLToPath(new URL("../drivers/pglite-folder.ts", import.meta.url));
     const script = `
       const { createTestDatabaseFactory } = await import(${JSON.stringify(factoryModule)});
-      const { PGlite } = await import("@electric-sql/pglite");
+      const { openPgliteFolder } = await import(${JSON.stringify(folderModule)});
       const factory = createTestDatabaseFactory({
         name: "recycletest",
         inputs: { paths: [${JSON.stringify(migrations)}], version: "1" },
         prepare: async () => { throw new Error("the template is built by the test file"); },
-        pglite: { open: (dataDir) => PGlite.create(dataDir), cacheDir: ${JSON.stringify(join(work, "templates"))}, reuse: true },
+        pglite: { open: (dataDir) => openPgliteFolder(dataDir), cacheDir: ${JSON.stringify(join(work, "templates"))}, reuse: true },
       });
       const clone = await factory.clone("pglite");
       await clone.close();

@@ -1,10 +1,9 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Driver } from "../drivers/driver.ts";
-import { openEmptyPglite } from "../drivers/pglite-empty.ts";
+import { openPgliteFolder } from "../drivers/pglite-folder.ts";
 import { TEST_PGLITE_CACHE } from "../drivers/testing/empty-pglite-cache.ts";
 import { pgliteDriver } from "../drivers/pglite.ts";
 import { openPostgresDriver } from "../drivers/postgres.ts";
@@ -62,7 +61,7 @@ function makeFactory(dir: string = folder): TestDatabaseFactory {
     inputs: { paths: [dir], version: "1" },
     prepare: (target) => applyFolder(dir, target),
     server: { url: serverUrl },
-    pglite: { open: (dataDir) => PGlite.create(dataDir), cacheDir },
+    pglite: { open: (dataDir) => openPgliteFolder(dataDir, { cacheDir: TEST_PGLITE_CACHE }), cacheDir },
   });
   factories.push(factory);
   return factory;
@@ -332,10 +331,7 @@ if (engine === "pglite") {
         inputs: { paths: [folder], version },
         prepare: (target) => applyFolder(folder, target),
         pglite: {
-          open: (dataDir) =>
-            existsSync(join(dataDir, "PG_VERSION"))
-              ? PGlite.create(dataDir)
-              : openEmptyPglite({ dataDir, cacheDir: TEST_PGLITE_CACHE }),
+          open: (dataDir) => openPgliteFolder(dataDir, { cacheDir: TEST_PGLITE_CACHE }),
         },
       });
 

@@ -90,7 +90,7 @@ function uniqueSuffix(): string {
  *   inputs: { paths: [migrationsFolder], version: "seed-1" },
  *   prepare: async (target) => runMigrations(target),
  *   server: { url: "postgres://me:pw@127.0.0.1:5432/postgres" },
- *   pglite: { open: (dir) => PGlite.create(dir) },
+ *   pglite: { open: (dir) => openPgliteFolder(dir, { extensions: { vector } }) },
  * });
  * const clone = await factory.clone("postgres"); // CREATE DATABASE myapp_… TEMPLATE myapp_tpl_…
  * await clone.close();

@@ -1,0 +1,79 @@
+/**
+ * The embedded database in a folder (`openPgliteFolder`): made from the cached empty dump where
+ * there is none yet, not by initdb, even in a folder its opener has already locked; opened again
+ * as it was left, as the toolkit starts PGlite.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { PGlite } from "@electric-sql/pglite";
+import { afterEach, describe, expect, it } from "vitest";
+import { openEmptyPglite, pgliteVersion } from "./pglite-empty.ts";
+import { openPgliteFolder } from "./pglite-folder.ts";
+import { LOCK_FILE, lockPgliteFolder } from "./pglite-folder-lock.ts";
+import { TEST_PGLITE_CACHE } from "./testing/empty-pglite-cache.ts";
+
+const folders: string[] = [];
+afterEach(() => {
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+function folder(): string {
+  const made = mkdtempSync(join(tmpdir(), "pglite-folder-"));
+  folders.push(made);
+  return made;
+}
+
+async function tables(db: PGlite): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>(
+    "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+  );
+  return rows.map((r) => r.name);
+}
+
+async function sharedBuffers(db: PGlite): Promise<string | undefined> {
+  return (await db.query<{ shared_buffers: string }>("SHOW shared_buffers")).rows[0]?.shared_buffers;
+}
+
+/** A cache folder whose empty dump has a mark: a database loaded from it has the table, one made by initdb has not. */
+async function markedCache(): Promise<string> {
+  const cache = folder();
+  const marked = await openEmptyPglite({ cacheDir: TEST_PGLITE_CACHE });
+  await marked.exec("CREATE TABLE marks_the_cached_dump (id integer)");
+  const dump = await marked.dumpDataDir("none");
+  await marked.close();
+  writeFileSync(join(cache, `pglite-empty-${pgliteVersion()}.tar`), Buffer.from(await dump.arrayBuffer()));
+  return cache;
+}
+
+describe("openPgliteFolder", () => {
+  it("makes a new database from the cached dump in a folder holding only its opener's lock, and leaves the lock", async () => {
+    const cacheDir = await markedCache();
+    const dataDir = join(folder(), "database");
+    const lock = lockPgliteFolder(dataDir);
+    try {
+      const db = await openPgliteFolder(dataDir, { cacheDir });
+      expect(await tables(db)).toEqual(["marks_the_cached_dump"]);
+      expect(await sharedBuffers(db)).toBe("32MB");
+      await db.close();
+      expect(existsSync(join(dataDir, LOCK_FILE))).toBe(true);
+    } finally {
+      lock.release();
+    }
+  });
+
+  it("opens the database a folder has as it was left, with the toolkit's buffer pool, and never loads the dump over it", async () => {
+    const cacheDir = await markedCache();
+    const dataDir = join(folder(), "database");
+    const made = await openPgliteFolder(dataDir, { cacheDir });
+    await made.exec("DROP TABLE marks_the_cached_dump; CREATE TABLE written_to_the_folder (id integer)");
+    await made.close();
+    const again = await openPgliteFolder(dataDir, { cacheDir });
+    try {
+      expect(await tables(again)).toEqual(["written_to_the_folder"]);
+      expect(await sharedBuffers(again)).toBe("32MB");
+    } finally {
+      await again.close();
+    }
+  });
+});
