@@ -29,8 +29,8 @@ const tagTable = {
 
 const resources = testResources();
 
-/** An empty database a command opens itself. */
-const database = () => resources.commandTarget({ migrate: false });
+/** A database a command opens itself: at Trovella's history (as production is), or empty. */
+const database = (options: { migrate: boolean }) => resources.commandTarget(options);
 
 function repository(): GitRepository {
   const repo = gitRepository();
@@ -45,9 +45,10 @@ describe("two branches each generate a migration; one is merged after the other 
     const { tagA, tagB } = await branchesThatEachGenerate(repo, noteTable, tagTable);
 
     // Production runs main, which has tagB; a second production copy for the other way forward.
+    // Both are at the history main started from, so their deploy applies tagB alone.
     repo.git("checkout", "-q", "main");
-    const production = await database();
-    const other = await database();
+    const production = await database({ migrate: true });
+    const other = await database({ migrate: true });
     for (const env of [production, other]) expect((await runCommand("migrate", folder, env)).code).toBe(0);
     repo.git("checkout", "-q", "feature");
     mergeKeepingBoth(repo, "main");
@@ -69,7 +70,7 @@ describe("two branches each generate a migration; one is merged after the other 
     expect(JSON.parse(status.stdout).migrations.at(-1)).toMatchObject({ tag: tagA, state: "out-of-order" });
 
     // A fresh database applies the merged folder in its order, with the warning.
-    const fresh = await database();
+    const fresh = await database({ migrate: false });
     const first = await runCommand("migrate", folder, fresh);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toContain(`warning: journal entry "${tagA}" has when`);
@@ -97,7 +98,7 @@ describe("two branches each generate a migration; one is merged after the other 
     expect(deploy.code, deploy.stderr).toBe(0);
     expect(deploy.stdout).toMatch(new RegExp(`Applied ${moved.tag} \\(\\d+ ms\\)`));
     expect((await runCommand("verify", folder, production)).code).toBe(0);
-    const rebuilt = await database();
+    const rebuilt = await database({ migrate: false });
     expect((await runCommand("migrate", folder, rebuilt)).code).toBe(0);
     expect((await runCommand("verify", folder, rebuilt)).code).toBe(0);
   });
