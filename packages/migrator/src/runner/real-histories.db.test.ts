@@ -225,9 +225,13 @@ describe.each(histories)("the real history %s", (name) => {
     open.push(theirs);
     await theirs.migrate(folderPath);
     const theirCatalog = await catalogSnapshot(theirs.driver);
+    const theirBookkeeping = await bookkeeping(theirs.driver);
+    // Closed now, not at the end of the file: on PGlite it is emptied for the next history.
+    await theirs.close();
+    open.splice(open.indexOf(theirs), 1);
     const none = diffCatalogs(theirCatalog, theirCatalog);
     expect(diffCatalogs(ourCatalog, theirCatalog)).toEqual(none);
-    expect(ourBookkeeping).toEqual(await bookkeeping(theirs.driver));
+    expect(ourBookkeeping).toEqual(theirBookkeeping);
   });
 });
 
