@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { openEmptyPglite, pgliteVersion } from "./pglite-empty.ts";
 import { openPgliteFolder } from "./pglite-folder.ts";
 import { LOCK_FILE, lockPgliteFolder } from "./pglite-folder-lock.ts";
@@ -35,9 +35,18 @@ async function sharedBuffers(db: PGlite): Promise<string | undefined> {
   return (await db.query<{ shared_buffers: string }>("SHOW shared_buffers")).rows[0]?.shared_buffers;
 }
 
-/** A cache folder whose empty dump has a mark: a database loaded from it has the table, one made by initdb has not. */
-async function markedCache(): Promise<string> {
-  const cache = folder();
+/**
+ * A cache folder whose empty dump has a mark: a database loaded from it has the table, one made by
+ * initdb has not. Made once for the file.
+ */
+let marked: Promise<string> | undefined;
+const markedCache = () => (marked ??= makeMarkedCache());
+afterAll(async () => {
+  if (marked) rmSync(await marked, { recursive: true, force: true });
+});
+
+async function makeMarkedCache(): Promise<string> {
+  const cache = mkdtempSync(join(tmpdir(), "pglite-folder-cache-"));
   const marked = await openEmptyPglite({ cacheDir: TEST_PGLITE_CACHE });
   await marked.exec("CREATE TABLE marks_the_cached_dump (id integer)");
   const dump = await marked.dumpDataDir("none");
