@@ -5,7 +5,7 @@
  * repository.
  */
 import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative } from "node:path";
 import { promisify } from "node:util";
@@ -163,10 +163,38 @@ export async function fileAt(root: string, commit: string, path: string): Promis
 }
 
 /**
+ * Git's blob ids of working-tree files (paths relative to the root) as `git add` would store them
+ * (see {@link workingTreeBlob}), from one `git hash-object --stdin-paths`: by path, without the
+ * files git cannot read.
+ */
+export async function workingTreeBlobs(root: string, paths: readonly string[]): Promise<Map<string, string>> {
+  // One path a line: a name with a line break in it is left out (undefined, as a file git cannot read).
+  const readable = paths.filter((path) => !path.includes("\n") && existsSync(join(root, path)));
+  if (readable.length === 0) return new Map();
+  const output = await new Promise<string | undefined>((resolvePromise) => {
+    const child = spawn("git", ["hash-object", "--stdin-paths"], { cwd: root, stdio: ["pipe", "pipe", "ignore"] });
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+    child.on("error", () => resolvePromise(undefined));
+    child.on("close", (code) => resolvePromise(code === 0 ? stdout : undefined));
+    child.stdin.on("error", () => undefined); // git gone early: its exit code says so
+    child.stdin.end(`${readable.join("\n")}\n`);
+  });
+  const ids = output?.split("\n") ?? [];
+  return new Map(readable.flatMap((path, i) => (ids[i] ? [[path, ids[i]] as const] : [])));
+}
+
+/** A file at a commit: its git blob id and its bytes. */
+export interface CommittedFile {
+  blob: string;
+  content: Buffer;
+}
+
+/**
  * Every file under `folder` (relative to the repository root) at `commit`, by path relative to
  * `folder`, read in one `git cat-file --batch`. Empty when the folder is not in that commit.
  */
-export async function filesAt(root: string, commit: string, folder: string): Promise<Map<string, Buffer>> {
+export async function filesAt(root: string, commit: string, folder: string): Promise<Map<string, CommittedFile>> {
   const prefix = folder === "" ? "" : `${folder.replace(/\/+$/, "")}/`;
   const listing = await git(root, ["ls-tree", "-r", "-z", "--full-tree", commit, "--", prefix || "."]);
   const blobs = (listing ?? "")
@@ -181,7 +209,7 @@ export async function filesAt(root: string, commit: string, folder: string): Pro
     root,
     blobs.map((b) => b.sha),
   );
-  return new Map(blobs.map((b, i) => [b.path, contents[i] ?? Buffer.alloc(0)]));
+  return new Map(blobs.map((b, i) => [b.path, { blob: b.sha, content: contents[i] ?? Buffer.alloc(0) }]));
 }
 
 /** The paths of the files under `folder` (relative to the repository root) at `commit`, relative to `folder`. */

@@ -79,6 +79,8 @@ export interface FolderAtCommit {
   folder: MigrationFolder | undefined;
   /** Every file of the folder at the commit, by path relative to the folder. */
   files: Map<string, Buffer>;
+  /** Git's blob id of each of those files, by the same path. */
+  blobs: Map<string, string>;
   /** How messages name a file of it: `origin/main:packages/db/src/migrations/0011_x.sql`. */
   display(path: string): string;
   /** Removes the temporary copy. */
@@ -90,7 +92,9 @@ export interface FolderAtCommit {
  * (`base-folder-invalid`, exit 2), with the reader's list of problems.
  */
 export async function readFolderAt(repository: FolderRepository, ref: string, commit: string): Promise<FolderAtCommit> {
-  const files = await filesAt(repository.root, commit, repository.path);
+  const committed = await filesAt(repository.root, commit, repository.path);
+  const files = new Map([...committed].map(([path, file]) => [path, file.content]));
+  const blobs = new Map([...committed].map(([path, file]) => [path, file.blob]));
   const temp = mkdtempSync(join(tmpdir(), "migrator-at-"));
   const copy = join(temp, "migrations");
   mkdirSync(copy);
@@ -113,7 +117,7 @@ export async function readFolderAt(repository: FolderRepository, ref: string, co
       ref,
     );
   }
-  return { ref, commit, folder, files, display, remove };
+  return { ref, commit, folder, files, blobs, display, remove };
 }
 
 /** A path inside a folder read by {@link readFolderAt} (or on disk), relative to the folder, with `/`. */

@@ -22,6 +22,7 @@ import {
   mergeHead,
   pathsAt,
   workingTreeBlob,
+  workingTreeBlobs,
 } from "../git/git.ts";
 import {
   type FolderAtCommit,
@@ -344,11 +345,21 @@ async function plan(
   }
   const layout = base.layout;
   const baseByKey = new Map(base.migrations.map((b) => [keyOf(b, layout), b]));
+  /**
+   * The working tree's blob ids of the base's files, as `git add` would store them: hashed by one
+   * git process when first asked (a CRLF checkout differs from the base in every file's bytes).
+   */
+  let treeBlobs: Promise<Map<string, string>> | undefined;
   /** Whether a file of the folder is what it is at the base, compared as git compares (line endings converted). */
-  const asAtBase = async (path: string) =>
-    branch.source === "working tree" &&
-    (await workingTreeBlob(repository.root, repositoryPath(repository, path))) ===
-      (await committedBlob(repository.root, ontoCommit, repositoryPath(repository, path)));
+  const asAtBase = async (path: string) => {
+    const base = at.blobs.get(path);
+    if (branch.source !== "working tree" || base === undefined) return false;
+    treeBlobs ??= workingTreeBlobs(
+      repository.root,
+      [...at.blobs.keys()].map((file) => repositoryPath(repository, file)),
+    );
+    return (await treeBlobs).get(repositoryPath(repository, path)) === base;
+  };
   const sameName = await sameNameMigrations(repository, current, base, ontoCommit);
   for (const m of current.migrations) {
     const own = sameName.get(keyOf(m, layout));
