@@ -5,13 +5,13 @@
  * the newer one: the commutativity check must work here as on the 0.x journal.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Project, rebaseCommand, readMigrationFolder } from "@repo/migrator";
 import { runCaptured } from "@repo/migrator/testing";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { DRIZZLE_KIT_1 } from "./upgraded-history.ts";
 
 const NODE_MODULES = fileURLToPath(new URL("../node_modules", import.meta.url));
@@ -38,16 +38,8 @@ function schema(columns: string, tables: string): string {
   ].join("\n");
 }
 
-/** A git repository with a Drizzle Kit 1.0 project: `drizzle.config.mjs`, `schema.ts`, `drizzle/`. */
-function project() {
-  const root = mkdtempSync(join(tmpdir(), "drizzle-next-rebase-"));
-  roots.push(root);
-  symlinkSync(NODE_MODULES, join(root, "node_modules"));
-  writeFileSync(join(root, ".gitignore"), "node_modules\n");
-  writeFileSync(
-    join(root, "drizzle.config.mjs"),
-    'export default { dialect: "postgresql", out: "./drizzle", schema: "./schema.ts" };\n',
-  );
+/** The commands of the Drizzle Kit 1.0 project in `root`. */
+function inProject(root: string) {
   const git = (...args: string[]) =>
     execFileSync("git", args, { cwd: root, env: { ...process.env, ...GIT_ENV }, encoding: "utf8", stdio: "pipe" });
   /** Runs Drizzle Kit 1.0; its exit status and everything it printed. */
@@ -67,9 +59,37 @@ function project() {
     git("add", "-A");
     git("commit", "-q", "-m", name);
   };
-  git("init", "-q", "--initial-branch=main");
-  generate("base", schema("", ""));
   return { root, migrations: join(root, "drizzle"), git, generate, drizzleKit };
+}
+
+/** The project every test starts from, generated once for the file (a Drizzle Kit run is most of a second). */
+let start: string | undefined;
+afterAll(() => {
+  if (start) rmSync(start, { recursive: true, force: true });
+});
+
+/**
+ * A git repository with a Drizzle Kit 1.0 project: `drizzle.config.mjs`, `schema.ts`, `drizzle/`,
+ * with table `base` generated and committed on `main`.
+ */
+function project() {
+  if (!start) {
+    const made = mkdtempSync(join(tmpdir(), "drizzle-next-rebase-start-"));
+    symlinkSync(NODE_MODULES, join(made, "node_modules"));
+    writeFileSync(join(made, ".gitignore"), "node_modules\n");
+    writeFileSync(
+      join(made, "drizzle.config.mjs"),
+      'export default { dialect: "postgresql", out: "./drizzle", schema: "./schema.ts" };\n',
+    );
+    const p = inProject(made);
+    p.git("init", "-q", "--initial-branch=main");
+    p.generate("base", schema("", ""));
+    start = made;
+  }
+  const root = mkdtempSync(join(tmpdir(), "drizzle-next-rebase-"));
+  roots.push(root);
+  cpSync(start, root, { recursive: true, verbatimSymlinks: true });
+  return inProject(root);
 }
 
 /**
