@@ -1,9 +1,10 @@
+import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { openEmptyPglite, pgliteVersion } from "./pglite-empty.ts";
+import { cacheDump, openEmptyPglite, pgliteVersion } from "./pglite-empty.ts";
 import { LOCK_FILE, lockPgliteFolder } from "./pglite-folder-lock.ts";
 import { TEST_PGLITE_CACHE } from "./testing/empty-pglite-cache.ts";
 
@@ -23,24 +24,6 @@ async function tables(db: Awaited<ReturnType<typeof openEmptyPglite>>): Promise<
     "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
   );
   return rows.map((r) => r.name);
-}
-
-/** The tar `archive` up to the end of its member `name` (512-byte headers, data padded to 512). */
-function cutAfter(archive: Buffer, name: string): Buffer {
-  for (let at = 0; at + 512 <= archive.length;) {
-    const member = archive.toString("latin1", at, at + 100).replace(/\0.*$/s, "");
-    const size = parseInt(
-      archive
-        .toString("latin1", at + 124, at + 136)
-        .replace(/\0.*$/s, "")
-        .trim() || "0",
-      8,
-    );
-    const end = at + 512 + Math.ceil(size / 512) * 512;
-    if (member === name) return archive.subarray(0, end);
-    at = end;
-  }
-  throw new Error(`${name} is not in the archive`);
 }
 
 const filledDump = () => readFileSync(join(TEST_PGLITE_CACHE, `pglite-empty-${pgliteVersion()}.tar`));
@@ -76,7 +59,7 @@ describe("openEmptyPglite", () => {
     await marked.exec("CREATE TABLE marks_the_cached_dump (id integer)");
     const dump = await marked.dumpDataDir("none");
     await marked.close();
-    writeFileSync(join(dir, `pglite-empty-${pgliteVersion()}.tar`), Buffer.from(await dump.arrayBuffer()));
+    await cacheDump(dir, new Uint8Array(await dump.arrayBuffer()));
     const db = await openEmptyPglite({ cacheDir: dir });
     try {
       expect(await tables(db)).toEqual(["marks_the_cached_dump"]);
@@ -87,13 +70,13 @@ describe("openEmptyPglite", () => {
 
   it("makes a new database in an absent folder from the cached dump, which PGlite opens again as it left it", async () => {
     const dataDir = join(cacheDir(), "new-database");
-    const marker = join(cacheDir(), `pglite-empty-${pgliteVersion()}.tar`);
+    const markedDir = cacheDir();
     // A dump with a mark: the folder is loaded from it, not made by initdb.
     const marked = await openEmptyPglite({ cacheDir: filled });
     await marked.exec("CREATE TABLE marks_the_cached_dump (id integer)");
-    writeFileSync(marker, Buffer.from(await (await marked.dumpDataDir("none")).arrayBuffer()));
+    await cacheDump(markedDir, new Uint8Array(await (await marked.dumpDataDir("none")).arrayBuffer()));
     await marked.close();
-    const db = await openEmptyPglite({ cacheDir: join(marker, ".."), dataDir });
+    const db = await openEmptyPglite({ cacheDir: markedDir, dataDir });
     await db.exec("CREATE TABLE written_to_the_folder (id integer)");
     await db.close();
     expect(existsSync(join(dataDir, "PG_VERSION"))).toBe(true);
@@ -114,16 +97,17 @@ describe("openEmptyPglite", () => {
     expect(readdirSync(dataDir)).toEqual(["keep.txt"]);
   });
 
-  // One test for both: making the dump again is an initdb (2–3 s).
-  it("makes a damaged cached dump again instead of failing, and clears what it left in the folder but its opener's lock", async () => {
+  // One test: making the dump again is an initdb (2–3 s).
+  it("makes a cached dump that no longer matches its digest again before loading anything, and leaves the folder's lock", async () => {
     const dir = cacheDir();
     const file = join(dir, `pglite-empty-${pgliteVersion()}.tar`);
-    // A real dump cut just after its PG_VERSION: PGlite unpacks that much into the folder, then
-    // fails to start; loading again over it would be refused (PG_VERSION says a database is there).
-    const cut = cutAfter(filledDump(), "/PG_VERSION");
-    writeFileSync(file, cut);
+    // A whole dump and its digest, then the dump zeroed, as a crash can leave a file written
+    // without fsync: handed to PGlite, it ended the process with an unhandled error.
+    const whole = filledDump();
+    await cacheDump(dir, whole);
+    writeFileSync(file, Buffer.alloc(whole.length));
     const dataDir = join(dir, "new-database");
-    // Taken as a command takes it before it opens the folder: the clearing must not take it away.
+    // Taken as a command takes it before it opens the folder.
     const lock = lockPgliteFolder(dataDir);
     const db = await openEmptyPglite({ cacheDir: dir, dataDir });
     try {
@@ -134,7 +118,9 @@ describe("openEmptyPglite", () => {
       lock.release();
     }
     expect(existsSync(join(dataDir, "PG_VERSION"))).toBe(true);
-    // Made again whole: a data directory's end follows PG_VERSION (postgresql.conf, …).
-    expect(readFileSync(file).length).toBeGreaterThan(cut.length);
+    // Made again whole, with a digest that matches it.
+    const made = readFileSync(file);
+    expect(made.some((byte) => byte !== 0)).toBe(true);
+    expect(readFileSync(`${file}.sha256`, "utf8").trim()).toBe(createHash("sha256").update(made).digest("hex"));
   });
 });

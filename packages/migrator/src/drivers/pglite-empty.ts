@@ -3,9 +3,12 @@
  * initdb is most of a new PGlite's start-up (about 2 s on a 2-core machine, against about 0.5 s to
  * load a dumped data directory), so the empty data directory is dumped once per PGlite version,
  * kept in a cache folder (and in memory for the rest of the process), and every database after
- * the first loads it. A cache folder that cannot be read or written only costs the initdb.
+ * the first loads it. The dump is loaded only when its bytes match the SHA-256 digest written
+ * beside it: a file cut short, zeroed by a crash or damaged is made again (PGlite fails on such a
+ * file in ways it cannot recover from: an unhandled error, a process that never exits, a database
+ * with broken pages). A cache folder that cannot be read or written only costs the initdb.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -36,18 +39,48 @@ function cacheFile(cacheDir: string): string {
   return join(cacheDir, `pglite-empty-${pgliteVersion()}.tar`);
 }
 
+const digestFile = (file: string) => `${file}.sha256`;
+const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+
+/** Writes `content` to `file` aside and renames it: a concurrent reader never sees half a file. */
+async function writeWhole(file: string, content: string | Uint8Array): Promise<void> {
+  const partial = `${file}.${process.pid}-${randomBytes(4).toString("hex")}`;
+  try {
+    await writeFile(partial, content);
+    await rename(partial, file);
+  } finally {
+    await rm(partial, { force: true });
+  }
+}
+
+/**
+ * Keeps `dump` (an empty data directory's tar) in `cacheDir` for the next databases: its digest,
+ * then the dump. Two processes writing at once may leave one's digest beside the other's dump,
+ * which only costs the next reader an initdb. Throws when the folder cannot be written.
+ */
+export async function cacheDump(cacheDir: string, dump: Uint8Array): Promise<void> {
+  const file = cacheFile(cacheDir);
+  await mkdir(cacheDir, { recursive: true });
+  await writeWhole(digestFile(file), `${sha256(dump)}\n`);
+  await writeWhole(file, dump);
+}
+
+/** The cached dump when its bytes match the digest beside it; undefined when either is missing or they differ. */
+async function verifiedCache(cacheDir: string): Promise<Buffer | undefined> {
+  const file = cacheFile(cacheDir);
+  const [bytes, digest] = await Promise.all([
+    readFile(file).catch(() => undefined),
+    readFile(digestFile(file), "utf8").catch(() => undefined),
+  ]);
+  return bytes && digest?.trim() === sha256(bytes) ? bytes : undefined;
+}
+
 async function cachedDump(cacheDir: string | undefined): Promise<Blob> {
   if (!cacheDir) return initdbDump();
-  const file = cacheFile(cacheDir);
-  const cached = await readFile(file).catch(() => undefined);
+  const cached = await verifiedCache(cacheDir);
   if (cached) return new Blob([cached]);
   const dump = await initdbDump();
-  // Written aside and renamed, so a concurrent reader never loads half a file.
-  const partial = `${file}.${process.pid}-${randomBytes(4).toString("hex")}`;
-  await mkdir(cacheDir, { recursive: true })
-    .then(async () => writeFile(partial, Buffer.from(await dump.arrayBuffer())))
-    .then(() => rename(partial, file))
-    .catch(() => rm(partial, { force: true }));
+  await cacheDump(cacheDir, new Uint8Array(await dump.arrayBuffer())).catch(() => undefined);
   return dump;
 }
 
@@ -77,34 +110,28 @@ export async function isEmptyFolder(folder: string): Promise<boolean> {
 
 /**
  * Opens a new, empty PGlite with `extensions`, in memory or in the folder `dataDir` (absent, or
- * empty but for its opener's lock), loaded from the empty data directory dumped once into
- * `cacheDir` (none: once per process). A cached dump that does not load (damaged, cut short) is
- * removed and made again.
+ * empty but for its opener's lock: a `migrator.lock` in it is taken to be the caller's, so take the
+ * lock first), loaded from the empty data directory dumped once into `cacheDir` (none: once per
+ * process). A load that fails takes back what it wrote into the folder.
  */
 export async function openEmptyPglite(
   options: { extensions?: Extensions; cacheDir?: string; dataDir?: string } = {},
 ): Promise<PGlite> {
-  const key = options.cacheDir ?? "";
   const { dataDir } = options;
   if (dataDir && !(await isEmptyFolder(dataDir))) {
     throw new Error(`${dataDir} is not empty: a new empty database is made in an empty or absent folder only`);
   }
-  const open = async () => {
-    const loadDataDir = await dumpFor(key, options.cacheDir);
-    const extensions = options.extensions ? { extensions: options.extensions } : {};
-    if (dataDir) await mkdir(dataDir, { recursive: true });
-    return startPglite({ ...(dataDir ? { dataDir } : {}), loadDataDir, ...extensions });
-  };
+  const loadDataDir = await dumpFor(options.cacheDir ?? "", options.cacheDir);
+  const extensions = options.extensions ? { extensions: options.extensions } : {};
+  if (dataDir) await mkdir(dataDir, { recursive: true });
   try {
-    return await open();
+    return await startPglite({ ...(dataDir ? { dataDir } : {}), loadDataDir, ...extensions });
   } catch (error) {
-    if (!options.cacheDir) throw error;
-    dumps.delete(key);
-    await rm(cacheFile(options.cacheDir), { force: true });
-    // The folder was empty or absent: what the failed load left in it goes (its opener's lock stays).
-    if (dataDir)
-      for (const entry of await folderEntries(dataDir))
-        await rm(join(dataDir, entry), { recursive: true, force: true });
-    return open();
+    // The folder held nothing: what the failed load left in it goes (its opener's lock stays).
+    if (dataDir) {
+      for (const entry of await folderEntries(dataDir).catch(() => []))
+        await rm(join(dataDir, entry), { recursive: true, force: true }).catch(() => undefined);
+    }
+    throw error;
   }
 }

@@ -3,12 +3,12 @@
  * there is none yet, not by initdb, even in a folder its opener has already locked; opened again
  * as it was left, as the toolkit starts PGlite.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { openEmptyPglite, pgliteVersion } from "./pglite-empty.ts";
+import { cacheDump, openEmptyPglite } from "./pglite-empty.ts";
 import { openPgliteFolder } from "./pglite-folder.ts";
 import { LOCK_FILE, lockPgliteFolder } from "./pglite-folder-lock.ts";
 import { TEST_PGLITE_CACHE } from "./testing/empty-pglite-cache.ts";
@@ -51,7 +51,7 @@ async function makeMarkedCache(): Promise<string> {
   await marked.exec("CREATE TABLE marks_the_cached_dump (id integer)");
   const dump = await marked.dumpDataDir("none");
   await marked.close();
-  writeFileSync(join(cache, `pglite-empty-${pgliteVersion()}.tar`), Buffer.from(await dump.arrayBuffer()));
+  await cacheDump(cache, new Uint8Array(await dump.arrayBuffer()));
   return cache;
 }
 
