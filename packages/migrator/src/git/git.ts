@@ -164,24 +164,35 @@ export async function fileAt(root: string, commit: string, path: string): Promis
 
 /**
  * Git's blob ids of working-tree files (paths relative to the root) as `git add` would store them
- * (see {@link workingTreeBlob}), from one `git hash-object --stdin-paths`: by path, without the
- * files git cannot read.
+ * (see {@link workingTreeBlob}): by path, without the files git cannot read. One `git hash-object
+ * --stdin-paths` hashes them all; since a file it cannot hash (a folder, an unreadable file) fails
+ * the whole batch, then each is hashed alone, as is a name the batch would read otherwise (a line
+ * break, a carriage return, a leading quote).
  */
 export async function workingTreeBlobs(root: string, paths: readonly string[]): Promise<Map<string, string>> {
-  // One path a line: a name with a line break in it is left out (undefined, as a file git cannot read).
-  const readable = paths.filter((path) => !path.includes("\n") && existsSync(join(root, path)));
-  if (readable.length === 0) return new Map();
-  const output = await new Promise<string | undefined>((resolvePromise) => {
+  const present = paths.filter((path) => existsSync(join(root, path)));
+  const plain = new Set(present.filter((path) => !/[\n\r]/.test(path) && !path.startsWith('"')));
+  const ids = new Map<string, string>();
+  const batch = plain.size > 0 ? await hashPaths(root, [...plain]) : undefined;
+  if (batch) for (const [i, path] of [...plain].entries()) if (batch[i]) ids.set(path, batch[i]);
+  for (const path of present.filter((p) => !batch || !plain.has(p))) {
+    const id = await workingTreeBlob(root, path);
+    if (id) ids.set(path, id);
+  }
+  return ids;
+}
+
+/** One `git hash-object --stdin-paths` over `paths`: their ids in order, or undefined when git fails on any. */
+function hashPaths(root: string, paths: readonly string[]): Promise<string[] | undefined> {
+  return new Promise((resolvePromise) => {
     const child = spawn("git", ["hash-object", "--stdin-paths"], { cwd: root, stdio: ["pipe", "pipe", "ignore"] });
     let stdout = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
     child.on("error", () => resolvePromise(undefined));
-    child.on("close", (code) => resolvePromise(code === 0 ? stdout : undefined));
+    child.on("close", (code) => resolvePromise(code === 0 ? stdout.split("\n").slice(0, paths.length) : undefined));
     child.stdin.on("error", () => undefined); // git gone early: its exit code says so
-    child.stdin.end(`${readable.join("\n")}\n`);
+    child.stdin.end(`${paths.join("\n")}\n`);
   });
-  const ids = output?.split("\n") ?? [];
-  return new Map(readable.flatMap((path, i) => (ids[i] ? [[path, ids[i]] as const] : [])));
 }
 
 /** A file at a commit: its git blob id and its bytes. */
@@ -201,7 +212,9 @@ export async function filesAt(root: string, commit: string, folder: string): Pro
     .split("\0")
     .filter(Boolean)
     .flatMap((line) => {
-      const [meta, path] = line.split("\t");
+      // The path is everything after the first tab: a file name may hold a tab too.
+      const tab = line.indexOf("\t");
+      const [meta, path] = [line.slice(0, tab), line.slice(tab + 1)];
       const [, type, sha] = (meta ?? "").split(" ");
       return type === "blob" && sha && path?.startsWith(prefix) ? [{ sha, path: path.slice(prefix.length) }] : [];
     });
