@@ -1,9 +1,9 @@
 /**
  * The embedded database in a folder (`openPgliteFolder`): made from the cached empty dump where
  * there is none yet, not by initdb, even in a folder its opener has already locked; opened again
- * as it was left, as the toolkit starts PGlite.
+ * as it was left, as the toolkit starts PGlite, also through a symbolic link to the folder.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
@@ -81,6 +81,24 @@ describe("openPgliteFolder", () => {
     try {
       expect(await tables(again)).toEqual(["written_to_the_folder"]);
       expect(await sharedBuffers(again)).toBe("32MB");
+    } finally {
+      await again.close();
+    }
+  });
+
+  it("makes and opens the database of a folder reached through a symbolic link, in the folder it points to", async () => {
+    const cacheDir = await markedCache();
+    const real = join(folder(), "database");
+    mkdirSync(real);
+    const link = join(folder(), "link");
+    symlinkSync(real, link);
+    const made = await openPgliteFolder(link, { cacheDir });
+    await made.exec("CREATE TABLE written_through_the_link (id integer)");
+    await made.close();
+    expect(existsSync(join(real, "PG_VERSION"))).toBe(true);
+    const again = await openPgliteFolder(link, { cacheDir });
+    try {
+      expect(await tables(again)).toEqual(["marks_the_cached_dump", "written_through_the_link"]);
     } finally {
       await again.close();
     }

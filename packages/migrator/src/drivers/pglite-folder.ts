@@ -4,7 +4,7 @@
  * one loaded from the cached empty data directory (pglite-empty.ts) instead of PGlite's initdb,
  * which is most of a first start: about 0.5 s against 2 s on a 2-core machine.
  */
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import type { Extensions, PGlite } from "@electric-sql/pglite";
 import { isEmptyFolder, openEmptyPglite } from "./pglite-empty.ts";
@@ -16,9 +16,12 @@ import { startPglite } from "./pglite-start.ts";
  * lock file in the folder is taken to be the caller's: take it first (`lockPgliteFolder`).
  */
 export async function openPgliteFolder(
-  dataDir: string,
+  folder: string,
   options: { extensions?: Extensions; cacheDir?: string } = {},
 ): Promise<PGlite> {
+  // PGlite cannot start in a folder reached through a symbolic link (it fails with no message): it
+  // is given the folder the link points to.
+  const dataDir = existsSync(folder) ? realpathSync(folder) : folder;
   const extensions = options.extensions ? { extensions: options.extensions } : {};
   if (!existsSync(join(dataDir, "PG_VERSION")) && (await isEmptyFolder(dataDir))) {
     return openEmptyPglite({ ...options, dataDir });
