@@ -11,7 +11,7 @@ import { isEmptyFolder, openEmptyPglite } from "./pglite-empty.ts";
 import { startPglite } from "./pglite-start.ts";
 
 /**
- * Opens (making it where there is none) the PGlite database in `dataDir`, with `extensions`; a new
+ * Opens (making it where there is none) the PGlite database in `folder`, with `extensions`; a new
  * one is loaded from the empty data directory dumped into `cacheDir` (none: once per process). A
  * lock file in the folder is taken to be the caller's: take it first (`lockPgliteFolder`).
  */
