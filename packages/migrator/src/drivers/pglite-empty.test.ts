@@ -1,30 +1,14 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { cacheDump, openEmptyPglite, pgliteVersion } from "./pglite-empty.ts";
 import { LOCK_FILE, lockPgliteFolder } from "./pglite-folder-lock.ts";
 import { TEST_PGLITE_CACHE } from "./testing/empty-pglite-cache.ts";
+import { publicTables, temporaryFolders } from "./testing/pglite-test-helpers.ts";
 
-const folders: string[] = [];
-afterEach(() => {
-  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
-});
-
-function cacheDir(): string {
-  const folder = mkdtempSync(join(tmpdir(), "pglite-empty-"));
-  folders.push(folder);
-  return folder;
-}
-
-async function tables(db: Awaited<ReturnType<typeof openEmptyPglite>>): Promise<string[]> {
-  const { rows } = await db.query<{ name: string }>(
-    "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
-  );
-  return rows.map((r) => r.name);
-}
+const cacheDir = temporaryFolders("pglite-empty");
 
 const filledDump = () => readFileSync(join(TEST_PGLITE_CACHE, `pglite-empty-${pgliteVersion()}.tar`));
 
@@ -42,8 +26,8 @@ describe("openEmptyPglite", () => {
     const second = await openEmptyPglite({ cacheDir: filled });
     try {
       await first.exec("CREATE TABLE only_in_first (id integer)");
-      expect(await tables(first)).toEqual(["only_in_first"]);
-      expect(await tables(second)).toEqual([]);
+      expect(await publicTables(first)).toEqual(["only_in_first"]);
+      expect(await publicTables(second)).toEqual([]);
       // Started with the toolkit's small buffer pool (pglite-start.ts), not the dump's 128 MB.
       const { rows } = await first.query<{ shared_buffers: string }>("SHOW shared_buffers");
       expect(rows[0]?.shared_buffers).toBe("32MB");
@@ -62,7 +46,7 @@ describe("openEmptyPglite", () => {
     await cacheDump(dir, new Uint8Array(await dump.arrayBuffer()));
     const db = await openEmptyPglite({ cacheDir: dir });
     try {
-      expect(await tables(db)).toEqual(["marks_the_cached_dump"]);
+      expect(await publicTables(db)).toEqual(["marks_the_cached_dump"]);
     } finally {
       await db.close();
     }
@@ -82,7 +66,7 @@ describe("openEmptyPglite", () => {
     expect(existsSync(join(dataDir, "PG_VERSION"))).toBe(true);
     const again = await PGlite.create(dataDir);
     try {
-      expect(await tables(again)).toEqual(["marks_the_cached_dump", "written_to_the_folder"]);
+      expect(await publicTables(again)).toEqual(["marks_the_cached_dump", "written_to_the_folder"]);
     } finally {
       await again.close();
     }
@@ -111,7 +95,7 @@ describe("openEmptyPglite", () => {
     const lock = lockPgliteFolder(dataDir);
     const db = await openEmptyPglite({ cacheDir: dir, dataDir });
     try {
-      expect(await tables(db)).toEqual([]);
+      expect(await publicTables(db)).toEqual([]);
       expect(existsSync(join(dataDir, LOCK_FILE))).toBe(true);
     } finally {
       await db.close();

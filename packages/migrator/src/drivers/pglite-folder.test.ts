@@ -7,29 +7,14 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { cacheDump, openEmptyPglite } from "./pglite-empty.ts";
 import { openPgliteFolder } from "./pglite-folder.ts";
 import { LOCK_FILE, lockPgliteFolder } from "./pglite-folder-lock.ts";
 import { TEST_PGLITE_CACHE } from "./testing/empty-pglite-cache.ts";
+import { publicTables, temporaryFolders } from "./testing/pglite-test-helpers.ts";
 
-const folders: string[] = [];
-afterEach(() => {
-  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
-});
-
-function folder(): string {
-  const made = mkdtempSync(join(tmpdir(), "pglite-folder-"));
-  folders.push(made);
-  return made;
-}
-
-async function tables(db: PGlite): Promise<string[]> {
-  const { rows } = await db.query<{ name: string }>(
-    "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
-  );
-  return rows.map((r) => r.name);
-}
+const folder = temporaryFolders("pglite-folder");
 
 async function sharedBuffers(db: PGlite): Promise<string | undefined> {
   return (await db.query<{ shared_buffers: string }>("SHOW shared_buffers")).rows[0]?.shared_buffers;
@@ -62,7 +47,7 @@ describe("openPgliteFolder", () => {
     const lock = lockPgliteFolder(dataDir);
     try {
       const db = await openPgliteFolder(dataDir, { cacheDir });
-      expect(await tables(db)).toEqual(["marks_the_cached_dump"]);
+      expect(await publicTables(db)).toEqual(["marks_the_cached_dump"]);
       expect(await sharedBuffers(db)).toBe("32MB");
       await db.close();
       expect(existsSync(join(dataDir, LOCK_FILE))).toBe(true);
@@ -79,7 +64,7 @@ describe("openPgliteFolder", () => {
     await made.close();
     const again = await openPgliteFolder(dataDir, { cacheDir });
     try {
-      expect(await tables(again)).toEqual(["written_to_the_folder"]);
+      expect(await publicTables(again)).toEqual(["written_to_the_folder"]);
       expect(await sharedBuffers(again)).toBe("32MB");
     } finally {
       await again.close();
@@ -98,7 +83,7 @@ describe("openPgliteFolder", () => {
     expect(existsSync(join(real, "PG_VERSION"))).toBe(true);
     const again = await openPgliteFolder(link, { cacheDir });
     try {
-      expect(await tables(again)).toEqual(["marks_the_cached_dump", "written_through_the_link"]);
+      expect(await publicTables(again)).toEqual(["marks_the_cached_dump", "written_through_the_link"]);
     } finally {
       await again.close();
     }
