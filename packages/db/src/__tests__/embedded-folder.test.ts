@@ -4,7 +4,7 @@
  * db:migrate makes a database in a folder without one. A command that reads names a mistyped
  * folder (exit 4) instead of answering from a new, empty database it just made there.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -50,5 +50,21 @@ describe("a folder with no embedded database", () => {
       "correct the folder's path, or create the database there by migrating it (db:migrate)",
     );
     expect(existsSync(typo)).toBe(false);
+  });
+});
+
+describe("a path that cannot be the embedded database's folder", () => {
+  it.each([
+    ["a file", (at: string) => writeFileSync(at, "notes")],
+    ["a link to nowhere", (at: string) => symlinkSync(join(at, "..", "nowhere"), at)],
+  ] as const)("%s: db:migrate names it and the fix, exits 4, and leaves it as it was", async (_what, make) => {
+    const path = join(scratchFolder(), "pglite");
+    make(path);
+    const before = lstatSync(path);
+    const run = await runCommand("migrate", [], { PGLITE_DATA_DIR: path });
+    expect(run.code, run.stderr).toBe(4);
+    expect(run.stderr).toContain(`cannot connect to ${path}: the path cannot be the embedded database's folder`);
+    expect(run.stderr).toContain("correct the folder's path to a folder you can write");
+    expect(lstatSync(path).mode).toBe(before.mode);
   });
 });

@@ -12,6 +12,7 @@ export type ConnectionFailure =
   | "authentication"
   | "no-database"
   | "no-embedded-database"
+  | "unusable-embedded-folder"
   | "other";
 
 const WHY: Record<ConnectionFailure, string> = {
@@ -21,6 +22,7 @@ const WHY: Record<ConnectionFailure, string> = {
   authentication: "the server refused the user name or password",
   "no-database": "the database does not exist",
   "no-embedded-database": "the folder holds no embedded database",
+  "unusable-embedded-folder": "the path cannot be the embedded database's folder",
   other: "the connection failed",
 };
 
@@ -33,6 +35,8 @@ const FIX: Record<ConnectionFailure, string> = {
   authentication: "correct the user and password in the connection URL",
   "no-database": "create the database (createdb), or correct its name in the connection URL",
   "no-embedded-database": "correct the folder's path, or create the database there by migrating it (db:migrate)",
+  "unusable-embedded-folder":
+    "correct the folder's path to a folder you can write (not a file, nor a link to nowhere), or move what is there out of the way",
   other: "check the connection URL",
 };
 
@@ -42,6 +46,7 @@ function failureOf(sqlstate: string | undefined, detail: string): ConnectionFail
   if (sqlstate === "28P01" || sqlstate === "28000") return "authentication";
   if (sqlstate === "3D000") return "no-database";
   if (sqlstate === "no-embedded-database") return "no-embedded-database";
+  if (sqlstate === "unusable-embedded-folder") return "unusable-embedded-folder";
   const network = ["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ETIMEDOUT", "EAI_AGAIN", "ECONNRESET"];
   if (network.includes(sqlstate ?? "") || /timeout/i.test(detail)) return "unreachable";
   return "other";

@@ -7,6 +7,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { MigratorError } from "../errors/migrator-error.ts";
+import { ConnectionError } from "./connection-error.ts";
 
 /** The lock file's name inside the data folder. */
 export const LOCK_FILE = "migrator.lock";
@@ -30,10 +31,16 @@ export interface PgliteFolderLock {
 
 /**
  * Takes the lock of an embedded database folder (creating the folder). Throws a `MigratorError`
- * (`database-busy`) naming the process that holds it.
+ * (`database-busy`) naming the process that holds it, and a `ConnectionError`
+ * (`unusable-embedded-folder`, exit 4) where the path cannot be the folder.
  */
 export function lockPgliteFolder(dataDir: string): PgliteFolderLock {
-  mkdirSync(dataDir, { recursive: true });
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (error) {
+    // A file there, a link to nowhere, a folder above that cannot be written.
+    throw new ConnectionError(dataDir, (error as Error).message, "unusable-embedded-folder");
+  }
   const path = join(dataDir, LOCK_FILE);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -53,7 +60,9 @@ export function lockPgliteFolder(dataDir: string): PgliteFolderLock {
         },
       };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") {
+        throw new ConnectionError(dataDir, (error as Error).message, "unusable-embedded-folder");
+      }
       const owner = Number(readFileSync(path, "utf8").trim());
       if (Number.isInteger(owner) && owner > 0 && alive(owner)) {
         const who = owner === process.pid ? "this process (opened twice)" : `another process (pid ${owner})`;
