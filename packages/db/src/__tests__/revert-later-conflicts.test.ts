@@ -235,6 +235,10 @@ describe("db:revert reads the PL/pgSQL bodies of later functions (PostgreSQL rec
     ["a variable of its row type", plpgsql("RETURN 1;", 'g "gadget"%ROWTYPE;')],
     ["a lock", plpgsql('LOCK TABLE "gadget" IN SHARE MODE;\nRETURN 1;')],
     ["a variable of its composite type", plpgsql("RETURN 1;", 'g "gadget";')],
+    // Unquoted names fold to lower case, as everywhere in PostgreSQL.
+    ["a variable of its composite type, spelled Gadget", plpgsql("RETURN 1;", "g Gadget;")],
+    ["a variable of its row type, spelled Gadget", plpgsql("RETURN 1;", "g Gadget%ROWTYPE;")],
+    ["a variable of its composite type, spelled public.GADGET", plpgsql("RETURN 1;", "g public.GADGET;")],
   ])("a body that uses the reverted table in %s blocks it", async (_, sql) => {
     await expectGadgetReferencedBy(sql);
   });

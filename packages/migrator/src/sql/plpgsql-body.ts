@@ -21,7 +21,7 @@ export interface PlpgsqlBody {
   columns: string[][];
 }
 
-/** A name as PL/pgSQL gives it (quoted or not), quoted for the SQL parser where it must be. */
+/** A `%ROWTYPE`'s name as PL/pgSQL gives it (its quotes taken off, case kept), quoted again where it must be. */
 function requoted(name: string): string {
   return name
     .split(".")
@@ -36,9 +36,11 @@ function declaredType(typname: string, body: PlpgsqlBody): void {
     body.columns.push(column.split(".").map((part) => part.replace(/^"(.*)"$/, "$1").replaceAll('""', '"')));
     return;
   }
-  const type = typname.replace(/%rowtype$/i, "");
+  // A plain type comes as it was written (`Gadget`, `"Gadget"`): the SQL parser reads it as the server does.
+  const rowtype = /^(.*)%rowtype$/i.exec(typname)?.[1];
+  const type = rowtype === undefined ? typname : requoted(rowtype);
   try {
-    const tree = pgQuery().parseSync(`SELECT NULL::${requoted(type)}`);
+    const tree = pgQuery().parseSync(`SELECT NULL::${type}`);
     const [cast] = findNodes(tree, "TypeCast");
     const typeName = cast ? objectField(cast.body, "typeName") : undefined;
     if (typeName) body.types.push(typeName);
