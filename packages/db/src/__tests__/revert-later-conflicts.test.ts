@@ -271,6 +271,18 @@ describe("db:revert reads the PL/pgSQL bodies of later functions (PostgreSQL rec
     ]);
   });
 
+  it("a body it cannot read whole that names only the table an index is on does not block reverting the index", async () => {
+    const s = history();
+    await generateInto(s, "widget", { widget: widgetWithNote }, later(s, 1));
+    const indexTag = await generateInto(s, "note_index", { widget: widgetWithNoteIndex }, later(s, 1));
+    s.add(
+      "widget_rows",
+      plpgsql(`RETURN QUERY EXECUTE 'SELECT "id" FROM "widget"';`).replace("RETURNS bigint", "RETURNS SETOF integer"),
+    );
+    const plan = await planRevert({ folder: s.dir, tag: indexTag });
+    expect(plan.statements.map((st) => st.sql.trim())).toEqual(['DROP INDEX "widget_note_idx";']);
+  });
+
   it("a function on another schema's table, named unqualified under its own search_path, blocks it", async () => {
     const s = history();
     const app = pgSchema("app");

@@ -227,9 +227,18 @@ function refuseAmbiguity(tag: string, ambiguities: string[]): void {
   );
 }
 
-/** Whether `text` names the object of `label` (its last quoted name: `table "s"."t"` → `t`). */
+/**
+ * The name of the object a label is of: the last part of its first quoted name (`table "s"."t"` →
+ * `t`, `column "t"."c"` → `c`, `index "i" on "t"` → `i`, not the table it is on).
+ */
+function objectName(label: string): string | undefined {
+  const first = /"(?:[^"]|"")*"(?:\."(?:[^"]|"")*")*/.exec(label)?.[0];
+  return first && /"((?:[^"]|"")*)"$/.exec(first)?.[1]?.replaceAll('""', '"');
+}
+
+/** Whether `text` names the object of `label`. */
 function namesIn(text: string, label: string): boolean {
-  const name = [...label.matchAll(/"((?:[^"]|"")*)"/g)].at(-1)?.[1]?.replaceAll('""', '"');
+  const name = objectName(label);
   return name !== undefined && namesInText(text, name);
 }
 
@@ -310,12 +319,12 @@ function schemaChanges(touched: TouchedObjects, schemaFolder: string | undefined
     const whole = touched.changed.has(top);
     groups.set(top, [...(groups.get(top) ?? []), ...(parent && !whole ? [label] : [])]);
   }
-  const names = [...groups.keys()].map((label) => /"([^"]+)"$/.exec(label)?.[1] ?? label);
+  const names = [...groups.keys()].map((label) => objectName(label) ?? label);
   const found = schemaFolder ? findSchemaDefinitions(schemaFolder, names) : new Map<string, string[]>();
   return [...groups.entries()].map(([object, details]) => ({
     object,
     details,
-    locations: found.get(/"([^"]+)"$/.exec(object)?.[1] ?? object) ?? [],
+    locations: found.get(objectName(object) ?? object) ?? [],
   }));
 }
 
