@@ -7,7 +7,18 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { customType, index, integer, pgSchema, pgSequence, pgTable, pgView, serial, text } from "drizzle-orm/pg-core";
+import {
+  customType,
+  index,
+  integer,
+  pgEnum,
+  pgSchema,
+  pgSequence,
+  pgTable,
+  pgView,
+  serial,
+  text,
+} from "drizzle-orm/pg-core";
 import { planRevert, writeRevert } from "@repo/migrator";
 import { generateInto } from "../testing/generate-migration.ts";
 import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
@@ -513,6 +524,18 @@ describe("db:revert refuses what the net change since the migration hides", () =
       migration: againTag,
       touches: 'drops or makes again table "gadget"',
     });
+  });
+});
+
+describe("db:revert names a later change of a type the reverted migration made as a change", () => {
+  it("a value added to its enum later: changed, not dropped or made again", async () => {
+    const s = history();
+    const moodTag = await generateInto(s, "mood", { mood: pgEnum("mood", ["calm"]) }, later(s, 1));
+    const moreTag = await generateInto(s, "mood_more", { mood: pgEnum("mood", ["calm", "glad"]) }, later(s, 1));
+    const error = await refusal(planRevert({ folder: s.dir, tag: moodTag }));
+    const touches = error.conflicts.filter((c) => c.migration === moreTag).map((c) => c.touches);
+    expect(touches).toContainEqual(expect.stringMatching(/^changes type "(public"\.")?mood"$/));
+    expect(touches.filter((t) => t.startsWith("drops or makes again"))).toEqual([]);
   });
 });
 

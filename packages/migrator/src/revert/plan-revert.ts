@@ -295,7 +295,7 @@ function laterConflicts(
     }
     // Made again after a later drop: the net change hides it, and the revert would drop it again.
     for (const [ours, parent] of target.changed)
-      if (parent === undefined && l.recorded.changed.has(ours) && l.recorded.changed.get(ours) === undefined)
+      if (parent === undefined && l.recorded.madeOrDropped.has(ours))
         push({ object: ours, migration: l.tag, touches: `drops or makes again ${ours}` });
     for (const body of l.handWrittenRead.partlyRead) {
       for (const [ours, parent] of target.changed) {

@@ -191,9 +191,17 @@ export class TouchedObjects {
   /** label → label of the containing object (a table), if any. */
   readonly changed = new Map<string, string | undefined>();
   readonly used = new Map<string, string | undefined>();
+  /** The changed labels whose object was made or dropped whole, not altered (snapshot diffs only). */
+  readonly madeOrDropped = new Set<string>();
 
   add(label: string, parent?: string): void {
     if (!this.changed.has(label)) this.changed.set(label, parent);
+  }
+
+  /** Adds a top-level object that was made or dropped whole. */
+  addMadeOrDropped(label: string): void {
+    this.add(label);
+    this.madeOrDropped.add(label);
   }
 
   use(label: string, parent?: string): void {
@@ -308,7 +316,7 @@ export function touchedObjects(before: Snapshot, after: Snapshot): TouchedObject
     const changed: SnapshotEntity[] = [];
     const whole = (ga?.table === undefined) !== (gb?.table === undefined);
     if (whole) {
-      touched.add(label);
+      touched.addMadeOrDropped(label);
       for (const part of group.parts.values()) {
         touched.add(partLabel(part), label);
         const sequence = ownedSequenceLabel(part);
@@ -337,7 +345,9 @@ export function touchedObjects(before: Snapshot, after: Snapshot): TouchedObject
   }
   for (const key of union(b.others, a.others)) {
     const entity = a.others.get(key) ?? b.others.get(key);
-    if (entity && !sameBody(a.others.get(key), b.others.get(key))) touched.add(topLabel(entity));
+    if (!entity || sameBody(a.others.get(key), b.others.get(key))) continue;
+    if (a.others.has(key) !== b.others.has(key)) touched.addMadeOrDropped(topLabel(entity));
+    else touched.add(topLabel(entity));
   }
   return touched;
 }
