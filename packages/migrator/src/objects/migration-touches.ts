@@ -13,30 +13,50 @@ import { diffSnapshots } from "../snapshot/snapshot-diff.ts";
 import { renameAmbiguities, snapshotNames, TouchedObjects, touchedObjects } from "../snapshot/snapshot-objects.ts";
 import type { Snapshot } from "../snapshot/snapshot.ts";
 
+/** What a migration touched, by its snapshots (`recorded`) and by its hand-written statements. */
+interface MigrationTouches {
+  recorded: TouchedObjects;
+  handWritten: TouchedObjects;
+}
+
+/** What the parser reads in a migration's statements, hand-written and generated. */
+interface MigrationReads {
+  handWrittenRead: SqlTouches;
+  generatedRead: TouchedObjects;
+}
+
 /**
  * The objects a migration touched: `recorded` from the snapshot before it (`previous`) and its own,
  * `handWritten` from the statements Drizzle Kit would not have generated between them (by the
  * Drizzle Kit of `folder`'s project; locations relative to it): the objects db:revert can
- * reverse or leaves a TODO for. `handWrittenRead` is what the parser reads in those same
- * statements (`sql/touched-objects.ts`): every object each creates, alters, drops or only uses
- * (the table a view selects from or a foreign key references, the column an expression index
- * names), and the statements it cannot read; `generatedRead` the same of the generated
- * statements (what the snapshots do not say: a default's `nextval('s')`, the tables a view
- * selects from). `indexes` names the table of each index of the history; `earlier` are the
- * migrations before it (an extension one of them created is not this one's).
+ * reverse or leaves a TODO for. `earlier` are the migrations before it (an extension one of them
+ * created is not this one's). With `read` (db:revert's later migrations) also what the parser
+ * reads in the statements, with `read.indexes` naming the table of each index of the history:
+ * `handWrittenRead` in the hand-written ones, every object each creates, alters, drops or only
+ * uses (the table a view selects from or a foreign key references, the column an expression
+ * index names), and the statements it cannot read; `generatedRead` the same of the generated ones
+ * (what the snapshots do not say: a default's `nextval('s')`, the tables a view selects from).
  */
 export async function migrationTouches(
   folder: string,
   previous: Snapshot,
   migration: Migration & { snapshot: Snapshot },
   earlier: Migration[],
-  indexes?: IndexTables,
-): Promise<{
-  recorded: TouchedObjects;
-  handWritten: TouchedObjects;
-  handWrittenRead: SqlTouches;
-  generatedRead: TouchedObjects;
-}> {
+): Promise<MigrationTouches>;
+export async function migrationTouches(
+  folder: string,
+  previous: Snapshot,
+  migration: Migration & { snapshot: Snapshot },
+  earlier: Migration[],
+  read: { indexes: IndexTables },
+): Promise<MigrationTouches & MigrationReads>;
+export async function migrationTouches(
+  folder: string,
+  previous: Snapshot,
+  migration: Migration & { snapshot: Snapshot },
+  earlier: Migration[],
+  read?: { indexes: IndexTables },
+): Promise<MigrationTouches | (MigrationTouches & MigrationReads)> {
   const recorded = touchedObjects(previous, migration.snapshot);
   const statements = renameAmbiguities(previous, migration.snapshot).length
     ? []
@@ -52,10 +72,11 @@ export async function migrationTouches(
   });
   const handWritten = new TouchedObjects();
   for (const t of manual.touched) handWritten.add(t.label, t.parent);
+  if (!read) return { recorded, handWritten };
   const generated = new Set(statements.flatMap(canonicalStatements));
   const parsed = parseMigration(migration.tag, basename(migration.file), migration.sql);
   /** What the parser reads in the generated statements, or in the others (with those it rejects). */
-  const read = (isGenerated: boolean) =>
+  const reads = (isGenerated: boolean) =>
     sqlTouches(
       {
         ...parsed,
@@ -63,8 +84,8 @@ export async function migrationTouches(
           .map((s) => ({ ...s, units: s.units.filter((u) => generated.has(canonicalUnit(u)) === isGenerated) }))
           .filter((s) => s.units.length > 0 || (!isGenerated && s.parseError)),
       },
-      indexes,
+      read.indexes,
       { dependents: true },
     );
-  return { recorded, handWritten, handWrittenRead: read(false), generatedRead: read(true).touched };
+  return { recorded, handWritten, handWrittenRead: reads(false), generatedRead: reads(true).touched };
 }

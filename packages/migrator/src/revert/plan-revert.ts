@@ -483,7 +483,7 @@ async function planTarget(
           (migrations[j - 1] as WithSnapshot).snapshot,
           m,
           history.migrations.slice(0, position - 1 + j),
-          indexes,
+          { indexes },
         )),
       });
     }
