@@ -353,6 +353,16 @@ describe("db:revert refuses when a later migration names what it made in a strin
       'references sequence "counter_id_seq"',
     ],
     [
+      "a LANGUAGE sql function taking nextval (read as a PL/pgSQL body is)",
+      `CREATE FUNCTION "next_counter"() RETURNS bigint LANGUAGE sql AS $$ SELECT nextval('counter_id_seq') $$;`,
+      'references sequence "counter_id_seq"',
+    ],
+    [
+      "a PL/pgSQL function taking nextval",
+      `CREATE FUNCTION "next_counter"() RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN RETURN nextval('counter_id_seq'); END $$;`,
+      'references sequence "counter_id_seq"',
+    ],
+    [
       "a view on currval",
       `CREATE VIEW "last_counter" AS SELECT currval('"counter_id_seq"') AS id;`,
       'references sequence "counter_id_seq"',

@@ -225,15 +225,25 @@ class Reader {
    * everything they would touch, as used. False, with {@link reason} set, when one is not read.
    */
   usesStatements(statements: { type: string; node: AstObject }[], what: string): boolean {
-    const inner = new Reader(new TouchedObjects(), this.indexes);
+    const inner = this.innerReader();
     for (const statement of statements) {
       if (!inner.unit(statement)) {
         this.reason = `${inner.reason ?? `${statement.type} statements are not read`} in ${what}`;
         return false;
       }
     }
-    for (const [label, parent] of [...inner.touched.changed, ...inner.touched.used]) this.touched.use(label, parent);
+    this.usesWhatItTouched(inner);
     return true;
+  }
+
+  /** A reader of statements kept to run later, reading as this one does. */
+  private innerReader(): Reader {
+    return new Reader(new TouchedObjects(), this.indexes, this.dependents);
+  }
+
+  /** Everything `inner` found touched, as used here. */
+  private usesWhatItTouched(inner: Reader): void {
+    for (const [label, parent] of [...inner.touched.changed, ...inner.touched.used]) this.touched.use(label, parent);
   }
 
   /**
@@ -265,15 +275,14 @@ class Reader {
       // Created, not run: what the body uses matters only to whether it may go on existing, and
       // what of it cannot be read (EXECUTE, a statement of a kind not read) is passed over.
       if (this.dependents && createText !== undefined) {
-        const inner = new Reader(new TouchedObjects(), this.indexes, true);
+        const inner = this.innerReader();
         const body = plpgsqlBody(createText);
         if (body.unread) this.partlyRead.push({ reason: body.unread, text: createText });
         for (const statement of inSchema(body.statements)) inner.unit(statement);
         for (const type of body.types) inner.usesType(typeQualifiedIn(type, schema));
         for (const names of body.columns)
           if (names.length > 1) inner.column(listName(names.slice(0, -1)), names.at(-1) ?? "", "used");
-        for (const [label, parent] of [...inner.touched.changed, ...inner.touched.used])
-          this.touched.use(label, parent);
+        this.usesWhatItTouched(inner);
       }
       return true;
     }
