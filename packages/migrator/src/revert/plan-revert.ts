@@ -276,18 +276,18 @@ function laterConflicts(
     if (!seen.has(key)) conflicts.push(conflict);
     seen.add(key);
   };
-  for (const { ours, theirs, how } of target.overlaps(net)) {
-    const by = later.filter((l) => l.recorded.changed.has(theirs) || l.recorded.used.has(theirs)).map((l) => l.tag);
-    for (const migration of by.length ? by : ["the later migrations"])
-      push({ object: ours, migration, touches: `${how} ${theirs}` });
-  }
-  for (const { ours, theirs, how } of target.overlaps(netGenerated)) {
-    const by = later
-      .filter((l) => l.generatedRead.used.has(theirs) || l.generatedRead.changed.has(theirs))
-      .map((l) => l.tag);
-    for (const migration of by.length ? by : ["the later migrations"])
-      push({ object: ours, migration, touches: `${how} ${theirs}` });
-  }
+  /** Each overlap with a net change, attributed to the later migrations whose `touchedBy` has it. */
+  const attribute = (netChange: TouchedObjects, touchedBy: (l: (typeof later)[number]) => TouchedObjects) => {
+    for (const { ours, theirs, how } of target.overlaps(netChange)) {
+      const by = later
+        .filter((l) => touchedBy(l).changed.has(theirs) || touchedBy(l).used.has(theirs))
+        .map((l) => l.tag);
+      for (const migration of by.length ? by : ["the later migrations"])
+        push({ object: ours, migration, touches: `${how} ${theirs}` });
+    }
+  };
+  attribute(net, (l) => l.recorded);
+  attribute(netGenerated, (l) => l.generatedRead);
   for (const l of later) {
     for (const handWritten of [l.handWritten, l.handWrittenRead.touched]) {
       for (const { ours, theirs, how } of target.overlaps(handWritten))
