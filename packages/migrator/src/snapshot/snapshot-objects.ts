@@ -18,6 +18,7 @@ import {
 import { type Snapshot, snapshotVersion } from "./snapshot.ts";
 import { qualifiedIdent } from "../sql/quote-ident.ts";
 import { columnRefNames } from "../sql/ast.ts";
+import { makeObjectName } from "../sql/identifier-length.ts";
 import { pgQuery } from "../sql/pg-query.ts";
 
 /** The word for an object of a table in labels (`index "i" on "t"`, `constraint "c" on "t"`). */
@@ -146,25 +147,8 @@ function ownedSequenceLabel(part: SnapshotEntity): string | undefined {
   const serial = typeof body["type"] === "string" && /^(small|big)?serial$/i.test(body["type"]);
   if (!serial && (typeof identity !== "object" || identity === null)) return undefined;
   const named = (identity as Record<string, unknown> | null)?.["name"];
-  const name = typeof named === "string" && named ? named : serialSequenceName(part.table, part.name);
+  const name = typeof named === "string" && named ? named : makeObjectName(part.table, part.name, "seq");
   return `sequence ${quotedName(part.schema, name)}`;
-}
-
-/** PostgreSQL's longest identifier, in bytes (NAMEDATALEN - 1). */
-const MAX_IDENTIFIER = 63;
-
-/**
- * The name PostgreSQL gives a serial column's sequence: `<table>_<column>_seq`, the longer of
- * table and column names shortened first until it fits in 63 bytes (its `makeObjectName`).
- */
-function serialSequenceName(table: string, column: string): string {
-  const bytes = (text: string) => Buffer.byteLength(text);
-  let [a, b] = [table, column];
-  while (bytes(a) + bytes(b) > MAX_IDENTIFIER - "_seq".length - 1) {
-    if (bytes(a) > bytes(b)) a = [...a].slice(0, -1).join("");
-    else b = [...b].slice(0, -1).join("");
-  }
-  return `${a}_${b}_seq`;
 }
 
 function partLabel(part: SnapshotEntity): string {

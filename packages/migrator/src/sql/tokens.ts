@@ -59,19 +59,3 @@ function identifierValue(text: string): string {
   if (text.startsWith('"')) return text.slice(1, -1).replace(/""/g, '"');
   return text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 }
-
-/**
- * The identifier as PostgreSQL stores it: cut to `limit` bytes without splitting a character.
- *
- * @example clipIdentifier("é".repeat(40), 63) // 31 × "é" (62 bytes)
- */
-export function clipIdentifier(name: string, limit: number): string {
-  let bytes = 0;
-  let clipped = "";
-  for (const char of name) {
-    bytes += Buffer.byteLength(char, "utf8");
-    if (bytes > limit) break;
-    clipped += char;
-  }
-  return clipped;
-}

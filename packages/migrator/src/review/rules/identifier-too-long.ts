@@ -1,14 +1,6 @@
-import { clipIdentifier, sqlTokens } from "../../sql/tokens.ts";
+import { clipIdentifier, MAX_IDENTIFIER_BYTES, SHORTEST_CUT_IDENTIFIER_BYTES } from "../../sql/identifier-length.ts";
+import { sqlTokens } from "../../sql/tokens.ts";
 import { type Rule, type RuleHit, unitPosition } from "../rule.ts";
-
-/** PostgreSQL's identifier limit in bytes (NAMEDATALEN - 1). */
-const MAX_IDENTIFIER_BYTES = 63;
-
-/**
- * The shortest a long identifier can be in the parse tree: PostgreSQL's lexer cuts every
- * identifier to 63 bytes before the parser sees it, without splitting a character (up to 4 bytes).
- */
-const CUT_IDENTIFIER_BYTES = MAX_IDENTIFIER_BYTES - 3;
 
 /**
  * Whether the statement can hold an identifier over 63 bytes: only if its parse tree has a string
@@ -23,7 +15,10 @@ function mayHoldLongIdentifier(tree: unknown): boolean {
   for (let value = pending.pop(); pending.length > 0 || value !== undefined; value = pending.pop()) {
     // A UTF-16 code unit is at most 3 bytes of UTF-8 (a pair of them 4): shorter strings cannot qualify.
     if (typeof value === "string") {
-      if (value.length * 3 >= CUT_IDENTIFIER_BYTES && Buffer.byteLength(value, "utf8") >= CUT_IDENTIFIER_BYTES)
+      if (
+        value.length * 3 >= SHORTEST_CUT_IDENTIFIER_BYTES &&
+        Buffer.byteLength(value, "utf8") >= SHORTEST_CUT_IDENTIFIER_BYTES
+      )
         return true;
     } else if (Array.isArray(value)) pending.push(...(value as unknown[]));
     else if (typeof value === "object" && value !== null) pending.push(...Object.values(value));
@@ -69,7 +64,7 @@ export const identifierTooLong: Rule = {
       hits.push({
         statement,
         position: unitPosition(migration, unit, location),
-        message: `identifier "${name}" is ${bytes} bytes: PostgreSQL keeps only the first ${MAX_IDENTIFIER_BYTES}, "${clipIdentifier(name, MAX_IDENTIFIER_BYTES)}"`,
+        message: `identifier "${name}" is ${bytes} bytes: PostgreSQL keeps only the first ${MAX_IDENTIFIER_BYTES}, "${clipIdentifier(name)}"`,
       });
     }
     return hits;

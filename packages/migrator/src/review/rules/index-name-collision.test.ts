@@ -40,6 +40,14 @@ describe("index-name-collision", () => {
     expect(findings.map((f) => f.line)).toEqual([2]);
   });
 
+  it("names a long name as written when PostgreSQL cuts it short of 63 bytes, not to split a letter", async () => {
+    // 62 ASCII bytes and a two-byte letter: PostgreSQL keeps the 62, the parse tree holds those.
+    const name = `${"organization_slug_".repeat(3)}${"x".repeat(8)}é_tail`;
+    const sql = `CREATE INDEX "${name}" ON "organization" ("slug");--> statement-breakpoint\nCREATE INDEX "${name}" ON "organization" ("id");`;
+    const findings = await review(sql);
+    expect(findings.map((f) => f.message)).toEqual([`index name "${name}" is already used (0100_example.sql:1)`]);
+  });
+
   it("passes IF NOT EXISTS restating the very same index: it changes nothing", async () => {
     const sql =
       'CREATE INDEX "organization_slug_idx" ON "organization" USING btree ("slug");--> statement-breakpoint\nCREATE INDEX IF NOT EXISTS "organization_slug_idx" ON "organization" USING btree ("slug");';

@@ -1,4 +1,5 @@
 import { type AstObject, objectField, stringField } from "../../sql/ast.ts";
+import { SHORTEST_CUT_IDENTIFIER_BYTES } from "../../sql/identifier-length.ts";
 import type { SqlUnit } from "../../sql/parse-migration.ts";
 import { missingGuard } from "../guards.ts";
 import {
@@ -12,9 +13,6 @@ import {
 import { type Rule, type RuleHit, unitPosition } from "../rule.ts";
 import type { SchemaState } from "../schema-state.ts";
 import { declaredConstraints } from "./statement-parts.ts";
-
-/** PostgreSQL's identifier limit in bytes (NAMEDATALEN - 1). */
-const MAX_IDENTIFIER_BYTES = 63;
 
 /** Index and constraint names must be new (their length is identifier-too-long's). */
 export const indexNameCollision: Rule = {
@@ -70,11 +68,11 @@ export const indexNameCollision: Rule = {
 };
 
 /**
- * The parser truncates identifiers to 63 bytes, as PostgreSQL does; the full name is read back
- * from the statement's text.
+ * The parser cuts identifiers to 63 bytes, as PostgreSQL does (to 60 at least: it never splits a
+ * character); the full name is read back from the statement's text.
  */
 function untruncated(text: string, name: string): string {
-  if (Buffer.byteLength(name, "utf8") < MAX_IDENTIFIER_BYTES) return name;
+  if (Buffer.byteLength(name, "utf8") < SHORTEST_CUT_IDENTIFIER_BYTES) return name;
   const at = text.indexOf(name);
   if (at < 0) return name;
   const quoted = text[at - 1] === '"';
