@@ -31,7 +31,7 @@ import { type PgDatabase, type PgQueryResultHKT, PgTransaction } from "drizzle-o
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import pg from "pg";
-import { lockPgliteFolder } from "@repo/migrator";
+import { errorMessage, lockPgliteFolder } from "@repo/migrator";
 import { type Connection, connectionFromEnv, pgliteExtensions } from "./connection.ts";
 import * as schema from "./schema/index.ts";
 import { member, organization, user } from "./schema/index.ts";
@@ -139,7 +139,7 @@ export async function checkDatabase(
     await database.execute("select 1");
     return { ok: true, latencyMs: Math.round(performance.now() - started) };
   } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    return { ok: false, error: errorMessage(error) };
   }
 }
 

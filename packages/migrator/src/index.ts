@@ -11,6 +11,7 @@ export { openEmptyPglite } from "./drivers/pglite-empty.ts";
 export { openPgliteFolder } from "./drivers/pglite-folder.ts";
 export { lockPgliteFolder, type PgliteFolderLock } from "./drivers/pglite-folder-lock.ts";
 export { openPostgresDriver } from "./drivers/postgres.ts";
+export { errorMessage } from "./errors/error-message.ts";
 export { MigratorError } from "./errors/migrator-error.ts";
 export { RunnerError } from "./errors/runner-error.ts";
 export type { RunnerProblem } from "./errors/runner-problem.ts";

@@ -9,6 +9,7 @@ import { MigratorError } from "../errors/migrator-error.ts";
 import { type CommandContext, processContext, redactingContext } from "./command-context.ts";
 import { EXIT, exitCodeFor } from "./exit-codes.ts";
 import type { Project } from "./project.ts";
+import { errorMessage } from "../errors/error-message.ts";
 
 /** A command, built for a context. */
 export type CommandFactory = (context: CommandContext) => Command;
@@ -55,7 +56,7 @@ export async function runAction(
     context.exitCode = await work();
   } catch (error) {
     if (!(error instanceof MigratorError)) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       if (options.json)
         context.out(`${JSON.stringify({ ok: false, error: { code: "unexpected", message } }, null, 2)}\n`);
       else context.err(`error: ${message}\n`);

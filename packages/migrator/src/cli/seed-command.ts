@@ -12,6 +12,7 @@ import { userPath } from "./options.ts";
 import type { Project } from "./project.ts";
 import { runAction } from "./run-command.ts";
 import { withSession } from "./session.ts";
+import { errorMessage } from "../errors/error-message.ts";
 
 /**
  * Refuses (exit 3) a database with migrations still to apply, none applied included: its tables
@@ -88,7 +89,7 @@ export function seedCommand(project: Project, name = "db:seed") {
                 ? error
                 : new SeedError({
                     code: "tier-failed",
-                    message: `Seeding failed: ${error instanceof Error ? error.message : String(error)}`,
+                    message: `Seeding failed: ${errorMessage(error)}`,
                     fix: "check that the database is reachable and migrated (db:migrate), then run the command again",
                   });
             if (seedError.completed?.length && !flags.json)

@@ -5,6 +5,8 @@
  * A driver is one session: session state (advisory locks, `SET`, transactions) persists between
  * calls, which the runner relies on.
  */
+import { errorMessage } from "../errors/error-message.ts";
+
 export interface Driver {
   /** Which engine: `postgres` (a server) or `pglite` (embedded). */
   readonly dialect: "postgres" | "pglite";
@@ -65,9 +67,9 @@ export function databaseCause(error: unknown): unknown {
 
 /** Reads the PostgreSQL error fields from an error thrown by node-postgres or PGlite. */
 export function databaseErrorFields(error: unknown): DatabaseErrorFields {
-  if (typeof error !== "object" || error === null) return { message: String(error) };
+  if (typeof error !== "object" || error === null) return { message: errorMessage(error) };
   const e = error as Record<string, unknown>;
-  const fields: DatabaseErrorFields = { message: typeof e["message"] === "string" ? e["message"] : String(error) };
+  const fields: DatabaseErrorFields = { message: errorMessage(error) };
   if (typeof e["code"] === "string") fields.code = e["code"];
   const position = Number(e["position"]);
   if (Number.isFinite(position) && position > 0) fields.position = position;

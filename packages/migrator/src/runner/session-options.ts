@@ -2,6 +2,7 @@ import type { Driver } from "../drivers/driver.ts";
 import { RunnerError } from "../errors/runner-error.ts";
 import type { MigrationProgress } from "../errors/runner-problem.ts";
 import { quoteIdent } from "../sql/quote-ident.ts";
+import { errorMessage } from "../errors/error-message.ts";
 
 /** The production knobs of a migration session. */
 export interface SessionOptions {
@@ -170,7 +171,7 @@ async function connectionCheck(driver: Driver): Promise<string[]> {
     return [];
   } catch (error) {
     return [
-      `could not set client_connection_check_interval (${error instanceof Error ? error.message : String(error)}): ` +
+      `could not set client_connection_check_interval (${errorMessage(error)}): ` +
         "if this run is killed during a long statement, the server keeps its transaction and locks until that statement ends",
     ];
   }

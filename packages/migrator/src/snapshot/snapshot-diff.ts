@@ -17,6 +17,7 @@ import { entityKey, snapshotEntities, withEntities } from "./snapshot-entities.t
 import { renameAmbiguities } from "./snapshot-objects.ts";
 import { type Snapshot, snapshotVersion } from "./snapshot.ts";
 import { SnapshotDiffError } from "./snapshot-diff-error.ts";
+import { errorMessage } from "../errors/error-message.ts";
 
 export { SnapshotDiffError } from "./snapshot-diff-error.ts";
 
@@ -125,7 +126,7 @@ function unloadable(kit: DrizzleKitInstall, error: unknown): SnapshotDiffError {
         ? `it finds drizzle-orm ${orm}`
         : `it finds drizzle-orm ${orm}, not the ${kitMajor}.x drizzle-orm that drizzle-kit ${kit.version} goes with`;
   return new SnapshotDiffError(
-    `drizzle-kit ${kit.version} (${kit.dir}) does not load: ${error instanceof Error ? error.message : String(error)}; ${found}`,
+    `drizzle-kit ${kit.version} (${kit.dir}) does not load: ${errorMessage(error)}; ${found}`,
     "differ-unloadable",
     [],
     `install the ${kitMajor}.x drizzle-orm where that drizzle-kit finds it. drizzle-kit imports drizzle-orm without declaring it, so with two drizzle-orm versions in one pnpm workspace declare it in pnpm-workspace.yaml (packageExtensions: { "drizzle-kit@${kitMajor}": { peerDependencies: { drizzle-orm: "${kitMajor}" } } }) and run pnpm install`,
@@ -211,9 +212,6 @@ export async function diffSnapshots(
     }
     return statements;
   } catch (error) {
-    throw new SnapshotDiffError(
-      `Drizzle Kit's differ failed: ${error instanceof Error ? error.message : String(error)}`,
-      "differ-failed",
-    );
+    throw new SnapshotDiffError(`Drizzle Kit's differ failed: ${errorMessage(error)}`, "differ-failed");
   }
 }

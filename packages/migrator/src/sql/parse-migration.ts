@@ -7,6 +7,7 @@ import { pgQuery } from "./pg-query.ts";
 import { type MigrationStatement, runsOutsideTransaction, splitStatements } from "./statements.ts";
 import { type AstObject, arrayField, isObject, objectField, stringField, unwrap } from "./ast.ts";
 import { leadingComments } from "./comments.ts";
+import { errorMessage } from "../errors/error-message.ts";
 
 /** A 1-based line and column in a migration file. */
 export interface Position {
@@ -171,7 +172,7 @@ function parseStatement(
     const cursorPosition = sqlErrorCursor(error);
     const at = cursorPosition === undefined ? codeStart : byteToCharOffset(chunk.sql, cursorPosition);
     statement.parseError = {
-      message: error instanceof Error ? error.message : String(error),
+      message: errorMessage(error),
       position: positionAt(offset + at),
     };
   }

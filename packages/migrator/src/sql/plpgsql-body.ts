@@ -9,6 +9,7 @@
 import { type AstObject, findNodes, isObject, objectField, stringField, unwrap } from "./ast.ts";
 import { dynamicStatements } from "./opaque-routines.ts";
 import { pgQuery } from "./pg-query.ts";
+import { errorMessage } from "../errors/error-message.ts";
 
 /** The statements of a body that could be read (a part PostgreSQL's parsers reject is left out). */
 export interface PlpgsqlBody {
@@ -85,7 +86,7 @@ export function plpgsqlBody(createText: string): PlpgsqlBody {
   try {
     parsed = pgQuery().parsePlPgSQLSync(createText);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     return { unread: `libpg-query's PL/pgSQL parser rejects it (${reason})`, statements: [], types: [], columns: [] };
   }
   const dynamic = dynamicStatements(parsed);

@@ -25,6 +25,7 @@ import { routineLanguage } from "./opaque-routines.ts";
 import { plpgsqlBody } from "./plpgsql-body.ts";
 import type { ParsedMigration, SqlUnit } from "./parse-migration.ts";
 import { pgQuery } from "./pg-query.ts";
+import { errorMessage } from "../errors/error-message.ts";
 
 /** A statement whose objects the reader could not tell, with why. */
 export interface UnreadStatement {
@@ -292,7 +293,7 @@ class Reader {
     try {
       parsed = pgQuery().parseSync(text);
     } catch (error) {
-      this.reason = `PostgreSQL's parser rejects its SQL body (${error instanceof Error ? error.message : String(error)})`;
+      this.reason = `PostgreSQL's parser rejects its SQL body (${errorMessage(error)})`;
       return false;
     }
     const raw = arrayField(isObject(parsed) ? parsed : undefined, "stmts").map((s) =>

@@ -4,6 +4,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { MigratorError } from "../../errors/migrator-error.ts";
+import { errorMessage } from "../../errors/error-message.ts";
 
 /**
  * The names (relative to `folder`) of the files under it in the commit HEAD points at; empty in a
@@ -34,7 +35,6 @@ export function committedFiles(folder: string): Set<string> {
 
 function firstLine(error: unknown): string {
   const stderr = (error as { stderr?: unknown }).stderr;
-  const text =
-    typeof stderr === "string" && stderr.trim() ? stderr : error instanceof Error ? error.message : String(error);
+  const text = typeof stderr === "string" && stderr.trim() ? stderr : errorMessage(error);
   return text.trim().split("\n")[0] ?? "";
 }
