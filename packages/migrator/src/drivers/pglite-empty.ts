@@ -14,7 +14,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promise
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { Extensions, PGlite } from "@electric-sql/pglite";
-import { LOCK_FILE } from "./pglite-folder-lock.ts";
+import { isLockFile } from "./pglite-folder-lock.ts";
 import { startPglite } from "./pglite-start.ts";
 
 const dumps = new Map<string, Promise<Blob>>();
@@ -94,13 +94,13 @@ function dumpFor(key: string, cacheDir: string | undefined): Promise<Blob> {
   return dump;
 }
 
-/** What `folder` holds but the lock of whoever opens it (pglite-folder-lock.ts): nothing when it is absent. */
+/** What `folder` holds but the lock files of whoever opens it (pglite-folder-lock.ts): nothing when it is absent. */
 async function folderEntries(folder: string): Promise<string[]> {
   const entries = await readdir(folder).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") return [];
     throw error;
   });
-  return entries.filter((entry) => entry !== LOCK_FILE);
+  return entries.filter((entry) => !isLockFile(entry));
 }
 
 /** Whether `folder` is absent or holds nothing but its opener's lock: where a new empty database may be made. */
