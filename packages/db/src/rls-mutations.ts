@@ -40,7 +40,8 @@ interface Engine {
 }
 
 async function migrateAndSeed(connection: Connection): Promise<void> {
-  const driver = await openDriver(connection);
+  // The embedded base is a new folder: made here, as db:migrate makes it.
+  const driver = await openDriver(connection, { create: true });
   try {
     const { verification } = await runMigrations(driver, readMigrationFolder(MIGRATIONS_FOLDER));
     if (!verification.ok) throw new Error("the base database did not verify after migrating");

@@ -238,4 +238,39 @@ export const RLS_MUTATIONS: readonly RlsMutation[] = [
     description: "CREATE on the public schema for the tenant role",
     sql: `GRANT CREATE ON SCHEMA public TO authenticated`,
   },
+  {
+    id: "hidden-schema-copy-via-view",
+    description: "a copy of research_plan in a schema without USAGE, granted, read through an invoker view",
+    sql: `CREATE SCHEMA reporting;
+          CREATE TABLE reporting.plan_copy AS SELECT id, organization_id, title FROM public.research_plan;
+          GRANT SELECT ON reporting.plan_copy TO authenticated;
+          CREATE VIEW public.plan_report WITH (security_invoker = true) AS SELECT * FROM reporting.plan_copy;
+          GRANT SELECT ON public.plan_report TO authenticated`,
+  },
+  {
+    id: "tenant-table-inherits-shared",
+    description: "a tenant table inheriting from ai_model: reading ai_model shows every organization's rows",
+    sql: `CREATE TABLE org_ai_model (organization_id text NOT NULL) INHERITS (ai_model);
+          ALTER TABLE org_ai_model ENABLE ROW LEVEL SECURITY;
+          CREATE POLICY org_ai_model_select ON org_ai_model FOR SELECT TO authenticated USING (organization_id = ${TENANT});
+          CREATE POLICY org_ai_model_insert ON org_ai_model FOR INSERT TO authenticated WITH CHECK (organization_id = ${TENANT});
+          CREATE POLICY org_ai_model_update ON org_ai_model FOR UPDATE TO authenticated
+            USING (organization_id = ${TENANT}) WITH CHECK (organization_id = ${TENANT});
+          CREATE POLICY org_ai_model_delete ON org_ai_model FOR DELETE TO authenticated USING (organization_id = ${TENANT});
+          GRANT SELECT, INSERT, UPDATE, DELETE ON org_ai_model TO authenticated`,
+  },
+  {
+    id: "tenant-column-case-blind",
+    description: "a new tenant table whose organization_id has a case-blind nondeterministic collation",
+    sql: `CREATE COLLATION tenant_case_blind (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+          CREATE TABLE research_note (id text PRIMARY KEY, organization_id text COLLATE tenant_case_blind NOT NULL, body text);
+          CREATE INDEX research_note_organization_id_idx ON research_note (organization_id);
+          ALTER TABLE research_note ENABLE ROW LEVEL SECURITY;
+          CREATE POLICY research_note_select ON research_note FOR SELECT TO authenticated USING (organization_id = ${TENANT});
+          CREATE POLICY research_note_insert ON research_note FOR INSERT TO authenticated WITH CHECK (organization_id = ${TENANT});
+          CREATE POLICY research_note_update ON research_note FOR UPDATE TO authenticated
+            USING (organization_id = ${TENANT}) WITH CHECK (organization_id = ${TENANT});
+          CREATE POLICY research_note_delete ON research_note FOR DELETE TO authenticated USING (organization_id = ${TENANT});
+          GRANT SELECT, INSERT, UPDATE, DELETE ON research_note TO authenticated`,
+  },
 ];

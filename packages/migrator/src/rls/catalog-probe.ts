@@ -2,6 +2,13 @@
  * Reads what Row-Level Security looks like in a live database: the tenant tables with their
  * RLS flags, every policy, every relation and routine the app roles can reach (with what they may
  * do to it), and the roles' own attributes. Pure reading; judging is `buildCoverageMatrix`'s job.
+ *
+ * What an app role can reach is what it holds a privilege on, whatever its schema's USAGE: a view
+ * (`security_invoker` or not), a SQL-standard function body (`BEGIN ATOMIC`), a rule, a default and
+ * a policy name the tables and routines they use by OID, and PostgreSQL then checks the privilege
+ * on the object alone. A table granted to an app role in a schema it cannot use is read through an
+ * invoker view in one it can; a SECURITY DEFINER function there is called from an invoker
+ * function's body; a sequence's functions take a bare OID.
  */
 import type { Driver } from "../drivers/driver.ts";
 import { loadParser } from "../sql/parse-migration.ts";
@@ -9,7 +16,8 @@ import { appRoles, type RlsConfig } from "./rls-config.ts";
 
 /**
  * A table that has the tenant column: every one in the configured schema, and every one elsewhere
- * that an app role can reach (a copy in an `archive` schema is tenant data all the same).
+ * that an app role has a privilege on (a copy in an `archive` schema is tenant data all the same),
+ * whether or not the role may use its schema (see above).
  */
 export interface TenantTableInfo {
   /** `table` in the configured schema, `schema.table` elsewhere. */
@@ -17,6 +25,11 @@ export interface TenantTableInfo {
   rlsEnabled: boolean;
   rlsForced: boolean;
   owner: string;
+  /**
+   * The tenant column's collation when it is nondeterministic (`deterministic = false`): it can
+   * call two different tenant ids equal, so the policies' comparison lets another tenant's rows through.
+   */
+  nondeterministicCollation: string | null;
 }
 
 /** One policy as `pg_policies` describes it; expressions are PostgreSQL's deparsed text. */
@@ -75,8 +88,7 @@ export interface RelationInfo {
   readsTenantTables: string[];
   /**
    * Privileges per app role (column privileges count): a table's as `TABLE_PRIVILEGES` names them,
-   * only for roles with the schema's USAGE; a sequence's USAGE, SELECT and UPDATE whatever the
-   * schema's USAGE (the sequence functions take a bare OID and check no schema).
+   * a sequence's USAGE, SELECT and UPDATE; whatever the schema's USAGE (see above).
    */
   access: Record<string, string[]>;
   /** Rules on it other than a view's `_RETURN`: their actions run with the owner's rights. */
@@ -94,6 +106,11 @@ export interface RelationInfo {
    * `definerRoutines` declares it.
    */
   definerDependencies: { via: string; function: string; name: string; runsAs: string }[];
+  /**
+   * The tables that inherit from it, at any depth (INHERITS, or partitions): reading it returns
+   * their rows too, under its own policies, not theirs.
+   */
+  descendants: { name: string; hasTenantColumn: boolean; rlsEnabled: boolean }[];
 }
 
 /** A function or procedure outside the system schemas that an app role can execute. */
@@ -193,14 +210,16 @@ export async function probeRlsCatalog(driver: Driver, config: RlsConfig): Promis
   await loadParser();
   const tenantTables = await driver.query<TenantTableInfo>(
     `select ${displayName("c.relname")} as "table", c.relrowsecurity as "rlsEnabled", c.relforcerowsecurity as "rlsForced",
-            pg_get_userbyid(c.relowner) as owner
+            pg_get_userbyid(c.relowner) as owner,
+            (select co.oid::regcollation::text from pg_attribute a join pg_collation co on co.oid = a.attcollation
+              where a.attrelid = c.oid and a.attname = $2 and not co.collisdeterministic) as "nondeterministicCollation"
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where ${SYSTEM_SCHEMAS} and c.relkind in ('r', 'p')
         and exists (select 1 from pg_attribute a
                      where a.attrelid = c.oid and a.attname = $2 and a.attnum > 0 and not a.attisdropped)
         and (n.nspname = $1 or exists (
               select 1 from pg_roles r
-               where r.rolname = any ($3::text[]) and has_schema_privilege(r.oid, n.oid, 'USAGE')
+               where r.rolname = any ($3::text[])
                  and (has_table_privilege(r.oid, c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
                       or has_any_column_privilege(r.oid, c.oid, 'SELECT, INSERT, UPDATE, REFERENCES'))))
       order by n.nspname <> $1, 1`,
@@ -363,7 +382,15 @@ async function probeRelations(driver: Driver, config: RlsConfig, roles: string[]
                  from (${ATTACHED_CODE}) x
                  join pg_depend d on d.classid = x.classid and d.objid = x.objid and d.refclassid = 'pg_proc'::regclass
                  join pg_proc fp on fp.oid = d.refobjid join pg_namespace fn on fn.oid = fp.pronamespace
-                where d.refobjid <> x.skip and ${runsAs("fp")} is not null) y), '[]') as "definerDependencies"
+                where d.refobjid <> x.skip and ${runsAs("fp")} is not null) y), '[]') as "definerDependencies",
+            coalesce((with recursive below(oid) as (
+                        select i.inhrelid from pg_inherits i where i.inhparent = c.oid
+                        union select i.inhrelid from pg_inherits i join below b on i.inhparent = b.oid)
+                      select json_agg(json_build_object('name', ${displayName("k.relname", "kn")}, 'rlsEnabled', k.relrowsecurity,
+                                                        'hasTenantColumn', exists (select 1 from pg_attribute a
+                                                          where a.attrelid = k.oid and a.attname = $2 and a.attnum > 0 and not a.attisdropped))
+                                      order by k.relname)
+                        from below b join pg_class k on k.oid = b.oid join pg_namespace kn on kn.oid = k.relnamespace), '[]') as descendants
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where ${SYSTEM_SCHEMAS} and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
       order by 2`,
@@ -377,9 +404,7 @@ async function probeRelations(driver: Driver, config: RlsConfig, roles: string[]
                               else has_table_privilege(r.oid, c.oid, p) end)::text[] as privileges
        from pg_class c join pg_namespace n on n.oid = c.relnamespace, pg_roles r
       where ${SYSTEM_SCHEMAS} and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
-        and r.rolname = any ($2::text[])
-        -- A sequence is reached by OID without its schema's USAGE: setval('<oid>', 1) works.
-        and (c.relkind = 'S' or has_schema_privilege(r.oid, n.oid, 'USAGE'))`,
+        and r.rolname = any ($2::text[])`,
     [[...TABLE_PRIVILEGES], roles, [...SEQUENCE_PRIVILEGES]],
   );
   return rows.map(({ oid, relkind, ...row }) => ({
@@ -399,11 +424,11 @@ async function probeRoutines(driver: Driver, config: RlsConfig, roles: string[])
             (select e.extname from pg_depend d join pg_extension e on e.oid = d.refobjid
               where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.refclassid = 'pg_extension'::regclass and d.deptype = 'e') as extension,
             array(select r.rolname from pg_roles r
-                   where r.rolname = any ($2::text[]) and has_schema_privilege(r.oid, n.oid, 'USAGE')
-                     and has_function_privilege(r.oid, p.oid, 'EXECUTE') order by 1)::text[] as "executableBy"
+                   where r.rolname = any ($2::text[]) and has_function_privilege(r.oid, p.oid, 'EXECUTE')
+                   order by 1)::text[] as "executableBy"
        from pg_proc p join pg_namespace n on n.oid = p.pronamespace
       where ${SYSTEM_SCHEMAS}
-        and exists (select 1 from pg_roles r where r.rolname = any ($2::text[]) and has_schema_privilege(r.oid, n.oid, 'USAGE')
+        and exists (select 1 from pg_roles r where r.rolname = any ($2::text[])
                      and has_function_privilege(r.oid, p.oid, 'EXECUTE'))
       order by 1`,
     [config.schema, roles],

@@ -48,6 +48,7 @@ function relation(name: string, overrides: Partial<RelationInfo> = {}): Relation
     rules: [],
     definerTriggers: [],
     definerDependencies: [],
+    descendants: [],
     ...overrides,
   };
 }
@@ -57,7 +58,9 @@ const safeRole = { name: "app_user", exists: true, superuser: false, bypassRls: 
 function catalog(overrides: Partial<RlsCatalog> = {}): RlsCatalog {
   return {
     config,
-    tenantTables: [{ table: "notes", rlsEnabled: true, rlsForced: false, owner: "owner" }],
+    tenantTables: [
+      { table: "notes", rlsEnabled: true, rlsForced: false, owner: "owner", nondeterministicCollation: null },
+    ],
     policies: ["select", "insert", "update", "delete"].map((c) => policy("notes", c)),
     readableNonTenantTables: [{ table: "countries", rlsEnabled: false, policies: [] }],
     role: safeRole,
@@ -152,7 +155,9 @@ describe("buildCoverageMatrix", () => {
   it("reports missing commands, disabled RLS and policies for other roles or restrictive ones", () => {
     const matrix = buildCoverageMatrix(
       catalog({
-        tenantTables: [{ table: "notes", rlsEnabled: false, rlsForced: false, owner: "owner" }],
+        tenantTables: [
+          { table: "notes", rlsEnabled: false, rlsForced: false, owner: "owner", nondeterministicCollation: null },
+        ],
         policies: [
           policy("notes", "select"),
           policy("notes", "insert", { roles: ["someone_else"] }),

@@ -2,8 +2,8 @@
  * Judges a probed catalog: every relation and routine the app roles can reach gets a class, and
  * anything that does not fit one is a finding.
  *
- * - **tenant**: has the tenant column (in the configured schema, or in any schema an app role can
- *   reach it in); RLS on; a permissive policy for the tenant role for each of
+ * - **tenant**: has the tenant column (in the configured schema, or in any schema where an app role
+ *   holds a privilege on it, USAGE of the schema or not: views and bodies use it by OID); RLS on; a permissive policy for the tenant role for each of
  *   select/insert/update/delete; every permissive policy compares the tenant column with the
  *   tenant setting; insert and update policies have WITH CHECK.
  * - **user-scoped**: no tenant column; RLS on; every permissive policy confines rows to the user
@@ -19,7 +19,8 @@
  * roles can execute that is undeclared or has no pinned `search_path` (a routine defined with
  * `SET role` counts as SECURITY DEFINER), a rule on a reachable relation, a trigger on a writable
  * one whose function runs as another role, an undeclared such routine a reachable relation's
- * default, constraint, view, index or policy calls, an enabled event trigger (not an extension's), UPDATE on a sequence, a policy
+ * default, constraint, view, index or policy calls, an enabled event trigger (not an extension's), UPDATE on a sequence,
+ * a tenant column with a nondeterministic collation, a reachable parent of a table guarded more closely than it is, a policy
  * `TO public`, an unconfined policy (`USING (true)`, another setting, an EXISTS not tied to the
  * row), a missing WITH CHECK, TRUNCATE/TRIGGER/REFERENCES for an app role, a grant to another app
  * role on what is not shared, an app role that can CREATE in a schema or is a member of a role
@@ -45,6 +46,8 @@ export interface RlsFinding {
   code:
     | "missing-policy"
     | "rls-disabled"
+    | "tenant-column-collation"
+    | "inherited-rows"
     | "per-row-setting"
     | "unscoped-policy"
     | "missing-with-check"
@@ -260,6 +263,14 @@ export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
         fix: `call .enableRLS() on the table (ALTER TABLE ${sqlName(table.table)} ENABLE ROW LEVEL SECURITY) and give it the tenant policies, REVOKE ALL ON ${sqlName(table.table)} FROM the app roles if they need nothing of it, or drop ${config.tenantColumn} if it is not tenant data`,
       });
     }
+    if (table.nondeterministicCollation) {
+      push({
+        code: "tenant-column-collation",
+        table: table.table,
+        message: `${table.table}.${config.tenantColumn} has the nondeterministic collation ${table.nondeterministicCollation}: the policies' comparison with ${config.tenantSetting} calls different tenant ids equal (by case, accents or punctuation), so a tenant sees the rows of another whose id differs only so`,
+        fix: `ALTER TABLE ${sqlName(table.table)} ALTER COLUMN ${quoteIdent(config.tenantColumn)} TYPE text COLLATE "C" (a deterministic collation; in the schema, drop the column's .collate())`,
+      });
+    }
     for (const command of RLS_COMMANDS) {
       if (commands[command].length > 0) continue;
       push({
@@ -358,6 +369,7 @@ function judgeRelation(
   const reaching = Object.keys(relation.access);
   if (reaching.length === 0) return verdict("unreachable");
   judgeOwnerCode(relation, config.definerRoutines, push);
+  judgeDescendants(relation, reaching, push);
   const isShared = declared(config.sharedTables, name);
   for (const [grantee, privileges] of Object.entries(relation.access)) {
     const dangerous = privileges.filter((p) => ["TRUNCATE", "TRIGGER", "REFERENCES"].includes(p));
@@ -460,6 +472,25 @@ function judgeRelation(
  * an index, a policy…), and a trigger whose function runs as another role on anything they can
  * write. Each acts past RLS.
  */
+/**
+ * A table whose descendants (INHERITS children, partitions) are guarded more closely than it is:
+ * reading it returns their rows under its own policies, not theirs. Guarded more closely: a tenant
+ * table below one without the tenant column, or a table with RLS on below one with RLS off.
+ */
+function judgeDescendants(relation: RelationInfo, reaching: string[], push: (f: RlsFinding) => void): void {
+  const exposed = relation.descendants.filter(
+    (d) => (d.hasTenantColumn && !relation.hasTenantColumn) || (d.rlsEnabled && !relation.rlsEnabled),
+  );
+  if (exposed.length === 0) return;
+  const names = exposed.map((d) => d.name);
+  push({
+    code: "inherited-rows",
+    table: relation.name,
+    message: `${names.join(", ")} ${names.length === 1 ? "inherits" : "inherit"} from ${relation.name}, which ${reaching.join(" and ")} can reach: reading ${relation.name} returns their rows under ${relation.name}'s own policies${relation.rlsEnabled ? "" : " (none: RLS is off)"}, not theirs`,
+    fix: `make each a table of its own (ALTER TABLE ${names.map(sqlName).join(", ")} NO INHERIT ${sqlName(relation.name)}; in the schema, a table that repeats the columns), or REVOKE ALL ON ${sqlName(relation.name)} FROM ${reaching.join(", ")}`,
+  });
+}
+
 function judgeOwnerCode(
   relation: RelationInfo,
   declaredDefiners: readonly string[] | undefined,
