@@ -39,6 +39,8 @@ export const RLS_CONFIG: RlsConfig = {
   userSetting: "app.user_id",
   otherRoles: ["anonymous"],
   sharedTables: ["ai_model", "ai_model_pricing"],
+  // The user policy shows a tenant's members through an EXISTS over member: the tenant must not write it.
+  readOnlyTenantTables: ["member"],
   definerRoutines: [],
 };
 

@@ -230,7 +230,8 @@ describe("a migration in Drizzle Kit 0.31's words on a converted history", () =>
 
     const scratch = scratchMigrations();
     try {
-      const snapshot = scratch.snapshot(10) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+      // The legacy history's last snapshot, as the converted one's `last`.
+      const snapshot = scratch.snapshot(scratch.entries().at(-1)?.idx ?? 0) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
       delete snapshot["tables"]["public.ai_usage"].columns["latency_ms"];
       snapshot["enums"]["public.document_source_table"].values.push("web_page");
       scratch.add("drop-latency", sql, { snapshot, when: Date.UTC(2027, 0, 1) });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RLS_CONFIG } from "../project.ts";
 import { schemaTables, schemaTenantTables } from "../schema-info.ts";
 import { readMigrationFolder } from "@repo/migrator";
 import { createTestDatabase, MIGRATIONS_FOLDER, type TestDatabase } from "../testing/test-database.ts";
@@ -74,22 +75,23 @@ describe("the migrated catalog", () => {
     ]);
   });
 
-  it("grants authenticated the tables, read-only on the model registry, nothing on credentials", async () => {
+  it("grants authenticated the tables, read-only on the model registry and member, nothing on credentials", async () => {
     const grants = await rows<{ table_name: string; privileges: string }>(
       `select table_name, string_agg(privilege_type, ',' order by privilege_type) as privileges
          from information_schema.role_table_grants
         where grantee = 'authenticated' and table_schema = 'public' group by table_name`,
     );
     const byTable = Object.fromEntries(grants.map((g) => [g.table_name, g.privileges]));
-    for (const table of ["research_plan", "document_chunk", "member", "ai_usage", "mcp_tool_call_log"]) {
+    for (const table of ["research_plan", "document_chunk", "ai_usage", "mcp_tool_call_log"]) {
       expect(byTable[table], table).toBe("DELETE,INSERT,SELECT,UPDATE");
     }
+    expect(byTable["member"]).toBe("SELECT");
     expect(byTable["ai_model"]).toBe("SELECT");
     expect(byTable["ai_model_pricing"]).toBe("SELECT");
     for (const table of ["session", "account", "verification"]) expect(byTable[table], table).toBeUndefined();
   });
 
-  it("enables RLS with the four policies on every table that has organization_id", async () => {
+  it("enables RLS with the four policies on every table that has organization_id (on a read-only one, select alone)", async () => {
     const tenantTables = await rows<{ table_name: string }>(
       `select table_name from information_schema.columns
         where table_schema = 'public' and column_name = 'organization_id' order by 1`,
@@ -106,15 +108,20 @@ describe("the migrated catalog", () => {
         "select policyname, cmd, roles::text as roles from pg_policies where tablename = $1 order by cmd",
         [table],
       );
+      const select = [`${table}_select`, "SELECT", "{authenticated}"];
       expect(
         policies.map((p) => [p.policyname, p.cmd, p.roles]),
         `${table} policies`,
-      ).toEqual([
-        [`${table}_delete`, "DELETE", "{authenticated}"],
-        [`${table}_insert`, "INSERT", "{authenticated}"],
-        [`${table}_select`, "SELECT", "{authenticated}"],
-        [`${table}_update`, "UPDATE", "{authenticated}"],
-      ]);
+      ).toEqual(
+        RLS_CONFIG.readOnlyTenantTables?.includes(table)
+          ? [select]
+          : [
+              [`${table}_delete`, "DELETE", "{authenticated}"],
+              [`${table}_insert`, "INSERT", "{authenticated}"],
+              select,
+              [`${table}_update`, "UPDATE", "{authenticated}"],
+            ],
+      );
     }
   });
 });

@@ -88,6 +88,15 @@ async function expectRlsRejection(attempt: Promise<unknown>): Promise<void> {
   expect(sqlStates(error)).toContain(INSUFFICIENT_PRIVILEGE);
 }
 
+/** A tenant table the app roles may only read (RLS_CONFIG.readOnlyTenantTables): its writes lack the privilege. */
+const readOnly = (table: string) => (RLS_CONFIG.readOnlyTenantTables ?? []).includes(table);
+
+/** A write that touches `rows` rows of a writable table, and is refused (42501) on a read-only one. */
+async function expectWrite(table: string, attempt: Promise<number>, rows: number): Promise<void> {
+  if (readOnly(table)) await expectRlsRejection(attempt);
+  else expect(await attempt).toBe(rows);
+}
+
 beforeAll(async () => {
   t = await createTestDatabase();
   const discovered = await discoverTenantTables(t.driver, RLS_CONFIG, tenantTables);
@@ -158,7 +167,24 @@ describe("the authenticated role and the policies", () => {
   });
 });
 
-describe.each(tenantTables)("%s", (table) => {
+describe.each(tenantTables.filter(readOnly))("%s (read-only for the tenant)", (table) => {
+  it("lets a tenant select its own row and refuses its insert, update and delete", async () => {
+    const row = await freshRow(table, OWN);
+    await expectRlsRejection(asTenant(OWN, statements(row).insert));
+    expect(await ownerSees(row)).toBeUndefined();
+    record(table, "insert", "own refused");
+    const mine = statements(seed(table, OWN));
+    expect(await asTenant(OWN, mine.select)).toBe(1);
+    record(table, "select", "own");
+    await expectRlsRejection(asTenant(OWN, mine.update));
+    record(table, "update", "own refused");
+    await expectRlsRejection(asTenant(OWN, mine.delete));
+    expect(await ownerSees(seed(table, OWN))).toBe(OWN);
+    record(table, "delete", "own refused");
+  });
+});
+
+describe.each(tenantTables.filter((table) => !readOnly(table)))("%s", (table) => {
   it("lets a tenant insert, select, update and delete its own row", async () => {
     const row = await freshRow(table, OWN);
     const s = statements(row);
@@ -173,7 +199,9 @@ describe.each(tenantTables)("%s", (table) => {
     expect(await ownerSees(row)).toBeUndefined();
     record(table, "delete", "own");
   });
+});
 
+describe.each(tenantTables)("%s", (table) => {
   it("hides the other tenant's rows", async () => {
     expect(await asTenant(OWN, statements(seed(table, OTHER)).select)).toBe(0);
     const tenantsSeen = await withTenantContext(
@@ -193,9 +221,9 @@ describe.each(tenantTables)("%s", (table) => {
 
   it("does not let a tenant update, delete or insert the other tenant's rows", async () => {
     const theirs = seed(table, OTHER);
-    expect(await asTenant(OWN, statements(theirs).update)).toBe(0);
+    await expectWrite(table, asTenant(OWN, statements(theirs).update), 0);
     record(table, "update", "other");
-    expect(await asTenant(OWN, statements(theirs).delete)).toBe(0);
+    await expectWrite(table, asTenant(OWN, statements(theirs).delete), 0);
     expect(await ownerSees(theirs)).toBe(OTHER);
     record(table, "delete", "other");
     const forged = await freshRow(table, OTHER);
@@ -215,9 +243,9 @@ describe.each(tenantTables)("%s", (table) => {
     const mine = seed(table, OWN);
     expect(await withoutTenant(statements(mine).select)).toBe(0);
     record(table, "select", "none");
-    expect(await withoutTenant(statements(mine).update)).toBe(0);
+    await expectWrite(table, withoutTenant(statements(mine).update), 0);
     record(table, "update", "none");
-    expect(await withoutTenant(statements(mine).delete)).toBe(0);
+    await expectWrite(table, withoutTenant(statements(mine).delete), 0);
     expect(await ownerSees(mine)).toBe(OWN);
     record(table, "delete", "none");
     const row = await freshRow(table, OWN);

@@ -7,7 +7,7 @@
  */
 import { relations, sql } from "drizzle-orm";
 import { boolean, index, pgPolicy, pgTable, text, timestamp } from "drizzle-orm/pg-core";
-import { tenantIdExpr, tenantPolicies, userIdExpr } from "./policies.ts";
+import { tenantIdExpr, tenantPolicies, tenantReadPolicy, userIdExpr } from "./policies.ts";
 import { authenticatedRole } from "./roles.ts";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).defaultNow().notNull();
@@ -121,7 +121,9 @@ export const member = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    ...tenantPolicies("member"),
+    // Read-only for the tenant: the user policy shows members of the tenant, so a tenant that
+    // could add a member row would see any user it names. Better Auth writes it as the owner.
+    ...tenantReadPolicy("member"),
     index("member_organizationId_idx").on(t.organizationId),
     index("member_userId_idx").on(t.userId),
   ],

@@ -42,6 +42,16 @@ export function tenantPolicies(tableName: string, columnName = "organization_id"
   return scopedPolicies(tableName, columnName, tenantIdExpr);
 }
 
+/**
+ * The SELECT policy alone, for a tenant table the app roles may only read (RLS_CONFIG's
+ * `readOnlyTenantTables`): memberships, which other tables' policies grant rows through. The
+ * server writes them as the owner; the migration that makes such a table revokes INSERT, UPDATE
+ * and DELETE from `authenticated` (0001 grants them on every table).
+ */
+export function tenantReadPolicy(tableName: string, columnName = "organization_id") {
+  return scopedPolicies(tableName, columnName, tenantIdExpr).slice(0, 1);
+}
+
 /** The same four policies, confining a user-owned table to `app.user_id`. */
 export function userPolicies(tableName: string, columnName = "user_id") {
   return scopedPolicies(tableName, columnName, userIdExpr);

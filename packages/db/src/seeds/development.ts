@@ -107,9 +107,11 @@ function owner(org: DevOrganizationSeed, userIds: ReadonlyMap<string, string>): 
 }
 
 /**
- * Members and invitations of one organization, written in its tenant context (RLS checks them).
- * Not `withTenantContext`: that one requires the user to be a member already, and these rows are
- * what makes the owner one. The organization's own background entry point acts without a user.
+ * Members and invitations of one organization. Members as the owner, as Better Auth writes them:
+ * member is read-only for the tenant role (0013: the user policy shows a tenant's members, so a
+ * tenant that wrote member rows would see any user it named). Invitations in the organization's
+ * tenant context (RLS checks them); not `withTenantContext`, which requires the user to be a
+ * member already: the organization's own background entry point acts without a user.
  */
 async function seedMembership(
   db: Database,
@@ -117,21 +119,23 @@ async function seedMembership(
   userIds: ReadonlyMap<string, string>,
 ): Promise<SeedTableCount[]> {
   const ownerId = owner(org, userIds);
-  return withTenantJob(
+  const members = await db.transaction((tx) =>
+    insertMissing(
+      tx,
+      member,
+      Object.entries(org.members).map(([key, role]) => ({
+        id: `mem_dev_${org.slug}_${key}`,
+        organizationId: org.id,
+        userId: requireUser(userIds, key),
+        role,
+      })),
+    ),
+  );
+  const invitations = await withTenantJob(
     org.id,
     "seed:development",
-    async (tx) => [
-      await insertMissing(
-        tx,
-        member,
-        Object.entries(org.members).map(([key, role]) => ({
-          id: `mem_dev_${org.slug}_${key}`,
-          organizationId: org.id,
-          userId: requireUser(userIds, key),
-          role,
-        })),
-      ),
-      await insertMissing(
+    (tx) =>
+      insertMissing(
         tx,
         invitation,
         org.invitations.map((invite, index) => ({
@@ -144,12 +148,11 @@ async function seedMembership(
           expiresAt: new Date(Date.now() + INVITATION_LIFETIME_MS),
         })),
       ),
-    ],
     db,
   );
+  return [members, invitations];
 }
 
-/** Runs the development tier; returns counts per table. */
 export async function seedDevelopmentData(db: Database): Promise<SeedTableCount[]> {
   const { counts: userCounts, ids } = await seedUsers(db);
   const counts = [...userCounts, await seedOrganizations(db)];

@@ -260,6 +260,12 @@ export const RLS_MUTATIONS: readonly RlsMutation[] = [
           GRANT SELECT, INSERT, UPDATE, DELETE ON org_ai_model TO authenticated`,
   },
   {
+    id: "membership-writable",
+    description: "member writable for the tenant again: a member row for any user shows that user's profile",
+    sql: `GRANT INSERT ON member TO authenticated;
+          CREATE POLICY member_insert ON member FOR INSERT TO authenticated WITH CHECK (organization_id = ${TENANT})`,
+  },
+  {
     id: "tenant-column-case-blind",
     description: "a new tenant table whose organization_id has a case-blind nondeterministic collation",
     sql: `CREATE COLLATION tenant_case_blind (provider = icu, locale = 'und-u-ks-level2', deterministic = false);

@@ -72,6 +72,12 @@ export function parseReviewConfig(value: unknown, source: string): ReviewConfig 
   if (tenantColumn !== undefined) config.tenantColumn = tenantColumn;
   if (role !== undefined) config.role = role;
   if (guardBaseline !== undefined) config.guardBaseline = guardBaseline;
+  const readOnly = record["readOnlyTenantTables"];
+  if (readOnly !== undefined) {
+    if (Array.isArray(readOnly) && readOnly.every((name) => typeof name === "string" && name.trim() !== ""))
+      config.readOnlyTenantTables = readOnly as string[];
+    else problems.push('"readOnlyTenantTables" must be an array of table names (or left out)');
+  }
   if ((record["tenantColumn"] === undefined) !== (record["role"] === undefined)) {
     problems.push(
       '"tenantColumn" and "role" go together: a multi-tenant project sets both (the RLS rules check that role\'s policies on tables with that column), any other project neither',
@@ -91,7 +97,11 @@ export function parseReviewConfig(value: unknown, source: string): ReviewConfig 
   }
   if ("acceptedEdits" in record) config.acceptedEdits = acceptedEdits(record["acceptedEdits"], problems);
   for (const key of Object.keys(record)) {
-    if (!["tenantColumn", "role", "guardBaseline", "rules", "acceptedEdits", "$schema"].includes(key))
+    if (
+      !["tenantColumn", "role", "guardBaseline", "readOnlyTenantTables", "rules", "acceptedEdits", "$schema"].includes(
+        key,
+      )
+    )
       problems.push(`unknown key "${key}"`);
   }
   if (problems.length > 0) throw new ReviewConfigError(source, problems);

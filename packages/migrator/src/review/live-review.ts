@@ -178,7 +178,7 @@ async function run(
   }
 }
 
-/** What the catalog says is missing on each tenant table. */
+/** What the catalog says is missing on each tenant table (of a read-only one, its select policy alone). */
 async function rlsCoverage(driver: Driver, config: ReviewConfig): Promise<string[]> {
   const tables = await driver.query<{ table: string; rls: boolean }>(
     `SELECT c.relname AS "table", c.relrowsecurity AS rls
@@ -199,7 +199,9 @@ async function rlsCoverage(driver: Driver, config: ReviewConfig): Promise<string
         .filter((p) => p.table === table && roleList(p.roles).some((role) => role === config.role || role === "public"))
         .flatMap((p) => (p.cmd === "ALL" ? [...COMMANDS] : [p.cmd])),
     );
-    const missing = COMMANDS.filter((command) => !covered.has(command));
+    // A read-only tenant table (a membership table others' policies build on) needs SELECT alone.
+    const needed = config.readOnlyTenantTables?.includes(table) ? ["SELECT"] : COMMANDS;
+    const missing = needed.filter((command) => !covered.has(command));
     if (missing.length > 0) {
       problems.push(`tenant table "${table}" has no ${missing.join("/")} policy for "${config.role}" in the catalog`);
     }

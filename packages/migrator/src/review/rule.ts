@@ -19,6 +19,11 @@ export interface ReviewSettings {
   role?: string;
   /** Migrations from this one on (by tag prefix, e.g. `0007`) must be re-runnable. */
   guardBaseline?: string;
+  /**
+   * Tenant tables the role may only read (memberships other policies build on; db:rls's
+   * `readOnlyTenantTables`): a select policy is all they need.
+   */
+  readOnlyTenantTables?: string[];
 }
 
 /** What a check reports; the engine adds file, rule, severity and help. */

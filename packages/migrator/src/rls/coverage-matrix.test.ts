@@ -403,6 +403,43 @@ describe("every reachable object is classified", () => {
     expect(codes(open)).toContain("unscoped-policy tokens");
   });
 
+  it("counts an EXISTS over a membership table only while no app role can write it, which readOnlyTenantTables demands", () => {
+    // users(id) visible to members of the tenant: members(org_id, user_id) holds the memberships.
+    const sameTenant =
+      "(EXISTS ( SELECT 1 FROM public.members WHERE ((members.user_id = users.id) AND (members.org_id = ( SELECT current_setting('app.org'::text, true) AS current_setting)))))";
+    const users = relation("users", { rlsEnabled: true });
+    const members = (privileges: string[]) =>
+      relation("members", {
+        rlsEnabled: true,
+        hasTenantColumn: true,
+        tenantIndex: true,
+        access: { app_user: privileges },
+      });
+    const withMembers = (privileges: string[], readOnly: boolean) =>
+      buildCoverageMatrix(
+        catalog({
+          config: { ...config, ...(readOnly ? { readOnlyTenantTables: ["members"] } : {}) },
+          tenantTables: [
+            { table: "members", rlsEnabled: true, rlsForced: false, owner: "owner", nondeterministicCollation: null },
+          ],
+          policies: [policy("members", "select"), policy("users", "select", { using: sameTenant })],
+          relations: [members(privileges), users],
+        }),
+      ).findings.map((f) => `${f.code} ${f.table}${f.command ? ` ${f.command}` : ""}`);
+    // Writable by the tenant: it adds a member row for any user and then sees that user.
+    expect(withMembers(["SELECT", "INSERT", "UPDATE", "DELETE"], false)).toEqual([
+      "missing-policy members insert",
+      "missing-policy members update",
+      "missing-policy members delete",
+      "unscoped-policy users",
+    ]);
+    expect(withMembers(["SELECT"], true)).toEqual([]);
+    expect(withMembers(["SELECT", "INSERT", "DELETE"], true)).toEqual([
+      "read-only-table-writable members",
+      "unscoped-policy users",
+    ]);
+  });
+
   it("reports views without security_invoker, granted materialized views, and accepts invoker views", () => {
     expect(
       codes(

@@ -47,6 +47,7 @@ export interface RlsFinding {
     | "missing-policy"
     | "rls-disabled"
     | "tenant-column-collation"
+    | "read-only-table-writable"
     | "inherited-rows"
     | "per-row-setting"
     | "unscoped-policy"
@@ -208,7 +209,7 @@ function judgePolicies(
         table,
         policy: policy.name,
         message: `policy ${policy.name} on ${table}${via(policy)} has an expression that does not confine rows to ${scopeWords} (${expressions.join(" / ")}): it grants rows regardless of who asks`,
-        fix: `compare ${scope.column ?? "the owning column"} with (SELECT current_setting('${scope.settings[0]}', true)) in USING and WITH CHECK, and nothing that ORs around it${scope.allowExists ? `; an EXISTS must also equate a column of its sub-query with one of ${table}'s row (… WHERE m.user_id = ${quoteIdent(policy.relname)}.id AND m.organization_id = (SELECT current_setting(…)))` : ""}`,
+        fix: `compare ${scope.column ?? "the owning column"} with (SELECT current_setting('${scope.settings[0]}', true)) in USING and WITH CHECK, and nothing that ORs around it${scope.allowExists ? `; an EXISTS must also equate a column of its sub-query with one of ${table}'s row (… WHERE m.user_id = ${quoteIdent(policy.relname)}.id AND m.organization_id = (SELECT current_setting(…))), and read a table the app roles cannot write (declare it in readOnlyTenantTables and revoke INSERT, UPDATE, DELETE), or the tenant writes the rows it matches` : ""}`,
       });
     }
     if (tenant && ["insert", "update", "all"].includes(policy.command) && policy.withCheck === null) {
@@ -232,16 +233,20 @@ export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
   const roleNames = [config.role, ...(config.otherRoles ?? [])];
   const tenantScope: Scope = { settings: [config.tenantSetting], column: config.tenantColumn };
   const relations = catalog.relations ?? [];
-  // Tables (not views) by schema-qualified name: what a scoping EXISTS may read.
-  const tables = new Set(
-    relations
-      .filter((r) => r.kind === "table" || r.kind === "partitioned table")
-      .map((r) => (r.name.includes(".") ? r.name : `${config.schema}.${r.name}`)),
+  const qualified = (r: RelationInfo) => (r.name.includes(".") ? r.name : `${config.schema}.${r.name}`);
+  // Tables (not views) by schema-qualified name: what a scoping EXISTS may read, if no app role writes it.
+  const tableRelations = relations.filter((r) => r.kind === "table" || r.kind === "partitioned table");
+  const tables = new Set(tableRelations.map(qualified));
+  const writable = new Set(
+    tableRelations
+      .filter((r) => Object.values(r.access).some((p) => p.includes("INSERT") || p.includes("UPDATE")))
+      .map(qualified),
   );
   const userScope: Scope = {
     settings: [config.userSetting, config.tenantSetting].filter((s): s is string => Boolean(s)),
     allowExists: true,
     isTable: (schema, name) => tables.has(`${schema ?? "pg_catalog"}.${name}`),
+    isWritable: (schema, name) => writable.has(`${schema ?? "pg_catalog"}.${name}`),
   };
   const audience = policyAudience(catalog.appRoles ?? []);
   const via = (policy: PolicyInfo) => audience.via(policy, roleNames);
@@ -249,6 +254,7 @@ export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
 
   const rows: CoverageRow[] = catalog.tenantTables.map((table) => {
     const policies = catalog.policies.filter((p) => p.table === table.table);
+    const readOnly = declared(config.readOnlyTenantTables, table.table);
     const commands = Object.fromEntries(
       RLS_COMMANDS.map((command) => [
         command,
@@ -271,8 +277,9 @@ export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
         fix: `ALTER TABLE ${sqlName(table.table)} ALTER COLUMN ${quoteIdent(config.tenantColumn)} TYPE text COLLATE "C" (a deterministic collation; in the schema, drop the column's .collate())`,
       });
     }
+    if (readOnly) judgeReadOnly(table.table, relationByName.get(table.table), push);
     for (const command of RLS_COMMANDS) {
-      if (commands[command].length > 0) continue;
+      if (commands[command].length > 0 || (readOnly && command !== "select")) continue;
       push({
         code: "missing-policy",
         table: table.table,
@@ -472,6 +479,20 @@ function judgeRelation(
  * an index, a policy…), and a trigger whose function runs as another role on anything they can
  * write. Each acts past RLS.
  */
+/** A tenant table declared read-only (`readOnlyTenantTables`): no app role may write it. */
+function judgeReadOnly(table: string, relation: RelationInfo | undefined, push: (f: RlsFinding) => void): void {
+  for (const [grantee, privileges] of Object.entries(relation?.access ?? {})) {
+    const writes = privileges.filter((p) => ["INSERT", "UPDATE", "DELETE"].includes(p));
+    if (writes.length === 0) continue;
+    push({
+      code: "read-only-table-writable",
+      table,
+      message: `${grantee} has ${writes.join(", ")} on ${table}, which is declared read-only for the app roles (readOnlyTenantTables): policies that grant rows through an EXISTS over it let a tenant that writes it grant itself those rows`,
+      fix: `REVOKE ${writes.join(", ")} ON ${sqlName(table)} FROM ${grantee}, and write it from the server as the owner`,
+    });
+  }
+}
+
 /**
  * A table whose descendants (INHERITS children, partitions) are guarded more closely than it is:
  * reading it returns their rows under its own policies, not theirs. Guarded more closely: a tenant

@@ -41,6 +41,11 @@ export interface Scope {
    * else that can make up rows). When absent, any named relation counts.
    */
   isTable?: (schema: string | undefined, name: string) => boolean;
+  /**
+   * Whether the app roles may insert into or update `schema.name`: an EXISTS over such a table
+   * confines nothing, since the tenant writes the rows it matches (a member row for any user).
+   */
+  isWritable?: (schema: string | undefined, name: string) => boolean;
 }
 
 /** The expression `pg_policies` shows, as a parse tree (the parser must be loaded). */
@@ -201,14 +206,17 @@ function isPlainSelect(select: AstObject | undefined): boolean {
  * else: a sub-select, a function, VALUES or a view in FROM makes up whatever rows it likes (`FROM
  * (SELECT "user".id AS user_id, current_setting(…) AS organization_id) m` matches every row), and
  * a second table can carry the tie to the row while the first carries the setting comparison. The
- * name must differ from the policy's table, or the row could not be told from the sub-query's.
+ * name must differ from the policy's table, or the row could not be told from the sub-query's; the
+ * table must be one the app roles cannot write, or the tenant makes the rows that match.
  */
 function subqueryTable(select: AstObject, scope: Scope): string | undefined {
   const from = arrayField(select, "fromClause");
   const table = from.length === 1 ? nodeOf(from[0], "RangeVar") : undefined;
   const relname = stringField(table, "relname");
   if (!table || relname === undefined) return undefined;
-  if (scope.isTable && !scope.isTable(stringField(table, "schemaname"), relname)) return undefined;
+  const schema = stringField(table, "schemaname");
+  if (scope.isTable && !scope.isTable(schema, relname)) return undefined;
+  if (scope.isWritable?.(schema, relname)) return undefined;
   const name = stringField(objectField(table, "alias"), "aliasname") ?? relname;
   return name === scope.table ? undefined : name;
 }

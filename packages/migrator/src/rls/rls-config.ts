@@ -27,6 +27,13 @@ export interface RlsConfig {
    */
   sharedTables?: readonly string[];
   /**
+   * Tenant tables the app roles may only read, such as memberships: other tables' policies grant
+   * rows through an EXISTS over them, so a tenant that could write one would grant itself those
+   * rows. A trusted server writes them as the owner. Only a SELECT policy is required; INSERT,
+   * UPDATE or DELETE for an app role is a finding. `name` for `schema`, `schema.name` elsewhere.
+   */
+  readOnlyTenantTables?: readonly string[];
+  /**
    * SECURITY DEFINER routines the app roles may call (they run as their owner, past RLS): each
    * must pin its `search_path`. `name` for `schema`, `schema.name` elsewhere. Any other definer
    * routine the app roles can execute is a finding.

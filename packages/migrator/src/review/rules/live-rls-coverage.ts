@@ -5,7 +5,8 @@ export const liveRlsCoverage: Rule = {
   id: "live-rls-coverage",
   defaultSeverity: "error",
   source: "live",
-  summary: "(--live) after the last migration, a tenant table in the catalog without RLS or without its four policies",
+  summary:
+    "(--live) after the last migration, a tenant table in the catalog without RLS or without its four policies (a read-only one: its select policy)",
   explanation:
     "The catalog is the truth: after applying the history, every table with the tenant column must have row-level " +
     "security enabled and a select, insert, update and delete policy for the configured role. This catches policies " +

@@ -3,7 +3,7 @@ import { newTenantTables } from "./tenant-tables.ts";
 
 const COMMANDS = ["select", "insert", "update", "delete"] as const;
 
-/** Every tenant table needs a policy for each command, for the configured role. */
+/** Every tenant table needs a policy for each command, for the configured role (a read-only one, select alone). */
 export const rlsPoliciesIncomplete: Rule = {
   id: "rls-policies-incomplete",
   defaultSeverity: "error",
@@ -12,7 +12,9 @@ export const rlsPoliciesIncomplete: Rule = {
   explanation:
     "With row-level security on, a command without a policy is denied for the role, so a missing policy breaks the " +
     "application; a policy for another role protects nothing for this one. The wiki's convention is four policies per " +
-    "tenant table, each comparing the tenant column with `(SELECT current_setting('app.tenant_id', true))`.",
+    "tenant table, each comparing the tenant column with `(SELECT current_setting('app.tenant_id', true))`; a table " +
+    "listed in the config's `readOnlyTenantTables` (a membership table that other policies build on, written by the " +
+    "server as the owner) needs the select policy alone.",
   help: "Give the table the four tenant policies in the schema (select, insert, update, delete for the role) and regenerate.",
   examples: {
     failing: {
@@ -40,7 +42,8 @@ export const rlsPoliciesIncomplete: Rule = {
           .filter((policy) => policy.roles.includes(role) || policy.roles.includes("public"))
           .flatMap((policy) => (policy.command === "all" ? [...COMMANDS] : [policy.command])),
       );
-      const missing = COMMANDS.filter((command) => !covered.has(command));
+      const needed = settings.readOnlyTenantTables?.includes(table) ? ["select"] : COMMANDS;
+      const missing = needed.filter((command) => !covered.has(command));
       if (missing.length === 0) return [];
       return [
         {
