@@ -657,3 +657,22 @@ describe("a tenant column whose collation is nondeterministic", () => {
     });
   });
 });
+
+describe("a large object a tenant stored", () => {
+  it("is read by another tenant (large objects have no RLS; both run as authenticated), which is a finding", async () => {
+    await withHole("", async () => {
+      // Inside the open transaction: the object is rolled back with it.
+      await t.driver.exec(`savepoint store;
+        select set_config('app.tenant_id', 'org_other', true), set_config('role', 'authenticated', true);
+        select lo_from_bytea(0, convert_to('the other organization''s contract', 'UTF8'));
+        reset role; release savepoint store`);
+      const [read] = await asTenant<{ body: string }>(
+        "select convert_from(lo_get(oid), 'UTF8') as body from pg_largeobject_metadata",
+      );
+      expect(read?.body).toBe("the other organization's contract");
+      const report = await coverageReport(t.driver, RLS_CONFIG);
+      expect(report.matrix.findings.map((f) => f.code)).toEqual(["large-object-owned"]);
+      expect(report.matrix.findings[0]?.message).toContain("role authenticated owns 1 large object(s)");
+    });
+  });
+});

@@ -144,6 +144,11 @@ export interface AppRoleInfo extends RoleInfo {
   memberOf: string[];
   /** Schemas it may CREATE objects in. */
   createSchemas: string[];
+  /**
+   * Large objects it owns, or a role it is a member of owns: large objects have no RLS, and every
+   * tenant runs as the app role, so each tenant reads (`lo_get`) and removes what another stored.
+   */
+  largeObjects: number;
 }
 
 /** An enabled event trigger that no extension owns: it runs on DDL by any role, the app roles' too. */
@@ -303,7 +308,8 @@ async function probeAppRoles(driver: Driver, config: RlsConfig): Promise<AppRole
               array(select o.rolname from pg_roles o where o.oid <> r.oid and pg_has_role(r.oid, o.oid, 'MEMBER')
                      order by 1)::text[] as "memberOf",
               array(select n.nspname from pg_namespace n where ${SYSTEM_SCHEMAS} and has_schema_privilege(r.oid, n.oid, 'CREATE')
-                     order by 1)::text[] as "createSchemas"
+                     order by 1)::text[] as "createSchemas",
+              (select count(*)::int from pg_largeobject_metadata l where pg_has_role(r.oid, l.lomowner, 'MEMBER')) as "largeObjects"
          from pg_roles r where r.rolname = $1`,
       [name],
     );
@@ -319,6 +325,7 @@ async function probeAppRoles(driver: Driver, config: RlsConfig): Promise<AppRole
             escalations: [],
             memberOf: [],
             createSchemas: [],
+            largeObjects: 0,
           },
     );
   }

@@ -76,8 +76,8 @@ function catalog(overrides: Partial<RlsCatalog> = {}): RlsCatalog {
     ],
     routines: [],
     appRoles: [
-      { ...safeRole, escalations: [], memberOf: [], createSchemas: [] },
-      { ...safeRole, name: "guest", escalations: [], memberOf: [], createSchemas: [] },
+      { ...safeRole, escalations: [], memberOf: [], createSchemas: [], largeObjects: 0 },
+      { ...safeRole, name: "guest", escalations: [], memberOf: [], createSchemas: [], largeObjects: 0 },
     ],
     ...overrides,
   };
@@ -142,8 +142,8 @@ describe("buildCoverageMatrix", () => {
         policy("notes", "select", { name: "notes_stranger", roles: ["stranger"], using: "true" }),
       ],
       appRoles: [
-        { ...safeRole, escalations: [], memberOf: ["staff", "support"], createSchemas: [] },
-        { ...safeRole, name: "guest", escalations: [], memberOf: [], createSchemas: [] },
+        { ...safeRole, escalations: [], memberOf: ["staff", "support"], createSchemas: [], largeObjects: 0 },
+        { ...safeRole, name: "guest", escalations: [], memberOf: [], createSchemas: [], largeObjects: 0 },
       ],
     });
     const matrix = buildCoverageMatrix(viaGroup);
@@ -200,13 +200,19 @@ describe("buildCoverageMatrix", () => {
       ownedTables: ["public.notes"],
     };
     const unsafe = buildCoverageMatrix(
-      catalog({ role: unsafeRole, appRoles: [{ ...unsafeRole, escalations: [], memberOf: [], createSchemas: [] }] }),
+      catalog({
+        role: unsafeRole,
+        appRoles: [{ ...unsafeRole, escalations: [], memberOf: [], createSchemas: [], largeObjects: 0 }],
+      }),
     );
     expect(unsafe.findings.map((f) => f.code)).toEqual(["role-superuser", "role-bypasses-rls", "role-owns-table"]);
     expect(unsafe.findings[2]?.message).toContain("public.notes");
     const gone = { name: "app_user", exists: false, superuser: false, bypassRls: false, ownedTables: [] };
     const missing = buildCoverageMatrix(
-      catalog({ role: gone, appRoles: [{ ...gone, escalations: [], memberOf: [], createSchemas: [] }] }),
+      catalog({
+        role: gone,
+        appRoles: [{ ...gone, escalations: [], memberOf: [], createSchemas: [], largeObjects: 0 }],
+      }),
     );
     expect(missing.findings.map((f) => f.code)).toEqual(["role-missing"]);
   });
@@ -611,11 +617,26 @@ describe("every reachable object is classified", () => {
       codes(
         catalog({
           appRoles: [
-            { ...safeRole, escalations: ["owner"], memberOf: ["owner"], createSchemas: ["public"] },
-            { ...safeRole, name: "guest", bypassRls: true, escalations: [], memberOf: [], createSchemas: [] },
+            { ...safeRole, escalations: ["owner"], memberOf: ["owner"], createSchemas: ["public"], largeObjects: 0 },
+            {
+              ...safeRole,
+              name: "guest",
+              bypassRls: true,
+              escalations: [],
+              memberOf: [],
+              createSchemas: [],
+              largeObjects: 0,
+            },
           ],
         }),
       ),
     ).toEqual(["role-escalation", "schema-create public", "role-bypasses-rls"]);
+  });
+
+  it("reports large objects an app role owns: they have no RLS, and every tenant runs as that role", () => {
+    const owning = (largeObjects: number) =>
+      codes(catalog({ appRoles: [{ ...safeRole, escalations: [], memberOf: [], createSchemas: [], largeObjects }] }));
+    expect(owning(0)).toEqual([]);
+    expect(owning(2)).toEqual(["large-object-owned"]);
   });
 });

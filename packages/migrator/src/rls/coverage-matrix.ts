@@ -72,7 +72,8 @@ export interface RlsFinding {
     | "role-superuser"
     | "role-bypasses-rls"
     | "role-owns-table"
-    | "role-escalation";
+    | "role-escalation"
+    | "large-object-owned";
   /** The table (or other object) concerned, when there is one. */
   table?: string;
   command?: RlsCommand;
@@ -630,6 +631,13 @@ function judgeRoles(catalog: RlsCatalog, roleNames: string[], push: (f: RlsFindi
         table: schemaName,
         message: `role ${info.name} may CREATE in schema ${schemaName}: a tenant could add functions, views or tables that other sessions resolve by name`,
         fix: `REVOKE CREATE ON SCHEMA ${schemaName} FROM ${info.name} (and FROM PUBLIC)`,
+      });
+    }
+    if ((links.largeObjects ?? 0) > 0) {
+      push({
+        code: "large-object-owned",
+        message: `role ${info.name} owns ${links.largeObjects} large object(s) (or a role it is a member of does): large objects have no row-level security and every tenant runs as ${info.name}, so each tenant reads (lo_get) and unlinks what another stored`,
+        fix: `keep the bytes in a bytea column of a tenant table (RLS applies), and remove these: SELECT lo_unlink(oid) FROM pg_largeobject_metadata WHERE pg_has_role('${info.name}', lomowner, 'MEMBER')`,
       });
     }
   }
