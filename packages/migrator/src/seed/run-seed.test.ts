@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MigratorError } from "../errors/migrator-error.ts";
 import { markDatabaseEnvironmentSql } from "./database-environment.ts";
 import { planSeed, resolveSeedEnvironment, runSeed } from "./run-seed.ts";
 import { SeedError } from "./seed-error.ts";
@@ -178,6 +179,30 @@ describe("runSeed", () => {
     });
     expect(error.message).toBe('Seed tier "broken" failed (SQLSTATE 42P01): relation "ai_model" does not exist.');
     expect(error.fix).toContain("run db:migrate");
+  });
+
+  it("keeps a toolkit error's words and fix: no SQLSTATE for its code, one full stop, what stays said", async () => {
+    const failing: SeedTier<null> = {
+      name: "development",
+      description: "fails",
+      environments: ALL_ENVIRONMENTS,
+      run: async () => {
+        throw new MigratorError(
+          "unknown-tenant",
+          'withTenantJob: there is no organization "org_dev_acme"; nothing ran.',
+          "create the organization first",
+        );
+      },
+    };
+    const error = await refusal(
+      runSeed({ tiers: [failing], context: null, nodeEnv: "test", readDatabaseEnvironment: async () => null }),
+    );
+    expect(error.message).toBe(
+      'Seed tier "development" failed: withTenantJob: there is no organization "org_dev_acme"; nothing ran.',
+    );
+    expect(error.fix).toBe(
+      "create the organization first. Then run the command again; rows the tier wrote before it failed are kept (every tier is idempotent: the next run counts them as present).",
+    );
   });
 });
 

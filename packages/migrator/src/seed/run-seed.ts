@@ -3,6 +3,7 @@
  * production, runs the tiers in order and returns what each did, table by table.
  */
 import { databaseCause, databaseErrorFields } from "../drivers/driver.ts";
+import { MigratorError } from "../errors/migrator-error.ts";
 import { DATABASE_ENVIRONMENT_SETTING } from "./database-environment.ts";
 import { SeedError, type SeedErrorData } from "./seed-error.ts";
 import { ALL_ENVIRONMENTS, ENVIRONMENT_ALIASES, type SeedTier, seedEnvironmentNamed } from "./seed-tier.ts";
@@ -187,15 +188,30 @@ function seedErrorData(error: SeedError): SeedErrorData {
 /** Longest database message a tier failure quotes: a driver's own text can hold a whole INSERT and its parameters. */
 const MAX_MESSAGE = 500;
 
+/** `text` ending in one full stop (or its own ? or !). */
+const sentence = (text: string) => (/[.!?]$/.test(text.trimEnd()) ? text.trimEnd() : `${text.trimEnd()}.`);
+
 function tierFailure(tier: string, error: unknown): SeedError {
   if (error instanceof SeedError) {
     return error.tier === undefined ? new SeedError({ ...seedErrorData(error), tier }) : error;
+  }
+  const kept =
+    "rows the tier wrote before it failed are kept (every tier is idempotent: the next run counts them as present)";
+  // The toolkit's or the project's own error (a tenant context refused, a seed conflict): its words and fix.
+  if (error instanceof MigratorError) {
+    return new SeedError({
+      code: "tier-failed",
+      tier,
+      message: `Seed tier "${tier}" failed: ${sentence(error.message)}`,
+      fix: `${sentence(error.fix)} Then run the command again; ${kept}.`,
+    });
   }
   const cause = databaseCause(error);
   const fields = databaseErrorFields(cause);
   const tableName = (cause as { table?: unknown } | null)?.table;
   const table = typeof tableName === "string" && tableName !== "" ? ` on table ${tableName}` : "";
-  const code = fields.code ? ` (SQLSTATE ${fields.code})` : "";
+  // Only a five-character SQLSTATE is one; another error's code is not PostgreSQL's.
+  const code = fields.code && /^[0-9A-Z]{5}$/.test(fields.code) ? ` (SQLSTATE ${fields.code})` : "";
   const detail = fields.detail ? ` ${fields.detail}` : "";
   const message =
     fields.message.length > MAX_MESSAGE
@@ -204,9 +220,7 @@ function tierFailure(tier: string, error: unknown): SeedError {
   return new SeedError({
     code: "tier-failed",
     tier,
-    message: `Seed tier "${tier}" failed${table}${code}: ${message}.${detail}`,
-    fix:
-      "Fix the cause above (is the database migrated? run db:migrate) and run the command again: " +
-      "every tier is idempotent, so rows already written are kept and counted as present.",
+    message: `Seed tier "${tier}" failed${table}${code}: ${sentence(message)}${detail}`,
+    fix: `Fix the cause above (is the database migrated? run db:migrate) and run the command again; ${kept}.`,
   });
 }
