@@ -134,10 +134,49 @@ export function redactUrl(connection: string): string {
   return redactSecrets(connection, connectionPasswords(connection));
 }
 
-/** The text with every occurrence of each secret (longest first) replaced with `***`. */
+/**
+ * The text with every occurrence of each secret (longest first) replaced with `***`, but where the
+ * same letters are something else, so a common password does not garble the output:
+ * - a secret of word characters alone (`postgres`, `true`) only where it stands alone, not inside
+ *   a longer word (`research_plan` for `research`), and not as a URL's scheme (`postgres://`);
+ * - in a JSON document, only inside its strings: `"ok": true` stays JSON for a password `true`.
+ *
+ * @example redactSecrets("postgres://app:postgres@db/app", ["postgres"]) // "postgres://app:***@db/app"
+ */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
+  const ordered = [...secrets].filter((secret) => secret !== "").sort((a, b) => b.length - a.length);
+  if (ordered.length === 0) return text;
+  if (isJsonDocument(text)) {
+    // Each string literal decoded, redacted as text, and encoded again; keys, numbers and literals stay.
+    return text.replace(/"(?:[^"\\]|\\.)*"/g, (literal) => {
+      const value = JSON.parse(literal) as string;
+      const redacted = redactText(value, ordered);
+      return redacted === value ? literal : JSON.stringify(redacted);
+    });
+  }
+  return redactText(text, ordered);
+}
+
+function isJsonDocument(text: string): boolean {
+  const trimmed = text.trim();
+  if (!/^[[{]/.test(trimmed)) return false;
+  try {
+    JSON.parse(trimmed);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+function redactText(text: string, secrets: readonly string[]): string {
   let result = text;
-  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) result = result.split(secret).join("***");
+  for (const secret of secrets) {
+    result = /^\w+$/.test(secret)
+      ? result.replace(new RegExp(`(?<!\\w)${escapeRegExp(secret)}(?!\\w|://)`, "g"), "***")
+      : result.split(secret).join("***");
+  }
   return result;
 }
 
