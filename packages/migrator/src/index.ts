@@ -79,7 +79,7 @@ export { discoverTenantTables, TenantTableMismatchError } from "./rls/tenant-tab
 export { callsSettingPerRow } from "./sql/setting-calls.ts";
 
 export { markDatabaseEnvironmentSql, readDatabaseEnvironment } from "./seed/database-environment.ts";
-export { runSeed, type SeedReport } from "./seed/run-seed.ts";
+export { runSeed, type SeedReport, seedInterrupted } from "./seed/run-seed.ts";
 export { SeedError, type SeedErrorCode } from "./seed/seed-error.ts";
 export { ALL_ENVIRONMENTS, NON_PRODUCTION_ENVIRONMENTS, type SeedTier } from "./seed/seed-tier.ts";
 export { type SeedTableCount, sumCounts, tableCount } from "./seed/table-count.ts";

@@ -2,7 +2,14 @@
  * Seeds a Trovella database: the library behind `pnpm db:seed`, and what tests call.
  */
 import pg from "pg";
-import { type ProjectSeed, readDatabaseEnvironment, redactUrl, runSeed, type SeedReport } from "@repo/migrator";
+import {
+  type ProjectSeed,
+  readDatabaseEnvironment,
+  redactUrl,
+  runSeed,
+  type SeedReport,
+  seedInterrupted,
+} from "@repo/migrator";
 import { createDatabase, type Database } from "../client.ts";
 import { type Connection, connectionFromEnv } from "../connection.ts";
 import { SEED_TIERS } from "./tiers.ts";
@@ -16,19 +23,40 @@ async function queryRows(db: Database, text: string): Promise<readonly Record<st
 /** The session advisory lock one seed run holds on a server, so concurrent runs go one after another. */
 const SEED_RUN_LOCK = 7_411_935_000;
 
+/** How often a run waiting for another one asks for the lock again. */
+const LOCK_POLL_MS = 200;
+
+/** How a seed run is steered from outside: a signal that stops it, and who hears that it waits. */
+export interface SeedControl {
+  /** Aborted (with the signal's name) to stop after the running tier, or while waiting for the lock. */
+  signal?: AbortSignal;
+  /** Told once, before a run waits for another run's lock. */
+  waiting?: (what: string) => void;
+}
+
 /**
  * Runs `run` while holding the seed lock on a connection of its own (a server pool); the embedded
  * database is one connection in one process, and createDatabase's folder lock refuses a second
- * process (exit 5), so there is nothing to wait for. A second run waits
- * and then finds every row present. (Through a transaction-mode pooler a session lock does not
- * hold: seed on a direct connection.)
+ * process (exit 5), so there is nothing to wait for. A second run says it waits, waits (a signal
+ * stops it) and then finds every row present. (Through a transaction-mode pooler a session lock
+ * does not hold: seed on a direct connection.)
  */
-async function oneRunAtATime<T>(db: Database, run: () => Promise<T>): Promise<T> {
+async function oneRunAtATime<T>(db: Database, control: SeedControl, run: () => Promise<T>): Promise<T> {
   const pool = (db as unknown as { $client?: unknown }).$client;
   if (!(pool instanceof pg.Pool)) return run();
   const holder = await pool.connect();
   try {
-    await holder.query("select pg_advisory_lock($1)", [SEED_RUN_LOCK]);
+    let told = false;
+    for (;;) {
+      const [row] = (await holder.query<{ got: boolean }>("select pg_try_advisory_lock($1) as got", [SEED_RUN_LOCK]))
+        .rows;
+      if (row?.got) break;
+      if (control.signal?.aborted) throw seedInterrupted(control.signal, "while waiting for another db:seed");
+      if (!told)
+        control.waiting?.("another db:seed is running on this database: waiting for it to finish (Ctrl-C stops)");
+      told = true;
+      await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+    }
     return await run();
   } finally {
     await holder.query("select pg_advisory_unlock($1)", [SEED_RUN_LOCK]).catch(() => undefined);
@@ -46,15 +74,16 @@ async function oneRunAtATime<T>(db: Database, run: () => Promise<T>): Promise<T>
  */
 export async function seedDatabase(
   db: Database,
-  options: { nodeEnv: string | undefined; only?: readonly string[] },
+  options: { nodeEnv: string | undefined; only?: readonly string[] } & SeedControl,
 ): Promise<SeedReport> {
-  return oneRunAtATime(db, () =>
+  return oneRunAtATime(db, options, () =>
     runSeed({
       tiers: SEED_TIERS,
       context: { db },
       nodeEnv: options.nodeEnv,
       readDatabaseEnvironment: () => readDatabaseEnvironment((text) => queryRows(db, text)),
       ...(options.only && options.only.length > 0 ? { only: options.only } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
     }),
   );
 }
@@ -65,7 +94,7 @@ export async function seedDatabase(
  */
 export async function seedConnection(
   connection: Connection,
-  options: { nodeEnv: string | undefined; only?: readonly string[] },
+  options: { nodeEnv: string | undefined; only?: readonly string[] } & SeedControl,
 ): Promise<{ target: string; report: SeedReport }> {
   const handle = createDatabase(connection);
   try {
@@ -79,5 +108,11 @@ export async function seedConnection(
 /** Trovella's seed tiers as the seed command runs them, on the database the environment names. */
 export const trovellaSeed: ProjectSeed = {
   tiers: SEED_TIERS,
-  run: (env, { only }) => seedConnection(connectionFromEnv(env), { nodeEnv: env["NODE_ENV"], only }),
+  run: (env, { only, signal, waiting }) =>
+    seedConnection(connectionFromEnv(env), {
+      nodeEnv: env["NODE_ENV"],
+      only,
+      ...(signal ? { signal } : {}),
+      ...(waiting ? { waiting } : {}),
+    }),
 };

@@ -18,10 +18,17 @@ export interface CommandContext {
   exitCode: number;
   /**
    * Routes SIGINT and SIGTERM to `handler` until the returned function is called, so a command can
-   * stop cleanly and say what stays (a second signal ends the process at once). Absent in process-
-   * less contexts (tests), where nothing sends signals.
+   * stop cleanly and say what stays (a second signal ends the process at once). `words` say where
+   * the command stops and what quitting at once leaves (db:migrate's by default). Absent in
+   * process-less contexts (tests), where nothing sends signals.
    */
-  trapSignals?(handler: (signal: NodeJS.Signals) => void): () => void;
+  trapSignals?(handler: (signal: NodeJS.Signals) => void, words?: SignalWords): () => void;
+}
+
+/** What a command says on a first signal (where it stops) and on a second (what quitting leaves). */
+export interface SignalWords {
+  stopping: string;
+  quitting: string;
 }
 
 /**
@@ -48,11 +55,11 @@ export function processContext(): CommandContext {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
     exitCode: 0,
-    trapSignals(handler) {
+    trapSignals(handler, words = { stopping: "stopping before the next statement", quitting: QUIT_AT_ONCE }) {
       const onSignal = (signal: NodeJS.Signals) => {
-        process.stderr.write(`${signal}: stopping before the next statement (send it again to quit at once)\n`);
+        process.stderr.write(`${signal}: ${words.stopping} (send it again to quit at once)\n`);
         process.once(signal, () => {
-          process.stderr.write(`${signal} again: ${QUIT_AT_ONCE}\n`);
+          process.stderr.write(`${signal} again: ${words.quitting}\n`);
           process.exit(128 + (signal === "SIGTERM" ? 15 : 2));
         });
         handler(signal);

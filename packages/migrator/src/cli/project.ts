@@ -11,8 +11,15 @@ import type { SeedReport } from "../seed/run-seed.ts";
 export interface ProjectSeed {
   /** The tiers in order, for the help text. */
   tiers: readonly { name: string; description: string }[];
-  /** Runs the tiers for this environment (or `only` those) on the database `env` points at, named by `target`. */
-  run(env: NodeJS.ProcessEnv, options: { only: readonly string[] }): Promise<{ target: string; report: SeedReport }>;
+  /**
+   * Runs the tiers for this environment (or `only` those) on the database `env` points at, named
+   * by `target`: stops after the running tier when `signal` aborts, and calls `waiting` with what
+   * it waits for (another run) before it waits.
+   */
+  run(
+    env: NodeJS.ProcessEnv,
+    options: { only: readonly string[]; signal?: AbortSignal; waiting?: (what: string) => void },
+  ): Promise<{ target: string; report: SeedReport }>;
 }
 
 /** The project's review settings. */

@@ -51,11 +51,20 @@ function printReport(context: CommandContext, target: string, report: SeedReport
   context.out(`${lines.join("\n")}\n`);
 }
 
+/** What db:seed says on SIGINT/SIGTERM: it finishes the running tier; a second signal quits at once. */
+const SEED_SIGNAL_WORDS = {
+  stopping: "stopping after the running tier",
+  quitting:
+    "quitting at once. Tiers reported finished stay; the running tier's steps that committed stay too " +
+    "(each step commits on its own), the one running is rolled back. Every tier is idempotent: run db:seed again.",
+};
+
 /**
  * `db:seed [--tier NAME …]`: seeds the database with the project's tiers for this environment.
  * Exit 0 seeded; 1 a tier failed (tiers finished before it are named: their rows are kept); 2
  * refused (production guard, unknown tier or environment, tier not for this environment); 3
- * migrations pending (nothing written); 4 cannot connect.
+ * migrations pending (nothing written); 4 cannot connect; 5 the embedded database is open in
+ * another process; 130/143 interrupted by SIGINT/SIGTERM (after the running tier).
  */
 export function seedCommand(project: Project, name = "db:seed") {
   return (context: CommandContext): Command => {
@@ -77,8 +86,14 @@ export function seedCommand(project: Project, name = "db:seed") {
           // Connects first, as every command does: a connection failure exits 4 with the target and
           // the fix; a database with migrations to apply is refused before anything is written.
           await withSession(project, context, (driver) => refuseUnmigrated(context, project, driver));
+          const interrupt = new AbortController();
+          const release = context.trapSignals?.((signal) => interrupt.abort(signal), SEED_SIGNAL_WORDS);
           try {
-            const { target, report } = await seed.run(context.env, { only: flags.tier });
+            const { target, report } = await seed.run(context.env, {
+              only: flags.tier,
+              signal: interrupt.signal,
+              waiting: (what) => context.err(`${what}\n`),
+            });
             if (flags.json) context.out(`${JSON.stringify({ ok: true, database: target, ...report }, null, 2)}\n`);
             else printReport(context, target, report);
             return EXIT.ok;
@@ -92,9 +107,11 @@ export function seedCommand(project: Project, name = "db:seed") {
                     message: `Seeding failed: ${errorMessage(error)}`,
                     fix: "check that the database is reachable and migrated (db:migrate), then run the command again",
                   });
-            if (seedError.completed?.length && !flags.json)
+            if (seedError.completed?.length && !flags.json && seedError.code !== "interrupted")
               context.err(`Completed before the failure: ${seedError.completed.join(", ")}.\n`);
             throw seedError;
+          } finally {
+            release?.();
           }
         });
       });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { exitCodeFor } from "../cli/exit-codes.ts";
 import { MigratorError } from "../errors/migrator-error.ts";
 import { markDatabaseEnvironmentSql } from "./database-environment.ts";
 import { planSeed, resolveSeedEnvironment, runSeed } from "./run-seed.ts";
@@ -203,6 +204,37 @@ describe("runSeed", () => {
     expect(error.fix).toBe(
       "create the organization first. Then run the command again; rows the tier wrote before it failed are kept (every tier is idempotent: the next run counts them as present).",
     );
+  });
+});
+
+describe("runSeed stopped by a signal", () => {
+  it("finishes the running tier, starts no other, and says what finished (exit 130 for SIGINT)", async () => {
+    const log: string[] = [];
+    const interrupt = new AbortController();
+    const [reference, ...rest] = tiers(log);
+    const stopping: SeedTier<null> = {
+      ...reference!,
+      run: async (context) => {
+        const tables = await reference!.run(context);
+        interrupt.abort("SIGINT");
+        return tables;
+      },
+    };
+    const error = await refusal(
+      runSeed({
+        tiers: [stopping, ...rest],
+        context: null,
+        nodeEnv: "test",
+        readDatabaseEnvironment: async () => null,
+        signal: interrupt.signal,
+      }),
+    );
+    expect(log).toEqual(["reference"]);
+    expect(error.toJSON()).toMatchObject({ code: "interrupted", signal: "SIGINT", completed: ["reference"] });
+    expect(error.message).toBe(
+      'interrupted by SIGINT before tier "development": reference finished (their rows are kept); nothing later ran.',
+    );
+    expect(exitCodeFor(error)).toBe(130);
   });
 });
 

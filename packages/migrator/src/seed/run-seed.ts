@@ -147,6 +147,8 @@ export interface RunSeedOptions<Context> {
   readDatabaseEnvironment(): Promise<string | null>;
   /** Run only these tiers (`--tier`). */
   only?: readonly string[];
+  /** Aborted (with the signal's name as its reason) to stop after the running tier. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -165,6 +167,7 @@ export async function runSeed<Context>(options: RunSeedOptions<Context>): Promis
   const plan = planSeed(options.tiers, environment, options.only);
   const report: SeedReport = { ...environment, tiers: [], skipped: plan.skipped };
   for (const tier of plan.run) {
+    if (options.signal?.aborted) throw seedInterrupted(options.signal, `before tier "${tier.name}"`, report);
     try {
       report.tiers.push({ tier: tier.name, tables: await tier.run(options.context) });
     } catch (error) {
@@ -175,6 +178,24 @@ export async function runSeed<Context>(options: RunSeedOptions<Context>): Promis
   return report;
 }
 
+/**
+ * The run stopped by a signal `where` it was: what finished, and that nothing of the rest ran.
+ *
+ * @example seedInterrupted(signal, 'before tier "research"', report).message
+ * // 'interrupted by SIGINT before tier "research": reference, development finished (their rows are kept); nothing later ran.'
+ */
+export function seedInterrupted(signal: AbortSignal, where: string, report?: SeedReport): SeedError {
+  const name = (typeof signal.reason === "string" ? signal.reason : "SIGINT") as NodeJS.Signals;
+  const done = report?.tiers.map((t) => t.tier) ?? [];
+  return new SeedError({
+    code: "interrupted",
+    signal: name,
+    message: `interrupted by ${name} ${where}: ${done.length > 0 ? `${done.join(", ")} finished (their rows are kept)` : "no tier ran"}; nothing later ran.`,
+    fix: "Run db:seed again when you want the rest: every tier is idempotent, finished rows count as present.",
+    completed: done,
+  });
+}
+
 function seedErrorData(error: SeedError): SeedErrorData {
   return {
     code: error.code,
@@ -182,6 +203,7 @@ function seedErrorData(error: SeedError): SeedErrorData {
     fix: error.fix,
     ...(error.tier === undefined ? {} : { tier: error.tier }),
     ...(error.completed === undefined ? {} : { completed: error.completed }),
+    ...(error.signal === undefined ? {} : { signal: error.signal }),
   };
 }
 

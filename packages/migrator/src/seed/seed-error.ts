@@ -20,7 +20,9 @@ export type SeedErrorCode =
   /** The database has migrations still to apply (or none applied): nothing is seeded until db:migrate ran. */
   | "migrations-pending"
   /** The database rejected a statement while the tier ran. */
-  | "tier-failed";
+  | "tier-failed"
+  /** SIGINT or SIGTERM: stopped after the running tier (or while waiting for another run). */
+  | "interrupted";
 
 export interface SeedErrorData {
   code: SeedErrorCode;
@@ -29,6 +31,8 @@ export interface SeedErrorData {
   fix: string;
   /** Tiers that finished before the failure (their rows are kept). */
   completed?: string[];
+  /** The signal that interrupted the run (`interrupted`): the exit code is 128 + its number. */
+  signal?: NodeJS.Signals;
 }
 
 /** The one error type of the seed machinery and of every tier. */
@@ -37,17 +41,20 @@ export class SeedError extends MigratorError {
   declare readonly code: SeedErrorCode;
   readonly tier?: string;
   readonly completed?: string[];
+  readonly signal?: NodeJS.Signals;
 
   constructor(data: SeedErrorData) {
     super(data.code, data.message, data.fix);
     if (data.tier !== undefined) this.tier = data.tier;
     if (data.completed !== undefined) this.completed = data.completed;
+    if (data.signal !== undefined) this.signal = data.signal;
   }
 
   protected override details(): Record<string, unknown> {
     return {
       ...(this.tier === undefined ? {} : { tier: this.tier }),
       ...(this.completed === undefined ? {} : { completed: this.completed }),
+      ...(this.signal === undefined ? {} : { signal: this.signal }),
     };
   }
 }

@@ -1,0 +1,46 @@
+/**
+ * Two db:seed runs on one server go one after the other (a session advisory lock): the second
+ * says that it waits and for what, instead of hanging without a word, and SIGINT stops it while it
+ * waits, with the interrupted exit code and nothing written. Server only: the embedded database
+ * refuses a second process outright (seed-folder-lock.test.ts).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startCommand } from "../../testing/run-command.ts";
+import { createTestDatabase, type TestDatabase } from "../../testing/test-database.ts";
+
+/** seed-database.ts's lock: what a running db:seed holds. */
+const SEED_RUN_LOCK = 7_411_935_000;
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase({ engine: "postgres" });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+describe("db:seed while another run holds the seed lock", () => {
+  it("says it waits, and SIGINT stops it there: exit 130, what ran, nothing written", async () => {
+    if (t.connection.kind !== "postgres") throw new Error("server only");
+    await t.driver.query("select pg_advisory_lock($1)", [SEED_RUN_LOCK]);
+    try {
+      const run = startCommand("seed", ["--tier", "reference"], { DATABASE_URL: t.connection.url });
+      for (let i = 0; i < 200 && !run.stderrSoFar().includes("waiting for it"); i++)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(run.stderrSoFar()).toContain(
+        "another db:seed is running on this database: waiting for it to finish (Ctrl-C stops)",
+      );
+      run.child.kill("SIGINT");
+      const { code, stderr } = await run.done;
+      expect(code, stderr).toBe(130);
+      expect(stderr).toContain("SIGINT: stopping after the running tier");
+      expect(stderr).toContain(
+        "interrupted by SIGINT while waiting for another db:seed: no tier ran; nothing later ran.",
+      );
+      const [models] = await t.driver.query<{ n: number }>("select count(*)::int as n from ai_model");
+      expect(models?.n).toBe(0);
+    } finally {
+      await t.driver.query("select pg_advisory_unlock($1)", [SEED_RUN_LOCK]);
+    }
+  });
+});
