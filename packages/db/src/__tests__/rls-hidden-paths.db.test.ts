@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { coverageReport, type CoverageReport } from "@repo/migrator";
 import { RLS_CONFIG } from "../project.ts";
+import { tenantTableGuards } from "../testing/rls-mutations.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
 
 let t: TestDatabase;
@@ -599,16 +600,9 @@ describe("a table with the tenant column in a schema the app roles cannot use", 
 });
 
 describe("a tenant table that inherits from a shared table", () => {
-  const tenant = "(organization_id = (select current_setting('app.tenant_id', true)))";
   const hole = `
     create table org_ai_model (organization_id text not null) inherits (ai_model);
-    create index org_ai_model_organization_id_idx on org_ai_model (organization_id);
-    alter table org_ai_model enable row level security;
-    create policy org_ai_model_select on org_ai_model for select to authenticated using ${tenant};
-    create policy org_ai_model_insert on org_ai_model for insert to authenticated with check ${tenant};
-    create policy org_ai_model_update on org_ai_model for update to authenticated using ${tenant} with check ${tenant};
-    create policy org_ai_model_delete on org_ai_model for delete to authenticated using ${tenant};
-    grant select, insert, update, delete on org_ai_model to authenticated;
+    ${tenantTableGuards("org_ai_model")}
     insert into org_ai_model (id, provider, provider_model_id, display_name, organization_id)
       values ('ft_other', 'openai', 'ft:other-merger', 'the other organization''s private model', 'org_other');
   `;
@@ -630,17 +624,10 @@ describe("a tenant table that inherits from a shared table", () => {
 });
 
 describe("a tenant column whose collation is nondeterministic", () => {
-  const tenant = "(organization_id = (select current_setting('app.tenant_id', true)))";
   const hole = `
     create collation tenant_case_blind (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
     create table note (id text primary key, organization_id text collate tenant_case_blind not null, body text not null);
-    create index note_organization_id_idx on note (organization_id);
-    alter table note enable row level security;
-    create policy note_select on note for select to authenticated using ${tenant};
-    create policy note_insert on note for insert to authenticated with check ${tenant};
-    create policy note_update on note for update to authenticated using ${tenant} with check ${tenant};
-    create policy note_delete on note for delete to authenticated using ${tenant};
-    grant select, insert, update, delete on note to authenticated;
+    ${tenantTableGuards("note")}
     insert into note values ('note_own', 'org_own', 'own note'), ('note_other', 'ORG_OWN', 'another organization''s note');
   `;
 

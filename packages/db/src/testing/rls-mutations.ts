@@ -23,6 +23,21 @@ export interface RlsMutation {
 
 const TENANT = `(SELECT current_setting('app.tenant_id', true))`;
 
+/**
+ * What makes `table` a well-guarded tenant table, as SQL: an index on organization_id, RLS on, the
+ * four tenant policies for `authenticated`, and its grants. A weakening then lies elsewhere.
+ */
+export function tenantTableGuards(table: string): string {
+  const scoped = `(organization_id = ${TENANT})`;
+  return `CREATE INDEX ${table}_organization_id_idx ON ${table} (organization_id);
+    ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY ${table}_select ON ${table} FOR SELECT TO authenticated USING ${scoped};
+    CREATE POLICY ${table}_insert ON ${table} FOR INSERT TO authenticated WITH CHECK ${scoped};
+    CREATE POLICY ${table}_update ON ${table} FOR UPDATE TO authenticated USING ${scoped} WITH CHECK ${scoped};
+    CREATE POLICY ${table}_delete ON ${table} FOR DELETE TO authenticated USING ${scoped};
+    GRANT SELECT, INSERT, UPDATE, DELETE ON ${table} TO authenticated;`;
+}
+
 export const RLS_MUTATIONS: readonly RlsMutation[] = [
   {
     id: "drop-policy",
@@ -251,13 +266,7 @@ export const RLS_MUTATIONS: readonly RlsMutation[] = [
     id: "tenant-table-inherits-shared",
     description: "a tenant table inheriting from ai_model: reading ai_model shows every organization's rows",
     sql: `CREATE TABLE org_ai_model (organization_id text NOT NULL) INHERITS (ai_model);
-          ALTER TABLE org_ai_model ENABLE ROW LEVEL SECURITY;
-          CREATE POLICY org_ai_model_select ON org_ai_model FOR SELECT TO authenticated USING (organization_id = ${TENANT});
-          CREATE POLICY org_ai_model_insert ON org_ai_model FOR INSERT TO authenticated WITH CHECK (organization_id = ${TENANT});
-          CREATE POLICY org_ai_model_update ON org_ai_model FOR UPDATE TO authenticated
-            USING (organization_id = ${TENANT}) WITH CHECK (organization_id = ${TENANT});
-          CREATE POLICY org_ai_model_delete ON org_ai_model FOR DELETE TO authenticated USING (organization_id = ${TENANT});
-          GRANT SELECT, INSERT, UPDATE, DELETE ON org_ai_model TO authenticated`,
+          ${tenantTableGuards("org_ai_model")}`,
   },
   {
     id: "membership-writable",
@@ -270,13 +279,6 @@ export const RLS_MUTATIONS: readonly RlsMutation[] = [
     description: "a new tenant table whose organization_id has a case-blind nondeterministic collation",
     sql: `CREATE COLLATION tenant_case_blind (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
           CREATE TABLE research_note (id text PRIMARY KEY, organization_id text COLLATE tenant_case_blind NOT NULL, body text);
-          CREATE INDEX research_note_organization_id_idx ON research_note (organization_id);
-          ALTER TABLE research_note ENABLE ROW LEVEL SECURITY;
-          CREATE POLICY research_note_select ON research_note FOR SELECT TO authenticated USING (organization_id = ${TENANT});
-          CREATE POLICY research_note_insert ON research_note FOR INSERT TO authenticated WITH CHECK (organization_id = ${TENANT});
-          CREATE POLICY research_note_update ON research_note FOR UPDATE TO authenticated
-            USING (organization_id = ${TENANT}) WITH CHECK (organization_id = ${TENANT});
-          CREATE POLICY research_note_delete ON research_note FOR DELETE TO authenticated USING (organization_id = ${TENANT});
-          GRANT SELECT, INSERT, UPDATE, DELETE ON research_note TO authenticated`,
+          ${tenantTableGuards("research_note")}`,
   },
 ];
