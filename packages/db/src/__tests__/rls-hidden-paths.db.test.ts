@@ -659,7 +659,69 @@ describe("a large object a tenant stored", () => {
       expect(read?.body).toBe("the other organization's contract");
       const report = await coverageReport(t.driver, RLS_CONFIG);
       expect(report.matrix.findings.map((f) => f.code)).toEqual(["large-object-owned"]);
-      expect(report.matrix.findings[0]?.message).toContain("role authenticated owns 1 large object(s)");
+      expect(report.matrix.findings[0]?.message).toContain("role authenticated can use 1 large object(s)");
     });
+  });
+});
+
+describe("a large object the owner stored and granted to the tenant role", () => {
+  it("is read by every tenant, which is a finding", async () => {
+    await withHole("", async () => {
+      const [stored] = await t.driver.query<{ oid: number }>(
+        "select lo_from_bytea(0, convert_to('one organization''s contract', 'UTF8'))::int as oid",
+      );
+      await t.driver.exec(`grant select on large object ${stored?.oid} to authenticated`);
+      const [read] = await asTenant<{ body: string }>(`select convert_from(lo_get(${stored?.oid}), 'UTF8') as body`);
+      expect(read?.body).toBe("one organization's contract");
+      const report = await coverageReport(t.driver, RLS_CONFIG);
+      expect(report.matrix.findings.map((f) => f.code)).toEqual(["large-object-owned"]);
+    });
+  });
+});
+
+describe("a table that inherits from member", () => {
+  it("lets a tenant write the rows the user policy's EXISTS reads through member: the policy confines nothing", async () => {
+    await withHole(
+      `create table member_extra () inherits (member);
+       ${tenantTableGuards("member_extra")}`,
+      async () => {
+        const before = await asTenant<{ id: string }>(`select id from "user" order by id`);
+        expect(before.map((r) => r.id)).toEqual(["user_own"]);
+        await t.driver.exec(`insert into "user" (id, name, email) values ('user_far', 'far', 'far@example.com')`);
+        // As the tenant, in one savepoint: the member row it writes, then what the user policy shows.
+        await t.driver.exec(`savepoint as_tenant;
+          select set_config('app.tenant_id', 'org_own', true), set_config('app.user_id', 'user_own', true),
+                 set_config('role', 'authenticated', true);
+          insert into member_extra (id, organization_id, user_id) values ('m_far', 'org_own', 'user_far')`);
+        const after = await t.driver.query<{ id: string }>(`select id from "user" order by id`);
+        await t.driver.exec("rollback to savepoint as_tenant; reset role");
+        expect(after.map((r) => r.id)).toEqual(["user_far", "user_own"]);
+        const report = await coverageReport(t.driver, RLS_CONFIG);
+        expect(findingsOn(report, "user")).toEqual(["unscoped-policy"]);
+      },
+    );
+  });
+});
+
+describe("a user-scoped table that inherits from a shared table", () => {
+  it("shows every user's rows through the parent, RLS on for every row, which is a finding", async () => {
+    const mine = "(user_id = (select current_setting('app.user_id', true)))";
+    await withHole(
+      `alter table ai_model enable row level security;
+       create policy ai_model_read on ai_model for select to authenticated using (true);
+       create table user_secret (user_id text not null) inherits (ai_model);
+       alter table user_secret enable row level security;
+       create policy user_secret_select on user_secret for select to authenticated using ${mine};
+       grant select on user_secret to authenticated;
+       insert into user_secret (id, provider, provider_model_id, display_name, user_id)
+         values ('secret_far', 'openai', 'ft:far', 'another user''s model', 'user_far');`,
+      async () => {
+        expect(await asTenant<{ id: string }>("select id from user_secret")).toEqual([]);
+        const throughParent = await asTenant<{ id: string }>("select id from ai_model where id = 'secret_far'");
+        expect(throughParent).toEqual([{ id: "secret_far" }]);
+        const report = await coverageReport(t.driver, RLS_CONFIG);
+        expect(findingsOn(report, "ai_model")).toEqual(["inherited-rows"]);
+      },
+    );
   });
 });

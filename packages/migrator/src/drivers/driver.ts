@@ -5,6 +5,7 @@
  * A driver is one session: session state (advisory locks, `SET`, transactions) persists between
  * calls, which the runner relies on.
  */
+import { inspect } from "node:util";
 import { errorMessage } from "../errors/error-message.ts";
 
 export interface Driver {
@@ -135,26 +136,36 @@ export function redactUrl(connection: string): string {
 }
 
 /**
- * The text with every occurrence of each secret (longest first) replaced with `***`, but where the
- * same letters are something else, so a common password does not garble the output:
- * - a secret of word characters alone (`postgres`, `true`) only where it stands alone, not inside
- *   a longer word (`research_plan` for `research`), and not as a URL's scheme (`postgres://`);
- * - in a JSON document, only inside its strings: `"ok": true` stays JSON for a password `true`.
+ * The text with every occurrence of each secret (longest first) replaced with `***`: as written,
+ * and as JSON and node's `inspect` escape it inside a string (a quote, a backslash), since an
+ * error can be printed either way. Two exceptions, where the same letters say nothing of the
+ * password because they are printed whatever it is:
+ * - a URL's scheme (`postgres://`, `postgresql://`), for the password `postgres`;
+ * - in a JSON document, its keys and literals (`"ok": true` for a password `ok` or `true`): only
+ *   string values are redacted, decoded first, so the document stays JSON.
  *
  * @example redactSecrets("postgres://app:postgres@db/app", ["postgres"]) // "postgres://app:***@db/app"
  */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
-  const ordered = [...secrets].filter((secret) => secret !== "").sort((a, b) => b.length - a.length);
-  if (ordered.length === 0) return text;
+  const forms = [...new Set(secrets.filter((secret) => secret !== "").flatMap(escapedForms))].sort(
+    (a, b) => b.length - a.length,
+  );
+  if (forms.length === 0) return text;
   if (isJsonDocument(text)) {
-    // Each string literal decoded, redacted as text, and encoded again; keys, numbers and literals stay.
-    return text.replace(/"(?:[^"\\]|\\.)*"/g, (literal) => {
+    // Each string literal in turn; a value (not a key: no colon after it) decoded, redacted, encoded again.
+    return text.replace(/"(?:[^"\\]|\\.)*"/g, (literal: string, at: number) => {
+      if (/^\s*:/.test(text.slice(at + literal.length, at + literal.length + 64))) return literal;
       const value = JSON.parse(literal) as string;
-      const redacted = redactText(value, ordered);
+      const redacted = redactText(value, forms);
       return redacted === value ? literal : JSON.stringify(redacted);
     });
   }
-  return redactText(text, ordered);
+  return redactText(text, forms);
+}
+
+/** The secret as written, inside a JSON string, and inside a string node's `inspect` prints. */
+function escapedForms(secret: string): string[] {
+  return [secret, JSON.stringify(secret).slice(1, -1), inspect(secret).slice(1, -1)];
 }
 
 function isJsonDocument(text: string): boolean {
@@ -168,16 +179,29 @@ function isJsonDocument(text: string): boolean {
   }
 }
 
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/** A connection URL's scheme (`postgres`, `postgresql` before `://`): printed whatever the password is. */
+const SCHEME = /(?<![\w])postgres(?:ql)?(?=:\/\/)/g;
 
+/** `text` with each occurrence of each secret (longest first) replaced, but not the letters of a URL's scheme. */
 function redactText(text: string, secrets: readonly string[]): string {
-  let result = text;
+  const kept = [...text.matchAll(SCHEME)].map((m) => [m.index, m.index + m[0].length] as const);
+  const cut: (readonly [number, number])[] = [];
+  const overlaps = (from: number, to: number, ranges: readonly (readonly [number, number])[]) =>
+    ranges.some(([a, b]) => from < b && a < to);
   for (const secret of secrets) {
-    result = /^\w+$/.test(secret)
-      ? result.replace(new RegExp(`(?<!\\w)${escapeRegExp(secret)}(?!\\w|://)`, "g"), "***")
-      : result.split(secret).join("***");
+    for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + 1)) {
+      const end = at + secret.length;
+      const insideScheme = kept.some(([a, b]) => a <= at && end <= b);
+      if (!insideScheme && !overlaps(at, end, cut)) cut.push([at, end]);
+    }
   }
-  return result;
+  let result = "";
+  let from = 0;
+  for (const [a, b] of cut.sort((x, y) => x[0] - y[0])) {
+    result += `${text.slice(from, a)}***`;
+    from = b;
+  }
+  return result + text.slice(from);
 }
 
 /** Removes every form of a connection string's password from a message (drivers sometimes echo it). */

@@ -4,7 +4,7 @@
  * folder with no lock and on one whose lock was left by a process that is gone.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -118,6 +118,23 @@ describe("the lock of an embedded database folder", () => {
     const lock = lockPgliteFolder(dataDir);
     expect(readdirSync(dataDir)).toEqual([LOCK_FILE]);
     lock.release();
+  });
+
+  it("outwaits a takeover's lock just left by a process that died taking a lock over", () => {
+    const dataDir = folder();
+    writeFileSync(join(dataDir, LOCK_FILE), String(DEAD_PID));
+    writeFileSync(join(dataDir, `${LOCK_FILE}.break`), "");
+    const lock = lockPgliteFolder(dataDir);
+    expect(readFileSync(join(dataDir, LOCK_FILE), "utf8")).toBe(String(process.pid));
+    lock.release();
+  });
+
+  it("refuses a lock path that is a directory as an unusable folder (exit 4), not with a raw error", () => {
+    const dataDir = folder();
+    mkdirSync(join(dataDir, LOCK_FILE));
+    expect(() => lockPgliteFolder(dataDir)).toThrow(
+      expect.objectContaining({ code: "connection-failed", reason: "unusable-embedded-folder" }),
+    );
   });
 
   it("counts the lock's files, and only those, as not the database's", () => {

@@ -25,10 +25,13 @@ export function isLockFile(name: string): boolean {
   return name === LOCK_FILE || name.startsWith(`${LOCK_FILE}.`);
 }
 
-/** A `<lock>.break` older than this was left by a process that died taking a lock over (it takes microseconds). */
-const STALE_BREAK_MS = 5000;
+/**
+ * A `<lock>.break` older than this was left by a process that died taking a lock over (taking one
+ * over takes microseconds). Shorter than {@link WAIT_MS}, so an opener outwaits one.
+ */
+const STALE_BREAK_MS = 1000;
 /** How long an opener waits for another to finish taking a dead lock over before it gives up. */
-const WAIT_MS = 2000;
+const WAIT_MS = 3000;
 
 const held = new Set<string>();
 let exitHook = false;
@@ -125,12 +128,14 @@ export function lockPgliteFolder(dataDir: string): PgliteFolderLock {
   const path = join(dataDir, LOCK_FILE);
   const deadline = Date.now() + WAIT_MS;
   while (Date.now() < deadline) {
+    let seen: string | undefined;
     try {
       if (createLock(path)) return holding(path);
+      seen = readLock(path);
     } catch (error) {
+      // A folder that cannot be written, or a lock path that is no file (a directory there).
       throw new ConnectionError(dataDir, (error as Error).message, "unusable-embedded-folder");
     }
-    const seen = readLock(path);
     if (seen === undefined) continue; // released meanwhile: try again
     const owner = Number(seen.trim());
     if (Number.isInteger(owner) && owner > 0 && alive(owner)) {

@@ -1,9 +1,11 @@
 /**
- * What the commands print of a password: never the password, and nothing else garbled. Every
- * output line passes through `redactSecrets` (cli/run-command.ts); a common word as a password
- * (`postgres`, `true`, `research`) must not turn a URL's scheme, a JSON literal or a table name
- * into `***`, and a JSON document must stay JSON.
+ * What the commands print of a password: never the password, in any form it can be printed in (as
+ * written, escaped in a JSON or an inspected string). Every output line passes through
+ * `redactSecrets` (cli/run-command.ts). A common word as a password (`postgres`, `true`, `ok`)
+ * must not turn a URL's scheme or a JSON document's keys and literals into `***`: they are printed
+ * whatever the password is, and a JSON document must stay the same JSON.
  */
+import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { connectionPasswords, redactSecrets, redactUrl } from "./driver.ts";
 
@@ -17,16 +19,27 @@ describe("redactSecrets", () => {
     );
   });
 
-  it("keeps a URL's scheme and longer words that contain a word-like password", () => {
+  it("keeps a URL's scheme, printed whatever the password is; anywhere else, even inside a word, it goes", () => {
     expect(redactUrl("postgres://u:postgres@127.0.0.1:5433/db")).toBe("postgres://u:***@127.0.0.1:5433/db");
-    expect(redactSecrets("Seed tier research: research_plan 6 inserted", ["research"])).toBe(
-      "Seed tier ***: research_plan 6 inserted",
+    expect(redactSecrets("postgresql://u:postgres@h/postgres_db", ["postgres"])).toBe("postgresql://u:***@h/***_db");
+    // A database name typed with the password in it: the name is garbled, the password not printed.
+    expect(redactSecrets('database "trovella_devx" does not exist', ["trovella_dev"])).toBe(
+      'database "***x" does not exist',
     );
+    expect(redactSecrets("hunter2hunter2 hunter2://x", ["hunter2"])).toBe("****** ***://x");
+  });
+
+  it("finds a password as node's inspect and JSON print it inside a string, in any text", () => {
+    const password = 'p"w\\d';
+    expect(redactSecrets(`error: { password: ${JSON.stringify(password)} }`, [password])).toBe(
+      'error: { password: "***" }',
+    );
+    expect(redactSecrets(`error: ${inspect({ password })}`, [password])).toBe("error: { password: '***' }");
   });
 
   it("keeps a JSON document JSON: only its strings are redacted, literals and numbers stay", () => {
     const printed = `${JSON.stringify({ ok: true, tier: "true", count: 1234, url: "postgres://u:true@h/db" }, null, 2)}\n`;
-    const redacted = redactSecrets(printed, ["true", "1234"]);
+    const redacted = redactSecrets(printed, ["true", "1234", "ok"]);
     expect(JSON.parse(redacted)).toEqual({ ok: true, tier: "***", count: 1234, url: "postgres://u:***@h/db" });
     expect(redacted.endsWith("}\n")).toBe(true);
   });

@@ -145,8 +145,9 @@ export interface AppRoleInfo extends RoleInfo {
   /** Schemas it may CREATE objects in. */
   createSchemas: string[];
   /**
-   * Large objects it owns, or a role it is a member of owns: large objects have no RLS, and every
-   * tenant runs as the app role, so each tenant reads (`lo_get`) and removes what another stored.
+   * Large objects it can use: it (or a role it is a member of) owns them, they are granted to it
+   * or to PUBLIC, or `lo_compat_privileges` lets everyone read them. Large objects have no RLS, and
+   * every tenant runs as the app role, so each tenant reads (`lo_get`) what another stored.
    */
   largeObjects: number;
 }
@@ -309,7 +310,10 @@ async function probeAppRoles(driver: Driver, config: RlsConfig): Promise<AppRole
                      order by 1)::text[] as "memberOf",
               array(select n.nspname from pg_namespace n where ${SYSTEM_SCHEMAS} and has_schema_privilege(r.oid, n.oid, 'CREATE')
                      order by 1)::text[] as "createSchemas",
-              (select count(*)::int from pg_largeobject_metadata l where pg_has_role(r.oid, l.lomowner, 'MEMBER')) as "largeObjects"
+              (select count(*)::int from pg_largeobject_metadata l
+                where current_setting('lo_compat_privileges')::boolean
+                   or pg_has_role(r.oid, l.lomowner, 'MEMBER')
+                   or exists (select 1 from aclexplode(l.lomacl) g where g.grantee = 0 or pg_has_role(r.oid, g.grantee, 'MEMBER'))) as "largeObjects"
          from pg_roles r where r.rolname = $1`,
       [name],
     );

@@ -238,9 +238,14 @@ export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
   // Tables (not views) by schema-qualified name: what a scoping EXISTS may read, if no app role writes it.
   const tableRelations = relations.filter((r) => r.kind === "table" || r.kind === "partitioned table");
   const tables = new Set(tableRelations.map(qualified));
+  // Writable: an app role may insert into or update it, or into a table that inherits from it
+  // (reading a table returns its descendants' rows too).
+  const writesTo = (r: RelationInfo) =>
+    Object.values(r.access).some((p) => p.includes("INSERT") || p.includes("UPDATE"));
+  const writableNames = new Set(relations.filter(writesTo).map((r) => r.name));
   const writable = new Set(
     tableRelations
-      .filter((r) => Object.values(r.access).some((p) => p.includes("INSERT") || p.includes("UPDATE")))
+      .filter((r) => writableNames.has(r.name) || r.descendants.some((d) => writableNames.has(d.name)))
       .map(qualified),
   );
   const userScope: Scope = {
@@ -495,14 +500,14 @@ function judgeReadOnly(table: string, relation: RelationInfo | undefined, push: 
 }
 
 /**
- * A table whose descendants (INHERITS children, partitions) are guarded more closely than it is:
- * reading it returns their rows under its own policies, not theirs. Guarded more closely: a tenant
- * table below one without the tenant column, or a table with RLS on below one with RLS off.
+ * A table whose descendants (INHERITS children, partitions) may be guarded more closely than it
+ * is: reading it returns their rows under its own policies, not theirs. Only a tenant table with
+ * RLS on confines every row it returns by the tenant, its descendants' included; below any other
+ * table, a descendant with the tenant column or with RLS on is exposed.
  */
 function judgeDescendants(relation: RelationInfo, reaching: string[], push: (f: RlsFinding) => void): void {
-  const exposed = relation.descendants.filter(
-    (d) => (d.hasTenantColumn && !relation.hasTenantColumn) || (d.rlsEnabled && !relation.rlsEnabled),
-  );
+  if (relation.hasTenantColumn && relation.rlsEnabled) return;
+  const exposed = relation.descendants.filter((d) => d.hasTenantColumn || d.rlsEnabled);
   if (exposed.length === 0) return;
   const names = exposed.map((d) => d.name);
   push({
@@ -636,7 +641,7 @@ function judgeRoles(catalog: RlsCatalog, roleNames: string[], push: (f: RlsFindi
     if ((links.largeObjects ?? 0) > 0) {
       push({
         code: "large-object-owned",
-        message: `role ${info.name} owns ${links.largeObjects} large object(s) (or a role it is a member of does): large objects have no row-level security and every tenant runs as ${info.name}, so each tenant reads (lo_get) and unlinks what another stored`,
+        message: `role ${info.name} can use ${links.largeObjects} large object(s) (it or a role it is a member of owns them, they are granted to it or to PUBLIC, or lo_compat_privileges is on): large objects have no row-level security and every tenant runs as ${info.name}, so each tenant reads (lo_get) what another stored`,
         fix: `keep the bytes in a bytea column of a tenant table (RLS applies), and remove these: SELECT lo_unlink(oid) FROM pg_largeobject_metadata WHERE pg_has_role('${info.name}', lomowner, 'MEMBER')`,
       });
     }
