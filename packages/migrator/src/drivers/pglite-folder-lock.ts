@@ -10,7 +10,9 @@
  *   without its pid in it and takes it for a dead one;
  * - a lock whose process is gone is taken over under a second lock, `<lock>.break` (made with
  *   O_EXCL), and only while it still holds the pid found dead: of two openers that found one dead
- *   lock, the second cannot remove the lock the first has taken since.
+ *   lock, the second cannot remove the lock the first has taken since. A `<lock>.break` left by a
+ *   process that died in those microseconds is removed after a second; two openers that find such
+ *   a leftover at once can still both remove it, the one race left (it needs that crash first).
  */
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -146,7 +148,13 @@ export function lockPgliteFolder(dataDir: string): PgliteFolderLock {
         `stop the other program using it (a dev server, another db: command, a test run) and run again; if none is running, delete ${path}`,
       );
     }
-    if (!breakLock(path, seen)) sleep(10);
+    let broken: boolean;
+    try {
+      broken = breakLock(path, seen);
+    } catch (error) {
+      throw new ConnectionError(dataDir, (error as Error).message, "unusable-embedded-folder");
+    }
+    if (!broken) sleep(10);
   }
   throw new MigratorError(
     "database-busy",
