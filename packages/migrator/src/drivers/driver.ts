@@ -150,7 +150,8 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
   const forms = [...new Set(secrets.filter((secret) => secret !== "").flatMap(escapedForms))].sort(
     (a, b) => b.length - a.length,
   );
-  if (forms.length === 0) return text;
+  // Most output holds no form of any secret: nothing to parse or rebuild.
+  if (!forms.some((form) => text.includes(form))) return text;
   if (isJsonDocument(text)) {
     // Each string literal in turn; a value (not a key: no colon after it) decoded, redacted, encoded again.
     return text.replace(/"(?:[^"\\]|\\.)*"/g, (literal: string, at: number) => {
