@@ -93,21 +93,26 @@ describe("db:revert refuses when a later hand-written migration builds on the re
     ]);
   });
 
-  it("a revert of the same migration: reverting it twice is refused", async () => {
+  it("a revert of the same migration: reverting it twice is refused, naming the revert", async () => {
     const s = history();
     await generateInto(s, "widget", { widget }, later(s, 1));
     const indexTag = s.add("gadget_idx", 'CREATE INDEX IF NOT EXISTS "widget_gadget_idx" ON "widget" ("gadget_id");');
     const first = await planRevert({ folder: s.dir, tag: indexTag });
     writeRevert(first);
     const error = await refusal(planRevert({ folder: s.dir, tag: indexTag }));
-    expect(error.code).toBe("later-migration-conflict");
-    expect(error.conflicts).toEqual([
-      {
-        object: 'index "widget_gadget_idx" on "widget"',
-        migration: first.migration.entry.tag,
-        touches: 'changes index "widget_gadget_idx" on "widget"',
-      },
-    ]);
+    expect(error.code).toBe("already-reverted");
+    expect(error.message).toBe(`${indexTag} is reverted already, by ${first.migration.entry.tag}`);
+  });
+
+  it("also when what it reverses is a grant, which no snapshot records: the revert's header says what it reverses", async () => {
+    const s = history();
+    await generateInto(s, "widget", { widget }, later(s, 1));
+    const grantTag = s.add("grant_widget", 'GRANT SELECT ON "widget" TO PUBLIC;');
+    const first = await planRevert({ folder: s.dir, tag: grantTag, name: "undo-grant" });
+    writeRevert(first);
+    const again = await refusal(planRevert({ folder: s.dir, tag: grantTag, name: "undo-grant-again" }));
+    expect(again.code).toBe("already-reverted");
+    expect(again.message).toContain(`by ${first.migration.entry.tag}`);
   });
 });
 
@@ -522,11 +527,12 @@ describe("db:revert refuses what the net change since the migration hides", () =
     });
   });
 
-  it("a table reverted and made again later: reverting the first migration would drop it again", async () => {
+  it("a table dropped and made again later: reverting the first migration would drop it again", async () => {
     const s = history();
     await generateInto(s, "widget", { widget }, later(s, 1));
     const gadgetTag = await generateInto(s, "gadget", { widget, gadget }, later(s, 1));
-    writeRevert(await planRevert({ folder: s.dir, tag: gadgetTag }));
+    // Dropped by a migration of its own (a db:revert of it is refused as "reverted already", above).
+    await generateInto(s, "drop_gadget", { widget }, later(s, 1));
     const againTag = await generateInto(s, "gadget_again", { widget, gadget }, later(s, 1));
     const error = await refusal(planRevert({ folder: s.dir, tag: gadgetTag }));
     expect(error.conflicts).toContainEqual({

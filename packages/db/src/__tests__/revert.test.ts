@@ -211,6 +211,26 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
     expect(messages).toContain(`enum "document_source_table" loses 'web_page'`);
   });
 
+  it("marks a narrowed column even when the same migration added an enum value (only the enum's round trip is its own)", async () => {
+    const s = scratchUpTo(9);
+    const snapshot = s.snapshot(9);
+    const cost = (snapshot["tables"] as Tables)["public.ai_usage"]?.columns["cost_usd"] as { type: string };
+    cost.type = "numeric(14, 8)";
+    const enums = snapshot["enums"] as Record<string, { values: string[] }>;
+    enums["public.document_source_table"]?.values.push("web_page");
+    s.add(
+      "widen-cost",
+      `ALTER TYPE "public"."document_source_table" ADD VALUE 'web_page';--> statement-breakpoint\nALTER TABLE "ai_usage" ALTER COLUMN "cost_usd" SET DATA TYPE numeric(14, 8);`,
+      { snapshot },
+    );
+    const plan = await planRevert({ folder: s.dir });
+    const messages = plan.dataLoss.map((d) => d.message);
+    expect(messages.filter((m) => m.startsWith("changes the type of"))).toEqual([
+      'changes the type of "ai_usage"."cost_usd": values that do not convert make it fail, narrower types lose precision',
+    ]);
+    expect(messages.join("\n")).toContain(`enum "document_source_table" loses 'web_page'`);
+  });
+
   it("drops a role only after the policies that use it", async () => {
     const s = scratchUpTo(9);
     const snapshot = s.snapshot(9);

@@ -49,9 +49,15 @@ function unitDataLoss(unit: SqlUnit, removedEnumValues: RemovedEnumValues): stri
                 : "";
             return `re-adds column ${table}.${quoteIdent(stringField(column, "colname") ?? "")} empty: its old values are not restored (copy them back from a backup)${failsWhenFull}`;
           }
-          case "AT_AlterColumnType":
-            if (removedEnumValues.length === 0)
+          case "AT_AlterColumnType": {
+            // Re-creating an enum that loses values goes through text and back: the DROP TYPE carries that loss.
+            const type = nameList(objectField(column, "typeName")?.["names"]).at(-1) ?? "";
+            const recreatingEnum =
+              removedEnumValues.length > 0 && (type === "text" || removedEnumValues.some((e) => e.type === type));
+            if (!recreatingEnum)
               return `changes the type of ${table}.${quoteIdent(stringField(command, "name") ?? "")}: values that do not convert make it fail, narrower types lose precision`;
+            break;
+          }
         }
       }
       return undefined;

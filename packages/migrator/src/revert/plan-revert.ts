@@ -396,6 +396,23 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
   }
 }
 
+/** The header line db:revert writes into the migration that reverses `tag`. */
+const revertHeader = (tag: string) => `-- db:revert: reverses ${tag}, returning the schema to its state before it.`;
+
+/**
+ * Refuses to revert `tag` again when a later migration is db:revert's reverse of it (its header
+ * line says so): what the conflict check sees of a reverse depends on what the snapshots and the
+ * parser record, and a migration of grants or data would pass it.
+ */
+function refuseRevertedAgain(tag: string, later: readonly { tag: string; sql: string }[]): void {
+  const header = revertHeader(tag);
+  const reverse = later.find((m) => m.sql.split(/\r?\n/).some((line) => line.trim() === header));
+  if (!reverse) return;
+  throw new RevertError("already-reverted", `${tag} is reverted already, by ${reverse.tag}`, {
+    fix: `nothing to revert; to bring ${tag}'s changes back, make them again in the schema and run db:generate`,
+  });
+}
+
 /**
  * When Drizzle Kit's differ fails on the snapshots (one edited or damaged by hand: a column's
  * `type` null, which its schema validation rejects), the snapshot it fails on alone, as
@@ -455,6 +472,7 @@ async function planTarget(
       fix: "use letters, digits, _ and - only (e.g. --name undo-document-chunk)",
     });
   }
+  refuseRevertedAgain(target.tag, history.migrations.slice(position + 1));
   const before = (migrations[0] as WithSnapshot).snapshot;
   const after = target.snapshot;
   const wasLast = position === history.migrations.length - 1;
@@ -554,7 +572,7 @@ async function planTarget(
   const header = [
     // The runner reads the directive only on the first line.
     ...(outsideTransaction ? [NO_TRANSACTION_DIRECTIVE] : []),
-    `-- db:revert: reverses ${target.tag}, returning the schema to its state before it.`,
+    revertHeader(target.tag),
     `-- Written by db:revert: review it; data-loss lines and TODO blocks need a person.`,
   ];
   const { sql, dataLoss } = renderSql(header, statements, manual.todos, manual.notes);

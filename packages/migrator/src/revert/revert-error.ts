@@ -6,6 +6,8 @@ export type RevertErrorCode =
   | "history-unreadable"
   /** The first migration has no earlier state to return to. */
   | "first-migration"
+  /** A later migration is db:revert's reverse of it already (its header says so). */
+  | "already-reverted"
   /** A later migration touches an object the reverted migration changed, or has a statement db:revert cannot read. */
   | "later-migration-conflict"
   /** The --name is not usable in a file name. */
