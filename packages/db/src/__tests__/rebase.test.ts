@@ -1,5 +1,14 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { compareWithBase, readMigrationFolder } from "@repo/migrator";
@@ -124,6 +133,22 @@ describe("db:rebase after a merge (Drizzle Kit 0.x's journal)", () => {
     expect(rebased.migrations.slice(-2).map((m) => m.tag)).toEqual([tagB, movedAfter(tagA, tagB)]);
     expect(rebased.warnings).toEqual([]);
     expect(await pendingStatements(lastSnapshot(repo.migrations.dir), { ...branchA, ...branchB })).toEqual([]);
+  });
+
+  it("refuses, in a merge stopped on its conflicts, when the branch's own migration has uncommitted changes", async () => {
+    const repo = repository();
+    const { tagA } = await branchesThatEachGenerate(repo, branchA, branchB);
+    const own = join(repo.migrations.dir, `${tagA}.sql`);
+    appendFileSync(own, '\n--> statement-breakpoint\nCREATE INDEX "uncommitted_idx" ON "branch_a_note" ("id");');
+    const edited = readFileSync(own, "utf8");
+    expect(repo.tryGit("merge", "--no-edit", "main").output).toContain("CONFLICT");
+    const before = contents(repo.migrations.dir);
+    const run = await rebase(repo);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toContain(`the branch's ${tagA}.sql has uncommitted changes`);
+    expect(run.stderr).toContain("nothing was changed");
+    expect(contents(repo.migrations.dir)).toEqual(before);
+    expect(readFileSync(own, "utf8")).toBe(edited);
   });
 
   it("refuses, naming the objects, when both sides touch the same table, and changes nothing", async () => {

@@ -113,6 +113,33 @@ async function readBranch(
   }
 }
 
+/**
+ * During a merge whose conflicts leave the folder unreadable, the branch's migrations are read
+ * from HEAD, and the rebase writes HEAD's text: an uncommitted edit of one of the branch's own
+ * files (one the base does not have, so the merge left it alone) would be lost. Refuses, naming
+ * each such file that differs from HEAD or is gone. Files the base has too are the merge's to
+ * resolve (the journal, a snapshot or SQL file of the same name) and are not looked at.
+ */
+async function refuseUncommittedEdits(
+  repository: FolderRepository,
+  head: FolderAtCommit,
+  base: FolderAtCommit,
+): Promise<void> {
+  const own = [...head.blobs.keys()].filter((path) => !base.blobs.has(path));
+  if (own.length === 0) return;
+  const tree = await workingTreeBlobs(
+    repository.root,
+    own.map((path) => repositoryPath(repository, path)),
+  );
+  const edited = own.filter((path) => tree.get(repositoryPath(repository, path)) !== head.blobs.get(path));
+  if (edited.length === 0) return;
+  throw new RebaseError(
+    "rebase-refused",
+    `a merge is in progress and the branch's ${edited.join(", ")} ${edited.length === 1 ? "has" : "have"} uncommitted changes (or ${edited.length === 1 ? "is" : "are"} gone): db:rebase reads the branch's migrations from HEAD during a merge, and writing them would lose the changes`,
+    `commit them on the branch (abort the merge first: git merge --abort), or drop them (git checkout HEAD -- <file>), then merge and run db:rebase again`,
+  );
+}
+
 /** The base to move onto when none is given. */
 async function defaultOnto(repository: FolderRepository, merging: string | undefined): Promise<string> {
   if (merging) return "MERGE_HEAD";
@@ -313,10 +340,11 @@ async function plan(
   repository: FolderRepository,
   at: FolderAtCommit,
   ontoCommit: string,
-  branch: { folder: MigrationFolder; source: RebasePlan["source"] },
+  branch: { folder: MigrationFolder; source: RebasePlan["source"]; at?: FolderAtCommit },
 ): Promise<RebasePlan> {
   const current = branch.folder;
   const base = at.folder;
+  if (branch.at) await refuseUncommittedEdits(repository, branch.at, at);
   const onto = {
     ref: at.ref,
     commit: ontoCommit,
