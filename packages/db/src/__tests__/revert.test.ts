@@ -211,6 +211,28 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
     expect(messages).toContain(`enum "document_source_table" loses 'web_page'`);
   });
 
+  it("lists what a hand-written DELETE, UPDATE or DROP COLUMN destroyed with the data loss, above its TODO", async () => {
+    const s = scratchUpTo(9);
+    const purge = [
+      'DELETE FROM "ai_usage" WHERE "cost_usd" = 0;',
+      'UPDATE "ai_usage" SET "latency_ms" = NULL;',
+      'ALTER TABLE "ai_usage" DROP COLUMN "embedding_count";',
+    ].join("--> statement-breakpoint\n");
+    s.add("purge", purge);
+    const plan = await planRevert({ folder: s.dir });
+    writeRevert(plan);
+    expect(plan.dataLoss.map((d) => d.message)).toEqual([
+      'its DELETE on "ai_usage" removed rows that reverting does not bring back (restore them from a backup)',
+      'its UPDATE of "ai_usage" overwrote values that reverting does not bring back (restore them from a backup)',
+      'it dropped column "ai_usage"."embedding_count" and its values, which reverting does not bring back',
+    ]);
+    const lines = readFileSync(plan.migration.sqlPath, "utf8").split("\n");
+    for (const loss of plan.dataLoss) {
+      expect(lines[loss.line - 2]).toBe(`${DATA_LOSS_MARKER} ${loss.message}`);
+      expect(lines[loss.line - 1]).toMatch(/^-- TODO\(db:revert\):/);
+    }
+  });
+
   it("marks a narrowed column even when the same migration added an enum value (only the enum's round trip is its own)", async () => {
     const s = scratchUpTo(9);
     const snapshot = s.snapshot(9);

@@ -6,7 +6,7 @@
 import { arrayField, nameList, nodeOf, objectField, objectNameList, relationName, stringField } from "../sql/ast.ts";
 import { parseSql, type SqlUnit } from "../sql/parse-migration.ts";
 import { quoteIdent } from "../sql/quote-ident.ts";
-import type { RevertStatement } from "./manual-sql.ts";
+import type { RevertStatement, RevertTodo } from "./manual-sql.ts";
 
 /** The comment prefix of a data-loss line in a reverting migration. */
 export const DATA_LOSS_MARKER = "-- db:revert data-loss:";
@@ -64,6 +64,45 @@ function unitDataLoss(unit: SqlUnit, removedEnumValues: RemovedEnumValues): stri
     default:
       return undefined;
   }
+}
+
+/**
+ * What a hand-written statement of the reverted migration destroyed that no revert brings back
+ * (its TODO block says so, and it is listed with the data loss): rows deleted or emptied, values
+ * overwritten, a column dropped or converted. Undefined for anything else.
+ */
+export function handWrittenLoss(unit: SqlUnit): string | undefined {
+  const table = quoteIdent(relationName(objectField(unit.node, "relation")) ?? "");
+  switch (unit.type) {
+    case "DeleteStmt":
+      return `its DELETE on ${table} removed rows that reverting does not bring back (restore them from a backup)`;
+    case "TruncateStmt":
+      return "its TRUNCATE emptied tables whose rows reverting does not bring back (restore them from a backup)";
+    case "UpdateStmt":
+      return `its UPDATE of ${table} overwrote values that reverting does not bring back (restore them from a backup)`;
+    case "AlterTableStmt":
+      for (const item of arrayField(unit.node, "cmds")) {
+        const command = nodeOf(item, "AlterTableCmd");
+        const column = `${table}.${quoteIdent(stringField(command, "name") ?? "")}`;
+        if (stringField(command, "subtype") === "AT_DropColumn")
+          return `it dropped column ${column} and its values, which reverting does not bring back`;
+        if (stringField(command, "subtype") === "AT_AlterColumnType")
+          return `it converted column ${column}: values it cut or changed are not brought back by converting again`;
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The TODOs, each with what its hand-written statement destroyed, where it did (`handWrittenLoss`). */
+export function markTodoLoss(todos: readonly RevertTodo[]): RevertTodo[] {
+  return todos.map((todo) => {
+    const losses = parseSql(todo.statement)
+      .map(handWrittenLoss)
+      .filter((loss) => loss !== undefined);
+    return losses.length > 0 ? { ...todo, dataLoss: [...new Set(losses)].join("; ") } : todo;
+  });
 }
 
 /** Wraps generated statements, attaching the data-loss comment where one applies. */

@@ -32,6 +32,8 @@ export interface RevertTodo {
   /** The original statement and where it is (`0003_x.sql:40`). */
   statement: string;
   location: string;
+  /** What the statement destroyed that no revert brings back, when it did (`markTodoLoss`). */
+  dataLoss?: string;
 }
 
 /** What `db:revert` makes of the hand-written statements of the migration it reverts. */

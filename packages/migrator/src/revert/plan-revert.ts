@@ -14,7 +14,7 @@ import { namesInText } from "../sql/names-in-text.ts";
 import { indexTables, type SqlTouches, sqlTouches } from "../sql/touched-objects.ts";
 import { NO_TRANSACTION_DIRECTIVE, STATEMENT_BREAKPOINT } from "../sql/statements.ts";
 import { concurrentReverse } from "./concurrent-indexes.ts";
-import { DATA_LOSS_MARKER, markDataLoss } from "./data-loss.ts";
+import { DATA_LOSS_MARKER, markDataLoss, markTodoLoss } from "./data-loss.ts";
 import { type RevertStatement, type RevertTodo, reverseManualSql, todoBlock } from "./manual-sql.ts";
 import { migrationTouches } from "../objects/migration-touches.ts";
 import { MigratorError } from "../errors/migrator-error.ts";
@@ -337,7 +337,10 @@ function renderSql(
 ): { sql: string; dataLoss: DataLossItem[] } {
   const chunks: string[] = [];
   const preamble = [...header, ...notes.map((n) => `-- db:revert: ${n}`)];
-  const todoChunks = todos.map(todoBlock);
+  // A TODO whose statement destroyed data gets the data-loss line above its block.
+  const todoChunks = todos.map(
+    (todo) => `${todo.dataLoss ? `${DATA_LOSS_MARKER} ${todo.dataLoss}\n` : ""}${todoBlock(todo)}`,
+  );
   const dataLoss: DataLossItem[] = [];
   let line = 1;
   // Each chunk is followed by the breakpoint and a newline (the join), hence the + 1.
@@ -345,7 +348,18 @@ function renderSql(
     chunks.push(chunk);
     line += chunk.split("\n").length;
   };
-  for (const [i, todo] of todoChunks.entries()) push(`${i === 0 ? `${preamble.join("\n")}\n` : ""}${todo}`);
+  for (const [i, todo] of todoChunks.entries()) {
+    const lead = i === 0 ? `${preamble.join("\n")}\n` : "";
+    const source = todos[i];
+    // The line below its data-loss comment, as for a statement: the block's TODO line.
+    if (source?.dataLoss)
+      dataLoss.push({
+        line: line + (i === 0 ? preamble.length : 0) + 1,
+        message: source.dataLoss,
+        statement: source.statement,
+      });
+    push(`${lead}${todo}`);
+  }
   statements.forEach((statement, i) => {
     const comments = [...(i === 0 && todoChunks.length === 0 ? preamble : []), ...statement.comments];
     if (statement.dataLoss) comments.push(`${DATA_LOSS_MARKER} ${statement.dataLoss}`);
@@ -575,7 +589,8 @@ async function planTarget(
     revertHeader(target.tag),
     `-- Written by db:revert: review it; data-loss lines and TODO blocks need a person.`,
   ];
-  const { sql, dataLoss } = renderSql(header, statements, manual.todos, manual.notes);
+  const todos = markTodoLoss(manual.todos);
+  const { sql, dataLoss } = renderSql(header, statements, todos, manual.notes);
   refuseExisting({ ...written.migration, sql });
 
   return {
@@ -585,7 +600,7 @@ async function planTarget(
     statements,
     outsideTransaction,
     dataLoss,
-    todos: manual.todos,
+    todos,
     notes: manual.notes,
     checkedLater,
     schemaChanges: schemaChanges(targetTouched, options.schemaFolder),
