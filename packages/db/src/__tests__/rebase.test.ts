@@ -115,6 +115,24 @@ describe("db:rebase after a merge (Drizzle Kit 0.x's journal)", () => {
     expect(again.stdout).toContain(`Nothing to rebase onto main (`);
   });
 
+  it("moves two of the branch's migrations and keeps both snapshots (the second's old name is the first's new one)", async () => {
+    const repo = repository();
+    const { tagA, tagB } = await branchesThatEachGenerate(repo, branchA, branchB);
+    const branchA2 = { ...branchA, branchANote2: pgTable("branch_a_note_2", { id: uuid("id").primaryKey() }) };
+    const lastA = repo.migrations.entries().at(-1)!;
+    const tagA2 = await generateInto(repo.migrations, "branch_a_2", branchA2, lastA.when + 1000);
+    repo.commit("feature: generate again");
+    mergeKeepingBoth(repo, "main");
+    const run = await rebase(repo, "--onto", "main");
+    expect(run.code, run.stderr).toBe(0);
+    const rebased = readMigrationFolder(repo.migrations.dir);
+    const moved = [movedAfter(tagA, tagB), movedAfter(tagA2, movedAfter(tagA, tagB))];
+    expect(rebased.migrations.slice(-3).map((m) => m.tag)).toEqual([tagB, ...moved]);
+    expect(rebased.warnings).toEqual([]);
+    for (const m of rebased.migrations.slice(-2)) expect(m.snapshot, m.tag).toBeDefined();
+    expect(await pendingStatements(lastSnapshot(repo.migrations.dir), { ...branchA2, ...branchB })).toEqual([]);
+  });
+
   it("resolves the folder of a merge stopped on its conflicts (the base is the branch being merged)", async () => {
     const repo = repository();
     const { tagA, tagB } = await branchesThatEachGenerate(repo, branchA, branchB);
@@ -149,6 +167,20 @@ describe("db:rebase after a merge (Drizzle Kit 0.x's journal)", () => {
     expect(run.stderr).toContain("nothing was changed");
     expect(contents(repo.migrations.dir)).toEqual(before);
     expect(readFileSync(own, "utf8")).toBe(edited);
+  });
+
+  it("does not take a file the merge itself deleted for an uncommitted edit", async () => {
+    const repo = repository();
+    writeFileSync(join(repo.migrations.dir, "NOTES.md"), "notes on the history\n");
+    repo.commit("notes");
+    await branchesThatEachGenerate(repo, branchA, branchB);
+    repo.git("checkout", "-q", "main");
+    repo.git("rm", "-q", join(repo.migrations.dir, "NOTES.md"));
+    repo.commit("main: notes removed");
+    repo.git("checkout", "-q", "feature");
+    expect(repo.tryGit("merge", "--no-edit", "main").output).toContain("CONFLICT");
+    const run = await rebase(repo);
+    expect(run.code, run.stderr).toBe(0);
   });
 
   it("refuses, naming the objects, when both sides touch the same table, and changes nothing", async () => {

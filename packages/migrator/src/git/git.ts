@@ -182,6 +182,17 @@ export async function workingTreeBlobs(root: string, paths: readonly string[]): 
   return ids;
 }
 
+/**
+ * Which of `paths` (relative to `root`) the working tree changed or removed against the index:
+ * what `git diff` shows, unstaged edits (a merge stages its own changes, so they are not among
+ * them). Undefined when git fails.
+ */
+export async function unstagedPaths(root: string, paths: readonly string[]): Promise<Set<string> | undefined> {
+  if (paths.length === 0) return new Set();
+  const out = await git(root, ["diff", "--name-only", "-z", "--no-renames", "--", ...paths]);
+  return out === undefined ? undefined : new Set(out.split("\0").filter((path) => path !== ""));
+}
+
 /** One `git hash-object --stdin-paths` over `paths`: their ids in order, or undefined when git fails on any. */
 function hashPaths(root: string, paths: readonly string[]): Promise<string[] | undefined> {
   return new Promise((resolvePromise) => {

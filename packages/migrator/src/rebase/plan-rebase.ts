@@ -22,6 +22,7 @@ import {
   mergeHead,
   pathsAt,
   workingTreeBlob,
+  unstagedPaths,
   workingTreeBlobs,
 } from "../git/git.ts";
 import {
@@ -117,8 +118,9 @@ async function readBranch(
  * During a merge whose conflicts leave the folder unreadable, the branch's migrations are read
  * from HEAD, and the rebase writes HEAD's text: an uncommitted edit of one of the branch's own
  * files (one the base does not have, so the merge left it alone) would be lost. Refuses, naming
- * each such file that differs from HEAD or is gone. Files the base has too are the merge's to
- * resolve (the journal, a snapshot or SQL file of the same name) and are not looked at.
+ * each such file the working tree changed or removed against the index (`git diff`: what the
+ * merge itself changed is staged, so a file it deleted is not taken for an edit). Files the base
+ * has too are the merge's to resolve (the journal, a snapshot or SQL file of the same name).
  */
 async function refuseUncommittedEdits(
   repository: FolderRepository,
@@ -126,12 +128,22 @@ async function refuseUncommittedEdits(
   base: FolderAtCommit,
 ): Promise<void> {
   const own = [...head.blobs.keys()].filter((path) => !base.blobs.has(path));
-  if (own.length === 0) return;
-  const tree = await workingTreeBlobs(
+  const unstaged = await unstagedPaths(
     repository.root,
     own.map((path) => repositoryPath(repository, path)),
   );
-  const edited = own.filter((path) => tree.get(repositoryPath(repository, path)) !== head.blobs.get(path));
+  // Without git's answer, every own file that is not HEAD's counts.
+  const tree = unstaged
+    ? undefined
+    : await workingTreeBlobs(
+        repository.root,
+        own.map((p) => repositoryPath(repository, p)),
+      );
+  const edited = own.filter((path) =>
+    unstaged
+      ? unstaged.has(repositoryPath(repository, path))
+      : tree?.get(repositoryPath(repository, path)) !== head.blobs.get(path),
+  );
   if (edited.length === 0) return;
   throw new RebaseError(
     "rebase-refused",
@@ -543,6 +555,10 @@ async function plan(
       basePaths.add(pathInFolder(base, b.snapshotPath));
     }
     let lastWhen = Math.max(...journal.entries.map((e) => e.when));
+    // The old files to remove, once every move is written: a snapshot's name is its number alone,
+    // so one migration's old snapshot is often the file the one before it has just been moved to.
+    const written = new Set<string>();
+    const stale: string[] = [];
     for (const m of ours) {
       const entry = current.journal?.entries.find((e) => e.tag === m.tag);
       const { idx, tag } = nextTag(journal, namePart(m.tag), now);
@@ -552,14 +568,17 @@ async function plan(
       const sqlTo = `${tag}.sql`;
       const snapshotTo = join("meta", snapshotFileName(tag));
       operations.push({ kind: "write", path: sqlTo, content: m.sql });
+      written.add(sqlTo);
       const snapshot = newSnapshot.get(m);
-      if (snapshot)
+      if (snapshot) {
         operations.push({ kind: "write", path: snapshotTo, content: `${JSON.stringify(snapshot, null, 2)}\n` });
-      for (const old of [sqlPath(m, current), pathInFolder(current, m.snapshotPath)]) {
-        if (old !== sqlTo && old !== snapshotTo && !basePaths.has(old)) operations.push({ kind: "remove", path: old });
+        written.add(snapshotTo);
       }
+      stale.push(sqlPath(m, current), pathInFolder(current, m.snapshotPath));
       moved.push({ from: m.tag, to: tag, when, snapshot: snapshot ? "regenerated" : "none" });
     }
+    for (const old of new Set(stale))
+      if (!written.has(old) && !basePaths.has(old)) operations.push({ kind: "remove", path: old });
     const text = at.files.get(journalPath)?.toString("utf8") ?? "";
     operations.push({
       kind: "write",
