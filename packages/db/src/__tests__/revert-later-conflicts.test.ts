@@ -113,6 +113,20 @@ describe("db:revert refuses when a later hand-written migration builds on the re
     const again = await refusal(planRevert({ folder: s.dir, tag: grantTag, name: "undo-grant-again" }));
     expect(again.code).toBe("already-reverted");
     expect(again.message).toContain(`by ${first.migration.entry.tag}`);
+    // A revert of the revert puts the grant back: it can be reverted again.
+    writeRevert(await planRevert({ folder: s.dir, tag: first.migration.entry.tag, name: "grant-back" }));
+    const third = await planRevert({ folder: s.dir, tag: grantTag, name: "undo-grant-again" });
+    expect(third.migration.entry.tag).toMatch(/_undo-grant-again$/);
+  });
+
+  it("does not take the header's words in a later migration's body for a revert of it", async () => {
+    const s = history();
+    await generateInto(s, "widget", { widget }, later(s, 1));
+    const grantTag = s.add("grant_widget", 'GRANT SELECT ON "widget" TO PUBLIC;');
+    const quote = `-- db:revert: reverses ${grantTag}, returning the schema to its state before it.`;
+    s.add("notes", `SELECT 1;\n--> statement-breakpoint\nSELECT 2;\n${quote}\nSELECT 3;`);
+    const plan = await planRevert({ folder: s.dir, tag: grantTag, name: "undo-grant" });
+    expect(plan.migration.entry.tag).toMatch(/_undo-grant$/);
   });
 });
 

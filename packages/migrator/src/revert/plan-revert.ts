@@ -413,17 +413,34 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
 /** The header line db:revert writes into the migration that reverses `tag`. */
 const revertHeader = (tag: string) => `-- db:revert: reverses ${tag}, returning the schema to its state before it.`;
 
+/** The tag a migration's header says it reverses: its first lines only (after the no-transaction directive). */
+function revertedBy(sql: string): string | undefined {
+  for (const line of sql.split(/\r?\n/, 3)) {
+    const match = /^-- db:revert: reverses (\S+), returning the schema to its state before it\.$/.exec(line.trim());
+    if (match) return match[1];
+  }
+  return undefined;
+}
+
 /**
- * Refuses to revert `tag` again when a later migration is db:revert's reverse of it (its header
- * line says so): what the conflict check sees of a reverse depends on what the snapshots and the
- * parser record, and a migration of grants or data would pass it.
+ * Refuses to revert `tag` again while a later migration is db:revert's reverse of it (its header
+ * says so) and that reverse is not itself reverted later (a revert of the revert puts the changes
+ * back, and they can be reverted again): what the conflict check sees of a reverse depends on what
+ * the snapshots and the parser record, and a migration of grants or data would pass it.
  */
 function refuseRevertedAgain(tag: string, later: readonly { tag: string; sql: string }[]): void {
-  const header = revertHeader(tag);
-  const reverse = later.find((m) => m.sql.split(/\r?\n/).some((line) => line.trim() === header));
+  const reverses = later.map((m) => ({ tag: m.tag, of: revertedBy(m.sql) }));
+  const undone = (target: string, from: number): string | undefined => {
+    for (let i = from; i < reverses.length; i++) {
+      const r = reverses[i];
+      if (r?.of === target && undone(r.tag, i + 1) === undefined) return r.tag;
+    }
+    return undefined;
+  };
+  const reverse = undone(tag, 0);
   if (!reverse) return;
-  throw new RevertError("already-reverted", `${tag} is reverted already, by ${reverse.tag}`, {
-    fix: `nothing to revert; to bring ${tag}'s changes back, make them again in the schema and run db:generate`,
+  throw new RevertError("already-reverted", `${tag} is reverted already, by ${reverse}`, {
+    fix: `nothing to revert; to bring ${tag}'s changes back, revert ${reverse}, or make them again in the schema and run db:generate`,
   });
 }
 
