@@ -211,12 +211,14 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
     expect(messages).toContain(`enum "document_source_table" loses 'web_page'`);
   });
 
-  it("lists what a hand-written DELETE, UPDATE or DROP COLUMN destroyed with the data loss, above its TODO", async () => {
+  it("lists what a hand-written DELETE, UPDATE, upsert or DROP COLUMN destroyed with the data loss, above its TODO (also inside a WITH)", async () => {
     const s = scratchUpTo(9);
     const purge = [
       'DELETE FROM "ai_usage" WHERE "cost_usd" = 0;',
       'UPDATE "ai_usage" SET "latency_ms" = NULL;',
       'ALTER TABLE "ai_usage" DROP COLUMN "embedding_count";',
+      'WITH gone AS (DELETE FROM "ai_batch" RETURNING "id") SELECT count(*) FROM gone;',
+      'INSERT INTO "ai_model" ("id", "provider", "provider_model_id", "display_name") VALUES (\'m\', \'openai\', \'x\', \'M\') ON CONFLICT ("id") DO UPDATE SET "display_name" = excluded."display_name";',
     ].join("--> statement-breakpoint\n");
     s.add("purge", purge);
     const plan = await planRevert({ folder: s.dir });
@@ -225,6 +227,8 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
       'its DELETE on "ai_usage" removed rows that reverting does not bring back (restore them from a backup)',
       'its UPDATE of "ai_usage" overwrote values that reverting does not bring back (restore them from a backup)',
       'it dropped column "ai_usage"."embedding_count" and its values, which reverting does not bring back',
+      'its DELETE on "ai_batch" removed rows that reverting does not bring back (restore them from a backup)',
+      'its INSERT … ON CONFLICT DO UPDATE of "ai_model" overwrote values that reverting does not bring back',
     ]);
     const lines = readFileSync(plan.migration.sqlPath, "utf8").split("\n");
     for (const loss of plan.dataLoss) {

@@ -3,7 +3,16 @@
  * line `-- db:revert data-loss: …` above it in the file and is listed on screen. Statements are
  * read by PostgreSQL's parser (load it first).
  */
-import { arrayField, nameList, nodeOf, objectField, objectNameList, relationName, stringField } from "../sql/ast.ts";
+import {
+  arrayField,
+  type AstObject,
+  nameList,
+  nodeOf,
+  objectField,
+  objectNameList,
+  relationName,
+  stringField,
+} from "../sql/ast.ts";
 import { parseSql, type SqlUnit } from "../sql/parse-migration.ts";
 import { quoteIdent } from "../sql/quote-ident.ts";
 import type { RevertStatement, RevertTodo } from "./manual-sql.ts";
@@ -69,29 +78,60 @@ function unitDataLoss(unit: SqlUnit, removedEnumValues: RemovedEnumValues): stri
 /**
  * What a hand-written statement of the reverted migration destroyed that no revert brings back
  * (its TODO block says so, and it is listed with the data loss): rows deleted or emptied, values
- * overwritten, a column dropped or converted. Undefined for anything else.
+ * overwritten (an UPDATE, an INSERT … ON CONFLICT DO UPDATE, also inside a WITH), columns dropped
+ * or converted (each command of an ALTER TABLE, but a column the same statement adds). Undefined
+ * for anything else.
  */
 export function handWrittenLoss(unit: SqlUnit): string | undefined {
-  const table = quoteIdent(relationName(objectField(unit.node, "relation")) ?? "");
-  switch (unit.type) {
+  const losses = [...new Set(writesIn(unit.node, unit.type).flatMap((write) => writeLoss(write.type, write.node)))];
+  return losses.length > 0 ? losses.join("; ") : undefined;
+}
+
+/** The statement and the data-changing statements of its WITH clause, each with its node type. */
+function writesIn(node: AstObject, type: string): { type: string; node: AstObject }[] {
+  const ctes = arrayField(objectField(node, "withClause"), "ctes").flatMap((cte) => {
+    const query = objectField(nodeOf(cte, "CommonTableExpr"), "ctequery");
+    const [inner] = Object.entries(query ?? {});
+    return inner ? writesIn(inner[1] as AstObject, inner[0]) : [];
+  });
+  return [{ type, node }, ...ctes];
+}
+
+function writeLoss(type: string, node: AstObject): string[] {
+  const table = quoteIdent(relationName(objectField(node, "relation")) ?? "");
+  switch (type) {
     case "DeleteStmt":
-      return `its DELETE on ${table} removed rows that reverting does not bring back (restore them from a backup)`;
+      return [`its DELETE on ${table} removed rows that reverting does not bring back (restore them from a backup)`];
     case "TruncateStmt":
-      return "its TRUNCATE emptied tables whose rows reverting does not bring back (restore them from a backup)";
+      return ["its TRUNCATE emptied tables whose rows reverting does not bring back (restore them from a backup)"];
     case "UpdateStmt":
-      return `its UPDATE of ${table} overwrote values that reverting does not bring back (restore them from a backup)`;
-    case "AlterTableStmt":
-      for (const item of arrayField(unit.node, "cmds")) {
-        const command = nodeOf(item, "AlterTableCmd");
-        const column = `${table}.${quoteIdent(stringField(command, "name") ?? "")}`;
+      return [
+        `its UPDATE of ${table} overwrote values that reverting does not bring back (restore them from a backup)`,
+      ];
+    case "InsertStmt":
+      return stringField(objectField(node, "onConflictClause"), "action") === "ONCONFLICT_UPDATE"
+        ? [`its INSERT … ON CONFLICT DO UPDATE of ${table} overwrote values that reverting does not bring back`]
+        : [];
+    case "AlterTableStmt": {
+      const commands = arrayField(node, "cmds").map((item) => nodeOf(item, "AlterTableCmd"));
+      const added = new Set(
+        commands
+          .filter((c) => stringField(c, "subtype") === "AT_AddColumn")
+          .map((c) => stringField(nodeOf(c?.["def"], "ColumnDef"), "colname")),
+      );
+      return commands.flatMap((command) => {
+        const name = stringField(command, "name") ?? "";
+        if (added.has(name)) return [];
+        const column = `${table}.${quoteIdent(name)}`;
         if (stringField(command, "subtype") === "AT_DropColumn")
-          return `it dropped column ${column} and its values, which reverting does not bring back`;
+          return [`it dropped column ${column} and its values, which reverting does not bring back`];
         if (stringField(command, "subtype") === "AT_AlterColumnType")
-          return `it converted column ${column}: values it cut or changed are not brought back by converting again`;
-      }
-      return undefined;
+          return [`it converted column ${column}: values it cut or changed are not brought back by converting again`];
+        return [];
+      });
+    }
     default:
-      return undefined;
+      return [];
   }
 }
 
