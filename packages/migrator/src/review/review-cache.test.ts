@@ -255,6 +255,36 @@ describe("the review cache", () => {
     expect(JSON.stringify(warm.findings)).toBe(JSON.stringify(await cold(folder)));
   });
 
+  it("replays a statement too deep for the rules' walks as a review applies it: a cached run finds what a cold one finds", async () => {
+    const { dir: folder } = corpus(30);
+    const dir = tempDir("cache");
+    await review(folder, new ReviewCache(dir));
+    const journalPath = join(folder, "meta", "_journal.json");
+    const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: Record<string, unknown>[] };
+    const sum = Array.from({ length: 6000 }, () => "1").join(" + ");
+    const added = [
+      ["0030_deep", `CREATE TABLE "deep" AS SELECT (${sum}) AS "x";`],
+      ["0031_index", 'CREATE INDEX "deep_x_idx" ON "deep" ("x");'],
+      ["0032_later", "SELECT 4;"],
+    ];
+    for (const [i, [tag, sql]] of added.entries()) {
+      journal.entries.push({ idx: 30 + i, version: "7", when: 1_800_000_000_000 + i, tag, breakpoints: true });
+      writeFileSync(join(folder, `${tag}.sql`), sql ?? "");
+    }
+    writeFileSync(journalPath, JSON.stringify(journal));
+    await review(folder, new ReviewCache(dir));
+    // The edit makes the next run start from the state after 0029 and replay 0030 without its rules.
+    writeFileSync(join(folder, "0031_index.sql"), 'CREATE INDEX "deep_x_idx" ON "deep" ("x");\nSELECT 2;');
+    const expected = await cold(folder);
+    expect(expected.filter((f) => f.file.endsWith("0030_deep.sql")).map((f) => f.rule)).toEqual(["parse-error"]);
+    // The table the too-deep statement made is in the schema: its index is one on an existing table.
+    expect(expected.filter((f) => f.file.endsWith("0031_index.sql")).map((f) => f.rule)).toContain(
+      "non-concurrent-index",
+    );
+    const warm = await review(folder, new ReviewCache(dir));
+    expect(JSON.stringify(warm.findings)).toBe(JSON.stringify(expected));
+  });
+
   it("after an edit in the middle re-reviews the migrations after it (their schema changed) from cached parse trees", async () => {
     const { dir: folder, files } = corpus(40);
     const dir = tempDir("cache");

@@ -190,9 +190,22 @@ async function generatedStatements(
 /** Applies a migration's statements to the state, checking nothing (its findings are known). */
 function replay(migration: ParsedMigration, state: SchemaState): void {
   for (const statement of migration.statements) {
-    for (const unit of statement.units) {
-      state.apply(unit, { file: migration.file, position: migration.positionAt(unit.offset) });
-    }
+    for (const unit of statement.units) applyUnit(migration, unit, state);
+  }
+}
+
+/**
+ * Applies one statement to the replayed schema, as both a reviewed and a replayed migration do
+ * (so a cached run builds the schema an uncached one builds): false when its tree nests deeper
+ * than the schema's walk can follow, and it is left out.
+ */
+function applyUnit(migration: ParsedMigration, unit: SqlUnit, state: SchemaState): boolean {
+  try {
+    state.apply(unit, { file: migration.file, position: migration.positionAt(unit.offset) });
+    return true;
+  } catch (error) {
+    if (error instanceof RangeError) return false;
+    throw error;
   }
 }
 
@@ -221,18 +234,21 @@ function reviewOne(
         });
     }
     for (const unit of statement.units) {
+      const parseError = ruleById("parse-error");
+      let tooDeep = false;
       try {
         for (const rule of RULES) {
           if (!rule.checkUnit) continue;
           const context = { migration, statement, unit, state, before, settings: config, mustBeRerunnable: rerunnable };
           for (const hit of rule.checkUnit(context)) hits.push({ rule, hit, unit });
         }
-        state.apply(unit, { file: migration.file, position: migration.positionAt(unit.offset) });
       } catch (error) {
-        const rule = ruleById("parse-error");
-        if (!(error instanceof RangeError) || !rule) throw error;
-        hits.push({ rule, hit: { statement, message: TOO_DEEP }, unit });
+        if (!(error instanceof RangeError) || !parseError) throw error;
+        tooDeep = true;
       }
+      // Applied whether or not a rule could walk it, as a cached run's replay applies it.
+      if (!applyUnit(migration, unit, state)) tooDeep = true;
+      if (tooDeep && parseError) hits.push({ rule: parseError, hit: { statement, message: TOO_DEEP }, unit });
     }
   }
   for (const rule of RULES) {
