@@ -305,6 +305,27 @@ describe("a signal to a running deploy", () => {
 });
 
 describe("a second signal while the first one waits for the database", () => {
+  it("of the other kind (Ctrl-C, then a supervisor's SIGTERM) quits at once too, with SIGTERM's exit code", async () => {
+    const t = await migrated();
+    const s = scratch();
+    await runMigrations(t.driver, readMigrationFolder(s.dir));
+    s.add(
+      "deaf_to_cancel_again",
+      "DO $$ BEGIN LOOP BEGIN PERFORM pg_sleep(60); EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $$;",
+    );
+    const observer = await otherSession(t.url);
+    const run = startCommand("migrate", ["--migrations", s.dir], { DATABASE_URL: t.url });
+    let pid: number | undefined;
+    await until(async () => (pid = await migratorRunning(observer, "DO $$")) !== undefined, "the loop");
+    run.child.kill("SIGINT");
+    await until(async () => run.stderrSoFar().includes("send it again"), "the first signal's answer");
+    run.child.kill("SIGTERM");
+    const done = await run.done;
+    await observer.query("SELECT pg_terminate_backend($1)", [pid]);
+    expect(done.code, done.stderr).toBe(143);
+    expect(done.stderr).toContain("SIGTERM after SIGINT: quitting at once");
+  });
+
   it("quits at once, exits 128 + signal and says what stays and where to look", async () => {
     const t = await migrated();
     const s = scratch();

@@ -56,19 +56,28 @@ export function processContext(): CommandContext {
     err: (text) => process.stderr.write(text),
     exitCode: 0,
     trapSignals(handler, words = { stopping: "stopping before the next statement", quitting: QUIT_AT_ONCE }) {
+      const signals = ["SIGINT", "SIGTERM"] as const;
+      let first: NodeJS.Signals | undefined;
+      // A second signal, of either kind (Ctrl-C, then a supervisor's SIGTERM), quits at once.
+      const quit = (signal: NodeJS.Signals) => {
+        process.stderr.write(`${signal} ${signal === first ? "again" : `after ${first}`}: ${words.quitting}\n`);
+        process.exit(128 + (signal === "SIGTERM" ? 15 : 2));
+      };
       const onSignal = (signal: NodeJS.Signals) => {
+        first = signal;
+        for (const s of signals) {
+          process.removeListener(s, onSignal);
+          process.once(s, quit);
+        }
         process.stderr.write(`${signal}: ${words.stopping} (send it again to quit at once)\n`);
-        process.once(signal, () => {
-          process.stderr.write(`${signal} again: ${words.quitting}\n`);
-          process.exit(128 + (signal === "SIGTERM" ? 15 : 2));
-        });
         handler(signal);
       };
-      process.once("SIGINT", onSignal);
-      process.once("SIGTERM", onSignal);
+      for (const s of signals) process.once(s, onSignal);
       return () => {
-        process.removeListener("SIGINT", onSignal);
-        process.removeListener("SIGTERM", onSignal);
+        for (const s of signals) {
+          process.removeListener(s, onSignal);
+          process.removeListener(s, quit);
+        }
       };
     },
   };
