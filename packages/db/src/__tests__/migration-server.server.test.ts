@@ -97,10 +97,16 @@ describe("on the PostgreSQL server", () => {
     const t = await freshDatabase();
     const holder = await otherSession(t.url);
     await holder.query("SELECT pg_advisory_lock($1::bigint)", [MIGRATOR_LOCK_KEY]);
-    const error = (await runMigrations(t.driver, readMigrationFolder(scratch().dir), { waitTimeoutMs: 300 }).catch(
-      (e: unknown) => e,
-    )) as RunnerError;
+    const events: string[] = [];
+    const error = (await runMigrations(t.driver, readMigrationFolder(scratch().dir), {
+      waitTimeoutMs: 300,
+      onEvent: (event) => events.push(event.type === "waiting" ? event.message : event.type),
+    }).catch((e: unknown) => e)) as RunnerError;
     expect(error.problem).toMatchObject({ kind: "runner-busy", lockKey: MIGRATOR_LOCK_KEY });
+    // It said, before waiting, what it waits for and how long (not silent, as a hung deploy would be).
+    expect(events).toEqual([
+      `another run holds the migrator's lock on this database (key ${MIGRATOR_LOCK_KEY}): waiting up to 300 ms for it to finish (--wait-timeout, MIGRATE_WAIT_TIMEOUT)`,
+    ]);
     const [table] = await t.driver.query<{ present: boolean }>(
       "SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS present",
     );

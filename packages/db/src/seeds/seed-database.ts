@@ -9,6 +9,7 @@ import {
   runSeed,
   type SeedReport,
   seedInterrupted,
+  waitForAdvisoryLock,
 } from "@repo/migrator";
 import { createDatabase, type Database } from "../client.ts";
 import { type Connection, connectionFromEnv } from "../connection.ts";
@@ -22,9 +23,6 @@ async function queryRows(db: Database, text: string): Promise<readonly Record<st
 
 /** The session advisory lock one seed run holds on a server, so concurrent runs go one after another. */
 const SEED_RUN_LOCK = 7_411_935_000;
-
-/** How often a run waiting for another one asks for the lock again. */
-const LOCK_POLL_MS = 200;
 
 /** How a seed run is steered from outside: a signal that stops it, and who hears that it waits. */
 export interface SeedControl {
@@ -46,17 +44,17 @@ async function oneRunAtATime<T>(db: Database, control: SeedControl, run: () => P
   if (!(pool instanceof pg.Pool)) return run();
   const holder = await pool.connect();
   try {
-    let told = false;
-    for (;;) {
-      const [row] = (await holder.query<{ got: boolean }>("select pg_try_advisory_lock($1) as got", [SEED_RUN_LOCK]))
-        .rows;
-      if (row?.got) break;
-      if (control.signal?.aborted) throw seedInterrupted(control.signal, "while waiting for another db:seed");
-      if (!told)
-        control.waiting?.("another db:seed is running on this database: waiting for it to finish (Ctrl-C stops)");
-      told = true;
-      await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
-    }
+    const { signal, waiting } = control;
+    const wait = await waitForAdvisoryLock(
+      async () =>
+        (await holder.query<{ got: boolean }>("select pg_try_advisory_lock($1) as got", [SEED_RUN_LOCK])).rows[0]
+          ?.got === true,
+      {
+        ...(signal ? { signal } : {}),
+        onWait: () => waiting?.("another db:seed is running on this database: waiting for it to finish (Ctrl-C stops)"),
+      },
+    );
+    if (wait.outcome !== "locked" && signal) throw seedInterrupted(signal, "while waiting for another db:seed");
     return await run();
   } finally {
     await holder.query("select pg_advisory_unlock($1)", [SEED_RUN_LOCK]).catch(() => undefined);

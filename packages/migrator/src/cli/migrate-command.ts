@@ -37,7 +37,12 @@ export function migrateCommand(project: Project, name = "db:migrate") {
               signal: interrupt.signal,
               // With --json, stdout holds the one JSON object: progress stays out of it, warnings go to stderr.
               onEvent: (event) => {
-                if (!flags.json || event.type === "warning" || event.type === "retry") printEvent(context, event);
+                // Waiting is progress: on stdout, but beside the one JSON object on stderr.
+                if (event.type === "waiting") {
+                  if (flags.json) context.err(`${event.message}\n`);
+                  else context.out(`${event.message}\n`);
+                } else if (!flags.json || event.type === "warning" || event.type === "retry")
+                  printEvent(context, event);
               },
             }).finally(() => release?.());
             const ok = result.verification.ok;
@@ -62,6 +67,7 @@ function printEvent(context: CommandContext, event: RunEvent): void {
       context.out(`Migration state: ${event.applied} applied, ${event.expected} expected, ${event.pending} pending\n`);
       return;
     case "applying":
+    case "waiting":
       return;
     case "applied": {
       const m = event.migration;

@@ -1,5 +1,6 @@
 import type { Driver } from "../drivers/driver.ts";
 import { RunnerError } from "../errors/runner-error.ts";
+import { interruptingSignal } from "../runtime/interrupting-signal.ts";
 
 /**
  * The advisory lock key every run takes (session level) before reading the history: the ASCII
@@ -19,39 +20,66 @@ export const MIGRATOR_LOCK_HELD_SQL =
   ` AND classid = (${MIGRATOR_LOCK_KEY}::bigint >> 32)::oid AND objid = (${MIGRATOR_LOCK_KEY}::bigint & 4294967295)::oid` +
   " AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))";
 
+/** How often a wait for an advisory lock asks again. */
+const POLL_MS = 200;
+
 /**
- * Waits for the migrator's advisory lock, polling `pg_try_advisory_lock` (so `lock_timeout` does
- * not apply to waiting for another run). Throws `runner-busy` after `waitTimeoutMs`, and
- * `interrupted` (nothing applied) as soon as `signal` is aborted.
+ * Polls `tryLock` (a `pg_try_advisory_lock`, so `lock_timeout` does not apply to waiting for
+ * another run) until it takes the lock (`locked`), `signal` is aborted (`interrupted`, at once,
+ * not at the next poll) or `waitTimeoutMs` has passed (`timed-out`; never, without one). `onWait`
+ * hears once, before the first wait, that the lock is taken by someone else. The migrator's lock
+ * and db:seed's wait this way.
  */
-async function acquireMigratorLock(driver: Driver, waitTimeoutMs: number, signal?: AbortSignal): Promise<number> {
+export async function waitForAdvisoryLock(
+  tryLock: () => Promise<boolean>,
+  options: { waitTimeoutMs?: number; signal?: AbortSignal; onWait?: () => void } = {},
+): Promise<{ outcome: "locked" | "interrupted" | "timed-out"; waitedMs: number }> {
+  const { signal, waitTimeoutMs = Number.POSITIVE_INFINITY } = options;
   const started = Date.now();
-  for (;;) {
-    if (signal?.aborted) {
-      throw new RunnerError({
-        kind: "interrupted",
-        signal: typeof signal.reason === "string" ? signal.reason : "SIGINT",
-        applied: [],
-      });
-    }
-    const [row] = await driver.query<{ locked: boolean; pid: number }>(
-      "SELECT pg_try_advisory_lock($1::bigint) AS locked, pg_backend_pid() AS pid",
-      [MIGRATOR_LOCK_KEY],
-    );
-    if (row?.locked) return row.pid;
+  for (let attempt = 0; ; attempt++) {
+    if (signal?.aborted) return { outcome: "interrupted", waitedMs: Date.now() - started };
+    if (await tryLock()) return { outcome: "locked", waitedMs: Date.now() - started };
     const waited = Date.now() - started;
-    if (waited >= waitTimeoutMs)
-      throw new RunnerError({ kind: "runner-busy", waitedMs: waited, lockKey: MIGRATOR_LOCK_KEY });
+    if (waited >= waitTimeoutMs) return { outcome: "timed-out", waitedMs: waited };
+    if (attempt === 0) options.onWait?.();
     await new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
         signal?.removeEventListener("abort", done);
         resolve();
       };
-      const timer = setTimeout(done, Math.min(200, waitTimeoutMs - waited));
+      const timer = setTimeout(done, Math.min(POLL_MS, waitTimeoutMs - waited));
       signal?.addEventListener("abort", done);
     });
   }
+}
+
+/**
+ * Waits for the migrator's advisory lock ({@link waitForAdvisoryLock}). Throws `runner-busy` after
+ * `waitTimeoutMs`, and `interrupted` (nothing applied) as soon as `signal` is aborted.
+ */
+async function acquireMigratorLock(
+  driver: Driver,
+  waitTimeoutMs: number,
+  signal?: AbortSignal,
+  onWait?: () => void,
+): Promise<number> {
+  let pid = 0;
+  const wait = await waitForAdvisoryLock(
+    async () => {
+      const [row] = await driver.query<{ locked: boolean; pid: number }>(
+        "SELECT pg_try_advisory_lock($1::bigint) AS locked, pg_backend_pid() AS pid",
+        [MIGRATOR_LOCK_KEY],
+      );
+      pid = row?.pid ?? 0;
+      return row?.locked === true;
+    },
+    { waitTimeoutMs, ...(signal ? { signal } : {}), ...(onWait ? { onWait } : {}) },
+  );
+  if (wait.outcome === "locked") return pid;
+  if (wait.outcome === "interrupted" && signal)
+    throw new RunnerError({ kind: "interrupted", signal: interruptingSignal(signal), applied: [] });
+  throw new RunnerError({ kind: "runner-busy", waitedMs: wait.waitedMs, lockKey: MIGRATOR_LOCK_KEY });
 }
 
 /** Releases the lock taken by {@link acquireMigratorLock}. */
@@ -61,15 +89,17 @@ async function releaseMigratorLock(driver: Driver): Promise<void> {
 
 /**
  * Runs `fn` while holding the migrator's lock; `fn` gets the server process that holds it
- * (`pg_backend_pid()`). An aborted `signal` stops the wait for the lock.
+ * (`pg_backend_pid()`). An aborted `signal` stops the wait for the lock; `onWait` hears once that
+ * another run holds it, before the wait.
  */
 export async function withMigratorLock<T>(
   driver: Driver,
   waitTimeoutMs: number,
   signal: AbortSignal | undefined,
   fn: (holderPid: number) => Promise<T>,
+  onWait?: () => void,
 ): Promise<T> {
-  const holderPid = await acquireMigratorLock(driver, waitTimeoutMs, signal);
+  const holderPid = await acquireMigratorLock(driver, waitTimeoutMs, signal, onWait);
   try {
     return await fn(holderPid);
   } finally {

@@ -28,6 +28,7 @@ import {
   invalidIndexesOn,
 } from "./concurrent-index.ts";
 import { asRunnerSql, retryDelay, type RunnerSession, sameSession, type SessionOptions } from "./session-options.ts";
+import { interruptingSignal } from "../runtime/interrupting-signal.ts";
 
 /** PostgreSQL's SQLSTATE for `lock_timeout` (lock_not_available). */
 const LOCK_NOT_AVAILABLE = "55P03";
@@ -400,7 +401,7 @@ function interrupted(
 ) {
   return new RunnerError({
     kind: "interrupted",
-    signal: typeof signal.reason === "string" ? signal.reason : "SIGINT",
+    signal: interruptingSignal(signal),
     tag: migration.tag,
     at: location(migration, statement),
     progress: { ...progress },
@@ -429,7 +430,7 @@ function toRunnerError(
   if (state.signal?.aborted && !state.committing && !isConnectionLost(cause)) {
     return new RunnerError({
       kind: "interrupted",
-      signal: typeof state.signal.reason === "string" ? state.signal.reason : "SIGINT",
+      signal: interruptingSignal(state.signal),
       tag: migration.tag,
       progress: { ...progress },
     });

@@ -18,13 +18,19 @@ import {
   sameSession,
   type SessionOptions,
 } from "./session-options.ts";
+import { interruptingSignal } from "../runtime/interrupting-signal.ts";
 
 /** What a run reports while it works, so a command can print progress. */
+/** A wait in words: `60 s`, or `500 ms` under a second. */
+const waitFor = (ms: number) => (ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`);
+
 export type RunEvent =
   | { type: "state"; applied: number; expected: number; pending: number }
   | { type: "applying"; tag: string }
   | { type: "applied"; migration: AppliedMigration }
   | { type: "retry"; retry: LockRetry }
+  /** Another run holds the migrator's lock: this one waits for it (said once, before waiting). */
+  | { type: "waiting"; message: string }
   | { type: "warning"; message: string };
 
 export interface RunOptions extends Partial<SessionOptions> {
@@ -157,61 +163,71 @@ async function run(
 ): Promise<RunResult> {
   const { session, warnings } = await configureSession(driver, resolveSessionOptions(options));
   for (const message of warnings) emit({ type: "warning", message });
-  return withMigratorLock(driver, session.options.waitTimeoutMs, options.signal, async (holderPid) => {
-    sameSession(session, holderPid);
-    const bookkeeping = await upgradeBookkeeping(driver, folder, await ensureBookkeeping(driver, folder.layout));
-    const history = compareHistory(folder, bookkeeping.rows);
-    const state = { applied: history.appliedCount, expected: history.expectedCount, pending: history.pendingCount };
-    emit({ type: "state", ...state });
-    const modified = history.migrations.flatMap((m) =>
-      m.state === "modified"
-        ? [
-            {
-              tag: m.migration.tag,
-              file: m.migration.file,
-              id: m.row.id,
-              appliedHash: m.row.hash,
-              fileHash: m.migration.hash,
-            },
-          ]
-        : [],
-    );
-    if (modified.length > 0 || history.unknown.length > 0) {
-      throw new RunnerError({ kind: "history-mismatch", modified, unknown: history.unknown });
-    }
-    const outOfOrder = history.migrations.flatMap((m) =>
-      m.state === "out-of-order"
-        ? [{ tag: m.migration.tag, when: m.migration.when, newestAppliedWhen: m.newestAppliedWhen }]
-        : [],
-    );
-    if (outOfOrder.length > 0) {
-      if (!options.allowOutOfOrder) throw new RunnerError({ kind: "out-of-order", migrations: outOfOrder });
-      // Allowed only when it touches nothing the later, applied migrations touch.
-      for (const message of await checkOutOfOrder(folder, history)) emit({ type: "warning", message });
-    }
-    const pending = history.migrations.flatMap((m) =>
-      m.state === "pending" || m.state === "out-of-order" ? [m.migration] : [],
-    );
-    for (const { migration, parsed, autocommit } of await plan(pending, options)) {
-      if (options.signal?.aborted) {
-        throw new RunnerError({
-          kind: "interrupted",
-          signal: String(options.signal.reason ?? "SIGINT"),
-          applied: applied.map((m) => m.tag),
-        });
+  return withMigratorLock(
+    driver,
+    session.options.waitTimeoutMs,
+    options.signal,
+    async (holderPid) => {
+      sameSession(session, holderPid);
+      const bookkeeping = await upgradeBookkeeping(driver, folder, await ensureBookkeeping(driver, folder.layout));
+      const history = compareHistory(folder, bookkeeping.rows);
+      const state = { applied: history.appliedCount, expected: history.expectedCount, pending: history.pendingCount };
+      emit({ type: "state", ...state });
+      const modified = history.migrations.flatMap((m) =>
+        m.state === "modified"
+          ? [
+              {
+                tag: m.migration.tag,
+                file: m.migration.file,
+                id: m.row.id,
+                appliedHash: m.row.hash,
+                fileHash: m.migration.hash,
+              },
+            ]
+          : [],
+      );
+      if (modified.length > 0 || history.unknown.length > 0) {
+        throw new RunnerError({ kind: "history-mismatch", modified, unknown: history.unknown });
       }
-      emit({ type: "applying", tag: migration.tag });
-      const result = await applyMigration(driver, migration, parsed, {
-        session,
-        autocommit,
-        ...(bookkeeping.hasName ? { name: migration.name } : {}),
-        onRetry: (retry) => emit({ type: "retry", retry }),
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      await resetSession(driver, session);
-      applied.push(result);
-      emit({ type: "applied", migration: result });
-    }
-    return { state, applied, verification: await verifyMigrations(driver, folder) };
-  });
+      const outOfOrder = history.migrations.flatMap((m) =>
+        m.state === "out-of-order"
+          ? [{ tag: m.migration.tag, when: m.migration.when, newestAppliedWhen: m.newestAppliedWhen }]
+          : [],
+      );
+      if (outOfOrder.length > 0) {
+        if (!options.allowOutOfOrder) throw new RunnerError({ kind: "out-of-order", migrations: outOfOrder });
+        // Allowed only when it touches nothing the later, applied migrations touch.
+        for (const message of await checkOutOfOrder(folder, history)) emit({ type: "warning", message });
+      }
+      const pending = history.migrations.flatMap((m) =>
+        m.state === "pending" || m.state === "out-of-order" ? [m.migration] : [],
+      );
+      for (const { migration, parsed, autocommit } of await plan(pending, options)) {
+        if (options.signal?.aborted) {
+          throw new RunnerError({
+            kind: "interrupted",
+            signal: interruptingSignal(options.signal),
+            applied: applied.map((m) => m.tag),
+          });
+        }
+        emit({ type: "applying", tag: migration.tag });
+        const result = await applyMigration(driver, migration, parsed, {
+          session,
+          autocommit,
+          ...(bookkeeping.hasName ? { name: migration.name } : {}),
+          onRetry: (retry) => emit({ type: "retry", retry }),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        await resetSession(driver, session);
+        applied.push(result);
+        emit({ type: "applied", migration: result });
+      }
+      return { state, applied, verification: await verifyMigrations(driver, folder) };
+    },
+    () =>
+      emit({
+        type: "waiting",
+        message: `another run holds the migrator's lock on this database (key ${MIGRATOR_LOCK_KEY}): waiting up to ${waitFor(session.options.waitTimeoutMs)} for it to finish (--wait-timeout, MIGRATE_WAIT_TIMEOUT)`,
+      }),
+  );
 }

@@ -8,6 +8,7 @@ import { DATABASE_ENVIRONMENT_SETTING } from "./database-environment.ts";
 import { SeedError, type SeedErrorData } from "./seed-error.ts";
 import { ALL_ENVIRONMENTS, ENVIRONMENT_ALIASES, type SeedTier, seedEnvironmentNamed } from "./seed-tier.ts";
 import type { SeedTableCount } from "./table-count.ts";
+import { interruptingSignal } from "../runtime/interrupting-signal.ts";
 
 /** The environment a run resolved to, and why it counts as production (if it does). */
 export interface ResolvedSeedEnvironment {
@@ -185,7 +186,7 @@ export async function runSeed<Context>(options: RunSeedOptions<Context>): Promis
  * // 'interrupted by SIGINT before tier "research": reference, development finished (their rows are kept); nothing later ran.'
  */
 export function seedInterrupted(signal: AbortSignal, where: string, report?: SeedReport): SeedError {
-  const name = (typeof signal.reason === "string" ? signal.reason : "SIGINT") as NodeJS.Signals;
+  const name = interruptingSignal(signal);
   const done = report?.tiers.map((t) => t.tier) ?? [];
   return new SeedError({
     code: "interrupted",
