@@ -69,6 +69,17 @@ describe("db:revert of a migration that worked on an index CONCURRENTLY", () => 
     expect(await generateMigration(s.snapshot(12) as never, s.snapshot(10) as never)).toEqual([]);
   });
 
+  it("refuses to revert 0011 again: its revert's header stands under the no-transaction directive", async () => {
+    const s = scratchUpTo(11);
+    const { plan } = await writtenRevert(s);
+    const again = await planRevert({ folder: s.dir, tag: "0011", name: "again" }).then(
+      () => undefined,
+      (error: unknown) => error as { code?: string; message?: string },
+    );
+    expect(again?.code).toBe("already-reverted");
+    expect(again?.message).toContain(`by ${plan.migration.entry.tag}`);
+  });
+
   it("builds 0011's index again CONCURRENTLY before dropping 0012's, as 0012 built before it dropped", async () => {
     const { plan, written, rules } = await writtenRevert(scratchUpTo(12));
     expect(plan.statements.map((st) => st.sql)).toEqual([

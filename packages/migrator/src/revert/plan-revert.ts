@@ -410,16 +410,17 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
   }
 }
 
-/** The header line db:revert writes into the migration that reverses `tag`. */
-const revertHeader = (tag: string) => `-- db:revert: reverses ${tag}, returning the schema to its state before it.`;
+/** The header line db:revert writes into the migration that reverses a tag: before and after the tag. */
+const HEADER = ["-- db:revert: reverses ", ", returning the schema to its state before it."] as const;
+const revertHeader = (tag: string) => `${HEADER[0]}${tag}${HEADER[1]}`;
 
 /** The tag a migration's header says it reverses: its first lines only (after the no-transaction directive). */
 function revertedBy(sql: string): string | undefined {
-  for (const line of sql.split(/\r?\n/, 3)) {
-    const match = /^-- db:revert: reverses (\S+), returning the schema to its state before it\.$/.exec(line.trim());
-    if (match) return match[1];
-  }
-  return undefined;
+  const line = sql
+    .split(/\r?\n/, 3)
+    .map((l) => l.trim())
+    .find((l) => l.startsWith(HEADER[0]) && l.endsWith(HEADER[1]));
+  return line?.slice(HEADER[0].length, -HEADER[1].length);
 }
 
 /**
@@ -430,14 +431,15 @@ function revertedBy(sql: string): string | undefined {
  */
 function refuseRevertedAgain(tag: string, later: readonly { tag: string; sql: string }[]): void {
   const reverses = later.map((m) => ({ tag: m.tag, of: revertedBy(m.sql) }));
-  const undone = (target: string, from: number): string | undefined => {
+  /** The first migration from `from` on that reverses `target` and is not reversed itself later. */
+  const standingReverse = (target: string, from: number): string | undefined => {
     for (let i = from; i < reverses.length; i++) {
       const r = reverses[i];
-      if (r?.of === target && undone(r.tag, i + 1) === undefined) return r.tag;
+      if (r?.of === target && standingReverse(r.tag, i + 1) === undefined) return r.tag;
     }
     return undefined;
   };
-  const reverse = undone(tag, 0);
+  const reverse = standingReverse(tag, 0);
   if (!reverse) return;
   throw new RevertError("already-reverted", `${tag} is reverted already, by ${reverse}`, {
     fix: `nothing to revert; to bring ${tag}'s changes back, revert ${reverse}, or make them again in the schema and run db:generate`,
