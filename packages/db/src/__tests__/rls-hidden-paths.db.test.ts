@@ -641,6 +641,12 @@ describe("a tenant column whose collation is nondeterministic", () => {
       expect(report.matrix.findings.find((f) => f.table === "note")?.message).toContain(
         "note.organization_id has the nondeterministic collation tenant_case_blind",
       );
+      // PostgreSQL refuses to change the type of a column a policy uses: the fix says so.
+      await expect(
+        t.driver.exec(`savepoint fix; alter table note alter column organization_id type text collate "C"`),
+      ).rejects.toThrow("cannot alter type of a column used in a policy definition");
+      await t.driver.exec("rollback to savepoint fix");
+      expect(report.matrix.findings.find((f) => f.table === "note")?.fix).toContain("drop the table's policies first");
     });
   });
 });

@@ -280,7 +280,7 @@ export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
         code: "tenant-column-collation",
         table: table.table,
         message: `${table.table}.${config.tenantColumn} has the nondeterministic collation ${table.nondeterministicCollation}: the policies' comparison with ${config.tenantSetting} calls different tenant ids equal (by case, accents or punctuation), so a tenant sees the rows of another whose id differs only so`,
-        fix: `ALTER TABLE ${sqlName(table.table)} ALTER COLUMN ${quoteIdent(config.tenantColumn)} TYPE text COLLATE "C" (a deterministic collation; in the schema, drop the column's .collate())`,
+        fix: `give the column a deterministic collation: in the schema drop the column's .collate() and regenerate; the migration must drop the table's policies first (PostgreSQL refuses to change the type of a column a policy uses), ALTER TABLE ${sqlName(table.table)} ALTER COLUMN ${quoteIdent(config.tenantColumn)} TYPE text COLLATE "C", then create them again`,
       });
     }
     if (readOnly) judgeReadOnly(table.table, relationByName.get(table.table), push);
@@ -642,7 +642,7 @@ function judgeRoles(catalog: RlsCatalog, roleNames: string[], push: (f: RlsFindi
       push({
         code: "large-object-owned",
         message: `role ${info.name} can use ${links.largeObjects} large object(s) (it or a role it is a member of owns them, they are granted to it or to PUBLIC, or lo_compat_privileges is on): large objects have no row-level security and every tenant runs as ${info.name}, so each tenant reads (lo_get) what another stored`,
-        fix: `keep the bytes in a bytea column of a tenant table (RLS applies), and remove these: SELECT lo_unlink(oid) FROM pg_largeobject_metadata WHERE pg_has_role('${info.name}', lomowner, 'MEMBER')`,
+        fix: `keep the bytes in a bytea column of a tenant table (RLS applies); remove the large objects ${info.name} owns (SELECT lo_unlink(oid) FROM pg_largeobject_metadata WHERE pg_has_role('${info.name}', lomowner, 'MEMBER')), revoke those granted (REVOKE ALL ON LARGE OBJECT <oid> FROM ${info.name}, PUBLIC), and keep lo_compat_privileges off`,
       });
     }
   }
