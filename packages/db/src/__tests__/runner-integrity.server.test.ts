@@ -305,48 +305,43 @@ describe("a signal to a running deploy", () => {
 });
 
 describe("a second signal while the first one waits for the database", () => {
-  it("of the other kind (Ctrl-C, then a supervisor's SIGTERM) quits at once too, with SIGTERM's exit code", async () => {
+  /** A statement that shrugs off the cancel the first signal sends: the run cannot stop cleanly. */
+  const DEAF_TO_CANCEL =
+    "DO $$ BEGIN LOOP BEGIN PERFORM pg_sleep(60); EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $$;";
+
+  /**
+   * db:migrate of a migration of `statements`, then one deaf to the cancel: SIGINT sent while
+   * it loops, `second` once the command answered it. Returns how it ended, and the observer.
+   */
+  async function interruptedTwice(name: string, statements: string[], second: NodeJS.Signals) {
     const t = await migrated();
     const s = scratch();
     await runMigrations(t.driver, readMigrationFolder(s.dir));
-    s.add(
-      "deaf_to_cancel_again",
-      "DO $$ BEGIN LOOP BEGIN PERFORM pg_sleep(60); EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $$;",
-    );
+    const tag = s.add(name, [...statements, DEAF_TO_CANCEL].join("\n--> statement-breakpoint\n"));
     const observer = await otherSession(t.url);
     const run = startCommand("migrate", ["--migrations", s.dir], { DATABASE_URL: t.url });
     let pid: number | undefined;
     await until(async () => (pid = await migratorRunning(observer, "DO $$")) !== undefined, "the loop");
     run.child.kill("SIGINT");
     await until(async () => run.stderrSoFar().includes("send it again"), "the first signal's answer");
-    run.child.kill("SIGTERM");
+    run.child.kill(second);
     const done = await run.done;
     await observer.query("SELECT pg_terminate_backend($1)", [pid]);
+    return { tag, done, observer };
+  }
+
+  it("of the other kind (Ctrl-C, then a supervisor's SIGTERM) quits at once too, with SIGTERM's exit code", async () => {
+    const { done } = await interruptedTwice("deaf_to_cancel_again", [], "SIGTERM");
     expect(done.code, done.stderr).toBe(143);
     expect(done.stderr).toContain("SIGTERM after SIGINT: quitting at once");
   });
 
   it("quits at once, exits 128 + signal and says what stays and where to look", async () => {
-    const t = await migrated();
-    const s = scratch();
-    await runMigrations(t.driver, readMigrationFolder(s.dir));
-    // A statement that shrugs off the cancel the first signal sends: the run cannot stop cleanly.
-    const tag = s.add(
+    const { tag, done, observer } = await interruptedTwice(
       "deaf_to_cancel",
-      [
-        'CREATE TABLE "second_signal_probe" ("id" integer);',
-        "DO $$ BEGIN LOOP BEGIN PERFORM pg_sleep(60); EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $$;",
-      ].join("\n--> statement-breakpoint\n"),
+      ['CREATE TABLE "second_signal_probe" ("id" integer);'],
+      "SIGINT",
     );
-    const observer = await otherSession(t.url);
-    const run = startCommand("migrate", ["--migrations", s.dir], { DATABASE_URL: t.url });
-    let pid: number | undefined;
-    await until(async () => (pid = await migratorRunning(observer, "DO $$")) !== undefined, "the loop");
-    run.child.kill("SIGINT");
-    await until(async () => run.stderrSoFar().includes("send it again"), "the first signal's answer");
-    run.child.kill("SIGINT");
-    const done = await run.done;
-    await observer.query("SELECT pg_terminate_backend($1)", [pid]);
     expect(done.code, done.stderr).toBe(130);
     expect(done.stderr).toContain("SIGINT again: quitting at once");
     expect(done.stderr).toContain("Migrations reported as applied stay. The one that was running is not recorded");
