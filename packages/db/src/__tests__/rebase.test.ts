@@ -11,7 +11,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { compareWithBase, readMigrationFolder } from "@repo/migrator";
+import { compareWithBase, planRevert, readMigrationFolder, writeRevert } from "@repo/migrator";
 import { pgTable, text, uuid } from "drizzle-orm/pg-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { organization } from "../schema/index.ts";
@@ -23,6 +23,7 @@ import {
   mergeKeepingBoth,
   toFoldersLayout,
 } from "../testing/git-repository.ts";
+import { refusal } from "../testing/revert-refusal.ts";
 import { runCommand } from "../testing/run-command.ts";
 
 /**
@@ -131,6 +132,29 @@ describe("db:rebase after a merge (Drizzle Kit 0.x's journal)", () => {
     expect(rebased.warnings).toEqual([]);
     for (const m of rebased.migrations.slice(-2)) expect(m.snapshot, m.tag).toBeDefined();
     expect(await pendingStatements(lastSnapshot(repo.migrations.dir), { ...branchA2, ...branchB })).toEqual([]);
+  });
+
+  it("moves a migration with its db:revert, whose header then names the migration's new tag (a second revert is still refused)", async () => {
+    const repo = repository();
+    const { tagA, tagB } = await branchesThatEachGenerate(repo, branchA, branchB);
+    const revert = await planRevert({ folder: repo.migrations.dir, tag: tagA, name: "undo_a" });
+    writeRevert(revert);
+    repo.commit("feature: revert");
+    mergeKeepingBoth(repo, "main");
+    const run = await rebase(repo, "--onto", "main");
+    expect(run.code, run.stderr).toBe(0);
+    const movedA = movedAfter(tagA, tagB);
+    const movedRevert = movedAfter(revert.migration.entry.tag, movedA);
+    const rebased = readMigrationFolder(repo.migrations.dir);
+    expect(rebased.migrations.slice(-2).map((m) => m.tag)).toEqual([movedA, movedRevert]);
+    const [firstLine, ...rest] = rebased.migrations.at(-1)!.sql.split("\n");
+    expect(firstLine).toBe(`-- db:revert: reverses ${movedA}, returning the schema to its state before it.`);
+    expect(rest.join("\n")).toBe(revert.migration.sql.split("\n").slice(1).join("\n"));
+    const again = await refusal(planRevert({ folder: repo.migrations.dir, tag: movedA }));
+    expect(again.code).toBe("already-reverted");
+    expect(again.message).toBe(`${movedA} is reverted already, by ${movedRevert}`);
+    // main's migration, numbered as the branch's was before the move, is not taken for reverted.
+    expect((await planRevert({ folder: repo.migrations.dir, tag: tagB })).reverted.tag).toBe(tagB);
   });
 
   it("resolves the folder of a merge stopped on its conflicts (the base is the branch being merged)", async () => {
@@ -439,6 +463,26 @@ describe("db:rebase in Drizzle Kit 1.0's layout (a folder per migration)", () =>
     expect(last!.sql).toBe('CREATE TABLE "branch_a" ("id" integer);');
     expect(readdirSync(repo.migrations.dir)).not.toContain(a);
     expect(run.stdout).toContain(`Moved ${a} -> ${last!.name}`);
+  });
+
+  it("renames a migration's folder with its db:revert's, whose header then names the new folder", async () => {
+    const repo = repository();
+    const { a, b } = await divergedFolders(
+      repo,
+      'CREATE TABLE "branch_a" ("id" integer);',
+      'CREATE TABLE "branch_b" ("id" integer);',
+    );
+    const header = (tag: string) => `-- db:revert: reverses ${tag}, returning the schema to its state before it.`;
+    const when = readMigrationFolder(repo.migrations.dir).migrations.find((m) => m.name === a)!.when;
+    addFolder(repo, a, "undo_a", when + 1000, `${header(a)}\r\nDROP TABLE "branch_a";\r\n`);
+    const run = await rebase(repo, "--onto", "main");
+    expect(run.code, run.stderr).toBe(0);
+    const [second, movedA, movedRevert] = readMigrationFolder(repo.migrations.dir).migrations.slice(-3);
+    expect(second!.name).toBe(b);
+    expect(movedA!.name).toMatch(/^\d{14}_branch_a$/);
+    expect(movedA!.name > b).toBe(true);
+    expect(movedRevert!.name).toMatch(/^\d{14}_undo_a$/);
+    expect(movedRevert!.sql).toBe(`${header(movedA!.name)}\r\nDROP TABLE "branch_a";\r\n`);
   });
 
   it("refuses, naming the table, when both branches' SQL touches it, and changes nothing", async () => {

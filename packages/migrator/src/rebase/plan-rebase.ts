@@ -40,6 +40,7 @@ import { migrationHash } from "../journal/file-hash.ts";
 import type { Journal } from "../journal/journal-file.ts";
 import { type Migration, type MigrationFolder, readMigrationFolder } from "../journal/migration-folder.ts";
 import { nextTag } from "../journal/next-tag.ts";
+import { retargetRevertHeader } from "../revert/revert-header.ts";
 import { parentIds, type Snapshot, snapshotFileName } from "../snapshot/snapshot.ts";
 import { type RebaseConflict, RebaseError } from "./rebase-error.ts";
 import { type MigrationTouches, touchReader } from "./rebase-touches.ts";
@@ -547,15 +548,19 @@ async function plan(
     // so one migration's old snapshot is often the file the one before it has just been moved to.
     const written = new Set<string>();
     const stale: string[] = [];
-    for (const m of ours) {
+    const targets = ours.map((m) => {
       const entry = current.journal?.entries.find((e) => e.tag === m.tag);
       const { idx, tag } = nextTag(journal, namePart(m.tag), now);
       const when = Math.max(now, lastWhen + 1);
       lastWhen = when;
       journal.entries.push({ idx, version: entry?.version ?? "7", when, tag, breakpoints: entry?.breakpoints ?? true });
+      return { m, tag, when };
+    });
+    const renames = new Map(targets.map(({ m, tag }) => [m.tag, tag]));
+    for (const { m, tag, when } of targets) {
       const sqlTo = `${tag}.sql`;
       const snapshotTo = join("meta", snapshotFileName(tag));
-      operations.push({ kind: "write", path: sqlTo, content: m.sql });
+      operations.push({ kind: "write", path: sqlTo, content: retargetRevertHeader(m.sql, renames) });
       written.add(sqlTo);
       const snapshot = newSnapshot.get(m);
       if (snapshot) {
@@ -576,14 +581,20 @@ async function plan(
     restored.push(journalPath);
   } else {
     let lastWhen = lastBase.when;
-    for (const m of ours) {
+    const targets = ours.map((m) => {
       const when = Math.max(Math.floor(now / 1000) * 1000, lastWhen + 1000);
       lastWhen = when;
-      const to = drizzleFolderName(m.name, when);
+      return { m, when, to: drizzleFolderName(m.name, when) };
+    });
+    const renames = new Map(targets.map(({ m, to }) => [m.tag, to]));
+    for (const { m, when, to } of targets) {
       const from = dirname(sqlPath(m, current));
-      if (branch.source === "working tree" && !fromGit.has(m)) operations.push({ kind: "rename-folder", from, to });
-      else {
-        operations.push({ kind: "write", path: join(to, "migration.sql"), content: m.sql });
+      const sql = retargetRevertHeader(m.sql, renames);
+      if (branch.source === "working tree" && !fromGit.has(m)) {
+        operations.push({ kind: "rename-folder", from, to });
+        if (sql !== m.sql) operations.push({ kind: "write", path: join(to, "migration.sql"), content: sql });
+      } else {
+        operations.push({ kind: "write", path: join(to, "migration.sql"), content: sql });
         // A same-named migration's folder is the base's, written back as it is there.
         if (!fromGit.has(m))
           for (const old of ["migration.sql", "snapshot.json"])

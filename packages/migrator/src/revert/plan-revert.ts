@@ -31,6 +31,7 @@ import { nextTag } from "../journal/next-tag.ts";
 import { diffSnapshots, recordsNoRename, SnapshotDiffError } from "../snapshot/snapshot-diff.ts";
 import { type Snapshot, snapshotFileName, snapshotVersion } from "../snapshot/snapshot.ts";
 import { type RevertConflict, RevertError } from "./revert-error.ts";
+import { revertedTag, revertHeader } from "./revert-header.ts";
 import { findSchemaDefinitions } from "./schema-locations.ts";
 import {
   removedEnumValues,
@@ -410,19 +411,6 @@ export async function planRevert(options: RevertOptions): Promise<RevertPlan> {
   }
 }
 
-/** The header line db:revert writes into the migration that reverses a tag: before and after the tag. */
-const HEADER = ["-- db:revert: reverses ", ", returning the schema to its state before it."] as const;
-const revertHeader = (tag: string) => `${HEADER[0]}${tag}${HEADER[1]}`;
-
-/** The tag a migration's header says it reverses: its first lines only (after the no-transaction directive). */
-function revertedBy(sql: string): string | undefined {
-  const line = sql
-    .split(/\r?\n/, 3)
-    .map((l) => l.trim())
-    .find((l) => l.startsWith(HEADER[0]) && l.endsWith(HEADER[1]));
-  return line?.slice(HEADER[0].length, -HEADER[1].length);
-}
-
 /**
  * Refuses to revert `tag` again while a later migration is db:revert's reverse of it (its header
  * says so) and that reverse is not itself reverted later (a revert of the revert puts the changes
@@ -430,7 +418,7 @@ function revertedBy(sql: string): string | undefined {
  * the snapshots and the parser record, and a migration of grants or data would pass it.
  */
 function refuseRevertedAgain(tag: string, later: readonly { tag: string; sql: string }[]): void {
-  const reverses = later.map((m) => ({ tag: m.tag, of: revertedBy(m.sql) }));
+  const reverses = later.map((m) => ({ tag: m.tag, of: revertedTag(m.sql) }));
   /** The first migration from `from` on that reverses `target` and is not reversed itself later. */
   const standingReverse = (target: string, from: number): string | undefined => {
     for (let i = from; i < reverses.length; i++) {
