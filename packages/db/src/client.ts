@@ -152,7 +152,8 @@ export type TenantContextErrorCode =
   | "nested-context"
   | "context-closed"
   | "pool-timeout"
-  | "unsupported-database";
+  | "unsupported-database"
+  | "unsupported-query";
 
 /** Refused or broken tenant/user context. Subclasses name each case. */
 export class TenantContextError extends Error {
@@ -213,6 +214,22 @@ export class ContextClosedError extends TenantContextError {
         "its connection goes back to the pool. Await every query inside fn (a helper called without await too); " +
         "start later work (timers, queues) with a new context.",
       "context-closed",
+    );
+  }
+}
+
+/**
+ * A driver call inside a context that is not SQL text with its values: node-postgres hands a
+ * "submittable" (`pg.Query`, a cursor, any object with `submit`) the raw protocol connection, from
+ * which code could read the next context's rows or send SQL as the owner.
+ */
+export class UnsupportedQueryError extends TenantContextError {
+  override name = "UnsupportedQueryError";
+  constructor(caller: string, what: string) {
+    super(
+      `${caller}: the tx's connection takes SQL text (a string, or { text, values }) and its values, not ${what}; ` +
+        "nothing was sent. Run queries through the tx (tx.select(), tx.execute(sql`…`)).",
+      "unsupported-query",
     );
   }
 }
@@ -296,9 +313,58 @@ class LeasedClient {
     this.#state = state;
   }
   query(...args: unknown[]): unknown {
-    admit(this.#state, args);
-    return (this.#client.query as (...a: unknown[]) => unknown)(...args);
+    const [config, values] = plainQuery(this.#state.caller, args);
+    admit(this.#state, [config]);
+    return this.#client.query(config, values);
   }
+}
+
+/**
+ * A driver call rebuilt from plain values, read once each (a getter cannot answer differently
+ * later): the SQL text, its values, and of Drizzle's query config the statement name, row mode and
+ * type parsers. Anything else, a submittable first of all, is refused: node-postgres would hand it
+ * the raw connection. A callback is refused too; Drizzle awaits the promise.
+ */
+function plainQuery(caller: string, args: readonly unknown[]): [pg.QueryConfig, unknown[] | undefined] {
+  const [first, second, ...rest] = args;
+  const values = (candidate: unknown): unknown[] | undefined => {
+    if (candidate === undefined || Array.isArray(candidate))
+      return candidate === undefined ? undefined : [...candidate];
+    throw new UnsupportedQueryError(caller, `values of type ${typeof candidate}`);
+  };
+  if (rest.length > 0) throw new UnsupportedQueryError(caller, "more than SQL text and its values");
+  if (typeof first === "string") return [{ text: first }, values(second)];
+  if (typeof first !== "object" || first === null || Object.getPrototypeOf(first) !== Object.prototype)
+    throw new UnsupportedQueryError(caller, first === null ? "null" : `a ${describe(first)}`);
+  const { text, values: own, name, rowMode, types, ...other } = first as Record<string, unknown>;
+  const unknown = Object.keys(other);
+  if (unknown.length > 0) throw new UnsupportedQueryError(caller, `a query config with ${unknown.join(", ")}`);
+  if (typeof text !== "string") throw new UnsupportedQueryError(caller, "a query config without SQL text");
+  if (name !== undefined && typeof name !== "string") throw new UnsupportedQueryError(caller, "a non-text name");
+  if (rowMode !== undefined && rowMode !== "array")
+    throw new UnsupportedQueryError(caller, `row mode ${String(rowMode)}`);
+  const parser = (types as { getTypeParser?: unknown } | undefined)?.getTypeParser;
+  if (types !== undefined && typeof parser !== "function")
+    throw new UnsupportedQueryError(caller, "types without getTypeParser");
+  const config: pg.QueryConfig = {
+    text,
+    ...(name === undefined ? {} : { name }),
+    ...(rowMode === undefined ? {} : { rowMode }),
+    ...(typeof parser === "function"
+      ? { types: { getTypeParser: parser as NonNullable<pg.QueryConfig["types"]>["getTypeParser"] } }
+      : {}),
+  } as pg.QueryConfig;
+  return [config, values(second ?? own)];
+}
+
+/** What a value is, for a message: its class name, or its type. */
+function describe(value: unknown): string {
+  const constructorName = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof value === "function"
+    ? "function"
+    : typeof constructorName === "string"
+      ? `${constructorName} object`
+      : typeof value;
 }
 
 /** The part of PGlite's API Drizzle's PGlite session uses: `query`, and `transaction` for a new one. */

@@ -13,6 +13,7 @@ import {
   type DatabaseHandle,
   NestedContextError,
   PoolTimeoutError,
+  UnsupportedQueryError,
   withTenantContext,
 } from "../client.ts";
 import * as schema from "../schema/index.ts";
@@ -140,5 +141,45 @@ describe("what a context runs on", () => {
       pool.db,
     );
     expect(reachable).toBe(0);
+  });
+
+  it("hands no submittable the raw connection (pg calls its submit(connection)): refused, nothing sent", async () => {
+    const captured: unknown[] = [];
+    const viaSubmit = (first: object) =>
+      withTenantContext(
+        "org_a",
+        "u",
+        async (tx) => {
+          const client = (tx as unknown as { session: { client: { query(...a: unknown[]): Promise<unknown> } } })
+            .session.client;
+          return Promise.resolve()
+            .then(() => client.query(first))
+            .then(
+              () => "sent",
+              (error: unknown) => error,
+            );
+        },
+        pool.db,
+      );
+    const query = new pg.Query("select 1");
+    const submit = query.submit.bind(query);
+    query.submit = (connection) => (captured.push(connection), submit(connection));
+    // A plain object with submit, and one whose getter says nothing when checked and submit when sent.
+    let reads = 0;
+    const late = {
+      text: "select 1",
+      get submit() {
+        return reads++ === 0 ? undefined : (connection: unknown) => captured.push(connection);
+      },
+    };
+    for (const first of [query, { text: "select 1", submit: (c: unknown) => captured.push(c) }, late]) {
+      const result = await viaSubmit(first);
+      expect(result).toBeInstanceOf(UnsupportedQueryError);
+      expect((result as UnsupportedQueryError).code).toBe("unsupported-query");
+    }
+    expect(captured).toEqual([]);
+    // Drizzle's own queries still run: SQL text and a config with its values.
+    const rows = await withTenantContext("org_a", "u", (tx) => tx.select().from(researchPlan), pool.db);
+    expect(rows).toEqual([]);
   });
 });
