@@ -31,7 +31,7 @@ import { type PgDatabase, type PgQueryResultHKT, PgTransaction } from "drizzle-o
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import pg from "pg";
-import { errorMessage, lockPgliteFolder } from "@repo/migrator";
+import { errorMessage, lockPgliteFolder, quoteIdent } from "@repo/migrator";
 import { type Connection, connectionFromEnv, pgliteExtensions } from "./connection.ts";
 import * as schema from "./schema/index.ts";
 import { member, organization, user } from "./schema/index.ts";
@@ -264,26 +264,38 @@ function requireId(name: string, value: unknown, caller: string): string {
 interface ContextState {
   caller: string;
   phase: "open" | "ending" | "done";
+  /** The session user the connection logged in as, read when the context began. */
+  login?: string;
+  /** The statements the call itself may send while `ending`. */
+  ending: ReadonlySet<string>;
 }
 
 /**
  * Session state `fn` may have created, discarded inside the transaction before it commits, so it
  * never reaches the next user of the connection (with a transaction-mode pooler, the next
- * transaction on that server connection may be anyone's). `RESET ALL` leaves the role alone,
- * hence `RESET ROLE` last; `DISCARD TEMP` drops temporary tables, which would otherwise shadow
- * the real tables of the same name for the next tenant.
+ * transaction on that server connection may be anyone's). `RESET ALL` leaves the session user
+ * (which a superuser login can change) and the role alone: the session user is set back to the
+ * login by name (on PGlite `SET SESSION AUTHORIZATION DEFAULT`, and even a rollback, leave it as
+ * `fn` set it; `DEFAULT` when the login is not known yet), and `RESET ROLE` comes last.
+ * `DISCARD TEMP` drops temporary tables, which would otherwise shadow the real tables of the same
+ * name for the next tenant.
  */
-const DISCARD_SESSION_STATE = [
-  "close all",
-  "unlisten *",
-  "select pg_advisory_unlock_all()",
-  "discard temp",
-  "reset all",
-  "reset role",
-];
+function discardStatements(login: string | undefined): string[] {
+  return [
+    "close all",
+    "unlisten *",
+    "select pg_advisory_unlock_all()",
+    "discard temp",
+    `set session authorization ${login === undefined ? "default" : quoteIdent(login)}`,
+    "reset all",
+    "reset role",
+  ];
+}
 
 /** What the call itself sends once `fn` is over: the discards (one by one, or in one round trip) and the end of the transaction. */
-const ENDING_STATEMENTS = new Set([...DISCARD_SESSION_STATE, DISCARD_SESSION_STATE.join("; "), "commit", "rollback"]);
+function endingStatements(discards: readonly string[]): ReadonlySet<string> {
+  return new Set([...discards, discards.join("; "), "commit", "rollback"]);
+}
 
 /** The SQL text of a driver `query(...)` call: a string, or a config object's `text`. */
 function queryText(args: readonly unknown[]): string | undefined {
@@ -297,7 +309,7 @@ function queryText(args: readonly unknown[]): string | undefined {
 function admit(state: ContextState, args: readonly unknown[]): void {
   if (state.phase === "open") return;
   const text = queryText(args);
-  if (state.phase === "ending" && text !== undefined && ENDING_STATEMENTS.has(text)) return;
+  if (state.phase === "ending" && text !== undefined && state.ending.has(text)) return;
   throw new ContextClosedError(state.caller);
 }
 
@@ -419,18 +431,27 @@ interface ContextSetup {
 async function runContext<T>(setup: ContextSetup, fn: (tx: Transaction) => Promise<T>, database: Database): Promise<T> {
   const outer = running.getStore();
   if (outer?.phase === "open") throw new NestedContextError(setup.caller, outer.caller);
-  const state: ContextState = { caller: setup.caller, phase: "open" };
+  const state: ContextState = {
+    caller: setup.caller,
+    phase: "open",
+    ending: endingStatements(discardStatements(undefined)),
+  };
   const client = (database as unknown as { $client?: unknown }).$client;
   const onPool = client instanceof pg.Pool;
   const body = async (tx: Transaction): Promise<T> => {
     const assignments = Object.entries(setup.settings).map(([name, value]) => sql`set_config(${name}, ${value}, true)`);
-    await tx.execute(sql`select ${sql.join(assignments, sql`, `)}, set_config('role', 'authenticated', true)`);
+    const started = await tx.execute(
+      sql`select session_user::text as login, ${sql.join(assignments, sql`, `)}, set_config('role', 'authenticated', true)`,
+    );
+    state.login = (started as unknown as { rows: { login: string }[] }).rows[0]?.login;
+    const discards = discardStatements(state.login);
+    state.ending = endingStatements(discards);
     await setup.check(tx);
     // node-postgres sends a parameterless statement as one simple query, several statements in
     // one round trip; PGlite's extended protocol takes one at a time (in process, cheap).
     const discard = async () => {
-      if (onPool) await tx.execute(sql.raw(DISCARD_SESSION_STATE.join("; ")));
-      else for (const statement of DISCARD_SESSION_STATE) await tx.execute(sql.raw(statement));
+      if (onPool) await tx.execute(sql.raw(discards.join("; ")));
+      else for (const statement of discards) await tx.execute(sql.raw(statement));
     };
     let result: T;
     try {
@@ -495,7 +516,7 @@ async function runOnLeasedConnection<T>(
     // After a rollback, session state fn created inside the transaction is gone with it, except
     // session advisory locks: discard everything on the connection too, or drop the connection.
     try {
-      await client.query(DISCARD_SESSION_STATE.join("; "));
+      await client.query(discardStatements(state.login).join("; "));
     } catch (cleanup) {
       broken = cleanup instanceof Error ? cleanup : new Error(String(cleanup));
     }

@@ -77,6 +77,7 @@ export { type CoverageReport, coverageReport } from "./rls/coverage-report.ts";
 export type { RlsConfig } from "./rls/rls-config.ts";
 export { discoverTenantTables, TenantTableMismatchError } from "./rls/tenant-table-discovery.ts";
 export { callsSettingPerRow } from "./sql/setting-calls.ts";
+export { quoteIdent } from "./sql/quote-ident.ts";
 
 export { markDatabaseEnvironmentSql, readDatabaseEnvironment } from "./seed/database-environment.ts";
 export { runSeed, type SeedReport, seedInterrupted } from "./seed/run-seed.ts";

@@ -60,7 +60,7 @@ function rootError(error: unknown): unknown {
   return cause ?? error;
 }
 
-async function rows<T>(tx: Transaction, query: ReturnType<typeof sql>): Promise<T[]> {
+async function rows<T>(tx: Pick<Transaction, "execute">, query: ReturnType<typeof sql>): Promise<T[]> {
   return ((await tx.execute(query)) as unknown as { rows: T[] }).rows;
 }
 
@@ -359,5 +359,25 @@ describe("session state left by fn", () => {
     )) as unknown as { rows: { role: string; timeout: string }[] };
     expect(after.rows[0]?.role).not.toBe("authenticated");
     expect(after.rows[0]?.timeout).toBe("0");
+  });
+
+  it("a SET SESSION AUTHORIZATION (a superuser login can run it) does not outlive the call, after success or failure", async () => {
+    const who = sql`select current_user as role, session_user as login`;
+    const [before] = await rows<{ role: string; login: string }>(single.db, who);
+    expect(before?.role).not.toBe("authenticated");
+    for (const fail of [false, true]) {
+      await withTenantContext(
+        "org_a",
+        "u_a",
+        async (tx) => {
+          await tx.execute(sql`set session authorization authenticated`);
+          if (fail) throw new Error("boom");
+        },
+        single.db,
+      ).catch((error: unknown) => expect(String(error)).toContain("boom"));
+      expect(await rows(single.db, who)).toEqual([before]);
+      const next = await withTenantContext("org_b", "u_b", (tx) => rows<{ login: string }>(tx, who), single.db);
+      expect(next[0]?.login).toBe(before?.login);
+    }
   });
 });
