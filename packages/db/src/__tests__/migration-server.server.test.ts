@@ -143,6 +143,16 @@ describe("on the PostgreSQL server", () => {
     expect(run.stderr + run.stdout).not.toMatch(/ter2|sec\/ret/);
   });
 
+  it("never prints a password that makes the URL parse as another host, with its digits as the port (user:5433/pw@…)", async () => {
+    for (const password of ["5433/hun7er-pw", "99#hun7er-pw", "99?hun7er-pw"]) {
+      const run = await runCommand("status", ["--migrations", MIGRATIONS_FOLDER], {
+        DATABASE_URL: `postgres://trovella-nohost:${password}@127.0.0.1:5433/trovella`,
+      });
+      expect(run.code, run.stderr).toBe(4);
+      expect(run.stderr + run.stdout).not.toContain("hun7er");
+    }
+  });
+
   it("a key file the URL names that is not there exits 4 and says so, not that the URL does not parse", async () => {
     const url = new URL(TEST_SERVER_URL);
     url.searchParams.set("sslkey", "/nonexistent/client.key");

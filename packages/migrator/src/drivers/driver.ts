@@ -84,8 +84,8 @@ const SECRET_PARAMETERS = new Set(["password", "sslpassword"]);
 
 /**
  * The passwords a connection string carries, in every form `pg` and libpq accept and in the
- * spellings they can come back in: URL userinfo (as written and decoded, and in a URL that does not
- * parse because a `#`, `?` or `/` in the password was not percent-encoded), a `password` or
+ * spellings they can come back in: URL userinfo (as written and decoded, and where a `#`, `?` or
+ * `/` in the password was not percent-encoded, so the URL does not parse or parses differently), a `password` or
  * `sslpassword` query parameter, and libpq `key=value` pairs (quoted or not).
  *
  * @example connectionPasswords("postgres://u@h/db?password=s%40cret") // ["s%40cret", "s@cret"]
@@ -111,13 +111,15 @@ export function connectionPasswords(connection: string): string[] {
       add(value.replace(/\+/g, " "));
     }
   } catch {
-    // Not a URL (libpq key=value, below), or a URL whose password has a character that ends the
-    // userinfo early: everything between the scheme's `user:` and the last `@` is the password.
-    const scheme = connection.indexOf("://");
-    const at = connection.lastIndexOf("@");
-    const colon = scheme === -1 ? -1 : connection.indexOf(":", scheme + 3);
-    if (scheme !== -1 && colon !== -1 && colon < at) add(connection.slice(colon + 1, at));
+    // Not a URL: libpq key=value (below), or the case below.
   }
+  // A password with a character that ends the userinfo early (`#`, `?`, `/` not percent-encoded):
+  // everything between the scheme's `user:` and the last `@`. Whether or not the URL parses: with
+  // digits before the `/` (`u:5433/s3cret@h`), it does, as host `u`, port 5433 and a path.
+  const scheme = connection.indexOf("://");
+  const at = connection.lastIndexOf("@");
+  const colon = scheme === -1 ? -1 : connection.indexOf(":", scheme + 3);
+  if (scheme !== -1 && colon !== -1 && colon < at) add(connection.slice(colon + 1, at));
   for (const match of connection.matchAll(/(?:^|\s)(?:ssl)?password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)/gi)) {
     const value = match[1] ?? "";
     found.add(value);

@@ -29,6 +29,14 @@ describe("redactSecrets", () => {
     expect(redactSecrets("hunter2hunter2 hunter2://x", ["hunter2"])).toBe("****** ***://x");
   });
 
+  it("finds a password whose unencoded / # ? makes the URL parse as something else (digits first: a port)", () => {
+    for (const password of ["5433/Sekr3t", "99#Sekr3t", "99?Sekr3t", "a#Sekr3t"]) {
+      const url = `postgres://app:${password}@127.0.0.1:5433/db`;
+      expect(connectionPasswords(url), url).toContain(password);
+      expect(redactUrl(url)).toBe("postgres://app:***@127.0.0.1:5433/db");
+    }
+  });
+
   it("finds a password as node's inspect and JSON print it inside a string, in any text", () => {
     const password = 'p"w\\d';
     expect(redactSecrets(`error: { password: ${JSON.stringify(password)} }`, [password])).toBe(
