@@ -30,7 +30,8 @@ export function committedFiles(folder: string): Set<string> {
     hasHead = false;
   }
   if (!hasHead) return new Set();
-  return new Set(git("ls-tree", "-r", "--name-only", "HEAD", "--", ".").split("\n").filter(Boolean));
+  // -z: names as they are (without it git quotes a non-ASCII name, which then matches no file).
+  return new Set(git("ls-tree", "-r", "-z", "--name-only", "HEAD", "--", ".").split("\0").filter(Boolean));
 }
 
 function firstLine(error: unknown): string {
