@@ -52,6 +52,33 @@ describe("fixMigrations", () => {
     ]);
   });
 
+  it("leaves an index where it is when a later statement of the migration uses its table: ON CONFLICT on it, a foreign key to it, a renamed column", async () => {
+    const folder = folderOf([
+      'CREATE TABLE "org" ("id" text PRIMARY KEY NOT NULL, "name" text);\n',
+      [
+        'ALTER TABLE "org" ADD COLUMN "ref" text;',
+        'CREATE UNIQUE INDEX "org_ref_uq" ON "org" ("ref");',
+        'INSERT INTO "org" ("id", "ref") VALUES (\'sys\', \'SYS\') ON CONFLICT ("ref") DO NOTHING;',
+      ].join(BREAK),
+      [
+        'CREATE UNIQUE INDEX "org_name_uq" ON "org" ("name");',
+        'CREATE TABLE "alias" ("org_name" text REFERENCES "org"("name"));',
+      ].join(BREAK),
+      ['CREATE INDEX "org_name_idx" ON "org" ("name");', 'ALTER TABLE "org" RENAME COLUMN "name" TO "title";'].join(
+        BREAK,
+      ),
+    ]);
+    const before = [1, 2, 3].map((i) => readFileSync(join(folder, `000${i}_m${i}.sql`), "utf8"));
+    const report = await fixMigrations({ folder, config: { rules: {} } });
+    expect(report.changes).toEqual([]);
+    expect(report.left).toEqual([
+      '0001_m1.sql:2: index "org_ref_uq": 0001_m1.sql:3, later in the same migration, uses it or its table: not moved',
+      '0002_m2.sql:1: index "org_name_uq": 0002_m2.sql:2, later in the same migration, uses it or its table: not moved',
+      '0003_m3.sql:1: index "org_name_idx": 0003_m3.sql:2, later in the same migration, uses it or its table: not moved',
+    ]);
+    expect([1, 2, 3].map((i) => readFileSync(join(folder, `000${i}_m${i}.sql`), "utf8"))).toEqual(before);
+  });
+
   it("takes a table renamed earlier in the migration for the existing one, and one dropped and created again for a new one", async () => {
     const folder = folderOf([
       'CREATE TABLE "connection" ("id" text PRIMARY KEY NOT NULL, "user_id" text);\n',

@@ -22,7 +22,7 @@ import { findMigration } from "../../journal/find-migration.ts";
 import type { JournalEntry } from "../../journal/journal-file.ts";
 import { nextTag } from "../../journal/next-tag.ts";
 import { type Migration, readMigrationFolder } from "../../journal/migration-folder.ts";
-import { isObject, nodeOf, objectField, relationName, stringField } from "../../sql/ast.ts";
+import { findNodes, isObject, nodeOf, objectField, relationName, stringField } from "../../sql/ast.ts";
 import {
   loadParser,
   type ParsedMigration,
@@ -140,6 +140,26 @@ export async function fixMigrations(options: FixOptions): Promise<FixReport> {
   return { ...writePlans(folder, fresh, plans, options.now ?? Date.now), left };
 }
 
+/**
+ * Whether a later statement of the migration needs an index on `table` built before it, in the
+ * same transaction: it renames, moves or drops the table or a column (or changes a column's
+ * type), which the moved build would then not find; or, for a unique index, it relies on the
+ * uniqueness (`ON CONFLICT` on the table, a foreign key to it).
+ */
+function needsIndexInPlace(unit: SqlUnit, table: string, unique: boolean): boolean {
+  const on = (relation: unknown) => isObject(relation) && tableName(relation) === table;
+  if ((unit.type === "RenameStmt" || unit.type === "AlterObjectSchemaStmt") && on(unit.node["relation"])) return true;
+  if (unit.type === "DropStmt" && mentions(unit.node, table.slice(table.lastIndexOf(".") + 1))) return true;
+  const changesColumns = ["AT_DropColumn", "AT_AlterColumnType"];
+  if (alterCommands(unit).some((c) => c.table === table && changesColumns.includes(c.subtype))) return true;
+  if (!unique) return false;
+  if (unit.type === "InsertStmt" && unit.node["onConflictClause"] !== undefined && on(unit.node["relation"]))
+    return true;
+  return findNodes(unit.node, "Constraint").some(
+    ({ body }) => body["contype"] === "CONSTR_FOREIGN" && on(body["pktable"]),
+  );
+}
+
 /** Whether any string in a parse tree equals `name` (a later statement naming an index). */
 function mentions(value: unknown, name: string): boolean {
   if (typeof value === "string") return value === name;
@@ -219,8 +239,14 @@ function planMigration(
         const table = tableName(objectField(top.node, "relation"));
         const name = stringField(top.node, "idxname") ?? "";
         if (top.node["concurrent"] === true || state.existedBefore(table, parsed.file)) {
-          if (later.some((s) => s.units.some((u) => mentions(u.node, name)))) {
-            left.push(`${where(statement)}: index "${name}" is used later in the same migration: not moved`);
+          const unique = top.node["unique"] === true;
+          const usedBy = later.find((s) =>
+            s.units.some((u) => mentions(u.node, name) || needsIndexInPlace(u, table, unique)),
+          );
+          if (usedBy) {
+            left.push(
+              `${where(statement)}: index "${name}": ${where(usedBy)}, later in the same migration, uses it or its table: not moved`,
+            );
           } else {
             moved = true;
             insertions.push(...concurrentIndexInsertions(top));
