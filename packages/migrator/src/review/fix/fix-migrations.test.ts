@@ -3,7 +3,7 @@
  * be fixed): which indexes and constraints it takes for ones on a table the migration found in place.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -77,6 +77,46 @@ describe("fixMigrations", () => {
       '0003_m3.sql:1: index "org_name_idx": 0003_m3.sql:2, later in the same migration, uses it or its table: not moved',
     ]);
     expect([1, 2, 3].map((i) => readFileSync(join(folder, `000${i}_m${i}.sql`), "utf8"))).toEqual(before);
+  });
+
+  it("numbers a new follow-up after every committed migration in a folder whose numbers have a gap, never over one of them", async () => {
+    const folder = folderOf([
+      'CREATE TABLE "org" ("id" text PRIMARY KEY NOT NULL, "name" text);\n',
+      'CREATE TABLE "note" ("id" text PRIMARY KEY NOT NULL);\n',
+    ]);
+    // 0001 is numbered 0002 (an entry removed by hand once): committed so, with its snapshot.
+    const journalPath = join(folder, "meta", "_journal.json");
+    const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: { idx: number; tag: string }[] };
+    renameSync(join(folder, "0001_m1.sql"), join(folder, "0002_m1.sql"));
+    Object.assign(journal.entries[1]!, { idx: 2, tag: "0002_m1" });
+    for (const [i, tag] of ["0000_m0", "0002_m1"].entries()) {
+      writeFileSync(
+        join(folder, "meta", `${tag.slice(0, 4)}_snapshot.json`),
+        JSON.stringify({ id: `id-${i}`, prevId: i === 0 ? "00000000-0000-0000-0000-000000000000" : "id-0" }),
+      );
+    }
+    writeFileSync(journalPath, JSON.stringify(journal));
+    execFileSync("git", ["add", "-A"], { cwd: folder });
+    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "history"], {
+      cwd: folder,
+    });
+    const committedSnapshot = readFileSync(join(folder, "meta", "0002_snapshot.json"), "utf8");
+    writeFileSync(
+      join(folder, "0003_m2.sql"),
+      ['CREATE INDEX "org_name_idx" ON "org" ("name");', 'ALTER TABLE "note" ADD COLUMN "body" text;'].join(BREAK),
+    );
+    journal.entries.push({ idx: 3, version: "7", when: 1_700_000_000_003, tag: "0003_m2", breakpoints: true } as never);
+    writeFileSync(journalPath, JSON.stringify(journal));
+    const report = await fixMigrations({ folder, config: { rules: {} } });
+    expect(report.changes).toEqual([
+      '0003_m2.sql:1: index "org_name_idx" moved, built CONCURRENTLY IF NOT EXISTS outside a transaction',
+      "0004_m2-online.sql written (new migration)",
+    ]);
+    expect(readFileSync(join(folder, "meta", "0002_snapshot.json"), "utf8")).toBe(committedSnapshot);
+    const tags = (JSON.parse(readFileSync(journalPath, "utf8")) as { entries: { tag: string }[] }).entries.map(
+      (e) => e.tag,
+    );
+    expect(tags).toEqual(["0000_m0", "0002_m1", "0003_m2", "0004_m2-online"]);
   });
 
   it("takes a table renamed earlier in the migration for the existing one, and one dropped and created again for a new one", async () => {

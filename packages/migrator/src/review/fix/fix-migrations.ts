@@ -450,11 +450,18 @@ function writePlans(
   let prevId = previous?.snapshot?.id;
   let prevWhen = previous?.when ?? 0;
   const journalEntries = journal.entries.slice(0, firstFresh);
-  items.forEach((item, offset) => {
-    const idx = firstFresh + offset;
-    const tag = indexNumbered
-      ? `${String(idx).padStart(4, "0")}_${item.name}`
-      : (item.from ?? nextTag({ ...journal, entries: journalEntries }, item.name, now()).tag);
+  /** The number of an index-numbered tag (`0014` of `0014_name`). */
+  const numberOf = (tag: string) => Number(tag.slice(0, tag.indexOf("_")));
+  items.forEach((item) => {
+    // After every migration before it, committed ones included, whose numbers may have gaps: a
+    // number by position would be a committed migration's (its snapshot overwritten).
+    const next = nextTag({ ...journal, entries: journalEntries }, item.name, now());
+    const idx = next.idx;
+    const tag = !indexNumbered
+      ? (item.from ?? next.tag)
+      : item.from !== undefined && numberOf(item.from) >= numberOf(next.tag)
+        ? item.from
+        : next.tag;
     item.when = Math.max(item.when, prevWhen + 1);
     prevWhen = item.when;
     if (item.snapshot && prevId !== undefined && item.snapshot.prevId !== prevId) {
