@@ -9,7 +9,14 @@
  * connection goes to it when the migration commits. The test fails (it does not skip)
  * when PgBouncer is not there.
  */
-import { MIGRATOR_LOCK_KEY, openPostgresDriver, readMigrationFolder, runMigrations } from "@repo/migrator";
+import {
+  acceptMigrationHashes,
+  type Driver,
+  MIGRATOR_LOCK_KEY,
+  openPostgresDriver,
+  readMigrationFolder,
+  runMigrations,
+} from "@repo/migrator";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { problemOf } from "../testing/runner-problem.ts";
@@ -188,5 +195,47 @@ describe("through PgBouncer, another client's transaction on the run's server co
     expect(probe!.present).toBe(false);
     const [row] = await t.driver.query<{ n: number }>("SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations");
     expect(row!.n).toBe(expected - 1);
+  });
+});
+
+describe("db:accept-hash through PgBouncer in transaction pooling mode", () => {
+  it("leaves no migrator lock behind when another client gets its server connection between two statements", async () => {
+    const t = await resources.serverDatabase({ migrate: false });
+    const through = new URL(PGBOUNCER_URL);
+    const pooled = new URL(t.url);
+    pooled.host = through.host;
+    const s = resources.scratch();
+    const tag = s.add("to_edit", 'CREATE TABLE "accept_probe" ("id" integer);');
+    await runMigrations(t.driver, readMigrationFolder(s.dir));
+    s.write(tag, `${s.read(tag)}\n-- a reviewed comment\n`);
+    const driver = await openPostgresDriver(pooled.toString(), { applicationName: "pooled-accept" });
+    resources.later(() => driver.close().catch(() => undefined));
+    // After each of its statements, another client through the pooler opens a transaction on the
+    // server connection that statement just gave back (PgBouncer hands out the last one freed), and
+    // the client before it lets go: at most two held, in a pool of five.
+    let other: pg.Client | undefined;
+    const interleaved: Driver = {
+      ...driver,
+      query: async (sql, params) => {
+        const rows = await driver.query(sql, params);
+        const previous = other;
+        other = await pooledClient(pooled.toString());
+        await other.query("BEGIN; SELECT 1");
+        await previous?.query("COMMIT");
+        return rows as never;
+      },
+    };
+    const accepted = await acceptMigrationHashes(interleaved, readMigrationFolder(s.dir), [tag], { withoutGit: true });
+    expect(accepted.map((a) => a.tag)).toEqual([tag]);
+    const held = await t.driver.query<{ pid: number }>(
+      `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = (${MIGRATOR_LOCK_KEY}::bigint >> 32)::oid
+          AND objid = (${MIGRATOR_LOCK_KEY}::bigint & 4294967295)::oid AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    );
+    await other?.query("COMMIT");
+    expect(held).toEqual([]);
+    const [row] = await t.driver.query<{ hash: string }>(
+      "SELECT hash FROM drizzle.__drizzle_migrations ORDER BY id DESC LIMIT 1",
+    );
+    expect(row!.hash).toBe(readMigrationFolder(s.dir).migrations.at(-1)!.hash);
   });
 });

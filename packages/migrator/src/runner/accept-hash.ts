@@ -4,10 +4,10 @@ import { diffAgainst, fileVersions } from "../git/git.ts";
 import { migrationHash } from "../journal/file-hash.ts";
 import { findMigration } from "../journal/find-migration.ts";
 import type { MigrationFolder } from "../journal/migration-folder.ts";
-import { withMigratorLock } from "./advisory-lock.ts";
+import { inMigratorLockedTransaction } from "./advisory-lock.ts";
 import { BOOKKEEPING_TABLE, readAppliedRows } from "./bookkeeping.ts";
 import { compareHistory } from "./history-state.ts";
-import { configureSession, resolveSessionOptions, type SessionOptions } from "./session-options.ts";
+import { resolveSessionOptions, type SessionOptions } from "./session-options.ts";
 
 /** One recorded hash change, with what shows it is an edit of the applied migration. */
 export interface AcceptedHash {
@@ -45,7 +45,8 @@ async function evidenceOf(
  * Accepts a deliberate, reviewed edit of applied migrations (like Flyway's `repair`): for each
  * tag, which must be `modified`, records the file's current hash in its bookkeeping row, once git
  * shows the applied text is an earlier version of the same file (see {@link evidenceOf}). Nothing
- * is executed; all tags change together or none does.
+ * is executed; all tags change together or none does, in one transaction holding the migrator's
+ * lock (a concurrent db:migrate waits, or is waited for).
  */
 export async function acceptMigrationHashes(
   driver: Driver,
@@ -53,8 +54,10 @@ export async function acceptMigrationHashes(
   tags: readonly string[],
   options: Partial<SessionOptions> & { withoutGit?: boolean } = {},
 ): Promise<AcceptedHash[]> {
-  const { session } = await configureSession(driver, resolveSessionOptions(options));
-  return withMigratorLock(driver, session.options.waitTimeoutMs, undefined, async () => {
+  // One transaction under a transaction-level lock: behind a transaction-mode pooler a
+  // session-level lock could be taken on one server connection and released on another, left
+  // held for whoever gets the first (every later db:migrate then waits for it).
+  return inMigratorLockedTransaction(driver, resolveSessionOptions(options), async () => {
     const history = compareHistory(folder, await readAppliedRows(driver));
     const changes: AcceptedHash[] = [];
     for (const wanted of tags) {
@@ -67,15 +70,8 @@ export async function acceptMigrationHashes(
       const evidence = await evidenceOf(tag, migration.file, row.hash, migration.hash, options.withoutGit ?? false);
       changes.push({ tag, id: row.id, oldHash: row.hash, newHash: migration.hash, ...(evidence ? { evidence } : {}) });
     }
-    await driver.exec("BEGIN");
-    try {
-      for (const c of changes)
-        await driver.query(`UPDATE ${BOOKKEEPING_TABLE} SET hash = $1 WHERE id = $2`, [c.newHash, c.id]);
-      await driver.exec("COMMIT");
-    } catch (error) {
-      await driver.exec("ROLLBACK").catch(() => undefined);
-      throw error;
-    }
+    for (const c of changes)
+      await driver.query(`UPDATE ${BOOKKEEPING_TABLE} SET hash = $1 WHERE id = $2`, [c.newHash, c.id]);
     return changes;
   });
 }

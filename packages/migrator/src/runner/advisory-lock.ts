@@ -106,3 +106,50 @@ export async function withMigratorLock<T>(
     await releaseMigratorLock(driver).catch(() => undefined);
   }
 }
+
+/**
+ * Runs `fn` inside one transaction that holds the migrator's lock at transaction level
+ * (`pg_try_advisory_xact_lock`, polled like {@link withMigratorLock}), with `lock_timeout` and
+ * `statement_timeout` set for it: COMMIT when `fn` returns, ROLLBACK when it throws. For work that
+ * fits in one transaction (db:accept-hash): the lock ends with the transaction, so a
+ * transaction-mode pooler, which keeps a transaction on one server connection, can neither move the
+ * work off the lock nor leave the lock behind on a connection another client then gets.
+ */
+export async function inMigratorLockedTransaction<T>(
+  driver: Driver,
+  options: { waitTimeoutMs: number; lockTimeoutMs: number; statementTimeoutMs: number },
+  fn: () => Promise<T>,
+): Promise<T> {
+  const wait = await waitForAdvisoryLock(
+    async () => {
+      await driver.exec("BEGIN");
+      try {
+        const [row] = await driver.query<{ locked: boolean }>(
+          "SELECT pg_try_advisory_xact_lock($1::bigint) AS locked, set_config('lock_timeout', $2, true), set_config('statement_timeout', $3, true)",
+          [
+            MIGRATOR_LOCK_KEY,
+            String(Math.trunc(options.lockTimeoutMs)),
+            String(Math.trunc(options.statementTimeoutMs)),
+          ],
+        );
+        if (row?.locked === true) return true;
+      } catch (error) {
+        await driver.exec("ROLLBACK").catch(() => undefined);
+        throw error;
+      }
+      await driver.exec("ROLLBACK");
+      return false;
+    },
+    { waitTimeoutMs: options.waitTimeoutMs },
+  );
+  if (wait.outcome !== "locked")
+    throw new RunnerError({ kind: "runner-busy", waitedMs: wait.waitedMs, lockKey: MIGRATOR_LOCK_KEY });
+  try {
+    const result = await fn();
+    await driver.exec("COMMIT");
+    return result;
+  } catch (error) {
+    await driver.exec("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+}
