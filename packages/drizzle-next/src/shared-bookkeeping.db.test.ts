@@ -5,6 +5,8 @@
  */
 import { readMigrationFolder, runMigrations, verifyMigrations } from "@repo/migrator";
 import { MIGRATIONS_FOLDER, type TestDatabase } from "@repo/db/testing";
+import { renameSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { addFolderMigration, drizzleMigrate1, projectWith, upgradedFolder } from "./upgraded-history.ts";
 import { testResources } from "@repo/db/testing/test-resources";
@@ -141,6 +143,30 @@ describe("one bookkeeping table both migrators agree on", () => {
     await theirs(t, upgraded);
     expect(await ranTimes(t)).toBe(1);
     expect((await verifyMigrations(t.driver, readMigrationFolder(upgraded))).ok).toBe(true);
+  });
+
+  it("verify fails when drizzle-orm 1.0 would apply a migration again: its folder renamed after it was applied", async () => {
+    const t = await fresh();
+    const { upgraded } = histories(3);
+    const added = addFolderMigration(upgraded, "counted", new Date(), COUNTED);
+    await runMigrations(t.driver, readMigrationFolder(upgraded));
+    const renamed = `${added}_renamed`;
+    renameSync(join(upgraded, added), join(upgraded, renamed));
+    const folder = readMigrationFolder(upgraded);
+    // Our runner finds it by its SQL's hash: applied, nothing to do.
+    expect((await runMigrations(t.driver, folder)).applied).toEqual([]);
+    const verify = await verifyMigrations(t.driver, folder);
+    expect(verify.ok).toBe(false);
+    expect(verify.rerunByDrizzle).toEqual([
+      {
+        tag: renamed,
+        id: 5,
+        reason: `its row's name is ${JSON.stringify(added)}, not the folder's, and drizzle-orm 1.0 decides by name`,
+      },
+    ]);
+    // What verify says is what drizzle-orm 1.0 does: it runs the migration a second time.
+    await theirs(t, upgraded);
+    expect(await ranTimes(t)).toBe(2);
   });
 
   it("verify finds an edited migration by its name on a 1.0 table, though its row's created_at no longer matches", async () => {

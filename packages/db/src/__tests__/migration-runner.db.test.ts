@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { migrate as drizzleMigratePg } from "drizzle-orm/node-postgres/migrator";
 import { migrate as drizzleMigratePglite } from "drizzle-orm/pglite/migrator";
 import {
@@ -294,6 +296,41 @@ describe("compatibility with Drizzle's migrator", () => {
     expect(String((failure as { cause?: unknown } | undefined)?.cause ?? failure)).toMatch(
       /CREATE INDEX CONCURRENTLY cannot run inside a transaction block/,
     );
+  });
+
+  it("fails verify when Drizzle's migrator would apply a migration again: its journal when moved past the newest row's", async () => {
+    const t = await freshDatabase();
+    const s = scratchMigrations(BEFORE_NO_TRANSACTION);
+    try {
+      const counted = s.add(
+        "counted",
+        'CREATE TABLE "runs" ("n" integer);\n--> statement-breakpoint\nINSERT INTO "runs" VALUES (1);',
+      );
+      await runMigrations(t.driver, readMigrationFolder(s.dir));
+      // A hand-resolved journal conflict moves the applied migration's when later (same SQL).
+      const journalPath = join(s.dir, "meta", "_journal.json");
+      const journal = s.journal();
+      const entry = journal.entries.at(-1)!;
+      entry.when += 60_000;
+      writeFileSync(journalPath, JSON.stringify(journal, null, 2));
+      const folder = readMigrationFolder(s.dir);
+      expect((await migrationStatus(t.driver, folder)).migrations.at(-1)).toMatchObject({ state: "applied" });
+      const verify = await verifyMigrations(t.driver, folder);
+      expect(verify.ok).toBe(false);
+      expect(verify.rerunByDrizzle).toEqual([
+        {
+          tag: counted,
+          id: BEFORE_NO_TRANSACTION + 2,
+          reason: `its journal when (${entry.when}) is later than the newest row's created_at (${entry.when - 60_000}), and drizzle-orm runs every migration after that`,
+        },
+      ]);
+      // What verify says is what Drizzle's migrator does: it applies the migration again.
+      await expect(drizzleMigrate(t, s.dir)).rejects.toThrow();
+      const runs = await t.driver.query<{ n: number }>("SELECT count(*)::int AS n FROM runs");
+      expect(runs[0]!.n).toBe(1);
+    } finally {
+      s.remove();
+    }
   });
 
   it("leaves Drizzle's migrator nothing to apply on a database it migrated", async () => {

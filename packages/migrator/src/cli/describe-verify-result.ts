@@ -11,6 +11,7 @@ export function describeVerifyResult(result: VerifyResult): string {
       (m) =>
         `  - modified: ${m.tag} (row ${m.id} has ${m.appliedHash.slice(0, 12)}…, the file ${m.fileHash.slice(0, 12)}…)`,
     ),
+    ...result.rerunByDrizzle.map((r) => `  - applied again by Drizzle's migrator: ${r.tag} (row ${r.id}): ${r.reason}`),
     ...result.unknown.map((u) =>
       u.duplicateOf
         ? `  - duplicate: row ${u.id} (hash ${u.hash.slice(0, 12)}…, created_at ${u.createdAt ?? "null"}) records ${u.duplicateOf} a second time: it was applied twice`
@@ -19,6 +20,9 @@ export function describeVerifyResult(result: VerifyResult): string {
     "fix: run db:migrate for what is not applied; restore modified files from git (or accept a reviewed edit with db:accept-hash); an unknown row means the database is newer than this code" +
       (result.unknown.some((u) => u.duplicateOf)
         ? "; a duplicate row means two runs applied the migration: check and repair what it did twice, then delete the later row"
+        : "") +
+      (result.rerunByDrizzle.length > 0
+        ? "; for what Drizzle's migrator would apply again, put the folder's name or journal when back as git has it where the row was written, or, if the folder is right, set the row's name or created_at to the folder's"
         : ""),
   ].join("\n");
 }

@@ -4,7 +4,7 @@ import type { MigrationFolder } from "../journal/migration-folder.ts";
 
 /** The outcome of {@link verifyMigrations}. */
 export interface VerifyResult {
-  /** True only when the applied set equals the journal, by count and by hash. */
+  /** True only when the applied set equals the journal, by count and by hash, and Drizzle's migrator would apply none again. */
   ok: boolean;
   expected: number;
   applied: number;
@@ -17,6 +17,12 @@ export interface VerifyResult {
    * another row already records (the migration was applied twice).
    */
   unknown: { id: number; hash: string; createdAt: number | null; duplicateOf?: string }[];
+  /**
+   * Applied migrations Drizzle's own migrator would apply again, by the rule it decides with:
+   * drizzle-orm 1.0 (a folder per migration) by the row's `name`, 0.x by the newest row's
+   * `created_at` (it runs every migration whose `when` is later).
+   */
+  rerunByDrizzle: { tag: string; id: number; reason: string }[];
 }
 
 /**
@@ -41,12 +47,33 @@ export async function verifyMigrations(driver: Driver, folder: MigrationFolder):
     createdAt: r.created_at === null ? null : Number(r.created_at),
     name: r.name,
   }));
+  const byHash = new Map<MigrationFolder["migrations"][number], (typeof remaining)[number]>();
   const missing = folder.migrations.filter((m) => {
     const at = remaining.findIndex((r) => r.hash === m.hash);
     if (at === -1) return true;
-    remaining.splice(at, 1);
+    byHash.set(m, remaining.splice(at, 1)[0]!);
     return false;
   });
+  const newestCreatedAt = Math.max(
+    -Infinity,
+    ...rows.map((r) => (r.created_at === null ? -Infinity : Number(r.created_at))),
+  );
+  const rerunByDrizzle: VerifyResult["rerunByDrizzle"] = [];
+  for (const [m, row] of byHash) {
+    if (folder.layout === "folders" && row.name !== m.name) {
+      rerunByDrizzle.push({
+        tag: m.tag,
+        id: row.id,
+        reason: `its row's name is ${row.name === null ? "empty" : JSON.stringify(row.name)}, not the folder's, and drizzle-orm 1.0 decides by name`,
+      });
+    } else if (folder.layout === "journal" && m.when > newestCreatedAt) {
+      rerunByDrizzle.push({
+        tag: m.tag,
+        id: row.id,
+        reason: `its journal when (${m.when}) is later than the newest row's created_at (${newestCreatedAt}), and drizzle-orm runs every migration after that`,
+      });
+    }
+  }
   const modified: VerifyResult["modified"] = [];
   const notApplied: VerifyResult["notApplied"] = [];
   const second = (ms: number | null) => (ms === null ? null : folder.layout === "folders" ? Math.floor(ms / 1000) : ms);
@@ -62,12 +89,20 @@ export async function verifyMigrations(driver: Driver, folder: MigrationFolder):
     applied: rows.length,
     notApplied,
     modified,
+    rerunByDrizzle,
     unknown: remaining.map(({ id, hash, createdAt }) => {
       const duplicateOf = folder.migrations.find((m) => m.hash === hash)?.tag;
       return duplicateOf ? { id, hash, createdAt, duplicateOf } : { id, hash, createdAt };
     }),
   };
-  return { ok: result.applied === result.expected && missing.length === 0 && remaining.length === 0, ...result };
+  return {
+    ok:
+      result.applied === result.expected &&
+      missing.length === 0 &&
+      remaining.length === 0 &&
+      rerunByDrizzle.length === 0,
+    ...result,
+  };
 }
 
 type BookkeepingRow = { id: number; hash: string; created_at: string | null; name: string | null };
