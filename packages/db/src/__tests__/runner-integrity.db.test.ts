@@ -817,6 +817,42 @@ describe("db:accept-hash accepts an edit only with evidence", () => {
       expect((await runCommand("accept-hash", [tag, "--migrations", s.dir, "--without-git"], env)).code).toBe(0);
     }
   });
+
+  it("refuses an edit nobody committed, names a difference of line endings only, and accepts a tag named twice once", async () => {
+    const env = await resources.commandTarget();
+    const s = resources.scratch();
+    const tag = s.add("to_edit", 'CREATE TABLE "accept_probe" ("id" integer);\n');
+    const repo = inGit(s);
+    const migrations = join(repo, "migrations");
+    const file = join(migrations, `${tag}.sql`);
+    expect((await runCommand("migrate", ["--migrations", migrations], env)).code).toBe(0);
+    const hashOf = async () =>
+      (JSON.parse((await runCommand("verify", ["--migrations", migrations, "--json"], env)).stdout) as { ok: boolean })
+        .ok;
+
+    // Edited in the working tree only: not the text a deploy of the commit runs.
+    writeFileSync(file, 'CREATE TABLE "accept_probe" ("id" integer);\nDROP TABLE "accept_probe";\n');
+    const uncommitted = await runCommand("accept-hash", [tag, "--migrations", migrations], env);
+    expect(uncommitted.code).toBe(3);
+    expect(uncommitted.stderr).toContain(`${tag}: the file has changes git has not committed`);
+    expect(uncommitted.stderr).toContain("fix: commit the edit once it is reviewed, then accept it");
+
+    // A CRLF checkout of the committed text: named as such, and not accepted.
+    writeFileSync(file, 'CREATE TABLE "accept_probe" ("id" integer);\r\n');
+    const crlf = await runCommand("accept-hash", [tag, "--migrations", migrations], env);
+    expect(crlf.code).toBe(3);
+    expect(crlf.stderr).toContain("only in line endings");
+    expect(crlf.stderr).toContain("core.autocrlf");
+    expect(await hashOf()).toBe(false);
+
+    // Committed: accepted, once, though named by tag and by number.
+    writeFileSync(file, '-- reviewed\nCREATE TABLE "accept_probe" ("id" integer);\n');
+    commitAll(repo, "reviewed edit");
+    const accepted = await runCommand("accept-hash", [tag, tag.slice(0, 4), "--migrations", migrations, "--json"], env);
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect((JSON.parse(accepted.stdout) as { accepted: { tag: string }[] }).accepted.map((a) => a.tag)).toEqual([tag]);
+    expect(await hashOf()).toBe(true);
+  });
 });
 
 // One process's database: only the embedded engine has these questions.

@@ -320,6 +320,16 @@ function acceptRefusal(p: Extract<RunnerProblem, { kind: "accept-refused" }>): {
         message: `${p.tag}: the applied row's hash matches no committed version of the file${hashes}: the row is another migration's, not an earlier text of this one`,
         fix: "do not accept: restore the migration the database applied, or find which migration the row belongs to (db:status)",
       };
+    case "uncommitted":
+      return {
+        message: `${p.tag}: the file has changes git has not committed (its last commit, ${p.commit?.slice(0, 12)}, is another text)${hashes}: an accepted edit is a reviewed, committed one`,
+        fix: "commit the edit once it is reviewed, then accept it; or put the file back (git checkout -- <file>)",
+      };
+    case "line-endings":
+      return {
+        message: `${p.tag}: the file differs from its last commit (${p.commit?.slice(0, 12)}) only in line endings${hashes}: a checkout that turns LF into CRLF (core.autocrlf), and migrations are hashed byte for byte`,
+        fix: "do not accept: check the folder out with LF line endings (git config core.autocrlf input, or a .gitattributes `*.sql text eol=lf`), then db:status shows it applied",
+      };
     case "no-history":
       return {
         message: `${p.tag}: no git history of the file to show what changed${hashes}`,

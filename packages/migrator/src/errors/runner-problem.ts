@@ -175,7 +175,9 @@ export type RunnerProblem =
   | {
       kind: "accept-refused";
       tag: string;
-      reason: "not-modified" | "not-an-edit" | "no-history";
+      reason: "not-modified" | "not-an-edit" | "no-history" | "uncommitted" | "line-endings";
+      /** The file's newest commit (`uncommitted`, `line-endings`). */
+      commit?: string;
       appliedHash?: string;
       fileHash?: string;
     }

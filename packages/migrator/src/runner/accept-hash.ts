@@ -3,7 +3,7 @@ import { RunnerError } from "../errors/runner-error.ts";
 import { diffAgainst, fileVersions } from "../git/git.ts";
 import { migrationHash } from "../journal/file-hash.ts";
 import { findMigration } from "../journal/find-migration.ts";
-import type { MigrationFolder } from "../journal/migration-folder.ts";
+import type { Migration, MigrationFolder } from "../journal/migration-folder.ts";
 import { inMigratorLockedTransaction } from "./advisory-lock.ts";
 import { BOOKKEEPING_TABLE, readAppliedRows } from "./bookkeeping.ts";
 import { compareHistory } from "./history-state.ts";
@@ -21,20 +21,28 @@ export interface AcceptedHash {
 
 /**
  * Where the applied text of a modified migration is in the file's git history: the version whose
- * hash the row holds. Refuses when git knows the file but no version has that hash (the row is
- * another migration's), or when there is no history to look in (unless `withoutGit`).
+ * hash the row holds. Refuses when the file is not its last committed text (an edit nobody
+ * committed, or only a checkout's CRLF line endings), when git knows the file but no version has
+ * that hash (the row is another migration's), or when there is no history to look in (unless
+ * `withoutGit`).
  */
 async function evidenceOf(
-  tag: string,
-  file: string,
+  migration: Migration,
   appliedHash: string,
-  fileHash: string,
   withoutGit: boolean,
 ): Promise<AcceptedHash["evidence"]> {
+  const { tag, file, hash: fileHash } = migration;
   const versions = await fileVersions(file);
   if (!versions || versions.length === 0) {
     if (withoutGit) return undefined;
     throw new RunnerError({ kind: "accept-refused", tag, reason: "no-history", appliedHash, fileHash });
+  }
+  // The edit accepted is the committed one, the text a deploy of this commit runs.
+  const [last] = versions;
+  if (last && migrationHash(last.text) !== fileHash) {
+    const lf = (text: string) => text.replace(/\r\n/g, "\n");
+    const reason = lf(last.text) === lf(migration.sql) ? "line-endings" : "uncommitted";
+    throw new RunnerError({ kind: "accept-refused", tag, reason, commit: last.commit, appliedHash, fileHash });
   }
   const applied = versions.find((v) => migrationHash(v.text) === appliedHash);
   if (!applied) throw new RunnerError({ kind: "accept-refused", tag, reason: "not-an-edit", appliedHash, fileHash });
@@ -60,14 +68,18 @@ export async function acceptMigrationHashes(
   return inMigratorLockedTransaction(driver, resolveSessionOptions(options), async () => {
     const history = compareHistory(folder, await readAppliedRows(driver));
     const changes: AcceptedHash[] = [];
+    const accepting = new Set<string>();
     for (const wanted of tags) {
       // Named as every command names a migration; one the journal lacks is invalid input (exit 2).
       const { tag } = findMigration(folder, wanted);
+      // The same migration named twice (by tag and by number) is accepted once.
+      if (accepting.has(tag)) continue;
+      accepting.add(tag);
       const entry = history.migrations.find((m) => m.migration.tag === tag);
       if (!entry || entry.state !== "modified")
         throw new RunnerError({ kind: "accept-refused", tag, reason: "not-modified" });
       const { row, migration } = entry;
-      const evidence = await evidenceOf(tag, migration.file, row.hash, migration.hash, options.withoutGit ?? false);
+      const evidence = await evidenceOf(migration, row.hash, options.withoutGit ?? false);
       changes.push({ tag, id: row.id, oldHash: row.hash, newHash: migration.hash, ...(evidence ? { evidence } : {}) });
     }
     for (const c of changes)
