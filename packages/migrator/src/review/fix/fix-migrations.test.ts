@@ -119,6 +119,42 @@ describe("fixMigrations", () => {
     expect(tags).toEqual(["0000_m0", "0002_m1", "0003_m2", "0004_m2-online"]);
   });
 
+  it("puts NOT VALID after the code of a last statement without `;`, not inside its trailing comment", async () => {
+    const folder = folderOf([
+      'CREATE TABLE "org" ("id" text PRIMARY KEY NOT NULL);\n--> statement-breakpoint\nCREATE TABLE "member" ("org_id" text);\n',
+      '-- Manual addition: members point at a real organization\nALTER TABLE "member" ADD CONSTRAINT "member_org_fk" FOREIGN KEY ("org_id") REFERENCES "org"("id") -- the one link',
+    ]);
+    await fixMigrations({ folder, config: { rules: {} } });
+    const fixed = readFileSync(join(folder, "0001_m1.sql"), "utf8");
+    expect(fixed).toContain('REFERENCES "org"("id") NOT VALID -- the one link');
+    // Where the fix must be re-runnable, the DO block closes before the comment.
+    const guarded = folderOf([
+      'CREATE TABLE "org" ("id" text PRIMARY KEY NOT NULL);\n--> statement-breakpoint\nCREATE TABLE "member" ("org_id" text);\n',
+      'ALTER TABLE "member" ADD CONSTRAINT "member_org_fk" FOREIGN KEY ("org_id") REFERENCES "org"("id") -- the one link',
+    ]);
+    await fixMigrations({ folder: guarded, config: { rules: {}, guardBaseline: "0001" } });
+    expect(readFileSync(join(guarded, "0001_m1.sql"), "utf8")).toContain(
+      'REFERENCES "org"("id") NOT VALID;\nEXCEPTION WHEN duplicate_object OR duplicate_table OR duplicate_column THEN null;\nEND $$; -- the one link',
+    );
+  });
+
+  it("leaves an unnamed index and names why (IF NOT EXISTS needs a name), fixing the rest; a DROP OPERATOR CLASS gets IF EXISTS", async () => {
+    const folder = folderOf([
+      'CREATE TABLE "org" ("id" text PRIMARY KEY NOT NULL, "kind" text);\n',
+      [
+        'CREATE INDEX ON "org" ("kind");',
+        'DROP OPERATOR CLASS "my_ops" USING btree;',
+        'CREATE TABLE "note" ("id" text);',
+      ].join(BREAK),
+    ]);
+    const report = await fixMigrations({ folder, config: { rules: {}, guardBaseline: "0001" } });
+    expect(report.left.join("\n")).toContain("0001_m1.sql:1: an index without a name cannot be moved");
+    const fixed = readFileSync(join(folder, "0001_m1.sql"), "utf8");
+    expect(fixed).toContain('CREATE INDEX ON "org" ("kind");');
+    expect(fixed).toContain('DROP OPERATOR CLASS IF EXISTS "my_ops" USING btree;');
+    expect(fixed).toContain('CREATE TABLE IF NOT EXISTS "note"');
+  });
+
   it("takes a table renamed earlier in the migration for the existing one, and one dropped and created again for a new one", async () => {
     const folder = folderOf([
       'CREATE TABLE "connection" ("id" text PRIMARY KEY NOT NULL, "user_id" text);\n',

@@ -42,6 +42,7 @@ import { SchemaState } from "../schema-state.ts";
 import { committedFiles } from "./committed-files.ts";
 import {
   applyInsertions,
+  codeEnd,
   concurrentIndexInsertions,
   guardFix,
   type Insertion,
@@ -243,7 +244,11 @@ function planMigration(
           const usedBy = later.find((s) =>
             s.units.some((u) => mentions(u.node, name) || needsIndexInPlace(u, table, unique)),
           );
-          if (usedBy) {
+          if (name === "") {
+            left.push(
+              `${where(statement)}: an index without a name cannot be moved (PostgreSQL takes IF NOT EXISTS only with a name, and a retried build needs one): name it`,
+            );
+          } else if (usedBy) {
             left.push(
               `${where(statement)}: index "${name}": ${where(usedBy)}, later in the same migration, uses it or its table: not moved`,
             );
@@ -277,7 +282,7 @@ function planMigration(
         const candidate = notValidCandidate(unit, state, parsed.file);
         if (!candidate) continue;
         const noteAt = unit === top ? insertions : undefined;
-        const notValid = { at: unit.text.length, text: " NOT VALID" };
+        const notValid = { at: codeEnd(unit), text: " NOT VALID" };
         if (noteAt) noteAt.push(notValid);
         else
           plan.edits.push({
@@ -309,10 +314,16 @@ function planMigration(
       }
     }
     if (insertions.length > 0 || wrap) {
-      const text = applyInsertions(top.text, insertions);
+      // A comment after the code (no `;` before it) stays after the DO block, not inside it.
+      const end = wrap ? codeEnd(top) : top.text.length;
+      const text = applyInsertions(top.text.slice(0, end), insertions);
       plan.edits.push(
         wrap
-          ? { start: top.offset, end: statementEnd(migration.sql, top), text: wrapInDoBlock(text) }
+          ? {
+              start: top.offset,
+              end: statementEnd(migration.sql, top),
+              text: `${wrapInDoBlock(text)}${top.text.slice(end)}`,
+            }
           : { start: top.offset, end: top.offset + top.text.length, text },
       );
     }

@@ -26,6 +26,7 @@ const DROP_KIND_WORDS = new Set([
   "ACCESS",
   "AGGREGATE",
   "CAST",
+  "CLASS",
   "COLLATION",
   "CONCURRENTLY",
   "CONFIGURATION",
@@ -35,6 +36,7 @@ const DROP_KIND_WORDS = new Set([
   "DOMAIN",
   "EVENT",
   "EXTENSION",
+  "FAMILY",
   "FOREIGN",
   "FUNCTION",
   "INDEX",
@@ -56,6 +58,7 @@ const DROP_KIND_WORDS = new Set([
   "TABLE",
   "TEMPLATE",
   "TEXT",
+  "TRANSFORM",
   "TRIGGER",
   "TYPE",
   "VIEW",
@@ -65,6 +68,14 @@ const DROP_KIND_WORDS = new Set([
 /** The code tokens of a unit (comments left out). */
 function codeTokens(unit: SqlUnit): SqlToken[] {
   return sqlTokens(unit.text).filter((token) => !token.comment);
+}
+
+/**
+ * Where a unit's code ends in its text: a last statement without `;` runs to the end of its piece,
+ * so its text may end in a comment, inside which a clause added at the end would land.
+ */
+export function codeEnd(unit: SqlUnit): number {
+  return codeTokens(unit).at(-1)?.end ?? unit.text.length;
 }
 
 /** The end of the first token with this keyword, and of a CONCURRENTLY right after it. */
@@ -113,6 +124,9 @@ export function guardFix(unit: SqlUnit): GuardFix | { unfixable: string } | unde
     case "CreateStmt":
       return ifNotExistsAfter("TABLE");
     case "IndexStmt":
+      // PostgreSQL takes IF NOT EXISTS only with a name: CREATE INDEX IF NOT EXISTS ON t is refused.
+      if (stringField(unit.node, "idxname") === undefined)
+        return { unfixable: `${why}: an index without a name cannot take IF NOT EXISTS; name it` };
       return ifNotExistsAfter("INDEX");
     case "CreateExtensionStmt":
       return ifNotExistsAfter("EXTENSION");
