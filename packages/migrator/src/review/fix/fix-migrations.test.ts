@@ -155,6 +155,23 @@ describe("fixMigrations", () => {
     expect(fixed).toContain('CREATE TABLE IF NOT EXISTS "note"');
   });
 
+  it("keeps the pieces that hold only comments when every statement of the migration moves", async () => {
+    const folder = folderOf([
+      'CREATE TABLE "org" ("id" text PRIMARY KEY NOT NULL, "name" text);\n',
+      [
+        "-- TRO-321: search by name; DBA approved",
+        'CREATE INDEX "org_name_idx" ON "org" ("name");',
+        '-- Rollback: DROP INDEX CONCURRENTLY "org_name_idx";\n',
+      ].join(`\n${BREAK}`),
+    ]);
+    await fixMigrations({ folder, config: { rules: {} } });
+    const fixed = readFileSync(join(folder, "0001_m1.sql"), "utf8");
+    expect(fixed.split("\n")[0]).toBe("-- migrator:no-transaction");
+    expect(fixed).toContain("-- TRO-321: search by name; DBA approved");
+    expect(fixed).toContain('-- Rollback: DROP INDEX CONCURRENTLY "org_name_idx";');
+    expect(fixed).toContain('CREATE INDEX CONCURRENTLY IF NOT EXISTS "org_name_idx" ON "org" ("name");');
+  });
+
   it("takes a table renamed earlier in the migration for the existing one, and one dropped and created again for a new one", async () => {
     const folder = folderOf([
       'CREATE TABLE "connection" ("id" text PRIMARY KEY NOT NULL, "user_id" text);\n',

@@ -366,10 +366,11 @@ function rewrite(plan: MigrationPlan): { kept: string; moved: string[] } {
 }
 
 /**
- * The follow-up migration's text (or, `inPlace`, the migration's own when all of it moved): the
- * directive if needed, the header, the statements.
+ * The follow-up migration's text (or, given the notes it kept, the migration's own when all of it
+ * moved): the directive if needed, the header, the notes, the statements.
  */
-function followUp(plan: MigrationPlan, moved: readonly string[], inPlace = false): string {
+function followUp(plan: MigrationPlan, moved: readonly string[], inPlaceNotes?: readonly string[]): string {
+  const inPlace = inPlaceNotes !== undefined;
   const reasons = [
     plan.outsideTransaction ? "the index is built CONCURRENTLY outside a transaction, so writes go on meanwhile" : "",
     plan.validations.length > 0 || plan.validateMoved
@@ -380,6 +381,7 @@ function followUp(plan: MigrationPlan, moved: readonly string[], inPlace = false
   const head = [
     ...(plan.outsideTransaction ? [NO_TRANSACTION_DIRECTIVE] : []),
     `-- Manual addition: ${origin}: ${reasons.join("; ")}.`,
+    ...(inPlaceNotes ?? []),
   ].join("\n");
   const statements = [...moved, ...plan.validations];
   return `${head}\n${statements.join(`${STATEMENT_BREAKPOINT}\n`)}\n`;
@@ -431,8 +433,13 @@ function writePlans(
     const { kept, moved } = rewrite(plan);
     const follow = moved.length > 0 || plan.validations.length > 0;
     if (follow && moved.length === plan.parsed.statements.length) {
-      // Every statement moves: the migration itself becomes the follow-up.
-      item.sql = followUp(plan, moved, true);
+      // Every statement moves: the migration itself becomes the follow-up, with the pieces that
+      // hold only comments (a ticket, a rollback note) kept above its statements.
+      const notes = kept
+        .split(STATEMENT_BREAKPOINT)
+        .map((piece) => piece.trim())
+        .filter(Boolean);
+      item.sql = followUp(plan, moved, notes);
       continue;
     }
     item.sql = kept.endsWith("\n") ? kept : `${kept}\n`;
