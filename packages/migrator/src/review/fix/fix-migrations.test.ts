@@ -172,6 +172,37 @@ describe("fixMigrations", () => {
     expect(fixed).toContain('CREATE INDEX CONCURRENTLY IF NOT EXISTS "org_name_idx" ON "org" ("name");');
   });
 
+  it("fixes every statement of a piece that holds several (hand-written SQL without breakpoints), and names what it cannot move", async () => {
+    const folder = folderOf([
+      'CREATE TABLE "org" ("id" text PRIMARY KEY NOT NULL, "name" text);\n--> statement-breakpoint\nCREATE TABLE "member" ("org_id" text, "n" integer);\n',
+      [
+        'CREATE TABLE "note" ("id" text);',
+        'CREATE POLICY "note_all" ON "note" USING (true);',
+        'CREATE INDEX "org_name_idx" ON "org" ("name");',
+        'ALTER TABLE "member" ADD CONSTRAINT "member_n_check" CHECK ("n" > 0);',
+      ].join("\n"),
+    ]);
+    const report = await fixMigrations({ folder, config: { rules: {}, guardBaseline: "0001" } });
+    expect(report.left).toContain(
+      '0001_m1.sql:3: index "org_name_idx" shares its piece with other statements: not moved; put --> statement-breakpoint between them and run --fix again',
+    );
+    expect(report.changes).toEqual(
+      expect.arrayContaining([
+        "0001_m1.sql:1: guarded (IF NOT EXISTS)",
+        "0001_m1.sql:2: guarded (DO block catching the duplicate)",
+        "0001_m1.sql:3: guarded (IF NOT EXISTS)",
+        '0001_m1.sql:4: constraint "member_n_check" added NOT VALID, validated in a new migration',
+      ]),
+    );
+    const fixed = readFileSync(join(folder, "0001_m1.sql"), "utf8");
+    expect(fixed).toContain('CREATE TABLE IF NOT EXISTS "note"');
+    expect(fixed).toMatch(/DO \$\$ BEGIN\n {2}CREATE POLICY "note_all"/);
+    expect(fixed).toContain('CREATE INDEX IF NOT EXISTS "org_name_idx"');
+    expect(fixed).toMatch(
+      /-- Manual addition: NOT VALID added by db:review --fix; "member_n_check"[^\n]*\nDO \$\$ BEGIN\n {2}ALTER TABLE "member" ADD CONSTRAINT "member_n_check" CHECK \("n" > 0\) NOT VALID;/,
+    );
+  });
+
   it("takes a table renamed earlier in the migration for the existing one, and one dropped and created again for a new one", async () => {
     const folder = folderOf([
       'CREATE TABLE "connection" ("id" text PRIMARY KEY NOT NULL, "user_id" text);\n',

@@ -219,6 +219,8 @@ function planMigration(
     changes: [],
   };
   const where = (statement: ReviewStatement) => `${basename(migration.file)}:${statement.position.line}`;
+  /** Where a statement of a piece begins (a piece may hold several, without breakpoints between). */
+  const at = (unit: SqlUnit) => `${basename(migration.file)}:${parsed.positionAt(unit.offset).line}`;
   const guarded = mustBeRerunnable(migration.tag, config.guardBaseline) || parsed.noTransaction;
   const statements = parsed.statements;
   // The schema right before each statement, so a table renamed earlier in the migration is the
@@ -231,9 +233,22 @@ function planMigration(
     }
     const [top] = statement.units;
     if (statement.parseError || !top) return;
-    const insertions: Insertion[] = [];
-    let wrap = false;
+    /** Per statement of the piece: what to insert, and whether to wrap it in a DO block. */
+    const insertionsOf = new Map<SqlUnit, Insertion[]>(statement.units.map((unit) => [unit, []]));
+    const wrapped = new Set<SqlUnit>();
+    const insertions = insertionsOf.get(top)!;
     let moved = false;
+    if (!parsed.noTransaction && statement.units.length > 1) {
+      // Pieces move whole: a statement that would move, sharing its piece with others, stays.
+      for (const unit of statement.units) {
+        const table = unit.type === "IndexStmt" ? tableName(objectField(unit.node, "relation")) : undefined;
+        const existing = table !== undefined && state.existedBefore(table, parsed.file);
+        if (existing || concurrentStatement(unit))
+          left.push(
+            `${at(unit)}: ${unit.type === "IndexStmt" ? `index "${stringField(unit.node, "idxname") ?? ""}"` : concurrentStatement(unit)} shares its piece with other statements: not moved; put --> statement-breakpoint between them and run --fix again`,
+          );
+      }
+    }
     if (!parsed.noTransaction && statement.units.length === 1) {
       const later = statements.slice(position + 1);
       if (top.type === "IndexStmt") {
@@ -281,50 +296,43 @@ function planMigration(
       for (const unit of statement.units) {
         const candidate = notValidCandidate(unit, state, parsed.file);
         if (!candidate) continue;
-        const noteAt = unit === top ? insertions : undefined;
-        const notValid = { at: codeEnd(unit), text: " NOT VALID" };
-        if (noteAt) noteAt.push(notValid);
-        else
-          plan.edits.push({
-            start: unit.offset,
-            end: unit.offset + unit.text.length,
-            text: applyInsertions(unit.text, [notValid]),
-          });
+        insertionsOf.get(unit)!.push({ at: codeEnd(unit), text: " NOT VALID" });
         plan.validations.push(candidate.validate);
         plan.edits.push({
-          start: top.offset,
-          end: top.offset,
+          start: unit.offset,
+          end: unit.offset,
           text: `-- Manual addition: NOT VALID added by db:review --fix; "${candidate.name}" is validated in the next migration.\n`,
         });
-        plan.changes.push(
-          `${where(statement)}: constraint "${candidate.name}" added NOT VALID, validated in a new migration`,
-        );
+        plan.changes.push(`${at(unit)}: constraint "${candidate.name}" added NOT VALID, validated in a new migration`);
       }
     }
     const needsGuard = guarded || (moved && plan.outsideTransaction);
-    if (needsGuard && !(moved && top.type === "IndexStmt")) {
-      const fix = guardFix(top);
-      if (fix && "unfixable" in fix) left.push(`${where(statement)}: ${fix.unfixable}`);
+    for (const unit of statement.units) {
+      if (!needsGuard || (moved && unit.type === "IndexStmt")) break;
+      const fix = guardFix(unit);
+      if (fix && "unfixable" in fix) left.push(`${at(unit)}: ${fix.unfixable}`);
       else if (fix) {
-        insertions.push(...fix.insertions);
-        wrap = fix.wrap;
+        insertionsOf.get(unit)!.push(...fix.insertions);
+        if (fix.wrap) wrapped.add(unit);
         plan.changes.push(
-          `${where(statement)}: guarded (${wrap ? "DO block catching the duplicate" : fix.insertions.map((i) => i.text.trim()).join(", ")})`,
+          `${at(unit)}: guarded (${fix.wrap ? "DO block catching the duplicate" : fix.insertions.map((i) => i.text.trim()).join(", ")})`,
         );
       }
     }
-    if (insertions.length > 0 || wrap) {
+    for (const [unit, unitInsertions] of insertionsOf) {
+      const wrap = wrapped.has(unit);
+      if (unitInsertions.length === 0 && !wrap) continue;
       // A comment after the code (no `;` before it) stays after the DO block, not inside it.
-      const end = wrap ? codeEnd(top) : top.text.length;
-      const text = applyInsertions(top.text.slice(0, end), insertions);
+      const end = wrap ? codeEnd(unit) : unit.text.length;
+      const text = applyInsertions(unit.text.slice(0, end), unitInsertions);
       plan.edits.push(
         wrap
           ? {
-              start: top.offset,
-              end: statementEnd(migration.sql, top),
-              text: `${wrapInDoBlock(text)}${top.text.slice(end)}`,
+              start: unit.offset,
+              end: statementEnd(migration.sql, unit),
+              text: `${wrapInDoBlock(text)}${unit.text.slice(end)}`,
             }
-          : { start: top.offset, end: top.offset + top.text.length, text },
+          : { start: unit.offset, end: unit.offset + unit.text.length, text },
       );
     }
     if (moved) plan.moved.add(statement.index);
