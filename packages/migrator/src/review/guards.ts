@@ -46,6 +46,8 @@ export function missingGuard(unit: SqlUnit): string | undefined {
     case "CreateEnumStmt":
       return "CREATE TYPE … AS ENUM outside a DO block that catches duplicate_object";
     case "AlterEnumStmt":
+      if (stringField(node, "oldVal") !== undefined)
+        return `RENAME VALUE '${stringField(node, "oldVal")}' TO '${stringField(node, "newVal") ?? ""}' (fails once renamed) outside a DO block that checks pg_enum`;
       return flag("skipIfNewValExists") || !stringField(node, "newVal")
         ? undefined
         : `ADD VALUE '${stringField(node, "newVal") ?? ""}' without IF NOT EXISTS`;

@@ -135,6 +135,8 @@ export function guardFix(unit: SqlUnit): GuardFix | { unfixable: string } | unde
     case "CreateSeqStmt":
       return ifNotExistsAfter("SEQUENCE");
     case "AlterEnumStmt":
+      // RENAME VALUE has no IF EXISTS, and its second run fails with an error no DO block here catches.
+      if (stringField(unit.node, "oldVal") !== undefined) return { unfixable: `${why}: guard it by hand` };
       return ifNotExistsAfter("VALUE");
     case "DropStmt": {
       let index = tokens.findIndex((token) => token.keyword === "DROP");

@@ -11,6 +11,13 @@ describe("unguarded-enum", () => {
     expect(findings.map((f) => f.message.split(":")[0])).toEqual(["ADD VALUE 'google' without IF NOT EXISTS"]);
   });
 
+  it("names a RENAME VALUE as a rename, not as an ADD VALUE (it has no IF EXISTS to add)", async () => {
+    const findings = await review("ALTER TYPE \"public\".\"ai_provider\" RENAME VALUE 'openai' TO 'open_ai';");
+    expect(findings.map((f) => f.message)).toEqual([
+      "RENAME VALUE 'openai' TO 'open_ai' (fails once renamed) outside a DO block that checks pg_enum: the migration fails when run a second time",
+    ]);
+  });
+
   it("passes ADD VALUE IF NOT EXISTS", async () => {
     expect(await review('ALTER TYPE "public"."ai_provider" ADD VALUE IF NOT EXISTS \'google\';')).toEqual([]);
   });

@@ -7,10 +7,11 @@ export const unguardedEnum: Rule = {
   defaultSeverity: "error",
   source: "static",
   summary:
-    "from the guard baseline on: CREATE TYPE … AS ENUM outside a duplicate_object block; ADD VALUE without IF NOT EXISTS",
+    "from the guard baseline on: CREATE TYPE … AS ENUM outside a duplicate_object block; ADD VALUE without IF NOT EXISTS; RENAME VALUE unguarded",
   explanation:
     "PostgreSQL has no `CREATE TYPE IF NOT EXISTS`, so a re-runnable migration wraps the enum in " +
-    "`DO $$ BEGIN … EXCEPTION WHEN duplicate_object THEN null; END $$`. `ALTER TYPE … ADD VALUE` takes IF NOT EXISTS.",
+    "`DO $$ BEGIN … EXCEPTION WHEN duplicate_object THEN null; END $$`. `ALTER TYPE … ADD VALUE` takes IF NOT EXISTS. " +
+    "`RENAME VALUE` takes neither and fails once the value is renamed: a DO block that renames only while pg_enum still has the old value.",
   help: "Wrap it: `DO $$ BEGIN CREATE TYPE … AS ENUM(…); EXCEPTION WHEN duplicate_object THEN null; END $$;` (for ADD VALUE: `ADD VALUE IF NOT EXISTS`).",
   examples: {
     failing: {
