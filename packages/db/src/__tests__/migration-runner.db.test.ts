@@ -228,6 +228,30 @@ describe("tampering", () => {
     expect(result.verification.ok).toBe(true);
   });
 
+  it("of two migrations with the same SQL, the applied one is the one whose when its row records", async () => {
+    const t = await freshDatabase();
+    const sql = 'CREATE TABLE IF NOT EXISTS "same_sql" ("id" integer);';
+    // main applied y; a branch merged later brings x, with the same SQL, before it.
+    const applied = scratchMigrations();
+    const merged = scratchMigrations();
+    try {
+      const last = applied.entries().at(-1)!.when;
+      applied.add("y", sql, { when: last + 2000 });
+      await runMigrations(t.driver, readMigrationFolder(applied.dir));
+      const x = merged.add("x", sql, { when: last + 1000 });
+      const y = merged.add("y", sql, { when: last + 2000 });
+      const status = await migrationStatus(t.driver, readMigrationFolder(merged.dir));
+      expect(status.migrations.slice(-2).map((m) => [m.migration.tag, m.state])).toEqual([
+        [x, "out-of-order"],
+        [y, "applied"],
+      ]);
+      expect((await problemOf(runMigrations(t.driver, readMigrationFolder(merged.dir)))).kind).toBe("out-of-order");
+    } finally {
+      applied.remove();
+      merged.remove();
+    }
+  });
+
   it("a row the journal does not know (a newer database) stops the run and fails verify", async () => {
     const t = await freshDatabase();
     const s = scratch();

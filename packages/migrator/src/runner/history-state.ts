@@ -37,7 +37,8 @@ export interface HistoryState {
  * Matches bookkeeping rows to migrations, each row at most once and never by timestamp alone when
  * that could be ambiguous:
  * 1. a row with a `name` (Drizzle Kit 1.0) belongs to the migration of that name, whatever its hash;
- * 2. any other row, to the migration whose file has its hash;
+ * 2. any other row, to the migration whose file has its hash (of several with that hash, the one
+ *    whose `when` the row records);
  * 3. a row left over, to the one migration left over with its `when` (to the second in a 1.0
  *    folder): that migration's file changed after it was applied (`modified`). Where several
  *    migrations or rows share a `when`, none is matched this way (they stay pending and unknown).
@@ -53,6 +54,17 @@ export function compareHistory(folder: MigrationFolder, rows: readonly AppliedRo
       unmatched.delete(row);
     }
   }
+  const second = folder.layout === "folders";
+  const key = (when: number | null) => (when === null ? null : second ? Math.floor(when / 1000) : when);
+  // Migrations with the same SQL share a hash: a row goes to the one of them whose `when` it records.
+  for (const row of [...unmatched]) {
+    const sameHash = folder.migrations.filter((m) => !matched.has(m) && m.hash === row.hash);
+    const [byWhen, ...others] = sameHash.filter((m) => key(m.when) === key(row.createdAt));
+    if (sameHash.length > 1 && byWhen && others.length === 0) {
+      matched.set(byWhen, row);
+      unmatched.delete(row);
+    }
+  }
   for (const migration of folder.migrations) {
     if (matched.has(migration)) continue;
     const row = [...unmatched].find((r) => r.hash === migration.hash);
@@ -61,8 +73,6 @@ export function compareHistory(folder: MigrationFolder, rows: readonly AppliedRo
       unmatched.delete(row);
     }
   }
-  const second = folder.layout === "folders";
-  const key = (when: number | null) => (when === null ? null : second ? Math.floor(when / 1000) : when);
   const leftMigrations = folder.migrations.filter((m) => !matched.has(m));
   for (const migration of leftMigrations) {
     const sameWhen = leftMigrations.filter((m) => key(m.when) === key(migration.when));
