@@ -88,6 +88,10 @@ describe("db:review --fix", { timeout: 60_000 }, () => {
       `fixed: ${FIRST}.sql:13: guarded (IF NOT EXISTS)`,
       `fixed: ${ONLINE}.sql written (new migration)`,
     ]);
+    // A development database that applied the migration before the fix is told what it will find.
+    expect(fixRun.stderr).toContain(
+      `note: a database that applied ${FIRST} before this fix now finds them modified (or unknown, when renumbered): recreate that development database and migrate it again`,
+    );
     expect(
       scratch
         .entries()

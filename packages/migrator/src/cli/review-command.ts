@@ -96,6 +96,11 @@ async function fix(
   for (const item of report.left) context.err(`left as it is: ${item}\n`);
   if (report.changes.length === 0) {
     context.err(`--fix: nothing to fix in the ${report.uncommitted.length} uncommitted migration(s)\n`);
+  } else if (report.rewritten.length > 0) {
+    // --fix never touches a committed migration, but a development database may have applied these.
+    context.err(
+      `note: a database that applied ${report.rewritten.join(", ")} before this fix now finds them modified (or unknown, when renumbered): recreate that development database and migrate it again\n`,
+    );
   }
   return tags.length > 0 ? report.uncommitted : [];
 }

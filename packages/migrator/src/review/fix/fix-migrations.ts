@@ -67,6 +67,8 @@ export interface FixReport {
   left: string[];
   /** The tags of the migrations it wrote (rewritten and new), after renumbering. */
   written: string[];
+  /** The migrations it changed or renumbered, by their tags before the fix. */
+  rewritten: string[];
   /** The tags of every uncommitted migration after the fix. */
   uncommitted: string[];
 }
@@ -137,7 +139,8 @@ export async function fixMigrations(options: FixOptions): Promise<FixReport> {
       }
     }
   }
-  if (plans.length === 0) return { changes: [], left, written: [], uncommitted: fresh.map((m) => m.tag) };
+  if (plans.length === 0)
+    return { changes: [], left, written: [], rewritten: [], uncommitted: fresh.map((m) => m.tag) };
   return { ...writePlans(folder, fresh, plans, options.now ?? Date.now), left };
 }
 
@@ -412,7 +415,7 @@ function writePlans(
   fresh: readonly Migration[],
   plans: readonly MigrationPlan[],
   now: () => number,
-): { changes: string[]; written: string[]; uncommitted: string[] } {
+): Omit<FixReport, "left"> {
   const journal = folder.journal;
   if (!journal) {
     throw new MigratorError(
@@ -522,7 +525,12 @@ function writePlans(
       rmSync(join(root, "meta", snapshotFileName(item.from)), { force: true });
   }
   writeFileSync(folder.journalPath, `${JSON.stringify({ ...journal, entries: journalEntries }, null, 2)}\n`);
-  return { changes, written: written.map((item) => item.entry.tag), uncommitted: items.map((item) => item.entry.tag) };
+  return {
+    changes,
+    written: written.map((item) => item.entry.tag),
+    rewritten: written.flatMap((item) => (item.from ? [item.from] : [])),
+    uncommitted: items.map((item) => item.entry.tag),
+  };
 }
 
 /** The fixed text must parse; otherwise --fix has a bug and writes nothing. */
