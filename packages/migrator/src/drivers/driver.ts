@@ -100,8 +100,11 @@ export function connectionPasswords(connection: string): string[] {
       // Not percent-encoded: the raw form is the password.
     }
   };
+  /** Whether the string parsed as a URL with a password of its own (then the fallback below is not needed). */
+  let parsedPassword = false;
   try {
     const url = new URL(connection);
+    parsedPassword = url.password !== "";
     if (url.password) add(url.password);
     for (const pair of url.search.slice(1).split("&")) {
       const [key, value] = pair.split("=");
@@ -114,12 +117,15 @@ export function connectionPasswords(connection: string): string[] {
     // Not a URL: libpq key=value (below), or the case below.
   }
   // A password with a character that ends the userinfo early (`#`, `?`, `/` not percent-encoded):
-  // everything between the scheme's `user:` and the last `@`. Whether or not the URL parses: with
-  // digits before the `/` (`u:5433/s3cret@h`), it does, as host `u`, port 5433 and a path.
+  // everything between the scheme's `user:` and the last `@`. Also when such a URL parses: with
+  // digits before the `/` (`u:5433/s3cret@h`) it does, as host `u`, port 5433 and a path. Only
+  // where the `:` comes before the first `@` (a `user:` with no `@` in it), so an `@` later in a
+  // URL without a password (`app@h:5432/db?name=w@eu`) is no password.
   const scheme = connection.indexOf("://");
+  const firstAt = scheme === -1 ? -1 : connection.indexOf("@", scheme + 3);
   const at = connection.lastIndexOf("@");
   const colon = scheme === -1 ? -1 : connection.indexOf(":", scheme + 3);
-  if (scheme !== -1 && colon !== -1 && colon < at) add(connection.slice(colon + 1, at));
+  if (!parsedPassword && scheme !== -1 && colon !== -1 && colon < firstAt) add(connection.slice(colon + 1, at));
   for (const match of connection.matchAll(/(?:^|\s)(?:ssl)?password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)/gi)) {
     const value = match[1] ?? "";
     found.add(value);

@@ -37,6 +37,24 @@ describe("redactSecrets", () => {
     }
   });
 
+  it("takes no part of a URL for a password when an @ comes later in it (a query, a path), with or without a password", () => {
+    const cases: [string, string][] = [
+      [
+        "postgres://app:pw@db.internal:5432/app?application_name=worker@eu",
+        "postgres://app:***@db.internal:5432/app?application_name=worker@eu",
+      ],
+      [
+        "postgres://app@db.internal:5432/app?application_name=worker@eu",
+        "postgres://app@db.internal:5432/app?application_name=worker@eu",
+      ],
+      [
+        "postgres://u@host:5432/db?sslrootcert=/home/me@corp/root.crt",
+        "postgres://u@host:5432/db?sslrootcert=/home/me@corp/root.crt",
+      ],
+    ];
+    for (const [url, shown] of cases) expect(redactUrl(url)).toBe(shown);
+  });
+
   it("finds a password as node's inspect and JSON print it inside a string, in any text", () => {
     const password = 'p"w\\d';
     expect(redactSecrets(`error: { password: ${JSON.stringify(password)} }`, [password])).toBe(
