@@ -41,7 +41,8 @@ export function retargetRevertHeader(sql: string, renames: ReadonlyMap<string, s
     if (tag === undefined) continue;
     const renamed = renames.get(tag);
     if (renamed === undefined) return sql;
-    lines[i] = line.replace(revertHeader(tag), revertHeader(renamed));
+    // A replacer function: a tag may hold `$`, which a replacement string would expand.
+    lines[i] = line.replace(revertHeader(tag), () => revertHeader(renamed));
     return lines.join("\n");
   }
   return sql;

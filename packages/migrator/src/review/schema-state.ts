@@ -47,6 +47,8 @@ interface TableInfo {
   createdIn: string;
   /** The last migration file that inserted rows into it (INSERT), if any. */
   filledIn?: string;
+  /** Declared PARTITION BY: an index on it cannot be built CONCURRENTLY. */
+  partitioned?: boolean;
 }
 
 /** A routine whose body runs SQL the review cannot read: what it runs, and the migration that made it so. */
@@ -66,6 +68,7 @@ export interface SchemaStateJson {
       policies: PolicyInfo[];
       createdIn: string;
       filledIn?: string;
+      partitioned?: boolean;
     },
   ][];
   names: ObjectNamesJson;
@@ -109,6 +112,7 @@ export class SchemaState {
           policies: table.policies,
           createdIn: table.createdIn,
           ...(table.filledIn === undefined ? {} : { filledIn: table.filledIn }),
+          ...(table.partitioned ? { partitioned: true } : {}),
         },
       ]),
       names: this.names.toJSON(),
@@ -159,6 +163,11 @@ export class SchemaState {
   existedBefore(name: string, file: string): boolean {
     const table = this.tables.get(name);
     return table !== undefined && table.createdIn !== file;
+  }
+
+  /** Whether the table was declared PARTITION BY. */
+  isPartitioned(name: string): boolean {
+    return this.tables.get(name)?.partitioned === true;
   }
 
   /**
@@ -273,7 +282,13 @@ export class SchemaState {
     const name = tableName(relation);
     if (!stringField(relation, "relname") || this.tables.has(name)) return;
     const qualified = qualifiedName(relation);
-    const table: TableInfo = { columns: new Map(), rowLevelSecurity: false, policies: [], createdIn: origin.file };
+    const table: TableInfo = {
+      columns: new Map(),
+      rowLevelSecurity: false,
+      policies: [],
+      createdIn: origin.file,
+      ...(objectField(node, "partspec") ? { partitioned: true } : {}),
+    };
     this.owned.add(table);
     // A partition (PARTITION OF) or child (INHERITS) has its parents' columns, but not their
     // row-level security: queried directly, it needs its own.

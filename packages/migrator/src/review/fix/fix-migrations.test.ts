@@ -208,6 +208,61 @@ describe("fixMigrations", () => {
     );
   });
 
+  it("leaves an index on a partitioned table, and one a later WITH … INSERT … ON CONFLICT needs", async () => {
+    const folder = folderOf([
+      [
+        'CREATE TABLE "events" ("k" text, "at" date) PARTITION BY RANGE ("at");',
+        'CREATE TABLE "kv" ("k" text, "v" integer);\n',
+      ].join(BREAK),
+      [
+        'CREATE INDEX "events_k_idx" ON "events" ("k");',
+        'CREATE UNIQUE INDEX "kv_k" ON "kv" ("k");',
+        'WITH ins AS (INSERT INTO "kv" VALUES (\'a\', 1) ON CONFLICT ("k") DO NOTHING RETURNING 1) SELECT count(*) FROM ins;',
+      ].join(BREAK),
+    ]);
+    const report = await fixMigrations({ folder, config: { rules: {} } });
+    expect(report.changes).toEqual([]);
+    expect(report.left).toEqual([
+      '0001_m1.sql:1: index "events_k_idx" is on a partitioned table, where PostgreSQL refuses CREATE INDEX CONCURRENTLY: build it CONCURRENTLY on each partition, then CREATE INDEX … ON ONLY the parent and ATTACH each (by hand)',
+      '0001_m1.sql:2: index "kv_k": 0001_m1.sql:3, later in the same migration, uses it or its table: not moved',
+    ]);
+  });
+
+  it("never edits a statement inside a DO block (its copy in a comment, a conditional ADD CONSTRAINT)", async () => {
+    const migrations = [
+      'CREATE TABLE "kv" ("k" text, "v" integer);\n',
+      [
+        "DO $$ BEGIN",
+        '  -- was: ALTER TABLE "kv" ADD CONSTRAINT "kv_chk" CHECK ("v" > 0);',
+        '  ALTER TABLE "kv" ADD CONSTRAINT "kv_chk" CHECK ("v" > 0);',
+        "EXCEPTION WHEN duplicate_object THEN null; END $$;",
+        "--> statement-breakpoint",
+        'DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_attribute WHERE attname = \'legacy\') THEN ALTER TABLE "kv" ADD CONSTRAINT "kv_legacy_chk" CHECK ("v" > 0); END IF; END $$;',
+      ].join("\n"),
+    ];
+    const folder = folderOf(migrations);
+    const report = await fixMigrations({ folder, config: { rules: {} } });
+    expect(report.changes).toEqual([]);
+    expect(readFileSync(join(folder, "0001_m1.sql"), "utf8")).toBe(migrations[1]);
+  });
+
+  it("renames the tag a db:revert's header names when it renumbers both; a DROP of a table named data gets IF EXISTS after TABLE", async () => {
+    const header = (tag: string) => `-- db:revert: reverses ${tag}, returning the schema to its state before it.`;
+    const folder = folderOf([
+      'CREATE TABLE "kv" ("k" text, "v" integer);\n',
+      'CREATE TABLE "data" ("id" text);\n--> statement-breakpoint\nCREATE INDEX "kv_v" ON "kv" ("v");',
+      'CREATE TABLE "b" ("id" text);\n',
+      `${header("0002_m2")}\nDROP TABLE "b";\n--> statement-breakpoint\nDROP TABLE data;\n`,
+    ]);
+    const report = await fixMigrations({ folder, config: { rules: {}, guardBaseline: "0003" } });
+    expect(report.changes).toContain("0002_m1-online.sql written (new migration)");
+    expect(report.changes).toContain("0003_m3.sql renamed to 0004_m3.sql");
+    const revert = readFileSync(join(folder, "0004_m3.sql"), "utf8");
+    expect(revert.split("\n")[0]).toBe(header("0003_m2"));
+    expect(revert).toContain('DROP TABLE IF EXISTS "b";');
+    expect(revert).toContain("DROP TABLE IF EXISTS data;");
+  });
+
   it("takes a table renamed earlier in the migration for the existing one, and one dropped and created again for a new one", async () => {
     const folder = folderOf([
       'CREATE TABLE "connection" ("id" text PRIMARY KEY NOT NULL, "user_id" text);\n',

@@ -38,6 +38,7 @@ import { concurrentStatement } from "../rules/concurrent-index-in-transaction.ts
 import { alterCommands } from "../rules/statement-parts.ts";
 import { notValidAddition } from "../rules/validate-in-same-migration.ts";
 import { tableName } from "../object-names.ts";
+import { retargetRevertHeader } from "../../revert/revert-header.ts";
 import { SchemaState } from "../schema-state.ts";
 import { committedFiles } from "./committed-files.ts";
 import {
@@ -157,8 +158,12 @@ function needsIndexInPlace(unit: SqlUnit, table: string, unique: boolean): boole
   const changesColumns = ["AT_DropColumn", "AT_AlterColumnType"];
   if (alterCommands(unit).some((c) => c.table === table && changesColumns.includes(c.subtype))) return true;
   if (!unique) return false;
-  if (unit.type === "InsertStmt" && unit.node["onConflictClause"] !== undefined && on(unit.node["relation"]))
-    return true;
+  // An INSERT … ON CONFLICT anywhere in it: at the top, in a WITH, in a DO block's statement.
+  const inserts = [
+    ...(unit.type === "InsertStmt" ? [unit.node] : []),
+    ...findNodes(unit.node, "InsertStmt").map((n) => n.body),
+  ];
+  if (inserts.some((insert) => insert["onConflictClause"] !== undefined && on(insert["relation"]))) return true;
   return findNodes(unit.node, "Constraint").some(
     ({ body }) => body["contype"] === "CONSTR_FOREIGN" && on(body["pktable"]),
   );
@@ -262,7 +267,11 @@ function planMigration(
           const usedBy = later.find((s) =>
             s.units.some((u) => mentions(u.node, name) || needsIndexInPlace(u, table, unique)),
           );
-          if (name === "") {
+          if (state.isPartitioned(table)) {
+            left.push(
+              `${where(statement)}: index "${name}" is on a partitioned table, where PostgreSQL refuses CREATE INDEX CONCURRENTLY: build it CONCURRENTLY on each partition, then CREATE INDEX … ON ONLY the parent and ATTACH each (by hand)`,
+            );
+          } else if (name === "") {
             left.push(
               `${where(statement)}: an index without a name cannot be moved (PostgreSQL takes IF NOT EXISTS only with a name, and a retried build needs one): name it`,
             );
@@ -297,6 +306,9 @@ function planMigration(
     }
     if (!parsed.noTransaction && !moved) {
       for (const unit of statement.units) {
+        // A statement inside a DO block runs under its conditions and handlers, and is found in
+        // its text by search (a copy in a comment would do): never edited.
+        if (unit.guards.inDoBlock) continue;
         const candidate = notValidCandidate(unit, state, parsed.file);
         if (!candidate) continue;
         insertionsOf.get(unit)!.push({ at: codeEnd(unit), text: " NOT VALID" });
@@ -502,6 +514,14 @@ function writePlans(
     item.entry = { ...item.entry, idx, tag, when: item.when };
     journalEntries.push(item.entry);
   });
+  // A db:revert among them names the migration it reverses by tag: the tag it has now.
+  const renames = new Map(
+    items.flatMap((item) => (item.from && item.from !== item.entry.tag ? [[item.from, item.entry.tag]] : [])),
+  );
+  for (const item of items) {
+    const sql = retargetRevertHeader(item.sql, renames);
+    if (sql !== item.sql) Object.assign(item, { sql, changed: true });
+  }
   for (const item of items) checkParses(item);
 
   const root = folder.folder;

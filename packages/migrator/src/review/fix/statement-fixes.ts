@@ -65,6 +65,9 @@ const DROP_KIND_WORDS = new Set([
   "WRAPPER",
 ]);
 
+/** Keywords that end the name list of a DROP. */
+const NAME_ENDS = new Set(["CASCADE", "RESTRICT", "USING", "ON"]);
+
 /** The code tokens of a unit (comments left out). */
 function codeTokens(unit: SqlUnit): SqlToken[] {
   return sqlTokens(unit.text).filter((token) => !token.comment);
@@ -140,7 +143,12 @@ export function guardFix(unit: SqlUnit): GuardFix | { unfixable: string } | unde
       return ifNotExistsAfter("VALUE");
     case "DropStmt": {
       let index = tokens.findIndex((token) => token.keyword === "DROP");
-      while (tokens[index + 1]?.keyword && DROP_KIND_WORDS.has(tokens[index + 1]?.keyword ?? "")) index++;
+      // A kind word is one only when a name follows it: `DROP TABLE data;` drops a table named data.
+      const nameFollows = (at: number) => {
+        const next = tokens[at + 1];
+        return next !== undefined && ![";", ",", ".", "("].includes(next.text) && !NAME_ENDS.has(next.keyword ?? "");
+      };
+      while (DROP_KIND_WORDS.has(tokens[index + 1]?.keyword ?? "") && nameFollows(index + 1)) index++;
       const at = tokens[index]?.end;
       return at === undefined ? { unfixable: why } : { insertions: [{ at, text: " IF EXISTS" }], wrap: false };
     }
