@@ -834,16 +834,18 @@ describe("db:accept-hash accepts an edit only with evidence", () => {
     writeFileSync(file, 'CREATE TABLE "accept_probe" ("id" integer);\nDROP TABLE "accept_probe";\n');
     const uncommitted = await runCommand("accept-hash", [tag, "--migrations", migrations], env);
     expect(uncommitted.code).toBe(3);
-    expect(uncommitted.stderr).toContain(`${tag}: the file has changes git has not committed`);
+    expect(uncommitted.stderr).toContain(`${tag}: the file is not what git's HEAD holds`);
     expect(uncommitted.stderr).toContain("fix: commit the edit once it is reviewed, then accept it");
 
-    // A CRLF checkout of the committed text: named as such, and not accepted.
+    // A CRLF checkout of the committed text (Windows' core.autocrlf): named as such, and not accepted.
+    execFileSync("git", ["config", "core.autocrlf", "true"], { cwd: repo });
     writeFileSync(file, 'CREATE TABLE "accept_probe" ("id" integer);\r\n');
     const crlf = await runCommand("accept-hash", [tag, "--migrations", migrations], env);
     expect(crlf.code).toBe(3);
     expect(crlf.stderr).toContain("only in line endings");
     expect(crlf.stderr).toContain("core.autocrlf");
     expect(await hashOf()).toBe(false);
+    execFileSync("git", ["config", "core.autocrlf", "false"], { cwd: repo });
 
     // Committed: accepted, once, though named by tag and by number.
     writeFileSync(file, '-- reviewed\nCREATE TABLE "accept_probe" ("id" integer);\n');
@@ -852,6 +854,28 @@ describe("db:accept-hash accepts an edit only with evidence", () => {
     expect(accepted.code, accepted.stderr).toBe(0);
     expect((JSON.parse(accepted.stdout) as { accepted: { tag: string }[] }).accepted.map((a) => a.tag)).toEqual([tag]);
     expect(await hashOf()).toBe(true);
+  });
+
+  it("accepts an edit whose committed text exists only in a merge commit (both branches changed the file)", async () => {
+    const env = await resources.commandTarget();
+    const s = resources.scratch();
+    const tag = s.add("to_edit", '-- first\nCREATE TABLE "accept_probe" ("id" integer);\n-- last\n');
+    const repo = inGit(s);
+    const migrations = join(repo, "migrations");
+    const file = join(migrations, `${tag}.sql`);
+    expect((await runCommand("migrate", ["--migrations", migrations], env)).code).toBe(0);
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, stdio: "pipe", env: gitEnv });
+    const main = git("rev-parse", "--abbrev-ref", "HEAD").toString().trim();
+    git("checkout", "-qb", "x");
+    writeFileSync(file, '-- first, reviewed\nCREATE TABLE "accept_probe" ("id" integer);\n-- last\n');
+    commitAll(repo, "x: first line");
+    git("checkout", "-q", main);
+    writeFileSync(file, '-- first\nCREATE TABLE "accept_probe" ("id" integer);\n-- last, reviewed\n');
+    commitAll(repo, "main: last line");
+    git("merge", "-q", "--no-edit", "x");
+    const accepted = await runCommand("accept-hash", [tag, "--migrations", migrations], env);
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect(accepted.stdout).toContain("+-- first, reviewed");
   });
 });
 

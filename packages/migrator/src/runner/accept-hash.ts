@@ -1,6 +1,7 @@
+import { relative } from "node:path";
 import type { Driver } from "../drivers/driver.ts";
 import { RunnerError } from "../errors/runner-error.ts";
-import { diffAgainst, fileVersions } from "../git/git.ts";
+import { committedBlob, diffAgainst, fileVersions, repositoryRoot, workingTreeBlob } from "../git/git.ts";
 import { migrationHash } from "../journal/file-hash.ts";
 import { findMigration } from "../journal/find-migration.ts";
 import type { Migration, MigrationFolder } from "../journal/migration-folder.ts";
@@ -21,10 +22,12 @@ export interface AcceptedHash {
 
 /**
  * Where the applied text of a modified migration is in the file's git history: the version whose
- * hash the row holds. Refuses when the file is not its last committed text (an edit nobody
- * committed, or only a checkout's CRLF line endings), when git knows the file but no version has
- * that hash (the row is another migration's), or when there is no history to look in (unless
- * `withoutGit`).
+ * hash the row holds (as committed, or as a CRLF checkout of it wrote it). Refuses when the file
+ * is not what HEAD holds (an edit nobody committed; compared as `git add` would store it, so a
+ * merge commit or a checkout's line-ending conversion is no edit), when it differs from the
+ * applied text only in line endings (a checkout's conversion, not an edit), when git knows the
+ * file but no version has that hash (the row is another migration's), or when there is no history
+ * to look in (unless `withoutGit`).
  */
 async function evidenceOf(
   migration: Migration,
@@ -33,19 +36,40 @@ async function evidenceOf(
 ): Promise<AcceptedHash["evidence"]> {
   const { tag, file, hash: fileHash } = migration;
   const versions = await fileVersions(file);
-  if (!versions || versions.length === 0) {
+  const root = await repositoryRoot(file);
+  if (!versions || versions.length === 0 || !root) {
     if (withoutGit) return undefined;
     throw new RunnerError({ kind: "accept-refused", tag, reason: "no-history", appliedHash, fileHash });
   }
   // The edit accepted is the committed one, the text a deploy of this commit runs.
-  const [last] = versions;
-  if (last && migrationHash(last.text) !== fileHash) {
-    const lf = (text: string) => text.replace(/\r\n/g, "\n");
-    const reason = lf(last.text) === lf(migration.sql) ? "line-endings" : "uncommitted";
-    throw new RunnerError({ kind: "accept-refused", tag, reason, commit: last.commit, appliedHash, fileHash });
+  const path = relative(root, file);
+  const [atHead, here] = await Promise.all([committedBlob(root, "HEAD", path), workingTreeBlob(root, path)]);
+  if (atHead === undefined || atHead !== here) {
+    throw new RunnerError({
+      kind: "accept-refused",
+      tag,
+      reason: "uncommitted",
+      commit: "HEAD",
+      appliedHash,
+      fileHash,
+    });
   }
-  const applied = versions.find((v) => migrationHash(v.text) === appliedHash);
+  const crlf = (text: string) => text.replace(/\r?\n/g, "\r\n");
+  const applied = versions.find(
+    (v) => migrationHash(v.text) === appliedHash || migrationHash(crlf(v.text)) === appliedHash,
+  );
   if (!applied) throw new RunnerError({ kind: "accept-refused", tag, reason: "not-an-edit", appliedHash, fileHash });
+  const lf = (text: string) => text.replace(/\r\n/g, "\n");
+  if (lf(applied.text) === lf(migration.sql)) {
+    throw new RunnerError({
+      kind: "accept-refused",
+      tag,
+      reason: "line-endings",
+      commit: applied.commit,
+      appliedHash,
+      fileHash,
+    });
+  }
   return { commit: applied.commit, diff: await diffAgainst(applied.text, file) };
 }
 
