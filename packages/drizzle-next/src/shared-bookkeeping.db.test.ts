@@ -161,12 +161,38 @@ describe("one bookkeeping table both migrators agree on", () => {
       {
         tag: renamed,
         id: 5,
-        reason: `its row's name is ${JSON.stringify(added)}, not the folder's, and drizzle-orm 1.0 decides by name`,
+        reason: `no row has its name (its row's is ${JSON.stringify(added)}), and drizzle-orm 1.0 decides by name`,
       },
     ]);
     // What verify says is what drizzle-orm 1.0 does: it runs the migration a second time.
     await theirs(t, upgraded);
     expect(await ranTimes(t)).toBe(2);
+  });
+
+  it("verify does not fail what drizzle-orm 1.0 would not run again: twins with the same SQL, a table it will name on upgrade", async () => {
+    const t = await fresh();
+    const { legacy, upgraded } = histories(3);
+    // A 0.x table (no name column) read with the converted folder: drizzle-orm 1.0 names its rows first.
+    await runMigrations(t.driver, readMigrationFolder(legacy));
+    expect((await verifyMigrations(t.driver, readMigrationFolder(upgraded))).rerunByDrizzle).toEqual([]);
+    // drizzle-orm 1.0 applies b, then a branch's older twin a with the same SQL: each name has its row.
+    const b = addFolderMigration(
+      upgraded,
+      "b",
+      new Date(Date.UTC(2030, 0, 2)),
+      'CREATE TABLE IF NOT EXISTS "twin" ("id" integer);',
+    );
+    await theirs(t, upgraded);
+    const a = addFolderMigration(
+      upgraded,
+      "a",
+      new Date(Date.UTC(2030, 0, 1)),
+      'CREATE TABLE IF NOT EXISTS "twin" ("id" integer);',
+    );
+    await theirs(t, upgraded);
+    expect((await rows(t)).slice(-2).map((r) => r.name)).toEqual([b, a]);
+    const verify = await verifyMigrations(t.driver, readMigrationFolder(upgraded));
+    expect(verify.rerunByDrizzle).toEqual([]);
   });
 
   it("verify finds an edited migration by its name on a 1.0 table, though its row's created_at no longer matches", async () => {

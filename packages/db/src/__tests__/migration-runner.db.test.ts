@@ -357,6 +357,22 @@ describe("compatibility with Drizzle's migrator", () => {
     }
   });
 
+  it("fails verify when a row's created_at is NULL (a baseline row written by hand): Drizzle's migrator would run everything again", async () => {
+    const t = await freshDatabase();
+    const s = scratchMigrations(BEFORE_NO_TRANSACTION);
+    try {
+      const folder = readMigrationFolder(s.dir);
+      await runMigrations(t.driver, folder);
+      await t.driver.exec("UPDATE drizzle.__drizzle_migrations SET created_at = NULL WHERE id = 1");
+      const verify = await verifyMigrations(t.driver, folder);
+      expect(verify.ok).toBe(false);
+      expect(verify.rerunByDrizzle.map((r) => r.tag)).toEqual(folder.migrations.map((m) => m.tag));
+      await expect(drizzleMigrate(t, s.dir)).rejects.toThrow();
+    } finally {
+      s.remove();
+    }
+  });
+
   it("leaves Drizzle's migrator nothing to apply on a database it migrated", async () => {
     const t = await freshDatabase();
     const folder = readMigrationFolder(MIGRATIONS_FOLDER);

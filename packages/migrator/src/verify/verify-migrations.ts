@@ -32,8 +32,9 @@ export interface VerifyResult {
  */
 export async function verifyMigrations(driver: Driver, folder: MigrationFolder): Promise<VerifyResult> {
   let rows: BookkeepingRow[];
+  let named: boolean;
   try {
-    rows = await readRowsReadOnly(driver);
+    ({ rows, named } = await readRowsReadOnly(driver));
   } catch (error) {
     // A user without the right to read the table: named, with the grants it needs (as db:migrate).
     const database = databaseErrorFields(error);
@@ -54,23 +55,30 @@ export async function verifyMigrations(driver: Driver, folder: MigrationFolder):
     byHash.set(m, remaining.splice(at, 1)[0]!);
     return false;
   });
-  const newestCreatedAt = Math.max(
-    -Infinity,
-    ...rows.map((r) => (r.created_at === null ? -Infinity : Number(r.created_at))),
-  );
+  // drizzle-orm 0.x compares with the row `ORDER BY created_at DESC LIMIT 1` gives: a NULL
+  // created_at comes first there, and reads as 0 (every migration is later).
+  const newestCreatedAt = rows.some((r) => r.created_at === null)
+    ? 0
+    : Math.max(-Infinity, ...rows.map((r) => Number(r.created_at)));
+  // drizzle-orm 1.0 runs each migration whose name no row has (a table without `name` it first
+  // upgrades, naming each row by time or hash, as db:migrate does).
+  const names = new Set(rows.map((r) => r.name));
   const rerunByDrizzle: VerifyResult["rerunByDrizzle"] = [];
   for (const [m, row] of byHash) {
-    if (folder.layout === "folders" && row.name !== m.name) {
+    if (folder.layout === "folders" && named && !names.has(m.name)) {
       rerunByDrizzle.push({
         tag: m.tag,
         id: row.id,
-        reason: `its row's name is ${row.name === null ? "empty" : JSON.stringify(row.name)}, not the folder's, and drizzle-orm 1.0 decides by name`,
+        reason: `no row has its name (its row's is ${row.name === null ? "empty" : JSON.stringify(row.name)}), and drizzle-orm 1.0 decides by name`,
       });
     } else if (folder.layout === "journal" && m.when > newestCreatedAt) {
       rerunByDrizzle.push({
         tag: m.tag,
         id: row.id,
-        reason: `its journal when (${m.when}) is later than the newest row's created_at (${newestCreatedAt}), and drizzle-orm runs every migration after that`,
+        reason:
+          newestCreatedAt === 0
+            ? "a row's created_at is NULL, which drizzle-orm takes for its newest and reads as 0, so it runs every migration again"
+            : `its journal when (${m.when}) is later than the newest row's created_at (${newestCreatedAt}), and drizzle-orm runs every migration after that`,
       });
     }
   }
@@ -108,7 +116,7 @@ export async function verifyMigrations(driver: Driver, folder: MigrationFolder):
 type BookkeepingRow = { id: number; hash: string; created_at: string | null; name: string | null };
 
 /** The bookkeeping table's rows, oldest first (none when it does not exist), read in a READ ONLY transaction. */
-async function readRowsReadOnly(driver: Driver): Promise<BookkeepingRow[]> {
+async function readRowsReadOnly(driver: Driver): Promise<{ rows: BookkeepingRow[]; named: boolean }> {
   await driver.exec("BEGIN TRANSACTION READ ONLY");
   try {
     // One catalog read: whether the table exists and has 1.0's `name` (pg_attribute, not the
@@ -118,11 +126,12 @@ async function readRowsReadOnly(driver: Driver): Promise<BookkeepingRow[]> {
               EXISTS (SELECT FROM pg_catalog.pg_attribute
                        WHERE attrelid = to_regclass('drizzle.__drizzle_migrations') AND attname = 'name' AND NOT attisdropped) AS named`,
     );
-    return table?.present
+    const rows = table?.present
       ? await driver.query<BookkeepingRow>(
           `SELECT id, hash, created_at::text AS created_at, ${table.named ? "name" : "NULL::text AS name"} FROM drizzle.__drizzle_migrations ORDER BY id`,
         )
       : [];
+    return { rows, named: table?.named === true };
   } finally {
     await driver.exec("COMMIT");
   }
