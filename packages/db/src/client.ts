@@ -292,9 +292,12 @@ function discardStatements(login: string | undefined): string[] {
   ];
 }
 
+/** The savepoint `fn` runs after on PGlite (see runContext). */
+const FN_SAVEPOINT = "savepoint tenant_context_fn";
+
 /** What the call itself sends once `fn` is over: the discards (one by one, or in one round trip) and the end of the transaction. */
 function endingStatements(discards: readonly string[]): ReadonlySet<string> {
-  return new Set([...discards, discards.join("; "), "commit", "rollback"]);
+  return new Set([...discards, discards.join("; "), `rollback to ${FN_SAVEPOINT}`, "commit", "rollback"]);
 }
 
 /** The SQL text of a driver `query(...)` call: a string, or a config object's `text`. */
@@ -453,6 +456,10 @@ async function runContext<T>(setup: ContextSetup, fn: (tx: Transaction) => Promi
       if (onPool) await tx.execute(sql.raw(discards.join("; ")));
       else for (const statement of discards) await tx.execute(sql.raw(statement));
     };
+    // PGlite is the whole app's one connection, with no discard after a rollback (another call
+    // may take it first), and a rollback there keeps a SET SESSION AUTHORIZATION: fn runs after
+    // a savepoint, so after a refused statement the discards still run inside this transaction.
+    if (!onPool) await tx.execute(sql.raw(FN_SAVEPOINT));
     let result: T;
     try {
       result = await fn(guardedTransaction(tx, state));
@@ -461,7 +468,9 @@ async function runContext<T>(setup: ContextSetup, fn: (tx: Transaction) => Promi
       // Discarded inside the transaction while it still takes statements (fn threw; PostgreSQL
       // refused nothing): behind a transaction-mode pooler, what is sent after the rollback may
       // reach another server connection than the one holding fn's session locks. After a refused
-      // statement this fails, and the discard after the rollback (runOnLeasedConnection) is all.
+      // statement this fails on a server, and the discard after the rollback
+      // (runOnLeasedConnection) is all; on PGlite the transaction goes back to the savepoint first.
+      if (!onPool) await tx.execute(sql.raw(`rollback to ${FN_SAVEPOINT}`)).catch(() => undefined);
       await discard().catch(() => undefined);
       throw error;
     }

@@ -21,6 +21,9 @@ import {
 } from "../client.ts";
 import { member, organization, researchPlan, user } from "../schema/index.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
+import { testResources } from "../testing/test-resources.ts";
+
+const resources = testResources();
 
 let t: TestDatabase;
 /** On the server, a pool of one connection, so "the next request" is on the same connection. */
@@ -361,23 +364,40 @@ describe("session state left by fn", () => {
     expect(after.rows[0]?.timeout).toBe("0");
   });
 
-  it("a SET SESSION AUTHORIZATION (a superuser login can run it) does not outlive the call, after success or failure", async () => {
-    const who = sql`select current_user as role, session_user as login`;
-    const [before] = await rows<{ role: string; login: string }>(single.db, who);
-    expect(before?.role).not.toBe("authenticated");
-    for (const fail of [false, true]) {
-      await withTenantContext(
-        "org_a",
-        "u_a",
-        async (tx) => {
-          await tx.execute(sql`set session authorization authenticated`);
-          if (fail) throw new Error("boom");
-        },
-        single.db,
-      ).catch((error: unknown) => expect(String(error)).toContain("boom"));
-      expect(await rows(single.db, who)).toEqual([before]);
-      const next = await withTenantContext("org_b", "u_b", (tx) => rows<{ login: string }>(tx, who), single.db);
-      expect(next[0]?.login).toBe(before?.login);
+  it("a SET SESSION AUTHORIZATION (a superuser login can run it) does not outlive the call, after success, a throw or a refused statement", async () => {
+    // The app's own handle (createDatabase): an embedded folder, or a pool of one on the server.
+    const target = await resources.commandTarget();
+    const app = createDatabase(
+      target.PGLITE_DATA_DIR !== undefined
+        ? { kind: "pglite", dataDir: target.PGLITE_DATA_DIR }
+        : { kind: "postgres", url: target.DATABASE_URL! },
+      { max: 1 },
+    );
+    try {
+      await app.db.insert(organization).values({ id: "org_a", name: "A", slug: "a" });
+      await app.db.insert(user).values({ id: "u_a", name: "u_a", email: "u_a@example.com" });
+      await app.db.insert(member).values({ id: "m_a", organizationId: "org_a", userId: "u_a", role: "member" });
+      const who = sql`select current_user as role, session_user as login`;
+      const [before] = await rows<{ role: string; login: string }>(app.db, who);
+      expect(before?.role).not.toBe("authenticated");
+      // The refused statement first: on a fresh embedded handle its rollback leaves the session user as fn set it.
+      for (const fail of ["refused by the database", "thrown", "no"]) {
+        await withTenantContext(
+          "org_a",
+          "u_a",
+          async (tx) => {
+            await tx.execute(sql`set session authorization authenticated`);
+            if (fail === "thrown") throw new Error("boom");
+            if (fail === "refused by the database") await tx.execute(sql`select 1/0`);
+          },
+          app.db,
+        ).catch((error: unknown) => expect(String(error)).toMatch(/boom|select 1\/0/));
+        expect(await rows(app.db, who), fail).toEqual([before]);
+        const next = await withTenantContext("org_a", "u_a", (tx) => rows<{ login: string }>(tx, who), app.db);
+        expect(next[0]?.login).toBe(before?.login);
+      }
+    } finally {
+      await app.close();
     }
   });
 });
