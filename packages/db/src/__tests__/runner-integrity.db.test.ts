@@ -856,6 +856,20 @@ describe("db:accept-hash accepts an edit only with evidence", () => {
     expect(await hashOf()).toBe(true);
   });
 
+  it("accepts a committed edit of a file committed with CRLF, under core.autocrlf=true (Git for Windows' default)", async () => {
+    const env = await resources.commandTarget();
+    const s = resources.scratch();
+    const tag = s.add("to_edit", 'CREATE TABLE "accept_probe" ("id" integer);\r\n');
+    const repo = inGit(s);
+    const migrations = join(repo, "migrations");
+    expect((await runCommand("migrate", ["--migrations", migrations], env)).code).toBe(0);
+    execFileSync("git", ["config", "core.autocrlf", "true"], { cwd: repo });
+    writeFileSync(join(migrations, `${tag}.sql`), '-- reviewed\r\nCREATE TABLE "accept_probe" ("id" integer);\r\n');
+    commitAll(repo, "reviewed edit");
+    const accepted = await runCommand("accept-hash", [tag, "--migrations", migrations], env);
+    expect(accepted.code, accepted.stderr).toBe(0);
+  });
+
   it("accepts an edit whose committed text exists only in a merge commit (both branches changed the file)", async () => {
     const env = await resources.commandTarget();
     const s = resources.scratch();

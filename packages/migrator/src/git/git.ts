@@ -193,6 +193,16 @@ export async function unstagedPaths(root: string, paths: readonly string[]): Pro
   return out === undefined ? undefined : new Set(out.split("\0").filter((path) => path !== ""));
 }
 
+/**
+ * Whether the working-tree file differs from HEAD's, as `git diff HEAD` sees it (through the
+ * index, so line-ending settings and a blob committed with CRLF compare as git compares them);
+ * undefined when git cannot answer.
+ */
+export async function differsFromHead(root: string, path: string): Promise<boolean | undefined> {
+  const out = await git(root, ["diff", "--name-only", "-z", "--no-renames", "HEAD", "--", path]);
+  return out === undefined ? undefined : out.split("\0").some((name) => name !== "");
+}
+
 /** One `git hash-object --stdin-paths` over `paths`: their ids in order, or undefined when git fails on any. */
 function hashPaths(root: string, paths: readonly string[]): Promise<string[] | undefined> {
   return new Promise((resolvePromise) => {

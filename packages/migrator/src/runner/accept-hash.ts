@@ -1,7 +1,7 @@
 import { relative } from "node:path";
 import type { Driver } from "../drivers/driver.ts";
 import { RunnerError } from "../errors/runner-error.ts";
-import { committedBlob, diffAgainst, fileVersions, repositoryRoot, workingTreeBlob } from "../git/git.ts";
+import { committedBlob, diffAgainst, differsFromHead, fileVersions, repositoryRoot } from "../git/git.ts";
 import { migrationHash } from "../journal/file-hash.ts";
 import { findMigration } from "../journal/find-migration.ts";
 import type { Migration, MigrationFolder } from "../journal/migration-folder.ts";
@@ -23,7 +23,7 @@ export interface AcceptedHash {
 /**
  * Where the applied text of a modified migration is in the file's git history: the version whose
  * hash the row holds (as committed, or as a CRLF checkout of it wrote it). Refuses when the file
- * is not what HEAD holds (an edit nobody committed; compared as `git add` would store it, so a
+ * is not what HEAD holds (an edit nobody committed; compared as `git diff HEAD` compares, so a
  * merge commit or a checkout's line-ending conversion is no edit), when it differs from the
  * applied text only in line endings (a checkout's conversion, not an edit), when git knows the
  * file but no version has that hash (the row is another migration's), or when there is no history
@@ -43,8 +43,7 @@ async function evidenceOf(
   }
   // The edit accepted is the committed one, the text a deploy of this commit runs.
   const path = relative(root, file);
-  const [atHead, here] = await Promise.all([committedBlob(root, "HEAD", path), workingTreeBlob(root, path)]);
-  if (atHead === undefined || atHead !== here) {
+  if ((await committedBlob(root, "HEAD", path)) === undefined || (await differsFromHead(root, path)) !== false) {
     throw new RunnerError({
       kind: "accept-refused",
       tag,
