@@ -118,14 +118,14 @@ export function connectionPasswords(connection: string): string[] {
   }
   // A password with a character that ends the userinfo early (`#`, `?`, `/` not percent-encoded):
   // everything between the scheme's `user:` and the last `@`. Also when such a URL parses: with
-  // digits before the `/` (`u:5433/s3cret@h`) it does, as host `u`, port 5433 and a path. Only
-  // where the `:` comes before the first `@` (a `user:` with no `@` in it), so an `@` later in a
-  // URL without a password (`app@h:5432/db?name=w@eu`) is no password.
+  // digits before the `/` (`u:5433/s3cret@h`) it does, as host `u`, port 5433 and a path. Not when
+  // it parsed with a password of its own. Where an `@` merely comes later in a URL without one
+  // (`h:5432/db?application_name=w@eu`), or the user has an `@` (`user@server:pw@host`, Azure's
+  // form), which is which cannot be told: the part is taken for a password, so it is never printed.
   const scheme = connection.indexOf("://");
-  const firstAt = scheme === -1 ? -1 : connection.indexOf("@", scheme + 3);
   const at = connection.lastIndexOf("@");
   const colon = scheme === -1 ? -1 : connection.indexOf(":", scheme + 3);
-  if (!parsedPassword && scheme !== -1 && colon !== -1 && colon < firstAt) add(connection.slice(colon + 1, at));
+  if (!parsedPassword && scheme !== -1 && colon !== -1 && colon < at) add(connection.slice(colon + 1, at));
   for (const match of connection.matchAll(/(?:^|\s)(?:ssl)?password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)/gi)) {
     const value = match[1] ?? "";
     found.add(value);

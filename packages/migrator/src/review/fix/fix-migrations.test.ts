@@ -252,7 +252,7 @@ describe("fixMigrations", () => {
       'CREATE TABLE "kv" ("k" text, "v" integer);\n',
       'CREATE TABLE "data" ("id" text);\n--> statement-breakpoint\nCREATE INDEX "kv_v" ON "kv" ("v");',
       'CREATE TABLE "b" ("id" text);\n',
-      `${header("0002_m2")}\nDROP TABLE "b";\n--> statement-breakpoint\nDROP TABLE data;\n`,
+      `${header("0002_m2")}\nDROP TABLE "b";\n--> statement-breakpoint\nDROP TABLE data;\n--> statement-breakpoint\nDROP CAST (integer AS text);\n`,
     ]);
     const report = await fixMigrations({ folder, config: { rules: {}, guardBaseline: "0003" } });
     expect(report.changes).toContain("0002_m1-online.sql written (new migration)");
@@ -261,6 +261,7 @@ describe("fixMigrations", () => {
     expect(revert.split("\n")[0]).toBe(header("0003_m2"));
     expect(revert).toContain('DROP TABLE IF EXISTS "b";');
     expect(revert).toContain("DROP TABLE IF EXISTS data;");
+    expect(revert).toContain("DROP CAST IF EXISTS (integer AS text);");
   });
 
   it("takes a table renamed earlier in the migration for the existing one, and one dropped and created again for a new one", async () => {

@@ -146,7 +146,10 @@ export function guardFix(unit: SqlUnit): GuardFix | { unfixable: string } | unde
       // A kind word is one only when a name follows it: `DROP TABLE data;` drops a table named data.
       const nameFollows = (at: number) => {
         const next = tokens[at + 1];
-        return next !== undefined && ![";", ",", ".", "("].includes(next.text) && !NAME_ENDS.has(next.keyword ?? "");
+        if (next === undefined || [";", ",", "."].includes(next.text) || NAME_ENDS.has(next.keyword ?? ""))
+          return false;
+        // `DROP CAST (a AS b)`: its object is in parentheses; after any other kind word a `(` ends a name.
+        return next.text !== "(" || tokens[at]?.keyword === "CAST";
       };
       while (DROP_KIND_WORDS.has(tokens[index + 1]?.keyword ?? "") && nameFollows(index + 1)) index++;
       const at = tokens[index]?.end;
