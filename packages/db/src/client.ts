@@ -153,7 +153,8 @@ export type TenantContextErrorCode =
   | "context-closed"
   | "pool-timeout"
   | "unsupported-database"
-  | "unsupported-query";
+  | "unsupported-query"
+  | "aborted-transaction";
 
 /** Refused or broken tenant/user context. Subclasses name each case. */
 export class TenantContextError extends Error {
@@ -234,6 +235,22 @@ export class UnsupportedQueryError extends TenantContextError {
   }
 }
 
+/**
+ * `fn` went on after a statement PostgreSQL refused (it caught the error): the transaction takes
+ * no more statements, so nothing of it can be kept.
+ */
+export class AbortedTransactionError extends TenantContextError {
+  override name = "AbortedTransactionError";
+  constructor(caller: string, cause: unknown) {
+    super(
+      `${caller}: a statement of fn failed and fn went on (it caught the error), so its transaction was aborted: ` +
+        "it is rolled back and nothing of it is kept. Let the error through, or run a step that may fail in tx.transaction(…) (a savepoint).",
+      "aborted-transaction",
+    );
+    this.cause = cause;
+  }
+}
+
 /** No connection came free within the pool's acquire timeout. */
 export class PoolTimeoutError extends TenantContextError {
   override name = "PoolTimeoutError";
@@ -291,6 +308,9 @@ function discardStatements(login: string | undefined): string[] {
     "reset role",
   ];
 }
+
+/** PostgreSQL's SQLSTATE for a statement sent in a transaction a refused statement aborted. */
+const IN_FAILED_TRANSACTION = "25P02";
 
 /** The savepoint `fn` runs after on PGlite (see runContext). */
 const FN_SAVEPOINT = "savepoint tenant_context_fn";
@@ -475,7 +495,18 @@ async function runContext<T>(setup: ContextSetup, fn: (tx: Transaction) => Promi
       throw error;
     }
     state.phase = "ending";
-    await discard();
+    try {
+      await discard();
+    } catch (error) {
+      const cause = (error as { cause?: unknown }).cause ?? error;
+      if ((cause as { code?: unknown }).code !== IN_FAILED_TRANSACTION) throw error;
+      // As when fn throws: on PGlite back to the savepoint, so the discards run in this transaction.
+      if (!onPool) {
+        await tx.execute(sql.raw(`rollback to ${FN_SAVEPOINT}`)).catch(() => undefined);
+        await discard().catch(() => undefined);
+      }
+      throw new AbortedTransactionError(setup.caller, cause);
+    }
     return result;
   };
   try {

@@ -18,6 +18,7 @@ import {
   withTenantContext,
   withTenantJob,
   withUserContext,
+  AbortedTransactionError,
 } from "../client.ts";
 import { member, organization, researchPlan, user } from "../schema/index.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
@@ -381,17 +382,22 @@ describe("session state left by fn", () => {
       const [before] = await rows<{ role: string; login: string }>(app.db, who);
       expect(before?.role).not.toBe("authenticated");
       // The refused statement first: on a fresh embedded handle its rollback leaves the session user as fn set it.
-      for (const fail of ["refused by the database", "thrown", "no"]) {
-        await withTenantContext(
+      for (const fail of ["refused and caught by fn", "refused by the database", "thrown", "no"]) {
+        const outcome = await withTenantContext(
           "org_a",
           "u_a",
           async (tx) => {
             await tx.execute(sql`set session authorization authenticated`);
             if (fail === "thrown") throw new Error("boom");
             if (fail === "refused by the database") await tx.execute(sql`select 1/0`);
+            if (fail === "refused and caught by fn") await tx.execute(sql`select 1/0`).catch(() => "went on");
+            return "returned";
           },
           app.db,
-        ).catch((error: unknown) => expect(String(error)).toMatch(/boom|select 1\/0/));
+        ).catch((error: unknown) => error);
+        if (fail === "no") expect(outcome).toBe("returned");
+        else if (fail === "refused and caught by fn") expect(outcome).toBeInstanceOf(AbortedTransactionError);
+        else expect(String(outcome)).toMatch(/boom|select 1\/0/);
         expect(await rows(app.db, who), fail).toEqual([before]);
         const next = await withTenantContext("org_a", "u_a", (tx) => rows<{ login: string }>(tx, who), app.db);
         expect(next[0]?.login).toBe(before?.login);
