@@ -176,19 +176,16 @@ describe("one bookkeeping table both migrators agree on", () => {
     await runMigrations(t.driver, readMigrationFolder(legacy));
     expect((await verifyMigrations(t.driver, readMigrationFolder(upgraded))).rerunByDrizzle).toEqual([]);
     // drizzle-orm 1.0 applies b, then a branch's older twin a with the same SQL: each name has its row.
-    const b = addFolderMigration(
-      upgraded,
-      "b",
-      new Date(Date.UTC(2030, 0, 2)),
-      'CREATE TABLE IF NOT EXISTS "twin" ("id" integer);',
-    );
+    const twin = (name: string, day: number) =>
+      addFolderMigration(
+        upgraded,
+        name,
+        new Date(Date.UTC(2030, 0, day)),
+        'CREATE TABLE IF NOT EXISTS "twin" ("id" integer);',
+      );
+    const b = twin("b", 2);
     await theirs(t, upgraded);
-    const a = addFolderMigration(
-      upgraded,
-      "a",
-      new Date(Date.UTC(2030, 0, 1)),
-      'CREATE TABLE IF NOT EXISTS "twin" ("id" integer);',
-    );
+    const a = twin("a", 1);
     await theirs(t, upgraded);
     expect((await rows(t)).slice(-2).map((r) => r.name)).toEqual([b, a]);
     const verify = await verifyMigrations(t.driver, readMigrationFolder(upgraded));
