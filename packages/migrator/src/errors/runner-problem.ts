@@ -176,7 +176,7 @@ export type RunnerProblem =
       kind: "accept-refused";
       tag: string;
       reason: "not-modified" | "not-an-edit" | "no-history" | "uncommitted" | "line-endings";
-      /** The file's newest commit (`uncommitted`, `line-endings`). */
+      /** The commit of the text the database applied (`line-endings`). */
       commit?: string;
       appliedHash?: string;
       fileHash?: string;

@@ -48,7 +48,6 @@ async function evidenceOf(
       kind: "accept-refused",
       tag,
       reason: "uncommitted",
-      commit: "HEAD",
       appliedHash,
       fileHash,
     });
