@@ -249,6 +249,7 @@ function planMigration(
     if (!parsed.noTransaction && statement.units.length > 1) {
       // Pieces move whole: a statement that would move, sharing its piece with others, stays.
       for (const unit of statement.units) {
+        if (unit.guards.inDoBlock) continue;
         const table = unit.type === "IndexStmt" ? tableName(objectField(unit.node, "relation")) : undefined;
         const existing = table !== undefined && state.existedBefore(table, parsed.file);
         if (existing || concurrentStatement(unit))
