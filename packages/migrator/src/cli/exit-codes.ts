@@ -3,7 +3,7 @@
  * - 0 success;
  * - 1 the command ran and found a failure: a migration failed, the review found errors, tenants
  *   are not isolated, a seed tier failed, db:revert refused, db:upgrade-layout's checks failed (the
- *   folder restored), or an unexpected error;
+ *   folder restored), a bookkeeping table the session cannot use, or an unexpected error;
  * - 2 invalid input: the migrations folder, an option, a config or baseline file, an unknown
  *   migration, a seed tier refused for this environment, an unknown seed environment, a committed migration for `--fix`, a
  *   server refusing `--live`'s throwaway database, snapshots no installed Drizzle Kit can diff, no
