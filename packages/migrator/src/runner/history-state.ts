@@ -56,22 +56,25 @@ export function compareHistory(folder: MigrationFolder, rows: readonly AppliedRo
   }
   const second = folder.layout === "folders";
   const key = (when: number | null) => (when === null ? null : second ? Math.floor(when / 1000) : when);
+  /** Each hash's migrations and rows, in order (one pass each, not a search per migration). */
+  const migrationsByHash = groupBy(folder.migrations, (m) => m.hash);
+  const rowsByHash = groupBy([...unmatched], (r) => r.hash);
+  const take = (migration: Migration, row: AppliedRow) => {
+    matched.set(migration, row);
+    unmatched.delete(row);
+  };
   // Migrations with the same SQL share a hash: a row goes to the one of them whose `when` it records.
-  for (const row of [...unmatched]) {
-    const sameHash = folder.migrations.filter((m) => !matched.has(m) && m.hash === row.hash);
-    const [byWhen, ...others] = sameHash.filter((m) => key(m.when) === key(row.createdAt));
-    if (sameHash.length > 1 && byWhen && others.length === 0) {
-      matched.set(byWhen, row);
-      unmatched.delete(row);
+  for (const [hash, twins] of migrationsByHash) {
+    if (twins.length < 2) continue;
+    for (const row of rowsByHash.get(hash) ?? []) {
+      const [byWhen, ...others] = twins.filter((m) => !matched.has(m) && key(m.when) === key(row.createdAt));
+      if (byWhen && others.length === 0) take(byWhen, row);
     }
   }
   for (const migration of folder.migrations) {
     if (matched.has(migration)) continue;
-    const row = [...unmatched].find((r) => r.hash === migration.hash);
-    if (row) {
-      matched.set(migration, row);
-      unmatched.delete(row);
-    }
+    const row = rowsByHash.get(migration.hash)?.find((r) => unmatched.has(r));
+    if (row) take(migration, row);
   }
   const leftMigrations = folder.migrations.filter((m) => !matched.has(m));
   for (const migration of leftMigrations) {
@@ -106,4 +109,15 @@ export function compareHistory(folder: MigrationFolder, rows: readonly AppliedRo
     expectedCount: folder.migrations.length,
     pendingCount: migrations.filter((m) => m.state === "pending" || m.state === "out-of-order").length,
   };
+}
+
+/** The items by key, each group in the items' order. */
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const group = groups.get(key(item));
+    if (group) group.push(item);
+    else groups.set(key(item), [item]);
+  }
+  return groups;
 }
