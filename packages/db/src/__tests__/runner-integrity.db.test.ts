@@ -834,8 +834,9 @@ describe("db:accept-hash accepts an edit only with evidence", () => {
     writeFileSync(file, 'CREATE TABLE "accept_probe" ("id" integer);\nDROP TABLE "accept_probe";\n');
     const uncommitted = await runCommand("accept-hash", [tag, "--migrations", migrations], env);
     expect(uncommitted.code).toBe(3);
-    expect(uncommitted.stderr).toContain(`${tag}: the file is not what git's HEAD holds`);
+    expect(uncommitted.stderr).toContain(`${tag}: ${file} is not what git's HEAD holds`);
     expect(uncommitted.stderr).toContain("fix: commit the edit once it is reviewed, then accept it");
+    expect(uncommitted.stderr).toContain(`git checkout HEAD -- ${file}`);
 
     // A CRLF checkout of the committed text (Windows' core.autocrlf): named as such, and not accepted.
     execFileSync("git", ["config", "core.autocrlf", "true"], { cwd: repo });

@@ -322,12 +322,12 @@ function acceptRefusal(p: Extract<RunnerProblem, { kind: "accept-refused" }>): {
       };
     case "uncommitted":
       return {
-        message: `${p.tag}: the file is not what git's HEAD holds${hashes}: an accepted edit is a reviewed, committed one`,
-        fix: "commit the edit once it is reviewed, then accept it; or put the file back (git checkout -- <file>)",
+        message: `${p.tag}: ${p.file ?? "the file"} is not what git's HEAD holds${hashes}: an accepted edit is a reviewed, committed one`,
+        fix: `commit the edit once it is reviewed, then accept it; or put the file back: git checkout HEAD -- ${p.file ?? "<file>"}`,
       };
     case "line-endings":
       return {
-        message: `${p.tag}: the file differs from the text the database applied (${p.commit?.slice(0, 12)}) only in line endings${hashes}: a checkout that converts them (core.autocrlf, a .gitattributes eol), and migrations are hashed byte for byte`,
+        message: `${p.tag}: ${p.file ?? "the file"} differs from the text the database applied (${p.commit?.slice(0, 12)}) only in line endings${hashes}: a checkout that converts them (core.autocrlf, a .gitattributes eol), and migrations are hashed byte for byte`,
         fix: "do not accept: check the folder out with the line endings it was applied with (for LF: git config core.autocrlf input, or `*.sql text eol=lf` in .gitattributes), then db:status shows it applied",
       };
     case "no-history":

@@ -178,6 +178,8 @@ export type RunnerProblem =
       reason: "not-modified" | "not-an-edit" | "no-history" | "uncommitted" | "line-endings";
       /** The commit of the text the database applied (`line-endings`). */
       commit?: string;
+      /** The migration's file (`uncommitted`, `line-endings`). */
+      file?: string;
       appliedHash?: string;
       fileHash?: string;
     }

@@ -48,6 +48,7 @@ async function evidenceOf(
       kind: "accept-refused",
       tag,
       reason: "uncommitted",
+      file,
       appliedHash,
       fileHash,
     });
@@ -63,6 +64,7 @@ async function evidenceOf(
       kind: "accept-refused",
       tag,
       reason: "line-endings",
+      file,
       commit: applied.commit,
       appliedHash,
       fileHash,
