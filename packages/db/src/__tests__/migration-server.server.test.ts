@@ -113,6 +113,29 @@ describe("on the PostgreSQL server", () => {
     expect(table?.present).toBe(false);
   });
 
+  it("db:accept-hash says it waits for another run's lock, then gives up after --wait-timeout (exit 5), changing nothing", async () => {
+    const t = await freshDatabase();
+    const s = scratch();
+    const tag = s.add("to_edit", 'CREATE TABLE "accept_wait" ("id" integer);');
+    await runMigrations(t.driver, readMigrationFolder(s.dir));
+    s.write(tag, `-- reviewed\n${s.read(tag)}`);
+    const holder = await otherSession(t.url);
+    await holder.query("SELECT pg_advisory_lock($1::bigint)", [MIGRATOR_LOCK_KEY]);
+    const run = await runCommand(
+      "accept-hash",
+      [tag, "--migrations", s.dir, "--without-git", "--wait-timeout", "300"],
+      { DATABASE_URL: t.url },
+    );
+    expect(run.code, run.stderr).toBe(5);
+    expect(run.stdout).toContain(
+      `another run holds the migrator's lock on this database (key ${MIGRATOR_LOCK_KEY}): waiting up to 300 ms for it to finish`,
+    );
+    const [row] = await t.driver.query<{ hash: string }>(
+      "SELECT hash FROM drizzle.__drizzle_migrations ORDER BY id DESC LIMIT 1",
+    );
+    expect(row!.hash).not.toBe(readMigrationFolder(s.dir).migrations.at(-1)!.hash);
+  });
+
   it("an unreachable server and bad credentials exit 4 with the reason and never the password", async () => {
     const unreachable = await runCommand("migrate", [], {
       DATABASE_URL: "postgres://trovella:hunter2-secret@127.0.0.1:1/trovella",

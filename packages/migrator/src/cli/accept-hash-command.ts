@@ -26,6 +26,8 @@ export function acceptHashCommand(project: Project, name = "db:accept-hash") {
             const accepted = await acceptMigrationHashes(driver, folder, tags, {
               ...session,
               withoutGit: flags.withoutGit ?? false,
+              // As db:migrate: on stdout, but beside the one JSON object on stderr.
+              onWait: (message) => (flags.json ? context.err(`${message}\n`) : context.out(`${message}\n`)),
             });
             if (flags.json) context.out(`${JSON.stringify({ ok: true, target: driver.target, accepted }, null, 2)}\n`);
             for (const a of flags.json ? [] : accepted) {

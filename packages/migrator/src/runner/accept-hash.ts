@@ -5,7 +5,7 @@ import { committedBlob, diffAgainst, differsFromHead, fileVersions, repositoryRo
 import { migrationHash } from "../journal/file-hash.ts";
 import { findMigration } from "../journal/find-migration.ts";
 import type { Migration, MigrationFolder } from "../journal/migration-folder.ts";
-import { inMigratorLockedTransaction } from "./advisory-lock.ts";
+import { inMigratorLockedTransaction, lockWaitMessage } from "./advisory-lock.ts";
 import { BOOKKEEPING_TABLE, readAppliedRows } from "./bookkeeping.ts";
 import { compareHistory } from "./history-state.ts";
 import { resolveSessionOptions, type SessionOptions } from "./session-options.ts";
@@ -84,12 +84,19 @@ export async function acceptMigrationHashes(
   driver: Driver,
   folder: MigrationFolder,
   tags: readonly string[],
-  options: Partial<SessionOptions> & { withoutGit?: boolean } = {},
+  options: Partial<SessionOptions> & {
+    withoutGit?: boolean;
+    /** Hears once, before it waits, that another run holds the migrator's lock (what to print). */
+    onWait?: (message: string) => void;
+  } = {},
 ): Promise<AcceptedHash[]> {
   // One transaction under a transaction-level lock: behind a transaction-mode pooler a
   // session-level lock could be taken on one server connection and released on another, left
   // held for whoever gets the first (every later db:migrate then waits for it).
-  return inMigratorLockedTransaction(driver, resolveSessionOptions(options), async () => {
+  const session = resolveSessionOptions(options);
+  const { onWait } = options;
+  const waiting = onWait ? { onWait: () => onWait(lockWaitMessage(session.waitTimeoutMs)) } : {};
+  return inMigratorLockedTransaction(driver, { ...session, ...waiting }, async () => {
     const history = compareHistory(folder, await readAppliedRows(driver));
     const changes: AcceptedHash[] = [];
     const accepting = new Set<string>();

@@ -20,6 +20,14 @@ export const MIGRATOR_LOCK_HELD_SQL =
   ` AND classid = (${MIGRATOR_LOCK_KEY}::bigint >> 32)::oid AND objid = (${MIGRATOR_LOCK_KEY}::bigint & 4294967295)::oid` +
   " AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))";
 
+/** A wait in words: `60 s`, or `500 ms` under a second. */
+const waitFor = (ms: number) => (ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`);
+
+/** What a command says, once, before it waits for another run's migrator lock. */
+export function lockWaitMessage(waitTimeoutMs: number): string {
+  return `another run holds the migrator's lock on this database (key ${MIGRATOR_LOCK_KEY}): waiting up to ${waitFor(waitTimeoutMs)} for it to finish (--wait-timeout, MIGRATE_WAIT_TIMEOUT)`;
+}
+
 /** How often a wait for an advisory lock asks again. */
 const POLL_MS = 200;
 
@@ -117,7 +125,7 @@ export async function withMigratorLock<T>(
  */
 export async function inMigratorLockedTransaction<T>(
   driver: Driver,
-  options: { waitTimeoutMs: number; lockTimeoutMs: number; statementTimeoutMs: number },
+  options: { waitTimeoutMs: number; lockTimeoutMs: number; statementTimeoutMs: number; onWait?: () => void },
   fn: () => Promise<T>,
 ): Promise<T> {
   const wait = await waitForAdvisoryLock(
@@ -140,7 +148,7 @@ export async function inMigratorLockedTransaction<T>(
       await driver.exec("ROLLBACK");
       return false;
     },
-    { waitTimeoutMs: options.waitTimeoutMs },
+    { waitTimeoutMs: options.waitTimeoutMs, ...(options.onWait ? { onWait: options.onWait } : {}) },
   );
   if (wait.outcome !== "locked")
     throw new RunnerError({ kind: "runner-busy", waitedMs: wait.waitedMs, lockKey: MIGRATOR_LOCK_KEY });

@@ -6,7 +6,7 @@ import { loadParser, type ParsedMigration, parseMigration } from "../sql/parse-m
 import { conformingStringsOff, lockReleases } from "../sql/session-statements.ts";
 import { transactionControlProblems } from "../sql/transaction-control.ts";
 import { verifyMigrations, type VerifyResult } from "../verify/verify-migrations.ts";
-import { MIGRATOR_LOCK_KEY, withMigratorLock } from "./advisory-lock.ts";
+import { lockWaitMessage, MIGRATOR_LOCK_KEY, withMigratorLock } from "./advisory-lock.ts";
 import { type AppliedMigration, applyMigration, type LockRetry } from "./apply-migration.ts";
 import { ensureBookkeeping, upgradeBookkeeping } from "./bookkeeping.ts";
 import { compareHistory } from "./history-state.ts";
@@ -21,9 +21,6 @@ import {
 import { interruptingSignal } from "../runtime/interrupting-signal.ts";
 
 /** What a run reports while it works, so a command can print progress. */
-/** A wait in words: `60 s`, or `500 ms` under a second. */
-const waitFor = (ms: number) => (ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`);
-
 export type RunEvent =
   | { type: "state"; applied: number; expected: number; pending: number }
   | { type: "applying"; tag: string }
@@ -227,7 +224,7 @@ async function run(
     () =>
       emit({
         type: "waiting",
-        message: `another run holds the migrator's lock on this database (key ${MIGRATOR_LOCK_KEY}): waiting up to ${waitFor(session.options.waitTimeoutMs)} for it to finish (--wait-timeout, MIGRATE_WAIT_TIMEOUT)`,
+        message: lockWaitMessage(session.options.waitTimeoutMs),
       }),
   );
 }
