@@ -72,7 +72,7 @@ export {
 } from "./upgrade/upgrade-layout.ts";
 
 export { probeRlsCatalog, type RelationInfo, type RlsCatalog } from "./rls/catalog-probe.ts";
-export { buildCoverageMatrix, type CoverageMatrix, type RlsFinding } from "./rls/coverage-matrix.ts";
+export { buildCoverageMatrix, type CoverageMatrix, type RlsFinding, type RlsWarning } from "./rls/coverage-matrix.ts";
 export { type CoverageReport, coverageReport } from "./rls/coverage-report.ts";
 export type { RlsConfig } from "./rls/rls-config.ts";
 export { discoverTenantTables, TenantTableMismatchError } from "./rls/tenant-table-discovery.ts";

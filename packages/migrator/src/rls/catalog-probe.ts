@@ -162,6 +162,25 @@ export interface EventTriggerInfo {
   runsAs: string | null;
 }
 
+/**
+ * A foreign key from one table with the tenant column to another. Its check and its ON DELETE
+ * action run past RLS, so unless the key pairs the two tenant columns, a row of one tenant can
+ * point at another tenant's row.
+ */
+export interface TenantReferenceInfo {
+  /** The referencing table (`schema.table` outside the configured schema). */
+  table: string;
+  constraint: string;
+  /** The referenced table, named the same way. */
+  references: string;
+  columns: string[];
+  referencedColumns: string[];
+  /** `no action`, `restrict`, `cascade`, `set null` or `set default`. */
+  onDelete: string;
+  /** The key equates the referencing row's tenant column with the referenced row's. */
+  tenantPaired: boolean;
+}
+
 /** Everything `buildCoverageMatrix` needs, read in one go. */
 export interface RlsCatalog {
   config: RlsConfig;
@@ -177,6 +196,8 @@ export interface RlsCatalog {
   appRoles: AppRoleInfo[];
   /** Enabled event triggers no extension owns. */
   eventTriggers?: EventTriggerInfo[];
+  /** Foreign keys between tables with the tenant column. */
+  tenantReferences?: TenantReferenceInfo[];
 }
 
 /** Schemas no project object lives in. */
@@ -275,6 +296,7 @@ export async function probeRlsCatalog(driver: Driver, config: RlsConfig): Promis
     routines: await probeRoutines(driver, config, existing),
     appRoles: roles,
     eventTriggers: await probeEventTriggers(driver),
+    tenantReferences: await probeTenantReferences(driver, config),
   };
 }
 
@@ -443,6 +465,39 @@ async function probeRoutines(driver: Driver, config: RlsConfig, roles: string[])
                      and has_function_privilege(r.oid, p.oid, 'EXECUTE'))
       order by 1`,
     [config.schema, roles],
+  );
+}
+
+/** Whether relation `<rel>` has the tenant column `$2` (SQL). */
+const hasTenantColumn = (rel: string) =>
+  `exists (select 1 from pg_attribute a where a.attrelid = ${rel} and a.attname = $2 and a.attnum > 0 and not a.attisdropped)`;
+
+/** The names of constraint `co`'s columns `<key>` (`conkey`, `confkey`) of relation `<rel>`, in key order (SQL). */
+const keyColumns = (key: string, rel: string) =>
+  `array(select a.attname from unnest(co.${key}) with ordinality k(num, pos)
+          join pg_attribute a on a.attrelid = co.${rel} and a.attnum = k.num order by k.pos)::text[]`;
+
+/**
+ * Foreign keys between two tables with the tenant column, outside the system schemas; a
+ * partition's copy of its parent's key is left out (the parent's stands for it).
+ */
+async function probeTenantReferences(driver: Driver, config: RlsConfig): Promise<TenantReferenceInfo[]> {
+  return driver.query<TenantReferenceInfo>(
+    `select ${displayName("c.relname")} as "table", co.conname as "constraint", ${displayName("f.relname", "fn")} as "references",
+            ${keyColumns("conkey", "conrelid")} as columns, ${keyColumns("confkey", "confrelid")} as "referencedColumns",
+            case co.confdeltype when 'a' then 'no action' when 'r' then 'restrict' when 'c' then 'cascade'
+                                when 'n' then 'set null' else 'set default' end as "onDelete",
+            exists (select 1 from unnest(co.conkey, co.confkey) k(num, fnum)
+                      join pg_attribute a on a.attrelid = co.conrelid and a.attnum = k.num
+                      join pg_attribute fa on fa.attrelid = co.confrelid and fa.attnum = k.fnum
+                     where a.attname = $2 and fa.attname = $2) as "tenantPaired"
+       from pg_constraint co
+       join pg_class c on c.oid = co.conrelid join pg_namespace n on n.oid = c.relnamespace
+       join pg_class f on f.oid = co.confrelid join pg_namespace fn on fn.oid = f.relnamespace
+      where co.contype = 'f' and co.conparentid = 0 and ${SYSTEM_SCHEMAS}
+        and ${hasTenantColumn("c.oid")} and ${hasTenantColumn("f.oid")}
+      order by 1, 2`,
+    [config.schema, config.tenantColumn],
   );
 }
 

@@ -639,4 +639,28 @@ describe("every reachable object is classified", () => {
     expect(owning(0)).toEqual([]);
     expect(owning(2)).toEqual(["large-object-owned"]);
   });
+
+  it("warns of a foreign key between tenant tables that leaves the tenant column out, by what the other tenant's delete does", () => {
+    const reference = (onDelete: string, tenantPaired: boolean) => ({
+      table: "notes",
+      constraint: "notes_doc_fk",
+      references: "archive.docs",
+      columns: ["doc_id"],
+      referencedColumns: ["id"],
+      onDelete,
+      tenantPaired,
+    });
+    const warned = (onDelete: string, tenantPaired = false) =>
+      buildCoverageMatrix(catalog({ tenantReferences: [reference(onDelete, tenantPaired)] })).warnings;
+    expect(warned("cascade", true)).toEqual([]);
+    const [restrict] = warned("restrict");
+    expect(restrict?.code).toBe("cross-tenant-reference");
+    expect(restrict?.message).toContain("can no longer delete that row");
+    expect(restrict?.fix).toBe(
+      'make org_id part of the key: UNIQUE ("org_id", "id") on "archive"."docs", then FOREIGN KEY ("org_id", "doc_id") REFERENCES "archive"."docs" ("org_id", "id") ON DELETE RESTRICT',
+    );
+    expect(warned("no action")[0]?.fix).toMatch(/\("org_id", "id"\)$/);
+    expect(warned("set default")[0]?.fix).toContain('ON DELETE SET DEFAULT ("doc_id") (the column list');
+    expect(buildCoverageMatrix(catalog({ tenantReferences: [reference("cascade", false)] })).ok).toBe(true);
+  });
 });

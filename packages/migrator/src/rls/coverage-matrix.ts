@@ -25,7 +25,10 @@
  * row), a missing WITH CHECK, TRUNCATE/TRIGGER/REFERENCES for an app role, a grant to another app
  * role on what is not shared, an app role that can CREATE in a schema or is a member of a role
  * that bypasses RLS. A policy applies to an app role when it is for PUBLIC, the role, or any role
- * the role is a member of. Returns data; the command decides how to print it.
+ * the role is a member of. Warnings (exit 0): a tenant table without an index leading on the
+ * tenant column, and a foreign key between tenant tables that leaves the tenant column out of its
+ * key (a tenant's row can point at another tenant's: no row is read, but the other tenant's deletes
+ * are blocked or reach it). Returns data; the command decides how to print it.
  */
 import type {
   AppRoleInfo,
@@ -35,6 +38,7 @@ import type {
   RlsCatalog,
   RoleInfo,
   RoutineInfo,
+  TenantReferenceInfo,
 } from "./catalog-probe.ts";
 import { callsSettingPerRow } from "../sql/setting-calls.ts";
 import { quoteIdent } from "../sql/quote-ident.ts";
@@ -82,9 +86,12 @@ export interface RlsFinding {
   fix: string;
 }
 
-/** Advice that does not break isolation (exit 0), such as a missing tenant index. */
+/**
+ * Advice that lets no tenant read another's rows (exit 0): a missing tenant index, or a foreign key
+ * that lets one tenant's row point at another's.
+ */
 export interface RlsWarning {
-  code: "tenant-index-missing";
+  code: "tenant-index-missing" | "cross-tenant-reference";
   table: string;
   message: string;
   fix: string;
@@ -191,6 +198,37 @@ const sqlName = (name: string) => {
 };
 
 const declared = (list: readonly string[] | undefined, name: string) => (list ?? []).includes(name);
+
+/** What another tenant's delete of the referenced row does to the rows pointing at it, by ON DELETE. */
+const ON_DELETE_EFFECT: Record<string, string> = {
+  "no action": "the other tenant can no longer delete that row, nor its organization",
+  restrict: "the other tenant can no longer delete that row, nor its organization",
+  cascade: "the other tenant's delete of that row deletes the rows pointing at it",
+  "set null": "the other tenant's delete of that row updates the rows pointing at it",
+  "set default": "the other tenant's delete of that row updates the rows pointing at it",
+};
+
+/**
+ * The warning for a foreign key between tenant tables whose key leaves out the tenant column:
+ * PostgreSQL checks the key and runs its ON DELETE action past RLS, so a tenant's row may point at
+ * a row of another tenant that it can name. The fix makes the tenant column part of the key.
+ */
+function crossTenantReference(reference: TenantReferenceInfo, tenantColumn: string): RlsWarning {
+  const keyOf = (names: string[]) => [tenantColumn, ...names].map(quoteIdent).join(", ");
+  const action = reference.onDelete.toUpperCase();
+  const setsColumns = reference.onDelete.startsWith("set ");
+  const onDelete = setsColumns
+    ? ` ON DELETE ${action} (${reference.columns.map(quoteIdent).join(", ")})`
+    : reference.onDelete === "no action"
+      ? ""
+      : ` ON DELETE ${action}`;
+  return {
+    code: "cross-tenant-reference",
+    table: reference.table,
+    message: `foreign key ${reference.constraint} of ${reference.table} (${reference.columns.join(", ")}) references ${reference.references} without ${tenantColumn}, and PostgreSQL checks it past RLS: a tenant's row may point at another tenant's ${reference.references} row, an insert tells the tenant whether an id it names exists, and ${ON_DELETE_EFFECT[reference.onDelete] ?? "the other tenant's delete of that row changes the rows pointing at it"} (ON DELETE ${action})`,
+    fix: `make ${tenantColumn} part of the key: UNIQUE (${keyOf(reference.referencedColumns)}) on ${sqlName(reference.references)}, then FOREIGN KEY (${keyOf(reference.columns)}) REFERENCES ${sqlName(reference.references)} (${keyOf(reference.referencedColumns)})${onDelete}${setsColumns ? ` (the column list, PostgreSQL 15 and later, leaves ${tenantColumn} alone; Drizzle Kit does not write it: add it to the generated migration before it is committed)` : ""}`,
+  };
+}
 
 /** Judges the policies of one RLS table against a scope; pushes findings. */
 function judgePolicies(
@@ -313,6 +351,10 @@ export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
     }
     return { table: table.table, rlsEnabled: table.rlsEnabled, rlsForced: table.rlsForced, commands };
   });
+
+  for (const reference of catalog.tenantReferences ?? []) {
+    if (!reference.tenantPaired) warnings.push(crossTenantReference(reference, config.tenantColumn));
+  }
 
   for (const policy of catalog.policies) {
     if (policy.roles.includes("public")) {
