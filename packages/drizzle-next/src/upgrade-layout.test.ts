@@ -5,7 +5,7 @@
  * and puts the folder back byte for byte when `drizzle-kit up` or a check fails.
  */
 import { spawnSync } from "node:child_process";
-import { readdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -172,6 +172,52 @@ describe("db:upgrade-layout leaves the folder as it was", () => {
     expect(run.stderr).toContain("the folder is back exactly as it was");
     expect(folderManifest(p.migrations)).toEqual(before);
     expect(readMigrationFolder(p.migrations).layout).toBe("journal");
+  });
+
+  it("puts the folder back when Drizzle Kit writes a snapshot of another id, or two migrations share one snapshot id", async () => {
+    // A Drizzle Kit that runs the pinned one's up, then gives the third converted snapshot another id.
+    const p = project();
+    const kit = join(p.root, "tampering-kit");
+    mkdirSync(kit);
+    writeFileSync(join(kit, "package.json"), JSON.stringify({ name: "drizzle-kit", version: "1.0.0-tampering" }));
+    writeFileSync(
+      join(kit, "bin.cjs"),
+      `const { spawnSync } = require("node:child_process");
+       const { readdirSync, readFileSync, writeFileSync } = require("node:fs");
+       const run = spawnSync(process.execPath, [${JSON.stringify(DRIZZLE_KIT_1)}, ...process.argv.slice(2)], { stdio: "inherit" });
+       if (run.status !== 0) process.exit(run.status ?? 1);
+       const out = process.argv[process.argv.indexOf("--out") + 1];
+       const third = readdirSync(out).filter((name) => /^[0-9]{14}_/.test(name)).sort()[2];
+       const file = out + "/" + third + "/snapshot.json";
+       const snapshot = JSON.parse(readFileSync(file, "utf8"));
+       snapshot.id = "00000000-0000-4000-8000-000000000000";
+       writeFileSync(file, JSON.stringify(snapshot, null, 2));`,
+    );
+    const before = folderManifest(p.migrations);
+    const tampered = await upgrade(p.migrations, ["--drizzle-kit", kit]);
+    expect(tampered.code).toBe(1);
+    expect(tampered.stderr).toMatch(/snapshot\.json: id 00000000-0000-4000-8000-000000000000, was [0-9a-f-]{36}/);
+    expect(tampered.stderr).toContain("the folder is back exactly as it was");
+    expect(folderManifest(p.migrations)).toEqual(before);
+
+    // Two journal entries of one prefix share meta/NNNN_snapshot.json: the converted chain forks.
+    const q = project();
+    addJournalMigration(q.migrations, "alpha", Date.UTC(2027, 0, 5, 10), "SELECT 1;");
+    addJournalMigration(q.migrations, "beta", Date.UTC(2027, 0, 5, 11), "SELECT 2;");
+    const journalPath = join(q.migrations, "meta", "_journal.json");
+    const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: { idx: number; tag: string }[] };
+    const [alpha, beta] = journal.entries.slice(-2);
+    if (!alpha || !beta) throw new Error("no entries added");
+    const betaTag = beta.tag;
+    beta.tag = `${alpha.tag.slice(0, 4)}_beta`;
+    renameSync(join(q.migrations, `${betaTag}.sql`), join(q.migrations, `${beta.tag}.sql`));
+    rmSync(join(q.migrations, "meta", `${betaTag.slice(0, 4)}_snapshot.json`), { force: true });
+    writeFileSync(journalPath, JSON.stringify(journal, null, 2));
+    const forkedBefore = folderManifest(q.migrations);
+    const forked = await upgrade(q.migrations);
+    expect(forked.code).toBe(1);
+    expect(forked.stderr).toMatch(/snapshot\.json: one snapshot id \([0-9a-f-]{36}\) for 2 migrations/);
+    expect(folderManifest(q.migrations)).toEqual(forkedBefore);
   });
 
   it("leaves no copy behind in the temporary directory", async () => {

@@ -3,7 +3,7 @@
  * restored byte for byte, which is checked, not assumed.
  */
 import { createHash } from "node:crypto";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, relative } from "node:path";
 
@@ -41,18 +41,27 @@ export interface FolderBackup {
   discard(): void;
 }
 
-/** Copies `folder` aside (with its manifest) before it is rewritten in place. */
-export function backUpFolder(folder: string): FolderBackup {
+/**
+ * Copies `folder` aside (with its manifest) before it is rewritten in place. A symbolic link to a
+ * folder is followed: the folder it points at is copied and put back, and the link left alone.
+ */
+export function backUpFolder(linkOrFolder: string): FolderBackup {
+  const folder = realpathSync(linkOrFolder);
   const parent = mkdtempSync(join(tmpdir(), "migrations-backup-"));
   const copy = join(parent, basename(folder));
-  cpSync(folder, copy, { recursive: true, preserveTimestamps: true });
+  cpSync(folder, copy, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
   const before = folderManifest(folder);
   const discard = () => rmSync(parent, { recursive: true, force: true });
   return {
     copy,
     restore() {
-      rmSync(folder, { recursive: true, force: true });
-      cpSync(copy, folder, { recursive: true, preserveTimestamps: true });
+      try {
+        rmSync(folder, { recursive: true, force: true });
+        cpSync(copy, folder, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+      } catch (error) {
+        // The copy stays: it is then the only whole one.
+        return [`${folder} (${(error as Error).message})`];
+      }
       const left = manifestDifferences(before, folderManifest(folder));
       if (left.length === 0) discard();
       return left;

@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import type { Driver } from "../drivers/driver.ts";
+import { type Driver, isConnectionLost } from "../drivers/driver.ts";
 import { MigratorError } from "../errors/migrator-error.ts";
 import { type Migration, type MigrationFolder, readMigrationFolder } from "../journal/migration-folder.ts";
 import type { HistoryState } from "../runner/history-state.ts";
@@ -48,13 +48,14 @@ export interface UpgradeLayoutReport {
 
 /**
  * Why `db:upgrade-layout` refused (`layout-upgrade-refused`: no Drizzle Kit 1.0 to run, exit 2) or
- * undid the conversion (`layout-check-failed`: `drizzle-kit up` failed or a check did, exit 1).
+ * undid the conversion (`layout-check-failed`: `drizzle-kit up` failed or a check did, exit 1;
+ * `connection-lost`: the database went away during its check, exit 4).
  */
 export class UpgradeLayoutError extends MigratorError {
   override name = "UpgradeLayoutError";
 
   constructor(
-    code: "layout-upgrade-refused" | "layout-check-failed",
+    code: "layout-upgrade-refused" | "layout-check-failed" | "connection-lost",
     message: string,
     fix: string,
     /** What failed, one line each. */
@@ -103,8 +104,15 @@ function objectNames(snapshot: Snapshot): string[] {
     .sort();
 }
 
-/** The checks of the converted folder against the one before; failures in words. */
-function checkFolder(before: MigrationFolder, path: string): { after?: MigrationFolder; failures: string[] } {
+/**
+ * The checks of the converted folder against the one before, whose snapshots were read before
+ * `drizzle-kit up` removed them (`oldSnapshots`, by position); failures in words.
+ */
+function checkFolder(
+  before: MigrationFolder,
+  oldSnapshots: readonly (Snapshot | undefined)[],
+  path: string,
+): { after?: MigrationFolder; failures: string[] } {
   let after: MigrationFolder;
   try {
     after = readMigrationFolder(path);
@@ -128,31 +136,46 @@ function checkFolder(before: MigrationFolder, path: string): { after?: Migration
     if (!converted) return;
     if (converted.sql !== old.sql || converted.hash !== old.hash)
       failures.push(`${converted.file}: not the bytes of ${old.file} (sha256 ${old.hash} → ${converted.hash})`);
-    failures.push(...checkSnapshot(old, converted, after.migrations[position - 1]));
+    failures.push(...checkSnapshot(old, oldSnapshots[position], converted, after.migrations[position - 1]));
   });
+  const ids = after.migrations.flatMap((m) => (m.snapshot?.id ? [m.snapshot.id] : []));
+  for (const id of new Set(ids.filter((id, index) => ids.indexOf(id) !== index))) {
+    const twins = after.migrations.filter((m) => m.snapshot?.id === id);
+    failures.push(
+      `${cappedList(twins.map((m) => m.snapshotPath))}: one snapshot id (${id}) for ${twins.length} migrations (the snapshot chain forks)`,
+    );
+  }
   return { after, failures };
 }
 
-/** A converted snapshot: format 8, the old id, the old parent (the previous migration's), the same objects. */
-function checkSnapshot(old: Migration, converted: Migration, previous: Migration | undefined): string[] {
+/**
+ * A converted snapshot: format 8; and, where the migration had a snapshot (`snapshot`, read
+ * before the conversion), its id, its parent (the previous migration's) and the same objects.
+ */
+function checkSnapshot(
+  old: Migration,
+  snapshot: Snapshot | undefined,
+  converted: Migration,
+  previous: Migration | undefined,
+): string[] {
   if (!converted.snapshot) return [`${converted.snapshotPath}: missing or unreadable`];
-  if (!old.snapshot) return [];
   try {
     if (snapshotVersion(converted.snapshot) !== "8")
-      return [`${converted.snapshotPath}: still format 7, not Drizzle Kit 1.0's`];
+      return [`${converted.snapshotPath}: format ${snapshotVersion(converted.snapshot)}, not Drizzle Kit 1.0's 8`];
   } catch (error) {
     return [`${converted.snapshotPath}: ${(error as Error).message}`];
   }
+  if (!snapshot) return [];
   const failures: string[] = [];
   const parents = converted.snapshot.prevIds ?? [];
-  if (converted.snapshot.id !== old.snapshot.id)
-    failures.push(`${converted.snapshotPath}: id ${converted.snapshot.id}, was ${old.snapshot.id}`);
-  const parent = previous?.snapshot?.id ?? old.snapshot.prevId;
+  if (converted.snapshot.id !== snapshot.id)
+    failures.push(`${converted.snapshotPath}: id ${converted.snapshot.id}, was ${snapshot.id}`);
+  const parent = previous?.snapshot?.id ?? snapshot.prevId;
   if (!isDeepStrictEqual(parents, [parent]))
     failures.push(
       `${converted.snapshotPath}: parents ${JSON.stringify(parents)}, expected [${JSON.stringify(parent)}] (the snapshot chain is broken)`,
     );
-  if (!isDeepStrictEqual(objectNames(converted.snapshot), objectNames(old.snapshot)))
+  if (!isDeepStrictEqual(objectNames(converted.snapshot), objectNames(snapshot)))
     failures.push(`${converted.snapshotPath}: records other objects than ${old.snapshotPath}`);
   return failures;
 }
@@ -191,6 +214,8 @@ export async function upgradeLayout(options: UpgradeLayoutOptions): Promise<Upgr
   if (before.layout === "folders") return { alreadyConverted: true, migrations, checks: [] };
   const kit = drizzleKitOne(options, folder);
   const stateBefore = options.driver ? await migrationStatus(options.driver, before) : undefined;
+  // Read now: a snapshot is parsed on first use, and drizzle-kit up removes the 0.x files.
+  const oldSnapshots = before.migrations.map((m) => m.snapshot);
 
   const backup = backUpFolder(folder);
   const failures: string[] = [];
@@ -204,27 +229,38 @@ export async function upgradeLayout(options: UpgradeLayoutOptions): Promise<Upgr
     const output = `${run.stderr ?? ""}${run.stdout ?? ""}`.trim().split("\n").slice(-5).join(" / ");
     failures.push(`drizzle-kit up exited with ${run.status ?? run.signal ?? run.error?.message}: ${output}`);
   }
-  const checked = failures.length ? { failures: [] } : checkFolder(before, folder);
-  failures.push(...checked.failures);
   let stateAfter: HistoryState | undefined;
-  if (!failures.length && options.driver && stateBefore && checked.after) {
-    stateAfter = await migrationStatus(options.driver, checked.after);
-    failures.push(...checkDatabase(stateBefore, stateAfter, options.driver.target));
+  let lostConnection = false;
+  try {
+    const checked = failures.length ? { failures: [] } : checkFolder(before, oldSnapshots, folder);
+    failures.push(...checked.failures);
+    if (!failures.length && options.driver && stateBefore && checked.after) {
+      stateAfter = await migrationStatus(options.driver, checked.after);
+      failures.push(...checkDatabase(stateBefore, stateAfter, options.driver.target));
+    }
+  } catch (error) {
+    // The checks did not finish: the folder is not known to be right, so it goes back all the same.
+    lostConnection = isConnectionLost(error);
+    failures.push(
+      `the checks could not finish${lostConnection ? ` (the connection to ${options.driver?.target ?? "the database"} was lost)` : ""}: ${(error as Error).message}`,
+    );
   }
 
   if (failures.length) {
     const left = backup.restore();
     const restored = left.length === 0;
     throw new UpgradeLayoutError(
-      "layout-check-failed",
+      lostConnection ? "connection-lost" : "layout-check-failed",
       `the conversion of ${folder} to Drizzle Kit 1.0's layout failed its checks (${failures.length}): ${failures.join("; ")}; ${
         restored
           ? "the folder is back exactly as it was"
-          : `the folder could not be put back (${left.slice(0, 5).join(", ")} differ): the copy taken first is ${backup.copy}`
+          : `the folder could not be put back (what differs or failed: ${cappedList(left)}): the copy taken first is ${backup.copy}`
       }`,
-      restored
-        ? "fix what failed in the 0.x folder (or the Drizzle Kit installed) and run db:upgrade-layout again; nothing was changed"
-        : `restore the folder from git or from ${backup.copy}`,
+      !restored
+        ? `restore the folder from git or from ${backup.copy}`
+        : lostConnection
+          ? "run db:upgrade-layout again once the database is reachable; nothing was changed"
+          : "fix what failed in the 0.x folder (or the Drizzle Kit installed) and run db:upgrade-layout again; nothing was changed",
       failures,
       restored,
       restored ? undefined : backup.copy,
@@ -232,6 +268,7 @@ export async function upgradeLayout(options: UpgradeLayoutOptions): Promise<Upgr
   }
   backup.discard();
   const n = before.migrations.length;
+  const withSnapshot = oldSnapshots.filter((snapshot) => snapshot !== undefined).length;
   const report: UpgradeLayoutReport = {
     alreadyConverted: false,
     drizzleKit: { version: kit.version, dir: kit.dir },
@@ -239,7 +276,9 @@ export async function upgradeLayout(options: UpgradeLayoutOptions): Promise<Upgr
     checks: [
       `the same ${n} migrations, in the same order, each named as drizzle-orm 1.0 records it`,
       `the same SQL bytes and SHA-256 hashes (${n} files)`,
-      `the snapshot chain intact: ${n} snapshots in format 8 with their ids, each the child of the one before, recording the same objects`,
+      `the snapshot chain intact: ${n} snapshots in format 8, ${
+        withSnapshot === n ? "each" : `the ${withSnapshot} the 0.x folder had`
+      } with its id, the child of the one before, recording the same objects`,
     ],
   };
   if (options.driver && stateAfter) {
