@@ -83,7 +83,11 @@ export function createDatabase(
       max: options.max ?? DEFAULT_POOL_MAX,
       connectionTimeoutMillis: acquireTimeout(options),
     });
+    // A client whose server ends its session emits 'error': the pool listens only while the client
+    // is idle, so one checked out (a transaction, the seed's lock holder) needs its own listener or
+    // Node crashes. Its query fails all the same, and the caller sees that error.
     pool.on("error", () => undefined);
+    pool.on("connect", (client) => client.on("error", () => undefined));
     return { db: drizzlePg(pool, { schema }) as unknown as Database, close: () => pool.end() };
   }
   if (options.pglite) {

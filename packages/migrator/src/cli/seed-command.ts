@@ -1,10 +1,10 @@
 import { Command } from "commander";
-import type { Driver } from "../drivers/driver.ts";
+import { databaseCause, type Driver, isConnectionLost } from "../drivers/driver.ts";
 import { readMigrationFolder } from "../journal/migration-folder.ts";
 import { migrationStatus } from "../runner/migration-status.ts";
 import { MigratorError } from "../errors/migrator-error.ts";
 import { SeedError } from "../seed/seed-error.ts";
-import type { SeedReport } from "../seed/run-seed.ts";
+import { type SeedReport, seedConnectionLost } from "../seed/run-seed.ts";
 import { textTable } from "../text/text-table.ts";
 import type { CommandContext } from "./command-context.ts";
 import { EXIT } from "./exit-codes.ts";
@@ -102,11 +102,13 @@ export function seedCommand(project: Project, name = "db:seed") {
             const seedError =
               error instanceof SeedError
                 ? error
-                : new SeedError({
-                    code: "tier-failed",
-                    message: `Seeding failed: ${errorMessage(error)}`,
-                    fix: "check that the database is reachable and migrated (db:migrate), then run the command again",
-                  });
+                : isConnectionLost(databaseCause(error))
+                  ? seedConnectionLost(databaseCause(error), "during the seed")
+                  : new SeedError({
+                      code: "tier-failed",
+                      message: `Seeding failed: ${errorMessage(error)}`,
+                      fix: "check that the database is reachable and migrated (db:migrate), then run the command again",
+                    });
             if (seedError.completed?.length && !flags.json && seedError.code !== "interrupted")
               context.err(`Completed before the failure: ${seedError.completed.join(", ")}.\n`);
             throw seedError;

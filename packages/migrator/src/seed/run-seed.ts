@@ -2,7 +2,7 @@
  * The seed orchestrator: decides which tiers may run in this environment, refuses demo data in
  * production, runs the tiers in order and returns what each did, table by table.
  */
-import { databaseCause, databaseErrorFields } from "../drivers/driver.ts";
+import { databaseCause, databaseErrorFields, isConnectionLost } from "../drivers/driver.ts";
 import { MigratorError } from "../errors/migrator-error.ts";
 import { DATABASE_ENVIRONMENT_SETTING } from "./database-environment.ts";
 import { SeedError, type SeedErrorData } from "./seed-error.ts";
@@ -214,6 +214,20 @@ const MAX_MESSAGE = 500;
 /** `text` ending in one full stop (or its own ? or !). */
 const sentence = (text: string) => (/[.!?]$/.test(text.trimEnd()) ? text.trimEnd() : `${text.trimEnd()}.`);
 
+/**
+ * The connection to the server was lost `where` (exit 4): a server's `idle_session_timeout` or
+ * `idle_in_transaction_session_timeout`, a restart, the network. What a tier wrote is kept or rolled
+ * back as for any failure.
+ */
+export function seedConnectionLost(error: unknown, where: string, tier?: string): SeedError {
+  return new SeedError({
+    code: "connection-lost",
+    ...(tier === undefined ? {} : { tier }),
+    message: `The connection to the database was lost ${where}: ${sentence(databaseErrorFields(error).message)}`,
+    fix: "Check the server (a restart, or an idle_session_timeout or idle_in_transaction_session_timeout shorter than a seed's pauses) and run the command again; every tier is idempotent: the next run counts the rows already written as present.",
+  });
+}
+
 function tierFailure(tier: string, error: unknown): SeedError {
   if (error instanceof SeedError) {
     return error.tier === undefined ? new SeedError({ ...seedErrorData(error), tier }) : error;
@@ -230,6 +244,7 @@ function tierFailure(tier: string, error: unknown): SeedError {
     });
   }
   const cause = databaseCause(error);
+  if (isConnectionLost(cause)) return seedConnectionLost(cause, `while seed tier "${tier}" ran`, tier);
   const fields = databaseErrorFields(cause);
   const tableName = (cause as { table?: unknown } | null)?.table;
   const table = typeof tableName === "string" && tableName !== "" ? ` on table ${tableName}` : "";

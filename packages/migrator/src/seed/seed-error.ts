@@ -21,6 +21,8 @@ export type SeedErrorCode =
   | "migrations-pending"
   /** The database rejected a statement while the tier ran. */
   | "tier-failed"
+  /** The connection to the server was lost (a server's idle timeout, a restart): exit 4. */
+  | "connection-lost"
   /** SIGINT or SIGTERM: stopped after the running tier (or while waiting for another run). */
   | "interrupted";
 

@@ -44,3 +44,34 @@ describe("db:seed while another run holds the seed lock", () => {
     }
   });
 });
+
+describe("db:seed when the server ends its session", () => {
+  it("exits 4 with the error and its fix, not a crash on an unhandled 'error' event", async () => {
+    if (t.connection.kind !== "postgres") throw new Error("server only");
+    // The reference tier waits behind this lock; its session is then ended by the server.
+    await t.driver.exec("begin; lock table ai_model in access exclusive mode");
+    try {
+      const run = startCommand("seed", ["--tier", "reference"], { DATABASE_URL: t.connection.url });
+      let ended = 0;
+      for (let i = 0; i < 200 && ended === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        // Inside a transaction pg_stat_activity is read once, unless its snapshot is cleared.
+        await t.driver.query("select pg_stat_clear_snapshot()");
+        const [row] = await t.driver.query<{ n: number }>(
+          `select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
+            where datname = current_database() and pid <> pg_backend_pid() and wait_event_type = 'Lock'`,
+        );
+        ended = row?.n ?? 0;
+      }
+      expect(ended).toBe(1);
+      const { code, stdout, stderr } = await run.done;
+      expect(stderr).not.toContain("Unhandled 'error' event");
+      expect(stderr).toMatch(/^error: The connection to the database was lost while seed tier "reference" ran: /m);
+      expect(stderr).toMatch(/^fix: Check the server .* and run the command again/m);
+      expect(stdout).toBe("");
+      expect(code, stderr).toBe(4);
+    } finally {
+      await t.driver.exec("rollback");
+    }
+  });
+});
