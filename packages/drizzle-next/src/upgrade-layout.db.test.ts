@@ -75,9 +75,27 @@ describe("db:upgrade-layout --check-database", () => {
     });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(
-      `${t.driver.target}: row ${names.length} records the name 2027${last.slice(4)}, but the folder is ${last}: drizzle-orm 1.0 would run it again`,
+      `${t.driver.target}: drizzle-orm 1.0 would run ${last} again (row ${names.length}): no row has its name (its row's is "2027${last.slice(4)}")`,
     );
     expect(run.stderr).toContain("the folder is back exactly as it was");
+    expect(folderManifest(p.migrations)).toEqual(before);
+  });
+
+  it("fails when the table has drizzle-orm 1.0's name column but the rows no names, as 0.45 leaves them", async () => {
+    const t = await migrated();
+    const p = projectWith(MIGRATIONS_FOLDER);
+    resources.later(p.remove);
+    await t.driver.exec('ALTER TABLE drizzle.__drizzle_migrations ADD COLUMN "name" text');
+    const before = folderManifest(p.migrations);
+    const run = await runCaptured(upgradeLayoutCommand(projectOn(t, p.migrations)), ["--check-database"], {
+      env: {},
+      cwd: p.root,
+    });
+    expect(run.code).toBe(1);
+    const first = readMigrationFolder(MIGRATIONS_FOLDER).migrations[0]?.name ?? "";
+    expect(run.stderr).toContain(
+      `${t.driver.target}: drizzle-orm 1.0 would run ${first} again (row 1): no row has its name (its row's is empty)`,
+    );
     expect(folderManifest(p.migrations)).toEqual(before);
   });
 });

@@ -4,8 +4,8 @@
  * as `drizzle-kit up` does, in UTC whatever the machine's zone, refuses without a Drizzle Kit 1.0,
  * and puts the folder back byte for byte when `drizzle-kit up` or a check fails.
  */
-import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -218,6 +218,44 @@ describe("db:upgrade-layout leaves the folder as it was", () => {
     expect(forked.code).toBe(1);
     expect(forked.stderr).toMatch(/snapshot\.json: one snapshot id \([0-9a-f-]{36}\) for 2 migrations/);
     expect(folderManifest(q.migrations)).toEqual(forkedBefore);
+  });
+
+  it("puts the folder back and exits 130 when Ctrl-C stops drizzle-kit up half-way", async () => {
+    // A Drizzle Kit whose up converts the folder, says so, then takes its time, as a long history does.
+    const p = project();
+    const kit = join(p.root, "slow-kit");
+    mkdirSync(kit);
+    writeFileSync(join(kit, "package.json"), JSON.stringify({ name: "drizzle-kit", version: "1.0.0-slow" }));
+    writeFileSync(
+      join(kit, "bin.cjs"),
+      `const { spawnSync } = require("node:child_process");
+       spawnSync(process.execPath, [${JSON.stringify(DRIZZLE_KIT_1)}, ...process.argv.slice(2)], { stdio: "inherit" });
+       require("node:fs").writeFileSync(${JSON.stringify(join(kit, "converted"))}, "");
+       setTimeout(() => undefined, 60_000);`,
+    );
+    const before = folderManifest(p.migrations);
+    // What `pnpm db:upgrade-layout` runs: the package's script, from the package folder.
+    const child = spawn(
+      "node_modules/.bin/run-built",
+      ["src/upgrade-layout.ts", "--migrations", p.migrations, "--drizzle-kit", kit],
+      {
+        cwd: fileURLToPath(new URL("../../db", import.meta.url)),
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    for (let i = 0; i < 400 && !existsSync(join(kit, "converted")); i++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(readdirSync(p.migrations)).not.toContain("0000_lying_agent_zero.sql"); // converted, not yet checked
+    child.kill("SIGINT");
+    expect(await exited, stderr).toBe(130);
+    expect(stderr).toContain("SIGINT: stopping drizzle-kit up and putting the folder back");
+    expect(stderr).toContain(
+      "error: interrupted by SIGINT: drizzle-kit up was stopped; the folder is back exactly as it was",
+    );
+    expect(folderManifest(p.migrations)).toEqual(before);
   });
 
   it("leaves no copy behind in the temporary directory", async () => {

@@ -18,11 +18,19 @@ function describe(report: UpgradeLayoutReport, folder: string): string {
   ].join("\n");
 }
 
+/** What a first signal does, and what a second one (quitting at once) leaves. */
+const SIGNAL_WORDS = {
+  stopping: "stopping drizzle-kit up and putting the folder back",
+  quitting:
+    "quitting at once: the folder may be left half-converted. The copy taken first is in the temporary directory (migrations-backup-*): put it back, or restore the folder from git",
+};
+
 /**
  * `db:upgrade-layout`: converts a Drizzle Kit 0.x migrations folder to 1.0's layout with the
  * project's own `drizzle-kit up` (1.0), checks the result, and puts the folder back as it was when
  * a check fails. Exit 0 converted (or in 1.0's layout already), 1 a check failed (folder restored),
- * 2 no Drizzle Kit 1.0 to run or a folder that cannot be read, 4 the database cannot be reached.
+ * 2 no Drizzle Kit 1.0 to run or a folder that cannot be read, 4 the database cannot be reached or
+ * went away, 130/143 SIGINT/SIGTERM stopped drizzle-kit up (folder restored).
  */
 export function upgradeLayoutCommand(project: Project, name = "db:upgrade-layout") {
   return (context: CommandContext): Command => {
@@ -36,14 +44,22 @@ export function upgradeLayoutCommand(project: Project, name = "db:upgrade-layout
     addFolderOptions(command, project);
     return command.action(async (flags: FolderFlags & { drizzleKit?: string; checkDatabase?: boolean }) => {
       await runAction(context, { json: flags.json, project }, async () => {
+        const interrupt = new AbortController();
         const options: UpgradeLayoutOptions = {
           folder: userPath(context, flags.migrations),
           env: context.env,
+          signal: interrupt.signal,
           ...(flags.drizzleKit ? { drizzleKit: userPath(context, flags.drizzleKit) } : {}),
         };
-        const report = flags.checkDatabase
-          ? await withSession(project, context, (driver) => upgradeLayout({ ...options, driver }))
-          : await upgradeLayout(options);
+        const release = context.trapSignals?.((signal) => interrupt.abort(signal), SIGNAL_WORDS);
+        let report: UpgradeLayoutReport;
+        try {
+          report = flags.checkDatabase
+            ? await withSession(project, context, (driver) => upgradeLayout({ ...options, driver }))
+            : await upgradeLayout(options);
+        } finally {
+          release?.();
+        }
         context.out(
           flags.json
             ? `${JSON.stringify({ ok: true, ...report }, null, 2)}\n`

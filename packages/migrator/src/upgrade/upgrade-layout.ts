@@ -7,7 +7,7 @@
  * the old layout) the same migrations applied. On any failed check the folder is put back exactly
  * as it was, from a copy taken first.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
@@ -20,6 +20,7 @@ import { type DrizzleKitInstall, drizzleKitAt, findDrizzleKit } from "../snapsho
 import { snapshotEntities } from "../snapshot/snapshot-entities.ts";
 import { type Snapshot, snapshotVersion } from "../snapshot/snapshot.ts";
 import { cappedList } from "../text/capped-list.ts";
+import { type VerifyResult, verifyMigrations } from "../verify/verify-migrations.ts";
 import { backUpFolder } from "./folder-backup.ts";
 
 export interface UpgradeLayoutOptions {
@@ -31,6 +32,8 @@ export interface UpgradeLayoutOptions {
   driver?: Driver;
   /** The environment `drizzle-kit up` runs in (`TZ` is set to `UTC`). */
   env?: NodeJS.ProcessEnv;
+  /** Aborted (with the signal's name as its reason): `drizzle-kit up` is stopped and the folder put back. */
+  signal?: AbortSignal;
 }
 
 /** What the upgrade did and checked. */
@@ -49,13 +52,14 @@ export interface UpgradeLayoutReport {
 /**
  * Why `db:upgrade-layout` refused (`layout-upgrade-refused`: no Drizzle Kit 1.0 to run, exit 2) or
  * undid the conversion (`layout-check-failed`: `drizzle-kit up` failed or a check did, exit 1;
- * `connection-lost`: the database went away during its check, exit 4).
+ * `connection-lost`: the database went away during its check, exit 4; `interrupted`: SIGINT or
+ * SIGTERM stopped `drizzle-kit up`, exit 130 or 143). The folder is put back in each case.
  */
 export class UpgradeLayoutError extends MigratorError {
   override name = "UpgradeLayoutError";
 
   constructor(
-    code: "layout-upgrade-refused" | "layout-check-failed" | "connection-lost",
+    code: "layout-upgrade-refused" | "layout-check-failed" | "connection-lost" | "interrupted",
     message: string,
     fix: string,
     /** What failed, one line each. */
@@ -63,12 +67,14 @@ export class UpgradeLayoutError extends MigratorError {
     /** For a failed check: whether the folder is back byte for byte (else the copy is kept at `backup`). */
     readonly restored?: boolean,
     readonly backup?: string,
+    /** For `interrupted`: the signal (the exit code is 128 + its number). */
+    readonly signal?: string,
   ) {
     super(code, message, fix);
   }
 
   protected override details(): Record<string, unknown> {
-    return { failures: this.failures, restored: this.restored, backup: this.backup };
+    return { failures: this.failures, restored: this.restored, backup: this.backup, signal: this.signal };
   }
 }
 
@@ -94,6 +100,33 @@ function drizzleKitOne(options: UpgradeLayoutOptions, folder: string): DrizzleKi
       fix,
     );
   return { ...kit, bin };
+}
+
+/**
+ * Runs Drizzle Kit 1.0's `drizzle-kit up` on `folder`, in its parent folder; `signal` stops it
+ * (SIGTERM), so a Ctrl-C during a long conversion reaches the restore.
+ */
+function drizzleKitUp(
+  bin: string,
+  folder: string,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal | undefined,
+): Promise<{ code: number | null; signal: string | null; error?: string; output: string }> {
+  return new Promise((done) => {
+    // A relative --out: 1.0.0-rc.5-5935859 reads "./<out>/…" and fails on an absolute one.
+    const child = spawn(process.execPath, [bin, "up", "--dialect", "postgresql", "--out", `./${basename(folder)}`], {
+      cwd: dirname(folder),
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      ...(signal ? { signal } : {}),
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+    let error: string | undefined;
+    child.on("error", (e) => (error = e.message)); // not started, or stopped by `signal`
+    child.on("close", (code, killed) => done({ code, signal: killed, output, ...(error ? { error } : {}) }));
+  });
 }
 
 /** The objects a snapshot records, by kind, schema, table and name (primary keys aside: 1.0 records them on their own). */
@@ -180,8 +213,16 @@ function checkSnapshot(
   return failures;
 }
 
-/** The database against the converted folder: what was applied before still is, by name where rows have one. */
-function checkDatabase(before: HistoryState, after: HistoryState, target: string): string[] {
+/**
+ * The database against the converted folder: what was applied before still is, and drizzle-orm
+ * 1.0 would apply none of it again (`rerun`: verifyMigrations' judgement, by the rows' names).
+ */
+function checkDatabase(
+  before: HistoryState,
+  after: HistoryState,
+  rerun: VerifyResult["rerunByDrizzle"],
+  target: string,
+): string[] {
   const failures: string[] = [];
   before.migrations.forEach((state, position) => {
     const now = after.migrations[position];
@@ -190,11 +231,9 @@ function checkDatabase(before: HistoryState, after: HistoryState, target: string
       failures.push(
         `${target}: ${state.migration.tag} was applied, and ${now?.migration.tag ?? "it"} is ${now?.state ?? "gone"} now`,
       );
-    else if (now.row.name && now.row.name !== now.migration.name)
-      failures.push(
-        `${target}: row ${now.row.id} records the name ${now.row.name}, but the folder is ${now.migration.name}: drizzle-orm 1.0 would run it again`,
-      );
   });
+  for (const r of rerun)
+    failures.push(`${target}: drizzle-orm 1.0 would run ${r.tag} again (row ${r.id}): ${r.reason}`);
   if (after.unknown.length > before.unknown.length)
     failures.push(`${target}: ${after.unknown.length - before.unknown.length} applied row(s) match no migration now`);
   return failures;
@@ -219,15 +258,30 @@ export async function upgradeLayout(options: UpgradeLayoutOptions): Promise<Upgr
 
   const backup = backUpFolder(folder);
   const failures: string[] = [];
-  const run = spawnSync(
-    process.execPath,
-    // A relative --out: 1.0.0-rc.5-5935859 reads "./<out>/…" and fails on an absolute one.
-    [kit.bin, "up", "--dialect", "postgresql", "--out", `./${basename(folder)}`],
-    { cwd: dirname(folder), env: { ...(options.env ?? process.env), TZ: "UTC" }, encoding: "utf8" },
-  );
-  if (run.status !== 0) {
-    const output = `${run.stderr ?? ""}${run.stdout ?? ""}`.trim().split("\n").slice(-5).join(" / ");
-    failures.push(`drizzle-kit up exited with ${run.status ?? run.signal ?? run.error?.message}: ${output}`);
+  const run = await drizzleKitUp(kit.bin, folder, { ...(options.env ?? process.env), TZ: "UTC" }, options.signal);
+  // A Ctrl-C reaches drizzle-kit up too (the terminal signals the whole group), maybe first.
+  const interrupted = options.signal?.aborted
+    ? String(options.signal.reason ?? "SIGINT")
+    : run.signal === "SIGINT" || run.signal === "SIGTERM"
+      ? run.signal
+      : undefined;
+  if (interrupted) {
+    const left = backup.restore();
+    throw new UpgradeLayoutError(
+      "interrupted",
+      `interrupted by ${interrupted}: drizzle-kit up was stopped; ${left.length === 0 ? "the folder is back exactly as it was" : `the folder could not be put back (what differs or failed: ${cappedList(left)}): the copy taken first is ${backup.copy}`}`,
+      left.length === 0
+        ? "run db:upgrade-layout again when it can finish; nothing was changed"
+        : `restore the folder from git or from ${backup.copy}`,
+      [],
+      left.length === 0,
+      left.length === 0 ? undefined : backup.copy,
+      interrupted,
+    );
+  }
+  if (run.code !== 0) {
+    const output = run.output.trim().split("\n").slice(-5).join(" / ");
+    failures.push(`drizzle-kit up exited with ${run.code ?? run.signal ?? run.error}: ${output}`);
   }
   let stateAfter: HistoryState | undefined;
   let lostConnection = false;
@@ -236,7 +290,8 @@ export async function upgradeLayout(options: UpgradeLayoutOptions): Promise<Upgr
     failures.push(...checked.failures);
     if (!failures.length && options.driver && stateBefore && checked.after) {
       stateAfter = await migrationStatus(options.driver, checked.after);
-      failures.push(...checkDatabase(stateBefore, stateAfter, options.driver.target));
+      const { rerunByDrizzle } = await verifyMigrations(options.driver, checked.after);
+      failures.push(...checkDatabase(stateBefore, stateAfter, rerunByDrizzle, options.driver.target));
     }
   } catch (error) {
     // The checks did not finish: the folder is not known to be right, so it goes back all the same.
