@@ -50,6 +50,14 @@ describe("fixMigrations", () => {
       '0001_m1.sql:1: index "note_body_idx" moved, built CONCURRENTLY IF NOT EXISTS outside a transaction',
       "0002_m1-online.sql written (new migration)",
     ]);
+    // Drizzle Kit 1.0 names a folder by its second: each migration has a second of its own.
+    const journal = JSON.parse(readFileSync(join(folder, "meta", "_journal.json"), "utf8")) as {
+      entries: { tag: string; when: number }[];
+    };
+    const seconds = journal.entries.map((e) => Math.floor(e.when / 1000));
+    expect(journal.entries.map((e) => e.tag)).toEqual(["0000_m0", "0001_m1", "0002_m1-online"]);
+    expect(new Set(seconds).size).toBe(3);
+    expect(seconds).toEqual([...seconds].sort((a, b) => a - b));
   });
 
   it("leaves an index where it is when a later statement of the migration uses its table: ON CONFLICT on it, a foreign key to it, a renamed column", async () => {

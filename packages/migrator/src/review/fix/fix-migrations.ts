@@ -97,6 +97,9 @@ interface MigrationPlan {
   changes: string[];
 }
 
+/** The first millisecond of the second after `when`'s (Drizzle Kit 1.0 names folders by the second). */
+const nextSecond = (when: number) => (Math.floor(when / 1000) + 1) * 1000;
+
 /**
  * Fixes the uncommitted migrations of a folder (see the module comment). Throws a `MigratorError`
  * (`fix-refused`) for a committed TAG or a folder outside git, before writing anything.
@@ -479,7 +482,7 @@ function writePlans(
     items.push({
       name: `${item.name}-online`,
       sql: followUp(plan, moved),
-      when: migration.when + 1,
+      when: nextSecond(migration.when),
       ...(migration.snapshot
         ? { snapshot: { ...migration.snapshot, id: randomUUID(), prevId: migration.snapshot.id } }
         : {}),
@@ -504,7 +507,9 @@ function writePlans(
       : item.from !== undefined && numberOf(item.from) >= numberOf(next.tag)
         ? item.from
         : next.tag;
-    item.when = Math.max(item.when, prevWhen + 1);
+    // Each in a second of its own: Drizzle Kit 1.0 names a migration's folder by the second
+    // (`drizzle-kit up` included), and two of one second convert out of order or collide.
+    if (Math.floor(item.when / 1000) <= Math.floor(prevWhen / 1000)) item.when = nextSecond(prevWhen);
     prevWhen = item.when;
     if (item.snapshot && prevId !== undefined && item.snapshot.prevId !== prevId) {
       item.snapshot = { ...item.snapshot, prevId };
