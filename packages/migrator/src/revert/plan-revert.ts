@@ -243,6 +243,9 @@ function namesIn(text: string, label: string): boolean {
   return name !== undefined && namesInText(text, name);
 }
 
+/** The attribution of an overlap that no later migration's record shows. */
+const SOME_LATER = "the later migrations";
+
 /**
  * What stands in the way of reverting `target` alone. Snapshot-recorded objects are compared with
  * the net change since it (`net`: after TAG → now), so a later change that a later revert already
@@ -283,7 +286,7 @@ function laterConflicts(
       const by = later
         .filter((l) => touchedBy(l).changed.has(theirs) || touchedBy(l).used.has(theirs))
         .map((l) => l.tag);
-      for (const migration of by.length ? by : ["the later migrations"])
+      for (const migration of by.length ? by : [SOME_LATER])
         push({ object: ours, migration, touches: `${how} ${theirs}` });
     }
   };
@@ -310,7 +313,11 @@ function laterConflicts(
       push({ object: "what it changed", migration: l.tag, touches });
     }
   }
-  return conflicts;
+  // An overlap no single migration's record showed, but whose statement one of them wrote by hand, is that one's.
+  const named = new Set(
+    conflicts.filter((c) => c.migration !== SOME_LATER).map((c) => `${c.object}\u0000${c.touches}`),
+  );
+  return conflicts.filter((c) => c.migration !== SOME_LATER || !named.has(`${c.object}\u0000${c.touches}`));
 }
 
 function schemaChanges(touched: TouchedObjects, schemaFolder: string | undefined): SchemaChange[] {
