@@ -121,18 +121,18 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
     expect(plan.notes.join("\n")).toMatch(/REVOKE on "ai_model", "ai_model_pricing": the revert drops them/);
   });
 
-  it("reverts an earlier migration that no later one touches (0005), without drift against the changed-back schema", async () => {
+  it("reverts an earlier migration that no later one touches (0009), without drift against the changed-back schema", async () => {
     const s = scratchUpTo();
-    const plan = await planRevert({ folder: s.dir, tag: "0005" });
+    const plan = await planRevert({ folder: s.dir, tag: "0009" });
     expect(plan.wasLast).toBe(false);
     expect(plan.checkedLater).toEqual(
       s
         .journal()
-        .entries.slice(6)
+        .entries.slice(10)
         .map((e) => e.tag),
     );
     const reverted = generateDrizzleJson(
-      schemaWithout("skillExecution", "skillExecutionRelations", "skillExecutionStatusEnum"),
+      schemaWithout("documentChunk", "documentChunkRelations", "documentSourceTableEnum"),
     );
     expect(await generateMigration(plan.migration.snapshot as never, reverted)).toEqual([]);
   });

@@ -1,8 +1,9 @@
 /**
  * A foreign key between tenant tables whose key leaves out `organization_id` lets one tenant's row
  * point at another tenant's: PostgreSQL checks the key and runs its ON DELETE action past RLS.
- * `db:rls` warns of each such key (no row is read across tenants, so exit 0), and its fix, run as
- * printed, closes it. Each case runs in a transaction on a migrated database and is rolled back.
+ * Trovella's keys pair `organization_id` (0014–0016); `db:rls` warns of a key that does not (no
+ * row is read across tenants, so exit 0), and its fix, run as printed, closes it. Each case that
+ * changes the schema runs in a transaction and is rolled back.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { coverageReport, type RlsWarning } from "@repo/migrator";
@@ -11,7 +12,7 @@ import { createTestDatabase, type TestDatabase } from "../testing/test-database.
 
 let t: TestDatabase;
 
-/** Two organizations, a plan of each, a step of each plan, a member of the first. */
+/** Two organizations, a plan of each, a step of each plan, a batch of the other, a member of the first. */
 const TWO_TENANTS = `
   insert into organization (id, name, slug) values ('org_own', 'own', 'own'), ('org_other', 'other', 'other');
   insert into "user" (id, name, email) values ('user_own', 'own', 'own@example.com');
@@ -22,6 +23,10 @@ const TWO_TENANTS = `
     values ('step_own', 'org_own', 'plan_own', 1, 'search', 'own step'),
            ('step_other', 'org_other', 'plan_other', 1, 'search', 'other step');
 `;
+
+/** A step of org_own's that names org_other's plan. */
+const PLANT_STEP = `insert into plan_step (id, organization_id, plan_id, position, step_type, title)
+  values ('step_planted', 'org_own', 'plan_other', 9, 'search', 'planted')`;
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -56,8 +61,19 @@ async function asTenant(sql: string): Promise<{ code?: string } | undefined> {
   }
 }
 
+const crossTenant = (warnings: RlsWarning[]) => warnings.filter((w) => w.code === "cross-tenant-reference");
 const warningOn = (warnings: RlsWarning[], constraint: string) =>
-  warnings.find((w) => w.code === "cross-tenant-reference" && w.message.includes(`foreign key ${constraint} `));
+  crossTenant(warnings).find((w) => w.message.includes(`foreign key ${constraint} `));
+
+/** Trovella's keys as 0000–0013 had them: to the referenced row's id alone. */
+const KEYS_BY_ID = `
+  alter table plan_step drop constraint plan_step_plan_id_tenant_fk,
+    add constraint plan_step_plan_id_fk foreign key (plan_id) references research_plan (id) on delete cascade;
+  alter table research_artifact drop constraint research_artifact_step_id_tenant_fk,
+    add constraint research_artifact_step_id_fk foreign key (step_id) references plan_step (id) on delete set null;
+  alter table ai_usage drop constraint ai_usage_batch_id_tenant_fk,
+    add constraint ai_usage_batch_id_fk foreign key (batch_id) references ai_batch (id);
+`;
 
 /** The statements a warning's fix prints: the referenced table's UNIQUE, and the new key in place of the old. */
 function fixStatements(warning: RlsWarning, table: string, constraint: string): string {
@@ -68,53 +84,71 @@ function fixStatements(warning: RlsWarning, table: string, constraint: string): 
     alter table ${table} drop constraint ${constraint}, add constraint ${constraint} ${foreignKey};`;
 }
 
-describe("a foreign key between tenant tables without the tenant column", () => {
-  it("lets a tenant point at another tenant's row and have it deleted by that tenant; db:rls warns, naming what happens", async () => {
+describe("Trovella's keys between tenant tables", () => {
+  it("pair organization_id: a tenant cannot point at another's row, a SET NULL keeps organization_id, db:rls warns of none", async () => {
     await rolledBack(async () => {
-      expect(
-        await asTenant(`insert into plan_step (id, organization_id, plan_id, position, step_type, title)
-                        values ('step_planted', 'org_own', 'plan_other', 9, 'search', 'planted')`),
-      ).toBeUndefined();
-      await t.driver.exec("delete from research_plan where id = 'plan_other'");
-      expect(await t.driver.query("select 1 from plan_step where id = 'step_planted'")).toEqual([]);
-    });
-    const report = await coverageReport(t.driver, RLS_CONFIG);
-    expect(report.matrix.ok).toBe(true);
-    const warning = warningOn(report.matrix.warnings, "plan_step_plan_id_research_plan_id_fk");
-    expect(warning?.table).toBe("plan_step");
-    expect(warning?.message).toContain("deletes the rows pointing at it (ON DELETE CASCADE)");
-    expect(warning?.fix).toContain(
-      `FOREIGN KEY ("organization_id", "plan_id") REFERENCES "research_plan" ("organization_id", "id") ON DELETE CASCADE`,
-    );
-    expect(report.output).toContain("[cross-tenant-reference] foreign key plan_step_plan_id_research_plan_id_fk");
-    // ON DELETE NO ACTION: the other tenant can no longer delete its row.
-    expect(warningOn(report.matrix.warnings, "ai_usage_batch_id_ai_batch_id_fk")?.message).toContain(
-      "can no longer delete that row, nor its organization",
-    );
-  });
-
-  it("is closed by the printed fix: the insert is refused, a SET NULL keeps the tenant column, and the warning goes", async () => {
-    const before = (await coverageReport(t.driver, RLS_CONFIG)).matrix.warnings;
-    const cascade = warningOn(before, "plan_step_plan_id_research_plan_id_fk");
-    const setNull = warningOn(before, "research_artifact_step_id_plan_step_id_fk");
-    if (!cascade || !setNull) throw new Error("the migrated schema no longer has the keys this test fixes");
-    expect(setNull.fix).toContain(`ON DELETE SET NULL ("step_id")`);
-    await rolledBack(async () => {
-      await t.driver.exec(fixStatements(cascade, "plan_step", "plan_step_plan_id_research_plan_id_fk"));
-      await t.driver.exec(fixStatements(setNull, "research_artifact", "research_artifact_step_id_plan_step_id_fk"));
-      const refused = await asTenant(`insert into plan_step (id, organization_id, plan_id, position, step_type, title)
-                                      values ('step_planted', 'org_own', 'plan_other', 9, 'search', 'planted')`);
-      expect(refused?.code).toBe("23503"); // foreign_key_violation
+      expect((await asTenant(PLANT_STEP))?.code).toBe("23503"); // foreign_key_violation
       await t.driver.exec(`insert into research_artifact (id, organization_id, step_id, artifact_type, title)
                            values ('artifact_own', 'org_own', 'step_own', 'note', 'a note')`);
       await t.driver.exec("delete from plan_step where id = 'step_own'");
       expect(
         await t.driver.query("select organization_id, step_id from research_artifact where id = 'artifact_own'"),
       ).toEqual([{ organization_id: "org_own", step_id: null }]);
-      const after = (await coverageReport(t.driver, RLS_CONFIG)).matrix.warnings;
-      expect(warningOn(after, "plan_step_plan_id_research_plan_id_fk")).toBeUndefined();
-      expect(warningOn(after, "research_artifact_step_id_plan_step_id_fk")).toBeUndefined();
-      expect(after.length).toBe(before.length - 2);
+    });
+    expect(crossTenant((await coverageReport(t.driver, RLS_CONFIG)).matrix.warnings)).toEqual([]);
+  });
+});
+
+describe("a foreign key between tenant tables without the tenant column", () => {
+  it("lets a tenant point at another tenant's row and have it deleted by that tenant; db:rls warns, naming what happens", async () => {
+    await rolledBack(async () => {
+      await t.driver.exec(KEYS_BY_ID);
+      expect(await asTenant(PLANT_STEP)).toBeUndefined();
+      await t.driver.exec("delete from research_plan where id = 'plan_other'");
+      expect(await t.driver.query("select 1 from plan_step where id = 'step_planted'")).toEqual([]);
+    });
+    await rolledBack(async () => {
+      await t.driver.exec(KEYS_BY_ID);
+      const report = await coverageReport(t.driver, RLS_CONFIG);
+      expect(report.matrix.ok).toBe(true);
+      expect(crossTenant(report.matrix.warnings).map((w) => w.table)).toEqual([
+        "ai_usage",
+        "plan_step",
+        "research_artifact",
+      ]);
+      const cascade = warningOn(report.matrix.warnings, "plan_step_plan_id_fk");
+      expect(cascade?.message).toContain("deletes the rows pointing at it (ON DELETE CASCADE)");
+      expect(cascade?.fix).toContain(
+        `FOREIGN KEY ("organization_id", "plan_id") REFERENCES "research_plan" ("organization_id", "id") ON DELETE CASCADE`,
+      );
+      expect(warningOn(report.matrix.warnings, "ai_usage_batch_id_fk")?.message).toContain(
+        "can no longer delete that row, nor its organization",
+      );
+      expect(warningOn(report.matrix.warnings, "research_artifact_step_id_fk")?.fix).toContain(
+        `ON DELETE SET NULL ("step_id")`,
+      );
+      expect(report.output).toContain("[cross-tenant-reference] foreign key plan_step_plan_id_fk");
+    });
+  });
+
+  it("is closed by the printed fix: the insert is refused, a SET NULL keeps the tenant column, and the warning goes", async () => {
+    await rolledBack(async () => {
+      await t.driver.exec(KEYS_BY_ID);
+      const before = (await coverageReport(t.driver, RLS_CONFIG)).matrix.warnings;
+      const cascade = warningOn(before, "plan_step_plan_id_fk");
+      const setNull = warningOn(before, "research_artifact_step_id_fk");
+      if (!cascade || !setNull) throw new Error("no warning for the keys by id");
+      await t.driver.exec(fixStatements(cascade, "plan_step", "plan_step_plan_id_fk"));
+      await t.driver.exec(fixStatements(setNull, "research_artifact", "research_artifact_step_id_fk"));
+      expect((await asTenant(PLANT_STEP))?.code).toBe("23503");
+      await t.driver.exec(`insert into research_artifact (id, organization_id, step_id, artifact_type, title)
+                           values ('artifact_own', 'org_own', 'step_own', 'note', 'a note')`);
+      await t.driver.exec("delete from plan_step where id = 'step_own'");
+      expect(
+        await t.driver.query("select organization_id, step_id from research_artifact where id = 'artifact_own'"),
+      ).toEqual([{ organization_id: "org_own", step_id: null }]);
+      const after = crossTenant((await coverageReport(t.driver, RLS_CONFIG)).matrix.warnings);
+      expect(after.map((w) => w.table)).toEqual(["ai_usage"]);
     });
   });
 
@@ -125,9 +159,7 @@ describe("a foreign key between tenant tables without the tenant column", () => 
         create table plan_note (id text, organization_id text not null, plan_id text,
           foreign key (organization_id, plan_id) references research_plan (title, id)) partition by list (organization_id);
         create table plan_note_own partition of plan_note for values in ('org_own');`);
-      const warnings = (await coverageReport(t.driver, RLS_CONFIG)).matrix.warnings.filter(
-        (w) => w.code === "cross-tenant-reference" && w.table.startsWith("plan_note"),
-      );
+      const warnings = crossTenant((await coverageReport(t.driver, RLS_CONFIG)).matrix.warnings);
       expect(warnings.map((w) => w.table)).toEqual(["plan_note"]);
       expect(warnings[0]?.message).toContain(
         "(organization_id, plan_id) references research_plan without organization_id",

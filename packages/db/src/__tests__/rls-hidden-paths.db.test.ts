@@ -330,17 +330,17 @@ describe("code that runs as the owner when a tenant writes", () => {
   it("a rule on a table the tenant writes rewrites another organization's row, and is a finding", async () => {
     const hole = `
       create rule research_feedback_flag_plan as on insert to research_feedback
-        do also update research_plan set summary = 'feedback: ' || new.comment where id = new.plan_id;
+        do also update research_plan set summary = 'feedback from ' || new.organization_id where id = new.comment;
     `;
     await withHole(hole, async () => {
       await t.driver
         .exec(`savepoint rule_write; select set_config('app.tenant_id', 'org_own', true), set_config('role', 'authenticated', true);
-        insert into research_feedback (id, organization_id, plan_id, rating, comment) values ('fb_x', 'org_own', 'plan_other', 1, 'from org_own');
+        insert into research_feedback (id, organization_id, plan_id, rating, comment) values ('fb_x', 'org_own', 'plan_own', 1, 'plan_other');
         reset role; release savepoint rule_write`);
       const [other] = await t.driver.query<{ summary: string }>(
         "select summary from research_plan where id = 'plan_other'",
       );
-      expect(other?.summary).toBe("feedback: from org_own");
+      expect(other?.summary).toBe("feedback from org_own");
       const report = await coverageReport(t.driver, RLS_CONFIG);
       expect(findingsOn(report, "research_feedback")).toEqual(["relation-rule"]);
       expect(report.matrix.findings[0]?.fix).toContain(
@@ -354,7 +354,7 @@ describe("code that runs as the owner when a tenant writes", () => {
       create function public.feedback_fill_comment() returns trigger language plpgsql security definer
         set search_path = pg_catalog, public as $$
       begin
-        new.comment := (select title from research_plan where id = new.plan_id);
+        new.comment := (select title from research_plan where id = new.comment);
         return new;
       end $$;
       revoke execute on function public.feedback_fill_comment() from public;
@@ -363,8 +363,8 @@ describe("code that runs as the owner when a tenant writes", () => {
     `;
     await withHole(hole, async () => {
       const [row] = await asTenant<{ comment: string }>(
-        `insert into research_feedback (id, organization_id, plan_id, rating)
-         values ('fb_y', 'org_own', 'plan_other', 1) returning comment`,
+        `insert into research_feedback (id, organization_id, plan_id, rating, comment)
+         values ('fb_y', 'org_own', 'plan_own', 1, 'plan_other') returning comment`,
       );
       expect(row?.comment).toBe("other plan");
       const report = await coverageReport(t.driver, RLS_CONFIG);

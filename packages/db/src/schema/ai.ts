@@ -18,7 +18,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import { user } from "./auth.ts";
-import { baseColumns, tenantColumns, tenantPolicies } from "./base.ts";
+import { baseColumns, tenantColumns, tenantKey, tenantPolicies, tenantReference } from "./base.ts";
 import { researchPlan } from "./research.ts";
 
 export const aiProviderEnum = pgEnum("ai_provider", ["anthropic", "openai", "google"]);
@@ -131,7 +131,11 @@ export const aiBatch = pgTable(
     endedAt: timestamp("ended_at", { withTimezone: true }),
     expiresAt: timestamp("expires_at", { withTimezone: true }),
   },
-  (t) => [...tenantPolicies("ai_batch"), index("ai_batch_organizationId_idx").on(t.organizationId)],
+  (t) => [
+    ...tenantPolicies("ai_batch"),
+    index("ai_batch_organizationId_idx").on(t.organizationId),
+    tenantKey("ai_batch", t),
+  ],
 ).enableRLS();
 
 /**
@@ -147,8 +151,8 @@ export const aiUsage = pgTable(
     modelId: text("model_id")
       .notNull()
       .references(() => aiModel.id),
-    batchId: text("batch_id").references(() => aiBatch.id),
-    planId: text("plan_id").references(() => researchPlan.id, { onDelete: "set null" }),
+    batchId: text("batch_id"),
+    planId: text("plan_id"),
     /** What the call was for, e.g. `research.plan`, `search.embed`. */
     operation: text("operation").notNull(),
     inputTokens: integer("input_tokens").default(0).notNull(),
@@ -164,8 +168,11 @@ export const aiUsage = pgTable(
     embeddingCount: integer("embedding_count"),
   },
   (t) => [
+    tenantReference("ai_usage", t, t.planId, researchPlan).onDelete("set null"),
+    tenantReference("ai_usage", t, t.batchId, aiBatch),
     ...tenantPolicies("ai_usage"),
     index("ai_usage_organizationId_idx").on(t.organizationId),
+    tenantKey("ai_usage", t),
     index("ai_usage_createdAt_idx").on(t.createdAt),
     index("ai_usage_correlationId_idx").on(t.correlationId),
     // A tenant's latest usage (the usage page, the cost views) reads it newest first: without this
@@ -182,15 +189,16 @@ export const aiCallDetails = pgTable(
   {
     id: text("id").primaryKey(),
     ...tenantColumns,
-    usageId: text("usage_id")
-      .notNull()
-      .unique()
-      .references(() => aiUsage.id, { onDelete: "cascade" }),
+    usageId: text("usage_id").notNull().unique(),
     request: jsonb("request").$type<Record<string, unknown>>(),
     response: jsonb("response").$type<Record<string, unknown>>(),
     error: text("error"),
   },
-  (t) => [...tenantPolicies("ai_call_details"), index("ai_call_details_organizationId_idx").on(t.organizationId)],
+  (t) => [
+    tenantReference("ai_call_details", t, t.usageId, aiUsage).onDelete("cascade"),
+    ...tenantPolicies("ai_call_details"),
+    index("ai_call_details_organizationId_idx").on(t.organizationId),
+  ],
 ).enableRLS();
 
 export const aiModelRelations = relations(aiModel, ({ many }) => ({

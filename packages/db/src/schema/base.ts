@@ -1,4 +1,4 @@
-import { text, timestamp } from "drizzle-orm/pg-core";
+import { type AnyPgColumn, foreignKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { organization } from "./auth.ts";
 
 export { tenantIdExpr, tenantPolicies, userIdExpr, userPolicies } from "./policies.ts";
@@ -26,3 +26,29 @@ export const tenantColumns = {
 
 /** Columns of global (non-tenant) tables: the two timestamps. */
 export const baseColumns = { ...timestamps };
+
+/**
+ * The key by which other tenant tables reference a tenant table: (organization_id, id), unique.
+ * A foreign key to `id` alone is checked past RLS, so one tenant's row could point at another
+ * tenant's (db:rls's `cross-tenant-reference`); one to this key keeps both rows in one tenant.
+ */
+export const tenantKey = (table: string, t: { organizationId: AnyPgColumn; id: AnyPgColumn }) =>
+  uniqueIndex(`${table}_tenant_key_idx`).on(t.organizationId, t.id);
+
+/**
+ * A foreign key from tenant table `table`'s `column` to another tenant table's `tenantKey`, as
+ * (organization_id, column), named `<table>_<column>_tenant_fk`. For ON DELETE SET NULL the
+ * generated migration must name the column (`ON DELETE SET NULL ("step_id")`, PostgreSQL 15):
+ * Drizzle Kit writes no column list, and the action would set organization_id too.
+ */
+export const tenantReference = (
+  table: string,
+  t: { organizationId: AnyPgColumn },
+  column: AnyPgColumn,
+  target: { organizationId: AnyPgColumn; id: AnyPgColumn },
+) =>
+  foreignKey({
+    name: `${table}_${column.name}_tenant_fk`,
+    columns: [t.organizationId, column],
+    foreignColumns: [target.organizationId, target.id],
+  });

@@ -17,7 +17,7 @@ import {
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 import { user } from "./auth.ts";
-import { tenantColumns, tenantPolicies } from "./base.ts";
+import { tenantColumns, tenantKey, tenantPolicies, tenantReference } from "./base.ts";
 
 export const researchPlanStatusEnum = pgEnum("research_plan_status", [
   "planning",
@@ -79,6 +79,7 @@ export const researchPlan = pgTable(
   (t) => [
     ...tenantPolicies("research_plan"),
     index("research_plan_organizationId_idx").on(t.organizationId),
+    tenantKey("research_plan", t),
     index("research_plan_userId_idx").on(t.userId),
   ],
 ).enableRLS();
@@ -88,9 +89,7 @@ export const planStep = pgTable(
   {
     id: text("id").primaryKey(),
     ...tenantColumns,
-    planId: text("plan_id")
-      .notNull()
-      .references(() => researchPlan.id, { onDelete: "cascade" }),
+    planId: text("plan_id").notNull(),
     position: integer("position").notNull(),
     stepType: planStepTypeEnum("step_type").notNull(),
     status: planStepStatusEnum("status").default("pending").notNull(),
@@ -105,8 +104,10 @@ export const planStep = pgTable(
     completedAt: timestamp("completed_at", { withTimezone: true }),
   },
   (t) => [
+    tenantReference("plan_step", t, t.planId, researchPlan).onDelete("cascade"),
     ...tenantPolicies("plan_step"),
     index("plan_step_organizationId_idx").on(t.organizationId),
+    tenantKey("plan_step", t),
     uniqueIndex("plan_step_planId_position_idx").on(t.planId, t.position),
   ],
 ).enableRLS();
@@ -116,8 +117,8 @@ export const researchArtifact = pgTable(
   {
     id: text("id").primaryKey(),
     ...tenantColumns,
-    planId: text("plan_id").references(() => researchPlan.id, { onDelete: "set null" }),
-    stepId: text("step_id").references(() => planStep.id, { onDelete: "set null" }),
+    planId: text("plan_id"),
+    stepId: text("step_id"),
     /** e.g. `source`, `note`, `dataset`. */
     artifactType: text("artifact_type").notNull(),
     title: text("title").notNull(),
@@ -127,8 +128,11 @@ export const researchArtifact = pgTable(
     metadata: jsonb("metadata").$type<Record<string, unknown>>(),
   },
   (t) => [
+    tenantReference("research_artifact", t, t.stepId, planStep).onDelete("set null"),
+    tenantReference("research_artifact", t, t.planId, researchPlan).onDelete("set null"),
     ...tenantPolicies("research_artifact"),
     index("research_artifact_organizationId_idx").on(t.organizationId),
+    tenantKey("research_artifact", t),
     index("research_artifact_planId_idx").on(t.planId),
   ],
 ).enableRLS();
@@ -138,16 +142,16 @@ export const planAuditLog = pgTable(
   {
     id: text("id").primaryKey(),
     ...tenantColumns,
-    planId: text("plan_id")
-      .notNull()
-      .references(() => researchPlan.id, { onDelete: "cascade" }),
+    planId: text("plan_id").notNull(),
     /** Set null: the audit entry survives the step's deletion. */
-    stepId: text("step_id").references(() => planStep.id, { onDelete: "set null" }),
+    stepId: text("step_id"),
     userId: text("user_id").references(() => user.id, { onDelete: "set null" }),
     eventType: planAuditEventTypeEnum("event_type").notNull(),
     details: jsonb("details").$type<Record<string, unknown>>(),
   },
   (t) => [
+    tenantReference("plan_audit_log", t, t.stepId, planStep).onDelete("set null"),
+    tenantReference("plan_audit_log", t, t.planId, researchPlan).onDelete("cascade"),
     ...tenantPolicies("plan_audit_log"),
     index("plan_audit_log_organizationId_idx").on(t.organizationId),
     index("plan_audit_log_planId_idx").on(t.planId),
@@ -160,18 +164,17 @@ export const extractionResult = pgTable(
   {
     id: text("id").primaryKey(),
     ...tenantColumns,
-    planId: text("plan_id")
-      .notNull()
-      .references(() => researchPlan.id, { onDelete: "cascade" }),
-    stepId: text("step_id").references(() => planStep.id, { onDelete: "set null" }),
-    sourceArtifactId: text("source_artifact_id").references(() => researchArtifact.id, {
-      onDelete: "set null",
-    }),
+    planId: text("plan_id").notNull(),
+    stepId: text("step_id"),
+    sourceArtifactId: text("source_artifact_id"),
     extractionSchema: jsonb("extraction_schema").$type<Record<string, unknown>>(),
     data: jsonb("data").$type<Record<string, unknown>>().notNull(),
     confidence: real("confidence"),
   },
   (t) => [
+    tenantReference("extraction_result", t, t.sourceArtifactId, researchArtifact).onDelete("set null"),
+    tenantReference("extraction_result", t, t.stepId, planStep).onDelete("set null"),
+    tenantReference("extraction_result", t, t.planId, researchPlan).onDelete("cascade"),
     ...tenantPolicies("extraction_result"),
     index("extraction_result_organizationId_idx").on(t.organizationId),
     index("extraction_result_planId_idx").on(t.planId),
@@ -184,9 +187,7 @@ export const researchOutput = pgTable(
   {
     id: text("id").primaryKey(),
     ...tenantColumns,
-    planId: text("plan_id")
-      .notNull()
-      .references(() => researchPlan.id, { onDelete: "cascade" }),
+    planId: text("plan_id").notNull(),
     /** e.g. `report`, `summary`, `brief`. */
     format: text("format").notNull(),
     title: text("title").notNull(),
@@ -195,8 +196,10 @@ export const researchOutput = pgTable(
     isFinal: boolean("is_final").default(false).notNull(),
   },
   (t) => [
+    tenantReference("research_output", t, t.planId, researchPlan).onDelete("cascade"),
     ...tenantPolicies("research_output"),
     index("research_output_organizationId_idx").on(t.organizationId),
+    tenantKey("research_output", t),
     uniqueIndex("research_output_planId_version_idx").on(t.planId, t.version),
   ],
 ).enableRLS();
@@ -207,16 +210,16 @@ export const researchFeedback = pgTable(
   {
     id: text("id").primaryKey(),
     ...tenantColumns,
-    planId: text("plan_id")
-      .notNull()
-      .references(() => researchPlan.id, { onDelete: "cascade" }),
-    outputId: text("output_id").references(() => researchOutput.id, { onDelete: "set null" }),
+    planId: text("plan_id").notNull(),
+    outputId: text("output_id"),
     userId: text("user_id").references(() => user.id, { onDelete: "set null" }),
     /** 1 (poor) to 5 (excellent). */
     rating: smallint("rating").notNull(),
     comment: text("comment"),
   },
   (t) => [
+    tenantReference("research_feedback", t, t.outputId, researchOutput).onDelete("set null"),
+    tenantReference("research_feedback", t, t.planId, researchPlan).onDelete("cascade"),
     ...tenantPolicies("research_feedback"),
     index("research_feedback_organizationId_idx").on(t.organizationId),
     index("research_feedback_planId_idx").on(t.planId),
@@ -229,8 +232,8 @@ export const skillExecution = pgTable(
   {
     id: text("id").primaryKey(),
     ...tenantColumns,
-    planId: text("plan_id").references(() => researchPlan.id, { onDelete: "set null" }),
-    stepId: text("step_id").references(() => planStep.id, { onDelete: "set null" }),
+    planId: text("plan_id"),
+    stepId: text("step_id"),
     skillName: text("skill_name").notNull(),
     status: skillExecutionStatusEnum("status").default("running").notNull(),
     input: jsonb("input").$type<Record<string, unknown>>(),
@@ -241,6 +244,8 @@ export const skillExecution = pgTable(
     durationMs: integer("duration_ms"),
   },
   (t) => [
+    tenantReference("skill_execution", t, t.stepId, planStep).onDelete("set null"),
+    tenantReference("skill_execution", t, t.planId, researchPlan).onDelete("set null"),
     ...tenantPolicies("skill_execution"),
     index("skill_execution_organizationId_idx").on(t.organizationId),
     index("skill_execution_planId_idx").on(t.planId),
