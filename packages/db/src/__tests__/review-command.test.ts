@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { readMigrationFolder } from "@repo/migrator";
-import { MIGRATIONS_FOLDER } from "../project.ts";
+import { MIGRATIONS_FOLDER, REVIEW_BASELINE_PATH as BASELINE_PATH } from "../project.ts";
 import { runCommand } from "../testing/run-command.ts";
 
 /** Runs `db:review` as `pnpm db:review` does, from the package folder. */
@@ -21,8 +21,27 @@ describe("pnpm db:review", { timeout: 60_000 }, () => {
     const { code, stdout, stderr } = await dbReview("--format", "json");
     expect(JSON.parse(stdout)).toEqual([]);
     const all = readMigrationFolder(MIGRATIONS_FOLDER).migrations.length;
-    expect(stderr).toContain(`Reviewed ${all} migration(s): 0 error(s), 0 warning(s), 3 accepted by the baseline`);
+    expect(stderr).toContain(`Reviewed ${all} migration(s): 0 error(s), 0 warning(s), 19 accepted by the baseline`);
     expect(code).toBe(0);
+  });
+
+  it("--write-baseline without --live keeps the live findings the baseline accepted, and says so", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "review-command-"));
+    folders.push(folder);
+    const baseline = join(folder, "review-baseline.json");
+    cpSync(BASELINE_PATH, baseline);
+    const live = (path: string) =>
+      (JSON.parse(readFileSync(path, "utf8")) as { findings: { rule: string }[] }).findings.filter((f) =>
+        f.rule.startsWith("live-"),
+      );
+    expect(live(baseline)).toHaveLength(1);
+    const { code, stderr } = await dbReview("--write-baseline", "--baseline", baseline);
+    expect(stderr).toMatch(
+      /^Wrote 19 accepted finding\(s\) to .* and kept 1 of --live's \(run it with --live to rewrite those\)$/m,
+    );
+    expect(code).toBe(0);
+    expect(live(baseline)).toEqual(live(BASELINE_PATH));
+    expect(readFileSync(baseline, "utf8")).toBe(readFileSync(BASELINE_PATH, "utf8"));
   });
 
   it("exits 1 without the baseline, with GitHub annotations for 0008", async () => {

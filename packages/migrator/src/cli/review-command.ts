@@ -10,6 +10,7 @@ import { formatLockReport } from "../review/live/lock-report.ts";
 import { REVIEW_CACHE_ENV, ReviewCache, reviewCacheDir } from "../review/review-cache.ts";
 import { readBaseline, readReviewConfig, writeBaseline } from "../review/review-files.ts";
 import { formatTimings, ReviewTimings } from "../review/review-timings.ts";
+import { ruleById } from "../review/rules/index.ts";
 import { type ReviewRun, runReview } from "../review/run-review.ts";
 import type { CommandContext } from "./command-context.ts";
 import { EXIT } from "./exit-codes.ts";
@@ -244,8 +245,13 @@ function reviewCache(flags: ReviewFlags, context: CommandContext, folder: string
 /** Prints the run (or writes the baseline); returns the exit code. */
 function report(context: CommandContext, flags: ReviewFlags, run: ReviewRun, baselinePath: string): number {
   if (flags.writeBaseline) {
-    writeBaseline(baselinePath, run.all);
-    context.err(`Wrote ${run.all.length} accepted finding(s) to ${relative(context.cwd, baselinePath)}\n`);
+    // A run without --live ran no live rule: the live findings the baseline accepted still stand.
+    const kept = flags.live
+      ? []
+      : readBaseline(baselinePath).findings.filter((e) => ruleById(e.rule)?.source === "live");
+    writeBaseline(baselinePath, run.all, kept);
+    const keptWords = kept.length ? ` and kept ${kept.length} of --live's (run it with --live to rewrite those)` : "";
+    context.err(`Wrote ${run.all.length} accepted finding(s) to ${relative(context.cwd, baselinePath)}${keptWords}\n`);
     return EXIT.ok;
   }
   for (const warning of run.folderWarnings) context.err(`warning: ${describeFolderIssue(warning)}\n`);

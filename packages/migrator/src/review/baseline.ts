@@ -38,13 +38,16 @@ export class BaselineFileError extends MigratorError {
 }
 
 /** The baseline that accepts exactly these findings. */
-export function createBaseline(findings: readonly Finding[]): Baseline {
-  const entries = findings.map((f) => ({
-    file: basename(f.file),
-    rule: f.rule,
-    fingerprint: f.fingerprint,
-    message: f.message,
-  }));
+export function createBaseline(findings: readonly Finding[], kept: readonly BaselineEntry[] = []): Baseline {
+  const entries = [
+    ...findings.map((f) => ({
+      file: basename(f.file),
+      rule: f.rule,
+      fingerprint: f.fingerprint,
+      message: f.message,
+    })),
+    ...kept,
+  ];
   entries.sort((a, b) => `${a.file} ${a.rule} ${a.fingerprint}`.localeCompare(`${b.file} ${b.rule} ${b.fingerprint}`));
   return { version: 1, findings: entries };
 }

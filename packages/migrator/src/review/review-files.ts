@@ -1,7 +1,7 @@
 /** The review's files on disk: the config and the baseline of accepted findings. */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { MigratorError } from "../errors/migrator-error.ts";
-import { type Baseline, createBaseline, parseBaseline } from "./baseline.ts";
+import { type Baseline, type BaselineEntry, createBaseline, parseBaseline } from "./baseline.ts";
 import { parseReviewConfig, type ReviewConfig } from "./config.ts";
 import type { Finding } from "./finding.ts";
 
@@ -34,7 +34,7 @@ export function readBaseline(path: string): Baseline {
   return parseBaseline(readJson(path, "baseline"), path);
 }
 
-/** Writes the baseline that accepts exactly these findings. */
-export function writeBaseline(path: string, findings: readonly Finding[]): void {
-  writeFileSync(path, `${JSON.stringify(createBaseline(findings), null, 2)}\n`);
+/** Writes the baseline that accepts exactly these findings, and the `kept` entries of rules this run did not run. */
+export function writeBaseline(path: string, findings: readonly Finding[], kept: readonly BaselineEntry[] = []): void {
+  writeFileSync(path, `${JSON.stringify(createBaseline(findings, kept), null, 2)}\n`);
 }

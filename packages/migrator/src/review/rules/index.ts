@@ -12,6 +12,7 @@ import { charColumn } from "./char-column.ts";
 import { columnTypeChange } from "./column-type-change.ts";
 import { concurrentDropIndexForm } from "./concurrent-drop-index-form.ts";
 import { concurrentIndexInTransaction } from "./concurrent-index-in-transaction.ts";
+import { crossTenantForeignKey } from "./cross-tenant-foreign-key.ts";
 import { constraintNotValid } from "./constraint-not-valid.ts";
 import { dropNotNull } from "./drop-not-null.ts";
 import { deleteAllRows } from "./delete-all-rows.ts";
@@ -70,6 +71,7 @@ export const RULES: readonly Rule[] = [
   rlsPerRowSetting,
   indexNameCollision,
   fkOnDelete,
+  crossTenantForeignKey,
   manualAdditionHeader,
   snapshotDiffFailed,
   volatileDefaultRewrite,

@@ -2,8 +2,8 @@ import { arrayField, nameList, nodeOf, objectField, stringField } from "../../sq
 import { tableName } from "../object-names.ts";
 import type { SqlUnit } from "../../sql/parse-migration.ts";
 import { type Rule, unitPosition } from "../rule.ts";
-import type { SchemaState } from "../schema-state.ts";
 import { declaredColumns, hasConstraint } from "./column-types.ts";
+import { isTenantTable } from "./statement-parts.ts";
 
 /** 32- and 16-bit integer types and their serial forms. */
 const SMALL_INTEGER_TYPES = new Map([
@@ -24,14 +24,6 @@ function tablePrimaryKeyColumns(unit: SqlUnit): Set<string> {
     for (const key of nameList(constraint?.["keys"])) columns.add(key);
   }
   return columns;
-}
-
-/** Whether the table is (or, for CREATE TABLE, will be) a tenant table. */
-function isTenantTable(unit: SqlUnit, table: string, state: SchemaState, tenantColumn: string): boolean {
-  if (unit.type !== "CreateStmt") return state.isTenantTable(table, tenantColumn);
-  return arrayField(unit.node, "tableElts").some(
-    (element) => stringField(nodeOf(element, "ColumnDef"), "colname") === tenantColumn,
-  );
 }
 
 /** A 32-bit key on a table that grows with every tenant runs out. */

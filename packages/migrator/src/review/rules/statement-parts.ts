@@ -2,6 +2,7 @@
 import { type AstObject, arrayField, nodeOf, objectField, stringField } from "../../sql/ast.ts";
 import { tableName } from "../object-names.ts";
 import type { SqlUnit } from "../../sql/parse-migration.ts";
+import type { SchemaState } from "../schema-state.ts";
 
 /** One `ALTER TABLE … <command>`. */
 export interface AlterCommand {
@@ -81,4 +82,16 @@ export function declaredConstraints(unit: SqlUnit): DeclaredConstraint[] {
     }
   }
   return found;
+}
+
+/**
+ * Whether `table` is a tenant table (has `tenantColumn`) in the schema before `unit`, or, when
+ * `unit` is the CREATE TABLE of that table, will be one.
+ */
+export function isTenantTable(unit: SqlUnit, table: string, state: SchemaState, tenantColumn: string): boolean {
+  const created = unit.type === "CreateStmt" && tableName(objectField(unit.node, "relation")) === table;
+  if (!created) return state.isTenantTable(table, tenantColumn);
+  return arrayField(unit.node, "tableElts").some(
+    (element) => stringField(nodeOf(element, "ColumnDef"), "colname") === tenantColumn,
+  );
 }

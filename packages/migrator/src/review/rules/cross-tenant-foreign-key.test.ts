@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { EXAMPLE_CONFIG, reviewExample } from "../testing/review-example.ts";
+
+const history = [
+  [
+    'CREATE TABLE "user" (\n\t"id" text PRIMARY KEY NOT NULL\n);',
+    'CREATE TABLE "research_plan" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text NOT NULL,\n\t"title" text\n);',
+    'CREATE UNIQUE INDEX "research_plan_tenant_key_idx" ON "research_plan" ("organization_id","id");',
+  ].join("\n--> statement-breakpoint\n"),
+];
+const review = (sql: string, config = EXAMPLE_CONFIG) =>
+  reviewExample({ history, sql }, "cross-tenant-foreign-key", config);
+const messages = async (sql: string) => (await review(sql)).map((f) => f.message);
+
+describe("cross-tenant-foreign-key", () => {
+  it("flags an inline REFERENCES, one without a column list, and a key that pairs organization_id with another column", async () => {
+    expect(
+      await messages(
+        'CREATE TABLE "plan_step" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text NOT NULL,\n\t"plan_id" text REFERENCES "research_plan"("id") ON DELETE cascade\n);',
+      ),
+    ).toEqual([
+      expect.stringContaining('"plan_step"("plan_id") → "research_plan" leaves "organization_id" out of its key'),
+    ]);
+    expect(
+      await review(
+        'ALTER TABLE "research_plan" ADD COLUMN "parent_id" text REFERENCES "research_plan" ON DELETE set null;',
+      ),
+    ).toHaveLength(1);
+    expect(
+      await review(
+        'ALTER TABLE "research_plan" ADD CONSTRAINT "research_plan_title_fk" FOREIGN KEY ("organization_id","title") REFERENCES "research_plan"("title","id");',
+      ),
+    ).toHaveLength(1);
+  });
+
+  it("flags a table created with the tenant column that references itself by id", async () => {
+    expect(
+      await review(
+        'CREATE TABLE "note" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text NOT NULL,\n\t"parent_id" text,\n\tCONSTRAINT "note_parent_fk" FOREIGN KEY ("parent_id") REFERENCES "note"("id")\n);',
+      ),
+    ).toHaveLength(1);
+  });
+
+  it("passes a paired key in any column order, a reference to a table without the tenant column, and a project without tenants", async () => {
+    expect(
+      await review(
+        'CREATE TABLE "plan_step" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"plan_id" text,\n\t"organization_id" text NOT NULL,\n\tCONSTRAINT "plan_step_plan_fk" FOREIGN KEY ("plan_id","organization_id") REFERENCES "research_plan"("id","organization_id")\n);',
+      ),
+    ).toEqual([]);
+    expect(
+      await review('ALTER TABLE "research_plan" ADD COLUMN "user_id" text REFERENCES "user"("id") ON DELETE set null;'),
+    ).toEqual([]);
+    const { tenantColumn: _none, ...noTenants } = EXAMPLE_CONFIG;
+    expect(
+      await review(
+        'ALTER TABLE "research_plan" ADD COLUMN "parent_id" text REFERENCES "research_plan"("id") ON DELETE set null;',
+        noTenants,
+      ),
+    ).toEqual([]);
+  });
+});

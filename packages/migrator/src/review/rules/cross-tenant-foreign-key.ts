@@ -1,0 +1,72 @@
+import { nameList, objectField, stringField } from "../../sql/ast.ts";
+import { tableName } from "../object-names.ts";
+import { type Rule, type RuleHit, unitPosition } from "../rule.ts";
+import { declaredConstraints, isTenantTable } from "./statement-parts.ts";
+
+const TENANT_TABLES = `CREATE TABLE "research_plan" (
+\t"id" text PRIMARY KEY NOT NULL,
+\t"organization_id" text NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX "research_plan_tenant_key_idx" ON "research_plan" USING btree ("organization_id","id");--> statement-breakpoint
+CREATE TABLE "plan_step" (
+\t"id" text PRIMARY KEY NOT NULL,
+\t"organization_id" text NOT NULL,
+\t"plan_id" text NOT NULL
+);`;
+
+/**
+ * A foreign key between two tenant tables must pair their tenant columns: PostgreSQL checks a key,
+ * and runs its ON DELETE action, past RLS.
+ */
+export const crossTenantForeignKey: Rule = {
+  id: "cross-tenant-foreign-key",
+  defaultSeverity: "error",
+  source: "static",
+  summary: "a foreign key from one tenant table to another that leaves the tenant column out of its key",
+  explanation:
+    "PostgreSQL checks a foreign key, and runs its ON DELETE action, as the table's owner: RLS does not apply. A key " +
+    "from one tenant table to another on `id` alone lets a tenant point its rows at another tenant's row whose id it " +
+    "knows: the insert tells it the id exists, and the other tenant's delete of that row then deletes the pointing " +
+    "rows (CASCADE), changes them (SET NULL) or is refused (NO ACTION, RESTRICT), deleting its organization included. " +
+    "A key that pairs the tenant columns, (organization_id, plan_id) → (organization_id, id), keeps both rows in one " +
+    "tenant. `db:rls` reports such a key in a live database as `cross-tenant-reference`.",
+  help:
+    "Give the referenced table a unique (organization_id, id) and reference it: " +
+    "`foreignKey({ columns: [t.organizationId, t.planId], foreignColumns: [plan.organizationId, plan.id] })` in the " +
+    "table's extra config, then regenerate; for ON DELETE SET NULL add the column to the generated SQL, " +
+    '`ON DELETE SET NULL ("plan_id")` (PostgreSQL 15), or the action would set organization_id too.',
+  examples: {
+    failing: {
+      history: [TENANT_TABLES],
+      sql: 'ALTER TABLE "plan_step" ADD CONSTRAINT "plan_step_plan_id_research_plan_id_fk" FOREIGN KEY ("plan_id") REFERENCES "public"."research_plan"("id") ON DELETE cascade ON UPDATE no action;',
+    },
+    passing: {
+      history: [TENANT_TABLES],
+      sql: 'ALTER TABLE "plan_step" ADD CONSTRAINT "plan_step_plan_id_tenant_fk" FOREIGN KEY ("organization_id","plan_id") REFERENCES "public"."research_plan"("organization_id","id") ON DELETE cascade ON UPDATE no action;',
+    },
+  },
+  checkUnit({ migration, statement, unit, state, settings }) {
+    const tenantColumn = settings.tenantColumn;
+    // Without a tenant column the project is not multi-tenant: there is no other tenant to point at.
+    if (!tenantColumn) return [];
+    const hits: RuleHit[] = [];
+    for (const { table, constraint, column } of declaredConstraints(unit)) {
+      if (stringField(constraint, "contype") !== "CONSTR_FOREIGN") continue;
+      const referenced = tableName(objectField(constraint, "pktable"));
+      if (!isTenantTable(unit, table, state, tenantColumn) || !isTenantTable(unit, referenced, state, tenantColumn))
+        continue;
+      const columns = column ? [column] : nameList(constraint["fk_attrs"]);
+      // No column list: the referenced table's primary key, which is not the tenant key.
+      const referencedColumns = nameList(constraint["pk_attrs"]);
+      if (columns.some((c, i) => c === tenantColumn && referencedColumns[i] === tenantColumn)) continue;
+      const name = stringField(constraint, "conname");
+      hits.push({
+        statement,
+        position: unitPosition(migration, unit, constraint["location"]),
+        message: `foreign key ${name ? `"${name}" ` : ""}"${table}"(${columns.map((c) => `"${c}"`).join(", ")}) → "${referenced}" leaves "${tenantColumn}" out of its key: PostgreSQL checks it past RLS, so a tenant's row can point at another tenant's "${referenced}" row`,
+      });
+    }
+    return hits;
+  },
+};
