@@ -204,6 +204,8 @@ describe("runSeed", () => {
     expect(error.fix).toBe(
       "create the organization first. Then run the command again; rows the tier wrote before it failed are kept (every tier is idempotent: the next run counts them as present).",
     );
+    // The first tier failed: nothing finished, so the JSON has no `completed` at all.
+    expect(error.toJSON()).not.toHaveProperty("completed");
   });
 });
 

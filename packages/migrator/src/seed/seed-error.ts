@@ -48,7 +48,8 @@ export class SeedError extends MigratorError {
   constructor(data: SeedErrorData) {
     super(data.code, data.message, data.fix);
     if (data.tier !== undefined) this.tier = data.tier;
-    if (data.completed !== undefined) this.completed = data.completed;
+    // Absent when nothing finished, as the JSON output promises (docs/seed-data.md).
+    if (data.completed?.length) this.completed = data.completed;
     if (data.signal !== undefined) this.signal = data.signal;
   }
 
