@@ -5,8 +5,17 @@
  * nothing; a database whose rows carry other names than the folders (a conversion done elsewhere
  * without UTC) fails the check, and the folder is put back.
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type Driver, type Project, readMigrationFolder, upgradeLayoutCommand } from "@repo/migrator";
+import {
+  type Driver,
+  type Project,
+  readMigrationFolder,
+  upgradeLayout,
+  UpgradeLayoutError,
+  upgradeLayoutCommand,
+} from "@repo/migrator";
 import { runCaptured } from "@repo/migrator/testing";
 import { MIGRATIONS_FOLDER, type TestDatabase } from "@repo/db/testing";
 import { folderManifest } from "../../migrator/src/upgrade/folder-backup.ts";
@@ -95,6 +104,36 @@ describe("db:upgrade-layout --check-database", () => {
     const first = readMigrationFolder(MIGRATIONS_FOLDER).migrations[0]?.name ?? "";
     expect(run.stderr).toContain(
       `${t.driver.target}: drizzle-orm 1.0 would run ${first} again (row 1): no row has its name (its row's is empty)`,
+    );
+    expect(run.stderr).toContain("fix: the folder converts, but the database's bookkeeping rows do not match it");
+    expect(folderManifest(p.migrations)).toEqual(before);
+  });
+
+  it("puts the folder back, interrupted, when a signal comes while the database is checked", async () => {
+    const t = await migrated();
+    const p = projectWith(MIGRATIONS_FOLDER);
+    resources.later(p.remove);
+    const journal = join(p.migrations, "meta", "_journal.json");
+    const interrupt = new AbortController();
+    // The session of the test database; once drizzle-kit up has removed the 0.x journal, Ctrl-C.
+    const driver: Driver = {
+      dialect: t.driver.dialect,
+      target: t.driver.target,
+      query: (sql, params) => {
+        if (!existsSync(journal)) interrupt.abort("SIGINT");
+        return t.driver.query(sql, params);
+      },
+      exec: (sql) => t.driver.exec(sql),
+      close: async () => undefined,
+    };
+    const before = folderManifest(p.migrations);
+    const error = await upgradeLayout({ folder: p.migrations, driver, signal: interrupt.signal }).catch(
+      (e: unknown) => e as UpgradeLayoutError,
+    );
+    expect(error).toBeInstanceOf(UpgradeLayoutError);
+    expect((error as UpgradeLayoutError).code).toBe("interrupted");
+    expect((error as UpgradeLayoutError).message).toBe(
+      "interrupted by SIGINT: the checks of the converted folder were stopped; the folder is back exactly as it was",
     );
     expect(folderManifest(p.migrations)).toEqual(before);
   });

@@ -196,7 +196,9 @@ describe("db:upgrade-layout leaves the folder as it was", () => {
     const before = folderManifest(p.migrations);
     const tampered = await upgrade(p.migrations, ["--drizzle-kit", kit]);
     expect(tampered.code).toBe(1);
-    expect(tampered.stderr).toMatch(/snapshot\.json: id 00000000-0000-4000-8000-000000000000, was [0-9a-f-]{36}/);
+    expect(tampered.stderr).toMatch(
+      /meta\/0002_snapshot\.json: converted with id 00000000-0000-4000-8000-000000000000, but its id is [0-9a-f-]{36}/,
+    );
     expect(tampered.stderr).toContain("the folder is back exactly as it was");
     expect(folderManifest(p.migrations)).toEqual(before);
 
@@ -216,7 +218,7 @@ describe("db:upgrade-layout leaves the folder as it was", () => {
     const forkedBefore = folderManifest(q.migrations);
     const forked = await upgrade(q.migrations);
     expect(forked.code).toBe(1);
-    expect(forked.stderr).toMatch(/snapshot\.json: one snapshot id \([0-9a-f-]{36}\) for 2 migrations/);
+    expect(forked.stderr).toMatch(/meta\/\d{4}_snapshot\.json: one snapshot id \([0-9a-f-]{36}\) for 2 migrations/);
     expect(folderManifest(q.migrations)).toEqual(forkedBefore);
   });
 

@@ -1,3 +1,5 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Command } from "commander";
 import { upgradeLayout, type UpgradeLayoutOptions, type UpgradeLayoutReport } from "../upgrade/upgrade-layout.ts";
 import type { CommandContext } from "./command-context.ts";
@@ -21,8 +23,7 @@ function describe(report: UpgradeLayoutReport, folder: string): string {
 /** What a first signal does, and what a second one (quitting at once) leaves. */
 const SIGNAL_WORDS = {
   stopping: "stopping drizzle-kit up and putting the folder back",
-  quitting:
-    "quitting at once: the folder may be left half-converted. The copy taken first is in the temporary directory (migrations-backup-*): put it back, or restore the folder from git",
+  quitting: `quitting at once: if drizzle-kit up had started, the folder may be left half-converted; the copy taken first of it is the newest ${join(tmpdir(), "migrations-backup-*")}: put it back, or restore the folder from git`,
 };
 
 /**

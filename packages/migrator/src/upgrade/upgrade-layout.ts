@@ -102,6 +102,13 @@ function drizzleKitOne(options: UpgradeLayoutOptions, folder: string): DrizzleKi
   return { ...kit, bin };
 }
 
+/** What a restore left, in words: back exactly as it was, or what differs and where the copy is. */
+function restoredWords(left: readonly string[], copy: string): string {
+  return left.length === 0
+    ? "the folder is back exactly as it was"
+    : `the folder could not be put back (what differs or failed: ${cappedList(left)}): the copy taken first is ${copy}`;
+}
+
 /**
  * Runs Drizzle Kit 1.0's `drizzle-kit up` on `folder`, in its parent folder; `signal` stops it
  * (SIGTERM), so a Ctrl-C during a long conversion reaches the restore.
@@ -174,8 +181,10 @@ function checkFolder(
   const ids = after.migrations.flatMap((m) => (m.snapshot?.id ? [m.snapshot.id] : []));
   for (const id of new Set(ids.filter((id, index) => ids.indexOf(id) !== index))) {
     const twins = after.migrations.filter((m) => m.snapshot?.id === id);
+    // Named by the 0.x files: the converted ones are gone once the folder is put back.
+    const paths = twins.map((m) => before.migrations.find((o) => o.name === m.tag)?.snapshotPath ?? m.snapshotPath);
     failures.push(
-      `${cappedList(twins.map((m) => m.snapshotPath))}: one snapshot id (${id}) for ${twins.length} migrations (the snapshot chain forks)`,
+      `${cappedList([...new Set(paths)])}: one snapshot id (${id}) for ${twins.length} migrations (the snapshot chain forks; a copied snapshot file? give each migration its own)`,
     );
   }
   return { after, failures };
@@ -191,25 +200,27 @@ function checkSnapshot(
   converted: Migration,
   previous: Migration | undefined,
 ): string[] {
-  if (!converted.snapshot) return [`${converted.snapshotPath}: missing or unreadable`];
+  if (!converted.snapshot) return [`${old.snapshotPath}: its converted snapshot is missing or unreadable`];
   try {
     if (snapshotVersion(converted.snapshot) !== "8")
-      return [`${converted.snapshotPath}: format ${snapshotVersion(converted.snapshot)}, not Drizzle Kit 1.0's 8`];
+      return [
+        `${old.snapshotPath}: converted in format ${snapshotVersion(converted.snapshot)}, not Drizzle Kit 1.0's 8`,
+      ];
   } catch (error) {
-    return [`${converted.snapshotPath}: ${(error as Error).message}`];
+    return [`${old.snapshotPath}: its converted snapshot: ${(error as Error).message}`];
   }
   if (!snapshot) return [];
   const failures: string[] = [];
   const parents = converted.snapshot.prevIds ?? [];
   if (converted.snapshot.id !== snapshot.id)
-    failures.push(`${converted.snapshotPath}: id ${converted.snapshot.id}, was ${snapshot.id}`);
+    failures.push(`${old.snapshotPath}: converted with id ${converted.snapshot.id}, but its id is ${snapshot.id}`);
   const parent = previous?.snapshot?.id ?? snapshot.prevId;
   if (!isDeepStrictEqual(parents, [parent]))
     failures.push(
-      `${converted.snapshotPath}: parents ${JSON.stringify(parents)}, expected [${JSON.stringify(parent)}] (the snapshot chain is broken)`,
+      `${old.snapshotPath}: converted with parents ${JSON.stringify(parents)}, expected [${JSON.stringify(parent)}] (the snapshot chain is broken)`,
     );
   if (!isDeepStrictEqual(objectNames(converted.snapshot), objectNames(snapshot)))
-    failures.push(`${converted.snapshotPath}: records other objects than ${old.snapshotPath}`);
+    failures.push(`${old.snapshotPath}: its converted snapshot records other objects`);
   return failures;
 }
 
@@ -258,18 +269,55 @@ export async function upgradeLayout(options: UpgradeLayoutOptions): Promise<Upgr
 
   const backup = backUpFolder(folder);
   const failures: string[] = [];
+  const databaseFailures: string[] = [];
   const run = await drizzleKitUp(kit.bin, folder, { ...(options.env ?? process.env), TZ: "UTC" }, options.signal);
   // A Ctrl-C reaches drizzle-kit up too (the terminal signals the whole group), maybe first.
-  const interrupted = options.signal?.aborted
-    ? String(options.signal.reason ?? "SIGINT")
-    : run.signal === "SIGINT" || run.signal === "SIGTERM"
-      ? run.signal
-      : undefined;
+  const signalled = () =>
+    options.signal?.aborted
+      ? String(options.signal.reason ?? "SIGINT")
+      : run.signal === "SIGINT" || run.signal === "SIGTERM"
+        ? run.signal
+        : undefined;
+  const stoppedUp = signalled();
+  if (!stoppedUp && run.code !== 0) {
+    const output = run.output.trim().split("\n").slice(-5).join(" / ");
+    const missing = before.migrations.filter((_, i) => oldSnapshots[i] === undefined).map((m) => m.snapshotPath);
+    failures.push(
+      `drizzle-kit up exited with ${run.code ?? run.signal ?? run.error}: ${output}${
+        missing.length
+          ? ` (it needs a snapshot for every migration; the 0.x folder has none at ${cappedList(missing)})`
+          : ""
+      }`,
+    );
+  }
+  let stateAfter: HistoryState | undefined;
+  let lostConnection = false;
+  if (!stoppedUp) {
+    try {
+      const checked = failures.length ? { failures: [] } : checkFolder(before, oldSnapshots, folder);
+      failures.push(...checked.failures);
+      if (!failures.length && options.driver && stateBefore && checked.after && !signalled()) {
+        stateAfter = await migrationStatus(options.driver, checked.after);
+        const { rerunByDrizzle } = await verifyMigrations(options.driver, checked.after);
+        databaseFailures.push(...checkDatabase(stateBefore, stateAfter, rerunByDrizzle, options.driver.target));
+        failures.push(...databaseFailures);
+      }
+    } catch (error) {
+      // The checks did not finish: the folder is not known to be right, so it goes back all the same.
+      lostConnection = isConnectionLost(error);
+      failures.push(
+        `the checks could not finish${lostConnection ? ` (the connection to ${options.driver?.target ?? "the database"} was lost)` : ""}: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  // A signal at any point before the conversion is reported done puts the folder back.
+  const interrupted = signalled();
   if (interrupted) {
     const left = backup.restore();
     throw new UpgradeLayoutError(
       "interrupted",
-      `interrupted by ${interrupted}: drizzle-kit up was stopped; ${left.length === 0 ? "the folder is back exactly as it was" : `the folder could not be put back (what differs or failed: ${cappedList(left)}): the copy taken first is ${backup.copy}`}`,
+      `interrupted by ${interrupted}: ${stoppedUp ? "drizzle-kit up was stopped" : "the checks of the converted folder were stopped"}; ${restoredWords(left, backup.copy)}`,
       left.length === 0
         ? "run db:upgrade-layout again when it can finish; nothing was changed"
         : `restore the folder from git or from ${backup.copy}`,
@@ -279,43 +327,19 @@ export async function upgradeLayout(options: UpgradeLayoutOptions): Promise<Upgr
       interrupted,
     );
   }
-  if (run.code !== 0) {
-    const output = run.output.trim().split("\n").slice(-5).join(" / ");
-    failures.push(`drizzle-kit up exited with ${run.code ?? run.signal ?? run.error}: ${output}`);
-  }
-  let stateAfter: HistoryState | undefined;
-  let lostConnection = false;
-  try {
-    const checked = failures.length ? { failures: [] } : checkFolder(before, oldSnapshots, folder);
-    failures.push(...checked.failures);
-    if (!failures.length && options.driver && stateBefore && checked.after) {
-      stateAfter = await migrationStatus(options.driver, checked.after);
-      const { rerunByDrizzle } = await verifyMigrations(options.driver, checked.after);
-      failures.push(...checkDatabase(stateBefore, stateAfter, rerunByDrizzle, options.driver.target));
-    }
-  } catch (error) {
-    // The checks did not finish: the folder is not known to be right, so it goes back all the same.
-    lostConnection = isConnectionLost(error);
-    failures.push(
-      `the checks could not finish${lostConnection ? ` (the connection to ${options.driver?.target ?? "the database"} was lost)` : ""}: ${(error as Error).message}`,
-    );
-  }
-
   if (failures.length) {
     const left = backup.restore();
     const restored = left.length === 0;
     throw new UpgradeLayoutError(
       lostConnection ? "connection-lost" : "layout-check-failed",
-      `the conversion of ${folder} to Drizzle Kit 1.0's layout failed its checks (${failures.length}): ${failures.join("; ")}; ${
-        restored
-          ? "the folder is back exactly as it was"
-          : `the folder could not be put back (what differs or failed: ${cappedList(left)}): the copy taken first is ${backup.copy}`
-      }`,
+      `the conversion of ${folder} to Drizzle Kit 1.0's layout failed its checks (${failures.length}): ${failures.join("; ")}; ${restoredWords(left, backup.copy)}`,
       !restored
         ? `restore the folder from git or from ${backup.copy}`
         : lostConnection
           ? "run db:upgrade-layout again once the database is reachable; nothing was changed"
-          : "fix what failed in the 0.x folder (or the Drizzle Kit installed) and run db:upgrade-layout again; nothing was changed",
+          : databaseFailures.length === failures.length
+            ? "the folder converts, but the database's bookkeeping rows do not match it: see db:status and db:verify on the 0.x folder (a name column added by hand, rows from a conversion done elsewhere), correct the rows, then run db:upgrade-layout again; nothing was changed"
+            : "fix what failed in the 0.x folder (or the Drizzle Kit installed) and run db:upgrade-layout again; nothing was changed",
       failures,
       restored,
       restored ? undefined : backup.copy,
