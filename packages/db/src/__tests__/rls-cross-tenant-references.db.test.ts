@@ -1,12 +1,12 @@
 /**
  * A foreign key between tenant tables whose key leaves out `organization_id` lets one tenant's row
  * point at another tenant's: PostgreSQL checks the key and runs its ON DELETE action past RLS.
- * Trovella's keys pair `organization_id` (0014–0016); `db:rls` warns of a key that does not (no
- * row is read across tenants, so exit 0), and its fix, run as printed, closes it. Each case that
+ * Trovella's keys pair `organization_id` (0014–0016); `db:rls` fails on a key that does not
+ * (`cross-tenant-reference`, exit 1), and its fix, run as printed, closes it. Each case that
  * changes the schema runs in a transaction and is rolled back.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { coverageReport, type RlsWarning } from "@repo/migrator";
+import { coverageReport, type RlsFinding } from "@repo/migrator";
 import { RLS_CONFIG } from "../project.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
 
@@ -61,9 +61,9 @@ async function asTenant(sql: string): Promise<{ code?: string } | undefined> {
   }
 }
 
-const crossTenant = (warnings: RlsWarning[]) => warnings.filter((w) => w.code === "cross-tenant-reference");
-const warningOn = (warnings: RlsWarning[], constraint: string) =>
-  crossTenant(warnings).find((w) => w.message.includes(`foreign key ${constraint} `));
+const crossTenant = (findings: RlsFinding[]) => findings.filter((f) => f.code === "cross-tenant-reference");
+const findingOn = (findings: RlsFinding[], constraint: string) =>
+  crossTenant(findings).find((f) => f.message.includes(`foreign key ${constraint} `));
 
 /** Trovella's keys as 0000–0013 had them: to the referenced row's id alone. */
 const KEYS_BY_ID = `
@@ -75,17 +75,17 @@ const KEYS_BY_ID = `
     add constraint ai_usage_batch_id_fk foreign key (batch_id) references ai_batch (id);
 `;
 
-/** The statements a warning's fix prints: the referenced table's UNIQUE, and the new key in place of the old. */
-function fixStatements(warning: RlsWarning, table: string, constraint: string): string {
-  const match = /UNIQUE \((.+?)\) on (\S+), then (FOREIGN KEY .+?)(?: \(the column list|$)/.exec(warning.fix);
-  if (!match) throw new Error(`no SQL in the fix: ${warning.fix}`);
+/** The statements a finding's fix prints: the referenced table's UNIQUE, and the new key in place of the old. */
+function fixStatements(finding: RlsFinding, table: string, constraint: string): string {
+  const match = /UNIQUE \((.+?)\) on (\S+), then (FOREIGN KEY .+?)(?: \(the column list|$)/.exec(finding.fix);
+  if (!match) throw new Error(`no SQL in the fix: ${finding.fix}`);
   const [, uniqueColumns, referenced, foreignKey] = match;
   return `alter table ${referenced} add unique (${uniqueColumns});
     alter table ${table} drop constraint ${constraint}, add constraint ${constraint} ${foreignKey};`;
 }
 
 describe("Trovella's keys between tenant tables", () => {
-  it("pair organization_id: a tenant cannot point at another's row, a SET NULL keeps organization_id, db:rls warns of none", async () => {
+  it("pair organization_id: a tenant cannot point at another's row, a SET NULL keeps organization_id, db:rls finds none", async () => {
     await rolledBack(async () => {
       expect((await asTenant(PLANT_STEP))?.code).toBe("23503"); // foreign_key_violation
       await t.driver.exec(`insert into research_artifact (id, organization_id, step_id, artifact_type, title)
@@ -95,12 +95,12 @@ describe("Trovella's keys between tenant tables", () => {
         await t.driver.query("select organization_id, step_id from research_artifact where id = 'artifact_own'"),
       ).toEqual([{ organization_id: "org_own", step_id: null }]);
     });
-    expect(crossTenant((await coverageReport(t.driver, RLS_CONFIG)).matrix.warnings)).toEqual([]);
+    expect(crossTenant((await coverageReport(t.driver, RLS_CONFIG)).matrix.findings)).toEqual([]);
   });
 });
 
 describe("a foreign key between tenant tables without the tenant column", () => {
-  it("lets a tenant point at another tenant's row and have it deleted by that tenant; db:rls warns, naming what happens", async () => {
+  it("lets a tenant point at another tenant's row and have it deleted by that tenant; db:rls fails, naming what happens", async () => {
     await rolledBack(async () => {
       await t.driver.exec(KEYS_BY_ID);
       expect(await asTenant(PLANT_STEP)).toBeUndefined();
@@ -110,34 +110,34 @@ describe("a foreign key between tenant tables without the tenant column", () => 
     await rolledBack(async () => {
       await t.driver.exec(KEYS_BY_ID);
       const report = await coverageReport(t.driver, RLS_CONFIG);
-      expect(report.matrix.ok).toBe(true);
-      expect(crossTenant(report.matrix.warnings).map((w) => w.table)).toEqual([
+      expect(report.matrix.ok).toBe(false);
+      expect(crossTenant(report.matrix.findings).map((w) => w.table)).toEqual([
         "ai_usage",
         "plan_step",
         "research_artifact",
       ]);
-      const cascade = warningOn(report.matrix.warnings, "plan_step_plan_id_fk");
+      const cascade = findingOn(report.matrix.findings, "plan_step_plan_id_fk");
       expect(cascade?.message).toContain("deletes the rows pointing at it (ON DELETE CASCADE)");
       expect(cascade?.fix).toContain(
         `FOREIGN KEY ("organization_id", "plan_id") REFERENCES "research_plan" ("organization_id", "id") ON DELETE CASCADE`,
       );
-      expect(warningOn(report.matrix.warnings, "ai_usage_batch_id_fk")?.message).toContain(
+      expect(findingOn(report.matrix.findings, "ai_usage_batch_id_fk")?.message).toContain(
         "can no longer delete that row, nor its organization",
       );
-      expect(warningOn(report.matrix.warnings, "research_artifact_step_id_fk")?.fix).toContain(
+      expect(findingOn(report.matrix.findings, "research_artifact_step_id_fk")?.fix).toContain(
         `ON DELETE SET NULL ("step_id")`,
       );
       expect(report.output).toContain("[cross-tenant-reference] foreign key plan_step_plan_id_fk");
     });
   });
 
-  it("is closed by the printed fix: the insert is refused, a SET NULL keeps the tenant column, and the warning goes", async () => {
+  it("is closed by the printed fix: the insert is refused, a SET NULL keeps the tenant column, and the finding goes", async () => {
     await rolledBack(async () => {
       await t.driver.exec(KEYS_BY_ID);
-      const before = (await coverageReport(t.driver, RLS_CONFIG)).matrix.warnings;
-      const cascade = warningOn(before, "plan_step_plan_id_fk");
-      const setNull = warningOn(before, "research_artifact_step_id_fk");
-      if (!cascade || !setNull) throw new Error("no warning for the keys by id");
+      const before = (await coverageReport(t.driver, RLS_CONFIG)).matrix.findings;
+      const cascade = findingOn(before, "plan_step_plan_id_fk");
+      const setNull = findingOn(before, "research_artifact_step_id_fk");
+      if (!cascade || !setNull) throw new Error("no finding for the keys by id");
       await t.driver.exec(fixStatements(cascade, "plan_step", "plan_step_plan_id_fk"));
       await t.driver.exec(fixStatements(setNull, "research_artifact", "research_artifact_step_id_fk"));
       expect((await asTenant(PLANT_STEP))?.code).toBe("23503");
@@ -147,22 +147,25 @@ describe("a foreign key between tenant tables without the tenant column", () => 
       expect(
         await t.driver.query("select organization_id, step_id from research_artifact where id = 'artifact_own'"),
       ).toEqual([{ organization_id: "org_own", step_id: null }]);
-      const after = crossTenant((await coverageReport(t.driver, RLS_CONFIG)).matrix.warnings);
+      const after = crossTenant((await coverageReport(t.driver, RLS_CONFIG)).matrix.findings);
       expect(after.map((w) => w.table)).toEqual(["ai_usage"]);
     });
   });
 
-  it("warns of a key that carries organization_id but pairs it with another column, once for a partitioned table", async () => {
+  it("finds a key that carries organization_id but pairs it with another column, once for a partitioned table", async () => {
     await rolledBack(async () => {
       await t.driver.exec(`
         alter table research_plan add unique (title, id);
         create table plan_note (id text, organization_id text not null, plan_id text,
           foreign key (organization_id, plan_id) references research_plan (title, id)) partition by list (organization_id);
         create table plan_note_own partition of plan_note for values in ('org_own');`);
-      const warnings = crossTenant((await coverageReport(t.driver, RLS_CONFIG)).matrix.warnings);
-      expect(warnings.map((w) => w.table)).toEqual(["plan_note"]);
-      expect(warnings[0]?.message).toContain(
-        "(organization_id, plan_id) references research_plan without organization_id",
+      const found = crossTenant((await coverageReport(t.driver, RLS_CONFIG)).matrix.findings);
+      expect(found.map((w) => w.table)).toEqual(["plan_note"]);
+      expect(found[0]?.message).toContain(
+        "(organization_id, plan_id) references research_plan pairing organization_id with its title, not with its organization_id",
+      );
+      expect(found[0]?.fix).toContain(
+        `FOREIGN KEY ("organization_id", "plan_id") REFERENCES "research_plan" ("organization_id", "id")`,
       );
     });
   });

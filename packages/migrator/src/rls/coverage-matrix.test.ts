@@ -640,7 +640,7 @@ describe("every reachable object is classified", () => {
     expect(owning(2)).toEqual(["large-object-owned"]);
   });
 
-  it("warns of a foreign key between tenant tables that leaves the tenant column out, by what the other tenant's delete does", () => {
+  it("finds a foreign key between tenant tables that leaves the tenant column out, naming what the other tenant's delete does", () => {
     const reference = (onDelete: string, tenantPaired: boolean) => ({
       table: "notes",
       constraint: "notes_doc_fk",
@@ -651,7 +651,7 @@ describe("every reachable object is classified", () => {
       tenantPaired,
     });
     const warned = (onDelete: string, tenantPaired = false) =>
-      buildCoverageMatrix(catalog({ tenantReferences: [reference(onDelete, tenantPaired)] })).warnings;
+      buildCoverageMatrix(catalog({ tenantReferences: [reference(onDelete, tenantPaired)] })).findings;
     expect(warned("cascade", true)).toEqual([]);
     const [restrict] = warned("restrict");
     expect(restrict?.code).toBe("cross-tenant-reference");
@@ -661,6 +661,18 @@ describe("every reachable object is classified", () => {
     );
     expect(warned("no action")[0]?.fix).toMatch(/\("org_id", "id"\)$/);
     expect(warned("set default")[0]?.fix).toContain('ON DELETE SET DEFAULT ("doc_id") (the column list');
-    expect(buildCoverageMatrix(catalog({ tenantReferences: [reference("cascade", false)] })).ok).toBe(true);
+    expect(buildCoverageMatrix(catalog({ tenantReferences: [reference("cascade", false)] })).ok).toBe(false);
+    // organization_id in the key but paired with another column: each column once in the fix.
+    const swapped = buildCoverageMatrix(
+      catalog({
+        tenantReferences: [
+          { ...reference("set null", false), columns: ["doc_id", "org_id"], referencedColumns: ["org_id", "id"] },
+        ],
+      }),
+    ).findings[0];
+    expect(swapped?.message).toContain("pairing org_id with its id, not with its org_id");
+    expect(swapped?.fix).toContain(
+      'FOREIGN KEY ("org_id", "doc_id") REFERENCES "archive"."docs" ("org_id", "id") ON DELETE SET NULL ("doc_id")',
+    );
   });
 });

@@ -25,10 +25,10 @@
  * row), a missing WITH CHECK, TRUNCATE/TRIGGER/REFERENCES for an app role, a grant to another app
  * role on what is not shared, an app role that can CREATE in a schema or is a member of a role
  * that bypasses RLS. A policy applies to an app role when it is for PUBLIC, the role, or any role
- * the role is a member of. Warnings (exit 0): a tenant table without an index leading on the
- * tenant column, and a foreign key between tenant tables that leaves the tenant column out of its
- * key (a tenant's row can point at another tenant's: no row is read, but the other tenant's deletes
- * are blocked or reach it). Returns data; the command decides how to print it.
+ * the role is a member of, a foreign key between tenant tables that leaves the tenant column out of
+ * its key (a tenant's row can point at another tenant's: the other tenant's deletes are then
+ * refused or reach it). A tenant table without an index leading on the tenant column is a warning
+ * (exit 0). Returns data; the command decides how to print it.
  */
 import type {
   AppRoleInfo,
@@ -77,7 +77,8 @@ export interface RlsFinding {
     | "role-bypasses-rls"
     | "role-owns-table"
     | "role-escalation"
-    | "large-object-owned";
+    | "large-object-owned"
+    | "cross-tenant-reference";
   /** The table (or other object) concerned, when there is one. */
   table?: string;
   command?: RlsCommand;
@@ -86,12 +87,9 @@ export interface RlsFinding {
   fix: string;
 }
 
-/**
- * Advice that lets no tenant read another's rows (exit 0): a missing tenant index, or a foreign key
- * that lets one tenant's row point at another's.
- */
+/** Advice that does not break isolation (exit 0), such as a missing tenant index. */
 export interface RlsWarning {
-  code: "tenant-index-missing" | "cross-tenant-reference";
+  code: "tenant-index-missing";
   table: string;
   message: string;
   fix: string;
@@ -213,20 +211,31 @@ const ON_DELETE_EFFECT: Record<string, string> = {
  * PostgreSQL checks the key and runs its ON DELETE action past RLS, so a tenant's row may point at
  * a row of another tenant that it can name. The fix makes the tenant column part of the key.
  */
-function crossTenantReference(reference: TenantReferenceInfo, tenantColumn: string): RlsWarning {
+function crossTenantReference(reference: TenantReferenceInfo, tenantColumn: string): RlsFinding {
+  // The tenant column first on both sides, then the key's other columns in their order; where the
+  // tenant column was paired with another referenced column, that one is left out.
+  const at = reference.columns.indexOf(tenantColumn);
+  const columns = reference.columns.filter((c) => c !== tenantColumn);
+  let referencedColumns = reference.referencedColumns.filter((c) => c !== tenantColumn);
+  if (referencedColumns.length > columns.length && at >= 0)
+    referencedColumns = reference.referencedColumns.filter((c, i) => c !== tenantColumn && i !== at);
   const keyOf = (names: string[]) => [tenantColumn, ...names].map(quoteIdent).join(", ");
   const action = reference.onDelete.toUpperCase();
   const setsColumns = reference.onDelete.startsWith("set ");
   const onDelete = setsColumns
-    ? ` ON DELETE ${action} (${reference.columns.map(quoteIdent).join(", ")})`
+    ? ` ON DELETE ${action} (${columns.map(quoteIdent).join(", ")})`
     : reference.onDelete === "no action"
       ? ""
       : ` ON DELETE ${action}`;
   return {
     code: "cross-tenant-reference",
     table: reference.table,
-    message: `foreign key ${reference.constraint} of ${reference.table} (${reference.columns.join(", ")}) references ${reference.references} without ${tenantColumn}, and PostgreSQL checks it past RLS: a tenant's row may point at another tenant's ${reference.references} row, an insert tells the tenant whether an id it names exists, and ${ON_DELETE_EFFECT[reference.onDelete] ?? "the other tenant's delete of that row changes the rows pointing at it"} (ON DELETE ${action})`,
-    fix: `make ${tenantColumn} part of the key: UNIQUE (${keyOf(reference.referencedColumns)}) on ${sqlName(reference.references)}, then FOREIGN KEY (${keyOf(reference.columns)}) REFERENCES ${sqlName(reference.references)} (${keyOf(reference.referencedColumns)})${onDelete}${setsColumns ? ` (the column list, PostgreSQL 15 and later, leaves ${tenantColumn} alone; Drizzle Kit does not write it: add it to the generated migration before it is committed)` : ""}`,
+    message: `foreign key ${reference.constraint} of ${reference.table} (${reference.columns.join(", ")}) references ${reference.references} ${
+      at >= 0
+        ? `pairing ${tenantColumn} with its ${reference.referencedColumns[at] ?? "key"}, not with its ${tenantColumn}`
+        : `without ${tenantColumn}`
+    }, and PostgreSQL checks it past RLS: a tenant's row may point at another tenant's ${reference.references} row, an insert tells the tenant whether an id it names exists, and ${ON_DELETE_EFFECT[reference.onDelete] ?? "the other tenant's delete of that row changes the rows pointing at it"} (ON DELETE ${action})`,
+    fix: `make ${tenantColumn} part of the key: UNIQUE (${keyOf(referencedColumns)}) on ${sqlName(reference.references)}, then FOREIGN KEY (${keyOf(columns)}) REFERENCES ${sqlName(reference.references)} (${keyOf(referencedColumns)})${onDelete}${setsColumns ? ` (the column list, PostgreSQL 15 and later, leaves ${tenantColumn} alone; Drizzle Kit does not write it: add it to the generated migration before it is committed)` : ""}`,
   };
 }
 
@@ -353,7 +362,7 @@ export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
   });
 
   for (const reference of catalog.tenantReferences ?? []) {
-    if (!reference.tenantPaired) warnings.push(crossTenantReference(reference, config.tenantColumn));
+    if (!reference.tenantPaired) push(crossTenantReference(reference, config.tenantColumn));
   }
 
   for (const policy of catalog.policies) {

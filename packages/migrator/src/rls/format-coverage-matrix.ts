@@ -92,7 +92,7 @@ export function formatCoverageMatrix(matrix: CoverageMatrix): string {
     for (const f of matrix.findings) lines.push(`  [${f.code}] ${f.message}`, `      fix: ${f.fix}`);
   }
   if (matrix.warnings.length > 0) {
-    lines.push("", `${matrix.warnings.length} warnings (no tenant reads another's rows through them):`);
+    lines.push("", `${matrix.warnings.length} warnings (isolation holds; speed does not):`);
     for (const w of matrix.warnings) lines.push(`  [${w.code}] ${w.message}`, `      fix: ${w.fix}`);
   }
   lines.push(

@@ -33,6 +33,14 @@ describe("cross-tenant-foreign-key", () => {
     ).toHaveLength(1);
   });
 
+  it("flags a key added by the ALTER TABLE that adds the tenant column", async () => {
+    expect(
+      await review(
+        'ALTER TABLE "user" ADD COLUMN "organization_id" text NOT NULL, ADD COLUMN "plan_id" text, ADD CONSTRAINT "user_plan_fk" FOREIGN KEY ("plan_id") REFERENCES "research_plan"("id");',
+      ),
+    ).toHaveLength(1);
+  });
+
   it("flags a table created with the tenant column that references itself by id", async () => {
     expect(
       await review(
@@ -57,5 +65,19 @@ describe("cross-tenant-foreign-key", () => {
         noTenants,
       ),
     ).toEqual([]);
+  });
+
+  it("flags a paired key whose ON DELETE SET NULL has no column list (as Drizzle Kit writes it) or names the tenant column", async () => {
+    const key = (action: string) =>
+      `ALTER TABLE "research_plan" ADD COLUMN "parent_id" text;--> statement-breakpoint\nALTER TABLE "research_plan" ADD CONSTRAINT "research_plan_parent_fk" FOREIGN KEY ("organization_id","parent_id") REFERENCES "public"."research_plan"("organization_id","id") ${action} ON UPDATE no action;`;
+    expect(await messages(key("ON DELETE set null"))).toEqual([
+      expect.stringContaining(
+        'has ON DELETE SET NULL on "organization_id" too: deleting the referenced row fails where "organization_id" is NOT NULL, and otherwise takes the row out of every tenant; name the other columns: ON DELETE SET NULL ("parent_id")',
+      ),
+    ]);
+    expect(await review(key('ON DELETE SET NULL ("organization_id", "parent_id")'))).toHaveLength(1);
+    expect(await review(key("ON DELETE set default"))).toHaveLength(1);
+    expect(await review(key('ON DELETE SET NULL ("parent_id")'))).toEqual([]);
+    expect(await review(key("ON DELETE cascade"))).toEqual([]);
   });
 });

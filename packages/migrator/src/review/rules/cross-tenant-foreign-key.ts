@@ -23,14 +23,17 @@ export const crossTenantForeignKey: Rule = {
   id: "cross-tenant-foreign-key",
   defaultSeverity: "error",
   source: "static",
-  summary: "a foreign key from one tenant table to another that leaves the tenant column out of its key",
+  summary:
+    "a foreign key from one tenant table to another that leaves the tenant column out of its key, or sets it to NULL on delete",
   explanation:
     "PostgreSQL checks a foreign key, and runs its ON DELETE action, as the table's owner: RLS does not apply. A key " +
     "from one tenant table to another on `id` alone lets a tenant point its rows at another tenant's row whose id it " +
     "knows: the insert tells it the id exists, and the other tenant's delete of that row then deletes the pointing " +
     "rows (CASCADE), changes them (SET NULL) or is refused (NO ACTION, RESTRICT), deleting its organization included. " +
     "A key that pairs the tenant columns, (organization_id, plan_id) → (organization_id, id), keeps both rows in one " +
-    "tenant. `db:rls` reports such a key in a live database as `cross-tenant-reference`.",
+    "tenant. `db:rls` reports such a key in a live database as `cross-tenant-reference`. A paired key's ON DELETE SET " +
+    "NULL (or SET DEFAULT) without a column list sets the tenant column too, which Drizzle Kit writes: the delete then " +
+    "fails on NOT NULL.",
   help:
     "Give the referenced table a unique (organization_id, id) and reference it: " +
     "`foreignKey({ columns: [t.organizationId, t.planId], foreignColumns: [plan.organizationId, plan.id] })` in the " +
@@ -59,8 +62,24 @@ export const crossTenantForeignKey: Rule = {
       const columns = column ? [column] : nameList(constraint["fk_attrs"]);
       // No column list: the referenced table's primary key, which is not the tenant key.
       const referencedColumns = nameList(constraint["pk_attrs"]);
-      if (columns.some((c, i) => c === tenantColumn && referencedColumns[i] === tenantColumn)) continue;
       const name = stringField(constraint, "conname");
+      if (columns.some((c, i) => c === tenantColumn && referencedColumns[i] === tenantColumn)) {
+        // Paired: a SET NULL / SET DEFAULT without a column list would set the tenant column too.
+        const action = stringField(constraint, "fk_del_action");
+        const setColumns = nameList(constraint["fk_del_set_cols"]);
+        if ((action === "n" || action === "d") && (setColumns.length === 0 || setColumns.includes(tenantColumn))) {
+          const words = action === "n" ? "SET NULL" : "SET DEFAULT";
+          hits.push({
+            statement,
+            position: unitPosition(migration, unit, constraint["location"]),
+            message: `foreign key ${name ? `"${name}" ` : ""}"${table}"(${columns.map((c) => `"${c}"`).join(", ")}) → "${referenced}" has ON DELETE ${words} on "${tenantColumn}" too: deleting the referenced row fails where "${tenantColumn}" is NOT NULL, and otherwise takes the row out of every tenant; name the other columns: ON DELETE ${words} (${columns
+              .filter((c) => c !== tenantColumn)
+              .map((c) => `"${c}"`)
+              .join(", ")})`,
+          });
+        }
+        continue;
+      }
       hits.push({
         statement,
         position: unitPosition(migration, unit, constraint["location"]),

@@ -85,12 +85,21 @@ export function declaredConstraints(unit: SqlUnit): DeclaredConstraint[] {
 }
 
 /**
- * Whether `table` is a tenant table (has `tenantColumn`) in the schema before `unit`, or, when
- * `unit` is the CREATE TABLE of that table, will be one.
+ * Whether `table` is a tenant table (has `tenantColumn`) in the schema before `unit`, or will be
+ * one by `unit`: its CREATE TABLE, or an ALTER TABLE that adds the column.
  */
 export function isTenantTable(unit: SqlUnit, table: string, state: SchemaState, tenantColumn: string): boolean {
   const created = unit.type === "CreateStmt" && tableName(objectField(unit.node, "relation")) === table;
-  if (!created) return state.isTenantTable(table, tenantColumn);
+  if (!created) {
+    // An ALTER TABLE that adds the tenant column makes it one in the same statement.
+    const adds = alterCommands(unit).some(
+      (c) =>
+        c.table === table &&
+        c.subtype === "AT_AddColumn" &&
+        stringField(nodeOf(c.command["def"], "ColumnDef"), "colname") === tenantColumn,
+    );
+    return adds || state.isTenantTable(table, tenantColumn);
+  }
   return arrayField(unit.node, "tableElts").some(
     (element) => stringField(nodeOf(element, "ColumnDef"), "colname") === tenantColumn,
   );
