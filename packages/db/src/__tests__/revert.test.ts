@@ -137,6 +137,18 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
     expect(await generateMigration(plan.migration.snapshot as never, reverted)).toEqual([]);
   });
 
+  it("reverts 0015 though 0016 validated its keys: a VALIDATE changed nothing a revert must undo first", async () => {
+    const s = scratchUpTo();
+    const plan = await planRevert({ folder: s.dir, tag: "0015" });
+    expect(plan.wasLast).toBe(false);
+    expect(plan.todos).toEqual([]);
+    const statements = plan.statements.map((st) => st.sql.trim());
+    expect(statements).toContain('ALTER TABLE "plan_step" DROP CONSTRAINT "plan_step_plan_id_tenant_fk";');
+    expect(statements).toContain(
+      'ALTER TABLE "plan_step" ADD CONSTRAINT "plan_step_plan_id_research_plan_id_fk" FOREIGN KEY ("plan_id") REFERENCES "public"."research_plan"("id") ON DELETE cascade ON UPDATE no action;',
+    );
+  });
+
   it("refuses an earlier migration a later one builds on (0004), naming the objects and migrations", async () => {
     const s = scratchUpTo();
     const journalBefore = JSON.stringify(s.journal());

@@ -7,11 +7,20 @@ import { basename, relative } from "node:path";
 import type { Migration } from "../journal/migration-folder.ts";
 import { reverseManualSql } from "../revert/manual-sql.ts";
 import { canonicalStatements, canonicalUnit } from "../sql/canonical-sql.ts";
-import { parseMigration } from "../sql/parse-migration.ts";
+import { parseMigration, type SqlUnit } from "../sql/parse-migration.ts";
+import { arrayField, nodeOf, stringField } from "../sql/ast.ts";
+import { STATEMENT_BREAKPOINT } from "../sql/statements.ts";
 import { type IndexTables, type SqlTouches, sqlTouches } from "../sql/touched-objects.ts";
 import { diffSnapshots } from "../snapshot/snapshot-diff.ts";
 import { renameAmbiguities, snapshotNames, TouchedObjects, touchedObjects } from "../snapshot/snapshot-objects.ts";
 import type { Snapshot } from "../snapshot/snapshot.ts";
+
+/** Whether a statement only validates constraints (`ALTER TABLE … VALIDATE CONSTRAINT …`). */
+function validatesOnly(unit: SqlUnit): boolean {
+  if (unit.type !== "AlterTableStmt") return false;
+  const commands = arrayField(unit.node, "cmds").map((c) => stringField(nodeOf(c, "AlterTableCmd"), "subtype"));
+  return commands.length > 0 && commands.every((subtype) => subtype === "AT_ValidateConstraint");
+}
 
 /** What a migration touched, by its snapshots (`recorded`) and by its hand-written statements. */
 interface MigrationTouches {
@@ -61,9 +70,15 @@ export async function migrationTouches(
   const statements = renameAmbiguities(previous, migration.snapshot).length
     ? []
     : await diffSnapshots(previous, migration.snapshot, { folder });
+  const parsed = parseMigration(migration.tag, basename(migration.file), migration.sql);
+  // A later migration's VALIDATE CONSTRAINT changed no object: it was applied, and a revert that
+  // drops the constraint leaves nothing of it behind (the NOT VALID / VALIDATE pairs of --fix).
+  const kept = read
+    ? parsed.statements.filter((s) => !s.units.length || !s.units.every(validatesOnly))
+    : parsed.statements;
   const manual = reverseManualSql({
     file: relative(folder, migration.file),
-    sql: migration.sql,
+    sql: kept === parsed.statements ? migration.sql : kept.map((s) => s.sql).join(`\n${STATEMENT_BREAKPOINT}\n`),
     generated: statements,
     after: snapshotNames(migration.snapshot),
     before: snapshotNames(previous),
@@ -74,13 +89,12 @@ export async function migrationTouches(
   for (const t of manual.touched) handWritten.add(t.label, t.parent);
   if (!read) return { recorded, handWritten };
   const generated = new Set(statements.flatMap(canonicalStatements));
-  const parsed = parseMigration(migration.tag, basename(migration.file), migration.sql);
   /** What the parser reads in the generated statements, or in the others (with those it rejects). */
   const reads = (isGenerated: boolean) =>
     sqlTouches(
       {
         ...parsed,
-        statements: parsed.statements
+        statements: kept
           .map((s) => ({ ...s, units: s.units.filter((u) => generated.has(canonicalUnit(u)) === isGenerated) }))
           .filter((s) => s.units.length > 0 || (!isGenerated && s.parseError)),
       },
