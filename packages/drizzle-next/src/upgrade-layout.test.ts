@@ -222,7 +222,7 @@ describe("db:upgrade-layout leaves the folder as it was", () => {
     expect(folderManifest(q.migrations)).toEqual(forkedBefore);
   });
 
-  it("puts the folder back and exits 130 when Ctrl-C stops drizzle-kit up half-way", async () => {
+  it("puts the folder back and exits 130 when Ctrl-C stops drizzle-kit up half-way; a second run meanwhile is refused (exit 5)", async () => {
     // A Drizzle Kit whose up converts the folder, says so, then takes its time, as a long history does.
     const p = project();
     const kit = join(p.root, "slow-kit");
@@ -251,6 +251,13 @@ describe("db:upgrade-layout leaves the folder as it was", () => {
     for (let i = 0; i < 400 && !existsSync(join(kit, "converted")); i++)
       await new Promise((resolve) => setTimeout(resolve, 50));
     expect(readdirSync(p.migrations)).not.toContain("0000_lying_agent_zero.sql"); // converted, not yet checked
+    const converting = folderManifest(p.migrations);
+    const second = await upgrade(p.migrations, ["--drizzle-kit", kit]);
+    expect(second.code).toBe(5);
+    expect(second.stderr).toMatch(
+      new RegExp(`^error: another db:upgrade-layout \\(pid ${child.pid}\\) is converting \\S+drizzle; `, "m"),
+    );
+    expect(folderManifest(p.migrations)).toEqual(converting);
     child.kill("SIGINT");
     expect(await exited, stderr).toBe(130);
     expect(stderr).toContain("SIGINT: stopping drizzle-kit up and putting the folder back");

@@ -13,7 +13,8 @@
  *   accept-hash refused, db:seed on a database with migrations pending;
  * - 4 cannot connect (an unparseable URL included), or the connection was lost during a run (waiting
  *   for the lock included);
- * - 5 a lock could not be had in time (or the embedded database is open in another process);
+ * - 5 a lock could not be had in time (or the embedded database is open in another process, or
+ *   another db:upgrade-layout is converting the folder);
  * - 130 / 143 interrupted by SIGINT / SIGTERM (128 + the signal's number).
  */
 import { constants } from "node:os";
@@ -62,6 +63,7 @@ const EXIT_BY_CODE: Readonly<Record<string, ExitCode>> = {
   "lock-timeout": EXIT.lock,
   "runner-busy": EXIT.lock,
   "database-busy": EXIT.lock,
+  "layout-busy": EXIT.lock,
 };
 
 /** The exit code for an error; an interruption exits as the shell reports a signal, 128 + its number. */

@@ -8,8 +8,10 @@
  * as it was, from a copy taken first.
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { createHash } from "node:crypto";
+import { existsSync, realpathSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { type Driver, isConnectionLost } from "../drivers/driver.ts";
 import { MigratorError } from "../errors/migrator-error.ts";
@@ -19,6 +21,7 @@ import { migrationStatus } from "../runner/migration-status.ts";
 import { type DrizzleKitInstall, drizzleKitAt, findDrizzleKit } from "../snapshot/drizzle-kit-install.ts";
 import { snapshotEntities } from "../snapshot/snapshot-entities.ts";
 import { type Snapshot, snapshotVersion } from "../snapshot/snapshot.ts";
+import { type PidLock, takePidLock } from "../runtime/pid-lock.ts";
 import { cappedList } from "../text/capped-list.ts";
 import { type VerifyResult, verifyMigrations } from "../verify/verify-migrations.ts";
 import { backUpFolder } from "./folder-backup.ts";
@@ -54,12 +57,13 @@ export interface UpgradeLayoutReport {
  * undid the conversion (`layout-check-failed`: `drizzle-kit up` failed or a check did, exit 1;
  * `connection-lost`: the database went away during its check, exit 4; `interrupted`: SIGINT or
  * SIGTERM stopped `drizzle-kit up`, exit 130 or 143). The folder is put back in each case.
+ * `layout-busy` (exit 5): another run is converting the folder; nothing was touched.
  */
 export class UpgradeLayoutError extends MigratorError {
   override name = "UpgradeLayoutError";
 
   constructor(
-    code: "layout-upgrade-refused" | "layout-check-failed" | "connection-lost" | "interrupted",
+    code: "layout-upgrade-refused" | "layout-check-failed" | "connection-lost" | "interrupted" | "layout-busy",
     message: string,
     fix: string,
     /** What failed, one line each. */
@@ -258,6 +262,43 @@ function checkDatabase(
  * @example const report = await upgradeLayout({ folder: "drizzle", driver }); // report.checks
  */
 export async function upgradeLayout(options: UpgradeLayoutOptions): Promise<UpgradeLayoutReport> {
+  const lock = lockConversion(options.folder);
+  try {
+    return await convert(options);
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * The lock of one folder's conversion (a pid lock in the temporary directory, by the folder's real
+ * path): a second run would read the folder half-converted, or report success while the first
+ * puts it back. Throws `layout-busy` (exit 5) naming the run that holds it.
+ */
+function lockConversion(folder: string): PidLock {
+  let real = resolve(folder);
+  try {
+    real = realpathSync(folder);
+  } catch {
+    // No such folder: the reader says so.
+  }
+  const path = join(
+    tmpdir(),
+    `migrations-upgrade-${createHash("sha256").update(real).digest("hex").slice(0, 16)}.lock`,
+  );
+  const taken = takePidLock(path);
+  if ("heldBy" in taken || "contended" in taken) {
+    const who = "heldBy" in taken ? `another db:upgrade-layout (pid ${taken.heldBy})` : "another db:upgrade-layout";
+    throw new UpgradeLayoutError(
+      "layout-busy",
+      `${who} is converting ${real}; two at once would each undo or misreport the other's work; the folder is as that run leaves it`,
+      `wait for it to finish (it converts the folder or puts it back), then run again; if none is running, delete ${path}`,
+    );
+  }
+  return taken;
+}
+
+async function convert(options: UpgradeLayoutOptions): Promise<UpgradeLayoutReport> {
   const before = readMigrationFolder(options.folder);
   const folder = before.folder;
   const migrations = before.migrations.map((m) => ({ tag: m.tag, name: m.name }));
