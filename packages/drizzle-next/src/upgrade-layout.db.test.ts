@@ -62,6 +62,14 @@ describe("db:upgrade-layout --check-database", () => {
     expect(JSON.parse(run.stdout).database).toEqual({ target: t.driver.target, applied: count, pending: 0 });
     await theirs(t, p.migrations);
     expect(await rows(t)).toEqual([{ n: count }]);
+    const again = await runCaptured(upgradeLayoutCommand(projectOn(t, p.migrations)), ["--check-database"], {
+      env: {},
+      cwd: p.root,
+    });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(
+      "nothing to do. The database was not checked: db:verify says which migrations drizzle-orm 1.0 would run again.",
+    );
   });
 
   it("fails when rows name other folders than the conversion's, and puts the folder back", async () => {

@@ -69,6 +69,14 @@ describe("db:upgrade-layout converts and checks", () => {
     );
   });
 
+  it("prints the folder's untidiness as warnings, as every command that reads it does", async () => {
+    const p = project();
+    writeFileSync(join(p.migrations, "0099_stray.sql"), "SELECT 1;\n");
+    const run = await upgrade(p.migrations);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^warning: .*0099_stray\.sql/m);
+  });
+
   it("names folders in UTC on a machine in Tokyo, where Drizzle Kit 1.0 alone would put New Year's Eve in the next year", async () => {
     const p = project();
     addJournalMigration(p.migrations, "nye", Date.UTC(2026, 11, 31, 23, 30, 0, 250), "SELECT 1;");

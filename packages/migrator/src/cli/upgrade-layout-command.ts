@@ -1,6 +1,7 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
+import { describeFolderIssue } from "../journal/folder-issue.ts";
 import { upgradeLayout, type UpgradeLayoutOptions, type UpgradeLayoutReport } from "../upgrade/upgrade-layout.ts";
 import type { CommandContext } from "./command-context.ts";
 import { EXIT } from "./exit-codes.ts";
@@ -9,9 +10,13 @@ import type { Project } from "./project.ts";
 import { runAction } from "./run-command.ts";
 import { withSession } from "./session.ts";
 
-function describe(report: UpgradeLayoutReport, folder: string): string {
+function describe(report: UpgradeLayoutReport, folder: string, checkDatabase: boolean): string {
   if (report.alreadyConverted)
-    return `${folder} is in Drizzle Kit 1.0's layout already (${report.migrations.length} migrations): nothing to do.`;
+    return `${folder} is in Drizzle Kit 1.0's layout already (${report.migrations.length} migrations): nothing to do.${
+      checkDatabase
+        ? " The database was not checked: db:verify says which migrations drizzle-orm 1.0 would run again."
+        : ""
+    }`;
   return [
     `Converted ${folder} to Drizzle Kit 1.0's layout with drizzle-kit ${report.drizzleKit?.version} up (TZ=UTC): ${report.migrations.length} migrations.`,
     "Checked:",
@@ -61,10 +66,11 @@ export function upgradeLayoutCommand(project: Project, name = "db:upgrade-layout
         } finally {
           release?.();
         }
+        for (const warning of report.warnings) context.err(`warning: ${describeFolderIssue(warning)}\n`);
         context.out(
           flags.json
             ? `${JSON.stringify({ ok: true, ...report }, null, 2)}\n`
-            : `${describe(report, flags.migrations)}\n`,
+            : `${describe(report, flags.migrations, flags.checkDatabase === true)}\n`,
         );
         return EXIT.ok;
       });

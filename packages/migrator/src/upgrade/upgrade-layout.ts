@@ -15,6 +15,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { type Driver, isConnectionLost } from "../drivers/driver.ts";
 import { MigratorError } from "../errors/migrator-error.ts";
+import type { FolderIssue } from "../journal/folder-issue.ts";
 import { type Migration, type MigrationFolder, readMigrationFolder } from "../journal/migration-folder.ts";
 import type { HistoryState } from "../runner/history-state.ts";
 import { migrationStatus } from "../runner/migration-status.ts";
@@ -48,6 +49,8 @@ export interface UpgradeLayoutReport {
   migrations: { tag: string; name: string }[];
   /** The checks that passed, in words. */
   checks: string[];
+  /** The folder's untidiness the reader found (an unlisted `.sql` file, a missing snapshot …). */
+  warnings: FolderIssue[];
   /** The database checked, when one was given. */
   database?: { target: string; applied: number; pending: number };
 }
@@ -302,7 +305,7 @@ async function convert(options: UpgradeLayoutOptions): Promise<UpgradeLayoutRepo
   const before = readMigrationFolder(options.folder);
   const folder = before.folder;
   const migrations = before.migrations.map((m) => ({ tag: m.tag, name: m.name }));
-  if (before.layout === "folders") return { alreadyConverted: true, migrations, checks: [] };
+  if (before.layout === "folders") return { alreadyConverted: true, migrations, checks: [], warnings: before.warnings };
   const kit = drizzleKitOne(options, folder);
   const stateBefore = options.driver ? await migrationStatus(options.driver, before) : undefined;
   // Read now: a snapshot is parsed on first use, and drizzle-kit up removes the 0.x files.
@@ -391,6 +394,7 @@ async function convert(options: UpgradeLayoutOptions): Promise<UpgradeLayoutRepo
   const withSnapshot = oldSnapshots.filter((snapshot) => snapshot !== undefined).length;
   const report: UpgradeLayoutReport = {
     alreadyConverted: false,
+    warnings: before.warnings,
     drizzleKit: { version: kit.version, dir: kit.dir },
     migrations,
     checks: [
