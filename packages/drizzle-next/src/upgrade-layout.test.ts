@@ -251,6 +251,8 @@ describe("db:upgrade-layout leaves the folder as it was", () => {
       {
         cwd: fileURLToPath(new URL("../../db", import.meta.url)),
         stdio: ["ignore", "pipe", "pipe"],
+        // Another temporary directory than the second run's: the lock is beside the folder.
+        env: { ...process.env, TMPDIR: tmpdir() === "/tmp" ? "/var/tmp" : "/tmp" },
       },
     );
     let stderr = "";
@@ -272,6 +274,18 @@ describe("db:upgrade-layout leaves the folder as it was", () => {
     expect(stderr).toContain(
       "error: interrupted by SIGINT: drizzle-kit up was stopped; the folder is back exactly as it was",
     );
+    expect(folderManifest(p.migrations)).toEqual(before);
+  });
+
+  it("refuses, naming it, when the conversion's lock file cannot be made (exit 2), and touches nothing", async () => {
+    const p = project();
+    const lock = join(p.root, ".drizzle.upgrade-lock");
+    mkdirSync(lock);
+    const before = folderManifest(p.migrations);
+    const run = await upgrade(p.migrations);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`error: the lock file of the conversion, ${lock}, cannot be made: EISDIR`);
+    expect(run.stderr).toContain(`fix: remove what is at ${lock}`);
     expect(folderManifest(p.migrations)).toEqual(before);
   });
 

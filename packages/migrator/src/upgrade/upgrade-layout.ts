@@ -8,9 +8,7 @@
  * as it was, from a copy taken first.
  */
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync, realpathSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { type Driver, isConnectionLost } from "../drivers/driver.ts";
@@ -274,9 +272,11 @@ export async function upgradeLayout(options: UpgradeLayoutOptions): Promise<Upgr
 }
 
 /**
- * The lock of one folder's conversion (a pid lock in the temporary directory, by the folder's real
- * path): a second run would read the folder half-converted, or report success while the first
- * puts it back. Throws `layout-busy` (exit 5) naming the run that holds it.
+ * The lock of one folder's conversion: a pid lock file beside the folder (`.<name>.upgrade-lock` in
+ * its parent, found by its real path, whatever the process's temporary directory), so a second run
+ * on it, from any environment, is refused: it would read the folder half-converted, or report
+ * success while the first puts it back. Throws `layout-busy` (exit 5) naming the run that holds it,
+ * and `layout-upgrade-refused` (exit 2) naming the lock file when it cannot be made.
  */
 function lockConversion(folder: string): PidLock {
   let real = resolve(folder);
@@ -285,11 +285,17 @@ function lockConversion(folder: string): PidLock {
   } catch {
     // No such folder: the reader says so.
   }
-  const path = join(
-    tmpdir(),
-    `migrations-upgrade-${createHash("sha256").update(real).digest("hex").slice(0, 16)}.lock`,
-  );
-  const taken = takePidLock(path);
+  const path = join(dirname(real), `.${basename(real)}.upgrade-lock`);
+  let taken: ReturnType<typeof takePidLock>;
+  try {
+    taken = takePidLock(path);
+  } catch (error) {
+    throw new UpgradeLayoutError(
+      "layout-upgrade-refused",
+      `the lock file of the conversion, ${path}, cannot be made: ${(error as Error).message}; the folder is unchanged`,
+      `remove what is at ${path} (a leftover of a run that crashed?) or make ${dirname(real)} writable, then run again`,
+    );
+  }
   if ("heldBy" in taken || "contended" in taken) {
     const who = "heldBy" in taken ? `another db:upgrade-layout (pid ${taken.heldBy})` : "another db:upgrade-layout";
     throw new UpgradeLayoutError(
