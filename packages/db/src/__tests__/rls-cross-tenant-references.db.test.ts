@@ -152,6 +152,22 @@ describe("a foreign key between tenant tables without the tenant column", () => 
     });
   });
 
+  it("is no finding on a table no app role may write: no tenant can plant a row there", async () => {
+    await rolledBack(async () => {
+      await t.driver.exec(`
+        create schema internal;
+        create table internal.export_job (id text primary key, organization_id text not null,
+          plan_id text references public.research_plan (id) on delete cascade);`);
+      expect(crossTenant((await coverageReport(t.driver, RLS_CONFIG)).matrix.findings)).toEqual([]);
+      await t.driver.exec(
+        "grant usage on schema internal to authenticated; grant insert on internal.export_job to authenticated",
+      );
+      expect(crossTenant((await coverageReport(t.driver, RLS_CONFIG)).matrix.findings).map((f) => f.table)).toEqual([
+        "internal.export_job",
+      ]);
+    });
+  });
+
   it("finds a key that carries organization_id but pairs it with another column, once for a partitioned table", async () => {
     await rolledBack(async () => {
       await t.driver.exec(`

@@ -362,7 +362,10 @@ export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
   });
 
   for (const reference of catalog.tenantReferences ?? []) {
-    if (!reference.tenantPaired) push(crossTenantReference(reference, config.tenantColumn));
+    // A tenant plants a pointing row only in a table an app role may insert into or update.
+    const referencing = relationByName.get(reference.table);
+    if (reference.tenantPaired || (referencing && !writesTo(referencing))) continue;
+    push(crossTenantReference(reference, config.tenantColumn));
   }
 
   for (const policy of catalog.policies) {
