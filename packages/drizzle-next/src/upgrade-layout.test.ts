@@ -41,6 +41,22 @@ const toolkitProject = (migrationsFolder: string): Project => ({
   openDriver: () => Promise.reject(new Error("no database in this test")),
 });
 
+/**
+ * A Drizzle Kit 1.0 in `p` (`<name>-kit/`, version 1.0.0-<name>) whose bin runs the pinned one's
+ * command (its result in `run`), then `after`: what a test needs it to do besides.
+ */
+function wrappingKit(p: TempProject, name: string, after: string): string {
+  const kit = join(p.root, `${name}-kit`);
+  mkdirSync(kit);
+  writeFileSync(join(kit, "package.json"), JSON.stringify({ name: "drizzle-kit", version: `1.0.0-${name}` }));
+  writeFileSync(
+    join(kit, "bin.cjs"),
+    `const run = require("node:child_process").spawnSync(process.execPath, [${JSON.stringify(DRIZZLE_KIT_1)}, ...process.argv.slice(2)], { stdio: "inherit" });
+     ${after}`,
+  );
+  return kit;
+}
+
 function upgrade(folder: string, args: string[] = [], env: NodeJS.ProcessEnv = process.env) {
   return runCaptured(upgradeLayoutCommand(toolkitProject(folder)), ["--migrations", folder, ...args], {
     env,
@@ -185,14 +201,10 @@ describe("db:upgrade-layout leaves the folder as it was", () => {
   it("puts the folder back when Drizzle Kit writes a snapshot of another id, or two migrations share one snapshot id", async () => {
     // A Drizzle Kit that runs the pinned one's up, then gives the third converted snapshot another id.
     const p = project();
-    const kit = join(p.root, "tampering-kit");
-    mkdirSync(kit);
-    writeFileSync(join(kit, "package.json"), JSON.stringify({ name: "drizzle-kit", version: "1.0.0-tampering" }));
-    writeFileSync(
-      join(kit, "bin.cjs"),
-      `const { spawnSync } = require("node:child_process");
-       const { readdirSync, readFileSync, writeFileSync } = require("node:fs");
-       const run = spawnSync(process.execPath, [${JSON.stringify(DRIZZLE_KIT_1)}, ...process.argv.slice(2)], { stdio: "inherit" });
+    const kit = wrappingKit(
+      p,
+      "tampering",
+      `const { readdirSync, readFileSync, writeFileSync } = require("node:fs");
        if (run.status !== 0) process.exit(run.status ?? 1);
        const out = process.argv[process.argv.indexOf("--out") + 1];
        const third = readdirSync(out).filter((name) => /^[0-9]{14}_/.test(name)).sort()[2];
@@ -233,14 +245,10 @@ describe("db:upgrade-layout leaves the folder as it was", () => {
   it("puts the folder back and exits 130 when Ctrl-C stops drizzle-kit up half-way; a second run meanwhile is refused (exit 5)", async () => {
     // A Drizzle Kit whose up converts the folder, says so, then takes its time, as a long history does.
     const p = project();
-    const kit = join(p.root, "slow-kit");
-    mkdirSync(kit);
-    writeFileSync(join(kit, "package.json"), JSON.stringify({ name: "drizzle-kit", version: "1.0.0-slow" }));
-    writeFileSync(
-      join(kit, "bin.cjs"),
-      `const { spawnSync } = require("node:child_process");
-       spawnSync(process.execPath, [${JSON.stringify(DRIZZLE_KIT_1)}, ...process.argv.slice(2)], { stdio: "inherit" });
-       require("node:fs").writeFileSync(${JSON.stringify(join(kit, "converted"))}, "");
+    const kit = wrappingKit(
+      p,
+      "slow",
+      `require("node:fs").writeFileSync(require("node:path").join(__dirname, "converted"), "");
        setTimeout(() => undefined, 60_000);`,
     );
     const before = folderManifest(p.migrations);

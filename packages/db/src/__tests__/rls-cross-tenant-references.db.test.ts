@@ -61,6 +61,16 @@ async function asTenant(sql: string): Promise<{ code?: string } | undefined> {
   }
 }
 
+/** An artifact of org_own on its step; the step deleted: the artifact keeps organization_id, loses step_id. */
+async function expectSetNullKeepsTenant(): Promise<void> {
+  await t.driver.exec(`insert into research_artifact (id, organization_id, step_id, artifact_type, title)
+                       values ('artifact_own', 'org_own', 'step_own', 'note', 'a note')`);
+  await t.driver.exec("delete from plan_step where id = 'step_own'");
+  expect(
+    await t.driver.query("select organization_id, step_id from research_artifact where id = 'artifact_own'"),
+  ).toEqual([{ organization_id: "org_own", step_id: null }]);
+}
+
 const crossTenant = (findings: RlsFinding[]) => findings.filter((f) => f.code === "cross-tenant-reference");
 const findingOn = (findings: RlsFinding[], constraint: string) =>
   crossTenant(findings).find((f) => f.message.includes(`foreign key ${constraint} `));
@@ -88,12 +98,7 @@ describe("Trovella's keys between tenant tables", () => {
   it("pair organization_id: a tenant cannot point at another's row, a SET NULL keeps organization_id, db:rls finds none", async () => {
     await rolledBack(async () => {
       expect((await asTenant(PLANT_STEP))?.code).toBe("23503"); // foreign_key_violation
-      await t.driver.exec(`insert into research_artifact (id, organization_id, step_id, artifact_type, title)
-                           values ('artifact_own', 'org_own', 'step_own', 'note', 'a note')`);
-      await t.driver.exec("delete from plan_step where id = 'step_own'");
-      expect(
-        await t.driver.query("select organization_id, step_id from research_artifact where id = 'artifact_own'"),
-      ).toEqual([{ organization_id: "org_own", step_id: null }]);
+      await expectSetNullKeepsTenant();
     });
     expect(crossTenant((await coverageReport(t.driver, RLS_CONFIG)).matrix.findings)).toEqual([]);
   });
@@ -141,12 +146,7 @@ describe("a foreign key between tenant tables without the tenant column", () => 
       await t.driver.exec(fixStatements(cascade, "plan_step", "plan_step_plan_id_fk"));
       await t.driver.exec(fixStatements(setNull, "research_artifact", "research_artifact_step_id_fk"));
       expect((await asTenant(PLANT_STEP))?.code).toBe("23503");
-      await t.driver.exec(`insert into research_artifact (id, organization_id, step_id, artifact_type, title)
-                           values ('artifact_own', 'org_own', 'step_own', 'note', 'a note')`);
-      await t.driver.exec("delete from plan_step where id = 'step_own'");
-      expect(
-        await t.driver.query("select organization_id, step_id from research_artifact where id = 'artifact_own'"),
-      ).toEqual([{ organization_id: "org_own", step_id: null }]);
+      await expectSetNullKeepsTenant();
       const after = crossTenant((await coverageReport(t.driver, RLS_CONFIG)).matrix.findings);
       expect(after.map((w) => w.table)).toEqual(["ai_usage"]);
     });
