@@ -57,7 +57,7 @@ export interface UpgradeLayoutReport {
  * Why `db:upgrade-layout` refused (`layout-upgrade-refused`: no Drizzle Kit 1.0 to run, exit 2) or
  * undid the conversion (`layout-check-failed`: `drizzle-kit up` failed or a check did, exit 1;
  * `connection-lost`: the database went away during its check, exit 4; `interrupted`: SIGINT or
- * SIGTERM stopped `drizzle-kit up`, exit 130 or 143). The folder is put back in each case.
+ * SIGTERM stopped `drizzle-kit up` or the checks, exit 130 or 143). The folder is put back in each case.
  * `layout-busy` (exit 5): another run is converting the folder; nothing was touched.
  */
 export class UpgradeLayoutError extends MigratorError {
