@@ -281,4 +281,11 @@ export const RLS_MUTATIONS: readonly RlsMutation[] = [
           CREATE TABLE research_note (id text PRIMARY KEY, organization_id text COLLATE tenant_case_blind NOT NULL, body text);
           ${tenantTableGuards("research_note")}`,
   },
+  {
+    id: "cross-tenant-key",
+    description:
+      "plan_step's key to research_plan by id alone again: a tenant's step can point at another tenant's plan",
+    sql: `ALTER TABLE plan_step DROP CONSTRAINT plan_step_plan_id_tenant_fk,
+            ADD CONSTRAINT plan_step_plan_id_fk FOREIGN KEY (plan_id) REFERENCES research_plan (id) ON DELETE CASCADE`,
+  },
 ];
