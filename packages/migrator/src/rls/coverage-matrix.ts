@@ -24,11 +24,11 @@
  * `TO public`, an unconfined policy (`USING (true)`, another setting, an EXISTS not tied to the
  * row), a missing WITH CHECK, TRUNCATE/TRIGGER/REFERENCES for an app role, a grant to another app
  * role on what is not shared, an app role that can CREATE in a schema or is a member of a role
- * that bypasses RLS. A policy applies to an app role when it is for PUBLIC, the role, or any role
- * the role is a member of, a foreign key between tenant tables that leaves the tenant column out of
- * its key (a tenant's row can point at another tenant's: the other tenant's deletes are then
- * refused or reach it). A tenant table without an index leading on the tenant column is a warning
- * (exit 0). Returns data; the command decides how to print it.
+ * that bypasses RLS, a foreign key between tenant tables that leaves the tenant column out of its
+ * key on a table an app role may write (a tenant's row can point at another tenant's: the other
+ * tenant's deletes are then refused or reach it). A policy applies to an app role when it is for
+ * PUBLIC, the role, or any role the role is a member of. A tenant table without an index leading on
+ * the tenant column is a warning (exit 0). Returns data; the command decides how to print it.
  */
 import type {
   AppRoleInfo,
@@ -207,7 +207,7 @@ const ON_DELETE_EFFECT: Record<string, string> = {
 };
 
 /**
- * The warning for a foreign key between tenant tables whose key leaves out the tenant column:
+ * The finding for a foreign key between tenant tables whose key leaves out the tenant column:
  * PostgreSQL checks the key and runs its ON DELETE action past RLS, so a tenant's row may point at
  * a row of another tenant that it can name. The fix makes the tenant column part of the key.
  */
