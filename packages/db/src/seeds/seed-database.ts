@@ -44,6 +44,9 @@ async function oneRunAtATime<T>(db: Database, control: SeedControl, run: () => P
   if (!(pool instanceof pg.Pool)) return run();
   const holder = await pool.connect();
   try {
+    // The holder sits idle while the tiers run on other connections: a server's
+    // idle_session_timeout would end it, and the lock with it. Off for this session (PostgreSQL 14+).
+    await holder.query("select set_config('idle_session_timeout', '0', false)").catch(() => undefined);
     const { signal, waiting } = control;
     const wait = await waitForAdvisoryLock(
       async () =>

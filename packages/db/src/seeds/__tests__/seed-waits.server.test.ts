@@ -75,3 +75,39 @@ describe("db:seed when the server ends its session", () => {
     }
   });
 });
+
+describe("db:seed on a server whose idle_session_timeout is shorter than a tier", () => {
+  it("keeps its lock for the whole run: the session holding it is not ended while it waits idle", async () => {
+    if (t.connection.kind !== "postgres") throw new Error("server only");
+    const [{ db } = { db: "" }] = await t.driver.query<{ db: string }>("select current_database() as db");
+    await t.driver.exec(`alter database "${db}" set idle_session_timeout = '300ms'`);
+    // Our own session predates the setting; the tier waits behind this lock for over a second.
+    await t.driver.exec("begin; lock table ai_model in access exclusive mode");
+    try {
+      const run = startCommand("seed", ["--tier", "reference"], { DATABASE_URL: t.connection.url });
+      let waiting = 0;
+      for (let i = 0; i < 200 && waiting === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await t.driver.query("select pg_stat_clear_snapshot()");
+        const [row] = await t.driver.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity
+            where datname = current_database() and pid <> pg_backend_pid() and wait_event_type = 'Lock'`,
+        );
+        waiting = row?.n ?? 0;
+      }
+      expect(waiting).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 900)); // three idle timeouts
+      const [held] = await t.driver.query<{ n: number }>(
+        "select count(*)::int as n from pg_locks where locktype = 'advisory' and objid = $1::bigint % 4294967296",
+        [SEED_RUN_LOCK],
+      );
+      expect(held?.n).toBe(1);
+      await t.driver.exec("rollback");
+      const { code, stderr } = await run.done;
+      expect(code, stderr).toBe(0);
+    } finally {
+      await t.driver.exec("rollback").catch(() => undefined);
+      await t.driver.exec(`alter database "${db}" reset idle_session_timeout`);
+    }
+  });
+});
