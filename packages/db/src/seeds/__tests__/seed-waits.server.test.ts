@@ -63,7 +63,7 @@ describe("db:seed when the server ends its session", () => {
         );
         ended = row?.n ?? 0;
       }
-      expect(ended).toBe(1);
+      expect(ended).toBeGreaterThan(0); // the tier may wait on more than one connection
       const { code, stdout, stderr } = await run.done;
       expect(stderr).not.toContain("Unhandled 'error' event");
       expect(stderr).toMatch(/^error: The connection to the database was lost while seed tier "reference" ran: /m);
@@ -95,10 +95,12 @@ describe("db:seed on a server whose idle_session_timeout is shorter than a tier"
         );
         waiting = row?.n ?? 0;
       }
-      expect(waiting).toBe(1);
+      expect(waiting).toBeGreaterThan(0);
       await new Promise((resolve) => setTimeout(resolve, 900)); // three idle timeouts
       const [held] = await t.driver.query<{ n: number }>(
-        "select count(*)::int as n from pg_locks where locktype = 'advisory' and objid = $1::bigint % 4294967296",
+        `select count(*)::int as n from pg_locks
+          where locktype = 'advisory' and objid = $1::bigint % 4294967296
+            and database = (select oid from pg_database where datname = current_database())`,
         [SEED_RUN_LOCK],
       );
       expect(held?.n).toBe(1);
