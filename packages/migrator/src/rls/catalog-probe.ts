@@ -217,14 +217,17 @@ const runsAs = (p: string) => `case when ${p}.prosecdef then 'SECURITY DEFINER' 
 const displayName = (name: string, ns = "n") =>
   `case when ${ns}.nspname = $1 then ${name} else ${ns}.nspname || '.' || ${name} end`;
 
+/** Whether relation `<rel>` has the tenant column `$2` (SQL). */
+const hasTenantColumn = (rel: string) =>
+  `exists (select 1 from pg_attribute a where a.attrelid = ${rel} and a.attname = $2 and a.attnum > 0 and not a.attisdropped)`;
+
 /** Names of the tables in `config.schema` that have the tenant column, sorted. */
 export async function catalogTenantTables(driver: Driver, config: RlsConfig): Promise<string[]> {
   const rows = await driver.query<{ table: string }>(
     `select c.relname as "table"
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = $1 and c.relkind in ('r', 'p')
-        and exists (select 1 from pg_attribute a
-                     where a.attrelid = c.oid and a.attname = $2 and a.attnum > 0 and not a.attisdropped)
+        and ${hasTenantColumn("c.oid")}
       order by 1`,
     [config.schema, config.tenantColumn],
   );
@@ -242,8 +245,7 @@ export async function probeRlsCatalog(driver: Driver, config: RlsConfig): Promis
               where a.attrelid = c.oid and a.attname = $2 and not co.collisdeterministic) as "nondeterministicCollation"
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where ${SYSTEM_SCHEMAS} and c.relkind in ('r', 'p')
-        and exists (select 1 from pg_attribute a
-                     where a.attrelid = c.oid and a.attname = $2 and a.attnum > 0 and not a.attisdropped)
+        and ${hasTenantColumn("c.oid")}
         and (n.nspname = $1 or exists (
               select 1 from pg_roles r
                where r.rolname = any ($3::text[])
@@ -277,8 +279,7 @@ export async function probeRlsCatalog(driver: Driver, config: RlsConfig): Promis
                 array(select p.polname from pg_policy p where p.polrelid = c.oid order by 1)::text[] as policies
            from pg_class c join pg_namespace n on n.oid = c.relnamespace
           where n.nspname = $1 and c.relkind in ('r', 'p')
-            and not exists (select 1 from pg_attribute a
-                             where a.attrelid = c.oid and a.attname = $2 and a.attnum > 0 and not a.attisdropped)
+            and not ${hasTenantColumn("c.oid")}
             and has_table_privilege($3, c.oid, 'SELECT')
           order by 1`,
         [config.schema, config.tenantColumn, config.role],
@@ -391,7 +392,7 @@ async function probeRelations(driver: Driver, config: RlsConfig, roles: string[]
   const rows = await driver.query<Omit<RelationInfo, "kind" | "access"> & { relkind: string; oid: number }>(
     `select c.oid::int as oid, ${displayName("c.relname")} as name, c.relkind::text as relkind,
             c.relrowsecurity as "rlsEnabled",
-            exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = $2 and a.attnum > 0 and not a.attisdropped) as "hasTenantColumn",
+            ${hasTenantColumn("c.oid")} as "hasTenantColumn",
             coalesce(exists (select 1 from unnest(c.reloptions) o where o in ('security_invoker=true', 'security_invoker=on', 'security_invoker=1')), false) as "securityInvoker",
             exists (select 1 from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
                      where i.indrelid = c.oid and a.attname = $2) as "tenantIndex",
@@ -400,7 +401,7 @@ async function probeRelations(driver: Driver, config: RlsConfig, roles: string[]
                     join pg_class t on t.oid = d.refobjid and t.oid <> c.oid
                     join pg_namespace tn on tn.oid = t.relnamespace
                    where w.ev_class = c.oid
-                     and exists (select 1 from pg_attribute a where a.attrelid = t.oid and a.attname = $2 and a.attnum > 0 and not a.attisdropped)
+                     and ${hasTenantColumn("t.oid")}
                    order by 1)::text[] as "readsTenantTables",
             array(select w.rulename from pg_rewrite w where w.ev_class = c.oid and w.rulename <> '_RETURN'
                    order by 1)::text[] as rules,
@@ -420,8 +421,7 @@ async function probeRelations(driver: Driver, config: RlsConfig, roles: string[]
                         select i.inhrelid from pg_inherits i where i.inhparent = c.oid
                         union select i.inhrelid from pg_inherits i join below b on i.inhparent = b.oid)
                       select json_agg(json_build_object('name', ${displayName("k.relname", "kn")}, 'rlsEnabled', k.relrowsecurity,
-                                                        'hasTenantColumn', exists (select 1 from pg_attribute a
-                                                          where a.attrelid = k.oid and a.attname = $2 and a.attnum > 0 and not a.attisdropped))
+                                                        'hasTenantColumn', ${hasTenantColumn("k.oid")})
                                       order by k.relname)
                         from below b join pg_class k on k.oid = b.oid join pg_namespace kn on kn.oid = k.relnamespace), '[]') as descendants
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -467,10 +467,6 @@ async function probeRoutines(driver: Driver, config: RlsConfig, roles: string[])
     [config.schema, roles],
   );
 }
-
-/** Whether relation `<rel>` has the tenant column `$2` (SQL). */
-const hasTenantColumn = (rel: string) =>
-  `exists (select 1 from pg_attribute a where a.attrelid = ${rel} and a.attname = $2 and a.attnum > 0 and not a.attisdropped)`;
 
 /** The names of constraint `co`'s columns `<key>` (`conkey`, `confkey`) of relation `<rel>`, in key order (SQL). */
 const keyColumns = (key: string, rel: string) =>
