@@ -59,6 +59,18 @@ const SEED_SIGNAL_WORDS = {
     "(each step commits on its own), the one running is rolled back. Every tier is idempotent: run db:seed again.",
 };
 
+/** A failure outside any tier's own error (waiting for the lock, connecting) as the seed reports it. */
+function asSeedError(error: unknown): SeedError {
+  if (error instanceof SeedError) return error;
+  const cause = databaseCause(error);
+  if (isConnectionLost(cause)) return seedConnectionLost(cause, "during the seed");
+  return new SeedError({
+    code: "tier-failed",
+    message: `Seeding failed: ${errorMessage(error)}`,
+    fix: "check that the database is reachable and migrated (db:migrate), then run the command again",
+  });
+}
+
 /**
  * `db:seed [--tier NAME …]`: seeds the database with the project's tiers for this environment.
  * Exit 0 seeded; 1 a tier failed (tiers finished before it are named: their rows are kept); 2
@@ -99,16 +111,7 @@ export function seedCommand(project: Project, name = "db:seed") {
             return EXIT.ok;
           } catch (error) {
             if (error instanceof MigratorError && !(error instanceof SeedError)) throw error;
-            const seedError =
-              error instanceof SeedError
-                ? error
-                : isConnectionLost(databaseCause(error))
-                  ? seedConnectionLost(databaseCause(error), "during the seed")
-                  : new SeedError({
-                      code: "tier-failed",
-                      message: `Seeding failed: ${errorMessage(error)}`,
-                      fix: "check that the database is reachable and migrated (db:migrate), then run the command again",
-                    });
+            const seedError = asSeedError(error);
             if (seedError.completed?.length && !flags.json && seedError.code !== "interrupted")
               context.err(`Completed before the failure: ${seedError.completed.join(", ")}.\n`);
             throw seedError;
