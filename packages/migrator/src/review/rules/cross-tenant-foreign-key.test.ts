@@ -1,4 +1,7 @@
+import { basename } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { runReview } from "../run-review.ts";
 import { EXAMPLE_CONFIG, reviewExample } from "../testing/review-example.ts";
 
 const history = [
@@ -79,5 +82,17 @@ describe("cross-tenant-foreign-key", () => {
     expect(await review(key("ON DELETE set default"))).toHaveLength(1);
     expect(await review(key('ON DELETE SET NULL ("parent_id")'))).toEqual([]);
     expect(await review(key("ON DELETE cascade"))).toEqual([]);
+  });
+
+  it("finds the keys by id in a public multi-tenant history (tambo-ai/tambo, tenant column project_id): a log row to a thread, a memory superseded by another", async () => {
+    const folder = fileURLToPath(new URL("../../../fixtures/histories/tambo-ai__tambo", import.meta.url));
+    const run = await runReview({ folder, config: { tenantColumn: "project_id", rules: {} } });
+    const found = run.findings.filter((f) => f.rule === "cross-tenant-foreign-key");
+    expect(found.map((f) => `${basename(f.file)}:${f.line}`)).toEqual([
+      "0051_flashy_ikaris.sql:13",
+      "0093_daffy_daredevil.sql:21",
+    ]);
+    expect(found[0]?.message).toContain('"project_logs"("thread_id") → "threads" leaves "project_id" out of its key');
+    expect(found[1]?.message).toContain('"memories"("superseded_by") → "memories" leaves "project_id" out of its key');
   });
 });
