@@ -8,17 +8,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { coverageReport, type RlsFinding } from "@repo/migrator";
 import { RLS_CONFIG } from "../project.ts";
+import { TWO_TENANTS } from "../testing/rls-helpers.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
 
 let t: TestDatabase;
 
-/** Two organizations, a plan of each, a step of each plan, a batch of the other, a member of the first. */
-const TWO_TENANTS = `
-  insert into organization (id, name, slug) values ('org_own', 'own', 'own'), ('org_other', 'other', 'other');
-  insert into "user" (id, name, email) values ('user_own', 'own', 'own@example.com');
-  insert into member (id, organization_id, user_id, role) values ('member_own', 'org_own', 'user_own', 'owner');
-  insert into research_plan (id, organization_id, title, question)
-    values ('plan_own', 'org_own', 'own plan', 'q'), ('plan_other', 'org_other', 'other plan', 'q');
+/** TWO_TENANTS, and a step of each plan. */
+const TWO_TENANTS_WITH_STEPS = `${TWO_TENANTS}
   insert into plan_step (id, organization_id, plan_id, position, step_type, title)
     values ('step_own', 'org_own', 'plan_own', 1, 'search', 'own step'),
            ('step_other', 'org_other', 'plan_other', 1, 'search', 'other step');
@@ -30,7 +26,7 @@ const PLANT_STEP = `insert into plan_step (id, organization_id, plan_id, positio
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  await t.driver.exec(TWO_TENANTS);
+  await t.driver.exec(TWO_TENANTS_WITH_STEPS);
 });
 afterAll(async () => {
   await t?.close();

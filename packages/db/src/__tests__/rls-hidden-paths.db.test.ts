@@ -7,21 +7,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { coverageReport, type CoverageReport } from "@repo/migrator";
 import { RLS_CONFIG } from "../project.ts";
+import { TWO_TENANTS } from "../testing/rls-helpers.ts";
 import { tenantTableGuards } from "../testing/rls-mutations.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
 
 let t: TestDatabase;
 /** A suffix no other test run uses (roles are cluster-wide on the server). */
 const RUN = `${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-
-/** Two organizations, a user who is a member of the first, a plan of each. */
-const TWO_TENANTS = `
-  insert into organization (id, name, slug) values ('org_own', 'own', 'own'), ('org_other', 'other', 'other');
-  insert into "user" (id, name, email) values ('user_own', 'own', 'own@example.com');
-  insert into member (id, organization_id, user_id, role) values ('member_own', 'org_own', 'user_own', 'owner');
-  insert into research_plan (id, organization_id, title, question)
-    values ('plan_own', 'org_own', 'own plan', 'q'), ('plan_other', 'org_other', 'other plan', 'q');
-`;
 
 beforeAll(async () => {
   t = await createTestDatabase();

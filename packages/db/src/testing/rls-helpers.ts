@@ -1,10 +1,20 @@
 /**
- * Small helpers the RLS tests share: run a generated statement through a Drizzle transaction,
- * and recognise a row-level-security rejection through Drizzle's error wrapping.
+ * Small helpers the RLS tests share: two tenants' rows to break isolation with, run a generated
+ * statement through a Drizzle transaction, and recognise a row-level-security rejection through
+ * Drizzle's error wrapping.
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { FixtureStatement } from "@repo/migrator/testing";
 import type { Transaction } from "../client.ts";
+
+/** Two organizations (org_own, org_other), a user who is a member of the first (user_own), a plan of each (plan_own, plan_other). */
+export const TWO_TENANTS = `
+  insert into organization (id, name, slug) values ('org_own', 'own', 'own'), ('org_other', 'other', 'other');
+  insert into "user" (id, name, email) values ('user_own', 'own', 'own@example.com');
+  insert into member (id, organization_id, user_id, role) values ('member_own', 'org_own', 'user_own', 'owner');
+  insert into research_plan (id, organization_id, title, question)
+    values ('plan_own', 'org_own', 'own plan', 'q'), ('plan_other', 'org_other', 'other plan', 'q');
+`;
 
 /** A `$n`-placeholder statement as Drizzle SQL with the same parameters. */
 export function toDrizzleSql(statement: FixtureStatement): SQL {
