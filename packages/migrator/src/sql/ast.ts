@@ -63,22 +63,37 @@ export function columnRefNames(expression: unknown): string[] {
   });
 }
 
-/** Every wrapped node of a type anywhere below a value, with the chain of node types above it. */
+/**
+ * Every wrapped node of a type anywhere below a value, with the chain of node types above it, in
+ * document order. One walk with one stack of node types: the chain is copied only for a match
+ * (rules and the runner's plan call this for every statement, so it must not allocate per node).
+ */
 export function findNodes(
   value: unknown,
   type: string,
   ancestors: string[] = [],
 ): { body: AstObject; ancestors: string[] }[] {
   const found: { body: AstObject; ancestors: string[] }[] = [];
-  if (Array.isArray(value)) {
-    for (const item of value) found.push(...findNodes(item, type, ancestors));
-  } else if (isObject(value)) {
-    for (const [key, child] of Object.entries(value)) {
-      if (key === type && isObject(child)) found.push({ body: child, ancestors });
-      const isNodeType = /^[A-Z]/.test(key);
-      found.push(...findNodes(child, type, isNodeType ? [...ancestors, key] : ancestors));
+  const chain = [...ancestors];
+  const visit = (node: unknown): void => {
+    if (typeof node !== "object" || node === null) return;
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
     }
-  }
+    for (const key of Object.keys(node)) {
+      const child = (node as AstObject)[key];
+      if (typeof child !== "object" || child === null) continue;
+      if (key === type && !Array.isArray(child)) found.push({ body: child as AstObject, ancestors: [...chain] });
+      // Node types are capitalised (`CreateStmt`); fields are not (`relation`).
+      const code = key.charCodeAt(0);
+      const isNodeType = code >= 65 && code <= 90;
+      if (isNodeType) chain.push(key);
+      visit(child);
+      if (isNodeType) chain.pop();
+    }
+  };
+  visit(value);
   return found;
 }
 
