@@ -99,7 +99,7 @@ describe("a pending migration older than the newest applied one", () => {
 });
 
 describe("a migration that fails", () => {
-  it("leaves nothing of itself (statements or row), keeps the migrations before it, and names the statement", async () => {
+  it("leaves nothing of itself (statements or row), keeps the migrations before it, and names the statement and line", async () => {
     const t = await freshDatabase();
     const s = scratch();
     const before = s.add("before_failure", 'CREATE TABLE "scratch_before" ("id" integer);');
@@ -110,7 +110,8 @@ describe("a migration that fails", () => {
         "--> statement-breakpoint",
         'INSERT INTO "scratch_keep" VALUES (1);',
         "--> statement-breakpoint",
-        "-- this one is broken",
+        // PostgreSQL's error position counts characters: an emoji is one, where a string has two units.
+        `-- this one is broken ${"🚧".repeat(20)}`,
         'SELECT "id"',
         'FROM "no_such_table";',
       ].join("\n"),

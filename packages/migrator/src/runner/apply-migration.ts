@@ -29,6 +29,7 @@ import {
 } from "./concurrent-index.ts";
 import { asRunnerSql, retryDelay, type RunnerSession, sameSession, type SessionOptions } from "./session-options.ts";
 import { interruptingSignal } from "../runtime/interrupting-signal.ts";
+import { codePointsToCharOffset } from "../sql/text-offsets.ts";
 
 /** PostgreSQL's SQLSTATE for `lock_timeout` (lock_not_available). */
 const LOCK_NOT_AVAILABLE = "55P03";
@@ -448,7 +449,9 @@ function toRunnerError(
   if (!failure || !at) return cause instanceof Error ? cause : new Error(String(cause));
   const fields = databaseErrorFields(cause);
   if (fields.position !== undefined) {
-    at.errorLine = at.line + (failure.statement.sql.slice(0, fields.position - 1).match(/\n/g)?.length ?? 0);
+    // PostgreSQL's position is 1-based and counts characters.
+    const before = failure.statement.sql.slice(0, codePointsToCharOffset(failure.statement.sql, fields.position - 1));
+    at.errorLine = at.line + (before.match(/\n/g)?.length ?? 0);
   }
   if (fields.code === LOCK_NOT_AVAILABLE) {
     return new RunnerError({

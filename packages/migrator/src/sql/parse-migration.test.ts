@@ -43,6 +43,19 @@ describe("parseMigration", () => {
     });
   });
 
+  it("places statements and errors after non-ASCII text on their characters (the parser counts UTF-8 bytes)", () => {
+    const text =
+      '-- Café ☕\nCOMMENT ON TABLE "a" IS \'naïve — 🚀\'; CREATE TABLE "b" ("id" text);--> statement-breakpoint\n' +
+      "SELECT 'ü🚀' FROM WHERE;";
+    const migration = parseMigration("0000_a", "0000_a.sql", text);
+    const [first, second] = migration.statements;
+    expect(first?.units.map((u) => [u.text, migration.positionAt(u.offset)])).toEqual([
+      ["COMMENT ON TABLE \"a\" IS 'naïve — 🚀'", { line: 2, column: 1 }],
+      ['CREATE TABLE "b" ("id" text)', { line: 2, column: 39 }],
+    ]);
+    expect(second?.parseError?.position).toEqual({ line: 3, column: 19 });
+  });
+
   it("reads the no-transaction directive", () => {
     expect(parseMigration("0010_a", "0010_a.sql", "-- migrator:no-transaction\nSELECT 1;").noTransaction).toBe(true);
   });

@@ -6,6 +6,7 @@
 import { pgQuery } from "./pg-query.ts";
 import { type MigrationStatement, runsOutsideTransaction, splitStatements } from "./statements.ts";
 import { type AstObject, arrayField, isObject, objectField, stringField, unwrap } from "./ast.ts";
+import { charOffsets, codePointsToCharOffset } from "./text-offsets.ts";
 import { leadingComments } from "./comments.ts";
 import { errorMessage } from "../errors/error-message.ts";
 
@@ -170,7 +171,7 @@ function parseStatement(
     statement.units = parseUnits(chunk.sql, offset, { inDoBlock: false, handles: [], conditional: false });
   } catch (error) {
     const cursorPosition = sqlErrorCursor(error);
-    const at = cursorPosition === undefined ? codeStart : byteToCharOffset(chunk.sql, cursorPosition);
+    const at = cursorPosition === undefined ? codeStart : codePointsToCharOffset(chunk.sql, cursorPosition);
     statement.parseError = {
       message: errorMessage(error),
       position: positionAt(offset + at),
@@ -192,11 +193,13 @@ export function parseSql(sql: string): SqlUnit[] {
 /** Parses SQL text into units; DO blocks contribute the statements of their body. */
 function parseUnits(sql: string, fileOffset: number, guards: BlockGuards): SqlUnit[] {
   const units: SqlUnit[] = [];
-  for (const raw of pgQuery().parseSync(sql).stmts ?? []) {
+  const stmts = pgQuery().parseSync(sql).stmts ?? [];
+  const charOffset = charOffsets(sql);
+  for (const raw of stmts) {
     const node = unwrap(raw.stmt);
     if (!node) continue;
-    const start = byteToCharOffset(sql, raw.stmt_location ?? 0);
-    const end = raw.stmt_len ? byteToCharOffset(sql, (raw.stmt_location ?? 0) + raw.stmt_len) : sql.length;
+    const start = charOffset(raw.stmt_location ?? 0);
+    const end = raw.stmt_len ? charOffset((raw.stmt_location ?? 0) + raw.stmt_len) : sql.length;
     const slice = sql.slice(start, end);
     const codeStart = leadingComments(slice).codeStart;
     const text = slice.slice(codeStart).trim();
@@ -314,9 +317,4 @@ function sqlErrorCursor(error: unknown): number | undefined {
   if (!isObject(error)) return undefined;
   const cursor = objectField(error, "sqlDetails")?.["cursorPosition"];
   return typeof cursor === "number" ? cursor : undefined;
-}
-
-/** libpg-query reports UTF-8 byte offsets; the file is read as characters. */
-function byteToCharOffset(text: string, byteOffset: number): number {
-  return Buffer.from(text, "utf8").subarray(0, byteOffset).toString("utf8").length;
 }
