@@ -37,12 +37,15 @@ export function firstCodeLine(sql: string, max = 100): string {
  */
 export function leadingComments(sql: string): { comments: string[]; codeStart: number } {
   const comments: string[] = [];
-  let position = 0;
-  for (const line of sql.split("\n")) {
-    const trimmed = line.trim();
+  // Line by line up to the first line of code only: a chunk can be a long function body.
+  for (let position = 0; position <= sql.length;) {
+    const lineEnd = sql.indexOf("\n", position);
+    const line = sql.slice(position, lineEnd === -1 ? sql.length : lineEnd);
     if (!isCommentOrBlank(line)) return { comments, codeStart: position + (line.length - line.trimStart().length) };
+    const trimmed = line.trim();
     if (trimmed.startsWith("--")) comments.push(trimmed.replace(/^--\s?/, ""));
-    position += line.length + 1;
+    if (lineEnd === -1) break;
+    position = lineEnd + 1;
   }
   return { comments, codeStart: 0 };
 }
