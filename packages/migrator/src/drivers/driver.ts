@@ -107,8 +107,12 @@ export function connectionPasswords(connection: string): string[] {
     parsedPassword = url.password !== "";
     if (url.password) add(url.password);
     for (const pair of url.search.slice(1).split("&")) {
-      const [key, value] = pair.split("=");
-      if (!SECRET_PARAMETERS.has(decodeURIComponent(key ?? "").toLowerCase()) || !value) continue;
+      // Split at the first "=" only: the value may hold more (a base64 password ends in "==").
+      const split = pair.indexOf("=");
+      if (split === -1) continue;
+      const key = pair.slice(0, split);
+      const value = pair.slice(split + 1);
+      if (!SECRET_PARAMETERS.has(decodeURIComponent(key).toLowerCase()) || !value) continue;
       // As written (printed back in the URL), and as pg reads it: a "+" is a space in a query.
       add(value);
       add(value.replace(/\+/g, " "));

@@ -37,6 +37,14 @@ describe("redactSecrets", () => {
     }
   });
 
+  it("takes the whole value of a password query parameter, = signs in it included (base64 ends in ==)", () => {
+    for (const password of ["K3y=S3cretTail", "c2VjcmV0==", "a%3Db=c"]) {
+      const url = `postgres://127.0.0.1:5433/x?user=trovella&password=${password}&sslmode=disable`;
+      expect(redactUrl(url), url).toBe("postgres://127.0.0.1:5433/x?user=trovella&password=***&sslmode=disable");
+      expect(redactSecrets(`cannot connect to ${url}`, connectionPasswords(url))).not.toMatch(/S3cret|c2Vj|=c&/);
+    }
+  });
+
   it("takes only the parsed password when there is one, though an @ comes later in the URL", () => {
     expect(redactUrl("postgres://app:pw@db.internal:5432/app?application_name=worker@eu")).toBe(
       "postgres://app:***@db.internal:5432/app?application_name=worker@eu",
