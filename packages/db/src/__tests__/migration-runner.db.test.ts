@@ -65,6 +65,23 @@ describe("runMigrations on a fresh database", () => {
   });
 });
 
+describe("line endings", () => {
+  it("runs the code of a file saved with CR alone after a comment, as PostgreSQL reads it, and counts its lines", async () => {
+    const t = await freshDatabase();
+    const s = scratch();
+    const tag = s.add(
+      "classic_mac",
+      '-- add a table\rCREATE TABLE "scratch_cr" ("id" integer);--> statement-breakpoint\r-- a note\rSELECT * FROM "no_such_cr";\r',
+    );
+    const problem = await problemOf(runMigrations(t.driver, readMigrationFolder(s.dir)));
+    expect(problem).toMatchObject({ kind: "migration-failed", at: { tag, statement: 2, line: 3, errorLine: 4 } });
+    s.write(tag, '-- add a table\rCREATE TABLE "scratch_cr" ("id" integer);\r');
+    const result = await runMigrations(t.driver, readMigrationFolder(s.dir));
+    expect(result.applied.map((m) => m.tag)).toContain(tag);
+    expect(await tableExists(t, "scratch_cr")).toBe(true);
+  });
+});
+
 describe("a pending migration older than the newest applied one", () => {
   it("is found by hash, stops the run before anything is applied, and is applied with allowOutOfOrder", async () => {
     const t = await freshDatabase();

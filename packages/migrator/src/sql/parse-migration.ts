@@ -7,7 +7,7 @@ import { pgQuery } from "./pg-query.ts";
 import { type MigrationStatement, runsOutsideTransaction, splitStatements } from "./statements.ts";
 import { type AstObject, arrayField, isObject, objectField, stringField, unwrap } from "./ast.ts";
 import { charOffsets, codePointsToCharOffset } from "./text-offsets.ts";
-import { leadingComments } from "./comments.ts";
+import { leadingComments, LINE_BREAK } from "./comments.ts";
 import { errorMessage } from "../errors/error-message.ts";
 
 /** A 1-based line and column in a migration file. */
@@ -104,7 +104,8 @@ export function parseMigration(tag: string, file: string, text: string): ParsedM
 /** Maps a character offset of `text` to its line and column. */
 function positionFinder(text: string): (offset: number) => Position {
   const lineStarts = [0];
-  for (let i = 0; i < text.length; i++) if (text[i] === "\n") lineStarts.push(i + 1);
+  for (const { index, 0: lineBreak } of text.matchAll(new RegExp(LINE_BREAK.source, "g")))
+    lineStarts.push(index + lineBreak.length);
   return (offset: number): Position => {
     let low = 0;
     let high = lineStarts.length - 1;

@@ -32,11 +32,22 @@ describe("splitStatements", () => {
       ["SELECT 2;", 5],
     ]);
   });
+
+  it("ends a comment line at a carriage return, as PostgreSQL does: a CR-only file's code is not a comment", () => {
+    const statements = splitStatements(
+      "-- add a table\rCREATE TABLE cr_t (id int);--> statement-breakpoint\r-- note\r\r-- only\r--> statement-breakpoint\r\nSELECT 2;\r",
+    );
+    expect(statements.map((s) => [s.sql, s.line])).toEqual([
+      ["-- add a table\rCREATE TABLE cr_t (id int);", 1],
+      ["SELECT 2;", 7],
+    ]);
+  });
 });
 
 describe("runsOutsideTransaction", () => {
   it("is true only when the directive is the first line", () => {
     expect(runsOutsideTransaction("-- migrator:no-transaction\nCREATE INDEX CONCURRENTLY x ON t (a);")).toBe(true);
     expect(runsOutsideTransaction("SELECT 1;\n-- migrator:no-transaction")).toBe(false);
+    expect(runsOutsideTransaction("-- migrator:no-transaction\rCREATE INDEX CONCURRENTLY x ON t (a);")).toBe(true);
   });
 });

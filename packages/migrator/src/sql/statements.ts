@@ -1,4 +1,4 @@
-import { hasCode } from "./comments.ts";
+import { hasCode, LINE_BREAK } from "./comments.ts";
 
 /**
  * How a Drizzle Kit migration file becomes statements. The runner and the reviewer both use this,
@@ -39,10 +39,9 @@ export function splitStatements(fileText: string): MigrationStatement[] {
   return statements;
 }
 
+/** The line breaks in a text (CRLF, CR or LF: see `LINE_BREAK`). */
 function countNewlines(text: string): number {
-  let n = 0;
-  for (const ch of text) if (ch === "\n") n++;
-  return n;
+  return text.split(LINE_BREAK).length - 1;
 }
 
 /**
@@ -55,6 +54,6 @@ export const NO_TRANSACTION_DIRECTIVE = "-- migrator:no-transaction";
 
 /** Whether the file asks to run outside a transaction (its first line is the directive). */
 export function runsOutsideTransaction(fileText: string): boolean {
-  const first = fileText.split("\n", 1)[0]?.trim() ?? "";
+  const first = fileText.split(LINE_BREAK, 1)[0]?.trim() ?? "";
   return first === NO_TRANSACTION_DIRECTIVE;
 }
