@@ -31,6 +31,47 @@ describe("parseMigration", () => {
     ]);
   });
 
+  it("parses the statements of exception handlers too: they run only when the error happens, outside their own block's handlers", () => {
+    const text = [
+      "DO $$ BEGIN",
+      "  PERFORM 1/0;",
+      "EXCEPTION WHEN division_by_zero THEN",
+      '  DROP TABLE "orders";',
+      "END $$;--> statement-breakpoint",
+      "DO $$ DECLARE r record; BEGIN",
+      "  IF true THEN",
+      "    BEGIN",
+      "      CREATE TYPE \"t\" AS ENUM('a');",
+      "    EXCEPTION WHEN duplicate_object THEN",
+      "      FOR r IN SELECT 1 LOOP",
+      '        TRUNCATE "orders";',
+      "      END LOOP;",
+      "    END;",
+      "  END IF;",
+      "EXCEPTION WHEN others THEN",
+      '  DELETE FROM "orders";',
+      "END $$;",
+    ].join("\n");
+    const migration = parseMigration("0000_a", "0000_a.sql", text);
+    const inner = migration.statements.flatMap((s) => s.units.filter((u) => u.type !== "DoStmt"));
+    expect(inner.map((u) => [u.text, migration.positionAt(u.offset), u.guards])).toEqual([
+      ["SELECT 1/0", { line: 2, column: 3 }, { inDoBlock: true, handles: ["division_by_zero"], conditional: false }],
+      ['DROP TABLE "orders"', { line: 4, column: 3 }, { inDoBlock: true, handles: [], conditional: true }],
+      [
+        "CREATE TYPE \"t\" AS ENUM('a')",
+        { line: 9, column: 7 },
+        { inDoBlock: true, handles: ["others", "duplicate_object"], conditional: true },
+      ],
+      ['TRUNCATE "orders"', { line: 12, column: 9 }, { inDoBlock: true, handles: ["others"], conditional: true }],
+      ['DELETE FROM "orders"', { line: 17, column: 3 }, { inDoBlock: true, handles: [], conditional: true }],
+    ]);
+    // Handler SQL is read, not left as something the review cannot see.
+    expect(migration.statements.map((s) => s.units[0]?.doBlock)).toEqual([
+      { opaque: ["perform"] },
+      { opaque: ["fors"] },
+    ]);
+  });
+
   it("keeps SQL the parser rejects as a parse error with its position, without throwing", () => {
     const migration = parseMigration(
       "0000_a",

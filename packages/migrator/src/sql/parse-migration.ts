@@ -22,7 +22,10 @@ export interface BlockGuards {
   inDoBlock: boolean;
   /** Conditions caught by an enclosing `EXCEPTION WHEN …` (e.g. `duplicate_object`). */
   handles: string[];
-  /** It runs only under an `IF` (e.g. `IF NOT EXISTS (SELECT … FROM pg_roles …)`). */
+  /**
+   * It runs only under an `IF` (e.g. `IF NOT EXISTS (SELECT … FROM pg_roles …)`) or in an
+   * `EXCEPTION WHEN …` handler (only when the error happens).
+   */
   conditional: boolean;
 }
 
@@ -270,7 +273,10 @@ const TRANSPARENT_PLPGSQL = new Set([
   "PLpgSQL_stmt_raise",
 ]);
 
-/** Walks a PL/pgSQL parse tree: each plain SQL statement with its guards, and every other kind of statement. */
+/**
+ * Walks a PL/pgSQL parse tree in the order of its text: each plain SQL statement with its guards
+ * (exception handlers' included, so no rule misses them), and every other kind of statement.
+ */
 function walkPlpgsql(value: unknown, guards: BlockGuards, walk: PlpgsqlWalk): void {
   if (Array.isArray(value)) {
     for (const item of value) walkPlpgsql(item, guards, walk);
@@ -302,10 +308,9 @@ function walkPlpgsql(value: unknown, guards: BlockGuards, walk: PlpgsqlWalk): vo
         ),
       );
       walkPlpgsql(child["body"], { ...guards, handles: [...guards.handles, ...handles] }, walk);
-      // What a handler does runs only after a failure: anything in it is beyond the review's sight.
-      const handlerWalk: PlpgsqlWalk = { statements: [], opaque: [] };
-      for (const exception of exceptions) walkPlpgsql(exception?.["action"], guards, handlerWalk);
-      walk.opaque.push(...handlerWalk.opaque, ...handlerWalk.statements.map(() => "exception handler SQL"));
+      // A handler's statements run, like the body's, but only once the body fails (conditional),
+      // and outside its own block's handlers: an error in a handler goes to the enclosing block.
+      for (const exception of exceptions) walkPlpgsql(exception?.["action"], { ...guards, conditional: true }, walk);
     } else if (key === "PLpgSQL_stmt_if") {
       walkPlpgsql(child, { ...guards, conditional: true }, walk);
     } else {

@@ -118,6 +118,14 @@ describe("dynamic-sql", () => {
     expect(rules(await review(sql))).toEqual(["drop-statement"]);
   });
 
+  it("passes a plain statement in an exception handler: drop-statement reads it like one in the body", async () => {
+    const sql =
+      '-- Manual addition: hostile.\nDO $$ BEGIN\n  PERFORM 1/0;\nEXCEPTION WHEN division_by_zero THEN\n  DROP TABLE "organization";\nEND $$;';
+    expect((await review(sql)).map((f) => [f.rule, f.line, f.message])).toEqual([
+      ["drop-statement", 5, 'DROP TABLE "organization" deletes it for good'],
+    ]);
+  });
+
   it("is accepted with a reason above the DO block", async () => {
     const sql =
       "-- Manual addition: grant the role.\n-- review-ignore dynamic-sql: grants authenticated to the current user, nothing else\nDO $$ BEGIN\n  EXECUTE format('GRANT \"authenticated\" TO %I', current_user);\nEND $$;";
