@@ -145,6 +145,28 @@ describe("one bookkeeping table both migrators agree on", () => {
     expect((await verifyMigrations(t.driver, readMigrationFolder(upgraded))).ok).toBe(true);
   });
 
+  it("a run refused before applying anything leaves the table as it was: no 1.0 columns, no names; on an empty database, no table", async () => {
+    const t = await fresh();
+    const { legacy, upgraded } = histories(3);
+    await runMigrations(t.driver, readMigrationFolder(legacy));
+    const table = () => t.driver.query("SELECT * FROM drizzle.__drizzle_migrations ORDER BY id");
+    const before = await table();
+    addFolderMigration(
+      upgraded,
+      "commits",
+      new Date(),
+      'CREATE TABLE "c" ("n" integer);\n--> statement-breakpoint\nCOMMIT;',
+    );
+    const refused = { problem: { kind: "transaction-control" } };
+    await expect(runMigrations(t.driver, readMigrationFolder(upgraded))).rejects.toMatchObject(refused);
+    expect(await table()).toEqual(before);
+    expect(Object.keys(before[0] ?? {})).toEqual(["id", "hash", "created_at"]);
+
+    const empty = await fresh();
+    await expect(runMigrations(empty.driver, readMigrationFolder(upgraded))).rejects.toMatchObject(refused);
+    expect(await empty.driver.query("SELECT nspname FROM pg_namespace WHERE nspname = 'drizzle'")).toEqual([]);
+  });
+
   it("verify fails when drizzle-orm 1.0 would apply a migration again: its folder renamed after it was applied", async () => {
     const t = await fresh();
     const { upgraded } = histories(3);

@@ -8,7 +8,7 @@ import { transactionControlProblems } from "../sql/transaction-control.ts";
 import { verifyMigrations, type VerifyResult } from "../verify/verify-migrations.ts";
 import { lockWaitMessage, MIGRATOR_LOCK_KEY, withMigratorLock } from "./advisory-lock.ts";
 import { type AppliedMigration, applyMigration, type LockRetry } from "./apply-migration.ts";
-import { ensureBookkeeping, upgradeBookkeeping } from "./bookkeeping.ts";
+import { ensureBookkeeping, readBookkeeping, upgradeBookkeeping } from "./bookkeeping.ts";
 import { compareHistory } from "./history-state.ts";
 import { checkOutOfOrder } from "./out-of-order-check.ts";
 import {
@@ -166,8 +166,10 @@ async function run(
     options.signal,
     async (holderPid) => {
       sameSession(session, holderPid);
-      const bookkeeping = await upgradeBookkeeping(driver, folder, await ensureBookkeeping(driver, folder.layout));
-      const history = compareHistory(folder, bookkeeping.rows);
+      // Read only: a run refused below (a modified or out-of-order migration, transaction control)
+      // leaves the database as it was, the bookkeeping table included.
+      const found = await readBookkeeping(driver);
+      const history = compareHistory(folder, found.rows);
       const state = { applied: history.appliedCount, expected: history.expectedCount, pending: history.pendingCount };
       emit({ type: "state", ...state });
       const modified = history.migrations.flatMap((m) =>
@@ -199,7 +201,15 @@ async function run(
       const pending = history.migrations.flatMap((m) =>
         m.state === "pending" || m.state === "out-of-order" ? [m.migration] : [],
       );
-      for (const { migration, parsed, autocommit } of await plan(pending, options)) {
+      const planned = await plan(pending, options);
+      // Nothing refused: now the table is created, or upgraded to 1.0's for a 1.0 folder (every
+      // row named, so drizzle-orm 1.0's migrator agrees on it), even when nothing is pending.
+      const bookkeeping = await upgradeBookkeeping(
+        driver,
+        folder,
+        found.present ? found : await ensureBookkeeping(driver, folder.layout),
+      );
+      for (const { migration, parsed, autocommit } of planned) {
         if (options.signal?.aborted) {
           throw new RunnerError({
             kind: "interrupted",
