@@ -225,6 +225,8 @@ const REAL_FINDINGS: Record<string, Record<string, number>> = {
     "set-not-null": 1,
     "timestamp-without-time-zone": 19,
     "unique-constraint-builds-index": 4,
+    // 0062 adds DEFAULT encode(gen_random_bytes(32), 'hex') (pgcrypto, volatile) to "projects".
+    "volatile-default-rewrite": 1,
   },
   "thor-coding-cowboys__scorebrawl": {
     "constraint-not-valid": 19,
