@@ -77,4 +77,29 @@ describe("add-not-null-without-default", () => {
     expect(await reviewExample({ history, sql }, "add-not-null-without-default")).toEqual([]);
     expect(await review('ALTER TABLE "plan_step" ADD COLUMN "seq" integer NOT NULL;')).toHaveLength(1);
   });
+
+  it("flags DEFAULT NULL, which fills every existing row with NULL (PostgreSQL: contains null values)", async () => {
+    const orders = ['CREATE TABLE "orders" ("id" text PRIMARY KEY NOT NULL, "status" text, "name" varchar(100));'];
+    const sql = [
+      'ALTER TABLE "orders" ADD COLUMN "qty" integer DEFAULT NULL NOT NULL;',
+      'ALTER TABLE "orders" ADD COLUMN "price" integer DEFAULT NULL::integer NOT NULL;',
+      'ALTER TABLE "orders" ADD COLUMN "note" text NOT NULL DEFAULT CAST((NULL) AS text);',
+      'ALTER TABLE "orders" ADD COLUMN "fee" integer DEFAULT 0 NOT NULL;',
+    ].join("--> statement-breakpoint\n");
+    const findings = await reviewExample({ history: orders, sql }, "add-not-null-without-default");
+    expect(findings.map((f) => [f.line, f.message])).toEqual([
+      [
+        1,
+        '"orders"."qty" is added NOT NULL with DEFAULT NULL, which is no default: the migration fails once "orders" has rows',
+      ],
+      [
+        2,
+        '"orders"."price" is added NOT NULL with DEFAULT NULL, which is no default: the migration fails once "orders" has rows',
+      ],
+      [
+        3,
+        '"orders"."note" is added NOT NULL with DEFAULT NULL, which is no default: the migration fails once "orders" has rows',
+      ],
+    ]);
+  });
 });

@@ -46,4 +46,55 @@ describe("column-type-change", () => {
       2,
     ]);
   });
+
+  const orders = ['CREATE TABLE "orders" ("id" text PRIMARY KEY NOT NULL, "status" text, "name" varchar(100));'];
+  const reviewOrders = (sql: string) => reviewExample({ history: orders, sql }, "column-type-change");
+
+  it("flags a USING expression that computes new values, though the new type alone would keep them (PostgreSQL rewrites the table)", async () => {
+    const longer = await reviewOrders(
+      'ALTER TABLE "orders" ALTER COLUMN "name" SET DATA TYPE varchar(200) USING lower("name");',
+    );
+    expect(longer.map((f) => f.message)).toEqual([
+      'the type of "orders"."name" changes from varchar(100) to varchar(200) with a USING expression that recomputes every value: the table is rewritten and deployed code may break',
+    ]);
+    const same = await reviewOrders(
+      'ALTER TABLE "orders" ALTER COLUMN "status" SET DATA TYPE text USING "status" || \'\';',
+    );
+    expect(same.map((f) => f.message)).toEqual([
+      '"orders"."status" keeps its type text but its USING expression recomputes every value: the table is rewritten and deployed code may break',
+    ]);
+    // A cast to a type other than the new one converts twice: varchar(100) → varchar(50) cuts values.
+    expect(
+      await reviewOrders(
+        'ALTER TABLE "orders" ALTER COLUMN "name" SET DATA TYPE varchar(200) USING "name"::varchar(50);',
+      ),
+    ).toHaveLength(1);
+  });
+
+  it("passes a USING that is the column itself or its cast to the new type (PostgreSQL 15 keeps the table's file)", async () => {
+    const sql = [
+      'ALTER TABLE "orders" ALTER COLUMN "name" SET DATA TYPE varchar(200) USING "name";',
+      'ALTER TABLE "orders" ALTER COLUMN "name" SET DATA TYPE varchar(300) USING "name"::varchar(300);',
+      'ALTER TABLE "orders" ALTER COLUMN "name" SET DATA TYPE varchar(400) USING CAST("name" AS varchar(400));',
+      'ALTER TABLE "orders" ALTER COLUMN "status" SET DATA TYPE text USING "status"::text;',
+    ].join("--> statement-breakpoint\n");
+    expect(await reviewOrders(sql)).toEqual([]);
+  });
+
+  it("passes a table created earlier in the same migration: it has no rows and no deployed code uses it", async () => {
+    const sql =
+      'CREATE TABLE "invoice" ("id" text PRIMARY KEY NOT NULL, "total" integer);--> statement-breakpoint\nALTER TABLE "invoice" ALTER COLUMN "total" SET DATA TYPE numeric(12, 2) USING "total" / 100.0;';
+    expect(await reviewOrders(sql)).toEqual([]);
+  });
+
+  it("flags a table the migration rebuilt from the old one: the copy has its rows", async () => {
+    const sql = [
+      'CREATE TABLE "orders_new" ("id" text PRIMARY KEY NOT NULL, "status" text, "name" varchar(100));',
+      'INSERT INTO "orders_new" SELECT * FROM "orders";',
+      'DROP TABLE "orders";',
+      'ALTER TABLE "orders_new" RENAME TO "orders";',
+      'ALTER TABLE "orders" ALTER COLUMN "status" SET DATA TYPE integer USING "status"::integer;',
+    ].join("--> statement-breakpoint\n");
+    expect((await reviewOrders(sql)).map((f) => f.line)).toEqual([5]);
+  });
 });

@@ -37,4 +37,37 @@ describe("concurrent-index-in-transaction", () => {
   it("passes a plain CREATE INDEX in a transaction", async () => {
     expect(await review('CREATE INDEX IF NOT EXISTS "ai_usage_id_note_idx" ON "ai_usage" ("id", "note");')).toEqual([]);
   });
+
+  it("flags CONCURRENTLY inside a DO block even with the directive: PostgreSQL refuses it in a function", async () => {
+    const sql =
+      '-- migrator:no-transaction\nDO $$\nBEGIN\n\tIF NOT EXISTS (SELECT 1 FROM pg_class WHERE relname = \'ai_usage_id_note_idx\') THEN\n\t\tCREATE INDEX CONCURRENTLY "ai_usage_id_note_idx" ON "ai_usage" ("id", "note");\n\tEND IF;\nEND $$;';
+    const findings = await review(sql);
+    expect(findings.map((f) => [f.line, f.message])).toEqual([
+      [
+        5,
+        'CREATE INDEX CONCURRENTLY "ai_usage_id_note_idx" inside a DO block: PostgreSQL refuses it in a function, with or without "-- migrator:no-transaction", so the migration fails whenever the block reaches it; run it as a top-level statement in a "-- migrator:no-transaction" migration, guarded by its own IF NOT EXISTS',
+      ],
+    ]);
+  });
+
+  it("advises leaving the DO block, not only the transaction, when both hold the statement", async () => {
+    const sql = 'DO $$ BEGIN DROP INDEX CONCURRENTLY IF EXISTS "ai_usage_note_idx"; END $$;';
+    const findings = await review(sql);
+    expect(findings.map((f) => f.message)).toEqual([
+      'DROP INDEX CONCURRENTLY inside a DO block: PostgreSQL refuses it in a function, with or without "-- migrator:no-transaction", so every deploy of this migration fails; run it as a top-level statement in a "-- migrator:no-transaction" migration, guarded by its own IF EXISTS',
+    ]);
+    expect(findings[0]?.help).toContain("outside any DO block");
+    // After the migration's own COMMIT it is still inside a function.
+    expect(await review(`COMMIT;--> statement-breakpoint\n${sql}`)).toHaveLength(1);
+  });
+
+  it("says a handler that catches the refusal leaves the statement undone", async () => {
+    const sql =
+      '-- migrator:no-transaction\nDO $$ BEGIN REINDEX INDEX CONCURRENTLY "ai_usage_note_idx"; EXCEPTION WHEN others THEN NULL; END $$;';
+    expect((await review(sql)).map((f) => f.message)).toEqual([
+      expect.stringContaining(
+        "the block's exception handler catches the error, so the migration passes without it taking effect",
+      ),
+    ]);
+  });
 });
