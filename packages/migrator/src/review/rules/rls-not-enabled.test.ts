@@ -29,6 +29,25 @@ describe("rls-not-enabled", () => {
     ).toEqual([]);
   });
 
+  it("flags an existing tenant table whose row-level security is turned off, at the DISABLE, whatever its policies", async () => {
+    const history = [
+      'CREATE TABLE "ai_usage" ("id" text PRIMARY KEY NOT NULL, "organization_id" text NOT NULL);--> statement-breakpoint\nALTER TABLE "ai_usage" ENABLE ROW LEVEL SECURITY;',
+    ];
+    const sql =
+      'ALTER TABLE "ai_usage" ADD COLUMN "note" text;--> statement-breakpoint\nALTER TABLE "ai_usage" DISABLE ROW LEVEL SECURITY;';
+    expect((await review(sql, history)).map((f) => [f.line, f.message])).toEqual([
+      [
+        2,
+        expect.stringContaining(
+          'tenant table "ai_usage" (has "organization_id") has its row-level security turned off here',
+        ),
+      ],
+    ]);
+    expect(
+      await review(`${sql}--> statement-breakpoint\nALTER TABLE "ai_usage" ENABLE ROW LEVEL SECURITY;`, history),
+    ).toEqual([]);
+  });
+
   it("ignores tables without the tenant column", async () => {
     expect(await review('CREATE TABLE "ai_model" (\n\t"id" text PRIMARY KEY NOT NULL\n);')).toEqual([]);
   });

@@ -6,7 +6,8 @@ export const rlsNotEnabled: Rule = {
   id: "rls-not-enabled",
   defaultSeverity: "error",
   source: "static",
-  summary: "a tenant table created without ENABLE ROW LEVEL SECURITY in the same migration",
+  summary:
+    "a tenant table created without ENABLE ROW LEVEL SECURITY in the same migration, or an existing one's turned off",
   explanation:
     "A table with the tenant column holds every tenant's rows. Without row-level security, the policies are ignored and " +
     "any tenant's session reads all of them. Drizzle Kit emits the ENABLE statement only when the table is declared " +
@@ -26,7 +27,10 @@ export const rlsNotEnabled: Rule = {
       .filter(([table]) => !context.after.rowLevelSecurity(table))
       .map(([table, statement]) => ({
         statement,
-        message: `tenant table "${table}" (has "${context.settings.tenantColumn}") is created without ENABLE ROW LEVEL SECURITY: every tenant can read every row`,
+        message:
+          context.after.existedBefore(table, context.migration.file) && context.before.rowLevelSecurity(table)
+            ? `tenant table "${table}" (has "${context.settings.tenantColumn}") has its row-level security turned off here: its policies stop applying and every tenant can read every row`
+            : `tenant table "${table}" (has "${context.settings.tenantColumn}") is created without ENABLE ROW LEVEL SECURITY: every tenant can read every row`,
       }));
   },
 };

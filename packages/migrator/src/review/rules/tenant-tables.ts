@@ -6,7 +6,8 @@ import type { MigrationContext } from "../rule.ts";
 
 /**
  * Tenant tables this migration made (created, or gave the tenant column), with the statement that
- * did it, plus existing tenant tables that lost a policy here (with the DROP POLICY).
+ * did it, plus existing tenant tables that lost their row-level security here (with the DISABLE
+ * ROW LEVEL SECURITY) or a policy (with the DROP POLICY).
  */
 export function newTenantTables({
   migration,
@@ -23,13 +24,29 @@ export function newTenantTables({
     const created = !after.existedBefore(table, migration.file);
     const statement =
       !created && before.isTenantTable(table, settings.tenantColumn)
-        ? after.policies(table).length < before.policies(table).length
-          ? policyDropOn(migration, table)
-          : undefined
+        ? before.rowLevelSecurity(table) && !after.rowLevelSecurity(table)
+          ? rowSecurityOffOn(migration, table)
+          : after.policies(table).length < before.policies(table).length
+            ? policyDropOn(migration, table)
+            : undefined
         : (statementTouching(migration, table) ?? (created ? renameTo(migration, table) : undefined));
     if (statement) tables.set(table, statement);
   }
   return tables;
+}
+
+/** The first ALTER TABLE … DISABLE ROW LEVEL SECURITY of the table. */
+function rowSecurityOffOn(migration: ParsedMigration, table: string): ReviewStatement | undefined {
+  return migration.statements.find((statement) =>
+    statement.units.some(
+      (unit) =>
+        unit.type === "AlterTableStmt" &&
+        tableName(objectField(unit.node, "relation")) === table &&
+        arrayField(unit.node, "cmds").some(
+          (item) => stringField(nodeOf(item, "AlterTableCmd"), "subtype") === "AT_DisableRowSecurity",
+        ),
+    ),
+  );
 }
 
 /** The first DROP POLICY on the table. */
