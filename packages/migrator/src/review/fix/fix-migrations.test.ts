@@ -236,6 +236,28 @@ describe("fixMigrations", () => {
     ]);
   });
 
+  it("leaves a foreign key on a partitioned table as it is (PostgreSQL before 18 refuses it NOT VALID); a CHECK there gets NOT VALID", async () => {
+    const folder = folderOf([
+      [
+        'CREATE TABLE "parent" ("id" text PRIMARY KEY NOT NULL);',
+        'CREATE TABLE "events" ("parent_id" text, "n" integer, "at" date) PARTITION BY RANGE ("at");\n',
+      ].join(BREAK),
+      [
+        'ALTER TABLE "events" ADD CONSTRAINT "events_parent_fk" FOREIGN KEY ("parent_id") REFERENCES "public"."parent"("id") ON DELETE cascade;',
+        'ALTER TABLE "events" ADD CONSTRAINT "events_n_check" CHECK ("n" > 0);',
+      ].join(BREAK),
+    ]);
+    const report = await fixMigrations({ folder, config: { rules: {} } });
+    expect(report.left).toEqual([
+      '0001_m1.sql:1: foreign key "events_parent_fk" is on a partitioned table, where PostgreSQL before 18 refuses NOT VALID: not changed',
+    ]);
+    expect(report.changes).toEqual([
+      '0001_m1.sql:2: constraint "events_n_check" added NOT VALID, validated in a new migration',
+      "0002_m1-online.sql written (new migration)",
+    ]);
+    expect(readFileSync(join(folder, "0001_m1.sql"), "utf8")).toContain("ON DELETE cascade;--> statement-breakpoint");
+  });
+
   it("never edits a statement inside a DO block (its copy in a comment, a conditional ADD CONSTRAINT)", async () => {
     const migrations = [
       'CREATE TABLE "kv" ("k" text, "v" integer);\n',

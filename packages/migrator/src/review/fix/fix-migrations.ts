@@ -196,7 +196,7 @@ function notValidCandidate(
   unit: SqlUnit,
   state: SchemaState,
   file: string,
-): { validate: string; name: string } | undefined {
+): { validate: string; name: string; partitionedForeignKey: boolean } | undefined {
   const commands = alterCommands(unit);
   const [only] = commands;
   if (commands.length !== 1 || only?.subtype !== "AT_AddConstraint" || !state.existedBefore(only.table, file))
@@ -209,7 +209,11 @@ function notValidCandidate(
   const relation = objectField(unit.node, "relation");
   const schema = stringField(relation, "schemaname");
   const table = `${schema ? `${quoteIdent(schema)}.` : ""}${quoteIdent(relationName(relation) ?? "")}`;
-  return { name, validate: `ALTER TABLE ${table} VALIDATE CONSTRAINT ${quoteIdent(name)};` };
+  return {
+    name,
+    validate: `ALTER TABLE ${table} VALIDATE CONSTRAINT ${quoteIdent(name)};`,
+    partitionedForeignKey: type === "CONSTR_FOREIGN" && state.isPartitioned(only.table),
+  };
 }
 
 function planMigration(
@@ -315,6 +319,12 @@ function planMigration(
         if (unit.guards.inDoBlock) continue;
         const candidate = notValidCandidate(unit, state, parsed.file);
         if (!candidate) continue;
+        if (candidate.partitionedForeignKey) {
+          left.push(
+            `${at(unit)}: foreign key "${candidate.name}" is on a partitioned table, where PostgreSQL before 18 refuses NOT VALID: not changed`,
+          );
+          continue;
+        }
         insertionsOf.get(unit)!.push({ at: codeEnd(unit), text: " NOT VALID" });
         plan.validations.push(candidate.validate);
         plan.edits.push({

@@ -26,4 +26,15 @@ describe("constraint-not-valid", () => {
       'CREATE TABLE "ai_batch" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"request_count" integer\n);\n--> statement-breakpoint\nALTER TABLE "ai_batch" ADD CONSTRAINT "ai_batch_request_count_check" CHECK ("request_count" >= 0);';
     expect(await review(sql)).toEqual([]);
   });
+
+  it("says that a foreign key on a partitioned table takes NOT VALID only from PostgreSQL 18", async () => {
+    const partitioned = [
+      'CREATE TABLE "parent" ("id" text PRIMARY KEY NOT NULL);\n--> statement-breakpoint\nCREATE TABLE "events" ("parent_id" text, "at" date) PARTITION BY RANGE ("at");',
+    ];
+    const sql =
+      'ALTER TABLE "events" ADD CONSTRAINT "events_parent_fk" FOREIGN KEY ("parent_id") REFERENCES "parent"("id");';
+    expect((await reviewExample({ history: partitioned, sql }, "constraint-not-valid")).map((f) => f.message)).toEqual([
+      expect.stringContaining("PostgreSQL before 18 refuses a NOT VALID foreign key on it"),
+    ]);
+  });
 });

@@ -43,7 +43,11 @@ export const constraintNotValid: Rule = {
       hits.push({
         statement,
         position: unitPosition(migration, unit, constraint["location"]),
-        message: `${type === "CONSTR_FOREIGN" ? "foreign key" : "check constraint"} "${name}" is validated against every row of the existing table "${table}" under a lock`,
+        message:
+          `${type === "CONSTR_FOREIGN" ? "foreign key" : "check constraint"} "${name}" is validated against every row of the existing table "${table}" under a lock` +
+          (type === "CONSTR_FOREIGN" && state.isPartitioned(table)
+            ? ` (a partitioned table: PostgreSQL before 18 refuses a NOT VALID foreign key on it, so NOT VALID needs PostgreSQL 18)`
+            : ""),
       });
     }
     return hits;
