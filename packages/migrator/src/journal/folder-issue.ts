@@ -1,20 +1,27 @@
 /**
  * What can be wrong with a migrations folder, in two kinds:
- * - refusals make applying wrong or ambiguous (a journal entry without its SQL, a duplicate tag,
- *   an unreadable journal, bytes that are not UTF-8): no command applies or judges such a folder;
+ * - refusals make applying wrong or ambiguous (a journal entry without its SQL, a 1.0 migration
+ *   folder without its migration.sql, a duplicate tag, an unreadable journal or SQL file, bytes
+ *   that are not UTF-8 or a NUL): no command applies or judges such a folder;
  * - untidiness does not change what runs (a stray SQL file, a missing snapshot, an `idx` gap,
- *   `when` out of order): the runner warns and goes on, and only tools that need the missing
- *   thing (db:revert and the snapshot-based review rules need snapshots) refuse.
+ *   `when` out of order, a 1.0 subfolder with neither migration.sql nor snapshot.json): the runner
+ *   warns and goes on, and only tools that need the missing thing (db:revert and the
+ *   snapshot-based review rules need snapshots) refuse.
  * The reader collects every issue, so one run shows the whole list.
  */
 import { cappedList } from "../text/capped-list.ts";
+import { NO_SUCH_FILE } from "./file-at.ts";
 
 export type FolderIssue =
+  | { kind: "folder-unreadable"; path: string; reason: string }
   | { kind: "journal-missing"; path: string }
   | { kind: "journal-malformed"; path: string; reason: string }
+  | { kind: "journal-unreadable"; path: string; reason: string }
   | { kind: "journal-empty"; path: string; sqlFiles: string[] }
   | { kind: "sql-missing"; tag: string; path: string }
+  | { kind: "sql-unreadable"; tag: string; path: string; reason: string }
   | { kind: "sql-not-utf8"; tag: string; path: string; offset: number; line: number }
+  | { kind: "sql-has-nul"; tag: string; path: string; offset: number; line: number }
   | { kind: "duplicate-tag"; tag: string }
   | { kind: "snapshot-missing"; tag: string; path: string }
   | { kind: "snapshot-malformed"; tag: string; path: string; reason: string }
@@ -25,6 +32,7 @@ export type FolderIssue =
   | { kind: "layouts-mixed"; path: string }
   | { kind: "folder-name-invalid"; path: string }
   | { kind: "folder-without-sql"; path: string }
+  | { kind: "migration-sql-missing"; tag: string; path: string; reason: string }
   | { kind: "stray-file"; path: string }
   | { kind: "same-second"; names: string[] }
   | { kind: "snapshot-parent-missing"; tag: string; path: string; parent: string };
@@ -50,14 +58,22 @@ export function isRefusal(issue: FolderIssue): boolean {
 /** One line per issue: what is wrong, where, and how to fix it. */
 export function describeFolderIssue(issue: FolderIssue): string {
   switch (issue.kind) {
+    case "folder-unreadable":
+      return `${issue.path}: the migrations folder cannot be read: it is ${issue.reason}. Point --migrations at a Drizzle Kit migrations folder the migrating user can read.`;
     case "journal-missing":
       return `${issue.path}: no journal. Point --migrations at a Drizzle Kit migrations folder, or run drizzle-kit generate.`;
     case "journal-malformed":
       return `${issue.path}: malformed journal (${issue.reason}). Restore it from git; it must be Drizzle Kit's {"entries":[{"idx","when","tag"}]}.`;
+    case "journal-unreadable":
+      return `${issue.path}: the journal cannot be read: it is ${issue.reason}. Restore meta/_journal.json from git as a plain file the migrating user can read.`;
     case "journal-empty":
       return `${issue.path}: the journal lists no migration, but the folder holds ${issue.sqlFiles.length} SQL file(s) (${cappedList(issue.sqlFiles, { max: 3 })}), which would never run. Restore the journal from git.`;
     case "sql-missing":
       return `${issue.path}: missing SQL file for journal entry "${issue.tag}". Restore the file, or remove the entry if the migration was never shared.`;
+    case "sql-unreadable":
+      return `${issue.path}: the SQL file of "${issue.tag}" cannot be read: it is ${issue.reason}. Restore it from git as a plain file the migrating user can read.`;
+    case "sql-has-nul":
+      return `${issue.path}:${issue.line}: byte ${issue.offset} is a NUL (0x00), which PostgreSQL refuses in any query (the whole migration would fail with "invalid message format"). Remove it; if the file has one every other byte, it was saved as UTF-16: save it as UTF-8.`;
     case "sql-not-utf8":
       return `${issue.path}:${issue.line}: byte ${issue.offset} is not UTF-8; it would reach the database as U+FFFD. Save the file as UTF-8.`;
     case "duplicate-tag":
@@ -79,7 +95,14 @@ export function describeFolderIssue(issue: FolderIssue): string {
     case "folder-name-invalid":
       return `${issue.path}: the folder name does not start with a UTC time (YYYYMMDDHHMMSS), which drizzle-orm 1.0 records as created_at (its migrator fails on it). Rename the folder, as drizzle-kit generate would name it.`;
     case "folder-without-sql":
-      return `${issue.path}: a folder without migration.sql, so it never runs. Delete it, or restore its migration.sql from git.`;
+      return `${issue.path}: a folder with neither migration.sql nor snapshot.json, so no migration: nothing in it runs. Move it out of the migrations folder (if it was a migration, restore its files from git).`;
+    case "migration-sql-missing": {
+      const what =
+        issue.reason === NO_SUCH_FILE
+          ? "missing, but its folder has snapshot.json: Drizzle Kit generated a migration there"
+          : `is ${issue.reason}, not a file`;
+      return `${issue.path}: ${what}. Applying the migrations after it without it would skip "${issue.tag}" for good (once the file is back, it is refused as out of order). Restore migration.sql from git, or delete the whole folder if the migration was meant to go.`;
+    }
     case "stray-file":
       return `${issue.path}: a file beside the migration folders; it never runs. Move it out of the migrations folder.`;
     case "same-second":

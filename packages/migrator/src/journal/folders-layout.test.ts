@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -51,7 +51,7 @@ describe("Drizzle Kit 1.0's layout", () => {
     expect(read.warnings).toEqual([]);
   });
 
-  it("warns about a folder without migration.sql, a stray file, two folders of one second, and (parsing the snapshots) a broken chain", () => {
+  it("warns about a folder with neither migration.sql nor snapshot.json, a stray file, two folders of one second, and (parsing the snapshots) a broken chain", () => {
     const dir = folder(["20260101000000_a", "20260101000000_b", "20260103000000_c"]);
     mkdirSync(join(dir, "notes"));
     writeFileSync(join(dir, "README.md"), "# migrations");
@@ -94,5 +94,91 @@ describe("Drizzle Kit 1.0's layout", () => {
       JSON.stringify({ version: "7", dialect: "postgresql", entries: [] }),
     );
     expect(refusals(dir)).toEqual([{ kind: "layouts-mixed", path: dir }]);
+  });
+
+  it("refuses a migration folder that lost its migration.sql: the migrations after it would apply, and it never", () => {
+    const dir = folder(["20260101000000_a", "20260102000000_b", "20260103000000_c"]);
+    const lost = join(dir, "20260102000000_b", "migration.sql");
+    rmSync(lost);
+    expect(refusals(dir)).toEqual([
+      { kind: "migration-sql-missing", tag: "20260102000000_b", path: lost, reason: "no such file" },
+    ]);
+    expect(() => readMigrationFolder(dir)).toThrow(
+      `${lost}: missing, but its folder has snapshot.json: Drizzle Kit generated a migration there. Applying the migrations after it without it would skip "20260102000000_b" for good`,
+    );
+    expect(() => readMigrationFolder(dir)).toThrow(
+      "Restore migration.sql from git, or delete the whole folder if the migration was meant to go.",
+    );
+  });
+
+  it("refuses a migration.sql that is a broken symlink or a directory, with or without its snapshot", () => {
+    const dir = folder(["20260101000000_a", "20260102000000_b", "20260103000000_c"]);
+    const [b, c] = [join(dir, "20260102000000_b"), join(dir, "20260103000000_c")];
+    rmSync(join(b, "migration.sql"));
+    rmSync(join(b, "snapshot.json"));
+    symlinkSync(join(dir, "gone.sql"), join(b, "migration.sql"));
+    rmSync(join(c, "migration.sql"));
+    mkdirSync(join(c, "migration.sql"));
+    expect(refusals(dir)).toEqual([
+      {
+        kind: "migration-sql-missing",
+        tag: "20260102000000_b",
+        path: join(b, "migration.sql"),
+        reason: "a broken symlink (its target does not exist)",
+      },
+      { kind: "migration-sql-missing", tag: "20260103000000_c", path: join(c, "migration.sql"), reason: "a directory" },
+    ]);
+    expect(() => readMigrationFolder(dir)).toThrow(
+      `${join(b, "migration.sql")}: is a broken symlink (its target does not exist), not a file.`,
+    );
+  });
+
+  it("refuses a folder whose only migration lost its SQL for that, not for having no journal", () => {
+    const dir = folder(["20260101000000_a"]);
+    rmSync(join(dir, "20260101000000_a", "migration.sql"));
+    expect(refusals(dir)).toEqual([
+      {
+        kind: "migration-sql-missing",
+        tag: "20260101000000_a",
+        path: join(dir, "20260101000000_a", "migration.sql"),
+        reason: "no such file",
+      },
+    ]);
+  });
+
+  it("refuses a migration.sql that is a symlink loop, naming the file, instead of failing on ELOOP", () => {
+    const dir = folder(["20260101000000_a", "20260102000000_b"]);
+    const file = join(dir, "20260102000000_b", "migration.sql");
+    rmSync(file);
+    symlinkSync(file, file);
+    expect(refusals(dir)).toEqual([
+      {
+        kind: "sql-unreadable",
+        tag: "20260102000000_b",
+        path: file,
+        reason: expect.stringMatching(/^a symlink loop \(ELOOP/) as string,
+      },
+    ]);
+    expect(() => readMigrationFolder(dir)).toThrow(
+      `${file}: the SQL file of "20260102000000_b" cannot be read: it is a symlink loop`,
+    );
+  });
+
+  it("applies a migration folder that is a symlink to one, as drizzle-orm 1.0 does", () => {
+    const dir = folder(["20260101000000_a", "20260102000000_b"]);
+    const elsewhere = mkdtempSync(join(tmpdir(), "linked-migration-"));
+    try {
+      writeFileSync(join(elsewhere, "migration.sql"), 'CREATE TABLE "linked" ("id" integer);');
+      symlinkSync(elsewhere, join(dir, "20260101120000_linked"));
+      const read = readMigrationFolder(dir);
+      expect(read.migrations.map((m) => m.tag)).toEqual([
+        "20260101000000_a",
+        "20260101120000_linked",
+        "20260102000000_b",
+      ]);
+      expect(read.warnings.map((w) => w.kind)).toEqual(["snapshot-missing"]);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 });

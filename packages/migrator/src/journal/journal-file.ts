@@ -2,7 +2,7 @@
  * Drizzle Kit 0.x's journal, `meta/_journal.json`: the list of migrations in apply order. Kept as
  * Drizzle Kit writes it, so tools that add a migration (db:revert, db:rebase) can write it back.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { NO_SUCH_FILE, readFileAt } from "./file-at.ts";
 import type { FolderIssue } from "./folder-issue.ts";
 
 /** One journal entry as Drizzle Kit writes it. */
@@ -24,18 +24,21 @@ export interface Journal {
 }
 
 /**
- * Reads the journal. A missing file or one that is not Drizzle Kit's shape adds an issue and
+ * Reads the journal. A missing file, a path that is no readable file (a broken link, a symlink
+ * loop, a directory, no permission) or a file that is not Drizzle Kit's shape adds an issue and
  * gives undefined; an entry without a string tag, integer idx and numeric when adds an issue and
  * is left out.
  */
 export function readJournal(path: string, issues: FolderIssue[]): Journal | undefined {
-  if (!existsSync(path)) {
-    issues.push({ kind: "journal-missing", path });
+  const read = readFileAt(path);
+  if (!("bytes" in read)) {
+    if (read.reason === NO_SUCH_FILE) issues.push({ kind: "journal-missing", path });
+    else issues.push({ kind: "journal-unreadable", path, reason: read.reason });
     return undefined;
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, "utf8"));
+    parsed = JSON.parse(read.bytes.toString("utf8"));
   } catch (error) {
     issues.push({ kind: "journal-malformed", path, reason: (error as Error).message });
     return undefined;

@@ -9,12 +9,13 @@ import { RunnerError } from "../errors/runner-error.ts";
 import { runsOutsideTransaction } from "../sql/statements.ts";
 import { drizzleFolderName } from "./drizzle-name.ts";
 import { migrationHash } from "./file-hash.ts";
-import { isFoldersLayout, readIfFile, readMigrationDirectories } from "./folders-layout.ts";
+import { readFileAt, unreadable } from "./file-at.ts";
+import { isFoldersLayout, readMigrationDirectories } from "./folders-layout.ts";
 import { type FolderIssue, isRefusal } from "./folder-issue.ts";
 import { type Journal, readJournal } from "./journal-file.ts";
 import { type Snapshot, snapshotFileName } from "../snapshot/snapshot.ts";
 import { SnapshotFile, snapshotWarnings } from "./snapshot-file.ts";
-import { decodeUtf8 } from "./utf8-text.ts";
+import { decodeUtf8, nulByte } from "./utf8-text.ts";
 
 /** One migration of the folder, in apply order. */
 export interface Migration {
@@ -73,7 +74,8 @@ export function readMigrationFolder(folder: string): MigrationFolder {
   const root = resolve(folder);
   const journalPath = join(root, "meta", "_journal.json");
   const issues: FolderIssue[] = [];
-  const entries = existsSync(root) ? readdirSync(root, { withFileTypes: true }) : [];
+  const entries = listFolder(root, issues);
+  if (!entries) throw new RunnerError({ kind: "folder-invalid", folder: root, issues, warnings: [] });
   const folders = isFoldersLayout(root, entries);
   if (folders && existsSync(journalPath)) issues.push({ kind: "layouts-mixed", path: root });
   const read = folders ? readFolders(root, entries, issues) : readJournalLayout(root, entries, journalPath, issues);
@@ -82,6 +84,23 @@ export function readMigrationFolder(folder: string): MigrationFolder {
   if (refusals.length > 0 || !read)
     throw new RunnerError({ kind: "folder-invalid", folder: root, issues: refusals, warnings });
   return { folder: root, warnings, ...read };
+}
+
+/**
+ * The migrations folder's entries: none when there is no such folder (its journal is then missing);
+ * undefined, with the issue, when the path is something else or cannot be listed.
+ */
+function listFolder(root: string, issues: FolderIssue[]): Dirent[] | undefined {
+  try {
+    return readdirSync(root, { withFileTypes: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return [];
+    const reason = code === "ENOTDIR" ? "a file, not a folder" : unreadable(code);
+    if (reason === undefined) throw error;
+    issues.push({ kind: "folder-unreadable", path: root, reason });
+    return undefined;
+  }
 }
 
 /**
@@ -126,7 +145,7 @@ function migration(
 
 type LayoutRead = Pick<MigrationFolder, "layout" | "journal" | "journalPath" | "migrations">;
 
-/** A migration's SQL, refusing bytes that are not UTF-8. */
+/** A migration's SQL, refusing bytes that are not UTF-8 and NUL (PostgreSQL refuses a query with one). */
 function decodeSql(
   tag: string,
   file: string,
@@ -136,6 +155,11 @@ function decodeSql(
   const decoded = decodeUtf8(bytes);
   if (!decoded.ok) {
     issues.push({ kind: "sql-not-utf8", tag, path: file, ...decoded.at });
+    return undefined;
+  }
+  const nul = nulByte(bytes);
+  if (nul) {
+    issues.push({ kind: "sql-has-nul", tag, path: file, ...nul });
     return undefined;
   }
   return { sql: decoded.text, hash: migrationHash(decoded.text) };
@@ -200,13 +224,15 @@ function readJournalLayout(
     const snapshotName = snapshotFileName(tag);
     const snapshotPath = join(root, "meta", snapshotName);
     const file = join(root, `${tag}.sql`);
-    const bytes = readIfFile(file);
-    if (!bytes) {
+    const read = readFileAt(file);
+    if (!("bytes" in read)) {
       if (!snapshots.has(snapshotName)) issues.push({ kind: "snapshot-missing", tag, path: snapshotPath });
-      issues.push({ kind: "sql-missing", tag, path: file });
+      // A directory or a broken link is no SQL file, as nothing is; a file there is one to read.
+      if (read.missing) issues.push({ kind: "sql-missing", tag, path: file });
+      else issues.push({ kind: "sql-unreadable", tag, path: file, reason: read.reason });
       return;
     }
-    const text = decodeSql(tag, file, bytes, issues);
+    const text = decodeSql(tag, file, read.bytes, issues);
     if (!text) return;
     const fields = { idx, tag, name: drizzleFolderName(tag, when), when, file, ...text, snapshotPath };
     migrations.push(migration(fields, issues, snapshots.has(snapshotName)));
