@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import type { MigrationState } from "../runner/history-state.ts";
+import { type MigrationState, nullHashFix } from "../runner/history-state.ts";
 import { migrationStatus } from "../runner/migration-status.ts";
 import type { CommandContext } from "./command-context.ts";
 import { EXIT } from "./exit-codes.ts";
@@ -43,9 +43,11 @@ export function statusCommand(project: Project, name = "db:status") {
                 u.state,
                 `row ${u.id}`,
                 `when ${u.when ?? "null"}`,
-                u.duplicateOf
-                  ? `(hash ${u.hash.slice(0, 12)}…: ${u.duplicateOf} recorded a second time, applied twice)`
-                  : `(hash ${u.hash.slice(0, 12)}…)`,
+                u.hash === null
+                  ? `(no hash (NULL), so it matches no migration: ${nullHashFix(u.id)})`
+                  : u.duplicateOf
+                    ? `(hash ${u.hash.slice(0, 12)}…: ${u.duplicateOf} recorded a second time, applied twice)`
+                    : `(hash ${u.hash.slice(0, 12)}…)`,
               ]),
             ];
             context.out(

@@ -1,5 +1,6 @@
 import type { DatabaseErrorFields } from "../drivers/driver.ts";
 import { describeFolderIssue } from "../journal/folder-issue.ts";
+import { nullHashFix } from "../runner/history-state.ts";
 import { MigratorError } from "./migrator-error.ts";
 import type { MigrationProgress, RunnerProblem } from "./runner-problem.ts";
 
@@ -48,9 +49,11 @@ function describeProblem(p: RunnerProblem): { message: string; fix: string } {
             `  - modified: ${m.tag} (${m.file}) was applied as ${m.appliedHash.slice(0, 12)}…, the file is now ${m.fileHash.slice(0, 12)}…`,
         ),
         ...p.unknown.map((u) =>
-          u.duplicateOf
-            ? `  - duplicate: database row id ${u.id} (hash ${u.hash.slice(0, 12)}…, created_at ${u.createdAt ?? "null"}) records ${u.duplicateOf} a second time: it was applied twice`
-            : `  - unknown: database row id ${u.id} (hash ${u.hash.slice(0, 12)}…, created_at ${u.createdAt ?? "null"}) is not in the journal`,
+          u.hash === null
+            ? `  - unknown: database row id ${u.id} (created_at ${u.createdAt ?? "null"}) has no hash (NULL), so it matches no migration: ${nullHashFix(u.id)}`
+            : u.duplicateOf
+              ? `  - duplicate: database row id ${u.id} (hash ${u.hash.slice(0, 12)}…, created_at ${u.createdAt ?? "null"}) records ${u.duplicateOf} a second time: it was applied twice`
+              : `  - unknown: database row id ${u.id} (hash ${u.hash.slice(0, 12)}…, created_at ${u.createdAt ?? "null"}) is not in the journal`,
         ),
       ];
       const duplicates = p.unknown.filter((u) => u.duplicateOf);
@@ -58,9 +61,10 @@ function describeProblem(p: RunnerProblem): { message: string; fix: string } {
         message: `the database's migration history does not match the journal; nothing was applied:\n${lines.join("\n")}`,
         fix:
           "restore a modified file from git; for a reviewed, deliberate edit record its new hash with db:accept-hash. " +
-          (p.unknown.length > duplicates.length
+          (p.unknown.some((u) => !u.duplicateOf && u.hash !== null)
             ? "An unknown row means the database is newer than this code: deploy the code that has that migration. "
             : "") +
+          (p.unknown.some((u) => u.hash === null) ? "A row without a hash: as its line says. " : "") +
           (duplicates.length > 0
             ? "A duplicate row means two runs applied the migration (its statements ran twice, e.g. rows inserted twice): " +
               "check and repair what it did, then delete the later row (DELETE FROM drizzle.__drizzle_migrations WHERE id IN (" +

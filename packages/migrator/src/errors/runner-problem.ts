@@ -27,7 +27,8 @@ export interface ModifiedMigration {
 /** A bookkeeping row no journal entry matches. */
 export interface UnknownMigration {
   id: number;
-  hash: string;
+  /** NULL in a table whose `hash` allows it (Drizzle's does not): the row matches no migration. */
+  hash: string | null;
   createdAt: number | null;
   /** The migration this row records a second time (it was applied twice), when it is one. */
   duplicateOf?: string;

@@ -14,7 +14,11 @@ export const BOOKKEEPING_TABLE = '"drizzle"."__drizzle_migrations"';
 /** One row of the bookkeeping table. */
 export interface AppliedRow {
   id: number;
-  hash: string;
+  /**
+   * The hash of the file the row records. NULL only in a table Drizzle did not create (its `hash`
+   * is NOT NULL): such a row matches no migration (see `compareHistory`).
+   */
+  hash: string | null;
   /** The journal `when` of the migration the row records (Drizzle's `created_at`). */
   createdAt: number | null;
   /** Drizzle Kit 1.0's migration name (its folder name), when the table has the column and the row a value. */
@@ -44,8 +48,8 @@ export async function ensureBookkeeping(driver: Driver, layout: MigrationFolder[
  * Upgrades a 0.x table to 1.0's for a folder in 1.0's layout, as drizzle-orm 1.0's migrator does,
  * so both agree on every row: each row is matched to a migration (the one migration of its
  * `created_at` second, else the one with its hash), gets that migration's `name`, and
- * `applied_at` is left NULL for it. When a row matches no migration nothing is changed (the
- * history comparison then reports it as unknown). A `name` column without the names would make
+ * `applied_at` is left NULL for it. When a row matches no migration, or has no hash, nothing is
+ * changed (the history comparison then reports it as unknown). A `name` column without the names would make
  * drizzle-orm 1.0 run every migration again, so the columns and the names come in one transaction.
  * Takes the table as read, and returns it as it is afterwards (read again only after an upgrade).
  */
@@ -58,6 +62,7 @@ export async function upgradeBookkeeping(
   if (hasName || folder.layout !== "folders") return bookkeeping;
   const names = new Map<number, string>();
   for (const row of rows) {
+    if (row.hash === null) return bookkeeping;
     const second = row.createdAt === null ? undefined : Math.floor(row.createdAt / 1000) * 1000;
     const inSecond = folder.migrations.filter((m) => m.when === second);
     const match = inSecond.length === 1 ? inSecond[0] : folder.migrations.find((m) => m.hash === row.hash);
@@ -123,7 +128,7 @@ export async function readBookkeeping(driver: Driver): Promise<Bookkeeping> {
   }
   const hasName = columns.includes("name");
   const rows = await driver
-    .query<{ id: number; hash: string; created_at: string | null; name: string | null }>(
+    .query<{ id: number; hash: string | null; created_at: string | null; name: string | null }>(
       `SELECT id, hash, created_at::text AS created_at, ${hasName ? "name" : "NULL::text AS name"} FROM ${BOOKKEEPING_TABLE} ORDER BY id`,
     )
     .catch((error: unknown) => {

@@ -10,10 +10,24 @@ import type { AppliedRow } from "./bookkeeping.ts";
  *   applied: Drizzle's 0.x migrator would skip it silently.
  */
 export type MigrationState =
-  | { state: "applied"; migration: Migration; row: AppliedRow }
-  | { state: "modified"; migration: Migration; row: AppliedRow }
+  | { state: "applied"; migration: Migration; row: HashedRow }
+  | { state: "modified"; migration: Migration; row: HashedRow }
   | { state: "pending"; migration: Migration }
   | { state: "out-of-order"; migration: Migration; newestAppliedWhen: number };
+
+/** A row with a hash: only such a row is matched to a migration. */
+export type HashedRow = AppliedRow & { hash: string };
+
+/**
+ * What to do about bookkeeping row `id` whose hash is NULL: put back the hash of the file it
+ * records (Drizzle's hash is the file's SHA-256), or delete the row if that migration never ran.
+ */
+export function nullHashFix(id: number): string {
+  return (
+    `if the migration it records ran, put that file's hash back (sha256sum FILE, then UPDATE drizzle.__drizzle_migrations SET hash = '<that hex>' WHERE id = ${id}); ` +
+    `if nothing ran, delete the row (DELETE FROM drizzle.__drizzle_migrations WHERE id = ${id})`
+  );
+}
 
 /** A database's history compared with a migrations folder. */
 export interface HistoryState {
@@ -22,7 +36,8 @@ export interface HistoryState {
   /**
    * Rows no migration matches (`unknown`). `duplicateOf` names the migration a row records a
    * second time (its name or hash is that of a migration another row already matched): it was
-   * applied twice, not by newer code.
+   * applied twice, not by newer code. A row with a NULL hash is always here (never a duplicate):
+   * nothing shows which file it ran, so neither its name nor its `created_at` matches it.
    */
   unknown: (AppliedRow & { duplicateOf?: string })[];
   /** Rows in the bookkeeping table. */
@@ -42,12 +57,14 @@ export interface HistoryState {
  * 3. a row left over, to the one migration left over with its `when` (to the second in a 1.0
  *    folder): that migration's file changed after it was applied (`modified`). Where several
  *    migrations or rows share a `when`, none is matched this way (they stay pending and unknown).
+ * A row with a NULL hash (a table Drizzle did not create allows one) is matched to none: it is unknown.
  */
 export function compareHistory(folder: MigrationFolder, rows: readonly AppliedRow[]): HistoryState {
-  const matched = new Map<Migration, AppliedRow>();
-  const unmatched = new Set(rows);
+  const hashed = rows.filter((r): r is HashedRow => r.hash !== null);
+  const matched = new Map<Migration, HashedRow>();
+  const unmatched = new Set<AppliedRow>(hashed);
   const byName = new Map(folder.migrations.map((m) => [m.name, m]));
-  for (const row of rows) {
+  for (const row of hashed) {
     const migration = row.name ? byName.get(row.name) : undefined;
     if (migration && !matched.has(migration)) {
       matched.set(migration, row);
@@ -58,8 +75,11 @@ export function compareHistory(folder: MigrationFolder, rows: readonly AppliedRo
   const key = (when: number | null) => (when === null ? null : second ? Math.floor(when / 1000) : when);
   /** Each hash's migrations and rows, in order (one pass each, not a search per migration). */
   const migrationsByHash = groupBy(folder.migrations, (m) => m.hash);
-  const rowsByHash = groupBy([...unmatched], (r) => r.hash);
-  const take = (migration: Migration, row: AppliedRow) => {
+  const rowsByHash = groupBy(
+    hashed.filter((r) => unmatched.has(r)),
+    (r) => r.hash,
+  );
+  const take = (migration: Migration, row: HashedRow) => {
     matched.set(migration, row);
     unmatched.delete(row);
   };
@@ -79,7 +99,7 @@ export function compareHistory(folder: MigrationFolder, rows: readonly AppliedRo
   const leftMigrations = folder.migrations.filter((m) => !matched.has(m));
   for (const migration of leftMigrations) {
     const sameWhen = leftMigrations.filter((m) => key(m.when) === key(migration.when));
-    const rowsWithWhen = [...unmatched].filter((r) => !r.name && key(r.createdAt) === key(migration.when));
+    const rowsWithWhen = hashed.filter((r) => unmatched.has(r) && !r.name && key(r.createdAt) === key(migration.when));
     const [row] = rowsWithWhen;
     if (sameWhen.length === 1 && rowsWithWhen.length === 1 && row) {
       matched.set(migration, row);
@@ -98,13 +118,17 @@ export function compareHistory(folder: MigrationFolder, rows: readonly AppliedRo
     return { state: "pending", migration };
   });
   const duplicateOf = (row: AppliedRow) =>
-    [...matched].find(([m, r]) => r !== row && (row.name ? row.name === m.name : row.hash === m.hash))?.[0].tag;
+    row.hash === null
+      ? undefined
+      : [...matched].find(([m, r]) => r !== row && (row.name ? row.name === m.name : row.hash === m.hash))?.[0].tag;
   return {
     migrations,
-    unknown: [...unmatched].map((row) => {
-      const of = duplicateOf(row);
-      return of ? { ...row, duplicateOf: of } : row;
-    }),
+    unknown: rows
+      .filter((row) => row.hash === null || unmatched.has(row))
+      .map((row) => {
+        const of = duplicateOf(row);
+        return of ? { ...row, duplicateOf: of } : row;
+      }),
     appliedCount: rows.length,
     expectedCount: folder.migrations.length,
     pendingCount: migrations.filter((m) => m.state === "pending" || m.state === "out-of-order").length,

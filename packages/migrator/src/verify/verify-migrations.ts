@@ -14,9 +14,10 @@ export interface VerifyResult {
   modified: { tag: string; id: number; appliedHash: string; fileHash: string }[];
   /**
    * Rows no journal migration accounts for; `duplicateOf` when the row's hash is a migration's that
-   * another row already records (the migration was applied twice).
+   * another row already records (the migration was applied twice). A row with a NULL hash is always
+   * here: nothing shows which file it ran (neither its name nor its `created_at` matches it).
    */
-  unknown: { id: number; hash: string; createdAt: number | null; duplicateOf?: string }[];
+  unknown: { id: number; hash: string | null; createdAt: number | null; duplicateOf?: string }[];
   /**
    * Applied migrations Drizzle's own migrator would apply again, by the rule it decides with:
    * drizzle-orm 1.0 (a folder per migration) by the row's `name`, 0.x by the newest row's
@@ -86,10 +87,11 @@ export async function verifyMigrations(driver: Driver, folder: MigrationFolder):
   const notApplied: VerifyResult["notApplied"] = [];
   const second = (ms: number | null) => (ms === null ? null : folder.layout === "folders" ? Math.floor(ms / 1000) : ms);
   for (const m of missing) {
-    const byName = remaining.findIndex((r) => r.name === m.name);
-    const at = byName >= 0 ? byName : remaining.findIndex((r) => second(r.createdAt) === second(m.when));
+    const byName = remaining.findIndex((r) => r.hash !== null && r.name === m.name);
+    const at =
+      byName >= 0 ? byName : remaining.findIndex((r) => r.hash !== null && second(r.createdAt) === second(m.when));
     const row = at === -1 ? undefined : remaining.splice(at, 1)[0];
-    if (row) modified.push({ tag: m.tag, id: row.id, appliedHash: row.hash, fileHash: m.hash });
+    if (row && row.hash !== null) modified.push({ tag: m.tag, id: row.id, appliedHash: row.hash, fileHash: m.hash });
     else notApplied.push({ tag: m.tag, hash: m.hash });
   }
   const result = {
@@ -113,7 +115,7 @@ export async function verifyMigrations(driver: Driver, folder: MigrationFolder):
   };
 }
 
-type BookkeepingRow = { id: number; hash: string; created_at: string | null; name: string | null };
+type BookkeepingRow = { id: number; hash: string | null; created_at: string | null; name: string | null };
 
 /** The bookkeeping table's rows, oldest first (none when it does not exist), read in a READ ONLY transaction. */
 async function readRowsReadOnly(driver: Driver): Promise<{ rows: BookkeepingRow[]; named: boolean }> {
