@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { FolderIssue } from "./folder-issue.ts";
+import { folderRefusals } from "./testing/folder-refusals.ts";
 import { folderSnapshotWarnings, readMigrationFolder } from "./migration-folder.ts";
 
 let root: string;
@@ -26,15 +26,6 @@ function folder(names: string[]): string {
     parent = id;
   }
   return root;
-}
-
-function refusals(dir: string): FolderIssue[] {
-  try {
-    readMigrationFolder(dir);
-  } catch (error) {
-    return (error as { problem: { issues: FolderIssue[] } }).problem.issues;
-  }
-  throw new Error("the folder was accepted");
 }
 
 describe("Drizzle Kit 1.0's layout", () => {
@@ -82,7 +73,7 @@ describe("Drizzle Kit 1.0's layout", () => {
 
   it("refuses a folder name that is no time (drizzle-orm 1.0's migrator fails on it) and a folder in both layouts", () => {
     const dir = folder(["20260101000000_a", "custom_migration", "20261399000000_no_such_month"]);
-    expect(refusals(dir)).toEqual([
+    expect(folderRefusals(dir)).toEqual([
       { kind: "folder-name-invalid", path: join(dir, "20261399000000_no_such_month") },
       { kind: "folder-name-invalid", path: join(dir, "custom_migration") },
     ]);
@@ -93,14 +84,14 @@ describe("Drizzle Kit 1.0's layout", () => {
       join(dir, "meta", "_journal.json"),
       JSON.stringify({ version: "7", dialect: "postgresql", entries: [] }),
     );
-    expect(refusals(dir)).toEqual([{ kind: "layouts-mixed", path: dir }]);
+    expect(folderRefusals(dir)).toEqual([{ kind: "layouts-mixed", path: dir }]);
   });
 
   it("refuses a migration folder that lost its migration.sql: the migrations after it would apply, and it never", () => {
     const dir = folder(["20260101000000_a", "20260102000000_b", "20260103000000_c"]);
     const lost = join(dir, "20260102000000_b", "migration.sql");
     rmSync(lost);
-    expect(refusals(dir)).toEqual([
+    expect(folderRefusals(dir)).toEqual([
       { kind: "migration-sql-missing", tag: "20260102000000_b", path: lost, reason: "no such file" },
     ]);
     expect(() => readMigrationFolder(dir)).toThrow(
@@ -119,7 +110,7 @@ describe("Drizzle Kit 1.0's layout", () => {
     symlinkSync(join(dir, "gone.sql"), join(b, "migration.sql"));
     rmSync(join(c, "migration.sql"));
     mkdirSync(join(c, "migration.sql"));
-    expect(refusals(dir)).toEqual([
+    expect(folderRefusals(dir)).toEqual([
       {
         kind: "migration-sql-missing",
         tag: "20260102000000_b",
@@ -136,7 +127,7 @@ describe("Drizzle Kit 1.0's layout", () => {
   it("refuses a folder whose only migration lost its SQL for that, not for having no journal", () => {
     const dir = folder(["20260101000000_a"]);
     rmSync(join(dir, "20260101000000_a", "migration.sql"));
-    expect(refusals(dir)).toEqual([
+    expect(folderRefusals(dir)).toEqual([
       {
         kind: "migration-sql-missing",
         tag: "20260101000000_a",
@@ -151,7 +142,7 @@ describe("Drizzle Kit 1.0's layout", () => {
     const file = join(dir, "20260102000000_b", "migration.sql");
     rmSync(file);
     symlinkSync(file, file);
-    expect(refusals(dir)).toEqual([
+    expect(folderRefusals(dir)).toEqual([
       {
         kind: "sql-unreadable",
         tag: "20260102000000_b",

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { FolderIssue } from "./folder-issue.ts";
+import { folderRefusals } from "./testing/folder-refusals.ts";
 import { readMigrationFolder } from "./migration-folder.ts";
 
 let root: string;
@@ -25,20 +25,11 @@ function journalFolder(sql: string[]): string {
   return root;
 }
 
-function refusals(dir: string): FolderIssue[] {
-  try {
-    readMigrationFolder(dir);
-  } catch (error) {
-    return (error as { problem: { issues: FolderIssue[] } }).problem.issues;
-  }
-  throw new Error("the folder was accepted");
-}
-
 describe("a migration's bytes", () => {
   it("refuses a NUL byte, which PostgreSQL refuses in any query, naming the file, line and byte", () => {
     const dir = journalFolder(["CREATE TABLE a (id int);", "CREATE TABLE a (id int);\n\0 CREATE TABLE b (id int);"]);
     const file = join(dir, "0001_m1.sql");
-    expect(refusals(dir)).toEqual([{ kind: "sql-has-nul", tag: "0001_m1", path: file, offset: 25, line: 2 }]);
+    expect(folderRefusals(dir)).toEqual([{ kind: "sql-has-nul", tag: "0001_m1", path: file, offset: 25, line: 2 }]);
     expect(() => readMigrationFolder(dir)).toThrow(`${file}:2: byte 25 is a NUL (0x00), which PostgreSQL refuses`);
   });
 
@@ -46,7 +37,7 @@ describe("a migration's bytes", () => {
     root = mkdtempSync(join(tmpdir(), "migration-folder-"));
     mkdirSync(join(root, "20260101000000_a"));
     writeFileSync(join(root, "20260101000000_a", "migration.sql"), "SELECT 1;\0");
-    expect(refusals(root)).toEqual([
+    expect(folderRefusals(root)).toEqual([
       {
         kind: "sql-has-nul",
         tag: "20260101000000_a",
@@ -64,7 +55,7 @@ describe("paths that are no readable file", () => {
     const file = join(dir, "0001_m1.sql");
     rmSync(file);
     symlinkSync(file, file);
-    expect(refusals(dir)).toEqual([
+    expect(folderRefusals(dir)).toEqual([
       {
         kind: "sql-unreadable",
         tag: "0001_m1",
@@ -82,33 +73,33 @@ describe("paths that are no readable file", () => {
     const journal = join(dir, "meta", "_journal.json");
     rmSync(journal);
     symlinkSync(journal, journal);
-    expect(refusals(dir)).toEqual([
+    expect(folderRefusals(dir)).toEqual([
       { kind: "journal-unreadable", path: journal, reason: expect.stringMatching(/^a symlink loop/) as string },
     ]);
     expect(() => readMigrationFolder(dir)).toThrow(`${journal}: the journal cannot be read: it is a symlink loop`);
     rmSync(journal);
     symlinkSync(join(dir, "gone.json"), journal);
-    expect(refusals(dir)).toEqual([
+    expect(folderRefusals(dir)).toEqual([
       { kind: "journal-unreadable", path: journal, reason: "a broken symlink (its target does not exist)" },
     ]);
     rmSync(journal);
     mkdirSync(journal);
-    expect(refusals(dir)).toEqual([{ kind: "journal-unreadable", path: journal, reason: "a directory" }]);
+    expect(folderRefusals(dir)).toEqual([{ kind: "journal-unreadable", path: journal, reason: "a directory" }]);
     rmSync(journal, { recursive: true });
-    expect(refusals(dir)).toEqual([{ kind: "journal-missing", path: journal }]);
+    expect(folderRefusals(dir)).toEqual([{ kind: "journal-missing", path: journal }]);
   });
 
   it("refuses a migrations folder that is a file or a symlink loop, naming it, instead of failing on ENOTDIR or ELOOP", () => {
     root = mkdtempSync(join(tmpdir(), "migration-folder-"));
     const file = join(root, "migrations.sql");
     writeFileSync(file, "SELECT 1;");
-    expect(refusals(file)).toEqual([{ kind: "folder-unreadable", path: file, reason: "a file, not a folder" }]);
+    expect(folderRefusals(file)).toEqual([{ kind: "folder-unreadable", path: file, reason: "a file, not a folder" }]);
     expect(() => readMigrationFolder(file)).toThrow(
       `${file}: the migrations folder cannot be read: it is a file, not a folder.`,
     );
     const loop = join(root, "drizzle");
     symlinkSync(loop, loop);
-    expect(refusals(loop)).toEqual([
+    expect(folderRefusals(loop)).toEqual([
       { kind: "folder-unreadable", path: loop, reason: expect.stringMatching(/^a symlink loop/) as string },
     ]);
   });
