@@ -1,4 +1,4 @@
-import { nullHashFix } from "../runner/history-state.ts";
+import { nullHashFix } from "../errors/null-hash-fix.ts";
 import type { VerifyResult } from "../verify/verify-migrations.ts";
 
 /** The text `migrate` and `verify` print for a verification: one line when it passes, one per problem otherwise. */

@@ -1,5 +1,6 @@
 import { Command } from "commander";
-import { type MigrationState, nullHashFix } from "../runner/history-state.ts";
+import { nullHashFix } from "../errors/null-hash-fix.ts";
+import type { MigrationState } from "../runner/history-state.ts";
 import { migrationStatus } from "../runner/migration-status.ts";
 import type { CommandContext } from "./command-context.ts";
 import { EXIT } from "./exit-codes.ts";

@@ -1,6 +1,6 @@
 import type { DatabaseErrorFields } from "../drivers/driver.ts";
 import { describeFolderIssue } from "../journal/folder-issue.ts";
-import { nullHashFix } from "../runner/history-state.ts";
+import { nullHashFix } from "./null-hash-fix.ts";
 import { MigratorError } from "./migrator-error.ts";
 import type { MigrationProgress, RunnerProblem } from "./runner-problem.ts";
 
