@@ -74,7 +74,10 @@ describe("line endings", () => {
       '-- add a table\rCREATE TABLE "scratch_cr" ("id" integer);--> statement-breakpoint\r-- a note\rSELECT * FROM "no_such_cr";\r',
     );
     const problem = await problemOf(runMigrations(t.driver, readMigrationFolder(s.dir)));
-    expect(problem).toMatchObject({ kind: "migration-failed", at: { tag, statement: 2, line: 3, errorLine: 4 } });
+    expect(problem).toMatchObject({
+      kind: "migration-failed",
+      at: { tag, statement: 2, line: 3, errorLine: 4, firstLine: 'SELECT * FROM "no_such_cr";' },
+    });
     s.write(tag, '-- add a table\rCREATE TABLE "scratch_cr" ("id" integer);\r');
     const result = await runMigrations(t.driver, readMigrationFolder(s.dir));
     expect(result.applied.map((m) => m.tag)).toContain(tag);

@@ -13,7 +13,7 @@ import { databaseErrorFields, type Driver, isConnectionLost } from "../drivers/d
 import { RunnerError } from "../errors/runner-error.ts";
 import type { MigrationProgress, StatementLocation } from "../errors/runner-problem.ts";
 import type { Migration } from "../journal/migration-folder.ts";
-import { firstCodeLine, LINE_BREAK } from "../sql/comments.ts";
+import { countLineBreaks, firstCodeLine } from "../sql/comments.ts";
 import type { ParsedMigration, ReviewStatement } from "../sql/parse-migration.ts";
 import { commitsAndChains, commitsWithin, inOwnTransactionAfter } from "../sql/transaction-control.ts";
 import { setsTimeouts } from "../sql/session-statements.ts";
@@ -451,7 +451,7 @@ function toRunnerError(
   if (fields.position !== undefined) {
     // PostgreSQL's position is 1-based and counts characters.
     const before = failure.statement.sql.slice(0, codePointsToCharOffset(failure.statement.sql, fields.position - 1));
-    at.errorLine = at.line + before.split(LINE_BREAK).length - 1;
+    at.errorLine = at.line + countLineBreaks(before);
   }
   if (fields.code === LOCK_NOT_AVAILABLE) {
     return new RunnerError({

@@ -26,14 +26,18 @@ export interface AppliedRow {
 }
 
 /**
- * The bookkeeping table as it is, created first if it does not exist, with the DDL of the Drizzle
- * version whose folder layout this is: 0.x's three columns, or 1.0's five. Nothing is created when
+ * The bookkeeping table as `found` (what {@link readBookkeeping} read), created first if it does
+ * not exist, with the DDL of the Drizzle version whose folder layout this is: 0.x's three columns,
+ * or 1.0's five. Nothing is created when
  * the table exists: `CREATE SCHEMA IF NOT EXISTS` asks for CREATE on the database and
  * `CREATE TABLE IF NOT EXISTS` for CREATE on the schema even then, rights a deploy role that only
  * reads and writes the table need not have.
  */
-export async function ensureBookkeeping(driver: Driver, layout: MigrationFolder["layout"]): Promise<Bookkeeping> {
-  const found = await readBookkeeping(driver);
+export async function ensureBookkeeping(
+  driver: Driver,
+  layout: MigrationFolder["layout"],
+  found: Bookkeeping,
+): Promise<Bookkeeping> {
   if (found.present) return found;
   await driver.exec('CREATE SCHEMA IF NOT EXISTS "drizzle"');
   await driver.exec(

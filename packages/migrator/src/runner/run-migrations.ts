@@ -207,7 +207,7 @@ async function run(
       const bookkeeping = await upgradeBookkeeping(
         driver,
         folder,
-        found.present ? found : await ensureBookkeeping(driver, folder.layout),
+        await ensureBookkeeping(driver, folder.layout, found),
       );
       for (const { migration, parsed, autocommit } of planned) {
         if (options.signal?.aborted) {

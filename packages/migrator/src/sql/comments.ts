@@ -11,6 +11,11 @@
 /** A line break as PostgreSQL's scanner ends a `--` comment: CRLF, CR or LF. */
 export const LINE_BREAK = /\r\n|\r|\n/;
 
+/** How many line breaks (CRLF, CR or LF) the text holds: the lines before its end, less one. */
+export function countLineBreaks(text: string): number {
+  return text.match(/\r\n|\r|\n/g)?.length ?? 0;
+}
+
 /** Whether a line is blank or a whole-line `--` comment. */
 function isCommentOrBlank(line: string): boolean {
   const trimmed = line.trim();

@@ -1,4 +1,4 @@
-import { hasCode, LINE_BREAK } from "./comments.ts";
+import { countLineBreaks, hasCode, LINE_BREAK } from "./comments.ts";
 
 /**
  * How a Drizzle Kit migration file becomes statements. The runner and the reviewer both use this,
@@ -31,17 +31,12 @@ export function splitStatements(fileText: string): MigrationStatement[] {
   let line = 1;
   for (const chunk of fileText.split(STATEMENT_BREAKPOINT)) {
     const leading = chunk.length - chunk.trimStart().length;
-    const startLine = line + countNewlines(chunk.slice(0, leading));
+    const startLine = line + countLineBreaks(chunk.slice(0, leading));
     const sql = chunk.trim();
     if (hasCode(sql)) statements.push({ index: statements.length + 1, sql, line: startLine });
-    line += countNewlines(chunk);
+    line += countLineBreaks(chunk);
   }
   return statements;
-}
-
-/** The line breaks in a text (CRLF, CR or LF: see `LINE_BREAK`). */
-function countNewlines(text: string): number {
-  return text.split(LINE_BREAK).length - 1;
 }
 
 /**
