@@ -4,7 +4,8 @@
  * is the folder's problem, to be listed with the others (exit 2), not an error thrown out of the
  * reader: a symlink loop or a file this user may not read says nothing about the database.
  */
-import { lstatSync, readFileSync } from "node:fs";
+import { lstatSync, readFileSync, readlinkSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 
 /** The bytes of a file, or why the path holds none. */
 export type FileAt =
@@ -16,8 +17,10 @@ export type FileAt =
        * permission to read it).
        */
       missing: boolean;
-      /** What is there, for a message: "no such file", "a broken symlink", "a symlink loop", … */
+      /** What is there, for a message: "no such file", "a symbolic link to …, which does not exist", … */
       reason: string;
+      /** Where a broken symbolic link points (as written in the link: maybe relative to its folder). */
+      linkTarget?: string;
     };
 
 /** The words for {@link FileAt}'s `reason` when nothing at all is at the name. */
@@ -35,11 +38,13 @@ export function readFileAt(path: string): FileAt {
     const code = (error as NodeJS.ErrnoException).code;
     switch (code) {
       case "ENOENT":
-      case "ENOTDIR":
-        return {
-          missing: true,
-          reason: isSymlink(path) ? "a broken symlink (its target does not exist)" : NO_SUCH_FILE,
-        };
+      case "ENOTDIR": {
+        const linkTarget = symlinkTarget(path);
+        if (linkTarget === undefined) return { missing: true, reason: NO_SUCH_FILE };
+        // A link to a link to nothing: the next link is there, its end is not.
+        const end = existsAt(resolve(dirname(path), linkTarget)) ? "which leads to nothing" : "which does not exist";
+        return { missing: true, reason: `a symbolic link to ${linkTarget}, ${end}`, linkTarget };
+      }
       case "EISDIR":
         return { missing: true, reason: "a directory" };
       default: {
@@ -77,10 +82,11 @@ export function existsAt(path: string): boolean {
   }
 }
 
-function isSymlink(path: string): boolean {
+/** Where the symbolic link at the path points, as written in it; undefined when the path is no link. */
+function symlinkTarget(path: string): string | undefined {
   try {
-    return lstatSync(path).isSymbolicLink();
+    return readlinkSync(path);
   } catch {
-    return false;
+    return undefined;
   }
 }

@@ -1,14 +1,15 @@
 /**
  * What can be wrong with a migrations folder, in two kinds:
- * - refusals make applying wrong or ambiguous (a journal entry without its SQL, a 1.0 migration
- *   folder without its migration.sql, a duplicate tag, an unreadable journal or SQL file, bytes
- *   that are not UTF-8 or a NUL): no command applies or judges such a folder;
+ * - refusals make applying wrong or ambiguous (a journal entry without its SQL, a tag that is a
+ *   path, a 1.0 migration folder without its migration.sql, a duplicate tag, an unreadable journal
+ *   or SQL file, bytes that are not UTF-8 or a NUL): no command applies or judges such a folder;
  * - untidiness does not change what runs (a stray SQL file, a missing snapshot, an `idx` gap,
- *   `when` out of order, a 1.0 subfolder with neither migration.sql nor snapshot.json): the runner
- *   warns and goes on, and only tools that need the missing thing (db:revert and the
- *   snapshot-based review rules need snapshots) refuse.
+ *   `when` out of order, a 1.0 subfolder with neither migration.sql nor snapshot.json, a byte
+ *   order mark the runner leaves out): the runner warns and goes on, and only tools that need the
+ *   missing thing (db:revert and the snapshot-based review rules need snapshots) refuse.
  * The reader collects every issue, so one run shows the whole list.
  */
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { cappedList } from "../text/capped-list.ts";
 import { NO_SUCH_FILE } from "./file-at.ts";
 
@@ -19,6 +20,9 @@ export type FolderIssue =
   | { kind: "journal-unreadable"; path: string; reason: string }
   | { kind: "journal-empty"; path: string; sqlFiles: string[] }
   | { kind: "sql-missing"; tag: string; path: string }
+  | { kind: "sql-broken-link"; tag: string; path: string; reason: string; target: string }
+  | { kind: "tag-not-a-file-name"; tag: string; path: string; position: number; folder: string }
+  | { kind: "sql-starts-with-bom"; tag: string; path: string }
   | { kind: "sql-unreadable"; tag: string; path: string; reason: string }
   | { kind: "sql-not-utf8"; tag: string; path: string; offset: number; line: number }
   | { kind: "sql-has-nul"; tag: string; path: string; offset: number; line: number }
@@ -48,6 +52,7 @@ const UNTIDY: ReadonlySet<FolderIssue["kind"]> = new Set([
   "stray-file",
   "same-second",
   "snapshot-parent-missing",
+  "sql-starts-with-bom",
 ]);
 
 /** Whether the issue makes applying the folder wrong or ambiguous (else it is untidiness to warn about). */
@@ -70,6 +75,26 @@ export function describeFolderIssue(issue: FolderIssue): string {
       return `${issue.path}: the journal lists no migration, but the folder holds ${issue.sqlFiles.length} SQL file(s) (${cappedList(issue.sqlFiles, { max: 3 })}), which would never run. Restore the journal from git.`;
     case "sql-missing":
       return `${issue.path}: missing SQL file for journal entry "${issue.tag}". Restore the file, or remove the entry if the migration was never shared.`;
+    case "sql-broken-link": {
+      const target = resolve(dirname(issue.path), issue.target);
+      return `${issue.path}: the SQL file of "${issue.tag}" is ${issue.reason}. Restore ${target}, or replace the link with the migration's SQL file itself.`;
+    }
+    case "tag-not-a-file-name": {
+      const reads = join(issue.folder, `${issue.tag}.sql`);
+      const fromFolder = relative(issue.folder, reads);
+      const where =
+        fromFolder.split(sep)[0] === ".." || isAbsolute(fromFolder)
+          ? ", outside the migrations folder"
+          : dirname(fromFolder) === "."
+            ? ""
+            : ", in a subfolder";
+      const consequence = issue.tag.includes("\0")
+        ? "it holds a NUL byte, which no file name can"
+        : `its SQL would be read from ${reads}${where} (drizzle-orm's migrator would run that file)`;
+      return `${issue.path}: journal entry ${issue.position} has tag ${JSON.stringify(issue.tag)}, which is not a plain file name: ${consequence}. A tag is the name of a .sql file in the migrations folder, without .sql and without / or \\ (Drizzle Kit writes NNNN_name). Restore the journal from git.`;
+    }
+    case "sql-starts-with-bom":
+      return `${issue.path}: starts with a UTF-8 byte order mark (bytes EF BB BF). The runner leaves it out of the SQL it sends (the hash covers it, as Drizzle's does), but drizzle-kit migrate sends it, and PostgreSQL refuses the first statement with a syntax error. Save the file as UTF-8 without a byte order mark while no database has applied it (after that, removing it is an edit to record with db:accept-hash).`;
     case "sql-unreadable":
       return `${issue.path}: the SQL file of "${issue.tag}" cannot be read: it is ${issue.reason}. Restore it from git as a plain file the migrating user can read.`;
     case "sql-has-nul":

@@ -102,7 +102,7 @@ describe("Drizzle Kit 1.0's layout", () => {
     );
   });
 
-  it("refuses a migration.sql that is a broken symlink or a directory, with or without its snapshot", () => {
+  it("refuses a migration.sql that is a broken symlink (naming its target) or a directory, with or without its snapshot", () => {
     const dir = folder(["20260101000000_a", "20260102000000_b", "20260103000000_c"]);
     const [b, c] = [join(dir, "20260102000000_b"), join(dir, "20260103000000_c")];
     rmSync(join(b, "migration.sql"));
@@ -110,17 +110,19 @@ describe("Drizzle Kit 1.0's layout", () => {
     symlinkSync(join(dir, "gone.sql"), join(b, "migration.sql"));
     rmSync(join(c, "migration.sql"));
     mkdirSync(join(c, "migration.sql"));
+    const gone = join(dir, "gone.sql");
     expect(folderRefusals(dir)).toEqual([
       {
-        kind: "migration-sql-missing",
+        kind: "sql-broken-link",
         tag: "20260102000000_b",
         path: join(b, "migration.sql"),
-        reason: "a broken symlink (its target does not exist)",
+        reason: `a symbolic link to ${gone}, which does not exist`,
+        target: gone,
       },
       { kind: "migration-sql-missing", tag: "20260103000000_c", path: join(c, "migration.sql"), reason: "a directory" },
     ]);
     expect(() => readMigrationFolder(dir)).toThrow(
-      `${join(b, "migration.sql")}: is a broken symlink (its target does not exist), not a file.`,
+      `${join(b, "migration.sql")}: the SQL file of "20260102000000_b" is a symbolic link to ${gone}, which does not exist. Restore ${gone}, or replace the link with the migration's SQL file itself.`,
     );
   });
 

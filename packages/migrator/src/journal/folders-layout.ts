@@ -56,8 +56,9 @@ function isDirectory(root: string, entry: Dirent): boolean {
  * The migrations of a 1.0 folder (its `entries`, listed once by the reader) in apply order
  * (drizzle-orm's: by name, `localeCompare`), each `migration.sql` read, with the issues. Refusals:
  * a folder whose name is no time drizzle-orm can record (its migrator fails on it); a migration's
- * folder (see {@link isMigrationFolder}) whose `migration.sql` is not there or not a file, or
- * cannot be read: the migrations around it would apply, and it would be skipped for good.
+ * folder (see {@link isMigrationFolder}) whose `migration.sql` is not there or not a file (a
+ * broken symbolic link is named with its target), or cannot be read: the migrations around it
+ * would apply, and it would be skipped for good.
  * Warnings: a folder with neither file, and a stray file (nothing says they are migrations; they
  * never run), folders of the same second (their order rests on the names).
  */
@@ -77,6 +78,14 @@ export function readMigrationDirectories(
     const read = readFileAt(file);
     if (!("bytes" in read)) {
       if (!read.missing) issues.push({ kind: "sql-unreadable", tag: entry.name, path: file, reason: read.reason });
+      else if (read.linkTarget !== undefined)
+        issues.push({
+          kind: "sql-broken-link",
+          tag: entry.name,
+          path: file,
+          reason: read.reason,
+          target: read.linkTarget,
+        });
       else if (isMigrationFolder(path))
         issues.push({ kind: "migration-sql-missing", tag: entry.name, path: file, reason: read.reason });
       else if (entry.name !== "meta") issues.push({ kind: "folder-without-sql", path });

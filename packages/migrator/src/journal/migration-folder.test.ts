@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readMigrationFiles } from "drizzle-orm/migrator";
 import { afterEach, describe, expect, it } from "vitest";
 import { folderRefusals } from "./testing/folder-refusals.ts";
 import { readMigrationFolder } from "./migration-folder.ts";
@@ -25,7 +26,53 @@ function journalFolder(sql: string[]): string {
   return root;
 }
 
+/** Sets the tag of the journal entry at a position. */
+function retag(dir: string, position: number, tag: string): void {
+  const path = join(dir, "meta", "_journal.json");
+  const journal = JSON.parse(readFileSync(path, "utf8")) as { entries: { tag: string }[] };
+  journal.entries[position]!.tag = tag;
+  writeFileSync(path, JSON.stringify(journal));
+}
+
+describe("a journal tag", () => {
+  it.each([
+    ["a parent folder's file", "../outside", "outside the migrations folder"],
+    ["a detour out through a subfolder", "sub/../../outside", "outside the migrations folder"],
+    ["an absolute path, joined under the folder as Drizzle joins it", "/etc/outside", "in a subfolder"],
+    ["a detour back into the folder", "sub/../0001_m1", ""],
+    ["a Windows path", "..\\outside", ""],
+  ])("that is a path (%s) is refused, naming the journal entry and the file it would read", (_, tag, where) => {
+    const dir = journalFolder(["SELECT 1;", "SELECT 2;", "SELECT 3;"]);
+    retag(dir, 1, tag);
+    const journal = join(dir, "meta", "_journal.json");
+    expect(folderRefusals(dir)).toEqual([
+      { kind: "tag-not-a-file-name", tag, path: journal, position: 1, folder: dir },
+    ]);
+    expect(() => readMigrationFolder(dir)).toThrow(
+      `${journal}: journal entry 1 has tag ${JSON.stringify(tag)}, which is not a plain file name: its SQL would be read from ${join(dir, `${tag}.sql`)}${where ? `, ${where}` : ""} (drizzle-orm's migrator would run that file). A tag is the name of a .sql file in the migrations folder`,
+    );
+  });
+
+  it("that holds a NUL byte is refused, instead of failing on node's refusal of the path", () => {
+    const dir = journalFolder(["SELECT 1;", "SELECT 2;"]);
+    retag(dir, 1, "0001_m\u0000");
+    expect(() => readMigrationFolder(dir)).toThrow(
+      'journal entry 1 has tag "0001_m\\u0000", which is not a plain file name: it holds a NUL byte, which no file name can.',
+    );
+  });
+});
+
 describe("a migration's bytes", () => {
+  it("hashes a file that starts with a UTF-8 byte order mark as drizzle-orm's migrator does, mark included; its SQL leaves the mark out and it warns", () => {
+    const dir = journalFolder(["SELECT 1;", "\uFEFFCREATE TABLE a (id int);"]);
+    const read = readMigrationFolder(dir);
+    const drizzle = readMigrationFiles({ migrationsFolder: dir });
+    expect(read.migrations.map((m) => m.hash)).toEqual(drizzle.map((m) => m.hash));
+    expect(read.migrations[1]!.sql).toBe("CREATE TABLE a (id int);");
+    const file = join(dir, "0001_m1.sql");
+    expect(read.warnings).toEqual([{ kind: "sql-starts-with-bom", tag: "0001_m1", path: file }]);
+  });
+
   it("refuses a NUL byte, which PostgreSQL refuses in any query, naming the file, line and byte", () => {
     const dir = journalFolder(["CREATE TABLE a (id int);", "CREATE TABLE a (id int);\n\0 CREATE TABLE b (id int);"]);
     const file = join(dir, "0001_m1.sql");
@@ -50,6 +97,35 @@ describe("a migration's bytes", () => {
 });
 
 describe("paths that are no readable file", () => {
+  it("refuses a SQL file that is a broken symbolic link, naming where it points, not calling it missing", () => {
+    const dir = journalFolder(["SELECT 1;", "SELECT 2;"]);
+    const file = join(dir, "0001_m1.sql");
+    rmSync(file);
+    symlinkSync("../shared/0001_m1.sql", file);
+    const target = join(dir, "..", "shared", "0001_m1.sql");
+    expect(folderRefusals(dir)).toEqual([
+      {
+        kind: "sql-broken-link",
+        tag: "0001_m1",
+        path: file,
+        reason: "a symbolic link to ../shared/0001_m1.sql, which does not exist",
+        target: "../shared/0001_m1.sql",
+      },
+    ]);
+    expect(() => readMigrationFolder(dir)).toThrow(
+      `${file}: the SQL file of "0001_m1" is a symbolic link to ../shared/0001_m1.sql, which does not exist. Restore ${target}, or replace the link with the migration's SQL file itself.`,
+    );
+  });
+
+  it("says a link to a broken link leads to nothing", () => {
+    const dir = journalFolder(["SELECT 1;"]);
+    const file = join(dir, "0000_m0.sql");
+    rmSync(file);
+    symlinkSync("middle.sql", file);
+    symlinkSync("gone.sql", join(dir, "middle.sql"));
+    expect(() => readMigrationFolder(dir)).toThrow("is a symbolic link to middle.sql, which leads to nothing.");
+  });
+
   it("refuses a SQL file that is a symlink loop, naming it, instead of failing on ELOOP", () => {
     const dir = journalFolder(["SELECT 1;", "SELECT 2;"]);
     const file = join(dir, "0001_m1.sql");
@@ -80,7 +156,11 @@ describe("paths that are no readable file", () => {
     rmSync(journal);
     symlinkSync(join(dir, "gone.json"), journal);
     expect(folderRefusals(dir)).toEqual([
-      { kind: "journal-unreadable", path: journal, reason: "a broken symlink (its target does not exist)" },
+      {
+        kind: "journal-unreadable",
+        path: journal,
+        reason: `a symbolic link to ${join(dir, "gone.json")}, which does not exist`,
+      },
     ]);
     rmSync(journal);
     mkdirSync(journal);

@@ -9,7 +9,7 @@ import { RunnerError } from "../errors/runner-error.ts";
 import { runsOutsideTransaction } from "../sql/statements.ts";
 import { drizzleFolderName } from "./drizzle-name.ts";
 import { migrationHash } from "./file-hash.ts";
-import { readFileAt, unreadable } from "./file-at.ts";
+import { type FileAt, readFileAt, unreadable } from "./file-at.ts";
 import { isFoldersLayout, readMigrationDirectories } from "./folders-layout.ts";
 import { type FolderIssue, isRefusal } from "./folder-issue.ts";
 import { type Journal, readJournal } from "./journal-file.ts";
@@ -29,7 +29,7 @@ export interface Migration {
   when: number;
   /** Absolute path of the `.sql` file. */
   file: string;
-  /** The file's text, exactly as read (UTF-8). */
+  /** The file's text as read (UTF-8), less a leading byte order mark, which PostgreSQL refuses. */
   sql: string;
   /** {@link migrationHash} of the file: what Drizzle stores in `hash`. */
   hash: string;
@@ -145,7 +145,15 @@ function migration(
 
 type LayoutRead = Pick<MigrationFolder, "layout" | "journal" | "journalPath" | "migrations">;
 
-/** A migration's SQL, refusing bytes that are not UTF-8 and NUL (PostgreSQL refuses a query with one). */
+/** The character a UTF-8 byte order mark decodes to. */
+const BYTE_ORDER_MARK = "\uFEFF";
+
+/**
+ * A migration's SQL and hash, refusing bytes that are not UTF-8 and NUL (PostgreSQL refuses a
+ * query with one). A leading byte order mark is hashed, as Drizzle's migrators hash the file's
+ * text with it, but left out of the SQL, since PostgreSQL refuses a statement that starts with
+ * one; a warning says so, as drizzle-kit migrate would send it.
+ */
 function decodeSql(
   tag: string,
   file: string,
@@ -162,7 +170,10 @@ function decodeSql(
     issues.push({ kind: "sql-has-nul", tag, path: file, ...nul });
     return undefined;
   }
-  return { sql: decoded.text, hash: migrationHash(decoded.text) };
+  const hash = migrationHash(decoded.text);
+  if (!decoded.text.startsWith(BYTE_ORDER_MARK)) return { sql: decoded.text, hash };
+  issues.push({ kind: "sql-starts-with-bom", tag, path: file });
+  return { sql: decoded.text.slice(BYTE_ORDER_MARK.length), hash };
 }
 
 /**
@@ -179,6 +190,25 @@ function snapshotNames(meta: string): Set<string> {
   return new Set(
     entries.filter((e) => !e.isSymbolicLink() || existsSync(join(meta, e.name))).map((entry) => entry.name),
   );
+}
+
+/**
+ * Whether a journal tag names a file in the migrations folder: no path separator (`/`, or Windows'
+ * `\`), no NUL (no file name holds one). Drizzle Kit writes `NNNN_name`.
+ */
+function isFileName(tag: string): boolean {
+  return !/[/\\\0]/.test(tag);
+}
+
+/**
+ * The issue of a journal entry whose SQL file is not there to read: a broken symbolic link (named
+ * with its target), nothing that is a file (no such name, a directory), or a file that cannot be read.
+ */
+function unreadSql(tag: string, file: string, read: Exclude<FileAt, { bytes: Buffer }>): FolderIssue {
+  if (read.linkTarget !== undefined)
+    return { kind: "sql-broken-link", tag, path: file, reason: read.reason, target: read.linkTarget };
+  if (read.missing) return { kind: "sql-missing", tag, path: file };
+  return { kind: "sql-unreadable", tag, path: file, reason: read.reason };
 }
 
 /** Drizzle Kit 1.0's layout. */
@@ -221,15 +251,18 @@ function readJournalLayout(
       issues.push({ kind: "when-not-increasing", tag, when, previousTag: previous.tag, previousWhen: previous.when });
     }
     previous = { tag, when };
+    // Drizzle joins the tag to the folder as it is: `../x` would run a file from outside it.
+    if (!isFileName(tag)) {
+      issues.push({ kind: "tag-not-a-file-name", tag, path: journalPath, position, folder: root });
+      return;
+    }
     const snapshotName = snapshotFileName(tag);
     const snapshotPath = join(root, "meta", snapshotName);
     const file = join(root, `${tag}.sql`);
     const read = readFileAt(file);
     if (!("bytes" in read)) {
       if (!snapshots.has(snapshotName)) issues.push({ kind: "snapshot-missing", tag, path: snapshotPath });
-      // A directory or a broken link is no SQL file, as nothing is; a file there is one to read.
-      if (read.missing) issues.push({ kind: "sql-missing", tag, path: file });
-      else issues.push({ kind: "sql-unreadable", tag, path: file, reason: read.reason });
+      issues.push(unreadSql(tag, file, read));
       return;
     }
     const text = decodeSql(tag, file, read.bytes, issues);

@@ -13,13 +13,14 @@ export interface BytePosition {
 }
 
 /**
- * Decodes UTF-8, or tells where the first invalid byte is.
+ * Decodes UTF-8, or tells where the first invalid byte is. A leading byte order mark stays in the
+ * text (U+FEFF), as node's `Buffer#toString` keeps it: Drizzle hashes the text with it.
  *
  * @example decodeUtf8(Buffer.from([0x61, 0x0a, 0xff])) // { ok: false, at: { offset: 2, line: 2 } }
  */
 export function decodeUtf8(bytes: Buffer): { ok: true; text: string } | { ok: false; at: BytePosition } {
   try {
-    return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
+    return { ok: true, text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes) };
   } catch {
     const text = bytes.toString("utf8");
     let offset = 0;
