@@ -7,6 +7,8 @@ import { MigratorError } from "../errors/migrator-error.ts";
 /** Why the connection failed, from the SQLSTATE or the socket error. */
 export type ConnectionFailure =
   | "invalid-url"
+  | "not-a-url"
+  | "no-socket"
   | "unreadable-file"
   | "unreachable"
   | "authentication"
@@ -17,6 +19,8 @@ export type ConnectionFailure =
 
 const WHY: Record<ConnectionFailure, string> = {
   "invalid-url": "the connection URL cannot be parsed",
+  "not-a-url": "the connection string is not a URL",
+  "no-socket": "no server's Unix-domain socket is where the connection URL points",
   "unreadable-file": "a file the connection URL names cannot be read",
   unreachable: "the server cannot be reached",
   authentication: "the server refused the user name or password",
@@ -29,6 +33,10 @@ const WHY: Record<ConnectionFailure, string> = {
 const FIX: Record<ConnectionFailure, string> = {
   "invalid-url":
     "percent-encode the special characters of the user name and password in the URL (encodeURIComponent: # is %23, ? is %3F, / is %2F, @ is %40, : is %3A, % is %25)",
+  "not-a-url":
+    "write it as a URL: postgres://USER:PASSWORD@HOST:PORT/DATABASE (percent-encode special characters in each part)",
+  "no-socket":
+    "start the server, or correct the socket directory (the URL's host parameter: where the server's unix_socket_directories puts its socket, /var/run/postgresql on Debian) and the port (the socket is named .s.PGSQL.<port>); to connect over TCP instead, give a host name",
   "unreadable-file":
     "correct the path of sslkey, sslcert or sslrootcert in the connection URL, or make the file readable",
   unreachable: "start the server, or correct the host and port in the connection URL",
@@ -42,6 +50,8 @@ const FIX: Record<ConnectionFailure, string> = {
 
 function failureOf(sqlstate: string | undefined, detail: string): ConnectionFailure {
   if (sqlstate === "invalid-url") return "invalid-url";
+  if (sqlstate === "not-a-url") return "not-a-url";
+  if (sqlstate === "no-socket") return "no-socket";
   if (sqlstate === "ENOENT" || sqlstate === "EACCES" || sqlstate === "EISDIR") return "unreadable-file";
   if (sqlstate === "28P01" || sqlstate === "28000") return "authentication";
   if (sqlstate === "3D000") return "no-database";
@@ -64,9 +74,11 @@ export class ConnectionError extends MigratorError {
     readonly detail: string,
     /** The SQLSTATE or socket error code, when there is one. */
     readonly sqlstate?: string,
+    /** What to do, when the failure's own words can say it more exactly than its reason's (never a password). */
+    fix?: string,
   ) {
     const reason = failureOf(sqlstate, detail);
-    super("connection-failed", `cannot connect to ${target}: ${WHY[reason]} (${detail})`, FIX[reason]);
+    super("connection-failed", `cannot connect to ${target}: ${WHY[reason]} (${detail})`, fix ?? FIX[reason]);
     this.reason = reason;
   }
 

@@ -1,5 +1,8 @@
+import { existsSync } from "node:fs";
+import { dirname } from "node:path";
 import { ConnectionError } from "./connection-error.ts";
 import { type Driver, redactUrl, scrubPassword } from "./driver.ts";
+import { isConnectionUrl, keywordConnectionUrl } from "./keyword-connection.ts";
 
 /**
  * Opens one session on a PostgreSQL server. The password never appears in errors. `readOnly` starts
@@ -11,6 +14,8 @@ export async function openPostgresDriver(
   options: { applicationName?: string; readOnly?: boolean } = {},
 ): Promise<Driver> {
   const target = redactUrl(url);
+  // pg would take it for a relative URL and try a host named "base".
+  if (!isConnectionUrl(url)) throw notAUrl(target, url);
   // Loaded here, not at the top: a command on the embedded database skips pg's import (about 50 ms).
   const { default: pg } = await import("pg");
   let client: InstanceType<typeof pg.Client>;
@@ -33,9 +38,13 @@ export async function openPostgresDriver(
   try {
     await client.connect();
   } catch (error) {
-    const e = error as { code?: string; message?: string };
+    const e = error as { code?: string; message?: string; syscall?: string; address?: string };
     await client.end().catch(() => undefined);
-    throw new ConnectionError(target, scrubPassword(e.message ?? String(error), url), e.code);
+    const message = scrubPassword(e.message ?? String(error), url);
+    // The socket directory (the URL's `host=/…`) has no socket of that port, or is not there.
+    if (e.code === "ENOENT" && e.syscall === "connect" && e.address)
+      throw new ConnectionError(target, `${message}: ${missingSocket(e.address)}`, "no-socket");
+    throw new ConnectionError(target, message, e.code);
   }
   return {
     dialect: "postgres",
@@ -61,4 +70,25 @@ export async function openPostgresDriver(
       }
     },
   };
+}
+
+/** The error for a connection string that is not a URL: for libpq's keyword form, the URL to write instead. */
+function notAUrl(target: string, connection: string): ConnectionError {
+  const url = keywordConnectionUrl(connection);
+  if (!url) return new ConnectionError(target, "it has no scheme such as postgres://", "not-a-url");
+  const password = url.includes(":<password>@") ? ", with the password (percent-encoded) in place of <password>" : "";
+  return new ConnectionError(
+    target,
+    "it is libpq's keyword=value form, which this toolkit does not read",
+    "not-a-url",
+    `write it as a URL: ${url}${password}`,
+  );
+}
+
+/** What is missing of a Unix-domain socket's path: its folder, or the socket in it. */
+function missingSocket(socket: string): string {
+  const folder = dirname(socket);
+  return existsSync(folder)
+    ? `the folder ${folder} has no socket ${socket.slice(folder.length + 1)}: no server listens there on that port`
+    : `the socket directory ${folder} does not exist`;
 }
