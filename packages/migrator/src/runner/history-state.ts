@@ -24,7 +24,7 @@ export interface HistoryState {
   migrations: MigrationState[];
   /**
    * Rows no migration matches (`unknown`). `duplicateOf` names the migration a row records a
-   * second time (its name or hash is that of a migration another row already matched): it was
+   * second time (its name, or its hash and `when`, are those of a row already matched): it was
    * applied twice, not by newer code. A row with a NULL hash is always here (never a duplicate):
    * nothing shows which file it ran, so neither its name nor its `created_at` matches it.
    */
@@ -41,8 +41,8 @@ export interface HistoryState {
  * Matches bookkeeping rows to migrations, each row at most once and never by timestamp alone when
  * that could be ambiguous:
  * 1. a row with a `name` (Drizzle Kit 1.0) belongs to the migration of that name, whatever its hash;
- * 2. any other row, to the migration whose file has its hash (of several with that hash, the one
- *    whose `when` the row records);
+ * 2. any other row, to the migration whose file has its hash (where several migrations or several
+ *    rows share a hash, a row goes to the migration whose `when` it records);
  * 3. a row left over, to the one migration left over with its `when` (to the second in a 1.0
  *    folder): that migration's file changed after it was applied (`modified`). Where several
  *    migrations or rows share a `when`, none is matched this way (they stay pending and unknown).
@@ -82,7 +82,10 @@ export function compareHistory(folder: MigrationFolder, rows: readonly AppliedRo
   }
   for (const migration of folder.migrations) {
     if (matched.has(migration)) continue;
-    const row = rowsByHash.get(migration.hash)?.find((r) => unmatched.has(r));
+    // Of several rows with its hash (another migration of the same SQL, its journal entry since
+    // removed), the one that records its `when`.
+    const rowsWithHash = rowsByHash.get(migration.hash)?.filter((r) => unmatched.has(r)) ?? [];
+    const row = rowsWithHash.find((r) => key(r.createdAt) === key(migration.when)) ?? rowsWithHash[0];
     if (row) take(migration, row);
   }
   const leftMigrations = folder.migrations.filter((m) => !matched.has(m));
@@ -106,10 +109,16 @@ export function compareHistory(folder: MigrationFolder, rows: readonly AppliedRo
       return { state: "out-of-order", migration, newestAppliedWhen: newestApplied };
     return { state: "pending", migration };
   });
+  // A second run of a migration records what the first did: its name, or its hash and `when`. A row
+  // of that hash with another `when` is another migration's (same SQL), unknown to the folder.
   const duplicateOf = (row: AppliedRow) =>
     row.hash === null
       ? undefined
-      : [...matched].find(([m, r]) => r !== row && (row.name ? row.name === m.name : row.hash === m.hash))?.[0].tag;
+      : [...matched].find(
+          ([m, r]) =>
+            r !== row &&
+            (row.name ? row.name === m.name : row.hash === m.hash && key(row.createdAt) === key(r.createdAt)),
+        )?.[0].tag;
   return {
     migrations,
     unknown: rows
