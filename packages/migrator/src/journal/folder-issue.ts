@@ -94,7 +94,7 @@ export function describeFolderIssue(issue: FolderIssue): string {
       return `${issue.path}: journal entry ${issue.position} has tag ${JSON.stringify(issue.tag)}, which is not a plain file name: ${consequence}. A tag is the name of a .sql file in the migrations folder, without .sql and without / or \\ (Drizzle Kit writes NNNN_name). Restore the journal from git.`;
     }
     case "sql-starts-with-bom":
-      return `${issue.path}: starts with a UTF-8 byte order mark (bytes EF BB BF). The runner leaves it out of the SQL it sends (the hash covers it, as Drizzle's does), but drizzle-kit migrate sends it, and PostgreSQL refuses the first statement with a syntax error. Save the file as UTF-8 without a byte order mark while no database has applied it (after that, removing it is an edit to record with db:accept-hash).`;
+      return `${issue.path}: starts with a UTF-8 byte order mark (bytes EF BB BF). The runner leaves it out of the SQL it sends and of the hash it records, but drizzle-kit migrate sends it, and PostgreSQL refuses the first statement with a syntax error. Save the file as UTF-8 without a byte order mark (its hash stays the same: nothing to accept on databases that applied it).`;
     case "sql-unreadable":
       return `${issue.path}: the SQL file of "${issue.tag}" cannot be read: it is ${issue.reason}. Restore it from git as a plain file the migrating user can read.`;
     case "sql-has-nul":

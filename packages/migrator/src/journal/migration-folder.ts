@@ -150,9 +150,10 @@ const BYTE_ORDER_MARK = "\uFEFF";
 
 /**
  * A migration's SQL and hash, refusing bytes that are not UTF-8 and NUL (PostgreSQL refuses a
- * query with one). A leading byte order mark is hashed, as Drizzle's migrators hash the file's
- * text with it, but left out of the SQL, since PostgreSQL refuses a statement that starts with
- * one; a warning says so, as drizzle-kit migrate would send it.
+ * query with one). A leading byte order mark is left out of both, as this runner always left it
+ * out: PostgreSQL refuses a statement that starts with one, so Drizzle's migrators (which keep it,
+ * and hash it) cannot apply such a file at all, and a database that applied it holds this hash.
+ * A warning says drizzle-kit migrate would fail on it.
  */
 function decodeSql(
   tag: string,
@@ -170,10 +171,10 @@ function decodeSql(
     issues.push({ kind: "sql-has-nul", tag, path: file, ...nul });
     return undefined;
   }
-  const hash = migrationHash(decoded.text);
-  if (!decoded.text.startsWith(BYTE_ORDER_MARK)) return { sql: decoded.text, hash };
+  if (!decoded.text.startsWith(BYTE_ORDER_MARK)) return { sql: decoded.text, hash: migrationHash(decoded.text) };
   issues.push({ kind: "sql-starts-with-bom", tag, path: file });
-  return { sql: decoded.text.slice(BYTE_ORDER_MARK.length), hash };
+  const sql = decoded.text.slice(BYTE_ORDER_MARK.length);
+  return { sql, hash: migrationHash(sql) };
 }
 
 /**

@@ -14,7 +14,7 @@ export interface BytePosition {
 
 /**
  * Decodes UTF-8, or tells where the first invalid byte is. A leading byte order mark stays in the
- * text (U+FEFF), as node's `Buffer#toString` keeps it: Drizzle hashes the text with it.
+ * text (U+FEFF), so the reader can warn about it.
  *
  * @example decodeUtf8(Buffer.from([0x61, 0x0a, 0xff])) // { ok: false, at: { offset: 2, line: 2 } }
  */
