@@ -7,10 +7,20 @@
  * are named by `tableName`: a table of another schema than `public` (`auth.sessions`) is not the
  * `public` table of the same name.
  */
-import { arrayField, type AstObject, nameList, nodeOf, objectField, objectNameList, stringField } from "../sql/ast.ts";
+import {
+  arrayField,
+  type AstObject,
+  findNodes,
+  nameList,
+  nodeOf,
+  objectField,
+  objectNameList,
+  stringField,
+} from "../sql/ast.ts";
 import { canonicalNode } from "../sql/canonical-sql.ts";
 import { routineDefinition, routineTarget } from "../sql/opaque-routines.ts";
 import type { SqlUnit } from "../sql/parse-migration.ts";
+import { queryColumns } from "../sql/query-columns.ts";
 import { type ColumnType, columnType, columnTypeText } from "../sql/type-name.ts";
 import {
   ObjectNames,
@@ -23,17 +33,30 @@ import {
   tableNameOfQualified,
 } from "./object-names.ts";
 
-/** A policy as the rules need it. */
+/** A policy as the rules need it: as CREATE POLICY made it and every ALTER POLICY since left it. */
 export interface PolicyInfo {
   name: string;
-  /** `select`, `insert`, `update`, `delete` or `all`. */
+  /** `select`, `insert`, `update`, `delete` or `all` (ALTER POLICY cannot change it). */
   command: string;
+  /** Role names, `public` for PUBLIC. */
   roles: string[];
+  /** AS RESTRICTIVE: it only narrows what the permissive policies let through, and grants nothing. */
+  restrictive?: boolean;
+  /**
+   * The text of the statement whose USING the policy has (`policyClauses` reads the expression from
+   * it when a rule needs it: the replay never runs the lexer); without USING, no existing row passes.
+   */
+  usingIn?: string;
+  /** The text of the statement whose WITH CHECK the policy has; without one, new rows are checked with USING. */
+  checkIn?: string;
+  /** The CREATE POLICY that made it, or the ALTER POLICY that last changed it. */
+  origin: Origin;
 }
 
 /** What a rename keeps of a column: its type, nullability and default. */
 interface ColumnInfo {
-  type: ColumnType;
+  /** Unknown for a column computed by the query of a CREATE TABLE … AS. */
+  type?: ColumnType;
   notNull: boolean;
   /** The default's (or identity/generation's) canonical form. */
   default?: string;
@@ -200,9 +223,8 @@ export class SchemaState {
   columnDefinition(table: string, column: string): string | undefined {
     const info = this.tables.get(table)?.columns.get(column);
     if (!info) return undefined;
-    return [columnTypeText(info.type), info.notNull ? "NOT NULL" : "", info.default ? `DEFAULT ${info.default}` : ""]
-      .join(" ")
-      .trim();
+    const type = info.type ? columnTypeText(info.type) : "(type unknown)";
+    return [type, info.notNull ? "NOT NULL" : "", info.default ? `DEFAULT ${info.default}` : ""].join(" ").trim();
   }
 
   /** Whether the table has the tenant column (never, for a project without one). */
@@ -243,13 +265,21 @@ export class SchemaState {
         return this.names.addIndex(qualifiedName(objectField(node, "relation")), node, origin);
       case "CreatePolicyStmt": {
         const info = this.mutableTable(tableName(objectField(node, "table")));
-        if (info) info.policies.push(policyOf(node));
+        if (info) info.policies.push(policyOf(unit, origin));
         return;
       }
+      case "AlterPolicyStmt":
+        return this.alterPolicy(unit, origin);
       case "RenameStmt":
-        return this.rename(node);
+        return this.rename(node, origin);
       case "CreateTableAsStmt":
-        return this.createTableAs(node, origin);
+        if (stringField(node, "objtype") !== "OBJECT_TABLE") return;
+        return this.createTableAs(objectField(node, "into"), nodeOf(node["query"], "SelectStmt"), origin);
+      case "SelectStmt": {
+        const into = selectInto(node);
+        if (into) this.createTableAs(into, withoutInto(node), origin);
+        return;
+      }
       case "InsertStmt": {
         const info = this.mutableTable(tableName(objectField(node, "relation")));
         if (info) info.filledIn = origin.file;
@@ -290,12 +320,7 @@ export class SchemaState {
       ...(objectField(node, "partspec") ? { partitioned: true } : {}),
     };
     this.owned.add(table);
-    // A partition (PARTITION OF) or child (INHERITS) has its parents' columns, but not their
-    // row-level security: queried directly, it needs its own.
-    for (const parent of arrayField(node, "inhRelations")) {
-      const columns = this.tables.get(tableName(nodeOf(parent, "RangeVar")))?.columns ?? new Map<string, ColumnInfo>();
-      for (const [column, info] of columns) table.columns.set(column, { ...info });
-    }
+    table.columns = this.copiedColumnInfo(node);
     for (const element of arrayField(node, "tableElts")) {
       const column = nodeOf(element, "ColumnDef");
       if (column) this.addColumn(qualified, table, column, origin);
@@ -306,17 +331,65 @@ export class SchemaState {
   }
 
   /**
-   * CREATE TABLE … AS: a table whose columns the review does not know (they come from a query), with
-   * the query's rows unless WITH NO DATA. Materialized views are not tables to the rules.
+   * The columns a CREATE TABLE takes from other tables, as known at this point: a rule asks it
+   * before the statement is applied. A partition (PARTITION OF) or child (INHERITS) has its
+   * parents' columns, and `LIKE source` the source's, but none of them their row-level security or
+   * policies (PostgreSQL has no INCLUDING for those): queried directly, the table needs its own.
    */
-  private createTableAs(node: AstObject, origin: Origin): void {
-    if (stringField(node, "objtype") !== "OBJECT_TABLE") return;
-    const into = objectField(node, "into");
+  copiedColumns(create: AstObject): string[] {
+    return [...this.copiedColumnInfo(create).keys()];
+  }
+
+  /** {@link copiedColumns} with their types, NOT NULL, and defaults (LIKE: only INCLUDING DEFAULTS). */
+  private copiedColumnInfo(create: AstObject): Map<string, ColumnInfo> {
+    const columns = new Map<string, ColumnInfo>();
+    for (const parent of arrayField(create, "inhRelations")) {
+      for (const [column, info] of this.columnsOf(nodeOf(parent, "RangeVar"))) columns.set(column, { ...info });
+    }
+    for (const element of arrayField(create, "tableElts")) {
+      const like = nodeOf(element, "TableLikeClause");
+      if (!like) continue;
+      const options = typeof like["options"] === "number" ? like["options"] : 0;
+      for (const [column, info] of this.columnsOf(objectField(like, "relation"))) {
+        const { default: _default, ...rest } = info;
+        if (!columns.has(column)) columns.set(column, (options & LIKE_INCLUDING_DEFAULTS) !== 0 ? { ...info } : rest);
+      }
+    }
+    return columns;
+  }
+
+  /** The columns of a table named in a statement (none when the replayed schema does not know it). */
+  private columnsOf(relation: AstObject | undefined): ReadonlyMap<string, ColumnInfo> {
+    return this.tables.get(tableName(relation))?.columns ?? new Map<string, ColumnInfo>();
+  }
+
+  /**
+   * CREATE TABLE … AS or SELECT … INTO: a table with the query's columns (named by the INTO's
+   * column list first), none NOT NULL, with the query's rows unless WITH NO DATA. Where the
+   * columns cannot be read (a `*` over a view or a function), the table is taken to have every
+   * column of every table the query reads: a copy of a tenant table's rows then counts as a tenant
+   * table. Materialized views are not tables to the rules.
+   */
+  private createTableAs(into: AstObject | undefined, query: AstObject | undefined, origin: Origin): void {
     const relation = objectField(into, "rel");
     const name = tableName(relation);
     if (!stringField(relation, "relname") || this.tables.has(name)) return;
     const table: TableInfo = { columns: new Map(), rowLevelSecurity: false, policies: [], createdIn: origin.file };
     if (into?.["skipData"] !== true) table.filledIn = origin.file;
+    const read = queryColumns(query, (source) => this.tables.get(tableName(source))?.columns);
+    const names = nameList(into?.["colNames"]);
+    if (read) {
+      read.forEach(({ name: column, column: source }, i) => {
+        const info: ColumnInfo = { notNull: false, ...(source?.type ? { type: source.type } : {}) };
+        table.columns.set(names[i] ?? column, info);
+      });
+    } else {
+      for (const { body } of findNodes(query, "RangeVar")) {
+        for (const [column, info] of this.columnsOf(body))
+          table.columns.set(column, { type: info.type, notNull: false });
+      }
+      for (const column of names) table.columns.set(column, { notNull: false });
+    }
     this.owned.add(table);
     this.tables.set(name, table);
   }
@@ -380,7 +453,8 @@ export class SchemaState {
         column.default = command?.["def"] === undefined ? undefined : canonicalNode(command["def"]);
       }
       if (!table) continue;
-      if (subtype === "AT_EnableRowSecurity" || subtype === "AT_ForceRowSecurity") {
+      // FORCE applies the policies to the owner too, but only once ENABLE has switched them on.
+      if (subtype === "AT_EnableRowSecurity") {
         table.rowLevelSecurity = true;
       } else if (subtype === "AT_DisableRowSecurity") {
         table.rowLevelSecurity = false;
@@ -388,7 +462,7 @@ export class SchemaState {
     }
   }
 
-  private rename(node: AstObject): void {
+  private rename(node: AstObject, origin: Origin): void {
     const type = stringField(node, "renameType");
     const relation = objectField(node, "relation");
     const table = tableName(relation);
@@ -406,6 +480,8 @@ export class SchemaState {
       this.names.renameIndex(relation, newName);
     } else if (type === "OBJECT_TABCONSTRAINT") {
       this.names.renameConstraint(qualified, oldName, newName);
+    } else if (type === "OBJECT_POLICY") {
+      this.changePolicy(table, oldName, (policy) => ({ ...policy, name: newName, origin }));
     } else if (type === "OBJECT_FUNCTION" || type === "OBJECT_PROCEDURE" || type === "OBJECT_ROUTINE") {
       for (const signature of this.routinesNamed(node["object"])) {
         const routine = this.routines.get(signature)!;
@@ -414,6 +490,29 @@ export class SchemaState {
         this.routines.set(renamed, { ...routine, name: newName });
       }
     }
+  }
+
+  /**
+   * ALTER POLICY: the roles, USING and WITH CHECK it gives replace the policy's; what it leaves out
+   * stays (PostgreSQL 15 keeps them). It cannot change the command or AS RESTRICTIVE.
+   */
+  private alterPolicy(unit: SqlUnit, origin: Origin): void {
+    const { node } = unit;
+    const roles = arrayField(node, "roles");
+    this.changePolicy(tableName(objectField(node, "table")), stringField(node, "policy_name") ?? "", (policy) => ({
+      ...policy,
+      ...(roles.length > 0 ? { roles: roleNames(roles) } : {}),
+      ...(node["qual"] === undefined ? {} : { usingIn: unit.text }),
+      ...(node["with_check"] === undefined ? {} : { checkIn: unit.text }),
+      origin,
+    }));
+  }
+
+  /** Replaces the table's policy of that name with what `change` makes of it (a new object: clones share the old). */
+  private changePolicy(table: string, name: string, change: (policy: PolicyInfo) => PolicyInfo): void {
+    const info = this.mutableTable(table);
+    if (!info) return;
+    info.policies = info.policies.map((policy) => (policy.name === name ? change(policy) : policy));
   }
 
   /** ALTER TABLE … RENAME TO or SET SCHEMA: the table (and its index names) under its new name from now on. */
@@ -444,14 +543,44 @@ export class SchemaState {
   }
 }
 
-/** A `CREATE POLICY` statement's name, command and roles. */
-function policyOf(node: AstObject): PolicyInfo {
+/** `CREATE TABLE … (LIKE t INCLUDING DEFAULTS)`: PostgreSQL's CREATE_TABLE_LIKE_DEFAULTS bit of the clause's options. */
+const LIKE_INCLUDING_DEFAULTS = 1 << 3;
+
+/** A `CREATE POLICY` statement's policy. */
+function policyOf(unit: SqlUnit, origin: Origin): PolicyInfo {
+  const { node } = unit;
   return {
     name: stringField(node, "policy_name") ?? "",
     command: stringField(node, "cmd_name") ?? "all",
-    roles: arrayField(node, "roles").map((role) => {
-      const spec = nodeOf(role, "RoleSpec");
-      return stringField(spec, "rolename") ?? (stringField(spec, "roletype") === "ROLESPEC_PUBLIC" ? "public" : "");
-    }),
+    roles: roleNames(arrayField(node, "roles")),
+    // libpg-query leaves out a false field: AS RESTRICTIVE has no `permissive`.
+    ...(node["permissive"] === true ? {} : { restrictive: true }),
+    ...(node["qual"] === undefined ? {} : { usingIn: unit.text }),
+    ...(node["with_check"] === undefined ? {} : { checkIn: unit.text }),
+    origin,
   };
+}
+
+/** A policy's `TO` list: role names, `public` for PUBLIC (CURRENT_USER and the like as they are written). */
+function roleNames(roles: unknown[]): string[] {
+  return roles.map((role) => {
+    const spec = nodeOf(role, "RoleSpec");
+    const type = stringField(spec, "roletype");
+    if (type === "ROLESPEC_PUBLIC") return "public";
+    return stringField(spec, "rolename") ?? (type ?? "").replace("ROLESPEC_", "").toLowerCase();
+  });
+}
+
+/** The INTO of SELECT … INTO t (PostgreSQL's CREATE TABLE t AS SELECT …), in the first branch of a set operation. */
+export function selectInto(select: AstObject): AstObject | undefined {
+  let first: AstObject | undefined = select;
+  while (objectField(first, "larg")) first = objectField(first, "larg");
+  return objectField(first, "intoClause");
+}
+
+/** A SELECT … INTO's query without its INTO (the INTO names the table it makes, not one it reads). */
+function withoutInto(select: AstObject): AstObject {
+  const { intoClause: _into, ...query } = select;
+  const larg = objectField(select, "larg");
+  return larg ? { ...query, larg: withoutInto(larg) } : query;
 }

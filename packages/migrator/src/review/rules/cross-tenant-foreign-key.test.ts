@@ -36,6 +36,28 @@ describe("cross-tenant-foreign-key", () => {
     ).toHaveLength(1);
   });
 
+  it("flags a key declared by a CREATE TABLE that takes the tenant column from another table (LIKE, PARTITION OF)", async () => {
+    expect(
+      await messages(
+        'CREATE TABLE "plan_note" (LIKE "research_plan", "plan_id" text, CONSTRAINT "plan_note_plan_fk" FOREIGN KEY ("plan_id") REFERENCES "research_plan"("id") ON DELETE cascade);',
+      ),
+    ).toEqual([
+      expect.stringContaining('"plan_note"("plan_id") → "research_plan" leaves "organization_id" out of its key'),
+    ]);
+    const partitioned = [
+      ...history,
+      'CREATE TABLE "plan_event" ("organization_id" text NOT NULL, "plan_id" text, "at" date NOT NULL) PARTITION BY RANGE ("at");',
+    ];
+    const partition = (key: string) =>
+      `CREATE TABLE "plan_event_2026" PARTITION OF "plan_event" (CONSTRAINT "plan_event_2026_plan_fk" FOREIGN KEY (${key}) REFERENCES "research_plan"(${key.replace('"plan_id"', '"id"')}) ON DELETE cascade) FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');`;
+    const findings = async (sql: string) =>
+      (await reviewExample({ history: partitioned, sql }, "cross-tenant-foreign-key")).map((f) => f.message);
+    expect(await findings(partition('"plan_id"'))).toEqual([
+      expect.stringContaining('"plan_event_2026"("plan_id") → "research_plan" leaves "organization_id" out of its key'),
+    ]);
+    expect(await findings(partition('"organization_id", "plan_id"'))).toEqual([]);
+  });
+
   it("flags a key added by the ALTER TABLE that adds the tenant column", async () => {
     expect(
       await review(

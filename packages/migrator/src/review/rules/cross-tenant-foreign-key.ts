@@ -1,6 +1,8 @@
 import { nameList, objectField, stringField } from "../../sql/ast.ts";
+import type { SqlUnit } from "../../sql/parse-migration.ts";
 import { tableName } from "../object-names.ts";
 import { type Rule, type RuleHit, unitPosition } from "../rule.ts";
+import type { SchemaState } from "../schema-state.ts";
 import { declaredConstraints, isTenantTable } from "./statement-parts.ts";
 
 const TENANT_TABLES = `CREATE TABLE "research_plan" (
@@ -57,8 +59,7 @@ export const crossTenantForeignKey: Rule = {
     for (const { table, constraint, column } of declaredConstraints(unit)) {
       if (stringField(constraint, "contype") !== "CONSTR_FOREIGN") continue;
       const referenced = tableName(objectField(constraint, "pktable"));
-      if (!isTenantTable(unit, table, state, tenantColumn) || !isTenantTable(unit, referenced, state, tenantColumn))
-        continue;
+      if (!isTenant(unit, table, state, tenantColumn) || !isTenant(unit, referenced, state, tenantColumn)) continue;
       const columns = column ? [column] : nameList(constraint["fk_attrs"]);
       // No column list: the referenced table's primary key, which is not the tenant key.
       const referencedColumns = nameList(constraint["pk_attrs"]);
@@ -89,3 +90,16 @@ export const crossTenantForeignKey: Rule = {
     return hits;
   },
 };
+
+/**
+ * Whether `table` is a tenant table by `unit` (see `isTenantTable`), counting the columns its
+ * CREATE TABLE takes from other tables (PARTITION OF, INHERITS, LIKE).
+ */
+function isTenant(unit: SqlUnit, table: string, state: SchemaState, tenantColumn: string): boolean {
+  if (isTenantTable(unit, table, state, tenantColumn)) return true;
+  return (
+    unit.type === "CreateStmt" &&
+    tableName(objectField(unit.node, "relation")) === table &&
+    state.copiedColumns(unit.node).includes(tenantColumn)
+  );
+}

@@ -98,4 +98,79 @@ describe("rls-not-enabled", () => {
       ),
     ).toEqual([]);
   });
+
+  describe("tables made from a tenant table hold its rows' tenant column, but none of its row-level security", () => {
+    const history = [
+      'CREATE TABLE "document" ("id" text PRIMARY KEY NOT NULL, "organization_id" text NOT NULL, "body" text);--> statement-breakpoint\nALTER TABLE "document" ENABLE ROW LEVEL SECURITY;',
+    ];
+    const lines = async (sql: string) => (await review(sql, history)).map((f) => [f.line, f.message]);
+    const flagged = (table: string, line = 1) => [
+      [
+        line,
+        expect.stringContaining(
+          `tenant table "${table}" (has "organization_id") is created without ENABLE ROW LEVEL SECURITY`,
+        ),
+      ],
+    ];
+    const enabled = (sql: string, table: string) =>
+      `${sql}--> statement-breakpoint\nALTER TABLE "${table}" ENABLE ROW LEVEL SECURITY;`;
+
+    it("flags CREATE TABLE … (LIKE t), with or without INCLUDING ALL", async () => {
+      expect(await lines('CREATE TABLE "document_copy" (LIKE "document" INCLUDING ALL);')).toEqual(
+        flagged("document_copy"),
+      );
+      expect(await lines('CREATE TABLE "document_copy" ("note" text, LIKE "document");')).toEqual(
+        flagged("document_copy"),
+      );
+      expect(
+        await lines(enabled('CREATE TABLE "document_copy" (LIKE "document" INCLUDING ALL);', "document_copy")),
+      ).toEqual([]);
+    });
+
+    it("flags CREATE TABLE … AS and SELECT … INTO whose columns include the tenant column", async () => {
+      for (const sql of [
+        'CREATE TABLE "document_copy" AS SELECT * FROM "document";',
+        'CREATE TABLE "document_copy" AS TABLE "document";',
+        'SELECT * INTO "document_copy" FROM "document";',
+        'SELECT * INTO "document_copy" FROM "document" UNION ALL SELECT * FROM "document";',
+        'CREATE TABLE "document_copy" AS SELECT "d"."id", "d"."organization_id" FROM "document" "d" WITH NO DATA;',
+        'CREATE TABLE "document_copy" AS SELECT "d".* FROM "document" "d" JOIN (SELECT 1 AS "n") "s" ON true;',
+        'CREATE TABLE "document_copy" ("id", "organization_id") AS SELECT "id", "body" FROM "document";',
+        'CREATE TABLE "document_copy" AS WITH "w" AS (SELECT * FROM "document") SELECT * FROM "w";',
+      ]) {
+        expect(await lines(sql), sql).toEqual(flagged("document_copy"));
+        expect(await lines(enabled(sql, "document_copy")), sql).toEqual([]);
+      }
+    });
+
+    it("passes a query's table without the tenant column", async () => {
+      expect(await lines('CREATE TABLE "document_ids" AS SELECT "id", "body" FROM "document";')).toEqual([]);
+      expect(await lines('CREATE TABLE "document_ids" ("ref") AS SELECT "organization_id" FROM "document";')).toEqual(
+        [],
+      );
+      expect(await lines('SELECT count(*) INTO "document_count" FROM "document";')).toEqual([]);
+    });
+
+    it("takes a query whose columns cannot be read to have every column of the tables it reads", async () => {
+      const sql = 'CREATE TABLE "document_rows" AS SELECT * FROM "document", generate_series(1, 2) AS "g";';
+      expect(await lines(sql)).toEqual(flagged("document_rows"));
+    });
+
+    it("flags a child table (INHERITS): the parent's row-level security does not cover it when queried directly", async () => {
+      expect(await lines('CREATE TABLE "document_archive" () INHERITS ("document");')).toEqual(
+        flagged("document_archive"),
+      );
+    });
+  });
+
+  it("does not take FORCE ROW LEVEL SECURITY for ENABLE: forced alone, row-level security stays off", async () => {
+    const sql =
+      'CREATE TABLE "skill_execution" ("id" text PRIMARY KEY NOT NULL, "organization_id" text NOT NULL);--> statement-breakpoint\nALTER TABLE "skill_execution" FORCE ROW LEVEL SECURITY;';
+    expect((await review(sql)).map((f) => f.message)).toEqual([
+      expect.stringContaining('tenant table "skill_execution" (has "organization_id") is created without ENABLE'),
+    ]);
+    expect(
+      await review(`${sql}--> statement-breakpoint\nALTER TABLE "skill_execution" ENABLE ROW LEVEL SECURITY;`),
+    ).toEqual([]);
+  });
 });

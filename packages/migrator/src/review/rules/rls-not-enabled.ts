@@ -12,7 +12,10 @@ export const rlsNotEnabled: Rule = {
     "A table with the tenant column holds every tenant's rows. Without row-level security, the policies are ignored and " +
     "any tenant's session reads all of them. Drizzle Kit emits the ENABLE statement only when the table is declared " +
     "with `.enableRLS()` or has policies. A partition (PARTITION OF) or child table (INHERITS) of a tenant table has " +
-    "its columns but not its row-level security: queried directly, it needs its own.",
+    "its columns but not its row-level security: queried directly, it needs its own. So does a table made with " +
+    "`LIKE` (even INCLUDING ALL copies no row-level security or policy) or from a query (CREATE TABLE … AS, SELECT … " +
+    "INTO) whose columns include the tenant column; where a query's columns cannot be read (a `*` over a view or a " +
+    "function), the table counts as having every column of the tables the query reads.",
   help: 'Declare the table with the tenant policies (or `.enableRLS()`) and regenerate, or add `ALTER TABLE "t" ENABLE ROW LEVEL SECURITY;`.',
   examples: {
     failing: {

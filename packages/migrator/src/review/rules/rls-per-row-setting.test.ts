@@ -20,4 +20,12 @@ describe("rls-per-row-setting", () => {
       'DO $$ BEGIN\n  CREATE POLICY "research_plan_select" ON "research_plan" AS PERMISSIVE FOR SELECT TO "authenticated" USING ("organization_id" = (SELECT current_setting(\'app.tenant_id\', true)));\nEXCEPTION WHEN duplicate_object THEN null;\nEND $$;';
     expect(await review(sql)).toEqual([]);
   });
+
+  it("flags a bare current_setting that an ALTER POLICY gives a policy, at the call", async () => {
+    const policy =
+      'CREATE POLICY "research_plan_select" ON "research_plan" AS PERMISSIVE FOR SELECT TO "authenticated" USING ("organization_id" = (SELECT current_setting(\'app.tenant_id\', true)));';
+    const sql = `ALTER POLICY "research_plan_select" ON "research_plan" USING ("organization_id" = current_setting('app.tenant_id', true));`;
+    const findings = await reviewExample({ history: [...history, policy], sql }, "rls-per-row-setting");
+    expect(findings.map((f) => [f.line, f.column])).toEqual([[1, sql.indexOf("current_setting") + 1]]);
+  });
 });

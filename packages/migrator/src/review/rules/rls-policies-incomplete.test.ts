@@ -6,6 +6,15 @@ const table =
 const using = "USING (\"organization_id\" = (SELECT current_setting('app.tenant_id', true)))";
 const review = (sql: string) => reviewExample({ sql }, "rls-policies-incomplete");
 
+const tenantPolicies = ["select", "insert", "update", "delete"].map(
+  (command) =>
+    `CREATE POLICY "ai_batch_${command}" ON "ai_batch" AS PERMISSIVE FOR ${command.toUpperCase()} TO "authenticated" ${command === "insert" ? using.replace("USING", "WITH CHECK") : command === "update" ? `${using} ${using.replace("USING", "WITH CHECK")}` : using};`,
+);
+/** A tenant table with row-level security and its four tenant policies, from an earlier migration. */
+const protectedTable = [[table, ...tenantPolicies].join("--> statement-breakpoint\n")];
+const afterProtected = async (sql: string) =>
+  (await reviewExample({ history: protectedTable, sql }, "rls-policies-incomplete")).map((f) => [f.line, f.message]);
+
 describe("rls-policies-incomplete", () => {
   it("names the missing commands", async () => {
     const findings = await review(
@@ -72,6 +81,137 @@ describe("rls-policies-incomplete", () => {
     );
     expect(findings.map((f) => [f.line, f.message])).toEqual([
       [2, expect.stringContaining('"app.ai_batch" has no delete policy for "authenticated"')],
+    ]);
+  });
+
+  describe("checks an existing tenant table's policies as the migration leaves them", () => {
+    it("flags an ALTER POLICY that replaces USING or WITH CHECK with one that does not compare the tenant column, at the ALTER", async () => {
+      expect(
+        await afterProtected(
+          'SELECT 1;--> statement-breakpoint\nALTER POLICY "ai_batch_select" ON "ai_batch" USING (true);',
+        ),
+      ).toEqual([
+        [
+          2,
+          expect.stringContaining(
+            'policy "ai_batch_select" on tenant table "ai_batch" lets "authenticated" through USING (true)',
+          ),
+        ],
+      ]);
+      expect(await afterProtected('ALTER POLICY "ai_batch_update" ON "ai_batch" WITH CHECK (true);')).toEqual([
+        [
+          1,
+          expect.stringContaining(
+            'policy "ai_batch_update" on tenant table "ai_batch" lets "authenticated" through WITH CHECK (true)',
+          ),
+        ],
+      ]);
+      expect(
+        await afterProtected(
+          `ALTER POLICY "ai_batch_delete" ON "ai_batch" USING ("organization_id" = "organization_id" OR "organization_id" = (SELECT current_setting('app.tenant_id', true)));`,
+        ),
+      ).toEqual([
+        [1, expect.stringContaining('"ai_batch_delete" on tenant table "ai_batch" lets "authenticated" through USING')],
+      ]);
+    });
+
+    it("keeps what ALTER POLICY leaves out: a new USING keeps the WITH CHECK, a new role list keeps both", async () => {
+      // The update policy's WITH CHECK stays the tenant comparison; its USING alone is replaced.
+      expect(await afterProtected(`ALTER POLICY "ai_batch_update" ON "ai_batch" ${using};`)).toEqual([]);
+      expect(await afterProtected('ALTER POLICY "ai_batch_update" ON "ai_batch" TO "authenticated";')).toEqual([]);
+    });
+
+    it("flags an ALTER POLICY that moves a policy to another role, at the ALTER", async () => {
+      expect(await afterProtected('ALTER POLICY "ai_batch_select" ON "ai_batch" TO "anonymous";')).toEqual([
+        [1, expect.stringContaining('"ai_batch" has no select policy for "authenticated"')],
+      ]);
+    });
+
+    it("flags a policy that applies TO public, by ALTER POLICY or CREATE POLICY without TO", async () => {
+      expect(await afterProtected('ALTER POLICY "ai_batch_select" ON "ai_batch" TO public;')).toEqual([
+        [1, expect.stringContaining('policy "ai_batch_select" on tenant table "ai_batch" applies TO public')],
+      ]);
+      expect(await afterProtected(`CREATE POLICY "ai_batch_read" ON "ai_batch" FOR SELECT ${using};`)).toEqual([
+        [1, expect.stringContaining('policy "ai_batch_read" on tenant table "ai_batch" applies TO public')],
+      ]);
+    });
+
+    it("flags a policy dropped and created again for another role or with a weaker expression, at the CREATE", async () => {
+      const recreate = (definition: string) =>
+        `DROP POLICY "ai_batch_select" ON "ai_batch";--> statement-breakpoint\nCREATE POLICY "ai_batch_select" ON "ai_batch" AS PERMISSIVE FOR SELECT ${definition};`;
+      expect(
+        await afterProtected(recreate(`TO "anonymous" USING ("organization_id" = current_setting('app.org')::text)`)),
+      ).toEqual([[2, expect.stringContaining('"ai_batch" has no select policy for "authenticated"')]]);
+      expect(await afterProtected(recreate('TO "authenticated" USING (true)'))).toEqual([
+        [
+          2,
+          expect.stringContaining(
+            '"ai_batch_select" on tenant table "ai_batch" lets "authenticated" through USING (true)',
+          ),
+        ],
+      ]);
+      expect(await afterProtected(recreate(`TO "authenticated" ${using}`))).toEqual([]);
+    });
+
+    it("flags a permissive policy added next to the tenant policies that lets every row through", async () => {
+      expect(
+        await afterProtected(
+          'CREATE POLICY "ai_batch_all_rows" ON "ai_batch" FOR SELECT TO "authenticated" USING (true);',
+        ),
+      ).toEqual([
+        [
+          1,
+          expect.stringContaining(
+            '"ai_batch_all_rows" on tenant table "ai_batch" lets "authenticated" through USING (true)',
+          ),
+        ],
+      ]);
+      // A restrictive policy only narrows what the permissive ones let through.
+      expect(
+        await afterProtected(
+          'CREATE POLICY "ai_batch_narrow" ON "ai_batch" AS RESTRICTIVE FOR SELECT TO "authenticated" USING (true);',
+        ),
+      ).toEqual([]);
+    });
+
+    it("follows ALTER POLICY … RENAME: the policy dropped later under its new name is missed", async () => {
+      expect(await afterProtected('ALTER POLICY "ai_batch_delete" ON "ai_batch" RENAME TO "ai_batch_remove";')).toEqual(
+        [],
+      );
+      const renamed = [...protectedTable, 'ALTER POLICY "ai_batch_delete" ON "ai_batch" RENAME TO "ai_batch_remove";'];
+      const findings = await reviewExample(
+        { history: renamed, sql: 'DROP POLICY "ai_batch_remove" ON "ai_batch";' },
+        "rls-policies-incomplete",
+      );
+      expect(findings.map((f) => [f.line, f.message])).toEqual([
+        [1, expect.stringContaining('"ai_batch" has no delete policy for "authenticated"')],
+      ]);
+    });
+  });
+
+  it("does not count a policy without the expression a command reads (SELECT without USING lets no row through)", async () => {
+    const policies = tenantPolicies.map((policy) =>
+      policy.includes("FOR SELECT")
+        ? 'CREATE POLICY "ai_batch_select" ON "ai_batch" AS PERMISSIVE FOR SELECT TO "authenticated";'
+        : policy,
+    );
+    expect((await review([table, ...policies].join("--> statement-breakpoint\n"))).map((f) => f.message)).toEqual([
+      expect.stringContaining('"ai_batch" has no select policy for "authenticated"'),
+    ]);
+  });
+
+  it("flags a new tenant table's policy that compares another column, at its CREATE POLICY", async () => {
+    const policies = tenantPolicies.map((policy) =>
+      policy.includes("FOR DELETE") ? policy.replace('USING ("organization_id"', 'USING ("id"') : policy,
+    );
+    const findings = await review([table, ...policies].join("--> statement-breakpoint\n"));
+    expect(findings.map((f) => [f.line, f.message])).toEqual([
+      [
+        10,
+        expect.stringContaining(
+          '"ai_batch_delete" on tenant table "ai_batch" lets "authenticated" through USING ("id" = (SELECT current_setting(\'app.tenant_id\', true))), which does not compare "organization_id" with a setting',
+        ),
+      ],
     ]);
   });
 });

@@ -1,13 +1,15 @@
-/** Which tenant tables a migration creates, turns into tenant tables or takes a policy from; the RLS rules check those. */
-import { arrayField, nodeOf, objectField, objectNameList, stringField } from "../../sql/ast.ts";
-import { tableMove, tableName, tableNameOfList, tableNameOfQualified } from "../object-names.ts";
-import type { ParsedMigration, ReviewStatement } from "../../sql/parse-migration.ts";
+/** Which tenant tables a migration creates, turns into tenant tables or changes the policies of; the RLS rules check those. */
+import { type AstObject, arrayField, nodeOf, objectField, objectNameList, stringField } from "../../sql/ast.ts";
+import { type Origin, tableMove, tableName, tableNameOfList, tableNameOfQualified } from "../object-names.ts";
+import type { ParsedMigration, ReviewStatement, SqlUnit } from "../../sql/parse-migration.ts";
 import type { MigrationContext } from "../rule.ts";
+import { selectInto } from "../schema-state.ts";
 
 /**
  * Tenant tables this migration made (created, or gave the tenant column), with the statement that
  * did it, plus existing tenant tables that lost their row-level security here (with the DISABLE
- * ROW LEVEL SECURITY) or a policy (with the DROP POLICY).
+ * ROW LEVEL SECURITY), lost a policy (with the DROP POLICY) or had a policy created, altered or
+ * renamed (with the first such CREATE or ALTER POLICY).
  */
 export function newTenantTables({
   migration,
@@ -28,7 +30,7 @@ export function newTenantTables({
           ? rowSecurityOffOn(migration, table)
           : after.policies(table).length < before.policies(table).length
             ? policyDropOn(migration, table)
-            : undefined
+            : firstPolicyChange(migration, after.policies(table))
         : (statementTouching(migration, table) ?? (created ? renameTo(migration, table) : undefined));
     if (statement) tables.set(table, statement);
   }
@@ -63,19 +65,44 @@ function policyDropOn(migration: ParsedMigration, table: string): ReviewStatemen
   );
 }
 
-/** The first statement that creates or alters the table. */
+/** The first CREATE or ALTER POLICY (or rename) of this migration that left a policy as it is now. */
+function firstPolicyChange(migration: ParsedMigration, policies: { origin: Origin }[]): ReviewStatement | undefined {
+  return migration.statements.find((statement) =>
+    policies.some((policy) => statementAt(migration, policy.origin) === statement),
+  );
+}
+
+/** The statement of the migration that holds the statement at `origin`, if it is in this migration. */
+export function statementAt(migration: ParsedMigration, origin: Origin): ReviewStatement | undefined {
+  if (origin.file !== migration.file) return undefined;
+  return migration.statements.find((statement) =>
+    statement.units.some((unit) => {
+      const { line, column } = migration.positionAt(unit.offset);
+      return line === origin.position.line && column === origin.position.column;
+    }),
+  );
+}
+
+/** The first statement that creates the table (CREATE TABLE, CREATE TABLE … AS, SELECT … INTO) or adds a column to it. */
 function statementTouching(migration: ParsedMigration, table: string): ReviewStatement | undefined {
   return migration.statements.find((statement) =>
     statement.units.some(
       (unit) =>
-        (unit.type === "CreateStmt" || unit.type === "AlterTableStmt") &&
-        tableName(objectField(unit.node, "relation")) === table &&
-        (unit.type === "CreateStmt" ||
+        tableName(createdRelation(unit)) === table ||
+        (unit.type === "AlterTableStmt" &&
+          tableName(objectField(unit.node, "relation")) === table &&
           arrayField(unit.node, "cmds").some(
             (item) => stringField(nodeOf(item, "AlterTableCmd"), "subtype") === "AT_AddColumn",
           )),
     ),
   );
+}
+
+/** The table a CREATE TABLE, CREATE TABLE … AS or SELECT … INTO makes. */
+function createdRelation(unit: SqlUnit): AstObject | undefined {
+  if (unit.type === "CreateStmt") return objectField(unit.node, "relation");
+  if (unit.type === "CreateTableAsStmt") return objectField(objectField(unit.node, "into"), "rel");
+  return unit.type === "SelectStmt" ? objectField(selectInto(unit.node), "rel") : undefined;
 }
 
 /** The RENAME TO or SET SCHEMA that gave a table created under another name its name. */
