@@ -155,7 +155,9 @@ class CachingParser {
       return cached;
     }
     await this.load();
-    const migration = timings.time("parse", () => parseMigration(source.tag, source.file, source.text));
+    const migration = timings.time("parse", () =>
+      parseMigration(source.tag, source.file, source.text, { followCalls: true }),
+    );
     timings.count("parsed");
     memory?.keepParsed(index, migration);
     return migration;
@@ -356,7 +358,12 @@ function settle(migration: ParsedMigration, hits: RaisedHit[], config: ReviewCon
     if (level === "off") return [];
     // A statement's finding is where that statement starts, not where its chunk does.
     const position = hit.position ?? (unit ? migration.positionAt(unit.offset) : hit.statement?.position);
-    return [toFinding(migration.file, rule, level, hit.message, position, hit.statement)];
+    // A statement of a called routine's body is reported at the call: the message says whose it is.
+    const message =
+      unit?.routine === undefined
+        ? hit.message
+        : `${hit.message} (in the body of "${unit.routine}", which this statement runs)`;
+    return [toFinding(migration.file, rule, level, message, position, hit.statement)];
   });
 }
 

@@ -49,6 +49,22 @@ describe("-- review-ignore", () => {
     expect(await reviewExample({ history, sql }, undefined, legacy)).toEqual([]);
   });
 
+  it("inside a DO block, accepts the statement below it even when a comment higher up copies that statement", async () => {
+    const block = (ignore: string[]) =>
+      [
+        "DO $$ BEGIN",
+        '  ALTER TABLE "ai_usage" ADD COLUMN IF NOT EXISTS "note" text;',
+        '  -- Was: DROP TABLE IF EXISTS "customer" CASCADE;',
+        ...ignore,
+        '  DROP TABLE IF EXISTS "customer" CASCADE;',
+        "END $$;",
+      ].join("\n");
+    const unsuppressed = await reviewExample({ history, sql: block([]) }, undefined, legacy);
+    expect(rulesAndLines(unsuppressed)).toEqual([["drop-statement", 4]]);
+    const ignore = ["  -- review-ignore drop-statement: customers moved to the billing service"];
+    expect(await reviewExample({ history, sql: block(ignore) }, undefined, legacy)).toEqual([]);
+  });
+
   it("at the end of a chunk, with no statement below it, suppresses nothing", async () => {
     const sql = [
       "-- Manual addition: the customer table goes.",

@@ -1,11 +1,12 @@
 /**
  * `-- review-ignore rule-id: reason` in the comment lines right above a statement (only comment
  * and blank lines between) accepts that rule's findings on the statement, with the statements
- * inside it when it is a DO block; a statement inside a DO block may have its own. It does not
- * reach the statements after that one, even in the same chunk (between
- * `--> statement-breakpoint`s), and a line inside another statement, a string or a block comment
- * is not a suppression. A suppression needs a reason, and one that suppresses nothing is reported
- * (as squawk does), so suppressions cannot go stale.
+ * inside it when it is a DO block and those of the routines it calls (they run at the call); a
+ * statement inside a DO block may have its own. It does not reach the statements after that one,
+ * even in the same chunk (between `--> statement-breakpoint`s), and a line inside another
+ * statement, a string, a block comment or a routine's body is not a suppression. A suppression
+ * needs a reason, and one that suppresses nothing is reported (as squawk does), so suppressions
+ * cannot go stale.
  */
 import type { ParsedMigration, Position, ReviewStatement, SqlUnit } from "../sql/parse-migration.ts";
 
@@ -49,7 +50,12 @@ export function findSuppressions(migration: ParsedMigration): Suppression[] {
       }
     };
     if (statement.units.length === 0) collect(statement.position.line - statement.line, statement.offset, undefined);
+    const starts = new Set<number>();
     for (const unit of statement.units) {
+      // Units that start at one place (a call and the statements of the routine it runs, placed
+      // at it) share the comments above it: the first one takes them, `within` gives them to the rest.
+      if (starts.has(unit.offset)) continue;
+      starts.add(unit.offset);
       // Not above the end of a statement before this one (a comment inside it, or inside its strings).
       const floor = Math.max(
         statement.offset,

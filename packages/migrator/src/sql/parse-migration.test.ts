@@ -97,6 +97,65 @@ describe("parseMigration", () => {
     expect(second?.parseError?.position).toEqual({ line: 3, column: 19 });
   });
 
+  it("places each statement of a DO block where it is, not at a copy of its text in a comment or a string above it", () => {
+    const text = [
+      "DO $$",
+      "DECLARE n int;",
+      "BEGIN",
+      '  -- Was: DROP TABLE "orders"; PERFORM pg_sleep(1);',
+      "  RAISE NOTICE 'DROP TABLE \"orders\"';",
+      '  /* DROP TABLE "orders"; */ DROP TABLE "orders"; DROP TABLE "orders";',
+      "  /* PERFORM pg_sleep(1); */ PERFORM pg_sleep(1);",
+      '  SELECT count(*) INTO n FROM "items";',
+      "END $$;",
+    ].join("\n");
+    const migration = parseMigration("0000_a", "0000_a.sql", text);
+    const inner = migration.statements[0]?.units.slice(1) ?? [];
+    expect(inner.map((u) => [u.text, migration.positionAt(u.offset)])).toEqual([
+      ['DROP TABLE "orders"', { line: 6, column: 30 }],
+      ['DROP TABLE "orders"', { line: 6, column: 51 }],
+      ["SELECT pg_sleep(1)", { line: 7, column: 30 }],
+      [expect.stringMatching(/^SELECT count\(\*\)/), { line: 8, column: 3 }],
+    ]);
+  });
+
+  it("places the statements of a quoted DO body, whose doubled quotes are one character of the body", () => {
+    const text = "DO 'BEGIN\n  RAISE NOTICE ''it''''s'';  DELETE FROM \"orders\" WHERE true;\nEND';";
+    const migration = parseMigration("0000_a", "0000_a.sql", text);
+    const [, inner] = migration.statements[0]?.units ?? [];
+    expect(inner && [inner.text, migration.positionAt(inner.offset)]).toEqual([
+      'DELETE FROM "orders" WHERE true',
+      { line: 2, column: 30 },
+    ]);
+  });
+
+  it("reports a syntax error inside a DO block at the statement and column the parser points at, after non-ASCII text", () => {
+    const text = [
+      "SELECT 1;",
+      "--> statement-breakpoint",
+      "DO $$ BEGIN",
+      "  RAISE NOTICE 'café ☕ 🚀';",
+      '  ALTER TABLE "orders" ADD COLUMN IF NOT EXISTS "note" text;',
+      '  IF true THEN UPDATE "orders" SET "note" = \'ü\' WHER true; END IF;',
+      "END $$;",
+    ].join("\n");
+    const migration = parseMigration("0000_a", "0000_a.sql", text);
+    expect(migration.statements[1]?.parseError).toEqual({
+      message: 'syntax error at or near "WHER"',
+      position: { line: 6, column: 49 },
+    });
+  });
+
+  it("reports an error of PL/pgSQL's own syntax, which no SQL statement holds, at the DO block", () => {
+    const text =
+      'SELECT 1;\n--> statement-breakpoint\nDO $$ BEGIN\n  IF true THEN\n    RETURN;\n  DROP TABLE "orders";\nEND $$;';
+    const migration = parseMigration("0000_a", "0000_a.sql", text);
+    expect(migration.statements[1]?.parseError).toEqual({
+      message: "syntax error at end of input",
+      position: { line: 3, column: 1 },
+    });
+  });
+
   it("reads the no-transaction directive", () => {
     expect(parseMigration("0010_a", "0010_a.sql", "-- migrator:no-transaction\nSELECT 1;").noTransaction).toBe(true);
   });

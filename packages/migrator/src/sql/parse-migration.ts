@@ -1,14 +1,19 @@
 /**
  * Turns a migration file into what the rules read: its statements (split exactly as the runner
  * splits them), each parsed by PostgreSQL's own parser (libpg-query), with the SQL inside
- * `DO $$ … $$` blocks parsed too, and every position mapped back to the file's line and column.
+ * `DO $$ … $$` blocks parsed too (and, for the review, the bodies of the routines the migration
+ * creates and then calls), and every position mapped back to the file's line and column.
  */
 import { pgQuery } from "./pg-query.ts";
 import { type MigrationStatement, runsOutsideTransaction, splitStatements } from "./statements.ts";
-import { type AstObject, arrayField, isObject, objectField, stringField, unwrap } from "./ast.ts";
-import { charOffsets, codePointsToCharOffset } from "./text-offsets.ts";
+import { arrayField, type AstObject, nodeOf, stringField, unwrap } from "./ast.ts";
+import { charOffsets, syntaxErrorOffset } from "./text-offsets.ts";
 import { leadingComments, LINE_BREAK } from "./comments.ts";
 import { errorMessage } from "../errors/error-message.ts";
+import { calledRoutineNames, type CreatedRoutine, CreatedRoutines, routineBody } from "./called-routines.ts";
+import { DoBlockText } from "./do-block-text.ts";
+import { parsableText } from "./plpgsql-body.ts";
+import { PERFORM_QUERY_PREFIX, type PlpgsqlStatement, walkPlpgsql } from "./plpgsql-walk.ts";
 
 /** A 1-based line and column in a migration file. */
 export interface Position {
@@ -16,9 +21,12 @@ export interface Position {
   column: number;
 }
 
-/** How a statement inside a `DO` block is protected against running twice. */
+/** How a statement inside a `DO` block or a called routine's body is protected against running twice. */
 export interface BlockGuards {
-  /** It sits inside a `DO $$ … $$` block. */
+  /**
+   * It runs inside PL/pgSQL or a routine, not as a statement of its own: it sits inside a
+   * `DO $$ … $$` block, or in the body of a routine the migration calls.
+   */
   inDoBlock: boolean;
   /** Conditions caught by an enclosing `EXCEPTION WHEN …` (e.g. `duplicate_object`). */
   handles: string[];
@@ -29,7 +37,17 @@ export interface BlockGuards {
   conditional: boolean;
 }
 
-/** One SQL statement the parser understood: a top-level statement or one inside a DO block. */
+/**
+ * One SQL statement the parser understood: a top-level statement, one inside a DO block, or one
+ * of the body of a routine the migration creates and then calls.
+ *
+ * A called routine's statements are units of the calling statement (`SELECT wipe()`, the
+ * `PERFORM wipe()` in a DO block, `CALL p()`), placed at the call: `offset` and `sourceOffset`
+ * are the call's and `source` is empty, so every position a rule gives for them is the call's.
+ * The call is where the migration does what the body does (a body runs once per call, and never
+ * for a routine only created), where a `-- review-ignore` above the call accepts it (suppressions
+ * match a finding to the statement it is on, the call), and what the baseline's fingerprint hashes.
+ */
 export interface SqlUnit {
   /** The parse-tree node type, e.g. `CreateStmt`, `AlterTableStmt`, `IndexStmt`. */
   type: string;
@@ -37,7 +55,7 @@ export interface SqlUnit {
   node: AstObject;
   /** The statement's SQL text. */
   text: string;
-  /** Character offset of `text` in the file. */
+  /** Character offset of `text` in the file (of the call, for a called routine's statement). */
   offset: number;
   /** The SQL string the parser was given (parse-tree locations are byte offsets into it)… */
   source: string;
@@ -46,6 +64,8 @@ export interface SqlUnit {
   guards: BlockGuards;
   /** For a `DO` block: what its body holds besides the plain statements listed after it. */
   doBlock?: DoBlockBody;
+  /** For a statement of a called routine's body: the routine's name. */
+  routine?: string;
 }
 
 /**
@@ -87,19 +107,30 @@ export interface ParsedMigration {
 
 export { loadParser } from "./pg-query.ts";
 
+/** How {@link parseMigration} reads a migration. */
+export interface ParseOptions {
+  /**
+   * Read the body of each routine the migration creates and then calls into units of the calling
+   * statement (see {@link SqlUnit}): what the review checks, since the body runs then. Off, the
+   * units are the statements the file spells out (db:revert and the runner reason about those).
+   */
+  followCalls?: boolean;
+}
+
 /**
  * Parses one migration file. SQL the parser rejects is kept with `parseError` set, never thrown.
  * Call `await loadParser()` first.
  */
-export function parseMigration(tag: string, file: string, text: string): ParsedMigration {
+export function parseMigration(tag: string, file: string, text: string, options: ParseOptions = {}): ParsedMigration {
   const positionAt = positionFinder(text);
   const statements: ReviewStatement[] = [];
+  const context: ParseContext = options.followCalls ? { routines: new CreatedRoutines() } : {};
   let cursor = 0;
   for (const chunk of splitStatements(text)) {
     const found = text.indexOf(chunk.sql, cursor);
     const offset = found >= 0 ? found : cursor;
     cursor = offset + chunk.sql.length;
-    statements.push(parseStatement(chunk, offset, positionAt));
+    statements.push(parseStatement(chunk, offset, positionAt, context));
   }
   return { tag, file, text, noTransaction: runsOutsideTransaction(text), statements, positionAt };
 }
@@ -162,6 +193,7 @@ function parseStatement(
   chunk: MigrationStatement,
   offset: number,
   positionAt: (offset: number) => Position,
+  context: ParseContext,
 ): ReviewStatement {
   const { comments, codeStart } = leadingComments(chunk.sql);
   const statement: ReviewStatement = {
@@ -172,16 +204,50 @@ function parseStatement(
     units: [],
   };
   try {
-    statement.units = parseUnits(chunk.sql, offset, { inDoBlock: false, handles: [], conditional: false });
+    statement.units = parseUnits(chunk.sql, offset, TOP_LEVEL, context);
   } catch (error) {
-    const cursorPosition = sqlErrorCursor(error);
-    const at = cursorPosition === undefined ? codeStart : codePointsToCharOffset(chunk.sql, cursorPosition);
-    statement.parseError = {
-      message: errorMessage(error),
-      position: positionAt(offset + at),
-    };
+    const at = error instanceof SqlSyntaxError ? error.offset : offset + codeStart;
+    statement.parseError = { message: errorMessage(error), position: positionAt(at) };
   }
   return statement;
+}
+
+/** The guards of a statement of its own. */
+const TOP_LEVEL: BlockGuards = { inDoBlock: false, handles: [], conditional: false };
+
+/** A syntax error placed in the file: `offset` is a character offset of the text parsed. */
+class SqlSyntaxError extends Error {
+  override name = "SqlSyntaxError";
+
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * What parsing carries from statement to statement: the routines created so far (when calls are
+ * followed), and the call being read.
+ */
+interface ParseContext {
+  routines?: CreatedRoutines;
+  /** Set while a called routine's body is read. */
+  call?: RoutineCall;
+}
+
+/** A call of a routine the migration created, whose body is being read. */
+interface RoutineCall {
+  /** Where the calling statement starts in the file: every statement of the body is placed there. */
+  offset: number;
+  /** The routine whose body is read. */
+  routine: string;
+  /**
+   * The routines read for this call so far: each once, so that a routine calling itself, two
+   * calling each other, or one called twice by the same statement are read once.
+   */
+  read: Set<CreatedRoutine>;
 }
 
 /**
@@ -191,14 +257,32 @@ function parseStatement(
  * @example parseSql('DROP ROLE "x"')[0]?.type // "DropRoleStmt"
  */
 export function parseSql(sql: string): SqlUnit[] {
-  return parseUnits(sql, 0, { inDoBlock: false, handles: [], conditional: false });
+  return parseUnits(sql, 0, TOP_LEVEL, {});
 }
 
-/** Parses SQL text into units; DO blocks contribute the statements of their body. */
-function parseUnits(sql: string, fileOffset: number, guards: BlockGuards): SqlUnit[] {
+/**
+ * Parses SQL text into units; DO blocks contribute the statements of their body, calls (when
+ * followed) the statements of the routines they call. `startsAt` places a single statement
+ * elsewhere than its text (a PERFORM's `SELECT` at its PERFORM).
+ */
+function parseUnits(
+  sql: string,
+  fileOffset: number,
+  guards: BlockGuards,
+  context: ParseContext,
+  startsAt?: number,
+): SqlUnit[] {
   const units: SqlUnit[] = [];
-  const stmts = pgQuery().parseSync(sql).stmts ?? [];
+  let stmts;
+  try {
+    stmts = pgQuery().parseSync(sql).stmts ?? [];
+  } catch (error) {
+    const at = syntaxErrorOffset(error, sql);
+    if (at === undefined) throw error;
+    throw new SqlSyntaxError(errorMessage(error), fileOffset + at);
+  }
   const charOffset = charOffsets(sql);
+  const { call } = context;
   for (const raw of stmts) {
     const node = unwrap(raw.stmt);
     if (!node) continue;
@@ -208,119 +292,139 @@ function parseUnits(sql: string, fileOffset: number, guards: BlockGuards): SqlUn
     const codeStart = leadingComments(slice).codeStart;
     const text = slice.slice(codeStart).trim();
     const textStart = start + codeStart;
-    const unit: SqlUnit = {
-      type: node.type,
-      node: node.body,
-      text,
-      offset: fileOffset + textStart,
-      source: sql,
-      sourceOffset: fileOffset,
-      guards,
-    };
+    const unit: SqlUnit = call
+      ? { type: node.type, node: node.body, text, offset: call.offset, source: "", sourceOffset: call.offset, guards }
+      : {
+          type: node.type,
+          node: node.body,
+          text,
+          offset: startsAt ?? fileOffset + textStart,
+          source: sql,
+          sourceOffset: fileOffset,
+          guards,
+        };
+    if (call) unit.routine = call.routine;
     units.push(unit);
     if (node.type === "DoStmt") {
-      const inner = doBlockUnits(text, fileOffset + textStart);
+      const as = arrayField(node.body, "args")
+        .map((arg) => nodeOf(arg, "DefElem"))
+        .find((arg) => stringField(arg, "defname") === "as");
+      const location = as?.["location"];
+      const bodyAt = typeof location === "number" ? charOffset(location) - textStart : undefined;
+      const body = new DoBlockText(text, stringField(nodeOf(as?.["arg"], "String"), "sval") ?? "", bodyAt);
+      const inner = doBlockUnits(unit, body, fileOffset + textStart, context);
       unit.doBlock = inner.body;
       units.push(...inner.units);
+    }
+    units.push(...calledUnits(callsIn(unit, context), unit.offset, guards, context));
+    context.routines?.record(unit);
+  }
+  return units;
+}
+
+/**
+ * The statements inside a `DO $$ … $$` block (`unit`, whose text starts at `fileOffset`), with
+ * the guards around each, placed where the PL/pgSQL parse tree and the lexer find them, and what
+ * else it holds. A body PL/pgSQL's parser rejects is a syntax error at the statement at fault
+ * when the SQL parser finds it, else at the block.
+ */
+function doBlockUnits(
+  unit: SqlUnit,
+  located: DoBlockText,
+  fileOffset: number,
+  context: ParseContext,
+): { units: SqlUnit[]; body: DoBlockBody } {
+  let tree: unknown;
+  try {
+    tree = pgQuery().parsePlPgSQLSync(unit.text);
+  } catch (error) {
+    const message = errorMessage(error);
+    const at = located.errorAt(message);
+    throw new SqlSyntaxError(message, at === undefined ? unit.offset : fileOffset + at);
+  }
+  const walk = walkPlpgsql(tree, { ...unit.guards, inDoBlock: true });
+  const units: SqlUnit[] = [];
+  for (const inner of walk.statements) {
+    // An expression matters only for the routines of the migration it may call.
+    if (inner.kind === "expression" && !context.routines?.any) continue;
+    const { start, expression } = located.locate(inner);
+    // An inner statement the parser rejects makes the whole statement a parse error, which the
+    // review reports: nothing inside a DO block is dropped unseen.
+    if (inner.kind === "sql") units.push(...parseUnits(inner.query, fileOffset + start, inner.guards, context));
+    // Parse-tree locations land on the expression; the statement starts at its PERFORM.
+    else if (inner.kind === "perform") {
+      const from = fileOffset + expression - PERFORM_QUERY_PREFIX.length;
+      units.push(...parseUnits(inner.query, from, inner.guards, context, fileOffset + start));
+    } else units.push(...expressionCalls(inner, fileOffset + start, context));
+  }
+  return { units, body: { opaque: [...new Set(walk.opaque)] } };
+}
+
+/**
+ * The names of the routines a statement calls, when calls are followed and the migration has
+ * created any. A tree nested too deep to walk calls none that the review can see: the rules
+ * report it (parse-error).
+ */
+function callsIn(unit: Pick<SqlUnit, "type" | "node">, context: ParseContext): string[] {
+  if (!context.routines?.any) return [];
+  try {
+    return calledRoutineNames(unit);
+  } catch (error) {
+    if (error instanceof RangeError) return [];
+    throw error;
+  }
+}
+
+/**
+ * The statements of the routines named `names` that the migration created (every overload), run
+ * by a call at `offset` under `guards`; each routine read once per call (recursion ends there).
+ */
+function calledUnits(names: string[], offset: number, guards: BlockGuards, context: ParseContext): SqlUnit[] {
+  const { routines } = context;
+  const units: SqlUnit[] = [];
+  const read = context.call?.read ?? new Set<CreatedRoutine>();
+  for (const routine of names.flatMap((name) => routines?.named(name) ?? [])) {
+    if (read.has(routine)) continue;
+    read.add(routine);
+    const call: RoutineCall = { offset: context.call?.offset ?? offset, routine: routine.name, read };
+    for (const statement of routineBody(routine, { ...guards, inDoBlock: true })) {
+      units.push(...bodyStatementUnits(statement, { routines, call }));
     }
   }
   return units;
 }
 
-/** The statements inside a `DO $$ … $$` block, with the guards around each, and what else it holds. */
-function doBlockUnits(doText: string, fileOffset: number): { units: SqlUnit[]; body: DoBlockBody } {
-  const units: SqlUnit[] = [];
-  const walk: PlpgsqlWalk = { statements: [], opaque: [] };
-  walkPlpgsql(pgQuery().parsePlPgSQLSync(doText), { inDoBlock: true, handles: [], conditional: false }, walk);
-  const body: DoBlockBody = { opaque: [...new Set(walk.opaque)] };
-  let cursor = 0;
-  for (const inner of walk.statements) {
-    // A PERFORM's query is `SELECT <expression>`: the block holds `PERFORM <expression>`.
-    const written = inner.performs ? inner.query.slice(PERFORM_QUERY_PREFIX.length) : inner.query;
-    const at = doText.indexOf(written, cursor);
-    const innerOffset = at >= 0 ? at : 0;
-    if (at >= 0) cursor = at + written.length;
-    // An inner statement the parser rejects makes the whole statement a parse error, which the
-    // review reports: nothing inside a DO block is dropped unseen.
-    if (!inner.performs) {
-      units.push(...parseUnits(inner.query, fileOffset + innerOffset, inner.guards));
-      continue;
-    }
-    // Parse-tree locations land on the expression; the statement starts at its PERFORM.
-    const keyword = doText.slice(0, innerOffset).search(/perform\s*$/i);
-    for (const unit of parseUnits(inner.query, fileOffset + innerOffset - PERFORM_QUERY_PREFIX.length, inner.guards)) {
-      units.push({ ...unit, offset: fileOffset + (keyword >= 0 ? keyword : innerOffset) });
-    }
+/**
+ * The units of one statement of a called routine's body. One the parser rejects is left out:
+ * PostgreSQL checks a body when it creates the routine, so the migration fails there.
+ */
+function bodyStatementUnits(statement: PlpgsqlStatement, context: ParseContext & { call: RoutineCall }): SqlUnit[] {
+  if (statement.kind === "expression") return expressionCalls(statement, context.call.offset, context);
+  try {
+    return parseUnits(statement.query, 0, statement.guards, context);
+  } catch (error) {
+    if (error instanceof RangeError) throw error;
+    return [];
   }
-  return { units, body };
 }
-
-/** What PL/pgSQL puts before a PERFORM's expression to make its query. */
-const PERFORM_QUERY_PREFIX = "SELECT ";
-
-interface PlpgsqlWalk {
-  /** Plain SQL statements, and PERFORMs as the SELECT PL/pgSQL runs (`performs`). */
-  statements: { query: string; guards: BlockGuards; performs?: boolean }[];
-  opaque: string[];
-}
-
-/** PL/pgSQL statements that hold no SQL of their own or only plain SQL the walk lists. */
-const TRANSPARENT_PLPGSQL = new Set([
-  "PLpgSQL_stmt_execsql",
-  "PLpgSQL_stmt_block",
-  "PLpgSQL_stmt_if",
-  "PLpgSQL_stmt_return",
-  "PLpgSQL_stmt_raise",
-]);
 
 /**
- * Walks a PL/pgSQL parse tree in the order of its text: each plain SQL statement with its guards
- * (exception handlers' included, so no rule misses them), and every other kind of statement.
+ * The statements of the routines a PL/pgSQL expression other than a statement calls (`v :=
+ * wipe()`, `IF wipe() THEN`, `CALL p()`, a loop's query), placed at `offset`: the expression is
+ * not a unit itself. An expression the parser rejects calls nothing the review can see.
  */
-function walkPlpgsql(value: unknown, guards: BlockGuards, walk: PlpgsqlWalk): void {
-  if (Array.isArray(value)) {
-    for (const item of value) walkPlpgsql(item, guards, walk);
-    return;
+function expressionCalls(statement: PlpgsqlStatement, offset: number, context: ParseContext): SqlUnit[] {
+  const text = parsableText(statement.query, statement.parseMode);
+  if (text === undefined) return [];
+  let stmts;
+  try {
+    stmts = pgQuery().parseSync(text).stmts ?? [];
+  } catch {
+    return [];
   }
-  if (!isObject(value)) return;
-  for (const [key, child] of Object.entries(value)) {
-    if (!isObject(child)) {
-      walkPlpgsql(child, guards, walk);
-      continue;
-    }
-    if (key.startsWith("PLpgSQL_stmt_") && !TRANSPARENT_PLPGSQL.has(key)) walk.opaque.push(key.slice(13));
-    if (key === "PLpgSQL_stmt_execsql") {
-      const query = stringField(objectField(objectField(child, "sqlstmt"), "PLpgSQL_expr"), "query");
-      if (query) walk.statements.push({ query, guards });
-    } else if (key === "PLpgSQL_stmt_perform") {
-      // PERFORM f() is `SELECT f()` to the parser: the call is read (pg_advisory_unlock_all()),
-      // and the block stays opaque (what f does is not).
-      const query = stringField(objectField(objectField(child, "expr"), "PLpgSQL_expr"), "query");
-      if (query?.startsWith(PERFORM_QUERY_PREFIX)) walk.statements.push({ query, guards, performs: true });
-    } else if (key === "PLpgSQL_stmt_block") {
-      const exceptionBlock = objectField(objectField(child, "exceptions"), "PLpgSQL_exception_block");
-      const exceptions = arrayField(exceptionBlock, "exc_list").map((exception) =>
-        objectField(exception as AstObject, "PLpgSQL_exception"),
-      );
-      const handles = exceptions.flatMap((exception) =>
-        arrayField(exception, "conditions").map(
-          (condition) => stringField(objectField(condition as AstObject, "PLpgSQL_condition"), "condname") ?? "",
-        ),
-      );
-      walkPlpgsql(child["body"], { ...guards, handles: [...guards.handles, ...handles] }, walk);
-      // A handler's statements run, like the body's, but only once the body fails (conditional),
-      // and outside its own block's handlers: an error in a handler goes to the enclosing block.
-      for (const exception of exceptions) walkPlpgsql(exception?.["action"], { ...guards, conditional: true }, walk);
-    } else if (key === "PLpgSQL_stmt_if") {
-      walkPlpgsql(child, { ...guards, conditional: true }, walk);
-    } else {
-      walkPlpgsql(child, guards, walk);
-    }
-  }
-}
-
-function sqlErrorCursor(error: unknown): number | undefined {
-  if (!isObject(error)) return undefined;
-  const cursor = objectField(error, "sqlDetails")?.["cursorPosition"];
-  return typeof cursor === "number" ? cursor : undefined;
+  const names = stmts.flatMap((raw) => {
+    const node = unwrap(raw.stmt);
+    return node ? callsIn({ type: node.type, node: node.body }, context) : [];
+  });
+  return calledUnits(names, offset, statement.guards, context);
 }

@@ -66,8 +66,8 @@ function assignedExpression(query: string): string | undefined {
   return undefined;
 }
 
-/** The text to give PostgreSQL's parser for one PL/pgSQL expression, or undefined for a type name. */
-function parsableText(query: string, mode: number): string | undefined {
+/** The text to give PostgreSQL's parser for one PL/pgSQL expression (`PLpgSQL_expr`), or undefined for a type name. */
+export function parsableText(query: string, mode: number): string | undefined {
   if (mode === PARSE_MODE.statement) return query;
   if (mode === PARSE_MODE.typeName) return undefined;
   if (mode === PARSE_MODE.expression) return `SELECT ${query}`;

@@ -22,3 +22,14 @@ export function charOffsets(text: string): (byteOffset: number) => number {
   const bytes = Buffer.from(text, "utf8");
   return (byteOffset) => bytes.subarray(0, byteOffset).toString("utf8").length;
 }
+
+/**
+ * The string offset in `sql` that the parser's cursor points at on an error it raised parsing
+ * `sql` (libpg-query's `sqlDetails.cursorPosition`, 0-based characters); undefined when the error
+ * gives none (libpg-query's PL/pgSQL parser never does).
+ */
+export function syntaxErrorOffset(error: unknown, sql: string): number | undefined {
+  const details = (error as { sqlDetails?: { cursorPosition?: unknown } } | null)?.sqlDetails;
+  const cursor = details?.cursorPosition;
+  return typeof cursor === "number" ? codePointsToCharOffset(sql, cursor) : undefined;
+}

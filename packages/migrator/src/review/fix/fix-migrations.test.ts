@@ -258,6 +258,20 @@ describe("fixMigrations", () => {
     expect(readFileSync(join(folder, "0001_m1.sql"), "utf8")).toContain("ON DELETE cascade;--> statement-breakpoint");
   });
 
+  it("moves an index on a table an earlier migration made by calling a routine it created, as the review sees that table", async () => {
+    const folder = folderOf([
+      [
+        'CREATE FUNCTION "setup"() RETURNS void LANGUAGE sql AS $$ CREATE TABLE "kv" ("k" text, "v" integer) $$;',
+        'SELECT "setup"();',
+      ].join(BREAK),
+      'CREATE INDEX "kv_v_idx" ON "kv" USING btree ("v");',
+    ]);
+    const report = await fixMigrations({ folder, config: { rules: {} } });
+    expect(report.changes).toEqual([
+      '0001_m1.sql:1: index "kv_v_idx" moved, built CONCURRENTLY IF NOT EXISTS outside a transaction',
+    ]);
+  });
+
   it("never edits a statement inside a DO block (its copy in a comment, a conditional ADD CONSTRAINT)", async () => {
     const migrations = [
       'CREATE TABLE "kv" ("k" text, "v" integer);\n',

@@ -131,7 +131,8 @@ export async function fixMigrations(options: FixOptions): Promise<FixReport> {
   const plans: MigrationPlan[] = [];
   const state = new SchemaState();
   for (const migration of folder.migrations) {
-    const parsed = parseMigration(migration.tag, migration.file, migration.sql);
+    // Calls followed as the review follows them: the schema replayed is the one its rules saw.
+    const parsed = parseMigration(migration.tag, migration.file, migration.sql, { followCalls: true });
     const before = state.clone();
     if (wanted.includes(migration)) {
       const plan = planMigration(migration, parsed, before, options.config, left);
@@ -314,8 +315,8 @@ function planMigration(
     }
     if (!parsed.noTransaction && !moved) {
       for (const unit of statement.units) {
-        // A statement inside a DO block runs under its conditions and handlers, and is found in
-        // its text by search (a copy in a comment would do): never edited.
+        // A statement inside a DO block runs under its conditions and handlers, and one of a
+        // called routine's body is not written where it runs: never edited.
         if (unit.guards.inDoBlock) continue;
         const candidate = notValidCandidate(unit, state, parsed.file);
         if (!candidate) continue;

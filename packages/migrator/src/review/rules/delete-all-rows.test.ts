@@ -47,4 +47,10 @@ describe("delete-all-rows", () => {
       'DELETE without WHERE deletes every row of "ai_usage", for every tenant',
     ]);
   });
+
+  it("reports a DELETE in a routine's BEGIN ATOMIC body at the routine's call, not where it is created", async () => {
+    const create = 'CREATE PROCEDURE "expire"() BEGIN ATOMIC DELETE FROM "ai_usage"; END;\n--> statement-breakpoint\n';
+    expect(await review(create + "SELECT 1;")).toEqual([]);
+    expect((await review(create + 'CALL "expire"();')).map((f) => f.line)).toEqual([3]);
+  });
 });

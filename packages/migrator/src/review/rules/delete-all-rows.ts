@@ -44,10 +44,12 @@ export const deleteAllRows: Rule = {
       tables = arrayField(unit.node, "relations").map((relation) => tableName(nodeOf(relation, "RangeVar")));
       verb = "TRUNCATE";
     } else {
-      // A DELETE without WHERE at the top, or in a WITH of another statement; a MERGE that deletes every row it matches on `ON true`.
+      // A DELETE without WHERE at the top, or in a WITH of another statement; a MERGE that deletes
+      // every row it matches on `ON true`. Not one in a routine's `BEGIN ATOMIC` body: it runs when
+      // the routine is called (the call's statement holds it then).
       const deletes = [
         ...(unit.type === "DeleteStmt" ? [{ body: unit.node }] : []),
-        ...findNodes(unit.node, "DeleteStmt"),
+        ...(unit.type === "CreateFunctionStmt" ? [] : findNodes(unit.node, "DeleteStmt")),
       ].filter(({ body }) => !objectField(body, "whereClause") || isConstantTrue(body["whereClause"]));
       tables = deletes.map(({ body }) => tableName(objectField(body, "relation")));
       verb = "DELETE without WHERE";

@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest";
+import { EXAMPLE_CONFIG, reviewExample } from "./testing/review-example.ts";
+
+/** Before the guard baseline, so that missing-guard stays out of these findings. */
+const legacy = { ...EXAMPLE_CONFIG, guardBaseline: "9999" };
+
+const history = ['CREATE TABLE "accounts" ("id" text);\n--> statement-breakpoint\nCREATE TABLE "orders" ("id" text);'];
+
+const WIPE =
+  'CREATE FUNCTION "wipe"() RETURNS void LANGUAGE plpgsql AS $$ BEGIN\n  DROP TABLE "accounts";\n  DELETE FROM "orders";\nEND $$;';
+
+const rulesAndLines = (findings: { rule: string; line: number }[]) => findings.map((f) => [f.rule, f.line]);
+
+describe("the body of a routine the migration creates and then calls", () => {
+  it.each([
+    ["a SELECT", `${WIPE}\n--> statement-breakpoint\nSELECT "wipe"();`, 6],
+    ["a PERFORM in a DO block", `${WIPE}\n--> statement-breakpoint\nDO $$ BEGIN\n  PERFORM "wipe"();\nEND $$;`, 7],
+    [
+      "a CALL of a procedure",
+      'CREATE PROCEDURE "wipe"() LANGUAGE plpgsql AS $$ BEGIN DROP TABLE "accounts"; DELETE FROM "orders"; END $$;\n--> statement-breakpoint\nCALL "wipe"();',
+      3,
+    ],
+    [
+      "a LANGUAGE sql body",
+      'CREATE FUNCTION "wipe"() RETURNS void LANGUAGE sql AS $$ DROP TABLE "accounts"; DELETE FROM "orders" $$;\n--> statement-breakpoint\nSELECT "wipe"();',
+      3,
+    ],
+    [
+      "a BEGIN ATOMIC body",
+      'CREATE TABLE "scratch" ("id" text);\n--> statement-breakpoint\nCREATE PROCEDURE "wipe"() BEGIN ATOMIC DELETE FROM "orders"; DELETE FROM "scratch"; END;\n--> statement-breakpoint\nCALL "wipe"();',
+      5,
+    ],
+  ])("is reviewed at the call, for %s", async (_call, sql, line) => {
+    const findings = await reviewExample({ history, sql }, undefined, legacy);
+    const expected = sql.includes("DROP TABLE")
+      ? [
+          ["drop-statement", line],
+          ["delete-all-rows", line],
+        ]
+      : [["delete-all-rows", line]];
+    expect(rulesAndLines(findings)).toEqual(expected);
+  });
+
+  it("is reported with the routine it is in, since the finding is on the call", async () => {
+    const sql = `${WIPE}\n--> statement-breakpoint\nSELECT "wipe"();`;
+    const findings = await reviewExample({ history, sql }, "drop-statement", legacy);
+    expect(findings.map((f) => f.message)).toEqual([
+      'DROP TABLE "accounts" deletes it for good (in the body of "wipe", which this statement runs)',
+    ]);
+  });
+
+  it("of a routine only created (a trigger function) is not reviewed: it does not run in the migration", async () => {
+    const sql = [
+      'CREATE FUNCTION "purge"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN DELETE FROM "orders"; RETURN NEW; END $$;',
+      "--> statement-breakpoint",
+      'CREATE TRIGGER "purge" AFTER INSERT ON "accounts" FOR EACH ROW EXECUTE FUNCTION "purge"();',
+    ].join("\n");
+    expect(await reviewExample({ history, sql }, undefined, legacy)).toEqual([]);
+  });
+
+  it("changes the schema the later statements see: a table it creates is the migration's own", async () => {
+    const sql = [
+      'CREATE FUNCTION "stage"() RETURNS void LANGUAGE sql AS $$ CREATE TABLE "staging" ("id" text) $$;',
+      "--> statement-breakpoint",
+      'SELECT "stage"();',
+      "--> statement-breakpoint",
+      'DROP TABLE "staging";',
+    ].join("\n");
+    expect(await reviewExample({ history, sql }, "drop-statement", legacy)).toEqual([]);
+  });
+
+  it("is accepted by a review-ignore above the call, for the rules it names only", async () => {
+    const sql = [
+      WIPE,
+      "--> statement-breakpoint",
+      "-- review-ignore drop-statement: accounts moved out",
+      'SELECT "wipe"();',
+    ];
+    const findings = await reviewExample({ history, sql: sql.join("\n") }, undefined, legacy);
+    expect(rulesAndLines(findings)).toEqual([["delete-all-rows", 7]]);
+  });
+
+  it("is accepted by a review-ignore above the PERFORM, or above the DO block around it", async () => {
+    const ignore = "-- review-ignore drop-statement: accounts moved out";
+    const above = [WIPE, "--> statement-breakpoint", ignore, 'DO $$ BEGIN\n  PERFORM "wipe"();\nEND $$;'];
+    const inside = [WIPE, "--> statement-breakpoint", `DO $$ BEGIN\n  ${ignore}\n  PERFORM "wipe"();\nEND $$;`];
+    for (const sql of [above, inside]) {
+      const findings = await reviewExample({ history, sql: sql.join("\n") }, undefined, legacy);
+      expect(findings.map((f) => f.rule)).toEqual(["delete-all-rows"]);
+    }
+  });
+
+  it("that calls a routine running SQL the review cannot read is reported like a DO block that does", async () => {
+    const sql = [
+      'CREATE FUNCTION "run"(q text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE q; END $$;',
+      "--> statement-breakpoint",
+      'CREATE FUNCTION "tidy"() RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM "run"(\'DROP TABLE accounts\'); END $$;',
+      "--> statement-breakpoint",
+      'SELECT "tidy"();',
+    ].join("\n");
+    const findings = await reviewExample({ history, sql }, "dynamic-sql", legacy);
+    expect(findings.map((f) => [f.line, f.message])).toEqual([
+      [
+        5,
+        'calls "run", which this migration creates and which runs SQL the review cannot read (EXECUTE): it cannot see what it does (in the body of "tidy", which this statement runs)',
+      ],
+    ]);
+  });
+
+  it("is read once per call when routines call each other, and the review ends", async () => {
+    const sql = [
+      'CREATE FUNCTION "ping"(n int) RETURNS void LANGUAGE plpgsql AS $$ BEGIN DELETE FROM "orders"; PERFORM "pong"(n); END $$;',
+      "--> statement-breakpoint",
+      'CREATE FUNCTION "pong"(n int) RETURNS void LANGUAGE plpgsql AS $$ BEGIN IF n > 0 THEN PERFORM "ping"(n - 1); END IF; END $$;',
+      "--> statement-breakpoint",
+      'SELECT "ping"(3);',
+    ].join("\n");
+    expect(rulesAndLines(await reviewExample({ history, sql }, undefined, legacy))).toEqual([["delete-all-rows", 5]]);
+  });
+});

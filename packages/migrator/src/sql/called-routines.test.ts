@@ -1,0 +1,210 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadParser, type ParsedMigration, parseMigration } from "./parse-migration.ts";
+
+beforeAll(loadParser);
+
+const parse = (lines: string[]) => parseMigration("0000_a", "0000_a.sql", lines.join("\n"), { followCalls: true });
+
+/** Each statement's units as `[text, line, routine]`: where the review sees them and whose body they are from. */
+const placed = (migration: ParsedMigration) =>
+  migration.statements.map((statement) =>
+    statement.units.map((unit) => [unit.text, migration.positionAt(unit.offset).line, unit.routine]),
+  );
+
+const WIPE =
+  'CREATE FUNCTION "wipe"() RETURNS void LANGUAGE plpgsql AS $$ BEGIN DROP TABLE "accounts"; DELETE FROM "orders"; END $$;';
+
+describe("a routine the migration creates and then calls", () => {
+  it("runs its body at the call: the body's statements are units of the calling statement, placed at the call", () => {
+    const migration = parse([WIPE, "--> statement-breakpoint", "-- Empty the books.", 'SELECT "wipe"();']);
+    expect(placed(migration)).toEqual([
+      [
+        [
+          'CREATE FUNCTION "wipe"() RETURNS void LANGUAGE plpgsql AS $$ BEGIN DROP TABLE "accounts"; DELETE FROM "orders"; END $$',
+          1,
+          undefined,
+        ],
+      ],
+      [
+        ['SELECT "wipe"()', 4, undefined],
+        ['DROP TABLE "accounts"', 4, "wipe"],
+        ['DELETE FROM "orders"', 4, "wipe"],
+      ],
+    ]);
+    const [, drop] = migration.statements[1]?.units ?? [];
+    // Every parse-tree location of a body statement maps to the call, and it runs inside a routine.
+    expect([drop?.source, drop?.sourceOffset, drop?.offset]).toEqual([
+      "",
+      drop?.offset,
+      migration.statements[1]?.units[0]?.offset,
+    ]);
+    expect(drop?.guards).toEqual({ inDoBlock: true, handles: [], conditional: false });
+  });
+
+  it("is read only when calls are followed (the review): otherwise the units are the statements the file spells out", () => {
+    const text = [WIPE, "--> statement-breakpoint", 'SELECT "wipe"();'].join("\n");
+    const units = parseMigration("0000_a", "0000_a.sql", text).statements[1]?.units;
+    expect(units?.map((unit) => unit.text)).toEqual(['SELECT "wipe"()']);
+  });
+
+  it("adds nothing for a routine only created (a trigger function runs later, not in the migration)", () => {
+    const migration = parse([
+      'CREATE FUNCTION "purge"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN DELETE FROM "orders"; RETURN NEW; END $$;',
+      "--> statement-breakpoint",
+      'CREATE TRIGGER "purge" AFTER INSERT ON "accounts" FOR EACH ROW EXECUTE FUNCTION "purge"();',
+      "--> statement-breakpoint",
+      'CREATE POLICY "p" ON "accounts" USING ("purge"() IS NULL);',
+    ]);
+    expect(migration.statements.map((statement) => statement.units.length)).toEqual([1, 1, 1]);
+  });
+
+  it("reads a call made before the routine is created as calling nothing of the migration's", () => {
+    const migration = parse(['SELECT "wipe"();', "--> statement-breakpoint", WIPE]);
+    expect(migration.statements[0]?.units.map((unit) => unit.type)).toEqual(["SelectStmt"]);
+  });
+
+  it("runs the body of a PERFORM in a DO block under the block's guards, placed at the PERFORM", () => {
+    const migration = parse([
+      WIPE,
+      "--> statement-breakpoint",
+      "DO $$ BEGIN",
+      '  IF EXISTS (SELECT 1 FROM "accounts") THEN',
+      '    PERFORM "wipe"();',
+      "  END IF;",
+      "EXCEPTION WHEN undefined_table THEN NULL;",
+      "END $$;",
+    ]);
+    const units = migration.statements[1]?.units ?? [];
+    expect(units.map((unit) => [unit.text, migration.positionAt(unit.offset), unit.guards])).toEqual([
+      [expect.stringMatching(/^DO/), { line: 3, column: 1 }, { inDoBlock: false, handles: [], conditional: false }],
+      ['SELECT "wipe"()', { line: 5, column: 5 }, { inDoBlock: true, handles: ["undefined_table"], conditional: true }],
+      [
+        'DROP TABLE "accounts"',
+        { line: 5, column: 5 },
+        { inDoBlock: true, handles: ["undefined_table"], conditional: true },
+      ],
+      [
+        'DELETE FROM "orders"',
+        { line: 5, column: 5 },
+        { inDoBlock: true, handles: ["undefined_table"], conditional: true },
+      ],
+    ]);
+  });
+
+  it("runs a procedure's body at its CALL, at the top level or in a DO block", () => {
+    const migration = parse([
+      'CREATE PROCEDURE "archive"() LANGUAGE plpgsql AS $$ BEGIN TRUNCATE "orders"; END $$;',
+      "--> statement-breakpoint",
+      'CALL "archive"();',
+      "--> statement-breakpoint",
+      'DO $$ BEGIN\n  CALL "archive"();\nEND $$;',
+    ]);
+    expect(placed(migration).slice(1)).toEqual([
+      [
+        ['CALL "archive"()', 3, undefined],
+        ['TRUNCATE "orders"', 3, "archive"],
+      ],
+      [
+        [expect.stringMatching(/^DO/), 5, undefined],
+        ['TRUNCATE "orders"', 6, "archive"],
+      ],
+    ]);
+  });
+
+  it("reads a LANGUAGE sql body, as a string or BEGIN ATOMIC", () => {
+    const migration = parse([
+      'CREATE FUNCTION "clear"() RETURNS void LANGUAGE sql AS $$ DELETE FROM "orders" $$;',
+      "--> statement-breakpoint",
+      'CREATE PROCEDURE "drain"() LANGUAGE sql BEGIN ATOMIC DELETE FROM "accounts"; DELETE FROM "orders"; END;',
+      "--> statement-breakpoint",
+      'SELECT "clear"();',
+      "--> statement-breakpoint",
+      'CALL "drain"();',
+    ]);
+    expect(placed(migration).slice(2)).toEqual([
+      [
+        ['SELECT "clear"()', 5, undefined],
+        ['DELETE FROM "orders"', 5, "clear"],
+      ],
+      [
+        ['CALL "drain"()', 7, undefined],
+        ['DELETE FROM "accounts"', 7, "drain"],
+        ['DELETE FROM "orders"', 7, "drain"],
+      ],
+    ]);
+  });
+
+  it("follows the routines a body calls, and reads each once per call: recursion ends", () => {
+    const migration = parse([
+      'CREATE FUNCTION "ping"(n int) RETURNS void LANGUAGE plpgsql AS $$ BEGIN DELETE FROM "a"; PERFORM "pong"(n - 1); PERFORM "ping"(n - 1); END $$;',
+      "--> statement-breakpoint",
+      'CREATE FUNCTION "pong"(n int) RETURNS void LANGUAGE plpgsql AS $$ BEGIN DELETE FROM "b"; IF n > 0 THEN PERFORM "ping"(n); END IF; END $$;',
+      "--> statement-breakpoint",
+      'SELECT "ping"(3), "pong"(3);',
+    ]);
+    expect(migration.statements[2]?.units.map((unit) => [unit.text, unit.routine])).toEqual([
+      ['SELECT "ping"(3), "pong"(3)', undefined],
+      ['DELETE FROM "a"', "ping"],
+      ['SELECT "pong"(n - 1)', "ping"],
+      ['DELETE FROM "b"', "pong"],
+      ['SELECT "ping"(n)', "pong"],
+      ['SELECT "ping"(n - 1)', "ping"],
+    ]);
+  });
+
+  it("matches a call by name: every overload's body is read, a replaced one's no longer, a dropped one's not at all", () => {
+    const migration = parse([
+      'CREATE FUNCTION "f"(x int) RETURNS void LANGUAGE sql AS $$ DELETE FROM "a" $$;',
+      "--> statement-breakpoint",
+      'CREATE FUNCTION "f"(x text) RETURNS void LANGUAGE sql AS $$ DELETE FROM "b" $$;',
+      "--> statement-breakpoint",
+      'CREATE OR REPLACE FUNCTION "f"(x integer) RETURNS void LANGUAGE sql AS $$ DELETE FROM "c" $$;',
+      "--> statement-breakpoint",
+      'SELECT "f"(1);',
+      "--> statement-breakpoint",
+      'DROP FUNCTION "f"(text);',
+      "--> statement-breakpoint",
+      'SELECT "f"(2);',
+      "--> statement-breakpoint",
+      'DROP FUNCTION "f";',
+      "--> statement-breakpoint",
+      'SELECT "f"(3);',
+    ]);
+    const texts = (index: number) => migration.statements[index]?.units.slice(1).map((unit) => unit.text);
+    expect([texts(3), texts(5), texts(7)]).toEqual([['DELETE FROM "b"', 'DELETE FROM "c"'], ['DELETE FROM "c"'], []]);
+  });
+
+  it("reads a routine created in the same statement or in a DO block, and a call in an assignment", () => {
+    const migration = parse([
+      'CREATE FUNCTION "g"() RETURNS int LANGUAGE sql AS $$ DELETE FROM "a" RETURNING 1 $$; SELECT "g"();',
+      "--> statement-breakpoint",
+      "DO $$ DECLARE n int; BEGIN",
+      '  CREATE FUNCTION "h"() RETURNS int LANGUAGE sql AS $h$ DELETE FROM "b" RETURNING 1 $h$;',
+      '  n := "h"();',
+      "END $$;",
+    ]);
+    expect(placed(migration)).toEqual([
+      [
+        [expect.stringMatching(/^CREATE FUNCTION "g"/), 1, undefined],
+        ['SELECT "g"()', 1, undefined],
+        ['DELETE FROM "a" RETURNING 1', 1, "g"],
+      ],
+      [
+        [expect.stringMatching(/^DO/), 3, undefined],
+        [expect.stringMatching(/^CREATE FUNCTION "h"/), 4, undefined],
+        ['DELETE FROM "b" RETURNING 1', 5, "h"],
+      ],
+    ]);
+  });
+
+  it("does not follow a call in a DDL statement's expressions (a policy's, a new table's default)", () => {
+    const migration = parse([
+      'CREATE FUNCTION "g"() RETURNS text LANGUAGE sql AS $$ DELETE FROM "a" RETURNING \'x\' $$;',
+      "--> statement-breakpoint",
+      'CREATE TABLE "t" ("c" text DEFAULT "g"());',
+      "--> statement-breakpoint",
+      'CREATE POLICY "p" ON "t" USING ("c" = "g"());',
+    ]);
+    expect(migration.statements.map((statement) => statement.units.length)).toEqual([1, 1, 1]);
+  });
+});
