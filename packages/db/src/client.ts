@@ -7,7 +7,9 @@
  * (background work for an organization, no user), from `@repo/db`.
  *
  * Every context is one transaction on a connection leased for the call:
- * - it runs as `authenticated` with the tenant and user set for that transaction only;
+ * - it runs as `authenticated` with the tenant and user set for that transaction only, and names
+ *   resolved in `pg_catalog`, `public`, `pg_temp` alone (`CONTEXT_SEARCH_PATH`), whatever path the
+ *   connection brought;
  * - `withTenantContext` checks, inside that transaction and before `fn` runs, that the user is a
  *   member of the organization (`TenantMembershipError` otherwise);
  * - nesting is refused (`NestedContextError`): a context inside a context would either leave the
@@ -292,20 +294,33 @@ interface ContextState {
 }
 
 /**
+ * The `search_path` of every context's transaction, set with its other settings: PostgreSQL's own
+ * catalog first, then `public`, which holds all of Trovella's tables and the `vector` extension
+ * (its types, functions and operators), temporary tables last (`drizzle`'s bookkeeping is not
+ * read by app code). Whatever path the connection brings (a database or role default, the
+ * server's `"$user"`, a session `SET`) then cannot put another schema's object in the place of
+ * `member`, a tenant table, a function or an operator: not a schema named `authenticated`, not a
+ * temporary table of the connection.
+ */
+const CONTEXT_SEARCH_PATH = "pg_catalog, public, pg_temp";
+
+/**
  * Session state `fn` may have created, discarded inside the transaction before it commits, so it
  * never reaches the next user of the connection (with a transaction-mode pooler, the next
  * transaction on that server connection may be anyone's). `RESET ALL` leaves the session user
  * (which a superuser login can change) and the role alone: the session user is set back to the
  * login by name (on PGlite `SET SESSION AUTHORIZATION DEFAULT`, and even a rollback, leave it as
  * `fn` set it; `DEFAULT` when the login is not known yet), and `RESET ROLE` comes last.
- * `DISCARD TEMP` drops temporary tables, which would otherwise shadow the real tables of the same
- * name for the next tenant.
+ * `DISCARD TEMP` drops temporary tables, which would otherwise outlive the request: the next
+ * tenant on the connection could read them (as `pg_temp.<name>`), and outside a context they
+ * shadow the real tables of the same name.
  */
 function discardStatements(login: string | undefined): string[] {
   return [
     "close all",
     "unlisten *",
-    "select pg_advisory_unlock_all()",
+    // Qualified, as fn may have set any search_path.
+    "select pg_catalog.pg_advisory_unlock_all()",
     "discard temp",
     `set session authorization ${login === undefined ? "default" : quoteIdent(login)}`,
     "reset all",
@@ -449,7 +464,7 @@ function guardedTransaction(tx: Transaction, state: ContextState): Transaction {
 /** What a context sets up in its transaction before `fn` runs. */
 interface ContextSetup {
   caller: string;
-  /** `app.*` settings for this transaction. */
+  /** `app.*` settings for this transaction (runContext adds `search_path`). */
   settings: Record<string, string>;
   /** Runs as `authenticated` after the settings; throws to refuse the context. */
   check(tx: Transaction): Promise<void>;
@@ -466,9 +481,13 @@ async function runContext<T>(setup: ContextSetup, fn: (tx: Transaction) => Promi
   const client = (database as unknown as { $client?: unknown }).$client;
   const onPool = client instanceof pg.Pool;
   const body = async (tx: Transaction): Promise<T> => {
-    const assignments = Object.entries(setup.settings).map(([name, value]) => sql`set_config(${name}, ${value}, true)`);
+    // One round trip, every name qualified: this statement is parsed under the path the
+    // connection brought; the membership check and everything after it, under CONTEXT_SEARCH_PATH.
+    const assignments = Object.entries({ ...setup.settings, search_path: CONTEXT_SEARCH_PATH }).map(
+      ([name, value]) => sql`pg_catalog.set_config(${name}, ${value}, true)`,
+    );
     const started = await tx.execute(
-      sql`select session_user::text as login, ${sql.join(assignments, sql`, `)}, set_config('role', 'authenticated', true)`,
+      sql`select session_user::pg_catalog.text as login, ${sql.join(assignments, sql`, `)}, pg_catalog.set_config('role', 'authenticated', true)`,
     );
     state.login = (started as unknown as { rows: { login: string }[] }).rows[0]?.login;
     const discards = discardStatements(state.login);
@@ -573,11 +592,11 @@ async function runOnLeasedConnection<T>(
 
 /**
  * Runs `fn` in one transaction as a member of an organization: sets `app.tenant_id` and
- * `app.user_id` for this transaction only and switches to the `authenticated` role, so every
- * statement in `fn` is subject to the RLS policies; first checks, in the same transaction, that
- * the user is a member of the organization (one indexed lookup on `member`), or throws
- * `TenantMembershipError` before `fn` runs. See the file comment for nesting, kept `tx`, session
- * state and pool timeouts.
+ * `app.user_id` for this transaction only, pins its `search_path` and switches to the
+ * `authenticated` role, so every statement in `fn` is subject to the RLS policies; first checks,
+ * in the same transaction, that the user is a member of the organization (one indexed lookup on
+ * `member`), or throws `TenantMembershipError` before `fn` runs. See the file comment for the
+ * search path, nesting, kept `tx`, session state and pool timeouts.
  *
  * @example
  * const plans = await withTenantContext(orgId, userId, (tx) => tx.select().from(researchPlan));

@@ -316,6 +316,10 @@ describe("session state left by fn", () => {
       },
       single.db,
     );
+    const between = (await single.db.execute(
+      sql`select current_setting('statement_timeout') as timeout, current_setting('search_path') as path`,
+    )) as unknown as { rows: { timeout: string; path: string }[] };
+    expect(between.rows).toEqual(before.rows);
     const next = await withTenantContext(
       "org_b",
       "u_b",
@@ -335,7 +339,8 @@ describe("session state left by fn", () => {
       single.db,
     );
     expect(next.plans).toEqual(["plan_b"]);
-    expect(next.settings).toEqual(before.rows);
+    // Inside a context the search_path is the context's own (tenant-context-search-path.db.test.ts).
+    expect(next.settings).toEqual([{ timeout: before.rows[0]?.timeout, path: "pg_catalog, public, pg_temp" }]);
     expect(next.cursor).toBe("no cursor");
     const bare = (await single.db.execute(
       sql`select current_user as role, coalesce(current_setting('app.tenant_id', true), '') as tenant`,
