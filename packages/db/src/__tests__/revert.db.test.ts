@@ -128,17 +128,41 @@ describe("a reverting migration on a real database", () => {
     },
   );
 
-  it("reverting the earlier 0009 on the full history removes exactly what 0009 added", async () => {
-    const [after8, after9, afterLast] = [catalogs[8], catalogs[9], catalogs[entries.length - 1]];
-    if (!after8 || !after9 || !afterLast) throw new Error("needs the catalogs recorded by the tests above");
+  it("reverting the earlier 0008 on the full history removes exactly what 0008 added", async () => {
+    const [after7, after8, afterLast] = [catalogs[7], catalogs[8], catalogs[entries.length - 1]];
+    if (!after7 || !after8 || !afterLast) throw new Error("needs the catalogs recorded by the tests above");
     const scratch = scratchMigrations();
     try {
-      const plan = await planRevert({ folder: scratch.dir, tag: "0009" });
+      const plan = await planRevert({ folder: scratch.dir, tag: "0008" });
       const reverted = await catalogWith(t.driver, plan.migration.sql);
-      expect(diffCatalogs(afterLast, reverted)).toEqual(diffCatalogs(after9, after8));
+      expect(diffCatalogs(afterLast, reverted)).toEqual(diffCatalogs(after8, after7));
     } finally {
       scratch.remove();
     }
+  });
+
+  it("reverting 0009 on the full history, once 0017 (which re-keyed its table) is reverted, removes exactly what 0009 added", async () => {
+    const [after8, after9, after16, after17] = [catalogs[8], catalogs[9], catalogs[16], catalogs[17]];
+    const afterLast = catalogs[entries.length - 1];
+    const rekey = entries[17];
+    expect(rekey?.tag).toBe("0017_tenant-chunk-source-key");
+    if (!after8 || !after9 || !after16 || !after17 || !afterLast || !rekey)
+      throw new Error("needs the catalogs recorded by the tests above");
+    const scratch = scratchMigrations();
+    try {
+      writeRevert(await planRevert({ folder: scratch.dir, tag: "0017" }));
+      // The revert of 0017 works CONCURRENTLY: applied for real, then undone by applying 0017 again.
+      await applyMigration(t.driver, readMigrationFolder(scratch.dir).migrations.at(-1) as Entry);
+      const withoutRekey = await catalogSnapshot(t.driver);
+      expect(diffCatalogs(afterLast, withoutRekey)).toEqual(diffCatalogs(after17, after16));
+      const plan = await planRevert({ folder: scratch.dir, tag: "0009" });
+      const reverted = await catalogWith(t.driver, plan.migration.sql);
+      expect(diffCatalogs(withoutRekey, reverted)).toEqual(diffCatalogs(after9, after8));
+    } finally {
+      await applyMigration(t.driver, rekey);
+      scratch.remove();
+    }
+    expect(await catalogSnapshot(t.driver)).toEqual(afterLast);
   });
 });
 

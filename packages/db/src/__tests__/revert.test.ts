@@ -18,6 +18,8 @@ import { refusal } from "../testing/revert-refusal.ts";
 import { runCommand } from "../testing/run-command.ts";
 
 type Tables = Record<string, { columns: Record<string, unknown> }>;
+/** A table in Drizzle Kit's JSON of a schema: its columns and indexes by name. */
+type PgTableJson = { columns: Record<string, unknown>; indexes: Record<string, unknown> };
 
 const SCHEMA_FOLDER = fileURLToPath(new URL("../schema", import.meta.url));
 
@@ -30,6 +32,16 @@ afterEach(() => {
 function scratchUpTo(idx?: number): ScratchMigrations {
   scratch = scratchMigrations(idx);
   return scratch;
+}
+
+/**
+ * The whole history with 0017 reverted first: 0017 re-keyed 0009's table, so reverting 0009 on the
+ * history as it is now takes the revert of 0017 before it.
+ */
+async function historyWith0017Reverted(): Promise<ScratchMigrations> {
+  const s = scratchUpTo();
+  writeRevert(await planRevert({ folder: s.dir, tag: "0017" }));
+  return s;
 }
 
 /** The schema module without some exports: the TypeScript schema "changed back". */
@@ -86,8 +98,8 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
     },
   );
 
-  it("leaves the TypeScript schema without drift once it is changed back (reverting 0009)", async () => {
-    const s = scratchUpTo();
+  it("leaves the TypeScript schema without drift once it is changed back (reverting 0009 on the full history, after 0017)", async () => {
+    const s = await historyWith0017Reverted();
     const plan = await planRevert({ folder: s.dir, schemaFolder: SCHEMA_FOLDER, tag: "0009" });
     const reverted = generateDrizzleJson(
       schemaWithout("documentChunk", "documentChunkRelations", "documentSourceTableEnum"),
@@ -103,8 +115,8 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
     ]);
   });
 
-  it("drops the extension 0009 created, after the table that used it", async () => {
-    const s = scratchUpTo();
+  it("drops the extension 0009 created, after the table that used it (on the full history, after 0017)", async () => {
+    const s = await historyWith0017Reverted();
     const plan = await planRevert({ folder: s.dir, tag: "0009" });
     const statements = plan.statements.map((st) => st.sql.trim());
     const dropTable = statements.findIndex((st) => st.startsWith('DROP TABLE "document_chunk"'));
@@ -121,16 +133,39 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
     expect(plan.notes.join("\n")).toMatch(/REVOKE on "ai_model", "ai_model_pricing": the revert drops them/);
   });
 
-  it("reverts an earlier migration that no later one touches (0009), without drift against the changed-back schema", async () => {
+  it("reverts an earlier migration that no later one touches (0008) on the full history, without drift against the changed-back schema", async () => {
     const s = scratchUpTo();
-    const plan = await planRevert({ folder: s.dir, tag: "0009" });
+    const plan = await planRevert({ folder: s.dir, tag: "0008" });
     expect(plan.wasLast).toBe(false);
     expect(plan.checkedLater).toEqual(
       s
         .journal()
-        .entries.slice(10)
+        .entries.slice(9)
         .map((e) => e.tag),
     );
+    // The TypeScript schema changed back: ai_usage without the two columns and the index 0008 added.
+    const reverted = generateDrizzleJson(schema) as { tables: Record<string, PgTableJson> };
+    const aiUsage = reverted.tables["public.ai_usage"];
+    if (!aiUsage) throw new Error("no ai_usage in the schema");
+    for (const column of ["correlation_id", "embedding_count"]) {
+      expect(aiUsage.columns).toHaveProperty(column);
+      delete aiUsage.columns[column];
+    }
+    expect(aiUsage.indexes).toHaveProperty("ai_usage_correlationId_idx");
+    delete aiUsage.indexes["ai_usage_correlationId_idx"];
+    expect(await generateMigration(plan.migration.snapshot as never, reverted as never)).toEqual([]);
+  });
+
+  it("reverts 0009 on the full history once 0017 is reverted: every later migration checked, the revert of 0017 too", async () => {
+    const s = await historyWith0017Reverted();
+    const plan = await planRevert({ folder: s.dir, tag: "0009" });
+    expect(plan.wasLast).toBe(false);
+    const later = s
+      .journal()
+      .entries.slice(10)
+      .map((e) => e.tag);
+    expect(later.at(-1)).toBe(`${String(later.length + 9).padStart(4, "0")}_revert_0017_tenant-chunk-source-key`);
+    expect(plan.checkedLater).toEqual(later);
     const reverted = generateDrizzleJson(
       schemaWithout("documentChunk", "documentChunkRelations", "documentSourceTableEnum"),
     );
@@ -180,8 +215,8 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
     );
     expect((await refusal(planRevert({ folder: s.dir, tag: "0000" }))).code).toBe("first-migration");
     expect((await refusal(planRevert({ folder: s.dir, name: "undo chunks" }))).code).toBe("invalid-name");
-    const named = await planRevert({ folder: s.dir, tag: "0009", name: "undo-chunks" });
-    expect(named.migration.entry.tag).toBe(`${String(s.entries().length).padStart(4, "0")}_undo-chunks`);
+    const named = await planRevert({ folder: s.dir, tag: "0008", name: "undo-usage-columns" });
+    expect(named.migration.entry.tag).toBe(`${String(s.entries().length).padStart(4, "0")}_undo-usage-columns`);
   });
 
   it("refuses an invalid folder in its own words: db:revert wrote nothing (not db:migrate's 'nothing was applied')", async () => {
@@ -336,17 +371,39 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
   });
 });
 
-describe("the Rollback Strategy page", () => {
-  it("shows the file db:revert really writes for 0009", async () => {
-    const page = readFileSync(fileURLToPath(new URL("../../../../docs/rollback-strategy.md", import.meta.url)), "utf8");
-    const shown = /The file it wrote[^\n]*\n\n```sql\n([\s\S]*?)```/.exec(page)?.[1];
-    const s = scratchUpTo();
-    const plan = await planRevert({ folder: s.dir, tag: "0009" });
-    expect(shown?.trimEnd()).toBe(plan.migration.sql.trimEnd());
-  });
-});
-
 describe("db:revert unwinds an earlier migration once the later ones that build on it are reverted", () => {
+  it("refuses 0009 on the full history, naming 0017's keys and the columns they cover, until 0017 is reverted", async () => {
+    const s = scratchUpTo();
+    const refused = await refusal(planRevert({ folder: s.dir, tag: "0009" }));
+    expect(refused.code).toBe("later-migration-conflict");
+    const rekey = "0017_tenant-chunk-source-key";
+    expect(refused.conflicts).toEqual([
+      ...["document_chunk_source_idx", "document_chunk_tenant_source_idx"].map((index) => ({
+        object: 'table "document_chunk"',
+        migration: rekey,
+        touches: `changes index "${index}" on "document_chunk"`,
+      })),
+      ...["organization_id", "source_table", "source_id", "chunk_index"].map((column) => ({
+        object: 'table "document_chunk"',
+        migration: rekey,
+        touches: `references column "document_chunk"."${column}"`,
+      })),
+    ]);
+    expect(refused.fix).toContain(`newest first: db:revert ${rekey}`);
+    const last = s.entries().length;
+    writeRevert(await planRevert({ folder: s.dir, tag: "0017" }));
+    writeRevert(await planRevert({ folder: s.dir, tag: "0009" }));
+    expect(
+      s
+        .journal()
+        .entries.map((e) => e.tag)
+        .slice(last),
+    ).toEqual([
+      `${String(last).padStart(4, "0")}_revert_${rekey}`,
+      `${String(last + 1).padStart(4, "0")}_revert_0009_add-document-chunk-table`,
+    ]);
+  });
+
   it("refuses 0004 until 0008, 0007, 0006 and 0005 are reverted, newest first, then allows it", async () => {
     // The history as far as 0010: committed migrations never change, so the reverts' numbers do not either.
     const s = scratchUpTo(10);

@@ -41,7 +41,9 @@ export const documentChunk = pgTable(
   (t) => [
     ...tenantPolicies("document_chunk"),
     index("document_chunk_organizationId_idx").on(t.organizationId),
-    uniqueIndex("document_chunk_source_idx").on(t.sourceTable, t.sourceId, t.chunkIndex),
+    // Unique per tenant: a key across tenants would tell one tenant that another's source id exists
+    // (its insert fails) and let it take that id first (0017).
+    uniqueIndex("document_chunk_tenant_source_idx").on(t.organizationId, t.sourceTable, t.sourceId, t.chunkIndex),
     index("document_chunk_embedding_idx").using("hnsw", t.embedding.op("halfvec_ip_ops")),
     index("document_chunk_search_vector_idx").using("gin", t.searchVector),
   ],
