@@ -21,35 +21,23 @@ import {
   AbortedTransactionError,
 } from "../client.ts";
 import { member, organization, researchPlan, user } from "../schema/index.ts";
-import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
+import type { TestDatabase } from "../testing/test-database.ts";
+import { type TwoTenants, twoTenants } from "../testing/two-tenants.ts";
 import { testResources } from "../testing/test-resources.ts";
 
 const resources = testResources();
 
+let tenants: TwoTenants;
 let t: TestDatabase;
-/** On the server, a pool of one connection, so "the next request" is on the same connection. */
+/** On the server, a pool of one connection (see {@link TwoTenants}). */
 let single: DatabaseHandle;
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  await t.db.insert(organization).values([
-    { id: "org_a", name: "A", slug: "a" },
-    { id: "org_b", name: "B", slug: "b" },
-  ]);
-  await t.db.insert(user).values(["u_a", "u_b"].map((id) => ({ id, name: id, email: `${id}@example.com` })));
-  await t.db.insert(member).values([
-    { id: "m_a", organizationId: "org_a", userId: "u_a", role: "member" },
-    { id: "m_b", organizationId: "org_b", userId: "u_b", role: "owner" },
-  ]);
-  await t.db.insert(researchPlan).values([
-    { id: "plan_a", organizationId: "org_a", title: "A's plan", question: "?" },
-    { id: "plan_b", organizationId: "org_b", title: "B's plan", question: "?" },
-  ]);
-  single = t.engine === "postgres" ? createDatabase(t.connection, { max: 1 }) : { db: t.db, close: async () => {} };
+  tenants = await twoTenants(["u_a", "u_b"]);
+  ({ t, single } = tenants);
 });
 afterAll(async () => {
-  await single?.close();
-  await t?.close();
+  await tenants?.close();
 });
 
 const planIds = (tx: Transaction) =>

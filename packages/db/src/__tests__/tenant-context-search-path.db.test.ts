@@ -10,7 +10,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SQL, sql } from "drizzle-orm";
 import {
-  createDatabase,
   type DatabaseHandle,
   TenantMembershipError,
   type Transaction,
@@ -18,8 +17,9 @@ import {
   withTenantJob,
   withUserContext,
 } from "../client.ts";
-import { member, organization, researchPlan, user } from "../schema/index.ts";
-import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
+import { researchPlan } from "../schema/index.ts";
+import type { TestDatabase } from "../testing/test-database.ts";
+import { type TwoTenants, twoTenants } from "../testing/two-tenants.ts";
 import { testResources } from "../testing/test-resources.ts";
 
 const resources = testResources();
@@ -27,30 +27,17 @@ const resources = testResources();
 /** The path every context's transaction runs under. */
 const PINNED_PATH = "pg_catalog, public, pg_temp";
 
+let tenants: TwoTenants;
 let t: TestDatabase;
-/** On the server, a pool of one connection, so what the test sets on the session is what the context gets. */
+/** On the server, a pool of one connection (see {@link TwoTenants}). */
 let single: DatabaseHandle;
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  await t.db.insert(organization).values([
-    { id: "org_a", name: "A", slug: "a" },
-    { id: "org_b", name: "B", slug: "b" },
-  ]);
-  await t.db.insert(user).values(["alice", "bob"].map((id) => ({ id, name: id, email: `${id}@example.com` })));
-  await t.db.insert(member).values([
-    { id: "m_alice", organizationId: "org_a", userId: "alice", role: "member" },
-    { id: "m_bob", organizationId: "org_b", userId: "bob", role: "owner" },
-  ]);
-  await t.db.insert(researchPlan).values([
-    { id: "plan_a", organizationId: "org_a", title: "A's plan", question: "?" },
-    { id: "plan_b", organizationId: "org_b", title: "B's plan", question: "?" },
-  ]);
-  single = t.engine === "postgres" ? createDatabase(t.connection, { max: 1 }) : { db: t.db, close: async () => {} };
+  tenants = await twoTenants(["alice", "bob"]);
+  ({ t, single } = tenants);
 });
 afterAll(async () => {
-  await single?.close();
-  await t?.close();
+  await tenants?.close();
 });
 
 async function rows<T>(tx: Pick<Transaction, "execute">, query: SQL): Promise<T[]> {
