@@ -117,4 +117,42 @@ describe("the body of a routine the migration creates and then calls", () => {
     ].join("\n");
     expect(rulesAndLines(await reviewExample({ history, sql }, undefined, legacy))).toEqual([["delete-all-rows", 5]]);
   });
+
+  it("is reviewed under the routine's new name after ALTER FUNCTION … RENAME TO", async () => {
+    const sql = `${WIPE}\n--> statement-breakpoint\nALTER FUNCTION "wipe"() RENAME TO "tidy";\n--> statement-breakpoint\nSELECT "tidy"();`;
+    const findings = await reviewExample({ history, sql }, undefined, legacy);
+    expect(findings.map((f) => [f.rule, f.line, f.message.replace(/^.*\(in/, "(in")])).toEqual([
+      ["drop-statement", 8, '(in the body of "tidy", which this statement runs)'],
+      ["delete-all-rows", 8, '(in the body of "tidy", which this statement runs)'],
+    ]);
+  });
+
+  it("is reviewed for the expressions an ALTER TABLE runs on existing rows, and for EXPLAIN ANALYZE", async () => {
+    const calls = [
+      'ALTER TABLE "accounts" ADD COLUMN "x" text DEFAULT "wipe"();',
+      'ALTER TABLE "orders" ADD CONSTRAINT "c" CHECK ("wipe"() IS NULL);',
+      'EXPLAIN ANALYZE SELECT "wipe"();',
+    ];
+    for (const call of calls) {
+      const findings = await reviewExample(
+        { history, sql: `${WIPE}\n--> statement-breakpoint\n${call}` },
+        "drop-statement",
+        legacy,
+      );
+      expect(rulesAndLines(findings), call).toEqual([["drop-statement", 6]]);
+    }
+  });
+
+  it("fails closed on a chain of calls deeper than the review's stack: the call is a parse error, not a statement doing nothing", async () => {
+    const functions = Array.from(
+      { length: 4000 },
+      (_, i) =>
+        `CREATE FUNCTION "f${i}"() RETURNS void LANGUAGE plpgsql AS $$ BEGIN ${i === 0 ? 'DELETE FROM "orders";' : `PERFORM "f${i - 1}"();`} END $$;`,
+    );
+    const sql = [...functions, 'SELECT "f3999"();'].join("\n--> statement-breakpoint\n");
+    const findings = await reviewExample({ history, sql }, undefined, legacy);
+    expect(findings.map((f) => [f.rule, f.line, f.message.slice(0, 40)])).toEqual([
+      [expect.stringMatching(/^(parse-error|delete-all-rows)$/), 8001, expect.any(String)],
+    ]);
+  }, 60_000);
 });

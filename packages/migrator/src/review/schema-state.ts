@@ -310,7 +310,7 @@ export class SchemaState {
   private createTable(node: AstObject, origin: Origin): void {
     const relation = objectField(node, "relation");
     const name = tableName(relation);
-    if (!stringField(relation, "relname") || this.tables.has(name)) return;
+    if (!stringField(relation, "relname") || this.tables.has(name) || isTemporary(relation)) return;
     const qualified = qualifiedName(relation);
     const table: TableInfo = {
       columns: new Map(),
@@ -368,12 +368,12 @@ export class SchemaState {
    * column list first), none NOT NULL, with the query's rows unless WITH NO DATA. Where the
    * columns cannot be read (a `*` over a view or a function), the table is taken to have every
    * column of every table the query reads: a copy of a tenant table's rows then counts as a tenant
-   * table. Materialized views are not tables to the rules.
+   * table. Materialized views and temporary tables are not tables to the rules.
    */
   private createTableAs(into: AstObject | undefined, query: AstObject | undefined, origin: Origin): void {
     const relation = objectField(into, "rel");
     const name = tableName(relation);
-    if (!stringField(relation, "relname") || this.tables.has(name)) return;
+    if (!stringField(relation, "relname") || this.tables.has(name) || isTemporary(relation)) return;
     const table: TableInfo = { columns: new Map(), rowLevelSecurity: false, policies: [], createdIn: origin.file };
     if (into?.["skipData"] !== true) table.filledIn = origin.file;
     const read = queryColumns(query, (source) => this.tables.get(tableName(source))?.columns);
@@ -583,4 +583,12 @@ function withoutInto(select: AstObject): AstObject {
   const { intoClause: _into, ...query } = select;
   const larg = objectField(select, "larg");
   return larg ? { ...query, larg: withoutInto(larg) } : query;
+}
+
+/**
+ * Whether a `CREATE TABLE` or `… INTO` names a temporary table (`TEMP`): it goes with the
+ * migration's session, so it is no table of the schema (no tenant's rows are left in it).
+ */
+function isTemporary(relation: AstObject | undefined): boolean {
+  return stringField(relation, "relpersistence") === "t";
 }

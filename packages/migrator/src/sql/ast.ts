@@ -116,3 +116,16 @@ export function constantText(value: unknown): string | undefined {
   if (boolean) return boolean["boolval"] === true ? "true" : "false";
   return undefined;
 }
+
+/**
+ * Whether a statement's boolean option (`VACUUM (FULL)`, `EXPLAIN (ANALYZE off)`) is on: given,
+ * and not turned off by `false`, `off`, `no` or `0`.
+ */
+export function optionOn(options: unknown[], name: string): boolean {
+  const option = options.map((o) => nodeOf(o, "DefElem")).find((o) => stringField(o, "defname") === name);
+  if (!option) return false;
+  const arg = option["arg"];
+  if (arg === undefined) return true;
+  const text = stringField(nodeOf(arg, "String"), "sval") ?? String(nodeOf(arg, "Integer")?.["ival"] ?? 0);
+  return !["false", "off", "no", "0"].includes(text.toLowerCase());
+}

@@ -1,5 +1,6 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { loadParser, type ParsedMigration, parseMigration } from "./parse-migration.ts";
+import { pgQuery } from "./pg-query.ts";
 
 beforeAll(loadParser);
 
@@ -206,5 +207,112 @@ describe("a routine the migration creates and then calls", () => {
       'CREATE POLICY "p" ON "t" USING ("c" = "g"());',
     ]);
     expect(migration.statements.map((statement) => statement.units.length)).toEqual([1, 1, 1]);
+  });
+
+  it("follows a routine renamed by ALTER FUNCTION, ALTER PROCEDURE or ALTER ROUTINE under its new name only", () => {
+    const migration = parse([
+      WIPE,
+      "--> statement-breakpoint",
+      'ALTER FUNCTION "wipe"() RENAME TO "tidy";',
+      "--> statement-breakpoint",
+      'SELECT "wipe"(), "tidy"();',
+      "--> statement-breakpoint",
+      'CREATE PROCEDURE "p"(n int) LANGUAGE sql AS $$ DELETE FROM "b" $$;',
+      "--> statement-breakpoint",
+      'ALTER ROUTINE "p" RENAME TO "q";',
+      "--> statement-breakpoint",
+      'CALL "q"(1);',
+    ]);
+    const bodies = (index: number) =>
+      migration.statements[index]?.units.slice(1).map((unit) => [unit.text, unit.routine]);
+    expect([bodies(2), bodies(5)]).toEqual([
+      [
+        ['DROP TABLE "accounts"', "tidy"],
+        ['DELETE FROM "orders"', "tidy"],
+      ],
+      [['DELETE FROM "b"', "q"]],
+    ]);
+  });
+
+  it("fails the calling statement (parse error) when a chain of calls is deeper than the stack, rather than reading part of it", () => {
+    const functions = Array.from(
+      { length: 4000 },
+      (_, i) =>
+        `CREATE FUNCTION "f${i}"() RETURNS void LANGUAGE plpgsql AS $$ BEGIN ${i === 0 ? 'DELETE FROM "orders";' : `PERFORM "f${i - 1}"();`} END $$;`,
+    );
+    const call = parse(
+      [...functions, 'SELECT "f3999"();'].flatMap((sql) => [sql, "--> statement-breakpoint"]).slice(0, -1),
+    ).statements.at(-1);
+    const readToTheEnd = call?.units.some((unit) => unit.type === "DeleteStmt") ?? false;
+    expect(readToTheEnd || /Maximum call stack size exceeded/.test(call?.parseError?.message ?? "")).toBe(true);
+  });
+
+  it("parses each routine's body once per migration, however many statements call it", () => {
+    const parsePlPgSQL = vi.spyOn(pgQuery(), "parsePlPgSQLSync");
+    try {
+      const migration = parse([
+        WIPE,
+        "--> statement-breakpoint",
+        'CREATE FUNCTION "outer"() RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM "wipe"(); END $$;',
+        "--> statement-breakpoint",
+        'SELECT "outer"();',
+        "--> statement-breakpoint",
+        'SELECT "outer"(), "wipe"();',
+        "--> statement-breakpoint",
+        'DO $$ BEGIN PERFORM "outer"(); END $$;',
+      ]);
+      const bodiesRead = parsePlPgSQL.mock.calls.filter(([sql]) => sql.startsWith("CREATE FUNCTION"));
+      // Once when each is created (what it runs that the review cannot read), once when first called.
+      expect(bodiesRead).toHaveLength(4);
+      // Each call still reads each routine once, with its own guards.
+      expect(migration.statements.slice(2).map((statement) => statement.units.map((unit) => unit.routine))).toEqual([
+        [undefined, "outer", "wipe", "wipe"],
+        [undefined, "outer", "wipe", "wipe"],
+        [undefined, undefined, "outer", "wipe", "wipe"],
+      ]);
+      expect(migration.statements[4]?.units.at(-1)?.guards).toEqual({
+        inDoBlock: true,
+        handles: [],
+        conditional: false,
+      });
+    } finally {
+      parsePlPgSQL.mockRestore();
+    }
+  });
+
+  it.each([
+    ["EXPLAIN ANALYZE, which runs its query", 'EXPLAIN ANALYZE SELECT "wipe"();', true],
+    ["EXPLAIN (ANALYZE true, COSTS off)", 'EXPLAIN (ANALYZE true, COSTS off) SELECT "wipe"();', true],
+    ["EXPLAIN without ANALYZE, which only plans it", 'EXPLAIN SELECT "wipe"();', false],
+    ["EXPLAIN (ANALYZE false)", 'EXPLAIN (ANALYZE false) SELECT "wipe"();', false],
+    ["COPY of a query", 'COPY (SELECT "wipe"()) TO STDOUT;', true],
+    ["EXECUTE of a query prepared in the migration", 'PREPARE "p" AS SELECT "wipe"();\nEXECUTE "p";', true],
+    ["EXECUTE of a deallocated query", 'PREPARE "p" AS SELECT "wipe"();\nDEALLOCATE "p";\nEXECUTE "p";', false],
+    [
+      "ADD COLUMN … DEFAULT (run for the existing rows)",
+      'ALTER TABLE "t" ADD COLUMN "x" boolean DEFAULT "wipe"();',
+      true,
+    ],
+    ["ADD COLUMN … CHECK", 'ALTER TABLE "t" ADD COLUMN "x" int CHECK ("wipe"() IS NULL);', true],
+    [
+      "ADD CONSTRAINT … CHECK (validated against the rows)",
+      'ALTER TABLE "t" ADD CONSTRAINT "c" CHECK ("wipe"() IS NULL);',
+      true,
+    ],
+    [
+      "ADD CONSTRAINT … CHECK … NOT VALID",
+      'ALTER TABLE "t" ADD CONSTRAINT "c" CHECK ("wipe"() IS NULL) NOT VALID;',
+      false,
+    ],
+    ["ALTER COLUMN … TYPE … USING", 'ALTER TABLE "t" ALTER COLUMN "n" TYPE boolean USING "wipe"() IS NULL;', true],
+    [
+      "ALTER COLUMN … SET DEFAULT (runs for later rows only)",
+      'ALTER TABLE "t" ALTER COLUMN "n" SET DEFAULT "wipe"();',
+      false,
+    ],
+  ])("follows the calls of %s: %s", (_statement, sql, follows) => {
+    const migration = parse([WIPE, "--> statement-breakpoint", sql]);
+    const read = migration.statements[1]?.units.filter((unit) => unit.routine === "wipe").map((unit) => unit.text);
+    expect(read).toEqual(follows ? ['DROP TABLE "accounts"', 'DELETE FROM "orders"'] : []);
   });
 });

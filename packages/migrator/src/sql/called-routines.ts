@@ -5,7 +5,7 @@
  * into statements (units) of the calling statement. A routine never called in the migration (a
  * trigger function, a helper for the application) adds nothing.
  */
-import { type AstObject, arrayField, findNodes, nameList, nodeOf, objectField, stringField } from "./ast.ts";
+import { type AstObject, arrayField, findNodes, nameList, nodeOf, objectField, optionOn, stringField } from "./ast.ts";
 import { routineDefinition, routineLanguage, routineTarget } from "./opaque-routines.ts";
 import type { BlockGuards, SqlUnit } from "./parse-migration.ts";
 import { pgQuery } from "./pg-query.ts";
@@ -22,11 +22,14 @@ export interface CreatedRoutine {
 }
 
 /**
- * Statements that run the routines they call as they run: queries and `CALL`. A DDL statement's
- * expressions are not followed: a policy's, a view's or a trigger's run later, a new table's
- * defaults have no rows to run for, and an index's or a generated column's must be immutable
- * functions, which change nothing (a volatile default of a column added to a table with rows, or
- * a CHECK calling a routine, is the exception left out).
+ * Statements that run the routines they call as they run: queries, `CALL` and `COPY` (its query,
+ * or the `WHERE` of a `COPY … FROM`). `EXPLAIN ANALYZE` runs its query and `EXECUTE` its prepared
+ * one; of an `ALTER TABLE` only the expressions that run on the table's existing rows
+ * ({@link rowExpressions}). Other DDL statements' expressions are not followed: a policy's, a
+ * view's or a trigger's run later, a new table's defaults have no rows to run for, and an index's
+ * or a generated column's must be immutable functions, which change nothing.
+ * `REFRESH MATERIALIZED VIEW` runs the view's query, which the review does not keep: a view
+ * created `WITH NO DATA` is followed at its `CREATE` instead.
  */
 const CALLING_STATEMENTS = new Set([
   "SelectStmt",
@@ -36,34 +39,65 @@ const CALLING_STATEMENTS = new Set([
   "MergeStmt",
   "CallStmt",
   "CreateTableAsStmt",
+  "CopyStmt",
 ]);
 
-/** The `DROP` kinds that can drop a routine. */
-const ROUTINE_DROPS = new Set(["OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE"]);
+/** The `DROP` and `ALTER … RENAME` kinds that name a routine. */
+const ROUTINE_OBJECTS = new Set(["OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE"]);
 
-/** The routines a migration has created so far, by name. */
+/** The routines a migration has created so far, by name, and the queries it has prepared. */
 export class CreatedRoutines {
   readonly #byName = new Map<string, CreatedRoutine[]>();
+  /** `PREPARE name AS query`: what `EXECUTE name` runs. */
+  readonly #prepared = new Map<string, AstObject>();
 
-  /** Takes in what a statement does to the migration's routines: creates (or replaces) one, or drops some. */
+  /**
+   * Takes in what a statement does to the migration's routines (creates or replaces one, drops
+   * or renames some) and to its prepared queries (`PREPARE`, `DEALLOCATE`).
+   */
   record(unit: SqlUnit): void {
     const definition = routineDefinition(unit);
     if (definition) {
       const { name, signature } = definition;
-      const others = (this.#byName.get(name) ?? []).filter((routine) => routine.signature !== signature);
-      this.#byName.set(name, [...others, { name, signature, unit }]);
+      this.#add({ name, signature, unit });
       return;
     }
-    if (unit.type !== "DropStmt" || !ROUTINE_DROPS.has(stringField(unit.node, "removeType") ?? "")) return;
-    for (const object of arrayField(unit.node, "objects")) {
-      const target = routineTarget(object);
-      const overloads = target && this.#byName.get(target.name);
-      if (!target || !overloads) continue;
-      const left = overloads.filter(
-        (routine) => target.signature !== undefined && routine.signature !== target.signature,
-      );
-      this.#byName.set(target.name, left);
+    const kind = stringField(unit.node, unit.type === "RenameStmt" ? "renameType" : "removeType") ?? "";
+    if (unit.type === "DropStmt" && ROUTINE_OBJECTS.has(kind)) {
+      for (const object of arrayField(unit.node, "objects")) this.#take(routineTarget(object));
+    } else if (unit.type === "RenameStmt" && ROUTINE_OBJECTS.has(kind)) {
+      // ALTER … SET SCHEMA changes nothing here: calls are matched by name.
+      const name = stringField(unit.node, "newname");
+      if (name === undefined) return;
+      for (const routine of this.#take(routineTarget(unit.node["object"])))
+        this.#add({ ...routine, name, signature: name + routine.signature.slice(routine.name.length) });
+    } else if (unit.type === "PrepareStmt") {
+      const name = stringField(unit.node, "name");
+      const query = objectField(unit.node, "query");
+      if (name !== undefined && query) this.#prepared.set(name, query);
+    } else if (unit.type === "DeallocateStmt") {
+      const name = stringField(unit.node, "name");
+      if (name === undefined) this.#prepared.clear();
+      else this.#prepared.delete(name);
     }
+  }
+
+  /** Adds a routine, in place of the overload of the same signature. */
+  #add(routine: CreatedRoutine): void {
+    const others = (this.#byName.get(routine.name) ?? []).filter((other) => other.signature !== routine.signature);
+    this.#byName.set(routine.name, [...others, routine]);
+  }
+
+  /** Takes out the overloads a `DROP` or `RENAME` names (every one of the name without arguments) and returns them. */
+  #take(target: { name: string; signature?: string } | undefined): CreatedRoutine[] {
+    const overloads = target && this.#byName.get(target.name);
+    if (!target || !overloads) return [];
+    const named = (routine: CreatedRoutine) => target.signature === undefined || routine.signature === target.signature;
+    this.#byName.set(
+      target.name,
+      overloads.filter((routine) => !named(routine)),
+    );
+    return overloads.filter(named);
   }
 
   /** Whether the migration has created a routine so far (else no statement calls one of its). */
@@ -75,36 +109,95 @@ export class CreatedRoutines {
   named(name: string): readonly CreatedRoutine[] {
     return this.#byName.get(name) ?? [];
   }
+
+  /** The names (without schema) of the routines a statement calls as it runs; none for most DDL statements. */
+  calledBy(unit: Pick<SqlUnit, "type" | "node">): string[] {
+    const calls = runExpressions(unit, this.#prepared).flatMap((value) => findNodes(value, "FuncCall"));
+    const bodies = calls.map(({ body }) => body);
+    const call = unit.type === "CallStmt" ? objectField(unit.node, "funccall") : undefined;
+    if (call) bodies.push(call);
+    return [...new Set(bodies.flatMap((body) => nameList(body["funcname"]).slice(-1)))];
+  }
 }
 
-/** The names (without schema) of the routines a statement calls as it runs; none for a DDL statement. */
-export function calledRoutineNames(unit: Pick<SqlUnit, "type" | "node">): string[] {
-  if (!CALLING_STATEMENTS.has(unit.type)) return [];
-  const calls = findNodes(unit.node, "FuncCall").map(({ body }) => body);
-  const call = unit.type === "CallStmt" ? objectField(unit.node, "funccall") : undefined;
-  if (call) calls.push(call);
-  return [...new Set(calls.flatMap((body) => nameList(body["funcname"]).slice(-1)))];
+/** What of a statement runs as it runs, for the calls in it: see {@link CALLING_STATEMENTS}. */
+function runExpressions(unit: Pick<SqlUnit, "type" | "node">, prepared: ReadonlyMap<string, AstObject>): unknown[] {
+  if (CALLING_STATEMENTS.has(unit.type)) return [unit.node];
+  if (unit.type === "ExplainStmt")
+    return optionOn(arrayField(unit.node, "options"), "analyze") ? [unit.node["query"]] : [];
+  if (unit.type === "ExecuteStmt") return [prepared.get(stringField(unit.node, "name") ?? ""), unit.node["params"]];
+  if (unit.type === "AlterTableStmt") return arrayField(unit.node, "cmds").flatMap(rowExpressions);
+  return [];
 }
 
 /**
- * What a routine's body runs, with `guards` (those of the call, `inDoBlock` set) around it: a
- * PL/pgSQL body's statements and expressions, as a DO block's are read; a `LANGUAGE sql` body
- * (`AS $$ … $$` or `BEGIN ATOMIC … END`) as one piece of SQL. Nothing for a body the parsers
- * reject (PostgreSQL refuses its `CREATE` then) or in another language.
+ * The expressions of an `ALTER TABLE` command that run on the table's existing rows: a new
+ * column's default (for every row, or once) and checks, a check constraint's expression (unless
+ * `NOT VALID`), and an `ALTER COLUMN … TYPE`'s `USING`.
+ */
+function rowExpressions(command: unknown): unknown[] {
+  const cmd = nodeOf(command, "AlterTableCmd");
+  const subtype = stringField(cmd, "subtype");
+  if (subtype === "AT_AddColumn") {
+    return arrayField(nodeOf(cmd?.["def"], "ColumnDef"), "constraints").flatMap((item) =>
+      validatedExpression(nodeOf(item, "Constraint"), ["CONSTR_DEFAULT", "CONSTR_CHECK"]),
+    );
+  }
+  if (subtype === "AT_AddConstraint") return validatedExpression(nodeOf(cmd?.["def"], "Constraint"), ["CONSTR_CHECK"]);
+  if (subtype === "AT_AlterColumnType") return [nodeOf(cmd?.["def"], "ColumnDef")?.["raw_default"]];
+  return [];
+}
+
+/** A constraint's expression when it is one of `kinds` and runs on the existing rows (not `NOT VALID`). */
+function validatedExpression(constraint: AstObject | undefined, kinds: string[]): unknown[] {
+  if (!kinds.includes(stringField(constraint, "contype") ?? "") || constraint?.["skip_validation"] === true) return [];
+  return [constraint?.["raw_expr"]];
+}
+
+/** The guards of a body's statements before a call's are added: in a routine, unguarded. */
+const IN_BODY: BlockGuards = { inDoBlock: true, handles: [], conditional: false };
+
+/** Each created routine's body, read once per migration (its `CREATE` statement is the key: a rename keeps it). */
+const bodies = new WeakMap<SqlUnit, PlpgsqlStatement[]>();
+
+/**
+ * What a routine's body runs, with `guards` (those of the call) around it: a PL/pgSQL body's
+ * statements and expressions, as a DO block's are read; a `LANGUAGE sql` body (`AS $$ … $$` or
+ * `BEGIN ATOMIC … END`) as one piece of SQL. Nothing for a body the parsers reject (PostgreSQL
+ * refuses its `CREATE` then) or in another language. Throws the `RangeError` of a body nested
+ * deeper than the parser's stack, or read so deep in a chain of calls that the stack runs out:
+ * the calling statement cannot be reviewed then (parse-error), which is not a body that does nothing.
  */
 export function routineBody(routine: CreatedRoutine, guards: BlockGuards): PlpgsqlStatement[] {
-  const { node, text } = routine.unit;
+  let body = bodies.get(routine.unit);
+  if (!body) {
+    body = readBody(routine.unit);
+    bodies.set(routine.unit, body);
+  }
+  return body.map((statement) => ({
+    ...statement,
+    guards: {
+      inDoBlock: true,
+      handles: [...guards.handles, ...statement.guards.handles],
+      conditional: guards.conditional || statement.guards.conditional,
+    },
+  }));
+}
+
+/** The statements of a routine's body under {@link IN_BODY} guards; see {@link routineBody}. */
+function readBody({ node, text }: SqlUnit): PlpgsqlStatement[] {
   const language = routineLanguage(node);
   if (language === "plpgsql") {
     try {
-      return walkPlpgsql(pgQuery().parsePlPgSQLSync(text), guards).statements;
-    } catch {
+      return walkPlpgsql(pgQuery().parsePlPgSQLSync(text), IN_BODY).statements;
+    } catch (error) {
+      if (error instanceof RangeError) throw error;
       return [];
     }
   }
   if (language !== "sql" && node["sql_body"] === undefined) return [];
   const query = node["sql_body"] === undefined ? stringBody(node) : atomicBody(text);
-  return query === undefined ? [] : [{ kind: "sql", query, parseMode: 0, guards }];
+  return query === undefined ? [] : [{ kind: "sql", query, parseMode: 0, guards: IN_BODY }];
 }
 
 /** The body of `AS '…'` / `AS $$ … $$`. */

@@ -20,6 +20,8 @@ export class DoBlockText {
   readonly #start: number;
   /** Whether the body is in the text as it is (dollar-quoted), not with its quotes doubled. */
   readonly #verbatim: boolean;
+  /** The backslash escapes of a quoted body: `E'…'` (C-style) or `U&'…'` (Unicode); none in a plain `'…'`. */
+  readonly #escapes: "c" | "unicode" | undefined;
   /** The body's code tokens (comments left out), lexed when first needed; none when the lexer rejects it. */
   #lexed: SqlToken[] | undefined;
   /** Where each line of the body starts (PL/pgSQL counts lines by `\n`). */
@@ -43,6 +45,8 @@ export class DoBlockText {
     } else if (quote >= 0) {
       this.#start = quote + 1;
       this.#verbatim = false;
+      const prefix = text.slice(bodyAt, quote).toUpperCase();
+      this.#escapes = prefix === "E" ? "c" : prefix === "U&" ? "unicode" : undefined;
     } else {
       this.#start = Math.max(text.indexOf(body), 0);
       this.#verbatim = true;
@@ -172,14 +176,48 @@ export class DoBlockText {
     }
   }
 
-  /** The text offset of a body offset: in a quoted body, a doubled quote is one character of the body. */
+  /**
+   * The text offset of a body offset: in a quoted body, a doubled quote is one character of the
+   * body, and so is each backslash escape of an `E'…'` or `U&'…'` string (`\n`, `\'`, `\x41`,
+   * `\u00e9`; one whose code point is outside the BMP is two UTF-16 units of the body).
+   */
   #toText(bodyOffset: number): number {
     if (this.#verbatim) return this.#start + bodyOffset;
     let at = this.#start;
-    for (let i = 0; i < bodyOffset; i++) {
-      at += this.#body[i] === "'" && this.#text[at] === "'" && this.#text[at + 1] === "'" ? 2 : 1;
+    for (let units = 0; units < bodyOffset;) {
+      const escape = this.#escapeAt(at);
+      if (escape) {
+        at += escape.length;
+        units += escape.units;
+      } else {
+        at += this.#text[at] === "'" && this.#text[at + 1] === "'" ? 2 : 1;
+        units++;
+      }
     }
     return at;
+  }
+
+  /**
+   * The backslash escape at `at` in the text of an `E'…'` or `U&'…'` body: its length and the
+   * UTF-16 units of the body it stands for. A byte escape (`\xC3`) is counted as one character: after
+   * a non-ASCII character spelled out byte by byte (`\xC3\xA9`), statements are placed an escape early
+   * per extra byte. A `U&'…'` string is read with `\` as its escape (not one set by `UESCAPE`).
+   */
+  #escapeAt(at: number): { length: number; units: number } | undefined {
+    if (!this.#escapes || this.#text[at] !== "\\") return undefined;
+    const rest = this.#text.slice(at + 1, at + 10);
+    const codePoint = (hex: string) => ({
+      length: 1 + hex.length,
+      units: Number.parseInt(hex.replace("+", ""), 16) > 0xffff ? 2 : 1,
+    });
+    if (this.#escapes === "unicode") {
+      const hex = /^(?:[0-9a-f]{4}|\+[0-9a-f]{6})/i.exec(rest)?.[0];
+      return hex ? codePoint(hex) : { length: 2, units: 1 };
+    }
+    const unicode = /^(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})/.exec(rest)?.[0];
+    if (unicode) return { ...codePoint(unicode.slice(1)), length: 1 + unicode.length };
+    const bytes = /^(?:[0-7]{1,3}|x[0-9a-f]{1,2})/i.exec(rest)?.[0];
+    return { length: 1 + (bytes?.length ?? 1), units: 1 };
   }
 }
 

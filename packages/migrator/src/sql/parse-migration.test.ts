@@ -129,6 +129,20 @@ describe("parseMigration", () => {
     ]);
   });
 
+  it("places the statements of an E'' or U&'' DO body, whose backslash escapes are one character of the body", () => {
+    const text = [
+      "DO E'BEGIN\\n  RAISE NOTICE \\'it\\'\\'s \\u00e9\\U0001F600\\x41\\101\\\\\\';\\n  DELETE FROM \"orders\" WHERE true;\\nEND';",
+      "--> statement-breakpoint",
+      "DO U&'BEGIN\\000A  RAISE NOTICE ''\\00e9\\+01F600\\\\'';  DELETE FROM \"orders\" WHERE true;\\000AEND';",
+    ].join("\n");
+    const migration = parseMigration("0000_a", "0000_a.sql", text);
+    const inner = migration.statements.map((statement) => statement.units[1]);
+    expect(inner.map((unit) => unit && [unit.text, migration.positionAt(unit.offset)])).toEqual([
+      ['DELETE FROM "orders" WHERE true', { line: 1, column: text.indexOf("DELETE") + 1 }],
+      ['DELETE FROM "orders" WHERE true', { line: 3, column: text.split("\n")[2]!.indexOf("DELETE") + 1 }],
+    ]);
+  });
+
   it("reports a syntax error inside a DO block at the statement and column the parser points at, after non-ASCII text", () => {
     const text = [
       "SELECT 1;",

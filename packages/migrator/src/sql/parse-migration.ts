@@ -10,7 +10,7 @@ import { arrayField, type AstObject, nodeOf, stringField, unwrap } from "./ast.t
 import { charOffsets, syntaxErrorOffset } from "./text-offsets.ts";
 import { leadingComments, LINE_BREAK } from "./comments.ts";
 import { errorMessage } from "../errors/error-message.ts";
-import { calledRoutineNames, type CreatedRoutine, CreatedRoutines, routineBody } from "./called-routines.ts";
+import { type CreatedRoutine, CreatedRoutines, routineBody } from "./called-routines.ts";
 import { DoBlockText } from "./do-block-text.ts";
 import { parsableText } from "./plpgsql-body.ts";
 import { PERFORM_QUERY_PREFIX, type PlpgsqlStatement, walkPlpgsql } from "./plpgsql-walk.ts";
@@ -362,15 +362,17 @@ function doBlockUnits(
 
 /**
  * The names of the routines a statement calls, when calls are followed and the migration has
- * created any. A tree nested too deep to walk calls none that the review can see: the rules
- * report it (parse-error).
+ * created any. A statement of its own whose tree nests too deep to walk calls none that the
+ * review can see: the rules, walking it too, report it (parse-error). Inside a called routine's
+ * body the stack may have run out in the chain of calls instead: the `RangeError` fails the
+ * calling statement (parse-error), rather than leaving the rest of the chain unread.
  */
 function callsIn(unit: Pick<SqlUnit, "type" | "node">, context: ParseContext): string[] {
   if (!context.routines?.any) return [];
   try {
-    return calledRoutineNames(unit);
+    return context.routines.calledBy(unit);
   } catch (error) {
-    if (error instanceof RangeError) return [];
+    if (error instanceof RangeError && !context.call) return [];
     throw error;
   }
 }
@@ -411,7 +413,8 @@ function bodyStatementUnits(statement: PlpgsqlStatement, context: ParseContext &
 /**
  * The statements of the routines a PL/pgSQL expression other than a statement calls (`v :=
  * wipe()`, `IF wipe() THEN`, `CALL p()`, a loop's query), placed at `offset`: the expression is
- * not a unit itself. An expression the parser rejects calls nothing the review can see.
+ * not a unit itself. An expression the parser rejects calls nothing the review can see; one nested
+ * deeper than its stack fails the statement (parse-error).
  */
 function expressionCalls(statement: PlpgsqlStatement, offset: number, context: ParseContext): SqlUnit[] {
   const text = parsableText(statement.query, statement.parseMode);
@@ -419,7 +422,8 @@ function expressionCalls(statement: PlpgsqlStatement, offset: number, context: P
   let stmts;
   try {
     stmts = pgQuery().parseSync(text).stmts ?? [];
-  } catch {
+  } catch (error) {
+    if (error instanceof RangeError) throw error;
     return [];
   }
   const names = stmts.flatMap((raw) => {

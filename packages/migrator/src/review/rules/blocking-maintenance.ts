@@ -1,4 +1,4 @@
-import { arrayField, isObject, nodeOf, objectField, stringField } from "../../sql/ast.ts";
+import { arrayField, isObject, nodeOf, objectField, optionOn, stringField } from "../../sql/ast.ts";
 import { tableName } from "../object-names.ts";
 import { type Rule, type RuleHit, unitPosition } from "../rule.ts";
 
@@ -9,16 +9,6 @@ const LOCK_MODES: Record<number, string> = {
   7: "EXCLUSIVE",
   8: "ACCESS EXCLUSIVE",
 };
-
-/** Whether an option list turns `name` on: `FULL`, `FULL true`, `FULL 1` do; `FULL false`, `FULL 0` and no FULL do not. */
-function optionOn(options: unknown[], name: string): boolean {
-  const option = options.map((o) => nodeOf(o, "DefElem")).find((o) => stringField(o, "defname") === name);
-  if (!option) return false;
-  const arg = option["arg"];
-  if (arg === undefined) return true;
-  const text = stringField(nodeOf(arg, "String"), "sval") ?? String(nodeOf(arg, "Integer")?.["ival"] ?? 0);
-  return !["false", "off", "no", "0"].includes(text.toLowerCase());
-}
 
 /**
  * What the statement does, in words, and to which tables; `everywhere` names what it does to

@@ -156,6 +156,21 @@ describe("rls-not-enabled", () => {
       expect(await lines(sql)).toEqual(flagged("document_rows"));
     });
 
+    it("passes a temporary table, a copy or not: it goes with the migration's session, holding no tenant's rows after it", async () => {
+      for (const sql of [
+        'CREATE TEMP TABLE "scratch" AS SELECT * FROM "document";',
+        'CREATE TEMPORARY TABLE "scratch" (LIKE "document");',
+        'SELECT * INTO TEMP "scratch" FROM "document";',
+        'CREATE TEMP TABLE "scratch" ("organization_id" text);',
+      ]) {
+        const findings = await reviewExample({ history, sql });
+        expect(
+          findings.filter((f) => f.rule.startsWith("rls-")),
+          sql,
+        ).toEqual([]);
+      }
+    });
+
     it("flags a child table (INHERITS): the parent's row-level security does not cover it when queried directly", async () => {
       expect(await lines('CREATE TABLE "document_archive" () INHERITS ("document");')).toEqual(
         flagged("document_archive"),
