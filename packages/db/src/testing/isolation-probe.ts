@@ -13,6 +13,11 @@
  * - an UPDATE or DELETE aimed at other organizations' rows touches none, and a copy of one of its
  *   own rows re-labelled with another organization cannot be inserted (all rolled back);
  * and as `anonymous`, every relation that is not shared shows nothing (or refuses).
+ *
+ * Every name it writes is schema-qualified: a database or role default `search_path` (or a schema
+ * named like a role, found by `"$user"`) must not put another schema's `member` or table in the
+ * place of the one probed. A tenant context that cannot be opened is reported as a leak, with
+ * its error, and the probe goes on.
  */
 import { sql } from "drizzle-orm";
 import { type Driver, probeRlsCatalog, type RelationInfo } from "@repo/migrator";
@@ -32,6 +37,14 @@ const quote = (name: string) =>
     .split(".")
     .map((part) => `"${part.replaceAll('"', '""')}"`)
     .join(".");
+
+/** A relation's name as the catalog probe gives it (`name` in the configured schema, `schema.name` elsewhere), qualified and quoted. */
+const relationSql = (name: string) => quote(name.includes(".") ? name : `${RLS_CONFIG.schema}.${name}`);
+
+const errorText = (error: unknown) =>
+  error instanceof Error
+    ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ""}`
+    : String(error);
 
 /** Runs one statement in a savepoint that is always rolled back; returns its rows, or the error. */
 async function attempt<T>(tx: Transaction, text: string): Promise<{ rows: T[] } | { error: unknown }> {
@@ -55,7 +68,7 @@ async function columnsOf(driver: Driver, relation: string): Promise<{ name: stri
        from pg_attribute a
       where a.attrelid = $1::regclass and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
       order by a.attnum`,
-    [quote(relation)],
+    [relationSql(relation)],
   );
 }
 
@@ -69,7 +82,7 @@ export async function probeIsolation(db: Database, driver: Driver): Promise<Prob
       r.kind !== "sequence" && (r.access[RLS_CONFIG.role] ?? []).includes("SELECT") && !shared.has(r.name),
   );
   const members = await driver.query<{ tenant: string; user: string }>(
-    `select distinct on (organization_id) organization_id as tenant, user_id as "user" from member order by organization_id, id`,
+    `select distinct on (organization_id) organization_id as tenant, user_id as "user" from ${relationSql("member")} order by organization_id, id`,
   );
   const leaks: ProbeLeak[] = [];
   const totals = new Map<string, { total: number; owners: number }>();
@@ -80,7 +93,7 @@ export async function probeIsolation(db: Database, driver: Driver): Promise<Prob
         ? "count(distinct user_id)"
         : "count(*)";
     const [row] = await driver.query<{ total: number; owners: number }>(
-      `select count(*)::int as total, ${owners}::int as owners from ${quote(relation.name)}`,
+      `select count(*)::int as total, ${owners}::int as owners from ${relationSql(relation.name)}`,
     );
     totals.set(relation.name, row ?? { total: 0, owners: 0 });
   }
@@ -99,7 +112,7 @@ export async function probeIsolation(db: Database, driver: Driver): Promise<Prob
         const local: ProbeLeak[] = [];
         const literal = `'${tenant.replaceAll("'", "''")}'`;
         for (const relation of readable) {
-          const name = quote(relation.name);
+          const name = relationSql(relation.name);
           if (relation.hasTenantColumn) {
             const seen = await attempt<{ others: number }>(
               tx,
@@ -155,7 +168,9 @@ export async function probeIsolation(db: Database, driver: Driver): Promise<Prob
         return local;
       },
       db,
-    );
+    ).catch((error: unknown): ProbeLeak[] => [
+      { context, relation: "member", detail: `the tenant context could not be opened: ${errorText(error)}` },
+    ]);
     leaks.push(...found);
   }
   leaks.push(...(await probeAnonymous(driver, catalog.relations, shared)));
@@ -178,7 +193,7 @@ async function probeAnonymous(driver: Driver, relations: RelationInfo[], shared:
       return leaks;
     }
     try {
-      const [row] = await driver.query<{ n: number }>(`select count(*)::int as n from ${quote(relation.name)}`);
+      const [row] = await driver.query<{ n: number }>(`select count(*)::int as n from ${relationSql(relation.name)}`);
       if ((row?.n ?? 0) > 0)
         leaks.push({ context: anonymous, relation: relation.name, detail: `reads ${row?.n} rows` });
     } catch {

@@ -9,8 +9,10 @@
  * database on the server while the run lasts; `db:rls` checks those from the catalog
  * (role-bypasses-rls, role-escalation, policies for roles the app role belongs to), and
  * `coverage-matrix.test.ts` and `rls-hidden-paths.db.test.ts` (inside a rolled-back transaction) prove it.
- * An event trigger needs a superuser to create, and the run applies mutations as the
- * non-superuser owner in CI: `rls-hidden-paths.db.test.ts` proves that finding too.
+ * An event trigger, and a function or view in `pg_catalog` or `information_schema`, need a
+ * superuser to create, and the run applies mutations as the non-superuser owner in CI:
+ * `rls-hidden-paths.db.test.ts` and `rls-owner-paths.db.test.ts` prove those findings. So does
+ * `rls-search-path.db.test.ts` for a role's default `search_path` (roles are cluster-wide).
  */
 
 export interface RlsMutation {
@@ -287,5 +289,91 @@ export const RLS_MUTATIONS: readonly RlsMutation[] = [
       "plan_step's key to research_plan by id alone again: a tenant's step can point at another tenant's plan",
     sql: `ALTER TABLE plan_step DROP CONSTRAINT plan_step_plan_id_tenant_fk,
             ADD CONSTRAINT plan_step_plan_id_fk FOREIGN KEY (plan_id) REFERENCES research_plan (id) ON DELETE CASCADE`,
+  },
+  {
+    id: "fk-action-trigger",
+    description:
+      "a SECURITY INVOKER trigger on plan_step reading every plan: the cascade of a tenant's plan delete runs it as the owner",
+    sql: `CREATE TABLE step_tombstone (id text PRIMARY KEY DEFAULT gen_random_uuid()::text,
+            organization_id text NOT NULL REFERENCES organization (id) ON DELETE CASCADE, summary text);
+          ${tenantTableGuards("step_tombstone")}
+          CREATE FUNCTION step_tombstone_write() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN
+            INSERT INTO step_tombstone (organization_id, summary)
+              VALUES (OLD.organization_id, (SELECT string_agg(organization_id || '/' || title, '; ') FROM research_plan));
+            RETURN OLD;
+          END $$;
+          CREATE TRIGGER step_tombstone BEFORE DELETE ON plan_step FOR EACH ROW EXECUTE FUNCTION step_tombstone_write()`,
+  },
+  {
+    id: "shared-name-view",
+    description: "ai_model_pricing becomes a view under its shared name that joins every tenant's ai_usage",
+    sql: `ALTER TABLE ai_model_pricing RENAME TO ai_model_pricing_list;
+          REVOKE ALL ON ai_model_pricing_list FROM authenticated, anonymous;
+          CREATE VIEW ai_model_pricing AS
+            SELECT p.*, u.organization_id AS used_by, u.cost_usd AS last_cost
+              FROM ai_model_pricing_list p LEFT JOIN ai_usage u ON u.model_id = p.model_id;
+          REVOKE ALL ON ai_model_pricing FROM authenticated, anonymous;
+          GRANT SELECT ON ai_model_pricing TO authenticated`,
+  },
+  {
+    id: "role-named-schema",
+    description: `a schema named authenticated ("$user" finds it first) with a view that shadows member`,
+    sql: `CREATE SCHEMA authenticated;
+          GRANT USAGE ON SCHEMA authenticated TO authenticated;
+          CREATE VIEW authenticated.member WITH (security_invoker = true) AS
+            SELECT 'x'::text AS id, (SELECT current_setting('app.tenant_id', true)) AS organization_id,
+                   (SELECT current_setting('app.user_id', true)) AS user_id, 'owner'::text AS role, now() AS created_at;
+          GRANT SELECT ON authenticated.member TO authenticated`,
+  },
+  {
+    id: "database-search-path",
+    description: "the database's default search_path puts a schema with a view that shadows member before public",
+    sql: `CREATE SCHEMA api;
+          GRANT USAGE ON SCHEMA api TO authenticated;
+          CREATE VIEW api.member WITH (security_invoker = true) AS
+            SELECT 'x'::text AS id, (SELECT current_setting('app.tenant_id', true)) AS organization_id,
+                   (SELECT current_setting('app.user_id', true)) AS user_id, 'owner'::text AS role, now() AS created_at;
+          GRANT SELECT ON api.member TO authenticated;
+          DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = api, public', current_database()); END $$`,
+  },
+  {
+    id: "definer-aggregate",
+    description: "an aggregate whose state function is SECURITY DEFINER with EXECUTE revoked (it runs for any caller)",
+    sql: `CREATE FUNCTION plan_titles_step(acc text, org text) RETURNS text LANGUAGE sql SECURITY DEFINER
+            SET search_path = pg_catalog, public
+            AS $$ SELECT coalesce(acc || ' | ', '') || (SELECT string_agg(title, ', ') FROM public.research_plan WHERE organization_id = org) $$;
+          REVOKE EXECUTE ON FUNCTION plan_titles_step(text, text) FROM PUBLIC;
+          CREATE AGGREGATE plan_titles(text) (SFUNC = plan_titles_step, STYPE = text)`,
+  },
+  {
+    id: "partition-definer-trigger",
+    description:
+      "a SECURITY DEFINER trigger on a partition the app roles cannot reach, which rows reach through its parent",
+    sql: `CREATE TABLE plan_note (id text NOT NULL, organization_id text NOT NULL, body text,
+            PRIMARY KEY (organization_id, id)) PARTITION BY LIST (organization_id);
+          ${tenantTableGuards("plan_note")}
+          CREATE SCHEMA archive;
+          CREATE TABLE archive.plan_note_all PARTITION OF plan_note DEFAULT;
+          REVOKE ALL ON archive.plan_note_all FROM authenticated, anonymous;
+          CREATE FUNCTION archive.note_enrich() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+            SET search_path = pg_catalog, public AS $$
+          BEGIN NEW.body := (SELECT string_agg(organization_id || ': ' || title, '; ') FROM public.research_plan); RETURN NEW; END $$;
+          REVOKE EXECUTE ON FUNCTION archive.note_enrich() FROM PUBLIC;
+          CREATE TRIGGER note_enrich BEFORE INSERT ON archive.plan_note_all FOR EACH ROW EXECUTE FUNCTION archive.note_enrich()`,
+  },
+  {
+    id: "routine-sets-tenant",
+    description: "a SECURITY INVOKER function defined with SET app.tenant_id: any caller reads that tenant's plans",
+    sql: `CREATE FUNCTION northwind_plans() RETURNS SETOF research_plan LANGUAGE sql STABLE
+            SET app.tenant_id = 'org_dev_northwind' SET search_path = pg_catalog, public
+            AS $$ SELECT * FROM public.research_plan $$`,
+  },
+  {
+    id: "app-role-owns-type",
+    description: "the tenant role owns an enum a tenant table uses (a tenant can DROP TYPE … CASCADE)",
+    sql: `CREATE TYPE plan_mood AS ENUM ('calm', 'urgent');
+          ALTER TABLE research_plan ADD COLUMN mood plan_mood;
+          ALTER TYPE plan_mood OWNER TO authenticated`,
   },
 ];

@@ -12,7 +12,10 @@
  */
 import type { Driver } from "../drivers/driver.ts";
 import { loadParser } from "../sql/parse-migration.ts";
+import { pgQuery } from "../sql/pg-query.ts";
+import { arrayField, constantText, isObject, nodeOf } from "../sql/ast.ts";
 import { appRoles, type RlsConfig } from "./rls-config.ts";
+import { routineBodyUses } from "./routine-body-uses.ts";
 
 /**
  * A table that has the tenant column: every one in the configured schema, and every one elsewhere
@@ -86,6 +89,8 @@ export interface RelationInfo {
   tenantIndex: boolean;
   /** Tenant tables a view or materialized view reads, directly. */
   readsTenantTables: string[];
+  /** Every relation a view or materialized view reads, directly (what a shared one may hold). */
+  readsRelations: string[];
   /**
    * Privileges per app role (column privileges count): a table's as `TABLE_PRIVILEGES` names them,
    * a sequence's USAGE, SELECT and UPDATE; whatever the schema's USAGE (see above).
@@ -105,12 +110,45 @@ export interface RelationInfo {
    * USAGE or their EXECUTE grant says. `via` names the attachment, `name` the routine as
    * `definerRoutines` declares it.
    */
-  definerDependencies: { via: string; function: string; name: string; runsAs: string }[];
+  definerDependencies: {
+    via: string;
+    function: string;
+    name: string;
+    runsAs: string;
+    /** For an aggregate: the support function that runs as another role (it runs when the aggregate does). */
+    supportFunction?: string | null;
+  }[];
+  /**
+   * Triggers on it that a foreign key's action fires (ON DELETE CASCADE, SET NULL, SET DEFAULT,
+   * ON UPDATE …): PostgreSQL runs the action as this table's owner, past RLS, and the trigger
+   * with it, SECURITY INVOKER or not.
+   */
+  actionTriggers: ActionTriggerInfo[];
   /**
    * The tables that inherit from it, at any depth (INHERITS, or partitions): reading it returns
    * their rows too, under its own policies, not theirs.
    */
   descendants: { name: string; hasTenantColumn: boolean; rlsEnabled: boolean }[];
+}
+
+/** A trigger that a foreign key's action fires, so that it runs as the table's owner. */
+export interface ActionTriggerInfo {
+  name: string;
+  /** The trigger function, `name(args)`. */
+  function: string;
+  /** The trigger function as `definerRoutines` declares it. */
+  routine: string;
+  /** What fires it: `ON DELETE CASCADE of <constraint> (references <table>)`, … */
+  actions: string[];
+  /** How the function itself runs as another role (as `definerTriggers` says it), or null. */
+  runsAs: string | null;
+  /**
+   * What its body names that can hold another tenant's rows: relations, routines of the
+   * database's own (not PostgreSQL's built-ins), built-ins that run SQL text.
+   */
+  uses: string[];
+  /** Why its body could not be read in full, or null. */
+  unread: string | null;
 }
 
 /** A function or procedure outside the system schemas that an app role can execute. */
@@ -131,6 +169,17 @@ export interface RoutineInfo {
   extension: string | null;
   /** The app roles that may execute it. */
   executableBy: string[];
+  /**
+   * For an aggregate: the support function (state, final, combine… function) that runs as another
+   * role. PostgreSQL checks EXECUTE on it as the aggregate's owner, so whoever may call the
+   * aggregate runs it; `securityDefiner`, `setsRole` and `pinnedSearchPath` are then its.
+   */
+  supportFunction?: string | null;
+  /**
+   * The `proconfig` entry that sets the tenant or the user setting (`app.tenant_id=…`), its own
+   * or its support function's: the routine's statements run for that tenant, whoever calls it.
+   */
+  setsSetting?: string | null;
 }
 
 /** An app role's attributes and links that would defeat RLS. */
@@ -144,6 +193,12 @@ export interface AppRoleInfo extends RoleInfo {
   memberOf: string[];
   /** Schemas it may CREATE objects in. */
   createSchemas: string[];
+  /**
+   * Objects other than relations that it owns in this database (types, functions, schemas,
+   * sequences…), as PostgreSQL describes them: an owner may alter or drop them (CASCADE takes the
+   * columns and objects that depend on them).
+   */
+  ownedObjects?: string[];
   /**
    * Large objects it can use: it (or a role it is a member of) owns them, they are granted to it
    * or to PUBLIC, or `lo_compat_privileges` lets everyone read them. Large objects have no RLS, and
@@ -181,6 +236,21 @@ export interface TenantReferenceInfo {
   tenantPaired: boolean;
 }
 
+/**
+ * A default `search_path` the app's sessions start with: set for the database (or all
+ * databases), for all roles or for one the app runs as or connects as.
+ */
+export interface SearchPathDefaultInfo {
+  /** The database it is set for, or null for every database. */
+  database: string | null;
+  /** The role it is set for, or null for every role. */
+  role: string | null;
+  /** The setting as stored (`api, public`). */
+  value: string;
+  /** Its schemas, quotes removed (`$user` stays as written); null when it could not be read. */
+  schemas: string[] | null;
+}
+
 /** Everything `buildCoverageMatrix` needs, read in one go. */
 export interface RlsCatalog {
   config: RlsConfig;
@@ -198,10 +268,26 @@ export interface RlsCatalog {
   eventTriggers?: EventTriggerInfo[];
   /** Foreign keys between tables with the tenant column. */
   tenantReferences?: TenantReferenceInfo[];
+  /** Default `search_path` settings that apply to the app's sessions. */
+  searchPathDefaults?: SearchPathDefaultInfo[];
+  /**
+   * Schemas named like an app role that the role may use: `"$user"`, first in PostgreSQL's
+   * default `search_path`, finds them before `public` once a session runs as that role.
+   */
+  roleSchemas?: { schema: string; role: string }[];
 }
 
-/** Schemas no project object lives in. */
-const SYSTEM_SCHEMAS = `n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp\\_%'`;
+/** The first OID PostgreSQL gives an object created after initdb (`FirstNormalObjectId`). */
+const FIRST_NORMAL_OID = 16384;
+
+/**
+ * Whether object `<oid>` of schema `<ns>` is the project's (SQL): outside the system schemas, or
+ * in `pg_catalog` or `information_schema` but created after initdb (a superuser can create
+ * functions and views there; PostgreSQL's own have lower OIDs).
+ */
+const projectObject = (oid: string, ns = "n") =>
+  `(${ns}.nspname not like 'pg\\_toast%' and ${ns}.nspname not like 'pg\\_temp\\_%'
+    and (${ns}.nspname not in ('pg_catalog', 'information_schema') or ${oid} >= ${FIRST_NORMAL_OID}))`;
 
 /**
  * The `proconfig` entry of routine `p` that switches the role it runs as (`role=…`,
@@ -210,8 +296,41 @@ const SYSTEM_SCHEMAS = `n.nspname not in ('pg_catalog', 'information_schema') an
 const roleSetting = (p: string) =>
   `(select c from unnest(${p}.proconfig) c where lower(c) like 'role=%' or lower(c) like 'session\\_authorization=%' limit 1)`;
 
-/** How routine `p` runs as another role (`SECURITY DEFINER`, `SET role=…`), or null (SQL). */
-const runsAs = (p: string) => `case when ${p}.prosecdef then 'SECURITY DEFINER' else 'SET ' || ${roleSetting(p)} end`;
+/**
+ * The `proconfig` entry of routine `p` that sets one of `<settings>` (SQL for a `text[]` of
+ * lower-case names: the tenant and user settings), or null (SQL). Such a routine runs its
+ * statements for that tenant or user, whoever calls it.
+ */
+const settingSetting = (p: string, settings: string) =>
+  `(select c from unnest(${p}.proconfig) c where lower(split_part(c, '=', 1)) = any (${settings}) limit 1)`;
+
+/** How routine `p` itself runs as another role or tenant (`SECURITY DEFINER`, `SET role=…`, `SET app.tenant_id=…`), or null (SQL). */
+const ownRunsAs = (p: string, settings: string) =>
+  `case when ${p}.prosecdef then 'SECURITY DEFINER' else 'SET ' || coalesce(${roleSetting(p)}, ${settingSetting(p, settings)}) end`;
+
+/**
+ * The support functions `s` of aggregate `p` (SQL: a FROM and WHERE to extend with AND). They
+ * run when the aggregate does, and PostgreSQL checks EXECUTE on them as the aggregate's owner.
+ */
+const supportFunctions = (p: string) =>
+  `pg_aggregate ag join pg_proc s on s.oid in (ag.aggtransfn, ag.aggfinalfn, ag.aggcombinefn, ag.aggserialfn,
+     ag.aggdeserialfn, ag.aggmtransfn, ag.aggminvtransfn, ag.aggmfinalfn) where ag.aggfnoid = ${p}.oid`;
+
+/** The support function of aggregate `p` that runs as another role or tenant (`name(args)`), or null (SQL). */
+const runningSupport = (p: string, settings: string) =>
+  `(select s.oid::regprocedure::text from ${supportFunctions(p)} and ${ownRunsAs("s", settings)} is not null order by 1 limit 1)`;
+
+/**
+ * How routine `p` runs as another role or tenant, by its own definition or (an aggregate) by a
+ * support function's, or null (SQL). `<settings>` as `settingSetting` takes them.
+ */
+const runsAs = (p: string, settings: string) =>
+  `coalesce(${ownRunsAs(p, settings)}, (select ${ownRunsAs("s", settings)} from ${supportFunctions(p)}
+     and ${ownRunsAs("s", settings)} is not null order by s.oid::regprocedure::text limit 1))`;
+
+/** The tenant and user settings, lower-cased: what a routine must not set for itself. */
+const contextSettings = (config: RlsConfig) =>
+  [config.tenantSetting, config.userSetting].filter((s): s is string => Boolean(s)).map((s) => s.toLowerCase());
 
 /** `name` in the configured schema, `schema.name` elsewhere (SQL over `<ns>.nspname` and a name). */
 const displayName = (name: string, ns = "n") =>
@@ -244,7 +363,7 @@ export async function probeRlsCatalog(driver: Driver, config: RlsConfig): Promis
             (select co.oid::regcollation::text from pg_attribute a join pg_collation co on co.oid = a.attcollation
               where a.attrelid = c.oid and a.attname = $2 and not co.collisdeterministic) as "nondeterministicCollation"
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where ${SYSTEM_SCHEMAS} and c.relkind in ('r', 'p')
+      where ${projectObject("c.oid")} and c.relkind in ('r', 'p')
         and ${hasTenantColumn("c.oid")}
         and (n.nspname = $1 or exists (
               select 1 from pg_roles r
@@ -259,7 +378,10 @@ export async function probeRlsCatalog(driver: Driver, config: RlsConfig): Promis
       `select case when schemaname = $1 then tablename::text else schemaname || '.' || tablename end as "table",
             tablename::text as relname, policyname as name, permissive = 'PERMISSIVE' as permissive,
             roles::text[] as roles, lower(cmd) as command, qual as using, with_check as "withCheck"
-       from pg_policies where schemaname not in ('pg_catalog', 'information_schema') order by 1, policyname`,
+       from pg_policies
+      where exists (select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                     where c.relname = tablename and n.nspname = schemaname and ${projectObject("c.oid")})
+      order by 1, policyname`,
       [config.schema],
     ),
   );
@@ -298,7 +420,47 @@ export async function probeRlsCatalog(driver: Driver, config: RlsConfig): Promis
     appRoles: roles,
     eventTriggers: await probeEventTriggers(driver),
     tenantReferences: await probeTenantReferences(driver, config),
+    searchPathDefaults: await probeSearchPathDefaults(driver, config),
+    roleSchemas: await driver.query<{ schema: string; role: string }>(
+      `select n.nspname as schema, r.rolname as role from pg_namespace n join pg_roles r on r.rolname = n.nspname
+        where r.rolname = any ($1::text[]) and has_schema_privilege(r.oid, n.oid, 'USAGE') order by 1`,
+      [appRoles(config)],
+    ),
   };
+}
+
+/** The schemas of a `search_path` value (`"$user", public`), read as PostgreSQL's parser reads `SET`; null if it cannot. */
+function searchPathSchemas(value: string): string[] | null {
+  try {
+    const tree = pgQuery().parseSync(`SET search_path TO ${value}`);
+    const [statement] = arrayField(isObject(tree) ? tree : undefined, "stmts");
+    const set = nodeOf(isObject(statement) ? statement["stmt"] : undefined, "VariableSetStmt");
+    const schemas = arrayField(set, "args").map((arg) => constantText(arg));
+    return set && schemas.every((s) => s !== undefined) ? (schemas as string[]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The default `search_path` settings a session of the app starts with (`ALTER DATABASE … SET`,
+ * `ALTER ROLE … SET`, `ALTER ROLE … IN DATABASE … SET`): for this database or all, for every role,
+ * an app role, or the role connected now (the app connects as the owner).
+ */
+async function probeSearchPathDefaults(driver: Driver, config: RlsConfig): Promise<SearchPathDefaultInfo[]> {
+  const rows = await driver.query<{ database: string | null; role: string | null; value: string }>(
+    `select d.datname as database, r.rolname as role, substr(c, length('search_path=') + 1) as value
+       from pg_db_role_setting s
+       left join pg_database d on d.oid = s.setdatabase
+       left join pg_roles r on r.oid = s.setrole,
+       unnest(s.setconfig) c
+      where c like 'search\\_path=%'
+        and (s.setdatabase = 0 or d.datname = current_database())
+        and (s.setrole = 0 or r.rolname = any ($1::text[]) or r.rolname = session_user)
+      order by 1, 2`,
+    [appRoles(config)],
+  );
+  return rows.map((row) => ({ ...row, schemas: searchPathSchemas(row.value) }));
 }
 
 /**
@@ -331,8 +493,18 @@ async function probeAppRoles(driver: Driver, config: RlsConfig): Promise<AppRole
                      order by 1)::text[] as escalations,
               array(select o.rolname from pg_roles o where o.oid <> r.oid and pg_has_role(r.oid, o.oid, 'MEMBER')
                      order by 1)::text[] as "memberOf",
-              array(select n.nspname from pg_namespace n where ${SYSTEM_SCHEMAS} and has_schema_privilege(r.oid, n.oid, 'CREATE')
+              array(select n.nspname from pg_namespace n
+                     where n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp\\_%'
+                       and has_schema_privilege(r.oid, n.oid, 'CREATE')
                      order by 1)::text[] as "createSchemas",
+              array(select pg_describe_object(d.classid, d.objid, d.objsubid) from pg_shdepend d
+                     where d.refclassid = 'pg_authid'::regclass and d.refobjid = r.oid and d.deptype = 'o'
+                       and d.classid <> 'pg_largeobject'::regclass
+                       and (d.dbid = (select oid from pg_database where datname = current_database())
+                            or d.classid = 'pg_database'::regclass and d.objid = (select oid from pg_database where datname = current_database()))
+                       and not exists (select 1 from pg_class c where d.classid = 'pg_class'::regclass and c.oid = d.objid
+                                        and c.relkind in ('r', 'p', 'v', 'm', 'f', 'i', 'I', 't'))
+                     order by 1)::text[] as "ownedObjects",
               (select count(*)::int from pg_largeobject_metadata l
                 where current_setting('lo_compat_privileges')::boolean
                    or pg_has_role(r.oid, l.lomowner, 'MEMBER')
@@ -352,6 +524,7 @@ async function probeAppRoles(driver: Driver, config: RlsConfig): Promise<AppRole
             escalations: [],
             memberOf: [],
             createSchemas: [],
+            ownedObjects: [],
             largeObjects: 0,
           },
     );
@@ -388,35 +561,107 @@ const RELKINDS: Record<string, string> = {
   S: "sequence",
 };
 
+/** A trigger row of the relations query before its body is read. */
+type ActionTriggerRow = Omit<ActionTriggerInfo, "uses" | "unread"> & {
+  language: string;
+  definition: string;
+  builtIn: boolean;
+};
+
+/**
+ * The foreign-key actions on relation `c` that fire trigger `tg` (SQL: rows of `action`): ON
+ * DELETE CASCADE deletes rows of `c`, SET NULL and SET DEFAULT update them, and so does any ON
+ * UPDATE action. A partition's copy of a key and of a trigger both cloned from the parent's is
+ * left out (the parent's pair stands for it).
+ */
+const FIRING_ACTIONS = `
+  select case fk.confdeltype when 'c' then 'ON DELETE CASCADE' when 'n' then 'ON DELETE SET NULL' else 'ON DELETE SET DEFAULT' end
+           || ' of ' || fk.conname || ' (references ' || fk.confrelid::regclass::text || ')' as action
+    from pg_constraint fk
+   where fk.contype = 'f' and fk.conrelid = c.oid and not (tg.tgparentid <> 0 and fk.conparentid <> 0)
+     and ((fk.confdeltype = 'c' and tg.tgtype & 8 <> 0) or (fk.confdeltype in ('n', 'd') and tg.tgtype & 16 <> 0))
+  union all
+  select case fk.confupdtype when 'c' then 'ON UPDATE CASCADE' when 'n' then 'ON UPDATE SET NULL' else 'ON UPDATE SET DEFAULT' end
+           || ' of ' || fk.conname || ' (references ' || fk.confrelid::regclass::text || ')'
+    from pg_constraint fk
+   where fk.contype = 'f' and fk.conrelid = c.oid and not (tg.tgparentid <> 0 and fk.conparentid <> 0)
+     and fk.confupdtype in ('c', 'n', 'd') and tg.tgtype & 16 <> 0`;
+
+/**
+ * PostgreSQL's built-in functions that run SQL text or read a whole table by name: a body that
+ * calls one reads what that SQL reads.
+ */
+const SQL_RUNNING_BUILTINS = /^(query|table|cursor|schema|database)_to_xml/;
+
+/**
+ * What of a trigger body's names can reach another tenant's rows: every relation, every routine
+ * the database defines (`projectRoutines`, extensions' included) or names in another schema, and
+ * the built-ins that run SQL text. PostgreSQL's other built-ins (`now()`, `coalesce`) read no table.
+ */
+function reachingUses(definition: string, language: string, projectRoutines: ReadonlySet<string>) {
+  const body = routineBodyUses(definition, language);
+  const routines = body.routines.filter((name) => {
+    const parts = name.split(".");
+    const bare = parts.at(-1) ?? name;
+    if (parts.length > 1 && parts[0] !== "pg_catalog") return true;
+    return projectRoutines.has(bare) || SQL_RUNNING_BUILTINS.test(bare);
+  });
+  return { uses: [...body.relations, ...routines.map((r) => `${r}()`)], unread: body.unread ?? null };
+}
+
 async function probeRelations(driver: Driver, config: RlsConfig, roles: string[]): Promise<RelationInfo[]> {
-  const rows = await driver.query<Omit<RelationInfo, "kind" | "access"> & { relkind: string; oid: number }>(
+  const settings = contextSettings(config);
+  const rows = await driver.query<
+    Omit<RelationInfo, "kind" | "access" | "actionTriggers"> & {
+      relkind: string;
+      oid: number;
+      actionTriggers: ActionTriggerRow[];
+    }
+  >(
     `select c.oid::int as oid, ${displayName("c.relname")} as name, c.relkind::text as relkind,
             c.relrowsecurity as "rlsEnabled",
             ${hasTenantColumn("c.oid")} as "hasTenantColumn",
             coalesce(exists (select 1 from unnest(c.reloptions) o where o in ('security_invoker=true', 'security_invoker=on', 'security_invoker=1')), false) as "securityInvoker",
             exists (select 1 from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
                      where i.indrelid = c.oid and a.attname = $2) as "tenantIndex",
-            array(select distinct ${displayName("t.relname")} from pg_rewrite w
+            array(select distinct ${displayName("t.relname", "tn")} from pg_rewrite w
                     join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = w.oid and d.refclassid = 'pg_class'::regclass
                     join pg_class t on t.oid = d.refobjid and t.oid <> c.oid
                     join pg_namespace tn on tn.oid = t.relnamespace
                    where w.ev_class = c.oid
                      and ${hasTenantColumn("t.oid")}
                    order by 1)::text[] as "readsTenantTables",
+            array(select distinct ${displayName("t.relname", "tn")} from pg_rewrite w
+                    join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = w.oid and d.refclassid = 'pg_class'::regclass
+                    join pg_class t on t.oid = d.refobjid and t.oid <> c.oid
+                    join pg_namespace tn on tn.oid = t.relnamespace
+                   where w.ev_class = c.oid
+                   order by 1)::text[] as "readsRelations",
             array(select w.rulename from pg_rewrite w where w.ev_class = c.oid and w.rulename <> '_RETURN'
                    order by 1)::text[] as rules,
             coalesce((select json_agg(json_build_object('name', tg.tgname, 'function', tp.oid::regprocedure::text,
-                                                        'runsAs', ${runsAs("tp")})
+                                                        'runsAs', ${runsAs("tp", "$3")})
                                       order by tg.tgname)
                         from pg_trigger tg join pg_proc tp on tp.oid = tg.tgfoid
-                       where tg.tgrelid = c.oid and not tg.tgisinternal and ${runsAs("tp")} is not null), '[]') as "definerTriggers",
+                       where tg.tgrelid = c.oid and not tg.tgisinternal and ${runsAs("tp", "$3")} is not null), '[]') as "definerTriggers",
             coalesce((select json_agg(y order by y.via, y.function) from (
                select distinct x.via, fp.oid::regprocedure::text as function,
-                      ${displayName("fp.proname", "fn")} as name, ${runsAs("fp")} as "runsAs"
+                      ${displayName("fp.proname", "fn")} as name, ${runsAs("fp", "$3")} as "runsAs",
+                      ${runningSupport("fp", "$3")} as "supportFunction"
                  from (${ATTACHED_CODE}) x
                  join pg_depend d on d.classid = x.classid and d.objid = x.objid and d.refclassid = 'pg_proc'::regclass
                  join pg_proc fp on fp.oid = d.refobjid join pg_namespace fn on fn.oid = fp.pronamespace
-                where d.refobjid <> x.skip and ${runsAs("fp")} is not null) y), '[]') as "definerDependencies",
+                where d.refobjid <> x.skip and ${runsAs("fp", "$3")} is not null) y), '[]') as "definerDependencies",
+            coalesce((select json_agg(json_build_object('name', tg.tgname, 'function', tp.oid::regprocedure::text,
+                                                        'routine', ${displayName("tp.proname", "tn")},
+                                                        'runsAs', ${runsAs("tp", "$3")}, 'actions', f.actions,
+                                                        'language', tl.lanname, 'builtIn', tp.oid < ${FIRST_NORMAL_OID},
+                                                        'definition', case when tp.oid < ${FIRST_NORMAL_OID} then '' else pg_get_functiondef(tp.oid) end)
+                                      order by tg.tgname)
+                        from pg_trigger tg join pg_proc tp on tp.oid = tg.tgfoid
+                        join pg_namespace tn on tn.oid = tp.pronamespace join pg_language tl on tl.oid = tp.prolang,
+                        lateral (select array_agg(a.action order by a.action) as actions from (${FIRING_ACTIONS}) a) f
+                       where tg.tgrelid = c.oid and not tg.tgisinternal and f.actions is not null), '[]') as "actionTriggers",
             coalesce((with recursive below(oid) as (
                         select i.inhrelid from pg_inherits i where i.inhparent = c.oid
                         union select i.inhrelid from pg_inherits i join below b on i.inhparent = b.oid)
@@ -425,9 +670,9 @@ async function probeRelations(driver: Driver, config: RlsConfig, roles: string[]
                                       order by k.relname)
                         from below b join pg_class k on k.oid = b.oid join pg_namespace kn on kn.oid = k.relnamespace), '[]') as descendants
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where ${SYSTEM_SCHEMAS} and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
+      where ${projectObject("c.oid")} and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
       order by 2`,
-    [config.schema, config.tenantColumn],
+    [config.schema, config.tenantColumn, settings],
   );
   const access = await driver.query<{ oid: number; role: string; privileges: string[] }>(
     `select c.oid::int as oid, r.rolname as role,
@@ -436,35 +681,60 @@ async function probeRelations(driver: Driver, config: RlsConfig, roles: string[]
                               when p in ('SELECT', 'INSERT', 'UPDATE', 'REFERENCES') then has_any_column_privilege(r.oid, c.oid, p)
                               else has_table_privilege(r.oid, c.oid, p) end)::text[] as privileges
        from pg_class c join pg_namespace n on n.oid = c.relnamespace, pg_roles r
-      where ${SYSTEM_SCHEMAS} and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
+      where ${projectObject("c.oid")} and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
         and r.rolname = any ($2::text[])`,
     [[...TABLE_PRIVILEGES], roles, [...SEQUENCE_PRIVILEGES]],
   );
-  return rows.map(({ oid, relkind, ...row }) => ({
+  const projectRoutines = rows.some((r) => r.actionTriggers.length > 0)
+    ? new Set(
+        (
+          await driver.query<{ name: string }>(
+            `select distinct p.proname as name from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+              where ${projectObject("p.oid")}`,
+          )
+        ).map((r) => r.name),
+      )
+    : new Set<string>();
+  return rows.map(({ oid, relkind, actionTriggers, ...row }) => ({
     ...row,
     kind: RELKINDS[relkind] ?? relkind,
     access: Object.fromEntries(
       access.filter((a) => a.oid === oid && a.privileges.length > 0).map((a) => [a.role, a.privileges]),
     ),
+    actionTriggers: actionTriggers.map(({ language, definition, builtIn, ...trigger }) => ({
+      ...trigger,
+      ...(builtIn ? { uses: [], unread: null } : reachingUses(definition, language, projectRoutines)),
+    })),
   }));
 }
 
+/**
+ * Every routine an app role can execute. For an aggregate whose support function runs as another
+ * role or tenant, that function's definition stands for the aggregate's (see `RoutineInfo`).
+ */
 async function probeRoutines(driver: Driver, config: RlsConfig, roles: string[]): Promise<RoutineInfo[]> {
+  const pinned = (p: string) =>
+    `coalesce(exists (select 1 from unnest(${p}.proconfig) c where c like 'search\\_path=%'), false)`;
   return driver.query<RoutineInfo>(
     `select ${displayName("p.proname")} || '(' || pg_get_function_identity_arguments(p.oid) || ')' as signature,
-            ${displayName("p.proname")} as name, p.prosecdef as "securityDefiner", ${roleSetting("p")} as "setsRole",
-            coalesce(exists (select 1 from unnest(p.proconfig) c where c like 'search\\_path=%'), false) as "pinnedSearchPath",
+            ${displayName("p.proname")} as name, p.prosecdef or coalesce(s.prosecdef, false) as "securityDefiner",
+            coalesce(${roleSetting("p")}, ${roleSetting("s")}) as "setsRole",
+            case when s.oid is null then ${pinned("p")} else ${pinned("s")} end as "pinnedSearchPath",
             (select e.extname from pg_depend d join pg_extension e on e.oid = d.refobjid
               where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.refclassid = 'pg_extension'::regclass and d.deptype = 'e') as extension,
             array(select r.rolname from pg_roles r
                    where r.rolname = any ($2::text[]) and has_function_privilege(r.oid, p.oid, 'EXECUTE')
-                   order by 1)::text[] as "executableBy"
+                   order by 1)::text[] as "executableBy",
+            s.oid::regprocedure::text as "supportFunction",
+            coalesce(${settingSetting("p", "$3")}, ${settingSetting("s", "$3")}) as "setsSetting"
        from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-      where ${SYSTEM_SCHEMAS}
+       left join lateral (select s.* from ${supportFunctions("p")} and ${ownRunsAs("s", "$3")} is not null
+                           order by s.oid::regprocedure::text limit 1) s on true
+      where ${projectObject("p.oid")}
         and exists (select 1 from pg_roles r where r.rolname = any ($2::text[])
                      and has_function_privilege(r.oid, p.oid, 'EXECUTE'))
       order by 1`,
-    [config.schema, roles],
+    [config.schema, roles, contextSettings(config)],
   );
 }
 
@@ -490,7 +760,7 @@ async function probeTenantReferences(driver: Driver, config: RlsConfig): Promise
        from pg_constraint co
        join pg_class c on c.oid = co.conrelid join pg_namespace n on n.oid = c.relnamespace
        join pg_class f on f.oid = co.confrelid join pg_namespace fn on fn.oid = f.relnamespace
-      where co.contype = 'f' and co.conparentid = 0 and ${SYSTEM_SCHEMAS}
+      where co.contype = 'f' and co.conparentid = 0 and ${projectObject("c.oid")}
         and ${hasTenantColumn("c.oid")} and ${hasTenantColumn("f.oid")}
       order by 1, 2`,
     [config.schema, config.tenantColumn],
@@ -504,7 +774,7 @@ async function probeTenantReferences(driver: Driver, config: RlsConfig): Promise
  */
 async function probeEventTriggers(driver: Driver): Promise<EventTriggerInfo[]> {
   return driver.query<EventTriggerInfo>(
-    `select e.evtname as name, e.evtevent as event, p.oid::regprocedure::text as function, ${runsAs("p")} as "runsAs"
+    `select e.evtname as name, e.evtevent as event, p.oid::regprocedure::text as function, ${runsAs("p", "'{}'::text[]")} as "runsAs"
        from pg_event_trigger e join pg_proc p on p.oid = e.evtfoid
       where e.evtenabled <> 'D'
         and not exists (select 1 from pg_depend d where d.classid = 'pg_event_trigger'::regclass and d.objid = e.oid

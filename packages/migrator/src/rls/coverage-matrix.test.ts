@@ -44,10 +44,12 @@ function relation(name: string, overrides: Partial<RelationInfo> = {}): Relation
     securityInvoker: false,
     tenantIndex: false,
     readsTenantTables: [],
+    readsRelations: [],
     access: { app_user: ["SELECT"] },
     rules: [],
     definerTriggers: [],
     definerDependencies: [],
+    actionTriggers: [],
     descendants: [],
     ...overrides,
   };
@@ -673,6 +675,136 @@ describe("every reachable object is classified", () => {
     expect(swapped?.message).toContain("pairing org_id with its id, not with its org_id");
     expect(swapped?.fix).toContain(
       'FOREIGN KEY ("org_id", "doc_id") REFERENCES "archive"."docs" ("org_id", "id") ON DELETE SET NULL ("doc_id")',
+    );
+  });
+
+  it("reports a trigger a foreign key's action fires when its body can reach a table, unless its function is declared", () => {
+    const trigger = (uses: string[], unread: string | null = null, runsAs: string | null = null) => ({
+      name: "tomb",
+      function: "tomb_write()",
+      routine: "tomb_write",
+      actions: ["ON DELETE CASCADE of steps_plan_fk (references plans)"],
+      runsAs,
+      uses,
+      unread,
+    });
+    const judged = (t: ReturnType<typeof trigger>, definerRoutines: string[] = [], access = {}) =>
+      codes(
+        catalog({
+          config: { ...config, definerRoutines },
+          relations: [relation("steps", { access, actionTriggers: [t] })],
+        }),
+      ).filter((c) => !c.startsWith("missing-policy"));
+    expect(judged(trigger(["plans"]))).toEqual(["fk-action-trigger steps"]);
+    expect(judged(trigger([], "it runs SQL from strings (EXECUTE)"))).toEqual(["fk-action-trigger steps"]);
+    expect(judged(trigger([]))).toEqual([]);
+    expect(judged(trigger(["plans"]), ["tomb_write"])).toEqual([]);
+    // A definer function: a definer-trigger where the app roles write the table, this finding where they do not.
+    expect(judged(trigger([], null, "SECURITY DEFINER"), ["tomb_write"])).toEqual(["fk-action-trigger steps"]);
+  });
+
+  it("reports a view or materialized view under a shared name that reads what is not shared", () => {
+    const shared = (kind: string, readsRelations: string[], securityInvoker = false) =>
+      codes(catalog({ relations: [relation("countries", { kind, readsRelations, securityInvoker })] })).filter(
+        (c) => !c.startsWith("missing-policy"),
+      );
+    expect(shared("view", ["usage"])).toEqual(["shared-view-source countries"]);
+    expect(shared("materialized view", ["usage"])).toEqual(["shared-view-source countries"]);
+    expect(shared("view", ["usage"], true)).toEqual([]);
+    expect(shared("view", ["countries_list"])).toEqual(["shared-view-source countries"]);
+    expect(
+      codes(
+        catalog({
+          config: { ...config, sharedTables: ["countries", "countries_list"] },
+          relations: [relation("countries", { kind: "view", readsRelations: ["countries_list"] })],
+        }),
+      ).filter((c) => !c.startsWith("missing-policy")),
+    ).toEqual([]);
+  });
+
+  it("reports a schema named like an app role and a default search_path naming another schema", () => {
+    const matrix = buildCoverageMatrix(
+      catalog({
+        roleSchemas: [{ schema: "app_user", role: "app_user" }],
+        searchPathDefaults: [
+          { database: "db", role: null, value: "api, public", schemas: ["api", "public"] },
+          { database: null, role: "app_user", value: '"$user", public', schemas: ["$user", "public"] },
+          { database: "db", role: "app_user", value: "pg_catalog, public", schemas: ["pg_catalog", "public"] },
+        ],
+      }),
+    );
+    expect(matrix.findings.map((f) => `${f.code} ${f.table}`)).toEqual([
+      "role-named-schema app_user",
+      "search-path-default database db",
+    ]);
+    expect(matrix.findings[1]?.fix).toContain(`ALTER DATABASE "db" RESET search_path`);
+  });
+
+  it("reports a routine that sets the tenant setting, and an aggregate whose support function runs as another role", () => {
+    const routine = (name: string, extra: object) => ({
+      signature: `${name}(text)`,
+      name,
+      securityDefiner: false,
+      setsRole: null,
+      pinnedSearchPath: true,
+      extension: null,
+      executableBy: ["app_user"],
+      ...extra,
+    });
+    const matrix = buildCoverageMatrix(
+      catalog({
+        routines: [
+          routine("as_other_org", { setsSetting: "app.org=o2" }),
+          routine("titles", { securityDefiner: true, supportFunction: "titles_step(text,text)" }),
+        ],
+      }),
+    );
+    expect(matrix.findings.map((f) => `${f.code} ${f.table}`)).toEqual([
+      "routine-sets-setting as_other_org(text)",
+      "definer-routine titles(text)",
+    ]);
+    expect(matrix.findings[0]?.fix).toContain("ALTER FUNCTION as_other_org(text) RESET app.org");
+    expect(matrix.findings[1]?.message).toContain("through its support function titles_step(text,text)");
+  });
+
+  it("reports what an app role owns besides tables", () => {
+    expect(
+      codes(
+        catalog({
+          appRoles: [
+            {
+              ...safeRole,
+              escalations: [],
+              memberOf: [],
+              createSchemas: [],
+              largeObjects: 0,
+              ownedObjects: ["type mood"],
+            },
+          ],
+        }),
+      ),
+    ).toEqual(["role-owns-object type mood"]);
+  });
+
+  it("judges the triggers of a descendant the app roles cannot write, when rows reach it through a writable parent", () => {
+    const definer = { name: "enrich", function: "archive.enrich()", runsAs: "SECURITY DEFINER" };
+    const matrix = buildCoverageMatrix(
+      catalog({
+        relations: [
+          relation("notes", {
+            rlsEnabled: true,
+            hasTenantColumn: true,
+            tenantIndex: true,
+            access: { app_user: ["SELECT", "INSERT", "UPDATE", "DELETE"] },
+            descendants: [{ name: "archive.notes_all", hasTenantColumn: true, rlsEnabled: false }],
+          }),
+          relation("archive.notes_all", { hasTenantColumn: true, access: {}, definerTriggers: [definer] }),
+        ],
+      }),
+    );
+    expect(matrix.findings.map((f) => `${f.code} ${f.table}`)).toEqual(["definer-trigger notes"]);
+    expect(matrix.findings[0]?.message).toContain(
+      "trigger enrich on archive.notes_all, which the rows written to notes",
     );
   });
 });

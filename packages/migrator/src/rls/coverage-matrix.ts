@@ -8,7 +8,8 @@
  *   tenant setting; insert and update policies have WITH CHECK.
  * - **user-scoped**: no tenant column; RLS on; every permissive policy confines rows to the user
  *   (or tenant) setting. Commands without a policy are denied by RLS.
- * - **shared**: declared in `sharedTables`; the app roles may only SELECT.
+ * - **shared**: declared in `sharedTables`; the app roles may only SELECT; a view reading as its
+ *   owner or a materialized view under that name reads only shared tables.
  * - **unreachable**: no privilege for any app role.
  * - and, for what is not a table: **invoker view** (`security_invoker`, its tables' policies apply
  *   to the caller), **sequence** (USAGE/SELECT; UPDATE is a finding), **invoker routine** (runs
@@ -17,14 +18,18 @@
  * Findings: a granted table without RLS and without a declaration, a view without
  * `security_invoker`, a granted materialized or foreign table, a SECURITY DEFINER routine the app
  * roles can execute that is undeclared or has no pinned `search_path` (a routine defined with
- * `SET role` counts as SECURITY DEFINER), a rule on a reachable relation, a trigger on a writable
- * one whose function runs as another role, an undeclared such routine a reachable relation's
- * default, constraint, view, index or policy calls, an enabled event trigger (not an extension's), UPDATE on a sequence,
+ * `SET role` counts as SECURITY DEFINER, and so does an aggregate whose support function is
+ * either), a routine defined with `SET` of the tenant or user setting, a rule on a reachable
+ * relation, a trigger on a writable one (or on a descendant rows written to it reach) whose
+ * function runs as another role, an undeclared such routine a reachable relation's default,
+ * constraint, view, index or policy calls, a trigger a foreign key's action fires (it runs as the
+ * table's owner) whose body may reach a table, a schema named like an app role, a default
+ * `search_path` naming another schema, an enabled event trigger (not an extension's), UPDATE on a sequence,
  * a tenant column with a nondeterministic collation, a reachable parent of a table guarded more closely than it is, a policy
  * `TO public`, an unconfined policy (`USING (true)`, another setting, an EXISTS not tied to the
  * row), a missing WITH CHECK, TRUNCATE/TRIGGER/REFERENCES for an app role, a grant to another app
- * role on what is not shared, an app role that can CREATE in a schema or is a member of a role
- * that bypasses RLS, a foreign key between tenant tables that leaves the tenant column out of its
+ * role on what is not shared, an app role that can CREATE in a schema, owns any object or is a
+ * member of a role that bypasses RLS, a foreign key between tenant tables that leaves the tenant column out of its
  * key on a table an app role may write (a tenant's row can point at another tenant's: the other
  * tenant's deletes are then refused or reach it). A policy applies to an app role when it is for
  * PUBLIC, the role, or any role the role is a member of. A tenant table without an index leading on
@@ -42,7 +47,9 @@ import type {
 } from "./catalog-probe.ts";
 import { callsSettingPerRow } from "../sql/setting-calls.ts";
 import { quoteIdent } from "../sql/quote-ident.ts";
+import { judgeActionTriggers } from "./fk-action-triggers.ts";
 import { expressionConfines, type Scope } from "./policy-scope.ts";
+import { judgeSearchPathShadowing } from "./search-path-shadowing.ts";
 import { RLS_COMMANDS, type RlsCommand, type RlsConfig } from "./rls-config.ts";
 
 /** A reason the tenant boundary does not hold, with where it is and how to fix it. */
@@ -78,7 +85,13 @@ export interface RlsFinding {
     | "role-owns-table"
     | "role-escalation"
     | "large-object-owned"
-    | "cross-tenant-reference";
+    | "cross-tenant-reference"
+    | "fk-action-trigger"
+    | "shared-view-source"
+    | "search-path-default"
+    | "role-named-schema"
+    | "routine-sets-setting"
+    | "role-owns-object";
   /** The table (or other object) concerned, when there is one. */
   table?: string;
   command?: RlsCommand;
@@ -389,10 +402,21 @@ export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
   }
 
   const objects = [
-    ...relations.map((relation) => judgeRelation(relation, catalog, { roleNames, userScope, audience, push })),
+    ...relations.map((relation) =>
+      judgeRelation(relation, catalog, { roleNames, userScope, audience, relationByName, push }),
+    ),
     ...(catalog.routines ?? []).map((routine) => judgeRoutine(routine, config, push)),
   ];
   judgeRoles(catalog, roleNames, push);
+  for (const relation of relations) {
+    judgeActionTriggers(
+      relation,
+      writersOf(relation).length > 0,
+      { tenantColumn: config.tenantColumn, definerRoutines: config.definerRoutines },
+      push,
+    );
+  }
+  judgeSearchPathShadowing(catalog, push);
   for (const trigger of catalog.eventTriggers ?? []) {
     push({
       code: "event-trigger",
@@ -420,10 +444,16 @@ export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
 function judgeRelation(
   relation: RelationInfo,
   catalog: RlsCatalog,
-  context: { roleNames: string[]; userScope: Scope; audience: PolicyAudience; push: (f: RlsFinding) => void },
+  context: {
+    roleNames: string[];
+    userScope: Scope;
+    audience: PolicyAudience;
+    relationByName: ReadonlyMap<string, RelationInfo>;
+    push: (f: RlsFinding) => void;
+  },
 ): ObjectVerdict {
   const { config } = catalog;
-  const { roleNames, userScope, audience, push } = context;
+  const { roleNames, userScope, audience, relationByName, push } = context;
   const name = relation.name;
   const verdict = (cls: ObjectClass): ObjectVerdict => ({
     name,
@@ -435,7 +465,7 @@ function judgeRelation(
   });
   const reaching = Object.keys(relation.access);
   if (reaching.length === 0) return verdict("unreachable");
-  judgeOwnerCode(relation, config.definerRoutines, push);
+  judgeOwnerCode(relation, config.definerRoutines, relationByName, push);
   judgeDescendants(relation, reaching, push);
   const isShared = declared(config.sharedTables, name);
   for (const [grantee, privileges] of Object.entries(relation.access)) {
@@ -472,6 +502,18 @@ function judgeRelation(
     return verdict("sequence");
   }
   if (isShared) {
+    // A view that reads as its owner, or a materialized view, holds what its tables hold: under a
+    // shared name it may read only shared tables.
+    const ownerRead = relation.kind === "materialized view" || (relation.kind === "view" && !relation.securityInvoker);
+    const unshared = ownerRead ? relation.readsRelations.filter((r) => !declared(config.sharedTables, r)) : [];
+    if (unshared.length > 0) {
+      push({
+        code: "shared-view-source",
+        table: name,
+        message: `${relation.kind} ${name} is declared shared (sharedTables) but reads ${unshared.join(", ")}, which ${unshared.length === 1 ? "is" : "are"} not: every tenant reads ${relation.kind === "view" ? "through it, as its owner and past their policies," : "in it"} what those hold${relation.readsTenantTables.length > 0 ? ` (tenant tables ${relation.readsTenantTables.join(", ")})` : ""}`,
+        fix: `read only shared tables in it (in sharedTables: reference data), or take it out of sharedTables${relation.kind === "view" ? ` and ALTER VIEW ${sqlName(name)} SET (security_invoker = true)` : ` and REVOKE ALL ON ${sqlName(name)} FROM ${reaching.join(", ")}`}`,
+      });
+    }
     const writable = Object.entries(relation.access).filter(([, p]) => p.some((x) => x !== "SELECT"));
     for (const [grantee, privileges] of writable) {
       push({
@@ -481,7 +523,7 @@ function judgeRelation(
         fix: `REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ${name} FROM ${grantee}`,
       });
     }
-    return verdict("shared");
+    return verdict(unshared.length > 0 ? "unclassified" : "shared");
   }
   if (relation.kind === "view") {
     if (relation.securityInvoker) return verdict("invoker view");
@@ -532,13 +574,6 @@ function judgeRelation(
   return verdict("unclassified");
 }
 
-/**
- * Code that runs with another role's rights when an app role touches the relation: a rule (its
- * actions run as the relation's owner) on anything the app roles reach, an undeclared routine
- * running as another role that something attached to it calls (a default, a constraint, the view,
- * an index, a policy…), and a trigger whose function runs as another role on anything they can
- * write. Each acts past RLS.
- */
 /** A tenant table declared read-only (`readOnlyTenantTables`): no app role may write it. */
 function judgeReadOnly(table: string, relation: RelationInfo | undefined, push: (f: RlsFinding) => void): void {
   for (const [grantee, privileges] of Object.entries(relation?.access ?? {})) {
@@ -572,9 +607,46 @@ function judgeDescendants(relation: RelationInfo, reaching: string[], push: (f: 
   });
 }
 
+/**
+ * How a routine runs as another role or tenant, in words, from the probe's `runsAs`
+ * (`SECURITY DEFINER`, `SET role=…`, `SET app.tenant_id=…`) and, for an aggregate, the support
+ * function that does.
+ */
+function runsAsWords(runsAs: string, supportFunction?: string | null): string {
+  const setting = runsAs.startsWith("SET ") ? (runsAs.slice("SET ".length).split("=")[0] ?? "").toLowerCase() : "";
+  const through = supportFunction ? `, through its support function ${supportFunction},` : "";
+  return setting && setting !== "role" && setting !== "session_authorization"
+    ? `runs${through} for the tenant or user it sets (${runsAs})`
+    : `runs${through} as another role (${runsAs})`;
+}
+
+/** The statement that makes a routine run as its caller again: on the support function that runs as another role, for an aggregate. */
+function undoRunsAs(routine: string, runsAs: string, supportFunction?: string | null): string {
+  const target = supportFunction ?? routine;
+  return runsAs === "SECURITY DEFINER"
+    ? `ALTER FUNCTION ${target} SECURITY INVOKER`
+    : `ALTER FUNCTION ${target} RESET ${runsAs.slice("SET ".length).split("=")[0] ?? "role"}`;
+}
+
+/** Who may write a relation: the app roles with INSERT, UPDATE, DELETE or TRUNCATE on it. */
+const writersOf = (relation: RelationInfo) =>
+  Object.entries(relation.access)
+    .filter(([, privileges]) => privileges.some((p) => ["INSERT", "UPDATE", "DELETE", "TRUNCATE"].includes(p)))
+    .map(([role]) => role);
+
+/**
+ * Code that runs with another role's rights when an app role touches the relation: a rule (its
+ * actions run as the relation's owner) on anything the app roles reach, an undeclared routine
+ * running as another role that something attached to it calls (a default, a constraint, the view,
+ * an index, a policy…), and a trigger whose function runs as another role on anything they can
+ * write. Each acts past RLS. Rows written to a relation reach its descendants (partitions, INHERITS
+ * children) whatever their own grants, so the triggers and attached routines of a descendant the
+ * app roles cannot write themselves are judged here too.
+ */
 function judgeOwnerCode(
   relation: RelationInfo,
   declaredDefiners: readonly string[] | undefined,
+  relationByName: ReadonlyMap<string, RelationInfo>,
   push: (f: RlsFinding) => void,
 ): void {
   const name = relation.name;
@@ -587,26 +659,46 @@ function judgeOwnerCode(
       fix: `DROP RULE ${quoteIdent(rule)} ON ${sqlName(name)} and do the work in a SECURITY INVOKER trigger (or in the application), or REVOKE ALL ON ${sqlName(name)} FROM ${reaching.join(", ")}`,
     });
   }
-  for (const dependency of relation.definerDependencies) {
-    if (declared(declaredDefiners, dependency.name)) continue;
-    push({
-      code: "definer-dependency",
-      table: name,
-      message: `${dependency.via} on ${name} (reachable by ${reaching.join(", ")}) calls ${dependency.function}, which runs as another role (${dependency.runsAs}): when a tenant's statement uses ${name} it runs past every policy, whatever its schema's USAGE or its EXECUTE grant (it is called by OID)`,
-      fix: `${dependency.runsAs === "SECURITY DEFINER" ? `ALTER FUNCTION ${dependency.function} SECURITY INVOKER` : `ALTER FUNCTION ${dependency.function} RESET ${dependency.runsAs.slice("SET ".length).split("=")[0] ?? "role"}`}, or drop the ${dependency.via}; or, if it must run as its owner, declare it in definerRoutines and pin its search_path`,
-    });
-  }
-  const writers = Object.entries(relation.access)
-    .filter(([, privileges]) => privileges.some((p) => ["INSERT", "UPDATE", "DELETE", "TRUNCATE"].includes(p)))
-    .map(([role]) => role);
-  if (writers.length === 0) return;
-  for (const trigger of relation.definerTriggers) {
-    push({
-      code: "definer-trigger",
-      table: name,
-      message: `trigger ${trigger.name} on ${name} (writable by ${writers.join(", ")}) calls function ${trigger.function}, which runs as another role (${trigger.runsAs}): whenever a tenant writes it acts past every policy (revoking EXECUTE does not stop a trigger)`,
-      fix: `${trigger.runsAs === "SECURITY DEFINER" ? `ALTER FUNCTION ${trigger.function} SECURITY INVOKER` : `ALTER FUNCTION ${trigger.function} RESET ${trigger.runsAs.slice("SET ".length).split("=")[0] ?? "role"}`} (the tenant's own policies then apply to what it reads and writes), or drop the trigger`,
-    });
+  const writers = writersOf(relation);
+  const below = relation.descendants
+    .map((d) => relationByName.get(d.name))
+    .filter((d): d is RelationInfo => d !== undefined && writersOf(d).length === 0);
+  const judged = [
+    {
+      on: relation,
+      reached: `${name} (reachable by ${reaching.join(", ")})`,
+      written: `${name} (writable by ${writers.join(", ")})`,
+      dependencies: true,
+    },
+    // An unreachable descendant's attached code is judged here; a reachable one's on its own.
+    ...(writers.length === 0
+      ? []
+      : below.map((d) => ({
+          on: d,
+          reached: `${d.name}, which the rows written to ${name} (writable by ${writers.join(", ")}) reach,`,
+          written: `${d.name}, which the rows written to ${name} (writable by ${writers.join(", ")}) reach,`,
+          dependencies: Object.keys(d.access).length === 0,
+        }))),
+  ];
+  for (const { on, reached, written, dependencies } of judged) {
+    for (const dependency of dependencies ? on.definerDependencies : []) {
+      if (declared(declaredDefiners, dependency.name)) continue;
+      push({
+        code: "definer-dependency",
+        table: name,
+        message: `${dependency.via} on ${reached} calls ${dependency.function}, which ${runsAsWords(dependency.runsAs, dependency.supportFunction)}: when a tenant's statement uses ${name} it runs past every policy, whatever its schema's USAGE or its EXECUTE grant (it is called by OID)`,
+        fix: `${undoRunsAs(dependency.function, dependency.runsAs, dependency.supportFunction)}, or drop the ${dependency.via}; or, if it must run as its owner, declare it in definerRoutines and pin its search_path`,
+      });
+    }
+    if (writers.length === 0) continue;
+    for (const trigger of on.definerTriggers) {
+      push({
+        code: "definer-trigger",
+        table: name,
+        message: `trigger ${trigger.name} on ${written} calls function ${trigger.function}, which ${runsAsWords(trigger.runsAs)}: whenever a tenant writes it acts past every policy (revoking EXECUTE does not stop a trigger)`,
+        fix: `${undoRunsAs(trigger.function, trigger.runsAs)} (the tenant's own policies then apply to what it reads and writes), or drop the trigger`,
+      });
+    }
   }
 }
 
@@ -618,28 +710,42 @@ function judgeRoutine(routine: RoutineInfo, config: RlsConfig, push: (f: RlsFind
     access: Object.fromEntries(routine.executableBy.map((r) => [r, ["EXECUTE"]])),
     findings: [],
   });
-  // A routine defined with SET role (or session_authorization) runs as that role whoever calls
-  // it, SECURITY INVOKER or not: it is judged like a SECURITY DEFINER one.
-  if (!routine.securityDefiner && !routine.setsRole) return verdict("invoker routine");
-  const how = routine.securityDefiner ? "SECURITY DEFINER routine" : `routine (SET ${routine.setsRole})`;
   const callers = routine.executableBy.join(", ");
+  const support = routine.supportFunction ? ` (through its support function ${routine.supportFunction})` : "";
+  if (routine.setsSetting) {
+    // Not declarable: a routine that picks the tenant itself serves whichever tenant calls it.
+    push({
+      code: "routine-sets-setting",
+      table: routine.signature,
+      message: `routine ${routine.signature}${support} (executable by ${callers}) is defined with SET ${routine.setsSetting}: whoever calls it, its statements run for that tenant or user, whose rows the policies then let through`,
+      fix: `ALTER FUNCTION ${routine.supportFunction ?? routine.signature} RESET ${routine.setsSetting.split("=")[0]} (the caller's context then applies), or REVOKE EXECUTE ON FUNCTION ${routine.signature} FROM PUBLIC, ${callers}`,
+    });
+  }
+  // A routine defined with SET role (or session_authorization) runs as that role whoever calls
+  // it, SECURITY INVOKER or not: it is judged like a SECURITY DEFINER one. So is an aggregate whose
+  // support function is either: PostgreSQL runs it for whoever may call the aggregate.
+  if (!routine.securityDefiner && !routine.setsRole)
+    return verdict(routine.setsSetting ? "unclassified" : "invoker routine");
+  const how = routine.securityDefiner ? "SECURITY DEFINER routine" : `routine (SET ${routine.setsRole})`;
   if (!declared(config.definerRoutines, routine.name)) {
     push({
       code: "definer-routine",
       table: routine.signature,
-      message: `${how} ${routine.signature} can be executed by ${callers}: it runs as ${routine.securityDefiner ? "its owner" : "the role it sets"}, past every policy, and is not declared`,
-      fix: `REVOKE EXECUTE ON FUNCTION ${routine.signature} FROM PUBLIC, ${callers}; or make it ${routine.securityDefiner ? "SECURITY INVOKER" : "SECURITY INVOKER without SET role (ALTER FUNCTION … RESET ALL)"}; or, if it must run as another role, declare it in definerRoutines and pin its search_path`,
+      message: `${how} ${routine.signature}${support} can be executed by ${callers}: it runs as ${routine.securityDefiner ? "its owner" : "the role it sets"}, past every policy, and is not declared`,
+      fix: `REVOKE EXECUTE ON FUNCTION ${routine.signature} FROM PUBLIC, ${callers}; or make ${routine.supportFunction ? `its support function ${routine.supportFunction}` : "it"} ${routine.securityDefiner ? "SECURITY INVOKER" : "SECURITY INVOKER without SET role (ALTER FUNCTION … RESET ALL)"}; or, if it must run as another role, declare it in definerRoutines and pin its search_path`,
     });
   }
   if (!routine.pinnedSearchPath) {
     push({
       code: "definer-search-path",
       table: routine.signature,
-      message: `${how} ${routine.signature} (executable by ${callers}) has no pinned search_path: a caller can shadow the objects it uses with their own`,
-      fix: `ALTER FUNCTION ${routine.signature} SET search_path = pg_catalog, ${config.schema}`,
+      message: `${how} ${routine.signature}${support} (executable by ${callers}) has no pinned search_path: a caller can shadow the objects it uses with their own`,
+      fix: `ALTER FUNCTION ${routine.supportFunction ?? routine.signature} SET search_path = pg_catalog, ${config.schema}`,
     });
   }
-  return verdict(declared(config.definerRoutines, routine.name) ? "declared definer" : "unclassified");
+  return verdict(
+    declared(config.definerRoutines, routine.name) && !routine.setsSetting ? "declared definer" : "unclassified",
+  );
 }
 
 function judgeRoles(catalog: RlsCatalog, roleNames: string[], push: (f: RlsFinding) => void): void {
@@ -677,6 +783,14 @@ function judgeRoles(catalog: RlsCatalog, roleNames: string[], push: (f: RlsFindi
       });
     }
     const links = info as Partial<AppRoleInfo>;
+    for (const owned of links.ownedObjects ?? []) {
+      push({
+        code: "role-owns-object",
+        table: owned,
+        message: `role ${info.name} owns ${owned}: every tenant runs as ${info.name}, so a tenant may alter or drop it, and a DROP … CASCADE takes with it the columns and objects that depend on it, every tenant's rows in them`,
+        fix: `REASSIGN OWNED BY ${quoteIdent(info.name)} TO <the migration user> (it gives every object ${info.name} owns in this database to that role)`,
+      });
+    }
     for (const other of links.escalations ?? []) {
       push({
         code: "role-escalation",

@@ -79,10 +79,11 @@ export function formatCoverageMatrix(matrix: CoverageMatrix): string {
   lines.push(`  unreachable (no privilege): ${unreachable.map((o) => o.name).join(", ") || "none"}`);
 
   for (const role of matrix.roles.length > 0 ? matrix.roles : [matrix.role]) {
-    const links = role as { escalations?: string[]; createSchemas?: string[] };
+    const links = role as { escalations?: string[]; createSchemas?: string[]; ownedObjects?: string[] };
     lines.push(
       `Role ${role.name}: ${role.exists ? "exists" : "MISSING"}, superuser ${role.superuser ? "YES" : "no"}, ` +
         `BYPASSRLS ${role.bypassRls ? "YES" : "no"}, owns ${role.ownedTables.length} tables` +
+        (links.ownedObjects?.length ? ` and ${links.ownedObjects.length} other objects` : "") +
         (links.escalations?.length ? `, member of ${links.escalations.join(", ")}` : "") +
         (links.createSchemas?.length ? `, CREATE on ${links.createSchemas.join(", ")}` : ""),
     );
