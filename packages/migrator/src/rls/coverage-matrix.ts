@@ -51,54 +51,9 @@ import { judgeActionTriggers } from "./fk-action-triggers.ts";
 import { expressionConfines, type Scope } from "./policy-scope.ts";
 import { judgeSearchPathShadowing } from "./search-path-shadowing.ts";
 import { RLS_COMMANDS, type RlsCommand, type RlsConfig } from "./rls-config.ts";
+import type { RlsFinding } from "./rls-finding.ts";
 
-/** A reason the tenant boundary does not hold, with where it is and how to fix it. */
-export interface RlsFinding {
-  code:
-    | "missing-policy"
-    | "rls-disabled"
-    | "tenant-column-collation"
-    | "read-only-table-writable"
-    | "inherited-rows"
-    | "per-row-setting"
-    | "unscoped-policy"
-    | "missing-with-check"
-    | "policy-to-public"
-    | "unprotected-table"
-    | "shared-table-writable"
-    | "definer-view"
-    | "materialized-view-granted"
-    | "foreign-table-granted"
-    | "definer-routine"
-    | "definer-search-path"
-    | "sequence-writable"
-    | "relation-rule"
-    | "definer-trigger"
-    | "definer-dependency"
-    | "event-trigger"
-    | "dangerous-privilege"
-    | "stray-grant"
-    | "schema-create"
-    | "role-missing"
-    | "role-superuser"
-    | "role-bypasses-rls"
-    | "role-owns-table"
-    | "role-escalation"
-    | "large-object-owned"
-    | "cross-tenant-reference"
-    | "fk-action-trigger"
-    | "shared-view-source"
-    | "search-path-default"
-    | "role-named-schema"
-    | "routine-sets-setting"
-    | "role-owns-object";
-  /** The table (or other object) concerned, when there is one. */
-  table?: string;
-  command?: RlsCommand;
-  policy?: string;
-  message: string;
-  fix: string;
-}
+export type { RlsFinding } from "./rls-finding.ts";
 
 /** Advice that does not break isolation (exit 0), such as a missing tenant index. */
 export interface RlsWarning {

@@ -9,7 +9,7 @@
  * declared in `definerRoutines` (its author vouches that it confines itself to the row's tenant).
  */
 import type { RelationInfo } from "./catalog-probe.ts";
-import type { RlsFinding } from "./coverage-matrix.ts";
+import type { RlsFinding } from "./rls-finding.ts";
 import { quoteIdent } from "../sql/quote-ident.ts";
 
 /** Judges the triggers foreign-key actions fire on `relation`; `writable`: an app role may write it (a definer trigger there is a `definer-trigger` already). */

@@ -8,7 +8,7 @@
  * tool's catalog read then resolves there.
  */
 import type { RlsCatalog } from "./catalog-probe.ts";
-import type { RlsFinding } from "./coverage-matrix.ts";
+import type { RlsFinding } from "./rls-finding.ts";
 import { quoteIdent } from "../sql/quote-ident.ts";
 
 /** Judges the schemas named like app roles and the default search_path settings of a catalog. */

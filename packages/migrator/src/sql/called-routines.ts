@@ -7,7 +7,7 @@
  */
 import { type AstObject, arrayField, findNodes, nameList, nodeOf, objectField, optionOn, stringField } from "./ast.ts";
 import { routineDefinition, routineLanguage, routineTarget } from "./opaque-routines.ts";
-import type { BlockGuards, SqlUnit } from "./parse-migration.ts";
+import type { BlockGuards, SqlUnit } from "./sql-unit.ts";
 import { pgQuery } from "./pg-query.ts";
 import { type PlpgsqlStatement, walkPlpgsql } from "./plpgsql-walk.ts";
 import { sqlTokens } from "./tokens.ts";

@@ -20,7 +20,7 @@
  */
 import { pgQuery } from "./pg-query.ts";
 import { type AstObject, arrayField, isObject, nameList, nodeOf, objectField, stringField, unwrap } from "./ast.ts";
-import type { SqlUnit } from "./parse-migration.ts";
+import type { SqlUnit } from "./sql-unit.ts";
 
 /**
  * Fields that do not change what a statement creates: positions, re-run guards, and what a team

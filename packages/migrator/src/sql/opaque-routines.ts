@@ -6,7 +6,7 @@
  */
 import { arrayField, type AstObject, findNodes, nameList, nodeOf, stringField } from "./ast.ts";
 import { canonicalNode } from "./canonical-sql.ts";
-import type { SqlUnit } from "./parse-migration.ts";
+import type { SqlUnit } from "./sql-unit.ts";
 import { pgQuery } from "./pg-query.ts";
 
 /** The PL/pgSQL statements that run SQL the review cannot read, as the parse names them, with what to call them. */

@@ -6,7 +6,7 @@
  * and a called routine's body are read alike (parse-migration.ts).
  */
 import { type AstObject, arrayField, isObject, objectField, stringField } from "./ast.ts";
-import type { BlockGuards } from "./parse-migration.ts";
+import type { BlockGuards } from "./sql-unit.ts";
 
 /** One piece of SQL a PL/pgSQL body runs. */
 export interface PlpgsqlStatement {
