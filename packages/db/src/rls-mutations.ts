@@ -15,7 +15,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import pg from "pg";
-import { type Driver, openPostgresDriver, readMigrationFolder, redactUrl, runMigrations } from "@repo/migrator";
+import {
+  type Driver,
+  errorMessage,
+  openPostgresDriver,
+  readMigrationFolder,
+  redactUrl,
+  runMigrations,
+} from "@repo/migrator";
 import { createDatabase } from "./client.ts";
 import { type Connection, openDriver, openPglite } from "./connection.ts";
 import { MIGRATIONS_FOLDER } from "./project.ts";
@@ -183,6 +190,12 @@ async function run(options: { engine: string; only: string[]; baseUrl?: string }
     let killed = 0;
     for (const mutation of mutations) {
       const caught = await applyAndJudge(engine, mutation);
+      if (!Array.isArray(caught)) {
+        process.stderr.write(
+          `error: mutation ${mutation.id} could not be applied on ${engine.name} (${caught.refused}): fix its SQL in packages/db/src/testing/rls-mutations.ts, or prove that weakening in a test instead (a mutation must apply as CI's non-superuser owner)\n`,
+        );
+        return 2;
+      }
       if (caught.length > 0) killed += 1;
       process.stdout.write(
         `${caught.length > 0 ? "killed  " : "SURVIVED"} ${mutation.id.padEnd(30)} ${mutation.description}\n` +
@@ -197,12 +210,20 @@ async function run(options: { engine: string; only: string[]; baseUrl?: string }
   }
 }
 
-async function applyAndJudge(engine: Engine, mutation: RlsMutation): Promise<string[]> {
+/**
+ * What db:rls and the probe caught on a clone with the mutation applied; `refused` (the database's
+ * error) when the database would not apply it: the run then proves nothing about it.
+ */
+async function applyAndJudge(engine: Engine, mutation: RlsMutation): Promise<string[] | { refused: string }> {
   const clone = await engine.clone(mutation.id);
   try {
     const driver = await openDriver(clone.connection);
     try {
-      await driver.exec(mutation.sql);
+      const refused = await driver.exec(mutation.sql).then(
+        () => undefined,
+        (error: unknown) => errorMessage(error),
+      );
+      if (refused !== undefined) return { refused };
     } finally {
       await driver.close();
     }

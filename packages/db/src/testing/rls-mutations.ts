@@ -9,9 +9,11 @@
  * database on the server while the run lasts; `db:rls` checks those from the catalog
  * (role-bypasses-rls, role-escalation, policies for roles the app role belongs to), and
  * `coverage-matrix.test.ts` and `rls-hidden-paths.db.test.ts` (inside a rolled-back transaction) prove it.
- * An event trigger, and a function or view in `pg_catalog` or `information_schema`, need a
- * superuser to create, and the run applies mutations as the non-superuser owner in CI:
- * `rls-hidden-paths.db.test.ts` and `rls-owner-paths.db.test.ts` prove those findings. So does
+ * An event trigger, a function or view in `pg_catalog` or `information_schema`, and a routine
+ * defined with `SET app.tenant_id` (PostgreSQL lets only a superuser, or a role granted SET on
+ * the parameter, attach a custom setting to a routine) need a superuser to create, and the run
+ * applies mutations as the non-superuser owner in CI: `rls-hidden-paths.db.test.ts` and
+ * `rls-owner-paths.db.test.ts` prove those findings. So does
  * `rls-search-path.db.test.ts` for a role's default `search_path` (roles are cluster-wide).
  */
 
@@ -361,13 +363,6 @@ export const RLS_MUTATIONS: readonly RlsMutation[] = [
           BEGIN NEW.body := (SELECT string_agg(organization_id || ': ' || title, '; ') FROM public.research_plan); RETURN NEW; END $$;
           REVOKE EXECUTE ON FUNCTION archive.note_enrich() FROM PUBLIC;
           CREATE TRIGGER note_enrich BEFORE INSERT ON archive.plan_note_all FOR EACH ROW EXECUTE FUNCTION archive.note_enrich()`,
-  },
-  {
-    id: "routine-sets-tenant",
-    description: "a SECURITY INVOKER function defined with SET app.tenant_id: any caller reads that tenant's plans",
-    sql: `CREATE FUNCTION northwind_plans() RETURNS SETOF research_plan LANGUAGE sql STABLE
-            SET app.tenant_id = 'org_dev_northwind' SET search_path = pg_catalog, public
-            AS $$ SELECT * FROM public.research_plan $$`,
   },
   {
     id: "app-role-owns-type",
