@@ -367,8 +367,13 @@ export const RLS_MUTATIONS: readonly RlsMutation[] = [
   {
     id: "app-role-owns-type",
     description: "the tenant role owns an enum a tenant table uses (a tenant can DROP TYPE … CASCADE)",
-    sql: `CREATE TYPE plan_mood AS ENUM ('calm', 'urgent');
-          ALTER TABLE research_plan ADD COLUMN mood plan_mood;
-          ALTER TYPE plan_mood OWNER TO authenticated`,
+    // A new owner needs CREATE on the type's schema (the owner has none to give on public, as
+    // PostgreSQL 15 installs it): a schema of its own, the right taken back once it owns the type.
+    sql: `CREATE SCHEMA moods;
+          GRANT USAGE, CREATE ON SCHEMA moods TO authenticated;
+          CREATE TYPE moods.plan_mood AS ENUM ('calm', 'urgent');
+          ALTER TABLE research_plan ADD COLUMN mood moods.plan_mood;
+          ALTER TYPE moods.plan_mood OWNER TO authenticated;
+          REVOKE CREATE ON SCHEMA moods FROM authenticated`,
   },
 ];
