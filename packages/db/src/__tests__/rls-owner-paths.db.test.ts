@@ -312,6 +312,13 @@ describe("a routine defined with SET of the tenant setting", () => {
         set app.tenant_id = 'org_other' set search_path = pg_catalog, public
         as $$ select * from public.research_plan $$;
     `;
+    // Only a superuser (or a role granted SET on the parameter) may attach a custom setting to a routine.
+    if (!(await ownerIsSuperuser())) {
+      await expect(withHole(hole, async () => undefined)).rejects.toThrow(
+        /permission denied to set parameter "app.tenant_id"/,
+      );
+      return;
+    }
     await withHole(hole, async () => {
       const seen = await asTenant<{ id: string }>("select id from public.other_plans()");
       expect(seen).toEqual([{ id: "plan_other" }]);
@@ -349,14 +356,19 @@ describe("objects created in pg_catalog or information_schema after initdb", () 
 
 describe("an object other than a table that the tenant role owns", () => {
   it("can be dropped by a tenant, with every organization's column that uses it, and is a finding", async () => {
+    // A new owner needs CREATE on the type's schema, which a non-superuser owner cannot give on
+    // public: a schema of its own, the right taken back once the tenant role owns the type.
     const hole = `
-      create type public.plan_mood as enum ('calm', 'urgent');
-      alter table research_plan add column mood public.plan_mood;
+      create schema moods;
+      grant usage, create on schema moods to authenticated;
+      create type moods.plan_mood as enum ('calm', 'urgent');
+      alter table research_plan add column mood moods.plan_mood;
       update research_plan set mood = 'urgent';
-      alter type public.plan_mood owner to authenticated;
+      alter type moods.plan_mood owner to authenticated;
+      revoke create on schema moods from authenticated;
     `;
     await withHole(hole, async () => {
-      await keepAsTenant("drop type public.plan_mood cascade");
+      await keepAsTenant("drop type moods.plan_mood cascade");
       const [gone] = await t.driver.query<{ n: number }>(
         "select count(*)::int as n from pg_attribute where attrelid = 'research_plan'::regclass and attname = 'mood' and not attisdropped",
       );
@@ -364,7 +376,7 @@ describe("an object other than a table that the tenant role owns", () => {
     });
     await withHole(hole, async () => {
       const report = await coverageReport(t.driver, RLS_CONFIG);
-      expect(codes(report)).toEqual(["role-owns-object type plan_mood"]);
+      expect(codes(report)).toEqual(["role-owns-object type moods.plan_mood"]);
       expect(report.matrix.findings[0]?.fix).toContain(`REASSIGN OWNED BY "authenticated" TO`);
     });
   });
