@@ -145,12 +145,12 @@ describe("db:revert in Drizzle Kit 1.0's layout", () => {
     },
   );
 
-  it("reverts an earlier migration (0009) no later one touches: the state of the 0.x revert", async () => {
+  it("reverts an earlier migration (0008) no later one touches: the state of the 0.x revert", async () => {
     const dir = upgradedCopy();
     const scratch = scratchMigrations();
     try {
-      const plan = await planRevert({ folder: dir, tag: legacy[9]?.name });
-      const before = await planRevert({ folder: scratch.dir, tag: "0009" });
+      const plan = await planRevert({ folder: dir, tag: legacy[8]?.name });
+      const before = await planRevert({ folder: scratch.dir, tag: "0008" });
       expect(plan.wasLast).toBe(false);
       expect(findings(plan)).toEqual(legacyFindings(before));
       expect(await kit.generateMigration(plan.migration.snapshot, kit.up(before.migration.snapshot).snapshot)).toEqual(
