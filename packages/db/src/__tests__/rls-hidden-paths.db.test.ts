@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { coverageReport, type CoverageReport } from "@repo/migrator";
 import { RLS_CONFIG } from "../project.ts";
-import { TWO_TENANTS } from "../testing/rls-helpers.ts";
+import { ownerIsSuperuser, TWO_TENANTS, withHole } from "../testing/rls-helpers.ts";
 import { tenantTableGuards } from "../testing/rls-mutations.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
 
@@ -22,28 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
 });
-
-/**
- * Opens a hole in a transaction, runs `fn` inside it (as the owner), and rolls everything back.
- */
-async function withHole<T>(sql: string, fn: () => Promise<T>): Promise<T> {
-  await t.driver.exec("begin");
-  try {
-    // Inside the try: a hole the owner may not open (an event trigger needs a superuser) is rolled back too.
-    await t.driver.exec(sql);
-    return await fn();
-  } finally {
-    await t.driver.exec("rollback");
-  }
-}
-
-/** Whether the test database's owner is a superuser (CI's isolation pass runs as one that is not). */
-async function ownerIsSuperuser(): Promise<boolean> {
-  const [row] = await t.driver.query<{ superuser: boolean }>(
-    "select rolsuper as superuser from pg_roles where rolname = current_user",
-  );
-  return row?.superuser === true;
-}
 
 /** Runs `sql` as the tenant role for org_own / user_own inside the open transaction; returns its rows. */
 async function asTenant<Row>(sql: string): Promise<Row[]> {
@@ -69,7 +47,7 @@ describe("a table with the tenant column outside the configured schema", () => {
   `;
 
   it("leaks every organization's rows and is held to the tenant-table checks", async () => {
-    await withHole(hole, async () => {
+    await withHole(t.driver, hole, async () => {
       const [seen] = await asTenant<{ orgs: number }>(
         "select count(distinct organization_id)::int as orgs from archive.research_plan_2023",
       );
@@ -91,6 +69,7 @@ describe("a table with the tenant column outside the configured schema", () => {
 
   it("is not judged while no app role can reach it", async () => {
     await withHole(
+      t.driver,
       `create schema archive; create table archive.old_plans as select * from public.research_plan;`,
       async () => {
         const report = await coverageReport(t.driver, RLS_CONFIG);
@@ -111,7 +90,7 @@ describe("a policy for a role the tenant role is a member of", () => {
       grant ${group} to authenticated;
       create policy research_plan_support on research_plan for select to ${group} using (true);
     `;
-    await withHole(hole, async () => {
+    await withHole(t.driver, hole, async () => {
       const seen = await asTenant<{ id: string }>("select id from research_plan order by id");
       expect(seen.map((r) => r.id)).toEqual(["plan_other", "plan_own"]);
       const report = await coverageReport(t.driver, RLS_CONFIG);
@@ -133,7 +112,7 @@ describe("a policy for a role the tenant role is a member of", () => {
       grant ${inner} to ${group};
       create policy research_plan_support on research_plan for select to ${inner} using (true);
     `;
-    await withHole(hole, async () => {
+    await withHole(t.driver, hole, async () => {
       const report = await coverageReport(t.driver, RLS_CONFIG);
       expect(findingsOn(report, "research_plan")).toEqual(["unscoped-policy"]);
     });
@@ -151,7 +130,7 @@ describe("a user-scoped policy whose EXISTS is not tied to the row", () => {
   `;
 
   it("leaks every organization's rows to an owner of any, and is an unscoped policy", async () => {
-    await withHole(hole, async () => {
+    await withHole(t.driver, hole, async () => {
       const seen = await asTenant<{ id: string }>("select id from org_billing order by id");
       expect(seen.map((r) => r.id)).toEqual(["b_other", "b_own"]);
       const report = await coverageReport(t.driver, RLS_CONFIG);
@@ -164,7 +143,7 @@ describe("a user-scoped policy whose EXISTS is not tied to the row", () => {
 
   it("passes once the EXISTS is tied to the row", async () => {
     const tied = hole.replace("m.role = 'owner'", "m.role = 'owner' and m.organization_id = org_billing.org_id");
-    await withHole(tied, async () => {
+    await withHole(t.driver, tied, async () => {
       const seen = await asTenant<{ id: string }>("select id from org_billing order by id");
       expect(seen.map((r) => r.id)).toEqual(["b_own"]);
       const report = await coverageReport(t.driver, RLS_CONFIG);
@@ -193,7 +172,7 @@ describe("an EXISTS that is not a plain SELECT", () => {
     ["an aggregate", `select count(*) from member where ${tied}`],
     ["HAVING", `select 1 from member where ${tied} having true`],
   ])("with %s is true for every row: every user is visible, and the policy is unscoped", async (_, exists) => {
-    await withHole(`${OTHER_USER} ${userPolicy(exists)}`, async () => {
+    await withHole(t.driver, `${OTHER_USER} ${userPolicy(exists)}`, async () => {
       const seen = await asTenant<{ id: string }>(`select id from "user" order by id`);
       expect(seen.map((r) => r.id)).toEqual(["user_other", "user_own"]);
       const report = await coverageReport(t.driver, RLS_CONFIG);
@@ -202,7 +181,7 @@ describe("an EXISTS that is not a plain SELECT", () => {
   });
 
   it("passes as migration 0010 writes it", async () => {
-    await withHole(`${OTHER_USER} ${userPolicy(`select 1 from member where ${tied}`)}`, async () => {
+    await withHole(t.driver, `${OTHER_USER} ${userPolicy(`select 1 from member where ${tied}`)}`, async () => {
       const seen = await asTenant<{ id: string }>(`select id from "user" order by id`);
       expect(seen.map((r) => r.id)).toEqual(["user_own"]);
       const report = await coverageReport(t.driver, RLS_CONFIG);
@@ -225,7 +204,7 @@ describe("an EXISTS that does not read one real table", () => {
       `select 1 from member m, member "user" where m.organization_id = ${setting} and m.user_id = "user".user_id`,
     ],
   ])("with %s matches every row: every user is visible, and the policy is unscoped", async (_, exists) => {
-    await withHole(`${OTHER_USER} ${userPolicy(exists)}`, async () => {
+    await withHole(t.driver, `${OTHER_USER} ${userPolicy(exists)}`, async () => {
       const seen = await asTenant<{ id: string }>(`select id from "user" order by id`);
       expect(seen.map((r) => r.id)).toEqual(["user_other", "user_own"]);
       const report = await coverageReport(t.driver, RLS_CONFIG);
@@ -241,7 +220,7 @@ describe("an EXISTS that does not read one real table", () => {
       ${OTHER_USER}
       ${userPolicy(`select 1 from member_view m where m.user_id = "user".id and m.organization_id = ${setting}`)}
     `;
-    await withHole(hole, async () => {
+    await withHole(t.driver, hole, async () => {
       const seen = await asTenant<{ id: string }>(`select id from "user" order by id`);
       expect(seen.map((r) => r.id)).toEqual(["user_other", "user_own"]);
       const report = await coverageReport(t.driver, RLS_CONFIG);
@@ -256,7 +235,7 @@ describe("a tenant comparison of cut values", () => {
       alter policy research_plan_select on research_plan using (
         (organization_id)::varchar(4) = (select current_setting('app.tenant_id', true))::varchar(4));
     `;
-    await withHole(hole, async () => {
+    await withHole(t.driver, hole, async () => {
       const seen = await asTenant<{ id: string }>("select id from research_plan order by id");
       expect(seen.map((r) => r.id)).toEqual(["plan_other", "plan_own"]);
       const report = await coverageReport(t.driver, RLS_CONFIG);
@@ -269,7 +248,7 @@ describe("a tenant comparison of cut values", () => {
       alter policy research_plan_select on research_plan using (
         (organization_id)::text = (select current_setting('app.tenant_id', true))::text);
     `;
-    await withHole(hole, async () => {
+    await withHole(t.driver, hole, async () => {
       const seen = await asTenant<{ id: string }>("select id from research_plan order by id");
       expect(seen.map((r) => r.id)).toEqual(["plan_own"]);
       const report = await coverageReport(t.driver, RLS_CONFIG);
@@ -287,7 +266,7 @@ describe("a function of another schema named current_setting", () => {
   `;
 
   it("shows every row when no tenant is set, and does not pass for the built-in", async () => {
-    await withHole(hole, async () => {
+    await withHole(t.driver, hole, async () => {
       await t.driver.exec(
         `savepoint no_tenant; select set_config('app.tenant_id', '', true), set_config('role', 'authenticated', true)`,
       );
@@ -302,6 +281,7 @@ describe("a function of another schema named current_setting", () => {
 
   it("is told from the built-in even when the session's search_path finds it first", async () => {
     await withHole(
+      t.driver,
       `create schema shadow;
        create function shadow.current_setting(n text, ok boolean) returns text language sql stable as $$ select 'org_other' $$;
        alter policy research_plan_select on research_plan
@@ -324,7 +304,7 @@ describe("code that runs as the owner when a tenant writes", () => {
       create rule research_feedback_flag_plan as on insert to research_feedback
         do also update research_plan set summary = 'feedback from ' || new.organization_id where id = new.comment;
     `;
-    await withHole(hole, async () => {
+    await withHole(t.driver, hole, async () => {
       await t.driver
         .exec(`savepoint rule_write; select set_config('app.tenant_id', 'org_own', true), set_config('role', 'authenticated', true);
         insert into research_feedback (id, organization_id, plan_id, rating, comment) values ('fb_x', 'org_own', 'plan_own', 1, 'plan_other');
@@ -353,7 +333,7 @@ describe("code that runs as the owner when a tenant writes", () => {
       create trigger research_feedback_fill before insert on research_feedback
         for each row execute function public.feedback_fill_comment();
     `;
-    await withHole(hole, async () => {
+    await withHole(t.driver, hole, async () => {
       const [row] = await asTenant<{ comment: string }>(
         `insert into research_feedback (id, organization_id, plan_id, rating, comment)
          values ('fb_y', 'org_own', 'plan_own', 1, 'plan_other') returning comment`,
@@ -382,7 +362,7 @@ describe("a SECURITY INVOKER function defined with SET role", () => {
       create trigger research_feedback_touch after insert on research_feedback
         for each row execute function public.research_feedback_touch();
     `;
-    await withHole(hole, async () => {
+    await withHole(t.driver, hole, async () => {
       await t.driver
         .exec(`savepoint touch; select set_config('app.tenant_id', 'org_own', true), set_config('role', 'authenticated', true);
         insert into research_feedback (id, organization_id, plan_id, rating) values ('fb_t', 'org_own', 'plan_own', 1);
@@ -415,6 +395,7 @@ describe("a SECURITY DEFINER function in a schema the app roles cannot use", () 
 
   it("runs as its owner from a column default, showing every organization's plans, and is a finding", async () => {
     await withHole(
+      t.driver,
       `${hole} alter table research_feedback alter column comment set default internal.latest_titles();`,
       async () => {
         const [row] = await asTenant<{ comment: string }>(insertFeedback);
@@ -432,6 +413,7 @@ describe("a SECURITY DEFINER function in a schema the app roles cannot use", () 
 
   it("from an invoker function's SQL-standard body, which calls it by OID without the schema's USAGE", async () => {
     await withHole(
+      t.driver,
       `${hole} create function public.plan_titles() returns text language sql stable
          begin atomic select internal.latest_titles(); end;`,
       async () => {
@@ -446,6 +428,7 @@ describe("a SECURITY DEFINER function in a schema the app roles cannot use", () 
 
   it("from a CHECK constraint and from an invoker view too", async () => {
     await withHole(
+      t.driver,
       `${hole}
        alter table research_feedback add constraint research_feedback_probe check (internal.latest_titles() is not null);
        create view plan_digest with (security_invoker = true) as select internal.latest_titles() as titles;`,
@@ -471,12 +454,14 @@ describe("an event trigger", () => {
       revoke execute on function public.ddl_audit() from public;
       create event trigger ddl_audit on ddl_command_end execute function public.ddl_audit();
     `;
-    if (!(await ownerIsSuperuser())) {
+    if (!(await ownerIsSuperuser(t.driver))) {
       // An owner that is not a superuser cannot open this hole at all (production's is not one).
-      await expect(withHole(hole, async () => undefined)).rejects.toThrow(/permission denied to create event trigger/);
+      await expect(withHole(t.driver, hole, async () => undefined)).rejects.toThrow(
+        /permission denied to create event trigger/,
+      );
       return;
     }
-    await withHole(hole, async () => {
+    await withHole(t.driver, hole, async () => {
       await t.driver
         .exec(`savepoint ddl; select set_config('app.tenant_id', 'org_own', true), set_config('role', 'authenticated', true);
         create temp table scratch (x int);
@@ -499,11 +484,13 @@ describe("an event trigger", () => {
       create event trigger ddl_noop on ddl_command_end execute function public.ddl_noop();
       alter event trigger ddl_noop disable;
     `;
-    if (!(await ownerIsSuperuser())) {
-      await expect(withHole(hole, async () => undefined)).rejects.toThrow(/permission denied to create event trigger/);
+    if (!(await ownerIsSuperuser(t.driver))) {
+      await expect(withHole(t.driver, hole, async () => undefined)).rejects.toThrow(
+        /permission denied to create event trigger/,
+      );
       return;
     }
-    await withHole(hole, async () => {
+    await withHole(t.driver, hole, async () => {
       const report = await coverageReport(t.driver, RLS_CONFIG);
       expect(report.matrix.findings).toEqual([]);
     });
@@ -521,7 +508,7 @@ describe("sequence privileges", () => {
   `;
 
   it("shows USAGE and SELECT as they are, and needs no more for an insert", async () => {
-    await withHole(hole, async () => {
+    await withHole(t.driver, hole, async () => {
       await asTenant("insert into invoice_counter (organization_id, amount) values ('org_own', 1)");
       const report = await coverageReport(t.driver, RLS_CONFIG);
       expect(report.matrix.findings).toEqual([]);
@@ -531,7 +518,7 @@ describe("sequence privileges", () => {
   });
 
   it("reports UPDATE, with which a tenant resets the counter every tenant draws from", async () => {
-    await withHole(`${hole} grant update on sequence invoice_counter_id_seq to authenticated;`, async () => {
+    await withHole(t.driver, `${hole} grant update on sequence invoice_counter_id_seq to authenticated;`, async () => {
       const [moved] = await asTenant<{ value: string }>("select setval('invoice_counter_id_seq', 1000)::text as value");
       expect(moved?.value).toBe("1000");
       const report = await coverageReport(t.driver, RLS_CONFIG);
@@ -548,7 +535,7 @@ describe("sequence privileges", () => {
       create sequence internal.invoice_number;
       grant usage, update on sequence internal.invoice_number to authenticated;
     `;
-    await withHole(hole, async () => {
+    await withHole(t.driver, hole, async () => {
       const [seq] = await t.driver.query<{ oid: string }>(
         "select 'internal.invoice_number'::regclass::oid::text as oid",
       );
@@ -573,7 +560,7 @@ describe("a table with the tenant column in a schema the app roles cannot use", 
       create view public.plan_report with (security_invoker = true) as select * from reporting.plan_copy;
       grant select on public.plan_report to authenticated;
     `;
-    await withHole(hole, async () => {
+    await withHole(t.driver, hole, async () => {
       const [seen] = await asTenant<{ orgs: number }>(
         "select count(distinct organization_id)::int as orgs from plan_report",
       );
@@ -600,7 +587,7 @@ describe("a tenant table that inherits from a shared table", () => {
   `;
 
   it("shows the other organization's rows through the shared parent, which is a finding", async () => {
-    await withHole(hole, async () => {
+    await withHole(t.driver, hole, async () => {
       const own = await asTenant<{ id: string }>("select id from org_ai_model");
       expect(own).toEqual([]);
       const throughParent = await asTenant<{ id: string }>("select id from ai_model where id = 'ft_other'");
@@ -624,7 +611,7 @@ describe("a tenant column whose collation is nondeterministic", () => {
   `;
 
   it("lets a tenant see the rows of one whose id differs only in case, which is a finding", async () => {
-    await withHole(hole, async () => {
+    await withHole(t.driver, hole, async () => {
       const seen = await asTenant<{ id: string }>("select id from note order by id");
       // PGlite's ICU has no locale data and compares bytes: the leak shows on the server; the finding on both.
       expect(seen.map((r) => r.id)).toEqual(t.engine === "postgres" ? ["note_other", "note_own"] : ["note_own"]);
@@ -645,7 +632,7 @@ describe("a tenant column whose collation is nondeterministic", () => {
 
 describe("a large object a tenant stored", () => {
   it("is read by another tenant (large objects have no RLS; both run as authenticated), which is a finding", async () => {
-    await withHole("", async () => {
+    await withHole(t.driver, "", async () => {
       // Inside the open transaction: the object is rolled back with it.
       await t.driver.exec(`savepoint store;
         select set_config('app.tenant_id', 'org_other', true), set_config('role', 'authenticated', true);
@@ -664,7 +651,7 @@ describe("a large object a tenant stored", () => {
 
 describe("a large object the owner stored and granted to the tenant role", () => {
   it("is read by every tenant, which is a finding", async () => {
-    await withHole("", async () => {
+    await withHole(t.driver, "", async () => {
       const [stored] = await t.driver.query<{ oid: number }>(
         "select lo_from_bytea(0, convert_to('one organization''s contract', 'UTF8'))::int as oid",
       );
@@ -680,6 +667,7 @@ describe("a large object the owner stored and granted to the tenant role", () =>
 describe("a table that inherits from member", () => {
   it("lets a tenant write the rows the user policy's EXISTS reads through member: the policy confines nothing", async () => {
     await withHole(
+      t.driver,
       `create table member_extra () inherits (member);
        ${tenantTableGuards("member_extra")}`,
       async () => {
@@ -705,6 +693,7 @@ describe("a user-scoped table that inherits from a shared table", () => {
   it("shows every user's rows through the parent, RLS on for every row, which is a finding", async () => {
     const mine = "(user_id = (select current_setting('app.user_id', true)))";
     await withHole(
+      t.driver,
       `alter table ai_model enable row level security;
        create policy ai_model_read on ai_model for select to authenticated using (true);
        create table user_secret (user_id text not null) inherits (ai_model);

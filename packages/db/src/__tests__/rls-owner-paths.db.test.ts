@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { coverageReport, type CoverageReport } from "@repo/migrator";
 import { RLS_CONFIG } from "../project.ts";
-import { TWO_TENANTS } from "../testing/rls-helpers.ts";
+import { ownerIsSuperuser, TWO_TENANTS, withHole } from "../testing/rls-helpers.ts";
 import { tenantTableGuards } from "../testing/rls-mutations.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
 
@@ -24,17 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
 });
-
-/** Opens a hole in a transaction, runs `fn` inside it (as the owner), and rolls everything back. */
-async function withHole<T>(sql: string, fn: () => Promise<T>): Promise<T> {
-  await t.driver.exec("begin");
-  try {
-    await t.driver.exec(sql);
-    return await fn();
-  } finally {
-    await t.driver.exec("rollback");
-  }
-}
 
 /** Runs `sql` as the tenant role for org_own / user_own inside the open transaction; returns its rows. */
 async function asTenant<Row>(sql: string): Promise<Row[]> {
@@ -55,14 +44,6 @@ async function keepAsTenant(sql: string): Promise<void> {
            set_config('role', 'authenticated', true);
     ${sql};
     reset role; release savepoint as_tenant`);
-}
-
-/** Whether the test database's owner is a superuser (CI's isolation pass runs as one that is not). */
-async function ownerIsSuperuser(): Promise<boolean> {
-  const [row] = await t.driver.query<{ superuser: boolean }>(
-    "select rolsuper as superuser from pg_roles where rolname = current_user",
-  );
-  return row?.superuser === true;
 }
 
 const findingsOn = (report: CoverageReport, name: string) =>
@@ -86,7 +67,7 @@ describe("a SECURITY INVOKER trigger that a foreign key's action fires", () => {
   `;
 
   it("runs as the table's owner when a tenant's delete cascades, reads every organization's plans, and is a finding", async () => {
-    await withHole(tombstones, async () => {
+    await withHole(t.driver, tombstones, async () => {
       const [owner] = await t.driver.query<{ name: string }>("select current_user as name");
       // Deleting its own plan cascades to its step as the owner of plan_step.
       await keepAsTenant(`delete from research_plan where id = 'plan_own'`);
@@ -103,6 +84,7 @@ describe("a SECURITY INVOKER trigger that a foreign key's action fires", () => {
 
   it("is reported when the function is SECURITY DEFINER on a table the app roles cannot write", async () => {
     await withHole(
+      t.driver,
       `${tombstones}
        alter function public.step_tombstone_write() security definer set search_path = pg_catalog, public;
        revoke insert, update, delete on plan_step from authenticated;`,
@@ -125,11 +107,11 @@ describe("a SECURITY INVOKER trigger that a foreign key's action fires", () => {
         add constraint plan_step_plan_id_tenant_fk foreign key (organization_id, plan_id)
           references research_plan (organization_id, id) on update cascade on delete cascade;
     `;
-    await withHole(touch, async () => {
+    await withHole(t.driver, touch, async () => {
       const report = await coverageReport(t.driver, RLS_CONFIG);
       expect(report.matrix.findings).toEqual([]);
     });
-    await withHole(tombstones, async () => {
+    await withHole(t.driver, tombstones, async () => {
       const report = await coverageReport(t.driver, { ...RLS_CONFIG, definerRoutines: ["step_tombstone_write"] });
       expect(report.matrix.findings).toEqual([]);
     });
@@ -137,6 +119,7 @@ describe("a SECURITY INVOKER trigger that a foreign key's action fires", () => {
 
   it("is reported when its body runs SQL from a string, which cannot be read", async () => {
     await withHole(
+      t.driver,
       `${tombstones}
        create or replace function public.step_tombstone_write() returns trigger language plpgsql as $$
        begin execute 'select 1'; return old; end $$;`,
@@ -160,6 +143,7 @@ describe("a view under a shared table's name", () => {
 
   it("reads the tenant tables it joins as its owner, and is a finding", async () => {
     await withHole(
+      t.driver,
       `${usage}
        create view ai_model_pricing as
          select m.id as model_id, u.organization_id as used_by from ai_model m join ai_usage u on u.model_id = m.id;
@@ -178,6 +162,7 @@ describe("a view under a shared table's name", () => {
 
   it("and a materialized view too", async () => {
     await withHole(
+      t.driver,
       `${usage}
        create materialized view ai_model_pricing as
          select m.id as model_id, (select count(*) from ai_usage u where u.model_id = m.id) as calls from ai_model m;
@@ -194,6 +179,7 @@ describe("a view under a shared table's name", () => {
 
   it("passes while it reads shared tables only", async () => {
     await withHole(
+      t.driver,
       `${usage}
        create view ai_model_pricing as select m.id as model_id, m.display_name from ai_model m;
        revoke all on ai_model_pricing from authenticated, anonymous;
@@ -216,7 +202,7 @@ describe("an aggregate whose support function is SECURITY DEFINER, EXECUTE revok
       revoke execute on function public.plan_titles_step(text, text) from public;
       create aggregate public.plan_titles(text) (sfunc = public.plan_titles_step, stype = text);
     `;
-    await withHole(hole, async () => {
+    await withHole(t.driver, hole, async () => {
       await expect(asTenant("select public.plan_titles_step(null, 'org_other')")).rejects.toThrow(
         /permission denied for function plan_titles_step/,
       );
@@ -243,7 +229,7 @@ describe("an aggregate whose support function is SECURITY DEFINER, EXECUTE revok
       create view plan_digest with (security_invoker = true) as
         select public.plan_titles(o.id) as titles from organization o where o.id = 'org_other';
     `;
-    await withHole(hole, async () => {
+    await withHole(t.driver, hole, async () => {
       const report = await coverageReport(t.driver, RLS_CONFIG);
       expect(codes(report)).toEqual(["definer-dependency plan_digest"]);
       expect(report.matrix.findings[0]?.message).toContain(
@@ -255,21 +241,24 @@ describe("an aggregate whose support function is SECURITY DEFINER, EXECUTE revok
 });
 
 describe("a SECURITY DEFINER trigger on a partition the app roles cannot reach", () => {
-  it("runs for the rows a tenant writes to the parent, reading every organization's plans, and is a finding", async () => {
-    const hole = `
+  /** A guarded tenant table whose rows all go to a partition in a schema the app roles cannot use. */
+  const hiddenPartition = `
       create table plan_note (id text not null, organization_id text not null, body text,
         primary key (organization_id, id)) partition by list (organization_id);
       ${tenantTableGuards("plan_note")}
       create schema archive;
       create table archive.plan_note_all partition of plan_note default;
-      revoke all on archive.plan_note_all from authenticated, anonymous;
+      revoke all on archive.plan_note_all from authenticated, anonymous;`;
+
+  it("runs for the rows a tenant writes to the parent, reading every organization's plans, and is a finding", async () => {
+    const hole = `${hiddenPartition}
       create function archive.note_enrich() returns trigger language plpgsql security definer
         set search_path = pg_catalog, public as $$
       begin new.body := (select string_agg(title, ', ' order by title) from public.research_plan); return new; end $$;
       revoke execute on function archive.note_enrich() from public;
       create trigger note_enrich before insert on archive.plan_note_all for each row execute function archive.note_enrich();
     `;
-    await withHole(hole, async () => {
+    await withHole(t.driver, hole, async () => {
       const [row] = await asTenant<{ body: string }>(
         "insert into plan_note (id, organization_id) values ('n1', 'org_own') returning body",
       );
@@ -283,19 +272,13 @@ describe("a SECURITY DEFINER trigger on a partition the app roles cannot reach",
   });
 
   it("and a CHECK constraint there calling a SECURITY DEFINER function", async () => {
-    const hole = `
-      create table plan_note (id text not null, organization_id text not null, body text,
-        primary key (organization_id, id)) partition by list (organization_id);
-      ${tenantTableGuards("plan_note")}
-      create schema archive;
-      create table archive.plan_note_all partition of plan_note default;
-      revoke all on archive.plan_note_all from authenticated, anonymous;
+    const hole = `${hiddenPartition}
       create function archive.titles() returns text language sql security definer
         set search_path = pg_catalog, public as $$ select string_agg(title, ', ') from public.research_plan $$;
       revoke execute on function archive.titles() from public;
       alter table archive.plan_note_all add constraint plan_note_all_probe check (archive.titles() is not null);
     `;
-    await withHole(hole, async () => {
+    await withHole(t.driver, hole, async () => {
       const report = await coverageReport(t.driver, RLS_CONFIG);
       expect(codes(report)).toEqual(["definer-dependency plan_note"]);
       expect(report.matrix.findings[0]?.message).toContain(
@@ -313,13 +296,13 @@ describe("a routine defined with SET of the tenant setting", () => {
         as $$ select * from public.research_plan $$;
     `;
     // Only a superuser (or a role granted SET on the parameter) may attach a custom setting to a routine.
-    if (!(await ownerIsSuperuser())) {
-      await expect(withHole(hole, async () => undefined)).rejects.toThrow(
+    if (!(await ownerIsSuperuser(t.driver))) {
+      await expect(withHole(t.driver, hole, async () => undefined)).rejects.toThrow(
         /permission denied to set parameter "app.tenant_id"/,
       );
       return;
     }
-    await withHole(hole, async () => {
+    await withHole(t.driver, hole, async () => {
       const seen = await asTenant<{ id: string }>("select id from public.other_plans()");
       expect(seen).toEqual([{ id: "plan_other" }]);
       const report = await coverageReport(t.driver, RLS_CONFIG);
@@ -338,11 +321,13 @@ describe("objects created in pg_catalog or information_schema after initdb", () 
       create view information_schema.plan_titles as select organization_id, title from public.research_plan;
       grant select on information_schema.plan_titles to authenticated;
     `;
-    if (!(await ownerIsSuperuser())) {
-      await expect(withHole(hole, async () => undefined)).rejects.toThrow(/permission denied for schema pg_catalog/);
+    if (!(await ownerIsSuperuser(t.driver))) {
+      await expect(withHole(t.driver, hole, async () => undefined)).rejects.toThrow(
+        /permission denied for schema pg_catalog/,
+      );
       return;
     }
-    await withHole(hole, async () => {
+    await withHole(t.driver, hole, async () => {
       const seen = await asTenant<{ title: string }>("select title from information_schema.plan_titles order by 1");
       expect(seen.map((r) => r.title)).toEqual(["other plan", "own plan"]);
       const report = await coverageReport(t.driver, RLS_CONFIG);
@@ -367,14 +352,14 @@ describe("an object other than a table that the tenant role owns", () => {
       alter type moods.plan_mood owner to authenticated;
       revoke create on schema moods from authenticated;
     `;
-    await withHole(hole, async () => {
+    await withHole(t.driver, hole, async () => {
       await keepAsTenant("drop type moods.plan_mood cascade");
       const [gone] = await t.driver.query<{ n: number }>(
         "select count(*)::int as n from pg_attribute where attrelid = 'research_plan'::regclass and attname = 'mood' and not attisdropped",
       );
       expect(gone?.n).toBe(0);
     });
-    await withHole(hole, async () => {
+    await withHole(t.driver, hole, async () => {
       const report = await coverageReport(t.driver, RLS_CONFIG);
       expect(codes(report)).toEqual(["role-owns-object type moods.plan_mood"]);
       expect(report.matrix.findings[0]?.fix).toContain(`REASSIGN OWNED BY "authenticated" TO`);

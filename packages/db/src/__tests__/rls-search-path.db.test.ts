@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { coverageReport, type CoverageReport } from "@repo/migrator";
 import { RLS_CONFIG } from "../project.ts";
-import { TWO_TENANTS } from "../testing/rls-helpers.ts";
+import { TWO_TENANTS, withHole } from "../testing/rls-helpers.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
 
 let t: TestDatabase;
@@ -23,17 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
 });
-
-/** Opens a hole in a transaction, runs `fn` inside it (as the owner), and rolls everything back. */
-async function withHole<T>(sql: string, fn: () => Promise<T>): Promise<T> {
-  await t.driver.exec("begin");
-  try {
-    await t.driver.exec(sql);
-    return await fn();
-  } finally {
-    await t.driver.exec("rollback");
-  }
-}
 
 /** A view that says every user is an owner of whichever organization is asked about. */
 const shadowMember = (schema: string) => `
@@ -64,7 +53,7 @@ const codes = (report: CoverageReport) => report.matrix.findings.map((f) => `${f
 
 describe("a schema named like the tenant role", () => {
   it(`is found first by "$user" and its member view passes any membership check, which is a finding`, async () => {
-    await withHole(shadowMember("authenticated"), async () => {
+    await withHole(t.driver, shadowMember("authenticated"), async () => {
       expect(await memberOfOther(`"$user", public`)).toBe(true);
       expect(await memberOfOther("public")).toBe(false);
       const report = await coverageReport(t.driver, RLS_CONFIG);
@@ -74,7 +63,7 @@ describe("a schema named like the tenant role", () => {
   });
 
   it("is not reported while the role may not use it", async () => {
-    await withHole(`create schema authenticated;`, async () => {
+    await withHole(t.driver, `create schema authenticated;`, async () => {
       const report = await coverageReport(t.driver, RLS_CONFIG);
       expect(report.matrix.findings).toEqual([]);
     });
@@ -84,6 +73,7 @@ describe("a schema named like the tenant role", () => {
 describe("a default search_path that names another schema", () => {
   it("for the database: every new session resolves member there, which is a finding", async () => {
     await withHole(
+      t.driver,
       `${shadowMember("api")}
        alter database "${database}" set search_path = api, public;`,
       async () => {
@@ -100,19 +90,27 @@ describe("a default search_path that names another schema", () => {
   });
 
   it("for the tenant role in this database, which is a finding", async () => {
-    await withHole(`alter role authenticated in database "${database}" set search_path = api, public;`, async () => {
-      const report = await coverageReport(t.driver, RLS_CONFIG);
-      expect(codes(report)).toEqual([`search-path-default role authenticated in database ${database}`]);
-      expect(report.matrix.findings[0]?.fix).toContain(
-        `ALTER ROLE "authenticated" IN DATABASE "${database}" RESET search_path`,
-      );
-    });
+    await withHole(
+      t.driver,
+      `alter role authenticated in database "${database}" set search_path = api, public;`,
+      async () => {
+        const report = await coverageReport(t.driver, RLS_CONFIG);
+        expect(codes(report)).toEqual([`search-path-default role authenticated in database ${database}`]);
+        expect(report.matrix.findings[0]?.fix).toContain(
+          `ALTER ROLE "authenticated" IN DATABASE "${database}" RESET search_path`,
+        );
+      },
+    );
   });
 
   it(`is not reported when it names only "$user", public and pg_catalog`, async () => {
-    await withHole(`alter database "${database}" set search_path = "$user", public, pg_catalog;`, async () => {
-      const report = await coverageReport(t.driver, RLS_CONFIG);
-      expect(report.matrix.findings).toEqual([]);
-    });
+    await withHole(
+      t.driver,
+      `alter database "${database}" set search_path = "$user", public, pg_catalog;`,
+      async () => {
+        const report = await coverageReport(t.driver, RLS_CONFIG);
+        expect(report.matrix.findings).toEqual([]);
+      },
+    );
   });
 });

@@ -1,9 +1,10 @@
 /**
- * Small helpers the RLS tests share: two tenants' rows to break isolation with, run a generated
- * statement through a Drizzle transaction, and recognise a row-level-security rejection through
- * Drizzle's error wrapping.
+ * Small helpers the RLS tests share: two tenants' rows to break isolation with, a hole opened and
+ * rolled back, run a generated statement through a Drizzle transaction, and recognise a
+ * row-level-security rejection through Drizzle's error wrapping.
  */
 import { type SQL, sql } from "drizzle-orm";
+import type { Driver } from "@repo/migrator";
 import type { FixtureStatement } from "@repo/migrator/testing";
 import type { Transaction } from "../client.ts";
 
@@ -15,6 +16,29 @@ export const TWO_TENANTS = `
   insert into research_plan (id, organization_id, title, question)
     values ('plan_own', 'org_own', 'own plan', 'q'), ('plan_other', 'org_other', 'other plan', 'q');
 `;
+
+/**
+ * Opens a hole (`sql`, as the owner) in a transaction, runs `fn` inside it, and rolls everything
+ * back. The hole runs inside the try: one the owner may not open (an event trigger needs a
+ * superuser) is rolled back too.
+ */
+export async function withHole<T>(driver: Driver, sql: string, fn: () => Promise<T>): Promise<T> {
+  await driver.exec("begin");
+  try {
+    await driver.exec(sql);
+    return await fn();
+  } finally {
+    await driver.exec("rollback");
+  }
+}
+
+/** Whether the session's user is a superuser (CI's isolation pass runs as an owner that is not). */
+export async function ownerIsSuperuser(driver: Driver): Promise<boolean> {
+  const [row] = await driver.query<{ superuser: boolean }>(
+    "select rolsuper as superuser from pg_roles where rolname = current_user",
+  );
+  return row?.superuser === true;
+}
 
 /** A `$n`-placeholder statement as Drizzle SQL with the same parameters. */
 export function toDrizzleSql(statement: FixtureStatement): SQL {
