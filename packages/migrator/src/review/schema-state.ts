@@ -43,8 +43,8 @@ export interface PolicyInfo {
   /** AS RESTRICTIVE: it only narrows what the permissive policies let through, and grants nothing. */
   restrictive?: boolean;
   /**
-   * The text of the statement whose USING the policy has (`policyClauses` reads the expression from
-   * it when a rule needs it: the replay never runs the lexer); without USING, no existing row passes.
+   * The text of the statement whose USING the policy has (a rule that judges the expression parses
+   * it then: the replay keeps no trees); without USING, no existing row passes.
    */
   usingIn?: string;
   /** The text of the statement whose WITH CHECK the policy has; without one, new rows are checked with USING. */

@@ -26,6 +26,8 @@ import { parseSql } from "../sql/parse-migration.ts";
 export interface Scope {
   /** Settings a comparison may read, e.g. `["app.tenant_id"]`. */
   settings: readonly string[];
+  /** Any `current_setting(…)` counts (the review, which does not know the setting's name). */
+  anySetting?: boolean;
   /** The column it must compare (tenant tables); any column when absent. */
   column?: string;
   /** Whether an EXISTS sub-query that confines counts (user-scoped tables). */
@@ -125,7 +127,7 @@ function comparisonConfines(expr: AstObject, scope: Scope, qualifier?: string): 
     const column = columnName(sides[1 - i]);
     return (
       setting !== undefined &&
-      scope.settings.includes(setting) &&
+      (scope.anySetting === true || scope.settings.includes(setting)) &&
       column !== undefined &&
       (scope.column === undefined || column === scope.column) &&
       (qualifier === undefined || columnQualifier(sides[1 - i]) === qualifier)
@@ -253,4 +255,9 @@ function confines(node: unknown, scope: Scope): boolean {
  */
 export function expressionConfines(expression: string, scope: Scope): boolean {
   return confines(parseExpression(expression), scope);
+}
+
+/** {@link expressionConfines} of an expression already parsed (a policy statement's `qual` or `with_check`). */
+export function parsedExpressionConfines(expression: unknown, scope: Scope): boolean {
+  return confines(expression, scope);
 }

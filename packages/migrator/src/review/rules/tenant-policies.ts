@@ -6,10 +6,10 @@
  * UPDATE reads USING and checks the new row with WITH CHECK or else USING; a policy without the
  * expression a command reads lets no row through for it (verified on PostgreSQL 15).
  */
-import { arrayField, constantText, findNodes, nameList } from "../../sql/ast.ts";
+import type { AstObject } from "../../sql/ast.ts";
 import { parseSql } from "../../sql/parse-migration.ts";
 import { policyClauses } from "../../sql/policy-clauses.ts";
-import { expressionConfines } from "../../rls/policy-scope.ts";
+import { parsedExpressionConfines } from "../../rls/policy-scope.ts";
 import type { PolicyInfo } from "../schema-state.ts";
 
 /** The commands every tenant table needs a policy for, in the order they are reported. */
@@ -26,13 +26,23 @@ export function grantsTo(policy: PolicyInfo, role: string): boolean {
   return policy.restrictive !== true && (policy.roles.includes(role) || policy.roles.includes("public"));
 }
 
-/** The policy's USING and WITH CHECK expressions, read from the statements that gave them. */
-export function policyExpressions(policy: PolicyInfo): PolicyExpression[] {
-  const using = policy.usingIn === undefined ? undefined : policyClauses(policy.usingIn).using;
-  const check = policy.checkIn === undefined ? undefined : policyClauses(policy.checkIn).check;
+/**
+ * The policy's USING and WITH CHECK expressions as parse trees, from the statements that gave them
+ * (one parse of each statement; the lexer reads an expression's text only for a finding).
+ */
+function parsedExpressions(policy: PolicyInfo): { clause: PolicyExpression["clause"]; tree: unknown; text: string }[] {
+  const parsed = new Map<string, AstObject | undefined>();
+  const statementNode = (text: string) => {
+    if (!parsed.has(text)) parsed.set(text, parseSql(text)[0]?.node);
+    return parsed.get(text);
+  };
   return [
-    ...(using === undefined ? [] : [{ clause: "USING" as const, expression: using }]),
-    ...(check === undefined ? [] : [{ clause: "WITH CHECK" as const, expression: check }]),
+    ...(policy.usingIn === undefined
+      ? []
+      : [{ clause: "USING" as const, tree: statementNode(policy.usingIn)?.["qual"], text: policy.usingIn }]),
+    ...(policy.checkIn === undefined
+      ? []
+      : [{ clause: "WITH CHECK" as const, tree: statementNode(policy.checkIn)?.["with_check"], text: policy.checkIn }]),
   ];
 }
 
@@ -52,14 +62,10 @@ export function commandsAllowed(policy: PolicyInfo): string[] {
  * any setting counts.
  */
 export function unconfinedExpressions(policy: PolicyInfo, tenantColumn: string): PolicyExpression[] {
-  return policyExpressions(policy).filter(
-    ({ expression }) => !expressionConfines(expression, { settings: settingsRead(expression), column: tenantColumn }),
-  );
-}
-
-/** The settings an expression reads with `current_setting('name', …)`. */
-function settingsRead(expression: string): string[] {
-  return findNodes(parseSql(`SELECT (${expression})`)[0]?.node, "FuncCall")
-    .filter(({ body }) => nameList(body["funcname"]).at(-1) === "current_setting")
-    .flatMap(({ body }) => constantText(arrayField(body, "args")[0]) ?? []);
+  return parsedExpressions(policy)
+    .filter(({ tree }) => !parsedExpressionConfines(tree, { settings: [], anySetting: true, column: tenantColumn }))
+    .map(({ clause, text }) => {
+      const clauses = policyClauses(text);
+      return { clause, expression: (clause === "USING" ? clauses.using : clauses.check) ?? "" };
+    });
 }
