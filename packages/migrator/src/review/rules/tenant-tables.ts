@@ -67,18 +67,29 @@ function policyDropOn(migration: ParsedMigration, table: string): ReviewStatemen
 
 /** The first CREATE or ALTER POLICY (or rename) of this migration that left a policy as it is now. */
 function firstPolicyChange(migration: ParsedMigration, policies: { origin: Origin }[]): ReviewStatement | undefined {
-  return migration.statements.find((statement) =>
-    policies.some((policy) => statementAt(migration, policy.origin) === statement),
+  return statementAtAny(
+    migration,
+    policies.map((policy) => policy.origin),
   );
 }
 
 /** The statement of the migration that holds the statement at `origin`, if it is in this migration. */
 export function statementAt(migration: ParsedMigration, origin: Origin): ReviewStatement | undefined {
-  if (origin.file !== migration.file) return undefined;
+  return statementAtAny(migration, [origin]);
+}
+
+/** The first statement of the migration holding a statement at one of the origins (one pass over its units). */
+function statementAtAny(migration: ParsedMigration, origins: Origin[]): ReviewStatement | undefined {
+  const here = new Set(
+    origins
+      .filter((origin) => origin.file === migration.file)
+      .map(({ position }) => `${position.line}:${position.column}`),
+  );
+  if (here.size === 0) return undefined;
   return migration.statements.find((statement) =>
     statement.units.some((unit) => {
       const { line, column } = migration.positionAt(unit.offset);
-      return line === origin.position.line && column === origin.position.column;
+      return here.has(`${line}:${column}`);
     }),
   );
 }
