@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { reviewMigrations } from "../review-migrations.ts";
 import { fixMigrations } from "./fix-migrations.ts";
 
 const temporary: string[] = [];
@@ -331,5 +332,153 @@ describe("fixMigrations", () => {
     expect(readFileSync(join(folder, "0001_m1.sql"), "utf8")).toContain(
       'ALTER TABLE "account" ADD CONSTRAINT "account_user_id_check" CHECK ("user_id" <> \'\') NOT VALID;',
     );
+  });
+});
+
+/** The migration files of a folder by tag, as the journal orders them. */
+function migrationsOf(folder: string): Map<string, string> {
+  const journal = JSON.parse(readFileSync(join(folder, "meta", "_journal.json"), "utf8")) as {
+    entries: { tag: string }[];
+  };
+  return new Map(journal.entries.map((e) => [e.tag, readFileSync(join(folder, `${e.tag}.sql`), "utf8")]));
+}
+
+describe("fixMigrations on an index the migration redefines (Drizzle Kit's DROP INDEX, then CREATE INDEX of the name)", () => {
+  const TABLE =
+    'CREATE TABLE "document" ("id" text PRIMARY KEY NOT NULL, "organization_id" text, "source_id" text);\n--> statement-breakpoint\nCREATE UNIQUE INDEX "doc_source_idx" ON "document" USING btree ("source_id");\n';
+  const REDEFINE = [
+    'DROP INDEX "doc_source_idx";',
+    'CREATE UNIQUE INDEX "doc_source_idx" ON "document" USING btree ("organization_id","source_id");',
+  ];
+
+  it("renames the old index in the migration, then builds the new one and drops the old, both CONCURRENTLY, in the new one; the review passes", async () => {
+    const folder = folderOf([TABLE, REDEFINE.join("--> statement-breakpoint\n")]);
+    const report = await fixMigrations({ folder, config: { rules: {}, guardBaseline: "0001" } });
+    expect(report.changes).toEqual([
+      '0001_m1.sql:1: index "doc_source_idx" renamed "doc_source_idx_old" instead of dropped, and dropped CONCURRENTLY in a new migration once its new definition is built',
+      '0001_m1.sql:2: index "doc_source_idx" moved, built CONCURRENTLY IF NOT EXISTS outside a transaction',
+      "0002_m1-online.sql written (new migration)",
+    ]);
+    expect(report.left).toEqual([]);
+    const fixed = migrationsOf(folder);
+    expect(fixed.get("0001_m1")).toBe(
+      [
+        '-- Manual addition: db:review --fix renames the index here instead of dropping it (a plain DROP INDEX locks the table ACCESS EXCLUSIVE, and the table would have no "doc_source_idx" until the next migration built it); the next migration builds the new definition CONCURRENTLY, then drops this one CONCURRENTLY.',
+        "DO $$ BEGIN",
+        "  IF to_regclass('\"doc_source_idx\"') IS NOT NULL THEN",
+        '    ALTER INDEX "doc_source_idx" RENAME TO "doc_source_idx_old";',
+        "  END IF;",
+        "END $$;",
+        "",
+      ].join("\n"),
+    );
+    expect(fixed.get("0002_m1-online")).toBe(
+      [
+        "-- migrator:no-transaction",
+        "-- Manual addition: moved here from 0001_m1 by db:review --fix: the index is built CONCURRENTLY outside a transaction, so writes go on meanwhile; an index's old definition, renamed before, is dropped CONCURRENTLY only once the new one is built, so the table always has one.",
+        'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "doc_source_idx" ON "document" USING btree ("organization_id","source_id");--> statement-breakpoint',
+        '-- review-ignore drop-statement: the old definition of "doc_source_idx", renamed by db:review --fix in the migration before this one; the index built above replaces it.',
+        'DROP INDEX CONCURRENTLY IF EXISTS "doc_source_idx_old";',
+        "",
+      ].join("\n"),
+    );
+    // Reviewed as db:review does after the fix: the first migration is what Drizzle Kit generated
+    // (so hand-written SQL needs its header), the new one has no schema change of its own.
+    const sources = [...fixed].map(([tag, text]) => ({
+      tag,
+      file: `${tag}.sql`,
+      text,
+      generated: tag === "0001_m1" ? REDEFINE : tag === "0002_m1-online" ? [] : undefined,
+    }));
+    const findings = await reviewMigrations(sources, {
+      config: { rules: {}, guardBaseline: "0001" },
+      only: ["0001_m1", "0002_m1-online"],
+    });
+    expect(findings.map((f) => `${f.file}:${f.line} ${f.rule}: ${f.message}`)).toEqual([]);
+    const again = await fixMigrations({ folder, config: { rules: {}, guardBaseline: "0001" } });
+    expect(again.changes).toEqual([]);
+    expect(migrationsOf(folder)).toEqual(fixed);
+  });
+
+  it("keeps a schema-qualified index in its schema, and cuts the old index's name to PostgreSQL's 63 bytes", async () => {
+    // 4 + 29 × 2 = 62 bytes: with "_old" the name would have 66.
+    const long = `doc_${"é".repeat(29)}`;
+    const folder = folderOf([
+      `CREATE SCHEMA "app";\n--> statement-breakpoint\nCREATE TABLE "app"."document" ("id" text, "source_id" text);\n--> statement-breakpoint\nCREATE INDEX "${long}" ON "app"."document" ("source_id");\n`,
+      `DROP INDEX "app"."${long}";--> statement-breakpoint\nCREATE INDEX "${long}" ON "app"."document" ("source_id", "id");`,
+    ]);
+    await fixMigrations({ folder, config: { rules: {} } });
+    const temporary = `doc_${"é".repeat(27)}_old`;
+    expect(Buffer.byteLength(temporary)).toBe(62);
+    const fixed = migrationsOf(folder);
+    expect(fixed.get("0001_m1")).toContain(
+      `  IF to_regclass('"app"."${long}"') IS NOT NULL THEN\n    ALTER INDEX "app"."${long}" RENAME TO "${temporary}";`,
+    );
+    expect(fixed.get("0002_m1-online")).toContain(
+      `CREATE INDEX CONCURRENTLY IF NOT EXISTS "${long}" ON "app"."document" ("source_id", "id");--> statement-breakpoint`,
+    );
+    expect(fixed.get("0002_m1-online")).toContain(`DROP INDEX CONCURRENTLY IF EXISTS "app"."${temporary}";`);
+  });
+
+  it("renames the old index for a DROP INDEX CONCURRENTLY written inside the runner's transaction too", async () => {
+    const folder = folderOf([
+      TABLE,
+      `DROP INDEX CONCURRENTLY "doc_source_idx";--> statement-breakpoint\n${REDEFINE[1]}`,
+    ]);
+    const report = await fixMigrations({ folder, config: { rules: {} } });
+    expect(report.changes[0]).toBe(
+      '0001_m1.sql:1: index "doc_source_idx" renamed "doc_source_idx_old" instead of dropped, and dropped CONCURRENTLY in a new migration once its new definition is built',
+    );
+    const fixed = migrationsOf(folder);
+    expect(fixed.get("0001_m1")).toContain('ALTER INDEX "doc_source_idx" RENAME TO "doc_source_idx_old";');
+    expect(fixed.get("0002_m1-online")).not.toContain('DROP INDEX CONCURRENTLY "doc_source_idx"');
+  });
+
+  it("moves neither statement, and says why, when --fix cannot make the swap: several indexes dropped, CASCADE, a DROP sharing its piece, the index named in between, the old index's name taken", async () => {
+    const create = (name: string) =>
+      `CREATE INDEX "${name}" ON "document" USING btree ("organization_id","source_id");`;
+    const migrations = [
+      `${TABLE}--> statement-breakpoint\n${["a", "b", "c", "d", "e"].map((n) => `CREATE INDEX "${n}" ON "document" ("source_id");`).join(BREAK)}--> statement-breakpoint\nCREATE INDEX "e_old" ON "document" ("id");\n`,
+      ['DROP INDEX "a", "doc_source_idx";', create("a")].join(BREAK),
+      ['DROP INDEX "b" CASCADE;', create("b")].join(BREAK),
+      ['DROP INDEX "c"; ALTER TABLE "document" ADD COLUMN "x" text;', create("c")].join(BREAK),
+      ['DROP INDEX "d";', "COMMENT ON INDEX \"d\" IS 'gone';", create("d")].join(BREAK),
+      ['DROP INDEX "e";', create("e")].join(BREAK),
+    ];
+    const folder = folderOf(migrations);
+    const report = await fixMigrations({ folder, config: { rules: {} } });
+    const why = "moved alone, its build would leave the table without the index until the new migration";
+    expect(report.left).toEqual([
+      `0001_m1.sql:2: index "a" is dropped at 0001_m1.sql:1 and built again here: not moved, since its DROP INDEX drops other indexes too: give "a" a DROP INDEX of its own; ${why}`,
+      `0002_m2.sql:2: index "b" is dropped at 0002_m2.sql:1 and built again here: not moved, since its DROP INDEX has CASCADE, which drops what depends on the index too (--fix cannot tell what): drop that first, and the index without CASCADE; ${why}`,
+      `0003_m3.sql:2: index "c" is dropped at 0003_m3.sql:1 and built again here: not moved, since its DROP INDEX shares its piece with other statements: put --> statement-breakpoint between them; ${why}`,
+      `0004_m4.sql:3: index "d" is dropped at 0004_m4.sql:1 and built again here: not moved, since 0004_m4.sql:2 names it between the DROP and the CREATE; ${why}`,
+      `0005_m5.sql:2: index "e" is dropped at 0005_m5.sql:1 and built again here: not moved, since "e_old", the name the old index would have meanwhile, is taken; ${why}`,
+    ]);
+    expect(report.changes).toEqual([]);
+    expect([...migrationsOf(folder).values()]).toEqual(migrations);
+  });
+
+  it("leaves a DROP INDEX whose index is not created again as it was, and a redefinition on a table the migration creates", async () => {
+    const migrations = [
+      TABLE,
+      ['DROP INDEX "doc_source_idx";', 'CREATE INDEX "doc_id_idx" ON "document" ("id");'].join(BREAK),
+      [
+        'CREATE TABLE "note" ("id" text, "body" text);',
+        'CREATE INDEX "note_body_idx" ON "note" ("body");',
+        'DROP INDEX "note_body_idx";',
+        'CREATE INDEX "note_body_idx" ON "note" ("body", "id");',
+      ].join(BREAK),
+    ];
+    const folder = folderOf(migrations);
+    const report = await fixMigrations({ folder, config: { rules: {} } });
+    expect(report.changes).toEqual([
+      '0001_m1.sql:2: index "doc_id_idx" moved, built CONCURRENTLY IF NOT EXISTS outside a transaction',
+      "0002_m1-online.sql written (new migration)",
+      "0002_m2.sql renamed to 0003_m2.sql",
+    ]);
+    const fixed = migrationsOf(folder);
+    expect(fixed.get("0001_m1")).toBe('DROP INDEX "doc_source_idx";\n');
+    expect(fixed.get("0003_m2")).toBe(migrations[2]);
   });
 });

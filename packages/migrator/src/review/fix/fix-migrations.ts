@@ -4,7 +4,8 @@
  *
  * - An index built on a table that existed before the migration, or CONCURRENTLY inside the
  *   runner's transaction, moves to a new migration right after it that runs outside a transaction
- *   (`-- migrator:no-transaction`), as `CREATE INDEX CONCURRENTLY IF NOT EXISTS`.
+ *   (`-- migrator:no-transaction`), as `CREATE INDEX CONCURRENTLY IF NOT EXISTS`. An index the
+ *   migration drops first and so redefines is swapped online instead (index-swap.ts).
  * - `VALIDATE CONSTRAINT` after its `ADD … NOT VALID` in the same migration moves to that new
  *   migration; a foreign key or check added to an existing table without NOT VALID gets NOT VALID
  *   and its VALIDATE there.
@@ -41,6 +42,8 @@ import { tableName } from "../object-names.ts";
 import { retargetRevertHeader } from "../../revert/revert-header.ts";
 import { SchemaState } from "../schema-state.ts";
 import { committedFiles } from "./committed-files.ts";
+import { type IndexSwap, indexSwap, redefinitions } from "./index-swap.ts";
+import { mentions } from "./mentions.ts";
 import {
   applyInsertions,
   codeEnd,
@@ -90,6 +93,8 @@ interface MigrationPlan {
   moved: Set<number>;
   /** Statements the follow-up gets besides the moved ones (VALIDATE). */
   validations: string[];
+  /** Statements the follow-up gets right after a moved one (the DROP of a swapped index's old definition), by its position. */
+  followers: Map<number, string>;
   /** Whether the follow-up must run outside a transaction. */
   outsideTransaction: boolean;
   /** Whether a VALIDATE CONSTRAINT moves to the follow-up. */
@@ -173,13 +178,6 @@ function needsIndexInPlace(unit: SqlUnit, table: string, unique: boolean): boole
   );
 }
 
-/** Whether any string in a parse tree equals `name` (a later statement naming an index). */
-function mentions(value: unknown, name: string): boolean {
-  if (typeof value === "string") return value === name;
-  if (Array.isArray(value)) return value.some((item) => mentions(item, name));
-  return isObject(value) && Object.values(value).some((child) => mentions(child, name));
-}
-
 /** The end of a unit's statement in the file, past the `;` that closes it. */
 function statementEnd(text: string, unit: SqlUnit): number {
   let end = unit.offset + unit.text.length;
@@ -217,6 +215,56 @@ function notValidCandidate(
   };
 }
 
+/**
+ * Whether a CREATE INDEX alone in its piece moves to the follow-up: on a table the migration found
+ * in place (`state`: the schema right before it), or CONCURRENTLY; `{ left }` says why one stays.
+ * Undefined: it stays and nothing is reported (its table is new).
+ */
+function indexMove(
+  statement: ReviewStatement,
+  later: readonly ReviewStatement[],
+  state: SchemaState,
+  file: string,
+  where: (statement: ReviewStatement) => string,
+): { name: string } | { left: string } | undefined {
+  const [top] = statement.units;
+  if (!top) return undefined;
+  const table = tableName(objectField(top.node, "relation"));
+  const name = stringField(top.node, "idxname") ?? "";
+  if (top.node["concurrent"] !== true && !state.existedBefore(table, file)) return undefined;
+  const unique = top.node["unique"] === true;
+  const usedBy = later.find((s) => s.units.some((u) => mentions(u.node, name) || needsIndexInPlace(u, table, unique)));
+  if (state.isPartitioned(table))
+    return {
+      left: `index "${name}" is on a partitioned table, where PostgreSQL refuses CREATE INDEX CONCURRENTLY: build it CONCURRENTLY on each partition, then CREATE INDEX … ON ONLY the parent and ATTACH each (by hand)`,
+    };
+  if (name === "")
+    return {
+      left: "an index without a name cannot be moved (PostgreSQL takes IF NOT EXISTS only with a name, and a retried build needs one): name it",
+    };
+  if (usedBy)
+    return { left: `index "${name}": ${where(usedBy)}, later in the same migration, uses it or its table: not moved` };
+  return { name };
+}
+
+/** The schema right before each statement at these positions of the migration (`before`: at its start). */
+function statesBefore(
+  before: SchemaState,
+  parsed: ParsedMigration,
+  positions: ReadonlySet<number>,
+): Map<number, SchemaState> {
+  const states = new Map<number, SchemaState>();
+  if (positions.size === 0) return states;
+  const state = before.clone();
+  parsed.statements.forEach((statement, position) => {
+    if (positions.has(position)) states.set(position, state.clone());
+    for (const unit of statement.units) {
+      state.apply(unit, { file: parsed.file, position: parsed.positionAt(unit.offset) });
+    }
+  });
+  return states;
+}
+
 function planMigration(
   migration: Migration,
   parsed: ParsedMigration,
@@ -230,6 +278,7 @@ function planMigration(
     edits: [],
     moved: new Set(),
     validations: [],
+    followers: new Map(),
     outsideTransaction: false,
     validateMoved: false,
     changes: [],
@@ -239,6 +288,29 @@ function planMigration(
   const at = (unit: SqlUnit) => `${basename(migration.file)}:${parsed.positionAt(unit.offset).line}`;
   const guarded = mustBeRerunnable(migration.tag, config.guardBaseline) || parsed.noTransaction;
   const statements = parsed.statements;
+  /** The redefined indexes' swaps, by the DROP's position. */
+  const swaps = new Map<number, IndexSwap>();
+  /** A redefined index's CREATE that stays (with why), and its DROP: moved alone, the build leaves a gap. */
+  const keptCreates = new Map<number, { left: string }>();
+  const keptDrops = new Set<number>();
+  const pairs = parsed.noTransaction ? [] : redefinitions(statements);
+  const states = statesBefore(before, parsed, new Set(pairs.flatMap((pair) => [pair.drop, pair.create])));
+  for (const pair of pairs) {
+    const create = statements[pair.create]!;
+    const decision = indexMove(create, statements.slice(pair.create + 1), states.get(pair.create)!, parsed.file, where);
+    if (!decision || "left" in decision) continue;
+    const swap = indexSwap(pair, statements, states.get(pair.drop)!, where);
+    if ("refused" in swap) {
+      const drop = statements[pair.drop]!;
+      keptCreates.set(pair.create, {
+        left: `index "${decision.name}" is dropped at ${where(drop)} and built again here: not moved, since ${swap.refused}; moved alone, its build would leave the table without the index until the new migration`,
+      });
+      keptDrops.add(pair.drop);
+    } else {
+      swaps.set(pair.drop, swap);
+      plan.followers.set(pair.create, swap.drop);
+    }
+  }
   // The schema right before each statement, so a table renamed earlier in the migration is the
   // existing one and a table it created (or dropped and created again) is new, as the rules see them.
   const state = before.clone();
@@ -249,6 +321,19 @@ function planMigration(
     }
     const [top] = statement.units;
     if (statement.parseError || !top) return;
+    const swap = swaps.get(position);
+    if (swap) {
+      // The DROP of a redefined index: renamed instead, its text (a trailing comment stays after it) replaced.
+      plan.edits.push({
+        start: top.offset,
+        end: statementEnd(migration.sql, top),
+        text: `${swap.rename}${top.text.slice(codeEnd(top))}`,
+      });
+      plan.changes.push(
+        `${where(statement)}: index "${swap.name}" renamed "${swap.temporary}" instead of dropped, and dropped CONCURRENTLY in a new migration once its new definition is built`,
+      );
+      return;
+    }
     /** Per statement of the piece: what to insert, and whether to wrap it in a DO block. */
     const insertionsOf = new Map<SqlUnit, Insertion[]>(statement.units.map((unit) => [unit, []]));
     const wrapped = new Set<SqlUnit>();
@@ -269,35 +354,17 @@ function planMigration(
     if (!parsed.noTransaction && statement.units.length === 1) {
       const later = statements.slice(position + 1);
       if (top.type === "IndexStmt") {
-        const table = tableName(objectField(top.node, "relation"));
-        const name = stringField(top.node, "idxname") ?? "";
-        if (top.node["concurrent"] === true || state.existedBefore(table, parsed.file)) {
-          const unique = top.node["unique"] === true;
-          const usedBy = later.find((s) =>
-            s.units.some((u) => mentions(u.node, name) || needsIndexInPlace(u, table, unique)),
+        const decision = keptCreates.get(position) ?? indexMove(statement, later, state, parsed.file, where);
+        if (decision && "left" in decision) left.push(`${where(statement)}: ${decision.left}`);
+        else if (decision) {
+          moved = true;
+          insertions.push(...concurrentIndexInsertions(top));
+          plan.outsideTransaction = true;
+          plan.changes.push(
+            `${where(statement)}: index "${decision.name}" moved, built CONCURRENTLY IF NOT EXISTS outside a transaction`,
           );
-          if (state.isPartitioned(table)) {
-            left.push(
-              `${where(statement)}: index "${name}" is on a partitioned table, where PostgreSQL refuses CREATE INDEX CONCURRENTLY: build it CONCURRENTLY on each partition, then CREATE INDEX … ON ONLY the parent and ATTACH each (by hand)`,
-            );
-          } else if (name === "") {
-            left.push(
-              `${where(statement)}: an index without a name cannot be moved (PostgreSQL takes IF NOT EXISTS only with a name, and a retried build needs one): name it`,
-            );
-          } else if (usedBy) {
-            left.push(
-              `${where(statement)}: index "${name}": ${where(usedBy)}, later in the same migration, uses it or its table: not moved`,
-            );
-          } else {
-            moved = true;
-            insertions.push(...concurrentIndexInsertions(top));
-            plan.outsideTransaction = true;
-            plan.changes.push(
-              `${where(statement)}: index "${name}" moved, built CONCURRENTLY IF NOT EXISTS outside a transaction`,
-            );
-          }
         }
-      } else if (concurrentStatement(top)) {
+      } else if (concurrentStatement(top) && !keptDrops.has(position)) {
         moved = true;
         plan.outsideTransaction = true;
         plan.changes.push(`${where(statement)}: ${concurrentStatement(top)} moved outside a transaction`);
@@ -398,8 +465,15 @@ function rewrite(plan: MigrationPlan): { kept: string; moved: string[] } {
   const pieceOf = (statement: ReviewStatement) =>
     all.findIndex((p) => statement.offset >= p.start && statement.offset < p.start + p.text.length);
   const movedPieces = new Set(plan.parsed.statements.filter((s) => plan.moved.has(s.index)).map(pieceOf));
+  const followersOf = new Map<number, string[]>();
+  for (const [index, follower] of plan.followers) {
+    const piece = pieceOf(plan.parsed.statements[index]!);
+    followersOf.set(piece, [...(followersOf.get(piece) ?? []), follower]);
+  }
   const kept = all.filter((_, i) => !movedPieces.has(i)).map((p) => editedPiece(p, plan.edits));
-  const moved = all.filter((_, i) => movedPieces.has(i)).map((p) => editedPiece(p, plan.edits).trim());
+  const moved = all.flatMap((p, i) =>
+    movedPieces.has(i) ? [editedPiece(p, plan.edits).trim(), ...(followersOf.get(i) ?? [])] : [],
+  );
   return { kept: kept.join(STATEMENT_BREAKPOINT), moved };
 }
 
@@ -411,6 +485,9 @@ function followUp(plan: MigrationPlan, moved: readonly string[], inPlaceNotes?: 
   const inPlace = inPlaceNotes !== undefined;
   const reasons = [
     plan.outsideTransaction ? "the index is built CONCURRENTLY outside a transaction, so writes go on meanwhile" : "",
+    plan.followers.size > 0
+      ? "an index's old definition, renamed before, is dropped CONCURRENTLY only once the new one is built, so the table always has one"
+      : "",
     plan.validations.length > 0 || plan.validateMoved
       ? "VALIDATE runs after the NOT VALID constraint is committed, under SHARE UPDATE EXCLUSIVE, which blocks no reads or writes"
       : "",
@@ -470,7 +547,7 @@ function writePlans(
     if (!plan) continue;
     const { kept, moved } = rewrite(plan);
     const follow = moved.length > 0 || plan.validations.length > 0;
-    if (follow && moved.length === plan.parsed.statements.length) {
+    if (follow && plan.moved.size === plan.parsed.statements.length) {
       // Every statement moves: the migration itself becomes the follow-up, with the pieces that
       // hold only comments (a ticket, a rollback note) kept above its statements.
       const notes = kept

@@ -229,7 +229,13 @@ export function applyInsertions(text: string, insertions: readonly Insertion[]):
  * is caught (guards.ts accepts these conditions). The dollar quote is one the statement does not use.
  */
 export function wrapInDoBlock(statement: string): string {
-  let tag = "$$";
-  for (let n = 1; statement.includes(tag); n++) tag = `$fix${n}$`;
+  const tag = dollarQuote(statement);
   return `DO ${tag} BEGIN\n  ${statement};\nEXCEPTION WHEN duplicate_object OR duplicate_table OR duplicate_column THEN null;\nEND ${tag};`;
+}
+
+/** A dollar quote for a DO block around `text`: `$$`, or `$fix1$`, `$fix2$` … when the text uses it. */
+export function dollarQuote(text: string): string {
+  let tag = "$$";
+  for (let n = 1; text.includes(tag); n++) tag = `$fix${n}$`;
+  return tag;
 }
