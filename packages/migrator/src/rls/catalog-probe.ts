@@ -182,6 +182,31 @@ export interface RoutineInfo {
   setsSetting?: string | null;
 }
 
+/**
+ * A function of the project that a policy calls (`pg_depend`): what `db:rls` needs to tell a
+ * helper that reads the tenant or user setting (`app.current_tenant()`) from any other function.
+ */
+export interface PolicyFunctionInfo {
+  /** Its schema and name, unquoted: a policy's expression calls it `schema.name`. */
+  schema: string;
+  name: string;
+  /** How many arguments it takes, those with defaults and a VARIADIC one included. */
+  argumentCount: number;
+  /** `sql`, `plpgsql`, `c`… */
+  language: string;
+  /** Its `prosrc`: a SQL function's body as written (empty for a SQL-standard `RETURN` body). */
+  body: string;
+  /** `provolatile`: `i` (immutable), `s` (stable) or `v` (volatile). */
+  volatility: string;
+  /** `schema.type` of what it returns (`pg_catalog.uuid`). */
+  returnType: string;
+  returnsSet: boolean;
+  /** Its `proconfig` entries (`search_path=pg_catalog`). */
+  config: string[];
+  /** The app roles that may replace or alter it: its owner, members of its owner, superusers. */
+  changeableBy: string[];
+}
+
 /** An app role's attributes and links that would defeat RLS. */
 export interface AppRoleInfo extends RoleInfo {
   /** Roles it is a member of that bypass RLS, are superusers or own relations. */
@@ -262,6 +287,8 @@ export interface RlsCatalog {
   relations: RelationInfo[];
   /** Every routine outside the system schemas that an app role can execute. */
   routines: RoutineInfo[];
+  /** The project's functions that policies call. */
+  policyFunctions?: PolicyFunctionInfo[];
   /** The app roles (the tenant role first). */
   appRoles: AppRoleInfo[];
   /** Enabled event triggers no extension owns. */
@@ -417,6 +444,7 @@ export async function probeRlsCatalog(driver: Driver, config: RlsConfig): Promis
     role,
     relations: await probeRelations(driver, config, existing),
     routines: await probeRoutines(driver, config, existing),
+    policyFunctions: await probePolicyFunctions(driver, config),
     appRoles: roles,
     eventTriggers: await probeEventTriggers(driver),
     tenantReferences: await probeTenantReferences(driver, config),
@@ -735,6 +763,25 @@ async function probeRoutines(driver: Driver, config: RlsConfig, roles: string[])
                      and has_function_privilege(r.oid, p.oid, 'EXECUTE'))
       order by 1`,
     [config.schema, roles, contextSettings(config)],
+  );
+}
+
+/** The project's functions that policies call, with what a helper that reads a setting must be. */
+async function probePolicyFunctions(driver: Driver, config: RlsConfig): Promise<PolicyFunctionInfo[]> {
+  return driver.query<PolicyFunctionInfo>(
+    `select n.nspname as schema, p.proname as name, p.pronargs::int as "argumentCount", l.lanname as language,
+            p.prosrc as body, p.provolatile::text as volatility, tn.nspname || '.' || t.typname as "returnType",
+            p.proretset as "returnsSet", coalesce(p.proconfig, '{}')::text[] as config,
+            array(select r.rolname from pg_roles r
+                   where r.rolname = any ($1::text[]) and (r.rolsuper or pg_has_role(r.oid, p.proowner, 'MEMBER'))
+                   order by 1)::text[] as "changeableBy"
+       from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_language l on l.oid = p.prolang
+       join pg_type t on t.oid = p.prorettype join pg_namespace tn on tn.oid = t.typnamespace
+      where ${projectObject("p.oid")}
+        and exists (select 1 from pg_depend d where d.classid = 'pg_policy'::regclass
+                     and d.refclassid = 'pg_proc'::regclass and d.refobjid = p.oid)
+      order by 1, 2, 3`,
+    [appRoles(config)],
   );
 }
 

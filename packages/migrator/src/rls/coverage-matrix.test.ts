@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadParser } from "../sql/parse-migration.ts";
 import { callsSettingPerRow } from "../sql/setting-calls.ts";
-import type { PolicyInfo, RelationInfo, RlsCatalog } from "./catalog-probe.ts";
+import type { PolicyFunctionInfo, PolicyInfo, RelationInfo, RlsCatalog } from "./catalog-probe.ts";
 import { buildCoverageMatrix } from "./coverage-matrix.ts";
 import { expressionConfines } from "./policy-scope.ts";
 
@@ -806,5 +806,50 @@ describe("every reachable object is classified", () => {
     expect(matrix.findings[0]?.message).toContain(
       "trigger enrich on archive.notes_all, which the rows written to notes",
     );
+  });
+});
+
+describe("policies that read the setting through a helper function", () => {
+  const helper = (overrides: Partial<PolicyFunctionInfo> = {}): PolicyFunctionInfo => ({
+    schema: "app",
+    name: "current_org",
+    argumentCount: 0,
+    language: "sql",
+    body: "SELECT current_setting('app.org', true)",
+    volatility: "s",
+    returnType: "pg_catalog.text",
+    returnsSet: false,
+    config: [],
+    changeableBy: [],
+    ...overrides,
+  });
+  const calling = (call: string, fn: PolicyFunctionInfo) =>
+    codes(
+      catalog({
+        policies: ["select", "insert", "update", "delete"].map((c) =>
+          policy("notes", c, {
+            using: c === "insert" ? null : `(org_id = ${call})`,
+            withCheck: c === "insert" || c === "update" ? `(org_id = ${call})` : null,
+          }),
+        ),
+        policyFunctions: [fn],
+      }),
+    );
+
+  it("accepts a SQL helper of the catalog that reads the tenant setting, and a bare call of one in pg_catalog", () => {
+    expect(calling("app.current_org()", helper())).toEqual([]);
+    expect(calling("current_org()", helper({ schema: "pg_catalog" }))).toEqual([]);
+  });
+
+  it("refuses one in another language, returning a set, or called bare from another schema", () => {
+    const unscoped = [
+      "unscoped-policy notes",
+      "unscoped-policy notes",
+      "unscoped-policy notes",
+      "unscoped-policy notes",
+    ];
+    expect(calling("app.current_org()", helper({ language: "plv8" }))).toEqual(unscoped);
+    expect(calling("app.current_org()", helper({ returnsSet: true }))).toEqual(unscoped);
+    expect(calling("current_org()", helper())).toEqual(unscoped);
   });
 });

@@ -5,7 +5,8 @@
  * - **tenant**: has the tenant column (in the configured schema, or in any schema where an app role
  *   holds a privilege on it, USAGE of the schema or not: views and bodies use it by OID); RLS on; a permissive policy for the tenant role for each of
  *   select/insert/update/delete; every permissive policy compares the tenant column with the
- *   tenant setting; insert and update policies have WITH CHECK.
+ *   tenant setting (cast, NULLIF'd or read by a helper function: policy-scope.ts,
+ *   setting-helpers.ts); insert and update policies have WITH CHECK.
  * - **user-scoped**: no tenant column; RLS on; every permissive policy confines rows to the user
  *   (or tenant) setting. Commands without a policy are denied by RLS.
  * - **shared**: declared in `sharedTables`; the app roles may only SELECT; a view reading as its
@@ -50,6 +51,7 @@ import { quoteIdent } from "../sql/quote-ident.ts";
 import { judgeActionTriggers } from "./fk-action-triggers.ts";
 import { expressionConfines, type Scope } from "./policy-scope.ts";
 import { judgeSearchPathShadowing } from "./search-path-shadowing.ts";
+import { settingHelpers } from "./setting-helpers.ts";
 import { RLS_COMMANDS, type RlsCommand, type RlsConfig } from "./rls-config.ts";
 import type { RlsFinding } from "./rls-finding.ts";
 
@@ -247,7 +249,9 @@ export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
   const warnings: RlsWarning[] = [];
   const push = (finding: RlsFinding) => findings.push(finding);
   const roleNames = [config.role, ...(config.otherRoles ?? [])];
-  const tenantScope: Scope = { settings: [config.tenantSetting], column: config.tenantColumn };
+  // Helper functions a policy may read the setting through (`app.current_tenant()`), judged from the catalog.
+  const helperSetting = settingHelpers(catalog.policyFunctions ?? [], catalog.appRoles ?? []);
+  const tenantScope: Scope = { settings: [config.tenantSetting], column: config.tenantColumn, helperSetting };
   const relations = catalog.relations ?? [];
   const qualified = (r: RelationInfo) => (r.name.includes(".") ? r.name : `${config.schema}.${r.name}`);
   // Tables (not views) by schema-qualified name: what a scoping EXISTS may read, if no app role writes it.
@@ -268,6 +272,7 @@ export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
     allowExists: true,
     isTable: (schema, name) => tables.has(`${schema ?? "pg_catalog"}.${name}`),
     isWritable: (schema, name) => writable.has(`${schema ?? "pg_catalog"}.${name}`),
+    helperSetting,
   };
   const audience = policyAudience(catalog.appRoles ?? []);
   const via = (policy: PolicyInfo) => audience.via(policy, roleNames);

@@ -6,9 +6,11 @@
  * OR of such terms, or (for user-scoped tables) an EXISTS over a plain SELECT (no aggregate,
  * GROUP BY, HAVING, LIMIT, set operation, …) of one table whose WHERE both confines that table's
  * rows and ties them to the policy's row (`m.user_id = "user".id AND m.organization_id = (SELECT
- * current_setting(…))`). `true`, a comparison with another setting, an OR with an unconfined
- * branch, or an EXISTS that never names the policy's row (true for every row once one matching
- * sub-query row exists) does not.
+ * current_setting(…))`). The setting may be read through a cast to a type of exact equality
+ * (`::uuid`, `::bigint`), through `NULLIF(…, '')`, or through a helper function the scope knows to
+ * read it (`app.current_tenant()`). `true`, a comparison with another setting, an OR with an
+ * unconfined branch, or an EXISTS that never names the policy's row (true for every row once one
+ * matching sub-query row exists) does not.
  */
 import {
   type AstObject,
@@ -21,6 +23,7 @@ import {
   unwrap,
 } from "../sql/ast.ts";
 import { parseSql } from "../sql/parse-migration.ts";
+import { pgQuery } from "../sql/pg-query.ts";
 
 /** What a confining comparison must look like. */
 export interface Scope {
@@ -48,7 +51,17 @@ export interface Scope {
    * confines nothing, since the tenant writes the rows it matches (a member row for any user).
    */
   isWritable?: (schema: string | undefined, name: string) => boolean;
+  /**
+   * The setting a function called without arguments reads, by the schema and name the expression
+   * calls it by (no schema: bare, as `pg_policies` prints a function of `pg_catalog`), or undefined
+   * for any other function. Without it, no function but `current_setting` reads a setting.
+   * `db:rls` answers from the catalog's definition of the function (`settingHelpers`).
+   */
+  helperSetting?: (schema: string | undefined, name: string) => string | undefined;
 }
+
+/** How a setting may be read: by which helper functions, if any (see `Scope.helperSetting`). */
+type HelperSetting = Scope["helperSetting"];
 
 /** The expression `pg_policies` shows, as a parse tree (the parser must be loaded). */
 function parseExpression(expression: string): unknown {
@@ -59,27 +72,55 @@ function parseExpression(expression: string): unknown {
   return target?.["val"];
 }
 
-/** Types a value can be cast to without two different values becoming equal: text, varchar. */
-const LOSSLESS_CASTS = new Set(["text", "pg_catalog.text", "varchar", "pg_catalog.varchar"]);
-
 /**
- * Strips the `::type` casts that cannot lose information: to `text` or to `varchar` without a
- * length. Any other cast stays, so the comparison around it does not count: `::varchar(4)`,
- * `::char(n)` or `::name` cut values, and a comparison of cut values lets through every row whose
- * value starts alike (`(organization_id)::varchar(4) = (SELECT current_setting(…))::varchar(4)`
- * matches every `org_…`).
+ * The type a cast names, when it is a plain one (no length or other typmod, no array bounds, not
+ * SETOF or %TYPE): its name, without `pg_catalog.` (bare names are `pg_catalog`'s under `db:rls`'s
+ * search_path, and `::bigint` parses as `pg_catalog.int8`); a type of another schema keeps it.
  */
-function uncast(node: unknown): unknown {
-  const cast = nodeOf(node, "TypeCast");
-  if (!cast) return node;
+function plainCastType(cast: AstObject): string | undefined {
   const type = objectField(cast, "typeName");
-  const lossless =
-    LOSSLESS_CASTS.has(nameList(type?.["names"]).join(".")) &&
+  const plain =
     arrayField(type, "typmods").length === 0 &&
     arrayField(type, "arrayBounds").length === 0 &&
     type?.["setof"] !== true &&
     type?.["pct_type"] !== true;
-  return lossless ? uncast(cast["arg"]) : node;
+  const names = nameList(type?.["names"]);
+  if (!plain) return undefined;
+  return names.length === 2 && names[0] === "pg_catalog" ? names[1] : names.join(".");
+}
+
+/** Types a column can be cast to without two of its values becoming equal: text, varchar. */
+const LOSSLESS_CASTS = new Set(["text", "varchar"]);
+
+/**
+ * Types the setting's side of a comparison may be cast to (`(SELECT current_setting(…))::uuid`):
+ * `uuid`, the integers, `text` and `varchar`. Cast to one of them, the setting is one value whose
+ * equality is exact (two values are equal only when they are the same id), and PostgreSQL compares
+ * the column with it by the column's own type or by an exact cross-type operator (`int8 = int4`),
+ * or refuses the policy (`text = uuid` has no operator). The type also decides which `=` runs, so
+ * no other type counts: cast to `citext` the setting makes a citext column compare
+ * case-insensitively (`ACME`'s rows for `acme`), and a type of the project or an extension may
+ * bring any `=` of its own. A typmod cuts the setting (`::varchar(4)` of `org_abc` is `org_`,
+ * another tenant's id), `char(n)` pads it and ignores trailing blanks, `name` cuts it at 63 bytes.
+ */
+export const SETTING_CASTS: ReadonlySet<string> = new Set(["text", "varchar", "uuid", "int2", "int4", "int8"]);
+
+/** Strips the `::type` casts to the given types, outermost first; the first other cast stays. */
+function uncastTo(node: unknown, types: ReadonlySet<string>): unknown {
+  const cast = nodeOf(node, "TypeCast");
+  const type = cast && plainCastType(cast);
+  return cast && type !== undefined && types.has(type) ? uncastTo(cast["arg"], types) : node;
+}
+
+/**
+ * Strips the `::type` casts of a column (or a setting's name) that cannot lose information: to
+ * `text` or to `varchar` without a length. Any other cast stays, so the comparison around it does
+ * not count: `::varchar(4)`, `::char(n)`, `::name` or `::bigint` make different values equal, and
+ * a comparison of cut values lets through every row whose value starts alike
+ * (`(organization_id)::varchar(4) = (SELECT current_setting(…))::varchar(4)` matches every `org_…`).
+ */
+function uncast(node: unknown): unknown {
+  return uncastTo(node, LOSSLESS_CASTS);
 }
 
 /**
@@ -93,20 +134,56 @@ function isBuiltinCurrentSetting(call: AstObject): boolean {
   return (name === "current_setting" || name === "pg_catalog.current_setting") && (args === 1 || args === 2);
 }
 
-/** The setting a `current_setting('x', …)` call reads, bare or as a scalar sub-select. */
-function settingRead(node: unknown): string | undefined {
-  let value = uncast(node);
+/** The only fields a scalar sub-select or a helper's body may have (libpg-query leaves out empty ones). */
+const SETTING_SELECT_FIELDS = new Set(["targetList", "limitOption", "op"]);
+
+/**
+ * The value of `SELECT <one value>` with nothing else (no FROM, WHERE, LIMIT, DISTINCT, WITH, set
+ * operation…): one row whatever the session holds.
+ */
+function selectedValue(select: AstObject | undefined): unknown {
+  if (!select || Object.keys(select).some((key) => !SETTING_SELECT_FIELDS.has(key))) return undefined;
+  if (stringField(select, "op") !== "SETOP_NONE") return undefined;
+  if (stringField(select, "limitOption") !== "LIMIT_OPTION_DEFAULT") return undefined;
+  const targets = arrayField(select, "targetList");
+  return targets.length === 1 ? nodeOf(targets[0], "ResTarget")?.["val"] : undefined;
+}
+
+/** A string constant (`''`, `''::text`, `'none'::varchar`): NULLIF's second argument. */
+function isStringConstant(node: unknown): boolean {
+  return objectField(nodeOf(uncast(node), "A_Const"), "sval") !== undefined;
+}
+
+/**
+ * The setting a value reads: `current_setting('x', …)`, bare or as a scalar sub-select, cast to a
+ * type of {@link SETTING_CASTS}, as `NULLIF(<that>, '<string>')`, or a call without arguments of a
+ * helper that `helper` says reads one. NULLIF returns its first argument or NULL, and NULL equals
+ * nothing; its second argument must be a plain string, since its type decides the `=` NULLIF
+ * applies and the type it returns (`NULLIF(…, organization_id)` of a citext column is citext).
+ */
+function settingRead(node: unknown, helper: HelperSetting): string | undefined {
+  const value = uncastTo(node, SETTING_CASTS);
   const sublink = nodeOf(value, "SubLink");
   if (sublink) {
     if (stringField(sublink, "subLinkType") !== "EXPR_SUBLINK") return undefined;
-    const select = nodeOf(sublink["subselect"], "SelectStmt");
-    if (arrayField(select, "fromClause").length > 0 || select?.["whereClause"]) return undefined;
-    value = uncast(nodeOf(arrayField(select, "targetList")[0], "ResTarget")?.["val"]);
+    return settingRead(selectedValue(nodeOf(sublink["subselect"], "SelectStmt")), helper);
+  }
+  const nullif = nodeOf(value, "A_Expr");
+  if (nullif) {
+    if (stringField(nullif, "kind") !== "AEXPR_NULLIF" || !isStringConstant(nullif["rexpr"])) return undefined;
+    return settingRead(nullif["lexpr"], helper);
   }
   const call = nodeOf(value, "FuncCall");
-  if (!call || !isBuiltinCurrentSetting(call)) return undefined;
-  const constant = nodeOf(uncast(arrayField(call, "args")[0]), "A_Const");
-  return stringField(objectField(constant, "sval"), "sval");
+  if (!call) return undefined;
+  if (isBuiltinCurrentSetting(call)) {
+    const constant = nodeOf(uncast(arrayField(call, "args")[0]), "A_Const");
+    return stringField(objectField(constant, "sval"), "sval");
+  }
+  // `f()` and nothing else: no arguments, no `*`, VARIADIC, ORDER BY, FILTER or OVER.
+  const plainCall = Object.keys(call).every((key) => ["funcname", "funcformat", "location"].includes(key));
+  const name = nameList(call["funcname"]);
+  if (!helper || !plainCall || name.length < 1 || name.length > 2) return undefined;
+  return name.length === 2 ? helper(name[0], name[1] ?? "") : helper(undefined, name[0] ?? "");
 }
 
 /** The column a `ColumnRef` names (its last field). */
@@ -123,7 +200,7 @@ function comparisonConfines(expr: AstObject, scope: Scope, qualifier?: string): 
   if (stringField(expr, "kind") !== "AEXPR_OP" || nameList(expr["name"]).join(".") !== "=") return false;
   const sides = [expr["lexpr"], expr["rexpr"]];
   return sides.some((side, i) => {
-    const setting = settingRead(side);
+    const setting = settingRead(side, scope.helperSetting);
     const column = columnName(sides[1 - i]);
     return (
       setting !== undefined &&
@@ -255,6 +332,26 @@ function confines(node: unknown, scope: Scope): boolean {
  */
 export function expressionConfines(expression: string, scope: Scope): boolean {
   return confines(parseExpression(expression), scope);
+}
+
+/**
+ * The setting a SQL function's body (`prosrc`) reads when reading it is all the body does: one
+ * `SELECT` of `current_setting(…)` as a policy may compare it (cast, NULLIF'd, in a sub-select),
+ * and nothing else. Anything more (a FROM, an OR, a second statement, another function) may make
+ * the value what it likes; a call of another helper is not followed. The parser must be loaded.
+ *
+ * @example helperBodySetting("SELECT current_setting('app.tenant_id', true)::uuid") // "app.tenant_id"
+ */
+export function helperBodySetting(body: string): string | undefined {
+  let statements;
+  try {
+    statements = pgQuery().parseSync(body).stmts ?? [];
+  } catch {
+    return undefined;
+  }
+  const [only] = statements;
+  if (statements.length !== 1) return undefined;
+  return settingRead(selectedValue(nodeOf(only?.stmt, "SelectStmt")), undefined);
 }
 
 /** {@link expressionConfines} of an expression already parsed (a policy statement's `qual` or `with_check`). */

@@ -215,3 +215,55 @@ describe("rls-policies-incomplete", () => {
     ]);
   });
 });
+
+describe("rls-policies-incomplete: how a policy may read the tenant setting", () => {
+  const uuidTable =
+    'CREATE TABLE "note" (\n\t"id" uuid PRIMARY KEY NOT NULL,\n\t"organization_id" uuid NOT NULL\n);\n--> statement-breakpoint\nALTER TABLE "note" ENABLE ROW LEVEL SECURITY;';
+  /** A uuid tenant table whose one FOR ALL policy compares the tenant column with `<value>`. */
+  const reviewAll = async (value: string, before: string[] = []) =>
+    (
+      await review(
+        [
+          uuidTable,
+          ...before,
+          `CREATE POLICY "note_all" ON "note" FOR ALL TO "authenticated" USING ("organization_id" = ${value}) WITH CHECK ("organization_id" = ${value});`,
+        ].join("--> statement-breakpoint\n"),
+      )
+    ).map((f) => f.message);
+
+  it("passes the setting cast to uuid or bigint, bare or sub-selected, and NULLIF(setting, '')", async () => {
+    for (const value of [
+      "current_setting('app.tenant_id', true)::uuid",
+      "(SELECT current_setting('app.tenant_id'))::uuid",
+      "(SELECT current_setting('app.tenant_id', true)::uuid)",
+      "CAST(current_setting('app.tenant_id', true) AS bigint)",
+      "NULLIF(current_setting('app.tenant_id', true), '')::uuid",
+      "(SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)",
+    ]) {
+      expect(await reviewAll(value), value).toEqual([]);
+    }
+  });
+
+  it("flags a cut or case-blind cast of the setting, and a NULLIF that may return something else", async () => {
+    for (const value of [
+      "(SELECT current_setting('app.tenant_id', true))::varchar(4)",
+      "(SELECT current_setting('app.tenant_id', true))::citext",
+      "(SELECT current_setting('app.tenant_id', true))::char(36)",
+      "NULLIF(current_setting('app.tenant_id', true), \"organization_id\"::text)::uuid",
+    ]) {
+      expect(await reviewAll(value), value).toEqual([
+        expect.stringContaining('which does not compare "organization_id" with a setting'),
+        expect.stringContaining('which does not compare "organization_id" with a setting'),
+      ]);
+    }
+  });
+
+  it("flags a helper function that reads the setting: the review does not judge the function's body", async () => {
+    const helper =
+      "CREATE FUNCTION app.current_tenant() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT current_setting('app.tenant_id', true)::uuid $$;";
+    expect(await reviewAll("app.current_tenant()", [helper])).toEqual([
+      expect.stringContaining('through USING ("organization_id" = app.current_tenant())'),
+      expect.stringContaining('through WITH CHECK ("organization_id" = app.current_tenant())'),
+    ]);
+  });
+});

@@ -57,9 +57,11 @@ export function commandsAllowed(policy: PolicyInfo): string[] {
 
 /**
  * The policy's expressions that do not keep rows to the session's tenant: each must compare the
- * tenant column with a `current_setting(…)` (an AND with such a term, an OR of such terms), as
- * `db:rls` requires of a live tenant policy. The review does not know the tenant setting's name:
- * any setting counts.
+ * tenant column with a `current_setting(…)` (an AND with such a term, an OR of such terms; the
+ * setting cast to an exact type or NULLIF'd, see policy-scope.ts), as `db:rls` requires of a live
+ * tenant policy. The review does not know the tenant setting's name: any setting counts. A helper
+ * function (`app.current_tenant()`) does not: the review does not judge a function's body, which
+ * `db:rls` reads from the catalog.
  */
 export function unconfinedExpressions(policy: PolicyInfo, tenantColumn: string): PolicyExpression[] {
   return parsedExpressions(policy)
