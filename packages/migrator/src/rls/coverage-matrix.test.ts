@@ -480,6 +480,10 @@ describe("every reachable object is classified", () => {
     );
     expect(matrix.findings.map((f) => f.code)).toEqual(["missing-with-check", "dangerous-privilege", "stray-grant"]);
     expect(matrix.warnings.map((w) => `${w.code} ${w.table}`)).toEqual(["tenant-index-missing notes"]);
+    // The fix speaks of the project's own tenant column, not of another project's index names.
+    expect(matrix.warnings[0]?.fix).toBe(
+      'add an index whose first column is org_id (CREATE INDEX CONCURRENTLY … ON "notes" ("org_id", …))',
+    );
   });
 
   it("reports rules on reachable relations and SECURITY DEFINER triggers on writable ones", () => {

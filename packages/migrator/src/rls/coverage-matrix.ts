@@ -328,7 +328,7 @@ export function buildCoverageMatrix(catalog: RlsCatalog): CoverageMatrix {
         code: "tenant-index-missing",
         table: table.table,
         message: `tenant table ${table.table} has no index leading on ${config.tenantColumn}: every tenant query under RLS scans the whole table`,
-        fix: `add index("${table.table}_organizationId_idx").on(t.${config.tenantColumn}) (CREATE INDEX … ("${config.tenantColumn}"))`,
+        fix: `add an index whose first column is ${config.tenantColumn} (CREATE INDEX CONCURRENTLY … ON "${table.table}" ("${config.tenantColumn}", …))`,
       });
     }
     return { table: table.table, rlsEnabled: table.rlsEnabled, rlsForced: table.rlsForced, commands };
