@@ -156,3 +156,156 @@ describe("the body of a routine the migration creates and then calls", () => {
     ]);
   }, 60_000);
 });
+
+describe("the body of a routine an earlier migration created, called by a later one", () => {
+  /** `history` then the migration creating "wipe" (0002_history.sql, line 1). */
+  const withWipe = (...later: string[]) => [...history, WIPE, ...later];
+  const suffix = '(in the body of "wipe" from 0001_history.sql:1, which this statement runs)';
+
+  it.each([
+    ["a SELECT", 'SELECT "wipe"();', 1],
+    ["a PERFORM in a DO block", 'DO $$ BEGIN\n  PERFORM "wipe"();\nEND $$;', 2],
+    ["an assignment in a DO block", 'DO $$ DECLARE r text; BEGIN\n  r := "wipe"()::text;\nEND $$;', 2],
+    ["EXPLAIN ANALYZE", 'EXPLAIN ANALYZE SELECT "wipe"();', 1],
+    ["an ALTER TABLE's new default", 'ALTER TABLE "orders" ADD COLUMN "x" text DEFAULT "wipe"();', 1],
+  ])("is reviewed at the call, for %s, naming where the body comes from", async (_call, sql, line) => {
+    const findings = await reviewExample({ history: withWipe(), sql }, undefined, legacy);
+    expect(findings.map((f) => [f.rule, f.line, f.message.replace(/^.*\(in/, "(in")])).toEqual([
+      ["drop-statement", line, suffix],
+      ["delete-all-rows", line, suffix],
+    ]);
+  });
+
+  it("is reviewed for a procedure, and for a LANGUAGE sql body", async () => {
+    const earlier = [
+      ...history,
+      'CREATE PROCEDURE "archive"() LANGUAGE plpgsql AS $$ BEGIN DROP TABLE "accounts"; END $$;',
+      'CREATE FUNCTION "clear"() RETURNS void LANGUAGE sql AS $$ DROP TABLE "orders" $$;',
+    ];
+    const findings = await reviewExample(
+      { history: earlier, sql: 'CALL "archive"();\n--> statement-breakpoint\nSELECT "clear"();' },
+      undefined,
+      legacy,
+    );
+    expect(rulesAndLines(findings)).toEqual([
+      ["drop-statement", 1],
+      ["drop-statement", 3],
+    ]);
+  });
+
+  it("is the body of the routine's last CREATE OR REPLACE, in an earlier migration or before the call", async () => {
+    const tame = 'CREATE OR REPLACE FUNCTION "wipe"() RETURNS void LANGUAGE sql AS $$ DELETE FROM "orders" $$;';
+    const replacedEarlier = await reviewExample(
+      { history: withWipe(tame), sql: 'SELECT "wipe"();' },
+      undefined,
+      legacy,
+    );
+    const replacedHere = await reviewExample(
+      { history: withWipe(), sql: `${tame}\n--> statement-breakpoint\nSELECT "wipe"();` },
+      undefined,
+      legacy,
+    );
+    expect(rulesAndLines(replacedEarlier)).toEqual([["delete-all-rows", 1]]);
+    expect(replacedEarlier[0]?.message).toContain('(in the body of "wipe" from 0002_history.sql:1,');
+    expect(rulesAndLines(replacedHere)).toEqual([["delete-all-rows", 3]]);
+    expect(replacedHere[0]?.message).toContain('(in the body of "wipe", which this statement runs)');
+  });
+
+  it("is not read once the routine is dropped, in an earlier migration or before the call", async () => {
+    for (const drop of ['DROP FUNCTION "wipe"();', 'DROP FUNCTION IF EXISTS "wipe";', 'DROP ROUTINE "wipe"']) {
+      const droppedEarlier = await reviewExample(
+        { history: withWipe(drop), sql: 'SELECT "wipe"();' },
+        undefined,
+        legacy,
+      );
+      const droppedHere = await reviewExample(
+        { history: withWipe(), sql: `${drop}\n--> statement-breakpoint\nSELECT "wipe"();` },
+        undefined,
+        legacy,
+      );
+      // The DROP itself is a drop-statement finding; nothing is read of the body.
+      const fromBodies = (findings: { message: string }[]) =>
+        findings.filter((f) => f.message.includes("(in the body"));
+      expect([droppedEarlier, droppedHere].map(fromBodies), drop).toEqual([[], []]);
+      expect(droppedEarlier).toEqual([]);
+    }
+  });
+
+  it("follows a rename (earlier or before the call) under the new name only, and a SET SCHEMA under the same name", async () => {
+    const rename = 'ALTER FUNCTION "wipe"() RENAME TO "tidy";';
+    const calls = 'SELECT "wipe"();\n--> statement-breakpoint\nSELECT "tidy"();';
+    const renamedEarlier = await reviewExample({ history: withWipe(rename), sql: calls }, "drop-statement", legacy);
+    const renamedHere = await reviewExample(
+      { history: withWipe(), sql: `${rename}\n--> statement-breakpoint\n${calls}` },
+      "drop-statement",
+      legacy,
+    );
+    const moved = await reviewExample(
+      { history: withWipe('ALTER FUNCTION "wipe"() SET SCHEMA "archive";'), sql: 'SELECT "archive"."wipe"();' },
+      "drop-statement",
+      legacy,
+    );
+    expect([renamedEarlier, renamedHere, moved].map(rulesAndLines)).toEqual([
+      [["drop-statement", 3]],
+      [["drop-statement", 5]],
+      [["drop-statement", 1]],
+    ]);
+    expect(renamedEarlier[0]?.message).toContain('(in the body of "tidy" from 0001_history.sql:1,');
+  });
+
+  it("reads every overload of the name, as for the migration's own routines, until one is dropped", async () => {
+    const overloads = [
+      ...history,
+      'CREATE FUNCTION "purge"(n int) RETURNS void LANGUAGE sql AS $$ DROP TABLE "accounts" $$;',
+      'CREATE FUNCTION "purge"(n text) RETURNS void LANGUAGE sql AS $$ DROP TABLE "orders" $$;',
+    ];
+    const messages = (findings: { message: string }[]) => findings.map((f) => f.message.replace(/ \(in.*/, ""));
+    const both = await reviewExample({ history: overloads, sql: 'SELECT "purge"(1);' }, "drop-statement", legacy);
+    const one = await reviewExample(
+      { history: [...overloads, 'DROP FUNCTION "purge"(text);'], sql: 'SELECT "purge"(1);' },
+      "drop-statement",
+      legacy,
+    );
+    expect([messages(both), messages(one)]).toEqual([
+      ['DROP TABLE "accounts" deletes it for good', 'DROP TABLE "orders" deletes it for good'],
+      ['DROP TABLE "accounts" deletes it for good'],
+    ]);
+  });
+
+  it("follows the chain of calls through routines of several migrations and of the calling one", async () => {
+    const earlier = [
+      ...history,
+      'CREATE FUNCTION "inner"() RETURNS void LANGUAGE plpgsql AS $$ BEGIN DROP TABLE "accounts"; END $$;',
+      'CREATE FUNCTION "outer"() RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM "inner"(); PERFORM "mine"(); END $$;',
+    ];
+    const sql = [
+      'CREATE FUNCTION "mine"() RETURNS void LANGUAGE sql AS $$ DELETE FROM "orders" $$;',
+      "--> statement-breakpoint",
+      'SELECT "outer"();',
+    ].join("\n");
+    const findings = await reviewExample({ history: earlier, sql }, undefined, legacy);
+    expect(findings.map((f) => [f.rule, f.line, f.message.replace(/^.*\(in/, "(in")])).toEqual([
+      ["drop-statement", 3, '(in the body of "inner" from 0001_history.sql:1, which this statement runs)'],
+      ["delete-all-rows", 3, '(in the body of "mine", which this statement runs)'],
+    ]);
+  });
+
+  it("changes the schema later statements see, and leaves a call of a routine no migration created (a builtin, an extension's) as it was", async () => {
+    const earlier = [
+      ...history,
+      'CREATE FUNCTION "stage"() RETURNS void LANGUAGE sql AS $$ CREATE TABLE "staging" ("id" text) $$;',
+    ];
+    const sql = [
+      'SELECT "stage"(), now(), gen_random_uuid(), "uuid_generate_v4"();',
+      "--> statement-breakpoint",
+      'DROP TABLE "staging";',
+    ].join("\n");
+    expect(await reviewExample({ history: earlier, sql }, undefined, legacy)).toEqual([]);
+  });
+
+  it("is accepted by a review-ignore above the call", async () => {
+    const sql = '-- review-ignore drop-statement: accounts moved out\nSELECT "wipe"();';
+    const findings = await reviewExample({ history: withWipe(), sql }, undefined, legacy);
+    expect(rulesAndLines(findings)).toEqual([["delete-all-rows", 2]]);
+  });
+});

@@ -12,7 +12,9 @@
  *   one before it: where the next run starts when a migration is appended or the last one is
  *   edited again. States are shared by every history in the cache, so only the chain, never a
  *   position, says which one a state belongs to;
- * - a migration's parse tree by its text alone;
+ * - a migration's parse tree by its text, used only while the routines of earlier migrations it
+ *   looked up (a call of one reads its body into the tree) are still the ones it found: editing
+ *   a routine's body parses again the later migrations that call it;
  * - Drizzle Kit's statements by the differ's input.
  *
  * The findings, Drizzle Kit's statements and the name of the parse trees' pack are written as one
@@ -27,6 +29,7 @@ import type { GeneratedStatements, MigrationSource } from "./migration-source.ts
 import { ruleById } from "./rules/index.ts";
 import { SchemaState, type SchemaStateJson } from "./schema-state.ts";
 import {
+  type EarlierRoutine,
   type ParsedMigration,
   type ParsedStatementsJson,
   parsedStatementsJson,
@@ -46,7 +49,13 @@ interface RunRecord {
   parsePack?: { key: string; texts: string[] };
 }
 
-type ParsePack = Record<string, ParsedStatementsJson>;
+/**
+ * A parse tree, and the earlier migrations' routines it looked up (`[name, digest of its
+ * overloads]`); without `earlier`, it was read when there were none (it looked none up).
+ */
+type PackedTree = ParsedStatementsJson & { earlier?: [string, string][] };
+
+type ParsePack = Record<string, PackedTree>;
 
 /** One history's view of the review cache: what it can reuse, and what this run adds. */
 export class HistoryCache {
@@ -61,7 +70,7 @@ export class HistoryCache {
   readonly #findings: (StoredFinding[] | undefined)[] = [];
   readonly #differ = new Map<string, GeneratedStatements>();
   readonly #states = new Map<number, SchemaState>();
-  readonly #trees = new Map<string, ParsedStatementsJson>();
+  readonly #trees = new Map<string, PackedTree>();
   #pack: ParsePack | undefined;
   #packTexts: { key: string; texts: Set<string> } | undefined;
   #changed = false;
@@ -117,8 +126,11 @@ export class HistoryCache {
     return undefined;
   }
 
-  /** The migration's parse tree from the last run that parsed the whole history, if its text was in it. */
-  parsed(index: number): ParsedMigration | undefined {
+  /**
+   * The migration's parse tree from the last run that parsed the whole history, if its text was in
+   * it and the earlier routines it looked up are still as it found them in `earlier` (the schema's).
+   */
+  parsed(index: number, earlier: ReadonlyMap<string, readonly EarlierRoutine[]>): ParsedMigration | undefined {
     const source = this.#sources[index];
     const key = this.#textKeys[index];
     if (!source || !key) return undefined;
@@ -132,6 +144,10 @@ export class HistoryCache {
     this.#pack ??= this.#cache.read<ParsePack>("parse", this.#packTexts.key) ?? {};
     const tree = this.#pack[key];
     if (!tree) return undefined;
+    const stale = tree.earlier
+      ? tree.earlier.some(([name, digest]) => this.#routinesDigest(earlier.get(name)) !== digest)
+      : earlier.size > 0;
+    if (stale) return undefined;
     this.#trees.set(key, tree);
     return restoreMigration(source.tag, source.file, source.text, tree);
   }
@@ -141,10 +157,31 @@ export class HistoryCache {
     return this.#cache.key("parse", ...this.#textKeys);
   }
 
-  /** Keeps a parse tree for the next run's pack. */
-  keepParsed(index: number, migration: ParsedMigration): void {
+  /** Keeps a parse tree for the next run's pack, with what it looked up of `earlier`, the routines it was read with. */
+  keepParsed(index: number, migration: ParsedMigration, earlier: ReadonlyMap<string, readonly EarlierRoutine[]>): void {
     const key = this.#textKeys[index];
-    if (key) this.#trees.set(key, parsedStatementsJson(migration));
+    if (!key) return;
+    const tree: PackedTree = parsedStatementsJson(migration);
+    // With no earlier routines the parse looks nothing up: the tree holds while there are none.
+    if (earlier.size > 0) {
+      tree.earlier = [...(migration.earlierLookups ?? [])].map(([name, overloads]) => [
+        name,
+        this.#routinesDigest(overloads),
+      ]);
+    }
+    this.#trees.set(key, tree);
+  }
+
+  /** What identifies a name's overloads for a parse tree: each one's signature, text and place; empty for none. */
+  #routinesDigest(overloads: readonly EarlierRoutine[] = []): string {
+    if (overloads.length === 0) return "";
+    const parts = overloads.flatMap((routine) => [
+      routine.signature,
+      routine.text,
+      routine.createdIn,
+      `${routine.line}`,
+    ]);
+    return this.#cache.key("routines", ...parts);
   }
 
   /** Drizzle Kit's statements for the differ input `key`, when a run computed them. */

@@ -308,6 +308,41 @@ describe("the review cache", () => {
     expect(JSON.stringify(warm.findings)).toBe(JSON.stringify(expected));
   });
 
+  it("parses again a migration whose text is unchanged when the body of an earlier migration's routine it calls changed: its findings are a cold run's", async () => {
+    const { dir: folder, files } = corpus(8);
+    const dir = tempDir("cache");
+    const create = (body: string) =>
+      `--> statement-breakpoint\nCREATE OR REPLACE FUNCTION "cleanup"() RETURNS void LANGUAGE plpgsql AS $$ BEGIN ${body} END $$;`;
+    const before = readFileSync(files[5] ?? "", "utf8");
+    writeFileSync(files[5] ?? "", before + create("PERFORM 1;"));
+    appendFileSync(files[6] ?? "", '--> statement-breakpoint\nSELECT "cleanup"();');
+    const first = await review(folder, new ReviewCache(dir));
+    expect(first.findings.filter((f) => f.file.includes("0006_")).map((f) => f.rule)).not.toContain("drop-statement");
+    writeFileSync(files[5] ?? "", before + create('DROP TABLE "table_3";'));
+    const warm = await review(folder, new ReviewCache(dir));
+    const of6 = warm.findings.filter((f) => f.file.includes("0006_") && f.rule === "drop-statement");
+    const createdAt = before.split("\n").length + 1;
+    expect(of6.map((f) => f.message)).toEqual([
+      `DROP TABLE "table_3" deletes it for good (in the body of "cleanup" from migrations/0005_corpus_5.sql:${createdAt}, which this statement runs)`,
+    ]);
+    expect(warm.counts).toMatchObject({ parsed: 2, "parse trees from cache": 6 });
+    expect(JSON.stringify(warm.findings)).toBe(JSON.stringify(await cold(folder)));
+  });
+
+  it("parses again a migration whose text is unchanged when an earlier migration now creates a routine it calls", async () => {
+    const { dir: folder, files } = corpus(8);
+    const dir = tempDir("cache");
+    appendFileSync(files[6] ?? "", '--> statement-breakpoint\nSELECT "cleanup"();');
+    await review(folder, new ReviewCache(dir));
+    appendFileSync(
+      files[2] ?? "",
+      '--> statement-breakpoint\nCREATE FUNCTION "cleanup"() RETURNS void LANGUAGE sql AS $$ DROP TABLE "table_1" $$;',
+    );
+    const warm = await review(folder, new ReviewCache(dir));
+    expect(warm.findings.filter((f) => f.file.includes("0006_")).map((f) => f.rule)).toContain("drop-statement");
+    expect(JSON.stringify(warm.findings)).toBe(JSON.stringify(await cold(folder)));
+  });
+
   it("keeps the states of two histories apart when they differ only before the state's migration", async () => {
     const a = corpus(21);
     const b = corpus(21);

@@ -89,7 +89,7 @@ async function reviewWith(sources: readonly MigrationSource[], options: ReviewOp
     const restored = memory && timings.time("cache lookup", () => memory.stateBefore(first));
     const state = restored?.state ?? new SchemaState();
     for (let index = restored?.next ?? 0; index < first; index++) {
-      const migration = await parser.parse(sources, index);
+      const migration = await parser.parse(sources, index, state);
       timings.time("replay", () => replay(migration, state));
       timings.count("replayed without rules");
     }
@@ -97,7 +97,7 @@ async function reviewWith(sources: readonly MigrationSource[], options: ReviewOp
     await parser.load();
     for (let index = first; index < sources.length; index++) {
       const source = sourceAt(sources, index);
-      const migration = await parser.parse(sources, index);
+      const migration = await parser.parse(sources, index, state);
       const before = state.clone();
       const generated = await generatedStatements(source, memory, timings);
       const findings = timings.time("rules", () => reviewOne(migration, state, before, generated, config));
@@ -130,7 +130,10 @@ function sourceAt(sources: readonly MigrationSource[], index: number): Migration
   return source;
 }
 
-/** Parses migrations, taking the parse trees of texts parsed before from the cache. */
+/**
+ * Parses migrations, taking the parse trees of texts parsed before from the cache. A migration is
+ * parsed with the routines of the schema before it (`state`): a call of one reads its body.
+ */
 class CachingParser {
   #loaded = false;
 
@@ -146,20 +149,21 @@ class CachingParser {
     this.#loaded = true;
   }
 
-  async parse(sources: readonly MigrationSource[], index: number): Promise<ParsedMigration> {
+  async parse(sources: readonly MigrationSource[], index: number, state: SchemaState): Promise<ParsedMigration> {
     const { memory, timings } = this;
     const source = sourceAt(sources, index);
-    const cached = memory && timings.time("parse trees from cache", () => memory.parsed(index));
+    const earlierRoutines = state.routinesByName();
+    const cached = memory && timings.time("parse trees from cache", () => memory.parsed(index, earlierRoutines));
     if (cached) {
       timings.count("parse trees from cache");
       return cached;
     }
     await this.load();
     const migration = timings.time("parse", () =>
-      parseMigration(source.tag, source.file, source.text, { followCalls: true }),
+      parseMigration(source.tag, source.file, source.text, { followCalls: true, earlierRoutines }),
     );
     timings.count("parsed");
-    memory?.keepParsed(index, migration);
+    memory?.keepParsed(index, migration, earlierRoutines);
     return migration;
   }
 }
@@ -358,11 +362,13 @@ function settle(migration: ParsedMigration, hits: RaisedHit[], config: ReviewCon
     if (level === "off") return [];
     // A statement's finding is where that statement starts, not where its chunk does.
     const position = hit.position ?? (unit ? migration.positionAt(unit.offset) : hit.statement?.position);
-    // A statement of a called routine's body is reported at the call: the message says whose it is.
+    // A statement of a called routine's body is reported at the call: the message says whose it is,
+    // and where an earlier migration created it.
+    const from = unit?.routineCreatedIn === undefined ? "" : ` from ${unit.routineCreatedIn}`;
     const message =
       unit?.routine === undefined
         ? hit.message
-        : `${hit.message} (in the body of "${unit.routine}", which this statement runs)`;
+        : `${hit.message} (in the body of "${unit.routine}"${from}, which this statement runs)`;
     return [toFinding(migration.file, rule, level, message, position, hit.statement)];
   });
 }

@@ -2,8 +2,10 @@
  * The schema as it stands at a point of the history, rebuilt by replaying every migration's
  * statements in journal order. Rules ask it which tables already exist (with their columns'
  * types), which are tenant tables, which index and constraint names are taken, and which policies
- * a table has, and which routines run SQL the review cannot read (a call of one is a DO block by
- * another name: `dynamic-sql`). Types and other objects are not modelled: no rule needs them. Tables
+ * a table has, and which routines exist: their bodies, which a call in a later migration runs
+ * (parse-migration.ts reads them at the call), and whether they run SQL the review cannot read (a
+ * call of one is a DO block by another name: `dynamic-sql`). Types and other objects are not
+ * modelled: no rule needs them. Tables
  * are named by `tableName`: a table of another schema than `public` (`auth.sessions`) is not the
  * `public` table of the same name.
  */
@@ -17,6 +19,7 @@ import {
   objectNameList,
   stringField,
 } from "../sql/ast.ts";
+import type { EarlierRoutine } from "../sql/called-routines.ts";
 import { canonicalNode } from "../sql/canonical-sql.ts";
 import { routineDefinition, routineTarget } from "../sql/opaque-routines.ts";
 import type { SqlUnit } from "../sql/parse-migration.ts";
@@ -74,11 +77,10 @@ interface TableInfo {
   partitioned?: boolean;
 }
 
-/** A routine whose body runs SQL the review cannot read: what it runs, and the migration that made it so. */
-export interface OpaqueRoutine {
-  name: string;
+/** A routine the history created, as its last `CREATE OR REPLACE` left it, under its last name. */
+export interface HistoryRoutine extends EarlierRoutine {
+  /** What its body runs that the review cannot read (`EXECUTE`…); empty for a body it reads. */
   opaque: string[];
-  createdIn: string;
 }
 
 /** The replayed schema as plain JSON, for the review cache (`SchemaState.fromJSON` reads it back). */
@@ -95,8 +97,8 @@ export interface SchemaStateJson {
     },
   ][];
   names: ObjectNamesJson;
-  /** By signature (`name(argument types)`). */
-  opaqueRoutines?: [string, OpaqueRoutine][];
+  /** By name, each name's overloads. */
+  routines?: [string, HistoryRoutine[]][];
 }
 
 /**
@@ -111,8 +113,11 @@ export class SchemaState {
   private owned = new WeakSet<TableInfo>();
   /** Index and constraint names, with where each was first used. */
   private names = new ObjectNames();
-  /** The routines whose bodies run SQL the review cannot read, by signature (a few: copied whole by `clone`). */
-  private routines = new Map<string, OpaqueRoutine>();
+  /**
+   * The routines, by name: each name's overloads (an array replaced, never changed in place, so
+   * `clone` copies the map alone).
+   */
+  private routines = new Map<string, readonly HistoryRoutine[]>();
 
   /** An independent copy: changing either leaves the other as it was. */
   clone(): SchemaState {
@@ -139,7 +144,9 @@ export class SchemaState {
         },
       ]),
       names: this.names.toJSON(),
-      ...(this.routines.size > 0 ? { opaqueRoutines: [...this.routines] } : {}),
+      ...(this.routines.size > 0
+        ? { routines: [...this.routines].map(([name, overloads]) => [name, [...overloads]]) }
+        : {}),
     };
   }
 
@@ -150,7 +157,7 @@ export class SchemaState {
       state.tables.set(name, { ...table, columns: new Map(table.columns) });
     }
     state.names = ObjectNames.fromJSON(json.names);
-    state.routines = new Map(json.opaqueRoutines ?? []);
+    state.routines = new Map(json.routines ?? []);
     return state;
   }
 
@@ -241,9 +248,16 @@ export class SchemaState {
   }
 
   /** The routine called `name` (any overload) whose body runs SQL the review cannot read, if one exists here. */
-  opaqueRoutine(name: string): OpaqueRoutine | undefined {
-    for (const routine of this.routines.values()) if (routine.name === name) return routine;
-    return undefined;
+  opaqueRoutine(name: string): HistoryRoutine | undefined {
+    return this.routines.get(name)?.find((routine) => routine.opaque.length > 0);
+  }
+
+  /**
+   * The routines at this point, by name (this state's own map: it changes as statements are
+   * applied): what a later migration's calls run, parse-migration.ts's `earlierRoutines`.
+   */
+  routinesByName(): ReadonlyMap<string, readonly EarlierRoutine[]> {
+    return this.routines;
   }
 
   /** The index and constraint names taken at this point. */
@@ -290,21 +304,28 @@ export class SchemaState {
       case "CreateFunctionStmt": {
         const routine = routineDefinition(unit);
         if (!routine) return;
-        // CREATE OR REPLACE with a body the review reads makes the routine readable again.
-        if (routine.opaque.length > 0)
-          this.routines.set(routine.signature, { name: routine.name, opaque: routine.opaque, createdIn: origin.file });
-        else this.routines.delete(routine.signature);
-        return;
+        const { file: createdIn, position } = origin;
+        return this.addRoutine({ ...routine, text: unit.text, createdIn, line: position.line });
       }
     }
   }
 
-  /** The opaque routines a DROP or RENAME names: one overload, or every overload of the name. */
-  private routinesNamed(object: unknown): string[] {
+  /** Adds a routine, in place of the overload of the same signature (CREATE OR REPLACE). */
+  private addRoutine(routine: HistoryRoutine): void {
+    const others = (this.routines.get(routine.name) ?? []).filter((other) => other.signature !== routine.signature);
+    this.routines.set(routine.name, [...others, routine]);
+  }
+
+  /** Takes out the routines a DROP or RENAME names (one overload, or every overload of the name) and returns them. */
+  private takeRoutines(object: unknown): HistoryRoutine[] {
     const target = routineTarget(object);
-    if (!target) return [];
-    if (target.signature) return this.routines.has(target.signature) ? [target.signature] : [];
-    return [...this.routines].filter(([, routine]) => routine.name === target.name).map(([signature]) => signature);
+    const overloads = target && this.routines.get(target.name);
+    if (!target || !overloads) return [];
+    const named = (routine: HistoryRoutine) => target.signature === undefined || routine.signature === target.signature;
+    const rest = overloads.filter((routine) => !named(routine));
+    if (rest.length > 0) this.routines.set(target.name, rest);
+    else this.routines.delete(target.name);
+    return overloads.filter(named);
   }
 
   private createTable(node: AstObject, origin: Origin): void {
@@ -483,11 +504,9 @@ export class SchemaState {
     } else if (type === "OBJECT_POLICY") {
       this.changePolicy(table, oldName, (policy) => ({ ...policy, name: newName, origin }));
     } else if (type === "OBJECT_FUNCTION" || type === "OBJECT_PROCEDURE" || type === "OBJECT_ROUTINE") {
-      for (const signature of this.routinesNamed(node["object"])) {
-        const routine = this.routines.get(signature)!;
-        this.routines.delete(signature);
-        const renamed = `${newName}${signature.slice(routine.name.length)}`;
-        this.routines.set(renamed, { ...routine, name: newName });
+      for (const routine of this.takeRoutines(node["object"])) {
+        const signature = `${newName}${routine.signature.slice(routine.name.length)}`;
+        this.addRoutine({ ...routine, name: newName, signature });
       }
     }
   }
@@ -534,7 +553,7 @@ export class SchemaState {
         this.names.dropTable(names);
       } else if (type === "OBJECT_INDEX") this.names.dropIndex(names);
       else if (type === "OBJECT_FUNCTION" || type === "OBJECT_PROCEDURE" || type === "OBJECT_ROUTINE") {
-        for (const signature of this.routinesNamed(object)) this.routines.delete(signature);
+        this.takeRoutines(object);
       } else if (type === "OBJECT_POLICY") {
         const table = this.mutableTable(tableNameOfList(names.slice(0, -1)));
         if (table) table.policies = table.policies.filter((policy) => policy.name !== name);

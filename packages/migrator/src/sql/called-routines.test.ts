@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { loadParser, type ParsedMigration, parseMigration } from "./parse-migration.ts";
+import { type EarlierRoutine, loadParser, type ParsedMigration, parseMigration } from "./parse-migration.ts";
 import { pgQuery } from "./pg-query.ts";
 
 beforeAll(loadParser);
@@ -314,5 +314,74 @@ describe("a routine the migration creates and then calls", () => {
     const migration = parse([WIPE, "--> statement-breakpoint", sql]);
     const read = migration.statements[1]?.units.filter((unit) => unit.routine === "wipe").map((unit) => unit.text);
     expect(read).toEqual(follows ? ['DROP TABLE "accounts"', 'DELETE FROM "orders"'] : []);
+  });
+});
+
+describe("a routine an earlier migration created, called by this one", () => {
+  /** As the replayed schema hands them over: by name, each name's overloads. */
+  const earlier = (...routines: EarlierRoutine[]) => {
+    const byName = new Map<string, EarlierRoutine[]>();
+    for (const routine of routines) byName.set(routine.name, [...(byName.get(routine.name) ?? []), routine]);
+    return byName;
+  };
+  const wipe: EarlierRoutine = { name: "wipe", signature: "wipe()", text: WIPE, createdIn: "0003_wipe.sql", line: 7 };
+  const parseAfter = (routines: Map<string, EarlierRoutine[]>, lines: string[]) =>
+    parseMigration("0004_b", "0004_b.sql", lines.join("\n"), { followCalls: true, earlierRoutines: routines });
+
+  it("runs its body at the call, with where it was created", () => {
+    const migration = parseAfter(earlier(wipe), ["-- Empty the books.", 'SELECT "wipe"();']);
+    expect(migration.statements[0]?.units.map((unit) => [unit.text, unit.routine, unit.routineCreatedIn])).toEqual([
+      ['SELECT "wipe"()', undefined, undefined],
+      ['DROP TABLE "accounts"', "wipe", "0003_wipe.sql:7"],
+      ['DELETE FROM "orders"', "wipe", "0003_wipe.sql:7"],
+    ]);
+    expect(new Set(migration.statements[0]?.units.map((unit) => migration.positionAt(unit.offset).line))).toEqual(
+      new Set([2]),
+    );
+  });
+
+  it("is replaced, renamed or dropped by the migration's statements before the call, as its own routines are", () => {
+    const migration = parseAfter(earlier(wipe), [
+      'CREATE OR REPLACE FUNCTION "wipe"() RETURNS void LANGUAGE sql AS $$ DELETE FROM "a" $$;',
+      "--> statement-breakpoint",
+      'SELECT "wipe"();',
+      "--> statement-breakpoint",
+      'ALTER FUNCTION "wipe" RENAME TO "tidy";',
+      "--> statement-breakpoint",
+      'SELECT "wipe"(), "tidy"();',
+      "--> statement-breakpoint",
+      'DROP FUNCTION "tidy"();',
+      "--> statement-breakpoint",
+      'SELECT "tidy"();',
+    ]);
+    const bodies = (index: number) =>
+      migration.statements[index]?.units.slice(1).map((unit) => [unit.text, unit.routine, unit.routineCreatedIn]);
+    expect([bodies(1), bodies(3), bodies(5)]).toEqual([
+      [['DELETE FROM "a"', "wipe", undefined]],
+      [['DELETE FROM "a"', "tidy", undefined]],
+      [],
+    ]);
+  });
+
+  it("records the names it looked up among them, with what it found: what its units depend on beside its text", () => {
+    const migration = parseAfter(earlier(wipe), ['SELECT "wipe"(), now();']);
+    expect(migration.earlierLookups).toEqual(
+      new Map([
+        ["wipe", [wipe]],
+        ["now", []],
+      ]),
+    );
+    expect(parse(['SELECT "wipe"();']).earlierLookups).toBeUndefined();
+  });
+
+  it("parses its body once, however many migrations call it", () => {
+    const routines = earlier({ ...wipe });
+    const parsePlPgSQL = vi.spyOn(pgQuery(), "parsePlPgSQLSync");
+    try {
+      for (let i = 0; i < 3; i++) parseAfter(routines, ['SELECT "wipe"();']);
+      expect(parsePlPgSQL.mock.calls.filter(([sql]) => sql.startsWith("CREATE FUNCTION"))).toHaveLength(1);
+    } finally {
+      parsePlPgSQL.mockRestore();
+    }
   });
 });

@@ -3,22 +3,54 @@
  * body runs when a statement of the migration calls it (`SELECT wipe()`, `PERFORM wipe()` in a DO
  * block, `CALL p()`), not when it is created: parse-migration.ts reads the body of each one called
  * into statements (units) of the calling statement. A routine never called in the migration (a
- * trigger function, a helper for the application) adds nothing.
+ * trigger function, a helper for the application) adds nothing. The routines earlier migrations
+ * created (the replayed schema's) are called the same way: the migration starts with them.
  */
-import { type AstObject, arrayField, findNodes, nameList, nodeOf, objectField, optionOn, stringField } from "./ast.ts";
+import {
+  type AstObject,
+  arrayField,
+  findNodes,
+  nameList,
+  nodeOf,
+  objectField,
+  optionOn,
+  stringField,
+  unwrap,
+} from "./ast.ts";
 import { routineDefinition, routineLanguage, routineTarget } from "./opaque-routines.ts";
 import type { BlockGuards, SqlUnit } from "./sql-unit.ts";
 import { pgQuery } from "./pg-query.ts";
 import { type PlpgsqlStatement, walkPlpgsql } from "./plpgsql-walk.ts";
 import { sqlTokens } from "./tokens.ts";
 
-/** One overload of a routine the migration created. */
+/** One overload of a routine a call may run: one the migration created, or one an earlier migration did. */
 export interface CreatedRoutine {
   name: string;
   /** Its name and argument types (`f(pg_catalog.int4)`): a later `CREATE OR REPLACE` of it replaces it. */
   signature: string;
+  /**
+   * Its `CREATE FUNCTION`/`CREATE PROCEDURE` statement: the text, and the tree when this migration
+   * parsed it (an earlier migration's routine is kept as text, and parsed when it is called).
+   */
+  create: { text: string; node?: AstObject };
+  /** For an earlier migration's routine: where its `CREATE` is (`file:line`). */
+  createdIn?: string;
+}
+
+/**
+ * A routine an earlier migration created, as the replayed schema keeps it (the last `CREATE OR
+ * REPLACE` of its signature, under its last name): a call in a later migration runs its body.
+ */
+export interface EarlierRoutine {
+  name: string;
+  /** As {@link CreatedRoutine}'s. */
+  signature: string;
   /** Its `CREATE FUNCTION`/`CREATE PROCEDURE` statement. */
-  unit: SqlUnit;
+  text: string;
+  /** The migration file of that statement… */
+  createdIn: string;
+  /** …and its line. */
+  line: number;
 }
 
 /**
@@ -45,11 +77,26 @@ const CALLING_STATEMENTS = new Set([
 /** The `DROP` and `ALTER … RENAME` kinds that name a routine. */
 const ROUTINE_OBJECTS = new Set(["OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE"]);
 
-/** The routines a migration has created so far, by name, and the queries it has prepared. */
+/**
+ * The routines a migration can call so far, by name: those earlier migrations created (`earlier`)
+ * as this one has replaced, renamed or dropped them, and those it created; and the queries it has
+ * prepared.
+ */
 export class CreatedRoutines {
+  /** The names this migration has looked up or changed, with their overloads as they stand now. */
   readonly #byName = new Map<string, CreatedRoutine[]>();
   /** `PREPARE name AS query`: what `EXECUTE name` runs. */
   readonly #prepared = new Map<string, AstObject>();
+  readonly #earlier: ReadonlyMap<string, readonly EarlierRoutine[]>;
+  /**
+   * The earlier migrations' routines looked up so far, by name, as found (none for a name they did
+   * not create): beside the migration's text, what its units depend on.
+   */
+  readonly consulted = new Map<string, readonly EarlierRoutine[]>();
+
+  constructor(earlier: ReadonlyMap<string, readonly EarlierRoutine[]> = new Map()) {
+    this.#earlier = earlier;
+  }
 
   /**
    * Takes in what a statement does to the migration's routines (creates or replaces one, drops
@@ -59,7 +106,7 @@ export class CreatedRoutines {
     const definition = routineDefinition(unit);
     if (definition) {
       const { name, signature } = definition;
-      this.#add({ name, signature, unit });
+      this.#add({ name, signature, create: unit });
       return;
     }
     const kind = stringField(unit.node, unit.type === "RenameStmt" ? "renameType" : "removeType") ?? "";
@@ -82,16 +129,33 @@ export class CreatedRoutines {
     }
   }
 
+  /** The overloads of `name` now: the migration's own view of it, else the earlier migrations' (looked up once). */
+  #overloads(name: string): readonly CreatedRoutine[] {
+    const own = this.#byName.get(name);
+    if (own) return own;
+    const earlier = this.#earlier.get(name) ?? [];
+    this.consulted.set(name, earlier);
+    if (earlier.length === 0) return [];
+    const overloads = earlier.map((routine): CreatedRoutine => ({
+      name: routine.name,
+      signature: routine.signature,
+      create: routine,
+      createdIn: `${routine.createdIn}:${routine.line}`,
+    }));
+    this.#byName.set(name, overloads);
+    return overloads;
+  }
+
   /** Adds a routine, in place of the overload of the same signature. */
   #add(routine: CreatedRoutine): void {
-    const others = (this.#byName.get(routine.name) ?? []).filter((other) => other.signature !== routine.signature);
+    const others = this.#overloads(routine.name).filter((other) => other.signature !== routine.signature);
     this.#byName.set(routine.name, [...others, routine]);
   }
 
   /** Takes out the overloads a `DROP` or `RENAME` names (every one of the name without arguments) and returns them. */
   #take(target: { name: string; signature?: string } | undefined): CreatedRoutine[] {
-    const overloads = target && this.#byName.get(target.name);
-    if (!target || !overloads) return [];
+    const overloads = target && this.#overloads(target.name);
+    if (!target || !overloads || overloads.length === 0) return [];
     const named = (routine: CreatedRoutine) => target.signature === undefined || routine.signature === target.signature;
     this.#byName.set(
       target.name,
@@ -100,14 +164,14 @@ export class CreatedRoutines {
     return overloads.filter(named);
   }
 
-  /** Whether the migration has created a routine so far (else no statement calls one of its). */
+  /** Whether an earlier migration or this one has created a routine so far (else no statement calls one). */
   get any(): boolean {
-    return this.#byName.size > 0;
+    return this.#earlier.size > 0 || this.#byName.size > 0;
   }
 
-  /** Every overload of `name` created so far: a call is matched by name, so all of them rather than a guess. */
+  /** Every overload of `name` there is so far: a call is matched by name, so all of them rather than a guess. */
   named(name: string): readonly CreatedRoutine[] {
-    return this.#byName.get(name) ?? [];
+    return this.#overloads(name);
   }
 
   /** The names (without schema) of the routines a statement calls as it runs; none for most DDL statements. */
@@ -157,8 +221,11 @@ function validatedExpression(constraint: AstObject | undefined, kinds: string[])
 /** The guards of a body's statements before a call's are added: in a routine, unguarded. */
 const IN_BODY: BlockGuards = { inDoBlock: true, handles: [], conditional: false };
 
-/** Each created routine's body, read once per migration (its `CREATE` statement is the key: a rename keeps it). */
-const bodies = new WeakMap<SqlUnit, PlpgsqlStatement[]>();
+/**
+ * Each routine's body, read once (its `CREATE` statement is the key, which a rename keeps): once per
+ * migration for the migration's own, once per run for an earlier one's (the replayed schema keeps it).
+ */
+const bodies = new WeakMap<CreatedRoutine["create"], PlpgsqlStatement[]>();
 
 /**
  * What a routine's body runs, with `guards` (those of the call) around it: a PL/pgSQL body's
@@ -169,10 +236,10 @@ const bodies = new WeakMap<SqlUnit, PlpgsqlStatement[]>();
  * the calling statement cannot be reviewed then (parse-error), which is not a body that does nothing.
  */
 export function routineBody(routine: CreatedRoutine, guards: BlockGuards): PlpgsqlStatement[] {
-  let body = bodies.get(routine.unit);
+  let body = bodies.get(routine.create);
   if (!body) {
-    body = readBody(routine.unit);
-    bodies.set(routine.unit, body);
+    body = readBody(routine.create);
+    bodies.set(routine.create, body);
   }
   return body.map((statement) => ({
     ...statement,
@@ -185,7 +252,8 @@ export function routineBody(routine: CreatedRoutine, guards: BlockGuards): Plpgs
 }
 
 /** The statements of a routine's body under {@link IN_BODY} guards; see {@link routineBody}. */
-function readBody({ node, text }: SqlUnit): PlpgsqlStatement[] {
+function readBody({ text, node = createNode(text) }: CreatedRoutine["create"]): PlpgsqlStatement[] {
+  if (!node) return [];
   const language = routineLanguage(node);
   if (language === "plpgsql") {
     try {
@@ -198,6 +266,18 @@ function readBody({ node, text }: SqlUnit): PlpgsqlStatement[] {
   if (language !== "sql" && node["sql_body"] === undefined) return [];
   const query = node["sql_body"] === undefined ? stringBody(node) : atomicBody(text);
   return query === undefined ? [] : [{ kind: "sql", query, parseMode: 0, guards: IN_BODY }];
+}
+
+/** The tree of a routine's `CREATE` statement kept as text (PostgreSQL ran it: it parses, unless too deep). */
+function createNode(text: string): AstObject | undefined {
+  let statement;
+  try {
+    statement = unwrap(pgQuery().parseSync(text).stmts?.[0]?.stmt);
+  } catch (error) {
+    if (error instanceof RangeError) throw error;
+    return undefined;
+  }
+  return statement?.type === "CreateFunctionStmt" ? statement.body : undefined;
 }
 
 /** The body of `AS '…'` / `AS $$ … $$`. */

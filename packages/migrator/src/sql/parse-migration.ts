@@ -2,7 +2,8 @@
  * Turns a migration file into what the rules read: its statements (split exactly as the runner
  * splits them), each parsed by PostgreSQL's own parser (libpg-query), with the SQL inside
  * `DO $$ … $$` blocks parsed too (and, for the review, the bodies of the routines the migration
- * creates and then calls), and every position mapped back to the file's line and column.
+ * or an earlier one creates and the migration then calls), and every position mapped back to the
+ * file's line and column.
  */
 import { pgQuery } from "./pg-query.ts";
 import { type MigrationStatement, runsOutsideTransaction, splitStatements } from "./statements.ts";
@@ -10,7 +11,7 @@ import { arrayField, nodeOf, stringField, unwrap } from "./ast.ts";
 import { charOffsets, syntaxErrorOffset } from "./text-offsets.ts";
 import { leadingComments, LINE_BREAK } from "./comments.ts";
 import { errorMessage } from "../errors/error-message.ts";
-import { type CreatedRoutine, CreatedRoutines, routineBody } from "./called-routines.ts";
+import { type CreatedRoutine, CreatedRoutines, type EarlierRoutine, routineBody } from "./called-routines.ts";
 import { DoBlockText } from "./do-block-text.ts";
 import { parsableText } from "./plpgsql-body.ts";
 import { PERFORM_QUERY_PREFIX, type PlpgsqlStatement, walkPlpgsql } from "./plpgsql-walk.ts";
@@ -18,6 +19,7 @@ import { PERFORM_QUERY_PREFIX, type PlpgsqlStatement, walkPlpgsql } from "./plpg
 import type { BlockGuards, DoBlockBody, Position, SqlUnit } from "./sql-unit.ts";
 
 export type { Position, SqlUnit } from "./sql-unit.ts";
+export type { EarlierRoutine } from "./called-routines.ts";
 
 /** One chunk between `--> statement-breakpoint`s, parsed. */
 export interface ReviewStatement extends MigrationStatement {
@@ -45,6 +47,12 @@ export interface ParsedMigration {
   statements: ReviewStatement[];
   /** Maps a character offset in the file to its line and column. */
   positionAt(offset: number): Position;
+  /**
+   * Given `earlierRoutines`: the ones the parse looked up, by name, as it found them (none for a
+   * name no earlier migration created). With the text, they make the units: a parse tree kept
+   * for later runs is valid while the earlier migrations still leave these routines so.
+   */
+  earlierLookups?: ReadonlyMap<string, readonly EarlierRoutine[]>;
 }
 
 export { loadParser } from "./pg-query.ts";
@@ -57,6 +65,11 @@ export interface ParseOptions {
    * units are the statements the file spells out (db:revert and the runner reason about those).
    */
   followCalls?: boolean;
+  /**
+   * With `followCalls`: the routines earlier migrations created, by name (the replayed schema's
+   * before this migration). A call of one reads its body as a call of the migration's own does.
+   */
+  earlierRoutines?: ReadonlyMap<string, readonly EarlierRoutine[]>;
 }
 
 /**
@@ -66,7 +79,7 @@ export interface ParseOptions {
 export function parseMigration(tag: string, file: string, text: string, options: ParseOptions = {}): ParsedMigration {
   const positionAt = positionFinder(text);
   const statements: ReviewStatement[] = [];
-  const context: ParseContext = options.followCalls ? { routines: new CreatedRoutines() } : {};
+  const context: ParseContext = options.followCalls ? { routines: new CreatedRoutines(options.earlierRoutines) } : {};
   let cursor = 0;
   for (const chunk of splitStatements(text)) {
     const found = text.indexOf(chunk.sql, cursor);
@@ -74,7 +87,16 @@ export function parseMigration(tag: string, file: string, text: string, options:
     cursor = offset + chunk.sql.length;
     statements.push(parseStatement(chunk, offset, positionAt, context));
   }
-  return { tag, file, text, noTransaction: runsOutsideTransaction(text), statements, positionAt };
+  const migration: ParsedMigration = {
+    tag,
+    file,
+    text,
+    noTransaction: runsOutsideTransaction(text),
+    statements,
+    positionAt,
+  };
+  if (options.earlierRoutines && context.routines) migration.earlierLookups = context.routines.consulted;
+  return migration;
 }
 
 /** Maps a character offset of `text` to its line and column. */
@@ -179,12 +201,14 @@ interface ParseContext {
   call?: RoutineCall;
 }
 
-/** A call of a routine the migration created, whose body is being read. */
+/** A call of a routine the migration or an earlier one created, whose body is being read. */
 interface RoutineCall {
   /** Where the calling statement starts in the file: every statement of the body is placed there. */
   offset: number;
   /** The routine whose body is read. */
   routine: string;
+  /** For an earlier migration's routine: where its `CREATE` is (`file:line`). */
+  createdIn?: string;
   /**
    * The routines read for this call so far: each once, so that a routine calling itself, two
    * calling each other, or one called twice by the same statement are read once.
@@ -246,6 +270,7 @@ function parseUnits(
           guards,
         };
     if (call) unit.routine = call.routine;
+    if (call?.createdIn !== undefined) unit.routineCreatedIn = call.createdIn;
     units.push(unit);
     if (node.type === "DoStmt") {
       const as = arrayField(node.body, "args")
@@ -287,7 +312,7 @@ function doBlockUnits(
   const walk = walkPlpgsql(tree, { ...unit.guards, inDoBlock: true });
   const units: SqlUnit[] = [];
   for (const inner of walk.statements) {
-    // An expression matters only for the routines of the migration it may call.
+    // An expression matters only for the routines it may call (of this migration or an earlier one).
     if (inner.kind === "expression" && !context.routines?.any) continue;
     const { start, expression } = located.locate(inner);
     // An inner statement the parser rejects makes the whole statement a parse error, which the
@@ -303,8 +328,8 @@ function doBlockUnits(
 }
 
 /**
- * The names of the routines a statement calls, when calls are followed and the migration has
- * created any. A statement of its own whose tree nests too deep to walk calls none that the
+ * The names of the routines a statement calls, when calls are followed and the migration or an
+ * earlier one has created any. A statement of its own whose tree nests too deep to walk calls none that the
  * review can see: the rules, walking it too, report it (parse-error). Inside a called routine's
  * body the stack may have run out in the chain of calls instead: the `RangeError` fails the
  * calling statement (parse-error), rather than leaving the rest of the chain unread.
@@ -320,8 +345,9 @@ function callsIn(unit: Pick<SqlUnit, "type" | "node">, context: ParseContext): s
 }
 
 /**
- * The statements of the routines named `names` that the migration created (every overload), run
- * by a call at `offset` under `guards`; each routine read once per call (recursion ends there).
+ * The statements of the routines named `names` that the migration or an earlier one created (every
+ * overload), run by a call at `offset` under `guards`; each routine read once per call (recursion
+ * ends there).
  */
 function calledUnits(names: string[], offset: number, guards: BlockGuards, context: ParseContext): SqlUnit[] {
   const { routines } = context;
@@ -330,7 +356,12 @@ function calledUnits(names: string[], offset: number, guards: BlockGuards, conte
   for (const routine of names.flatMap((name) => routines?.named(name) ?? [])) {
     if (read.has(routine)) continue;
     read.add(routine);
-    const call: RoutineCall = { offset: context.call?.offset ?? offset, routine: routine.name, read };
+    const call: RoutineCall = {
+      offset: context.call?.offset ?? offset,
+      routine: routine.name,
+      ...(routine.createdIn === undefined ? {} : { createdIn: routine.createdIn }),
+      read,
+    };
     for (const statement of routineBody(routine, { ...guards, inDoBlock: true })) {
       units.push(...bodyStatementUnits(statement, { routines, call }));
     }

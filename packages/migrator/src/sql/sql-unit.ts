@@ -30,7 +30,7 @@ export interface BlockGuards {
 
 /**
  * One SQL statement the parser understood: a top-level statement, one inside a DO block, or one
- * of the body of a routine the migration creates and then calls.
+ * of the body of a routine the migration (or an earlier one) creates and the migration then calls.
  *
  * A called routine's statements are units of the calling statement (`SELECT wipe()`, the
  * `PERFORM wipe()` in a DO block, `CALL p()`), placed at the call: `offset` and `sourceOffset`
@@ -57,6 +57,8 @@ export interface SqlUnit {
   doBlock?: DoBlockBody;
   /** For a statement of a called routine's body: the routine's name. */
   routine?: string;
+  /** For a statement of the body of a routine an earlier migration created: where (`file:line` of its CREATE). */
+  routineCreatedIn?: string;
 }
 
 /**
