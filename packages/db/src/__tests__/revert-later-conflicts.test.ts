@@ -211,7 +211,7 @@ describe("db:revert refuses when a later function or column uses the reverted ta
       'CREATE FUNCTION "widget_count"(w "widget") RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM "widget" $$;',
     );
     const plan = await planRevert({ folder: s.dir, tag: gadgetTag });
-    expect(plan.statements.map((st) => st.sql.trim())).toEqual(['DROP TABLE "gadget" CASCADE;']);
+    expect(plan.statements.map((st) => st.sql.trim())).toEqual(['DROP TABLE IF EXISTS "gadget" CASCADE;']);
   });
 
   it("privileges, settings, owners and statistics of other objects do not block it", async () => {
@@ -230,7 +230,7 @@ describe("db:revert refuses when a later function or column uses the reverted ta
       ].join("\n--> statement-breakpoint\n"),
     );
     const plan = await planRevert({ folder: s.dir, tag: gadgetTag });
-    expect(plan.statements.map((st) => st.sql.trim())).toEqual(['DROP TABLE "gadget" CASCADE;']);
+    expect(plan.statements.map((st) => st.sql.trim())).toEqual(['DROP TABLE IF EXISTS "gadget" CASCADE;']);
   });
 
   it("a statement it cannot read (a DO block running EXECUTE) blocks it, named with its line", async () => {
@@ -281,7 +281,7 @@ describe("db:revert reads the PL/pgSQL bodies of later functions (PostgreSQL rec
       ].join("\n--> statement-breakpoint\n"),
     );
     const plan = await planRevert({ folder: s.dir, tag: gadgetTag });
-    expect(plan.statements.map((st) => st.sql.trim())).toEqual(['DROP TABLE "gadget" CASCADE;']);
+    expect(plan.statements.map((st) => st.sql.trim())).toEqual(['DROP TABLE IF EXISTS "gadget" CASCADE;']);
   });
 
   it.each([
@@ -310,7 +310,9 @@ describe("db:revert reads the PL/pgSQL bodies of later functions (PostgreSQL rec
       plpgsql(`RETURN QUERY EXECUTE 'SELECT "id" FROM "widget"';`).replace("RETURNS bigint", "RETURNS SETOF integer"),
     );
     const plan = await planRevert({ folder: s.dir, tag: indexTag });
-    expect(plan.statements.map((st) => st.sql.trim())).toEqual(['DROP INDEX "widget_note_idx";']);
+    expect(plan.statements.map((st) => st.sql.trim())).toEqual([
+      'DROP INDEX CONCURRENTLY IF EXISTS "widget_note_idx";',
+    ]);
   });
 
   it("a function on another schema's table, named unqualified under its own search_path, blocks it", async () => {
@@ -345,7 +347,7 @@ describe("db:revert reads the PL/pgSQL bodies of later functions (PostgreSQL rec
       plpgsql('n := (SELECT count(*) FROM "widget");\nIF n > 0 THEN PERFORM 1; END IF;\nRETURN n;', "n bigint;"),
     );
     const plan = await planRevert({ folder: s.dir, tag: gadgetTag });
-    expect(plan.statements.map((st) => st.sql.trim())).toEqual(['DROP TABLE "gadget" CASCADE;']);
+    expect(plan.statements.map((st) => st.sql.trim())).toEqual(['DROP TABLE IF EXISTS "gadget" CASCADE;']);
   });
 });
 
@@ -509,7 +511,7 @@ describe("db:revert refuses when a later migration names what it made in a strin
       ].join("\n--> statement-breakpoint\n"),
     );
     const plan = await planRevert({ folder: s.dir, tag: counterTag });
-    expect(plan.statements.map((st) => st.sql.trim())).toEqual(['DROP TABLE "counter" CASCADE;']);
+    expect(plan.statements.map((st) => st.sql.trim())).toEqual(['DROP TABLE IF EXISTS "counter" CASCADE;']);
   });
 });
 

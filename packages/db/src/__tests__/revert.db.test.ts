@@ -1,11 +1,11 @@
 /**
- * db:revert against real databases: for each migration from 0002 on, the reverting migration applied on top
- * of the history up to that migration gives back the catalog of the migration before it (one that
- * only validated constraints leaves it as it is: nothing to undo), and its
- * data-loss markers name exactly the tables and columns that disappear. One database per engine:
- * the history is applied step by step, each revert inside a transaction that is rolled back, or,
- * for the revert of a migration that worked CONCURRENTLY (a no-transaction one), applied for real
- * and then undone by applying that migration again.
+ * db:revert against real databases: for each migration from 0002 on, the reverting migration
+ * applied on top of the history up to that migration gives back the catalog of the migration
+ * before it (one that only validated constraints leaves it as it is: nothing to undo), and its
+ * data-loss markers name exactly the tables, columns and extensions that disappear. One database
+ * per engine: the history is applied step by step, each revert (twice: it is re-runnable) inside
+ * a transaction that is rolled back, or, for the revert of a migration that worked CONCURRENTLY
+ * (a no-transaction one), applied for real and then undone by applying that migration again.
  */
 import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,11 +33,11 @@ async function applyMigration(driver: Driver, entry: Entry): Promise<void> {
   await driver.exec("COMMIT");
 }
 
-/** The catalog after applying `fileText`, which is then rolled back. */
-async function catalogWith(driver: Driver, fileText: string): Promise<CatalogSnapshot> {
+/** The catalog after applying `fileText` (`times` over), which is then rolled back. */
+async function catalogWith(driver: Driver, fileText: string, times = 1): Promise<CatalogSnapshot> {
   await driver.exec("BEGIN");
   try {
-    await applyFile(driver, fileText);
+    for (let i = 0; i < times; i++) await applyFile(driver, fileText);
     return await catalogSnapshot(driver);
   } finally {
     await driver.exec("ROLLBACK");
@@ -45,14 +45,16 @@ async function catalogWith(driver: Driver, fileText: string): Promise<CatalogSna
 }
 
 /**
- * The catalog after applying the folder's last migration (a revert of `reverted`) as the runner
- * would. One that runs in a transaction is rolled back afterwards. A no-transaction one cannot
- * be: it is applied twice (a retry after a partial failure runs it again from the top), the
- * catalog read, and `reverted`, itself re-runnable, applied again to come back.
+ * The catalog after applying the folder's last migration (a revert of `reverted`) twice: each
+ * statement db:revert writes is guarded, so the file runs a second time without error, as
+ * db:review asks of every migration from the guard baseline on (a no-transaction one is run again
+ * from the top after a failure). One that runs in a transaction is rolled back afterwards. A
+ * no-transaction one cannot be: the catalog is read, and `reverted`, itself re-runnable, applied
+ * again to come back.
  */
 async function catalogAfterRevert(driver: Driver, folder: string, reverted: Entry): Promise<CatalogSnapshot> {
   const revert = readMigrationFolder(folder).migrations.at(-1) as Entry;
-  if (!revert.noTransaction) return catalogWith(driver, revert.sql);
+  if (!revert.noTransaction) return catalogWith(driver, revert.sql, 2);
   await applyMigration(driver, revert);
   await applyMigration(driver, revert);
   const catalog = await catalogSnapshot(driver);
@@ -74,7 +76,10 @@ function tableName(line: string): string {
   return unquote(line.split(" ")[0]?.split(".")[1] ?? "");
 }
 
-/** What db:review should report as drops: tables, and columns of surviving tables, that `from` has and `to` lacks. */
+/**
+ * What the data-loss markers should name: tables, columns of surviving tables, and extensions
+ * (whose own tables may hold data) that `from` has and `to` lacks.
+ */
 function expectedDrops(from: CatalogSnapshot, to: CatalogSnapshot): string[] {
   const diff = diffCatalogs(from, to);
   // A table line also carries its RLS state: a table whose line changed but that `to` still has is not dropped.
@@ -84,7 +89,8 @@ function expectedDrops(from: CatalogSnapshot, to: CatalogSnapshot): string[] {
     .map((c) => (c.split(" ")[0] ?? "").split(".").map(unquote))
     .filter(([, table]) => !tables.includes(table ?? ""))
     .map(([, table, column]) => `drops column "${table}"."${column}" and its values`);
-  return [...tables.map((t) => `drops table "${t}" and its rows`), ...columns].sort();
+  const extensions = diff.extensions.onlyInFirst.map((e) => `drops extension "${e}" and whatever its own tables hold`);
+  return [...tables.map((t) => `drops table "${t}" and its rows`), ...columns, ...extensions].sort();
 }
 
 let t: TestDatabase;
@@ -333,7 +339,7 @@ describe("an earlier migration no later one builds on", () => {
         ].join("--> statement-breakpoint\n"),
       );
       const plan = await planRevert({ folder: scratch.dir, tag: noteTag });
-      expect(plan.statements.map((s) => s.sql.trim())).toEqual(['ALTER TABLE "widget" DROP COLUMN "note";']);
+      expect(plan.statements.map((s) => s.sql.trim())).toEqual(['ALTER TABLE "widget" DROP COLUMN IF EXISTS "note";']);
       writeRevert(plan);
       for (const entry of readMigrationFolder(scratch.dir).migrations) await applyMigration(fresh.driver, entry);
       const columns = await fresh.driver.query<{ column_name: string }>(

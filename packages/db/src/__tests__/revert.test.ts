@@ -105,7 +105,10 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
       schemaWithout("documentChunk", "documentChunkRelations", "documentSourceTableEnum"),
     );
     expect(await generateMigration(plan.migration.snapshot as never, reverted)).toEqual([]);
-    expect(plan.dataLoss.map((d) => d.message)).toEqual(['drops table "document_chunk" and its rows']);
+    expect(plan.dataLoss.map((d) => d.message)).toEqual([
+      'drops table "document_chunk" and its rows',
+      'drops extension "vector" and whatever its own tables hold',
+    ]);
     const definedAt =
       readFileSync(`${SCHEMA_FOLDER}/search.ts`, "utf8").split("\n").indexOf("export const documentChunk = pgTable(") +
       1;
@@ -119,7 +122,7 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
     const s = await historyWith0017Reverted();
     const plan = await planRevert({ folder: s.dir, tag: "0009" });
     const statements = plan.statements.map((st) => st.sql.trim());
-    const dropTable = statements.findIndex((st) => st.startsWith('DROP TABLE "document_chunk"'));
+    const dropTable = statements.findIndex((st) => st.startsWith('DROP TABLE IF EXISTS "document_chunk"'));
     const dropExtension = statements.indexOf('DROP EXTENSION IF EXISTS "vector";');
     expect(dropTable).toBeGreaterThanOrEqual(0);
     expect(dropExtension).toBeGreaterThan(dropTable);
@@ -178,9 +181,9 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
     expect(plan.wasLast).toBe(false);
     expect(plan.todos).toEqual([]);
     const statements = plan.statements.map((st) => st.sql.trim());
-    expect(statements).toContain('ALTER TABLE "plan_step" DROP CONSTRAINT "plan_step_plan_id_tenant_fk";');
+    expect(statements).toContain('ALTER TABLE "plan_step" DROP CONSTRAINT IF EXISTS "plan_step_plan_id_tenant_fk";');
     expect(statements).toContain(
-      'ALTER TABLE "plan_step" ADD CONSTRAINT "plan_step_plan_id_research_plan_id_fk" FOREIGN KEY ("plan_id") REFERENCES "public"."research_plan"("id") ON DELETE cascade ON UPDATE no action;',
+      'DO $$ BEGIN\n  ALTER TABLE "plan_step" ADD CONSTRAINT "plan_step_plan_id_research_plan_id_fk" FOREIGN KEY ("plan_id") REFERENCES "public"."research_plan"("id") ON DELETE cascade ON UPDATE no action;\nEXCEPTION WHEN duplicate_object OR duplicate_table OR duplicate_column THEN null;\nEND $$;',
     );
   });
 
@@ -328,10 +331,12 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
       { snapshot },
     );
     const statements = (await planRevert({ folder: s.dir })).statements.map((st) => st.sql.trim());
-    expect(statements.indexOf('DROP ROLE "auditor";')).toBeGreaterThan(
-      statements.indexOf('DROP POLICY "ai_model_audit" ON "ai_model" CASCADE;'),
+    expect(statements.indexOf('DROP ROLE IF EXISTS "auditor";')).toBeGreaterThan(
+      statements.indexOf('DROP POLICY IF EXISTS "ai_model_audit" ON "ai_model" CASCADE;'),
     );
-    expect(statements.indexOf('DROP POLICY "ai_model_audit" ON "ai_model" CASCADE;')).toBeGreaterThanOrEqual(0);
+    expect(statements.indexOf('DROP POLICY IF EXISTS "ai_model_audit" ON "ai_model" CASCADE;')).toBeGreaterThanOrEqual(
+      0,
+    );
   });
 
   it("reverses hand-written SQL it can derive and leaves a TODO block for the rest", async () => {
@@ -355,6 +360,7 @@ describe("db:revert writes the reversing migration like Drizzle Kit would", () =
     ]);
     expect(plan.dataLoss.map((d) => d.message)).toEqual([
       'drops column "document_chunk"."content_length" and its values',
+      'drops extension "pg_trgm" and whatever its own tables hold',
     ]);
     expect(plan.notes.join("\n")).toMatch(
       /keeps extension "vector": 0009_add-document-chunk-table.sql created it already/,

@@ -25,9 +25,13 @@ function report(context: CommandContext, plan: RevertPlan, written: boolean, sch
       : `Dry run: would write ${file} (nothing written). Its SQL:\n\n${plan.migration.sql.trimEnd()}\n`,
   ];
   if (plan.outsideTransaction) {
+    const why =
+      plan.outsideTransactionReason === "indexes-only"
+        ? "the revert only builds and drops indexes, so it does that CONCURRENTLY"
+        : `${plan.reverted.tag} built or dropped an index CONCURRENTLY, so the revert does the reverse CONCURRENTLY`;
     lines.push(
       "",
-      `OUTSIDE A TRANSACTION: ${plan.reverted.tag} built or dropped an index CONCURRENTLY, so the revert does the reverse CONCURRENTLY ("-- migrator:no-transaction", every statement re-runnable): queries on the table go on meanwhile.`,
+      `OUTSIDE A TRANSACTION: ${why} ("-- migrator:no-transaction", every statement re-runnable): queries on the table go on meanwhile.`,
     );
   }
   if (plan.dataLoss.length) {
@@ -36,7 +40,11 @@ function report(context: CommandContext, plan: RevertPlan, written: boolean, sch
       `DATA LOSS: ${plan.dataLoss.length} statement(s), each marked "-- db:revert data-loss:" in the file:`,
     );
     for (const d of plan.dataLoss) lines.push(`  ${file}:${d.line}  ${d.message}`);
-    lines.push('  Back up first, or copy the data out (docs/rollback-strategy.md, "Handling data").');
+    lines.push(
+      '  Back up first, or copy the data out (docs/rollback-strategy.md, "Handling data"). db:review fails on each of these',
+      '  it reports until you, after the backup, write "-- review-ignore <rule>: <why>" above it (db:revert wrote one',
+      "  above each drop that loses no data).",
+    );
   }
   if (plan.todos.length) {
     lines.push(
@@ -117,8 +125,17 @@ export function revertCommand(project: Project, name = "db:revert") {
               if (!flags.dryRun) writeRevert(plan);
               if (flags.json) {
                 const { layout, entry, sqlPath, snapshotPath, sql } = plan.migration;
-                const { reverted, wasLast, outsideTransaction, dataLoss, todos, notes, checkedLater, schemaChanges } =
-                  plan;
+                const {
+                  reverted,
+                  wasLast,
+                  outsideTransaction,
+                  outsideTransactionReason,
+                  dataLoss,
+                  todos,
+                  notes,
+                  checkedLater,
+                  schemaChanges,
+                } = plan;
                 const migration = { layout, entry, sqlPath, snapshotPath, sql };
                 const result = {
                   ok: true,
@@ -127,6 +144,7 @@ export function revertCommand(project: Project, name = "db:revert") {
                   wasLast,
                   migration,
                   outsideTransaction,
+                  ...(outsideTransactionReason ? { outsideTransactionReason } : {}),
                   dataLoss,
                   todos,
                   notes,

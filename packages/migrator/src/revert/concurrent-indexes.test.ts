@@ -54,6 +54,30 @@ describe("the reverse of index work done CONCURRENTLY", () => {
     expect(refusal?.fix).not.toContain(";;");
   });
 
+  it("writes a revert that only builds and drops indexes CONCURRENTLY, outside a transaction, whatever the migration did", () => {
+    const result = concurrentReverse(reverted('CREATE INDEX "ai_usage_note_idx" ON "ai_usage" ("note");'), [
+      plain('CREATE INDEX IF NOT EXISTS "ai_usage_old_idx" ON "ai_usage" USING btree ("note");'),
+      plain('DROP INDEX IF EXISTS "ai_usage_note_idx";'),
+    ]);
+    expect(result).toMatchObject({ outsideTransaction: true, reason: "indexes-only" });
+    expect(result.statements.map((s) => s.sql)).toEqual([
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS "ai_usage_old_idx" ON "ai_usage" USING btree ("note");',
+      'DROP INDEX CONCURRENTLY IF EXISTS "ai_usage_note_idx";',
+    ]);
+    expect(result.statements[1]?.comments).toEqual([
+      "-- db:revert: the revert only builds and drops indexes, so it does that CONCURRENTLY, outside a transaction: the table's queries go on.",
+    ]);
+  });
+
+  it("keeps an index-only revert in its transaction while it has TODO blocks, whose statements are not written yet", () => {
+    const statements = [plain('DROP INDEX IF EXISTS "ai_usage_note_idx";')];
+    expect(
+      concurrentReverse(reverted('CREATE INDEX "ai_usage_note_idx" ON "ai_usage" ("note");'), statements, {
+        withTodos: true,
+      }),
+    ).toEqual({ statements, outsideTransaction: false });
+  });
+
   it("leaves a revert with no index work done CONCURRENTLY as it is, in a transaction", () => {
     const statements = [plain('DROP INDEX "ai_usage_note_idx";'), plain('ALTER TABLE "ai_usage" DROP COLUMN "note";')];
     expect(concurrentReverse(reverted('CREATE INDEX "ai_usage_note_idx" ON "ai_usage" ("note");'), statements)).toEqual(

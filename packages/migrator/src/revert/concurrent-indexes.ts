@@ -5,13 +5,19 @@
  * index it dropped CONCURRENTLY is a plain `CREATE INDEX`, which blocks writes while it builds.
  * Those become `DROP INDEX CONCURRENTLY IF EXISTS` and `CREATE INDEX CONCURRENTLY IF NOT EXISTS`,
  * and since CONCURRENTLY cannot run inside a transaction, the revert is then a
- * `-- migrator:no-transaction` migration.
+ * `-- migrator:no-transaction` migration. So does a revert that only builds and drops indexes,
+ * whatever the reverted migration did: run one by one, its statements leave no state in between
+ * that a transaction would have hidden (an index more or less changes no query's result).
  *
  * Such a migration runs statement by statement and is run again from the top after a failure, so
- * every other statement must be re-runnable as it stands (guards.ts). Drizzle Kit writes no
- * guards, so a revert that also changes tables or columns is refused: one file cannot both run
- * in a transaction and drop an index CONCURRENTLY. The refusal names the statements and how to
- * split them into two migrations.
+ * every other statement must be re-runnable as Drizzle Kit or the hand-written reverse wrote it
+ * (guards.ts): Drizzle Kit writes its statements for a transaction, and even with the guards
+ * db:revert adds afterwards (guarded-statements.ts) a sequence of them may fail when run again
+ * (a `DISABLE ROW LEVEL SECURITY` of a table a later statement drops). One that is not is refused,
+ * naming the statements and how to split them into two migrations. Any other revert keeps its
+ * transaction and its plain `DROP INDEX`:
+ * outside it, a failure part-way would leave the schema half reverted, and its other statements
+ * mostly lock the same table anyway (a `DROP COLUMN`), so CONCURRENTLY would spare no lock.
  */
 import { arrayField, objectField, objectNameList, stringField } from "../sql/ast.ts";
 import { parseMigration, parseSql, type SqlUnit } from "../sql/parse-migration.ts";
@@ -28,10 +34,23 @@ interface ConcurrentWork {
   dropped: Set<string>;
 }
 
-/** The reverting statements, and whether the file must run outside a transaction. */
+/** Why a revert runs outside a transaction. */
+export type OutsideTransactionReason =
+  /** It reverses index work the reverted migration did CONCURRENTLY, or an index Drizzle Kit writes CONCURRENTLY. */
+  | "reverses-concurrent-work"
+  /** It only builds and drops indexes, which it then does CONCURRENTLY. */
+  | "indexes-only";
+
+/** The reverting statements, and whether (and why) the file must run outside a transaction. */
 export interface ConcurrentReverse {
   statements: RevertStatement[];
   outsideTransaction: boolean;
+  reason?: OutsideTransactionReason;
+}
+
+/** Whether a statement builds or drops an index. */
+function isIndexWork(unit: SqlUnit): boolean {
+  return unit.type === "IndexStmt" || droppedIndexes(unit) !== undefined;
 }
 
 /** `DROP INDEX`'s objects as name lists (`[schema?, name]`), or undefined for any other statement. */
@@ -59,69 +78,75 @@ function concurrentWork(file: string, sql: string): ConcurrentWork {
   return work;
 }
 
-/** A reverting statement in its concurrent form: what it does to which index. */
+/** A reverting statement in its concurrent form: what it does to which index, and why so. */
 interface Rewritten {
   statement: RevertStatement;
   kind: "build" | "drop";
   /** The qualified index name. */
   index: string;
+  reason: OutsideTransactionReason;
 }
+
+/** The comment above a statement written CONCURRENTLY, saying why. */
+const INDEXES_ONLY_WHY =
+  "-- db:revert: the revert only builds and drops indexes, so it does that CONCURRENTLY, outside a transaction: the table's queries go on.";
 
 /**
  * The concurrent form of one reverting statement, or undefined when it stays as it is: the reverse
- * of what the reverted migration did CONCURRENTLY, and any index statement Drizzle Kit wrote
- * CONCURRENTLY itself (an index declared `.concurrently()`), guarded so a retry passes.
+ * of what the reverted migration did CONCURRENTLY, any index statement Drizzle Kit wrote
+ * CONCURRENTLY itself (an index declared `.concurrently()`), and with `indexesOnly` (the revert
+ * only builds and drops indexes) every index statement; guarded so a retry passes.
  */
 function concurrentForm(
   statement: RevertStatement,
   units: readonly SqlUnit[],
   work: ConcurrentWork,
   file: string,
+  indexesOnly: boolean,
 ): Rewritten[] | undefined {
   const [unit] = units;
   if (units.length !== 1 || !unit) return undefined;
   const written = unit.node["concurrent"] === true;
-  const why = (did: string) =>
-    written
-      ? "-- db:revert: written CONCURRENTLY (the index is declared .concurrently()): it runs outside a transaction, guarded for a retry."
-      : `-- db:revert: ${file} ${did}`;
+  const comment = (mirrors: boolean, did: string) => {
+    if (written)
+      return "-- db:revert: written CONCURRENTLY (the index is declared .concurrently()): it runs outside a transaction, guarded for a retry.";
+    return mirrors ? `-- db:revert: ${file} ${did}` : INDEXES_ONLY_WHY;
+  };
   const dropped = droppedIndexes(unit);
-  if (
-    dropped &&
-    dropped.length > 0 &&
-    (written || dropped.every((names) => work.built.has(qualifiedListName(names))))
-  ) {
+  if (dropped && dropped.length > 0) {
+    const mirrors = written || dropped.every((names) => work.built.has(qualifiedListName(names)));
+    if (!mirrors && !indexesOnly) return undefined;
+    const why = comment(mirrors, "built this index CONCURRENTLY; it goes the same way, so queries on its table go on.");
     // CONCURRENTLY drops one index per statement.
     return dropped.map((names) => ({
       kind: "drop",
       index: qualifiedListName(names),
+      reason: mirrors ? "reverses-concurrent-work" : "indexes-only",
       statement: {
         sql: `DROP INDEX CONCURRENTLY IF EXISTS ${names.map(quoteIdent).join(".")};`,
-        comments: [
-          ...statement.comments,
-          why("built this index CONCURRENTLY; it goes the same way, so queries on its table go on."),
-        ],
+        comments: [...statement.comments, why],
       },
     }));
   }
-  if (unit.type === "IndexStmt" && (written || work.dropped.has(builtIndex(unit)))) {
-    const text = applyInsertions(unit.text, concurrentIndexInsertions(unit));
-    return [
-      {
-        kind: "build",
-        index: builtIndex(unit),
-        statement: {
-          ...statement,
-          sql: statement.sql.slice(0, unit.offset) + text + statement.sql.slice(unit.offset + unit.text.length),
-          comments: [
-            ...statement.comments,
-            why("dropped this index CONCURRENTLY; it is built again the same way, so writes go on."),
-          ],
-        },
+  if (unit.type !== "IndexStmt") return undefined;
+  const mirrors = written || work.dropped.has(builtIndex(unit));
+  if (!mirrors && !indexesOnly) return undefined;
+  const text = applyInsertions(unit.text, concurrentIndexInsertions(unit));
+  return [
+    {
+      kind: "build",
+      index: builtIndex(unit),
+      reason: mirrors ? "reverses-concurrent-work" : "indexes-only",
+      statement: {
+        ...statement,
+        sql: statement.sql.slice(0, unit.offset) + text + statement.sql.slice(unit.offset + unit.text.length),
+        comments: [
+          ...statement.comments,
+          comment(mirrors, "dropped this index CONCURRENTLY; it is built again the same way, so writes go on."),
+        ],
       },
-    ];
-  }
-  return undefined;
+    },
+  ];
 }
 
 /**
@@ -139,23 +164,28 @@ function buildsFirst(result: readonly (Rewritten | RevertStatement)[]): (Rewritt
 }
 
 /**
- * Rewrites the reverse of what the reverted migration (`file`, `sql`) did CONCURRENTLY and says
- * whether the revert must run outside a transaction; throws a `RevertError`
- * (`needs-transaction`) when another statement of the revert could not run there safely. The
- * parser must be loaded.
+ * Rewrites the reverse of what the reverted migration (`file`, `sql`) did CONCURRENTLY, or every
+ * index statement of a revert that builds and drops indexes only, and says whether the revert
+ * must run outside a transaction; throws a `RevertError` (`needs-transaction`) when another
+ * statement of the revert could not run there safely. `withTodos`: the revert has TODO blocks, whose
+ * statements a person has yet to write, so it is not known to be index work only. The parser must
+ * be loaded.
  */
 export function concurrentReverse(
   reverted: { tag: string; file: string; sql: string },
   statements: readonly RevertStatement[],
+  { withTodos = false }: { withTodos?: boolean } = {},
 ): ConcurrentReverse {
   const work = concurrentWork(reverted.file, reverted.sql);
   const unchanged = { statements: [...statements], outsideTransaction: false };
+  const parsed = statements.map((statement) => ({ statement, units: parseSql(statement.sql) }));
+  const indexesOnly =
+    !withTodos && parsed.every(({ units }) => units.length === 1 && units.every((unit) => isIndexWork(unit)));
   const result: (Rewritten | RevertStatement)[] = [];
   const concurrent: string[] = [];
   const unsafe: string[] = [];
-  for (const statement of statements) {
-    const units = parseSql(statement.sql);
-    const rewritten = concurrentForm(statement, units, work, reverted.file);
+  for (const { statement, units } of parsed) {
+    const rewritten = concurrentForm(statement, units, work, reverted.file, indexesOnly);
     if (rewritten) {
       result.push(...rewritten);
       concurrent.push(...rewritten.map((r) => r.statement.sql));
@@ -177,8 +207,12 @@ export function concurrentReverse(
       },
     );
   }
+  const rewritten = result.filter((item): item is Rewritten => "kind" in item);
   return {
     statements: buildsFirst(result).map((item) => ("kind" in item ? item.statement : item)),
     outsideTransaction: true,
+    reason: rewritten.some((r) => r.reason === "reverses-concurrent-work")
+      ? "reverses-concurrent-work"
+      : "indexes-only",
   };
 }

@@ -22,8 +22,30 @@ export const DATA_LOSS_MARKER = "-- db:revert data-loss:";
 
 type RemovedEnumValues = { type: string; values: string[] }[];
 
-/** What one parsed statement loses, or undefined. `removedEnumValues` come from the snapshots. */
-function unitDataLoss(unit: SqlUnit, removedEnumValues: RemovedEnumValues): string | undefined {
+/** The columns an `ALTER TABLE` converts (`"t"."c"`), each with the last name of its new type. */
+function conversions(unit: SqlUnit): { column: string; type: string }[] {
+  if (unit.type !== "AlterTableStmt") return [];
+  const table = quoteIdent(relationName(objectField(unit.node, "relation")) ?? "");
+  return arrayField(unit.node, "cmds").flatMap((item) => {
+    const command = nodeOf(item, "AlterTableCmd");
+    if (stringField(command, "subtype") !== "AT_AlterColumnType") return [];
+    const typeName = objectField(nodeOf(command?.["def"], "ColumnDef"), "typeName");
+    const column = `${table}.${quoteIdent(stringField(command, "name") ?? "")}`;
+    return [{ column, type: nameList(typeName?.["names"]).at(-1) ?? "" }];
+  });
+}
+
+/**
+ * What one parsed statement loses, or undefined. `removedEnumValues` come from the snapshots;
+ * `roundTrips`: the columns (`"t"."c"`) converted to text and back while an enum that loses values
+ * is made again, each with that enum. The loss is the conversion back's, where rows holding a
+ * removed value fail.
+ */
+function unitDataLoss(
+  unit: SqlUnit,
+  removedEnumValues: RemovedEnumValues,
+  roundTrips: ReadonlyMap<string, string>,
+): string | undefined {
   const table = quoteIdent(relationName(objectField(unit.node, "relation")) ?? "");
   switch (unit.type) {
     case "DropStmt": {
@@ -35,11 +57,9 @@ function unitDataLoss(unit: SqlUnit, removedEnumValues: RemovedEnumValues): stri
       const name = names.at(-1) ?? "";
       if (stringField(unit.node, "removeType") === "OBJECT_TABLE")
         return `drops table ${quoteIdent(name)} and its rows`;
-      const lost =
-        stringField(unit.node, "removeType") === "OBJECT_TYPE" && removedEnumValues.find((e) => e.type === name);
-      return lost
-        ? `enum ${quoteIdent(lost.type)} loses ${lost.values.map((v) => `'${v}'`).join(", ")}: rows holding them make the conversion back fail; the values cannot be kept`
-        : undefined;
+      if (stringField(unit.node, "removeType") === "OBJECT_SEQUENCE")
+        return `drops sequence ${quoteIdent(name)} and its current value: made again, it starts over at values already handed out`;
+      return undefined;
     }
     case "CreateStmt":
       return `re-creates table ${table} empty: the rows it had are not restored (copy them back from a backup)`;
@@ -59,12 +79,14 @@ function unitDataLoss(unit: SqlUnit, removedEnumValues: RemovedEnumValues): stri
             return `re-adds column ${table}.${quoteIdent(stringField(column, "colname") ?? "")} empty: its old values are not restored (copy them back from a backup)${failsWhenFull}`;
           }
           case "AT_AlterColumnType": {
-            // Re-creating an enum that loses values goes through text and back: the DROP TYPE carries that loss.
             const type = nameList(objectField(column, "typeName")?.["names"]).at(-1) ?? "";
-            const recreatingEnum =
-              removedEnumValues.length > 0 && (type === "text" || removedEnumValues.some((e) => e.type === type));
-            if (!recreatingEnum)
-              return `changes the type of ${table}.${quoteIdent(stringField(command, "name") ?? "")}: values that do not convert make it fail, narrower types lose precision`;
+            const name = `${table}.${quoteIdent(stringField(command, "name") ?? "")}`;
+            const lost = roundTrips.has(name) && removedEnumValues.find((e) => e.type === type);
+            if (lost)
+              return `enum ${quoteIdent(lost.type)} loses ${lost.values.map((v) => `'${v}'`).join(", ")}: converting ${name} back to it fails while rows hold them; the values cannot be kept`;
+            // The way there, through text, loses nothing.
+            if (type !== "text" || !roundTrips.has(name))
+              return `changes the type of ${name}: values that do not convert make it fail, narrower types lose precision`;
             break;
           }
         }
@@ -145,11 +167,28 @@ export function markTodoLoss(todos: readonly RevertTodo[]): RevertTodo[] {
   });
 }
 
-/** Wraps generated statements, attaching the data-loss comment where one applies. */
+/**
+ * Wraps generated statements, attaching the data-loss comment where one applies. Re-creating an
+ * enum that loses values converts its columns to text and back: the conversion back carries the
+ * loss, and the way there is acknowledged for db:review's `column-type-change` (it rewrites the
+ * table, and loses nothing).
+ */
 export function markDataLoss(sqls: string[], removedEnumValues: RemovedEnumValues): RevertStatement[] {
-  return sqls.map((sql) => {
-    const [unit] = parseSql(sql);
-    const loss = unit && unitDataLoss(unit, removedEnumValues);
-    return loss ? { sql, comments: [], dataLoss: loss } : { sql, comments: [] };
+  const units = sqls.map((sql) => parseSql(sql)[0]);
+  const roundTrips = new Map<string, string>();
+  for (const unit of units) {
+    for (const { column, type } of unit ? conversions(unit) : []) {
+      if (removedEnumValues.some((e) => e.type === type)) roundTrips.set(column, type);
+    }
+  }
+  return sqls.map((sql, i) => {
+    const unit = units[i];
+    if (!unit) return { sql, comments: [] };
+    const loss = unitDataLoss(unit, removedEnumValues, roundTrips);
+    if (loss) return { sql, comments: [], dataLoss: loss };
+    const [through] = conversions(unit).filter((c) => c.type === "text" && roundTrips.has(c.column));
+    if (!through) return { sql, comments: [] };
+    const why = `${through.column} goes through text while enum ${quoteIdent(roundTrips.get(through.column) ?? "")} is made again`;
+    return { sql, comments: [], acknowledge: { rule: "column-type-change", why } };
   });
 }

@@ -23,6 +23,11 @@ export interface RevertStatement {
   comments: string[];
   /** Set when the statement drops data or cannot bring data back; also written as a comment. */
   dataLoss?: string;
+  /**
+   * A db:review finding on it that the revert itself explains (the table rewrite of an enum's
+   * round trip through text), acknowledged in the file when that rule reports the statement.
+   */
+  acknowledge?: { rule: string; why: string };
 }
 
 /** A hand-written statement whose reverse a person must write. */
@@ -152,7 +157,7 @@ function classifyUnit(unit: SqlUnit, known: Known): Outcome[] {
   const on = table ?? "";
   const has = (names: SnapshotNames, name: string) => names.parts.get(on)?.has(name) ?? false;
   const onTable = (label: string) => ({ label: `${label} on ${on}`, parent: `table ${on}` });
-  const undoes = (what: string) => [`-- db:revert: undoes the hand-written ${what} of ${context.file}`];
+  const undoes = (what: string) => undoesComment(what, context.file);
   switch (unit.type) {
     case "CreateExtensionStmt": {
       const name = stringField(node, "extname") ?? "";
@@ -169,9 +174,11 @@ function classifyUnit(unit: SqlUnit, known: Known): Outcome[] {
           statement: {
             sql: `DROP EXTENSION IF EXISTS ${quoteIdent(name)};`,
             comments: [
-              `-- db:revert: ${context.file} created extension ${quoteIdent(name)}. No CASCADE: PostgreSQL refuses this while`,
-              `-- anything still uses it. If the extension existed before that migration, delete this statement.`,
+              `${MANUAL_REVERSE} ${context.file} created extension ${quoteIdent(name)}. No CASCADE: PostgreSQL refuses`,
+              `-- this while anything still uses it. If the extension existed before that migration, delete this statement.`,
             ],
+            // An extension may keep rows in its own tables (pg_cron's jobs, PostGIS's reference systems).
+            dataLoss: `drops extension ${quoteIdent(name)} and whatever its own tables hold`,
           },
         },
       ];
@@ -252,6 +259,17 @@ function classifyUnit(unit: SqlUnit, known: Known): Outcome[] {
   }
 }
 
+/**
+ * How a reverse of hand-written SQL starts its comment: no snapshot records it, so Drizzle Kit would
+ * not generate it, and db:review (rule `manual-addition-header`) asks hand-written SQL to say so.
+ */
+const MANUAL_REVERSE = "-- Manual addition: db:revert:";
+
+/** The comment above the reverse of a hand-written statement. */
+function undoesComment(what: string, file: string): string[] {
+  return [`${MANUAL_REVERSE} undoes the hand-written ${what} of ${file}`];
+}
+
 function todo(message: string, touched?: Touched): Outcome {
   return touched ? { kind: "todo", message, touched } : { kind: "todo", message };
 }
@@ -262,7 +280,7 @@ function classifyAlterTable(command: Record<string, unknown> | undefined, table:
   const { after, before, droppedTables } = context;
   const parts = after.parts.get(table) ?? new Set<string>();
   const parent = `table ${table}`;
-  const undoes = (what: string) => [`-- db:revert: undoes the hand-written ${what} of ${context.file}`];
+  const undoes = (what: string) => undoesComment(what, context.file);
   switch (stringField(command, "subtype")) {
     case "AT_AddColumn": {
       const column = stringField(nodeOf(command?.["def"], "ColumnDef"), "colname") ?? "";

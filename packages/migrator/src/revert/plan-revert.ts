@@ -13,7 +13,9 @@ import { loadParser, parseMigration, parseSql } from "../sql/parse-migration.ts"
 import { namesInText } from "../sql/names-in-text.ts";
 import { indexTables, type SqlTouches, sqlTouches } from "../sql/touched-objects.ts";
 import { NO_TRANSACTION_DIRECTIVE, STATEMENT_BREAKPOINT } from "../sql/statements.ts";
-import { concurrentReverse } from "./concurrent-indexes.ts";
+import { concurrentReverse, type OutsideTransactionReason } from "./concurrent-indexes.ts";
+import { acknowledgeFindings } from "./review-acknowledgements.ts";
+import { guardedStatement } from "./guarded-statements.ts";
 import { DATA_LOSS_MARKER, markDataLoss, markTodoLoss } from "./data-loss.ts";
 import { type RevertStatement, type RevertTodo, reverseManualSql, todoBlock } from "./manual-sql.ts";
 import { migrationTouches } from "../objects/migration-touches.ts";
@@ -99,10 +101,12 @@ export interface RevertPlan {
   statements: RevertStatement[];
   /**
    * Whether the file runs outside a transaction (`-- migrator:no-transaction`): the revert builds or
-   * drops an index CONCURRENTLY (the reverse of what the reverted migration did so, or an index
-   * Drizzle Kit writes CONCURRENTLY).
+   * drops an index CONCURRENTLY (the reverse of what the reverted migration did so, an index
+   * Drizzle Kit writes CONCURRENTLY, or every index of a revert that only builds and drops indexes).
    */
   outsideTransaction: boolean;
+  /** Why it runs outside a transaction, when it does. */
+  outsideTransactionReason?: OutsideTransactionReason;
   dataLoss: DataLossItem[];
   todos: RevertTodo[];
   /**
@@ -390,6 +394,10 @@ function renderSql(
  * would need to ask. An index TAG built or dropped CONCURRENTLY is dropped or built again
  * CONCURRENTLY, in a `-- migrator:no-transaction` file; when another statement of the revert
  * could not run outside a transaction, it is refused (`needs-transaction`, concurrent-indexes.ts).
+ * So is every index of a revert that only builds and drops indexes. Every statement is written
+ * with its guard (guarded-statements.ts), and each drop that loses no data with the
+ * acknowledgement db:review takes (review-acknowledgements.ts), so the file passes db:review but
+ * for its data loss, which a person acknowledges.
  *
  * @example
  * const plan = await planRevert({ folder: "src/migrations" }); // reverts the last migration
@@ -578,7 +586,7 @@ async function planTarget(
     droppedTables: new Set(tablesOnlyIn(after, before)),
     earlierSql: earlier.map((m) => ({ file: relative(history.folder, m.file), sql: m.sql })),
   });
-  const { statements, outsideTransaction } = concurrentReverse(
+  const rewritten = concurrentReverse(
     { tag: target.tag, file: relative(history.folder, target.file), sql: target.sql },
     [
       ...manual.before,
@@ -591,7 +599,11 @@ async function planTarget(
         ],
       })),
     ],
+    { withTodos: manual.todos.length > 0 },
   );
+  const { outsideTransaction, reason: outsideTransactionReason } = rewritten;
+  // Guarded once what runs outside a transaction is decided on Drizzle Kit's own statements.
+  const statements = acknowledgeFindings(history.migrations, target.tag, rewritten.statements.map(guardedStatement));
 
   const now = (options.now ?? Date.now)();
   const written = history.journal
@@ -601,7 +613,8 @@ async function planTarget(
     // The runner reads the directive only on the first line.
     ...(outsideTransaction ? [NO_TRANSACTION_DIRECTIVE] : []),
     revertHeader(target.tag),
-    `-- Written by db:revert: review it; data-loss lines and TODO blocks need a person.`,
+    `-- Written by db:revert: review it; data-loss lines and TODO blocks need a person. db:review fails on a`,
+    `-- data-loss statement it reports until that person, after a backup, writes "-- review-ignore <rule>: <why>" above it.`,
   ];
   const todos = markTodoLoss(manual.todos);
   const { sql, dataLoss } = renderSql(header, statements, todos, manual.notes);
@@ -613,6 +626,7 @@ async function planTarget(
     migration: { ...written.migration, sql },
     statements,
     outsideTransaction,
+    ...(outsideTransactionReason ? { outsideTransactionReason } : {}),
     dataLoss,
     todos,
     notes: manual.notes,
