@@ -6,6 +6,10 @@
  * snapshots, applies with the runner, never leaves the table without a unique index, and finishes
  * when run again after a stop at any statement (or a failed build) without building the index twice.
  */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { generateMigration } from "drizzle-kit/api";
 import { type Driver, readMigrationFolder, RunnerError, runMigrations, splitStatements } from "@repo/migrator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -200,5 +204,222 @@ describe("db:review --fix on a redefined index", { timeout: 60_000 }, () => {
     } finally {
       await db.close();
     }
+  });
+});
+
+/** A migrations folder of these migrations (`0000_m0`, `0001_m1` …) in a git work tree without commits: each may be fixed. */
+function uncommittedFolder(migrations: readonly string[]): { dir: string; remove(): void } {
+  const root = mkdtempSync(join(tmpdir(), "fix-index-swap-"));
+  execFileSync("git", ["init", "-q"], { cwd: root });
+  const dir = join(root, "migrations");
+  mkdirSync(join(dir, "meta"), { recursive: true });
+  const entries = migrations.map((sql, idx) => {
+    const tag = `${String(idx).padStart(4, "0")}_m${idx}`;
+    writeFileSync(join(dir, `${tag}.sql`), sql);
+    return { idx, version: "7", when: 1_700_000_000_000 + idx * 1000, tag, breakpoints: true };
+  });
+  writeFileSync(join(dir, "meta", "_journal.json"), JSON.stringify({ version: "7", dialect: "postgresql", entries }));
+  return { dir, remove: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** The migration files of a folder, by tag. */
+function filesOf(dir: string): Map<string, string> {
+  return new Map(readMigrationFolder(dir).migrations.map((m) => [m.tag, m.sql]));
+}
+
+/**
+ * Runs `db:review --fix` on the migrations, then applies what it left to an empty database with the
+ * runner (up to the migration `upTo`, if given): the tags applied, or the error the run ended with.
+ */
+async function fixThenApply(
+  migrations: readonly string[],
+  check: (driver: Driver, outcome: { files: Map<string, string>; applied: string[]; error?: unknown }) => Promise<void>,
+  upTo?: number,
+): Promise<void> {
+  const folder = uncommittedFolder(migrations);
+  const db = await createTestDatabase({ migrate: false });
+  try {
+    await runCommand("review", ["--fix", "--migrations", folder.dir, "--format", "json"], {});
+    const files = filesOf(folder.dir);
+    const all = readMigrationFolder(folder.dir);
+    const run = upTo === undefined ? all : { ...all, migrations: all.migrations.slice(0, upTo + 1) };
+    const outcome = await runMigrations(db.driver, run).then(
+      ({ applied }) => ({ files, applied: applied.map((m) => m.tag) }),
+      (error: unknown) => ({ files, applied: [], error }),
+    );
+    await check(db.driver, outcome);
+  } finally {
+    await db.close();
+    folder.remove();
+  }
+}
+
+/** A table's indexes, `name: definition`. */
+async function indexesOf(driver: Driver, schema: string, table: string): Promise<string[]> {
+  const rows = await driver.query<{ indexname: string; indexdef: string }>(
+    "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = $2 ORDER BY 1",
+    [schema, table],
+  );
+  return rows.map((row) => `${row.indexname}: ${row.indexdef}`);
+}
+
+describe("db:review --fix on a redefined index whose old definition, only renamed, would not behave as the dropped one", () => {
+  const refused = [
+    {
+      what: "a foreign key of another table checks against it",
+      history: [
+        'CREATE TABLE "t" ("a" int);',
+        'CREATE UNIQUE INDEX "t_a_idx" ON "t" ("a");',
+        'CREATE TABLE "c" ("ta" int REFERENCES "t" ("a"));',
+      ],
+      migration: [
+        'DROP INDEX "t_a_idx";',
+        'CREATE UNIQUE INDEX "t_a_idx" ON "t" USING btree ("a") WITH (fillfactor=70);',
+      ],
+      error: "cannot drop index t_a_idx because other objects depend on it",
+      table: "t",
+      indexes: ["t_a_idx: CREATE UNIQUE INDEX t_a_idx ON public.t USING btree (a)"],
+    },
+    {
+      what: "it is a constraint's index",
+      history: ['CREATE TABLE "u" ("a" int CONSTRAINT "u_a_key" UNIQUE);'],
+      migration: [
+        'DROP INDEX "u_a_key";',
+        'CREATE UNIQUE INDEX "u_a_key" ON "u" USING btree ("a") WITH (fillfactor=70);',
+      ],
+      error: "cannot drop index u_a_key because constraint u_a_key on table u requires it",
+      table: "u",
+      indexes: ["u_a_key: CREATE UNIQUE INDEX u_a_key ON public.u USING btree (a)"],
+    },
+    {
+      what: "it is a partition's index, attached to its parent's",
+      history: [
+        'CREATE TABLE "p" ("a" int) PARTITION BY LIST ("a");',
+        'CREATE TABLE "p1" PARTITION OF "p" FOR VALUES IN (1);',
+        'CREATE INDEX "p1_a_idx" ON "p1" ("a");',
+        'CREATE INDEX "p_a_idx" ON ONLY "p" ("a");',
+        'ALTER INDEX "p_a_idx" ATTACH PARTITION "p1_a_idx";',
+      ],
+      migration: ['DROP INDEX "p1_a_idx";', 'CREATE INDEX "p1_a_idx" ON "p1" USING btree ("a") WITH (fillfactor=70);'],
+      error: "cannot drop index p1_a_idx because index p_a_idx requires it",
+      table: "p1",
+      indexes: ["p1_a_idx: CREATE INDEX p1_a_idx ON public.p1 USING btree (a)"],
+    },
+  ];
+  for (const { what, history, migration, error, table, indexes } of refused) {
+    it(`leaves the migration as written when ${what}: PostgreSQL refuses its DROP INDEX in the migration's transaction, and the index stays as it was, with no renamed copy`, async () => {
+      const migrations = [history.join(BREAK), migration.join(BREAK)];
+      await fixThenApply(migrations, async (driver, outcome) => {
+        expect(await indexesOf(driver, "public", table)).toEqual(indexes);
+        expect(outcome.error).toBeInstanceOf(RunnerError);
+        expect(String((outcome.error as Error).message)).toContain(error);
+        expect([...outcome.files.values()].slice(1)).toEqual([migrations[1]]);
+      });
+    });
+  }
+
+  it("leaves a unique index's redefinition where it is when the migration then writes to the table: the rows the new definition allows go in", async () => {
+    const migrations = [
+      [
+        'CREATE TABLE "t" ("a" int, "b" int);',
+        'CREATE UNIQUE INDEX "t_a_idx" ON "t" ("a");',
+        'INSERT INTO "t" VALUES (1, 1);',
+      ].join(BREAK),
+      [
+        'DROP INDEX "t_a_idx";',
+        'CREATE UNIQUE INDEX "t_a_idx" ON "t" USING btree ("a","b");',
+        'INSERT INTO "t" VALUES (1, 2);',
+      ].join(BREAK),
+    ];
+    await fixThenApply(migrations, async (driver, outcome) => {
+      expect(outcome.error).toBeUndefined();
+      expect(outcome.applied).toEqual(["0000_m0", "0001_m1"]);
+      expect(await indexesOf(driver, "public", "t")).toEqual([
+        "t_a_idx: CREATE UNIQUE INDEX t_a_idx ON public.t USING btree (a, b)",
+      ]);
+      expect(await driver.query('SELECT "a", "b" FROM "t" ORDER BY 2')).toEqual([
+        { a: 1, b: 1 },
+        { a: 1, b: 2 },
+      ]);
+    });
+  });
+
+  it("leaves a redefinition where it is when the column changes type in between (Drizzle Kit 0.31's order): the old expression index is not rebuilt on the new type", async () => {
+    const migrations = [
+      ['CREATE TABLE "t" ("id" text);', 'CREATE INDEX "t_lower_idx" ON "t" (lower("id"));'].join(BREAK),
+      [
+        'DROP INDEX "t_lower_idx";',
+        'ALTER TABLE "t" ALTER COLUMN "id" SET DATA TYPE uuid USING "id"::uuid;',
+        'CREATE INDEX "t_lower_idx" ON "t" USING btree ("id");',
+      ].join(BREAK),
+    ];
+    await fixThenApply(migrations, async (driver, outcome) => {
+      expect(outcome.error).toBeUndefined();
+      expect(outcome.applied).toEqual(["0000_m0", "0001_m1"]);
+      expect(await indexesOf(driver, "public", "t")).toEqual([
+        "t_lower_idx: CREATE INDEX t_lower_idx ON public.t USING btree (id)",
+      ]);
+    });
+  });
+
+  it("swaps one of two indexes whose old names cut to the same 63 bytes and leaves the other: both end with their new definitions", async () => {
+    const first = `${"x".repeat(59)}a`;
+    const second = `${"x".repeat(59)}b`;
+    const migrations = [
+      [
+        'CREATE TABLE "t" ("a" int, "b" int);',
+        `CREATE INDEX "${first}" ON "t" ("a");`,
+        `CREATE INDEX "${second}" ON "t" ("b");`,
+      ].join(BREAK),
+      [
+        `DROP INDEX "${first}";`,
+        `CREATE INDEX "${first}" ON "t" ("a", "b");`,
+        `DROP INDEX "${second}";`,
+        `CREATE INDEX "${second}" ON "t" ("b", "a");`,
+      ].join(BREAK),
+    ];
+    await fixThenApply(migrations, async (driver, outcome) => {
+      expect(outcome.error).toBeUndefined();
+      expect(outcome.applied).toEqual(["0000_m0", "0001_m1", "0002_m1-online"]);
+      expect(await indexesOf(driver, "public", "t")).toEqual([
+        `${first}: CREATE INDEX ${first} ON public.t USING btree (a, b)`,
+        `${second}: CREATE INDEX ${second} ON public.t USING btree (b, a)`,
+      ]);
+    });
+  });
+
+  it("moves nothing out of a migration that sets search_path: its index is built on the table of that schema", async () => {
+    const migrations = [
+      ['CREATE SCHEMA "app";', 'CREATE TABLE "app"."t" ("a" int);', 'CREATE TABLE "t" ("a" int);'].join(BREAK),
+      ['SET LOCAL search_path TO "app";', 'CREATE INDEX "t_a_idx" ON "t" ("a");'].join(BREAK),
+    ];
+    await fixThenApply(migrations, async (driver, outcome) => {
+      expect(await indexesOf(driver, "app", "t")).toEqual(["t_a_idx: CREATE INDEX t_a_idx ON app.t USING btree (a)"]);
+      expect(await indexesOf(driver, "public", "t")).toEqual([]);
+      expect(outcome.error).toBeUndefined();
+      expect(outcome.applied).toEqual(["0000_m0", "0001_m1"]);
+    });
+  });
+
+  it("sees the DROP INDEX in an earlier migration's routine called before the CREATE: the build stays in the migration, so the table has its unique index once the migration is applied", async () => {
+    const migrations = [
+      [
+        'CREATE TABLE "t" ("a" int, "b" int);',
+        'CREATE UNIQUE INDEX "t_a_idx" ON "t" ("a");',
+        'CREATE FUNCTION "drop_it"() RETURNS void LANGUAGE plpgsql AS $$ BEGIN DROP INDEX "t_a_idx"; END $$;',
+      ].join(BREAK),
+      ['SELECT "drop_it"();', 'CREATE UNIQUE INDEX "t_a_idx" ON "t" ("a", "b");'].join(BREAK),
+    ];
+    await fixThenApply(
+      migrations,
+      async (driver, outcome) => {
+        expect(await indexesOf(driver, "public", "t")).toEqual([
+          "t_a_idx: CREATE UNIQUE INDEX t_a_idx ON public.t USING btree (a, b)",
+        ]);
+        expect(outcome.applied).toEqual(["0000_m0", "0001_m1"]);
+        expect([...outcome.files.keys()]).toEqual(["0000_m0", "0001_m1"]);
+      },
+      1,
+    );
   });
 });

@@ -482,3 +482,258 @@ describe("fixMigrations on an index the migration redefines (Drizzle Kit's DROP 
     expect(fixed.get("0003_m2")).toBe(migrations[2]);
   });
 });
+
+describe("fixMigrations on a redefined index whose old definition, only renamed, would not behave as the dropped one", () => {
+  const why = "moved alone, its build would leave the table without the index until the new migration";
+  /** What --fix says of the CREATE at `line` of migration `n` whose DROP it leaves at `dropLine`. */
+  const kept = (n: number, name: string, dropLine: number, line: number, since: string) =>
+    `000${n}_m${n}.sql:${line}: index "${name}" is dropped at 000${n}_m${n}.sql:${dropLine} and built again here: not moved, since ${since}; ${why}`;
+  const redefine = (name: string, create: string) => [`DROP INDEX "${name}";`, create].join(BREAK);
+
+  it("moves neither statement when PostgreSQL would refuse to drop the old index: a foreign key on its columns (named or not), its constraint, a partition's or a partitioned table's index, one PostgreSQL named", async () => {
+    const migrations = [
+      [
+        'CREATE TABLE "t" ("a" int, "b" int);',
+        'CREATE UNIQUE INDEX "t_a_idx" ON "t" ("a");',
+        'CREATE TABLE "c" ("ta" int REFERENCES "t" ("a"));',
+        'CREATE TABLE "s" ("a" int);',
+        'CREATE UNIQUE INDEX "s_a_idx" ON "s" ("a");',
+        'CREATE TABLE "d" ("sa" int, CONSTRAINT "d_sa_fk" FOREIGN KEY ("sa") REFERENCES "s" ("a"));',
+        // The replayed foreign key keeps the name its referenced column had when it was added.
+        'CREATE TABLE "r" ("a" int);',
+        'CREATE UNIQUE INDEX "r_a_idx" ON "r" ("a");',
+        'CREATE TABLE "e" ("ra" int, CONSTRAINT "e_ra_fk" FOREIGN KEY ("ra") REFERENCES "r" ("a"));',
+        'ALTER TABLE "r" RENAME COLUMN "a" TO "key";',
+        'CREATE TABLE "u" ("a" int CONSTRAINT "u_a_key" UNIQUE, "b" int UNIQUE, "c" int);',
+        'CREATE UNIQUE INDEX "u_c_key" ON "u" ("c");',
+        'ALTER TABLE "u" ADD CONSTRAINT "u_c_key" UNIQUE USING INDEX "u_c_key";',
+        'CREATE TABLE "p" ("a" int) PARTITION BY LIST ("a");',
+        'CREATE TABLE "p1" PARTITION OF "p" FOR VALUES IN (1);',
+        'CREATE INDEX "p1_a_idx" ON "p1" ("a");',
+        'CREATE INDEX "p_a_idx" ON ONLY "p" ("a");',
+        'ALTER INDEX "p_a_idx" ATTACH PARTITION "p1_a_idx";',
+        // A foreign key to the table's primary key does not check against another unique index.
+        'CREATE TABLE "v" ("id" int PRIMARY KEY, "e" int);',
+        'CREATE UNIQUE INDEX "v_e_idx" ON "v" ("e");',
+        'CREATE TABLE "w" ("vid" int, CONSTRAINT "w_vid_fk" FOREIGN KEY ("vid") REFERENCES "v" ("id"));',
+      ].join(BREAK),
+      redefine("t_a_idx", 'CREATE UNIQUE INDEX "t_a_idx" ON "t" USING btree ("a") WITH (fillfactor=70);'),
+      redefine("s_a_idx", 'CREATE UNIQUE INDEX "s_a_idx" ON "s" USING btree ("a") WITH (fillfactor=70);'),
+      redefine("r_a_idx", 'CREATE UNIQUE INDEX "r_a_idx" ON "r" USING btree ("key") WITH (fillfactor=70);'),
+      redefine("u_a_key", 'CREATE UNIQUE INDEX "u_a_key" ON "u" USING btree ("a") WITH (fillfactor=70);'),
+      redefine("u_c_key", 'CREATE UNIQUE INDEX "u_c_key" ON "u" USING btree ("c") WITH (fillfactor=70);'),
+      redefine("u_b_key", 'CREATE UNIQUE INDEX "u_b_key" ON "u" USING btree ("b") WITH (fillfactor=70);'),
+      redefine("p1_a_idx", 'CREATE INDEX "p1_a_idx" ON "p1" USING btree ("a") WITH (fillfactor=70);'),
+      redefine("p_a_idx", 'CREATE INDEX "p_a_idx" ON "t" USING btree ("b");'),
+      redefine("v_e_idx", 'CREATE UNIQUE INDEX "v_e_idx" ON "v" USING btree ("e") WITH (fillfactor=70);'),
+    ];
+    const folder = folderOf(migrations);
+    const report = await fixMigrations({ folder, config: { rules: {} } });
+    const checks = "and PostgreSQL refuses to drop the index a foreign key checks against";
+    const constraint = (name: string) =>
+      `it is the index of constraint "${name}": renaming the index renames the constraint, and PostgreSQL refuses to drop a constraint's index`;
+    expect(report.left).toEqual([
+      kept(
+        1,
+        "t_a_idx",
+        1,
+        2,
+        `a foreign key without a name references its table and may check against it (--fix cannot tell: name it), ${checks}`,
+      ),
+      kept(2, "s_a_idx", 1, 2, `foreign key "d_sa_fk" on public.d may check against it, ${checks}`),
+      kept(3, "r_a_idx", 1, 2, `foreign key "e_ra_fk" on public.e may check against it, ${checks}`),
+      kept(4, "u_a_key", 1, 2, constraint("u_a_key")),
+      kept(5, "u_c_key", 1, 2, constraint("u_c_key")),
+      kept(
+        6,
+        "u_b_key",
+        1,
+        2,
+        `no CREATE INDEX in the history made "u_b_key" (PostgreSQL names a constraint's index, for one), so --fix cannot tell what depends on it`,
+      ),
+      kept(
+        7,
+        "p1_a_idx",
+        1,
+        2,
+        "its table is a partition, whose index may be attached to its parent's, and PostgreSQL refuses to drop an attached index",
+      ),
+      kept(
+        8,
+        "p_a_idx",
+        1,
+        2,
+        "its table is partitioned, and PostgreSQL refuses to drop a partitioned table's index CONCURRENTLY",
+      ),
+    ]);
+    expect(report.changes).toEqual([
+      '0009_m9.sql:1: index "v_e_idx" renamed "v_e_idx_old" instead of dropped, and dropped CONCURRENTLY in a new migration once its new definition is built',
+      '0009_m9.sql:2: index "v_e_idx" moved, built CONCURRENTLY IF NOT EXISTS outside a transaction',
+      "0010_m9-online.sql written (new migration)",
+    ]);
+    expect([...migrationsOf(folder).values()].slice(0, 9)).toEqual(migrations.slice(0, 9));
+  });
+
+  it("moves neither statement when the old index is unique and a later statement writes to its table (INSERT, UPDATE in a DO block, MERGE, COPY, a routine's body) or runs SQL --fix cannot read; a non-unique old index is swapped", async () => {
+    const table = 'CREATE TABLE "t" ("a" int, "b" int);\n';
+    const redefined = redefine("t_a_idx", 'CREATE UNIQUE INDEX "t_a_idx" ON "t" USING btree ("a","b");');
+    const migrations = [
+      [
+        table,
+        'CREATE UNIQUE INDEX "t_a_idx" ON "t" ("a");',
+        'CREATE INDEX "t_b_idx" ON "t" ("b");',
+        'CREATE TABLE "src" ("a" int, "b" int);',
+        'CREATE FUNCTION "fill"() RETURNS void LANGUAGE sql AS $$ INSERT INTO "t" VALUES (1, 2) $$;',
+        `CREATE FUNCTION "fill_later"() RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'INSERT INTO "t" VALUES (1, 2)'; END $$;`,
+      ].join(BREAK),
+      [redefined, 'INSERT INTO "t" VALUES (1, 2);'].join(BREAK),
+      [redefined, 'DO $$ BEGIN\n  UPDATE "t" SET "b" = 2;\nEND $$;'].join(BREAK),
+      [
+        redefined,
+        'MERGE INTO "t" USING "src" ON "t"."a" = "src"."a" WHEN NOT MATCHED THEN INSERT VALUES ("src"."a", "src"."b");',
+      ].join(BREAK),
+      [redefined, 'COPY "t" FROM STDIN;'].join(BREAK),
+      [redefined, 'SELECT "fill"();'].join(BREAK),
+      [redefined, `DO $$ BEGIN\n  EXECUTE 'INSERT INTO "t" VALUES (1, 2)';\nEND $$;`].join(BREAK),
+      [redefined, 'SELECT "fill_later"();'].join(BREAK),
+      [
+        redefine("t_b_idx", 'CREATE INDEX "t_b_idx" ON "t" USING btree ("b","a");'),
+        'INSERT INTO "t" VALUES (1, 2);',
+      ].join(BREAK),
+    ];
+    const folder = folderOf(migrations);
+    const report = await fixMigrations({ folder, config: { rules: {} } });
+    const writes = (n: number) =>
+      `the old index is unique, and 000${n}_m${n}.sql:3 may write to its table after the DROP: renamed, the old index would still check those rows (the new definition only once the next migration built it)`;
+    expect(report.left).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => kept(n, "t_a_idx", 1, 2, writes(n))));
+    expect(report.changes.slice(0, 2)).toEqual([
+      '0008_m8.sql:1: index "t_b_idx" renamed "t_b_idx_old" instead of dropped, and dropped CONCURRENTLY in a new migration once its new definition is built',
+      '0008_m8.sql:2: index "t_b_idx" moved, built CONCURRENTLY IF NOT EXISTS outside a transaction',
+    ]);
+    expect([...migrationsOf(folder).values()].slice(0, 8)).toEqual(migrations.slice(0, 8));
+  });
+
+  it("moves neither statement when a statement between the DROP and the CREATE changes or drops a column of the table (Drizzle Kit 0.31's DROP INDEX; ALTER COLUMN TYPE; CREATE INDEX)", async () => {
+    const migrations = [
+      [
+        'CREATE TABLE "t" ("id" text, "note" text);',
+        'CREATE INDEX "t_lower_idx" ON "t" (lower("id"));',
+        'CREATE INDEX "t_note_idx" ON "t" ("note", "id");',
+      ].join(BREAK),
+      [
+        'DROP INDEX "t_lower_idx";',
+        'ALTER TABLE "t" ALTER COLUMN "id" SET DATA TYPE uuid USING "id"::uuid;',
+        'CREATE INDEX "t_lower_idx" ON "t" USING btree ("id");',
+      ].join(BREAK),
+      [
+        'DROP INDEX "t_note_idx";',
+        'ALTER TABLE "t" DROP COLUMN "note";',
+        'CREATE INDEX "t_note_idx" ON "t" ("id");',
+      ].join(BREAK),
+    ];
+    const folder = folderOf(migrations);
+    const report = await fixMigrations({ folder, config: { rules: {} } });
+    const between = (n: number) =>
+      `000${n}_m${n}.sql:2 changes or uses its table between the DROP and the CREATE, where the old index, only renamed, would still be (a column's new type rebuilds it, or fails it)`;
+    expect(report.left).toEqual([kept(1, "t_lower_idx", 1, 3, between(1)), kept(2, "t_note_idx", 1, 3, between(2))]);
+    expect(report.changes).toEqual([]);
+    expect([...migrationsOf(folder).values()]).toEqual(migrations);
+  });
+
+  it("swaps the first of two indexes whose old names cut to the same 63 bytes, and leaves the second", async () => {
+    const first = `${"x".repeat(59)}a`;
+    const second = `${"x".repeat(59)}b`;
+    const temporary = `${"x".repeat(59)}_old`;
+    const migrations = [
+      [
+        'CREATE TABLE "t" ("a" int, "b" int);',
+        `CREATE INDEX "${first}" ON "t" ("a");`,
+        `CREATE INDEX "${second}" ON "t" ("b");`,
+      ].join(BREAK),
+      [
+        redefine(first, `CREATE INDEX "${first}" ON "t" ("a", "b");`),
+        redefine(second, `CREATE INDEX "${second}" ON "t" ("b", "a");`),
+      ].join(BREAK),
+    ];
+    const folder = folderOf(migrations);
+    const report = await fixMigrations({ folder, config: { rules: {} } });
+    expect(report.left).toEqual([
+      kept(
+        1,
+        second,
+        3,
+        4,
+        `"${temporary}", the name the old index would have meanwhile, is the old "${first}"'s, renamed before it`,
+      ),
+    ]);
+    expect(report.changes.slice(0, 2)).toEqual([
+      `0001_m1.sql:1: index "${first}" renamed "${temporary}" instead of dropped, and dropped CONCURRENTLY in a new migration once its new definition is built`,
+      `0001_m1.sql:2: index "${first}" moved, built CONCURRENTLY IF NOT EXISTS outside a transaction`,
+    ]);
+    const fixed = migrationsOf(folder).get("0001_m1") ?? "";
+    expect(fixed).toContain(
+      `DROP INDEX "${second}";--> statement-breakpoint\nCREATE INDEX "${second}" ON "t" ("b", "a");`,
+    );
+  });
+
+  it("moves nothing out of a migration that sets search_path (SET, SET LOCAL, set_config): the new migration would run without it", async () => {
+    const migrations = [
+      [
+        'CREATE SCHEMA "app";',
+        'CREATE TABLE "app"."t" ("a" int, "r" int);',
+        'CREATE TABLE "t" ("a" int, "r" int);',
+        'CREATE UNIQUE INDEX "t_a_idx" ON "t" ("a");',
+      ].join(BREAK),
+      ['SET search_path TO "app";', 'CREATE INDEX "t_a_idx" ON "t" ("a");'].join(BREAK),
+      [
+        'SET LOCAL search_path TO "app";',
+        'ALTER TABLE "t" ADD CONSTRAINT "t_r_check" CHECK ("r" > 0) NOT VALID;',
+        'ALTER TABLE "t" VALIDATE CONSTRAINT "t_r_check";',
+      ].join(BREAK),
+      [
+        "SELECT set_config('search_path', 'app', true);",
+        'ALTER TABLE "t" ADD CONSTRAINT "t_r_positive" CHECK ("r" > 0);',
+        'DROP INDEX CONCURRENTLY "t_a_idx";',
+      ].join(BREAK),
+      [
+        'SET search_path TO "app";',
+        redefine("t_a_idx", 'CREATE UNIQUE INDEX "t_a_idx" ON "t" USING btree ("a") WITH (fillfactor=70);'),
+      ].join(BREAK),
+    ];
+    const folder = folderOf(migrations);
+    const report = await fixMigrations({ folder, config: { rules: {} } });
+    const since = (n: number) =>
+      `since 000${n}_m${n}.sql:1 sets search_path, which a statement moved to a new migration would run without (finding another schema's objects, or none)`;
+    expect(report.left).toEqual([
+      `0001_m1.sql:2: index "t_a_idx" not moved to a new migration, ${since(1)}`,
+      `0002_m2.sql:3: VALIDATE CONSTRAINT "t_r_check" not moved to a new migration, ${since(2)}`,
+      `0003_m3.sql:2: constraint "t_r_positive" not made NOT VALID with its VALIDATE in a new migration, ${since(3)}`,
+      `0003_m3.sql:3: DROP INDEX CONCURRENTLY not moved outside a transaction, ${since(3)}`,
+      `0004_m4.sql:3: index "t_a_idx" not moved to a new migration, ${since(4)}`,
+    ]);
+    expect(report.changes).toEqual([]);
+    expect([...migrationsOf(folder).values()]).toEqual(migrations);
+  });
+
+  it("sees a DROP INDEX in the body of a routine called before the CREATE (one an earlier migration created, one this migration creates) and says that is where it is", async () => {
+    const dropper = (name: string) =>
+      `CREATE FUNCTION "${name}"() RETURNS void LANGUAGE plpgsql AS $$ BEGIN DROP INDEX "t_a_idx"; END $$;`;
+    const migrations = [
+      ['CREATE TABLE "t" ("a" int, "b" int);', 'CREATE UNIQUE INDEX "t_a_idx" ON "t" ("a");', dropper("drop_old")].join(
+        BREAK,
+      ),
+      ['SELECT "drop_old"();', 'CREATE UNIQUE INDEX "t_a_idx" ON "t" ("a", "b");'].join(BREAK),
+      [dropper("drop_here"), 'SELECT "drop_here"();', 'CREATE UNIQUE INDEX "t_a_idx" ON "t" ("a", "b");'].join(BREAK),
+    ];
+    const folder = folderOf(migrations);
+    const report = await fixMigrations({ folder, config: { rules: {} } });
+    const inBody = (routine: string, createdIn: string, call: string) =>
+      `its DROP INDEX is in the body of routine "${routine}"${createdIn}, which ${call} calls, and --fix cannot rename the index there: drop it with a DROP INDEX of its own in the migration instead`;
+    expect(report.left).toEqual([
+      kept(1, "t_a_idx", 1, 2, inBody("drop_old", " (0000_m0.sql:3)", "0001_m1.sql:1")),
+      kept(2, "t_a_idx", 2, 3, inBody("drop_here", "", "0002_m2.sql:2")),
+    ]);
+    expect(report.changes).toEqual([]);
+    expect([...migrationsOf(folder).values()]).toEqual(migrations);
+  });
+});

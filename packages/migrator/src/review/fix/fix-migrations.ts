@@ -23,7 +23,7 @@ import { findMigration } from "../../journal/find-migration.ts";
 import type { JournalEntry } from "../../journal/journal-file.ts";
 import { nextTag } from "../../journal/next-tag.ts";
 import { type Migration, readMigrationFolder } from "../../journal/migration-folder.ts";
-import { findNodes, isObject, nodeOf, objectField, relationName, stringField } from "../../sql/ast.ts";
+import { nodeOf, objectField, relationName, stringField } from "../../sql/ast.ts";
 import {
   loadParser,
   type ParsedMigration,
@@ -39,11 +39,13 @@ import { concurrentStatement } from "../rules/concurrent-index-in-transaction.ts
 import { alterCommands } from "../rules/statement-parts.ts";
 import { notValidAddition } from "../rules/validate-in-same-migration.ts";
 import { tableName } from "../object-names.ts";
+import { setsSearchPathIn } from "../../revert/earlier-objects.ts";
 import { retargetRevertHeader } from "../../revert/revert-header.ts";
 import { SchemaState } from "../schema-state.ts";
 import { committedFiles } from "./committed-files.ts";
 import { type IndexSwap, indexSwap, redefinitions } from "./index-swap.ts";
 import { mentions } from "./mentions.ts";
+import { needsIndexInPlace } from "./needs-index-in-place.ts";
 import {
   applyInsertions,
   codeEnd,
@@ -135,47 +137,30 @@ export async function fixMigrations(options: FixOptions): Promise<FixReport> {
 
   const plans: MigrationPlan[] = [];
   const state = new SchemaState();
+  /** Every statement of the migrations before the one planned. */
+  const history: SqlUnit[] = [];
   for (const migration of folder.migrations) {
-    // Calls followed as the review follows them: the schema replayed is the one its rules saw.
-    const parsed = parseMigration(migration.tag, migration.file, migration.sql, { followCalls: true });
+    // Calls followed as the review follows them, into the earlier migrations' routines too: the
+    // schema replayed is the one its rules saw.
+    const parsed = parseMigration(migration.tag, migration.file, migration.sql, {
+      followCalls: true,
+      earlierRoutines: state.routinesByName(),
+    });
     const before = state.clone();
     if (wanted.includes(migration)) {
-      const plan = planMigration(migration, parsed, before, options.config, left);
+      const plan = planMigration(migration, parsed, { state: before, history }, options.config, left);
       if (plan.edits.length > 0 || plan.moved.size > 0) plans.push(plan);
     }
     for (const statement of parsed.statements) {
       for (const unit of statement.units) {
         state.apply(unit, { file: parsed.file, position: parsed.positionAt(unit.offset) });
+        history.push(unit);
       }
     }
   }
   if (plans.length === 0)
     return { changes: [], left, written: [], rewritten: [], uncommitted: fresh.map((m) => m.tag) };
   return { ...writePlans(folder, fresh, plans, options.now ?? Date.now), left };
-}
-
-/**
- * Whether a later statement of the migration needs an index on `table` built before it, in the
- * same transaction: it renames, moves or drops the table or a column (or changes a column's
- * type), which the moved build would then not find; or, for a unique index, it relies on the
- * uniqueness (`ON CONFLICT` on the table, a foreign key to it).
- */
-function needsIndexInPlace(unit: SqlUnit, table: string, unique: boolean): boolean {
-  const on = (relation: unknown) => isObject(relation) && tableName(relation) === table;
-  if ((unit.type === "RenameStmt" || unit.type === "AlterObjectSchemaStmt") && on(unit.node["relation"])) return true;
-  if (unit.type === "DropStmt" && mentions(unit.node, table.slice(table.lastIndexOf(".") + 1))) return true;
-  const changesColumns = ["AT_DropColumn", "AT_AlterColumnType"];
-  if (alterCommands(unit).some((c) => c.table === table && changesColumns.includes(c.subtype))) return true;
-  if (!unique) return false;
-  // An INSERT … ON CONFLICT anywhere in it: at the top, in a WITH, in a DO block's statement.
-  const inserts = [
-    ...(unit.type === "InsertStmt" ? [unit.node] : []),
-    ...findNodes(unit.node, "InsertStmt").map((n) => n.body),
-  ];
-  if (inserts.some((insert) => insert["onConflictClause"] !== undefined && on(insert["relation"]))) return true;
-  return findNodes(unit.node, "Constraint").some(
-    ({ body }) => body["contype"] === "CONSTR_FOREIGN" && on(body["pktable"]),
-  );
 }
 
 /** The end of a unit's statement in the file, past the `;` that closes it. */
@@ -265,10 +250,19 @@ function statesBefore(
   return states;
 }
 
+/**
+ * What a migration's plan is made with: the names and tables as the migration finds them, and every
+ * statement run before it.
+ */
+interface Before {
+  state: SchemaState;
+  history: readonly SqlUnit[];
+}
+
 function planMigration(
   migration: Migration,
   parsed: ParsedMigration,
-  before: SchemaState,
+  { state: before, history }: Before,
   config: ReviewConfig,
   left: string[],
 ): MigrationPlan {
@@ -293,13 +287,22 @@ function planMigration(
   /** A redefined index's CREATE that stays (with why), and its DROP: moved alone, the build leaves a gap. */
   const keptCreates = new Map<number, { left: string }>();
   const keptDrops = new Set<number>();
-  const pairs = parsed.noTransaction ? [] : redefinitions(statements);
+  // The follow-up runs in a session of its own (the runner resets it after each migration): a
+  // statement moved there would lose the migration's search_path, and find another schema's table.
+  const searchPath = statements.find((statement) => statement.units.some(setsSearchPathIn));
+  const pinned =
+    searchPath &&
+    `${where(searchPath)} sets search_path, which a statement moved to a new migration would run without (finding another schema's objects, or none)`;
+  const pairs = parsed.noTransaction || pinned ? [] : redefinitions(statements);
   const states = statesBefore(before, parsed, new Set(pairs.flatMap((pair) => [pair.drop, pair.create])));
+  /** The swaps planned so far: the old index's name meanwhile, and its name. */
+  const planned = new Map<string, string>();
   for (const pair of pairs) {
     const create = statements[pair.create]!;
     const decision = indexMove(create, statements.slice(pair.create + 1), states.get(pair.create)!, parsed.file, where);
     if (!decision || "left" in decision) continue;
-    const swap = indexSwap(pair, statements, states.get(pair.drop)!, where);
+    const earlier = [...history, ...statements.slice(0, pair.drop).flatMap((s) => s.units)];
+    const swap = indexSwap(pair, { statements, state: states.get(pair.drop)!, earlier, planned, where });
     if ("refused" in swap) {
       const drop = statements[pair.drop]!;
       keptCreates.set(pair.create, {
@@ -308,6 +311,7 @@ function planMigration(
       keptDrops.add(pair.drop);
     } else {
       swaps.set(pair.drop, swap);
+      planned.set(swap.key, swap.name);
       plan.followers.set(pair.create, swap.drop);
     }
   }
@@ -356,6 +360,8 @@ function planMigration(
       if (top.type === "IndexStmt") {
         const decision = keptCreates.get(position) ?? indexMove(statement, later, state, parsed.file, where);
         if (decision && "left" in decision) left.push(`${where(statement)}: ${decision.left}`);
+        else if (decision && pinned)
+          left.push(`${where(statement)}: index "${decision.name}" not moved to a new migration, since ${pinned}`);
         else if (decision) {
           moved = true;
           insertions.push(...concurrentIndexInsertions(top));
@@ -365,18 +371,30 @@ function planMigration(
           );
         }
       } else if (concurrentStatement(top) && !keptDrops.has(position)) {
-        moved = true;
-        plan.outsideTransaction = true;
-        plan.changes.push(`${where(statement)}: ${concurrentStatement(top)} moved outside a transaction`);
+        if (pinned)
+          left.push(
+            `${where(statement)}: ${concurrentStatement(top)} not moved outside a transaction, since ${pinned}`,
+          );
+        else {
+          moved = true;
+          plan.outsideTransaction = true;
+          plan.changes.push(`${where(statement)}: ${concurrentStatement(top)} moved outside a transaction`);
+        }
       } else {
         const validate = alterCommands(top).find((c) => c.subtype === "AT_ValidateConstraint");
         const name = stringField(validate?.command, "name") ?? "";
         if (validate && alterCommands(top).length === 1 && notValidAddition(parsed, statement, validate.table, name)) {
-          moved = true;
-          plan.validateMoved = true;
-          plan.changes.push(
-            `${where(statement)}: VALIDATE CONSTRAINT "${name}" moved after the commit of its NOT VALID`,
-          );
+          if (pinned)
+            left.push(
+              `${where(statement)}: VALIDATE CONSTRAINT "${name}" not moved to a new migration, since ${pinned}`,
+            );
+          else {
+            moved = true;
+            plan.validateMoved = true;
+            plan.changes.push(
+              `${where(statement)}: VALIDATE CONSTRAINT "${name}" moved after the commit of its NOT VALID`,
+            );
+          }
         }
       }
     }
@@ -387,6 +405,12 @@ function planMigration(
         if (unit.guards.inDoBlock) continue;
         const candidate = notValidCandidate(unit, state, parsed.file);
         if (!candidate) continue;
+        if (pinned) {
+          left.push(
+            `${at(unit)}: constraint "${candidate.name}" not made NOT VALID with its VALIDATE in a new migration, since ${pinned}`,
+          );
+          continue;
+        }
         if (candidate.partitionedForeignKey) {
           left.push(
             `${at(unit)}: foreign key "${candidate.name}" is on a partitioned table, where PostgreSQL before 18 refuses NOT VALID: not changed`,

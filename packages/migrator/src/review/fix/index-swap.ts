@@ -13,15 +13,25 @@
  * so a second run finds the index built (IF NOT EXISTS) and the old one gone (IF EXISTS) and builds
  * nothing twice. A failed build leaves an INVALID index of the name, which the runner drops before
  * it retries and refuses to record; a failed DROP … CONCURRENTLY is finished by the next run.
+ *
+ * The swap is made only where the old index, renamed and kept until the follow-up, changes nothing
+ * else: nothing keeps PostgreSQL from dropping it then (index-dependents.ts), no statement between
+ * the DROP and the CREATE changes its table (a column's new type would rebuild it), and, for a
+ * unique one, no later statement of the migration writes rows it would still check.
  */
+import { basename } from "node:path";
 import { arrayField, objectField, objectNameList, stringField } from "../../sql/ast.ts";
 import { clipIdentifier, MAX_IDENTIFIER_BYTES } from "../../sql/identifier-length.ts";
-import type { ReviewStatement } from "../../sql/parse-migration.ts";
+import type { ReviewStatement, SqlUnit } from "../../sql/parse-migration.ts";
 import { quoteIdent, quoteLiteral } from "../../sql/quote-ident.ts";
 import { qualifiedListName, tableNameOfList } from "../object-names.ts";
 import type { SchemaState } from "../schema-state.ts";
+import { droppedIndex } from "./dropped-index.ts";
+import { indexDependents } from "./index-dependents.ts";
 import { mentions } from "./mentions.ts";
+import { needsIndexInPlace } from "./needs-index-in-place.ts";
 import { dollarQuote } from "./statement-fixes.ts";
+import { firstWrite } from "./table-writes.ts";
 
 /** What the old index is called while the new one is built: `<name>_old`. */
 const OLD_SUFFIX = "_old";
@@ -33,14 +43,18 @@ interface Redefinition {
   create: number;
   /** The index as the DROP names it: `[schema?, name]`. */
   names: string[];
+  /** The DROP INDEX itself: the statement at `drop`, one inside its DO block, or one of the body of a routine it calls. */
+  unit: SqlUnit;
 }
 
 /** What replaces a redefinition's DROP, and what follows its moved CREATE. */
 export interface IndexSwap {
   /** The index's name. */
   name: string;
-  /** The old index's name meanwhile. */
+  /** The old index's name meanwhile… */
   temporary: string;
+  /** …and with its schema (`schema.name`), as {@link SwapContext.planned} keys it. */
+  key: string;
   /** In place of the DROP: the DO block that renames the old index, under its header. */
   rename: string;
   /** In the follow-up right after the build: the DROP … CONCURRENTLY of the old index. */
@@ -53,14 +67,14 @@ export interface IndexSwap {
  * sharing its piece is never moved.
  */
 export function redefinitions(statements: readonly ReviewStatement[]): Redefinition[] {
-  const dropped = new Map<string, { drop: number; names: string[] }>();
+  const dropped = new Map<string, { drop: number; names: string[]; unit: SqlUnit }>();
   const found: Redefinition[] = [];
   statements.forEach((statement, position) => {
     for (const unit of statement.units) {
       if (unit.type === "DropStmt" && stringField(unit.node, "removeType") === "OBJECT_INDEX") {
         for (const object of arrayField(unit.node, "objects")) {
           const names = objectNameList(object);
-          dropped.set(qualifiedListName(names), { drop: position, names });
+          dropped.set(qualifiedListName(names), { drop: position, names, unit });
         }
       }
       const name = stringField(unit.node, "idxname");
@@ -85,24 +99,40 @@ function temporaryName(name: string): string {
   return `${clipIdentifier(clipIdentifier(name), room)}${OLD_SUFFIX}`;
 }
 
+/** What {@link indexSwap} judges a redefinition by, besides the redefinition. */
+export interface SwapContext {
+  /** The migration's statements. */
+  statements: readonly ReviewStatement[];
+  /** The schema right before the DROP. */
+  state: SchemaState;
+  /** Every statement run before the DROP: the earlier migrations' and this one's. */
+  earlier: readonly SqlUnit[];
+  /** The swaps already planned in the migration: each old index's name meanwhile (`schema.name`), and its name. */
+  planned: ReadonlyMap<string, string>;
+  /** Names a statement in a message (`file:line`). */
+  where: (statement: ReviewStatement) => string;
+}
+
 /**
  * The swap for a redefinition whose CREATE moves to the follow-up, or why --fix cannot make one
  * (then neither statement may move: the build moved alone leaves the table without the index in
- * between). `state` is the schema right before the DROP; `where` names a statement in a message.
+ * between).
  */
-export function indexSwap(
-  redefinition: Redefinition,
-  statements: readonly ReviewStatement[],
-  state: SchemaState,
-  where: (statement: ReviewStatement) => string,
-): IndexSwap | { refused: string } {
-  const { names } = redefinition;
+export function indexSwap(redefinition: Redefinition, context: SwapContext): IndexSwap | { refused: string } {
+  const { statements, state, where } = context;
+  const { names, unit: dropUnit } = redefinition;
   const name = names.at(-1) ?? "";
-  const units = statements[redefinition.drop]?.units ?? [];
-  const [unit] = units;
+  const drop = statements[redefinition.drop]!;
+  const [unit, ...others] = drop.units;
+  if (dropUnit.routine !== undefined) {
+    const createdIn = dropUnit.routineCreatedIn === undefined ? "" : ` (${basename(dropUnit.routineCreatedIn)})`;
+    return {
+      refused: `its DROP INDEX is in the body of routine "${dropUnit.routine}"${createdIn}, which ${where(drop)} calls, and --fix cannot rename the index there: drop it with a DROP INDEX of its own in the migration instead`,
+    };
+  }
   if (unit?.type === "DoStmt")
     return { refused: "its DROP INDEX is inside a DO block, whose conditions --fix cannot carry over" };
-  if (units.length !== 1 || !unit)
+  if (others.length > 0 || !unit)
     return {
       refused: "its DROP INDEX shares its piece with other statements: put --> statement-breakpoint between them",
     };
@@ -113,12 +143,36 @@ export function indexSwap(
       refused:
         "its DROP INDEX has CASCADE, which drops what depends on the index too (--fix cannot tell what): drop that first, and the index without CASCADE",
     };
-  const between = statements
-    .slice(redefinition.drop + 1, redefinition.create)
-    .find((s) => s.units.some((u) => mentions(u.node, name)));
-  if (between) return { refused: `${where(between)} names it between the DROP and the CREATE` };
+  const index = droppedIndex(state, names);
+  if (!index)
+    return {
+      refused: `no CREATE INDEX in the history made "${name}" (PostgreSQL names a constraint's index, for one), so --fix cannot tell what depends on it`,
+    };
+  const dependents = indexDependents(index, state, context.earlier);
+  if (dependents) return { refused: dependents };
+  const between = statements.slice(redefinition.drop + 1, redefinition.create);
+  const naming = between.find((s) => s.units.some((u) => mentions(u.node, name)));
+  if (naming) return { refused: `${where(naming)} names it between the DROP and the CREATE` };
+  const changing = between.find((s) => s.units.some((u) => needsIndexInPlace(u, index.table, index.unique)));
+  if (changing)
+    return {
+      refused: `${where(changing)} changes or uses its table between the DROP and the CREATE, where the old index, only renamed, would still be (a column's new type rebuilds it, or fails it)`,
+    };
+  const write = index.unique
+    ? firstWrite(statements.slice(redefinition.drop + 1), index.table, statements, state)
+    : undefined;
+  if (write)
+    return {
+      refused: `the old index is unique, and ${where(write)} may write to its table after the DROP: renamed, the old index would still check those rows (the new definition only once the next migration built it)`,
+    };
   const temporary = temporaryName(name);
   const schema = names.slice(0, -1);
+  const key = qualifiedListName([...schema, temporary]);
+  const swapped = context.planned.get(key);
+  if (swapped !== undefined)
+    return {
+      refused: `"${temporary}", the name the old index would have meanwhile, is the old "${swapped}"'s, renamed before it`,
+    };
   const taken =
     statements.some((s) => s.units.some((u) => mentions(u.node, temporary))) ||
     state.objectNames().indexNamed([...schema, temporary]) !== undefined ||
@@ -131,6 +185,7 @@ export function indexSwap(
   return {
     name,
     temporary,
+    key,
     rename: [
       `-- Manual addition: db:review --fix renames the index here instead of dropping it (a plain DROP INDEX locks the table ACCESS EXCLUSIVE, and the table would have no ${quoteIdent(name)} until the next migration built it); the next migration builds the new definition CONCURRENTLY, then drops this one CONCURRENTLY.`,
       `DO ${tag} BEGIN${body}${tag};`,
