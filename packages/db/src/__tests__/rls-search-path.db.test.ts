@@ -103,13 +103,24 @@ describe("a default search_path that names another schema", () => {
     );
   });
 
-  it(`is not reported when it names only "$user", public and pg_catalog`, async () => {
+  it(`is not reported when it names only "$user", public and pg_catalog, with pg_catalog first or implied`, async () => {
+    for (const path of [`"$user", public`, `pg_catalog, "$user", public`]) {
+      await withHole(t.driver, `alter database "${database}" set search_path = ${path};`, async () => {
+        const report = await coverageReport(t.driver, RLS_CONFIG);
+        expect(report.matrix.findings).toEqual([]);
+      });
+    }
+  });
+
+  it("is reported when it lists pg_catalog after public: public.current_setting would come before the built-in", async () => {
     await withHole(
       t.driver,
       `alter database "${database}" set search_path = "$user", public, pg_catalog;`,
       async () => {
         const report = await coverageReport(t.driver, RLS_CONFIG);
-        expect(report.matrix.findings).toEqual([]);
+        expect(codes(report)).toEqual([`search-path-default database ${database}`]);
+        expect(report.matrix.findings[0]?.message).toContain("lists pg_catalog after public");
+        expect(report.matrix.findings[0]?.fix).toContain("or set it again with pg_catalog first");
       },
     );
   });

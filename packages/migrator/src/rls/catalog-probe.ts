@@ -12,10 +12,9 @@
  */
 import type { Driver } from "../drivers/driver.ts";
 import { loadParser } from "../sql/parse-migration.ts";
-import { pgQuery } from "../sql/pg-query.ts";
-import { arrayField, constantText, isObject, nodeOf } from "../sql/ast.ts";
 import { appRoles, type RlsConfig } from "./rls-config.ts";
 import { routineBodyUses } from "./routine-body-uses.ts";
+import { searchPathSchemas } from "./search-path-value.ts";
 
 /**
  * A table that has the tenant column: every one in the configured schema, and every one elsewhere
@@ -455,19 +454,6 @@ export async function probeRlsCatalog(driver: Driver, config: RlsConfig): Promis
       [appRoles(config)],
     ),
   };
-}
-
-/** The schemas of a `search_path` value (`"$user", public`), read as PostgreSQL's parser reads `SET`; null if it cannot. */
-function searchPathSchemas(value: string): string[] | null {
-  try {
-    const tree = pgQuery().parseSync(`SET search_path TO ${value}`);
-    const [statement] = arrayField(isObject(tree) ? tree : undefined, "stmts");
-    const set = nodeOf(isObject(statement) ? statement["stmt"] : undefined, "VariableSetStmt");
-    const schemas = arrayField(set, "args").map((arg) => constantText(arg));
-    return set && schemas.every((s) => s !== undefined) ? (schemas as string[]) : null;
-  } catch {
-    return null;
-  }
 }
 
 /**

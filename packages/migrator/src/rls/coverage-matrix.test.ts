@@ -744,6 +744,36 @@ describe("every reachable object is classified", () => {
     expect(matrix.findings[1]?.fix).toContain(`ALTER DATABASE "db" RESET search_path`);
   });
 
+  it('reports a default search_path that lists pg_catalog after another schema than "$user", even the configured one', () => {
+    const matrix = buildCoverageMatrix(
+      catalog({
+        searchPathDefaults: [
+          { database: "db", role: null, value: "public, pg_catalog", schemas: ["public", "pg_catalog"] },
+          {
+            database: null,
+            role: "app_user",
+            value: '"$user", public, pg_catalog',
+            schemas: ["$user", "public", "pg_catalog"],
+          },
+          { database: "db", role: "app_user", value: "pg_catalog, public", schemas: ["pg_catalog", "public"] },
+          {
+            database: null,
+            role: null,
+            value: '"$user", pg_catalog, public',
+            schemas: ["$user", "pg_catalog", "public"],
+          },
+        ],
+      }),
+    );
+    expect(matrix.findings.map((f) => `${f.code} ${f.table}`)).toEqual([
+      "search-path-default database db",
+      "search-path-default role app_user",
+    ]);
+    expect(matrix.findings[1]?.message).toContain("which lists pg_catalog after public:");
+    expect(matrix.findings[0]?.message).toContain("which lists pg_catalog after public");
+    expect(matrix.findings[0]?.fix).toContain("set it again with pg_catalog first");
+  });
+
   it("reports a routine that sets the tenant setting, and an aggregate whose support function runs as another role", () => {
     const routine = (name: string, extra: object) => ({
       signature: `${name}(text)`,
@@ -843,6 +873,28 @@ describe("policies that read the setting through a helper function", () => {
   it("accepts a SQL helper of the catalog that reads the tenant setting, and a bare call of one in pg_catalog", () => {
     expect(calling("app.current_org()", helper())).toEqual([]);
     expect(calling("current_org()", helper({ schema: "pg_catalog" }))).toEqual([]);
+  });
+
+  it("refuses one whose declared type is not the type its body selects", () => {
+    const unscoped = Array(4).fill("unscoped-policy notes");
+    const uuidBody = "SELECT current_setting('app.org', true)::uuid";
+    expect(calling("app.current_org()", helper({ body: uuidBody }))).toEqual(unscoped);
+    expect(calling("app.current_org()", helper({ body: uuidBody, returnType: "pg_catalog.uuid" }))).toEqual([]);
+    expect(calling("app.current_org()", helper({ returnType: "pg_catalog.varchar" }))).toEqual(unscoped);
+  });
+
+  it("counts a bare name of its body only when its own search_path finds pg_catalog's first", () => {
+    const unscoped = Array(4).fill("unscoped-policy notes");
+    const path = (value: string) => helper({ config: [`search_path=${value}`] });
+    expect(calling("app.current_org()", path("ha, pg_catalog"))).toEqual(unscoped);
+    expect(calling("app.current_org()", path("pg_temp, pg_catalog"))).toEqual(unscoped);
+    expect(calling("app.current_org()", path("pg_catalog, ha"))).toEqual([]);
+    expect(calling("app.current_org()", path("ha"))).toEqual([]);
+    const qualified = helper({
+      config: ["search_path=ha, pg_catalog"],
+      body: "SELECT pg_catalog.current_setting('app.org', true)",
+    });
+    expect(calling("app.current_org()", qualified)).toEqual([]);
   });
 
   it("refuses one in another language, returning a set, or called bare from another schema", () => {

@@ -59,6 +59,20 @@ describe("expressionConfines: a cast on the setting's side", () => {
     expect(expressionConfines(compare(`(${selected})::double precision`), tenant)).toBe(false);
   });
 
+  it("refuses a cast under the outermost one that reads the setting as an id, which normalises different settings to one", () => {
+    // `007` and `7` are one bigint, an upper- and a lower-case uuid one uuid: shown as text again,
+    // either session's setting matches the other tenant's text ids.
+    expect(expressionConfines(compare(`((${selected})::bigint)::text`), tenant)).toBe(false);
+    expect(expressionConfines(compare(`((${selected})::uuid)::text`), tenant)).toBe(false);
+    expect(expressionConfines(compare(`((${selected})::integer)::character varying`), tenant)).toBe(false);
+    expect(expressionConfines(compare(`((${selected})::smallint)::text`), tenant)).toBe(false);
+    expect(expressionConfines(compare(`(( SELECT (${bare})::bigint AS int8))::text`), tenant)).toBe(false);
+    expect(expressionConfines(compare(`((NULLIF(${bare}, ''::text))::uuid)::text`), tenant)).toBe(false);
+    expect(expressionConfines(compare(`NULLIF((${bare})::uuid, ''::text)::text`), tenant)).toBe(false);
+    // Under the outermost cast, text stays text.
+    expect(expressionConfines(compare(`(((${selected})::character varying)::text)::uuid`), tenant)).toBe(true);
+  });
+
   it("still refuses a cast of the column that can make two of its values equal", () => {
     expect(expressionConfines(`((organization_id)::bigint = (${selected})::bigint)`, tenant)).toBe(false);
     expect(expressionConfines(`((organization_id)::uuid = (${selected})::uuid)`, tenant)).toBe(false);
@@ -91,13 +105,30 @@ describe("expressionConfines: a helper function that reads the setting", () => {
   const helpers: Record<string, string> = { "app.current_tenant": "app.tenant_id", "app.current_user": "app.user_id" };
   const withHelpers: Scope = {
     ...tenant,
-    helperSetting: (schema, name) => helpers[`${schema ?? "pg_catalog"}.${name}`],
+    helperSetting: (schema, name) => {
+      const setting = helpers[`${schema ?? "pg_catalog"}.${name}`];
+      return setting === undefined ? undefined : { setting, type: "text" };
+    },
   };
 
   it("accepts a call without arguments of a function the scope says reads the setting, bare or in a sub-select", () => {
     expect(expressionConfines(compare("app.current_tenant()"), withHelpers)).toBe(true);
     expect(expressionConfines(compare("( SELECT app.current_tenant() AS current_tenant)"), withHelpers)).toBe(true);
     expect(expressionConfines(compare("(NULLIF(app.current_tenant(), ''::text))::uuid"), withHelpers)).toBe(true);
+  });
+
+  it("refuses a cast over a helper whose value is not text: the cast shows a normalised id as one string", () => {
+    const typed: Scope = {
+      ...tenant,
+      helperSetting: (schema, name) =>
+        name === "tenant_uuid" ? { setting: "app.tenant_id", type: "uuid" } : undefined,
+    };
+    expect(expressionConfines(compare("app.tenant_uuid()"), typed)).toBe(true);
+    expect(expressionConfines(compare("(app.tenant_uuid())::text"), typed)).toBe(false);
+    expect(expressionConfines(compare("(( SELECT app.tenant_uuid() AS tenant_uuid))::character varying"), typed)).toBe(
+      false,
+    );
+    expect(expressionConfines(compare("(app.current_tenant())::uuid"), withHelpers)).toBe(true);
   });
 
   it("refuses it without that knowledge, for another setting, with arguments, and any other function", () => {
@@ -111,16 +142,67 @@ describe("expressionConfines: a helper function that reads the setting", () => {
   });
 });
 
+describe("expressionConfines: bare names another schema may take", () => {
+  const setting = "( SELECT current_setting('app.tenant_id', true) AS current_setting)";
+  const shadowing = (...names: string[]): Scope => ({ ...tenant, shadowed: (name) => names.includes(name) });
+
+  it("refuses a cast to a bare type name the scope says may be another schema's (a domain app.uuid found first)", () => {
+    expect(expressionConfines(compare(`(${setting})::uuid`), shadowing("uuid"))).toBe(false);
+    expect(expressionConfines(compare(`(${setting})::int8`), shadowing("int8"))).toBe(false);
+    expect(expressionConfines(compare(`(${setting})::text`), shadowing("text"))).toBe(false);
+    expect(expressionConfines(`((organization_id)::text = ${setting})`, shadowing("text"))).toBe(false);
+    expect(expressionConfines(compare(`NULLIF(${setting}, ''::text)`), shadowing("text"))).toBe(false);
+  });
+
+  it("still counts pg_catalog's types written qualified or as SQL keywords, and other bare names", () => {
+    expect(expressionConfines(compare(`(${setting})::pg_catalog.uuid`), shadowing("uuid"))).toBe(true);
+    expect(expressionConfines(compare(`(${setting})::bigint`), shadowing("int8"))).toBe(true);
+    expect(expressionConfines(compare(`(${setting})::character varying`), shadowing("varchar"))).toBe(true);
+    expect(expressionConfines(compare(`(${setting})::uuid`), shadowing("int8"))).toBe(true);
+  });
+
+  it("counts a bare current_setting only when the scope says no other schema's may take its name", () => {
+    expect(expressionConfines(compare(setting), shadowing("current_setting"))).toBe(false);
+    expect(
+      expressionConfines(compare("pg_catalog.current_setting('app.tenant_id', true)"), shadowing("current_setting")),
+    ).toBe(true);
+  });
+});
+
 describe("helperBodySetting: the setting a SQL function's body reads, when that is all it does", () => {
   it("reads the setting of a body that selects it, cast or NULLIF'd as a policy may", () => {
-    expect(helperBodySetting("SELECT current_setting('app.tenant_id', true)")).toBe("app.tenant_id");
-    expect(helperBodySetting("\n  select pg_catalog.current_setting('app.tenant_id', true)::uuid;\n")).toBe(
+    expect(helperBodySetting("SELECT current_setting('app.tenant_id', true)")?.setting).toBe("app.tenant_id");
+    expect(helperBodySetting("\n  select pg_catalog.current_setting('app.tenant_id', true)::uuid;\n")?.setting).toBe(
       "app.tenant_id",
     );
-    expect(helperBodySetting("SELECT NULLIF(current_setting('app.tenant_id', true), '')::bigint")).toBe(
+    expect(helperBodySetting("SELECT NULLIF(current_setting('app.tenant_id', true), '')::bigint")?.setting).toBe(
       "app.tenant_id",
     );
-    expect(helperBodySetting("SELECT current_setting('app.user_id')")).toBe("app.user_id");
+    expect(helperBodySetting("SELECT current_setting('app.user_id')")?.setting).toBe("app.user_id");
+  });
+
+  it("reports the type of the value the body selects: its outermost cast's, or text", () => {
+    expect(helperBodySetting("SELECT current_setting('app.tenant_id', true)")).toEqual({
+      setting: "app.tenant_id",
+      type: "text",
+    });
+    expect(helperBodySetting("SELECT current_setting('app.tenant_id', true)::uuid")?.type).toBe("uuid");
+    expect(helperBodySetting("SELECT NULLIF(current_setting('app.tenant_id', true), '')::bigint")?.type).toBe("int8");
+    expect(helperBodySetting("SELECT (SELECT current_setting('app.tenant_id', true)::integer)")?.type).toBe("int4");
+    expect(helperBodySetting("SELECT current_setting('app.tenant_id', true)::varchar")?.type).toBe("varchar");
+    expect(helperBodySetting("SELECT current_setting('app.tenant_id', true)::int8::text")).toBeUndefined();
+  });
+
+  it("under a search_path that lists another schema before pg_catalog, counts only pg_catalog's names", () => {
+    const shadowed = (body: string) => helperBodySetting(body, false);
+    expect(shadowed("SELECT current_setting('app.tenant_id', true)")).toBeUndefined();
+    expect(shadowed("SELECT pg_catalog.current_setting('app.tenant_id', true)::uuid")).toBeUndefined();
+    expect(shadowed("SELECT pg_catalog.current_setting('app.tenant_id', true)")).toEqual({
+      setting: "app.tenant_id",
+      type: "text",
+    });
+    expect(shadowed("SELECT pg_catalog.current_setting('app.tenant_id', true)::pg_catalog.uuid")?.type).toBe("uuid");
+    expect(shadowed("SELECT pg_catalog.current_setting('app.tenant_id', true)::bigint")?.type).toBe("int8");
   });
 
   it("refuses a body that does anything else", () => {

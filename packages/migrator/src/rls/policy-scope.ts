@@ -6,11 +6,11 @@
  * OR of such terms, or (for user-scoped tables) an EXISTS over a plain SELECT (no aggregate,
  * GROUP BY, HAVING, LIMIT, set operation, …) of one table whose WHERE both confines that table's
  * rows and ties them to the policy's row (`m.user_id = "user".id AND m.organization_id = (SELECT
- * current_setting(…))`). The setting may be read through a cast to a type of exact equality
- * (`::uuid`, `::bigint`), through `NULLIF(…, '')`, or through a helper function the scope knows to
- * read it (`app.current_tenant()`). `true`, a comparison with another setting, an OR with an
- * unconfined branch, or an EXISTS that never names the policy's row (true for every row once one
- * matching sub-query row exists) does not.
+ * current_setting(…))`). The setting may be read through one cast to a type of exact equality
+ * (`::uuid`, `::bigint`; inside it only lossless ones), through `NULLIF(…, '')`, or through a
+ * helper function the scope knows to read it (`app.current_tenant()`). `true`, a comparison with
+ * another setting, an OR with an unconfined branch, or an EXISTS that never names the policy's row
+ * (true for every row once one matching sub-query row exists) does not.
  */
 import {
   type AstObject,
@@ -57,11 +57,24 @@ export interface Scope {
    * for any other function. Without it, no function but `current_setting` reads a setting.
    * `db:rls` answers from the catalog's definition of the function (`settingHelpers`).
    */
-  helperSetting?: (schema: string | undefined, name: string) => string | undefined;
+  helperSetting?: (schema: string | undefined, name: string) => SettingRead | undefined;
+  /**
+   * Whether a bare name the expression writes (a type's: `uuid`, `text`, `int8`; or
+   * `current_setting`) may stand for another schema's object than pg_catalog's: where it was
+   * written, a `search_path` listing another schema before `pg_catalog` may have found a domain
+   * `app.uuid` or a function `app.current_setting` first. A comparison through such a name does not
+   * count. Absent, none may: `db:rls` reads policies under `search_path = pg_catalog`, which prints
+   * any other schema's object qualified. SQL's keyword types (`bigint`, `integer`, `varchar`) are
+   * pg_catalog's whatever the path.
+   */
+  shadowed?: (name: string) => boolean;
 }
 
-/** How a setting may be read: by which helper functions, if any (see `Scope.helperSetting`). */
-type HelperSetting = Scope["helperSetting"];
+/** What a value reads: the setting, and the value's type (`text` uncast, `uuid`, `int8`…). */
+export interface SettingRead {
+  setting: string;
+  type: string;
+}
 
 /** The expression `pg_policies` shows, as a parse tree (the parser must be loaded). */
 function parseExpression(expression: string): unknown {
@@ -73,24 +86,26 @@ function parseExpression(expression: string): unknown {
 }
 
 /**
- * The type a cast names, when it is a plain one (no length or other typmod, no array bounds, not
- * SETOF or %TYPE): its name, without `pg_catalog.` (bare names are `pg_catalog`'s under `db:rls`'s
- * search_path, and `::bigint` parses as `pg_catalog.int8`); a type of another schema keeps it.
+ * The pg_catalog type a cast names, when it is a plain one (no length or other typmod, no array
+ * bounds, not SETOF or %TYPE): its name without `pg_catalog.` (`::bigint` parses as
+ * `pg_catalog.int8`), or a bare name that `scope` does not call {@link Scope.shadowed}. A type of
+ * another schema, or a bare name that may be one, gives undefined.
  */
-function plainCastType(cast: AstObject): string | undefined {
+function catalogCastType(cast: AstObject, scope: Scope): string | undefined {
   const type = objectField(cast, "typeName");
   const plain =
     arrayField(type, "typmods").length === 0 &&
     arrayField(type, "arrayBounds").length === 0 &&
     type?.["setof"] !== true &&
     type?.["pct_type"] !== true;
-  const names = nameList(type?.["names"]);
-  if (!plain) return undefined;
-  return names.length === 2 && names[0] === "pg_catalog" ? names[1] : names.join(".");
+  const [first, second, ...rest] = nameList(type?.["names"]);
+  if (!plain || first === undefined || rest.length > 0) return undefined;
+  if (second !== undefined) return first === "pg_catalog" ? second : undefined;
+  return scope.shadowed?.(first) ? undefined : first;
 }
 
-/** Types a column can be cast to without two of its values becoming equal: text, varchar. */
-const LOSSLESS_CASTS = new Set(["text", "varchar"]);
+/** Types a text value can be cast to without two values becoming equal: text, varchar. */
+const LOSSLESS_CASTS: ReadonlySet<string> = new Set(["text", "varchar"]);
 
 /**
  * Types the setting's side of a comparison may be cast to (`(SELECT current_setting(…))::uuid`):
@@ -102,36 +117,38 @@ const LOSSLESS_CASTS = new Set(["text", "varchar"]);
  * case-insensitively (`ACME`'s rows for `acme`), and a type of the project or an extension may
  * bring any `=` of its own. A typmod cuts the setting (`::varchar(4)` of `org_abc` is `org_`,
  * another tenant's id), `char(n)` pads it and ignores trailing blanks, `name` cuts it at 63 bytes.
+ * Only the outermost cast may be one that reads the text (uuid, the integers): under it, a second
+ * one normalises different settings to one id, which the outer cast then shows as one string
+ * (`::int8::text` reads `007` and `7` alike, `::uuid::text` an upper-case uuid as the lower-case
+ * one).
  */
-export const SETTING_CASTS: ReadonlySet<string> = new Set(["text", "varchar", "uuid", "int2", "int4", "int8"]);
-
-/** Strips the `::type` casts to the given types, outermost first; the first other cast stays. */
-function uncastTo(node: unknown, types: ReadonlySet<string>): unknown {
-  const cast = nodeOf(node, "TypeCast");
-  const type = cast && plainCastType(cast);
-  return cast && type !== undefined && types.has(type) ? uncastTo(cast["arg"], types) : node;
-}
+const SETTING_CASTS: ReadonlySet<string> = new Set(["text", "varchar", "uuid", "int2", "int4", "int8"]);
 
 /**
- * Strips the `::type` casts of a column (or a setting's name) that cannot lose information: to
- * `text` or to `varchar` without a length. Any other cast stays, so the comparison around it does
- * not count: `::varchar(4)`, `::char(n)`, `::name` or `::bigint` make different values equal, and
- * a comparison of cut values lets through every row whose value starts alike
+ * Strips the `::type` casts of a column (or a setting's name, or a string) that cannot lose
+ * information: to `text` or to `varchar` without a length. Any other cast stays, so the comparison
+ * around it does not count: `::varchar(4)`, `::char(n)`, `::name` or `::bigint` make different
+ * values equal, and a comparison of cut values lets through every row whose value starts alike
  * (`(organization_id)::varchar(4) = (SELECT current_setting(…))::varchar(4)` matches every `org_…`).
  */
-function uncast(node: unknown): unknown {
-  return uncastTo(node, LOSSLESS_CASTS);
+function uncast(node: unknown, scope: Scope): unknown {
+  const cast = nodeOf(node, "TypeCast");
+  const type = cast && catalogCastType(cast, scope);
+  return cast && type !== undefined && LOSSLESS_CASTS.has(type) ? uncast(cast["arg"], scope) : node;
 }
 
 /**
- * PostgreSQL's own `current_setting(name [, missing_ok])`: bare or `pg_catalog.`-qualified, with
- * one or two arguments. The catalog probe reads policies with `search_path = pg_catalog`, so any
- * other function of that name (`public.current_setting(name, ok, fallback)`) prints qualified.
+ * PostgreSQL's own `current_setting(name [, missing_ok])`: `pg_catalog.`-qualified, or bare where
+ * no other schema's may take the name ({@link Scope.shadowed}), with one or two arguments. The
+ * catalog probe reads policies with `search_path = pg_catalog`, so any other function of that name
+ * (`public.current_setting(name, ok, fallback)`) prints qualified.
  */
-function isBuiltinCurrentSetting(call: AstObject): boolean {
+function isBuiltinCurrentSetting(call: AstObject, scope: Scope): boolean {
   const name = nameList(call["funcname"]).join(".");
   const args = arrayField(call, "args").length;
-  return (name === "current_setting" || name === "pg_catalog.current_setting") && (args === 1 || args === 2);
+  const builtin =
+    name === "pg_catalog.current_setting" || (name === "current_setting" && !scope.shadowed?.("current_setting"));
+  return builtin && (args === 1 || args === 2);
 }
 
 /** The only fields a scalar sub-select or a helper's body may have (libpg-query leaves out empty ones). */
@@ -150,45 +167,56 @@ function selectedValue(select: AstObject | undefined): unknown {
 }
 
 /** A string constant (`''`, `''::text`, `'none'::varchar`): NULLIF's second argument. */
-function isStringConstant(node: unknown): boolean {
-  return objectField(nodeOf(uncast(node), "A_Const"), "sval") !== undefined;
+function isStringConstant(node: unknown, scope: Scope): boolean {
+  return objectField(nodeOf(uncast(node, scope), "A_Const"), "sval") !== undefined;
 }
 
 /**
- * The setting a value reads: `current_setting('x', …)`, bare or as a scalar sub-select, cast to a
- * type of {@link SETTING_CASTS}, as `NULLIF(<that>, '<string>')`, or a call without arguments of a
- * helper that `helper` says reads one. NULLIF returns its first argument or NULL, and NULL equals
+ * The setting a value reads, and the value's type: `current_setting('x', …)` (text), bare or as a
+ * scalar sub-select, cast to a type of {@link SETTING_CASTS} (that type), as `NULLIF(<that>,
+ * '<string>')` (its first argument's), or a call without arguments of a helper that the scope says
+ * reads one (the type it returns). NULLIF returns its first argument or NULL, and NULL equals
  * nothing; its second argument must be a plain string, since its type decides the `=` NULLIF
  * applies and the type it returns (`NULLIF(…, organization_id)` of a citext column is citext).
+ * `enclosed`: a cast encloses the value already, so whatever is inside must be text and stay text
+ * (only lossless casts, a helper of text), or two settings could end up one id.
  */
-function settingRead(node: unknown, helper: HelperSetting): string | undefined {
-  const value = uncastTo(node, SETTING_CASTS);
-  const sublink = nodeOf(value, "SubLink");
+function settingRead(node: unknown, scope: Scope, enclosed = false): SettingRead | undefined {
+  const cast = nodeOf(node, "TypeCast");
+  if (cast) {
+    const type = catalogCastType(cast, scope);
+    if (type === undefined || !(enclosed ? LOSSLESS_CASTS : SETTING_CASTS).has(type)) return undefined;
+    const inner = settingRead(cast["arg"], scope, true);
+    return inner && { setting: inner.setting, type };
+  }
+  const sublink = nodeOf(node, "SubLink");
   if (sublink) {
     if (stringField(sublink, "subLinkType") !== "EXPR_SUBLINK") return undefined;
-    return settingRead(selectedValue(nodeOf(sublink["subselect"], "SelectStmt")), helper);
+    return settingRead(selectedValue(nodeOf(sublink["subselect"], "SelectStmt")), scope, enclosed);
   }
-  const nullif = nodeOf(value, "A_Expr");
+  const nullif = nodeOf(node, "A_Expr");
   if (nullif) {
-    if (stringField(nullif, "kind") !== "AEXPR_NULLIF" || !isStringConstant(nullif["rexpr"])) return undefined;
-    return settingRead(nullif["lexpr"], helper);
+    if (stringField(nullif, "kind") !== "AEXPR_NULLIF" || !isStringConstant(nullif["rexpr"], scope)) return undefined;
+    return settingRead(nullif["lexpr"], scope, enclosed);
   }
-  const call = nodeOf(value, "FuncCall");
+  const call = nodeOf(node, "FuncCall");
   if (!call) return undefined;
-  if (isBuiltinCurrentSetting(call)) {
-    const constant = nodeOf(uncast(arrayField(call, "args")[0]), "A_Const");
-    return stringField(objectField(constant, "sval"), "sval");
+  if (isBuiltinCurrentSetting(call, scope)) {
+    const constant = nodeOf(uncast(arrayField(call, "args")[0], scope), "A_Const");
+    const setting = stringField(objectField(constant, "sval"), "sval");
+    return setting === undefined ? undefined : { setting, type: "text" };
   }
   // `f()` and nothing else: no arguments, no `*`, VARIADIC, ORDER BY, FILTER or OVER.
   const plainCall = Object.keys(call).every((key) => ["funcname", "funcformat", "location"].includes(key));
-  const name = nameList(call["funcname"]);
-  if (!helper || !plainCall || name.length < 1 || name.length > 2) return undefined;
-  return name.length === 2 ? helper(name[0], name[1] ?? "") : helper(undefined, name[0] ?? "");
+  const [first = "", second, ...rest] = nameList(call["funcname"]);
+  if (!scope.helperSetting || !plainCall || rest.length > 0) return undefined;
+  const read = second === undefined ? scope.helperSetting(undefined, first) : scope.helperSetting(first, second);
+  return read && (!enclosed || LOSSLESS_CASTS.has(read.type)) ? read : undefined;
 }
 
 /** The column a `ColumnRef` names (its last field). */
-function columnName(node: unknown): string | undefined {
-  const ref = nodeOf(uncast(node), "ColumnRef");
+function columnName(node: unknown, scope: Scope): string | undefined {
+  const ref = nodeOf(uncast(node, scope), "ColumnRef");
   return ref ? nameList(ref["fields"]).at(-1) : undefined;
 }
 
@@ -200,29 +228,30 @@ function comparisonConfines(expr: AstObject, scope: Scope, qualifier?: string): 
   if (stringField(expr, "kind") !== "AEXPR_OP" || nameList(expr["name"]).join(".") !== "=") return false;
   const sides = [expr["lexpr"], expr["rexpr"]];
   return sides.some((side, i) => {
-    const setting = settingRead(side, scope.helperSetting);
-    const column = columnName(sides[1 - i]);
+    const setting = settingRead(side, scope)?.setting;
+    const column = columnName(sides[1 - i], scope);
     return (
       setting !== undefined &&
       (scope.anySetting === true || scope.settings.includes(setting)) &&
       column !== undefined &&
       (scope.column === undefined || column === scope.column) &&
-      (qualifier === undefined || columnQualifier(sides[1 - i]) === qualifier)
+      (qualifier === undefined || columnQualifier(sides[1 - i], scope) === qualifier)
     );
   });
 }
 
 /** The relation a qualified column reference names (`m` of `m.user_id`), or undefined when bare. */
-function columnQualifier(node: unknown): string | undefined {
-  const fields = nameList(nodeOf(uncast(node), "ColumnRef")?.["fields"]);
+function columnQualifier(node: unknown, scope: Scope): string | undefined {
+  const fields = nameList(nodeOf(uncast(node, scope), "ColumnRef")?.["fields"]);
   return fields.length >= 2 ? fields.at(-2) : undefined;
 }
 
 /** `inner.col = outer.col`: a column of the policy's row equated with a column of the sub-query's table. */
-function correlates(expr: AstObject, outer: string | undefined, inner: string): boolean {
+function correlates(expr: AstObject, scope: Scope, inner: string): boolean {
+  const outer = scope.table;
   if (outer === undefined) return false;
   if (stringField(expr, "kind") !== "AEXPR_OP" || nameList(expr["name"]).join(".") !== "=") return false;
-  const [left, right] = [columnQualifier(expr["lexpr"]), columnQualifier(expr["rexpr"])];
+  const [left, right] = [columnQualifier(expr["lexpr"], scope), columnQualifier(expr["rexpr"], scope)];
   return (left === outer && right === inner) || (left === inner && right === outer);
 }
 
@@ -249,7 +278,7 @@ function subqueryConfinement(node: unknown, scope: Scope, inner: string): { sett
   if (type === "A_Expr") {
     return {
       setting: comparisonConfines(body, { ...scope, column: undefined }, inner),
-      correlated: correlates(body, scope.table, inner),
+      correlated: correlates(body, scope, inner),
     };
   }
   return none;
@@ -335,14 +364,19 @@ export function expressionConfines(expression: string, scope: Scope): boolean {
 }
 
 /**
- * The setting a SQL function's body (`prosrc`) reads when reading it is all the body does: one
- * `SELECT` of `current_setting(…)` as a policy may compare it (cast, NULLIF'd, in a sub-select),
- * and nothing else. Anything more (a FROM, an OR, a second statement, another function) may make
- * the value what it likes; a call of another helper is not followed. The parser must be loaded.
+ * The setting a SQL function's body (`prosrc`) reads when reading it is all the body does, and the
+ * type of the value it selects (its outermost cast's, text uncast): one `SELECT` of
+ * `current_setting(…)` as a policy may compare it (cast, NULLIF'd, in a sub-select), and nothing
+ * else. Anything more (a FROM, an OR, a second statement, another function) may make the value
+ * what it likes; a call of another helper is not followed. `catalogFirst`: whether the function's
+ * `search_path` finds pg_catalog's objects first; if not, a bare `current_setting` or type name
+ * (`::uuid`) may be another schema's, and only `pg_catalog.`-qualified ones (and SQL's keyword
+ * types, `bigint`, `varchar`) count. The parser must be loaded.
  *
- * @example helperBodySetting("SELECT current_setting('app.tenant_id', true)::uuid") // "app.tenant_id"
+ * @example helperBodySetting("SELECT current_setting('app.tenant_id', true)::uuid")
+ *   // { setting: "app.tenant_id", type: "uuid" }
  */
-export function helperBodySetting(body: string): string | undefined {
+export function helperBodySetting(body: string, catalogFirst = true): SettingRead | undefined {
   let statements;
   try {
     statements = pgQuery().parseSync(body).stmts ?? [];
@@ -351,7 +385,8 @@ export function helperBodySetting(body: string): string | undefined {
   }
   const [only] = statements;
   if (statements.length !== 1) return undefined;
-  return settingRead(selectedValue(nodeOf(only?.stmt, "SelectStmt")), undefined);
+  const scope: Scope = { settings: [], anySetting: true, shadowed: () => !catalogFirst };
+  return settingRead(selectedValue(nodeOf(only?.stmt, "SelectStmt")), scope);
 }
 
 /** {@link expressionConfines} of an expression already parsed (a policy statement's `qual` or `with_check`). */

@@ -131,6 +131,97 @@ describe("db:rls still refuses", () => {
     expect(await unconfinedTables(sql)).toEqual(["cut", "cut_setting", "nullif_column", "nullif_swapped"]);
   });
 
+  it("a chain of casts of the setting: it normalises different settings to one id, shown as one string", async () => {
+    const sql = [
+      tenantTable("via_int8", "text", `organization_id = (SELECT ${setting})::int8::text`),
+      tenantTable("via_uuid", "text", `organization_id = (SELECT ${setting})::uuid::text`),
+      tenantTable("via_int4", "text", `organization_id = (SELECT ${setting})::int4::varchar`),
+      tenantTable("via_selected", "text", `organization_id = (SELECT ${setting}::bigint)::text`),
+    ].join("\n");
+    expect(await unconfinedTables(sql)).toEqual(["via_int4", "via_int8", "via_selected", "via_uuid"]);
+  });
+
+  it("which would let tenant 007 read and write tenant 7's rows", async () => {
+    const rows = await withRollback(driver, async (tx) => {
+      if (engine === "pglite") await tx.exec("CREATE ROLE authenticated NOLOGIN");
+      await tx.exec(`${SCHEMAS}
+        ${tenantTable("note", "text", `organization_id = (SELECT ${setting})::int8::text`)}
+        INSERT INTO helper_scope.note VALUES (1, '7'), (2, '8');
+        SELECT set_config('app.tenant_id', '007', true);
+        SET LOCAL ROLE authenticated;`);
+      return tx.query<{ id: number }>("SELECT id FROM helper_scope.note ORDER BY id");
+    });
+    expect(rows).toEqual([{ id: 1 }]);
+  });
+
+  it("a helper whose declared type differs from its body's: PostgreSQL converts the value, normalising it", async () => {
+    const sql = `
+      CREATE FUNCTION helper_app.tenant_as_text() RETURNS text LANGUAGE sql STABLE
+        AS $$ SELECT current_setting('app.tenant_id', true)::uuid $$;
+      CREATE FUNCTION helper_app.tenant_int_as_text() RETURNS text LANGUAGE sql STABLE
+        AS $$ SELECT current_setting('app.tenant_id', true)::bigint $$;
+      CREATE FUNCTION helper_app.tenant_varchar_as_text() RETURNS text LANGUAGE sql STABLE
+        AS $$ SELECT current_setting('app.tenant_id', true)::varchar $$;
+      CREATE FUNCTION helper_app.tenant_uuid() RETURNS uuid LANGUAGE sql STABLE
+        AS $$ SELECT current_setting('app.tenant_id', true)::uuid $$;
+      ${tenantTable("uuid_as_text", "text", "organization_id = helper_app.tenant_as_text()")}
+      ${tenantTable("int_as_text", "text", "organization_id = helper_app.tenant_int_as_text()")}
+      ${tenantTable("varchar_as_text", "text", "organization_id = helper_app.tenant_varchar_as_text()")}
+      ${tenantTable("uuid_cast_to_text", "text", "organization_id = helper_app.tenant_uuid()::text")}`;
+    expect(await unconfinedTables(sql)).toEqual([
+      "int_as_text",
+      "uuid_as_text",
+      "uuid_cast_to_text",
+      "varchar_as_text",
+    ]);
+  });
+
+  it("a helper whose own search_path lists another schema before pg_catalog, for a bare name of its body", async () => {
+    const sql = `
+      CREATE SCHEMA helper_shadow;
+      CREATE FUNCTION helper_shadow.current_setting(text, boolean) RETURNS text LANGUAGE sql STABLE
+        AS $$ SELECT '7' $$;
+      CREATE FUNCTION helper_app.shadowed() RETURNS text LANGUAGE sql STABLE
+        SET search_path = helper_shadow, pg_catalog AS $$ SELECT current_setting('app.tenant_id', true) $$;
+      CREATE FUNCTION helper_app.shadowed_type() RETURNS uuid LANGUAGE sql STABLE
+        SET search_path = helper_shadow, pg_catalog AS $$ SELECT pg_catalog.current_setting('app.tenant_id', true)::uuid $$;
+      CREATE FUNCTION helper_app.temp_first() RETURNS text LANGUAGE sql STABLE
+        SET search_path = pg_temp, pg_catalog AS $$ SELECT current_setting('app.tenant_id', true) $$;
+      CREATE FUNCTION helper_app.qualified() RETURNS uuid LANGUAGE sql STABLE
+        SET search_path = helper_shadow, pg_catalog
+        AS $$ SELECT pg_catalog.current_setting('app.tenant_id', true)::pg_catalog.uuid $$;
+      CREATE FUNCTION helper_app.catalog_first() RETURNS text LANGUAGE sql STABLE
+        SET search_path = pg_catalog, helper_shadow AS $$ SELECT current_setting('app.tenant_id', true) $$;
+      CREATE FUNCTION helper_app.catalog_implied() RETURNS text LANGUAGE sql STABLE
+        SET search_path = helper_shadow AS $$ SELECT current_setting('app.tenant_id', true) $$;
+      ${tenantTable("with_shadowed", "text", "organization_id = helper_app.shadowed()")}
+      ${tenantTable("with_shadowed_type", "uuid", "organization_id = helper_app.shadowed_type()")}
+      ${tenantTable("with_temp_first", "text", "organization_id = helper_app.temp_first()")}
+      ${tenantTable("with_qualified", "uuid", "organization_id = helper_app.qualified()")}
+      ${tenantTable("with_catalog_first", "text", "organization_id = helper_app.catalog_first()")}
+      ${tenantTable("with_catalog_implied", "text", "organization_id = helper_app.catalog_implied()")}`;
+    expect(await unconfinedTables(sql)).toEqual(["with_shadowed", "with_shadowed_type", "with_temp_first"]);
+  });
+
+  it("which would read the constant of the function its search_path finds first", async () => {
+    const rows = await withRollback(driver, async (tx) => {
+      if (engine === "pglite") await tx.exec("CREATE ROLE authenticated NOLOGIN");
+      await tx.exec(`${SCHEMAS}
+        CREATE SCHEMA helper_shadow;
+        GRANT USAGE ON SCHEMA helper_shadow TO authenticated;
+        CREATE FUNCTION helper_shadow.current_setting(text, boolean) RETURNS text LANGUAGE sql STABLE
+          AS $$ SELECT '7' $$;
+        CREATE FUNCTION helper_app.shadowed() RETURNS text LANGUAGE sql STABLE
+          SET search_path = helper_shadow, pg_catalog AS $$ SELECT current_setting('app.tenant_id', true) $$;
+        ${tenantTable("note", "text", "organization_id = helper_app.shadowed()")}
+        INSERT INTO helper_scope.note VALUES (1, '7'), (2, '8');
+        SELECT set_config('app.tenant_id', '8', true);
+        SET LOCAL ROLE authenticated;`);
+      return tx.query<{ id: number }>("SELECT id FROM helper_scope.note ORDER BY id");
+    });
+    expect(rows).toEqual([{ id: 1 }]);
+  });
+
   it("a helper that takes an argument, reads another setting, does more, or can be folded into a kept plan", async () => {
     const sql = `
       CREATE FUNCTION helper_app.tenant_or(fallback text DEFAULT '') RETURNS text LANGUAGE sql STABLE

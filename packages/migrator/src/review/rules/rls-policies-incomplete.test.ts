@@ -1,5 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadParser } from "../../sql/parse-migration.ts";
+import type { PolicyInfo } from "../schema-state.ts";
 import { reviewExample } from "../testing/review-example.ts";
+import { unconfinedExpressions } from "./tenant-policies.ts";
 
 const table =
   'CREATE TABLE "ai_batch" (\n\t"id" text PRIMARY KEY NOT NULL,\n\t"organization_id" text NOT NULL\n);\n--> statement-breakpoint\nALTER TABLE "ai_batch" ENABLE ROW LEVEL SECURITY;';
@@ -264,6 +267,67 @@ describe("rls-policies-incomplete: how a policy may read the tenant setting", ()
     expect(await reviewAll("app.current_tenant()", [helper])).toEqual([
       expect.stringContaining('through USING ("organization_id" = app.current_tenant())'),
       expect.stringContaining('through WITH CHECK ("organization_id" = app.current_tenant())'),
+    ]);
+  });
+});
+
+describe("rls-policies-incomplete: casts that normalise the setting", () => {
+  /** The text tenant table `ai_batch` whose one FOR ALL policy compares the tenant column with `<value>`. */
+  const reviewText = async (value: string) =>
+    (
+      await review(
+        [
+          table,
+          `CREATE POLICY "ai_batch_all" ON "ai_batch" FOR ALL TO "authenticated" USING ("organization_id" = ${value}) WITH CHECK ("organization_id" = ${value});`,
+        ].join("--> statement-breakpoint\n"),
+      )
+    ).map((f) => f.message);
+
+  it("flags a cast to an id type under another cast: tenant 007 would match tenant 7's rows, an upper-case uuid the lower-case one", async () => {
+    for (const value of [
+      "(SELECT current_setting('app.tenant_id', true))::int8::text",
+      "(SELECT current_setting('app.tenant_id', true))::uuid::text",
+      "(SELECT current_setting('app.tenant_id', true))::int4::varchar",
+      "(SELECT current_setting('app.tenant_id', true)::bigint)::text",
+    ]) {
+      expect(await reviewText(value), value).toEqual([
+        expect.stringContaining('which does not compare "organization_id" with a setting'),
+        expect.stringContaining('which does not compare "organization_id" with a setting'),
+      ]);
+    }
+  });
+
+  it("passes text kept text under the outermost cast", async () => {
+    expect(await reviewText("(SELECT current_setting('app.tenant_id', true))::varchar::text")).toEqual([]);
+  });
+});
+
+describe("unconfinedExpressions: bare names the migrations may have given another schema's object", () => {
+  beforeAll(loadParser);
+
+  /** A FOR ALL policy for authenticated whose USING compares the tenant column with `<value>`. */
+  const policy = (value: string): PolicyInfo => ({
+    name: "note_all",
+    command: "all",
+    roles: ["authenticated"],
+    usingIn: `CREATE POLICY "note_all" ON "note" FOR ALL TO "authenticated" USING ("organization_id" = ${value});`,
+    origin: { file: "0001_note.sql", position: { line: 1, column: 1 } },
+  });
+  const setting = "(SELECT current_setting('app.tenant_id', true))";
+
+  it("flags a cast to a bare type name that may be a domain of a schema found before pg_catalog (app.uuid, case-blind)", () => {
+    const shadowed = (name: string) => name === "uuid";
+    expect(unconfinedExpressions(policy(`${setting}::uuid`), "organization_id", shadowed)).toEqual([
+      { clause: "USING", expression: `"organization_id" = ${setting}::uuid` },
+    ]);
+    expect(unconfinedExpressions(policy(`${setting}::uuid`), "organization_id")).toEqual([]);
+  });
+
+  it("passes pg_catalog's type written qualified, and a bare current_setting only while no other may take its name", () => {
+    const shadowed = (name: string) => name === "uuid";
+    expect(unconfinedExpressions(policy(`${setting}::pg_catalog.uuid`), "organization_id", shadowed)).toEqual([]);
+    expect(unconfinedExpressions(policy(setting), "organization_id", (name) => name === "current_setting")).toEqual([
+      { clause: "USING", expression: `"organization_id" = ${setting}` },
     ]);
   });
 });

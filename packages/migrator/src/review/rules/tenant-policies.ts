@@ -9,7 +9,7 @@
 import type { AstObject } from "../../sql/ast.ts";
 import { parseSql } from "../../sql/parse-migration.ts";
 import { policyClauses } from "../../sql/policy-clauses.ts";
-import { parsedExpressionConfines } from "../../rls/policy-scope.ts";
+import { parsedExpressionConfines, type Scope } from "../../rls/policy-scope.ts";
 import type { PolicyInfo } from "../schema-state.ts";
 
 /** The commands every tenant table needs a policy for, in the order they are reported. */
@@ -61,11 +61,19 @@ export function commandsAllowed(policy: PolicyInfo): string[] {
  * setting cast to an exact type or NULLIF'd, see policy-scope.ts), as `db:rls` requires of a live
  * tenant policy. The review does not know the tenant setting's name: any setting counts. A helper
  * function (`app.current_tenant()`) does not: the review does not judge a function's body, which
- * `db:rls` reads from the catalog.
+ * `db:rls` reads from the catalog. `shadowed`: the bare names (`uuid`, `text`, `current_setting`)
+ * the migrations may have given to another schema's type or function found before pg_catalog's (a
+ * `SET search_path = app, pg_catalog` and a `CREATE DOMAIN app.uuid AS text COLLATE <case-blind>`
+ * make `::uuid` compare case-insensitively): a comparison through one does not count.
  */
-export function unconfinedExpressions(policy: PolicyInfo, tenantColumn: string): PolicyExpression[] {
+export function unconfinedExpressions(
+  policy: PolicyInfo,
+  tenantColumn: string,
+  shadowed?: (name: string) => boolean,
+): PolicyExpression[] {
+  const scope: Scope = { settings: [], anySetting: true, column: tenantColumn, ...(shadowed ? { shadowed } : {}) };
   return parsedExpressions(policy)
-    .filter(({ tree }) => !parsedExpressionConfines(tree, { settings: [], anySetting: true, column: tenantColumn }))
+    .filter(({ tree }) => !parsedExpressionConfines(tree, scope))
     .map(({ clause, text }) => {
       const clauses = policyClauses(text);
       return { clause, expression: (clause === "USING" ? clauses.using : clauses.check) ?? "" };
