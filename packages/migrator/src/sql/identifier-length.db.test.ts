@@ -4,22 +4,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Driver } from "../drivers/driver.ts";
-import { openEmptyPglite } from "../drivers/pglite-empty.ts";
-import { pgliteDriver } from "../drivers/pglite.ts";
-import { openPostgresDriver } from "../drivers/postgres.ts";
-import { TEST_PGLITE_CACHE } from "../drivers/testing/empty-pglite-cache.ts";
+import { openTestEngineDriver } from "../drivers/testing/test-engine-driver.ts";
 import { withRollback } from "../testing/with-rollback.ts";
 import { clipIdentifier, makeObjectName, MAX_IDENTIFIER_BYTES } from "./identifier-length.ts";
 import { quoteIdent } from "./quote-ident.ts";
 
-const engine = process.env["TEST_DATABASE"] === "postgres" ? "postgres" : "pglite";
-
 let driver: Driver;
 beforeAll(async () => {
-  driver =
-    engine === "postgres"
-      ? await openPostgresDriver(process.env["TEST_DATABASE_URL"] ?? "")
-      : pgliteDriver(await openEmptyPglite({ cacheDir: TEST_PGLITE_CACHE }), { target: "memory" });
+  driver = await openTestEngineDriver();
 });
 afterAll(async () => {
   await driver?.close();
