@@ -1,4 +1,10 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { MigrationSource } from "./migration-source.ts";
+import { ReviewCache } from "./review-cache.ts";
+import { reviewMigrations } from "./review-migrations.ts";
 import { EXAMPLE_CONFIG, reviewExample } from "./testing/review-example.ts";
 
 /** Before the guard baseline, so that missing-guard stays out of these findings. */
@@ -10,6 +16,32 @@ const WIPE =
   'CREATE FUNCTION "wipe"() RETURNS void LANGUAGE plpgsql AS $$ BEGIN\n  DROP TABLE "accounts";\n  DELETE FROM "orders";\nEND $$;';
 
 const rulesAndLines = (findings: { rule: string; line: number }[]) => findings.map((f) => [f.rule, f.line]);
+
+/** Migrations `0000_m.sql`, `0001_m.sql`… of these texts. */
+const numbered = (texts: string[]): MigrationSource[] =>
+  texts.map((text, i) => ({ tag: `000${i}_m`, file: `000${i}_m.sql`, text }));
+
+/**
+ * Reviews each history in turn with one review cache (parse trees of unchanged texts come from
+ * it): the findings of each run's last migration.
+ */
+async function reviewedWithCache(histories: string[][]): Promise<{ rule: string; line: number }[][]> {
+  const dir = mkdtempSync(join(tmpdir(), "called-routines-cache-"));
+  try {
+    const runs = [];
+    for (const texts of histories) {
+      const findings = await reviewMigrations(numbered(texts), {
+        config: legacy,
+        cache: new ReviewCache(dir),
+        cacheScope: "history",
+      });
+      runs.push(findings.filter((f) => f.file === `000${texts.length - 1}_m.sql`));
+    }
+    return runs;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe("the body of a routine the migration creates and then calls", () => {
   it.each([
@@ -151,9 +183,16 @@ describe("the body of a routine the migration creates and then calls", () => {
     );
     const sql = [...functions, 'SELECT "f3999"();'].join("\n--> statement-breakpoint\n");
     const findings = await reviewExample({ history, sql }, undefined, legacy);
-    expect(findings.map((f) => [f.rule, f.line, f.message.slice(0, 40)])).toEqual([
-      [expect.stringMatching(/^(parse-error|delete-all-rows)$/), 8001, expect.any(String)],
+    const [finding] = findings;
+    expect(findings.map((f) => [f.rule, f.line])).toEqual([
+      [expect.stringMatching(/^(parse-error|delete-all-rows)$/), 8001],
     ]);
+    // The stack runs out in the chain, not in the calling statement's own expression.
+    if (finding?.rule === "parse-error")
+      expect(finding.message).toMatch(
+        /^the review cannot read this statement: the chain of routine calls it makes \("f3999" → "f3998" → "f3997" → …\) runs deeper than the review's stack \(it ran out \d+ calls deep; PostgreSQL may still run it\)$/,
+      );
+    else expect(finding?.message).toContain('(in the body of "f0", which this statement runs)');
   }, 60_000);
 });
 
@@ -307,5 +346,177 @@ describe("the body of a routine an earlier migration created, called by a later 
     const sql = '-- review-ignore drop-statement: accounts moved out\nSELECT "wipe"();';
     const findings = await reviewExample({ history: withWipe(), sql }, undefined, legacy);
     expect(rulesAndLines(findings)).toEqual([["delete-all-rows", 2]]);
+  });
+});
+
+describe("which routine a call runs", () => {
+  const schemas = [...history, 'CREATE SCHEMA "a";\n--> statement-breakpoint\nCREATE SCHEMA "b";'];
+  const dropsAccounts = (name: string) =>
+    `CREATE FUNCTION ${name}() RETURNS void LANGUAGE sql AS $$ DROP TABLE "accounts" $$;`;
+  const doesNothing = (name: string) => `CREATE FUNCTION ${name}() RETURNS void LANGUAGE sql AS $$ SELECT 1 $$;`;
+  const bodies = (findings: { rule: string; message: string }[]) =>
+    findings.map((f) => [f.rule, f.message.replace(/^.*\(in the body of ("\w+")( from \S+)?,.*$/, "$1")]);
+
+  it("tells apart routines of one name in two schemas: a later one replaces neither, and a DROP of another schema's leaves them", async () => {
+    const earlier = [...schemas, dropsAccounts('"a"."cleanup"'), doesNothing('"b"."cleanup"')];
+    for (const later of [[], ['DROP FUNCTION IF EXISTS "public"."cleanup"();']]) {
+      const replayed = [...earlier, ...later];
+      const calls = ['SELECT "a"."cleanup"();', 'SELECT "b"."cleanup"();', 'SELECT "cleanup"();'];
+      const found = await Promise.all(calls.map((sql) => reviewExample({ history: replayed, sql }, undefined, legacy)));
+      // An unqualified call may run either schema's: both bodies are read.
+      expect(found.map(bodies), later.join()).toEqual([
+        [["drop-statement", '"cleanup"']],
+        [],
+        [["drop-statement", '"cleanup"']],
+      ]);
+    }
+  });
+
+  it("tells the schemas apart within the calling migration too, and follows a routine to the schema SET SCHEMA moves it to", async () => {
+    const sql = [
+      dropsAccounts('"a"."cleanup"'),
+      doesNothing('"b"."cleanup"'),
+      'DROP FUNCTION "public"."cleanup"();',
+      'SELECT "a"."cleanup"();',
+      'ALTER FUNCTION "a"."cleanup"() SET SCHEMA "b";',
+      'SELECT "a"."cleanup"();',
+      'SELECT "b"."cleanup"();',
+    ].join("\n--> statement-breakpoint\n");
+    const findings = await reviewExample({ history: schemas, sql }, "drop-statement", legacy);
+    expect(rulesAndLines(findings)).toEqual([
+      ["drop-statement", 7],
+      ["drop-statement", 13],
+    ]);
+  });
+
+  it("is read again from a cached run's parse tree once an earlier migration moves the routine to another schema", async () => {
+    const moved = (move: string) => [...schemas, dropsAccounts('"a"."cleanup"'), move, 'SELECT "a"."cleanup"();'];
+    const runs = await reviewedWithCache([moved("SELECT 1;"), moved('ALTER FUNCTION "a"."cleanup"() SET SCHEMA "b";')]);
+    expect(runs.map(rulesAndLines)).toEqual([[["drop-statement", 1]], []]);
+  });
+
+  it("is the routine a RENAME or DROP names with its argument types spelled another way", async () => {
+    const created =
+      'CREATE FUNCTION "cleanup"(n int, t text) RETURNS void LANGUAGE sql AS $$ DROP TABLE "accounts" $$;';
+    const renamed = await reviewExample(
+      {
+        history: [...history, created, 'ALTER FUNCTION "cleanup"(int4, pg_catalog.text) RENAME TO "purge";'],
+        sql: "SELECT \"purge\"(1, 'x');\n--> statement-breakpoint\nSELECT \"cleanup\"(1, 'x');",
+      },
+      "drop-statement",
+      legacy,
+    );
+    const dropped = await reviewExample(
+      { history: [...history, created, 'DROP FUNCTION "cleanup"(integer, text);'], sql: "SELECT \"cleanup\"(1, 'x');" },
+      "drop-statement",
+      legacy,
+    );
+    expect([rulesAndLines(renamed), dropped]).toEqual([[["drop-statement", 1]], []]);
+  });
+
+  it("follows a RENAME whose argument types the review cannot match (a %TYPE) under both names", async () => {
+    const earlier = [
+      ...history,
+      'CREATE FUNCTION "cleanup"(n "accounts"."id"%TYPE) RETURNS void LANGUAGE sql AS $$ DROP TABLE "orders" $$;',
+      'ALTER FUNCTION "cleanup"(text) RENAME TO "purge";',
+    ];
+    const sql = "SELECT \"purge\"('x');\n--> statement-breakpoint\nSELECT \"cleanup\"('x');";
+    const findings = await reviewExample({ history: earlier, sql }, "drop-statement", legacy);
+    expect(findings.map((f) => [f.line, ...bodies([f])[0]!.slice(1)])).toEqual([
+      [1, '"purge"'],
+      [3, '"cleanup"'],
+    ]);
+  });
+});
+
+describe("the body of a SQL-standard routine (RETURN, BEGIN ATOMIC)", () => {
+  const wipe = 'CREATE FUNCTION "wipe"() RETURNS int LANGUAGE sql AS $$ DELETE FROM "orders" RETURNING 1 $$;';
+
+  it.each([
+    ["RETURN", 'CREATE FUNCTION "f"() RETURNS int LANGUAGE sql RETURN "wipe"() + 1;'],
+    [
+      "a RETURN in BEGIN ATOMIC",
+      'CREATE FUNCTION "f"() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; RETURN "wipe"(); END;',
+    ],
+    ["a statement of BEGIN ATOMIC", 'CREATE FUNCTION "f"() RETURNS int BEGIN ATOMIC SELECT "wipe"(); RETURN 1; END;'],
+  ])("follows the calls of %s, in this migration or a later one", async (_where, create) => {
+    const here = await reviewExample(
+      { history, sql: [wipe, create, 'SELECT "f"();'].join("\n--> statement-breakpoint\n") },
+      undefined,
+      legacy,
+    );
+    const later = await reviewExample({ history: [...history, wipe, create], sql: 'SELECT "f"();' }, undefined, legacy);
+    expect([rulesAndLines(here), rulesAndLines(later)]).toEqual([[["delete-all-rows", 5]], [["delete-all-rows", 1]]]);
+    expect(later[0]?.message).toContain('(in the body of "wipe" from 0001_history.sql:1, which this statement runs)');
+  });
+
+  it("fails the call closed when the review's parser rejects a statement of the body (PostgreSQL took it unchecked)", async () => {
+    const unchecked = [
+      "SET check_function_bodies = off;",
+      'CREATE FUNCTION "broken"() RETURNS void LANGUAGE sql AS $$ DELETE FROM "orders"; DELET FROM "accounts" $$;',
+      'CREATE FUNCTION "pbroken"() RETURNS void LANGUAGE plpgsql AS $$ BEGIN DELETE FROM "orders"; DELET FROM "accounts"; END $$;',
+    ].join("\n--> statement-breakpoint\n");
+    for (const routine of ["broken", "pbroken"]) {
+      const findings = await reviewExample(
+        { history: [...history, unchecked], sql: `-- Tidy up.\nSELECT "${routine}"();` },
+        undefined,
+        legacy,
+      );
+      expect(findings.map((f) => [f.rule, f.line, f.message])).toEqual([
+        [
+          "parse-error",
+          2,
+          expect.stringMatching(
+            new RegExp(
+              `^the review cannot read this statement: its parser rejects the body of "${routine}" from 0001_history\\.sql:\\d, which the statement runs: syntax error at or near "DELET"`,
+            ),
+          ),
+        ],
+      ]);
+    }
+  });
+});
+
+describe("a query an earlier migration prepared, executed by a later one (the runner's session keeps it)", () => {
+  const withPrepared = (...later: string[]) => [
+    ...history,
+    `${WIPE}\n--> statement-breakpoint\nPREPARE "q" AS SELECT "wipe"();`,
+    ...later,
+  ];
+
+  it("runs the routines it calls at the EXECUTE", async () => {
+    const findings = await reviewExample({ history: withPrepared(), sql: 'EXECUTE "q";' }, undefined, legacy);
+    expect(rulesAndLines(findings)).toEqual([
+      ["drop-statement", 1],
+      ["delete-all-rows", 1],
+    ]);
+  });
+
+  it("runs nothing once deallocated, by name or all at once, in an earlier migration or before the EXECUTE", async () => {
+    for (const deallocate of ['DEALLOCATE "q";', "DEALLOCATE ALL;"]) {
+      const earlier = await reviewExample(
+        { history: withPrepared(deallocate), sql: 'EXECUTE "q";' },
+        undefined,
+        legacy,
+      );
+      const here = await reviewExample(
+        { history: withPrepared(), sql: `${deallocate}\n--> statement-breakpoint\nEXECUTE "q";` },
+        undefined,
+        legacy,
+      );
+      expect([earlier, here], deallocate).toEqual([[], []]);
+    }
+  });
+
+  it("is read again from a cached run's parse tree only while the query it executes is as prepared then", async () => {
+    const prepared = (prepare: string) => [...history, `${WIPE}\n--> statement-breakpoint\n${prepare}`, 'EXECUTE "q";'];
+    // First none prepared, then one that calls nothing: each time, the last migration's tree is kept.
+    for (const first of ["SELECT 1;", 'PREPARE "q" AS SELECT 1;']) {
+      const [, warm] = await reviewedWithCache([prepared(first), prepared('PREPARE "q" AS SELECT "wipe"();')]);
+      expect(rulesAndLines(warm ?? []), first).toEqual([
+        ["drop-statement", 1],
+        ["delete-all-rows", 1],
+      ]);
+    }
   });
 });

@@ -12,9 +12,10 @@
  *   one before it: where the next run starts when a migration is appended or the last one is
  *   edited again. States are shared by every history in the cache, so only the chain, never a
  *   position, says which one a state belongs to;
- * - a migration's parse tree by its text, used only while the routines of earlier migrations it
- *   looked up (a call of one reads its body into the tree) are still the ones it found: editing
- *   a routine's body parses again the later migrations that call it;
+ * - a migration's parse tree by its text, used only while the routines and prepared queries of
+ *   earlier migrations it looked up (a call of one reads its body into the tree, an `EXECUTE` its
+ *   query) are still the ones it found: editing a routine's body parses again the later
+ *   migrations that call it;
  * - Drizzle Kit's statements by the differ's input.
  *
  * The findings, Drizzle Kit's statements and the name of the parse trees' pack are written as one
@@ -51,9 +52,16 @@ interface RunRecord {
 
 /**
  * A parse tree, and the earlier migrations' routines it looked up (`[name, digest of its
- * overloads]`); without `earlier`, it was read when there were none (it looked none up).
+ * overloads]`); without `earlier`, it was read when there were none (it looked none up). Likewise
+ * their prepared queries (`[name, the PREPARE's text, or null for none]`).
  */
-type PackedTree = ParsedStatementsJson & { earlier?: [string, string][] };
+type PackedTree = ParsedStatementsJson & { earlier?: [string, string][]; prepared?: [string, string | null][] };
+
+/** What the earlier migrations left that a migration's parse reads: their routines and prepared queries, by name. */
+interface EarlierObjects {
+  routines: ReadonlyMap<string, readonly EarlierRoutine[]>;
+  prepared: ReadonlyMap<string, string>;
+}
 
 type ParsePack = Record<string, PackedTree>;
 
@@ -128,9 +136,10 @@ export class HistoryCache {
 
   /**
    * The migration's parse tree from the last run that parsed the whole history, if its text was in
-   * it and the earlier routines it looked up are still as it found them in `earlier` (the schema's).
+   * it and the earlier routines and prepared queries it looked up are still as it found them in
+   * `earlier` (the schema's).
    */
-  parsed(index: number, earlier: ReadonlyMap<string, readonly EarlierRoutine[]>): ParsedMigration | undefined {
+  parsed(index: number, earlier: EarlierObjects): ParsedMigration | undefined {
     const source = this.#sources[index];
     const key = this.#textKeys[index];
     if (!source || !key) return undefined;
@@ -144,10 +153,13 @@ export class HistoryCache {
     this.#pack ??= this.#cache.read<ParsePack>("parse", this.#packTexts.key) ?? {};
     const tree = this.#pack[key];
     if (!tree) return undefined;
-    const stale = tree.earlier
-      ? tree.earlier.some(([name, digest]) => this.#routinesDigest(earlier.get(name)) !== digest)
-      : earlier.size > 0;
-    if (stale) return undefined;
+    const staleRoutines = tree.earlier
+      ? tree.earlier.some(([name, digest]) => this.#routinesDigest(earlier.routines.get(name)) !== digest)
+      : earlier.routines.size > 0;
+    const stalePrepared = tree.prepared
+      ? tree.prepared.some(([name, text]) => (earlier.prepared.get(name) ?? null) !== text)
+      : earlier.prepared.size > 0;
+    if (staleRoutines || stalePrepared) return undefined;
     this.#trees.set(key, tree);
     return restoreMigration(source.tag, source.file, source.text, tree);
   }
@@ -157,25 +169,32 @@ export class HistoryCache {
     return this.#cache.key("parse", ...this.#textKeys);
   }
 
-  /** Keeps a parse tree for the next run's pack, with what it looked up of `earlier`, the routines it was read with. */
-  keepParsed(index: number, migration: ParsedMigration, earlier: ReadonlyMap<string, readonly EarlierRoutine[]>): void {
+  /**
+   * Keeps a parse tree for the next run's pack, with what it looked up of `earlier`, the routines
+   * and prepared queries it was read with.
+   */
+  keepParsed(index: number, migration: ParsedMigration, earlier: EarlierObjects): void {
     const key = this.#textKeys[index];
     if (!key) return;
     const tree: PackedTree = parsedStatementsJson(migration);
     // With no earlier routines the parse looks nothing up: the tree holds while there are none.
-    if (earlier.size > 0) {
+    if (earlier.routines.size > 0) {
       tree.earlier = [...(migration.earlierLookups ?? [])].map(([name, overloads]) => [
         name,
         this.#routinesDigest(overloads),
       ]);
     }
+    if (earlier.prepared.size > 0) {
+      tree.prepared = [...(migration.earlierPreparedLookups ?? [])].map(([name, text]) => [name, text ?? null]);
+    }
     this.#trees.set(key, tree);
   }
 
-  /** What identifies a name's overloads for a parse tree: each one's signature, text and place; empty for none. */
+  /** What identifies a name's overloads for a parse tree: each one's schema, signature, text and place; empty for none. */
   #routinesDigest(overloads: readonly EarlierRoutine[] = []): string {
     if (overloads.length === 0) return "";
     const parts = overloads.flatMap((routine) => [
+      routine.schema,
       routine.signature,
       routine.text,
       routine.createdIn,

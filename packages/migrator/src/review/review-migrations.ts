@@ -132,7 +132,8 @@ function sourceAt(sources: readonly MigrationSource[], index: number): Migration
 
 /**
  * Parses migrations, taking the parse trees of texts parsed before from the cache. A migration is
- * parsed with the routines of the schema before it (`state`): a call of one reads its body.
+ * parsed with the routines and prepared queries of the schema before it (`state`): a call of one
+ * reads its body, an `EXECUTE` of one its query.
  */
 class CachingParser {
   #loaded = false;
@@ -152,18 +153,22 @@ class CachingParser {
   async parse(sources: readonly MigrationSource[], index: number, state: SchemaState): Promise<ParsedMigration> {
     const { memory, timings } = this;
     const source = sourceAt(sources, index);
-    const earlierRoutines = state.routinesByName();
-    const cached = memory && timings.time("parse trees from cache", () => memory.parsed(index, earlierRoutines));
+    const earlier = { routines: state.routinesByName(), prepared: state.preparedQueries() };
+    const cached = memory && timings.time("parse trees from cache", () => memory.parsed(index, earlier));
     if (cached) {
       timings.count("parse trees from cache");
       return cached;
     }
     await this.load();
     const migration = timings.time("parse", () =>
-      parseMigration(source.tag, source.file, source.text, { followCalls: true, earlierRoutines }),
+      parseMigration(source.tag, source.file, source.text, {
+        followCalls: true,
+        earlierRoutines: earlier.routines,
+        earlierPrepared: earlier.prepared,
+      }),
     );
     timings.count("parsed");
-    memory?.keepParsed(index, migration, earlierRoutines);
+    memory?.keepParsed(index, migration, earlier);
     return migration;
   }
 }
@@ -228,14 +233,18 @@ function reviewOne(
   for (const statement of migration.statements) {
     if (statement.parseError) {
       const rule = ruleById("parse-error");
-      const { message, position } = statement.parseError;
+      const { message, position, inCalledRoutine } = statement.parseError;
       if (rule)
         hits.push({
           rule,
           hit: {
             statement,
             position,
-            message: isStackOverflow(message) ? TOO_DEEP : `PostgreSQL cannot parse this statement: ${message}`,
+            message: inCalledRoutine
+              ? message
+              : isStackOverflow(message)
+                ? TOO_DEEP
+                : `PostgreSQL cannot parse this statement: ${message}`,
           },
         });
     }

@@ -4,10 +4,10 @@
  * types), which are tenant tables, which index and constraint names are taken, and which policies
  * a table has, and which routines exist: their bodies, which a call in a later migration runs
  * (parse-migration.ts reads them at the call), and whether they run SQL the review cannot read (a
- * call of one is a DO block by another name: `dynamic-sql`). Types and other objects are not
- * modelled: no rule needs them. Tables
- * are named by `tableName`: a table of another schema than `public` (`auth.sessions`) is not the
- * `public` table of the same name.
+ * call of one is a DO block by another name: `dynamic-sql`); and the queries prepared and not
+ * deallocated (the runner runs every migration in one session: a later one's `EXECUTE` runs them).
+ * Types and other objects are not modelled: no rule needs them. Tables are named by `tableName`: a
+ * table of another schema than `public` (`auth.sessions`) is not the `public` table of the same name.
  */
 import {
   arrayField,
@@ -21,7 +21,7 @@ import {
 } from "../sql/ast.ts";
 import type { EarlierRoutine } from "../sql/called-routines.ts";
 import { canonicalNode } from "../sql/canonical-sql.ts";
-import { routineDefinition, routineTarget } from "../sql/opaque-routines.ts";
+import { applyRoutineStatement, type RoutineStore } from "../sql/routine-overloads.ts";
 import type { SqlUnit } from "../sql/parse-migration.ts";
 import { queryColumns } from "../sql/query-columns.ts";
 import { type ColumnType, columnType, columnTypeText } from "../sql/type-name.ts";
@@ -99,6 +99,8 @@ export interface SchemaStateJson {
   names: ObjectNamesJson;
   /** By name, each name's overloads. */
   routines?: [string, HistoryRoutine[]][];
+  /** The prepared queries: name, and the `PREPARE` statement's text. */
+  prepared?: [string, string][];
 }
 
 /**
@@ -118,6 +120,8 @@ export class SchemaState {
    * `clone` copies the map alone).
    */
   private routines = new Map<string, readonly HistoryRoutine[]>();
+  /** The session's prepared queries: name, and the `PREPARE` statement's text. */
+  private prepared = new Map<string, string>();
 
   /** An independent copy: changing either leaves the other as it was. */
   clone(): SchemaState {
@@ -126,6 +130,7 @@ export class SchemaState {
     this.owned = new WeakSet();
     copy.names = this.names.clone();
     copy.routines = new Map(this.routines);
+    copy.prepared = new Map(this.prepared);
     return copy;
   }
 
@@ -147,6 +152,7 @@ export class SchemaState {
       ...(this.routines.size > 0
         ? { routines: [...this.routines].map(([name, overloads]) => [name, [...overloads]]) }
         : {}),
+      ...(this.prepared.size > 0 ? { prepared: [...this.prepared] } : {}),
     };
   }
 
@@ -158,6 +164,7 @@ export class SchemaState {
     }
     state.names = ObjectNames.fromJSON(json.names);
     state.routines = new Map(json.routines ?? []);
+    state.prepared = new Map(json.prepared ?? []);
     return state;
   }
 
@@ -247,7 +254,7 @@ export class SchemaState {
     return this.tables.get(table)?.policies ?? [];
   }
 
-  /** The routine called `name` (any overload) whose body runs SQL the review cannot read, if one exists here. */
+  /** The routine called `name` (any overload, in any schema) whose body runs SQL the review cannot read, if one exists here. */
   opaqueRoutine(name: string): HistoryRoutine | undefined {
     return this.routines.get(name)?.find((routine) => routine.opaque.length > 0);
   }
@@ -260,14 +267,33 @@ export class SchemaState {
     return this.routines;
   }
 
+  /**
+   * The queries prepared at this point and not deallocated, by name: the `PREPARE` statement's text
+   * (this state's own map), what a later migration's `EXECUTE` runs: parse-migration.ts's `earlierPrepared`.
+   */
+  preparedQueries(): ReadonlyMap<string, string> {
+    return this.prepared;
+  }
+
   /** The index and constraint names taken at this point. */
   objectNames(): ObjectNames {
     return this.names;
   }
 
+  /** The routines as routine-overloads.ts changes them. */
+  private readonly routineStore: RoutineStore<HistoryRoutine> = {
+    overloads: (name) => this.routines.get(name) ?? [],
+    replace: (name, overloads) => {
+      if (overloads.length > 0) this.routines.set(name, overloads);
+      else this.routines.delete(name);
+    },
+  };
+
   /** Applies one statement's effect on the schema. Statements it does not model change nothing. */
   apply(unit: SqlUnit, origin: Origin): void {
     const { node } = unit;
+    const created = { text: unit.text, createdIn: origin.file, line: origin.position.line };
+    if (applyRoutineStatement(this.routineStore, unit, (routine) => ({ ...routine, ...created }))) return;
     const move = tableMove(unit.type, node);
     if (move) return this.moveTable(move);
     switch (unit.type) {
@@ -301,31 +327,18 @@ export class SchemaState {
       }
       case "DropStmt":
         return this.drop(node);
-      case "CreateFunctionStmt": {
-        const routine = routineDefinition(unit);
-        if (!routine) return;
-        const { file: createdIn, position } = origin;
-        return this.addRoutine({ ...routine, text: unit.text, createdIn, line: position.line });
+      case "PrepareStmt": {
+        const name = stringField(node, "name");
+        if (name !== undefined) this.prepared.set(name, unit.text);
+        return;
+      }
+      case "DeallocateStmt": {
+        const name = stringField(node, "name");
+        if (name !== undefined) this.prepared.delete(name);
+        else if (node["isall"] === true) this.prepared.clear();
+        return;
       }
     }
-  }
-
-  /** Adds a routine, in place of the overload of the same signature (CREATE OR REPLACE). */
-  private addRoutine(routine: HistoryRoutine): void {
-    const others = (this.routines.get(routine.name) ?? []).filter((other) => other.signature !== routine.signature);
-    this.routines.set(routine.name, [...others, routine]);
-  }
-
-  /** Takes out the routines a DROP or RENAME names (one overload, or every overload of the name) and returns them. */
-  private takeRoutines(object: unknown): HistoryRoutine[] {
-    const target = routineTarget(object);
-    const overloads = target && this.routines.get(target.name);
-    if (!target || !overloads) return [];
-    const named = (routine: HistoryRoutine) => target.signature === undefined || routine.signature === target.signature;
-    const rest = overloads.filter((routine) => !named(routine));
-    if (rest.length > 0) this.routines.set(target.name, rest);
-    else this.routines.delete(target.name);
-    return overloads.filter(named);
   }
 
   private createTable(node: AstObject, origin: Origin): void {
@@ -503,11 +516,6 @@ export class SchemaState {
       this.names.renameConstraint(qualified, oldName, newName);
     } else if (type === "OBJECT_POLICY") {
       this.changePolicy(table, oldName, (policy) => ({ ...policy, name: newName, origin }));
-    } else if (type === "OBJECT_FUNCTION" || type === "OBJECT_PROCEDURE" || type === "OBJECT_ROUTINE") {
-      for (const routine of this.takeRoutines(node["object"])) {
-        const signature = `${newName}${routine.signature.slice(routine.name.length)}`;
-        this.addRoutine({ ...routine, name: newName, signature });
-      }
     }
   }
 
@@ -552,9 +560,7 @@ export class SchemaState {
         this.tables.delete(tableNameOfList(names));
         this.names.dropTable(names);
       } else if (type === "OBJECT_INDEX") this.names.dropIndex(names);
-      else if (type === "OBJECT_FUNCTION" || type === "OBJECT_PROCEDURE" || type === "OBJECT_ROUTINE") {
-        this.takeRoutines(object);
-      } else if (type === "OBJECT_POLICY") {
+      else if (type === "OBJECT_POLICY") {
         const table = this.mutableTable(tableNameOfList(names.slice(0, -1)));
         if (table) table.policies = table.policies.filter((policy) => policy.name !== name);
       }

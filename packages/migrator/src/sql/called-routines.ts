@@ -4,7 +4,8 @@
  * block, `CALL p()`), not when it is created: parse-migration.ts reads the body of each one called
  * into statements (units) of the calling statement. A routine never called in the migration (a
  * trigger function, a helper for the application) adds nothing. The routines earlier migrations
- * created (the replayed schema's) are called the same way: the migration starts with them.
+ * created (the replayed schema's) are called the same way: the migration starts with them, and with
+ * the queries they prepared (the runner runs every migration in one session).
  */
 import {
   type AstObject,
@@ -17,17 +18,18 @@ import {
   stringField,
   unwrap,
 } from "./ast.ts";
-import { routineDefinition, routineLanguage, routineTarget } from "./opaque-routines.ts";
+import { routineLanguage } from "./opaque-routines.ts";
+import { applyRoutineStatement, type RoutineIdentity, type RoutineStore } from "./routine-overloads.ts";
 import type { BlockGuards, SqlUnit } from "./sql-unit.ts";
 import { pgQuery } from "./pg-query.ts";
 import { type PlpgsqlStatement, walkPlpgsql } from "./plpgsql-walk.ts";
-import { sqlTokens } from "./tokens.ts";
+import { type SqlToken, sqlTokens } from "./tokens.ts";
 
-/** One overload of a routine a call may run: one the migration created, or one an earlier migration did. */
-export interface CreatedRoutine {
-  name: string;
-  /** Its name and argument types (`f(pg_catalog.int4)`): a later `CREATE OR REPLACE` of it replaces it. */
-  signature: string;
+/**
+ * One overload of a routine a call may run: one the migration created, or one an earlier migration
+ * did. Its schema and signature (`f(int4)`) identify it: a later `CREATE OR REPLACE` of them replaces it.
+ */
+export interface CreatedRoutine extends RoutineIdentity {
   /**
    * Its `CREATE FUNCTION`/`CREATE PROCEDURE` statement: the text, and the tree when this migration
    * parsed it (an earlier migration's routine is kept as text, and parsed when it is called).
@@ -41,10 +43,7 @@ export interface CreatedRoutine {
  * A routine an earlier migration created, as the replayed schema keeps it (the last `CREATE OR
  * REPLACE` of its signature, under its last name): a call in a later migration runs its body.
  */
-export interface EarlierRoutine {
-  name: string;
-  /** As {@link CreatedRoutine}'s. */
-  signature: string;
+export interface EarlierRoutine extends RoutineIdentity {
   /** Its `CREATE FUNCTION`/`CREATE PROCEDURE` statement. */
   text: string;
   /** The migration file of that statement… */
@@ -74,58 +73,67 @@ const CALLING_STATEMENTS = new Set([
   "CopyStmt",
 ]);
 
-/** The `DROP` and `ALTER … RENAME` kinds that name a routine. */
-const ROUTINE_OBJECTS = new Set(["OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE"]);
+/**
+ * A routine a statement calls: its name, and the schema the call names (`s.f()`); a call without
+ * one may run any schema's routine of the name (the review does not follow `search_path`).
+ */
+export interface CalledRoutine {
+  schema?: string;
+  name: string;
+}
 
 /**
  * The routines a migration can call so far, by name: those earlier migrations created (`earlier`)
- * as this one has replaced, renamed or dropped them, and those it created; and the queries it has
- * prepared.
+ * as this one has replaced, renamed or dropped them, and those it created; and the queries it can
+ * execute: those earlier migrations prepared (`earlierPrepared`, by name, the `PREPARE`'s text) and
+ * it has not deallocated, and those it prepared.
  */
 export class CreatedRoutines {
   /** The names this migration has looked up or changed, with their overloads as they stand now. */
-  readonly #byName = new Map<string, CreatedRoutine[]>();
-  /** `PREPARE name AS query`: what `EXECUTE name` runs. */
-  readonly #prepared = new Map<string, AstObject>();
+  readonly #byName = new Map<string, readonly CreatedRoutine[]>();
+  /** `PREPARE name AS query`: what `EXECUTE name` runs (undefined once deallocated, or for no such query). */
+  readonly #prepared = new Map<string, AstObject | undefined>();
+  /** Whether a `DEALLOCATE ALL` has run: no earlier migration's prepared query is left. */
+  #deallocatedAll = false;
   readonly #earlier: ReadonlyMap<string, readonly EarlierRoutine[]>;
+  readonly #earlierPrepared: ReadonlyMap<string, string>;
+  readonly #store: RoutineStore<CreatedRoutine> = {
+    overloads: (name) => this.#overloads(name),
+    replace: (name, overloads) => this.#byName.set(name, overloads),
+  };
   /**
    * The earlier migrations' routines looked up so far, by name, as found (none for a name they did
    * not create): beside the migration's text, what its units depend on.
    */
   readonly consulted = new Map<string, readonly EarlierRoutine[]>();
+  /** Likewise, the earlier migrations' prepared queries looked up, by name: the `PREPARE`'s text, or undefined for none. */
+  readonly consultedPrepared = new Map<string, string | undefined>();
 
-  constructor(earlier: ReadonlyMap<string, readonly EarlierRoutine[]> = new Map()) {
+  constructor(
+    earlier: ReadonlyMap<string, readonly EarlierRoutine[]> = new Map(),
+    earlierPrepared: ReadonlyMap<string, string> = new Map(),
+  ) {
     this.#earlier = earlier;
+    this.#earlierPrepared = earlierPrepared;
   }
 
   /**
-   * Takes in what a statement does to the migration's routines (creates or replaces one, drops
-   * or renames some) and to its prepared queries (`PREPARE`, `DEALLOCATE`).
+   * Takes in what a statement does to the migration's routines (creates or replaces one, drops,
+   * renames or moves some: routine-overloads.ts) and to its prepared queries (`PREPARE`, `DEALLOCATE`).
    */
   record(unit: SqlUnit): void {
-    const definition = routineDefinition(unit);
-    if (definition) {
-      const { name, signature } = definition;
-      this.#add({ name, signature, create: unit });
-      return;
-    }
-    const kind = stringField(unit.node, unit.type === "RenameStmt" ? "renameType" : "removeType") ?? "";
-    if (unit.type === "DropStmt" && ROUTINE_OBJECTS.has(kind)) {
-      for (const object of arrayField(unit.node, "objects")) this.#take(routineTarget(object));
-    } else if (unit.type === "RenameStmt" && ROUTINE_OBJECTS.has(kind)) {
-      // ALTER … SET SCHEMA changes nothing here: calls are matched by name.
-      const name = stringField(unit.node, "newname");
-      if (name === undefined) return;
-      for (const routine of this.#take(routineTarget(unit.node["object"])))
-        this.#add({ ...routine, name, signature: name + routine.signature.slice(routine.name.length) });
-    } else if (unit.type === "PrepareStmt") {
+    if (applyRoutineStatement(this.#store, unit, (routine) => ({ ...routine, create: unit }))) return;
+    if (unit.type === "PrepareStmt") {
       const name = stringField(unit.node, "name");
       const query = objectField(unit.node, "query");
       if (name !== undefined && query) this.#prepared.set(name, query);
     } else if (unit.type === "DeallocateStmt") {
       const name = stringField(unit.node, "name");
-      if (name === undefined) this.#prepared.clear();
-      else this.#prepared.delete(name);
+      if (name !== undefined) this.#prepared.set(name, undefined);
+      else if (unit.node["isall"] === true) {
+        this.#prepared.clear();
+        this.#deallocatedAll = true;
+      }
     }
   }
 
@@ -137,6 +145,7 @@ export class CreatedRoutines {
     this.consulted.set(name, earlier);
     if (earlier.length === 0) return [];
     const overloads = earlier.map((routine): CreatedRoutine => ({
+      schema: routine.schema,
       name: routine.name,
       signature: routine.signature,
       create: routine,
@@ -146,22 +155,14 @@ export class CreatedRoutines {
     return overloads;
   }
 
-  /** Adds a routine, in place of the overload of the same signature. */
-  #add(routine: CreatedRoutine): void {
-    const others = this.#overloads(routine.name).filter((other) => other.signature !== routine.signature);
-    this.#byName.set(routine.name, [...others, routine]);
-  }
-
-  /** Takes out the overloads a `DROP` or `RENAME` names (every one of the name without arguments) and returns them. */
-  #take(target: { name: string; signature?: string } | undefined): CreatedRoutine[] {
-    const overloads = target && this.#overloads(target.name);
-    if (!target || !overloads || overloads.length === 0) return [];
-    const named = (routine: CreatedRoutine) => target.signature === undefined || routine.signature === target.signature;
-    this.#byName.set(
-      target.name,
-      overloads.filter((routine) => !named(routine)),
-    );
-    return overloads.filter(named);
+  /** The query `EXECUTE name` runs now: the migration's own `PREPARE`, else an earlier migration's (looked up once). */
+  #preparedQuery(name: string): AstObject | undefined {
+    if (this.#prepared.has(name) || this.#deallocatedAll) return this.#prepared.get(name);
+    const text = this.#earlierPrepared.get(name);
+    this.consultedPrepared.set(name, text);
+    const query = text === undefined ? undefined : preparedQuery(text);
+    this.#prepared.set(name, query);
+    return query;
   }
 
   /** Whether an earlier migration or this one has created a routine so far (else no statement calls one). */
@@ -169,27 +170,50 @@ export class CreatedRoutines {
     return this.#earlier.size > 0 || this.#byName.size > 0;
   }
 
-  /** Every overload of `name` there is so far: a call is matched by name, so all of them rather than a guess. */
-  named(name: string): readonly CreatedRoutine[] {
-    return this.#overloads(name);
+  /**
+   * Every overload a call may run: of its schema when it names one, else of every schema (a call
+   * is matched by name, so all of them rather than a guess).
+   */
+  named(call: CalledRoutine): readonly CreatedRoutine[] {
+    const overloads = this.#overloads(call.name);
+    return call.schema === undefined ? overloads : overloads.filter((routine) => routine.schema === call.schema);
   }
 
-  /** The names (without schema) of the routines a statement calls as it runs; none for most DDL statements. */
-  calledBy(unit: Pick<SqlUnit, "type" | "node">): string[] {
-    const calls = runExpressions(unit, this.#prepared).flatMap((value) => findNodes(value, "FuncCall"));
+  /** The routines a statement calls as it runs, each once; none for most DDL statements. */
+  calledBy(unit: Pick<SqlUnit, "type" | "node">): CalledRoutine[] {
+    const calls = runExpressions(unit, (name) => this.#preparedQuery(name)).flatMap((value) =>
+      findNodes(value, "FuncCall"),
+    );
     const bodies = calls.map(({ body }) => body);
     const call = unit.type === "CallStmt" ? objectField(unit.node, "funccall") : undefined;
     if (call) bodies.push(call);
-    return [...new Set(bodies.flatMap((body) => nameList(body["funcname"]).slice(-1)))];
+    const called = new Map<string, CalledRoutine>();
+    for (const body of bodies) {
+      const names = nameList(body["funcname"]);
+      const name = names.at(-1);
+      const schema = names.at(-2);
+      if (name !== undefined)
+        called.set(JSON.stringify([schema, name]), schema === undefined ? { name } : { schema, name });
+    }
+    return [...called.values()];
   }
 }
 
+/** The query of a `PREPARE name AS query` statement's text (PostgreSQL ran it: it parses). */
+function preparedQuery(text: string): AstObject | undefined {
+  const statement = unwrap(pgQuery().parseSync(text).stmts?.[0]?.stmt);
+  return statement?.type === "PrepareStmt" ? objectField(statement.body, "query") : undefined;
+}
+
 /** What of a statement runs as it runs, for the calls in it: see {@link CALLING_STATEMENTS}. */
-function runExpressions(unit: Pick<SqlUnit, "type" | "node">, prepared: ReadonlyMap<string, AstObject>): unknown[] {
+function runExpressions(
+  unit: Pick<SqlUnit, "type" | "node">,
+  prepared: (name: string) => AstObject | undefined,
+): unknown[] {
   if (CALLING_STATEMENTS.has(unit.type)) return [unit.node];
   if (unit.type === "ExplainStmt")
     return optionOn(arrayField(unit.node, "options"), "analyze") ? [unit.node["query"]] : [];
-  if (unit.type === "ExecuteStmt") return [prepared.get(stringField(unit.node, "name") ?? ""), unit.node["params"]];
+  if (unit.type === "ExecuteStmt") return [prepared(stringField(unit.node, "name") ?? ""), unit.node["params"]];
   if (unit.type === "AlterTableStmt") return arrayField(unit.node, "cmds").flatMap(rowExpressions);
   return [];
 }
@@ -222,20 +246,36 @@ function validatedExpression(constraint: AstObject | undefined, kinds: string[])
 const IN_BODY: BlockGuards = { inDoBlock: true, handles: [], conditional: false };
 
 /**
+ * A statement of a SQL-standard body (`RETURN …`, `BEGIN ATOMIC … END`), as PostgreSQL parsed it
+ * with the `CREATE`: its tree, and its text where the body's tokens give it (else the body's).
+ */
+interface ParsedBodyStatement {
+  kind: "parsed";
+  type: string;
+  node: AstObject;
+  text: string;
+  guards: BlockGuards;
+}
+
+/** One statement a routine's body runs: as PL/pgSQL's walk (or a string body's text) gives it, or parsed. */
+export type BodyStatement = PlpgsqlStatement | ParsedBodyStatement;
+
+/**
  * Each routine's body, read once (its `CREATE` statement is the key, which a rename keeps): once per
  * migration for the migration's own, once per run for an earlier one's (the replayed schema keeps it).
  */
-const bodies = new WeakMap<CreatedRoutine["create"], PlpgsqlStatement[]>();
+const bodies = new WeakMap<CreatedRoutine["create"], BodyStatement[]>();
 
 /**
  * What a routine's body runs, with `guards` (those of the call) around it: a PL/pgSQL body's
- * statements and expressions, as a DO block's are read; a `LANGUAGE sql` body (`AS $$ … $$` or
- * `BEGIN ATOMIC … END`) as one piece of SQL. Nothing for a body the parsers reject (PostgreSQL
- * refuses its `CREATE` then) or in another language. Throws the `RangeError` of a body nested
- * deeper than the parser's stack, or read so deep in a chain of calls that the stack runs out:
- * the calling statement cannot be reviewed then (parse-error), which is not a body that does nothing.
+ * statements and expressions, as a DO block's are read; a `LANGUAGE sql` body as one piece of SQL
+ * (`AS $$ … $$`) or as PostgreSQL parsed it (`RETURN …`, `BEGIN ATOMIC … END`). Nothing for a body
+ * in another language. Throws what the parsers throw for a body they reject: the calling
+ * statement cannot be reviewed then (parse-error), which is not a body that does nothing; the
+ * `RangeError` of a body nested deeper than the parser's stack, or read so deep in a chain of
+ * calls that the stack runs out, likewise.
  */
-export function routineBody(routine: CreatedRoutine, guards: BlockGuards): PlpgsqlStatement[] {
+export function routineBody(routine: CreatedRoutine, guards: BlockGuards): BodyStatement[] {
   let body = bodies.get(routine.create);
   if (!body) {
     body = readBody(routine.create);
@@ -252,32 +292,20 @@ export function routineBody(routine: CreatedRoutine, guards: BlockGuards): Plpgs
 }
 
 /** The statements of a routine's body under {@link IN_BODY} guards; see {@link routineBody}. */
-function readBody({ text, node = createNode(text) }: CreatedRoutine["create"]): PlpgsqlStatement[] {
-  if (!node) return [];
+function readBody({ text, node = createNode(text) }: CreatedRoutine["create"]): BodyStatement[] {
   const language = routineLanguage(node);
-  if (language === "plpgsql") {
-    try {
-      return walkPlpgsql(pgQuery().parsePlPgSQLSync(text), IN_BODY).statements;
-    } catch (error) {
-      if (error instanceof RangeError) throw error;
-      return [];
-    }
-  }
-  if (language !== "sql" && node["sql_body"] === undefined) return [];
-  const query = node["sql_body"] === undefined ? stringBody(node) : atomicBody(text);
+  if (language === "plpgsql") return walkPlpgsql(pgQuery().parsePlPgSQLSync(text), IN_BODY).statements;
+  if (node["sql_body"] !== undefined) return standardBody(text, node["sql_body"]);
+  if (language !== "sql") return [];
+  const query = stringBody(node);
   return query === undefined ? [] : [{ kind: "sql", query, parseMode: 0, guards: IN_BODY }];
 }
 
 /** The tree of a routine's `CREATE` statement kept as text (PostgreSQL ran it: it parses, unless too deep). */
-function createNode(text: string): AstObject | undefined {
-  let statement;
-  try {
-    statement = unwrap(pgQuery().parseSync(text).stmts?.[0]?.stmt);
-  } catch (error) {
-    if (error instanceof RangeError) throw error;
-    return undefined;
-  }
-  return statement?.type === "CreateFunctionStmt" ? statement.body : undefined;
+function createNode(text: string): AstObject {
+  const statement = unwrap(pgQuery().parseSync(text).stmts?.[0]?.stmt);
+  if (statement?.type !== "CreateFunctionStmt") throw new Error("its CREATE statement is not a CREATE FUNCTION");
+  return statement.body;
 }
 
 /** The body of `AS '…'` / `AS $$ … $$`. */
@@ -289,17 +317,59 @@ function stringBody(node: AstObject): string | undefined {
   return stringField(nodeOf(body, "String"), "sval");
 }
 
-/** The statements between `BEGIN ATOMIC` and the `END` that closes a routine's text. */
-function atomicBody(text: string): string | undefined {
-  let tokens;
+/**
+ * The statements of a SQL-standard body from its tree (`sql_body`): `RETURN expression` alone, or
+ * each statement of `BEGIN ATOMIC … END`, a `RETURN` in it included. A `RETURN` runs its
+ * expression as `SELECT expression` does.
+ */
+function standardBody(text: string, sqlBody: unknown): ParsedBodyStatement[] {
+  const returned = nodeOf(sqlBody, "ReturnStmt");
+  const statements = returned
+    ? [{ type: "ReturnStmt", body: returned }]
+    : arrayField(nodeOf(arrayField(nodeOf(sqlBody, "List"), "items")[0], "List"), "items").flatMap(
+        (item) => unwrap(item) ?? [],
+      );
+  const texts = standardBodyTexts(text, returned !== undefined, statements.length);
+  return statements.map(({ type, body }, i) => ({
+    kind: "parsed",
+    ...(type === "ReturnStmt"
+      ? { type: "SelectStmt", node: { targetList: [{ ResTarget: { val: body["returnval"] } }] } }
+      : { type, node: body }),
+    text: texts[i] ?? text,
+    guards: IN_BODY,
+  }));
+}
+
+/**
+ * The texts of a SQL-standard body's `count` statements, as its tokens split them: after the last
+ * top-level `RETURN` (`returnOnly`), else between `BEGIN ATOMIC` and the last `END` at each
+ * top-level `;`. None when they do not split into `count` (the texts are only shown: the trees are read).
+ */
+function standardBodyTexts(text: string, returnOnly: boolean, count: number): string[] {
+  let tokens: SqlToken[];
   try {
     tokens = sqlTokens(text).filter((token) => !token.comment);
   } catch {
-    return undefined;
+    return [];
   }
-  const begin = tokens.findIndex((token, i) => token.keyword === "BEGIN" && tokens[i + 1]?.keyword === "ATOMIC");
-  const atomic = tokens[begin + 1];
-  const end = tokens.at(-1);
-  if (begin < 0 || !atomic || end?.keyword !== "END") return undefined;
-  return text.slice(atomic.end, end.start);
+  const pieces: SqlToken[][] = [[]];
+  let depth = 0;
+  for (const token of tokens) {
+    if (token.text === "(") depth++;
+    else if (token.text === ")") depth--;
+    if (depth === 0 && token.text === ";") pieces.push([]);
+    else pieces.at(-1)?.push(token);
+  }
+  const [all = []] = pieces;
+  const piece = (from: SqlToken[]) => (from.length === 0 ? "" : text.slice(from[0]?.start, from.at(-1)?.end));
+  if (returnOnly) {
+    const at = all.findLastIndex((token) => token.keyword === "RETURN");
+    return at < 0 ? [] : [piece(all.slice(at))];
+  }
+  const begin = all.findIndex((token, i) => token.keyword === "BEGIN" && all[i + 1]?.keyword === "ATOMIC");
+  if (begin < 0) return [];
+  const body = [all.slice(begin + 2), ...pieces.slice(1)].filter((statement) => statement.length > 0);
+  if (body.at(-1)?.at(-1)?.keyword === "END") body.push(body.pop()?.slice(0, -1) ?? []);
+  const statements = body.map(piece).filter((statement) => statement !== "");
+  return statements.length === count ? statements : [];
 }

@@ -11,7 +11,14 @@ import { arrayField, nodeOf, stringField, unwrap } from "./ast.ts";
 import { charOffsets, syntaxErrorOffset } from "./text-offsets.ts";
 import { leadingComments, LINE_BREAK } from "./comments.ts";
 import { errorMessage } from "../errors/error-message.ts";
-import { type CreatedRoutine, CreatedRoutines, type EarlierRoutine, routineBody } from "./called-routines.ts";
+import {
+  type BodyStatement,
+  type CalledRoutine,
+  type CreatedRoutine,
+  CreatedRoutines,
+  type EarlierRoutine,
+  routineBody,
+} from "./called-routines.ts";
 import { DoBlockText } from "./do-block-text.ts";
 import { parsableText } from "./plpgsql-body.ts";
 import { PERFORM_QUERY_PREFIX, type PlpgsqlStatement, walkPlpgsql } from "./plpgsql-walk.ts";
@@ -31,8 +38,16 @@ export interface ReviewStatement extends MigrationStatement {
   leadingComments: string[];
   /** The statements it holds (several for a DO block with several inner statements). */
   units: SqlUnit[];
-  /** Set when PostgreSQL's parser rejects the chunk. */
-  parseError?: { message: string; position: Position };
+  /** Set when PostgreSQL's parser rejects the chunk, or the review cannot read what a routine it calls runs. */
+  parseError?: {
+    message: string;
+    position: Position;
+    /**
+     * Set when the chunk parses but a routine it calls cannot be read (a body the review's
+     * parser rejects, a chain of calls deeper than its stack): `message` is the review's, naming it.
+     */
+    inCalledRoutine?: true;
+  };
 }
 
 /** A migration file ready for review. */
@@ -53,6 +68,8 @@ export interface ParsedMigration {
    * for later runs is valid while the earlier migrations still leave these routines so.
    */
   earlierLookups?: ReadonlyMap<string, readonly EarlierRoutine[]>;
+  /** Likewise, given `earlierPrepared`: the prepared queries it looked up, by name (the `PREPARE`'s text, or undefined for none). */
+  earlierPreparedLookups?: ReadonlyMap<string, string | undefined>;
 }
 
 export { loadParser } from "./pg-query.ts";
@@ -70,6 +87,11 @@ export interface ParseOptions {
    * before this migration). A call of one reads its body as a call of the migration's own does.
    */
   earlierRoutines?: ReadonlyMap<string, readonly EarlierRoutine[]>;
+  /**
+   * With `followCalls`: the queries earlier migrations prepared and left (the runner runs them in
+   * one session), by name: the `PREPARE` statement's text. An `EXECUTE` of one runs its calls.
+   */
+  earlierPrepared?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -79,7 +101,9 @@ export interface ParseOptions {
 export function parseMigration(tag: string, file: string, text: string, options: ParseOptions = {}): ParsedMigration {
   const positionAt = positionFinder(text);
   const statements: ReviewStatement[] = [];
-  const context: ParseContext = options.followCalls ? { routines: new CreatedRoutines(options.earlierRoutines) } : {};
+  const context: ParseContext = options.followCalls
+    ? { routines: new CreatedRoutines(options.earlierRoutines, options.earlierPrepared) }
+    : {};
   let cursor = 0;
   for (const chunk of splitStatements(text)) {
     const found = text.indexOf(chunk.sql, cursor);
@@ -96,6 +120,8 @@ export function parseMigration(tag: string, file: string, text: string, options:
     positionAt,
   };
   if (options.earlierRoutines && context.routines) migration.earlierLookups = context.routines.consulted;
+  if (options.earlierPrepared && context.routines)
+    migration.earlierPreparedLookups = context.routines.consultedPrepared;
   return migration;
 }
 
@@ -170,6 +196,11 @@ function parseStatement(
   try {
     statement.units = parseUnits(chunk.sql, offset, TOP_LEVEL, context);
   } catch (error) {
+    if (error instanceof CallNotRead) {
+      const message = error.describe();
+      statement.parseError = { message, position: positionAt(error.call.offset), inCalledRoutine: true };
+      return statement;
+    }
     const at = error instanceof SqlSyntaxError ? error.offset : offset + codeStart;
     statement.parseError = { message: errorMessage(error), position: positionAt(at) };
   }
@@ -192,6 +223,42 @@ class SqlSyntaxError extends Error {
 }
 
 /**
+ * A statement calls a routine whose body the review cannot read: its parser rejects a statement of
+ * it (`cause`), or its stack ran out (a `RangeError`) in a chain of calls, which `call` ends.
+ */
+class CallNotRead extends Error {
+  override name = "CallNotRead";
+
+  constructor(
+    readonly call: RoutineCall,
+    override readonly cause: unknown,
+  ) {
+    super(errorMessage(cause));
+  }
+
+  /** What the review reports: the routine whose body it cannot read, or the start of the chain too deep to follow. */
+  describe(): string {
+    const chain: RoutineCall[] = [];
+    for (let call: RoutineCall | undefined = this.call; call; call = call.caller) chain.push(call);
+    chain.reverse();
+    const body = `the body of "${this.call.routine}"${this.call.createdIn === undefined ? "" : ` from ${this.call.createdIn}`}`;
+    if (!(this.cause instanceof RangeError))
+      return `the review cannot read this statement: its parser rejects ${body}, which the statement runs: ${this.message}`;
+    if (chain.length === 1)
+      return `the review cannot read this statement: ${body}, which it runs, nests deeper than the review's stack (PostgreSQL may still run it)`;
+    const start = chain.slice(0, CHAIN_SHOWN).map((call) => `"${call.routine}"`);
+    if (chain.length > CHAIN_SHOWN) start.push("…");
+    return (
+      `the review cannot read this statement: the chain of routine calls it makes (${start.join(" → ")}) runs ` +
+      `deeper than the review's stack (it ran out ${chain.length} calls deep; PostgreSQL may still run it)`
+    );
+  }
+}
+
+/** How many routines of a chain of calls too deep to follow the review names. */
+const CHAIN_SHOWN = 3;
+
+/**
  * What parsing carries from statement to statement: the routines created so far (when calls are
  * followed), and the call being read.
  */
@@ -209,6 +276,8 @@ interface RoutineCall {
   routine: string;
   /** For an earlier migration's routine: where its `CREATE` is (`file:line`). */
   createdIn?: string;
+  /** The call in whose routine's body this call is: none for the calling statement's own. */
+  caller?: RoutineCall;
   /**
    * The routines read for this call so far: each once, so that a routine calling itself, two
    * calling each other, or one called twice by the same statement are read once.
@@ -328,13 +397,13 @@ function doBlockUnits(
 }
 
 /**
- * The names of the routines a statement calls, when calls are followed and the migration or an
+ * The routines a statement calls, when calls are followed and the migration or an
  * earlier one has created any. A statement of its own whose tree nests too deep to walk calls none that the
  * review can see: the rules, walking it too, report it (parse-error). Inside a called routine's
  * body the stack may have run out in the chain of calls instead: the `RangeError` fails the
  * calling statement (parse-error), rather than leaving the rest of the chain unread.
  */
-function callsIn(unit: Pick<SqlUnit, "type" | "node">, context: ParseContext): string[] {
+function callsIn(unit: Pick<SqlUnit, "type" | "node">, context: ParseContext): CalledRoutine[] {
   if (!context.routines?.any) return [];
   try {
     return context.routines.calledBy(unit);
@@ -345,49 +414,71 @@ function callsIn(unit: Pick<SqlUnit, "type" | "node">, context: ParseContext): s
 }
 
 /**
- * The statements of the routines named `names` that the migration or an earlier one created (every
- * overload), run by a call at `offset` under `guards`; each routine read once per call (recursion
- * ends there).
+ * The statements of the routines `calls` may run that the migration or an earlier one created
+ * (every overload), run by a call at `offset` under `guards`; each routine read once per call
+ * (recursion ends there). A body the review cannot read fails the calling statement (`CallNotRead`).
  */
-function calledUnits(names: string[], offset: number, guards: BlockGuards, context: ParseContext): SqlUnit[] {
+function calledUnits(calls: CalledRoutine[], offset: number, guards: BlockGuards, context: ParseContext): SqlUnit[] {
   const { routines } = context;
   const units: SqlUnit[] = [];
   const read = context.call?.read ?? new Set<CreatedRoutine>();
-  for (const routine of names.flatMap((name) => routines?.named(name) ?? [])) {
+  for (const routine of calls.flatMap((called) => routines?.named(called) ?? [])) {
     if (read.has(routine)) continue;
     read.add(routine);
     const call: RoutineCall = {
       offset: context.call?.offset ?? offset,
       routine: routine.name,
       ...(routine.createdIn === undefined ? {} : { createdIn: routine.createdIn }),
+      ...(context.call ? { caller: context.call } : {}),
       read,
     };
-    for (const statement of routineBody(routine, { ...guards, inDoBlock: true })) {
-      units.push(...bodyStatementUnits(statement, { routines, call }));
+    try {
+      for (const statement of routineBody(routine, { ...guards, inDoBlock: true })) {
+        units.push(...bodyStatementUnits(statement, { routines, call }));
+      }
+    } catch (error) {
+      // The innermost routine names what could not be read (the end of a chain too deep).
+      if (error instanceof CallNotRead) throw error;
+      throw new CallNotRead(call, error);
     }
   }
   return units;
 }
 
 /**
- * The units of one statement of a called routine's body. One the parser rejects is left out:
- * PostgreSQL checks a body when it creates the routine, so the migration fails there.
+ * The units of one statement of a called routine's body: parsed (a SQL-standard body's, read from
+ * its tree), or parsed here. Throws what the parser throws for one it rejects: PostgreSQL checked
+ * the body when it created the routine (unless `check_function_bodies` was off), so what the
+ * review's parser rejects the review cannot see, which is not a statement doing nothing.
  */
-function bodyStatementUnits(statement: PlpgsqlStatement, context: ParseContext & { call: RoutineCall }): SqlUnit[] {
-  if (statement.kind === "expression") return expressionCalls(statement, context.call.offset, context);
-  try {
+function bodyStatementUnits(statement: BodyStatement, context: ParseContext & { call: RoutineCall }): SqlUnit[] {
+  const { call } = context;
+  if (statement.kind !== "parsed") {
+    if (statement.kind === "expression") return expressionCalls(statement, call.offset, context);
     return parseUnits(statement.query, 0, statement.guards, context);
-  } catch (error) {
-    if (error instanceof RangeError) throw error;
-    return [];
   }
+  const unit: SqlUnit = {
+    type: statement.type,
+    node: statement.node,
+    text: statement.text,
+    offset: call.offset,
+    source: "",
+    sourceOffset: call.offset,
+    guards: statement.guards,
+    routine: call.routine,
+    ...(call.createdIn === undefined ? {} : { routineCreatedIn: call.createdIn }),
+  };
+  const units = [unit, ...calledUnits(callsIn(unit, context), call.offset, statement.guards, context)];
+  context.routines?.record(unit);
+  return units;
 }
 
 /**
  * The statements of the routines a PL/pgSQL expression other than a statement calls (`v :=
  * wipe()`, `IF wipe() THEN`, `CALL p()`, a loop's query), placed at `offset`: the expression is
- * not a unit itself. An expression the parser rejects calls nothing the review can see; one nested
- * deeper than its stack fails the statement (parse-error).
+ * not a unit itself. In a DO block, an expression the parser rejects calls nothing the review can
+ * see (PostgreSQL rejects the block before it runs any of it); in a called routine's body it fails
+ * the call, as a statement does. One nested deeper than the stack fails the statement (parse-error).
  */
 function expressionCalls(statement: PlpgsqlStatement, offset: number, context: ParseContext): SqlUnit[] {
   const text = parsableText(statement.query, statement.parseMode);
@@ -396,12 +487,12 @@ function expressionCalls(statement: PlpgsqlStatement, offset: number, context: P
   try {
     stmts = pgQuery().parseSync(text).stmts ?? [];
   } catch (error) {
-    if (error instanceof RangeError) throw error;
+    if (error instanceof RangeError || context.call) throw error;
     return [];
   }
-  const names = stmts.flatMap((raw) => {
+  const calls = stmts.flatMap((raw) => {
     const node = unwrap(raw.stmt);
     return node ? callsIn({ type: node.type, node: node.body }, context) : [];
   });
-  return calledUnits(names, offset, statement.guards, context);
+  return calledUnits(calls, offset, statement.guards, context);
 }
