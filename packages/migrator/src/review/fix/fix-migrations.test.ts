@@ -574,7 +574,7 @@ describe("fixMigrations on a redefined index whose old definition, only renamed,
     expect([...migrationsOf(folder).values()].slice(0, 9)).toEqual(migrations.slice(0, 9));
   });
 
-  it("moves neither statement when the old index is unique and a later statement writes to its table (INSERT, UPDATE in a DO block, MERGE, COPY, a routine's body) or runs SQL --fix cannot read; a non-unique old index is swapped", async () => {
+  it("moves neither statement when the old index is unique and a later statement writes to its table (INSERT, UPDATE in a DO block, MERGE, COPY, a routine's body, an earlier migration's prepared statement) or runs SQL --fix cannot read; a non-unique old index is swapped", async () => {
     const table = 'CREATE TABLE "t" ("a" int, "b" int);\n';
     const redefined = redefine("t_a_idx", 'CREATE UNIQUE INDEX "t_a_idx" ON "t" USING btree ("a","b");');
     const migrations = [
@@ -585,6 +585,7 @@ describe("fixMigrations on a redefined index whose old definition, only renamed,
         'CREATE TABLE "src" ("a" int, "b" int);',
         'CREATE FUNCTION "fill"() RETURNS void LANGUAGE sql AS $$ INSERT INTO "t" VALUES (1, 2) $$;',
         `CREATE FUNCTION "fill_later"() RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'INSERT INTO "t" VALUES (1, 2)'; END $$;`,
+        'PREPARE "fill_t" AS INSERT INTO "t" VALUES (1, 2);',
       ].join(BREAK),
       [redefined, 'INSERT INTO "t" VALUES (1, 2);'].join(BREAK),
       [redefined, 'DO $$ BEGIN\n  UPDATE "t" SET "b" = 2;\nEND $$;'].join(BREAK),
@@ -596,6 +597,8 @@ describe("fixMigrations on a redefined index whose old definition, only renamed,
       [redefined, 'SELECT "fill"();'].join(BREAK),
       [redefined, `DO $$ BEGIN\n  EXECUTE 'INSERT INTO "t" VALUES (1, 2)';\nEND $$;`].join(BREAK),
       [redefined, 'SELECT "fill_later"();'].join(BREAK),
+      // Prepared in the first migration: the runner's one session still has it.
+      [redefined, 'EXECUTE "fill_t";'].join(BREAK),
       [
         redefine("t_b_idx", 'CREATE INDEX "t_b_idx" ON "t" USING btree ("b","a");'),
         'INSERT INTO "t" VALUES (1, 2);',
@@ -605,12 +608,12 @@ describe("fixMigrations on a redefined index whose old definition, only renamed,
     const report = await fixMigrations({ folder, config: { rules: {} } });
     const writes = (n: number) =>
       `the old index is unique, and 000${n}_m${n}.sql:3 may write to its table after the DROP: renamed, the old index would still check those rows (the new definition only once the next migration built it)`;
-    expect(report.left).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => kept(n, "t_a_idx", 1, 2, writes(n))));
+    expect(report.left).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((n) => kept(n, "t_a_idx", 1, 2, writes(n))));
     expect(report.changes.slice(0, 2)).toEqual([
-      '0008_m8.sql:1: index "t_b_idx" renamed "t_b_idx_old" instead of dropped, and dropped CONCURRENTLY in a new migration once its new definition is built',
-      '0008_m8.sql:2: index "t_b_idx" moved, built CONCURRENTLY IF NOT EXISTS outside a transaction',
+      '0009_m9.sql:1: index "t_b_idx" renamed "t_b_idx_old" instead of dropped, and dropped CONCURRENTLY in a new migration once its new definition is built',
+      '0009_m9.sql:2: index "t_b_idx" moved, built CONCURRENTLY IF NOT EXISTS outside a transaction',
     ]);
-    expect([...migrationsOf(folder).values()].slice(0, 8)).toEqual(migrations.slice(0, 8));
+    expect([...migrationsOf(folder).values()].slice(0, 9)).toEqual(migrations.slice(0, 9));
   });
 
   it("moves neither statement when a statement between the DROP and the CREATE changes or drops a column of the table (Drizzle Kit 0.31's DROP INDEX; ALTER COLUMN TYPE; CREATE INDEX)", async () => {

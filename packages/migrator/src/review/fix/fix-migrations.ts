@@ -145,6 +145,7 @@ export async function fixMigrations(options: FixOptions): Promise<FixReport> {
     const parsed = parseMigration(migration.tag, migration.file, migration.sql, {
       followCalls: true,
       earlierRoutines: state.routinesByName(),
+      earlierPrepared: state.preparedQueries(),
     });
     const before = state.clone();
     if (wanted.includes(migration)) {

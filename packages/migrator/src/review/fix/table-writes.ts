@@ -11,8 +11,9 @@ const WRITES = ["InsertStmt", "UpdateStmt", "MergeStmt"];
  * The first of `later` that may write rows of `table`: an INSERT, UPDATE, MERGE or COPY … FROM
  * into it, at the top, in a WITH, in a DO block, or in the body of a routine the statement calls
  * (the parse with calls followed makes the body's statements units of the call); or SQL --fix
- * cannot read, which may: a DO block's EXECUTE, a call of a routine whose body runs one. What a
- * trigger on another table writes is not seen.
+ * cannot read, which may: a DO block's EXECUTE, a call of a routine whose body runs one, the
+ * EXECUTE of a prepared statement (this migration's or, in the runner's one session, an earlier
+ * one's: an INSERT, UPDATE or MERGE). What a trigger on another table writes is not seen.
  * `migration` holds every statement of the migration (the routines it creates), `state` the
  * routines earlier migrations created.
  */
@@ -35,6 +36,7 @@ export function firstWrite(
     statement.units.some(
       (unit) =>
         writesInto(unit, table) ||
+        unit.type === "ExecuteStmt" ||
         (unit.doBlock?.opaque ?? []).some((kind) => OPAQUE_STATEMENTS.has(kind)) ||
         calledNames(unit).some(opaque),
     ),
