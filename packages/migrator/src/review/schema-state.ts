@@ -101,6 +101,8 @@ export interface SchemaStateJson {
   routines?: [string, HistoryRoutine[]][];
   /** The prepared queries: name, and the `PREPARE` statement's text. */
   prepared?: [string, string][];
+  /** The names of the types and domains the history created (`SchemaState.createdTypeName`). */
+  typeNames?: string[];
 }
 
 /**
@@ -122,6 +124,8 @@ export class SchemaState {
   private routines = new Map<string, readonly HistoryRoutine[]>();
   /** The session's prepared queries: name, and the `PREPARE` statement's text. */
   private prepared = new Map<string, string>();
+  /** The names (without schema) of the types and domains the history created or renamed to, dropped ones too. */
+  private typeNames = new Set<string>();
 
   /** An independent copy: changing either leaves the other as it was. */
   clone(): SchemaState {
@@ -131,6 +135,7 @@ export class SchemaState {
     copy.names = this.names.clone();
     copy.routines = new Map(this.routines);
     copy.prepared = new Map(this.prepared);
+    copy.typeNames = new Set(this.typeNames);
     return copy;
   }
 
@@ -153,6 +158,7 @@ export class SchemaState {
         ? { routines: [...this.routines].map(([name, overloads]) => [name, [...overloads]]) }
         : {}),
       ...(this.prepared.size > 0 ? { prepared: [...this.prepared] } : {}),
+      ...(this.typeNames.size > 0 ? { typeNames: [...this.typeNames] } : {}),
     };
   }
 
@@ -165,6 +171,7 @@ export class SchemaState {
     state.names = ObjectNames.fromJSON(json.names);
     state.routines = new Map(json.routines ?? []);
     state.prepared = new Map(json.prepared ?? []);
+    state.typeNames = new Set(json.typeNames ?? []);
     return state;
   }
 
@@ -271,6 +278,15 @@ export class SchemaState {
    * The queries prepared at this point and not deallocated, by name: the `PREPARE` statement's text
    * (this state's own map), what a later migration's `EXECUTE` runs: parse-migration.ts's `earlierPrepared`.
    */
+  /**
+   * Whether the history created a type or domain called `name` (in any schema, kept after a DROP:
+   * the review does not follow `search_path`). Where a migration puts that schema before
+   * `pg_catalog` in its `search_path`, a bare `::uuid` means that type, not PostgreSQL's.
+   */
+  createdTypeName(name: string): boolean {
+    return this.typeNames.has(name);
+  }
+
   preparedQueries(): ReadonlyMap<string, string> {
     return this.prepared;
   }
@@ -332,6 +348,19 @@ export class SchemaState {
         if (name !== undefined) this.prepared.set(name, unit.text);
         return;
       }
+      case "CreateEnumStmt":
+      case "CreateRangeStmt":
+        return this.addTypeName(node["typeName"]);
+      case "CreateDomainStmt":
+        return this.addTypeName(node["domainname"]);
+      case "DefineStmt":
+        if (stringField(node, "kind") === "OBJECT_TYPE") this.addTypeName(node["defnames"]);
+        return;
+      case "CompositeTypeStmt": {
+        const name = stringField(objectField(node, "typevar"), "relname");
+        if (name !== undefined) this.typeNames.add(name);
+        return;
+      }
       case "DeallocateStmt": {
         const name = stringField(node, "name");
         if (name !== undefined) this.prepared.delete(name);
@@ -339,6 +368,12 @@ export class SchemaState {
         return;
       }
     }
+  }
+
+  /** Records the last part of a type's qualified name (`["app", "uuid"]`: `uuid`). */
+  private addTypeName(names: unknown): void {
+    const name = nameList(names).at(-1);
+    if (name !== undefined) this.typeNames.add(name);
   }
 
   private createTable(node: AstObject, origin: Origin): void {
@@ -516,6 +551,8 @@ export class SchemaState {
       this.names.renameConstraint(qualified, oldName, newName);
     } else if (type === "OBJECT_POLICY") {
       this.changePolicy(table, oldName, (policy) => ({ ...policy, name: newName, origin }));
+    } else if (type === "OBJECT_TYPE" || type === "OBJECT_DOMAIN") {
+      this.typeNames.add(newName);
     }
   }
 

@@ -261,6 +261,31 @@ describe("rls-policies-incomplete: how a policy may read the tenant setting", ()
     }
   });
 
+  it("flags a bare ::uuid once the history made a type of that name, or a bare current_setting once it made a function of that name (a search_path may find theirs first)", async () => {
+    const shadowing = [
+      'CREATE SCHEMA "app";',
+      "SET search_path = app, pg_catalog;",
+      "CREATE DOMAIN app.uuid AS text;",
+      "CREATE FUNCTION app.current_setting(text, boolean) RETURNS text LANGUAGE sql AS $$ SELECT 'org_b' $$;",
+    ];
+    expect(await reviewAll("(SELECT current_setting('app.tenant_id', true))::uuid", shadowing.slice(0, 3))).toEqual([
+      expect.stringContaining('which does not compare "organization_id" with a setting'),
+      expect.stringContaining('which does not compare "organization_id" with a setting'),
+    ]);
+    expect(
+      await reviewAll("(SELECT current_setting('app.tenant_id', true))::pg_catalog.uuid", shadowing.slice(0, 3)),
+    ).toEqual([]);
+    expect(
+      await reviewAll("(SELECT current_setting('app.tenant_id', true))::pg_catalog.uuid", [
+        shadowing[0]!,
+        shadowing[3]!,
+      ]),
+    ).toEqual([
+      expect.stringContaining('which does not compare "organization_id" with a setting'),
+      expect.stringContaining('which does not compare "organization_id" with a setting'),
+    ]);
+  });
+
   it("flags a helper function that reads the setting: the review does not judge the function's body", async () => {
     const helper =
       "CREATE FUNCTION app.current_tenant() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT current_setting('app.tenant_id', true)::uuid $$;";

@@ -42,6 +42,8 @@ export const rlsPoliciesIncomplete: Rule = {
     const { migration, before, after, settings } = context;
     const { role, tenantColumn } = settings;
     if (role === undefined || tenantColumn === undefined) return [];
+    // A bare type or current_setting the history made its own of may not be PostgreSQL's (the review does not follow search_path).
+    const shadowed = (name: string) => after.createdTypeName(name) || after.routinesByName().has(name);
     return [...newTenantTables(context)].flatMap(([table, statement]) => {
       const hits: RuleHit[] = [];
       const granting = after.policies(table).filter((policy) => grantsTo(policy, role));
@@ -56,7 +58,7 @@ export const rlsPoliciesIncomplete: Rule = {
             message: `policy "${policy.name}" on tenant table "${table}" applies TO public: every role, present and future, gets it, not "${role}" alone`,
           });
         }
-        for (const { clause, expression } of unconfinedExpressions(policy, tenantColumn)) {
+        for (const { clause, expression } of unconfinedExpressions(policy, tenantColumn, shadowed)) {
           hits.push({
             statement: changedHere ?? statement,
             message: `policy "${policy.name}" on tenant table "${table}" lets "${role}" through ${clause} (${expression}), which does not compare "${tenantColumn}" with a setting: a tenant's session ${clause === "USING" ? "reaches the rows of every tenant" : "can write rows for any tenant"}`,
