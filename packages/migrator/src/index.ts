@@ -31,7 +31,7 @@ export {
 export { NO_TRANSACTION_DIRECTIVE, STATEMENT_BREAKPOINT, splitStatements } from "./sql/statements.ts";
 
 export { type AcceptedHash, acceptMigrationHashes } from "./runner/accept-hash.ts";
-export { MIGRATOR_LOCK_KEY, waitForAdvisoryLock } from "./runner/advisory-lock.ts";
+export { MIGRATOR_LOCK_KEY, tryAdvisoryLockSql, waitForAdvisoryLock } from "./runner/advisory-lock.ts";
 export type { AppliedMigration, LockRetry } from "./runner/apply-migration.ts";
 export type { HistoryState, MigrationState } from "./runner/history-state.ts";
 export { migrationStatus } from "./runner/migration-status.ts";

@@ -9,6 +9,7 @@ import {
   runSeed,
   type SeedReport,
   seedInterrupted,
+  tryAdvisoryLockSql,
   waitForAdvisoryLock,
 } from "@repo/migrator";
 import { createDatabase, type Database } from "../client.ts";
@@ -50,7 +51,7 @@ async function oneRunAtATime<T>(db: Database, control: SeedControl, run: () => P
     const { signal, waiting } = control;
     const wait = await waitForAdvisoryLock(
       async () =>
-        (await holder.query<{ got: boolean }>("select pg_try_advisory_lock($1) as got", [SEED_RUN_LOCK])).rows[0]
+        (await holder.query<{ got: boolean }>(`select ${tryAdvisoryLockSql(String(SEED_RUN_LOCK))} as got`)).rows[0]
           ?.got === true,
       {
         ...(signal ? { signal } : {}),

@@ -9,36 +9,22 @@ import { join } from "node:path";
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Driver } from "../drivers/driver.ts";
-import { openEmptyPglite } from "../drivers/pglite-empty.ts";
-import { pgliteDriver } from "../drivers/pglite.ts";
-import { openPostgresDriver } from "../drivers/postgres.ts";
-import { TEST_PGLITE_CACHE } from "../drivers/testing/empty-pglite-cache.ts";
+import { openOwnTestDatabase, type OwnTestDatabase } from "../drivers/testing/test-engine-driver.ts";
 import { readAppliedRows } from "../runner/bookkeeping.ts";
 import { runMigrations } from "../runner/run-migrations.ts";
-import { quoteIdent } from "../sql/quote-ident.ts";
 import { withRollback } from "../testing/with-rollback.ts";
 import { migrationHash } from "./file-hash.ts";
 import { readMigrationFolder } from "./migration-folder.ts";
 
-const engine = process.env["TEST_DATABASE"] === "postgres" ? "postgres" : "pglite";
-const serverUrl = process.env["TEST_DATABASE_URL"] ?? "";
 const BOM = "\uFEFF";
 
+let database: OwnTestDatabase;
 let driver: Driver;
-let admin: Driver | undefined;
-const database = `bom_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
 let folder: string;
 
 beforeAll(async () => {
-  if (engine === "postgres") {
-    admin = await openPostgresDriver(serverUrl);
-    await admin.exec(`CREATE DATABASE ${quoteIdent(database)}`);
-    const url = new URL(serverUrl);
-    url.pathname = `/${database}`;
-    driver = await openPostgresDriver(url.toString());
-  } else {
-    driver = pgliteDriver(await openEmptyPglite({ cacheDir: TEST_PGLITE_CACHE }), { target: "memory" });
-  }
+  database = await openOwnTestDatabase("bom");
+  driver = database.driver;
   folder = mkdtempSync(join(tmpdir(), "byte-order-mark-"));
   mkdirSync(join(folder, "meta"));
   writeFileSync(join(folder, "0000_bom.sql"), `${BOM}CREATE TABLE saved_with_bom (id int);`);
@@ -50,11 +36,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await driver?.close();
-  if (admin) {
-    await admin.exec(`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`);
-    await admin.close();
-  }
+  await database?.close();
   rmSync(folder, { recursive: true, force: true });
 });
 

@@ -9,16 +9,39 @@ import { interruptingSignal } from "../runtime/interrupting-signal.ts";
 export const MIGRATOR_LOCK_KEY = "7883946363647717234";
 
 /**
- * A boolean SQL expression: whether the session running it holds the migrator's lock, as `pg_locks`
- * shows it (a bigint key is its high and low 32 bits in `classid` and `objid`, `objsubid` 1).
+ * A boolean SQL expression: whether the session running it holds the session-level advisory lock
+ * of the bigint `key`, as `pg_locks` shows it (its high and low 32 bits in `classid` and `objid`,
+ * `objsubid` 1).
+ */
+function advisoryLockHeldSql(key: string): string {
+  return (
+    "EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted" +
+    ` AND classid = (${key}::bigint >> 32)::oid AND objid = (${key}::bigint & 4294967295)::oid` +
+    " AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))"
+  );
+}
+
+/**
+ * Whether the session running it holds the migrator's lock ({@link advisoryLockHeldSql}).
  * `DISCARD ALL`, `pg_advisory_unlock_all()` or `pg_advisory_unlock(key)` release it, from a
  * migration or from another client a transaction-mode pooler put on the run's server connection;
  * the runner then stops before recording anything more (`lock-lost`).
  */
-export const MIGRATOR_LOCK_HELD_SQL =
-  "EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted" +
-  ` AND classid = (${MIGRATOR_LOCK_KEY}::bigint >> 32)::oid AND objid = (${MIGRATOR_LOCK_KEY}::bigint & 4294967295)::oid` +
-  " AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))";
+export const MIGRATOR_LOCK_HELD_SQL = advisoryLockHeldSql(MIGRATOR_LOCK_KEY);
+
+/**
+ * A SQL expression that takes the session-level advisory lock of the bigint `key` (true), or
+ * finds it taken (false), as `pg_try_advisory_lock` does, except that it does not take it again
+ * for a session that already holds it: then it is false too. PostgreSQL counts a session's locks
+ * (a second `pg_try_advisory_lock` succeeds), and the session holding it may be another run's: a
+ * transaction-mode pooler hands a run's server connection to the next client between its
+ * transactions, and two runs sharing one connection (one driver) are one session. Either would
+ * then run beside the holder.
+ */
+export function tryAdvisoryLockSql(key: string): string {
+  // CASE, not AND: PostgreSQL may evaluate an AND's operands in any order, and a lock taken twice is released once.
+  return `(CASE WHEN ${advisoryLockHeldSql(key)} THEN false ELSE pg_try_advisory_lock(${key}::bigint) END)`;
+}
 
 /** A wait in words: `60 s`, or `500 ms` under a second. */
 const waitFor = (ms: number) => (ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`);
@@ -76,8 +99,7 @@ async function acquireMigratorLock(
   const wait = await waitForAdvisoryLock(
     async () => {
       const [row] = await driver.query<{ locked: boolean; pid: number }>(
-        "SELECT pg_try_advisory_lock($1::bigint) AS locked, pg_backend_pid() AS pid",
-        [MIGRATOR_LOCK_KEY],
+        `SELECT ${tryAdvisoryLockSql(MIGRATOR_LOCK_KEY)} AS locked, pg_backend_pid() AS pid`,
       );
       pid = row?.pid ?? 0;
       return row?.locked === true;
