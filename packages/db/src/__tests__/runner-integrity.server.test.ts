@@ -2,7 +2,7 @@
  * The runner's promises where only a server can test them: another session holding a lock while a
  * concurrent index is built, a connection that drops mid-migration, a signal to a running deploy.
  */
-import { type Driver, MIGRATOR_LOCK_KEY, readMigrationFolder, runMigrations } from "@repo/migrator";
+import { type Driver, MIGRATOR_LOCK_KEY, readMigrationFolder, runMigrations, tryAdvisoryLockSql } from "@repo/migrator";
 import { describe, expect, it } from "vitest";
 import { runCommand, startCommand } from "../testing/run-command.ts";
 import { problemOf } from "../testing/runner-problem.ts";
@@ -22,6 +22,9 @@ async function until(probe: () => Promise<boolean>, what: string): Promise<void>
   }
   throw new Error(`gave up waiting for ${what}`);
 }
+
+/** How the runner's poll for its lock starts, as pg_stat_activity shows it. */
+const LOCK_POLL = `SELECT ${tryAdvisoryLockSql(MIGRATOR_LOCK_KEY)}`;
 
 /** The backend of the migrator's session while it runs `statement` (by the start of its text). */
 async function migratorRunning(observer: Driver, statement: string): Promise<number | undefined> {
@@ -398,10 +401,7 @@ describe("a signal while waiting for another run's advisory lock", () => {
       const observer = await otherSession(t.url);
       // Without a way to stop the wait it would end only at --wait-timeout (exit 5).
       const run = startCommand("migrate", ["--migrations", s.dir, "--wait-timeout", "30000"], { DATABASE_URL: t.url });
-      await until(
-        async () => (await migratorRunning(observer, "SELECT pg_try_advisory_lock")) !== undefined,
-        "the wait for the lock",
-      );
+      await until(async () => (await migratorRunning(observer, LOCK_POLL)) !== undefined, "the wait for the lock");
       run.child.kill(signal);
       const done = await run.done;
       await other.query("SELECT pg_advisory_unlock($1::bigint)", [MIGRATOR_LOCK_KEY]);
@@ -426,10 +426,7 @@ describe("a connection lost while waiting for another run's advisory lock", () =
     const observer = await otherSession(t.url);
     const run = startCommand("migrate", ["--migrations", s.dir, "--wait-timeout", "60000"], { DATABASE_URL: t.url });
     let pid: number | undefined;
-    await until(
-      async () => (pid = await migratorRunning(observer, "SELECT pg_try_advisory_lock")) !== undefined,
-      "the wait for the lock",
-    );
+    await until(async () => (pid = await migratorRunning(observer, LOCK_POLL)) !== undefined, "the wait for the lock");
     await observer.query("SELECT pg_terminate_backend($1)", [pid]);
     const done = await run.done;
     await other.query("SELECT pg_advisory_unlock($1::bigint)", [MIGRATOR_LOCK_KEY]);
