@@ -2,7 +2,7 @@ import type { DatabaseErrorFields } from "../drivers/driver.ts";
 import { describeFolderIssue } from "../journal/folder-issue.ts";
 import { nullHashFix } from "./null-hash-fix.ts";
 import { MigratorError } from "./migrator-error.ts";
-import type { MigrationProgress, RunnerProblem } from "./runner-problem.ts";
+import type { FutureMigration, MigrationProgress, RunnerProblem } from "./runner-problem.ts";
 
 /**
  * A failure of the migrations folder, the runner, status, verify or accept-hash. `problem` is plain
@@ -73,6 +73,7 @@ function describeProblem(p: RunnerProblem): { message: string; fix: string } {
       };
     }
     case "out-of-order":
+      if (p.futureApplied) return futureOutOfOrder(p, p.futureApplied);
       return {
         message: `pending migration${p.migrations.length === 1 ? " is" : "s are"} older than the newest applied one; nothing was applied:\n${p.migrations
           .map((m) => `  - ${m.tag} (when ${m.when}, newest applied ${m.newestAppliedWhen})`)
@@ -309,6 +310,32 @@ function statementsRemaining(tag: string, progress: MigrationProgress): string {
   if (progress.applied === 0)
     return `${tag} runs statement by statement and none of its ${progress.total} statements completed; it is not recorded`;
   return `${tag} runs statement by statement: its first ${progress.applied} of ${progress.total} statements stay applied; it is not recorded`;
+}
+
+/**
+ * The out-of-order refusal when applied migrations have a `when` in the future: they are what makes
+ * the pending migrations older, not a branch merged late, so the message names them and db:rebase
+ * is not the way forward.
+ */
+function futureOutOfOrder(
+  p: Extract<RunnerProblem, { kind: "out-of-order" }>,
+  future: FutureMigration[],
+): { message: string; fix: string } {
+  const one = future.length === 1;
+  const applied = future.map((m) => `${m.tag} (when ${m.when}, ${new Date(m.when).toISOString()})`).join(", ");
+  const until = new Date(Math.max(...future.map((m) => m.when))).toISOString();
+  return {
+    message:
+      `pending migration${p.migrations.length === 1 ? " is" : "s are"} older than the newest applied one, because the applied ` +
+      `${one ? "migration" : "migrations"} ${applied} ${one ? "has a when that lies" : "have a when that lies"} in the future ` +
+      `(a clock ahead where ${one ? "it was" : "they were"} generated, or a when set by hand), not because a branch was merged late; nothing was applied:\n${p.migrations
+        .map((m) => `  - ${m.tag} (when ${m.when}, newest applied ${m.newestAppliedWhen})`)
+        .join("\n")}`,
+    fix:
+      `every migration generated before ${until} counts as older than ${one ? "it" : "them"}: until then, deploy with --allow-out-of-order, which applies ` +
+      "them after checking they touch nothing the later applied migrations touch (db:rebase does not help: no branch is out of place), " +
+      "and set the clock of the machine that generates migrations right",
+  };
 }
 
 function acceptRefusal(p: Extract<RunnerProblem, { kind: "accept-refused" }>): { message: string; fix: string } {

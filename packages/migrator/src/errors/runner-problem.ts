@@ -41,6 +41,12 @@ export interface OutOfOrderMigration {
   newestAppliedWhen: number;
 }
 
+/** An applied migration whose `when` lies more than a day after the run's clock. */
+export interface FutureMigration {
+  tag: string;
+  when: number;
+}
+
 /**
  * How far a failed or interrupted migration got. In one transaction (`transaction`), nothing of it
  * stays; statement by statement, the first `applied` statements stay applied.
@@ -85,7 +91,11 @@ export type RunnerProblem =
    */
   | { kind: "session-control"; statements: TransactionControlLocation[] }
   | { kind: "history-mismatch"; modified: ModifiedMigration[]; unknown: UnknownMigration[] }
-  | { kind: "out-of-order"; migrations: OutOfOrderMigration[] }
+  /**
+   * `futureApplied`: applied migrations whose `when` lies in the future (a clock ahead where they
+   * were generated), when there are any: they, not a late branch merge, make the pending ones older.
+   */
+  | { kind: "out-of-order"; migrations: OutOfOrderMigration[]; futureApplied?: FutureMigration[] }
   | {
       kind: "migration-failed";
       at: StatementLocation;

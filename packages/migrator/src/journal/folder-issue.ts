@@ -4,7 +4,7 @@
  *   path, a 1.0 migration folder without its migration.sql, a duplicate tag, an unreadable journal
  *   or SQL file, bytes that are not UTF-8 or a NUL): no command applies or judges such a folder;
  * - untidiness does not change what runs (a stray SQL file, a missing snapshot, an `idx` gap,
- *   `when` out of order, a 1.0 subfolder with neither migration.sql nor snapshot.json, a byte
+ *   `when` out of order or in the future, a 1.0 subfolder with neither migration.sql nor snapshot.json, a byte
  *   order mark the runner leaves out): the runner warns and goes on, and only tools that need the
  *   missing thing (db:revert and the snapshot-based review rules need snapshots) refuse.
  * The reader collects every issue, so one run shows the whole list.
@@ -31,7 +31,16 @@ export type FolderIssue =
   | { kind: "snapshot-malformed"; tag: string; path: string; reason: string }
   | { kind: "idx-out-of-order"; tag: string; idx: number; expected: number }
   | { kind: "tag-number-mismatch"; tag: string; idx: number }
-  | { kind: "when-not-increasing"; tag: string; when: number; previousTag: string; previousWhen: number }
+  | {
+      kind: "when-not-increasing";
+      tag: string;
+      when: number;
+      previousTag: string;
+      previousWhen: number;
+      /** Set when the previous entry's `when` lies in the future (its own `when-in-future` warning). */
+      previousInFuture?: true;
+    }
+  | { kind: "when-in-future"; tag: string; when: number; now: number; layout: "journal" | "folders"; path: string }
   | { kind: "sql-not-in-journal"; path: string }
   | { kind: "layouts-mixed"; path: string }
   | { kind: "folder-name-invalid"; path: string }
@@ -47,6 +56,7 @@ const UNTIDY: ReadonlySet<FolderIssue["kind"]> = new Set([
   "idx-out-of-order",
   "tag-number-mismatch",
   "when-not-increasing",
+  "when-in-future",
   "sql-not-in-journal",
   "folder-without-sql",
   "stray-file",
@@ -112,7 +122,25 @@ export function describeFolderIssue(issue: FolderIssue): string {
     case "tag-number-mismatch":
       return `journal entry "${issue.tag}" has idx ${issue.idx}: its number is not its idx (an entry removed by hand?). drizzle-kit generate numbers the next migration by idx, and would write over the files of an existing one; db:revert numbers after every tag. Renumber the journal's idx and files to match, or generate nothing until the numbers agree.`;
     case "when-not-increasing":
+      if (issue.previousInFuture)
+        return `journal entry "${issue.tag}" has when ${issue.when}, older than "${issue.previousTag}" (${issue.previousWhen}), whose when lies in the future (see its warning): not a branch merge. On a database that has "${issue.previousTag}", the runner stops it as out-of-order.`;
       return `journal entry "${issue.tag}" has when ${issue.when}, older than "${issue.previousTag}" (${issue.previousWhen}): a branch merge? Drizzle's migrator would skip it on a database that has "${issue.previousTag}". It applies in journal order on a database without "${issue.previousTag}"; on one with it, the runner stops it as out-of-order.`;
+    case "when-in-future": {
+      const at = new Date(issue.when).toISOString();
+      const what =
+        issue.layout === "journal"
+          ? `journal entry "${issue.tag}" has when ${issue.when} (${at})`
+          : `migration folder "${issue.tag}" is named for ${at}`;
+      const fix =
+        issue.layout === "journal"
+          ? "set its when to the time it was generated (after the entry before it)"
+          : "rename the folder to the time it was generated (UTC, YYYYMMDDHHMMSS)";
+      return (
+        `${issue.path}: ${what}, more than a day after this machine's clock (${new Date(issue.now).toISOString()}): was the clock ahead where it was generated? ` +
+        `Once a database applies it, every migration generated before ${at} is older than it, and the runner refuses each as out of order (drizzle-orm's migrator would skip it), though no branch was merged late. ` +
+        `If no database has applied it yet, ${fix}; if one has, deploy the later migrations with db:migrate --allow-out-of-order until then.`
+      );
+    }
     case "sql-not-in-journal":
       return `${issue.path}: SQL file not in the journal, so it never runs. Add it with drizzle-kit generate, or delete it.`;
     case "layouts-mixed":

@@ -4,7 +4,7 @@
  * what the history is and how each problem is worded.
  */
 import { type Dirent, existsSync, readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { RunnerError } from "../errors/runner-error.ts";
 import { runsOutsideTransaction } from "../sql/statements.ts";
 import { drizzleFolderName } from "./drizzle-name.ts";
@@ -12,6 +12,7 @@ import { migrationHash } from "./file-hash.ts";
 import { type FileAt, readFileAt, unreadable } from "./file-at.ts";
 import { isFoldersLayout, readMigrationDirectories } from "./folders-layout.ts";
 import { type FolderIssue, isRefusal } from "./folder-issue.ts";
+import { isInFuture } from "./future-when.ts";
 import { type Journal, readJournal } from "./journal-file.ts";
 import { type Snapshot, snapshotFileName } from "../snapshot/snapshot.ts";
 import { SnapshotFile, snapshotWarnings } from "./snapshot-file.ts";
@@ -63,6 +64,12 @@ export interface MigrationFolder {
   warnings: FolderIssue[];
 }
 
+/** How {@link readMigrationFolder} reads a folder. */
+export interface ReadFolderOptions {
+  /** The time of reading (ms since the epoch), which a migration's `when` must not lie a day after; the clock's by default. */
+  now?: number;
+}
+
 /**
  * Reads and validates a Drizzle Kit migrations folder before anything touches a database, in
  * either layout: 0.x (`meta/_journal.json`, one `.sql` file per entry, `meta/<prefix>_snapshot.json`)
@@ -70,7 +77,8 @@ export interface MigrationFolder {
  * (see `FolderIssue`) throw one `RunnerError` of kind `folder-invalid` listing them all,
  * untidiness is returned as `warnings`.
  */
-export function readMigrationFolder(folder: string): MigrationFolder {
+export function readMigrationFolder(folder: string, options: ReadFolderOptions = {}): MigrationFolder {
+  const now = options.now ?? Date.now();
   const root = resolve(folder);
   const journalPath = join(root, "meta", "_journal.json");
   const issues: FolderIssue[] = [];
@@ -78,7 +86,9 @@ export function readMigrationFolder(folder: string): MigrationFolder {
   if (!entries) throw new RunnerError({ kind: "folder-invalid", folder: root, issues, warnings: [] });
   const folders = isFoldersLayout(root, entries);
   if (folders && existsSync(journalPath)) issues.push({ kind: "layouts-mixed", path: root });
-  const read = folders ? readFolders(root, entries, issues) : readJournalLayout(root, entries, journalPath, issues);
+  const read = folders
+    ? readFolders(root, entries, issues, now)
+    : readJournalLayout(root, entries, journalPath, issues, now);
   const refusals = issues.filter(isRefusal);
   const warnings = issues.filter((issue) => !isRefusal(issue));
   if (refusals.length > 0 || !read)
@@ -213,9 +223,11 @@ function unreadSql(tag: string, file: string, read: Exclude<FileAt, { bytes: Buf
 }
 
 /** Drizzle Kit 1.0's layout. */
-function readFolders(root: string, entries: readonly Dirent[], issues: FolderIssue[]): LayoutRead {
+function readFolders(root: string, entries: readonly Dirent[], issues: FolderIssue[], now: number): LayoutRead {
   const migrations: Migration[] = [];
   readMigrationDirectories(root, entries, issues).forEach(({ name, when, file, bytes, snapshotPath }, position) => {
+    if (isInFuture(when, now))
+      issues.push({ kind: "when-in-future", tag: name, when, now, layout: "folders", path: dirname(file) });
     const text = decodeSql(name, file, bytes, issues);
     if (text) migrations.push(migration({ idx: position, tag: name, name, when, file, ...text, snapshotPath }, issues));
   });
@@ -228,6 +240,7 @@ function readJournalLayout(
   entries: readonly Dirent[],
   journalPath: string,
   issues: FolderIssue[],
+  now: number,
 ): LayoutRead | undefined {
   const journal = readJournal(journalPath, issues);
   const journalEntries = journal?.entries ?? [];
@@ -240,7 +253,7 @@ function readJournalLayout(
   const snapshots = snapshotNames(join(root, "meta"));
   const migrations: Migration[] = [];
   const seen = new Set<string>();
-  let previous: { tag: string; when: number } | undefined;
+  let previous: { tag: string; when: number; inFuture: boolean } | undefined;
   journalEntries.forEach(({ tag, idx, when }, position) => {
     if (seen.has(tag)) issues.push({ kind: "duplicate-tag", tag });
     seen.add(tag);
@@ -248,10 +261,20 @@ function readJournalLayout(
     // Drizzle Kit's default (index) prefix: `NNNN_` is the idx it was generated as.
     else if (/^\d{4}_/.test(tag) && Number(tag.slice(0, 4)) !== idx)
       issues.push({ kind: "tag-number-mismatch", tag, idx });
+    const inFuture = isInFuture(when, now);
+    if (inFuture) issues.push({ kind: "when-in-future", tag, when, now, layout: "journal", path: journalPath });
     if (previous && !(when > previous.when)) {
-      issues.push({ kind: "when-not-increasing", tag, when, previousTag: previous.tag, previousWhen: previous.when });
+      const { tag: previousTag, when: previousWhen } = previous;
+      issues.push({
+        kind: "when-not-increasing",
+        tag,
+        when,
+        previousTag,
+        previousWhen,
+        ...(previous.inFuture ? { previousInFuture: true as const } : {}),
+      });
     }
-    previous = { tag, when };
+    previous = { tag, when, inFuture };
     // Drizzle joins the tag to the folder as it is: `../x` would run a file from outside it.
     if (!isFileName(tag)) {
       issues.push({ kind: "tag-not-a-file-name", tag, path: journalPath, position, folder: root });

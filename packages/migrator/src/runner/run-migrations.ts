@@ -9,6 +9,7 @@ import { verifyMigrations, type VerifyResult } from "../verify/verify-migrations
 import { lockWaitMessage, MIGRATOR_LOCK_KEY, withMigratorLock } from "./advisory-lock.ts";
 import { type AppliedMigration, applyMigration, type LockRetry } from "./apply-migration.ts";
 import { ensureBookkeeping, readBookkeeping, upgradeBookkeeping } from "./bookkeeping.ts";
+import { futureApplied } from "./future-applied.ts";
 import { compareHistory } from "./history-state.ts";
 import { checkOutOfOrder } from "./out-of-order-check.ts";
 import {
@@ -194,7 +195,14 @@ async function run(
           : [],
       );
       if (outOfOrder.length > 0) {
-        if (!options.allowOutOfOrder) throw new RunnerError({ kind: "out-of-order", migrations: outOfOrder });
+        if (!options.allowOutOfOrder) {
+          const future = futureApplied(history, Date.now());
+          throw new RunnerError({
+            kind: "out-of-order",
+            migrations: outOfOrder,
+            ...(future.length > 0 ? { futureApplied: future } : {}),
+          });
+        }
         // Allowed only when it touches nothing the later, applied migrations touch.
         for (const message of await checkOutOfOrder(folder, history)) emit({ type: "warning", message });
       }
