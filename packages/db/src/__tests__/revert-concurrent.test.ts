@@ -90,7 +90,7 @@ describe("db:revert of a migration that worked on an index CONCURRENTLY", () => 
     for (const rule of LOCK_RULES) expect(rules).not.toContain(rule);
   });
 
-  it("keeps the drop before the build when an index is redefined under the same name", async () => {
+  it("keeps an index redefined under its name in the revert's transaction: dropped, then built, plainly", async () => {
     const s = scratchUpTo(12);
     const snapshot = s.snapshot(12);
     const index = (snapshot["tables"] as Tables)["public.ai_usage"]?.indexes["ai_usage_correlationId_idx"];
@@ -105,11 +105,17 @@ describe("db:revert of a migration that worked on an index CONCURRENTLY", () => 
       ].join("\n"),
       { snapshot },
     );
-    const { plan } = await writtenRevert(s);
+    const { plan, written } = await writtenRevert(s);
+    // Outside a transaction the table would have no such index from the drop until the build ends.
+    expect(plan.outsideTransaction).toBe(false);
+    expect(written?.noTransaction).toBe(false);
     expect(plan.statements.map((st) => st.sql)).toEqual([
-      'DROP INDEX CONCURRENTLY IF EXISTS "ai_usage_correlationId_idx";',
-      'CREATE INDEX CONCURRENTLY IF NOT EXISTS "ai_usage_correlationId_idx" ON "ai_usage" USING btree ("correlation_id");',
+      'DROP INDEX IF EXISTS "ai_usage_correlationId_idx";',
+      'CREATE INDEX IF NOT EXISTS "ai_usage_correlationId_idx" ON "ai_usage" USING btree ("correlation_id");',
     ]);
+    expect(plan.statements[0]?.comments).toContain(
+      `-- db:revert: not CONCURRENTLY, in the revert's transaction: index "ai_usage_correlationId_idx" is dropped and built again under its name: run CONCURRENTLY, outside a transaction, its table would be without it until the build ends (a unique one without its uniqueness), and for good if the build failed.`,
+    );
   });
 
   it("reverses a hand-written index on a public-qualified table the same way, with a guarded statement beside it", async () => {

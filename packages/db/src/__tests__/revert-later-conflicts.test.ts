@@ -585,3 +585,68 @@ describe("db:revert refuses when a later generated index covers the reverted col
     });
   });
 });
+
+describe("db:revert refuses when a later foreign key checks against a unique key the migration made", () => {
+  it("0014 on the whole history: 0015's foreign keys reference (organization_id, id), which only 0014's keys make unique", async () => {
+    const error = await refusal(planRevert({ folder: history().dir, tag: "0014" }));
+    expect(error.code).toBe("later-migration-conflict");
+    expect(error.message).toBe(
+      "cannot revert 0014_tenant-keys alone: 0015_tenant-paired-references also touches what it changed",
+    );
+    expect(error.conflicts).toContainEqual({
+      object: 'index "ai_batch_tenant_key_idx" on "ai_batch"',
+      migration: "0015_tenant-paired-references",
+      touches:
+        'has foreign key "ai_usage_batch_id_tenant_fk" on "ai_usage" referencing ("organization_id", "id") of "ai_batch", which PostgreSQL checks against it: dropping it would fail',
+    });
+  });
+
+  it("a UNIQUE constraint a later hand-written foreign key references by the same columns in another order", async () => {
+    const s = history();
+    await generateInto(s, "gadget", { widget, gadget }, later(s, 1));
+    const keyTag = s.add(
+      "gadget_key",
+      'ALTER TABLE "gadget" ADD CONSTRAINT "gadget_id_name_key" UNIQUE ("id", "name");',
+      { when: later(s, 2) },
+    );
+    s.add(
+      "widget_gadget",
+      [
+        'ALTER TABLE "widget" ADD COLUMN "gadget_name" text;',
+        'ALTER TABLE "widget" ADD CONSTRAINT "widget_gadget_fk" FOREIGN KEY ("gadget_name", "gadget_id") REFERENCES "gadget" ("name", "id");',
+      ].join("--> statement-breakpoint\n"),
+      { when: later(s, 3) },
+    );
+    const error = await refusal(planRevert({ folder: s.dir, tag: keyTag }));
+    expect(error.conflicts).toEqual([
+      {
+        object: 'constraint "gadget_id_name_key" on "gadget"',
+        migration: s.entries().at(-1)?.tag,
+        touches:
+          'has foreign key "widget_gadget_fk" on "widget" referencing ("id", "name") of "gadget", which PostgreSQL checks against it: dropping it would fail',
+      },
+    ]);
+  });
+
+  it("a later foreign key on other columns, or one dropped since, does not block it", async () => {
+    const s = history();
+    await generateInto(s, "gadget", { widget, gadget }, later(s, 1));
+    const keyTag = s.add("gadget_name_key", 'CREATE UNIQUE INDEX "gadget_name_key" ON "gadget" ("name");', {
+      when: later(s, 2),
+    });
+    s.add(
+      "widget_gadget",
+      [
+        'ALTER TABLE "widget" ADD CONSTRAINT "widget_gadget_fk" FOREIGN KEY ("gadget_id") REFERENCES "gadget" ("id");',
+        'ALTER TABLE "widget" ADD COLUMN "gadget_name" text;',
+        'ALTER TABLE "widget" ADD CONSTRAINT "widget_gadget_name_fk" FOREIGN KEY ("gadget_name") REFERENCES "gadget" ("name");',
+      ].join("--> statement-breakpoint\n"),
+      { when: later(s, 3) },
+    );
+    s.add("widget_gadget_name_gone", 'ALTER TABLE "widget" DROP CONSTRAINT "widget_gadget_name_fk";', {
+      when: later(s, 4),
+    });
+    const plan = await planRevert({ folder: s.dir, tag: keyTag });
+    expect(plan.statements.map((st) => st.sql)).toEqual(['DROP INDEX CONCURRENTLY IF EXISTS "gadget_name_key";']);
+  });
+});

@@ -1,12 +1,14 @@
 /**
- * What db:revert writes passes db:review as written, but for the statements that destroy data,
- * which stay reported until a person, after a backup, acknowledges them: every statement carries
- * its guard (no `missing-guard`, `unguarded-enum`), every drop that loses no data carries the
- * review's acknowledgement naming the revert as its reason, every reverse of hand-written SQL says
- * it is hand-written (`manual-addition-header`), and a revert that only builds and drops indexes
- * does so CONCURRENTLY. A revert that keeps its transaction keeps the lock warnings of what it
- * takes away or builds again on a table in use; what else the review reports is named here, with
- * why it stays for a person (docs/rollback-strategy.md, "Reviewing a revert").
+ * What db:revert writes passes db:review as written, but for the statements that destroy data or
+ * change who can read or write rows, which stay reported (where a rule reports them) until a
+ * person, after a backup or db:rls, acknowledges them: every statement carries its guard (no
+ * `missing-guard`, `unguarded-enum`), every drop that loses no data and changes no access carries
+ * the review's acknowledgement naming the revert as its reason, every reverse of hand-written SQL
+ * says it is hand-written (`manual-addition-header`), and a revert that only builds and drops
+ * indexes does so CONCURRENTLY, unless an index is redefined under its name or is on a
+ * partitioned table. A revert that keeps its transaction keeps the warnings of what it takes away
+ * or builds again on a table in use (its locks, a `DROP NOT NULL`); what else the review reports
+ * is named here, with why it stays for a person (docs/rollback-strategy.md, "Reviewing a revert").
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +17,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import {
   check,
+  date,
   foreignKey,
   index,
   integer,
@@ -27,6 +30,7 @@ import {
   pgView,
   text,
   unique,
+  uniqueIndex,
 } from "drizzle-orm/pg-core";
 import { generateDrizzleJson, generateMigration } from "drizzle-kit/api";
 import {
@@ -42,6 +46,7 @@ import {
   writeRevert,
 } from "@repo/migrator";
 import { MIGRATIONS_FOLDER, REVIEW_CONFIG_PATH } from "../project.ts";
+import { runCommand } from "../testing/run-command.ts";
 import { type ScratchMigrations, scratchMigrations } from "../testing/scratch-migrations.ts";
 
 const BREAKPOINT = "\n--> statement-breakpoint\n";
@@ -50,12 +55,17 @@ const CONFIG: ReviewConfig = {
   rules: { "non-concurrent-index": "warning", "set-not-null": "warning", "constraint-not-valid": "warning" },
   guardBaseline: "0000",
 };
-/** The lock warnings a revert that keeps its transaction leaves (docs/rollback-strategy.md). */
-const LOCK_WARNINGS = new Set([
+/**
+ * The warnings a revert that keeps its transaction leaves on what it takes away or puts back on a
+ * table in use (docs/rollback-strategy.md, "Reviewing a revert"): the locks it takes, and a
+ * `DROP NOT NULL` the running code was not written for.
+ */
+const KEPT_WARNINGS = new Set([
   "non-concurrent-drop-index",
   "non-concurrent-index",
   "constraint-not-valid",
   "set-not-null",
+  "drop-not-null",
 ]);
 
 let cleanups: (() => void)[] = [];
@@ -131,19 +141,25 @@ const at = (reviewed: Reviewed, start: string, finding: string) => `${lineOf(rev
 const dataLossDrops = ({ plan }: Reviewed) =>
   plan.dataLoss.filter((d) => /\bDROP\b/.test(d.statement)).map((d) => `${d.line} error drop-statement`);
 
+/** The findings of an access change: `drop-statement` at each marked DROP POLICY, until a person acknowledges it. */
+const accessDrops = ({ plan }: Reviewed) =>
+  plan.accessChanges.filter((a) => /^DROP POLICY\b/.test(a.statement)).map((a) => `${a.line} error drop-statement`);
+
 /**
- * The findings no rule of this page explains: not on a statement marked data-loss, not on a
- * TODO block (`unfinished-revert`), not a lock warning of a revert that keeps its transaction.
+ * The findings no rule of this page explains: not on a statement marked data-loss or
+ * access-change (a person's), not on a TODO block (`unfinished-revert`), not a warning a revert
+ * that keeps its transaction leaves.
  */
 function unexplained(reviewed: Reviewed): Finding[] {
   const chunks = splitStatements(reviewed.lines.join("\n"));
   const chunkAt = (line: number) => chunks.filter((c) => c.line <= line).at(-1);
-  const lossChunks = new Set(reviewed.plan.dataLoss.map((d) => chunkAt(d.line)));
+  const personal = [...reviewed.plan.dataLoss, ...reviewed.plan.accessChanges];
+  const lossChunks = new Set(personal.map((d) => chunkAt(d.line)));
   return reviewed.raw.filter(
     (f) =>
       !lossChunks.has(chunkAt(f.line)) &&
       !(f.rule === "unfinished-revert" && reviewed.lines[f.line - 1]?.startsWith(REVERT_TODO_MARKER)) &&
-      !(f.severity === "warning" && LOCK_WARNINGS.has(f.rule) && !reviewed.plan.outsideTransaction),
+      !(f.severity === "warning" && KEPT_WARNINGS.has(f.rule) && !reviewed.plan.outsideTransaction),
   );
 }
 
@@ -225,12 +241,13 @@ describe("db:revert of a migration that adds one of each kind", () => {
     '-- Manual addition: a scratch table.\nCREATE TABLE IF NOT EXISTS "scratch" ("id" text PRIMARY KEY);',
   ];
 
-  it("is reported only where it loses data, and for the lock its plain DROP INDEX and re-added key take in its transaction", async () => {
+  it("is reported only where it loses data or drops a policy, and for the lock its plain DROP INDEX and re-added key take in its transaction", async () => {
     const reviewed = await revertAndReview(await history({ mood, account, project }, next, handWritten), CONFIG);
     expect(reviewed.plan.outsideTransaction).toBe(false);
     expect(reviewed.findings).toEqual(
       [
         ...dataLossDrops(reviewed),
+        ...accessDrops(reviewed),
         // The enum's loss is its columns' conversion back, where rows holding 'away' fail.
         at(
           reviewed,
@@ -239,7 +256,7 @@ describe("db:revert of a migration that adds one of each kind", () => {
         ),
         at(reviewed, 'DROP INDEX IF EXISTS "project_title_trgm_idx";', "warning non-concurrent-drop-index"),
         at(reviewed, 'DROP INDEX IF EXISTS "account_note_idx";', "warning non-concurrent-drop-index"),
-        at(reviewed, '  ALTER TABLE "project" ADD CONSTRAINT "project_account_fk"', "warning constraint-not-valid"),
+        at(reviewed, '    ALTER TABLE "project" ADD CONSTRAINT "project_account_fk"', "warning constraint-not-valid"),
       ].sort(),
     );
     expect(reviewed.plan.dataLoss.map((d) => d.message)).toEqual([
@@ -253,6 +270,14 @@ describe("db:revert of a migration that adds one of each kind", () => {
       'drops sequence "ticket_seq" and its current value: made again, it starts over at values already handed out',
       'drops extension "pg_trgm" and whatever its own tables hold',
     ]);
+    // What happens to the tables it drops ("task", "audit"."event") goes with them.
+    expect(reviewed.plan.accessChanges.map((a) => a.message)).toEqual([
+      'drops policy "project_read" on "project" (FOR SELECT TO PUBLIC): the rows only it let them reach become unreachable',
+      'NO FORCE ROW LEVEL SECURITY on "project": its owner bypasses its policies again',
+      'turns row-level security off on "project": its policies stop applying, every role with a privilege on it reads and writes every row',
+      'turns row-level security off on "account": its policies stop applying, every role with a privilege on it reads and writes every row',
+      'drops policy "account_read" on "account" (FOR SELECT TO "kinds_reader"): the rows only it let them reach become unreachable',
+    ]);
   });
 
   it("guards every statement and acknowledges each drop that loses no data, naming the revert as the reason", async () => {
@@ -263,9 +288,11 @@ describe("db:revert of a migration that adds one of each kind", () => {
     expect(above('DROP INDEX IF EXISTS "account_note_idx";--> statement-breakpoint')).toBe(
       ack('index "account_note_idx"'),
     );
+    // A policy dropped changes who reads what: marked for a person, who runs db:rls, never acknowledged.
     expect(above('DROP POLICY IF EXISTS "account_read" ON "account" CASCADE;--> statement-breakpoint')).toBe(
-      ack('policy "account_read" ON "account"'),
+      '-- db:revert access-change: drops policy "account_read" on "account" (FOR SELECT TO "kinds_reader"): the rows only it let them reach become unreachable',
     );
+    expect(lines.filter((line) => /^-- review-ignore drop-statement: .*policy/.test(line))).toEqual([]);
     expect(
       above('ALTER TABLE "account" DROP CONSTRAINT IF EXISTS "account_name_unique";--> statement-breakpoint'),
     ).toBe(ack('constraint "account_name_unique" on "account"'));
@@ -386,15 +413,15 @@ describe("db:revert of a migration that removes one of each kind", () => {
     expect(reviewed.findings).toEqual(
       [
         at(reviewed, 'ALTER TABLE "account" ALTER COLUMN "title" SET NOT NULL;', "warning set-not-null"),
-        at(reviewed, '  ALTER TABLE "project" ADD CONSTRAINT "project_account_fk"', "warning constraint-not-valid"),
+        at(reviewed, '    ALTER TABLE "project" ADD CONSTRAINT "project_account_fk"', "warning constraint-not-valid"),
         at(reviewed, 'CREATE INDEX IF NOT EXISTS "account_note_idx"', "warning non-concurrent-index"),
         // A unique key put back on a table in use builds its index under ACCESS EXCLUSIVE: a person decides.
         at(
           reviewed,
-          '  ALTER TABLE "account" ADD CONSTRAINT "account_name_unique"',
+          '    ALTER TABLE "account" ADD CONSTRAINT "account_name_unique"',
           "error unique-constraint-builds-index",
         ),
-        at(reviewed, '  ALTER TABLE "account" ADD CONSTRAINT "account_score_check"', "warning constraint-not-valid"),
+        at(reviewed, '    ALTER TABLE "account" ADD CONSTRAINT "account_score_check"', "warning constraint-not-valid"),
       ].sort(),
     );
     expect(reviewed.plan.dataLoss.map((d) => d.message)).toEqual([
@@ -415,16 +442,168 @@ describe("db:revert of a migration that removes one of each kind", () => {
       'ALTER TABLE "account" ALTER COLUMN "title" SET NOT NULL;',
       'ALTER TABLE "account" ADD COLUMN IF NOT EXISTS "note" text;',
       'ALTER TABLE "account" ADD COLUMN IF NOT EXISTS "label" "label";',
-      'DO $$ BEGIN   ALTER TABLE "task" ADD CONSTRAINT "task_project_fk" FOREIGN KEY ("project_id") REFERENCES "public"."project"("id") ON DELETE cascade ON UPDATE no action;',
+      `DO $$ BEGIN   IF NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = '"task"'::regclass AND conname = 'task_project_fk') THEN`,
       'CREATE INDEX IF NOT EXISTS "task_project_idx" ON "task" USING btree ("project_id");',
-      'DO $$ BEGIN   ALTER TABLE "project" ADD CONSTRAINT "project_account_fk" FOREIGN KEY ("account_id") REFERENCES "public"."account"("id") ON DELETE cascade ON UPDATE no action;',
+      `DO $$ BEGIN   IF NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = '"project"'::regclass AND conname = 'project_account_fk') THEN`,
       'CREATE INDEX IF NOT EXISTS "account_note_idx" ON "account" USING btree ("note");',
-      'DO $$ BEGIN   ALTER TABLE "account" ADD CONSTRAINT "account_name_unique" UNIQUE("name");',
-      'DO $$ BEGIN   ALTER TABLE "account" ADD CONSTRAINT "account_score_check" CHECK ("account"."score" >= 0);',
+      `DO $$ BEGIN   IF NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = '"account"'::regclass AND conname = 'account_name_unique') THEN`,
+      `DO $$ BEGIN   IF NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = '"account"'::regclass AND conname = 'account_score_check') THEN`,
       // A view is wrapped, not made OR REPLACE: the review would not recognise Drizzle Kit's statement in it.
       'DO $$ BEGIN   CREATE VIEW "public"."account_names" AS (select "id" from "account");',
-      'DO $$ BEGIN   CREATE POLICY "account_read" ON "account" AS PERMISSIVE FOR SELECT TO "kinds_reader" USING (true);',
+      `DO $$ BEGIN   IF NOT EXISTS (SELECT FROM pg_policy p WHERE p.polrelid = '"account"'::regclass AND p.polname = 'account_read') THEN`,
     ]);
+  });
+});
+
+describe("db:revert of a change of who can read or write rows", () => {
+  const reader = pgRole("guard_reader");
+  const open = { reader, account: pgTable("account", { id: text("id").primaryKey() }).enableRLS() };
+  const guarded = {
+    reader,
+    account: pgTable("account", { id: text("id").primaryKey() }, () => [
+      pgPolicy("account_read", { for: "select", to: reader, using: sql`true` }),
+      pgPolicy("account_guard", { as: "restrictive", for: "select", to: reader, using: sql`"id" <> 'hidden'` }),
+    ]),
+  };
+
+  it("leaves a RESTRICTIVE policy's drop to a person: marked, listed, never acknowledged, so db:review reports it", async () => {
+    const reviewed = await revertAndReview(await history(open, guarded), CONFIG);
+    expect(reviewed.plan.accessChanges.map((a) => a.message)).toEqual([
+      'drops policy "account_read" on "account" (FOR SELECT TO "guard_reader"): the rows only it let them reach become unreachable',
+      'drops RESTRICTIVE policy "account_guard" on "account" (FOR SELECT TO "guard_reader"): the rows it kept from them become reachable',
+    ]);
+    expect(reviewed.findings).toEqual(accessDrops(reviewed).sort());
+    expect(reviewed.findings).toHaveLength(2);
+    expect(reviewed.lines.filter((line) => line.startsWith("-- review-ignore"))).toEqual([]);
+    const marker = reviewed.lines.indexOf(
+      '-- db:revert access-change: drops RESTRICTIVE policy "account_guard" on "account" (FOR SELECT TO "guard_reader"): the rows it kept from them become reachable',
+    );
+    expect(reviewed.lines[marker + 1]).toBe('DROP POLICY IF EXISTS "account_guard" ON "account" CASCADE;');
+  });
+
+  it("marks the policies it puts back as access changes too: the review has nothing to report on them", async () => {
+    const reviewed = await revertAndReview(await history(guarded, open), CONFIG);
+    expect(reviewed.plan.accessChanges.map((a) => a.message)).toEqual([
+      'creates policy "account_read" on "account" (FOR SELECT TO "guard_reader"): they reach the rows it lets through',
+      'creates RESTRICTIVE policy "account_guard" on "account" (FOR SELECT TO "guard_reader"): the rows it keeps out become unreachable to them',
+    ]);
+    expect(reviewed.findings).toEqual([]);
+  });
+});
+
+describe("db:revert of a migration that makes a column NOT NULL", () => {
+  it("drops NOT NULL again, which db:review warns of: the running code was written for a column without NULLs", async () => {
+    const optional = { account: pgTable("account", { id: text("id").primaryKey(), title: text("title") }) };
+    const required = { account: pgTable("account", { id: text("id").primaryKey(), title: text("title").notNull() }) };
+    const reviewed = await revertAndReview(await history(optional, required), CONFIG);
+    expect(reviewed.plan.statements.map((s) => s.sql)).toEqual([
+      'ALTER TABLE "account" ALTER COLUMN "title" DROP NOT NULL;',
+    ]);
+    expect(reviewed.findings).toEqual([
+      at(reviewed, 'ALTER TABLE "account" ALTER COLUMN "title" DROP NOT NULL;', "warning drop-not-null"),
+    ]);
+    expect(unexplained(reviewed)).toEqual([]);
+  });
+});
+
+describe("db:revert of an identity column", () => {
+  const plain = { ticket: pgTable("ticket", { id: integer("id").primaryKey(), note: text("note") }) };
+  const identity = {
+    ticket: pgTable("ticket", { id: integer("id").primaryKey().generatedAlwaysAsIdentity(), note: text("note") }),
+  };
+
+  it("drops an identity only if it is there, marked as the loss of its sequence's value", async () => {
+    const reviewed = await revertAndReview(await history(plain, identity), CONFIG);
+    expect(reviewed.plan.statements.map((s) => s.sql)).toEqual([
+      'ALTER TABLE "ticket" ALTER COLUMN "id" DROP IDENTITY IF EXISTS;',
+    ]);
+    expect(reviewed.plan.dataLoss.map((d) => d.message)).toEqual([
+      `drops the identity of "ticket"."id" with its sequence and the sequence's current value: the column keeps its values, inserts must then give one`,
+    ]);
+    expect(reviewed.findings).toEqual([]);
+  });
+
+  it("puts an identity back guarded, past the ids the column holds: nothing is reported", async () => {
+    const reviewed = await revertAndReview(await history(identity, plain), CONFIG);
+    expect(reviewed.plan.statements.map((s) => s.sql.split("\n").slice(0, 3).join("\n"))).toEqual([
+      [
+        "DO $$ BEGIN",
+        `  IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = '"ticket"'::regclass AND attname = 'id' AND attidentity <> '') THEN`,
+        '    ALTER TABLE "ticket" ALTER COLUMN "id" ADD GENERATED ALWAYS AS IDENTITY (sequence name "ticket_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1);',
+      ].join("\n"),
+    ]);
+    expect(reviewed.plan.dataLoss).toEqual([]);
+    expect(reviewed.findings).toEqual([]);
+  });
+});
+
+describe("db:revert of index work on a partitioned table or a partition", () => {
+  const ledger = (indexed: boolean) =>
+    pgTable("ledger", { id: integer("id").notNull(), at: date("at").notNull() }, (t) =>
+      indexed ? [index("ledger_at_idx").on(t.at)] : [],
+    );
+  const ledger2026 = (indexed: boolean) =>
+    pgTable("ledger_2026", { id: integer("id").notNull(), at: date("at").notNull() }, (t) =>
+      indexed ? [index("ledger_2026_id_idx").on(t.id)] : [],
+    );
+  /** The history with its first migration's tables made by hand: "ledger" partitioned, "ledger_2026" its partition. */
+  async function partitioned(base: Record<string, unknown>, next: Record<string, unknown>, indexed = false) {
+    const dir = await history(base, next);
+    writeFileSync(
+      join(dir, "0000_base.sql"),
+      [
+        'CREATE TABLE "ledger" ("id" integer NOT NULL, "at" date NOT NULL) PARTITION BY RANGE ("at");',
+        `CREATE TABLE "ledger_2026" PARTITION OF "ledger" FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');`,
+        ...(indexed ? ['CREATE INDEX "ledger_at_idx" ON "ledger" USING btree ("at");'] : []),
+      ].join(BREAKPOINT),
+    );
+    return dir;
+  }
+
+  it("builds a partitioned table's index again in its transaction: PostgreSQL cannot build it CONCURRENTLY", async () => {
+    const dir = await partitioned(
+      { ledger: ledger(true), ledger2026: ledger2026(false) },
+      { ledger: ledger(false), ledger2026: ledger2026(false) },
+      true,
+    );
+    const { plan } = await revertAndReview(dir, CONFIG);
+    expect(plan.outsideTransaction).toBe(false);
+    expect(plan.statements.map((s) => s.sql)).toEqual([
+      'CREATE INDEX IF NOT EXISTS "ledger_at_idx" ON "ledger" USING btree ("at");',
+    ]);
+    expect(plan.statements[0]?.comments).toEqual([
+      `-- db:revert: not CONCURRENTLY, in the revert's transaction: index "ledger_at_idx" is on "ledger", a partitioned table or a partition: PostgreSQL cannot drop or build a partitioned table's index CONCURRENTLY, and a partition's may be attached to it.`,
+    ]);
+  });
+
+  it("drops a partition's index in its transaction too", async () => {
+    const dir = await partitioned(
+      { ledger: ledger(false), ledger2026: ledger2026(false) },
+      { ledger: ledger(false), ledger2026: ledger2026(true) },
+    );
+    const { plan } = await revertAndReview(dir, CONFIG);
+    expect(plan.outsideTransaction).toBe(false);
+    expect(plan.statements.map((s) => s.sql)).toEqual(['DROP INDEX IF EXISTS "ledger_2026_id_idx";']);
+  });
+});
+
+describe("db:revert of a migration that redefines a unique index under its name", () => {
+  const gadget = (columns: "note" | "note and id") =>
+    pgTable("gadget", { id: integer("id").primaryKey(), note: text("note") }, (t) => [
+      columns === "note" ? uniqueIndex("gadget_note_key").on(t.note) : uniqueIndex("gadget_note_key").on(t.note, t.id),
+    ]);
+
+  it("keeps its transaction: dropped and built again plainly, so the table is never without the index", async () => {
+    const reviewed = await revertAndReview(
+      await history({ gadget: gadget("note") }, { gadget: gadget("note and id") }),
+      CONFIG,
+    );
+    expect(reviewed.plan.outsideTransaction).toBe(false);
+    expect(reviewed.plan.statements.map((s) => s.sql)).toEqual([
+      'DROP INDEX IF EXISTS "gadget_note_key";',
+      'CREATE UNIQUE INDEX IF NOT EXISTS "gadget_note_key" ON "gadget" USING btree ("note");',
+    ]);
+    expect(unexplained(reviewed)).toEqual([]);
   });
 });
 
@@ -470,7 +649,7 @@ describe("db:revert of each of Trovella's migrations it accepts, reviewed with t
   }
 
   /**
-   * What the review reports beyond data loss, TODO blocks and lock warnings. Reverting 0015 puts
+   * What the review reports beyond data loss, access changes, TODO blocks and kept warnings. Reverting 0015 puts
    * back the foreign keys 0015 replaced because they leave the tenant out of their key (and one has
    * ON DELETE no action): putting them back is a person's decision, so the review keeps saying so.
    */
@@ -485,7 +664,7 @@ describe("db:revert of each of Trovella's migrations it accepts, reviewed with t
     );
 
   it.each(tags.slice(1).map((tag, i) => [tag, i + 1] as const))(
-    "%s, as the last migration: only data loss, TODO blocks and the lock warnings of its transaction are reported",
+    "%s, as the last migration: only data loss, access changes, TODO blocks and the warnings of its transaction are reported",
     async (tag, idx) => {
       const reviewed = await revertAndReview(scratch(idx).dir, config);
       expect(beyond(tag, reviewed)).toEqual([]);
@@ -494,13 +673,47 @@ describe("db:revert of each of Trovella's migrations it accepts, reviewed with t
     },
   );
 
+  it("0010 on the whole history leaves turning row-level security off and dropping the policies of user and organization to a person", async () => {
+    const reviewed = await revertAndReview(scratch().dir, config, "0010");
+    expect(reviewed.plan.accessChanges.map((a) => `${reviewed.lines[a.line - 1]}  ${a.message}`)).toEqual([
+      'ALTER TABLE "organization" DISABLE ROW LEVEL SECURITY;--> statement-breakpoint  turns row-level security off on "organization": its policies stop applying, every role with a privilege on it reads and writes every row',
+      'ALTER TABLE "user" DISABLE ROW LEVEL SECURITY;--> statement-breakpoint  turns row-level security off on "user": its policies stop applying, every role with a privilege on it reads and writes every row',
+      'DROP POLICY IF EXISTS "organization_select" ON "organization" CASCADE;--> statement-breakpoint  drops policy "organization_select" on "organization" (FOR SELECT TO "authenticated"): the rows only it let them reach become unreachable',
+      'DROP POLICY IF EXISTS "user_select" ON "user" CASCADE;  drops policy "user_select" on "user" (FOR SELECT TO "authenticated"): the rows only it let them reach become unreachable',
+    ]);
+    // Neither is a tenant table: the review reports the policies' drops, and nothing of RLS turned off.
+    expect(reviewed.findings).toEqual(accessDrops(reviewed).sort());
+    expect(reviewed.findings).toHaveLength(2);
+    expect(reviewed.lines.filter((line) => line.startsWith("-- review-ignore"))).toEqual([]);
+  });
+
+  it("0010's access changes are on the command's screen, with what to run before deploying, and in its JSON", async () => {
+    const s = scratch();
+    const shown = await runCommand("revert", ["0010", "--migrations", s.dir, "--dry-run"], {});
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(
+      'ACCESS CHANGES: 4 statement(s) change who can read or write rows, each marked "-- db:revert access-change:" in the file:',
+    );
+    expect(shown.stdout).toContain("run db:rls there: it must pass");
+    const json = await runCommand("revert", ["0010", "--migrations", s.dir, "--dry-run", "--json"], {});
+    const plan = JSON.parse(json.stdout) as { accessChanges: { line: number; message: string; statement: string }[] };
+    expect(plan.accessChanges.map((a) => a.statement)).toEqual([
+      'ALTER TABLE "organization" DISABLE ROW LEVEL SECURITY;',
+      'ALTER TABLE "user" DISABLE ROW LEVEL SECURITY;',
+      'DROP POLICY IF EXISTS "organization_select" ON "organization" CASCADE;',
+      'DROP POLICY IF EXISTS "user_select" ON "user" CASCADE;',
+    ]);
+  });
+
   it("0008 on the whole history passes once a person acknowledges its two column drops, but for the warning of its DROP INDEX", async () => {
     const s = scratch();
     const reviewed = await revertAndReview(s.dir, config, "0008");
-    expect(reviewed.findings).toEqual([
-      `${lineOf(reviewed, 'DROP INDEX IF EXISTS "ai_usage_correlationId_idx";')} warning non-concurrent-drop-index`,
-      ...dataLossDrops(reviewed),
-    ]);
+    expect(reviewed.findings).toEqual(
+      [
+        `${lineOf(reviewed, 'DROP INDEX IF EXISTS "ai_usage_correlationId_idx";')} warning non-concurrent-drop-index`,
+        ...dataLossDrops(reviewed),
+      ].sort(),
+    );
     const acknowledged = reviewed.lines.flatMap((line) =>
       line.startsWith("-- db:revert data-loss: drops column")
         ? [line, "-- review-ignore drop-statement: the values are copied out to ai_usage.csv"]

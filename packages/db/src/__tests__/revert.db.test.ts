@@ -8,15 +8,36 @@
  * (a no-transaction one), applied for real and then undone by applying that migration again.
  */
 import { isDeepStrictEqual } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
-import { type Driver, planRevert, readMigrationFolder, splitStatements, writeRevert } from "@repo/migrator";
+import {
+  coverageReport,
+  type Driver,
+  planRevert,
+  readMigrationFolder,
+  splitStatements,
+  writeRevert,
+} from "@repo/migrator";
 import { type CatalogSnapshot, catalogSnapshot, diffCatalogs } from "@repo/migrator/testing";
 import { createTestDatabase, MIGRATIONS_FOLDER, type TestDatabase } from "../testing/test-database.ts";
+import { RLS_CONFIG } from "../project.ts";
 import { scratchMigrations } from "../testing/scratch-migrations.ts";
 import { generateInto } from "../testing/generate-migration.ts";
-import { integer, pgTable, text } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import {
+  check,
+  date,
+  foreignKey,
+  index,
+  integer,
+  pgPolicy,
+  pgTable,
+  primaryKey,
+  text,
+  unique as uniqueConstraint,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 
 const entries = readMigrationFolder(MIGRATIONS_FOLDER).migrations;
 type Entry = (typeof entries)[number];
@@ -354,5 +375,240 @@ describe("an earlier migration no later one builds on", () => {
       await fresh.close();
       scratch.remove();
     }
+  });
+});
+
+/**
+ * Generated migrations on top of the whole history, each applied as the runner would, then the
+ * revert of the last: what the revert leaves on a real database when it runs (twice, as a retry
+ * would) or when it fails: an identity dropped or put back, index work it keeps in its
+ * transaction, a constraint or policy it puts back where one of its name is there already.
+ */
+describe("a revert on a real database whose schema is not quite the history's", () => {
+  let db: TestDatabase;
+  let scratch: ReturnType<typeof scratchMigrations>;
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    scratch = scratchMigrations();
+  });
+  afterEach(async () => {
+    await db?.close();
+    scratch?.remove();
+  });
+
+  /** Generates a migration for `tables` after the last one and applies it. */
+  async function generated(name: string, tables: Record<string, unknown>): Promise<void> {
+    await generateInto(scratch, name, tables, (scratch.entries().at(-1)?.when ?? 0) + 1000);
+    await applyMigration(db.driver, readMigrationFolder(scratch.dir).migrations.at(-1) as Entry);
+  }
+
+  /** Writes the revert of the last migration and returns it as the runner reads it. */
+  async function revert(): Promise<Entry> {
+    writeRevert(await planRevert({ folder: scratch.dir }));
+    return readMigrationFolder(scratch.dir).migrations.at(-1) as Entry;
+  }
+
+  const rows = async <T>(sql: string) => db.driver.query<T>(sql);
+
+  it("0010's revert, applied, fails db:rls on user and organization: the check its ACCESS CHANGES ask for before deploying", async () => {
+    const plan = await planRevert({ folder: scratch.dir, tag: "0010" });
+    expect(plan.accessChanges).toHaveLength(4);
+    expect((await coverageReport(db.driver, RLS_CONFIG)).matrix.ok).toBe(true);
+    await db.driver.exec("BEGIN");
+    try {
+      await applyFile(db.driver, plan.migration.sql);
+      const report = await coverageReport(db.driver, RLS_CONFIG);
+      expect(report.matrix.ok).toBe(false);
+      expect(
+        report.matrix.findings
+          .filter((f) => f.code === "unprotected-table")
+          .map((f) => f.table)
+          .sort(),
+      ).toEqual(["organization", "user"]);
+    } finally {
+      await db.driver.exec("ROLLBACK");
+    }
+  });
+
+  it("drops an identity it reverts, twice over, and the rows keep their ids", async () => {
+    await generated("ticket", { ticket: pgTable("ticket", { id: integer("id").primaryKey(), note: text("note") }) });
+    await generated("ticket_identity", {
+      ticket: pgTable("ticket", { id: integer("id").primaryKey().generatedAlwaysAsIdentity(), note: text("note") }),
+    });
+    await db.driver.exec(`INSERT INTO "ticket" ("note") VALUES ('a'), ('b')`);
+    const reverse = await revert();
+    await applyMigration(db.driver, reverse);
+    await applyMigration(db.driver, reverse);
+    expect(
+      await rows(
+        `SELECT attidentity AS identity, (SELECT array_agg(id ORDER BY id) FROM ticket) AS ids FROM pg_attribute WHERE attrelid = 'ticket'::regclass AND attname = 'id'`,
+      ),
+    ).toEqual([{ identity: "", ids: [1, 2] }]);
+  });
+
+  it("puts an identity back, twice over, handing out ids after those the rows hold", async () => {
+    const identity = pgTable("ticket", {
+      id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+      note: text("note"),
+    });
+    await generated("ticket", { ticket: identity });
+    await db.driver.exec(`INSERT INTO "ticket" ("note") VALUES ('a'), ('b')`);
+    await generated("ticket_plain", {
+      ticket: pgTable("ticket", { id: integer("id").primaryKey(), note: text("note") }),
+    });
+    await db.driver.exec(`INSERT INTO "ticket" ("id", "note") VALUES (10, 'by hand')`);
+    const reverse = await revert();
+    await applyMigration(db.driver, reverse);
+    await applyMigration(db.driver, reverse);
+    const [inserted] = await rows<{ id: number }>(`INSERT INTO "ticket" ("note") VALUES ('new') RETURNING id`);
+    expect(inserted?.id).toBe(11);
+  });
+
+  it("keeps a unique index redefined under its name when building it again fails on duplicates", async () => {
+    const gadget = (key: "note" | "note and id") =>
+      pgTable("gadget", { id: integer("id").primaryKey(), note: text("note") }, (t) => [
+        key === "note" ? uniqueIndex("gadget_note_key").on(t.note) : uniqueIndex("gadget_note_key").on(t.note, t.id),
+      ]);
+    await generated("gadget", { gadget: gadget("note") });
+    await generated("gadget_key", { gadget: gadget("note and id") });
+    await db.driver.exec(`INSERT INTO "gadget" VALUES (1, 'same'), (2, 'same')`);
+    const reverse = await revert();
+    expect(reverse.noTransaction).toBe(false);
+    await expect(applyMigration(db.driver, reverse)).rejects.toThrow(/could not create unique index/);
+    await db.driver.exec("ROLLBACK");
+    expect(
+      await rows(
+        `SELECT pg_get_indexdef(indexrelid) AS definition, indisvalid AS valid FROM pg_index WHERE indexrelid = 'gadget_note_key'::regclass`,
+      ),
+    ).toEqual([
+      { definition: "CREATE UNIQUE INDEX gadget_note_key ON public.gadget USING btree (note, id)", valid: true },
+    ]);
+  });
+
+  /** Applies `entry` in a transaction; when it fails, rolls back and returns the error's message. */
+  async function failure(entry: Entry): Promise<string | undefined> {
+    try {
+      await applyMigration(db.driver, entry);
+      return undefined;
+    } catch (error) {
+      await db.driver.exec("ROLLBACK");
+      return (error as Error).message;
+    }
+  }
+
+  const scored = (checked: boolean) =>
+    pgTable("cust", { id: integer("id").primaryKey(), score: integer("score") }, (t) =>
+      checked ? [check("cust_score_check", sql`${t.score} >= 0`)] : [],
+    );
+
+  it("stops putting back a CHECK whose name a different one holds (a hand hotfix), naming both", async () => {
+    await generated("cust", { cust: scored(true) });
+    await generated("cust_unchecked", { cust: scored(false) });
+    await db.driver.exec(`ALTER TABLE "cust" ADD CONSTRAINT "cust_score_check" CHECK (score >= -100)`);
+    expect(await failure(await revert())).toBe(
+      'db:revert: constraint "cust_score_check" on "cust" exists with another definition than the one this migration puts back: CHECK ((score >= \'-100\'::integer)) (it puts back: CHECK ((score >= 0)))',
+    );
+  });
+
+  it("passes over a CHECK of its name that is the same, run twice, and leaves no copy behind", async () => {
+    await generated("cust", { cust: scored(true) });
+    await generated("cust_unchecked", { cust: scored(false) });
+    await db.driver.exec(`ALTER TABLE "cust" ADD CONSTRAINT "cust_score_check" CHECK ("score" >= 0) NOT VALID`);
+    const reverse = await revert();
+    await applyMigration(db.driver, reverse);
+    await applyMigration(db.driver, reverse);
+    expect(
+      await rows(`SELECT conname::text AS name FROM pg_constraint WHERE conrelid = 'cust'::regclass AND contype = 'c'`),
+    ).toEqual([{ name: "cust_score_check" }]);
+  });
+
+  it("stops putting back a foreign key whose name one with another ON DELETE holds", async () => {
+    const owner = pgTable("owner", { id: integer("id").primaryKey() });
+    const pet = (linked: boolean) =>
+      pgTable("pet", { id: integer("id").primaryKey(), ownerId: integer("owner_id") }, (t) =>
+        linked
+          ? [foreignKey({ name: "pet_owner_fk", columns: [t.ownerId], foreignColumns: [owner.id] }).onDelete("cascade")]
+          : [],
+      );
+    await generated("pet", { owner, pet: pet(true) });
+    await generated("pet_unlinked", { owner, pet: pet(false) });
+    await db.driver.exec(
+      `ALTER TABLE "pet" ADD CONSTRAINT "pet_owner_fk" FOREIGN KEY ("owner_id") REFERENCES "owner"("id")`,
+    );
+    expect(await failure(await revert())).toMatch(
+      /^db:revert: constraint "pet_owner_fk" on "pet" exists with another definition than the one this migration puts back: FOREIGN KEY \(owner_id\) REFERENCES owner\(id\) \(it puts back: FOREIGN KEY \(owner_id\) REFERENCES owner\(id\) ON DELETE CASCADE\)$/,
+    );
+  });
+
+  it("stops putting back a UNIQUE constraint whose name a plain index holds, naming the index", async () => {
+    const named = (unique: boolean) =>
+      pgTable("gizmo", { id: integer("id").primaryKey(), name: text("name") }, (t) =>
+        unique ? [uniqueConstraint("gizmo_name_unique").on(t.name)] : [],
+      );
+    await generated("gizmo", { gizmo: named(true) });
+    await generated("gizmo_not_unique", { gizmo: named(false) });
+    await db.driver.exec(`CREATE INDEX "gizmo_name_unique" ON "gizmo" ("name")`);
+    expect(await failure(await revert())).toBe(
+      'db:revert: cannot put back constraint "gizmo_name_unique" on "gizmo": its name is taken by CREATE INDEX gizmo_name_unique ON public.gizmo USING btree (name)',
+    );
+  });
+
+  it("puts a primary key back twice over: the second run finds it the same", async () => {
+    const keyed = (key: boolean) =>
+      pgTable("keyed", { a: integer("a").notNull(), b: integer("b").notNull() }, (t) =>
+        key ? [primaryKey({ name: "keyed_pk", columns: [t.a, t.b] })] : [],
+      );
+    await generated("keyed", { keyed: keyed(true) });
+    await generated("keyed_loose", { keyed: keyed(false) });
+    const reverse = await revert();
+    await applyMigration(db.driver, reverse);
+    await applyMigration(db.driver, reverse);
+    expect(
+      await rows(
+        `SELECT count(*)::int AS keys FROM pg_constraint WHERE conrelid = 'keyed'::regclass AND contype = 'p'`,
+      ),
+    ).toEqual([{ keys: 1 }]);
+  });
+
+  it("stops putting back a policy whose name one with another USING holds", async () => {
+    const shelf = (open: boolean) =>
+      pgTable("shelf", { id: integer("id").primaryKey() }, () =>
+        open ? [pgPolicy("shelf_read", { for: "select", using: sql`true` })] : [],
+      ).enableRLS();
+    await generated("shelf", { shelf: shelf(true) });
+    await generated("shelf_closed", { shelf: shelf(false) });
+    await db.driver.exec(`CREATE POLICY "shelf_read" ON "shelf" FOR SELECT USING (false)`);
+    expect(await failure(await revert())).toBe(
+      'db:revert: policy "shelf_read" on "shelf" exists with another definition than the one this migration puts back: AS PERMISSIVE FOR SELECT TO public USING (false) (it puts back: AS PERMISSIVE FOR SELECT TO public USING (true))',
+    );
+    expect(await rows(`SELECT count(*)::int AS n FROM pg_policy WHERE polname LIKE 'shelf_read%'`)).toEqual([{ n: 1 }]);
+  });
+
+  it("drops an index of a partitioned table, which PostgreSQL cannot drop CONCURRENTLY, in its transaction", async () => {
+    const ledger = (indexed: boolean) =>
+      pgTable("ledger", { id: integer("id").notNull(), at: date("at").notNull() }, (t) =>
+        indexed ? [index("ledger_at_idx").on(t.at)] : [],
+      );
+    await generateInto(scratch, "ledger", { ledger: ledger(false) }, (scratch.entries().at(-1)?.when ?? 0) + 1000);
+    const [tag] = scratch
+      .entries()
+      .slice(-1)
+      .map((e) => e.tag);
+    scratch.write(
+      tag as string,
+      [
+        'CREATE TABLE "ledger" ("id" integer NOT NULL, "at" date NOT NULL) PARTITION BY RANGE ("at");',
+        `CREATE TABLE "ledger_2026" PARTITION OF "ledger" FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');`,
+      ].join("--> statement-breakpoint\n"),
+    );
+    await applyMigration(db.driver, readMigrationFolder(scratch.dir).migrations.at(-1) as Entry);
+    await generated("ledger_at", { ledger: ledger(true) });
+    const reverse = await revert();
+    expect(reverse.noTransaction).toBe(false);
+    await applyMigration(db.driver, reverse);
+    await applyMigration(db.driver, reverse);
+    expect(
+      await rows(`SELECT to_regclass('ledger_at_idx') AS parent, to_regclass('ledger_2026_at_idx') AS child`),
+    ).toEqual([{ parent: null, child: null }]);
   });
 });

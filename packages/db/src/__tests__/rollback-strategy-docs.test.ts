@@ -102,9 +102,11 @@ describe("the Rollback Strategy page", () => {
         filesShown.push(file);
       }
     }
-    // What the page shows: the worked example, the refusal of 0009 and its unwinding, the refusal of 0004.
-    expect(run).toEqual(["0008", "0009", "0017", "0009", "0004"]);
+    // What the page shows: the revert of 0010's policies, the worked example, the refusal of 0009
+    // and its unwinding, the refusal of 0004.
+    expect(run).toEqual(["0010", "0008", "0009", "0017", "0009", "0004"]);
     expect(filesShown).toEqual([
+      "0018_revert_0010_user-organization-select-policies.sql",
       "0018_revert_0008_add-correlation-id-and-embedding-count.sql",
       "0019_revert_0009_add-document-chunk-table.sql",
     ]);

@@ -46,6 +46,20 @@ function report(context: CommandContext, plan: RevertPlan, written: boolean, sch
       "  above each drop that loses no data).",
     );
   }
+  if (plan.accessChanges.length) {
+    lines.push(
+      "",
+      `ACCESS CHANGES: ${plan.accessChanges.length} statement(s) change who can read or write rows, each marked "-- db:revert access-change:" in the file:`,
+    );
+    for (const a of plan.accessChanges) lines.push(`  ${file}:${a.line}  ${a.message}`);
+    lines.push(
+      "  db:revert acknowledged none of them. Before deploying, apply the revert to a database (a copy of production,",
+      "  or a fresh one migrated up to it) and run db:rls there: it must pass. db:review reports a DROP POLICY",
+      '  (drop-statement) until you write "-- review-ignore drop-statement: <why>" above it, and on a tenant table',
+      "  row-level security turned off (rls-not-enabled) or a policy that does not keep a tenant to its rows",
+      "  (rls-policies-incomplete); nothing else of these.",
+    );
+  }
   if (plan.todos.length) {
     lines.push(
       "",
@@ -131,6 +145,7 @@ export function revertCommand(project: Project, name = "db:revert") {
                   outsideTransaction,
                   outsideTransactionReason,
                   dataLoss,
+                  accessChanges,
                   todos,
                   notes,
                   checkedLater,
@@ -146,6 +161,7 @@ export function revertCommand(project: Project, name = "db:revert") {
                   outsideTransaction,
                   ...(outsideTransactionReason ? { outsideTransactionReason } : {}),
                   dataLoss,
+                  accessChanges,
                   todos,
                   notes,
                   checkedLater,

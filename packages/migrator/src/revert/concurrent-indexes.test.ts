@@ -1,9 +1,25 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadParser } from "../sql/parse-migration.ts";
 import { concurrentReverse } from "./concurrent-indexes.ts";
+import { type ReplayedHistory, replayHistory } from "./replayed-history.ts";
 import type { RevertError } from "./revert-error.ts";
 
-beforeAll(loadParser);
+/** The history the reverts below run on: "ai_usage" and its indexes. */
+let replayed: ReplayedHistory;
+beforeAll(async () => {
+  await loadParser();
+  replayed = replayHistory([
+    {
+      tag: "0000_base",
+      file: "0000_base.sql",
+      sql: [
+        'CREATE TABLE "ai_usage" ("id" text PRIMARY KEY NOT NULL, "note" text);',
+        'CREATE INDEX "ai_usage_note_idx" ON "ai_usage" USING btree ("note");',
+        'CREATE INDEX "ai_usage_other_idx" ON "ai_usage" USING btree ("id", "note");',
+      ].join("\n--> statement-breakpoint\n"),
+    },
+  ]);
+});
 
 const plain = (sql: string) => ({ sql, comments: [] });
 const reverted = (sql: string) => ({ tag: "0013_x", file: "0013_x.sql", sql });
@@ -13,6 +29,7 @@ describe("the reverse of index work done CONCURRENTLY", () => {
     const result = concurrentReverse(
       reverted('-- migrator:no-transaction\nDROP INDEX CONCURRENTLY IF EXISTS "ai_usage_note_idx";'),
       [plain('CREATE INDEX CONCURRENTLY "ai_usage_note_idx" ON "ai_usage" USING btree ("note");')],
+      { replayed },
     );
     expect(result.outsideTransaction).toBe(true);
     expect(result.statements.map((s) => s.sql)).toEqual([
@@ -21,10 +38,14 @@ describe("the reverse of index work done CONCURRENTLY", () => {
   });
 
   it("does so even when the reverted migration did nothing CONCURRENTLY", () => {
-    const result = concurrentReverse(reverted('DROP INDEX "ai_usage_note_idx";'), [
-      plain('CREATE INDEX CONCURRENTLY "ai_usage_note_idx" ON "ai_usage" USING btree ("note");'),
-      plain('DROP INDEX CONCURRENTLY "ai_usage_other_idx";'),
-    ]);
+    const result = concurrentReverse(
+      reverted('DROP INDEX "ai_usage_note_idx";'),
+      [
+        plain('CREATE INDEX CONCURRENTLY "ai_usage_note_idx" ON "ai_usage" USING btree ("note");'),
+        plain('DROP INDEX CONCURRENTLY "ai_usage_other_idx";'),
+      ],
+      { replayed },
+    );
     expect(result.outsideTransaction).toBe(true);
     expect(result.statements.map((s) => s.sql)).toEqual([
       'CREATE INDEX CONCURRENTLY IF NOT EXISTS "ai_usage_note_idx" ON "ai_usage" USING btree ("note");',
@@ -35,10 +56,14 @@ describe("the reverse of index work done CONCURRENTLY", () => {
   it("refuses when another statement needs a transaction, listing the concurrent ones once, as statements", () => {
     const refusal = (() => {
       try {
-        concurrentReverse(reverted('DROP INDEX "ai_usage_note_idx";'), [
-          plain('CREATE INDEX CONCURRENTLY "ai_usage_note_idx" ON "ai_usage" USING btree ("note");'),
-          plain('ALTER TABLE "ai_usage" ADD COLUMN "note" text;'),
-        ]);
+        concurrentReverse(
+          reverted('DROP INDEX "ai_usage_note_idx";'),
+          [
+            plain('CREATE INDEX CONCURRENTLY "ai_usage_note_idx" ON "ai_usage" USING btree ("note");'),
+            plain('ALTER TABLE "ai_usage" ADD COLUMN "note" text;'),
+          ],
+          { replayed },
+        );
       } catch (error) {
         return error as RevertError;
       }
@@ -55,10 +80,14 @@ describe("the reverse of index work done CONCURRENTLY", () => {
   });
 
   it("writes a revert that only builds and drops indexes CONCURRENTLY, outside a transaction, whatever the migration did", () => {
-    const result = concurrentReverse(reverted('CREATE INDEX "ai_usage_note_idx" ON "ai_usage" ("note");'), [
-      plain('CREATE INDEX IF NOT EXISTS "ai_usage_old_idx" ON "ai_usage" USING btree ("note");'),
-      plain('DROP INDEX IF EXISTS "ai_usage_note_idx";'),
-    ]);
+    const result = concurrentReverse(
+      reverted('CREATE INDEX "ai_usage_note_idx" ON "ai_usage" ("note");'),
+      [
+        plain('CREATE INDEX IF NOT EXISTS "ai_usage_old_idx" ON "ai_usage" USING btree ("note");'),
+        plain('DROP INDEX IF EXISTS "ai_usage_note_idx";'),
+      ],
+      { replayed },
+    );
     expect(result).toMatchObject({ outsideTransaction: true, reason: "indexes-only" });
     expect(result.statements.map((s) => s.sql)).toEqual([
       'CREATE INDEX CONCURRENTLY IF NOT EXISTS "ai_usage_old_idx" ON "ai_usage" USING btree ("note");',
@@ -69,19 +98,52 @@ describe("the reverse of index work done CONCURRENTLY", () => {
     ]);
   });
 
+  it("keeps an index redefined under its name in the transaction, taking CONCURRENTLY off what Drizzle Kit wrote so", () => {
+    const result = concurrentReverse(
+      reverted('CREATE INDEX "ai_usage_note_idx" ON "ai_usage" ("id");'),
+      [
+        plain('DROP INDEX "ai_usage_note_idx";'),
+        plain('CREATE INDEX CONCURRENTLY "ai_usage_note_idx" ON "ai_usage" USING btree ("note");'),
+      ],
+      { replayed },
+    );
+    expect(result.outsideTransaction).toBe(false);
+    expect(result.statements.map((s) => s.sql)).toEqual([
+      'DROP INDEX "ai_usage_note_idx";',
+      'CREATE INDEX "ai_usage_note_idx" ON "ai_usage" USING btree ("note");',
+    ]);
+    expect(result.statements[0]?.comments).toEqual([
+      `-- db:revert: not CONCURRENTLY, in the revert's transaction: index "ai_usage_note_idx" is dropped and built again under its name: run CONCURRENTLY, outside a transaction, its table would be without it until the build ends (a unique one without its uniqueness), and for good if the build failed.`,
+    ]);
+    expect(result.statements[1]?.comments).toEqual([]);
+  });
+
+  it("keeps in the transaction the drop of an index the history does not show made: its table may be partitioned", () => {
+    const result = concurrentReverse(
+      reverted('CREATE INDEX "ai_usage_x_idx" ON "ai_usage" ("id");'),
+      [plain('DROP INDEX IF EXISTS "ai_usage_unknown_idx";')],
+      { replayed },
+    );
+    expect(result).toMatchObject({
+      outsideTransaction: false,
+      statements: [{ sql: 'DROP INDEX IF EXISTS "ai_usage_unknown_idx";' }],
+    });
+  });
+
   it("keeps an index-only revert in its transaction while it has TODO blocks, whose statements are not written yet", () => {
     const statements = [plain('DROP INDEX IF EXISTS "ai_usage_note_idx";')];
     expect(
       concurrentReverse(reverted('CREATE INDEX "ai_usage_note_idx" ON "ai_usage" ("note");'), statements, {
         withTodos: true,
+        replayed,
       }),
     ).toEqual({ statements, outsideTransaction: false });
   });
 
   it("leaves a revert with no index work done CONCURRENTLY as it is, in a transaction", () => {
     const statements = [plain('DROP INDEX "ai_usage_note_idx";'), plain('ALTER TABLE "ai_usage" DROP COLUMN "note";')];
-    expect(concurrentReverse(reverted('CREATE INDEX "ai_usage_note_idx" ON "ai_usage" ("note");'), statements)).toEqual(
-      { statements, outsideTransaction: false },
-    );
+    expect(
+      concurrentReverse(reverted('CREATE INDEX "ai_usage_note_idx" ON "ai_usage" ("note");'), statements, { replayed }),
+    ).toEqual({ statements, outsideTransaction: false });
   });
 });

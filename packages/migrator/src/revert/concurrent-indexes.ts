@@ -18,14 +18,25 @@
  * transaction and its plain `DROP INDEX`:
  * outside it, a failure part-way would leave the schema half reverted, and its other statements
  * mostly lock the same table anyway (a `DROP COLUMN`), so CONCURRENTLY would spare no lock.
+ *
+ * Two kinds of index work keep the transaction (and the plain statements) even so. An index the
+ * revert drops and builds again under its name (a redefinition): outside a transaction the table
+ * would be without it from the drop until the build ends, a unique one without its uniqueness, and
+ * for good when the build fails (a duplicate). And an index of a partitioned table or of a
+ * partition, found as db:review --fix finds them (index-dependents.ts): PostgreSQL refuses to drop
+ * or build a partitioned table's index CONCURRENTLY, and a partition's may be attached to it.
  */
 import { arrayField, objectField, objectNameList, stringField } from "../sql/ast.ts";
 import { parseMigration, parseSql, type SqlUnit } from "../sql/parse-migration.ts";
 import { quoteIdent } from "../sql/quote-ident.ts";
+import { sqlTokens } from "../sql/tokens.ts";
 import { applyInsertions, concurrentIndexInsertions } from "../review/fix/statement-fixes.ts";
+import { droppedIndex } from "../review/fix/dropped-index.ts";
+import { indexDependents } from "../review/fix/index-dependents.ts";
 import { missingGuard } from "../review/guards.ts";
-import { qualifiedListName, qualifiedName } from "../review/object-names.ts";
+import { qualifiedListName, qualifiedName, tableName } from "../review/object-names.ts";
 import type { RevertStatement } from "./manual-sql.ts";
+import type { ReplayedHistory } from "./replayed-history.ts";
 import { RevertError } from "./revert-error.ts";
 
 /** What the migration being reverted did CONCURRENTLY, by qualified index name (`public.i`). */
@@ -84,6 +95,8 @@ interface Rewritten {
   kind: "build" | "drop";
   /** The qualified index name. */
   index: string;
+  /** Its table, as `tableName` names it; undefined for a dropped index the replayed history does not know. */
+  table?: string;
   reason: OutsideTransactionReason;
 }
 
@@ -103,6 +116,7 @@ function concurrentForm(
   work: ConcurrentWork,
   file: string,
   indexesOnly: boolean,
+  replayed: ReplayedHistory,
 ): Rewritten[] | undefined {
   const [unit] = units;
   if (units.length !== 1 || !unit) return undefined;
@@ -121,6 +135,7 @@ function concurrentForm(
     return dropped.map((names) => ({
       kind: "drop",
       index: qualifiedListName(names),
+      ...tableOf(droppedIndex(replayed.state, names)?.table),
       reason: mirrors ? "reverses-concurrent-work" : "indexes-only",
       statement: {
         sql: `DROP INDEX CONCURRENTLY IF EXISTS ${names.map(quoteIdent).join(".")};`,
@@ -136,6 +151,7 @@ function concurrentForm(
     {
       kind: "build",
       index: builtIndex(unit),
+      table: tableName(objectField(unit.node, "relation")),
       reason: mirrors ? "reverses-concurrent-work" : "indexes-only",
       statement: {
         ...statement,
@@ -149,17 +165,63 @@ function concurrentForm(
   ];
 }
 
+/** `{ table }`, or nothing when it is not known. */
+function tableOf(table: string | undefined): { table?: string } {
+  return table === undefined ? {} : { table };
+}
+
+/**
+ * Why the revert keeps its transaction and its plain index statements although it would build or
+ * drop an index CONCURRENTLY (`rewritten`), or undefined: an index it drops and builds again under
+ * its name, or an index of a partitioned table or a partition (or of a table the replayed history
+ * does not know).
+ */
+function transactionKept(
+  parsed: readonly { units: readonly SqlUnit[] }[],
+  rewritten: readonly Rewritten[],
+  replayed: ReplayedHistory,
+): string | undefined {
+  const units = parsed.flatMap((p) => p.units);
+  const built = new Set(units.filter((unit) => unit.type === "IndexStmt").map(builtIndex));
+  const redefined = units
+    .flatMap((unit) => droppedIndexes(unit) ?? [])
+    .find((names) => built.has(qualifiedListName(names)));
+  if (redefined) {
+    return `index ${redefined.map(quoteIdent).join(".")} is dropped and built again under its name: run CONCURRENTLY, outside a transaction, its table would be without it until the build ends (a unique one without its uniqueness), and for good if the build failed`;
+  }
+  for (const { index, table } of rewritten) {
+    const name = quoteIdent(index.slice(index.indexOf(".") + 1));
+    if (table === undefined)
+      return `the replayed history does not know index ${name}, so not whether its table is partitioned, whose indexes PostgreSQL cannot drop or build CONCURRENTLY`;
+    if (indexDependents({ table, unique: false, foreignKeys: [] }, replayed.state, replayed.units))
+      return `index ${name} is on ${quoteIdent(table)}, a partitioned table or a partition: PostgreSQL cannot drop or build a partitioned table's index CONCURRENTLY, and a partition's may be attached to it`;
+  }
+  return undefined;
+}
+
+/** A statement Drizzle Kit wrote CONCURRENTLY (an index declared `.concurrently()`) without the keyword, for a transaction. */
+function withoutConcurrently(statement: RevertStatement, unit: SqlUnit): RevertStatement {
+  const tokens = sqlTokens(unit.text).filter((token) => !token.comment);
+  const at = tokens.findIndex((token) => token.keyword === "CONCURRENTLY");
+  const keyword = tokens[at];
+  const next = tokens[at + 1];
+  if (!keyword || !next) return statement;
+  const text = unit.text.slice(0, keyword.start) + unit.text.slice(next.start);
+  return {
+    ...statement,
+    sql: statement.sql.slice(0, unit.offset) + text + statement.sql.slice(unit.offset + unit.text.length),
+  };
+}
+
 /**
  * Builds before drops when the revert swaps indexes and nothing else (the reverse of a migration
  * that built a new index and then dropped the old one, so the table's queries always have one);
- * as they were when a name is both dropped and built (a redefinition: the drop must come first)
- * or other statements are in between.
+ * as they were when other statements are in between. (A name both dropped and built keeps the
+ * transaction: `transactionKept`.)
  */
 function buildsFirst(result: readonly (Rewritten | RevertStatement)[]): (Rewritten | RevertStatement)[] {
   const rewritten = result.filter((item): item is Rewritten => "kind" in item);
   if (rewritten.length !== result.length) return [...result];
-  const built = new Set(rewritten.filter((r) => r.kind === "build").map((r) => r.index));
-  if (rewritten.some((r) => r.kind === "drop" && built.has(r.index))) return [...result];
   return [...rewritten.filter((r) => r.kind === "build"), ...rewritten.filter((r) => r.kind === "drop")];
 }
 
@@ -174,7 +236,7 @@ function buildsFirst(result: readonly (Rewritten | RevertStatement)[]): (Rewritt
 export function concurrentReverse(
   reverted: { tag: string; file: string; sql: string },
   statements: readonly RevertStatement[],
-  { withTodos = false }: { withTodos?: boolean } = {},
+  { withTodos = false, replayed }: { withTodos?: boolean; replayed: ReplayedHistory },
 ): ConcurrentReverse {
   const work = concurrentWork(reverted.file, reverted.sql);
   const unchanged = { statements: [...statements], outsideTransaction: false };
@@ -185,7 +247,7 @@ export function concurrentReverse(
   const concurrent: string[] = [];
   const unsafe: string[] = [];
   for (const { statement, units } of parsed) {
-    const rewritten = concurrentForm(statement, units, work, reverted.file, indexesOnly);
+    const rewritten = concurrentForm(statement, units, work, reverted.file, indexesOnly, replayed);
     if (rewritten) {
       result.push(...rewritten);
       concurrent.push(...rewritten.map((r) => r.statement.sql));
@@ -198,6 +260,23 @@ export function concurrentReverse(
     }
   }
   if (concurrent.length === 0) return unchanged;
+  const rewritten = result.filter((item): item is Rewritten => "kind" in item);
+  const kept = transactionKept(parsed, rewritten, replayed);
+  if (kept) {
+    const why = `-- db:revert: not CONCURRENTLY, in the revert's transaction: ${kept}.`;
+    let explained = false;
+    return {
+      outsideTransaction: false,
+      statements: parsed.map(({ statement, units }) => {
+        const [unit] = units;
+        if (units.length !== 1 || !unit || !isIndexWork(unit)) return statement;
+        const plain = unit.node["concurrent"] === true ? withoutConcurrently(statement, unit) : statement;
+        if (explained) return plain;
+        explained = true;
+        return { ...plain, comments: [...plain.comments, why] };
+      }),
+    };
+  }
   if (unsafe.length > 0) {
     throw new RevertError(
       "needs-transaction",
@@ -207,7 +286,6 @@ export function concurrentReverse(
       },
     );
   }
-  const rewritten = result.filter((item): item is Rewritten => "kind" in item);
   return {
     statements: buildsFirst(result).map((item) => ("kind" in item ? item.statement : item)),
     outsideTransaction: true,

@@ -70,6 +70,8 @@ function unitDataLoss(
         switch (stringField(command, "subtype")) {
           case "AT_DropColumn":
             return `drops column ${table}.${quoteIdent(stringField(command, "name") ?? "")} and its values`;
+          case "AT_DropIdentity":
+            return `drops the identity of ${table}.${quoteIdent(stringField(command, "name") ?? "")} with its sequence and the sequence's current value: the column keeps its values, inserts must then give one`;
           case "AT_AddColumn": {
             const kinds = arrayField(column, "constraints").map((c) => stringField(nodeOf(c, "Constraint"), "contype"));
             const failsWhenFull =

@@ -1,13 +1,18 @@
 /**
  * db:revert's statements with the guards db:review asks of a re-runnable migration (guards.ts,
  * rules `missing-guard` and `unguarded-enum`): `IF NOT EXISTS`, `IF EXISTS`, `OR REPLACE`, or,
- * where PostgreSQL has no such clause (`CREATE POLICY`, `ADD CONSTRAINT`, `CREATE TYPE … AS ENUM`,
- * `CREATE ROLE`), the DO block catching the duplicate that `db:review --fix` writes. Drizzle Kit
- * writes none. `DROP ROLE`, which guards.ts does not ask about, gets its `IF EXISTS` too.
+ * where PostgreSQL has no such clause, a DO block: for `ADD CONSTRAINT` and `CREATE POLICY` one
+ * that puts the object back only where nothing of its name is there and stops when what is there
+ * differs (definition-guards.ts); for `CREATE TYPE … AS ENUM`, `CREATE ROLE` and `CREATE VIEW` the
+ * one catching the duplicate that `db:review --fix` writes. Drizzle Kit writes none. `DROP ROLE`
+ * and `DROP IDENTITY`, which guards.ts does not ask about, get their `IF EXISTS` too, and an
+ * identity put back its DO block (identity-guards.ts).
  */
 import { parseSql, type SqlUnit } from "../sql/parse-migration.ts";
 import { sqlTokens } from "../sql/tokens.ts";
 import { applyInsertions, codeEnd, type GuardFix, guardFix, wrapInDoBlock } from "../review/fix/statement-fixes.ts";
+import { DEFINITION_GUARD_COMMENT, definitionGuard } from "./definition-guards.ts";
+import { addIdentityBlock, dropIdentityInsertions, IDENTITY_RESTART_COMMENT } from "./identity-guards.ts";
 import type { RevertStatement } from "./manual-sql.ts";
 
 /** `DROP ROLE|USER|GROUP name` without IF EXISTS: where the guard goes. */
@@ -48,11 +53,21 @@ function endWithSemicolon(sql: string, unit: SqlUnit): number {
  */
 export function guardedStatement(statement: RevertStatement): RevertStatement {
   let sql = statement.sql;
+  const comments = [...statement.comments];
   const units = parseSql(sql).filter((unit) => !unit.guards.inDoBlock);
   // From the last to the first, so each unit's offsets still hold when it is rewritten.
   for (const unit of [...units].sort((a, b) => b.offset - a.offset)) {
-    const fix = guardOf(unit);
-    if (!fix) continue;
+    const identity = addIdentityBlock(unit);
+    const block = identity ?? definitionGuard(unit);
+    if (block) {
+      sql = sql.slice(0, unit.offset) + block + unit.text.slice(codeEnd(unit)) + sql.slice(endWithSemicolon(sql, unit));
+      comments.push(identity ? IDENTITY_RESTART_COMMENT : DEFINITION_GUARD_COMMENT);
+      continue;
+    }
+    const guard = guardOf(unit);
+    const dropIdentity = dropIdentityInsertions(unit);
+    const fix = guard?.wrap ? guard : { insertions: [...dropIdentity, ...(guard?.insertions ?? [])], wrap: false };
+    if (fix.insertions.length === 0 && !fix.wrap) continue;
     if (fix.wrap) {
       // A comment after the code (no `;` before it) stays after the DO block, not inside it.
       const end = codeEnd(unit);
@@ -64,5 +79,5 @@ export function guardedStatement(statement: RevertStatement): RevertStatement {
       sql = sql.slice(0, unit.offset) + text + sql.slice(unit.offset + unit.text.length);
     }
   }
-  return sql === statement.sql ? statement : { ...statement, sql };
+  return sql === statement.sql ? statement : { ...statement, sql, comments };
 }

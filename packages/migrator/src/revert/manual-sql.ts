@@ -23,6 +23,8 @@ export interface RevertStatement {
   comments: string[];
   /** Set when the statement drops data or cannot bring data back; also written as a comment. */
   dataLoss?: string;
+  /** Set when the statement changes who can read or write rows (access-changes.ts); also written as a comment. */
+  accessChange?: string;
   /**
    * A db:review finding on it that the revert itself explains (the table rewrite of an enum's
    * round trip through text), acknowledged in the file when that rule reports the statement.

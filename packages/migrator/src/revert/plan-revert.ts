@@ -15,6 +15,9 @@ import { indexTables, type SqlTouches, sqlTouches } from "../sql/touched-objects
 import { NO_TRANSACTION_DIRECTIVE, STATEMENT_BREAKPOINT } from "../sql/statements.ts";
 import { concurrentReverse, type OutsideTransactionReason } from "./concurrent-indexes.ts";
 import { acknowledgeFindings } from "./review-acknowledgements.ts";
+import { ACCESS_CHANGE_MARKER, markAccessChanges } from "./access-changes.ts";
+import { replayHistory } from "./replayed-history.ts";
+import { keyConflicts } from "./key-references.ts";
 import { guardedStatement } from "./guarded-statements.ts";
 import { DATA_LOSS_MARKER, markDataLoss, markTodoLoss } from "./data-loss.ts";
 import { type RevertStatement, type RevertTodo, reverseManualSql, todoBlock } from "./manual-sql.ts";
@@ -58,8 +61,8 @@ export interface RevertOptions {
   now?: () => number;
 }
 
-/** A statement that loses data, with its line in the new file. */
-export interface DataLossItem {
+/** A statement that loses data or changes who can read or write rows, with its line in the new file. */
+export interface MarkedStatement {
   line: number;
   message: string;
   statement: string;
@@ -107,7 +110,13 @@ export interface RevertPlan {
   outsideTransaction: boolean;
   /** Why it runs outside a transaction, when it does. */
   outsideTransactionReason?: OutsideTransactionReason;
-  dataLoss: DataLossItem[];
+  dataLoss: MarkedStatement[];
+  /**
+   * The statements that change who can read or write rows (access-changes.ts), each marked
+   * `-- db:revert access-change:` and never acknowledged for db:review: a person runs db:rls on a
+   * database with the revert applied before deploying it.
+   */
+  accessChanges: MarkedStatement[];
   todos: RevertTodo[];
   /**
    * Hand-written statements that need no reverse, and why; and the statements of later migrations
@@ -346,14 +355,15 @@ function renderSql(
   statements: RevertStatement[],
   todos: RevertTodo[],
   notes: string[],
-): { sql: string; dataLoss: DataLossItem[] } {
+): { sql: string; dataLoss: MarkedStatement[]; accessChanges: MarkedStatement[] } {
   const chunks: string[] = [];
   const preamble = [...header, ...notes.map((n) => `-- db:revert: ${n}`)];
   // A TODO whose statement destroyed data gets the data-loss line above its block.
   const todoChunks = todos.map(
     (todo) => `${todo.dataLoss ? `${DATA_LOSS_MARKER} ${todo.dataLoss}\n` : ""}${todoBlock(todo)}`,
   );
-  const dataLoss: DataLossItem[] = [];
+  const dataLoss: MarkedStatement[] = [];
+  const accessChanges: MarkedStatement[] = [];
   let line = 1;
   // Each chunk is followed by the breakpoint and a newline (the join), hence the + 1.
   const push = (chunk: string) => {
@@ -375,13 +385,15 @@ function renderSql(
   statements.forEach((statement, i) => {
     const comments = [...(i === 0 && todoChunks.length === 0 ? preamble : []), ...statement.comments];
     if (statement.dataLoss) comments.push(`${DATA_LOSS_MARKER} ${statement.dataLoss}`);
+    if (statement.accessChange) comments.push(`${ACCESS_CHANGE_MARKER} ${statement.accessChange}`);
     const prefix = comments.length ? `${comments.join("\n")}\n` : "";
-    if (statement.dataLoss)
-      dataLoss.push({ line: line + comments.length, message: statement.dataLoss, statement: statement.sql.trim() });
+    const marked = (message: string) => ({ line: line + comments.length, message, statement: statement.sql.trim() });
+    if (statement.dataLoss) dataLoss.push(marked(statement.dataLoss));
+    if (statement.accessChange) accessChanges.push(marked(statement.accessChange));
     push(`${prefix}${statement.sql}`);
   });
   if (chunks.length === 0) push(`${preamble.join("\n")}\n`);
-  return { sql: chunks.join(`${STATEMENT_BREAKPOINT}\n`), dataLoss };
+  return { sql: chunks.join(`${STATEMENT_BREAKPOINT}\n`), dataLoss, accessChanges };
 }
 
 /**
@@ -390,14 +402,17 @@ function renderSql(
  * SQL or TODO blocks, data-loss markers, the new snapshot and journal entry.
  *
  * Reverting an earlier migration is refused (`later-migration-conflict`) when a later migration
- * touches the same objects; a possible rename is refused (`ambiguous-rename`) since Drizzle Kit
+ * touches the same objects, or has a foreign key that checks against a unique key TAG made
+ * (key-references.ts); a possible rename is refused (`ambiguous-rename`) since Drizzle Kit
  * would need to ask. An index TAG built or dropped CONCURRENTLY is dropped or built again
  * CONCURRENTLY, in a `-- migrator:no-transaction` file; when another statement of the revert
  * could not run outside a transaction, it is refused (`needs-transaction`, concurrent-indexes.ts).
- * So is every index of a revert that only builds and drops indexes. Every statement is written
- * with its guard (guarded-statements.ts), and each drop that loses no data with the
+ * So is every index of a revert that only builds and drops indexes, but for an index redefined
+ * under its name or of a partitioned table, which keep the transaction. Every statement is
+ * written with its guard (guarded-statements.ts), and each drop that loses no data with the
  * acknowledgement db:review takes (review-acknowledgements.ts), so the file passes db:review but
- * for its data loss, which a person acknowledges.
+ * for its data loss and its changes of who can read or write rows (access-changes.ts), which a
+ * person acknowledges.
  *
  * @example
  * const plan = await planRevert({ folder: "src/migrations" }); // reverts the last migration
@@ -513,6 +528,8 @@ async function planTarget(
   const after = target.snapshot;
   const wasLast = position === history.migrations.length - 1;
   const earlier = history.migrations.slice(0, position);
+  // The schema the revert runs on, as db:review's rules see it.
+  const replayed = replayHistory(history.migrations);
 
   // Drizzle Kit 1.0 records the renames it was told of: none recorded, none to reverse.
   const noRenames = recordsNoRename(after);
@@ -553,7 +570,10 @@ async function planTarget(
         dependents: true,
       },
     ).touched;
-    const conflicts = laterConflicts(targetTouched, touchedObjects(after, last.snapshot), netGenerated, later);
+    const conflicts = [
+      ...laterConflicts(targetTouched, touchedObjects(after, last.snapshot), netGenerated, later),
+      ...keyConflicts(target, history.migrations.slice(position + 1), replayed),
+    ];
     if (conflicts.length) {
       const names = [...new Set(conflicts.map((c) => c.migration))].sort();
       throw new RevertError(
@@ -599,11 +619,13 @@ async function planTarget(
         ],
       })),
     ],
-    { withTodos: manual.todos.length > 0 },
+    { withTodos: manual.todos.length > 0, replayed },
   );
   const { outsideTransaction, reason: outsideTransactionReason } = rewritten;
-  // Guarded once what runs outside a transaction is decided on Drizzle Kit's own statements.
-  const statements = acknowledgeFindings(history.migrations, target.tag, rewritten.statements.map(guardedStatement));
+  // Marked and guarded once what runs outside a transaction is decided on Drizzle Kit's own
+  // statements: a guard's copy of a policy is no change of access.
+  const marked = markAccessChanges(replayed, rewritten.statements, { inTransaction: !outsideTransaction });
+  const statements = acknowledgeFindings(replayed, target.tag, marked.map(guardedStatement));
 
   const now = (options.now ?? Date.now)();
   const written = history.journal
@@ -613,11 +635,12 @@ async function planTarget(
     // The runner reads the directive only on the first line.
     ...(outsideTransaction ? [NO_TRANSACTION_DIRECTIVE] : []),
     revertHeader(target.tag),
-    `-- Written by db:revert: review it; data-loss lines and TODO blocks need a person. db:review fails on a`,
-    `-- data-loss statement it reports until that person, after a backup, writes "-- review-ignore <rule>: <why>" above it.`,
+    `-- Written by db:revert: review it; data-loss and access-change lines and TODO blocks need a person. db:review`,
+    `-- fails on each such statement it reports until that person writes "-- review-ignore <rule>: <why>" above it:`,
+    `-- for data loss after a backup, for an access change once db:rls passes on a database with this migration applied.`,
   ];
   const todos = markTodoLoss(manual.todos);
-  const { sql, dataLoss } = renderSql(header, statements, todos, manual.notes);
+  const { sql, dataLoss, accessChanges } = renderSql(header, statements, todos, manual.notes);
   refuseExisting({ ...written.migration, sql });
 
   return {
@@ -628,6 +651,7 @@ async function planTarget(
     outsideTransaction,
     ...(outsideTransactionReason ? { outsideTransactionReason } : {}),
     dataLoss,
+    accessChanges,
     todos,
     notes: manual.notes,
     checkedLater,

@@ -1,9 +1,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadParser } from "../sql/parse-migration.ts";
 import type { RevertStatement } from "./manual-sql.ts";
+import { type ReplayedHistory, replayHistory } from "./replayed-history.ts";
 import { acknowledgeFindings } from "./review-acknowledgements.ts";
 
-beforeAll(loadParser);
+let replayed: ReplayedHistory;
+beforeAll(async () => {
+  await loadParser();
+  replayed = replayHistory(history);
+});
 
 const history = [
   {
@@ -21,7 +26,7 @@ const history = [
 /** The comment lines each statement gets, by its first line. */
 function acknowledged(statements: RevertStatement[]): Record<string, string[]> {
   return Object.fromEntries(
-    acknowledgeFindings(history, "0001_x", statements).map((s) => [s.sql.split("\n")[0], s.comments]),
+    acknowledgeFindings(replayed, "0001_x", statements).map((s) => [s.sql.split("\n")[0], s.comments]),
   );
 }
 
@@ -48,7 +53,7 @@ describe("the acknowledgements db:revert writes for db:review", () => {
 
   it("leaves a data-loss drop to a person", () => {
     const drop = { sql: 'ALTER TABLE "t" DROP COLUMN IF EXISTS "c";', comments: [], dataLoss: "drops column" };
-    expect(acknowledgeFindings(history, "0001_x", [drop])).toEqual([drop]);
+    expect(acknowledgeFindings(replayed, "0001_x", [drop])).toEqual([drop]);
   });
 
   it("writes a statement's own acknowledgement only where its rule reports it", () => {
