@@ -76,7 +76,7 @@ describe("line endings", () => {
     const problem = await problemOf(runMigrations(t.driver, readMigrationFolder(s.dir)));
     expect(problem).toMatchObject({
       kind: "migration-failed",
-      at: { tag, statement: 2, line: 3, errorLine: 4, firstLine: 'SELECT * FROM "no_such_cr";' },
+      at: { tag, statement: 2, line: 4, errorLine: 4, firstLine: 'SELECT * FROM "no_such_cr";' },
     });
     s.write(tag, '-- add a table\rCREATE TABLE "scratch_cr" ("id" integer);\r');
     const result = await runMigrations(t.driver, readMigrationFolder(s.dir));
@@ -143,7 +143,7 @@ describe("a migration that fails", () => {
         tag: failing,
         file: `${s.dir}/${failing}.sql`,
         statement: 3,
-        line: 5,
+        line: 6,
         firstLine: 'SELECT "id"',
         errorLine: 7,
       },

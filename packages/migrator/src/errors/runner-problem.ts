@@ -7,7 +7,7 @@ export interface StatementLocation {
   file: string;
   /** 1-based statement number in the file (as `splitStatements` counts). */
   statement: number;
-  /** 1-based line of the file where the statement starts. */
+  /** 1-based line of the file where the statement's code starts (past the comments above it). */
   line: number;
   /** The statement's first line of code, for the message. */
   firstLine: string;

@@ -389,7 +389,8 @@ function location(migration: Migration, statement: ReviewStatement): StatementLo
     tag: migration.tag,
     file: migration.file,
     statement: statement.index,
-    line: statement.line,
+    // Where its code starts, past the comments above it: the line its first line of code is on.
+    line: statement.position.line,
     firstLine: firstCodeLine(statement.sql),
   };
 }
@@ -451,7 +452,8 @@ function toRunnerError(
   if (fields.position !== undefined) {
     // PostgreSQL's position is 1-based and counts characters.
     const before = failure.statement.sql.slice(0, codePointsToCharOffset(failure.statement.sql, fields.position - 1));
-    at.errorLine = at.line + countLineBreaks(before);
+    // The position counts from the start of the SQL sent, comments above the code included.
+    at.errorLine = failure.statement.line + countLineBreaks(before);
   }
   if (fields.code === LOCK_NOT_AVAILABLE) {
     return new RunnerError({
