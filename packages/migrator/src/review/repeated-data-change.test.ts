@@ -129,3 +129,36 @@ describe("repeatedDataChange: MERGE", () => {
     expect(repeats('MERGE INTO "t" USING "s" ON "t"."id" = "s"."id" WHEN MATCHED THEN DELETE')).toEqual([]);
   });
 });
+
+describe("repeatedDataChange: a column set from itself in a form that settles on the first run", () => {
+  it("passes c = c, coalesce(c, …), lower/upper/trim of it, and greatest/least(c, …): a second run writes what the first wrote", () => {
+    for (const sql of [
+      'UPDATE "t" SET "c" = "c"',
+      'UPDATE "t" SET "c" = coalesce("c", 0)',
+      'UPDATE "t" SET "c" = coalesce("c", "n") WHERE "id" IN (SELECT "id" FROM "t" WHERE "c" IS NULL LIMIT 1000)',
+      'UPDATE "t" SET "email" = lower("email") WHERE "email" <> lower("email")',
+      'UPDATE "t" SET "name" = upper("name"), "code" = trim("code")',
+      'INSERT INTO "t" ("id", "n") VALUES (1, 2) ON CONFLICT ("id") DO UPDATE SET "n" = greatest("t"."n", "excluded"."n")',
+    ]) {
+      expect(repeats(sql), sql).toEqual([]);
+    }
+  });
+
+  it("still reports a form that moves again: coalesce with the column second, an argument read from another set column, an increment inside", () => {
+    for (const sql of [
+      'UPDATE "t" SET "c" = coalesce(0, "c")',
+      'UPDATE "t" SET "a" = coalesce("a", "b"), "b" = 0',
+      'UPDATE "t" SET "c" = lower("c" || \'x\')',
+      'UPDATE "t" SET "n" = greatest("n" + 1, 5)',
+    ]) {
+      expect(repeats(sql), sql).toHaveLength(1);
+    }
+  });
+});
+
+describe("repeatedDataChange: COPY", () => {
+  it("reports COPY … FROM, which adds its rows again, and passes COPY … TO", () => {
+    expect(repeats('COPY "t" ("name") FROM STDIN')).toEqual(['COPY "t" FROM adds its rows again']);
+    expect(repeats('COPY "t" TO STDOUT')).toEqual([]);
+  });
+});

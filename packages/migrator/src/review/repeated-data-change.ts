@@ -51,6 +51,8 @@ export function repeatedDataChange(unit: SqlUnit): string | undefined {
     { type: unit.type, body: unit.node },
     ...DATA_CHANGES.flatMap((type) => findNodes(unit.node, type).map(({ body }) => ({ type, body }))),
   ];
+  if (unit.type === "CopyStmt" && unit.node["is_from"] === true)
+    return `COPY "${tableName(objectField(unit.node, "relation"))}" FROM adds its rows again`;
   for (const { type, body } of changes) {
     const why =
       type === "InsertStmt"
@@ -113,6 +115,7 @@ function setRepeats(what: string, node: AstObject, assignments: unknown[]): stri
   const names = targetNames(node);
   for (const target of targets) {
     const set = stringField(target, "name") ?? "";
+    if (settlesOnFirstRun(target?.["val"], set, columns, names)) continue;
     const read = columnRead(target?.["val"], columns, names, false);
     if (read === undefined) continue;
     return read === set
@@ -120,6 +123,38 @@ function setRepeats(what: string, node: AstObject, assignments: unknown[]): stri
       : `${what} sets "${set}" from "${read}", which it also sets`;
   }
   return undefined;
+}
+
+/** The functions f of one argument with f(f(x)) = f(x): a second run leaves what the first wrote. */
+const SETTLING_FUNCTIONS = new Set(["lower", "upper", "btrim", "ltrim", "rtrim"]);
+
+/**
+ * Whether a SET value reads its own column `set` only in a form whose second run gives what the
+ * first wrote: the column itself (`c = c`), `coalesce(c, …)` with the column first, `lower(c)`,
+ * `upper(c)` or a trim of it, and `greatest(c, …)` or `least(c, …)`, the other arguments reading
+ * no column the statement sets (`excluded.n` in ON CONFLICT is the same row again on a retry).
+ */
+function settlesOnFirstRun(value: unknown, set: string, columns: Set<string>, names: Set<string>): boolean {
+  const own = (node: unknown) =>
+    referencedColumn(arrayField(nodeOf(node, "ColumnRef"), "fields"), columns, names, false) === set;
+  const readsNothingSet = (nodes: unknown[]) =>
+    nodes.every((node) => columnRead(node, columns, names, false) === undefined);
+  if (own(value)) return true;
+  const coalesce = nodeOf(value, "CoalesceExpr");
+  if (coalesce) {
+    const [first, ...rest] = arrayField(coalesce, "args");
+    return own(first) && readsNothingSet(rest);
+  }
+  const minMax = nodeOf(value, "MinMaxExpr");
+  if (minMax) {
+    const args = arrayField(minMax, "args");
+    const mine = args.filter(own);
+    return mine.length === 1 && readsNothingSet(args.filter((arg) => !own(arg)));
+  }
+  const call = nodeOf(value, "FuncCall");
+  const args = arrayField(call, "args");
+  const name = nameList(call?.["funcname"]).at(-1) ?? "";
+  return call !== undefined && SETTLING_FUNCTIONS.has(name) && args.length === 1 && own(args[0]);
 }
 
 /**

@@ -26,13 +26,15 @@ export const noTransactionNotRerunnable: Rule = {
     "before the failure stay applied and the retry runs them again, so every statement must be guarded, and every data " +
     "change must leave the data as it is when it runs a second time: an INSERT needs ON CONFLICT or " +
     "`INSERT … SELECT … WHERE NOT EXISTS (…)` on its table, an UPDATE (or MERGE … UPDATE, ON CONFLICT DO UPDATE) must " +
-    "not set a column from a column it sets (`SET n = n + 1`), and a MERGE … WHEN NOT MATCHED THEN INSERT must match " +
-    "on a second run the row it inserted (ON only `target.column = expression`, each inserted as that expression). " +
+    "not set a column from a column it sets (`SET n = n + 1`; the column itself, `coalesce(c, …)`, `lower(c)`, `upper(c)`, " +
+    "a trim of it and `greatest(c, …)` or `least(c, …)` settle on the first run and pass), a MERGE … WHEN NOT MATCHED " +
+    "THEN INSERT must match on a second run the row it inserted (ON only `target.column = expression`, each inserted as " +
+    "that expression), and a COPY … FROM adds its rows again. " +
     "Statements inside a DO block are judged the same way; an IF around one counts as a guard.",
   help:
     "Guard the statement: IF NOT EXISTS / IF EXISTS, or `DO $$ BEGIN … EXCEPTION WHEN duplicate_object THEN null; END $$;`; " +
     "for an INSERT, ON CONFLICT DO NOTHING or WHERE NOT EXISTS on its table; for an UPDATE, set values that do not " +
-    "depend on the columns it sets. If a second run is harmless (`SET email = lower(email)`), accept it with " +
+    "depend on the columns it sets. If a second run is harmless (an anti-join or `NOT IN` the rule cannot read), accept it with " +
     "`-- review-ignore no-transaction-not-rerunnable: <why>`.",
   examples: {
     failing: {
