@@ -92,6 +92,24 @@ describe("readMigrationFolder", () => {
     ]);
   });
 
+  it("reports a when past the last date JavaScript holds (it would crash every message that prints it as a date)", () => {
+    scratch = scratchMigrations();
+    const entries = scratch.entries();
+    const last = entries.at(-1)!;
+    const when = 8_700_000_000_000_000;
+    writeFileSync(
+      join(scratch.dir, "meta", "_journal.json"),
+      JSON.stringify({ ...scratch.journal(), entries: entries.map((e) => (e === last ? { ...e, when } : e)) }),
+    );
+    expect(issuesOf(scratch.dir)).toEqual([
+      {
+        kind: "journal-malformed",
+        path: join(scratch.dir, "meta", "_journal.json"),
+        reason: expect.stringContaining(`entry ${entries.length - 1} ("${last.tag}") has when ${when}, which is not`),
+      },
+    ]);
+  });
+
   it("reports every problem of a damaged folder at once: what stops it, and the untidiness beside it", () => {
     scratch = scratchMigrations();
     const entries = scratch.entries();

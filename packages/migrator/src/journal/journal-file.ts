@@ -5,6 +5,9 @@
 import { NO_SUCH_FILE, readFileAt } from "./file-at.ts";
 import type { FolderIssue } from "./folder-issue.ts";
 
+/** The last time a JavaScript Date can hold, in milliseconds since the epoch (ECMAScript: 8.64e15). */
+const LAST_DATE_MS = 8_640_000_000_000_000;
+
 /** One journal entry as Drizzle Kit writes it. */
 export interface JournalEntry {
   idx: number;
@@ -61,12 +64,13 @@ export function readJournal(path: string, issues: FolderIssue[]): Journal | unde
       return;
     }
     // `when` becomes the bookkeeping row's created_at, a bigint: a fraction would be refused only
-    // at that insert, after the migration ran.
-    if (!Number.isSafeInteger(when) || (when as number) < 0) {
+    // at that insert, after the migration ran. Past the last date a JavaScript Date holds, every
+    // message and 1.0 folder name that prints it as a date would fail.
+    if (!Number.isSafeInteger(when) || (when as number) < 0 || (when as number) > LAST_DATE_MS) {
       issues.push({
         kind: "journal-malformed",
         path,
-        reason: `entry ${position} ("${tag}") has when ${String(when)}, which is not a whole, non-negative number of milliseconds (Drizzle Kit writes Date.now())`,
+        reason: `entry ${position} ("${tag}") has when ${String(when)}, which is not a whole number of milliseconds from 0 to ${LAST_DATE_MS} (the year 275760; Drizzle Kit writes Date.now())`,
       });
       return;
     }
