@@ -73,6 +73,87 @@ describe("repeatedDataChange: INSERT", () => {
   });
 });
 
+describe("repeatedDataChange: INSERT … WHERE NOT EXISTS keyed on the inserted row", () => {
+  const insert = (notExists: string, select = '"s"."id", "s"."n"') =>
+    repeats(`INSERT INTO "t" ("id", "n") SELECT ${select} FROM "s" WHERE NOT EXISTS (${notExists})`);
+
+  it("passes a NOT EXISTS whose WHERE equates target columns with the expressions the SELECT inserts into them", () => {
+    expect(insert('SELECT 1 FROM "t" WHERE "t"."id" = "s"."id"')).toEqual([]);
+    expect(insert('SELECT 1 FROM "public"."t" AS "x" WHERE "s"."n" = "x"."n" AND "x"."id" = "s"."id"')).toEqual([]);
+    expect(repeats(`INSERT INTO "t" ("id") SELECT 'b' WHERE NOT EXISTS (SELECT 1 FROM "t" WHERE "id" = 'b')`)).toEqual(
+      [],
+    );
+  });
+
+  it("reports a NOT EXISTS on the target that does not key the inserted row: a second run inserts it again", () => {
+    for (const notExists of [
+      // A constant the SELECT does not insert.
+      'SELECT 1 FROM "t" WHERE "t"."id" = 999',
+      // A column the INSERT sets, but compared with another expression.
+      'SELECT 1 FROM "t" WHERE "t"."n" = "s"."id"',
+      // A column the INSERT does not set.
+      'SELECT 1 FROM "t" WHERE "t"."other" = "s"."id"',
+      'SELECT 1 FROM "t" WHERE false',
+      'SELECT 1 FROM "t"  WHERE "t"."id" = "s"."id" AND "t"."active"',
+      // The target outer-joined to nothing, or joined to another table: its rows need not be seen.
+      'SELECT 1 FROM "s" LEFT JOIN "t" ON false',
+      'SELECT 1 FROM "t" JOIN "u" ON true WHERE "t"."id" = "s"."id"',
+      'SELECT 1 FROM "t" WHERE "t"."id" = "s"."id" LIMIT 0',
+    ]) {
+      expect(insert(notExists), notExists).toHaveLength(1);
+    }
+  });
+
+  it("reports a key the SELECT makes new on every run, or reads from the target itself", () => {
+    expect(
+      repeats(
+        'INSERT INTO "t" ("id") SELECT gen_random_uuid() WHERE NOT EXISTS (SELECT 1 FROM "t" WHERE "t"."id" = gen_random_uuid())',
+      ),
+    ).toHaveLength(1);
+    expect(
+      repeats(
+        'INSERT INTO "t" ("id") SELECT "o"."id" + 1 FROM "t" AS "o" WHERE NOT EXISTS (SELECT 1 FROM "t" WHERE "t"."id" = "o"."id" + 1)',
+      ),
+    ).toHaveLength(1);
+  });
+});
+
+describe("repeatedDataChange: INSERT … ON CONFLICT whose key is new on every run", () => {
+  it("reports a conflict column the INSERT leaves out or sets to DEFAULT, a sequence or a random value: a retry never conflicts", () => {
+    for (const sql of [
+      `INSERT INTO "t" ("name") VALUES ('a') ON CONFLICT ("id") DO NOTHING`,
+      `INSERT INTO "t" ("id", "name") VALUES (DEFAULT, 'a') ON CONFLICT ("id") DO NOTHING`,
+      `INSERT INTO "t" ("id", "name") VALUES (nextval('t_id_seq'), 'a') ON CONFLICT ("id") DO NOTHING`,
+      `INSERT INTO "t" ("id", "name") SELECT gen_random_uuid(), "name" FROM "s" ON CONFLICT ("id") DO NOTHING`,
+      `INSERT INTO "t" ("id", "name") VALUES (uuid_generate_v4(), 'a') ON CONFLICT ("id") DO UPDATE SET "name" = 'a'`,
+      `INSERT INTO "t" ("id") VALUES (floor(random() * 1000)) ON CONFLICT ("id") DO NOTHING`,
+      `INSERT INTO "t" VALUES (DEFAULT, 'a') ON CONFLICT ("id") DO NOTHING`,
+      'INSERT INTO "t" DEFAULT VALUES ON CONFLICT ("id") DO NOTHING',
+    ]) {
+      expect(repeats(sql), sql).toHaveLength(1);
+    }
+  });
+
+  it("reports ON CONFLICT DO UPDATE from EXCLUDED when the inserted rows are read from the target itself", () => {
+    expect(
+      repeats(
+        'INSERT INTO "t" ("id", "n") SELECT "id", "n" + 1 FROM "t" ON CONFLICT ("id") DO UPDATE SET "n" = "excluded"."n"',
+      ),
+    ).toEqual(['INSERT INTO "t" … ON CONFLICT DO UPDATE sets "n" from its own value']);
+  });
+
+  it("passes ON CONFLICT on keys the INSERT sets to constants or selected values, and a bare ON CONFLICT DO NOTHING", () => {
+    for (const sql of [
+      `INSERT INTO "t" ("id", "name") VALUES (1, 'a'), (2, 'b') ON CONFLICT ("id") DO NOTHING`,
+      `INSERT INTO "t" ("id", "name") SELECT "s"."id", gen_random_uuid() FROM "s" ON CONFLICT ("id") DO NOTHING`,
+      `INSERT INTO "t" ("org", "email") VALUES (1, 'A') ON CONFLICT ("org", lower("email")) DO NOTHING`,
+      `INSERT INTO "t" ("id", "name") VALUES (DEFAULT, 'a') ON CONFLICT DO NOTHING`,
+    ]) {
+      expect(repeats(sql), sql).toEqual([]);
+    }
+  });
+});
+
 describe("repeatedDataChange: UPDATE", () => {
   it("reports an UPDATE whose SET reads the column it sets", () => {
     expect(repeats('UPDATE "t" SET "n" = "n" + 1')).toEqual(['UPDATE "t" sets "n" from its own value']);
@@ -98,6 +179,29 @@ describe("repeatedDataChange: UPDATE", () => {
     expect(repeats('UPDATE "t" SET "n" = (SELECT max("t"."n") FROM "o")')).toHaveLength(1);
   });
 
+  it("reports a SET reading the target again through a self-join, a sub-select over it, or a CTE over it", () => {
+    for (const sql of [
+      'UPDATE "t" SET "n" = "o"."n" + 1 FROM "t" AS "o" WHERE "o"."id" = "t"."id"',
+      // Another row's value, not the row's own: each run shifts the values once more.
+      'UPDATE "t" SET "n" = "o"."n" FROM "t" AS "o" WHERE "o"."id" = "t"."id" + 1',
+      'UPDATE "t" SET "n" = "o"."n" + 1 FROM "s" JOIN "public"."t" AS "o" ON "o"."id" = "s"."id" WHERE "o"."id" = "t"."id"',
+      'UPDATE "t" SET "n" = (SELECT max("n") + 1 FROM "t")',
+      'UPDATE "t" SET "n" = (SELECT sum("x"."n") FROM (SELECT "n" FROM "t") AS "x")',
+      'WITH "o" AS (SELECT "id", "n" FROM "t") UPDATE "t" SET "n" = "o"."n" + 1 FROM "o" WHERE "o"."id" = "t"."id"',
+    ]) {
+      expect(repeats(sql), sql).toEqual(['UPDATE "t" sets "n" from its own value']);
+    }
+  });
+
+  it("passes a SET read from a range over another table, even when the target is read elsewhere", () => {
+    expect(
+      repeats(
+        'UPDATE "t" SET "n" = "s"."n" + 1 FROM "s" JOIN "t" AS "o" ON "o"."id" = "s"."id" WHERE "o"."id" = "t"."id"',
+      ),
+    ).toEqual([]);
+    expect(repeats('UPDATE "t" SET "n" = (SELECT count(*) FROM "t" AS "o" WHERE "o"."g" = "t"."g")')).toEqual([]);
+  });
+
   it("passes a DELETE", () => {
     expect(repeats('DELETE FROM "t" WHERE "id" = 1')).toEqual([]);
   });
@@ -120,6 +224,29 @@ describe("repeatedDataChange: MERGE", () => {
     // No column list: which column gets which value is the table's order.
     expect(merge('"t"."id" = "s"."id"', 'VALUES ("s"."id")')).toHaveLength(1);
     expect(merge("true", '("id") VALUES ("s"."id")')).toHaveLength(1);
+  });
+
+  it("reports a MERGE whose source reads the target: its UPDATE or INSERT moves on again", () => {
+    expect(
+      repeats(
+        'MERGE INTO "t" USING (SELECT "id", "n" FROM "t") AS "o" ON "t"."id" = "o"."id" WHEN MATCHED THEN UPDATE SET "n" = "o"."n" + 1',
+      ),
+    ).toEqual(['MERGE INTO "t" … UPDATE sets "n" from its own value']);
+    expect(
+      repeats(
+        'MERGE INTO "t" USING (SELECT max("id") + 1 AS "id" FROM "t") AS "o" ON "t"."id" = "o"."id" WHEN NOT MATCHED THEN INSERT ("id") VALUES ("o"."id")',
+      ),
+    ).toHaveLength(1);
+  });
+
+  it("reports WHEN MATCHED THEN DELETE with WHEN NOT MATCHED THEN INSERT: a second run deletes what the first inserted", () => {
+    expect(
+      repeats(
+        'MERGE INTO "t" USING "s" ON "t"."id" = "s"."id" WHEN MATCHED THEN DELETE WHEN NOT MATCHED THEN INSERT ("id") VALUES ("s"."id")',
+      ),
+    ).toEqual([
+      'MERGE INTO "t" … WHEN MATCHED THEN DELETE with WHEN NOT MATCHED THEN INSERT deletes on a second run the rows the first inserted',
+    ]);
   });
 
   it("reports a MERGE UPDATE that sets a column from its own value, and passes a DELETE", () => {

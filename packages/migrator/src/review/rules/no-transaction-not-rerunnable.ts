@@ -30,6 +30,15 @@ export const noTransactionNotRerunnable: Rule = {
     "a trim of it and `greatest(c, …)` or `least(c, …)` settle on the first run and pass), a MERGE … WHEN NOT MATCHED " +
     "THEN INSERT must match on a second run the row it inserted (ON only `target.column = expression`, each inserted as " +
     "that expression), and a COPY … FROM adds its rows again. " +
+    "The NOT EXISTS must read the target table alone, its WHERE only equalities `t.column = expression` with each " +
+    "column inserted as that same expression, or a second run does not find the row the first inserted. " +
+    "An `ON CONFLICT (columns)` never conflicts on a retry when the INSERT leaves a key column out or sets it to " +
+    "DEFAULT, `nextval(…)`, `gen_random_uuid()`, `uuid_generate_v4()` or `random()`; a bare `ON CONFLICT DO NOTHING` " +
+    "passes, its key being the table's. " +
+    "A column read through another range over the target (a self-join in the FROM, a sub-select or CTE over it, a " +
+    "MERGE source reading it) counts as a read of the target's column. " +
+    "A MERGE with both WHEN MATCHED THEN DELETE and WHEN NOT MATCHED THEN INSERT deletes on a second run what the " +
+    "first inserted. " +
     "Statements inside a DO block are judged the same way; an IF around one counts as a guard.",
   help:
     "Guard the statement: IF NOT EXISTS / IF EXISTS, or `DO $$ BEGIN … EXCEPTION WHEN duplicate_object THEN null; END $$;`; " +
