@@ -32,7 +32,7 @@ import { quoteIdent } from "../sql/quote-ident.ts";
 import { sqlTokens } from "../sql/tokens.ts";
 import { applyInsertions, concurrentIndexInsertions } from "../review/fix/statement-fixes.ts";
 import { droppedIndex } from "../review/fix/dropped-index.ts";
-import { indexDependents } from "../review/fix/index-dependents.ts";
+import { partitionRole } from "../review/fix/index-dependents.ts";
 import { missingGuard } from "../review/guards.ts";
 import { qualifiedListName, qualifiedName, tableName } from "../review/object-names.ts";
 import type { RevertStatement } from "./manual-sql.ts";
@@ -193,7 +193,7 @@ function transactionKept(
     const name = quoteIdent(index.slice(index.indexOf(".") + 1));
     if (table === undefined)
       return `the replayed history does not know index ${name}, so not whether its table is partitioned, whose indexes PostgreSQL cannot drop or build CONCURRENTLY`;
-    if (indexDependents({ table, unique: false, foreignKeys: [] }, replayed.state, replayed.units))
+    if (partitionRole(table, replayed.state, replayed.units) !== undefined)
       return `index ${name} is on ${quoteIdent(table)}, a partitioned table or a partition: PostgreSQL cannot drop or build a partitioned table's index CONCURRENTLY, and a partition's may be attached to it`;
   }
   return undefined;

@@ -109,15 +109,12 @@ function laterForeignKeys(later: readonly HistoryMigration[], replayed: Replayed
   const byFile = new Map(later.map((m) => [m.file, m.tag]));
   const named = replayed.state
     .objectNames()
-    .toJSON()
-    .constraints.flatMap(([table, entries]) =>
-      entries.flatMap(([name, entry]) => {
-        const migration = byFile.get(entry.origin.file);
-        if (!entry.references || migration === undefined) return [];
-        const label = `foreign key ${quoteIdent(name)} on ${shownTable(table)}`;
-        return [{ label, references: entry.references, migration }];
-      }),
-    );
+    .foreignKeys()
+    .flatMap(({ table, name, origin, references }) => {
+      const migration = byFile.get(origin.file);
+      if (migration === undefined) return [];
+      return [{ label: `foreign key ${quoteIdent(name)} on ${shownTable(table)}`, references, migration }];
+    });
   const unnamed = later.flatMap((m) =>
     parseMigration(m.tag, m.file, m.sql).statements.flatMap((statement) =>
       statement.units.flatMap((unit) => {

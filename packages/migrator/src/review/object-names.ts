@@ -24,7 +24,8 @@ export interface NamedObject {
   definition: string;
 }
 
-interface IndexEntry extends NamedObject {
+/** An index as the history left it. */
+export interface IndexEntry extends NamedObject {
   columns: Set<string>;
   /** Set when the index belongs to a constraint of that name. */
   constraint?: string;
@@ -205,8 +206,19 @@ export class ObjectNames {
   }
 
   /** The index (or constraint index) a DROP INDEX names: `[schema?, name]`, an unqualified name in `public`. */
-  indexNamed(names: string[]): NamedObject | undefined {
+  indexNamed(names: string[]): Readonly<IndexEntry> | undefined {
     return this.indexes.get(qualifiedListName(names));
+  }
+
+  /** Every named foreign key: the qualified table it is on, its name, where it was made and what it references. */
+  foreignKeys(): { table: string; name: string; origin: Origin; references: { table: string; columns: string[] } }[] {
+    return [...this.constraints].flatMap(([table, entries]) =>
+      [...entries].flatMap(([name, { origin, references }]) =>
+        references
+          ? [{ table, name, origin, references: { table: references.table, columns: [...references.columns] } }]
+          : [],
+      ),
+    );
   }
 
   /** The constraint of that name on a table. */

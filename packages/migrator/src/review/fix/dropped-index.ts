@@ -1,5 +1,5 @@
 import { isObject } from "../../sql/ast.ts";
-import { qualifiedListName, tableNameOfQualified } from "../object-names.ts";
+import { tableNameOfQualified } from "../object-names.ts";
 import type { SchemaState } from "../schema-state.ts";
 
 /** The index a DROP INDEX names, as the replayed schema knows it. */
@@ -25,14 +25,9 @@ export interface DroppedIndex {
 /**
  * The index `[schema?, name]` as the replayed schema knows it right before its DROP, or undefined
  * when it does not (an index PostgreSQL named, a constraint's or a partition's, is not tracked).
- * The schema's public questions do not say what --fix needs (uniqueness, the constraint an index
- * belongs to, the foreign keys referencing a table), so this reads its names as the review cache
- * stores them.
  */
 export function droppedIndex(state: SchemaState, names: string[]): DroppedIndex | undefined {
-  const key = qualifiedListName(names);
-  const known = state.objectNames().toJSON();
-  const entry = known.indexes.find(([name]) => name === key)?.[1];
+  const entry = state.objectNames().indexNamed(names);
   if (!entry) return undefined;
   const table = tableNameOfQualified(entry.table);
   const name = names.at(-1) ?? "";
@@ -42,11 +37,12 @@ export function droppedIndex(state: SchemaState, names: string[]): DroppedIndex 
   const columns = new Set(entry.columns);
   const mayUse = (referenced: string[]) =>
     referenced.length > 0 && referenced.every((c) => columns.has(c) || !state.hasColumn(table, c));
-  const foreignKeys = known.constraints.flatMap(([on, constraints]) =>
-    constraints.flatMap(([foreignKey, { references }]) =>
-      references?.table === entry.table && mayUse(references.columns) ? [`"${foreignKey}" on ${on}`] : [],
-    ),
-  );
+  const foreignKeys = state
+    .objectNames()
+    .foreignKeys()
+    .flatMap(({ table: on, name: foreignKey, references }) =>
+      references.table === entry.table && mayUse(references.columns) ? [`"${foreignKey}" on ${on}`] : [],
+    );
   return {
     table,
     unique: constraint !== undefined || isUniqueDefinition(entry.definition),

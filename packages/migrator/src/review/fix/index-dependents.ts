@@ -40,6 +40,20 @@ export function indexDependents(
 }
 
 /**
+ * Whether `table` is partitioned (the replayed schema knows a table declared PARTITION BY) or a
+ * partition (PARTITION OF, ATTACH PARTITION in `earlier`): PostgreSQL builds and drops neither's
+ * indexes CONCURRENTLY as it does a plain table's. Undefined for a plain table.
+ */
+export function partitionRole(
+  table: string,
+  state: SchemaState,
+  earlier: readonly SqlUnit[],
+): "partitioned" | "partition" | undefined {
+  if (state.isPartitioned(table)) return "partitioned";
+  return untrackedDependents(earlier, table).partition ? "partition" : undefined;
+}
+
+/**
  * What `earlier` says of `table` that the replayed schema does not keep: a foreign key without a
  * name that references it, and whether it is a partition. Followed through the table's renames;
  * a foreign key or partition once seen counts on (fail closed) unless its table is dropped.
