@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { coverageReport, type CoverageReport } from "@repo/migrator";
 import { RLS_CONFIG } from "../project.ts";
-import { ownerIsSuperuser, TWO_TENANTS, withHole } from "../testing/rls-helpers.ts";
+import { ownerIsSuperuser, queryAsTenant, TWO_TENANTS, withHole } from "../testing/rls-helpers.ts";
 import { tenantTableGuards } from "../testing/rls-mutations.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database.ts";
 
@@ -26,16 +26,7 @@ afterAll(async () => {
 });
 
 /** Runs `sql` as the tenant role for org_own / user_own inside the open transaction; returns its rows. */
-async function asTenant<Row>(sql: string): Promise<Row[]> {
-  await t.driver.exec(`savepoint as_tenant;
-    select set_config('app.tenant_id', 'org_own', true), set_config('app.user_id', 'user_own', true),
-           set_config('role', 'authenticated', true)`);
-  try {
-    return await t.driver.query<Row>(sql);
-  } finally {
-    await t.driver.exec("rollback to savepoint as_tenant; reset role");
-  }
-}
+const asTenant = <Row>(sql: string): Promise<Row[]> => queryAsTenant<Row>(t.driver, sql);
 
 /** Runs `sql` as the tenant and keeps what it did (inside the open transaction, rolled back with it). */
 async function keepAsTenant(sql: string): Promise<void> {

@@ -32,6 +32,21 @@ export async function withHole<T>(driver: Driver, sql: string, fn: () => Promise
   }
 }
 
+/**
+ * Runs `sql` as the tenant role for org_own / user_own ({@link TWO_TENANTS}) inside the open
+ * transaction, under a savepoint rolled back afterwards, and returns its rows.
+ */
+export async function queryAsTenant<Row>(driver: Driver, sql: string): Promise<Row[]> {
+  await driver.exec(`savepoint as_tenant;
+    select set_config('app.tenant_id', 'org_own', true), set_config('app.user_id', 'user_own', true),
+           set_config('role', 'authenticated', true)`);
+  try {
+    return await driver.query<Row>(sql);
+  } finally {
+    await driver.exec("rollback to savepoint as_tenant; reset role");
+  }
+}
+
 /** Whether the session's user is a superuser (CI's isolation pass runs as an owner that is not). */
 export async function ownerIsSuperuser(driver: Driver): Promise<boolean> {
   const [row] = await driver.query<{ superuser: boolean }>(
