@@ -25,6 +25,15 @@ afterAll(async () => {
   await t?.close();
 });
 
+/** An aggregate whose support function is SECURITY DEFINER and reads any tenant's plans (the support function's EXECUTE revoked). */
+const DEFINER_AGGREGATE = `
+      create function public.plan_titles_step(acc text, org text) returns text language sql security definer
+        set search_path = pg_catalog, public
+        as $$ select coalesce(acc || ' | ', '') || (select string_agg(title, ', ') from public.research_plan where organization_id = org) $$;
+      revoke execute on function public.plan_titles_step(text, text) from public;
+      create aggregate public.plan_titles(text) (sfunc = public.plan_titles_step, stype = text);
+`;
+
 /** Runs `sql` as the tenant role for org_own / user_own inside the open transaction; returns its rows. */
 const asTenant = <Row>(sql: string): Promise<Row[]> => queryAsTenant<Row>(t.driver, sql);
 
@@ -186,13 +195,7 @@ describe("a view under a shared table's name", () => {
 
 describe("an aggregate whose support function is SECURITY DEFINER, EXECUTE revoked", () => {
   it("runs that function for any caller of the aggregate, reading another organization's plans, and is a finding", async () => {
-    const hole = `
-      create function public.plan_titles_step(acc text, org text) returns text language sql security definer
-        set search_path = pg_catalog, public
-        as $$ select coalesce(acc || ' | ', '') || (select string_agg(title, ', ') from public.research_plan where organization_id = org) $$;
-      revoke execute on function public.plan_titles_step(text, text) from public;
-      create aggregate public.plan_titles(text) (sfunc = public.plan_titles_step, stype = text);
-    `;
+    const hole = DEFINER_AGGREGATE;
     await withHole(t.driver, hole, async () => {
       await expect(asTenant("select public.plan_titles_step(null, 'org_other')")).rejects.toThrow(
         /permission denied for function plan_titles_step/,
@@ -210,12 +213,7 @@ describe("an aggregate whose support function is SECURITY DEFINER, EXECUTE revok
   });
 
   it("is a definer dependency of an invoker view that calls it, even with the aggregate's EXECUTE revoked", async () => {
-    const hole = `
-      create function public.plan_titles_step(acc text, org text) returns text language sql security definer
-        set search_path = pg_catalog, public
-        as $$ select coalesce(acc || ' | ', '') || (select string_agg(title, ', ') from public.research_plan where organization_id = org) $$;
-      revoke execute on function public.plan_titles_step(text, text) from public;
-      create aggregate public.plan_titles(text) (sfunc = public.plan_titles_step, stype = text);
+    const hole = `${DEFINER_AGGREGATE}
       revoke execute on function public.plan_titles(text) from public;
       create view plan_digest with (security_invoker = true) as
         select public.plan_titles(o.id) as titles from organization o where o.id = 'org_other';
